@@ -1,0 +1,52 @@
+package io.meshfl.core.data;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A dense numeric table held by one node: feature matrix in row-major order, an optional label
+ * column (null on a party that holds no label) and the entity keys of the rows.
+ */
+public record Dataset(List<String> features, double[] x, double[] y, String[] keys, int rows) {
+
+    public Dataset {
+        Objects.requireNonNull(features, "features");
+        Objects.requireNonNull(x, "x");
+        features = List.copyOf(features);
+        if (x.length != (long) rows * features.size()) {
+            throw new IllegalArgumentException("x has " + x.length + " cells, expected " + rows + " x " + features.size());
+        }
+        if (y != null && y.length != rows) {
+            throw new IllegalArgumentException("y has " + y.length + " values, expected " + rows);
+        }
+        if (keys != null && keys.length != rows) {
+            throw new IllegalArgumentException("keys has " + keys.length + " values, expected " + rows);
+        }
+    }
+
+    public int cols() {
+        return features.size();
+    }
+
+    public double get(int row, int col) {
+        return x[row * features.size() + col];
+    }
+
+    public boolean hasLabel() {
+        return y != null;
+    }
+
+    /** The rows at the given indices, in that order. */
+    public Dataset select(int[] idx) {
+        int d = cols();
+        double[] nx = new double[idx.length * d];
+        double[] ny = y == null ? null : new double[idx.length];
+        String[] nk = keys == null ? null : new String[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            System.arraycopy(x, idx[i] * d, nx, i * d, d);
+            if (ny != null) ny[i] = y[idx[i]];
+            if (nk != null) nk[i] = keys[idx[i]];
+        }
+        return new Dataset(features, nx, ny, nk, idx.length);
+    }
+}
