@@ -1,0 +1,41 @@
+package io.meshfl.cli;
+
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.meshfl.coordinator.Coordinator;
+import io.meshfl.core.catalog.Catalog;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code meshfl coordinator}: runs the coordinator process until stopped. */
+@Command(name = "coordinator", mixinStandardHelpOptions = true, description = "Run the coordinator (catalog, planner, job runner).")
+final class CoordinatorCommand implements Callable<Integer> {
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "7070", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database file (default: ${DEFAULT-VALUE}).")
+    Path catalog;
+
+    @Option(names = "--heartbeat-ms", defaultValue = "1000", description = "Node heartbeat interval; 3 missed beats mark a node lost.")
+    int heartbeatMs;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Catalog cat = Catalog.open(catalog);
+             Coordinator c = new Coordinator(cat, EmbeddedMesh::dial, heartbeatMs, System.out::println)
+                     .start(NettyServerBuilder.forAddress(new InetSocketAddress(host, port)))) {
+            System.out.println("coordinator listening on " + host + ":" + c.port() + ", catalog " + catalog.toAbsolutePath());
+            System.out.flush();
+            Runtime.getRuntime().addShutdownHook(new Thread(c::close));
+            c.awaitTermination();
+        }
+        return 0;
+    }
+}

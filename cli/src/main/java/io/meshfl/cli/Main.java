@@ -1,0 +1,38 @@
+package io.meshfl.cli;
+
+import io.meshfl.core.MeshflException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code meshfl} command. */
+@Command(name = "meshfl", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = "Federated learning across the domains of a data mesh.",
+        subcommands = {DemoCommand.class, RunCommand.class, PlanCommand.class, CoordinatorCommand.class, NodeCommand.class,
+                CatalogCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code: 0 ok, 2 a MeshFL error (printed as one clear line), 1 otherwise. */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof MeshflException me) {
+                cmd.getErr().println("error: " + me);
+                return 2;
+            }
+            throw ex;
+        });
+        return cl.execute(args);
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[]{"MeshFL " + (v == null ? "dev" : v) + " (Java " + System.getProperty("java.version") + ")"};
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.meshfl.cli;
+
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.node.DomainNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code meshfl node}: runs one domain's node beside its data until stopped. */
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run a domain node serving its own data products.")
+final class NodeCommand implements Callable<Integer> {
+
+    @Option(names = "--domain", required = true, description = "The domain this node serves.")
+    String domain;
+
+    @Option(names = "--contracts", required = true, description = "Folder of contracts; only this domain's are served.")
+    Path contracts;
+
+    @Option(names = "--coordinator", required = true, description = "host:port of the coordinator.")
+    String coordinator;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "0", description = "Port to listen on; 0 picks a free one.")
+    int port;
+
+    @Override
+    public Integer call() throws Exception {
+        List<DataContract> own = ContractLoader.loadDirectory(contracts).stream().filter(c -> c.domain().equals(domain)).toList();
+        try (DomainNode node = new DomainNode(domain, own, System.out::println)
+                .start(NettyServerBuilder.forAddress(new InetSocketAddress(host, port)), null)) {
+            node.joinCoordinator(EmbeddedMesh.dial(coordinator));
+            System.out.println("node " + node.nodeId() + " of " + domain + " serving " + own.size() + " product(s) on "
+                    + node.address() + ", registered with " + coordinator);
+            System.out.flush();
+            Runtime.getRuntime().addShutdownHook(new Thread(node::close));
+            node.awaitTermination();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,99 @@
+package io.meshfl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grpc.ManagedChannel;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.plan.JobLoader;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.report.RunReport;
+import io.meshfl.proto.CoordinatorServiceGrpc;
+import io.meshfl.proto.JobEvent;
+import io.meshfl.proto.JobRequest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Iterator;
+import java.util.concurrent.Callable;
+
+/** {@code meshfl run}: runs a job, on a coordinator if given, else on an embedded mesh in this JVM. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run a training job and write its report.")
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = "--job", required = true, description = "Job YAML file.")
+    Path job;
+
+    @Option(names = "--report", description = "Report JSON file (an HTML report is written beside it). Default: reports/<job>-<time>.json")
+    Path report;
+
+    @Option(names = "--coordinator", description = "host:port of a running coordinator. Without it, an embedded coordinator and one node per domain start in this JVM.")
+    String coordinator;
+
+    @Option(names = "--contracts", description = "Folder of data product contracts for the embedded mesh. Default: the job file's folder.")
+    Path contracts;
+
+    @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database for the embedded mesh (default: ${DEFAULT-VALUE}).")
+    Path catalog;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print node and protocol log lines.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        JobSpec spec = JobLoader.load(job);
+        String yaml = Files.readString(job);
+        Path out = report != null ? report : Path.of("reports", spec.name() + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+        JsonNode result = coordinator == null ? runEmbedded(spec, yaml) : runRemote(yaml);
+        Reports.printSummary(result, System.out);
+        Path html = Reports.write(result, out);
+        System.out.println("report: " + out.toAbsolutePath() + "  (curves: " + html + ")");
+        return 0;
+    }
+
+    private ObjectNode runEmbedded(JobSpec spec, String yaml) throws Exception {
+        Path dir = contracts != null ? contracts : job.toAbsolutePath().getParent();
+        var all = ContractLoader.loadDirectory(dir);
+        try (Catalog cat = Catalog.open(catalog); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { })) {
+            System.out.println("embedded mesh: coordinator on 127.0.0.1:" + mesh.coordinator().port() + ", "
+                    + mesh.nodes().size() + " domain node(s) " + mesh.nodes().stream().map(n -> n.domain() + "@" + n.address()).toList());
+            return mesh.coordinator().runJob(spec, yaml, new Progress(System.out, verbose));
+        }
+    }
+
+    private JsonNode runRemote(String yaml) throws Exception {
+        ManagedChannel ch = EmbeddedMesh.dial(coordinator);
+        try {
+            Iterator<JobEvent> events = CoordinatorServiceGrpc.newBlockingStub(ch)
+                    .submitJob(JobRequest.newBuilder().setJobYaml(yaml).setBaseDir(job.toString()).build());
+            long start = System.nanoTime();
+            while (events.hasNext()) {
+                JobEvent e = events.next();
+                switch (e.getKindCase()) {
+                    case PLAN_TEXT -> System.out.println(e.getPlanText());
+                    case ROUND -> System.out.println(Progress.line(e.getRound().getRound(), e.getRound().getRounds(),
+                            e.getRound().getSeconds(), e.getRound().getMetricsMap(), e.getRound().getNodesOk(),
+                            e.getRound().getNodesFailed(), (System.nanoTime() - start) / 1e9));
+                    case LOG -> {
+                        if (verbose) System.out.println("  " + e.getLog());
+                    }
+                    case ERROR -> throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "job failed on the coordinator: " + e.getError());
+                    case REPORT_JSON -> {
+                        return RunReport.JSON.readTree(e.getReportJson());
+                    }
+                    default -> { }
+                }
+            }
+            throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "coordinator closed the job stream without a report");
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+}

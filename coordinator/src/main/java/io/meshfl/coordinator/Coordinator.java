@@ -1,0 +1,184 @@
+package io.meshfl.coordinator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.plan.JobLoader;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.protocol.horizontal.RoundSummary;
+import io.meshfl.proto.CoordinatorServiceGrpc;
+import io.meshfl.proto.HeartbeatReply;
+import io.meshfl.proto.HeartbeatRequest;
+import io.meshfl.proto.JobEvent;
+import io.meshfl.proto.JobRequest;
+import io.meshfl.proto.NodeInfo;
+import io.meshfl.proto.ProductInfo;
+import io.meshfl.proto.RegisterReply;
+import io.meshfl.proto.RoundEvent;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The coordinator: holds the catalog, keeps the node registry, and runs jobs. A thin host: the
+ * planning and the round loop live in core.
+ */
+public final class Coordinator implements AutoCloseable {
+
+    private final Catalog catalog;
+    private final NodeRegistry registry;
+    private final JobRunner runner;
+    private final int heartbeatMillis;
+    private final Consumer<String> log;
+    private final ScheduledExecutorService sweeper;
+    private Server server;
+
+    /**
+     * @param dial            opens a channel to a node's advertised address (TCP or in-process)
+     * @param heartbeatMillis how often nodes heartbeat; a node silent for 3 intervals is lost
+     */
+    public Coordinator(Catalog catalog, Function<String, ManagedChannel> dial, int heartbeatMillis, Consumer<String> log) {
+        this.catalog = catalog;
+        this.heartbeatMillis = heartbeatMillis;
+        this.log = log;
+        this.registry = new NodeRegistry(dial, catalog, 3L * heartbeatMillis, log);
+        this.runner = new JobRunner(catalog, registry);
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "meshfl-registry-sweep");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleAtFixedRate(registry::sweep, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
+    }
+
+    public Coordinator start(ServerBuilder<?> builder) throws IOException {
+        server = builder.addService(new Service()).build().start();
+        return this;
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    public NodeRegistry registry() {
+        return registry;
+    }
+
+    public JobRunner runner() {
+        return runner;
+    }
+
+    /** Registers a node: its products must all belong to its domain. */
+    public RegisterReply register(NodeInfo info) {
+        try {
+            for (ProductInfo p : info.getProductsList()) {
+                DataContract c = ContractLoader.parseMetadata(p.getContractYaml(), Path.of("node:" + info.getNodeId() + "/" + p.getId()));
+                if (!c.domain().equals(info.getDomain()) || !c.id().equals(p.getId())) {
+                    return RegisterReply.newBuilder().setAccepted(false).setMessage("node " + info.getNodeId() + " of domain '"
+                            + info.getDomain() + "' cannot publish product " + c.id() + " of domain '" + c.domain() + "'").build();
+                }
+            }
+            catalog.upsertDomain(info.getDomain(), info.getDomain() + "-team");
+            for (ProductInfo p : info.getProductsList()) {
+                catalog.registerProduct(p.getId(), info.getDomain(), p.getVersion(), p.getContractYaml(), (int) p.getRows());
+            }
+            registry.register(info.getNodeId(), info.getDomain(), info.getAddress());
+            log.accept("node " + info.getNodeId() + " of " + info.getDomain() + " registered at " + info.getAddress()
+                    + " with " + info.getProductsCount() + " product(s)");
+            return RegisterReply.newBuilder().setAccepted(true).setHeartbeatMillis(heartbeatMillis).build();
+        } catch (MeshflException e) {
+            return RegisterReply.newBuilder().setAccepted(false).setMessage(e.toString()).build();
+        }
+    }
+
+    /** Runs a job to the end; the report is the return value, failures are thrown and recorded in the catalog. */
+    public ObjectNode runJob(JobSpec job, String yaml, JobObserver observer) {
+        return runner.run(job, yaml, observer);
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        if (server != null) {
+            server.shutdownNow();
+            try {
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        registry.close();
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    private final class Service extends CoordinatorServiceGrpc.CoordinatorServiceImplBase {
+        @Override
+        public void register(NodeInfo request, StreamObserver<RegisterReply> out) {
+            out.onNext(Coordinator.this.register(request));
+            out.onCompleted();
+        }
+
+        @Override
+        public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatReply> out) {
+            out.onNext(HeartbeatReply.newBuilder().setKnown(registry.heartbeat(request.getNodeId())).build());
+            out.onCompleted();
+        }
+
+        @Override
+        public void submitJob(JobRequest request, StreamObserver<JobEvent> out) {
+            var serverOut = (ServerCallStreamObserver<JobEvent>) out;
+            try {
+                JobSpec job = JobLoader.parse(request.getJobYaml(), request.getBaseDir().isEmpty() ? "job" : request.getBaseDir());
+                ObjectNode report = runJob(job, request.getJobYaml(), new JobObserver() {
+                    @Override
+                    public void plan(String explain) {
+                        send(JobEvent.newBuilder().setPlanText(explain).build());
+                    }
+
+                    @Override
+                    public void round(RoundSummary s) {
+                        send(JobEvent.newBuilder().setRound(RoundEvent.newBuilder().setRound(s.round()).setRounds(s.rounds())
+                                .setSeconds(s.seconds()).putAllMetrics(s.metrics()).setNodesOk(s.nodesOk())
+                                .setNodesFailed(s.failures().size())).build());
+                    }
+
+                    @Override
+                    public void log(String line) {
+                        send(JobEvent.newBuilder().setLog(line).build());
+                    }
+
+                    private void send(JobEvent e) {
+                        synchronized (serverOut) {
+                            if (!serverOut.isCancelled()) serverOut.onNext(e);
+                        }
+                    }
+                });
+                out.onNext(JobEvent.newBuilder().setReportJson(report.toString()).build());
+            } catch (MeshflException e) {
+                out.onNext(JobEvent.newBuilder().setError(e.toString()).build());
+            } catch (RuntimeException e) {
+                out.onNext(JobEvent.newBuilder().setError("MeshFL-900 INTERNAL: " + e).build());
+            }
+            out.onCompleted();
+        }
+    }
+}

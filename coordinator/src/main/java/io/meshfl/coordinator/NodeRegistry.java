@@ -1,0 +1,92 @@
+package io.meshfl.coordinator;
+
+import io.grpc.ManagedChannel;
+import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.wire.GrpcNodeChannel;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The nodes the coordinator knows, one live node per domain: registration, heartbeats, and
+ * marking a node lost when its heartbeats stop.
+ */
+public final class NodeRegistry {
+
+    /** A registered node and the channel to reach it. */
+    public record Entry(String nodeId, String domain, String address, GrpcNodeChannel channel, long lastSeenNanos, boolean lost) {
+    }
+
+    private final Map<String, Entry> byNode = new ConcurrentHashMap<>();
+    private final Map<String, String> nodeOfDomain = new ConcurrentHashMap<>();
+    private final Function<String, ManagedChannel> dial;
+    private final Catalog catalog;
+    private final long lostAfterNanos;
+    private final Consumer<String> log;
+
+    public NodeRegistry(Function<String, ManagedChannel> dial, Catalog catalog, long lostAfterMillis, Consumer<String> log) {
+        this.dial = dial;
+        this.catalog = catalog;
+        this.lostAfterNanos = lostAfterMillis * 1_000_000L;
+        this.log = log;
+    }
+
+    public synchronized void register(String nodeId, String domain, String address) {
+        String previous = nodeOfDomain.get(domain);
+        if (previous != null && !previous.equals(nodeId)) {
+            Entry old = byNode.remove(previous);
+            if (old != null) old.channel().close();
+        }
+        Entry existing = byNode.get(nodeId);
+        if (existing != null) existing.channel().close();
+        GrpcNodeChannel ch = new GrpcNodeChannel(nodeId, domain, dial.apply(address), true);
+        byNode.put(nodeId, new Entry(nodeId, domain, address, ch, System.nanoTime(), false));
+        nodeOfDomain.put(domain, nodeId);
+        catalog.upsertNode(nodeId, domain, address, "ACTIVE", Instant.now());
+    }
+
+    /** Returns false if the node is unknown (it should register again). */
+    public boolean heartbeat(String nodeId) {
+        Entry e = byNode.computeIfPresent(nodeId, (k, v) -> new Entry(v.nodeId(), v.domain(), v.address(), v.channel(), System.nanoTime(), false));
+        if (e == null) return false;
+        catalog.heartbeat(nodeId, Instant.now());
+        return true;
+    }
+
+    /** Marks nodes whose heartbeats stopped as lost; called periodically. */
+    public void sweep() {
+        long now = System.nanoTime();
+        for (Entry e : byNode.values()) {
+            if (!e.lost() && now - e.lastSeenNanos() > lostAfterNanos) {
+                byNode.put(e.nodeId(), new Entry(e.nodeId(), e.domain(), e.address(), e.channel(), e.lastSeenNanos(), true));
+                catalog.markLost(e.nodeId(), "no heartbeat for " + (now - e.lastSeenNanos()) / 1_000_000 + " ms");
+                log.accept("node " + e.nodeId() + " of " + e.domain() + " is lost: no heartbeat");
+            }
+        }
+    }
+
+    public boolean alive(String domain) {
+        String id = nodeOfDomain.get(domain);
+        Entry e = id == null ? null : byNode.get(id);
+        return e != null && !e.lost();
+    }
+
+    public Optional<NodeChannel> channel(String domain) {
+        String id = nodeOfDomain.get(domain);
+        Entry e = id == null ? null : byNode.get(id);
+        return e == null ? Optional.empty() : Optional.of(e.channel());
+    }
+
+    public Map<String, Entry> entries() {
+        return Map.copyOf(byNode);
+    }
+
+    public void close() {
+        for (Entry e : byNode.values()) e.channel().close();
+    }
+}

@@ -1,0 +1,214 @@
+package io.meshfl.core.plan;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.protocol.horizontal.LocalSettings;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** Reads and validates job files; every error names the file and the field. */
+public final class JobLoader {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Set<String> TOP = Set.of("name", "products", "label", "features", "model", "strategy",
+            "aggregator", "local", "rounds", "evaluation", "roundTimeoutSeconds", "seed", "scaling", "description");
+    private static final Set<String> MODEL = Set.of("type", "hidden", "classes", "l2");
+    private static final Set<String> AGG = Set.of("name", "fraction", "minNodes", "proximalMu", "serverLr", "beta1",
+            "beta2", "tau", "trimBeta");
+    private static final Set<String> LOCAL = Set.of("epochs", "batchSize", "optimizer", "lr", "momentum", "l2");
+    private static final Set<String> EVAL = Set.of("products", "holdout");
+    private static final Set<String> AGGREGATORS = Set.of("fedavg", "fedprox", "fedadam", "fedyogi", "fedmedian", "trimmedmean");
+
+    private JobLoader() {
+    }
+
+    public static JobSpec load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, "job file " + file + " does not exist");
+        }
+        try {
+            return parse(Files.readString(file), file.toString());
+        } catch (IOException e) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, "cannot read job file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static JobSpec parse(String yaml, String source) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            throw new MeshflException(ErrorCode.JOB_INVALID, source + ": malformed YAML" + where + ": " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, source + ": a job file must be a YAML mapping");
+        }
+        Fields f = new Fields(source);
+        f.known(root, "", TOP);
+        String name = f.text(root, "name", true, null);
+        List<String> products = f.list(root, "products", true);
+        if (products.isEmpty()) throw f.error("products", "must name at least one data product");
+        String label = f.text(root, "label", true, null);
+        List<String> features = root.has("features") && root.get("features").isTextual()
+                && root.get("features").asText().equals("*") ? List.of() : f.list(root, "features", false);
+
+        JsonNode m = f.object(root, "model", true);
+        f.known(m, "model.", MODEL);
+        String typeText = f.text(m, "model.type", "type", true, null);
+        ModelSpec.Type type;
+        try {
+            type = ModelSpec.Type.valueOf(typeText.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw f.error("model.type", "unknown model type '" + typeText + "'; use one of logistic, softmax, linear, poisson, mlp");
+        }
+        List<Integer> hidden = new ArrayList<>();
+        if (m.has("hidden")) {
+            if (!m.get("hidden").isArray()) throw f.error("model.hidden", "must be a list of layer widths");
+            for (JsonNode h : m.get("hidden")) {
+                if (!h.canConvertToInt()) throw f.error("model.hidden", "layer widths must be integers, got " + h);
+                hidden.add(h.asInt());
+            }
+        }
+        ModelSpec model;
+        try {
+            model = new ModelSpec(type, hidden, f.integer(m, "model.classes", "classes", type == ModelSpec.Type.SOFTMAX ? 2 : 2),
+                    f.number(m, "model.l2", "l2", 0.0));
+        } catch (IllegalArgumentException e) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + e.getMessage());
+        }
+
+        String strategy = f.text(root, "strategy", false, "auto").toLowerCase(Locale.ROOT);
+        if (!Set.of("auto", "horizontal").contains(strategy)) {
+            throw f.error("strategy", "unknown strategy '" + strategy + "'; use auto or horizontal");
+        }
+        JsonNode a = root.has("aggregator") ? f.object(root, "aggregator", false) : YAML.createObjectNode();
+        f.known(a, "aggregator.", AGG);
+        String aggName = f.text(a, "aggregator.name", "name", false, "fedavg").toLowerCase(Locale.ROOT);
+        if (!AGGREGATORS.contains(aggName)) {
+            throw f.error("aggregator.name", "unknown aggregator '" + aggName + "'; use one of " + new java.util.TreeSet<>(AGGREGATORS));
+        }
+        var agg = new JobSpec.AggregatorSpec(aggName, f.number(a, "aggregator.fraction", "fraction", 1.0),
+                f.integer(a, "aggregator.minNodes", "minNodes", 1), f.number(a, "aggregator.proximalMu", "proximalMu", 0.01),
+                f.number(a, "aggregator.serverLr", "serverLr", 0.1), f.number(a, "aggregator.beta1", "beta1", 0.9),
+                f.number(a, "aggregator.beta2", "beta2", 0.99), f.number(a, "aggregator.tau", "tau", 1e-3),
+                f.number(a, "aggregator.trimBeta", "trimBeta", 0.1));
+
+        JsonNode l = root.has("local") ? f.object(root, "local", false) : YAML.createObjectNode();
+        f.known(l, "local.", LOCAL);
+        LocalSettings local;
+        try {
+            local = new LocalSettings(f.integer(l, "local.epochs", "epochs", 1), f.integer(l, "local.batchSize", "batchSize", 32),
+                    f.text(l, "local.optimizer", "optimizer", false, "sgd").toLowerCase(Locale.ROOT),
+                    f.number(l, "local.lr", "lr", 0.1), f.number(l, "local.momentum", "momentum", 0.0),
+                    f.number(l, "local.l2", "l2", 0.0));
+        } catch (IllegalArgumentException e) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + e.getMessage());
+        }
+        int rounds = f.integer(root, "rounds", "rounds", 10);
+        if (rounds < 1) throw f.error("rounds", "must be >= 1, got " + rounds);
+
+        JsonNode e = root.has("evaluation") ? f.object(root, "evaluation", false) : YAML.createObjectNode();
+        f.known(e, "evaluation.", EVAL);
+        double holdout = f.number(e, "evaluation.holdout", "holdout", 0.2);
+        if (holdout < 0 || holdout >= 1) throw f.error("evaluation.holdout", "must be in [0, 1), got " + holdout);
+        var eval = new JobSpec.EvaluationSpec(f.list(e, "evaluation.products", "products", false), holdout);
+
+        double timeout = f.number(root, "roundTimeoutSeconds", "roundTimeoutSeconds", 120.0);
+        if (!(timeout > 0)) throw f.error("roundTimeoutSeconds", "must be > 0, got " + timeout);
+        long seed = root.has("seed") ? f.integer(root, "seed", "seed", 42) : 42;
+        String scaling = f.text(root, "scaling", false, "standard");
+        if (!scaling.equals("standard") && !scaling.equals("none")) {
+            throw f.error("scaling", "must be standard or none, got '" + scaling + "'");
+        }
+        return new JobSpec(name, products, label, features, model, strategy, agg, local, rounds, eval, timeout, seed,
+                scaling.equals("standard"), source);
+    }
+
+    /** Field readers that name the file and the field in every error. */
+    private record Fields(String source) {
+
+        MeshflException error(String field, String what) {
+            return new MeshflException(ErrorCode.JOB_INVALID, source + ": field '" + field + "': " + what);
+        }
+
+        void known(JsonNode node, String prefix, Set<String> allowed) {
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!allowed.contains(k)) {
+                    throw error(prefix + k, "unknown field; expected one of " + new java.util.TreeSet<>(allowed));
+                }
+            }
+        }
+
+        JsonNode object(JsonNode parent, String field, boolean required) {
+            JsonNode n = parent.get(field);
+            if (n == null) {
+                if (required) throw error(field, "is required");
+                return null;
+            }
+            if (!n.isObject()) throw error(field, "must be a mapping");
+            return n;
+        }
+
+        String text(JsonNode parent, String field, boolean required, String fallback) {
+            return text(parent, field, field, required, fallback);
+        }
+
+        String text(JsonNode parent, String path, String field, boolean required, String fallback) {
+            JsonNode n = parent.get(field);
+            if (n == null || n.isNull()) {
+                if (required) throw error(path, "is required");
+                return fallback;
+            }
+            if (!n.isValueNode()) throw error(path, "must be a text value");
+            return n.asText();
+        }
+
+        List<String> list(JsonNode parent, String field, boolean required) {
+            return list(parent, field, field, required);
+        }
+
+        List<String> list(JsonNode parent, String path, String field, boolean required) {
+            JsonNode n = parent.get(field);
+            if (n == null) {
+                if (required) throw error(path, "is required");
+                return List.of();
+            }
+            if (!n.isArray()) throw error(path, "must be a list");
+            List<String> out = new ArrayList<>();
+            for (JsonNode v : n) {
+                if (!v.isValueNode()) throw error(path, "entries must be names, got " + v);
+                out.add(v.asText());
+            }
+            return out;
+        }
+
+        int integer(JsonNode parent, String path, String field, int fallback) {
+            JsonNode n = parent.get(field);
+            if (n == null) return fallback;
+            if (!n.isIntegralNumber() || !n.canConvertToInt()) throw error(path, "must be an integer, got " + n);
+            return n.asInt();
+        }
+
+        double number(JsonNode parent, String path, String field, double fallback) {
+            JsonNode n = parent.get(field);
+            if (n == null) return fallback;
+            if (!n.isNumber()) throw error(path, "must be a number, got " + n);
+            return n.asDouble();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.meshfl.core.protocol;
+
+import io.meshfl.core.data.Dataset;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a node offers the node side of a protocol: its identity, policy-checked access to its own
+ * data products, and per-job state kept between steps. Implemented by the node host, which is
+ * where each domain's policies are enforced.
+ */
+public interface NodeContext {
+
+    String nodeId();
+
+    String domain();
+
+    /**
+     * Reads the named columns of one of this node's own products. Refused with
+     * {@code POLICY_VIOLATION} if the product is not this node's, or a column is not allowed
+     * as a feature, or the label is not the product's declared label.
+     */
+    Dataset load(String productId, List<String> features, String label);
+
+    /** Mutable state for one job, created on first use and dropped by {@link #endJob}. */
+    Map<String, Object> jobState(String jobId);
+
+    void endJob(String jobId);
+}

@@ -1,0 +1,174 @@
+package io.meshfl.core.protocol.horizontal;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.data.ColumnStats;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.data.Split;
+import io.meshfl.core.data.Standardizer;
+import io.meshfl.core.metrics.EvalSums;
+import io.meshfl.core.metrics.ScoreHistogram;
+import io.meshfl.core.model.LocalConfig;
+import io.meshfl.core.model.LocalResult;
+import io.meshfl.core.model.LocalTrainer;
+import io.meshfl.core.model.Model;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.model.Models;
+import io.meshfl.core.model.OptimizerSpec;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeContext;
+import io.meshfl.core.protocol.NodeProtocol;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node side of horizontal federated learning: loads the node's own rows once per job,
+ * trains locally from the global parameters and returns only parameters and aggregate sums.
+ */
+public final class HorizontalNode implements NodeProtocol {
+
+    private static final String STATE = "horizontal";
+
+    /** What a node keeps between the steps of one job. */
+    private static final class State {
+        Model model;
+        Dataset train;
+        Dataset holdout;
+        List<Dataset> eval = new ArrayList<>();
+    }
+
+    @Override
+    public String name() {
+        return HorizontalSteps.PROTOCOL;
+    }
+
+    @Override
+    public Message handle(Message req, NodeContext ctx) {
+        return switch (req.step()) {
+            case HorizontalSteps.PREPARE -> prepare(req, ctx);
+            case HorizontalSteps.SCALE -> scale(req, ctx);
+            case HorizontalSteps.FIT -> fit(req, ctx);
+            case HorizontalSteps.EVALUATE -> evaluate(req, ctx);
+            case HorizontalSteps.FINISH -> {
+                ctx.endJob(req.jobId());
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of());
+            }
+            default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown horizontal step '" + req.step() + "'");
+        };
+    }
+
+    private Message prepare(Message req, NodeContext ctx) {
+        List<String> features = splitList(req.cfg("features"));
+        String label = req.cfg("label");
+        Dataset all = ctx.load(req.cfg("product"), features, label);
+        State s = new State();
+        ModelSpec spec = new ModelSpec(ModelSpec.Type.valueOf(req.cfg("model_type")),
+                splitList(req.cfg("hidden", "")).stream().map(Integer::parseInt).toList(),
+                Integer.parseInt(req.cfg("classes", "2")), Double.parseDouble(req.cfg("model_l2", "0")));
+        s.model = Models.create(spec, features.size());
+        double holdout = Double.parseDouble(req.cfg("holdout", "0"));
+        if (holdout > 0) {
+            Split split = Split.of(all.rows(), holdout, Long.parseLong(req.cfg("seed", "42")));
+            s.train = all.select(split.train());
+            s.holdout = all.select(split.holdout());
+        } else {
+            s.train = all;
+        }
+        long evalRows = 0;
+        for (String p : splitList(req.cfg("eval_products", ""))) {
+            Dataset d = ctx.load(p, features, label);
+            s.eval.add(d);
+            evalRows += d.rows();
+        }
+        ctx.jobState(req.jobId()).put(STATE, s);
+        ColumnStats stats = ColumnStats.of(s.train);
+        Map<String, double[]> t = new LinkedHashMap<>();
+        t.put("count", stats.count());
+        t.put("sum", stats.sum());
+        t.put("sumsq", stats.sumSq());
+        return req.reply(ctx.nodeId(), Map.of("rows_train", (double) s.train.rows(),
+                "rows_holdout", (double) (s.holdout == null ? 0 : s.holdout.rows()), "rows_eval", (double) evalRows), t);
+    }
+
+    private Message scale(Message req, NodeContext ctx) {
+        State s = state(req, ctx);
+        Standardizer z = new Standardizer(req.tensor("mean"), req.tensor("std"));
+        s.train = z.apply(s.train);
+        if (s.holdout != null) s.holdout = z.apply(s.holdout);
+        s.eval.replaceAll(z::apply);
+        return req.reply(ctx.nodeId(), Map.of(), Map.of());
+    }
+
+    private Message fit(Message req, NodeContext ctx) {
+        State s = state(req, ctx);
+        double[] global = req.tensor("params");
+        if (global.length != s.model.numParams()) {
+            return req.failure(ctx.nodeId(), ErrorCode.BAD_UPDATE, "global parameters have length " + global.length
+                    + ", the model needs " + s.model.numParams());
+        }
+        LocalConfig cfg = new LocalConfig(Integer.parseInt(req.cfg("epochs")), Integer.parseInt(req.cfg("batch_size")),
+                new OptimizerSpec(req.cfg("optimizer"), Double.parseDouble(req.cfg("lr")), Double.parseDouble(req.cfg("momentum", "0"))),
+                Double.parseDouble(req.cfg("proximal_mu", "0")), Double.parseDouble(req.cfg("l2", "0")),
+                Long.parseLong(req.cfg("seed", "0")));
+        LocalResult r = LocalTrainer.train(s.model, global, s.train, cfg);
+        return req.reply(ctx.nodeId(), Map.of("num_examples", (double) s.train.rows(), "loss", r.meanLoss()),
+                Map.of("params", r.params()));
+    }
+
+    private Message evaluate(Message req, NodeContext ctx) {
+        State s = state(req, ctx);
+        double[] params = req.tensor("params");
+        if (params.length != s.model.numParams()) {
+            return req.failure(ctx.nodeId(), ErrorCode.BAD_UPDATE, "parameters have length " + params.length
+                    + ", the model needs " + s.model.numParams());
+        }
+        List<Dataset> sets = new ArrayList<>();
+        if (req.cfg("on", "eval").equals("train")) {
+            sets.add(s.train);
+        } else if (!s.eval.isEmpty()) {
+            sets.addAll(s.eval);
+        } else if (s.holdout != null) {
+            sets.add(s.holdout);
+        }
+        ModelSpec.Task task = s.model.spec().task();
+        EvalSums sums = null;
+        ScoreHistogram hist = task == ModelSpec.Task.BINARY ? new ScoreHistogram() : null;
+        long n = 0;
+        for (Dataset d : sets) {
+            double[] pred = new double[d.rows() * s.model.outputs()];
+            s.model.predict(params, d, pred);
+            EvalSums part = EvalSums.of(task, pred, d.y(), s.model.outputs());
+            sums = sums == null ? part : sums.merge(part);
+            if (hist != null) {
+                for (int i = 0; i < d.rows(); i++) hist.add(pred[i], d.y()[i]);
+            }
+            n += d.rows();
+        }
+        Map<String, double[]> t = new LinkedHashMap<>();
+        if (sums != null) t.put("sums", sums.toArray());
+        if (hist != null) {
+            double[][] h = hist.toArrays();
+            t.put("hist_pos", h[0]);
+            t.put("hist_neg", h[1]);
+        }
+        return req.reply(ctx.nodeId(), Map.of("num_examples", (double) n), t);
+    }
+
+    private static State state(Message req, NodeContext ctx) {
+        Object s = ctx.jobState(req.jobId()).get(STATE);
+        if (s == null) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "step '" + req.step() + "' of job " + req.jobId()
+                    + " arrived before 'prepare'");
+        }
+        return (State) s;
+    }
+
+    static List<String> splitList(String csv) {
+        if (csv == null || csv.isBlank()) return List.of();
+        return Arrays.stream(csv.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    }
+}

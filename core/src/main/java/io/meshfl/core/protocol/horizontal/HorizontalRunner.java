@@ -1,0 +1,287 @@
+package io.meshfl.core.protocol.horizontal;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.data.ColumnStats;
+import io.meshfl.core.data.Standardizer;
+import io.meshfl.core.metrics.EvalSums;
+import io.meshfl.core.metrics.ScoreHistogram;
+import io.meshfl.core.model.Model;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.model.Models;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.plan.Plan;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * The coordinator side of horizontal federated learning: the one round loop. Prepares every
+ * node, computes feature scaling from per-node sums, then per round asks the strategy whom to
+ * train, calls those nodes in parallel under the round timeout, hands results and failures to
+ * the strategy, and evaluates the new global model federatedly.
+ */
+public final class HorizontalRunner {
+
+    private final JobSpec job;
+    private final Plan plan;
+    private final Map<String, NodeChannel> byDomain;
+    private final Predicate<String> alive;
+    private final RunObserver observer;
+    private final Set<String> lost = new HashSet<>();
+
+    /**
+     * @param byDomain one channel per domain taking part
+     * @param alive    whether the registry still sees a domain's node (heartbeats)
+     */
+    public HorizontalRunner(JobSpec job, Plan plan, Map<String, NodeChannel> byDomain, Predicate<String> alive, RunObserver observer) {
+        this.job = job;
+        this.plan = plan;
+        this.byDomain = Map.copyOf(byDomain);
+        this.alive = alive;
+        this.observer = observer;
+        for (String d : plan.domains()) {
+            if (!byDomain.containsKey(d)) {
+                throw new MeshflException(ErrorCode.TOO_FEW_NODES, "no node of domain '" + d + "' is connected");
+            }
+        }
+    }
+
+    public RunOutcome run(String jobId, String runId) {
+        long t0 = System.nanoTime();
+        Duration timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Math.min(64, byDomain.size())), r -> {
+            Thread t = new Thread(r, "meshfl-round");
+            t.setDaemon(true);
+            return t;
+        });
+        long payload = 0;
+        try {
+            Model model = Models.create(plan.model(), plan.features().size());
+            prepare(jobId, runId, pool, timeout);
+            double[] global = new double[model.numParams()];
+            model.initialize(global, new Random(job.seed()));
+            Strategy strategy = Strategies.create(job);
+            Random rng = new Random(job.seed() ^ 0x5DEECE66DL);
+            List<RoundSummary> history = new ArrayList<>();
+            Map<String, Double> last = Map.of();
+            for (int round = 1; round <= job.rounds(); round++) {
+                long r0 = System.nanoTime();
+                long[] bytes0 = traffic();
+                List<String> available = trainingDomains().stream().filter(d -> !lost.contains(d) && alive.test(d)).toList();
+                List<FitInstruction> orders = strategy.configureFit(round, global, available, rng);
+                List<FitResult> results = new ArrayList<>();
+                List<Failure> failures = new ArrayList<>();
+                double[] g = global;
+                int rnd = round;
+                Map<String, Future<Message>> calls = new LinkedHashMap<>();
+                for (FitInstruction o : orders) {
+                    Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.FIT, rnd, o.nodeId())
+                            .withConfig(o.config()).withTensors(Map.of("params", g));
+                    payload += req.payloadBytes();
+                    calls.put(o.nodeId(), pool.submit(() -> byDomain.get(o.nodeId()).call(req, timeout)));
+                }
+                double lossSum = 0;
+                long lossN = 0;
+                for (var e : calls.entrySet()) {
+                    Message reply = await(e.getKey(), e.getValue(), timeout, failures);
+                    if (reply == null) continue;
+                    double[] p = reply.tensors().get("params");
+                    String bad = p == null ? "reply has no parameters" : checkUpdate(p, model.numParams());
+                    if (bad != null) {
+                        failures.add(new Failure(e.getKey(), ErrorCode.BAD_UPDATE, bad));
+                        continue;
+                    }
+                    payload += 8L * p.length;
+                    long n = reply.metrics().getOrDefault("num_examples", 0.0).longValue();
+                    results.add(new FitResult(e.getKey(), p, n, reply.metrics()));
+                    lossSum += reply.metrics().getOrDefault("loss", 0.0) * n;
+                    lossN += n;
+                }
+                for (Failure f : failures) observer.log("round " + round + ": node of " + f.nodeId() + " failed: " + f.reason());
+                Aggregated agg = strategy.aggregateFit(round, global, results, failures);
+                global = agg.params();
+                Map<String, Double> metrics = new LinkedHashMap<>();
+                if (lossN > 0) metrics.put("train_loss", lossSum / lossN);
+                metrics.putAll(agg.metrics());
+                metrics.putAll(evaluate(jobId, runId, round, global, pool, timeout, strategy, rng));
+                long[] bytes1 = traffic();
+                RoundSummary s = new RoundSummary(round, job.rounds(), (System.nanoTime() - r0) / 1e9,
+                        bytes1[0] - bytes0[0], bytes1[1] - bytes0[1], results.size(), failures, metrics);
+                history.add(s);
+                last = metrics;
+                observer.round(s);
+            }
+            finish(jobId, runId, pool);
+            long[] bytes = traffic();
+            return new RunOutcome(global, last, history, bytes[0], bytes[1], payload, (System.nanoTime() - t0) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private List<String> trainingDomains() {
+        return plan.participants().stream().map(Plan.Participant::domain).toList();
+    }
+
+    private void prepare(String jobId, String runId, ExecutorService pool, Duration timeout) {
+        Map<String, String> train = new LinkedHashMap<>();
+        for (Plan.Participant p : plan.participants()) train.put(p.domain(), p.productId());
+        Map<String, List<String>> evalByDomain = plan.evaluation().stream()
+                .collect(Collectors.groupingBy(Plan.Participant::domain, Collectors.mapping(Plan.Participant::productId, Collectors.toList())));
+        ModelSpec m = plan.model();
+        Map<String, Future<Message>> calls = new LinkedHashMap<>();
+        for (String domain : train.keySet()) {
+            Map<String, String> cfg = new LinkedHashMap<>();
+            cfg.put("product", train.get(domain));
+            cfg.put("features", String.join(",", plan.features()));
+            cfg.put("label", plan.label());
+            cfg.put("model_type", m.type().name());
+            cfg.put("hidden", m.hidden().stream().map(String::valueOf).collect(Collectors.joining(",")));
+            cfg.put("classes", Integer.toString(m.classes()));
+            cfg.put("model_l2", Double.toString(m.l2()));
+            cfg.put("holdout", plan.evaluation().isEmpty() ? Double.toString(job.evaluation().holdout()) : "0");
+            cfg.put("seed", Long.toString(job.seed()));
+            cfg.put("eval_products", String.join(",", evalByDomain.getOrDefault(domain, List.of())));
+            Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.PREPARE, 0, domain).withConfig(cfg);
+            calls.put(domain, pool.submit(() -> byDomain.get(domain).call(req, timeout)));
+        }
+        ColumnStats merged = null;
+        List<Failure> failures = new ArrayList<>();
+        for (var e : calls.entrySet()) {
+            Message reply = await(e.getKey(), e.getValue(), timeout, failures);
+            if (reply == null) continue;
+            ColumnStats s = new ColumnStats(reply.tensor("count"), reply.tensor("sum"), reply.tensor("sumsq"));
+            merged = merged == null ? s : merged.merge(s);
+            observer.log(String.format("prepared %s: %d training rows, %d held out, %d evaluation rows", e.getKey(),
+                    reply.metrics().get("rows_train").longValue(), reply.metrics().get("rows_holdout").longValue(),
+                    reply.metrics().get("rows_eval").longValue()));
+        }
+        if (!failures.isEmpty()) {
+            Failure f = failures.get(0);
+            throw new MeshflException(f.code(), "preparing the job failed on the node of " + f.nodeId() + ": " + f.reason());
+        }
+        if (job.standardize()) {
+            Standardizer z = Standardizer.from(merged);
+            Map<String, Future<Message>> scale = new LinkedHashMap<>();
+            for (String domain : train.keySet()) {
+                Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.SCALE, 0, domain)
+                        .withTensors(Map.of("mean", z.mean(), "std", z.std()));
+                scale.put(domain, pool.submit(() -> byDomain.get(domain).call(req, timeout)));
+            }
+            for (var e : scale.entrySet()) {
+                if (await(e.getKey(), e.getValue(), timeout, failures) == null) {
+                    Failure f = failures.get(0);
+                    throw new MeshflException(f.code(), "scaling failed on the node of " + f.nodeId() + ": " + f.reason());
+                }
+            }
+        }
+    }
+
+    private Map<String, Double> evaluate(String jobId, String runId, int round, double[] global, ExecutorService pool,
+                                         Duration timeout, Strategy strategy, Random rng) {
+        List<String> domains = new ArrayList<>();
+        Set<String> evalDomains = new HashSet<>();
+        for (Plan.Participant p : plan.evaluation()) evalDomains.add(p.domain());
+        for (String d : trainingDomains()) {
+            if (lost.contains(d) || !alive.test(d)) continue;
+            if (evalDomains.isEmpty() || evalDomains.contains(d)) domains.add(d);
+        }
+        Map<String, Future<Message>> calls = new LinkedHashMap<>();
+        for (String d : strategy.configureEvaluate(round, domains, rng)) {
+            Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.EVALUATE, round, d)
+                    .withTensors(Map.of("params", global));
+            calls.put(d, pool.submit(() -> byDomain.get(d).call(req, timeout)));
+        }
+        EvalSums sums = null;
+        ScoreHistogram hist = null;
+        List<Failure> failures = new ArrayList<>();
+        for (var e : calls.entrySet()) {
+            Message reply = await(e.getKey(), e.getValue(), timeout, failures);
+            if (reply == null || !reply.tensors().containsKey("sums")) continue;
+            EvalSums s = EvalSums.fromArray(reply.tensor("sums"));
+            sums = sums == null ? s : sums.merge(s);
+            if (reply.tensors().containsKey("hist_pos")) {
+                ScoreHistogram h = ScoreHistogram.fromArrays(reply.tensor("hist_pos"), reply.tensor("hist_neg"));
+                hist = hist == null ? h : hist.merge(h);
+            }
+        }
+        for (Failure f : failures) observer.log("round " + round + ": evaluation on " + f.nodeId() + " failed: " + f.reason());
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (sums != null) out.putAll(sums.toMap());
+        if (hist != null) out.put("auc", hist.auc());
+        return out;
+    }
+
+    private void finish(String jobId, String runId, ExecutorService pool) {
+        for (String d : plan.domains()) {
+            if (lost.contains(d)) continue;
+            try {
+                byDomain.get(d).call(Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.FINISH, 0, d),
+                        Duration.ofSeconds(10));
+            } catch (MeshflException e) {
+                observer.log("finish on " + d + " failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The reply, or null with a failure recorded; a node that cannot be reached is not asked again this run. */
+    private Message await(String domain, Future<Message> f, Duration timeout, List<Failure> failures) {
+        try {
+            Message reply = f.get(timeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
+            if (reply.failed()) {
+                failures.add(new Failure(domain, reply.error().code(), reply.error().message()));
+                return null;
+            }
+            return reply;
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            failures.add(new Failure(domain, ErrorCode.ROUND_TIMEOUT, "no answer within " + timeout.toSeconds() + " s"));
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof MeshflException me) {
+                if (me.code() == ErrorCode.NODE_LOST || me.code() == ErrorCode.ROUND_TIMEOUT) lost.add(domain);
+                failures.add(new Failure(domain, me.code(), me.getMessage()));
+            } else {
+                failures.add(new Failure(domain, ErrorCode.NODE_FAILURE, String.valueOf(c)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "interrupted while waiting for " + domain);
+        }
+        return null;
+    }
+
+    private static String checkUpdate(double[] p, int expected) {
+        if (p.length != expected) return "update has " + p.length + " parameters, the model has " + expected;
+        for (int i = 0; i < p.length; i++) {
+            if (!Double.isFinite(p[i])) return "update has a non-finite value at parameter " + i;
+        }
+        return null;
+    }
+
+    private long[] traffic() {
+        long s = 0, r = 0;
+        for (NodeChannel c : byDomain.values()) {
+            s += c.bytesSent();
+            r += c.bytesReceived();
+        }
+        return new long[]{s, r};
+    }
+}

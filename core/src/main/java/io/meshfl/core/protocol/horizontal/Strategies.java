@@ -1,0 +1,26 @@
+package io.meshfl.core.protocol.horizontal;
+
+import io.meshfl.core.plan.JobSpec;
+
+/** Builds the strategy a job asks for. */
+public final class Strategies {
+
+    private Strategies() {
+    }
+
+    public static Strategy create(JobSpec job) {
+        JobSpec.AggregatorSpec a = job.aggregator();
+        Sampling s = new Sampling(a.fraction(), a.minNodes());
+        LocalSettings l = job.local();
+        long seed = job.seed();
+        return switch (a.name()) {
+            case "fedavg" -> new FedAvg(s, l, seed);
+            case "fedprox" -> new FedProx(s, l, seed, a.proximalMu());
+            case "fedadam" -> new FedOpt(s, l, seed, FedOpt.Rule.ADAM, a.serverLr(), a.beta1(), a.beta2(), a.tau());
+            case "fedyogi" -> new FedOpt(s, l, seed, FedOpt.Rule.YOGI, a.serverLr(), a.beta1(), a.beta2(), a.tau());
+            case "fedmedian" -> new FedMedian(s, l, seed);
+            case "trimmedmean" -> new TrimmedMean(s, l, seed, a.trimBeta());
+            default -> throw new IllegalArgumentException("aggregator.name: unknown aggregator '" + a.name() + "'");
+        };
+    }
+}

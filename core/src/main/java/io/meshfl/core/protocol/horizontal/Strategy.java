@@ -1,0 +1,24 @@
+package io.meshfl.core.protocol.horizontal;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A federated strategy only configures a round and aggregates its results; the round loop lives
+ * in {@link HorizontalRunner}. Failures are part of the contract: a strategy decides whether
+ * the results it got are enough.
+ */
+public interface Strategy {
+
+    /** Short name recorded in the plan and the run, e.g. {@code fedavg}. */
+    String name();
+
+    /** Picks the nodes for this round among {@code available} and gives each its settings. */
+    List<FitInstruction> configureFit(int round, double[] global, List<String> available, Random rng);
+
+    /** Combines the round's results into new global parameters. */
+    Aggregated aggregateFit(int round, double[] global, List<FitResult> results, List<Failure> failures);
+
+    /** Picks the nodes that evaluate the new global model. */
+    List<String> configureEvaluate(int round, List<String> available, Random rng);
+}

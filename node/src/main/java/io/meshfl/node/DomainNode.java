@@ -1,0 +1,170 @@
+package io.meshfl.node;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.proto.Chunk;
+import io.meshfl.proto.CoordinatorServiceGrpc;
+import io.meshfl.proto.DescribeRequest;
+import io.meshfl.proto.HeartbeatRequest;
+import io.meshfl.proto.NodeInfo;
+import io.meshfl.proto.NodeServiceGrpc;
+import io.meshfl.proto.ProductInfo;
+import io.meshfl.proto.RegisterReply;
+import io.meshfl.wire.NodeCallHandler;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A domain node: serves its own domain's data products to the protocols it hosts, over gRPC.
+ * It registers with the coordinator and heartbeats; the protocols (found with
+ * {@link ServiceLoader}) do the work, this class only routes messages and guards the data.
+ */
+public final class DomainNode implements AutoCloseable {
+
+    private final String nodeId;
+    private final String domain;
+    private final Map<String, DataContract> products = new LinkedHashMap<>();
+    private final Map<String, NodeProtocol> protocols = new LinkedHashMap<>();
+    private final LocalNodeContext context;
+    private final Map<String, Long> lastSequence = new ConcurrentHashMap<>();
+    private final Consumer<String> log;
+    private Server server;
+    private String address;
+    private ScheduledExecutorService heartbeat;
+
+    /**
+     * @param contracts every contract in the node's folder; those of other domains are refused
+     */
+    public DomainNode(String domain, List<DataContract> contracts, Consumer<String> log) {
+        this.domain = domain;
+        this.nodeId = domain + "-" + UUID.randomUUID().toString().substring(0, 8);
+        this.log = log;
+        for (DataContract c : contracts) {
+            if (!c.domain().equals(domain)) {
+                throw new MeshflException(ErrorCode.POLICY_VIOLATION, "contract " + c.sourceFile() + " belongs to domain '"
+                        + c.domain() + "'; a node of domain '" + domain + "' cannot serve it");
+            }
+            products.put(c.id(), c);
+        }
+        for (NodeProtocol p : ServiceLoader.load(NodeProtocol.class)) protocols.put(p.name(), p);
+        this.context = new LocalNodeContext(nodeId, domain, products);
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public String domain() {
+        return domain;
+    }
+
+    public String address() {
+        return address;
+    }
+
+    /** Starts serving on the given builder (Netty on a port, or in-process), advertising {@code advertised}. */
+    public DomainNode start(ServerBuilder<?> builder, String advertised) throws IOException {
+        server = builder.addService(new Service()).build().start();
+        address = advertised != null ? advertised : "127.0.0.1:" + server.getPort();
+        return this;
+    }
+
+    /** One protocol step, with the replay check; used by the gRPC service and directly by tests. */
+    public Message handle(Message req) {
+        if (!req.runId().isEmpty() && req.sequence() > 0) {
+            String key = req.runId() + "/" + req.sender();
+            Long prev = lastSequence.get(key);
+            if (prev != null && req.sequence() <= prev) {
+                return req.failure(nodeId, ErrorCode.OUT_OF_ORDER, "message " + req.sequence() + " of run " + req.runId()
+                        + " is a replay or arrived out of order (last seen " + prev + ")");
+            }
+            lastSequence.put(key, req.sequence());
+        }
+        NodeProtocol p = protocols.get(req.protocol());
+        if (p == null) {
+            return req.failure(nodeId, ErrorCode.POLICY_VIOLATION, "node of " + domain + " does not run protocol '"
+                    + req.protocol() + "'; it runs " + protocols.keySet());
+        }
+        return p.handle(req, context);
+    }
+
+    public NodeInfo info() {
+        NodeInfo.Builder b = NodeInfo.newBuilder().setNodeId(nodeId).setDomain(domain).setAddress(address == null ? "" : address)
+                .setVersion(Version.get());
+        for (DataContract c : products.values()) {
+            b.addProducts(ProductInfo.newBuilder().setId(c.id()).setVersion(c.version()).setContractYaml(c.rawYaml()).setRows(-1));
+        }
+        return b.build();
+    }
+
+    /** Registers with the coordinator and keeps heartbeating, registering again if forgotten. */
+    public void joinCoordinator(ManagedChannel coordinator) {
+        var stub = CoordinatorServiceGrpc.newBlockingStub(coordinator);
+        RegisterReply reply = stub.withDeadlineAfter(10, TimeUnit.SECONDS).register(info());
+        if (!reply.getAccepted()) {
+            throw new MeshflException(ErrorCode.NODE_FAILURE, "coordinator refused node of " + domain + ": " + reply.getMessage());
+        }
+        int every = Math.max(100, reply.getHeartbeatMillis());
+        heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "meshfl-heartbeat-" + domain);
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeat.scheduleAtFixedRate(() -> {
+            try {
+                var hb = stub.withDeadlineAfter(every * 2L, TimeUnit.MILLISECONDS)
+                        .heartbeat(HeartbeatRequest.newBuilder().setNodeId(nodeId).setDomain(domain).build());
+                if (!hb.getKnown()) stub.withDeadlineAfter(10, TimeUnit.SECONDS).register(info());
+            } catch (RuntimeException e) {
+                log.accept("heartbeat to coordinator failed: " + e.getMessage());
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        if (heartbeat != null) heartbeat.shutdownNow();
+        if (server != null) {
+            server.shutdownNow();
+            try {
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    private final class Service extends NodeServiceGrpc.NodeServiceImplBase {
+        @Override
+        public StreamObserver<Chunk> call(StreamObserver<Chunk> out) {
+            return new NodeCallHandler(out, nodeId, DomainNode.this::handle);
+        }
+
+        @Override
+        public void describe(DescribeRequest request, StreamObserver<NodeInfo> out) {
+            out.onNext(info());
+            out.onCompleted();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.meshfl.wire;
+
+import io.grpc.stub.StreamObserver;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.proto.Chunk;
+
+import java.util.function.Function;
+
+/**
+ * The server half of one {@code NodeService.Call} stream: assembles the request, runs it through
+ * {@code handler}, streams the reply back. Anything thrown becomes an error reply, never a
+ * broken stream, so a node never throws across the wire.
+ */
+public final class NodeCallHandler implements StreamObserver<Chunk> {
+
+    private final StreamObserver<Chunk> out;
+    private final Function<Message, Message> handler;
+    private final String self;
+    private final EnvelopeCodec.Assembler asm = new EnvelopeCodec.Assembler();
+    private boolean answered;
+
+    public NodeCallHandler(StreamObserver<Chunk> out, String self, Function<Message, Message> handler) {
+        this.out = out;
+        this.self = self;
+        this.handler = handler;
+    }
+
+    @Override
+    public void onNext(Chunk c) {
+        if (answered) return;
+        try {
+            if (asm.accept(c)) {
+                answered = true;
+                Message req = asm.message();
+                Message reply;
+                try {
+                    reply = handler.apply(req);
+                } catch (MeshflException e) {
+                    reply = req.failure(self, e.code(), e.getMessage());
+                } catch (RuntimeException e) {
+                    reply = req.failure(self, ErrorCode.NODE_FAILURE, e.toString());
+                }
+                EnvelopeCodec.encode(reply, out::onNext);
+                out.onCompleted();
+            }
+        } catch (MeshflException e) {
+            answered = true;
+            Message bad = new Message("", "", "envelope", "decode", 0, self, "", null, null, null,
+                    new Message.ErrorInfo(e.code(), e.getMessage()), 0);
+            EnvelopeCodec.encode(bad, out::onNext);
+            out.onCompleted();
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        // The caller went away; there is nobody to answer.
+    }
+
+    @Override
+    public void onCompleted() {
+        if (!answered) {
+            answered = true;
+            Message bad = new Message("", "", "envelope", "decode", 0, self, "", null, null, null,
+                    new Message.ErrorInfo(ErrorCode.PROTOCOL_FAILURE, "request stream ended before a full message"), 0);
+            EnvelopeCodec.encode(bad, out::onNext);
+            out.onCompleted();
+        }
+    }
+}
