@@ -46,4 +46,9 @@ public record ModelSpec(Type type, List<Integer> hidden, int classes, double l2)
     public Task task() {
         return type == Type.MLP && classes > 2 ? Task.MULTICLASS : type.task();
     }
+
+    /** Prediction outputs per row: the class count for multi-class models, otherwise 1. */
+    public int outputs() {
+        return task() == Task.MULTICLASS ? classes : 1;
+    }
 }

@@ -1,0 +1,868 @@
+package io.meshfl.core.catalog;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The federated-governance catalog: domains, data products and their contract versions, nodes,
+ * jobs, runs with rounds and provenance, trained models and the cross-domain audit log, kept in
+ * an embedded H2 database. Thread-safe; every failure is a {@link MeshflException} with
+ * {@link ErrorCode#CATALOG_FAILURE} (or a more specific code) naming the action that failed.
+ *
+ * <p>A file catalog is opened with {@code AUTO_SERVER=TRUE}, so several processes on one host
+ * may share it; schema migrations are serialised between them by {@link Migrations}.
+ */
+public final class Catalog implements AutoCloseable {
+
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+    private static final int MAX_ATTEMPTS = 6;
+    private static final int KNOWN_IDS_LISTED = 20;
+    private static final String H2_OPTIONS = ";LOCK_TIMEOUT=10000";
+
+    private static final String PRODUCT_COLS = "id, domain, version, contract_yaml, contract_sha256, registered_at, row_count, seq";
+    private static final String NODE_COLS = "node_id, domain, address, status, last_heartbeat";
+    private static final String JOB_COLS = "id, name, spec_yaml, submitted_at, status";
+    private static final String RUN_COLS = "r.id, r.job_id, r.strategy, r.plan_json, r.config_json, r.seed, r.status, r.started_at,"
+            + " r.ended_at, r.bytes_sent, r.bytes_received, r.metrics_json, r.error, r.products_csv";
+    private static final String MODEL_COLS = "id, run_id, model_type, num_params, params, provenance_json, created_at";
+    private static final String AUDIT_COLS = "seq, logged_at, job_id, run_id, step, sender, receiver, byte_count, protection";
+
+    private final String url;
+    private final JdbcConnectionPool pool;
+    private final Connection keepAlive;
+    private volatile boolean closed;
+
+    private Catalog(String url, boolean inMemory) {
+        this.url = url;
+        this.pool = JdbcConnectionPool.create(url, "sa", "");
+        Connection hold = null;
+        try {
+            // An in-memory H2 database vanishes with its last connection; hold one for the catalog's lifetime.
+            if (inMemory) hold = pool.getConnection();
+            Migrations.catalog().apply(pool);
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(hold);
+            pool.dispose();
+            if (e instanceof MeshflException me) throw me;
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "cannot open catalog " + url + ": " + e.getMessage(), e);
+        }
+        this.keepAlive = hold;
+    }
+
+    /** Opens (creating if needed) the catalog in an H2 database file; {@code .mv.db} may be given or left off. */
+    public static Catalog open(Path dbFile) {
+        Path abs = dbFile.toAbsolutePath().normalize();
+        String base = abs.toString();
+        if (base.endsWith(".mv.db")) base = base.substring(0, base.length() - ".mv.db".length());
+        try {
+            if (abs.getParent() != null) Files.createDirectories(abs.getParent());
+        } catch (IOException e) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "cannot create catalog directory " + abs.getParent() + ": " + e.getMessage(), e);
+        }
+        return new Catalog("jdbc:h2:file:" + base + ";AUTO_SERVER=TRUE" + H2_OPTIONS, false);
+    }
+
+    /** A catalog in a named in-memory H2 database that lives until {@link #close()}. */
+    public static Catalog inMemory(String name) {
+        if (name == null || name.isBlank() || name.contains(";") || name.contains(":")) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "in-memory catalog name must be non-blank without ';' or ':', got '" + name + "'");
+        }
+        return new Catalog("jdbc:h2:mem:" + name + H2_OPTIONS, true);
+    }
+
+    /** The JDBC URL of the database behind this catalog. */
+    public String url() {
+        return url;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        closeQuietly(keepAlive);
+        pool.dispose();
+    }
+
+    // ---------------------------------------------------------------- domains
+
+    /** Registers a domain or changes its owner; the first registration time is kept. */
+    public DomainRecord upsertDomain(String name, String owner) {
+        requireText(name, "domain name");
+        requireText(owner, "owner of domain " + name);
+        return tx("MERGE domain " + name, true, c -> {
+            try (PreparedStatement ps = c.prepareStatement("MERGE INTO domains d USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), "
+                    + "CAST(? AS TIMESTAMP(9) WITH TIME ZONE))) s(name, owner, at) ON d.name = s.name "
+                    + "WHEN MATCHED THEN UPDATE SET owner = s.owner "
+                    + "WHEN NOT MATCHED THEN INSERT (name, owner, registered_at) VALUES (s.name, s.owner, s.at)")) {
+                ps.setString(1, name);
+                ps.setString(2, owner);
+                ps.setObject(3, ts(Instant.now()));
+                ps.executeUpdate();
+            }
+            return domain(c, name).orElseThrow();
+        });
+    }
+
+    public Optional<DomainRecord> domain(String name) {
+        return tx("SELECT domain " + name, c -> domain(c, name));
+    }
+
+    /** All domains by name. */
+    public List<DomainRecord> domains() {
+        return tx("SELECT domains", c -> query(c, "SELECT name, owner, registered_at FROM domains ORDER BY name",
+                ps -> {}, Catalog::domainRow));
+    }
+
+    private Optional<DomainRecord> domain(Connection c, String name) throws SQLException {
+        return first(query(c, "SELECT name, owner, registered_at FROM domains WHERE name = ?",
+                ps -> ps.setString(1, name), Catalog::domainRow));
+    }
+
+    // ---------------------------------------------------------------- products
+
+    /**
+     * Registers a contract version of a data product and returns the stored record. The same
+     * (id, version) with identical YAML is a no-op (a known row count updates the stored one);
+     * with different YAML it is refused, since a published version must not change. A product
+     * stays in the domain it was first registered in.
+     */
+    public ProductRecord registerProduct(String id, String domain, String version, String contractYaml, int rows) {
+        requireText(id, "product id");
+        if (id.contains(",")) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "product id '" + id + "' must not contain ','");
+        requireText(domain, "domain of product " + id);
+        requireText(version, "version of product " + id);
+        if (contractYaml == null || contractYaml.isBlank()) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "contract of product " + id + " version " + version + " is empty");
+        }
+        String sha = Migrations.sha256Hex(contractYaml);
+        return tx("INSERT product " + id + " version " + version, true, c -> {
+            List<ProductRecord> versions = productVersions(c, id);
+            for (ProductRecord p : versions) {
+                if (!p.domain().equals(domain)) {
+                    throw new MeshflException(ErrorCode.CATALOG_FAILURE, "product " + id + " belongs to domain " + p.domain()
+                            + "; cannot register version " + version + " under domain " + domain);
+                }
+                if (!p.version().equals(version)) continue;
+                if (!p.contractSha256().equals(sha)) {
+                    throw new MeshflException(ErrorCode.CATALOG_FAILURE, "product " + id + " version " + version
+                            + " is already registered with a different contract (sha256 " + p.contractSha256()
+                            + ", new " + sha + "); bump the version to publish a changed contract");
+                }
+                if (rows >= 0 && rows != p.rows()) {
+                    try (PreparedStatement ps = c.prepareStatement("UPDATE products SET row_count = ? WHERE id = ? AND version = ?")) {
+                        ps.setInt(1, rows);
+                        ps.setString(2, id);
+                        ps.setString(3, version);
+                        ps.executeUpdate();
+                    }
+                    return new ProductRecord(p.id(), p.domain(), p.version(), p.contractYaml(), p.contractSha256(), p.registeredAt(), rows);
+                }
+                return p;
+            }
+            Instant now = Instant.now();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO products (id, version, domain, contract_yaml, "
+                    + "contract_sha256, registered_at, row_count) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, id);
+                ps.setString(2, version);
+                ps.setString(3, domain);
+                ps.setString(4, contractYaml);
+                ps.setString(5, sha);
+                ps.setObject(6, ts(now));
+                ps.setInt(7, Math.max(rows, -1));
+                ps.executeUpdate();
+            }
+            return product(c, id, version).orElseThrow();
+        });
+    }
+
+    /** The latest version of a product: highest version number, ties broken by registration order. */
+    public Optional<ProductRecord> product(String id) {
+        return tx("SELECT product " + id, c -> latest(productVersions(c, id)));
+    }
+
+    /** One exact contract version of a product. */
+    public Optional<ProductRecord> product(String id, String version) {
+        return tx("SELECT product " + id + " version " + version, c -> product(c, id, version));
+    }
+
+    /** The latest version of a product, or {@link ErrorCode#UNKNOWN_PRODUCT} naming the known ids when there are few. */
+    public ProductRecord requireProduct(String id) {
+        return tx("SELECT product " + id, c -> requireProduct(c, id));
+    }
+
+    /** The latest version of every product, by id. */
+    public List<ProductRecord> products() {
+        return tx("SELECT products", c -> {
+            Map<String, List<ProductRecord>> byId = new LinkedHashMap<>();
+            for (ProductRecord p : query(c, "SELECT " + PRODUCT_COLS + " FROM products ORDER BY id, seq", ps -> {}, Catalog::productRow)) {
+                byId.computeIfAbsent(p.id(), k -> new ArrayList<>()).add(p);
+            }
+            List<ProductRecord> result = new ArrayList<>();
+            for (List<ProductRecord> versions : byId.values()) latest(versions).ifPresent(result::add);
+            return result;
+        });
+    }
+
+    /** Every registered version of a product, oldest version first; empty when unknown. */
+    public List<ProductRecord> productVersions(String id) {
+        return tx("SELECT versions of product " + id, c -> {
+            List<ProductRecord> versions = new ArrayList<>(productVersions(c, id));
+            versions.sort((a, b) -> compareVersions(a.version(), b.version()));
+            return versions;
+        });
+    }
+
+    private ProductRecord requireProduct(Connection c, String id) throws SQLException {
+        Optional<ProductRecord> p = latest(productVersions(c, id));
+        if (p.isPresent()) return p.get();
+        List<String> known = query(c, "SELECT DISTINCT id FROM products ORDER BY id", ps -> {}, rs -> rs.getString(1));
+        String hint;
+        if (known.isEmpty()) hint = "no products are registered";
+        else if (known.size() <= KNOWN_IDS_LISTED) hint = "known products: " + String.join(", ", known);
+        else hint = known.size() + " products are registered; list them with the catalog";
+        throw new MeshflException(ErrorCode.UNKNOWN_PRODUCT, "unknown data product '" + id + "' (" + hint + ")");
+    }
+
+    private List<ProductRecord> productVersions(Connection c, String id) throws SQLException {
+        return query(c, "SELECT " + PRODUCT_COLS + " FROM products WHERE id = ? ORDER BY seq",
+                ps -> ps.setString(1, id), Catalog::productRow);
+    }
+
+    private Optional<ProductRecord> product(Connection c, String id, String version) throws SQLException {
+        return first(query(c, "SELECT " + PRODUCT_COLS + " FROM products WHERE id = ? AND version = ?",
+                ps -> { ps.setString(1, id); ps.setString(2, version); }, Catalog::productRow));
+    }
+
+    /** Picks the highest version; the input is in registration order so a later tie wins. */
+    private static Optional<ProductRecord> latest(List<ProductRecord> versions) {
+        ProductRecord best = null;
+        for (ProductRecord p : versions) {
+            if (best == null || compareVersions(p.version(), best.version()) >= 0) best = p;
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /**
+     * Orders versions like semantic versions: dot/dash separated parts, numeric parts compared
+     * as numbers; a trailing pre-release tag ({@code 1.0.0-rc1}) sorts before the release.
+     */
+    static int compareVersions(String a, String b) {
+        String[] x = a.split("[.\\-+_]");
+        String[] y = b.split("[.\\-+_]");
+        int n = Math.min(x.length, y.length);
+        for (int i = 0; i < n; i++) {
+            int cmp = comparePart(x[i], y[i]);
+            if (cmp != 0) return cmp;
+        }
+        if (x.length == y.length) return 0;
+        String[] longer = x.length > y.length ? x : y;
+        int sign = x.length > y.length ? 1 : -1;
+        return isNumber(longer[n]) ? sign : -sign;
+    }
+
+    private static int comparePart(String a, String b) {
+        boolean na = isNumber(a), nb = isNumber(b);
+        if (na && nb) {
+            String sa = a.replaceFirst("^0+(?=.)", ""), sb = b.replaceFirst("^0+(?=.)", "");
+            return sa.length() != sb.length() ? Integer.compare(sa.length(), sb.length()) : sa.compareTo(sb);
+        }
+        if (na != nb) return na ? 1 : -1;
+        return a.compareTo(b);
+    }
+
+    private static boolean isNumber(String s) {
+        if (s.isEmpty()) return false;
+        for (int i = 0; i < s.length(); i++) if (!Character.isDigit(s.charAt(i))) return false;
+        return true;
+    }
+
+    // ---------------------------------------------------------------- nodes
+
+    /** Registers a node or updates its domain and address; it becomes ACTIVE with a heartbeat now. */
+    public NodeRecord upsertNode(String nodeId, String domain, String address) {
+        requireText(nodeId, "node id");
+        requireText(domain, "domain of node " + nodeId);
+        requireText(address, "address of node " + nodeId);
+        return tx("MERGE node " + nodeId, true, c -> {
+            try (PreparedStatement ps = c.prepareStatement("MERGE INTO nodes n USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), "
+                    + "CAST(? AS VARCHAR), CAST(? AS TIMESTAMP(9) WITH TIME ZONE))) s(node_id, domain, address, at) ON n.node_id = s.node_id "
+                    + "WHEN MATCHED THEN UPDATE SET domain = s.domain, address = s.address, status = 'ACTIVE', status_reason = NULL, last_heartbeat = s.at "
+                    + "WHEN NOT MATCHED THEN INSERT (node_id, domain, address, status, last_heartbeat, registered_at) "
+                    + "VALUES (s.node_id, s.domain, s.address, 'ACTIVE', s.at, s.at)")) {
+                ps.setString(1, nodeId);
+                ps.setString(2, domain);
+                ps.setString(3, address);
+                ps.setObject(4, ts(Instant.now()));
+                ps.executeUpdate();
+            }
+            return node(c, nodeId).orElseThrow();
+        });
+    }
+
+    /** Records a heartbeat; a LOST or STOPPED node that beats again is ACTIVE. */
+    public NodeRecord heartbeat(String nodeId, Instant at) {
+        Instant when = at == null ? Instant.now() : at;
+        return setNodeStatus("UPDATE heartbeat of node " + nodeId, nodeId,
+                "UPDATE nodes SET last_heartbeat = ?, status = 'ACTIVE', status_reason = NULL WHERE node_id = ?", ts(when));
+    }
+
+    /** Marks a node LOST, keeping the reason. */
+    public NodeRecord markLost(String nodeId, String reason) {
+        return setNodeStatus("UPDATE node " + nodeId + " to LOST", nodeId,
+                "UPDATE nodes SET status = 'LOST', status_reason = ? WHERE node_id = ?", reason);
+    }
+
+    /** Marks a node STOPPED (shut down on purpose). */
+    public NodeRecord markStopped(String nodeId) {
+        return setNodeStatus("UPDATE node " + nodeId + " to STOPPED", nodeId,
+                "UPDATE nodes SET status = 'STOPPED', status_reason = ? WHERE node_id = ?", "stopped");
+    }
+
+    public Optional<NodeRecord> node(String nodeId) {
+        return tx("SELECT node " + nodeId, c -> node(c, nodeId));
+    }
+
+    /** All nodes by id. */
+    public List<NodeRecord> nodes() {
+        return tx("SELECT nodes", c -> query(c, "SELECT " + NODE_COLS + " FROM nodes ORDER BY node_id", ps -> {}, Catalog::nodeRow));
+    }
+
+    private NodeRecord setNodeStatus(String action, String nodeId, String sql, Object value) {
+        requireText(nodeId, "node id");
+        return tx(action, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setObject(1, value);
+                ps.setString(2, nodeId);
+                if (ps.executeUpdate() == 0) {
+                    throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "node " + nodeId + " is not registered in the catalog");
+                }
+            }
+            return node(c, nodeId).orElseThrow();
+        });
+    }
+
+    private Optional<NodeRecord> node(Connection c, String nodeId) throws SQLException {
+        return first(query(c, "SELECT " + NODE_COLS + " FROM nodes WHERE node_id = ?", ps -> ps.setString(1, nodeId), Catalog::nodeRow));
+    }
+
+    // ---------------------------------------------------------------- jobs
+
+    /** Stores a submitted job with a fresh id {@code job-<yyyyMMdd-HHmmss>-<4 hex>} and status SUBMITTED. */
+    public JobRecord createJob(String name, String specYaml) {
+        requireText(name, "job name");
+        if (specYaml == null) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "spec of job " + name + " is missing");
+        return tx("INSERT job " + name, true, c -> {
+            Instant now = Instant.now();
+            String id = freshId(c, "jobs", "job", now);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO jobs (id, name, spec_yaml, submitted_at, status) VALUES (?, ?, ?, ?, ?)")) {
+                ps.setString(1, id);
+                ps.setString(2, name);
+                ps.setString(3, specYaml);
+                ps.setObject(4, ts(now));
+                ps.setString(5, JobRecord.SUBMITTED);
+                ps.executeUpdate();
+            }
+            return job(c, id).orElseThrow();
+        });
+    }
+
+    /** Sets a job's status (runs also set it: RUNNING when started, then the run's outcome). */
+    public JobRecord updateJobStatus(String jobId, String status) {
+        requireText(status, "status of job " + jobId);
+        return tx("UPDATE status of job " + jobId, c -> {
+            setJobStatus(c, jobId, status);
+            return job(c, jobId).orElseThrow();
+        });
+    }
+
+    /** All jobs, newest first. */
+    public List<JobRecord> jobs() {
+        return tx("SELECT jobs", c -> query(c, "SELECT " + JOB_COLS + " FROM jobs ORDER BY seq DESC", ps -> {}, Catalog::jobRow));
+    }
+
+    public Optional<JobRecord> job(String id) {
+        return tx("SELECT job " + id, c -> job(c, id));
+    }
+
+    private Optional<JobRecord> job(Connection c, String id) throws SQLException {
+        return first(query(c, "SELECT " + JOB_COLS + " FROM jobs WHERE id = ?", ps -> ps.setString(1, id), Catalog::jobRow));
+    }
+
+    private static void setJobStatus(Connection c, String jobId, String status) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET status = ? WHERE id = ?")) {
+            ps.setString(1, status);
+            ps.setString(2, jobId);
+            if (ps.executeUpdate() == 0) {
+                throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "job " + jobId + " is not in the catalog");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- runs
+
+    /**
+     * Starts a run of a job over the latest versions of the given products (the exact versions
+     * are kept, see {@link #runProducts(String)}) and marks the job RUNNING.
+     */
+    public RunRecord startRun(String jobId, String strategy, String planJson, String configJson, long seed, List<String> productIds) {
+        requireText(jobId, "job id");
+        requireText(strategy, "strategy of run for job " + jobId);
+        List<String> ids = new ArrayList<>(new LinkedHashSet<>(productIds == null ? List.of() : productIds));
+        return tx("INSERT run for job " + jobId, true, c -> {
+            if (job(c, jobId).isEmpty()) {
+                throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "job " + jobId + " is not in the catalog; create it before starting a run");
+            }
+            List<ProductRecord> products = new ArrayList<>();
+            for (String id : ids) products.add(requireProduct(c, id));
+            Instant now = Instant.now();
+            String runId = freshId(c, "runs", "run", now);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (id, job_id, strategy, plan_json, config_json, seed, "
+                    + "status, started_at, products_csv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, runId);
+                ps.setString(2, jobId);
+                ps.setString(3, strategy);
+                ps.setString(4, planJson);
+                ps.setString(5, configJson);
+                ps.setLong(6, seed);
+                ps.setString(7, RunRecord.RUNNING);
+                ps.setObject(8, ts(now));
+                ps.setString(9, String.join(",", ids));
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO run_products (run_id, product_id, product_version, position) VALUES (?, ?, ?, ?)")) {
+                for (int i = 0; i < products.size(); i++) {
+                    ps.setString(1, runId);
+                    ps.setString(2, products.get(i).id());
+                    ps.setString(3, products.get(i).version());
+                    ps.setInt(4, i);
+                    ps.addBatch();
+                }
+                if (!products.isEmpty()) ps.executeBatch();
+            }
+            setJobStatus(c, jobId, RunRecord.RUNNING);
+            return run(c, runId).orElseThrow();
+        });
+    }
+
+    /** Appends one round to a run; a round number is recorded once. */
+    public void recordRound(String runId, RoundRecord round) {
+        requireText(runId, "run id");
+        if (round == null) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round of run " + runId + " is missing");
+        tx("INSERT round " + round.round() + " of run " + runId, c -> {
+            if (run(c, runId).isEmpty()) throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "run " + runId + " is not in the catalog");
+            if (!query(c, "SELECT 1 FROM run_rounds WHERE run_id = ? AND round_no = ?",
+                    ps -> { ps.setString(1, runId); ps.setInt(2, round.round()); }, rs -> 1).isEmpty()) {
+                throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round " + round.round() + " of run " + runId + " is already recorded");
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_rounds (run_id, round_no, seconds, bytes_sent, "
+                    + "bytes_received, nodes_ok, nodes_failed, metrics_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, runId);
+                ps.setInt(2, round.round());
+                ps.setDouble(3, round.seconds());
+                ps.setLong(4, round.bytesSent());
+                ps.setLong(5, round.bytesReceived());
+                ps.setInt(6, round.nodesOk());
+                ps.setInt(7, round.nodesFailed());
+                ps.setString(8, round.metricsJson());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Ends a RUNNING run as SUCCEEDED with its final metrics and traffic; the job takes the same status. */
+    public RunRecord finishRun(String runId, String metricsJson, long bytesSent, long bytesReceived) {
+        return endRun(runId, RunRecord.SUCCEEDED, metricsJson, null, bytesSent, bytesReceived);
+    }
+
+    /** Ends a RUNNING run as FAILED with the error text; the job takes the same status. */
+    public RunRecord failRun(String runId, String error, long bytesSent, long bytesReceived) {
+        return endRun(runId, RunRecord.FAILED, null, error == null ? "unknown error" : error, bytesSent, bytesReceived);
+    }
+
+    private RunRecord endRun(String runId, String status, String metricsJson, String error, long sent, long received) {
+        requireText(runId, "run id");
+        return tx("UPDATE run " + runId + " to " + status, c -> {
+            RunRecord run = run(c, runId).orElseThrow(() ->
+                    new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "run " + runId + " is not in the catalog"));
+            try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, ended_at = ?, metrics_json = ?, error = ?, "
+                    + "bytes_sent = ?, bytes_received = ? WHERE id = ? AND status = 'RUNNING'")) {
+                ps.setString(1, status);
+                ps.setObject(2, ts(Instant.now()));
+                ps.setString(3, metricsJson);
+                ps.setString(4, error);
+                ps.setLong(5, sent);
+                ps.setLong(6, received);
+                ps.setString(7, runId);
+                if (ps.executeUpdate() == 0) {
+                    throw new MeshflException(ErrorCode.CATALOG_FAILURE, "run " + runId + " already ended as " + run.status()
+                            + "; cannot mark it " + status);
+                }
+            }
+            setJobStatus(c, run.jobId(), status);
+            return run(c, runId).orElseThrow();
+        });
+    }
+
+    /** The rounds of a run in round order. */
+    public List<RoundRecord> rounds(String runId) {
+        return tx("SELECT rounds of run " + runId, c -> query(c, "SELECT round_no, seconds, bytes_sent, bytes_received, nodes_ok, "
+                + "nodes_failed, metrics_json FROM run_rounds WHERE run_id = ? ORDER BY round_no", ps -> ps.setString(1, runId),
+                rs -> new RoundRecord(rs.getInt(1), rs.getDouble(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), rs.getInt(6), rs.getString(7))));
+    }
+
+    public Optional<RunRecord> run(String id) {
+        return tx("SELECT run " + id, c -> run(c, id));
+    }
+
+    /** All runs, newest first. */
+    public List<RunRecord> runs() {
+        return tx("SELECT runs", c -> query(c, "SELECT " + RUN_COLS + " FROM runs r ORDER BY r.seq DESC", ps -> {}, Catalog::runRow));
+    }
+
+    /** The runs that read a product (any version), newest first. */
+    public List<RunRecord> runsForProduct(String productId) {
+        return tx("SELECT runs of product " + productId, c -> query(c, "SELECT " + RUN_COLS
+                + " FROM runs r JOIN run_products p ON p.run_id = r.id WHERE p.product_id = ? ORDER BY r.seq DESC",
+                ps -> ps.setString(1, productId), Catalog::runRow));
+    }
+
+    /** The runs of a job, newest first. */
+    public List<RunRecord> runsForJob(String jobId) {
+        return tx("SELECT runs of job " + jobId, c -> query(c, "SELECT " + RUN_COLS + " FROM runs r WHERE r.job_id = ? ORDER BY r.seq DESC",
+                ps -> ps.setString(1, jobId), Catalog::runRow));
+    }
+
+    /** The exact product contract versions a run read, in the order given at start. */
+    public List<ProductRecord> runProducts(String runId) {
+        return tx("SELECT products of run " + runId, c -> query(c, "SELECT p.id, p.domain, p.version, p.contract_yaml, "
+                + "p.contract_sha256, p.registered_at, p.row_count, p.seq FROM run_products rp JOIN products p "
+                + "ON p.id = rp.product_id AND p.version = rp.product_version WHERE rp.run_id = ? ORDER BY rp.position",
+                ps -> ps.setString(1, runId), Catalog::productRow));
+    }
+
+    private Optional<RunRecord> run(Connection c, String id) throws SQLException {
+        return first(query(c, "SELECT " + RUN_COLS + " FROM runs r WHERE r.id = ?", ps -> ps.setString(1, id), Catalog::runRow));
+    }
+
+    // ---------------------------------------------------------------- models
+
+    /** Stores a trained model's parameters (little-endian doubles) and provenance; {@code runId} may be null. */
+    public ModelRecord saveModel(String runId, String modelType, double[] params, String provenanceJson) {
+        requireText(modelType, "model type");
+        if (params == null) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "parameters of " + modelType + " model are missing");
+        byte[] blob = encodeParams(params);
+        return tx("INSERT model " + modelType + (runId == null ? "" : " of run " + runId), true, c -> {
+            if (runId != null && run(c, runId).isEmpty()) {
+                throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "run " + runId + " is not in the catalog");
+            }
+            Instant now = Instant.now();
+            String id = freshId(c, "models", "model", now);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO models (id, run_id, model_type, num_params, params, "
+                    + "provenance_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, id);
+                ps.setString(2, runId);
+                ps.setString(3, modelType);
+                ps.setInt(4, params.length);
+                ps.setBytes(5, blob);
+                ps.setString(6, provenanceJson);
+                ps.setObject(7, ts(now));
+                ps.executeUpdate();
+            }
+            return model(c, id).orElseThrow();
+        });
+    }
+
+    public Optional<ModelRecord> model(String id) {
+        return tx("SELECT model " + id, c -> model(c, id));
+    }
+
+    /** All models, newest first. */
+    public List<ModelRecord> models() {
+        return tx("SELECT models", c -> query(c, "SELECT " + MODEL_COLS + " FROM models ORDER BY seq DESC", ps -> {}, Catalog::modelRow));
+    }
+
+    /** The models a run produced, newest first. */
+    public List<ModelRecord> modelsForRun(String runId) {
+        return tx("SELECT models of run " + runId, c -> query(c, "SELECT " + MODEL_COLS + " FROM models WHERE run_id = ? ORDER BY seq DESC",
+                ps -> ps.setString(1, runId), Catalog::modelRow));
+    }
+
+    private Optional<ModelRecord> model(Connection c, String id) throws SQLException {
+        return first(query(c, "SELECT " + MODEL_COLS + " FROM models WHERE id = ?", ps -> ps.setString(1, id), Catalog::modelRow));
+    }
+
+    /** Parameters as little-endian IEEE-754 doubles, the form stored in the catalog. */
+    public static byte[] encodeParams(double[] params) {
+        ByteBuffer buf = ByteBuffer.allocate(params.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asDoubleBuffer().put(params);
+        return buf.array();
+    }
+
+    /** Decodes parameters stored by {@link #encodeParams(double[])}. */
+    public static double[] decodeParams(byte[] blob) {
+        if (blob == null) return new double[0];
+        if (blob.length % Double.BYTES != 0) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "model parameter blob has " + blob.length
+                    + " bytes, not a multiple of " + Double.BYTES);
+        }
+        double[] out = new double[blob.length / Double.BYTES];
+        ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(out);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- audit log
+
+    /** Logs one cross-domain message (its {@code seq} is ignored; a null time means now) and returns its sequence number. */
+    public long audit(AuditRecord record) {
+        checkAudit(record);
+        return tx("INSERT audit record " + record.step(), c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_log (logged_at, job_id, run_id, step, sender, receiver, "
+                    + "byte_count, protection) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", new String[] {"SEQ"})) {
+                bindAudit(ps, record);
+                ps.executeUpdate();
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    keys.next();
+                    return keys.getLong(1);
+                }
+            }
+        });
+    }
+
+    /** Logs many messages in one transaction; returns how many were logged. */
+    public int auditBatch(List<AuditRecord> records) {
+        if (records == null || records.isEmpty()) return 0;
+        for (AuditRecord r : records) checkAudit(r);
+        return tx("INSERT " + records.size() + " audit records", c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_log (logged_at, job_id, run_id, step, sender, receiver, "
+                    + "byte_count, protection) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (AuditRecord r : records) {
+                    bindAudit(ps, r);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return records.size();
+        });
+    }
+
+    /**
+     * The most recent {@code limit} audit records (all when {@code limit <= 0}) of one run, or of
+     * all runs when {@code runIdOrNull} is null, oldest first.
+     */
+    public List<AuditRecord> auditLog(String runIdOrNull, int limit) {
+        String where = runIdOrNull == null ? "" : " WHERE run_id = ?";
+        String sql = "SELECT " + AUDIT_COLS + " FROM audit_log" + where + " ORDER BY seq DESC" + (limit > 0 ? " LIMIT ?" : "");
+        return tx("SELECT audit log" + (runIdOrNull == null ? "" : " of run " + runIdOrNull), c -> {
+            List<AuditRecord> rows = new ArrayList<>(query(c, sql, ps -> {
+                int i = 1;
+                if (runIdOrNull != null) ps.setString(i++, runIdOrNull);
+                if (limit > 0) ps.setInt(i, limit);
+            }, Catalog::auditRow));
+            Collections.reverse(rows);
+            return rows;
+        });
+    }
+
+    private static void checkAudit(AuditRecord r) {
+        if (r == null) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "audit record is missing");
+        requireText(r.step(), "audit step");
+        requireText(r.sender(), "audit sender of step " + r.step());
+        requireText(r.receiver(), "audit receiver of step " + r.step());
+        requireText(r.protection(), "audit protection of step " + r.step());
+    }
+
+    private static void bindAudit(PreparedStatement ps, AuditRecord r) throws SQLException {
+        ps.setObject(1, ts(r.at() == null ? Instant.now() : r.at()));
+        ps.setString(2, r.jobId());
+        ps.setString(3, r.runId());
+        ps.setString(4, r.step());
+        ps.setString(5, r.sender());
+        ps.setString(6, r.receiver());
+        ps.setLong(7, r.bytes());
+        ps.setString(8, r.protection());
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private <T> T tx(String action, SqlWork<T> work) {
+        return tx(action, false, work);
+    }
+
+    /**
+     * Runs work in one transaction. Transient conflicts between concurrent writers (H2 reports a
+     * concurrent update, deadlock or lock timeout) are retried; with {@code retryDuplicates} so is a
+     * duplicate key, which for upserts and fresh ids means another writer won a race.
+     */
+    private <T> T tx(String action, boolean retryDuplicates, SqlWork<T> work) {
+        if (closed) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "catalog " + url + " is closed; cannot " + action);
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = pool.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    T result = work.run(c);
+                    c.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    try {
+                        c.rollback();
+                    } catch (SQLException rollbackFailure) {
+                        e.addSuppressed(rollbackFailure);
+                    }
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                if (attempt < MAX_ATTEMPTS && isTransient(e, retryDuplicates)) {
+                    pause(attempt);
+                    continue;
+                }
+                if (closed) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "catalog " + url + " is closed; cannot " + action, e);
+                throw new MeshflException(ErrorCode.CATALOG_FAILURE, "catalog: " + action + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static boolean isTransient(SQLException e, boolean retryDuplicates) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                int code = s.getErrorCode();
+                // 90131 concurrent update, 40001 deadlock, 50200 lock timeout (H2 error codes).
+                if (code == 90131 || code == 40001 || code == 50200) return true;
+                if (retryDuplicates && "23505".equals(s.getSQLState())) return true;
+            }
+        }
+        return false;
+    }
+
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(5, 20L * attempt));
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "interrupted while retrying a catalog transaction", ie);
+        }
+    }
+
+    private static <T> List<T> query(Connection c, String sql, Binder binder, RowMapper<T> mapper) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<T> out = new ArrayList<>();
+                while (rs.next()) out.add(mapper.map(rs));
+                return out;
+            }
+        }
+    }
+
+    private static <T> Optional<T> first(List<T> rows) {
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    /** A new id {@code <prefix>-<yyyyMMdd-HHmmss>-<4 hex>} not yet used in the table. */
+    private static String freshId(Connection c, String table, String prefix, Instant now) throws SQLException {
+        String stamp = ID_TIME.format(now);
+        for (int i = 0; i < 64; i++) {
+            String id = String.format("%s-%s-%04x", prefix, stamp, ThreadLocalRandom.current().nextInt(0x10000));
+            if (query(c, "SELECT 1 FROM " + table + " WHERE id = ?", ps -> ps.setString(1, id), rs -> 1).isEmpty()) return id;
+        }
+        throw new MeshflException(ErrorCode.CATALOG_FAILURE, "no free " + prefix + " id left for second " + stamp);
+    }
+
+    private static void requireText(String value, String what) {
+        if (value == null || value.isBlank()) throw new MeshflException(ErrorCode.CATALOG_FAILURE, what + " must not be blank");
+    }
+
+    private static OffsetDateTime ts(Instant i) {
+        return i == null ? null : OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // Closing on shutdown or after a failed open: nothing left to do with the error.
+        }
+    }
+
+    private static DomainRecord domainRow(ResultSet rs) throws SQLException {
+        return new DomainRecord(rs.getString(1), rs.getString(2), instant(rs, 3));
+    }
+
+    private static ProductRecord productRow(ResultSet rs) throws SQLException {
+        return new ProductRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5).trim(),
+                instant(rs, 6), rs.getInt(7));
+    }
+
+    private static NodeRecord nodeRow(ResultSet rs) throws SQLException {
+        return new NodeRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5));
+    }
+
+    private static JobRecord jobRow(ResultSet rs) throws SQLException {
+        return new JobRecord(rs.getString(1), rs.getString(2), rs.getString(3), instant(rs, 4), rs.getString(5));
+    }
+
+    private static RunRecord runRow(ResultSet rs) throws SQLException {
+        return new RunRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getLong(6),
+                rs.getString(7), instant(rs, 8), instant(rs, 9), rs.getLong(10), rs.getLong(11), rs.getString(12),
+                rs.getString(13), rs.getString(14));
+    }
+
+    private static ModelRecord modelRow(ResultSet rs) throws SQLException {
+        return new ModelRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getBytes(5), rs.getString(6),
+                instant(rs, 7));
+    }
+
+    private static AuditRecord auditRow(ResultSet rs) throws SQLException {
+        return new AuditRecord(rs.getLong(1), instant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                rs.getString(7), rs.getLong(8), rs.getString(9));
+    }
+}

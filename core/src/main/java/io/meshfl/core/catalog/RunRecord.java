@@ -1,0 +1,25 @@
+package io.meshfl.core.catalog;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One execution of a job: the plan and configuration that ran, its seed, outcome, traffic and
+ * metrics. {@code status} is {@code RUNNING}, {@code SUCCEEDED} or {@code FAILED}; {@code endedAt},
+ * {@code metricsJson} and {@code error} are null until known. {@code productsCsv} lists the
+ * product ids the run read, comma-separated, in the order given.
+ */
+public record RunRecord(String id, String jobId, String strategy, String planJson, String configJson, long seed,
+                        String status, Instant startedAt, Instant endedAt, long bytesSent, long bytesReceived,
+                        String metricsJson, String error, String productsCsv) {
+    public static final String RUNNING = "RUNNING";
+    public static final String SUCCEEDED = "SUCCEEDED";
+    public static final String FAILED = "FAILED";
+
+    /** The product ids from {@link #productsCsv()}. */
+    public List<String> productIds() {
+        if (productsCsv == null || productsCsv.isBlank()) return List.of();
+        return Arrays.stream(productsCsv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+}
