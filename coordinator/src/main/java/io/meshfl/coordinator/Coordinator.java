@@ -88,7 +88,7 @@ public final class Coordinator implements AutoCloseable {
     public RegisterReply register(NodeInfo info) {
         try {
             for (ProductInfo p : info.getProductsList()) {
-                DataContract c = ContractLoader.parseMetadata(p.getContractYaml(), Path.of("node:" + info.getNodeId() + "/" + p.getId()));
+                DataContract c = ContractLoader.parse(p.getContractYaml(), Path.of("node:" + info.getNodeId() + "/" + p.getId()), false);
                 if (!c.domain().equals(info.getDomain()) || !c.id().equals(p.getId())) {
                     return RegisterReply.newBuilder().setAccepted(false).setMessage("node " + info.getNodeId() + " of domain '"
                             + info.getDomain() + "' cannot publish product " + c.id() + " of domain '" + c.domain() + "'").build();

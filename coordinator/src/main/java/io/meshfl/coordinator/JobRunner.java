@@ -41,7 +41,7 @@ public final class JobRunner {
     public Map<String, Planner.ProductView> productViews() {
         Map<String, Planner.ProductView> out = new LinkedHashMap<>();
         for (ProductRecord p : catalog.products()) {
-            DataContract c = ContractLoader.parseMetadata(p.contractYaml(), Path.of("catalog:" + p.id() + "@" + p.version()));
+            DataContract c = ContractLoader.parse(p.contractYaml(), Path.of("catalog:" + p.id() + "@" + p.version()), false);
             out.put(p.id(), new Planner.ProductView(c, p.rows()));
         }
         return out;

@@ -47,7 +47,7 @@ public final class NodeRegistry {
         GrpcNodeChannel ch = new GrpcNodeChannel(nodeId, domain, dial.apply(address), true);
         byNode.put(nodeId, new Entry(nodeId, domain, address, ch, System.nanoTime(), false));
         nodeOfDomain.put(domain, nodeId);
-        catalog.upsertNode(nodeId, domain, address, "ACTIVE", Instant.now());
+        catalog.upsertNode(nodeId, domain, address);
     }
 
     /** Returns false if the node is unknown (it should register again). */

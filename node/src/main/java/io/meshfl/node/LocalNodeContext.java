@@ -20,7 +20,6 @@ final class LocalNodeContext implements NodeContext {
     private final String nodeId;
     private final String domain;
     private final Map<String, DataContract> products;
-    private final ProductReader reader = new ProductReader();
     private final Map<String, Map<String, Object>> jobs = new ConcurrentHashMap<>();
 
     LocalNodeContext(String nodeId, String domain, Map<String, DataContract> products) {
@@ -56,7 +55,7 @@ final class LocalNodeContext implements NodeContext {
             throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + productId + " declares label '"
                     + c.policy().label() + "', not '" + label + "' (contract " + c.sourceFile() + ")");
         }
-        return reader.read(c, features, label);
+        return ProductReader.read(c, features, label);
     }
 
     @Override

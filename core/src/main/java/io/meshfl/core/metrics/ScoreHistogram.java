@@ -106,6 +106,44 @@ public final class ScoreHistogram {
         return h;
     }
 
+    /**
+     * The non-empty bins only, as {@code {binIndex, positive, negative}}: a node scoring a few
+     * hundred rows sends a few hundred bins, not all of them.
+     */
+    public double[][] toSparse() {
+        int k = 0;
+        for (int i = 0; i < pos.length; i++) if (pos[i] + neg[i] > 0) k++;
+        double[] idx = new double[k];
+        double[] p = new double[k];
+        double[] n = new double[k];
+        int j = 0;
+        for (int i = 0; i < pos.length; i++) {
+            if (pos[i] + neg[i] > 0) {
+                idx[j] = i;
+                p[j] = pos[i];
+                n[j++] = neg[i];
+            }
+        }
+        return new double[][] {idx, p, n};
+    }
+
+    /** Rebuilds a histogram of {@code bins} bins from {@link #toSparse()} output, rejecting bad indices and counts. */
+    public static ScoreHistogram fromSparse(int bins, double[] index, double[] positive, double[] negative) {
+        if (index.length != positive.length || index.length != negative.length) {
+            throw new IllegalArgumentException("sparse histogram needs three vectors of equal length");
+        }
+        ScoreHistogram h = new ScoreHistogram(bins);
+        for (int j = 0; j < index.length; j++) {
+            double b = index[j];
+            if (!(b >= 0 && b < bins) || b != Math.rint(b)) {
+                throw new IllegalArgumentException("sparse histogram bin index " + b + " is outside 0.." + (bins - 1));
+            }
+            h.pos[(int) b] += count(positive[j], "positive", (int) b);
+            h.neg[(int) b] += count(negative[j], "negative", (int) b);
+        }
+        return h;
+    }
+
     private static long count(double v, String which, int i) {
         // Counts above 2^53 are not exact in a double, so refuse them rather than round silently.
         if (!(v >= 0 && v <= 0x1p53) || v != Math.rint(v)) {

@@ -34,11 +34,10 @@ public final class CentralizedBaseline {
     }
 
     public static Map<String, Double> run(JobSpec job, Plan plan, Map<String, DataContract> contracts) {
-        ProductReader reader = new ProductReader();
-        List<Dataset> train = new ArrayList<>();
+                List<Dataset> train = new ArrayList<>();
         List<Dataset> eval = new ArrayList<>();
         for (Plan.Participant p : plan.participants()) {
-            Dataset d = reader.read(contracts.get(p.productId()), plan.features(), plan.label());
+            Dataset d = ProductReader.read(contracts.get(p.productId()), plan.features(), plan.label());
             if (plan.evaluation().isEmpty() && job.evaluation().holdout() > 0) {
                 Split s = Split.of(d.rows(), job.evaluation().holdout(), job.seed());
                 train.add(d.select(s.train()));
@@ -48,7 +47,7 @@ public final class CentralizedBaseline {
             }
         }
         for (Plan.Participant p : plan.evaluation()) {
-            eval.add(reader.read(contracts.get(p.productId()), plan.features(), plan.label()));
+            eval.add(ProductReader.read(contracts.get(p.productId()), plan.features(), plan.label()));
         }
         Dataset all = concat(train);
         Dataset test = eval.isEmpty() ? all : concat(eval);

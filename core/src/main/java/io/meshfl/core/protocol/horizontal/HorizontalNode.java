@@ -87,7 +87,9 @@ public final class HorizontalNode implements NodeProtocol {
         ctx.jobState(req.jobId()).put(STATE, s);
         ColumnStats stats = ColumnStats.of(s.train);
         Map<String, double[]> t = new LinkedHashMap<>();
-        t.put("count", stats.count());
+        double[] count = new double[stats.count().length];
+        for (int i = 0; i < count.length; i++) count[i] = stats.count()[i];
+        t.put("count", count);
         t.put("sum", stats.sum());
         t.put("sumsq", stats.sumSq());
         return req.reply(ctx.nodeId(), Map.of("rows_train", (double) s.train.rows(),
@@ -151,11 +153,15 @@ public final class HorizontalNode implements NodeProtocol {
         Map<String, double[]> t = new LinkedHashMap<>();
         if (sums != null) t.put("sums", sums.toArray());
         if (hist != null) {
-            double[][] h = hist.toArrays();
-            t.put("hist_pos", h[0]);
-            t.put("hist_neg", h[1]);
+            double[][] h = hist.toSparse();
+            t.put("hist_bin", h[0]);
+            t.put("hist_pos", h[1]);
+            t.put("hist_neg", h[2]);
         }
-        return req.reply(ctx.nodeId(), Map.of("num_examples", (double) n), t);
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("num_examples", (double) n);
+        if (hist != null) m.put("hist_bins", (double) hist.bins());
+        return req.reply(ctx.nodeId(), m, t);
     }
 
     private static State state(Message req, NodeContext ctx) {

@@ -44,7 +44,8 @@ public final class HorizontalRunner {
     private final Map<String, NodeChannel> byDomain;
     private final Predicate<String> alive;
     private final RunObserver observer;
-    private final Set<String> lost = new HashSet<>();
+    private final Set<String> lost = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong payload = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param byDomain one channel per domain taking part
@@ -71,7 +72,7 @@ public final class HorizontalRunner {
             t.setDaemon(true);
             return t;
         });
-        long payload = 0;
+        long[] start = traffic();
         try {
             Model model = Models.create(plan.model(), plan.features().size());
             prepare(jobId, runId, pool, timeout);
@@ -94,8 +95,7 @@ public final class HorizontalRunner {
                 for (FitInstruction o : orders) {
                     Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.FIT, rnd, o.nodeId())
                             .withConfig(o.config()).withTensors(Map.of("params", g));
-                    payload += req.payloadBytes();
-                    calls.put(o.nodeId(), pool.submit(() -> byDomain.get(o.nodeId()).call(req, timeout)));
+                    calls.put(o.nodeId(), pool.submit(() -> send(o.nodeId(), req, timeout)));
                 }
                 double lossSum = 0;
                 long lossN = 0;
@@ -108,7 +108,6 @@ public final class HorizontalRunner {
                         failures.add(new Failure(e.getKey(), ErrorCode.BAD_UPDATE, bad));
                         continue;
                     }
-                    payload += 8L * p.length;
                     long n = reply.metrics().getOrDefault("num_examples", 0.0).longValue();
                     results.add(new FitResult(e.getKey(), p, n, reply.metrics()));
                     lossSum += reply.metrics().getOrDefault("loss", 0.0) * n;
@@ -130,10 +129,19 @@ public final class HorizontalRunner {
             }
             finish(jobId, runId, pool);
             long[] bytes = traffic();
-            return new RunOutcome(global, last, history, bytes[0], bytes[1], payload, (System.nanoTime() - t0) / 1e9);
+            return new RunOutcome(global, last, history, bytes[0] - start[0], bytes[1] - start[1], payload.get(),
+                    (System.nanoTime() - t0) / 1e9);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** One call to a node, counting the tensor bytes both ways (the floor the wire bytes are measured against). */
+    private Message send(String domain, Message req, Duration timeout) {
+        payload.addAndGet(req.payloadBytes());
+        Message reply = byDomain.get(domain).call(req, timeout);
+        payload.addAndGet(reply.payloadBytes());
+        return reply;
     }
 
     private List<String> trainingDomains() {
@@ -160,14 +168,17 @@ public final class HorizontalRunner {
             cfg.put("seed", Long.toString(job.seed()));
             cfg.put("eval_products", String.join(",", evalByDomain.getOrDefault(domain, List.of())));
             Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.PREPARE, 0, domain).withConfig(cfg);
-            calls.put(domain, pool.submit(() -> byDomain.get(domain).call(req, timeout)));
+            calls.put(domain, pool.submit(() -> send(domain, req, timeout)));
         }
         ColumnStats merged = null;
         List<Failure> failures = new ArrayList<>();
         for (var e : calls.entrySet()) {
             Message reply = await(e.getKey(), e.getValue(), timeout, failures);
             if (reply == null) continue;
-            ColumnStats s = new ColumnStats(reply.tensor("count"), reply.tensor("sum"), reply.tensor("sumsq"));
+            double[] c = reply.tensor("count");
+            long[] count = new long[c.length];
+            for (int i = 0; i < c.length; i++) count[i] = Math.round(c[i]);
+            ColumnStats s = new ColumnStats(plan.features(), count, reply.tensor("sum"), reply.tensor("sumsq"));
             merged = merged == null ? s : merged.merge(s);
             observer.log(String.format("prepared %s: %d training rows, %d held out, %d evaluation rows", e.getKey(),
                     reply.metrics().get("rows_train").longValue(), reply.metrics().get("rows_holdout").longValue(),
@@ -183,7 +194,7 @@ public final class HorizontalRunner {
             for (String domain : train.keySet()) {
                 Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.SCALE, 0, domain)
                         .withTensors(Map.of("mean", z.mean(), "std", z.std()));
-                scale.put(domain, pool.submit(() -> byDomain.get(domain).call(req, timeout)));
+                scale.put(domain, pool.submit(() -> send(domain, req, timeout)));
             }
             for (var e : scale.entrySet()) {
                 if (await(e.getKey(), e.getValue(), timeout, failures) == null) {
@@ -207,7 +218,7 @@ public final class HorizontalRunner {
         for (String d : strategy.configureEvaluate(round, domains, rng)) {
             Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.EVALUATE, round, d)
                     .withTensors(Map.of("params", global));
-            calls.put(d, pool.submit(() -> byDomain.get(d).call(req, timeout)));
+            calls.put(d, pool.submit(() -> send(d, req, timeout)));
         }
         EvalSums sums = null;
         ScoreHistogram hist = null;
@@ -215,10 +226,11 @@ public final class HorizontalRunner {
         for (var e : calls.entrySet()) {
             Message reply = await(e.getKey(), e.getValue(), timeout, failures);
             if (reply == null || !reply.tensors().containsKey("sums")) continue;
-            EvalSums s = EvalSums.fromArray(reply.tensor("sums"));
+            EvalSums s = EvalSums.fromArray(plan.model().task(), reply.tensor("sums"));
             sums = sums == null ? s : sums.merge(s);
-            if (reply.tensors().containsKey("hist_pos")) {
-                ScoreHistogram h = ScoreHistogram.fromArrays(reply.tensor("hist_pos"), reply.tensor("hist_neg"));
+            if (reply.tensors().containsKey("hist_bin")) {
+                int bins = reply.metrics().getOrDefault("hist_bins", (double) ScoreHistogram.DEFAULT_BINS).intValue();
+                ScoreHistogram h = ScoreHistogram.fromSparse(bins, reply.tensor("hist_bin"), reply.tensor("hist_pos"), reply.tensor("hist_neg"));
                 hist = hist == null ? h : hist.merge(h);
             }
         }
@@ -256,7 +268,7 @@ public final class HorizontalRunner {
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof MeshflException me) {
-                if (me.code() == ErrorCode.NODE_LOST || me.code() == ErrorCode.ROUND_TIMEOUT) lost.add(domain);
+                if (me.code() == ErrorCode.NODE_LOST) lost.add(domain);
                 failures.add(new Failure(domain, me.code(), me.getMessage()));
             } else {
                 failures.add(new Failure(domain, ErrorCode.NODE_FAILURE, String.valueOf(c)));

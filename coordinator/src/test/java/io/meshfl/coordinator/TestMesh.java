@@ -1,0 +1,114 @@
+package io.meshfl.coordinator;
+
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.node.DomainNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/** A mesh of in-process nodes over seeded logistic data, for tests and simulation. */
+final class TestMesh implements AutoCloseable {
+
+    final Coordinator coordinator;
+    final List<DomainNode> nodes = new ArrayList<>();
+    final Catalog catalog;
+    private final List<ManagedChannel> channels = new ArrayList<>();
+
+    /** Writes {@code domains} products d0.loans, d1.loans, ... of {@code rows} rows each under {@code dir}. */
+    static List<DataContract> writeProducts(Path dir, int domains, int rows, int features, long seed) throws IOException {
+        Random rng = new Random(seed);
+        double[] w = new double[features];
+        for (int j = 0; j < features; j++) w[j] = rng.nextGaussian();
+        List<DataContract> out = new ArrayList<>();
+        for (int d = 0; d < domains; d++) {
+            StringBuilder csv = new StringBuilder("id");
+            for (int j = 0; j < features; j++) csv.append(",f").append(j);
+            csv.append(",y\n");
+            for (int i = 0; i < rows; i++) {
+                double z = 0.3 * d;
+                csv.append("d").append(d).append('-').append(i);
+                for (int j = 0; j < features; j++) {
+                    double x = rng.nextGaussian() * (1 + j) + d;
+                    z += w[j] * (x - d) / (1 + j);
+                    csv.append(',').append(String.format(Locale.ROOT, "%.5f", x));
+                }
+                csv.append(',').append(rng.nextDouble() < 1 / (1 + Math.exp(-2 * z)) ? 1 : 0).append('\n');
+            }
+            Files.writeString(dir.resolve("d" + d + ".csv"), csv);
+            StringBuilder props = new StringBuilder("      - {name: id, logicalType: string, primaryKey: true, classification: pii}\n");
+            for (int j = 0; j < features; j++) props.append("      - {name: f").append(j).append(", logicalType: number}\n");
+            props.append("      - {name: y, logicalType: integer}\n");
+            String yaml = """
+                    apiVersion: v3.0.2
+                    kind: DataContract
+                    id: d%1$d.loans
+                    version: 1.0.0
+                    domain: d%1$d
+                    dataProduct: loans
+                    servers:
+                      - {server: local, type: csv, path: d%1$d.csv}
+                    schema:
+                      - name: loans
+                        properties:
+                    %2$smeshfl:
+                      entityKey: id
+                      label: y
+                    """.formatted(d, props);
+            Path file = dir.resolve("d" + d + ".loans.yaml");
+            Files.writeString(file, yaml);
+            out.add(ContractLoader.load(file));
+        }
+        return out;
+    }
+
+    TestMesh(List<DataContract> contracts, int heartbeatMillis) throws IOException {
+        catalog = Catalog.inMemory("mesh-" + System.nanoTime());
+        String coordName = InProcessServerBuilder.generateName();
+        coordinator = new Coordinator(catalog, addr -> InProcessChannelBuilder.forName(addr).build(), heartbeatMillis, s -> { })
+                .start(InProcessServerBuilder.forName(coordName));
+        for (DataContract c : contracts) {
+            String name = InProcessServerBuilder.generateName();
+            DomainNode n = new DomainNode(c.domain(), List.of(c), s -> { }).start(InProcessServerBuilder.forName(name), name);
+            ManagedChannel ch = InProcessChannelBuilder.forName(coordName).build();
+            channels.add(ch);
+            n.joinCoordinator(ch);
+            nodes.add(n);
+        }
+    }
+
+    static String job(int domains, int rounds, int minNodes, String extra) {
+        StringBuilder products = new StringBuilder();
+        for (int d = 0; d < domains; d++) products.append(d == 0 ? "" : ", ").append("d").append(d).append(".loans");
+        return """
+                name: test-job
+                products: [%s]
+                label: y
+                model: {type: logistic}
+                aggregator: {name: fedavg, minNodes: %d}
+                local: {epochs: 1, batchSize: 32, lr: 0.1}
+                rounds: %d
+                roundTimeoutSeconds: 20
+                evaluation: {holdout: 0.2}
+                seed: 5
+                %s
+                """.formatted(products, minNodes, rounds, extra);
+    }
+
+    @Override
+    public void close() {
+        for (DomainNode n : nodes) n.close();
+        for (ManagedChannel c : channels) c.shutdownNow();
+        coordinator.close();
+        catalog.close();
+    }
+}

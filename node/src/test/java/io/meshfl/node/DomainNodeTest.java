@@ -1,0 +1,113 @@
+package io.meshfl.node;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.protocol.Message;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DomainNodeTest {
+
+    @TempDir
+    Path dir;
+    DataContract contract;
+
+    @BeforeEach
+    void write() throws Exception {
+        Files.writeString(dir.resolve("p.csv"), "id,ssn,a,b,y\n1,111,0.5,1.0,1\n2,222,0.1,2.0,0\n3,333,0.9,0.5,1\n4,444,0.2,1.5,0\n");
+        Files.writeString(dir.resolve("p.yaml"), """
+                apiVersion: v3.0.2
+                kind: DataContract
+                id: lending.p
+                version: 1.0.0
+                domain: lending
+                dataProduct: p
+                servers:
+                  - {server: local, type: csv, path: p.csv}
+                schema:
+                  - name: p
+                    properties:
+                      - {name: id, logicalType: string, primaryKey: true}
+                      - {name: ssn, logicalType: string, classification: pii}
+                      - {name: a, logicalType: number}
+                      - {name: b, logicalType: number}
+                      - {name: y, logicalType: integer}
+                meshfl:
+                  entityKey: id
+                  label: y
+                  features: [a]
+                """);
+        contract = ContractLoader.load(dir.resolve("p.yaml"));
+    }
+
+    private static Message prepare(String features, String label, long seq) {
+        return Message.request("job", "run", "horizontal", "prepare", 0, "lending")
+                .withConfig(Map.of("product", "lending.p", "features", features, "label", label, "model_type", "LOGISTIC",
+                        "holdout", "0", "seed", "1"))
+                .withSequence(seq);
+    }
+
+    @Test
+    void servesAllowedColumnsAndReturnsOnlyAggregateSums() {
+        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        Message reply = node.handle(prepare("a", "y", 1));
+        assertFalse(reply.failed(), () -> reply.error().toString());
+        assertEquals(4.0, reply.metrics().get("rows_train"));
+        assertEquals(List.of("count", "sum", "sumsq"), List.copyOf(reply.tensors().keySet()));
+        assertEquals(1, reply.tensor("sum").length);
+    }
+
+    @Test
+    void refusesAColumnThePolicyDoesNotAllowEvenIfTheCoordinatorAsks() {
+        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        var e = assertThrows(MeshflException.class, () -> node.handle(prepare("a,b", "y", 1)));
+        assertEquals(ErrorCode.POLICY_VIOLATION, e.code());
+        assertTrue(e.getMessage().contains("'b'"), e.getMessage());
+        var pii = assertThrows(MeshflException.class, () -> node.handle(prepare("ssn", "y", 2)));
+        assertEquals(ErrorCode.POLICY_VIOLATION, pii.code());
+    }
+
+    @Test
+    void refusesAProductOfAnotherDomain() {
+        var e = assertThrows(MeshflException.class, () -> new DomainNode("payments", List.of(contract), s -> { }));
+        assertEquals(ErrorCode.POLICY_VIOLATION, e.code());
+        assertTrue(e.getMessage().contains("payments") && e.getMessage().contains("lending"), e.getMessage());
+    }
+
+    @Test
+    void refusesAReplayedMessage() {
+        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        assertFalse(node.handle(prepare("a", "y", 5)).failed());
+        Message replay = node.handle(prepare("a", "y", 5));
+        assertTrue(replay.failed());
+        assertEquals(ErrorCode.OUT_OF_ORDER, replay.error().code());
+    }
+
+    @Test
+    void stepBeforePrepareIsOutOfOrder() {
+        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        Message fit = Message.request("job2", "run2", "horizontal", "fit", 1, "lending").withTensors(Map.of("params", new double[2]));
+        var e = assertThrows(MeshflException.class, () -> node.handle(fit));
+        assertEquals(ErrorCode.OUT_OF_ORDER, e.code());
+    }
+
+    @Test
+    void refusesAnUnknownProtocol() {
+        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        Message reply = node.handle(Message.request("j", "r", "teleport", "go", 0, "lending"));
+        assertEquals(ErrorCode.POLICY_VIOLATION, reply.error().code());
+    }
+}
