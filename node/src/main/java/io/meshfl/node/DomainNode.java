@@ -47,12 +47,26 @@ public final class DomainNode implements AutoCloseable {
     private final Consumer<String> log;
     private Server server;
     private String address;
-    private ScheduledExecutorService heartbeat;
+    /** One small scheduler beats for every node in this JVM, so a simulation of many nodes does not need a thread each. */
+    private static final ScheduledExecutorService HEARTBEATS = Executors.newScheduledThreadPool(2, r -> {
+        Thread t = new Thread(r, "meshfl-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+    private java.util.concurrent.ScheduledFuture<?> heartbeat;
 
     /**
      * @param contracts every contract in the node's folder; those of other domains are refused
      */
     public DomainNode(String domain, List<DataContract> contracts, Consumer<String> log) {
+        this(domain, contracts, log, ProductSource.FILES);
+    }
+
+    /**
+     * @param source where rows come from: the product's declared location, or generated rows in
+     *               a simulation. Policy checks apply either way.
+     */
+    public DomainNode(String domain, List<DataContract> contracts, Consumer<String> log, ProductSource source) {
         this.domain = domain;
         this.nodeId = domain + "-" + UUID.randomUUID().toString().substring(0, 8);
         this.log = log;
@@ -64,7 +78,7 @@ public final class DomainNode implements AutoCloseable {
             products.put(c.id(), c);
         }
         for (NodeProtocol p : ServiceLoader.load(NodeProtocol.class)) protocols.put(p.name(), p);
-        this.context = new LocalNodeContext(nodeId, domain, products);
+        this.context = new LocalNodeContext(nodeId, domain, products, source);
     }
 
     public String nodeId() {
@@ -122,12 +136,7 @@ public final class DomainNode implements AutoCloseable {
             throw new MeshflException(ErrorCode.NODE_FAILURE, "coordinator refused node of " + domain + ": " + reply.getMessage());
         }
         int every = Math.max(100, reply.getHeartbeatMillis());
-        heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "meshfl-heartbeat-" + domain);
-            t.setDaemon(true);
-            return t;
-        });
-        heartbeat.scheduleAtFixedRate(() -> {
+        heartbeat = HEARTBEATS.scheduleAtFixedRate(() -> {
             try {
                 var hb = stub.withDeadlineAfter(every * 2L, TimeUnit.MILLISECONDS)
                         .heartbeat(HeartbeatRequest.newBuilder().setNodeId(nodeId).setDomain(domain).build());
@@ -140,7 +149,7 @@ public final class DomainNode implements AutoCloseable {
 
     @Override
     public void close() {
-        if (heartbeat != null) heartbeat.shutdownNow();
+        if (heartbeat != null) heartbeat.cancel(true);
         if (server != null) {
             server.shutdownNow();
             try {

@@ -4,7 +4,6 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.data.Dataset;
-import io.meshfl.core.data.ProductReader;
 import io.meshfl.core.protocol.NodeContext;
 
 import java.util.List;
@@ -21,11 +20,13 @@ final class LocalNodeContext implements NodeContext {
     private final String domain;
     private final Map<String, DataContract> products;
     private final Map<String, Map<String, Object>> jobs = new ConcurrentHashMap<>();
+    private final ProductSource source;
 
-    LocalNodeContext(String nodeId, String domain, Map<String, DataContract> products) {
+    LocalNodeContext(String nodeId, String domain, Map<String, DataContract> products, ProductSource source) {
         this.nodeId = nodeId;
         this.domain = domain;
         this.products = Map.copyOf(products);
+        this.source = source;
     }
 
     @Override
@@ -55,7 +56,7 @@ final class LocalNodeContext implements NodeContext {
             throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + productId + " declares label '"
                     + c.policy().label() + "', not '" + label + "' (contract " + c.sourceFile() + ")");
         }
-        return ProductReader.read(c, features, label);
+        return source.read(c, features, label);
     }
 
     @Override

@@ -256,7 +256,7 @@ public final class HorizontalRunner {
     /** The reply, or null with a failure recorded; a node that cannot be reached is not asked again this run. */
     private Message await(String domain, Future<Message> f, Duration timeout, List<Failure> failures) {
         try {
-            Message reply = f.get(timeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
+            Message reply = f.get(timeout.toMillis() + 500, TimeUnit.MILLISECONDS);
             if (reply.failed()) {
                 failures.add(new Failure(domain, reply.error().code(), reply.error().message()));
                 return null;

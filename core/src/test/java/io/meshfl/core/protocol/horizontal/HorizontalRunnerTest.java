@@ -1,0 +1,185 @@
+package io.meshfl.core.protocol.horizontal;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.plan.JobLoader;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.plan.Plan;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.NodeContext;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The round loop against nodes reached directly (no transport), including misbehaving ones. */
+class HorizontalRunnerTest {
+
+    private static Dataset data(int rows, long seed) {
+        Random r = new Random(seed);
+        double[] x = new double[rows * 2];
+        double[] y = new double[rows];
+        for (int i = 0; i < rows; i++) {
+            x[2 * i] = r.nextGaussian();
+            x[2 * i + 1] = r.nextGaussian();
+            y[i] = r.nextDouble() < 1 / (1 + Math.exp(-(2 * x[2 * i] - x[2 * i + 1]))) ? 1 : 0;
+        }
+        return new Dataset(List.of("a", "b"), x, y, null, rows);
+    }
+
+    /** A node reached by a direct call, whose replies a test may tamper with. */
+    private static final class DirectChannel implements NodeChannel, NodeContext {
+        final String domain;
+        final Dataset data;
+        final HorizontalNode node = new HorizontalNode();
+        final Map<String, Map<String, Object>> jobs = new ConcurrentHashMap<>();
+        UnaryOperator<Message> tamper = m -> m;
+        long delayMillis;
+
+        DirectChannel(String domain, Dataset data) {
+            this.domain = domain;
+            this.data = data;
+        }
+
+        @Override
+        public String nodeId() {
+            return domain;
+        }
+
+        @Override
+        public String domain() {
+            return domain;
+        }
+
+        @Override
+        public Message call(Message request, Duration timeout) {
+            if (delayMillis > 0 && request.step().equals(HorizontalSteps.FIT)) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Message reply = node.handle(request, this);
+            return request.step().equals(HorizontalSteps.FIT) ? tamper.apply(reply) : reply;
+        }
+
+        @Override
+        public long bytesSent() {
+            return 0;
+        }
+
+        @Override
+        public long bytesReceived() {
+            return 0;
+        }
+
+        @Override
+        public Dataset load(String productId, List<String> features, String label) {
+            return data;
+        }
+
+        @Override
+        public Map<String, Object> jobState(String jobId) {
+            return jobs.computeIfAbsent(jobId, k -> new ConcurrentHashMap<>());
+        }
+
+        @Override
+        public void endJob(String jobId) {
+            jobs.remove(jobId);
+        }
+    }
+
+    private static final String JOB = """
+            name: t
+            products: [n0.p, n1.p, n2.p]
+            label: y
+            model: {type: logistic}
+            aggregator: {name: fedavg, minNodes: %d}
+            local: {batchSize: 16, lr: 0.2}
+            rounds: 4
+            roundTimeoutSeconds: %s
+            """;
+
+    private static RunOutcome run(List<DirectChannel> nodes, int minNodes, String timeout, List<RoundSummary> seen) {
+        JobSpec job = JobLoader.parse(JOB.formatted(minNodes, timeout), "t.yaml");
+        List<Plan.Participant> parts = new ArrayList<>();
+        Map<String, NodeChannel> byDomain = new LinkedHashMap<>();
+        for (DirectChannel c : nodes) {
+            parts.add(new Plan.Participant(c.domain + ".p", c.domain, "1", c.data.rows()));
+            byDomain.put(c.domain, c);
+        }
+        Plan plan = new Plan("horizontal", "fedavg", parts, List.of(), List.of("a", "b"), "y", ModelSpec.of(ModelSpec.Type.LOGISTIC),
+                3, 4, List.of(), List.of());
+        return new HorizontalRunner(job, plan, byDomain, d -> true, seen::add).run("job", "run");
+    }
+
+    private static List<DirectChannel> nodes() {
+        return List.of(new DirectChannel("n0", data(300, 1)), new DirectChannel("n1", data(300, 2)), new DirectChannel("n2", data(300, 3)));
+    }
+
+    @Test
+    void honestNodesLearnTheModel() {
+        List<RoundSummary> seen = new ArrayList<>();
+        RunOutcome out = run(nodes(), 3, "10", seen);
+        assertEquals(4, seen.size());
+        assertTrue(out.metrics().get("auc") > 0.8, out.metrics().toString());
+    }
+
+    @Test
+    void wrongLengthUpdateIsRejectedAndTheRoundGoesOn() {
+        List<DirectChannel> nodes = nodes();
+        nodes.get(1).tamper = m -> m.withTensors(Map.of("params", new double[7]));
+        List<RoundSummary> seen = new ArrayList<>();
+        RunOutcome out = run(nodes, 2, "10", seen);
+        Failure f = seen.get(0).failures().get(0);
+        assertEquals("n1", f.nodeId());
+        assertEquals(ErrorCode.BAD_UPDATE, f.code());
+        assertTrue(f.reason().contains("7 parameters") && f.reason().contains("3"), f.reason());
+        assertEquals(2, seen.get(0).nodesOk());
+        assertTrue(out.metrics().get("auc") > 0.8);
+    }
+
+    @Test
+    void nonFiniteUpdateIsRejected() {
+        List<DirectChannel> nodes = nodes();
+        nodes.get(2).tamper = m -> m.withTensors(Map.of("params", new double[]{Double.NaN, 0, 0}));
+        List<RoundSummary> seen = new ArrayList<>();
+        run(nodes, 2, "10", seen);
+        assertEquals(ErrorCode.BAD_UPDATE, seen.get(0).failures().get(0).code());
+        assertTrue(seen.get(0).failures().get(0).reason().contains("non-finite"));
+    }
+
+    @Test
+    void slowNodeMissesTheRoundTimeout() {
+        List<DirectChannel> nodes = nodes();
+        nodes.get(0).delayMillis = 4000;
+        List<RoundSummary> seen = new ArrayList<>();
+        JobSpec job = JobLoader.parse(JOB.formatted(2, "0.5"), "t.yaml");
+        assertEquals(0.5, job.roundTimeoutSeconds());
+        run(nodes, 2, "0.5", seen);
+        assertEquals(ErrorCode.ROUND_TIMEOUT, seen.get(0).failures().get(0).code());
+    }
+
+    @Test
+    void tooManyBadUpdatesFailTheJob() {
+        List<DirectChannel> nodes = nodes();
+        nodes.get(0).tamper = m -> m.withTensors(Map.of("params", new double[1]));
+        nodes.get(1).tamper = m -> m.withTensors(Map.of("params", new double[1]));
+        var e = assertThrows(MeshflException.class, () -> run(nodes, 2, "10", new ArrayList<>()));
+        assertEquals(ErrorCode.TOO_FEW_NODES, e.code());
+    }
+}
