@@ -1,0 +1,22 @@
+package io.meshfl.core.contract;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The federated-learning rules a domain sets for one product: its entity key, its label (null
+ * when it holds none), the columns allowed as features (already resolved to concrete names),
+ * whether raw rows may leave the domain, and how missing feature cells are filled.
+ */
+public record FlPolicy(String entityKey, String label, List<String> features, boolean rawRowsMayLeave,
+                       boolean allowPiiFeatures, Imputation imputation) {
+
+    public FlPolicy {
+        features = List.copyOf(Objects.requireNonNull(features, "features"));
+        imputation = imputation == null ? Imputation.NONE : imputation;
+    }
+
+    public boolean hasLabel() {
+        return label != null;
+    }
+}

@@ -1,0 +1,267 @@
+package io.meshfl.core.data;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.contract.ContractFixtures;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+
+import static io.meshfl.core.contract.ContractFixtures.CONTRACT;
+import static io.meshfl.core.contract.ContractFixtures.CSV;
+import static io.meshfl.core.contract.ContractFixtures.with;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProductReaderTest {
+
+    @TempDir
+    Path dir;
+
+    private DataContract contract(String yaml, String csv) {
+        return ContractLoader.load(ContractFixtures.write(dir, yaml, csv));
+    }
+
+    private MeshflException fails(ErrorCode code, DataContract c) {
+        MeshflException e = assertThrows(MeshflException.class, () -> ProductReader.read(c));
+        assertEquals(code, e.code(), e.getMessage());
+        return e;
+    }
+
+    private static void assertMentions(MeshflException e, String... parts) {
+        for (String p : parts) {
+            assertTrue(e.getMessage().contains(p), "expected '" + p + "' in: " + e.getMessage());
+        }
+    }
+
+    private String dataFile() {
+        return dir.resolve("data.csv").toAbsolutePath().toString();
+    }
+
+    @Test
+    void readsCsvFeaturesLabelAndKeys() {
+        Dataset d = ProductReader.read(contract(CONTRACT, CSV));
+        assertEquals(List.of("x0", "x1"), d.features());
+        assertEquals(3, d.rows());
+        assertArrayEquals(new double[]{0.5, 1.5, -1.0, 2.5, 2.0, 3.5}, d.x());
+        assertArrayEquals(new double[]{1, 0, 1}, d.y());
+        assertArrayEquals(new String[]{"a", "b", "c"}, d.keys());
+    }
+
+    @Test
+    void readsRequestedSubsetWithoutLabel() {
+        Dataset d = ProductReader.read(contract(CONTRACT, CSV), List.of("x1"), null);
+        assertEquals(List.of("x1"), d.features());
+        assertArrayEquals(new double[]{1.5, 2.5, 3.5}, d.x());
+        assertNull(d.y());
+    }
+
+    @Test
+    void readsParquetWrittenByDuckDb() throws Exception {
+        Path parquet = dir.resolve("data.parquet");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+            s.execute("COPY (SELECT * FROM (VALUES ('a', 1, 0.5::DOUBLE, 1.5::DOUBLE, '111', 40), ('b', 0, -1.0, 2.5, '222', 50))"
+                    + " t(id, y, x0, x1, ssn, age)) TO '" + parquet + "' (FORMAT parquet)");
+        }
+        DataContract c = contract(with(CONTRACT, "type: csv\n    path: data.csv", "type: parquet\n    path: data.parquet"), null);
+        Dataset d = ProductReader.read(c);
+        assertEquals(2, d.rows());
+        assertArrayEquals(new double[]{0.5, 1.5, -1.0, 2.5}, d.x());
+        assertArrayEquals(new double[]{1, 0}, d.y());
+        assertArrayEquals(new String[]{"a", "b"}, d.keys());
+    }
+
+    @Test
+    void readsJdbcTableMatchingColumnNamesCaseInsensitively() throws Exception {
+        String url = "jdbc:h2:mem:readerTest;DB_CLOSE_DELAY=-1";
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            // Unquoted identifiers become upper case in H2: the reader must still find "x0".
+            s.execute("CREATE TABLE patients (id VARCHAR(10), y INT, x0 DOUBLE, x1 DOUBLE, ssn VARCHAR(20), age INT)");
+            s.execute("INSERT INTO patients VALUES ('p1', 1, 0.25, 4.0, '1', 30), ('p2', 0, 0.75, 5.0, '2', 31)");
+            DataContract contract = contract(with(CONTRACT, "type: csv\n    path: data.csv\n",
+                    "type: jdbc\n    url: \"" + url + "\"\n    table: patients\n"), null);
+            Dataset d = ProductReader.read(contract);
+            assertEquals(2, d.rows());
+            assertArrayEquals(new double[]{0.25, 4.0, 0.75, 5.0}, d.x());
+            assertArrayEquals(new double[]{1, 0}, d.y());
+            assertArrayEquals(new String[]{"p1", "p2"}, d.keys());
+            s.execute("DROP TABLE patients");
+        }
+    }
+
+    @Test
+    void jdbcCellOfWrongTypeNamesTableRowAndValueButNotCredentials() throws Exception {
+        String url = "jdbc:h2:mem:readerWrongType;DB_CLOSE_DELAY=-1;PASSWORD=secret";
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE patients (id VARCHAR(10), y INT, x0 DOUBLE, x1 VARCHAR(10), ssn VARCHAR(20), age INT)");
+            s.execute("INSERT INTO patients VALUES ('p1', 1, 0.25, '4.0', '1', 30), ('p2', 0, 0.75, 'oops', '2', 31)");
+            DataContract contract = contract(with(CONTRACT, "type: csv\n    path: data.csv\n",
+                    "type: jdbc\n    url: \"" + url + "\"\n    table: patients\n"), null);
+            MeshflException e = fails(ErrorCode.DATA_WRONG_TYPE, contract);
+            assertMentions(e, "table patients at jdbc:h2:mem:readerWrongType row 2", "column 'x1'", "'oops'");
+            assertTrue(!e.getMessage().contains("secret"), e.getMessage());
+            s.execute("DROP TABLE patients");
+        }
+    }
+
+    @Test
+    void declaredColumnMissingFromFileNamesContractProductAndColumn() {
+        DataContract c = contract(CONTRACT, CSV.replace(",age", ",years"));
+        MeshflException e = fails(ErrorCode.DATA_MISSING_COLUMN, c);
+        assertMentions(e, "column 'age'", "contract.yaml", "clinic-a.breast", dataFile(), "columns found: id, y, x0");
+    }
+
+    @Test
+    void wrongTypeNamesFileColumnLineAndValue() {
+        String csv = CSV.replace("c,1,2.0,3.5", "c,1,2.0,abc");
+        MeshflException e = fails(ErrorCode.DATA_WRONG_TYPE, contract(CONTRACT, csv));
+        assertMentions(e, dataFile() + " line 4", "column 'x1'", "value 'abc'", "not a number", "clinic-a.breast");
+    }
+
+    @Test
+    void nonIntegralValueInIntegerLabelIsWrongType() {
+        MeshflException e = fails(ErrorCode.DATA_WRONG_TYPE, contract(CONTRACT, CSV.replace("b,0,", "b,0.5,")));
+        assertMentions(e, "line 3", "column 'y'", "value '0.5'", "not an integer");
+    }
+
+    @Test
+    void lineNumbersCountBlankLinesAndLineBreaksInsideQuotes() {
+        String csv = "id,y,x0,x1,ssn,age\n\"a\nb\",1,0.5,1.5,111,40\n\nb,0,-1.0,2.5,222,50\nc,1,oops,3.5,333,60\n";
+        MeshflException e = fails(ErrorCode.DATA_WRONG_TYPE, contract(CONTRACT, csv));
+        assertMentions(e, dataFile() + " line 6,", "column 'x0'", "'oops'");
+    }
+
+    @Test
+    void emptyFeatureCellFailsWhenImputationIsNone() {
+        MeshflException e = fails(ErrorCode.DATA_BAD_VALUE, contract(CONTRACT, CSV.replace("b,0,-1.0,", "b,0,,")));
+        assertMentions(e, dataFile() + " line 3", "column 'x0'", "imputation is none");
+    }
+
+    @Test
+    void nanFeatureCellCountsAsMissing() {
+        MeshflException e = fails(ErrorCode.DATA_BAD_VALUE, contract(CONTRACT, CSV.replace("c,1,2.0,3.5", "c,1,2.0,NaN")));
+        assertMentions(e, "line 4", "column 'x1'");
+    }
+
+    @Test
+    void meanImputationFillsTheColumnMeanOfPresentValues() {
+        String yaml = with(CONTRACT, "{strategy: none}", "{strategy: mean}");
+        String csv = CSV.replace("b,0,-1.0,2.5", "b,0,,2.5").replace("c,1,2.0,3.5", "c,1,2.0,nan");
+        Dataset d = ProductReader.read(contract(yaml, csv));
+        assertArrayEquals(new double[]{0.5, 1.5, 1.25, 2.5, 2.0, 2.0}, d.x(), 1e-12);
+    }
+
+    @Test
+    void constantImputationFillsTheGivenValue() {
+        String yaml = with(CONTRACT, "{strategy: none}", "{strategy: constant, value: -9}");
+        Dataset d = ProductReader.read(contract(yaml, CSV.replace("b,0,-1.0,2.5", "b,0,,2.5")));
+        assertArrayEquals(new double[]{0.5, 1.5, -9, 2.5, 2.0, 3.5}, d.x());
+    }
+
+    @Test
+    void meanImputationOfAnAllEmptyColumnFails() {
+        String yaml = with(CONTRACT, "{strategy: none}", "{strategy: mean}");
+        String csv = "id,y,x0,x1,ssn,age\na,1,,1,1,1\nb,0,,2,2,2\n";
+        assertMentions(fails(ErrorCode.DATA_BAD_VALUE, contract(yaml, csv)), "column 'x0'", "every cell");
+    }
+
+    @Test
+    void emptyLabelFailsEvenWithImputation() {
+        String yaml = with(CONTRACT, "{strategy: none}", "{strategy: mean}");
+        MeshflException e = fails(ErrorCode.DATA_BAD_VALUE, contract(yaml, CSV.replace("b,0,", "b,,")));
+        assertMentions(e, dataFile() + " line 3", "column 'y'", "label");
+    }
+
+    @Test
+    void requiredColumnIsNeverImputed() {
+        String yaml = with(with(CONTRACT, "{strategy: none}", "{strategy: mean}"),
+                "{name: x0, logicalType: number}", "{name: x0, logicalType: number, required: true}");
+        MeshflException e = fails(ErrorCode.DATA_BAD_VALUE, contract(yaml, CSV.replace("b,0,-1.0,", "b,0,,")));
+        assertMentions(e, "line 3", "column 'x0'", "required");
+    }
+
+    @Test
+    void labelRequestedFromAProductWithoutLabelFails() {
+        DataContract c = contract(with(CONTRACT, "  label: y\n", ""), CSV);
+        MeshflException e = assertThrows(MeshflException.class, () -> ProductReader.read(c, List.of("x0"), "y"));
+        assertEquals(ErrorCode.DATA_NO_LABEL, e.code());
+        assertMentions(e, "clinic-a.breast", "declares no label", "contract.yaml");
+        assertNull(ProductReader.read(c).y(), "the policy read of a label-less product has no y");
+    }
+
+    @Test
+    void featureNotAllowedByPolicyIsRefused() {
+        DataContract c = contract(CONTRACT, CSV);
+        MeshflException e = assertThrows(MeshflException.class, () -> ProductReader.read(c, List.of("x0", "age"), "y"));
+        assertEquals(ErrorCode.POLICY_VIOLATION, e.code());
+        assertMentions(e, "'age'", "clinic-a.breast");
+    }
+
+    @Test
+    void headerOnlyFileIsEmpty() {
+        MeshflException e = fails(ErrorCode.DATA_EMPTY, contract(CONTRACT, "id,y,x0,x1,ssn,age\n"));
+        assertMentions(e, dataFile(), "clinic-a.breast");
+    }
+
+    @Test
+    void booleanColumnsBecomeZeroOrOne() {
+        String yaml = with(CONTRACT, "{name: x1, logicalType: number}", "{name: x1, logicalType: boolean}");
+        String csv = CSV.replace(",1.5,", ",true,").replace(",2.5,", ",FALSE,").replace(",3.5,", ",1,");
+        Dataset d = ProductReader.read(contract(yaml, csv));
+        assertArrayEquals(new double[]{1, 0, 1}, new double[]{d.get(0, 1), d.get(1, 1), d.get(2, 1)});
+        MeshflException e = fails(ErrorCode.DATA_WRONG_TYPE, contract(yaml, csv.replace(",FALSE,", ",maybe,")));
+        assertMentions(e, "line 3", "'maybe'", "not a boolean");
+    }
+
+    @Test
+    void duplicatePrimaryKeyIsRejectedWithBothLines() {
+        MeshflException e = fails(ErrorCode.DATA_BAD_VALUE, contract(CONTRACT, CSV.replace("c,1,", "a,1,")));
+        assertMentions(e, "line 4", "duplicate value 'a'", "first at " + dataFile() + " line 2");
+    }
+
+    @Test
+    void missingDataFileAtReadTimeIsReported() throws Exception {
+        DataContract c = contract(CONTRACT, CSV);
+        java.nio.file.Files.delete(dir.resolve("data.csv"));
+        assertMentions(fails(ErrorCode.DATA_MISSING_FILE, c), dataFile(), "servers[0].path");
+    }
+
+    @Test
+    void validateChecksEveryDeclaredColumn() {
+        assertEquals(3, ProductReader.validate(contract(CONTRACT, CSV)));
+        // age is not read as a feature, so only validate sees its bad value.
+        DataContract c = contract(CONTRACT, CSV.replace(",50\n", ",fifty\n"));
+        assertEquals(3, ProductReader.read(c).rows());
+        MeshflException e = assertThrows(MeshflException.class, () -> ProductReader.validate(c));
+        assertEquals(ErrorCode.DATA_WRONG_TYPE, e.code());
+        assertMentions(e, "line 3", "column 'age'", "'fifty'");
+    }
+
+    @Test
+    void readsThirtyThousandRowsQuickly() throws Exception {
+        StringBuilder sb = new StringBuilder("id,y,x0,x1,ssn,age\n");
+        for (int i = 0; i < 30_000; i++) {
+            sb.append("k").append(i).append(',').append(i % 2).append(',').append(i * 0.001).append(',')
+                    .append(-i * 0.5).append(",s,").append(i % 90).append('\n');
+        }
+        DataContract c = contract(CONTRACT, sb.toString());
+        ProductReader.read(c);
+        long t0 = System.nanoTime();
+        Dataset d = ProductReader.read(c);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(30_000, d.rows());
+        assertEquals(29.999, d.get(29_999, 0), 1e-9);
+        // Generous bound: the machine is shared; the point is to catch an accidentally quadratic reader.
+        assertTrue(seconds < 5, "read took " + seconds + " s");
+    }
+}
