@@ -80,7 +80,19 @@ public final class ContractLoader {
         return parse(text, abs, requireData);
     }
 
-    /** Loads every {@code *.yaml} and {@code *.yml} file of a folder (not its subfolders), sorted by file name. */
+    private static final java.util.regex.Pattern CONTRACT_KIND =
+            java.util.regex.Pattern.compile("(?m)^kind:\\s*[\"']?DataContract\\b");
+
+    /** Whether a YAML file says it is a data contract; job files and other YAML in the folder are skipped. */
+    private static boolean declaresContract(Path file) {
+        try {
+            return CONTRACT_KIND.matcher(Files.readString(file)).find();
+        } catch (IOException e) {
+            return true; // load() then reports the read error with the file named
+        }
+    }
+
+    /** Loads every {@code *.yaml} and {@code *.yml} file of a folder (not its subfolders) that declares {@code kind: DataContract}, sorted by file name. */
     public static List<DataContract> loadDirectory(Path dir) {
         return loadDirectory(dir, true);
     }
@@ -94,7 +106,7 @@ public final class ContractLoader {
         try (Stream<Path> s = Files.list(abs)) {
             files = s.filter(Files::isRegularFile).filter(p -> {
                 String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                return n.endsWith(".yaml") || n.endsWith(".yml");
+                return (n.endsWith(".yaml") || n.endsWith(".yml")) && declaresContract(p);
             }).sorted().toList();
         } catch (IOException e) {
             throw new MeshflException(ErrorCode.CONTRACT_FILE_MISSING, "cannot list contract folder " + abs + ": " + e.getMessage(), e);
