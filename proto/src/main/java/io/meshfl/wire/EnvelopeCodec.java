@@ -34,6 +34,9 @@ public final class EnvelopeCodec {
         for (var e : m.tensors().entrySet()) {
             h.addTensors(TensorInfo.newBuilder().setName(e.getKey()).setLength(e.getValue().length));
         }
+        for (var e : m.blobs().entrySet()) {
+            h.addBlobs(io.meshfl.proto.BlobInfo.newBuilder().setName(e.getKey()).setLength(e.getValue().length));
+        }
         if (m.error() != null) {
             h.setError(Error.newBuilder().setCode(m.error().code().number()).setMessage(m.error().message()));
         }
@@ -49,6 +52,15 @@ public final class EnvelopeCodec {
                 buf.position(buf.position() + n * 8);
                 i += n;
                 if (buf.remaining() < 8) bytes += flush(buf, out);
+            }
+        }
+        for (byte[] b : m.blobs().values()) {
+            int i = 0;
+            while (i < b.length) {
+                int n = Math.min(buf.remaining(), b.length - i);
+                buf.put(b, i, n);
+                i += n;
+                if (!buf.hasRemaining()) bytes += flush(buf, out);
             }
         }
         if (buf.position() > 0) bytes += flush(buf, out);
@@ -67,6 +79,9 @@ public final class EnvelopeCodec {
     public static final class Assembler {
         private Header header;
         private double[][] tensors;
+        private byte[][] blobs;
+        private int blobIdx;
+        private int blobPos;
         private int tensorIdx;
         private int valueIdx;
         private final ByteBuffer carry = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -87,6 +102,15 @@ public final class EnvelopeCodec {
                     }
                     tensors[i] = new double[(int) len];
                 }
+                blobs = new byte[header.getBlobsCount()][];
+                for (int i = 0; i < blobs.length; i++) {
+                    long len = header.getBlobs(i).getLength();
+                    if (len < 0 || len > Integer.MAX_VALUE - 8) {
+                        throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "blob '" + header.getBlobs(i).getName()
+                                + "' declares an impossible length " + len);
+                    }
+                    blobs[i] = new byte[(int) len];
+                }
                 skipEmpty();
                 return done();
             }
@@ -94,7 +118,14 @@ public final class EnvelopeCodec {
             ByteBuffer b = c.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             while (b.hasRemaining()) {
                 if (tensorIdx >= tensors.length) {
-                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "more payload bytes than the header declares");
+                    if (blobIdx >= blobs.length) {
+                        throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "more payload bytes than the header declares");
+                    }
+                    int n = Math.min(b.remaining(), blobs[blobIdx].length - blobPos);
+                    b.get(blobs[blobIdx], blobPos, n);
+                    blobPos += n;
+                    skipEmpty();
+                    continue;
                 }
                 if (carry.position() > 0 || b.remaining() < 8) {
                     while (carry.hasRemaining() && b.hasRemaining()) carry.put(b.get());
@@ -124,10 +155,14 @@ public final class EnvelopeCodec {
                 tensorIdx++;
                 valueIdx = 0;
             }
+            while (tensorIdx >= tensors.length && blobIdx < blobs.length && blobPos >= blobs[blobIdx].length) {
+                blobIdx++;
+                blobPos = 0;
+            }
         }
 
         public boolean done() {
-            return header != null && tensorIdx >= tensors.length;
+            return header != null && tensorIdx >= tensors.length && blobIdx >= blobs.length;
         }
 
         public long bytes() {
@@ -143,9 +178,11 @@ public final class EnvelopeCodec {
             for (int i = 0; i < tensors.length; i++) ts.put(header.getTensors(i).getName(), tensors[i]);
             Message.ErrorInfo err = header.hasError()
                     ? new Message.ErrorInfo(ErrorCode.ofNumber(header.getError().getCode()), header.getError().getMessage()) : null;
+            var bs = new java.util.LinkedHashMap<String, byte[]>();
+            for (int i = 0; i < blobs.length; i++) bs.put(header.getBlobs(i).getName(), blobs[i]);
             return new Message(header.getJobId(), header.getRunId(), header.getProtocol(), header.getStep(), header.getRound(),
                     header.getSender(), header.getReceiver(), header.getConfigMap(), header.getMetricsMap(), ts, err,
-                    header.getSequence());
+                    header.getSequence(), bs);
         }
     }
 }

@@ -70,6 +70,25 @@ class EnvelopeCodecTest {
     }
 
     @Test
+    void roundTripsBlobsAfterTensors() {
+        byte[] small = {1, 2, 3};
+        byte[] big = new byte[EnvelopeCodec.CHUNK_BYTES + 17];
+        new Random(3).nextBytes(big);
+        Message m = sample(3, 0).withBlobs(Map.of("small", small, "empty", new byte[0], "big", big));
+        List<Chunk> chunks = new ArrayList<>();
+        EnvelopeCodec.encode(m, chunks::add);
+        EnvelopeCodec.Assembler asm = new EnvelopeCodec.Assembler();
+        boolean done = false;
+        for (Chunk c : chunks) done = asm.accept(c);
+        assertTrue(done);
+        Message back = asm.message();
+        assertArrayEquals(small, back.blob("small"));
+        assertArrayEquals(big, back.blob("big"));
+        assertEquals(0, back.blob("empty").length);
+        assertArrayEquals(m.tensor("t0"), back.tensor("t0"));
+    }
+
+    @Test
     void dataBeforeHeaderIsRefusedAsOutOfOrder() {
         List<Chunk> chunks = new ArrayList<>();
         EnvelopeCodec.encode(sample(10), chunks::add);

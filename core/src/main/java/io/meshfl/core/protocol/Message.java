@@ -11,12 +11,13 @@ import java.util.Objects;
 /**
  * One protocol step between the coordinator and a node, independent of the transport: the
  * protocol and step it belongs to, small scalars ({@code config}, {@code metrics}), named
- * float64 tensors, and on failed replies an {@link ErrorInfo} instead of an exception.
+ * float64 tensors, named byte blobs (ciphertexts, curve points), and on failed replies an
+ * {@link ErrorInfo} instead of an exception.
  */
 public record Message(String jobId, String runId, String protocol, String step, int round,
                       String sender, String receiver, Map<String, String> config,
                       Map<String, Double> metrics, Map<String, double[]> tensors,
-                      ErrorInfo error, long sequence) {
+                      ErrorInfo error, long sequence, Map<String, byte[]> blobs) {
 
     /** What went wrong on the other side, as a code from the error catalog and a message. */
     public record ErrorInfo(ErrorCode code, String message) {
@@ -36,6 +37,14 @@ public record Message(String jobId, String runId, String protocol, String step, 
         config = Collections.unmodifiableMap(new LinkedHashMap<>(config == null ? Map.of() : config));
         metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics == null ? Map.of() : metrics));
         tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors == null ? Map.of() : tensors));
+        blobs = Collections.unmodifiableMap(new LinkedHashMap<>(blobs == null ? Map.of() : blobs));
+    }
+
+    /** A message without byte blobs. */
+    public Message(String jobId, String runId, String protocol, String step, int round, String sender, String receiver,
+                   Map<String, String> config, Map<String, Double> metrics, Map<String, double[]> tensors,
+                   ErrorInfo error, long sequence) {
+        this(jobId, runId, protocol, step, round, sender, receiver, config, metrics, tensors, error, sequence, Map.of());
     }
 
     /** A request with no tensors yet. */
@@ -55,15 +64,37 @@ public record Message(String jobId, String runId, String protocol, String step, 
     }
 
     public Message withConfig(Map<String, String> newConfig) {
-        return new Message(jobId, runId, protocol, step, round, sender, receiver, newConfig, metrics, tensors, error, sequence);
+        return new Message(jobId, runId, protocol, step, round, sender, receiver, newConfig, metrics, tensors, error, sequence, blobs);
     }
 
     public Message withTensors(Map<String, double[]> newTensors) {
-        return new Message(jobId, runId, protocol, step, round, sender, receiver, config, metrics, newTensors, error, sequence);
+        return new Message(jobId, runId, protocol, step, round, sender, receiver, config, metrics, newTensors, error, sequence, blobs);
     }
 
     public Message withSequence(long seq) {
-        return new Message(jobId, runId, protocol, step, round, sender, receiver, config, metrics, tensors, error, seq);
+        return new Message(jobId, runId, protocol, step, round, sender, receiver, config, metrics, tensors, error, seq, blobs);
+    }
+
+    public Message withBlobs(Map<String, byte[]> newBlobs) {
+        return new Message(jobId, runId, protocol, step, round, sender, receiver, config, metrics, tensors, error, sequence, newBlobs);
+    }
+
+    public Message withMetrics(Map<String, Double> newMetrics) {
+        return new Message(jobId, runId, protocol, step, round, sender, receiver, config, newMetrics, tensors, error, sequence, blobs);
+    }
+
+    /** A successful reply carrying byte blobs as well. */
+    public Message reply(String from, Map<String, Double> replyMetrics, Map<String, double[]> replyTensors, Map<String, byte[]> replyBlobs) {
+        return reply(from, replyMetrics, replyTensors).withBlobs(replyBlobs);
+    }
+
+    public byte[] blob(String name) {
+        byte[] b = blobs.get(name);
+        if (b == null) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE,
+                    protocol + "/" + step + " from " + sender + " lacks blob '" + name + "'");
+        }
+        return b;
     }
 
     public boolean failed() {
@@ -104,6 +135,7 @@ public record Message(String jobId, String runId, String protocol, String step, 
     public long payloadBytes() {
         long n = 0;
         for (double[] t : tensors.values()) n += 8L * t.length;
+        for (byte[] b : blobs.values()) n += b.length;
         return n;
     }
 }

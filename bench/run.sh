@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Rebuilds MeshFL, runs the benchmarks and rewrites their blocks in docs/benchmarks.md.
+#
+#   bench/run.sh                      all of them: machine aggregation rounds wire scale
+#   bench/run.sh aggregation wire     only these (each rewrites only its own block)
+#
+# MVN_FLAGS=-o builds offline; SKIP_BUILD=1 reuses the last build. Each benchmark runs in its own
+# JVM(s) and takes one to two minutes on two cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DOC="$(pwd)/docs/benchmarks.md"
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  mvn -B -q ${MVN_FLAGS:-} -DskipTests package
+fi
+CP="bench/target/classes:$(cat bench/target/classpath.txt)"
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then targets=(machine aggregation rounds wire scale); fi
+for t in "${targets[@]}"; do
+  echo "== $t"
+  case "$t" in
+    machine)     java -cp "$CP" io.meshfl.bench.MachineInfo "$DOC" ;;
+    aggregation) java -Xmx256m -cp "$CP" io.meshfl.bench.AggregationReport "$DOC" ;;
+    rounds)      java -Xmx1g -cp "$CP" io.meshfl.bench.RoundTimeBench "$DOC" ;;
+    wire)        java -Xmx1g -cp "$CP" io.meshfl.bench.WireBytesBench "$DOC" ;;
+    scale)       java -Xmx256m -cp "$CP" io.meshfl.bench.ScaleBench "$DOC" ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale" >&2; exit 2 ;;
+  esac
+done

@@ -1,0 +1,191 @@
+package io.meshfl.core.crypto.secagg;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Shamir t-of-n secret sharing of 32-byte secrets (self-mask seeds and X25519 secret keys) over
+ * GF(p), p = 2^521 - 1, a Mersenne prime well above any 256-bit secret, so a secret is one field
+ * element and no encoding tricks are needed. Any {@code t} shares rebuild the secret; any
+ * {@code t - 1} are uniformly distributed whatever the secret was.
+ */
+public final class Shamir {
+
+    /** 2^521 - 1. */
+    public static final BigInteger PRIME = BigInteger.ONE.shiftLeft(521).subtract(BigInteger.ONE);
+    public static final int SECRET_BYTES = 32;
+    private static final int Y_BYTES = 66;
+    private static final BigInteger SECRET_BOUND = BigInteger.ONE.shiftLeft(8 * SECRET_BYTES);
+
+    private Shamir() {
+    }
+
+    /**
+     * One share: the polynomial's value {@code y} at {@code x} (a holder's position, never 0), and
+     * the {@code threshold} it was made with so that a short set is refused rather than silently
+     * rebuilt into garbage.
+     */
+    public record Share(int x, int threshold, BigInteger y) {
+        public Share {
+            if (x < 1) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "share field 'x' must be at least 1, got " + x);
+            }
+            if (threshold < 1) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "share field 'threshold' must be at least 1, got " + threshold);
+            }
+            if (y == null || y.signum() < 0 || y.compareTo(PRIME) >= 0) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "share field 'y' for x=" + x + " is not an element of GF(2^521-1)");
+            }
+        }
+
+        /** 74 bytes: x, threshold, y (big-endian, 66 bytes). */
+        public byte[] toBytes() {
+            byte[] yb = y.toByteArray();
+            ByteBuffer b = ByteBuffer.allocate(8 + Y_BYTES).putInt(x).putInt(threshold);
+            int len = Math.min(yb.length, Y_BYTES);
+            b.position(8 + Y_BYTES - len).put(yb, yb.length - len, len);
+            return b.array();
+        }
+
+        public static Share fromBytes(byte[] bytes) {
+            if (bytes == null || bytes.length != 8 + Y_BYTES) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "an encoded share is " + (8 + Y_BYTES) + " bytes, got "
+                        + (bytes == null ? "null" : bytes.length));
+            }
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            int x = b.getInt();
+            int t = b.getInt();
+            byte[] yb = new byte[Y_BYTES];
+            b.get(yb);
+            return new Share(x, t, new BigInteger(1, yb));
+        }
+
+        @Override
+        public String toString() {
+            // y stays out of logs
+            return "Share[x=" + x + ", threshold=" + threshold + "]";
+        }
+    }
+
+    /** Splits {@code secret} so that any {@code threshold} of the shares at {@code xs} rebuild it. */
+    public static List<Share> share(byte[] secret, int threshold, int[] xs, SecureRandom random) {
+        if (secret == null || secret.length != SECRET_BYTES) {
+            throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "a shared secret must be " + SECRET_BYTES + " bytes, got "
+                    + (secret == null ? "null" : secret.length));
+        }
+        if (threshold < 1 || threshold > xs.length) {
+            throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "threshold " + threshold + " must be in 1.." + xs.length
+                    + " for " + xs.length + " shares");
+        }
+        Set<Integer> seen = new HashSet<>();
+        for (int x : xs) {
+            if (x < 1) {
+                throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "share position x=" + x + " must be at least 1 (x=0 is the secret)");
+            }
+            if (!seen.add(x)) {
+                throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "share position x=" + x + " appears twice");
+            }
+        }
+        BigInteger[] coef = new BigInteger[threshold];
+        coef[0] = new BigInteger(1, secret);
+        for (int i = 1; i < threshold; i++) {
+            coef[i] = randomElement(random);
+        }
+        List<Share> out = new ArrayList<>(xs.length);
+        for (int x : xs) {
+            out.add(new Share(x, threshold, evaluate(coef, BigInteger.valueOf(x))));
+        }
+        return out;
+    }
+
+    /**
+     * Rebuilds the secret from at least {@code threshold} shares. Shares beyond the threshold are
+     * checked against the polynomial the first ones define, so a corrupted share is named instead
+     * of yielding a wrong key.
+     */
+    public static byte[] reconstruct(List<Share> shares) {
+        if (shares == null || shares.isEmpty()) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "no shares to reconstruct from");
+        }
+        int t = shares.get(0).threshold();
+        Set<Integer> xs = new HashSet<>();
+        for (Share s : shares) {
+            if (s.threshold() != t) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "shares disagree on the threshold (" + t + " vs "
+                        + s.threshold() + " at x=" + s.x() + "): they belong to different secrets");
+            }
+            if (!xs.add(s.x())) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "duplicate share for x=" + s.x());
+            }
+        }
+        if (shares.size() < t) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "too few shares: the secret needs " + t + ", got " + shares.size());
+        }
+        List<Share> basis = shares.subList(0, t);
+        for (Share extra : shares.subList(t, shares.size())) {
+            if (!interpolate(basis, BigInteger.valueOf(extra.x())).equals(extra.y())) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "share at x=" + extra.x()
+                        + " is inconsistent with the others: corrupted or from another secret");
+            }
+        }
+        BigInteger secret = interpolate(basis, BigInteger.ZERO);
+        if (secret.compareTo(SECRET_BOUND) >= 0) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE,
+                    "shares do not rebuild a " + SECRET_BYTES + "-byte secret: corrupted or mixed shares");
+        }
+        return toSecretBytes(secret);
+    }
+
+    /** The value at {@code x} of the lowest-degree polynomial through the given shares, without any threshold check. */
+    static BigInteger interpolate(List<Share> shares, BigInteger x) {
+        BigInteger acc = BigInteger.ZERO;
+        for (int i = 0; i < shares.size(); i++) {
+            BigInteger xi = BigInteger.valueOf(shares.get(i).x());
+            BigInteger num = BigInteger.ONE;
+            BigInteger den = BigInteger.ONE;
+            for (int j = 0; j < shares.size(); j++) {
+                if (j == i) {
+                    continue;
+                }
+                BigInteger xj = BigInteger.valueOf(shares.get(j).x());
+                num = num.multiply(x.subtract(xj)).mod(PRIME);
+                den = den.multiply(xi.subtract(xj)).mod(PRIME);
+            }
+            acc = acc.add(shares.get(i).y().multiply(num).multiply(den.modInverse(PRIME))).mod(PRIME);
+        }
+        return acc;
+    }
+
+    static byte[] toSecretBytes(BigInteger v) {
+        byte[] raw = v.toByteArray();
+        byte[] out = new byte[SECRET_BYTES];
+        int len = Math.min(raw.length, SECRET_BYTES);
+        System.arraycopy(raw, raw.length - len, out, SECRET_BYTES - len, len);
+        return out;
+    }
+
+    private static BigInteger evaluate(BigInteger[] coef, BigInteger x) {
+        BigInteger acc = BigInteger.ZERO;
+        for (int i = coef.length - 1; i >= 0; i--) {
+            acc = acc.multiply(x).add(coef[i]).mod(PRIME);
+        }
+        return acc;
+    }
+
+    private static BigInteger randomElement(SecureRandom random) {
+        while (true) {
+            BigInteger r = new BigInteger(521, random);
+            if (r.compareTo(PRIME) < 0) {
+                return r;
+            }
+        }
+    }
+}
