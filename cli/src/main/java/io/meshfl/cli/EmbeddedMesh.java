@@ -27,6 +27,11 @@ public final class EmbeddedMesh implements AutoCloseable {
     private final List<ManagedChannel> channels = new ArrayList<>();
 
     public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log) throws IOException {
+        this(catalog, contracts, log, null);
+    }
+
+    /** @param stateRoot where each node keeps its model parts and outputs ({@code <stateRoot>/<domain>}); null: memory only */
+    public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, java.nio.file.Path stateRoot) throws IOException {
         coordinator = new Coordinator(catalog, EmbeddedMesh::dial, 1000, log)
                 .start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
         Map<String, List<DataContract>> byDomain = new TreeMap<>();
@@ -34,6 +39,7 @@ public final class EmbeddedMesh implements AutoCloseable {
         for (var e : byDomain.entrySet()) {
             DomainNode n = new DomainNode(e.getKey(), e.getValue(), log)
                     .start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), null);
+            if (stateRoot != null) n.stateDir(stateRoot.resolve(e.getKey()));
             ManagedChannel ch = dial("127.0.0.1:" + coordinator.port());
             channels.add(ch);
             n.joinCoordinator(ch);

@@ -31,11 +31,15 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", description = "Port to listen on; 0 picks a free one.")
     int port;
 
+    @Option(names = "--state", description = "Folder for this node's model parts and predictions. Default: .meshfl/node-<domain>")
+    Path state;
+
     @Override
     public Integer call() throws Exception {
         List<DataContract> own = ContractLoader.loadDirectory(contracts).stream().filter(c -> c.domain().equals(domain)).toList();
         try (DomainNode node = new DomainNode(domain, own, System.out::println)
-                .start(NettyServerBuilder.forAddress(new InetSocketAddress(host, port)), null)) {
+                .start(NettyServerBuilder.forAddress(new InetSocketAddress(host, port)), null)
+                .stateDir(state != null ? state : Path.of(".meshfl", "node-" + domain))) {
             node.joinCoordinator(EmbeddedMesh.dial(coordinator));
             System.out.println("node " + node.nodeId() + " of " + domain + " serving " + own.size() + " product(s) on "
                     + node.address() + ", registered with " + coordinator);

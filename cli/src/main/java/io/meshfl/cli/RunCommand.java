@@ -61,11 +61,17 @@ final class RunCommand implements Callable<Integer> {
     private ObjectNode runEmbedded(JobSpec spec, String yaml) throws Exception {
         Path dir = contracts != null ? contracts : job.toAbsolutePath().getParent();
         var all = ContractLoader.loadDirectory(dir);
-        try (Catalog cat = Catalog.open(catalog); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { })) {
+        try (Catalog cat = Catalog.open(catalog); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { }, nodeState(catalog))) {
             System.out.println("embedded mesh: coordinator on 127.0.0.1:" + mesh.coordinator().port() + ", "
                     + mesh.nodes().size() + " domain node(s) " + mesh.nodes().stream().map(n -> n.domain() + "@" + n.address()).toList());
             return mesh.coordinator().runJob(spec, yaml, new Progress(System.out, verbose));
         }
+    }
+
+    /** Embedded nodes keep their model parts beside the catalog, so a later 'meshfl predict' finds them. */
+    static Path nodeState(Path catalog) {
+        Path parent = catalog.toAbsolutePath().getParent();
+        return (parent == null ? Path.of(".") : parent).resolve("nodes");
     }
 
     private JsonNode runRemote(String yaml) throws Exception {

@@ -107,6 +107,11 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
+    /** Scores products with a stored vertical model; see {@link JobRunner#predict}. */
+    public ObjectNode predict(String modelId, java.util.List<String> products, String requester, JobObserver observer) {
+        return runner.predict(modelId, products, requester, observer);
+    }
+
     /** Runs a job to the end; the report is the return value, failures are thrown and recorded in the catalog. */
     public ObjectNode runJob(JobSpec job, String yaml, JobObserver observer) {
         return runner.run(job, yaml, observer);
@@ -140,6 +145,35 @@ public final class Coordinator implements AutoCloseable {
         @Override
         public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatReply> out) {
             out.onNext(HeartbeatReply.newBuilder().setKnown(registry.heartbeat(request.getNodeId())).build());
+            out.onCompleted();
+        }
+
+        @Override
+        public void predict(io.meshfl.proto.PredictRequest request, StreamObserver<JobEvent> out) {
+            try {
+                ObjectNode r = Coordinator.this.predict(request.getModelId(), request.getProductsList(),
+                        request.getRequester().isEmpty() ? null : request.getRequester(), new JobObserver() {
+                            @Override
+                            public void plan(String explain) {
+                            }
+
+                            @Override
+                            public void round(RoundSummary round) {
+                            }
+
+                            @Override
+                            public void log(String line) {
+                                synchronized (out) {
+                                    out.onNext(JobEvent.newBuilder().setLog(line).build());
+                                }
+                            }
+                        });
+                out.onNext(JobEvent.newBuilder().setReportJson(r.toString()).build());
+            } catch (MeshflException e) {
+                out.onNext(JobEvent.newBuilder().setError(e.toString()).build());
+            } catch (RuntimeException e) {
+                out.onNext(JobEvent.newBuilder().setError("MeshFL-900 INTERNAL: " + e).build());
+            }
             out.onCompleted();
         }
 

@@ -1,5 +1,6 @@
 package io.meshfl.coordinator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
@@ -17,10 +18,14 @@ import io.meshfl.core.protocol.horizontal.HorizontalRunner;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
+import io.meshfl.core.protocol.vertical.VerticalRunner;
+import io.meshfl.core.protocol.vertical.VerticalScorer;
 import io.meshfl.core.report.RunReport;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -81,7 +86,9 @@ public final class JobRunner {
                     observer.log(line);
                 }
             };
-            RunOutcome out = new HorizontalRunner(job, plan, channels, registry::alive, ro).run(jobRecord.id(), run.id());
+            RunOutcome out = plan.strategy().equals("vertical")
+                    ? new VerticalRunner(job, plan, channels, ro).run(jobRecord.id(), run.id())
+                    : new HorizontalRunner(job, plan, channels, registry::alive, ro).run(jobRecord.id(), run.id());
             String metricsJson = RunReport.JSON.valueToTree(out.metrics()).toString();
             String provenance = Provenances.of(jobRecord.id(), run.id(), job, plan, out).toString();
             var model = catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
@@ -96,6 +103,79 @@ public final class JobRunner {
             throw e;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new MeshflException(ErrorCode.INTERNAL, "provenance is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Scores the rows of {@code productIds} with a stored vertical model: parties score their own
+     * columns, the sealed partial scores land with {@code requester} (default: the label holder).
+     */
+    public ObjectNode predict(String modelId, List<String> productIds, String requester, JobObserver observer) {
+        var model = catalog.model(modelId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND,
+                "no model '" + modelId + "' in the catalog; see 'meshfl catalog models'"));
+        JsonNode prov;
+        try {
+            prov = RunReport.JSON.readTree(model.provenanceJson());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "provenance of model " + modelId + " is unreadable", e);
+        }
+        if (!"vertical".equals(prov.path("strategy").asText())) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained " + prov.path("strategy").asText()
+                    + "; meshfl predict scores models whose parts are spread over domains (vertical)");
+        }
+        Map<String, Planner.ProductView> views = productViews();
+        Map<String, String> productOfDomain = new LinkedHashMap<>();
+        for (String id : productIds) {
+            Planner.ProductView v = views.get(id);
+            if (v == null) throw new MeshflException(ErrorCode.UNKNOWN_PRODUCT, "unknown data product '" + id + "'");
+            if (productOfDomain.put(v.contract().domain(), id) != null) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, "two scoring products of domain " + v.contract().domain());
+            }
+        }
+        String guest = null;
+        java.util.Set<String> partDomains = new java.util.LinkedHashSet<>();
+        for (JsonNode part : prov.path("parts")) {
+            String d = part.path("domain").asText();
+            partDomains.add(d);
+            if ("guest".equals(part.path("role").asText())) guest = d;
+            if (!productOfDomain.containsKey(d)) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " has a part in domain '" + d
+                        + "' but no scoring product of that domain was given; domains given: " + productOfDomain.keySet());
+            }
+        }
+        String who = requester != null ? requester : guest;
+        List<VerticalScorer.Part> parts = new ArrayList<>();
+        Map<String, NodeChannel> channels = new LinkedHashMap<>();
+        for (var e : productOfDomain.entrySet()) {
+            parts.add(new VerticalScorer.Part(e.getKey(), e.getValue(), partDomains.contains(e.getKey())));
+            channels.put(e.getKey(), registry.channel(e.getKey()).filter(x -> registry.alive(e.getKey())).orElseThrow(() ->
+                    new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")));
+        }
+        var jobRecord = catalog.createJob("predict-" + modelId, "predict: {model: " + modelId + ", products: " + productIds + "}");
+        RunRecord run = catalog.startRun(jobRecord.id(), "vertical-inference", "{}", "{}", 0, productIds);
+        long[] start = traffic(channels);
+        try {
+            long t0 = System.nanoTime();
+            var r = VerticalScorer.score(channels, run.id(), prov.path("parts_key").asText(),
+                    prov.path("model").path("type").asText(), prov.path("label").asText(), parts, who,
+                    java.time.Duration.ofMinutes(10), observer::log);
+            long[] now = traffic(channels);
+            catalog.finishRun(run.id(), RunReport.JSON.valueToTree(r.metrics()).toString(), now[0] - start[0], now[1] - start[1]);
+            ObjectNode out = RunReport.JSON.createObjectNode();
+            out.put("run_id", run.id());
+            out.put("model_id", modelId);
+            out.put("requester", r.requester());
+            out.put("rows", r.rows());
+            out.put("predictions", r.predictions());
+            out.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
+            out.put("bytes_sent", now[0] - start[0]);
+            out.put("bytes_received", now[1] - start[1]);
+            out.set("metrics", RunReport.JSON.valueToTree(r.metrics()));
+            return out;
+        } catch (RuntimeException e) {
+            long[] now = traffic(channels);
+            catalog.failRun(run.id(), e instanceof MeshflException me ? me.toString() : e.toString(), now[0] - start[0], now[1] - start[1]);
+            throw e;
         }
     }
 

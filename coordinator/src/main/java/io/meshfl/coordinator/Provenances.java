@@ -29,6 +29,15 @@ final class Provenances {
             products.addObject().put("id", x.productId()).put("version", x.version()).put("domain", x.domain()).put("role", "evaluate");
         }
         p.putPOJO("features", plan.features());
+        if (plan.strategy().equals("vertical")) {
+            // Vertical models stay split: each party keeps its part under the run id.
+            p.put("parts_key", runId);
+            var parts = p.putArray("parts");
+            for (Plan.Participant x : plan.participants()) {
+                parts.addObject().put("domain", x.domain()).put("product", x.productId()).put("role", x.role()).putPOJO("features", x.features());
+            }
+            p.set("vertical_settings", RunReport.JSON.valueToTree(job.vertical()));
+        }
         p.put("label", plan.label());
         p.set("model", RunReport.JSON.valueToTree(plan.model()));
         p.set("hyper_parameters", RunReport.JSON.valueToTree(job.local()));

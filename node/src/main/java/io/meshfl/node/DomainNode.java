@@ -43,7 +43,7 @@ public final class DomainNode implements AutoCloseable {
     private final Map<String, DataContract> products = new LinkedHashMap<>();
     private final Map<String, NodeProtocol> protocols = new LinkedHashMap<>();
     private final LocalNodeContext context;
-    private final Map<String, Long> lastSequence = new ConcurrentHashMap<>();
+    private final Map<String, ReplayGuard> guards = new ConcurrentHashMap<>();
     private final Consumer<String> log;
     private Server server;
     private String address;
@@ -85,6 +85,12 @@ public final class DomainNode implements AutoCloseable {
         return nodeId;
     }
 
+    /** Keeps this node's model parts under {@code dir} so they survive a restart. */
+    public DomainNode stateDir(java.nio.file.Path dir) {
+        context.stateDir(dir);
+        return this;
+    }
+
     public String domain() {
         return domain;
     }
@@ -104,12 +110,11 @@ public final class DomainNode implements AutoCloseable {
     public Message handle(Message req) {
         if (!req.runId().isEmpty() && req.sequence() > 0) {
             String key = req.runId() + "/" + req.sender();
-            Long prev = lastSequence.get(key);
-            if (prev != null && req.sequence() <= prev) {
+            String why = guards.computeIfAbsent(key, k -> new ReplayGuard()).check(req.sequence());
+            if (why != null) {
                 return req.failure(nodeId, ErrorCode.OUT_OF_ORDER, "message " + req.sequence() + " of run " + req.runId()
-                        + " is a replay or arrived out of order (last seen " + prev + ")");
+                        + " is a replay: it " + why);
             }
-            lastSequence.put(key, req.sequence());
         }
         NodeProtocol p = protocols.get(req.protocol());
         if (p == null) {

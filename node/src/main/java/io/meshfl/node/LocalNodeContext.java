@@ -21,6 +21,13 @@ final class LocalNodeContext implements NodeContext {
     private final Map<String, DataContract> products;
     private final Map<String, Map<String, Object>> jobs = new ConcurrentHashMap<>();
     private final ProductSource source;
+    private final Map<String, byte[]> models = new ConcurrentHashMap<>();
+    private volatile java.nio.file.Path stateDir;
+
+    /** Where model parts are kept across restarts; null keeps them in memory only. */
+    void stateDir(java.nio.file.Path dir) {
+        this.stateDir = dir;
+    }
 
     LocalNodeContext(String nodeId, String domain, Map<String, DataContract> products, ProductSource source) {
         this.nodeId = nodeId;
@@ -60,6 +67,18 @@ final class LocalNodeContext implements NodeContext {
     }
 
     @Override
+    public Dataset loadLabel(String productId, String label) {
+        DataContract c = products.get(productId);
+        if (c == null || !label.equals(c.policy().label())) return null;
+        return source.read(c, List.of(), label);
+    }
+
+    @Override
+    public java.nio.file.Path outputDir() {
+        return stateDir != null ? stateDir : NodeContext.super.outputDir();
+    }
+
+    @Override
     public Map<String, Object> jobState(String jobId) {
         return jobs.computeIfAbsent(jobId, k -> new ConcurrentHashMap<>());
     }
@@ -67,5 +86,35 @@ final class LocalNodeContext implements NodeContext {
     @Override
     public void endJob(String jobId) {
         jobs.remove(jobId);
+    }
+
+    @Override
+    public void saveModelPart(String modelId, byte[] part) {
+        models.put(modelId, part);
+        if (stateDir != null) {
+            try {
+                java.nio.file.Files.createDirectories(stateDir.resolve("models"));
+                java.nio.file.Files.write(stateDir.resolve("models").resolve(modelId + ".json"), part);
+            } catch (java.io.IOException e) {
+                throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot store model part " + modelId + " under " + stateDir + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public byte[] modelPart(String modelId) {
+        byte[] part = models.get(modelId);
+        if (part == null && stateDir != null) {
+            java.nio.file.Path f = stateDir.resolve("models").resolve(modelId + ".json");
+            try {
+                if (java.nio.file.Files.exists(f)) part = java.nio.file.Files.readAllBytes(f);
+            } catch (java.io.IOException e) {
+                throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot read model part " + f + ": " + e.getMessage(), e);
+            }
+        }
+        if (part == null) {
+            throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "node of " + domain + " holds no part of model " + modelId);
+        }
+        return part;
     }
 }

@@ -23,7 +23,9 @@ public final class JobLoader {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP = Set.of("name", "products", "label", "features", "model", "strategy",
-            "aggregator", "local", "rounds", "evaluation", "roundTimeoutSeconds", "seed", "scaling", "description");
+            "aggregator", "local", "rounds", "evaluation", "roundTimeoutSeconds", "seed", "scaling", "description", "vertical");
+    private static final Set<String> VERTICAL = Set.of("epochs", "batchSize", "lr", "decay", "l1", "l2", "tol", "keyBits",
+            "fracBits", "psiBatch", "cardinalityOnly", "optimizer", "momentum");
     private static final Set<String> MODEL = Set.of("type", "hidden", "classes", "l2");
     private static final Set<String> AGG = Set.of("name", "fraction", "minNodes", "proximalMu", "serverLr", "beta1",
             "beta2", "tau", "trimBeta");
@@ -92,8 +94,8 @@ public final class JobLoader {
         }
 
         String strategy = f.text(root, "strategy", false, "auto").toLowerCase(Locale.ROOT);
-        if (!Set.of("auto", "horizontal").contains(strategy)) {
-            throw f.error("strategy", "unknown strategy '" + strategy + "'; use auto or horizontal");
+        if (!Set.of("auto", "horizontal", "vertical").contains(strategy)) {
+            throw f.error("strategy", "unknown strategy '" + strategy + "'; use auto, horizontal or vertical");
         }
         JsonNode a = root.has("aggregator") ? f.object(root, "aggregator", false) : YAML.createObjectNode();
         f.known(a, "aggregator.", AGG);
@@ -134,8 +136,25 @@ public final class JobLoader {
         if (!scaling.equals("standard") && !scaling.equals("none")) {
             throw f.error("scaling", "must be standard or none, got '" + scaling + "'");
         }
+        JsonNode v = root.has("vertical") ? f.object(root, "vertical", false) : YAML.createObjectNode();
+        f.known(v, "vertical.", VERTICAL);
+        JobSpec.VerticalSettings vd = JobSpec.VerticalSettings.defaults();
+        JobSpec.VerticalSettings vertical;
+        try {
+            vertical = new JobSpec.VerticalSettings(f.integer(v, "vertical.epochs", "epochs", vd.epochs()),
+                    f.integer(v, "vertical.batchSize", "batchSize", vd.batchSize()), f.number(v, "vertical.lr", "lr", vd.lr()),
+                    f.number(v, "vertical.decay", "decay", vd.decay()), f.number(v, "vertical.l1", "l1", vd.l1()),
+                    f.number(v, "vertical.l2", "l2", vd.l2()), f.number(v, "vertical.tol", "tol", vd.tol()),
+                    f.integer(v, "vertical.keyBits", "keyBits", vd.keyBits()), f.integer(v, "vertical.fracBits", "fracBits", vd.fracBits()),
+                    f.integer(v, "vertical.psiBatch", "psiBatch", vd.psiBatch()),
+                    v.has("cardinalityOnly") && v.get("cardinalityOnly").asBoolean(),
+                    f.text(v, "vertical.optimizer", "optimizer", false, "sgd").toLowerCase(Locale.ROOT),
+                    f.number(v, "vertical.momentum", "momentum", 0.0));
+        } catch (IllegalArgumentException bad) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + bad.getMessage());
+        }
         return new JobSpec(name, products, label, features, model, strategy, agg, local, rounds, eval, timeout, seed,
-                scaling.equals("standard"), source);
+                scaling.equals("standard"), source, vertical);
     }
 
     /** Field readers that name the file and the field in every error. */

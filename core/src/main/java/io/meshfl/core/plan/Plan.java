@@ -22,8 +22,20 @@ public record Plan(String strategy, String aggregator, List<Participant> partici
         reasons = List.copyOf(reasons);
     }
 
-    /** One data product in a run, pinned to the contract version the plan was made from. */
-    public record Participant(String productId, String domain, String version, long rows) {
+    /**
+     * One data product in a run, pinned to the contract version the plan was made from.
+     *
+     * @param role     {@code train} or {@code evaluate} (horizontal); {@code guest} (label holder) or {@code host} (vertical)
+     * @param features the columns this product contributes (vertical); empty where the plan's features apply
+     */
+    public record Participant(String productId, String domain, String version, long rows, String role, List<String> features) {
+        public Participant {
+            features = List.copyOf(features);
+        }
+
+        public Participant(String productId, String domain, String version, long rows) {
+            this(productId, domain, version, rows, "train", List.of());
+        }
     }
 
     /** A way the job could run, its estimated cost, and the rule that ruled it out if any. */
@@ -48,8 +60,10 @@ public record Plan(String strategy, String aggregator, List<Participant> partici
                 .append(features.size() > 8 ? String.join(",", features.subList(0, 8)) + ",..." : String.join(",", features))
                 .append('\n');
         for (Participant p : participants) {
-            sb.append("  train    ").append(p.productId()).append(" v").append(p.version()).append("  @").append(p.domain())
-                    .append(p.rows() >= 0 ? "  rows=" + p.rows() : "").append('\n');
+            sb.append(String.format(Locale.ROOT, "  %-8s ", p.role())).append(p.productId()).append(" v").append(p.version())
+                    .append("  @").append(p.domain()).append(p.rows() >= 0 ? "  rows=" + p.rows() : "");
+            if (!p.features().isEmpty()) sb.append("  features=").append(p.features().size());
+            sb.append('\n');
         }
         for (Participant p : evaluation) {
             sb.append("  evaluate ").append(p.productId()).append(" v").append(p.version()).append("  @").append(p.domain())

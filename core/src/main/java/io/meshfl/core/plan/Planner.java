@@ -3,22 +3,25 @@ package io.meshfl.core.plan;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.model.Models;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * Decides how a job runs from the job and the contracts of the products it names: checks that
- * every product is known, that the label and features are allowed by each product's policy,
- * detects the layout, estimates costs and explains the choice.
+ * every product is known and that the label and features are allowed by each product's policy,
+ * detects the layout (same columns for different rows: horizontal; same entities with different
+ * columns: vertical), estimates costs and explains the choice.
  */
 public final class Planner {
 
-    /** Product ids to contracts and row counts (-1 when unknown), as the catalog knows them. */
+    /** A product's contract and row count (-1 when unknown), as the catalog knows them. */
     public record ProductView(DataContract contract, long rows) {
     }
 
@@ -26,16 +29,43 @@ public final class Planner {
     }
 
     public static Plan plan(JobSpec job, Map<String, ProductView> catalog) {
-        List<Plan.Participant> train = new ArrayList<>();
-        List<DataContract> contracts = new ArrayList<>();
+        List<ProductView> products = new ArrayList<>();
         Set<String> domains = new LinkedHashSet<>();
         for (String id : job.products()) {
             ProductView v = require(catalog, id, job);
-            DataContract c = v.contract();
-            if (!domains.add(c.domain())) {
-                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": products: domain '" + c.domain()
-                        + "' appears twice among the training products; a horizontal job takes one product per domain");
+            if (!domains.add(v.contract().domain())) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": products: domain '" + v.contract().domain()
+                        + "' appears twice among the training products; a job takes one product per domain");
             }
+            products.add(v);
+        }
+        List<ProductView> holders = products.stream().filter(v -> job.label().equals(v.contract().policy().label())).toList();
+        String policy = rawRowsPolicy(products);
+        boolean horizontalLayout = holders.size() == products.size();
+        String strategy = job.strategy();
+        if (strategy.equals("auto")) {
+            if (horizontalLayout) {
+                strategy = "horizontal";
+            } else if (holders.size() == 1 && products.size() > 1) {
+                strategy = "vertical";
+            } else if (holders.isEmpty()) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": label: no product declares '" + job.label()
+                        + "' as its label (meshfl.label); declared labels: " + products.stream()
+                        .map(v -> v.contract().id() + "=" + v.contract().policy().label()).toList());
+            } else {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": " + holders.size() + " of " + products.size()
+                        + " products declare the label '" + job.label() + "': neither horizontal (all do) nor vertical (exactly one does)");
+            }
+        }
+        return strategy.equals("vertical") ? vertical(job, products, holders, policy) : horizontal(job, catalog, products, domains, policy);
+    }
+
+    private static Plan horizontal(JobSpec job, Map<String, ProductView> catalog, List<ProductView> products, Set<String> domains,
+                                   String policy) {
+        List<Plan.Participant> train = new ArrayList<>();
+        List<DataContract> contracts = new ArrayList<>();
+        for (ProductView v : products) {
+            DataContract c = v.contract();
             contracts.add(c);
             train.add(new Plan.Participant(c.id(), c.domain(), c.version(), v.rows()));
         }
@@ -48,15 +78,13 @@ public final class Planner {
                         + "' belongs to domain '" + c.domain() + "', which has no training product in this job " + domains);
             }
             contracts.add(c);
-            eval.add(new Plan.Participant(c.id(), c.domain(), c.version(), v.rows()));
+            eval.add(new Plan.Participant(c.id(), c.domain(), c.version(), v.rows(), "evaluate", List.of()));
         }
-
-        // Label and features must be allowed by every product's own policy.
         for (DataContract c : contracts) {
-            if (c.policy().label() == null || !c.policy().label().equals(job.label())) {
+            if (!job.label().equals(c.policy().label())) {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": label '" + job.label()
                         + "' is not the declared label of product " + c.id() + " (contract " + c.sourceFile()
-                        + " declares meshfl.label: " + c.policy().label() + ")");
+                        + " declares meshfl.label: " + c.policy().label() + "); a horizontal job needs it in every product");
             }
         }
         List<String> features = job.features().isEmpty() ? commonFeatures(contracts) : job.features();
@@ -66,36 +94,107 @@ public final class Planner {
         for (DataContract c : contracts) {
             for (String f : features) {
                 if (!c.featureColumns().contains(f)) {
-                    String why = c.property(f).isEmpty() ? "has no column '" + f + "'"
-                            : c.isPii(f) ? "classifies '" + f + "' as pii and does not allow pii features"
-                            : "does not allow '" + f + "' as a feature (meshfl.features)";
-                    throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": features: product " + c.id() + " " + why);
+                    throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": features: product " + c.id() + " " + whyNot(c, f));
                 }
             }
         }
-
         int numParams = Models.create(job.model(), features.size()).numParams();
         int nodes = domains.size();
         double bytesPerRound = 2.0 * 8 * numParams * nodes;
         List<Plan.Candidate> candidates = new ArrayList<>();
-        List<String> reasons = new ArrayList<>();
-        String forbidding = null;
-        for (DataContract c : contracts) {
-            if (!c.policy().rawRowsMayLeave()) {
-                forbidding = "policy meshfl.rawRowsMayLeave=false of " + c.id();
-                break;
-            }
-        }
-        candidates.add(new Plan.Candidate("centralized", false,
-                forbidding != null ? forbidding : "materialized training is not offered for jobs yet", 0, 0));
+        candidates.add(new Plan.Candidate("centralized", false, policy != null ? policy : "materialized training is not offered for jobs yet", 0, 0));
         candidates.add(new Plan.Candidate("horizontal", true, null, bytesPerRound, 0.05 * nodes));
+        candidates.add(new Plan.Candidate("vertical", false, "every product holds the label '" + job.label() + "': the rows differ, not the columns", 0, 0));
+        List<String> reasons = new ArrayList<>();
         reasons.add("every product holds the label '" + job.label() + "' and the same " + features.size()
                 + " feature columns for different rows: a horizontal layout");
         reasons.add("only model parameters and aggregate sums leave a domain: " + numParams + " parameters x "
                 + nodes + " node(s) x 2 directions per round");
-        if (forbidding != null) reasons.add("raw rows may not move (" + forbidding + ")");
+        if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
         return new Plan("horizontal", job.aggregator().name(), train, eval, features, job.label(), job.model(),
                 numParams, job.rounds(), candidates, reasons);
+    }
+
+    private static Plan vertical(JobSpec job, List<ProductView> products, List<ProductView> holders, String policy) {
+        if (holders.size() != 1) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": a vertical job needs exactly one product holding the label '"
+                    + job.label() + "', found " + holders.stream().map(v -> v.contract().id()).toList());
+        }
+        if (products.size() < 2) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": a vertical job needs at least two products");
+        }
+        ModelSpec.Type type = job.model().type();
+        if (type != ModelSpec.Type.LOGISTIC && type != ModelSpec.Type.LINEAR && type != ModelSpec.Type.POISSON) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": model.type: vertical training supports logistic, "
+                    + "linear and poisson regression, not " + type.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (!job.evaluation().products().isEmpty()) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: a vertical job is scored on "
+                    + "its aligned training rows; remove the evaluation products");
+        }
+        DataContract guest = holders.get(0).contract();
+        List<ProductView> ordered = new ArrayList<>();
+        ordered.add(holders.get(0));
+        for (ProductView v : products) if (v != holders.get(0)) ordered.add(v);
+        List<Plan.Participant> parts = new ArrayList<>();
+        List<String> all = new ArrayList<>();
+        Set<String> used = new LinkedHashSet<>();
+        for (ProductView v : ordered) {
+            DataContract c = v.contract();
+            if (c.policy().entityKey() == null) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": product " + c.id()
+                        + " declares no entity key (meshfl.entityKey); vertical alignment needs one in every product");
+            }
+            List<String> mine = new ArrayList<>();
+            for (String f : job.features().isEmpty() ? c.featureColumns() : job.features()) {
+                if (!f.equals(job.label()) && c.featureColumns().contains(f)) {
+                    mine.add(f);
+                    used.add(f);
+                    all.add(c.domain() + ":" + f);
+                }
+            }
+            parts.add(new Plan.Participant(c.id(), c.domain(), c.version(), v.rows(), c == guest ? "guest" : "host", mine));
+        }
+        for (String f : job.features()) {
+            if (!used.contains(f)) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": features: no product allows '" + f + "' as a feature; "
+                        + products.stream().map(v -> v.contract().id() + " " + whyNot(v.contract(), f)).toList());
+            }
+        }
+        int numParams = all.size() + 1;
+        int hosts = parts.size() - 1;
+        long n = Math.max(1, holders.get(0).rows());
+        int ctBytes = job.vertical().keyBits() / 4;
+        double bytesPerEpoch = (double) n * ctBytes * (2.0 * hosts + 1) + 2.0 * numParams * ctBytes * parts.size() * Math.ceil((double) n / job.vertical().batchSize());
+        List<Plan.Candidate> candidates = new ArrayList<>();
+        candidates.add(new Plan.Candidate("centralized", false, policy != null ? policy : "materialized training is not offered for jobs yet", 0, 0));
+        candidates.add(new Plan.Candidate("horizontal", false, "only " + guest.id() + " holds the label '" + job.label()
+                + "'; the products hold different columns of the same entities", 0, 0));
+        candidates.add(new Plan.Candidate("vertical", true, null, holders.get(0).rows() >= 0 ? bytesPerEpoch : 0, 0));
+        List<String> reasons = new ArrayList<>();
+        reasons.add("one product (" + guest.id() + ") holds the label and " + hosts + " other(s) hold other columns of the same "
+                + "entities: a vertical layout");
+        reasons.add("entities are aligned by ECDH private set intersection on the entity keys ("
+                + ordered.stream().map(v -> v.contract().policy().entityKey()).distinct().toList() + "); the catalog records only counts");
+        reasons.add("gradients cross as Paillier-" + job.vertical().keyBits() + " ciphertexts, masked before the coordinator "
+                + "(arbiter) decrypts them; node-to-node payloads are sealed end to end");
+        if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
+        return new Plan("vertical", "arbiter-paillier", parts, List.of(), all, job.label(), job.model(), numParams,
+                job.vertical().epochs(), candidates, reasons);
+    }
+
+    private static String rawRowsPolicy(List<ProductView> products) {
+        for (ProductView v : products) {
+            if (!v.contract().policy().rawRowsMayLeave()) return "policy meshfl.rawRowsMayLeave=false of " + v.contract().id();
+        }
+        return null;
+    }
+
+    private static String whyNot(DataContract c, String f) {
+        return c.property(f).isEmpty() ? "has no column '" + f + "'"
+                : c.isPii(f) ? "classifies '" + f + "' as pii and does not allow pii features"
+                : Objects.equals(c.policy().label(), f) ? "holds '" + f + "' as its label"
+                : "does not allow '" + f + "' as a feature (meshfl.features)";
     }
 
     private static ProductView require(Map<String, ProductView> catalog, String id, JobSpec job) {

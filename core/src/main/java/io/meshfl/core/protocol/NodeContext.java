@@ -27,4 +27,23 @@ public interface NodeContext {
     Map<String, Object> jobState(String jobId);
 
     void endJob(String jobId);
+
+    /** Keeps this node's part of a trained model (vertical models stay split across their parties). */
+    void saveModelPart(String modelId, byte[] part);
+
+    /** This node's part of a model, or throws {@code CATALOG_NOT_FOUND}. */
+    byte[] modelPart(String modelId);
+
+    /**
+     * The declared label of an own product as a dataset with no features, or null if the product
+     * declares a different label or none (scoring data may come without labels).
+     */
+    default Dataset loadLabel(String productId, String label) {
+        return null;
+    }
+
+    /** Where this node writes results that stay in its domain (predictions). */
+    default java.nio.file.Path outputDir() {
+        return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "meshfl-" + domain());
+    }
 }

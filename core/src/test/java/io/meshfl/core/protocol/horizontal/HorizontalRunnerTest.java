@@ -101,6 +101,15 @@ class HorizontalRunnerTest {
         public void endJob(String jobId) {
             jobs.remove(jobId);
         }
+
+        @Override
+        public void saveModelPart(String modelId, byte[] part) {
+        }
+
+        @Override
+        public byte[] modelPart(String modelId) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     private static final String JOB = """

@@ -1,0 +1,96 @@
+package io.meshfl.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfl.coordinator.JobObserver;
+import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.protocol.horizontal.RoundSummary;
+import io.meshfl.core.report.RunReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code meshfl predict}: scores rows spread over domains with a stored vertical model. */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Score rows whose features are spread over domains; only partial scores move, the result lands with the requester.")
+final class PredictCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "Model id (see 'meshfl catalog models').")
+    String model;
+
+    @Option(names = "--products", required = true, split = ",", description = "Scoring products, one per domain of the model.")
+    List<String> products;
+
+    @Option(names = "--requester", description = "Domain that receives the predictions. Default: the model's label holder.")
+    String requester;
+
+    @Option(names = "--contracts", description = "Folder of data product contracts for the embedded mesh (without --coordinator).")
+    Path contracts;
+
+    @Option(names = "--coordinator", description = "host:port of a running coordinator.")
+    String coordinator;
+
+    @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database (default: ${DEFAULT-VALUE}).")
+    Path catalog;
+
+    @Option(names = "--report", description = "Write the scoring summary as JSON here.")
+    Path report;
+
+    @Override
+    public Integer call() throws Exception {
+        if (coordinator != null) return remote();
+        if (contracts == null) {
+            throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.JOB_INVALID, "give --coordinator, or --contracts for an embedded mesh");
+        }
+        var all = ContractLoader.loadDirectory(contracts);
+        try (Catalog cat = Catalog.open(catalog);
+             EmbeddedMesh mesh = new EmbeddedMesh(cat, all, s -> { }, RunCommand.nodeState(catalog))) {
+            ObjectNode r = mesh.coordinator().predict(model, products, requester, new JobObserver() {
+                @Override
+                public void plan(String explain) {
+                }
+
+                @Override
+                public void round(RoundSummary round) {
+                }
+
+                @Override
+                public void log(String line) {
+                    System.out.println("  " + line);
+                }
+            });
+            System.out.println(RunReport.JSON.writeValueAsString(r));
+            if (report != null) java.nio.file.Files.writeString(report, RunReport.JSON.writeValueAsString(r));
+        }
+        return 0;
+    }
+
+    private int remote() throws Exception {
+        io.grpc.ManagedChannel ch = EmbeddedMesh.dial(coordinator);
+        try {
+            var events = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(ch).predict(io.meshfl.proto.PredictRequest.newBuilder()
+                    .setModelId(model).addAllProducts(products).setRequester(requester == null ? "" : requester).build());
+            while (events.hasNext()) {
+                var e = events.next();
+                switch (e.getKindCase()) {
+                    case LOG -> System.out.println("  " + e.getLog());
+                    case ERROR -> throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.COORDINATOR_FAILURE,
+                            "prediction failed on the coordinator: " + e.getError());
+                    case REPORT_JSON -> {
+                        var r = RunReport.JSON.readTree(e.getReportJson());
+                        System.out.println(RunReport.JSON.writeValueAsString(r));
+                        if (report != null) java.nio.file.Files.writeString(report, RunReport.JSON.writeValueAsString(r));
+                        return 0;
+                    }
+                    default -> { }
+                }
+            }
+            throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.COORDINATOR_FAILURE, "coordinator closed the stream without a result");
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+}

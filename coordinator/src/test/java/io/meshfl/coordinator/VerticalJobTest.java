@@ -1,0 +1,222 @@
+package io.meshfl.coordinator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.catalog.RunRecord;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.plan.JobLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Vertical jobs end to end over in-process gRPC: PSI alignment, Paillier arbiter, sealed relays, inference. */
+class VerticalJobTest {
+
+    @TempDir
+    Path dir;
+
+    /**
+     * Three domains over overlapping customer sets: "bank" holds the label and 2 columns, "shop" 2
+     * columns, "telco" 1 column; each file lists its own customers in its own order.
+     */
+    List<DataContract> write(int customers, boolean regression, long seed) throws Exception {
+        return write(customers, regression ? "linear" : "binary", seed);
+    }
+
+    List<DataContract> write(int customers, String kind, long seed) throws Exception {
+        boolean regression = !kind.equals("binary");
+        Random r = new Random(seed);
+        double[][] x = new double[customers][5];
+        double[] y = new double[customers];
+        for (int i = 0; i < customers; i++) {
+            double z = 0;
+            double[] w = {1.5, -2.0, 1.0, 0.5, -1.0};
+            for (int j = 0; j < 5; j++) {
+                x[i][j] = r.nextGaussian() * (j + 1) + j;
+                z += w[j] * (x[i][j] - j) / (j + 1);
+            }
+            y[i] = kind.equals("linear") ? z + 0.1 * r.nextGaussian()
+                    : kind.equals("count") ? poisson(r, Math.exp(0.3 * z))
+                    : (r.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1 : 0);
+        }
+        String[][] cols = {{"a0", "a1"}, {"b0", "b1"}, {"c0"}};
+        int[][] idx = {{0, 1}, {2, 3}, {4}};
+        String[] domains = {"bank", "shop", "telco"};
+        List<DataContract> out = new ArrayList<>();
+        for (int d = 0; d < 3; d++) {
+            List<Integer> ids = new ArrayList<>();
+            for (int i = 0; i < customers; i++) if (i % 10 != d) ids.add(i); // each party misses a different tenth
+            Collections.shuffle(ids, r);
+            StringBuilder csv = new StringBuilder("cid");
+            if (d == 0) csv.append(",target");
+            for (String c : cols[d]) csv.append(',').append(c);
+            csv.append('\n');
+            for (int i : ids) {
+                csv.append("C").append(i);
+                if (d == 0) csv.append(',').append(regression ? String.format(Locale.ROOT, "%.6f", y[i]) : String.valueOf((int) y[i]));
+                for (int j : idx[d]) csv.append(',').append(String.format(Locale.ROOT, "%.6f", x[i][j]));
+                csv.append('\n');
+            }
+            Files.writeString(dir.resolve(domains[d] + ".csv"), csv);
+            StringBuilder props = new StringBuilder("      - {name: cid, logicalType: string, primaryKey: true, classification: pii}\n");
+            if (d == 0) props.append("      - {name: target, logicalType: ").append(regression ? "number" : "integer").append("}\n");
+            for (String c : cols[d]) props.append("      - {name: ").append(c).append(", logicalType: number}\n");
+            Path f = dir.resolve(domains[d] + ".yaml");
+            Files.writeString(f, """
+                    apiVersion: v3.0.2
+                    kind: DataContract
+                    id: %1$s.customers
+                    version: 1.0.0
+                    domain: %1$s
+                    dataProduct: customers
+                    servers:
+                      - {server: local, type: csv, path: %1$s.csv}
+                    schema:
+                      - name: customers
+                        properties:
+                    %2$smeshfl:
+                      entityKey: cid
+                    %3$s
+                    """.formatted(domains[d], props, d == 0 ? "  label: target" : ""));
+            out.add(ContractLoader.load(f));
+        }
+        return out;
+    }
+
+    private static int poisson(Random r, double lambda) {
+        double l = Math.exp(-lambda), p = 1;
+        int k = 0;
+        do {
+            k++;
+            p *= r.nextDouble();
+        } while (p > l);
+        return k - 1;
+    }
+
+    static String job(String model, int epochs, int batch) {
+        return """
+                name: vertical-test
+                products: [bank.customers, shop.customers, telco.customers]
+                label: target
+                model: {type: %s}
+                vertical: {epochs: %d, batchSize: %d, lr: 0.3, keyBits: 1024, tol: 0}
+                seed: 3
+                """.formatted(model, epochs, batch);
+    }
+
+    @Test
+    void threeDomainLogisticTrainsOnAlignedRowsAndScoresNewRows() throws Exception {
+        try (TestMesh mesh = new TestMesh(write(300, false, 1), 200)) {
+            String yaml = job("logistic", 6, 128);
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
+            assertTrue(rec.plan.contains("strategy=vertical"), rec.plan);
+            assertEquals("vertical", report.path("plan").path("strategy").asText());
+            assertEquals(210.0, report.path("metrics").path("psi_intersection").asDouble(), "each party misses a different tenth");
+            double auc = report.path("metrics").path("auc").asDouble();
+            assertTrue(auc > 0.85, "auc " + auc);
+            RunRecord run = mesh.catalog.run(report.path("run_id").asText()).orElseThrow();
+            assertEquals(RunRecord.SUCCEEDED, run.status());
+            assertEquals(6, mesh.catalog.rounds(run.id()).size());
+
+            ObjectNode pred = mesh.coordinator.predict(report.path("model_id").asText(),
+                    List.of("bank.customers", "shop.customers", "telco.customers"), null, rec);
+            assertEquals("bank", pred.path("requester").asText());
+            assertEquals(210, pred.path("rows").asInt());
+            assertEquals(auc, pred.path("metrics").path("auc").asDouble(), 1e-5, "scoring the training rows reproduces the training AUC");
+            List<String> lines = Files.readAllLines(Path.of(pred.path("predictions").asText()));
+            assertEquals(211, lines.size());
+            assertTrue(lines.get(1).startsWith("C"));
+        }
+    }
+
+    @Test
+    void verticalLinearRegressionFitsAcrossThreeDomains() throws Exception {
+        try (TestMesh mesh = new TestMesh(write(300, true, 2), 200)) {
+            String yaml = job("linear", 40, 270);
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, new HorizontalJobTest.Recorder());
+            double r2 = report.path("metrics").path("r2").asDouble();
+            assertTrue(r2 > 0.95, "r2 " + r2);
+        }
+    }
+
+    @Test
+    void verticalPoissonRegressionChainsThroughTwoHosts() throws Exception {
+        try (TestMesh mesh = new TestMesh(write(300, "count", 6), 200)) {
+            String yaml = job("poisson", 30, 270).replace("lr: 0.3", "lr: 0.1");
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, new HorizontalJobTest.Recorder());
+            double first = report.path("history").get(0).path("metrics").path("poisson_deviance").asDouble();
+            double last = report.path("metrics").path("poisson_deviance").asDouble();
+            assertTrue(last < 0.7 * first, "deviance should fall: first " + first + ", last " + last);
+        }
+    }
+
+    @Test
+    void keysThatDoNotOverlapAreAClearError() throws Exception {
+        List<DataContract> cs = write(50, false, 3);
+        Path shop = dir.resolve("shop.csv");
+        Files.writeString(shop, Files.readString(shop).replace("\nC", "\nX"));
+        try (TestMesh mesh = new TestMesh(cs, 200)) {
+            String yaml = job("logistic", 1, 64);
+            var e = assertThrows(MeshflException.class, () -> mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml,
+                    new HorizontalJobTest.Recorder()));
+            assertEquals(ErrorCode.DATA_EMPTY, e.code());
+            assertTrue(e.getMessage().contains("share no entity key"), e.getMessage());
+            assertEquals(RunRecord.FAILED, mesh.catalog.runs().get(0).status());
+        }
+    }
+
+    @Test
+    void duplicateKeysInOneProductAreRefusedWithoutNamingTheKey() throws Exception {
+        List<DataContract> cs = write(50, false, 4);
+        Path shop = dir.resolve("shop.csv");
+        List<String> lines = new ArrayList<>(Files.readAllLines(shop));
+        String dupKey = lines.get(1).split(",")[0];
+        lines.set(2, dupKey + lines.get(2).substring(lines.get(2).indexOf(',')));
+        Files.write(shop, lines);
+        // The contract marks cid as primary key, so the reader refuses the file before PSI.
+        try (TestMesh mesh = new TestMesh(cs, 200)) {
+            String yaml = job("logistic", 1, 64);
+            var e = assertThrows(MeshflException.class, () -> mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml,
+                    new HorizontalJobTest.Recorder()));
+            assertTrue(e.getMessage().toLowerCase(Locale.ROOT).contains("duplicate"), e.getMessage());
+        }
+    }
+
+    @Test
+    void hostThatDropsOutMidEpochFailsTheJobCleanly() throws Exception {
+        try (TestMesh mesh = new TestMesh(write(200, false, 5), 200)) {
+            String yaml = job("logistic", 3, 32);
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            rec.afterRound2 = () -> { };
+            Thread killer = new Thread(() -> {
+                try {
+                    while (rec.rounds.isEmpty()) Thread.sleep(5);
+                    mesh.nodes.get(2).close();
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            killer.start();
+            var e = assertThrows(MeshflException.class, () -> mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec));
+            killer.join();
+            assertTrue(e.getMessage().contains("telco") && e.getMessage().contains("cannot go on"), e.getMessage());
+            RunRecord run = mesh.catalog.runs().get(0);
+            assertEquals(RunRecord.FAILED, run.status());
+            assertTrue(mesh.catalog.modelsForRun(run.id()).isEmpty(), "no model is stored for a failed run");
+        }
+    }
+}

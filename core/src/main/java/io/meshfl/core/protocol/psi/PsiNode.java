@@ -1,0 +1,132 @@
+package io.meshfl.core.protocol.psi;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.crypto.psi.Blinder;
+import io.meshfl.core.crypto.psi.PsiKey;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeContext;
+import io.meshfl.core.protocol.NodeProtocol;
+
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node side of ECDH private set intersection. The node's keys leave only hashed to the curve
+ * and blinded with its secret scalar, in an order shuffled by a secret permutation, so the
+ * coordinator that relays them can link neither values nor positions to rows.
+ */
+public final class PsiNode implements NodeProtocol {
+
+    private static final String STATE = "psi.state";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** Per-job secrets of this node. */
+    private static final class State {
+        String product;
+        String[] shuffledKeys;
+        int[] permutation;
+        Blinder blinder;
+    }
+
+    @Override
+    public String name() {
+        return PsiSteps.PROTOCOL;
+    }
+
+    @Override
+    public Message handle(Message req, NodeContext ctx) {
+        return switch (req.step()) {
+            case PsiSteps.KEYS -> keys(req, ctx);
+            case PsiSteps.BLIND -> blind(req, ctx);
+            case PsiSteps.REBLIND -> {
+                State s = state(req, ctx);
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of("points", s.blinder.reblind(req.blob("points"))));
+            }
+            case PsiSteps.ALIGN -> align(req, ctx);
+            default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown psi step '" + req.step() + "'");
+        };
+    }
+
+    private Message keys(Message req, NodeContext ctx) {
+        String product = req.cfg("product");
+        Dataset d = ctx.load(product, List.of(), null);
+        if (d.keys() == null) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + product + " declares no entity key (meshfl.entityKey)");
+        }
+        String[] keys = d.keys();
+        Map<String, Integer> seen = new HashMap<>(keys.length * 2);
+        for (int i = 0; i < keys.length; i++) {
+            Integer prev = seen.put(keys[i], i);
+            if (prev != null) {
+                // The key itself may be personal data: name the rows, not the value.
+                throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + " has a duplicate entity key at data rows "
+                        + (prev + 1) + " and " + (i + 1) + "; entity alignment needs unique keys");
+            }
+        }
+        State s = new State();
+        s.product = product;
+        s.permutation = shuffle(keys.length);
+        s.shuffledKeys = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) s.shuffledKeys[i] = keys[s.permutation[i]];
+        s.blinder = new Blinder(PsiKey.random(RANDOM), Runtime.getRuntime().availableProcessors());
+        ctx.jobState(req.jobId()).put(STATE, s);
+        return req.reply(ctx.nodeId(), Map.of("count", (double) keys.length), Map.of());
+    }
+
+    private Message blind(Message req, NodeContext ctx) {
+        State s = state(req, ctx);
+        int from = Integer.parseInt(req.cfg("from"));
+        int to = Integer.parseInt(req.cfg("to"));
+        if (from < 0 || to > s.shuffledKeys.length || from > to) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "blind range [" + from + ", " + to + ") is outside 0.." + s.shuffledKeys.length);
+        }
+        return req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of("points", s.blinder.blindKeys(s.shuffledKeys, from, to)));
+    }
+
+    private Message align(Message req, NodeContext ctx) {
+        State s = state(req, ctx);
+        int[] match = PackedInts.unpack(req.blob("match"));
+        int[] rank = PackedInts.unpack(req.blob("rank"));
+        if (match.length != rank.length) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "align: " + match.length + " matches but " + rank.length + " ranks");
+        }
+        int[] aligned = new int[match.length];
+        boolean[] filled = new boolean[match.length];
+        for (int i = 0; i < match.length; i++) {
+            if (match[i] < 0 || match[i] >= s.permutation.length || rank[i] < 0 || rank[i] >= match.length || filled[rank[i]]) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "align: invalid match " + match[i] + " or rank " + rank[i]);
+            }
+            aligned[rank[i]] = s.permutation[match[i]];
+            filled[rank[i]] = true;
+        }
+        Map<String, Object> job = ctx.jobState(req.jobId());
+        job.put(PsiSteps.ALIGNED_ROWS, aligned);
+        job.put(PsiSteps.ALIGNED_PRODUCT, s.product);
+        job.remove(STATE);
+        return req.reply(ctx.nodeId(), Map.of("aligned", (double) aligned.length), Map.of());
+    }
+
+    private static int[] shuffle(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = RANDOM.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    private static State state(Message req, NodeContext ctx) {
+        Object s = ctx.jobState(req.jobId()).get(STATE);
+        if (s == null) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "psi step '" + req.step() + "' of job " + req.jobId() + " arrived before 'keys'");
+        }
+        return (State) s;
+    }
+}

@@ -1,0 +1,143 @@
+package io.meshfl.core.protocol.vertical;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.crypto.seal.SealedBox;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.metrics.EvalSums;
+import io.meshfl.core.metrics.Metrics;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeContext;
+import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.psi.PsiSteps;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The node side of vertical inference: each party scores the aligned rows with its own part of
+ * the model; only partial scores move, sealed for the requesting domain, which adds them up,
+ * applies the link and keeps the predictions next to its own entity keys.
+ */
+public final class InferNode implements NodeProtocol {
+
+    public static final String PROTOCOL = "vertical-infer";
+    public static final String PREPARE = "prepare";
+    public static final String SEND = "send";
+    public static final String COLLECT = "collect";
+    private static final String STATE = "infer.state";
+
+    /** What a party keeps between the inference steps. */
+    private static final class State {
+        SealedBox seal = SealedBox.generate();
+        double[] partial;
+        ModelPart part;
+        String product;
+        int[] aligned;
+    }
+
+    @Override
+    public String name() {
+        return PROTOCOL;
+    }
+
+    @Override
+    public Message handle(Message req, NodeContext ctx) {
+        return switch (req.step()) {
+            case PREPARE -> prepare(req, ctx);
+            case SEND -> {
+                State s = state(req, ctx);
+                String to = req.cfg("requester");
+                byte[] sealed = s.seal.seal(req.blob("peer:" + to), req.jobId() + "/infer", CipherCodec.packDoubles(s.partial));
+                ctx.endJob(req.jobId());
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of("to:" + to, sealed));
+            }
+            case COLLECT -> collect(req, ctx);
+            default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown inference step '" + req.step() + "'");
+        };
+    }
+
+    private Message prepare(Message req, NodeContext ctx) {
+        Map<String, Object> job = ctx.jobState(req.jobId());
+        State s = new State();
+        s.product = req.cfg("product");
+        s.aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
+        if (s.aligned == null || !s.product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "inference on " + s.product + " arrived before entity alignment");
+        }
+        String modelId = req.cfg("model_id");
+        boolean hasPart = Boolean.parseBoolean(req.cfg("has_part", "true"));
+        if (hasPart) {
+            s.part = ModelPart.parse(ctx.modelPart(modelId), modelId);
+            Dataset d = ctx.load(s.product, s.part.features(), null).select(s.aligned);
+            s.partial = s.part.partial(d.x(), d.rows());
+        } else {
+            s.partial = new double[s.aligned.length];
+        }
+        job.put(STATE, s);
+        return req.reply(ctx.nodeId(), Map.of("rows", (double) s.aligned.length), Map.of(), Map.of("seal_pk", s.seal.publicKey()));
+    }
+
+    private Message collect(Message req, NodeContext ctx) {
+        State s = state(req, ctx);
+        List<String> parties = VerticalNode.split(req.cfg("parties"));
+        VerticalNode.onlyFrom(req, parties, ctx.domain());
+        double[] u = s.partial.clone();
+        for (String p : parties) {
+            if (p.equals(ctx.domain())) continue;
+            byte[] open = s.seal.open(req.blob("peer:" + p), req.jobId() + "/infer", req.blob("from:" + p));
+            double[] pu = CipherCodec.unpackDoubles(open, "partial scores of " + p);
+            if (pu.length != u.length) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, p + " scored " + pu.length + " rows, expected " + u.length);
+            }
+            for (int i = 0; i < u.length; i++) u[i] += pu[i];
+        }
+        ModelSpec.Type type = ModelSpec.Type.valueOf(req.cfg("model_type"));
+        double[] pred = new double[u.length];
+        for (int i = 0; i < u.length; i++) {
+            pred[i] = switch (type) {
+                case LOGISTIC -> 1 / (1 + Math.exp(-u[i]));
+                case POISSON -> Math.exp(Math.min(30, u[i]));
+                default -> u[i];
+            };
+        }
+        Dataset keys = ctx.load(s.product, List.of(), null).select(s.aligned);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("rows", (double) u.length);
+        String label = req.cfg("label", "");
+        if (!label.isEmpty()) {
+            Dataset labelled = ctx.loadLabel(s.product, label);
+            if (labelled != null) {
+                Dataset y = labelled.select(s.aligned);
+                ModelSpec.Task task = ModelSpec.of(type).task();
+                metrics.putAll(EvalSums.of(task, pred, y.y(), 1).toMap());
+                if (task == ModelSpec.Task.BINARY) metrics.put("auc", Metrics.auc(pred, y.y()));
+            }
+        }
+        Path out = ctx.outputDir().resolve("predictions").resolve(req.jobId() + ".csv");
+        try {
+            Files.createDirectories(out.getParent());
+            StringBuilder sb = new StringBuilder("entity_key,prediction\n");
+            for (int i = 0; i < pred.length; i++) {
+                sb.append(keys.keys()[i]).append(',').append(String.format(Locale.ROOT, "%.6g", pred[i])).append('\n');
+            }
+            Files.writeString(out, sb);
+        } catch (IOException e) {
+            throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot write predictions to " + out + ": " + e.getMessage(), e);
+        }
+        ctx.endJob(req.jobId());
+        return req.reply(ctx.nodeId(), metrics, Map.of()).withConfig(Map.of("predictions", out.toAbsolutePath().toString()));
+    }
+
+    private static State state(Message req, NodeContext ctx) {
+        Object s = ctx.jobState(req.jobId()).get(STATE);
+        if (s == null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "inference step '" + req.step() + "' arrived before prepare");
+        return (State) s;
+    }
+}

@@ -1,0 +1,114 @@
+package io.meshfl.core.protocol.vertical;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.crypto.paillier.Encryptor;
+import io.meshfl.core.crypto.paillier.FixedPoint;
+import io.meshfl.core.crypto.paillier.Homomorphic;
+import io.meshfl.core.crypto.paillier.PaillierPublicKey;
+import io.meshfl.core.crypto.seal.SealedBox;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.model.ModelSpec;
+
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/** One party's state in a vertical job: its aligned, standardized columns, its weights, its keys and masks. */
+final class Party {
+
+    final String domain;
+    final boolean guest;
+    final ModelSpec.Type model;
+    final List<String> features;
+    final Dataset data;          // aligned rows, own columns, standardized
+    final double[] mean;
+    final double[] std;
+    final double[] w;
+    double bias;                 // held by the guest only
+    final PaillierPublicKey pk;
+    final FixedPoint fp;
+    final Homomorphic he;
+    final Encryptor enc;
+    final int fracBits;
+    final SealedBox seal = SealedBox.generate();
+    final Map<String, byte[]> peers = new HashMap<>();
+    final long seed;
+    String guestDomain;
+    List<String> hosts = List.of();
+    BigInteger[] masks;
+    /** Optimizer state over this party's own coordinates (weights, then the bias on the guest): elementwise, so identical to centralized. */
+    double[] m1;
+    double[] m2;
+    int steps;
+    int permEpoch = -1;
+    int[] perm;
+    final SecureRandom random = new SecureRandom();
+
+    Party(String domain, boolean guest, ModelSpec.Type model, List<String> features, Dataset data, double[] mean, double[] std,
+          PaillierPublicKey pk, int fracBits, long seed) {
+        this.domain = domain;
+        this.guest = guest;
+        this.model = model;
+        this.features = List.copyOf(features);
+        this.data = data;
+        this.mean = mean;
+        this.std = std;
+        this.w = new double[features.size()];
+        this.pk = pk;
+        this.fracBits = fracBits;
+        this.fp = new FixedPoint(pk, fracBits);
+        this.he = new Homomorphic(pk);
+        this.enc = new Encryptor(pk, random);
+        this.seed = seed;
+    }
+
+    /** The batch rows of an epoch: the same seeded permutation on every party, so batches line up without sending indices. */
+    int[] batch(int epoch, int from, int to) {
+        if (epoch != permEpoch) {
+            int n = data.rows();
+            perm = new int[n];
+            for (int i = 0; i < n; i++) perm[i] = i;
+            Random r = new Random(seed * 1_000_003L + epoch);
+            for (int i = n - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1);
+                int t = perm[i];
+                perm[i] = perm[j];
+                perm[j] = t;
+            }
+            permEpoch = epoch;
+        }
+        if (from < 0 || to > perm.length || from >= to) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "batch [" + from + ", " + to + ") is outside 0.." + perm.length);
+        }
+        return java.util.Arrays.copyOfRange(perm, from, to);
+    }
+
+    /** Own partial score x.w (+ bias on the guest) for the given rows. */
+    double[] partial(int[] rows) {
+        int d = features.size();
+        double[] u = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            double s = guest ? bias : 0;
+            int off = rows[i] * d;
+            for (int j = 0; j < d; j++) s += data.x()[off + j] * w[j];
+            u[i] = s;
+        }
+        return u;
+    }
+
+    double[] partialAll() {
+        int[] all = new int[data.rows()];
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        return partial(all);
+    }
+
+    byte[] peer(String d) {
+        byte[] k = peers.get(d);
+        if (k == null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, domain + " has no sealing key of '" + d + "' yet (peers step missing)");
+        return k;
+    }
+}

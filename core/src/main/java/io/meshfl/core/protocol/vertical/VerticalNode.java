@@ -1,0 +1,339 @@
+package io.meshfl.core.protocol.vertical;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.crypto.paillier.PaillierPublicKey;
+import io.meshfl.core.data.ColumnStats;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.data.Standardizer;
+import io.meshfl.core.metrics.EvalSums;
+import io.meshfl.core.metrics.Metrics;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeContext;
+import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.psi.PsiSteps;
+
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * The node side of vertical linear models (guest holds the label, hosts hold other columns of
+ * the same entities, the coordinator is the Paillier arbiter). Plain values never leave a
+ * party except partial scores for evaluation and inference, sealed for the guest; everything
+ * the arbiter decrypts is masked with a uniform random value only the sender knows.
+ */
+public final class VerticalNode implements NodeProtocol {
+
+    private static final String STATE = "vertical.party";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public String name() {
+        return VerticalSteps.PROTOCOL;
+    }
+
+    @Override
+    public Message handle(Message req, NodeContext ctx) {
+        return switch (req.step()) {
+            case VerticalSteps.SETUP -> setup(req, ctx);
+            case VerticalSteps.PEERS -> {
+                Party p = party(req, ctx);
+                for (var e : req.blobs().entrySet()) {
+                    if (e.getKey().startsWith("peer:")) p.peers.put(e.getKey().substring(5), e.getValue());
+                }
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of());
+            }
+            case VerticalSteps.FORWARD -> forward(req, party(req, ctx));
+            case VerticalSteps.RESIDUAL -> residual(req, party(req, ctx));
+            case VerticalSteps.GRADIENT -> gradient(req, party(req, ctx));
+            case VerticalSteps.UPDATE -> update(req, party(req, ctx));
+            case VerticalSteps.SCORE -> {
+                Party p = party(req, ctx);
+                byte[] sealed = p.seal.seal(p.peer(p.guestDomain), context(req, "score"), CipherCodec.packDoubles(p.partialAll()));
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of("to:" + p.guestDomain, sealed));
+            }
+            case VerticalSteps.EVALUATE -> evaluate(req, party(req, ctx));
+            case VerticalSteps.SAVE -> save(req, ctx, party(req, ctx));
+            default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown vertical step '" + req.step() + "'");
+        };
+    }
+
+    private Message setup(Message req, NodeContext ctx) {
+        Map<String, Object> job = ctx.jobState(req.jobId());
+        int[] aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
+        String product = req.cfg("product");
+        if (aligned == null || !product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for " + product + " arrived before entity alignment");
+        }
+        boolean guest = req.cfg("role").equals("guest");
+        List<String> features = split(req.cfg("features", ""));
+        String label = guest ? req.cfg("label") : null;
+        Dataset all = ctx.load(product, features, label);
+        Dataset rows = all.select(aligned);
+        Standardizer z = Standardizer.from(ColumnStats.of(rows));
+        Dataset scaled = z.apply(rows);
+        PaillierPublicKey pk = PaillierPublicKey.fromBytes(req.blob("pk"));
+        Party p = new Party(ctx.domain(), guest, ModelSpec.Type.valueOf(req.cfg("model_type")), features, scaled, z.mean(), z.std(),
+                pk, Integer.parseInt(req.cfg("frac_bits")), Long.parseLong(req.cfg("seed")));
+        p.guestDomain = req.cfg("guest");
+        p.hosts = split(req.cfg("hosts", ""));
+        if (guest && p.model == ModelSpec.Type.LOGISTIC) {
+            for (double v : rows.y()) {
+                if (v != 0 && v != 1) {
+                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + ": label '" + label
+                            + "' must be 0 or 1 for logistic regression, found " + v);
+                }
+            }
+        }
+        job.put(STATE, p);
+        return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "features", (double) features.size()), Map.of(),
+                Map.of("seal_pk", p.seal.publicKey()));
+    }
+
+    /**
+     * Host: [[factor * u]] for the batch, sealed for the guest. For Poisson regression the hosts
+     * form a chain: each multiplies the previous host's [[prod exp(u)]] by its own exp(u_h), so
+     * the guest receives [[exp(sum of host scores)]] however many hosts there are.
+     */
+    private Message forward(Message req, Party p) {
+        int[] rows = batch(req, p);
+        double[] u = p.partial(rows);
+        String to = req.cfg("chain_to", p.guestDomain);
+        BigInteger[] ct;
+        if (p.model == ModelSpec.Type.POISSON && req.cfg("chain_from", null) != null) {
+            onlyFrom(req, p.hosts, p.domain);
+            String prev = req.cfg("chain_from");
+            ct = hostCiphers(req, p, prev, rows.length);
+            for (int i = 0; i < ct.length; i++) ct[i] = p.he.mulPlain(ct[i], p.fp.encode(Math.exp(Math.min(30, u[i]))));
+        } else {
+            BigInteger[] plain = new BigInteger[u.length];
+            for (int i = 0; i < u.length; i++) {
+                double v = switch (p.model) {
+                    case LOGISTIC -> 0.25 * u[i];
+                    case POISSON -> Math.exp(Math.min(30, u[i]));
+                    default -> u[i];
+                };
+                plain[i] = p.fp.encode(v);
+            }
+            ct = p.enc.encryptAll(plain);
+        }
+        byte[] sealed = p.seal.seal(p.peer(to), context(req, "u:" + p.domain), CipherCodec.pack(ct, p.pk.nSquared()));
+        return req.reply(p.domain, Map.of(), Map.of(), Map.of("to:" + to, sealed));
+    }
+
+    /** Guest: [[d]] from its labels, its partial scores and the hosts' encrypted ones; sealed for each host, plus its own masked gradient. */
+    private Message residual(Message req, Party p) {
+        if (!p.guest) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "residual asked of host " + p.domain);
+        onlyFrom(req, p.hosts, p.domain);
+        int[] rows = batch(req, p);
+        double[] u = p.partial(rows);
+        double[] y = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) y[i] = p.data.y()[rows[i]];
+        BigInteger[] d;
+        if (p.model == ModelSpec.Type.POISSON) {
+            int m = p.hosts.size();
+            BigInteger[] e = hostCiphers(req, p, p.hosts.get(m - 1), rows.length);
+            BigInteger[] minusY = new BigInteger[rows.length];
+            for (int i = 0; i < rows.length; i++) minusY[i] = p.fp.encode(-y[i] * Math.scalb(1.0, p.fracBits * m));
+            BigInteger[] ey = p.enc.encryptAll(minusY);
+            d = new BigInteger[rows.length];
+            for (int i = 0; i < rows.length; i++) {
+                d[i] = p.he.add(p.he.mulPlain(e[i], p.fp.encode(Math.exp(Math.min(30, u[i])))), ey[i]);
+            }
+        } else {
+            BigInteger[] own = new BigInteger[rows.length];
+            for (int i = 0; i < rows.length; i++) {
+                double v = p.model == ModelSpec.Type.LOGISTIC ? 0.25 * u[i] - 0.5 * (2 * y[i] - 1) : u[i] - y[i];
+                own[i] = p.fp.encode(v);
+            }
+            d = p.enc.encryptAll(own);
+            for (String h : p.hosts) {
+                BigInteger[] hc = hostCiphers(req, p, h, rows.length);
+                for (int i = 0; i < d.length; i++) d[i] = p.he.add(d[i], hc[i]);
+            }
+        }
+        Map<String, byte[]> blobs = new LinkedHashMap<>();
+        byte[] packed = CipherCodec.pack(d, p.pk.nSquared());
+        for (String h : p.hosts) blobs.put("to:" + h, p.seal.seal(p.peer(h), context(req, "d:" + h), packed));
+        blobs.put("grad", maskedGradient(p, rows, d));
+        return req.reply(p.domain, Map.of("d_scale", (double) dScale(p.model, p.hosts.size())), Map.of(), blobs);
+    }
+
+    /** Refuses payloads relayed from a node that is not a party of this job. */
+    static void onlyFrom(Message req, List<String> parties, String domain) {
+        for (String key : req.blobs().keySet()) {
+            if (key.startsWith("from:") && !parties.contains(key.substring(5))) {
+                throw new MeshflException(ErrorCode.POLICY_VIOLATION, domain + " refuses a payload from '" + key.substring(5)
+                        + "', which is not a party of job " + req.jobId() + " " + parties);
+            }
+        }
+    }
+
+    private BigInteger[] hostCiphers(Message req, Party p, String host, int n) {
+        byte[] sealed = req.blob("from:" + host);
+        byte[] open = p.seal.open(p.peer(host), context(req, "u:" + host), sealed);
+        BigInteger[] c = CipherCodec.unpack(open, p.pk.nSquared(), "partial scores of " + host);
+        if (c.length != n) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "host " + host + " sent " + c.length + " partial scores for a batch of " + n);
+        }
+        return c;
+    }
+
+    /** Host: its masked encrypted gradient from the guest's sealed [[d]]. */
+    private Message gradient(Message req, Party p) {
+        onlyFrom(req, List.of(p.guestDomain), p.domain);
+        int[] rows = batch(req, p);
+        byte[] open = p.seal.open(p.peer(p.guestDomain), context(req, "d:" + p.domain), req.blob("from:" + p.guestDomain));
+        BigInteger[] d = CipherCodec.unpack(open, p.pk.nSquared(), "residuals from " + p.guestDomain);
+        if (d.length != rows.length) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "guest sent " + d.length + " residuals for a batch of " + rows.length);
+        }
+        return req.reply(p.domain, Map.of(), Map.of(), Map.of("grad", maskedGradient(p, rows, d)));
+    }
+
+    /** [[X^T d + r]] per own column (and the bias on the guest), r uniform mod n and kept here. */
+    private static byte[] maskedGradient(Party p, int[] rows, BigInteger[] d) {
+        int k = p.features.size();
+        int cols = k + (p.guest ? 1 : 0);
+        BigInteger n = p.pk.n();
+        BigInteger[] out = new BigInteger[cols];
+        BigInteger[] masks = new BigInteger[cols];
+        IntStream.range(0, cols).parallel().forEach(j -> {
+            long[] e = new long[rows.length];
+            for (int i = 0; i < rows.length; i++) {
+                e[i] = j < k ? p.fp.encodeLong(p.data.x()[rows[i] * k + j]) : p.fp.encodeLong(1.0);
+            }
+            BigInteger r = new BigInteger(n.bitLength() + 64, p.random).mod(n);
+            masks[j] = r;
+            out[j] = p.he.addPlain(p.he.sumProducts(d, e), r);
+        });
+        p.masks = masks;
+        return CipherCodec.pack(out, p.pk.nSquared());
+    }
+
+    /** Every party: unmask the arbiter's decryption, step its own weights. */
+    private Message update(Message req, Party p) {
+        if (p.masks == null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "update before gradient on " + p.domain);
+        BigInteger n = p.pk.n();
+        BigInteger[] plain = CipherCodec.unpack(req.blob("plain"), n, "decrypted gradient");
+        if (plain.length != p.masks.length) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "arbiter returned " + plain.length + " values for " + p.masks.length + " gradients");
+        }
+        int b = Integer.parseInt(req.cfg("batch_rows"));
+        double lr = Double.parseDouble(req.cfg("lr"));
+        double l1 = Double.parseDouble(req.cfg("l1", "0"));
+        double l2 = Double.parseDouble(req.cfg("l2", "0"));
+        int scale = p.fracBits * (dScale(p.model, p.hosts.size()) + 1);
+        String optimizer = req.cfg("optimizer", "sgd");
+        double momentum = Double.parseDouble(req.cfg("momentum", "0"));
+        if (p.m1 == null) {
+            p.m1 = new double[plain.length];
+            p.m2 = new double[plain.length];
+        }
+        p.steps++;
+        double dw2 = 0;
+        int k = p.features.size();
+        for (int j = 0; j < plain.length; j++) {
+            BigInteger g = plain[j].subtract(p.masks[j]).mod(n);
+            if (g.compareTo(n.shiftRight(1)) > 0) g = g.subtract(n);
+            double grad = Math.scalb(g.doubleValue(), -scale) / b;
+            double old = j < k ? p.w[j] : p.bias;
+            if (j < k) grad += l2 * old;
+            double step;
+            if (optimizer.equals("adam")) {
+                p.m1[j] = 0.9 * p.m1[j] + 0.1 * grad;
+                p.m2[j] = 0.999 * p.m2[j] + 0.001 * grad * grad;
+                double mh = p.m1[j] / (1 - Math.pow(0.9, p.steps));
+                double vh = p.m2[j] / (1 - Math.pow(0.999, p.steps));
+                step = lr * mh / (Math.sqrt(vh) + 1e-8);
+            } else {
+                p.m1[j] = momentum * p.m1[j] + grad;
+                step = lr * p.m1[j];
+            }
+            double nw = old - step;
+            if (j < k && l1 > 0) nw = Math.signum(nw) * Math.max(0, Math.abs(nw) - lr * l1);
+            if (j < k) p.w[j] = nw;
+            else p.bias = nw;
+            dw2 += (nw - old) * (nw - old);
+        }
+        p.masks = null;
+        return req.reply(p.domain, Map.of("dw2", dw2), Map.of());
+    }
+
+    private Message evaluate(Message req, Party p) {
+        onlyFrom(req, p.hosts, p.domain);
+        double[] u = p.partialAll();
+        for (String h : p.hosts) {
+            byte[] open = p.seal.open(p.peer(h), context(req, "score"), req.blob("from:" + h));
+            double[] hu = CipherCodec.unpackDoubles(open, "scores of " + h);
+            if (hu.length != u.length) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "host " + h + " scored " + hu.length + " rows, the guest has " + u.length);
+            }
+            for (int i = 0; i < u.length; i++) u[i] += hu[i];
+        }
+        double[] pred = new double[u.length];
+        for (int i = 0; i < u.length; i++) {
+            pred[i] = switch (p.model) {
+                case LOGISTIC -> 1 / (1 + Math.exp(-u[i]));
+                case POISSON -> Math.exp(Math.min(30, u[i]));
+                default -> u[i];
+            };
+        }
+        ModelSpec.Task task = ModelSpec.of(p.model).task();
+        Map<String, Double> m = new LinkedHashMap<>(EvalSums.of(task, pred, p.data.y(), 1).toMap());
+        if (task == ModelSpec.Task.BINARY) m.put("auc", Metrics.auc(pred, p.data.y()));
+        return req.reply(p.domain, m, Map.of());
+    }
+
+    private Message save(Message req, NodeContext ctx, Party p) {
+        Map<String, Object> part = new LinkedHashMap<>();
+        part.put("domain", p.domain);
+        part.put("role", p.guest ? "guest" : "host");
+        part.put("model", p.model.name());
+        part.put("features", p.features);
+        part.put("mean", p.mean);
+        part.put("std", p.std);
+        part.put("weights", p.w);
+        part.put("bias", p.bias);
+        try {
+            ctx.saveModelPart(req.cfg("model_id"), JSON.writeValueAsBytes(part));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new MeshflException(ErrorCode.INTERNAL, "cannot serialize model part: " + e.getMessage(), e);
+        }
+        ctx.endJob(req.jobId());
+        return req.reply(p.domain, Map.of(), Map.of());
+    }
+
+    /** Powers of 2^fracBits carried by [[d]]: one, or for Poisson one per factor exp(u) multiplied in. */
+    static int dScale(ModelSpec.Type model, int hosts) {
+        return model == ModelSpec.Type.POISSON ? hosts + 1 : 1;
+    }
+
+    private static int[] batch(Message req, Party p) {
+        return p.batch(Integer.parseInt(req.cfg("epoch")), Integer.parseInt(req.cfg("from")), Integer.parseInt(req.cfg("to")));
+    }
+
+    /** Binds a sealed payload to its job, step position and purpose, so it cannot be replayed elsewhere. */
+    static String context(Message req, String what) {
+        return req.jobId() + "/" + req.cfg("epoch", "-") + "/" + req.cfg("from", "-") + "/" + what;
+    }
+
+    private static Party party(Message req, NodeContext ctx) {
+        Object p = ctx.jobState(req.jobId()).get(STATE);
+        if (p == null) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical step '" + req.step() + "' of job " + req.jobId() + " arrived before setup");
+        }
+        return (Party) p;
+    }
+
+    static List<String> split(String csv) {
+        if (csv == null || csv.isBlank()) return List.of();
+        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+}

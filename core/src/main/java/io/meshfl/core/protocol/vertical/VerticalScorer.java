@@ -1,0 +1,70 @@
+package io.meshfl.core.protocol.vertical;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.psi.PsiRunner;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The coordinator side of vertical inference: aligns the scoring products by PSI, has each
+ * party score its own columns, and relays the sealed partial scores to the requesting domain.
+ * The coordinator sees none of the scores.
+ */
+public final class VerticalScorer {
+
+    /** A party of the scoring: its domain, the product with the rows to score, and whether it holds a model part. */
+    public record Part(String domain, String productId, boolean hasPart) {
+    }
+
+    /** What the requester reports back: counts, metrics if its product has labels, where its predictions are. */
+    public record Result(int rows, Map<String, Double> metrics, String predictions, String requester) {
+    }
+
+    private VerticalScorer() {
+    }
+
+    public static Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, String modelType, String label,
+                               List<Part> parts, String requester, Duration timeout, Consumer<String> log) {
+        if (parts.stream().noneMatch(p -> p.domain().equals(requester))) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "requester '" + requester + "' has no product among the scoring products");
+        }
+        new PsiRunner(byDomain, timeout, log, 1 << 16).run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
+        Map<String, byte[]> keys = new LinkedHashMap<>();
+        int rows = 0;
+        for (Part p : parts) {
+            Message r = call(byDomain, p.domain(), timeout, request(jobId, InferNode.PREPARE, p.domain(), Map.of("product", p.productId(),
+                    "model_id", modelId, "has_part", Boolean.toString(p.hasPart()))));
+            keys.put("peer:" + p.domain(), r.blob("seal_pk"));
+            rows = r.metrics().get("rows").intValue();
+        }
+        Map<String, byte[]> blobs = new LinkedHashMap<>(keys);
+        for (Part p : parts) {
+            if (p.domain().equals(requester)) continue;
+            Message r = call(byDomain, p.domain(), timeout, request(jobId, InferNode.SEND, p.domain(), Map.of("requester", requester))
+                    .withBlobs(Map.of("peer:" + requester, keys.get("peer:" + requester))));
+            blobs.put("from:" + p.domain(), r.blob("to:" + requester));
+        }
+        Message done = call(byDomain, requester, timeout, request(jobId, InferNode.COLLECT, requester, Map.of("model_type", modelType,
+                "label", label == null ? "" : label, "parties", String.join(",", parts.stream().map(Part::domain).toList())))
+                .withBlobs(blobs));
+        log.accept("scored " + rows + " aligned rows; predictions kept by " + requester);
+        return new Result(rows, done.metrics(), done.config().getOrDefault("predictions", ""), requester);
+    }
+
+    private static Message request(String jobId, String step, String domain, Map<String, String> cfg) {
+        return Message.request(jobId, jobId, InferNode.PROTOCOL, step, 0, domain).withConfig(cfg);
+    }
+
+    private static Message call(Map<String, NodeChannel> byDomain, String domain, Duration timeout, Message req) {
+        NodeChannel ch = byDomain.get(domain);
+        if (ch == null) throw new MeshflException(ErrorCode.TOO_FEW_NODES, "no node of domain '" + domain + "' is connected");
+        return ch.call(req, timeout).orThrow();
+    }
+}

@@ -1,0 +1,176 @@
+package io.meshfl.core.protocol.psi;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.NodeContext;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Alignment over parties reached directly, checking every party ends up with the same entities in the same order. */
+class PsiRunnerTest {
+
+    /** A party holding only keys. */
+    static final class KeyParty implements NodeChannel, NodeContext {
+        final String domain;
+        final String[] keys;
+        final PsiNode node = new PsiNode();
+        final Map<String, Map<String, Object>> jobs = new ConcurrentHashMap<>();
+        final List<Message> seen = new ArrayList<>();
+
+        KeyParty(String domain, String... keys) {
+            this.domain = domain;
+            this.keys = keys;
+        }
+
+        @Override
+        public Message call(Message request, Duration timeout) {
+            synchronized (seen) {
+                seen.add(request);
+            }
+            try {
+                return node.handle(request, this);
+            } catch (MeshflException e) {
+                return request.failure(domain, e.code(), e.getMessage());
+            }
+        }
+
+        @Override
+        public String nodeId() {
+            return domain;
+        }
+
+        @Override
+        public String domain() {
+            return domain;
+        }
+
+        @Override
+        public long bytesSent() {
+            return 0;
+        }
+
+        @Override
+        public long bytesReceived() {
+            return 0;
+        }
+
+        @Override
+        public Dataset load(String productId, List<String> features, String label) {
+            return new Dataset(List.of(), new double[0], null, keys, keys.length);
+        }
+
+        @Override
+        public Map<String, Object> jobState(String jobId) {
+            return jobs.computeIfAbsent(jobId, k -> new ConcurrentHashMap<>());
+        }
+
+        @Override
+        public void endJob(String jobId) {
+            jobs.remove(jobId);
+        }
+
+        @Override
+        public void saveModelPart(String modelId, byte[] part) {
+        }
+
+        @Override
+        public byte[] modelPart(String modelId) {
+            return null;
+        }
+
+        List<String> alignedKeys() {
+            int[] rows = (int[]) jobState("job").get(PsiSteps.ALIGNED_ROWS);
+            List<String> out = new ArrayList<>();
+            for (int r : rows) out.add(keys[r]);
+            return out;
+        }
+    }
+
+    private static PsiRunner.Result run(boolean cardinalityOnly, int batch, KeyParty... parties) {
+        Map<String, NodeChannel> byDomain = new LinkedHashMap<>();
+        List<PsiRunner.Party> ps = new ArrayList<>();
+        for (KeyParty p : parties) {
+            byDomain.put(p.domain, p);
+            ps.add(new PsiRunner.Party(p.domain, p.domain + ".p"));
+        }
+        return new PsiRunner(byDomain, Duration.ofSeconds(30), s -> { }, batch).run("job", "run", ps, cardinalityOnly);
+    }
+
+    @Test
+    void threePartiesAlignTheSameEntitiesInTheSameOrder() {
+        List<String> a = new ArrayList<>(), b = new ArrayList<>(), c = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            if (i % 2 == 0) a.add("k" + i);
+            if (i % 3 != 0) b.add("k" + i);
+            if (i < 400) c.add("k" + i);
+        }
+        java.util.Collections.reverse(b);
+        KeyParty pa = new KeyParty("a", a.toArray(String[]::new));
+        KeyParty pb = new KeyParty("b", b.toArray(String[]::new));
+        KeyParty pc = new KeyParty("c", c.toArray(String[]::new));
+        PsiRunner.Result r = run(false, 37, pa, pb, pc);
+        Set<String> expected = new HashSet<>(a);
+        expected.retainAll(b);
+        expected.retainAll(c);
+        assertEquals(expected.size(), r.intersection());
+        assertEquals(Map.of("a", 250, "b", 333, "c", 400), r.sizes());
+        assertEquals(expected, new HashSet<>(pa.alignedKeys()));
+        assertEquals(pa.alignedKeys(), pb.alignedKeys());
+        assertEquals(pa.alignedKeys(), pc.alignedKeys());
+    }
+
+    @Test
+    void noRawKeyCrossesTheWire() {
+        KeyParty pa = new KeyParty("a", "alice@example.org", "bob@example.org");
+        KeyParty pb = new KeyParty("b", "bob@example.org", "carol@example.org");
+        run(false, 10, pa, pb);
+        for (KeyParty p : List.of(pa, pb)) {
+            for (Message m : p.seen) {
+                for (byte[] blob : m.blobs().values()) {
+                    String text = new String(blob, java.nio.charset.StandardCharsets.ISO_8859_1);
+                    assertTrue(!text.contains("example.org"), "a raw key crossed in " + m.step());
+                }
+                assertTrue(m.config().values().stream().noneMatch(v -> v.contains("example.org")));
+            }
+        }
+    }
+
+    @Test
+    void cardinalityOnlyLeavesNoAlignmentBehind() {
+        KeyParty pa = new KeyParty("a", "1", "2", "3");
+        KeyParty pb = new KeyParty("b", "2", "3", "4");
+        assertEquals(2, run(true, 10, pa, pb).intersection());
+        assertNull(pa.jobState("job").get(PsiSteps.ALIGNED_ROWS));
+    }
+
+    @Test
+    void disjointKeysAreAClearError() {
+        var e = assertThrows(MeshflException.class, () -> run(false, 10, new KeyParty("a", "1", "2"), new KeyParty("b", "3", "4")));
+        assertEquals(ErrorCode.DATA_EMPTY, e.code());
+        assertTrue(e.getMessage().contains("share no entity key"));
+    }
+
+    @Test
+    void duplicateKeysAreRefusedNamingRowsNotValues() {
+        var e = assertThrows(MeshflException.class, () -> run(false, 10, new KeyParty("a", "secret-1", "x", "secret-1"),
+                new KeyParty("b", "x")));
+        assertEquals(ErrorCode.DATA_BAD_VALUE, e.code());
+        assertTrue(e.getMessage().contains("rows 1 and 3") && !e.getMessage().contains("secret-1"), e.getMessage());
+    }
+}
