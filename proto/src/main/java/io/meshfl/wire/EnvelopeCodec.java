@@ -43,7 +43,10 @@ public final class EnvelopeCodec {
         Chunk head = Chunk.newBuilder().setHeader(h).build();
         long bytes = head.getSerializedSize();
         out.accept(head);
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        // Sized to the payload: small messages (most of a round with many nodes) must not allocate a whole chunk.
+        long payload = m.payloadBytes();
+        if (payload == 0) return bytes;
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, payload + 8)).order(ByteOrder.LITTLE_ENDIAN);
         for (double[] t : m.tensors().values()) {
             int i = 0;
             while (i < t.length) {
