@@ -9,16 +9,14 @@ import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
-import io.meshfl.core.protocol.NodeContext;
+import io.meshfl.core.protocol.DirectNode;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,31 +39,19 @@ class HorizontalRunnerTest {
     }
 
     /** A node reached by a direct call, whose replies a test may tamper with. */
-    private static final class DirectChannel implements NodeChannel, NodeContext {
-        final String domain;
+    private static final class DirectChannel extends DirectNode {
         final Dataset data;
         final HorizontalNode node = new HorizontalNode();
-        final Map<String, Map<String, Object>> jobs = new ConcurrentHashMap<>();
         UnaryOperator<Message> tamper = m -> m;
         long delayMillis;
 
         DirectChannel(String domain, Dataset data) {
-            this.domain = domain;
+            super(domain);
             this.data = data;
         }
 
         @Override
-        public String nodeId() {
-            return domain;
-        }
-
-        @Override
-        public String domain() {
-            return domain;
-        }
-
-        @Override
-        public Message call(Message request, Duration timeout) {
+        protected Message answer(Message request) {
             if (delayMillis > 0 && request.step().equals(HorizontalSteps.FIT)) {
                 try {
                     Thread.sleep(delayMillis);
@@ -78,37 +64,8 @@ class HorizontalRunnerTest {
         }
 
         @Override
-        public long bytesSent() {
-            return 0;
-        }
-
-        @Override
-        public long bytesReceived() {
-            return 0;
-        }
-
-        @Override
         public Dataset load(String productId, List<String> features, String label) {
             return data;
-        }
-
-        @Override
-        public Map<String, Object> jobState(String jobId) {
-            return jobs.computeIfAbsent(jobId, k -> new ConcurrentHashMap<>());
-        }
-
-        @Override
-        public void endJob(String jobId) {
-            jobs.remove(jobId);
-        }
-
-        @Override
-        public void saveModelPart(String modelId, byte[] part) {
-        }
-
-        @Override
-        public byte[] modelPart(String modelId) {
-            throw new UnsupportedOperationException();
         }
     }
 
@@ -128,8 +85,8 @@ class HorizontalRunnerTest {
         List<Plan.Participant> parts = new ArrayList<>();
         Map<String, NodeChannel> byDomain = new LinkedHashMap<>();
         for (DirectChannel c : nodes) {
-            parts.add(new Plan.Participant(c.domain + ".p", c.domain, "1", c.data.rows()));
-            byDomain.put(c.domain, c);
+            parts.add(new Plan.Participant(c.domain() + ".p", c.domain(), "1", c.data.rows()));
+            byDomain.put(c.domain(), c);
         }
         Plan plan = new Plan("horizontal", "fedavg", parts, List.of(), List.of("a", "b"), "y", ModelSpec.of(ModelSpec.Type.LOGISTIC),
                 3, 4, List.of(), List.of());

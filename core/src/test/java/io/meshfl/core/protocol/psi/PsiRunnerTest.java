@@ -5,7 +5,7 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.data.Dataset;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
-import io.meshfl.core.protocol.NodeContext;
+import io.meshfl.core.protocol.DirectNode;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -26,20 +25,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PsiRunnerTest {
 
     /** A party holding only keys. */
-    static final class KeyParty implements NodeChannel, NodeContext {
-        final String domain;
+    static final class KeyParty extends DirectNode {
         final String[] keys;
         final PsiNode node = new PsiNode();
-        final Map<String, Map<String, Object>> jobs = new ConcurrentHashMap<>();
         final List<Message> seen = new ArrayList<>();
 
         KeyParty(String domain, String... keys) {
-            this.domain = domain;
+            super(domain);
             this.keys = keys;
         }
 
         @Override
-        public Message call(Message request, Duration timeout) {
+        protected Message answer(Message request) {
             synchronized (seen) {
                 seen.add(request);
             }
@@ -51,47 +48,8 @@ class PsiRunnerTest {
         }
 
         @Override
-        public String nodeId() {
-            return domain;
-        }
-
-        @Override
-        public String domain() {
-            return domain;
-        }
-
-        @Override
-        public long bytesSent() {
-            return 0;
-        }
-
-        @Override
-        public long bytesReceived() {
-            return 0;
-        }
-
-        @Override
         public Dataset load(String productId, List<String> features, String label) {
             return new Dataset(List.of(), new double[0], null, keys, keys.length);
-        }
-
-        @Override
-        public Map<String, Object> jobState(String jobId) {
-            return jobs.computeIfAbsent(jobId, k -> new ConcurrentHashMap<>());
-        }
-
-        @Override
-        public void endJob(String jobId) {
-            jobs.remove(jobId);
-        }
-
-        @Override
-        public void saveModelPart(String modelId, byte[] part) {
-        }
-
-        @Override
-        public byte[] modelPart(String modelId) {
-            return null;
         }
 
         List<String> alignedKeys() {
@@ -106,8 +64,8 @@ class PsiRunnerTest {
         Map<String, NodeChannel> byDomain = new LinkedHashMap<>();
         List<PsiRunner.Party> ps = new ArrayList<>();
         for (KeyParty p : parties) {
-            byDomain.put(p.domain, p);
-            ps.add(new PsiRunner.Party(p.domain, p.domain + ".p"));
+            byDomain.put(p.domain(), p);
+            ps.add(new PsiRunner.Party(p.domain(), p.domain() + ".p"));
         }
         return new PsiRunner(byDomain, Duration.ofSeconds(30), s -> { }, batch).run("job", "run", ps, cardinalityOnly);
     }
