@@ -25,7 +25,8 @@ for t in "${targets[@]}"; do
     rounds)      java -Xmx1g -cp "$CP" io.meshfl.bench.RoundTimeBench "$DOC" ;;
     wire)        java -Xmx1g -cp "$CP" io.meshfl.bench.WireBytesBench "$DOC" ;;
     scale)       java -Xmx256m -cp "$CP" io.meshfl.bench.ScaleBench "$DOC" ;;
+    psi)         java -Xmx4g -cp "$CP" io.meshfl.bench.PsiLoopbackBench ${PSI_ARGS:-} ;;
     vertical)    java -Xmx8g -cp "$CP" io.meshfl.bench.VerticalBench ${VERTICAL_ARGS:-} ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale vertical (prints only; VERTICAL_ARGS='rows hostFeatures batch')" >&2; exit 2 ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale psi vertical (print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch')" >&2; exit 2 ;;
   esac
 done
