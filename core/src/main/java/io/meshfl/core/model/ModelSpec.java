@@ -11,7 +11,11 @@ public record ModelSpec(Type type, List<Integer> hidden, int classes, double l2)
     /** The model families MeshFL trains. */
     public enum Type {
         LOGISTIC(Task.BINARY), SOFTMAX(Task.MULTICLASS), LINEAR(Task.REGRESSION),
-        POISSON(Task.COUNT), MLP(Task.BINARY);
+        POISSON(Task.COUNT), MLP(Task.BINARY),
+        /** A split neural network: bottoms on the domains, the top on the coordinator (vertical layouts). */
+        SPLITNN(Task.BINARY),
+        /** Gradient-boosted trees over vertically split columns (SecureBoost). */
+        GBDT(Task.BINARY);
 
         private final Task task;
 

@@ -23,7 +23,12 @@ public final class JobLoader {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP = Set.of("name", "products", "label", "features", "model", "strategy",
-            "aggregator", "local", "rounds", "evaluation", "roundTimeoutSeconds", "seed", "scaling", "description", "vertical");
+            "aggregator", "local", "rounds", "evaluation", "roundTimeoutSeconds", "seed", "scaling", "description", "vertical",
+            "split", "boost");
+    private static final Set<String> SPLIT = Set.of("bottomHidden", "cutWidth", "topHidden", "activation", "epochs", "batchSize",
+            "lr", "optimizer", "labels", "categorical", "embeddingDim", "activationNoise", "gradientClip", "psiBatch");
+    private static final Set<String> BOOST = Set.of("trees", "depth", "lr", "bins", "minChildWeight", "l2", "minGain", "keyBits",
+            "psiBatch");
     private static final Set<String> VERTICAL = Set.of("epochs", "batchSize", "lr", "decay", "l1", "l2", "tol", "keyBits",
             "fracBits", "psiBatch", "cardinalityOnly", "optimizer", "momentum");
     private static final Set<String> MODEL = Set.of("type", "hidden", "classes", "l2");
@@ -75,7 +80,7 @@ public final class JobLoader {
         try {
             type = ModelSpec.Type.valueOf(typeText.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw f.error("model.type", "unknown model type '" + typeText + "'; use one of logistic, softmax, linear, poisson, mlp");
+            throw f.error("model.type", "unknown model type '" + typeText + "'; use one of logistic, softmax, linear, poisson, mlp, splitnn, gbdt");
         }
         List<Integer> hidden = new ArrayList<>();
         if (m.has("hidden")) {
@@ -94,8 +99,8 @@ public final class JobLoader {
         }
 
         String strategy = f.text(root, "strategy", false, "auto").toLowerCase(Locale.ROOT);
-        if (!Set.of("auto", "horizontal", "vertical").contains(strategy)) {
-            throw f.error("strategy", "unknown strategy '" + strategy + "'; use auto, horizontal or vertical");
+        if (!Set.of("auto", "horizontal", "vertical", "split", "secureboost").contains(strategy)) {
+            throw f.error("strategy", "unknown strategy '" + strategy + "'; use auto, horizontal, vertical, split or secureboost");
         }
         JsonNode a = root.has("aggregator") ? f.object(root, "aggregator", false) : YAML.createObjectNode();
         f.known(a, "aggregator.", AGG);
@@ -153,8 +158,48 @@ public final class JobLoader {
         } catch (IllegalArgumentException bad) {
             throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + bad.getMessage());
         }
+        JobSpec.SplitSettings split = split(f, root, source);
+        JobSpec.BoostSettings boost = boost(f, root, source);
         return new JobSpec(name, products, label, features, model, strategy, agg, local, rounds, eval, timeout, seed,
-                scaling.equals("standard"), source, vertical);
+                scaling.equals("standard"), source, vertical, split, boost);
+    }
+
+    private static JobSpec.SplitSettings split(Fields f, JsonNode root, String source) {
+        JsonNode s = root.has("split") ? f.object(root, "split", false) : YAML.createObjectNode();
+        f.known(s, "split.", SPLIT);
+        JobSpec.SplitSettings d = JobSpec.SplitSettings.defaults();
+        try {
+            return new JobSpec.SplitSettings(f.widths(s, "split.bottomHidden", "bottomHidden", d.bottomHidden()),
+                    f.integer(s, "split.cutWidth", "cutWidth", d.cutWidth()),
+                    f.widths(s, "split.topHidden", "topHidden", d.topHidden()),
+                    f.text(s, "split.activation", "activation", false, d.activation()).toLowerCase(Locale.ROOT),
+                    f.integer(s, "split.epochs", "epochs", d.epochs()), f.integer(s, "split.batchSize", "batchSize", d.batchSize()),
+                    f.number(s, "split.lr", "lr", d.lr()),
+                    f.text(s, "split.optimizer", "optimizer", false, d.optimizer()).toLowerCase(Locale.ROOT),
+                    f.text(s, "split.labels", "labels", false, d.labels()),
+                    f.list(s, "split.categorical", "categorical", false),
+                    f.integer(s, "split.embeddingDim", "embeddingDim", d.embeddingDim()),
+                    f.number(s, "split.activationNoise", "activationNoise", d.activationNoise()),
+                    f.number(s, "split.gradientClip", "gradientClip", d.gradientClip()),
+                    f.integer(s, "split.psiBatch", "psiBatch", d.psiBatch()));
+        } catch (IllegalArgumentException bad) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + bad.getMessage());
+        }
+    }
+
+    private static JobSpec.BoostSettings boost(Fields f, JsonNode root, String source) {
+        JsonNode b = root.has("boost") ? f.object(root, "boost", false) : YAML.createObjectNode();
+        f.known(b, "boost.", BOOST);
+        JobSpec.BoostSettings d = JobSpec.BoostSettings.defaults();
+        try {
+            return new JobSpec.BoostSettings(f.integer(b, "boost.trees", "trees", d.trees()), f.integer(b, "boost.depth", "depth", d.depth()),
+                    f.number(b, "boost.lr", "lr", d.lr()), f.integer(b, "boost.bins", "bins", d.bins()),
+                    f.number(b, "boost.minChildWeight", "minChildWeight", d.minChildWeight()), f.number(b, "boost.l2", "l2", d.l2()),
+                    f.number(b, "boost.minGain", "minGain", d.minGain()), f.integer(b, "boost.keyBits", "keyBits", d.keyBits()),
+                    f.integer(b, "boost.psiBatch", "psiBatch", d.psiBatch()));
+        } catch (IllegalArgumentException bad) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + bad.getMessage());
+        }
     }
 
     /** Field readers that name the file and the field in every error. */
@@ -221,6 +266,18 @@ public final class JobLoader {
             if (n == null) return fallback;
             if (!n.isIntegralNumber() || !n.canConvertToInt()) throw error(path, "must be an integer, got " + n);
             return n.asInt();
+        }
+
+        List<Integer> widths(JsonNode parent, String path, String field, List<Integer> fallback) {
+            JsonNode n = parent.get(field);
+            if (n == null) return fallback;
+            if (!n.isArray()) throw error(path, "must be a list of layer widths");
+            List<Integer> out = new ArrayList<>();
+            for (JsonNode h : n) {
+                if (!h.isIntegralNumber() || !h.canConvertToInt()) throw error(path, "layer widths must be integers, got " + h);
+                out.add(h.asInt());
+            }
+            return out;
         }
 
         double number(JsonNode parent, String path, String field, double fallback) {

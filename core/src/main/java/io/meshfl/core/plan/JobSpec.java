@@ -10,13 +10,17 @@ import java.util.List;
  * model, how to train. Read from YAML by {@link JobLoader}, validated field by field.
  *
  * @param features the feature columns, or empty for "every column all products allow"
- * @param strategy the execution strategy asked for: {@code auto}, {@code horizontal} or {@code vertical}
- * @param vertical settings of vertical training (used when the plan is vertical)
+ * @param strategy the execution strategy asked for: {@code auto}, {@code horizontal}, {@code vertical},
+ *                 {@code split} or {@code secureboost}
+ * @param vertical settings of vertical linear training (used when the plan is vertical)
+ * @param split    settings of split neural-network training (model type splitnn)
+ * @param boost    settings of vertical boosted trees (model type gbdt)
  */
 public record JobSpec(String name, List<String> products, String label, List<String> features,
                       ModelSpec model, String strategy, AggregatorSpec aggregator, LocalSettings local,
                       int rounds, EvaluationSpec evaluation, double roundTimeoutSeconds, long seed,
-                      boolean standardize, String sourceFile, VerticalSettings vertical) {
+                      boolean standardize, String sourceFile, VerticalSettings vertical, SplitSettings split,
+                      BoostSettings boost) {
 
     public JobSpec {
         products = List.copyOf(products);
@@ -61,6 +65,80 @@ public record JobSpec(String name, List<String> products, String label, List<Str
 
         public static VerticalSettings defaults() {
             return new VerticalSettings(10, 1024, 0.15, 0.0, 0.0, 0.0, 1e-6, 2048, 24, 1 << 16, false, "sgd", 0.0);
+        }
+    }
+
+    /**
+     * Split neural-network settings. Every domain runs a bottom MLP ({@code bottomHidden} widths,
+     * then a cut layer of {@code cutWidth}) on its own columns, categorical columns through
+     * embeddings of {@code embeddingDim}; the coordinator runs the top MLP ({@code topHidden}, one
+     * logit). {@code labels} is {@code coordinator} (the label holder shares its labels with the
+     * coordinator, which computes the loss) or the label holder's domain name (the coordinator sends
+     * logits there and gets the loss gradient back; it never sees a label). {@code activationNoise}
+     * is the standard deviation of Gaussian noise each domain adds to its cut-layer output, and
+     * {@code gradientClip} the L2 bound per row of the cut-layer gradient sent back (0 = off).
+     */
+    public record SplitSettings(List<Integer> bottomHidden, int cutWidth, List<Integer> topHidden, String activation,
+                                int epochs, int batchSize, double lr, String optimizer, String labels,
+                                List<String> categorical, int embeddingDim, double activationNoise, double gradientClip,
+                                int psiBatch) {
+        public SplitSettings {
+            bottomHidden = List.copyOf(bottomHidden);
+            topHidden = List.copyOf(topHidden);
+            categorical = List.copyOf(categorical);
+            for (int h : bottomHidden) if (h <= 0) throw new IllegalArgumentException("split.bottomHidden: widths must be > 0, got " + h);
+            for (int h : topHidden) if (h <= 0) throw new IllegalArgumentException("split.topHidden: widths must be > 0, got " + h);
+            if (cutWidth < 1) throw new IllegalArgumentException("split.cutWidth must be >= 1, got " + cutWidth);
+            if (!activation.equals("relu") && !activation.equals("tanh")) {
+                throw new IllegalArgumentException("split.activation must be relu or tanh, got '" + activation + "'");
+            }
+            if (epochs < 1) throw new IllegalArgumentException("split.epochs must be >= 1, got " + epochs);
+            if (batchSize < 1) throw new IllegalArgumentException("split.batchSize must be >= 1, got " + batchSize);
+            if (!(lr > 0)) throw new IllegalArgumentException("split.lr must be > 0, got " + lr);
+            if (!optimizer.equals("sgd") && !optimizer.equals("adam")) {
+                throw new IllegalArgumentException("split.optimizer must be sgd or adam, got '" + optimizer + "'");
+            }
+            if (labels == null || labels.isBlank()) throw new IllegalArgumentException("split.labels must be coordinator or a domain");
+            if (embeddingDim < 1) throw new IllegalArgumentException("split.embeddingDim must be >= 1, got " + embeddingDim);
+            if (!(activationNoise >= 0)) throw new IllegalArgumentException("split.activationNoise must be >= 0, got " + activationNoise);
+            if (!(gradientClip >= 0)) throw new IllegalArgumentException("split.gradientClip must be >= 0, got " + gradientClip);
+            if (psiBatch < 1) throw new IllegalArgumentException("split.psiBatch must be >= 1, got " + psiBatch);
+        }
+
+        /** True when the label holder keeps its labels and computes the loss itself. */
+        public boolean labelOwnerComputesLoss() {
+            return !labels.equals("coordinator");
+        }
+
+        public static SplitSettings defaults() {
+            return new SplitSettings(List.of(32), 8, List.of(16), "relu", 10, 128, 0.01, "adam", "coordinator", List.of(), 4,
+                    0.0, 0.0, 1 << 16);
+        }
+    }
+
+    /**
+     * Vertical gradient-boosted trees (SecureBoost): {@code trees} rounds of depth-{@code depth}
+     * trees, shrinkage {@code lr}, {@code bins} quantile bins per feature, a child needs a hessian
+     * sum of at least {@code minChildWeight}, L2 penalty {@code l2} on leaf weights, a split needs a
+     * gain above {@code minGain}. Gradients cross as Paillier-{@code keyBits} ciphertexts of the
+     * label holder's key.
+     */
+    public record BoostSettings(int trees, int depth, double lr, int bins, double minChildWeight, double l2, double minGain,
+                                int keyBits, int psiBatch) {
+        public BoostSettings {
+            if (trees < 1) throw new IllegalArgumentException("boost.trees must be >= 1, got " + trees);
+            if (depth < 1 || depth > 12) throw new IllegalArgumentException("boost.depth must be in 1..12, got " + depth);
+            if (!(lr > 0) || lr > 1) throw new IllegalArgumentException("boost.lr must be in (0, 1], got " + lr);
+            if (bins < 2 || bins > 256) throw new IllegalArgumentException("boost.bins must be in 2..256, got " + bins);
+            if (!(minChildWeight >= 0)) throw new IllegalArgumentException("boost.minChildWeight must be >= 0, got " + minChildWeight);
+            if (!(l2 >= 0)) throw new IllegalArgumentException("boost.l2 must be >= 0, got " + l2);
+            if (!(minGain >= 0)) throw new IllegalArgumentException("boost.minGain must be >= 0, got " + minGain);
+            if (keyBits < 1024 || keyBits > 3072) throw new IllegalArgumentException("boost.keyBits must be in 1024..3072, got " + keyBits);
+            if (psiBatch < 1) throw new IllegalArgumentException("boost.psiBatch must be >= 1, got " + psiBatch);
+        }
+
+        public static BoostSettings defaults() {
+            return new BoostSettings(50, 3, 0.3, 32, 1e-3, 1.0, 0.0, 2048, 1 << 16);
         }
     }
 

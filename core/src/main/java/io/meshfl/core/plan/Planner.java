@@ -47,7 +47,7 @@ public final class Planner {
             if (horizontalLayout) {
                 strategy = "horizontal";
             } else if (holders.size() == 1 && products.size() > 1) {
-                strategy = "vertical";
+                strategy = verticalStrategy(job.model().type());
             } else if (holders.isEmpty()) {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": label: no product declares '" + job.label()
                         + "' as its label (meshfl.label); declared labels: " + products.stream()
@@ -57,7 +57,22 @@ public final class Planner {
                         + " products declare the label '" + job.label() + "': neither horizontal (all do) nor vertical (exactly one does)");
             }
         }
-        return strategy.equals("vertical") ? vertical(job, products, holders, policy) : horizontal(job, catalog, products, domains, policy);
+        boolean treeOrSplit = job.model().type() == ModelSpec.Type.SPLITNN || job.model().type() == ModelSpec.Type.GBDT;
+        if (strategy.equals("horizontal") && treeOrSplit) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": model.type: "
+                    + job.model().type().name().toLowerCase(java.util.Locale.ROOT) + " trains over columns spread across domains "
+                    + "(one label holder, others with other columns of the same entities); these products are laid out horizontally");
+        }
+        return strategy.equals("horizontal") ? horizontal(job, catalog, products, domains, policy) : vertical(job, strategy, products, holders, policy);
+    }
+
+    /** The vertical protocol that trains a model type. */
+    private static String verticalStrategy(ModelSpec.Type type) {
+        return switch (type) {
+            case SPLITNN -> "split";
+            case GBDT -> "secureboost";
+            default -> "vertical";
+        };
     }
 
     private static Plan horizontal(JobSpec job, Map<String, ProductView> catalog, List<ProductView> products, Set<String> domains,
@@ -115,7 +130,7 @@ public final class Planner {
                 numParams, job.rounds(), candidates, reasons);
     }
 
-    private static Plan vertical(JobSpec job, List<ProductView> products, List<ProductView> holders, String policy) {
+    private static Plan vertical(JobSpec job, String strategy, List<ProductView> products, List<ProductView> holders, String policy) {
         if (holders.size() != 1) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": a vertical job needs exactly one product holding the label '"
                     + job.label() + "', found " + holders.stream().map(v -> v.contract().id()).toList());
@@ -124,9 +139,27 @@ public final class Planner {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": a vertical job needs at least two products");
         }
         ModelSpec.Type type = job.model().type();
-        if (type != ModelSpec.Type.LOGISTIC && type != ModelSpec.Type.LINEAR && type != ModelSpec.Type.POISSON) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": model.type: vertical training supports logistic, "
-                    + "linear and poisson regression, not " + type.name().toLowerCase(java.util.Locale.ROOT));
+        String typeName = type.name().toLowerCase(java.util.Locale.ROOT);
+        switch (strategy) {
+            case "split" -> {
+                if (type != ModelSpec.Type.SPLITNN) {
+                    throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": model.type: strategy split trains model "
+                            + "type splitnn, not " + typeName);
+                }
+            }
+            case "secureboost" -> {
+                if (type != ModelSpec.Type.GBDT) {
+                    throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": model.type: strategy secureboost trains "
+                            + "model type gbdt, not " + typeName);
+                }
+            }
+            default -> {
+                if (type != ModelSpec.Type.LOGISTIC && type != ModelSpec.Type.LINEAR && type != ModelSpec.Type.POISSON) {
+                    throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": model.type: vertical training supports "
+                            + "logistic, linear and poisson regression (splitnn with strategy split, gbdt with strategy secureboost), not "
+                            + typeName);
+                }
+            }
         }
         if (!job.evaluation().products().isEmpty()) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: a vertical job is scored on "
@@ -161,26 +194,94 @@ public final class Planner {
                         + products.stream().map(v -> v.contract().id() + " " + whyNot(v.contract(), f)).toList());
             }
         }
-        int numParams = all.size() + 1;
         int hosts = parts.size() - 1;
-        long n = Math.max(1, holders.get(0).rows());
-        int ctBytes = job.vertical().keyBits() / 4;
-        double bytesPerEpoch = (double) n * ctBytes * (2.0 * hosts + 1) + 2.0 * numParams * ctBytes * parts.size() * Math.ceil((double) n / job.vertical().batchSize());
+        long rows = holders.get(0).rows();
+        long n = Math.max(1, rows);
+        VerticalCost cost = switch (strategy) {
+            case "split" -> splitCost(job, guest, parts, n);
+            case "secureboost" -> boostCost(job, parts, n);
+            default -> linearCost(job, all.size() + 1, parts.size(), n);
+        };
         List<Plan.Candidate> candidates = new ArrayList<>();
         candidates.add(new Plan.Candidate("centralized", false, policy != null ? policy : "materialized training is not offered for jobs yet", 0, 0));
         candidates.add(new Plan.Candidate("horizontal", false, "only " + guest.id() + " holds the label '" + job.label()
                 + "'; the products hold different columns of the same entities", 0, 0));
-        candidates.add(new Plan.Candidate("vertical", true, null, holders.get(0).rows() >= 0 ? bytesPerEpoch : 0, 0));
+        for (String s : List.of("vertical", "split", "secureboost")) {
+            if (s.equals(strategy)) {
+                candidates.add(new Plan.Candidate(s, true, null, rows >= 0 ? cost.bytesPerRound() : 0, 0));
+            } else {
+                candidates.add(new Plan.Candidate(s, false, "model.type " + typeName + " is trained by " + strategy, 0, 0));
+            }
+        }
         List<String> reasons = new ArrayList<>();
         reasons.add("one product (" + guest.id() + ") holds the label and " + hosts + " other(s) hold other columns of the same "
                 + "entities: a vertical layout");
         reasons.add("entities are aligned by ECDH private set intersection on the entity keys ("
                 + ordered.stream().map(v -> v.contract().policy().entityKey()).distinct().toList() + "); the catalog records only counts");
-        reasons.add("gradients cross as Paillier-" + job.vertical().keyBits() + " ciphertexts, masked before the coordinator "
-                + "(arbiter) decrypts them; node-to-node payloads are sealed end to end");
+        reasons.add(cost.why());
         if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
-        return new Plan("vertical", "arbiter-paillier", parts, List.of(), all, job.label(), job.model(), numParams,
-                job.vertical().epochs(), candidates, reasons);
+        return new Plan(strategy, cost.aggregator(), parts, List.of(), all, job.label(), job.model(), cost.params(),
+                cost.rounds(), candidates, reasons);
+    }
+
+    /** What a vertical protocol costs per round (epoch or tree), and how it protects what crosses. */
+    private record VerticalCost(String aggregator, int params, int rounds, double bytesPerRound, String why) {
+    }
+
+    private static VerticalCost linearCost(JobSpec job, int numParams, int parties, long n) {
+        int ctBytes = job.vertical().keyBits() / 4;
+        double bytes = (double) n * ctBytes * (2.0 * (parties - 1) + 1)
+                + 2.0 * numParams * ctBytes * parties * Math.ceil((double) n / job.vertical().batchSize());
+        return new VerticalCost("arbiter-paillier", numParams, job.vertical().epochs(), bytes, "gradients cross as Paillier-"
+                + job.vertical().keyBits() + " ciphertexts, masked before the coordinator (arbiter) decrypts them; node-to-node "
+                + "payloads are sealed end to end");
+    }
+
+    private static VerticalCost splitCost(JobSpec job, DataContract guest, List<Plan.Participant> parts, long n) {
+        JobSpec.SplitSettings s = job.split();
+        if (s.labelOwnerComputesLoss() && !s.labels().equals(guest.domain())) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": split.labels: '" + s.labels() + "' is neither "
+                    + "'coordinator' nor the label holder's domain '" + guest.domain() + "' (product " + guest.id() + ")");
+        }
+        int params = 0;
+        for (Plan.Participant p : parts) {
+            int in = p.features().size();
+            for (int h : s.bottomHidden()) {
+                params += (in + 1) * h;
+                in = h;
+            }
+            params += (in + 1) * s.cutWidth();
+        }
+        int in = s.cutWidth() * parts.size();
+        for (int h : s.topHidden()) {
+            params += (in + 1) * h;
+            in = h;
+        }
+        params += in + 1;
+        // Activations forward and gradients back for every row, per party; logits and their gradients with a label owner.
+        double bytes = 2.0 * 8 * n * s.cutWidth() * parts.size() + (s.labelOwnerComputesLoss() ? 2.0 * 8 * n : 0);
+        String protection = s.activationNoise() > 0 || s.gradientClip() > 0
+                ? "; cut-layer outputs carry Gaussian noise (sd " + s.activationNoise() + ")"
+                  + (s.gradientClip() > 0 ? ", gradients sent back are clipped to L2 norm " + s.gradientClip() + " per row" : "")
+                : "; no noise on cut-layer outputs (split.activationNoise = 0)";
+        return new VerticalCost(s.labelOwnerComputesLoss() ? "split-label-owner" : "split-label-sharing", params, s.epochs(), bytes,
+                "each domain runs its bottom network on its own columns; only " + s.cutWidth() + " cut-layer values per row cross to "
+                + "the coordinator's top network" + (s.labelOwnerComputesLoss()
+                ? ", and the label holder " + guest.domain() + " computes the loss from logits: the coordinator never sees a label"
+                : ", and the label holder shares its labels with the coordinator (split.labels: coordinator)") + protection);
+    }
+
+    private static VerticalCost boostCost(JobSpec job, List<Plan.Participant> parts, long n) {
+        JobSpec.BoostSettings b = job.boost();
+        int ctBytes = b.keyBits() / 4;
+        int hostFeatures = 0;
+        for (Plan.Participant p : parts.subList(1, parts.size())) hostFeatures += p.features().size();
+        int hosts = parts.size() - 1;
+        // Encrypted gradient/hessian pairs to every host, then one encrypted histogram per node split of each level.
+        double bytes = (double) n * ctBytes * hosts + (double) hostFeatures * b.bins() * ctBytes * ((1 << b.depth()) - 1);
+        return new VerticalCost("secureboost-paillier", (1 << (b.depth() + 1)) - 1, b.trees(), bytes, "gradients and hessians "
+                + "cross as Paillier-" + b.keyBits() + " ciphertexts of the label holder's key; hosts return encrypted per-bin sums "
+                + "over their own quantile bins and learn only which of their own bins was chosen");
     }
 
     private static String rawRowsPolicy(List<ProductView> products) {
