@@ -4,20 +4,14 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.seal.SealedBox;
 import io.meshfl.core.data.Dataset;
-import io.meshfl.core.metrics.EvalSums;
-import io.meshfl.core.metrics.Metrics;
 import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.Predictions;
 import io.meshfl.core.protocol.psi.PsiSteps;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -107,32 +101,10 @@ public final class InferNode implements NodeProtocol {
                 default -> u[i];
             };
         }
-        Dataset keys = ctx.load(s.product, List.of(), null).select(s.aligned);
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("rows", (double) u.length);
-        String label = req.cfg("label", "");
-        if (!label.isEmpty()) {
-            Dataset labelled = ctx.loadLabel(s.product, label);
-            if (labelled != null) {
-                Dataset y = labelled.select(s.aligned);
-                ModelSpec.Task task = ModelSpec.of(type).task();
-                metrics.putAll(EvalSums.of(task, pred, y.y(), 1).toMap());
-                if (task == ModelSpec.Task.BINARY) metrics.put("auc", Metrics.auc(pred, y.y()));
-            }
-        }
-        Path out = ctx.outputDir().resolve("predictions").resolve(req.jobId() + ".csv");
-        try {
-            Files.createDirectories(out.getParent());
-            StringBuilder sb = new StringBuilder("entity_key,prediction\n");
-            for (int i = 0; i < pred.length; i++) {
-                sb.append(keys.keys()[i]).append(',').append(String.format(Locale.ROOT, "%.6g", pred[i])).append('\n');
-            }
-            Files.writeString(out, sb);
-        } catch (IOException e) {
-            throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot write predictions to " + out + ": " + e.getMessage(), e);
-        }
+        var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, req.cfg("label", ""),
+                ModelSpec.of(type).task());
         ctx.endJob(req.jobId());
-        return req.reply(ctx.nodeId(), metrics, Map.of()).withConfig(Map.of("predictions", out.toAbsolutePath().toString()));
+        return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(Map.of("predictions", written.file().toString()));
     }
 
     private static State state(Message req, NodeContext ctx) {
