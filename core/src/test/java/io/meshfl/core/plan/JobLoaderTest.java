@@ -67,4 +67,41 @@ class JobLoaderTest {
         var e = assertThrows(MeshflException.class, () -> JobLoader.parse(GOOD.replace("label: y\n", ""), "j.yaml"));
         assertTrue(e.getMessage().contains("'label'") && e.getMessage().contains("required"), e.getMessage());
     }
+
+    @Test
+    void readsSplitAndBoostSettings() {
+        JobSpec j = JobLoader.parse("""
+                name: s
+                products: [a.p, b.p]
+                label: y
+                model: {type: splitnn}
+                split: {bottomHidden: [16, 8], cutWidth: 4, topHidden: [], labels: bank, categorical: [c1],
+                        activationNoise: 0.2, gradientClip: 1.5, epochs: 3}
+                boost: {trees: 7, depth: 4, bins: 16, keyBits: 1024}
+                """, "s.yaml");
+        assertEquals(ModelSpec.Type.SPLITNN, j.model().type());
+        assertEquals(java.util.List.of(16, 8), j.split().bottomHidden());
+        assertEquals(4, j.split().cutWidth());
+        assertTrue(j.split().topHidden().isEmpty());
+        assertTrue(j.split().labelOwnerComputesLoss());
+        assertEquals(java.util.List.of("c1"), j.split().categorical());
+        assertEquals(0.2, j.split().activationNoise());
+        assertEquals(7, j.boost().trees());
+        assertEquals(4, j.boost().depth());
+        assertEquals(16, j.boost().bins());
+        assertEquals(1024, j.boost().keyBits());
+        assertEquals(JobSpec.BoostSettings.defaults().l2(), j.boost().l2());
+    }
+
+    @Test
+    void badSplitOrBoostSettingNamesTheField() {
+        var e = assertThrows(MeshflException.class, () -> JobLoader.parse(GOOD + "split: {cutWidth: 0}\n", "j.yaml"));
+        assertTrue(e.getMessage().contains("split.cutWidth"), e.getMessage());
+        e = assertThrows(MeshflException.class, () -> JobLoader.parse(GOOD + "boost: {bins: 1000}\n", "j.yaml"));
+        assertTrue(e.getMessage().contains("boost.bins"), e.getMessage());
+        e = assertThrows(MeshflException.class, () -> JobLoader.parse(GOOD + "boost: {leaves: 3}\n", "j.yaml"));
+        assertTrue(e.getMessage().contains("boost.leaves"), e.getMessage());
+        e = assertThrows(MeshflException.class, () -> JobLoader.parse(GOOD + "split: {bottomHidden: [8, wide]}\n", "j.yaml"));
+        assertTrue(e.getMessage().contains("split.bottomHidden"), e.getMessage());
+    }
 }

@@ -1,0 +1,97 @@
+package io.meshfl.core.plan;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PlannerTest {
+
+    private static DataContract contract(String id, String domain, String label, String... columns) {
+        StringBuilder props = new StringBuilder("      - {name: id, logicalType: string, primaryKey: true}\n");
+        if (label != null) props.append("      - {name: ").append(label).append(", logicalType: integer}\n");
+        for (String c : columns) props.append("      - {name: ").append(c).append(", logicalType: number}\n");
+        String yaml = """
+                apiVersion: v3.0.2
+                kind: DataContract
+                id: %s
+                version: 1.0.0
+                domain: %s
+                status: active
+                servers:
+                  - {server: local, type: csv, path: %s.csv}
+                schema:
+                  - name: t
+                    properties:
+                %smeshfl:
+                  entityKey: id
+                  %s
+                  features: "*"
+                  rawRowsMayLeave: false
+                """.formatted(id, domain, id, props, label == null ? "" : "label: " + label);
+        return ContractLoader.parse(yaml, Path.of(id + ".yaml"), false);
+    }
+
+    private static Map<String, Planner.ProductView> catalog() {
+        Map<String, Planner.ProductView> m = new LinkedHashMap<>();
+        m.put("bank.accounts", new Planner.ProductView(contract("bank.accounts", "bank", "y", "a0", "a1"), 1000));
+        m.put("shop.orders", new Planner.ProductView(contract("shop.orders", "shop", null, "b0", "b1", "b2"), 900));
+        return m;
+    }
+
+    private static JobSpec job(String extra) {
+        return JobLoader.parse("name: j\nproducts: [bank.accounts, shop.orders]\nlabel: y\n" + extra, "j.yaml");
+    }
+
+    @Test
+    void verticalLayoutWithSplitNetworkPlansSplitLearning() {
+        Plan p = Planner.plan(job("model: {type: splitnn}\nsplit: {bottomHidden: [4], cutWidth: 2, topHidden: [3]}\n"), catalog());
+        assertEquals("split", p.strategy());
+        assertEquals("split-label-sharing", p.aggregator());
+        assertEquals(List.of("a0", "a1"), p.participants().get(0).features());
+        // bottoms (2*4+4 + 5*2) + (3*4+4 + 5*2) and top (4*3+3 + 3+1)
+        assertEquals(12 + 10 + 16 + 10 + 15 + 4, p.numParams());
+        assertTrue(p.explain().contains("split") && p.explain().contains("cut-layer"), p.explain());
+    }
+
+    @Test
+    void labelOwnerModeMustNameTheLabelHolder() {
+        Plan p = Planner.plan(job("model: {type: splitnn}\nsplit: {labels: bank}\n"), catalog());
+        assertEquals("split-label-owner", p.aggregator());
+        assertTrue(p.explain().contains("never sees a label"), p.explain());
+        var e = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: splitnn}\nsplit: {labels: shop}\n"), catalog()));
+        assertEquals(ErrorCode.PLAN_REFUSED, e.code());
+        assertTrue(e.getMessage().contains("split.labels") && e.getMessage().contains("bank"), e.getMessage());
+    }
+
+    @Test
+    void verticalLayoutWithTreesPlansSecureBoost() {
+        Plan p = Planner.plan(job("model: {type: gbdt}\nboost: {trees: 5, depth: 2}\n"), catalog());
+        assertEquals("secureboost", p.strategy());
+        assertEquals(5, p.rounds());
+        Plan.Candidate chosen = p.candidates().stream().filter(c -> c.strategy().equals("secureboost")).findFirst().orElseThrow();
+        assertTrue(chosen.feasible() && chosen.estBytesPerRound() > 0);
+        assertFalse(p.candidates().stream().filter(c -> c.strategy().equals("vertical")).findFirst().orElseThrow().feasible());
+    }
+
+    @Test
+    void forcedStrategyThatDoesNotTrainTheModelIsRefused() {
+        var e = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: gbdt}\nstrategy: split\n"), catalog()));
+        assertTrue(e.getMessage().contains("splitnn"), e.getMessage());
+        e = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: splitnn}\nstrategy: vertical\n"), catalog()));
+        assertTrue(e.getMessage().contains("strategy split"), e.getMessage());
+        e = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: gbdt}\nstrategy: horizontal\n"), catalog()));
+        assertTrue(e.getMessage().contains("horizontally"), e.getMessage());
+    }
+}
