@@ -108,4 +108,44 @@ final class BenchData {
             // a temp folder left behind is harmless
         }
     }
+
+    /**
+     * A product {@code <domain>.rows} of {@code rows} x {@code features} Gaussian columns keyed by
+     * {@code id} (and a 30%-positive label {@code y} if {@code label}), as CSV plus its contract.
+     */
+    static void writeVerticalProduct(Path dir, String domain, int rows, int features, boolean label, long seed) throws IOException {
+        java.util.Random r = new java.util.Random(seed);
+        try (java.io.BufferedWriter w = Files.newBufferedWriter(dir.resolve(domain + ".csv"))) {
+            w.write("id");
+            if (label) w.write(",y");
+            for (int j = 0; j < features; j++) w.write(",f" + j);
+            w.write('\n');
+            java.util.Random lab = new java.util.Random(99);
+            for (int i = 0; i < rows; i++) {
+                w.write("k" + i);
+                if (label) w.write(lab.nextDouble() < 0.3 ? ",1" : ",0");
+                for (int j = 0; j < features; j++) w.write(String.format(java.util.Locale.ROOT, ",%.4f", r.nextGaussian()));
+                w.write('\n');
+            }
+        }
+        StringBuilder props = new StringBuilder("      - {name: id, logicalType: string, primaryKey: true}\n");
+        if (label) props.append("      - {name: y, logicalType: integer}\n");
+        for (int j = 0; j < features; j++) props.append("      - {name: f").append(j).append(", logicalType: number}\n");
+        Files.writeString(dir.resolve(domain + ".yaml"), """
+                apiVersion: v3.0.2
+                kind: DataContract
+                id: %1$s.rows
+                version: 1.0.0
+                domain: %1$s
+                dataProduct: rows
+                servers:
+                  - {server: local, type: csv, path: %1$s.csv}
+                schema:
+                  - name: rows
+                    properties:
+                %2$smeshfl:
+                  entityKey: id
+                %3$s
+                """.formatted(domain, props, label ? "  label: y" : ""));
+    }
 }

@@ -8,11 +8,9 @@ import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 
-import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Random;
 
 /**
  * One vertical logistic-regression epoch between two nodes over loopback gRPC: a guest with
@@ -27,8 +25,8 @@ public final class VerticalBench {
         int hostFeatures = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 8192;
         Path dir = Files.createTempDirectory("meshfl-vbench");
-        write(dir, "guest", rows, 30, true, 1);
-        write(dir, "host", rows, hostFeatures, false, 2);
+        BenchData.writeVerticalProduct(dir, "guest", rows, 30, true, 1);
+        BenchData.writeVerticalProduct(dir, "host", rows, hostFeatures, false, 2);
         String job = """
                 name: vertical-bench
                 products: [guest.rows, host.rows]
@@ -61,41 +59,5 @@ public final class VerticalBench {
         } finally {
             BenchData.deleteTree(dir);
         }
-    }
-
-    private static void write(Path dir, String domain, int rows, int features, boolean label, long seed) throws Exception {
-        Random r = new Random(seed);
-        try (BufferedWriter w = Files.newBufferedWriter(dir.resolve(domain + ".csv"))) {
-            w.write("id");
-            if (label) w.write(",y");
-            for (int j = 0; j < features; j++) w.write(",f" + j);
-            w.write('\n');
-            Random lab = new Random(99);
-            for (int i = 0; i < rows; i++) {
-                w.write("k" + i);
-                if (label) w.write(lab.nextDouble() < 0.3 ? ",1" : ",0");
-                for (int j = 0; j < features; j++) w.write(String.format(Locale.ROOT, ",%.4f", r.nextGaussian()));
-                w.write('\n');
-            }
-        }
-        StringBuilder props = new StringBuilder("      - {name: id, logicalType: string, primaryKey: true}\n");
-        if (label) props.append("      - {name: y, logicalType: integer}\n");
-        for (int j = 0; j < features; j++) props.append("      - {name: f").append(j).append(", logicalType: number}\n");
-        Files.writeString(dir.resolve(domain + ".yaml"), """
-                apiVersion: v3.0.2
-                kind: DataContract
-                id: %1$s.rows
-                version: 1.0.0
-                domain: %1$s
-                dataProduct: rows
-                servers:
-                  - {server: local, type: csv, path: %1$s.csv}
-                schema:
-                  - name: rows
-                    properties:
-                %2$smeshfl:
-                  entityKey: id
-                %3$s
-                """.formatted(domain, props, label ? "  label: y" : ""));
     }
 }
