@@ -50,7 +50,9 @@ public final class HtmlReport {
         sb.append("</table>");
         sb.append("<h2>Curves</h2><div class=\"charts\">");
         for (var e : series.entrySet()) sb.append(chart(e.getKey(), e.getValue()));
-        sb.append("</div><h2>Traffic</h2><p>").append(report.path("bytes_sent").asLong()).append(" bytes sent, ")
+        sb.append("</div>");
+        tradeoff(report.path("tradeoff"), sb);
+        sb.append("<h2>Traffic</h2><p>").append(report.path("bytes_sent").asLong()).append(" bytes sent, ")
                 .append(report.path("bytes_received").asLong()).append(" bytes received; wire bytes / parameter bytes = ")
                 .append(report.path("wire_overhead").asDouble()).append("</p>");
         sb.append("<h2>Plan</h2><pre>").append(esc(report.path("plan").path("explain").asText())).append("</pre>");
@@ -59,6 +61,11 @@ public final class HtmlReport {
     }
 
     static String chart(String name, List<double[]> pts) {
+        return chart(name, pts, "round");
+    }
+
+    /** A line chart of {@code (x, y)} points; {@code xName} labels the x axis. */
+    static String chart(String name, List<double[]> pts, String xName) {
         int w = 360, h = 220, l = 50, r = 10, t = 24, b = 30;
         double minX = Double.MAX_VALUE, maxX = -Double.MAX_VALUE, minY = Double.MAX_VALUE, maxY = -Double.MAX_VALUE;
         for (double[] p : pts) {
@@ -82,10 +89,30 @@ public final class HtmlReport {
                         + "<text x=\"%d\" y=\"16\" font-size=\"13\" font-weight=\"bold\">%s</text>"
                         + "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
                         + "<text x=\"2\" y=\"%d\" font-size=\"10\">%.4g</text><text x=\"2\" y=\"%d\" font-size=\"10\">%.4g</text>"
-                        + "<text x=\"%d\" y=\"%d\" font-size=\"10\">round %d</text><text x=\"%d\" y=\"%d\" font-size=\"10\">%d</text>"
+                        + "<text x=\"%d\" y=\"%d\" font-size=\"10\">%s %.3g</text><text x=\"%d\" y=\"%d\" font-size=\"10\">%.3g</text>"
                         + "<polyline fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"2\" points=\"%s\"/></svg></figure>",
                 w, h, l, esc(name), l, h - b, w - r, h - b, l, t, l, h - b, t + 4, maxY, h - b, minY,
-                l, h - 8, (int) minX, w - r - 20, h - 8, (int) maxX, poly);
+                l, h - 8, esc(xName), minX, w - r - 30, h - 8, maxX, poly);
+    }
+
+    /**
+     * The privacy/accuracy trade-off of a sweep over the noise added to what crosses: one row per
+     * run (noise sd, signal-to-noise ratio of what crossed, AUC) and AUC against the noise sd.
+     */
+    private static void tradeoff(JsonNode rows, StringBuilder sb) {
+        if (!rows.isArray() || rows.isEmpty()) return;
+        sb.append("<h2>Privacy / accuracy</h2><table><tr><th>activation noise sd</th><th>activation SNR</th><th>AUC</th>")
+                .append("<th>log loss</th><th>run</th></tr>");
+        List<double[]> auc = new ArrayList<>();
+        for (JsonNode r : rows) {
+            double sd = r.path("activation_noise_sd").asDouble();
+            auc.add(new double[]{sd, r.path("auc").asDouble()});
+            sb.append("<tr><td>").append(fmt(r.path("activation_noise_sd"))).append("</td><td>")
+                    .append(r.has("activation_snr") ? fmt(r.path("activation_snr")) : "no noise").append("</td><td>")
+                    .append(fmt(r.path("auc"))).append("</td><td>").append(fmt(r.path("log_loss"))).append("</td><td>")
+                    .append(esc(r.path("run_id").asText())).append("</td></tr>");
+        }
+        sb.append("</table><div class=\"charts\">").append(chart("AUC vs activation noise", auc, "noise sd")).append("</div>");
     }
 
     private static String fmt(JsonNode v) {
