@@ -164,6 +164,7 @@ public final class SplitNode implements NodeProtocol {
             }
         }
         ColumnEncoding enc = ColumnEncoding.fit(rows, csv(req.cfg("categorical", "")));
+        checkFinite(rows, enc, product);
         Map<String, String> shape = new LinkedHashMap<>();
         for (String k : List.of("bottom_hidden", "cut_width", "activation", "embedding_dim")) shape.put(k, req.cfg(k));
         Network net = SplitArchitecture.bottom(enc, Integer.parseInt(shape.get("embedding_dim")), parseInts(shape.get("bottom_hidden")),
@@ -183,6 +184,22 @@ public final class SplitNode implements NodeProtocol {
         m.put("constant_columns", (double) enc.constantColumns());
         m.put("params", (double) params.length);
         return req.reply(ctx.nodeId(), m, Map.of());
+    }
+
+    /** Refuses missing or infinite numeric values, which would otherwise surface as a non-finite activation. */
+    private static void checkFinite(Dataset rows, ColumnEncoding enc, String product) {
+        int d = rows.cols();
+        double[] x = rows.x();
+        for (int j = 0; j < d; j++) {
+            if (enc.categorical().contains(rows.features().get(j))) continue;
+            for (int i = 0; i < rows.rows(); i++) {
+                if (!Double.isFinite(x[i * d + j])) {
+                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + ": numeric column '" + rows.features().get(j)
+                            + "' has the value " + x[i * d + j] + " at aligned row " + (i + 1) + "; a split network needs finite numbers"
+                            + " (list the column under split.categorical to treat missing values as a category)");
+                }
+            }
+        }
     }
 
     private Message loss(Message req, Party p) {

@@ -169,13 +169,18 @@ public final class SplitRunner {
 
     private void setup(Calls calls, String jobId, String runId, List<Plan.Participant> parts, int n) {
         List<String> domains = parts.stream().map(Plan.Participant::domain).toList();
+        for (String c : s.categorical()) {
+            if (parts.stream().noneMatch(p -> p.features().contains(c))) {
+                observer.log("WARNING: split.categorical names '" + c + "', which is no party's column; it is ignored");
+            }
+        }
         List<Message> replies = calls.parallel(domains, d -> {
             int k = domains.indexOf(d);
             Plan.Participant p = parts.get(k);
             Map<String, String> cfg = new LinkedHashMap<>();
             cfg.put("product", p.productId());
             cfg.put("features", String.join(",", p.features()));
-            cfg.put("categorical", String.join(",", s.categorical()));
+            cfg.put("categorical", String.join(",", p.features().stream().filter(s.categorical()::contains).toList()));
             if (k == 0) {
                 cfg.put("label", plan.label());
                 cfg.put("share_labels", Boolean.toString(!s.labelOwnerComputesLoss()));

@@ -231,4 +231,29 @@ class SplitRunnerTest {
         assertTrue(log.lines.stream().anyMatch(l -> l.startsWith("split epoch 4/4")), log.lines.toString());
         assertTrue(out.payloadBytes() > 0);
     }
+    @Test
+    void missingNumericValueIsRefusedAtSetupNamingTheColumn() {
+        SplitWorld w = new SplitWorld(200, 5, false, dir);
+        var d = w.bank.products.get("bank.p");
+        double[] x = d.x().clone();
+        for (int i = 0; i < d.rows(); i++) if (d.keys()[i].equals("id-17")) x[i * d.cols() + 1] = Double.NaN;
+        w.bank.products.put("bank.p", new io.meshfl.core.data.Dataset(d.features(), x, d.y(), d.keys(), d.rows()));
+        var e = assertThrows(MeshflException.class, () -> w.train(SplitWorld.settings("coordinator", "adam", "relu", 0, 0), SEED,
+                RunObserver.NONE, "run"));
+        assertEquals(ErrorCode.DATA_BAD_VALUE, e.code());
+        assertTrue(e.getMessage().contains("bank") && e.getMessage().contains("'b2'"), e.getMessage());
+    }
+
+    @Test
+    void categoricalColumnOfNoPartyIsWarned() {
+        SplitWorld w = new SplitWorld(200, 5, false, dir);
+        JobSpec.SplitSettings d = SplitWorld.settings("coordinator", "adam", "relu", 0, 0);
+        JobSpec.SplitSettings s = new JobSpec.SplitSettings(d.bottomHidden(), d.cutWidth(), d.topHidden(), d.activation(), 1,
+                d.batchSize(), d.lr(), d.optimizer(), d.labels(), List.of("cat", "colour"), d.embeddingDim(), 0, 0, d.psiBatch());
+        SplitWorld.Log log = new SplitWorld.Log();
+        w.train(s, SEED, log, "run");
+        assertTrue(log.lines.stream().anyMatch(l -> l.startsWith("WARNING") && l.contains("'colour'")), log.lines.toString());
+        assertEquals(List.of("cat"), w.shop.part("run").encoding().categorical());
+        assertTrue(w.bank.part("run").encoding().categorical().isEmpty());
+    }
 }
