@@ -65,106 +65,162 @@ public final class SplitRunner {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "split.labels is '" + s.labels() + "', but the label holder is "
                     + holder.domain());
         }
-        List<String> domains = parts.stream().map(Plan.Participant::domain).toList();
         try (Calls calls = new Calls(byDomain, timeout, parts.size())) {
             long[] start = calls.traffic();
             PsiRunner.Result psi = new PsiRunner(byDomain, timeout, observer::log, s.psiBatch())
                     .run(jobId, runId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
             int n = psi.intersection();
             setup(calls, jobId, runId, parts, n);
-
-            Network top = SplitArchitecture.top(parts.size(), s);
-            double[] topParams = new double[top.numParams()];
-            top.init(topParams, new Random(SplitReference.topSeed(job.seed())));
-            Optimizer topOpt = SplitArchitecture.optimizer(s).create();
-            int[] widths = new int[parts.size()];
-            Arrays.fill(widths, s.cutWidth());
-            double[] labels = null;
+            Training tr = new Training(calls, jobId, runId, parts.stream().map(Plan.Participant::domain).toList(), n);
             if (!owner) {
-                labels = calls.call(holder.domain(), request(jobId, runId, SplitSteps.LABELS, holder.domain(), Map.of())).tensor(SplitSteps.LABEL_TENSOR);
-                if (labels.length != n) {
-                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, holder.domain() + " sent " + labels.length + " labels for " + n + " aligned rows");
+                tr.labels = calls.call(holder.domain(), request(jobId, runId, SplitSteps.LABELS, holder.domain(), Map.of()))
+                        .tensor(SplitSteps.LABEL_TENSOR);
+                if (tr.labels.length != n) {
+                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, holder.domain() + " sent " + tr.labels.length + " labels for "
+                            + n + " aligned rows");
                 }
             }
-            observer.log("split: " + parts.size() + " parties, " + n + " aligned rows, top network " + top.numParams() + " parameters, "
+            observer.log("split: " + parts.size() + " parties, " + n + " aligned rows, top network " + tr.top.numParams() + " parameters, "
                     + (owner ? "loss computed by label holder " + holder.domain() : "labels shared with the coordinator"));
 
             List<RoundSummary> history = new ArrayList<>();
             Map<String, Double> last = Map.of();
-            int t = 0;
             for (int epoch = 0; epoch < s.epochs(); epoch++) {
                 long e0 = System.nanoTime();
                 long[] b0 = calls.traffic();
-                int[][] batches = SplitReference.batches(n, s.batchSize(), job.seed(), epoch);
-                List<double[]> pending = null;
-                double lossSum = 0;
-                long clipped = 0, clipRows = 0;
-                for (int b = 0; b < batches.length; b++) {
-                    int m = batches[b].length;
-                    Map<String, String> pos = Map.of("epoch", Integer.toString(epoch), "batch", Integer.toString(b));
-                    List<double[]> grads = pending;
-                    List<Message> replies = calls.parallel(domains, d -> {
-                        Message r = request(jobId, runId, SplitSteps.BATCH, d, pos);
-                        return grads == null ? r : r.withTensors(Map.of(SplitSteps.GRAD, grads.get(domains.indexOf(d))));
-                    });
-                    double[] x = Columns.concat(activations(replies, domains, m, s.cutWidth(), "epoch " + (epoch + 1) + " batch " + (b + 1)), widths, m);
-                    double[] logits = top.forward(topParams, x, m);
-                    double[] dLogits;
-                    if (owner) {
-                        Message r = calls.call(holder.domain(), request(jobId, runId, SplitSteps.LOSS, holder.domain(), pos)
-                                .withTensors(Map.of(SplitSteps.LOGITS, logits)));
-                        dLogits = r.tensor(SplitSteps.DLOGITS);
-                        Bottom.checkBlock("loss gradient", holder.domain(), dLogits, m, 1);
-                        lossSum += r.metrics().getOrDefault("loss", Double.NaN) * m;
-                    } else {
-                        double[] y = new double[m];
-                        for (int i = 0; i < m; i++) y[i] = labels[batches[b][i]];
-                        dLogits = new double[m];
-                        lossSum += Losses.bceWithLogits(logits, y, dLogits) * m;
-                    }
-                    double[] topGrad = new double[topParams.length];
-                    double[] gx = top.backward(topParams, dLogits, topGrad);
-                    topOpt.step(topParams, topGrad, ++t);
-                    pending = Columns.split(gx, widths, m);
-                    if (s.gradientClip() > 0) {
-                        for (double[] g : pending) clipped += clip(g, m, s.cutWidth(), s.gradientClip());
-                        clipRows += (long) m * parts.size();
-                    }
-                }
-                double trainSecs = (System.nanoTime() - e0) / 1e9;
-                List<double[]> lastGrads = pending;
-                List<Message> ends = calls.parallel(domains, d -> request(jobId, runId, SplitSteps.BACKWARD, d, Map.of())
-                        .withTensors(Map.of(SplitSteps.GRAD, lastGrads.get(domains.indexOf(d)))));
-
-                Map<String, Double> metrics = new LinkedHashMap<>();
-                metrics.put("loss", lossSum / n);
-                metrics.putAll(evaluate(calls, jobId, runId, domains, holder.domain(), n, top.forPrediction(), topParams, labels));
-                metrics.put("samples_per_second", n / trainSecs);
+                Map<String, Double> metrics = tr.epoch(epoch);
+                metrics.putAll(tr.evaluate());
                 metrics.put("psi_intersection", (double) n);
-                metrics.put("activation_noise_sd", s.activationNoise());
-                if (s.activationNoise() > 0) {
-                    double ms = 0;
-                    for (Message r : ends) ms += r.metrics().getOrDefault("activation_mean_square", 0.0);
-                    metrics.put("activation_snr", ms / ends.size() / (s.activationNoise() * s.activationNoise()));
-                }
-                if (s.gradientClip() > 0) metrics.put("clipped_fraction", clipRows == 0 ? 0.0 : (double) clipped / clipRows);
                 long[] b1 = calls.traffic();
                 RoundSummary sum = new RoundSummary(epoch + 1, s.epochs(), (System.nanoTime() - e0) / 1e9, b1[0] - b0[0], b1[1] - b0[1],
                         parts.size(), List.of(), metrics);
                 history.add(sum);
                 last = metrics;
-                observer.log(String.format(Locale.ROOT, "split epoch %d/%d: loss %.5f, auc %.4f, log_loss %.5f, %.0f samples/s%s%s",
-                        epoch + 1, s.epochs(), metrics.get("loss"), metrics.get("auc"), metrics.get("log_loss"), metrics.get("samples_per_second"),
-                        metrics.containsKey("activation_snr") ? String.format(Locale.ROOT, ", activation SNR %.3g", metrics.get("activation_snr")) : "",
-                        metrics.containsKey("clipped_fraction") ? String.format(Locale.ROOT, ", %.1f%% of gradient rows clipped",
-                                100 * metrics.get("clipped_fraction")) : ""));
+                observer.log(progress(epoch, metrics));
                 observer.round(sum);
             }
-            calls.parallel(domains, d -> request(jobId, runId, SplitSteps.SAVE, d, Map.of("model_id", runId)));
+            calls.parallel(tr.domains, d -> request(jobId, runId, SplitSteps.SAVE, d, Map.of("model_id", runId)));
             long[] bytes = calls.traffic();
-            return new RunOutcome(topParams, last, history, bytes[0] - start[0], bytes[1] - start[1], calls.payload.get(),
+            return new RunOutcome(tr.topParams, last, history, bytes[0] - start[0], bytes[1] - start[1], calls.payload.get(),
                     (System.nanoTime() - t0) / 1e9);
         }
+    }
+
+    /** The coordinator's side of one training run: the top network, its optimizer, and the labels if they are shared. */
+    private final class Training {
+        final Calls calls;
+        final String jobId;
+        final String runId;
+        final List<String> domains;
+        final String holder;
+        final int n;
+        final Network top = SplitArchitecture.top(plan.participants().size(), s);
+        final double[] topParams = new double[top.numParams()];
+        final Optimizer topOpt = SplitArchitecture.optimizer(s).create();
+        final int[] widths;
+        double[] labels;
+        int t;
+
+        Training(Calls calls, String jobId, String runId, List<String> domains, int n) {
+            this.calls = calls;
+            this.jobId = jobId;
+            this.runId = runId;
+            this.domains = domains;
+            this.holder = domains.get(0);
+            this.n = n;
+            top.init(topParams, new Random(SplitReference.topSeed(job.seed())));
+            widths = new int[domains.size()];
+            Arrays.fill(widths, s.cutWidth());
+        }
+
+        /**
+         * One pass over the aligned rows in {@link SplitReference#batches} order. Each batch is one
+         * parallel round trip per party that also carries the previous batch's cut gradient; the
+         * last gradient goes out with a backward-only call. Returns the epoch's training metrics.
+         */
+        Map<String, Double> epoch(int epoch) {
+            long e0 = System.nanoTime();
+            int[][] batches = SplitReference.batches(n, s.batchSize(), job.seed(), epoch);
+            List<double[]> pending = null;
+            double lossSum = 0;
+            long clipped = 0, clipRows = 0;
+            for (int b = 0; b < batches.length; b++) {
+                int m = batches[b].length;
+                Map<String, String> pos = Map.of("epoch", Integer.toString(epoch), "batch", Integer.toString(b));
+                List<double[]> grads = pending;
+                List<Message> replies = calls.parallel(domains, d -> {
+                    Message r = request(jobId, runId, SplitSteps.BATCH, d, pos);
+                    return grads == null ? r : r.withTensors(Map.of(SplitSteps.GRAD, grads.get(domains.indexOf(d))));
+                });
+                double[] x = Columns.concat(activations(replies, domains, m, s.cutWidth(), "epoch " + (epoch + 1) + " batch " + (b + 1)),
+                        widths, m);
+                double[] logits = top.forward(topParams, x, m);
+                double[] dLogits = new double[m];
+                lossSum += loss(pos, batches[b], logits, dLogits) * m;
+                double[] topGrad = new double[topParams.length];
+                double[] gx = top.backward(topParams, dLogits, topGrad);
+                topOpt.step(topParams, topGrad, ++t);
+                pending = Columns.split(gx, widths, m);
+                if (s.gradientClip() > 0) {
+                    for (double[] g : pending) clipped += clip(g, m, s.cutWidth(), s.gradientClip());
+                    clipRows += (long) m * domains.size();
+                }
+            }
+            double secs = (System.nanoTime() - e0) / 1e9;
+            List<double[]> lastGrads = pending;
+            List<Message> ends = calls.parallel(domains, d -> request(jobId, runId, SplitSteps.BACKWARD, d, Map.of())
+                    .withTensors(Map.of(SplitSteps.GRAD, lastGrads.get(domains.indexOf(d)))));
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("loss", lossSum / n);
+            m.put("samples_per_second", n / secs);
+            m.put("activation_noise_sd", s.activationNoise());
+            if (s.activationNoise() > 0) {
+                double ms = 0;
+                for (Message r : ends) ms += r.metrics().getOrDefault("activation_mean_square", 0.0);
+                m.put("activation_snr", ms / ends.size() / (s.activationNoise() * s.activationNoise()));
+            }
+            if (s.gradientClip() > 0) m.put("clipped_fraction", clipRows == 0 ? 0.0 : (double) clipped / clipRows);
+            return m;
+        }
+
+        /** Batch-mean BCE of {@code logits}, its gradient written to {@code dLogits}: here, or by the label holder that keeps its labels. */
+        double loss(Map<String, String> pos, int[] batch, double[] logits, double[] dLogits) {
+            int m = batch.length;
+            if (labels != null) {
+                double[] y = new double[m];
+                for (int i = 0; i < m; i++) y[i] = labels[batch[i]];
+                return Losses.bceWithLogits(logits, y, dLogits);
+            }
+            Message r = calls.call(holder, request(jobId, runId, SplitSteps.LOSS, holder, pos).withTensors(Map.of(SplitSteps.LOGITS, logits)));
+            double[] d = r.tensor(SplitSteps.DLOGITS);
+            Bottom.checkBlock("loss gradient", holder, d, m, 1);
+            System.arraycopy(d, 0, dLogits, 0, m);
+            Double loss = r.metrics().get("loss");
+            if (loss == null || !Double.isFinite(loss)) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, holder + " returned no finite loss for " + pos);
+            }
+            return loss;
+        }
+
+        /** AUC and log loss of the current model over all aligned rows, from the shared labels or by the label holder. */
+        Map<String, Double> evaluate() {
+            double[] z = logits(calls, domains, n, s.cutWidth(), top.forPrediction(), topParams, (d, r) -> request(jobId, runId,
+                    SplitSteps.EVALUATE, d, Map.of("from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
+            if (labels == null) {
+                Message r = calls.call(holder, request(jobId, runId, SplitSteps.METRICS, holder, Map.of()).withTensors(Map.of(SplitSteps.LOGITS, z)));
+                return Map.of("auc", r.metrics().getOrDefault("auc", Double.NaN), "log_loss", r.metrics().getOrDefault("log_loss", Double.NaN));
+            }
+            double[] prob = new double[n];
+            for (int i = 0; i < n; i++) prob[i] = Losses.sigmoid(z[i]);
+            return Map.of("auc", Metrics.auc(prob, labels), "log_loss", Metrics.logLoss(prob, labels));
+        }
+    }
+
+    private String progress(int epoch, Map<String, Double> m) {
+        return String.format(Locale.ROOT, "split epoch %d/%d: loss %.5f, auc %.4f, log_loss %.5f, %.0f samples/s%s%s",
+                epoch + 1, s.epochs(), m.get("loss"), m.get("auc"), m.get("log_loss"), m.get("samples_per_second"),
+                m.containsKey("activation_snr") ? String.format(Locale.ROOT, ", activation SNR %.3g", m.get("activation_snr")) : "",
+                m.containsKey("clipped_fraction") ? String.format(Locale.ROOT, ", %.1f%% of gradient rows clipped", 100 * m.get("clipped_fraction")) : "");
     }
 
     private void setup(Calls calls, String jobId, String runId, List<Plan.Participant> parts, int n) {
@@ -215,20 +271,6 @@ public final class SplitRunner {
                 observer.log("split: " + constant + " of " + d + "'s " + cols + " columns are constant over the aligned rows");
             }
         }
-    }
-
-    /** Metrics of the current model over all aligned rows: AUC and log loss, from the coordinator's labels or the label holder. */
-    private Map<String, Double> evaluate(Calls calls, String jobId, String runId, List<String> domains, String holder, int n,
-                                         Network top, double[] topParams, double[] labels) {
-        double[] logits = logits(calls, domains, n, s.cutWidth(), top, topParams,
-                (d, r) -> request(jobId, runId, SplitSteps.EVALUATE, d, Map.of("from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
-        if (labels == null) {
-            Message r = calls.call(holder, request(jobId, runId, SplitSteps.METRICS, holder, Map.of()).withTensors(Map.of(SplitSteps.LOGITS, logits)));
-            return Map.of("auc", r.metrics().getOrDefault("auc", Double.NaN), "log_loss", r.metrics().getOrDefault("log_loss", Double.NaN));
-        }
-        double[] prob = new double[n];
-        for (int i = 0; i < n; i++) prob[i] = Losses.sigmoid(logits[i]);
-        return Map.of("auc", Metrics.auc(prob, labels), "log_loss", Metrics.logLoss(prob, labels));
     }
 
     /** Logits of all {@code n} aligned rows: parties forward chunk by chunk in parallel, the top runs here. */
