@@ -1,0 +1,65 @@
+package io.meshfl.core.protocol.split;
+
+import io.meshfl.core.model.OptimizerSpec;
+import io.meshfl.core.model.nn.Activation;
+import io.meshfl.core.model.nn.InputEncoder;
+import io.meshfl.core.model.nn.Network;
+import io.meshfl.core.model.nn.SplitReference;
+import io.meshfl.core.plan.JobSpec;
+
+import java.util.List;
+
+/**
+ * The one definition of a split network's shape, used by the parties, the coordinator and the
+ * centralized yardstick alike, so that all three build the same layers in the same parameter order.
+ */
+public final class SplitArchitecture {
+
+    private SplitArchitecture() {
+    }
+
+    public static Activation activation(String name) {
+        return switch (name) {
+            case "relu" -> Activation.RELU;
+            case "tanh" -> Activation.TANH;
+            default -> throw new IllegalArgumentException("split activation must be relu or tanh, got '" + name + "'");
+        };
+    }
+
+    /** A party's bottom network for the given settings. */
+    public static Network bottom(ColumnEncoding encoding, JobSpec.SplitSettings s) {
+        return bottom(encoding, s.embeddingDim(), s.bottomHidden(), s.cutWidth(), activation(s.activation()));
+    }
+
+    /**
+     * A party's bottom network: an {@link InputEncoder} when it has categorical columns, then
+     * {@code hidden} layers and an activated cut layer of {@code cutWidth}.
+     */
+    public static Network bottom(ColumnEncoding encoding, int embeddingDim, List<Integer> hidden, int cutWidth, Activation act) {
+        int inputs = encoding.features().size();
+        if (inputs == 0) throw new IllegalArgumentException("a bottom network needs at least one column");
+        if (encoding.categorical().isEmpty()) return Network.mlp(inputs, hidden, cutWidth, act, true);
+        InputEncoder enc = new InputEncoder(inputs, encoding.embeddings(embeddingDim));
+        return Network.of(enc, Network.mlp(enc.outputs(), hidden, cutWidth, act, true));
+    }
+
+    /** The coordinator's top network over the side-by-side cut layers of {@code parties} parties. */
+    public static Network top(int parties, JobSpec.SplitSettings s) {
+        return top(parties, s.cutWidth(), s.topHidden(), activation(s.activation()));
+    }
+
+    /** Top network {@code cutWidth * parties -> topHidden... -> 1 logit}. */
+    public static Network top(int parties, int cutWidth, List<Integer> hidden, Activation act) {
+        return Network.mlp(cutWidth * parties, hidden, 1, act, false);
+    }
+
+    /** The optimizer every party and the top use (each its own instance). */
+    public static OptimizerSpec optimizer(JobSpec.SplitSettings s) {
+        return s.optimizer().equals("adam") ? OptimizerSpec.adam(s.lr()) : OptimizerSpec.sgd(s.lr(), 0.0);
+    }
+
+    /** The centralized run a distributed one with these settings must reproduce. */
+    public static SplitReference.Config reference(JobSpec.SplitSettings s, long seed) {
+        return new SplitReference.Config(s.epochs(), s.batchSize(), optimizer(s), seed);
+    }
+}

@@ -1,0 +1,254 @@
+package io.meshfl.core.protocol.split;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.metrics.Metrics;
+import io.meshfl.core.model.Optimizer;
+import io.meshfl.core.model.OptimizerSpec;
+import io.meshfl.core.model.nn.Losses;
+import io.meshfl.core.model.nn.Network;
+import io.meshfl.core.model.nn.SplitReference;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeContext;
+import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.psi.PsiSteps;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The node side of split neural-network training. A party keeps its rows, its column encoding,
+ * its bottom network and that network's optimizer; only cut-layer activations (noisy if asked)
+ * leave it, and only cut-layer gradients come in. The label holder additionally either shares its
+ * labels once ({@code labels: coordinator}) or keeps them and answers loss and metric requests
+ * from logits.
+ */
+public final class SplitNode implements NodeProtocol {
+
+    private static final String STATE = "split.party";
+
+    /** What a party keeps between training steps. */
+    private static final class Party {
+        final String domain;
+        final ColumnEncoding encoding;
+        final Bottom bottom;
+        final Optimizer opt;
+        final double[] labels;
+        final boolean sharesLabels;
+        final int batchSize;
+        final long batchSeed;
+        final Map<String, String> shape;
+        int t;
+        int pendingRows = -1;
+        int epoch = -1;
+        int[][] batches;
+
+        Party(String domain, ColumnEncoding encoding, Bottom bottom, Optimizer opt, double[] labels, boolean sharesLabels,
+              int batchSize, long batchSeed, Map<String, String> shape) {
+            this.domain = domain;
+            this.encoding = encoding;
+            this.bottom = bottom;
+            this.opt = opt;
+            this.labels = labels;
+            this.sharesLabels = sharesLabels;
+            this.batchSize = batchSize;
+            this.batchSeed = batchSeed;
+            this.shape = shape;
+        }
+
+        /** Row indices of batch {@code b} of epoch {@code e}, computed like the coordinator does. */
+        int[] batch(int e, int b) {
+            if (e != epoch) {
+                batches = SplitReference.batches(bottom.data.rows(), batchSize, batchSeed, e);
+                epoch = e;
+            }
+            if (b < 0 || b >= batches.length) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "batch " + b + " of epoch " + e + " does not exist; "
+                        + bottom.data.rows() + " rows make " + batches.length + " batches");
+            }
+            return batches[b];
+        }
+
+        /** Backpropagates the cut gradient of the pending batch and steps the optimizer. */
+        void apply(double[] cutGrad) {
+            if (pendingRows < 0) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "cut gradient for " + domain + " with no batch forwarded");
+            Bottom.checkBlock("cut gradient", domain, cutGrad, pendingRows, bottom.cutWidth());
+            double[] g = new double[bottom.params.length];
+            bottom.net.backwardParams(bottom.params, cutGrad, g);
+            opt.step(bottom.params, g, ++t);
+            pendingRows = -1;
+        }
+
+        double[] labelsOf(int[] rows) {
+            double[] y = new double[rows.length];
+            for (int i = 0; i < rows.length; i++) y[i] = labels[rows[i]];
+            return y;
+        }
+    }
+
+    @Override
+    public String name() {
+        return SplitSteps.PROTOCOL;
+    }
+
+    @Override
+    public Message handle(Message req, NodeContext ctx) {
+        return switch (req.step()) {
+            case SplitSteps.SETUP -> setup(req, ctx);
+            case SplitSteps.LABELS -> {
+                Party p = labelHolder(req, ctx);
+                if (!p.sharesLabels) {
+                    throw new MeshflException(ErrorCode.POLICY_VIOLATION, p.domain + " keeps its labels in this job (split.labels: "
+                            + p.domain + ") and does not send them");
+                }
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.LABEL_TENSOR, p.labels.clone()));
+            }
+            case SplitSteps.BATCH -> {
+                Party p = party(req, ctx);
+                double[] g = req.tensors().get(SplitSteps.GRAD);
+                if (g != null) p.apply(g);
+                int[] rows = p.batch(intCfg(req, "epoch"), intCfg(req, "batch"));
+                double[] act = p.bottom.forward(rows);
+                p.pendingRows = rows.length;
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.ACT, act));
+            }
+            case SplitSteps.BACKWARD -> {
+                Party p = party(req, ctx);
+                p.apply(req.tensor(SplitSteps.GRAD));
+                yield req.reply(ctx.nodeId(), Map.of("activation_mean_square", p.bottom.takeMeanSquare()), Map.of());
+            }
+            case SplitSteps.LOSS -> loss(req, labelHolder(req, ctx));
+            case SplitSteps.EVALUATE -> {
+                Party p = party(req, ctx);
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.ACT, p.bottom.predict(intCfg(req, "from"), intCfg(req, "to"))));
+            }
+            case SplitSteps.METRICS -> metrics(req, labelHolder(req, ctx));
+            case SplitSteps.SAVE -> {
+                Party p = party(req, ctx);
+                Map<String, String> s = p.shape;
+                SplitPart part = new SplitPart(p.domain, p.encoding, parseInts(s.get("bottom_hidden")), Integer.parseInt(s.get("cut_width")),
+                        s.get("activation"), Integer.parseInt(s.get("embedding_dim")), p.bottom.noiseSd, p.bottom.params.clone());
+                ctx.saveModelPart(req.cfg("model_id"), part.toJson());
+                ctx.endJob(req.jobId());
+                yield req.reply(ctx.nodeId(), Map.of("params", (double) p.bottom.params.length), Map.of());
+            }
+            default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown split step '" + req.step() + "'");
+        };
+    }
+
+    private Message setup(Message req, NodeContext ctx) {
+        Map<String, Object> job = ctx.jobState(req.jobId());
+        int[] aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
+        String product = req.cfg("product");
+        if (aligned == null || !product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "split setup for " + product + " arrived before entity alignment");
+        }
+        List<String> features = csv(req.cfg("features", ""));
+        if (features.isEmpty()) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split setup for " + product + " on " + ctx.domain() + " names no columns");
+        }
+        String label = req.cfg("label", "");
+        Dataset rows = ctx.load(product, features, label.isEmpty() ? null : label).select(aligned);
+        double[] y = null;
+        if (!label.isEmpty()) {
+            y = rows.y();
+            for (int i = 0; i < y.length; i++) {
+                if (y[i] != 0 && y[i] != 1) {
+                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + ": label '" + label
+                            + "' must be 0 or 1 for a split network, found " + y[i] + " at aligned row " + (i + 1));
+                }
+            }
+        }
+        ColumnEncoding enc = ColumnEncoding.fit(rows, csv(req.cfg("categorical", "")));
+        checkFinite(rows, enc, product);
+        Map<String, String> shape = new LinkedHashMap<>();
+        for (String k : List.of("bottom_hidden", "cut_width", "activation", "embedding_dim")) shape.put(k, req.cfg(k));
+        Network net = SplitArchitecture.bottom(enc, Integer.parseInt(shape.get("embedding_dim")), parseInts(shape.get("bottom_hidden")),
+                Integer.parseInt(shape.get("cut_width")), SplitArchitecture.activation(shape.get("activation")));
+        double[] params = new double[net.numParams()];
+        net.init(params, new Random(Long.parseLong(req.cfg("bottom_seed"))));
+        Bottom bottom = new Bottom(ctx.domain(), enc.apply(rows), net, params, Double.parseDouble(req.cfg("noise", "0")));
+        OptimizerSpec opt = req.cfg("optimizer").equals("adam") ? OptimizerSpec.adam(Double.parseDouble(req.cfg("lr")))
+                : OptimizerSpec.sgd(Double.parseDouble(req.cfg("lr")), 0.0);
+        Party p = new Party(ctx.domain(), enc, bottom, opt.create(), y, req.cfg("share_labels", "false").equals("true"),
+                Integer.parseInt(req.cfg("batch_size")), Long.parseLong(req.cfg("batch_seed")), shape);
+        job.put(STATE, p);
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("rows", (double) rows.rows());
+        m.put("columns", (double) features.size());
+        m.put("inputs", (double) net.inputs());
+        m.put("constant_columns", (double) enc.constantColumns());
+        m.put("params", (double) params.length);
+        return req.reply(ctx.nodeId(), m, Map.of());
+    }
+
+    /** Refuses missing or infinite numeric values, which would otherwise surface as a non-finite activation. */
+    private static void checkFinite(Dataset rows, ColumnEncoding enc, String product) {
+        int d = rows.cols();
+        double[] x = rows.x();
+        for (int j = 0; j < d; j++) {
+            if (enc.categorical().contains(rows.features().get(j))) continue;
+            for (int i = 0; i < rows.rows(); i++) {
+                if (!Double.isFinite(x[i * d + j])) {
+                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + ": numeric column '" + rows.features().get(j)
+                            + "' has the value " + x[i * d + j] + " at aligned row " + (i + 1) + "; a split network needs finite numbers"
+                            + " (list the column under split.categorical to treat missing values as a category)");
+                }
+            }
+        }
+    }
+
+    private Message loss(Message req, Party p) {
+        int[] rows = p.batch(intCfg(req, "epoch"), intCfg(req, "batch"));
+        double[] logits = req.tensor(SplitSteps.LOGITS);
+        Bottom.checkBlock("logits", "the coordinator", logits, rows.length, 1);
+        double[] d = new double[rows.length];
+        double loss = Losses.bceWithLogits(logits, p.labelsOf(rows), d);
+        return req.reply(p.domain, Map.of("loss", loss), Map.of(SplitSteps.DLOGITS, d));
+    }
+
+    private Message metrics(Message req, Party p) {
+        double[] logits = req.tensor(SplitSteps.LOGITS);
+        Bottom.checkBlock("logits", "the coordinator", logits, p.labels.length, 1);
+        double[] prob = new double[logits.length];
+        for (int i = 0; i < prob.length; i++) prob[i] = Losses.sigmoid(logits[i]);
+        return req.reply(p.domain, Map.of("auc", Metrics.auc(prob, p.labels), "log_loss", Metrics.logLoss(prob, p.labels)), Map.of());
+    }
+
+    private static Party party(Message req, NodeContext ctx) {
+        Object p = ctx.jobState(req.jobId()).get(STATE);
+        if (p == null) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "split step '" + req.step() + "' of job " + req.jobId() + " arrived before setup");
+        }
+        return (Party) p;
+    }
+
+    private static Party labelHolder(Message req, NodeContext ctx) {
+        Party p = party(req, ctx);
+        if (p.labels == null) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split step '" + req.step() + "' asked of " + p.domain + ", which holds no label");
+        }
+        return p;
+    }
+
+    static int intCfg(Message req, String key) {
+        try {
+            return Integer.parseInt(req.cfg(key));
+        } catch (NumberFormatException e) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split/" + req.step() + ": config '" + key + "' is not an integer");
+        }
+    }
+
+    static List<String> csv(String s) {
+        if (s == null || s.isBlank()) return List.of();
+        return Arrays.stream(s.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
+    }
+
+    static List<Integer> parseInts(String s) {
+        return csv(s).stream().map(Integer::valueOf).toList();
+    }
+}

@@ -1,0 +1,322 @@
+package io.meshfl.core.protocol.split;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.metrics.Metrics;
+import io.meshfl.core.model.Optimizer;
+import io.meshfl.core.model.nn.Columns;
+import io.meshfl.core.model.nn.Losses;
+import io.meshfl.core.model.nn.Network;
+import io.meshfl.core.model.nn.SplitReference;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.plan.Plan;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.horizontal.RoundSummary;
+import io.meshfl.core.protocol.horizontal.RunObserver;
+import io.meshfl.core.protocol.horizontal.RunOutcome;
+import io.meshfl.core.protocol.psi.PsiRunner;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BiFunction;
+
+/**
+ * The coordinator side of split neural-network training. After PSI alignment every domain runs
+ * its own bottom network; per mini-batch the coordinator gets each party's cut-layer activations
+ * in one parallel round trip (which also carries back the previous batch's cut gradient), runs the
+ * top network and its optimizer, and computes the loss itself ({@code labels: coordinator}) or has
+ * the label holder compute it from the logits. Initialisation, batches and optimizers follow
+ * {@link SplitReference}, so with noise and clipping off the run equals the centralized one.
+ */
+public final class SplitRunner {
+
+    /** Rows per evaluation call, so that no single message grows with the data. */
+    static final int EVAL_CHUNK = 8192;
+
+    private final JobSpec job;
+    private final JobSpec.SplitSettings s;
+    private final Plan plan;
+    private final Map<String, NodeChannel> byDomain;
+    private final RunObserver observer;
+    private final Duration timeout;
+
+    public SplitRunner(JobSpec job, Plan plan, Map<String, NodeChannel> byDomain, RunObserver observer) {
+        this.job = job;
+        this.s = job.split();
+        this.plan = plan;
+        this.byDomain = Map.copyOf(byDomain);
+        this.observer = observer;
+        this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
+    }
+
+    public RunOutcome run(String jobId, String runId) {
+        long t0 = System.nanoTime();
+        List<Plan.Participant> parts = plan.participants();
+        Plan.Participant holder = parts.get(0);
+        boolean owner = s.labelOwnerComputesLoss();
+        if (owner && !s.labels().equals(holder.domain())) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "split.labels is '" + s.labels() + "', but the label holder is "
+                    + holder.domain());
+        }
+        try (Calls calls = new Calls(byDomain, timeout, parts.size())) {
+            long[] start = calls.traffic();
+            PsiRunner.Result psi = new PsiRunner(byDomain, timeout, observer::log, s.psiBatch())
+                    .run(jobId, runId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
+            int n = psi.intersection();
+            setup(calls, jobId, runId, parts, n);
+            Training tr = new Training(calls, jobId, runId, parts.stream().map(Plan.Participant::domain).toList(), n);
+            if (!owner) {
+                tr.labels = calls.call(holder.domain(), request(jobId, runId, SplitSteps.LABELS, holder.domain(), Map.of()))
+                        .tensor(SplitSteps.LABEL_TENSOR);
+                if (tr.labels.length != n) {
+                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, holder.domain() + " sent " + tr.labels.length + " labels for "
+                            + n + " aligned rows");
+                }
+            }
+            observer.log("split: " + parts.size() + " parties, " + n + " aligned rows, top network " + tr.top.numParams() + " parameters, "
+                    + (owner ? "loss computed by label holder " + holder.domain() : "labels shared with the coordinator"));
+
+            List<RoundSummary> history = new ArrayList<>();
+            Map<String, Double> last = Map.of();
+            for (int epoch = 0; epoch < s.epochs(); epoch++) {
+                long e0 = System.nanoTime();
+                long[] b0 = calls.traffic();
+                Map<String, Double> metrics = tr.epoch(epoch);
+                metrics.putAll(tr.evaluate());
+                metrics.put("psi_intersection", (double) n);
+                long[] b1 = calls.traffic();
+                RoundSummary sum = new RoundSummary(epoch + 1, s.epochs(), (System.nanoTime() - e0) / 1e9, b1[0] - b0[0], b1[1] - b0[1],
+                        parts.size(), List.of(), metrics);
+                history.add(sum);
+                last = metrics;
+                observer.log(progress(epoch, metrics));
+                observer.round(sum);
+            }
+            calls.parallel(tr.domains, d -> request(jobId, runId, SplitSteps.SAVE, d, Map.of("model_id", runId)));
+            long[] bytes = calls.traffic();
+            return new RunOutcome(tr.topParams, last, history, bytes[0] - start[0], bytes[1] - start[1], calls.payload.get(),
+                    (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** The coordinator's side of one training run: the top network, its optimizer, and the labels if they are shared. */
+    private final class Training {
+        final Calls calls;
+        final String jobId;
+        final String runId;
+        final List<String> domains;
+        final String holder;
+        final int n;
+        final Network top = SplitArchitecture.top(plan.participants().size(), s);
+        final double[] topParams = new double[top.numParams()];
+        final Optimizer topOpt = SplitArchitecture.optimizer(s).create();
+        final int[] widths;
+        double[] labels;
+        int t;
+
+        Training(Calls calls, String jobId, String runId, List<String> domains, int n) {
+            this.calls = calls;
+            this.jobId = jobId;
+            this.runId = runId;
+            this.domains = domains;
+            this.holder = domains.get(0);
+            this.n = n;
+            top.init(topParams, new Random(SplitReference.topSeed(job.seed())));
+            widths = new int[domains.size()];
+            Arrays.fill(widths, s.cutWidth());
+        }
+
+        /**
+         * One pass over the aligned rows in {@link SplitReference#batches} order. Each batch is one
+         * parallel round trip per party that also carries the previous batch's cut gradient; the
+         * last gradient goes out with a backward-only call. Returns the epoch's training metrics.
+         */
+        Map<String, Double> epoch(int epoch) {
+            long e0 = System.nanoTime();
+            int[][] batches = SplitReference.batches(n, s.batchSize(), job.seed(), epoch);
+            List<double[]> pending = null;
+            double lossSum = 0;
+            long clipped = 0, clipRows = 0;
+            for (int b = 0; b < batches.length; b++) {
+                int m = batches[b].length;
+                Map<String, String> pos = Map.of("epoch", Integer.toString(epoch), "batch", Integer.toString(b));
+                List<double[]> grads = pending;
+                List<Message> replies = calls.parallel(domains, d -> {
+                    Message r = request(jobId, runId, SplitSteps.BATCH, d, pos);
+                    return grads == null ? r : r.withTensors(Map.of(SplitSteps.GRAD, grads.get(domains.indexOf(d))));
+                });
+                double[] x = Columns.concat(activations(replies, domains, m, s.cutWidth(), "epoch " + (epoch + 1) + " batch " + (b + 1)),
+                        widths, m);
+                double[] logits = top.forward(topParams, x, m);
+                double[] dLogits = new double[m];
+                lossSum += loss(pos, batches[b], logits, dLogits) * m;
+                double[] topGrad = new double[topParams.length];
+                double[] gx = top.backward(topParams, dLogits, topGrad);
+                topOpt.step(topParams, topGrad, ++t);
+                pending = Columns.split(gx, widths, m);
+                if (s.gradientClip() > 0) {
+                    for (double[] g : pending) clipped += clip(g, m, s.cutWidth(), s.gradientClip());
+                    clipRows += (long) m * domains.size();
+                }
+            }
+            double secs = (System.nanoTime() - e0) / 1e9;
+            List<double[]> lastGrads = pending;
+            List<Message> ends = calls.parallel(domains, d -> request(jobId, runId, SplitSteps.BACKWARD, d, Map.of())
+                    .withTensors(Map.of(SplitSteps.GRAD, lastGrads.get(domains.indexOf(d)))));
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("loss", lossSum / n);
+            m.put("samples_per_second", n / secs);
+            m.put("activation_noise_sd", s.activationNoise());
+            if (s.activationNoise() > 0) {
+                double ms = 0;
+                for (Message r : ends) ms += r.metrics().getOrDefault("activation_mean_square", 0.0);
+                m.put("activation_snr", ms / ends.size() / (s.activationNoise() * s.activationNoise()));
+            }
+            if (s.gradientClip() > 0) m.put("clipped_fraction", clipRows == 0 ? 0.0 : (double) clipped / clipRows);
+            return m;
+        }
+
+        /** Batch-mean BCE of {@code logits}, its gradient written to {@code dLogits}: here, or by the label holder that keeps its labels. */
+        double loss(Map<String, String> pos, int[] batch, double[] logits, double[] dLogits) {
+            int m = batch.length;
+            if (labels != null) {
+                double[] y = new double[m];
+                for (int i = 0; i < m; i++) y[i] = labels[batch[i]];
+                return Losses.bceWithLogits(logits, y, dLogits);
+            }
+            Message r = calls.call(holder, request(jobId, runId, SplitSteps.LOSS, holder, pos).withTensors(Map.of(SplitSteps.LOGITS, logits)));
+            double[] d = r.tensor(SplitSteps.DLOGITS);
+            Bottom.checkBlock("loss gradient", holder, d, m, 1);
+            System.arraycopy(d, 0, dLogits, 0, m);
+            Double loss = r.metrics().get("loss");
+            if (loss == null || !Double.isFinite(loss)) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, holder + " returned no finite loss for " + pos);
+            }
+            return loss;
+        }
+
+        /** AUC and log loss of the current model over all aligned rows, from the shared labels or by the label holder. */
+        Map<String, Double> evaluate() {
+            double[] z = logits(calls, domains, n, s.cutWidth(), top.forPrediction(), topParams, (d, r) -> request(jobId, runId,
+                    SplitSteps.EVALUATE, d, Map.of("from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
+            if (labels == null) {
+                Message r = calls.call(holder, request(jobId, runId, SplitSteps.METRICS, holder, Map.of()).withTensors(Map.of(SplitSteps.LOGITS, z)));
+                return Map.of("auc", r.metrics().getOrDefault("auc", Double.NaN), "log_loss", r.metrics().getOrDefault("log_loss", Double.NaN));
+            }
+            double[] prob = new double[n];
+            for (int i = 0; i < n; i++) prob[i] = Losses.sigmoid(z[i]);
+            return Map.of("auc", Metrics.auc(prob, labels), "log_loss", Metrics.logLoss(prob, labels));
+        }
+    }
+
+    private String progress(int epoch, Map<String, Double> m) {
+        return String.format(Locale.ROOT, "split epoch %d/%d: loss %.5f, auc %.4f, log_loss %.5f, %.0f samples/s%s%s",
+                epoch + 1, s.epochs(), m.get("loss"), m.get("auc"), m.get("log_loss"), m.get("samples_per_second"),
+                m.containsKey("activation_snr") ? String.format(Locale.ROOT, ", activation SNR %.3g", m.get("activation_snr")) : "",
+                m.containsKey("clipped_fraction") ? String.format(Locale.ROOT, ", %.1f%% of gradient rows clipped", 100 * m.get("clipped_fraction")) : "");
+    }
+
+    private void setup(Calls calls, String jobId, String runId, List<Plan.Participant> parts, int n) {
+        List<String> domains = parts.stream().map(Plan.Participant::domain).toList();
+        for (String c : s.categorical()) {
+            if (parts.stream().noneMatch(p -> p.features().contains(c))) {
+                observer.log("WARNING: split.categorical names '" + c + "', which is no party's column; it is ignored");
+            }
+        }
+        List<Message> replies = calls.parallel(domains, d -> {
+            int k = domains.indexOf(d);
+            Plan.Participant p = parts.get(k);
+            Map<String, String> cfg = new LinkedHashMap<>();
+            cfg.put("product", p.productId());
+            cfg.put("features", String.join(",", p.features()));
+            cfg.put("categorical", String.join(",", p.features().stream().filter(s.categorical()::contains).toList()));
+            if (k == 0) {
+                cfg.put("label", plan.label());
+                cfg.put("share_labels", Boolean.toString(!s.labelOwnerComputesLoss()));
+            }
+            cfg.put("bottom_hidden", String.join(",", s.bottomHidden().stream().map(String::valueOf).toList()));
+            cfg.put("cut_width", Integer.toString(s.cutWidth()));
+            cfg.put("activation", s.activation());
+            cfg.put("embedding_dim", Integer.toString(s.embeddingDim()));
+            cfg.put("bottom_seed", Long.toString(SplitReference.bottomSeed(job.seed(), k)));
+            cfg.put("batch_seed", Long.toString(job.seed()));
+            cfg.put("batch_size", Integer.toString(s.batchSize()));
+            cfg.put("optimizer", s.optimizer());
+            cfg.put("lr", Double.toString(s.lr()));
+            cfg.put("noise", Double.toString(s.activationNoise()));
+            return request(jobId, runId, SplitSteps.SETUP, d, cfg);
+        });
+        for (int k = 0; k < parts.size(); k++) {
+            Map<String, Double> m = replies.get(k).metrics();
+            String d = domains.get(k);
+            int rows = m.getOrDefault("rows", -1.0).intValue();
+            if (rows != n) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, d + " set up " + rows + " rows, the alignment has " + n);
+            }
+            int cols = m.getOrDefault("columns", 0.0).intValue();
+            int constant = m.getOrDefault("constant_columns", 0.0).intValue();
+            observer.log(String.format(Locale.ROOT, "split: %s bottom network over %d columns (%d inputs), %d parameters",
+                    d, cols, m.getOrDefault("inputs", 0.0).intValue(), m.getOrDefault("params", 0.0).intValue()));
+            if (cols > 0 && constant == cols) {
+                observer.log("WARNING: every column of " + d + " (" + parts.get(k).productId() + ") is constant over the " + n
+                        + " aligned rows; its bottom network can only add a constant, training goes on without its signal");
+            } else if (constant > 0) {
+                observer.log("split: " + constant + " of " + d + "'s " + cols + " columns are constant over the aligned rows");
+            }
+        }
+    }
+
+    /** Logits of all {@code n} aligned rows: parties forward chunk by chunk in parallel, the top runs here. */
+    static double[] logits(Calls calls, List<String> domains, int n, int cut, Network top, double[] topParams,
+                           BiFunction<String, int[], Message> request) {
+        int[] widths = new int[domains.size()];
+        Arrays.fill(widths, cut);
+        double[] out = new double[n];
+        for (int from = 0; from < n; from += EVAL_CHUNK) {
+            int to = Math.min(n, from + EVAL_CHUNK);
+            int[] range = {from, to};
+            List<Message> replies = calls.parallel(domains, d -> request.apply(d, range));
+            double[] x = Columns.concat(activations(replies, domains, to - from, cut, "rows " + from + ".." + to), widths, to - from);
+            System.arraycopy(top.forward(topParams, x, to - from), 0, out, from, to - from);
+        }
+        return out;
+    }
+
+    /** Each party's activation block, refused unless it is {@code rows x cut} finite values. */
+    static List<double[]> activations(List<Message> replies, List<String> domains, int rows, int cut, String where) {
+        List<double[]> out = new ArrayList<>(replies.size());
+        for (int k = 0; k < replies.size(); k++) {
+            double[] a = replies.get(k).tensor(SplitSteps.ACT);
+            Bottom.checkBlock("cut activations (" + where + ")", domains.get(k), a, rows, cut);
+            out.add(a);
+        }
+        return out;
+    }
+
+    /** Scales each row of {@code g} ({@code rows x width}) whose L2 norm exceeds {@code bound} down to it; returns how many were. */
+    static int clip(double[] g, int rows, int width, double bound) {
+        int clipped = 0;
+        for (int i = 0; i < rows; i++) {
+            int off = i * width;
+            double sq = 0;
+            for (int j = 0; j < width; j++) sq += g[off + j] * g[off + j];
+            if (sq > bound * bound) {
+                double f = bound / Math.sqrt(sq);
+                for (int j = 0; j < width; j++) g[off + j] *= f;
+                clipped++;
+            }
+        }
+        return clipped;
+    }
+
+    private static Message request(String jobId, String runId, String step, String domain, Map<String, String> cfg) {
+        return Message.request(jobId, runId, SplitSteps.PROTOCOL, step, 0, domain).withConfig(cfg);
+    }
+}

@@ -1,0 +1,77 @@
+package io.meshfl.core.protocol.split;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.model.nn.Losses;
+import io.meshfl.core.model.nn.Network;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.psi.PsiRunner;
+import io.meshfl.core.protocol.vertical.VerticalScorer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The coordinator side of scoring with a split network: aligns the scoring products by PSI, has
+ * every party that trained a bottom network forward its aligned rows, runs the top network, and
+ * sends the probabilities to the requesting domain, which keeps them.
+ */
+public final class SplitScorer {
+
+    private SplitScorer() {
+    }
+
+    /**
+     * Scores the rows the scoring products share. {@code trainingDomains} is the party order of
+     * training (the order of the cut layers into the top network); each of them must appear in
+     * {@code parts} with a model part.
+     */
+    public static VerticalScorer.Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, JobSpec.SplitSettings settings,
+                                              List<String> trainingDomains, double[] topParams, List<VerticalScorer.Part> parts,
+                                              String requester, String label, Duration timeout, Consumer<String> log) {
+        if (parts.stream().noneMatch(p -> p.domain().equals(requester))) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "requester '" + requester + "' has no product among the scoring products");
+        }
+        for (String d : trainingDomains) {
+            if (parts.stream().noneMatch(p -> p.domain().equals(d) && p.hasPart())) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, "split model " + modelId + " needs the bottom network of " + d
+                        + ", which has no scoring product with a model part");
+            }
+        }
+        Network top = SplitArchitecture.top(trainingDomains.size(), settings).forPrediction();
+        if (topParams.length != top.numParams()) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split model " + modelId + " has " + topParams.length
+                    + " top parameters, its architecture needs " + top.numParams());
+        }
+        new PsiRunner(byDomain, timeout, log, settings.psiBatch())
+                .run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
+        List<String> domains = parts.stream().map(VerticalScorer.Part::domain).toList();
+        try (Calls calls = new Calls(byDomain, timeout, parts.size())) {
+            List<Message> prepared = calls.parallel(domains, d -> {
+                VerticalScorer.Part p = parts.get(domains.indexOf(d));
+                return request(jobId, SplitSteps.PREPARE, d, Map.of("product", p.productId(), "model_id", modelId,
+                        "has_part", Boolean.toString(p.hasPart())));
+            });
+            int rows = prepared.get(0).metrics().getOrDefault("rows", 0.0).intValue();
+            double[] logits = SplitRunner.logits(calls, trainingDomains, rows, settings.cutWidth(), top, topParams,
+                    (d, r) -> request(jobId, SplitSteps.FORWARD, d, Map.of("model_id", modelId,
+                            "from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
+            double[] prob = new double[rows];
+            for (int i = 0; i < rows; i++) prob[i] = Losses.sigmoid(logits[i]);
+            Message done = calls.call(requester, request(jobId, SplitSteps.COLLECT, requester, Map.of("label", label == null ? "" : label))
+                    .withTensors(Map.of(SplitSteps.PREDICTIONS, prob)));
+            List<String> others = domains.stream().filter(d -> !d.equals(requester)).toList();
+            if (!others.isEmpty()) calls.parallel(others, d -> request(jobId, SplitSteps.FINISH, d, Map.of()));
+            log.accept("split: scored " + rows + " aligned rows; predictions kept by " + requester);
+            return new VerticalScorer.Result(rows, done.metrics(), done.config().getOrDefault("predictions", ""), requester);
+        }
+    }
+
+    private static Message request(String jobId, String step, String domain, Map<String, String> cfg) {
+        return Message.request(jobId, jobId, SplitSteps.INFER_PROTOCOL, step, 0, domain).withConfig(cfg);
+    }
+}

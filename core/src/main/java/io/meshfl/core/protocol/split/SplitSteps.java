@@ -1,0 +1,49 @@
+package io.meshfl.core.protocol.split;
+
+/** The named steps of split neural-network training and inference, and the tensor names they carry. */
+public final class SplitSteps {
+    public static final String PROTOCOL = "split";
+    /** Node loads its aligned rows, fits its column encoding, builds and seeds its bottom network; returns counts only. */
+    public static final String SETUP = "setup";
+    /** Label holder, only when labels are shared with the coordinator: its labels in aligned order. */
+    public static final String LABELS = "labels";
+    /** Node applies the cut gradient of its previous batch (if sent), then returns the cut activations of the next batch. */
+    public static final String BATCH = "batch";
+    /** Node applies the cut gradient of the last batch of an epoch; returns its activation statistics for the epoch. */
+    public static final String BACKWARD = "backward";
+    /** Label holder that keeps its labels: batch loss and its gradient with respect to the logits the coordinator sent. */
+    public static final String LOSS = "loss";
+    /** Node returns prediction-mode cut activations for a range of its aligned rows. */
+    public static final String EVALUATE = "evaluate";
+    /** Label holder that keeps its labels: metrics of the logits of all aligned rows. */
+    public static final String METRICS = "metrics";
+    /** Node keeps its bottom network and column encoding as its part of the model. */
+    public static final String SAVE = "save";
+
+    /** Protocol of scoring new rows with a trained split network. */
+    public static final String INFER_PROTOCOL = "split-infer";
+    /** Node loads its saved part and its aligned scoring rows. */
+    public static final String PREPARE = "prepare";
+    /** Node returns prediction-mode cut activations for a range of its aligned scoring rows. */
+    public static final String FORWARD = "forward";
+    /** Requester writes the probabilities the coordinator computed next to its own entity keys. */
+    public static final String COLLECT = "collect";
+    /** Node drops what it kept for the scoring job. */
+    public static final String FINISH = "finish";
+
+    /** Tensor of cut-layer activations, {@code rows x cutWidth}, row-major. */
+    public static final String ACT = "act";
+    /** Tensor of the loss gradient with respect to a party's cut-layer output. */
+    public static final String GRAD = "grad";
+    /** Tensor of the top network's logits. */
+    public static final String LOGITS = "logits";
+    /** Tensor of the loss gradient with respect to the logits. */
+    public static final String DLOGITS = "dlogits";
+    /** Tensor of the aligned labels (only ever sent when labels are shared with the coordinator). */
+    public static final String LABEL_TENSOR = "labels";
+    /** Tensor of predicted probabilities sent to the requester. */
+    public static final String PREDICTIONS = "predictions";
+
+    private SplitSteps() {
+    }
+}

@@ -1,0 +1,259 @@
+package io.meshfl.core.protocol.split;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.model.nn.SplitReference;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.horizontal.RoundSummary;
+import io.meshfl.core.protocol.horizontal.RunObserver;
+import io.meshfl.core.protocol.horizontal.RunOutcome;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Split training over three in-memory domains, against the centralized {@link SplitReference}. */
+class SplitRunnerTest {
+
+    private static final long SEED = 42;
+
+    @TempDir
+    Path dir;
+
+    private static double maxDiff(double[] a, double[] b) {
+        assertEquals(a.length, b.length, "parameter vector lengths");
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        return m;
+    }
+
+    private void assertMatchesReference(JobSpec.SplitSettings s) {
+        SplitWorld w = new SplitWorld(400, 7, false, dir);
+        SplitWorld.Log log = new SplitWorld.Log();
+        RunOutcome out = w.train(s, SEED, log, "run");
+        SplitReference.Result ref = w.reference(s, SEED);
+
+        assertTrue(maxDiff(out.params(), ref.topParams()) < 1e-9, "top parameters differ by " + maxDiff(out.params(), ref.topParams()));
+        for (int k = 0; k < w.nodes.size(); k++) {
+            double[] got = w.nodes.get(k).part("run").params();
+            double d = maxDiff(got, ref.bottomParams().get(k));
+            assertTrue(d < 1e-9, w.nodes.get(k).domain() + " bottom parameters differ by " + d);
+        }
+        assertEquals(ref.trainAuc(), out.metrics().get("auc"), 1e-9);
+        assertEquals(s.epochs(), log.rounds.size());
+        for (int e = 0; e < s.epochs(); e++) {
+            assertEquals(ref.epochLoss()[e], log.rounds.get(e).metrics().get("loss"), 1e-9, "loss of epoch " + (e + 1));
+        }
+        for (String key : List.of("loss", "auc", "log_loss", "samples_per_second", "activation_noise_sd")) {
+            assertTrue(out.metrics().containsKey(key), "missing metric " + key);
+        }
+        assertTrue(out.metrics().get("auc") > 0.7, "the model learned little: auc " + out.metrics().get("auc"));
+    }
+
+    @Test
+    void sharedLabelsRunEqualsTheCentralizedReference() {
+        assertMatchesReference(SplitWorld.settings("coordinator", "adam", "relu", 0, 0));
+    }
+
+    @Test
+    void labelOwnerRunEqualsTheCentralizedReference() {
+        assertMatchesReference(SplitWorld.settings("bank", "sgd", "tanh", 0, 0));
+    }
+
+    /** Whether any reply of any node carried a labels tensor or the aligned label vector itself. */
+    private static boolean anyReplyCarriesLabels(SplitWorld w, double[] labels) {
+        for (SplitWorld.DataNode n : w.nodes) {
+            synchronized (n.replies) {
+                for (Message m : n.replies) {
+                    for (var t : m.tensors().entrySet()) {
+                        if (t.getKey().toLowerCase().contains("label") || Arrays.equals(t.getValue(), labels)) return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void labelOwnerModeNeverGivesTheCoordinatorALabel() {
+        SplitWorld owner = new SplitWorld(300, 3, false, dir);
+        owner.train(SplitWorld.settings("bank", "adam", "relu", 0, 0), SEED, RunObserver.NONE, "r1");
+        double[] ownerLabels = owner.centralized(SplitWorld.settings("bank", "adam", "relu", 0, 0)).labels();
+        assertFalse(anyReplyCarriesLabels(owner, ownerLabels), "a reply carried labels in label-owner mode");
+
+        SplitWorld shared = new SplitWorld(300, 3, false, dir);
+        shared.train(SplitWorld.settings("coordinator", "adam", "relu", 0, 0), SEED, RunObserver.NONE, "r2");
+        double[] sharedLabels = shared.centralized(SplitWorld.settings("coordinator", "adam", "relu", 0, 0)).labels();
+        assertTrue(anyReplyCarriesLabels(shared, sharedLabels), "the check would not notice labels: none seen in shared mode either");
+    }
+
+    @Test
+    void labelHolderKeepingItsLabelsRefusesToSendThem() {
+        SplitWorld w2 = new SplitWorld(100, 3, false, dir);
+        AtomicInteger labelAsks = new AtomicInteger();
+        w2.channels.put("bank", new SplitWorld.Tap(w2.bank, req -> {
+            if (req.protocol().equals(SplitSteps.PROTOCOL) && req.step().equals(SplitSteps.BATCH) && labelAsks.getAndIncrement() == 0) {
+                Message ask = Message.request(req.jobId(), req.runId(), SplitSteps.PROTOCOL, SplitSteps.LABELS, 0, "bank");
+                Message r = w2.bank.call(ask, null);
+                assertTrue(r.failed() && r.error().code() == ErrorCode.POLICY_VIOLATION, "bank sent its labels: " + r);
+            }
+            return req;
+        }, r -> r));
+        w2.train(SplitWorld.settings("bank", "adam", "relu", 0, 0), SEED, RunObserver.NONE, "r");
+        assertTrue(labelAsks.get() > 0);
+    }
+
+    @Test
+    void activationNoiseChangesTheModelAndIsReported() {
+        JobSpec.SplitSettings noisy = SplitWorld.settings("coordinator", "adam", "relu", 0.5, 0);
+        SplitWorld w = new SplitWorld(300, 5, false, dir);
+        RunOutcome out = w.train(noisy, SEED, RunObserver.NONE, "run");
+        SplitReference.Result clean = w.reference(noisy, SEED);
+        assertTrue(maxDiff(out.params(), clean.topParams()) > 1e-6, "noise left the top network unchanged");
+        assertEquals(0.5, out.metrics().get("activation_noise_sd"));
+        double snr = out.metrics().get("activation_snr");
+        assertTrue(snr > 0 && Double.isFinite(snr), "snr " + snr);
+        assertFalse(out.metrics().containsKey("clipped_fraction"));
+        assertTrue(w.shop.part("run").activationNoise() == 0.5, "the saved part forgot the noise level");
+    }
+
+    @Test
+    void gradientClippingBoundsEachRowAndIsReported() {
+        double[] g = {3, 4, 0.3, 0.4};
+        assertEquals(1, SplitRunner.clip(g, 2, 2, 1.0));
+        assertEquals(1.0, Math.hypot(g[0], g[1]), 1e-12);
+        assertEquals(0.3, g[2]);
+        JobSpec.SplitSettings clipped = SplitWorld.settings("coordinator", "adam", "relu", 0, 1e-4);
+        SplitWorld w = new SplitWorld(300, 5, false, dir);
+        RunOutcome out = w.train(clipped, SEED, RunObserver.NONE, "run");
+        double f = out.metrics().get("clipped_fraction");
+        assertTrue(f > 0 && f <= 1, "clipped fraction " + f);
+        assertTrue(maxDiff(w.bank.part("run").params(), w.reference(clipped, SEED).bottomParams().get(0)) > 1e-9,
+                "clipping left bank's bottom network unchanged");
+    }
+
+    @Test
+    void activationsOfTheWrongShapeAreRefusedNamingTheDomain() {
+        SplitWorld w = new SplitWorld(200, 5, false, dir);
+        w.channels.put("shop", new SplitWorld.Tap(w.shop, r -> r, reply -> {
+            if (!reply.step().equals(SplitSteps.BATCH) || reply.failed()) return reply;
+            double[] a = reply.tensor(SplitSteps.ACT);
+            return reply.withTensors(Map.of(SplitSteps.ACT, Arrays.copyOf(a, a.length - 1)));
+        }));
+        var e = assertThrows(MeshflException.class, () -> w.train(SplitWorld.settings("coordinator", "adam", "relu", 0, 0), SEED,
+                RunObserver.NONE, "run"));
+        assertEquals(ErrorCode.PROTOCOL_FAILURE, e.code());
+        assertTrue(e.getMessage().contains("shop") && e.getMessage().contains("64 x 3"), e.getMessage());
+    }
+
+    @Test
+    void nonFiniteActivationsAreRefused() {
+        SplitWorld w = new SplitWorld(200, 5, false, dir);
+        w.channels.put("telco", new SplitWorld.Tap(w.telco, r -> r, reply -> {
+            if (!reply.step().equals(SplitSteps.BATCH) || reply.failed()) return reply;
+            double[] a = reply.tensor(SplitSteps.ACT).clone();
+            a[4] = Double.NaN;
+            return reply.withTensors(Map.of(SplitSteps.ACT, a));
+        }));
+        var e = assertThrows(MeshflException.class, () -> w.train(SplitWorld.settings("bank", "adam", "relu", 0, 0), SEED,
+                RunObserver.NONE, "run"));
+        assertTrue(e.getMessage().contains("telco") && e.getMessage().contains("not finite"), e.getMessage());
+    }
+
+    @Test
+    void partyWithOnlyConstantColumnsIsWarnedAndTrainingCompletes() {
+        SplitWorld w = new SplitWorld(300, 9, true, dir);
+        SplitWorld.Log log = new SplitWorld.Log();
+        RunOutcome out = w.train(SplitWorld.settings("coordinator", "adam", "relu", 0, 0), SEED, log, "run");
+        assertTrue(log.lines.stream().anyMatch(l -> l.startsWith("WARNING") && l.contains("telco") && l.contains("constant")), log.lines.toString());
+        assertTrue(log.lines.stream().noneMatch(l -> l.startsWith("WARNING") && (l.contains("bank") || l.contains("shop"))));
+        assertEquals(4, out.rounds().size());
+        assertTrue(Double.isFinite(out.metrics().get("loss")) && out.metrics().get("auc") > 0.6, out.metrics().toString());
+        assertTrue(w.telco.part("run") != null);
+    }
+
+    @Test
+    void labelHolderDroppingOutMidTrainingFailsTheRunNamingIt() {
+        SplitWorld w = new SplitWorld(300, 5, false, dir);
+        AtomicInteger batches = new AtomicInteger();
+        w.channels.put("bank", new SplitWorld.Tap(w.bank, req -> {
+            if (req.step().equals(SplitSteps.LOSS) && batches.incrementAndGet() == 3) {
+                throw new MeshflException(ErrorCode.NODE_LOST, "node bank-1 stopped answering");
+            }
+            return req;
+        }, r -> r));
+        SplitWorld.Log log = new SplitWorld.Log();
+        var e = assertThrows(MeshflException.class, () -> w.train(SplitWorld.settings("bank", "adam", "relu", 0, 0), SEED, log, "run"));
+        assertEquals(ErrorCode.NODE_LOST, e.code());
+        assertTrue(e.getMessage().contains("on bank") && e.getMessage().contains("loss"), e.getMessage());
+        assertTrue(log.rounds.isEmpty());
+        assertTrue(w.shop.modelPart("run") == null, "a part was saved from a failed run");
+    }
+
+    @Test
+    void partyFailingInAParallelBatchFailsTheRunNamingIt() {
+        SplitWorld w = new SplitWorld(300, 5, false, dir);
+        AtomicInteger calls = new AtomicInteger();
+        w.channels.put("shop", new SplitWorld.Tap(w.shop, req -> {
+            if (req.step().equals(SplitSteps.BATCH) && calls.incrementAndGet() == 5) {
+                throw new MeshflException(ErrorCode.NODE_LOST, "connection reset");
+            }
+            return req;
+        }, r -> r));
+        var e = assertThrows(MeshflException.class, () -> w.train(SplitWorld.settings("coordinator", "adam", "relu", 0, 0), SEED,
+                RunObserver.NONE, "run"));
+        assertTrue(e.getMessage().contains("batch on shop"), e.getMessage());
+    }
+
+    @Test
+    void everyEpochIsSummarizedToTheObserver() {
+        SplitWorld w = new SplitWorld(200, 5, false, dir);
+        SplitWorld.Log log = new SplitWorld.Log();
+        RunOutcome out = w.train(SplitWorld.settings("bank", "adam", "relu", 0.1, 0.5), SEED, log, "run");
+        assertEquals(4, log.rounds.size());
+        RoundSummary last = log.rounds.get(3);
+        assertEquals(4, last.round());
+        assertEquals(3, last.nodesOk());
+        assertEquals(out.metrics(), last.metrics());
+        for (String key : List.of("loss", "auc", "log_loss", "samples_per_second", "activation_noise_sd", "activation_snr", "clipped_fraction")) {
+            assertTrue(last.metrics().containsKey(key), "missing " + key + " in " + last.metrics());
+        }
+        assertTrue(log.lines.stream().anyMatch(l -> l.startsWith("split epoch 4/4")), log.lines.toString());
+        assertTrue(out.payloadBytes() > 0);
+    }
+    @Test
+    void missingNumericValueIsRefusedAtSetupNamingTheColumn() {
+        SplitWorld w = new SplitWorld(200, 5, false, dir);
+        var d = w.bank.products.get("bank.p");
+        double[] x = d.x().clone();
+        for (int i = 0; i < d.rows(); i++) if (d.keys()[i].equals("id-17")) x[i * d.cols() + 1] = Double.NaN;
+        w.bank.products.put("bank.p", new io.meshfl.core.data.Dataset(d.features(), x, d.y(), d.keys(), d.rows()));
+        var e = assertThrows(MeshflException.class, () -> w.train(SplitWorld.settings("coordinator", "adam", "relu", 0, 0), SEED,
+                RunObserver.NONE, "run"));
+        assertEquals(ErrorCode.DATA_BAD_VALUE, e.code());
+        assertTrue(e.getMessage().contains("bank") && e.getMessage().contains("'b2'"), e.getMessage());
+    }
+
+    @Test
+    void categoricalColumnOfNoPartyIsWarned() {
+        SplitWorld w = new SplitWorld(200, 5, false, dir);
+        JobSpec.SplitSettings d = SplitWorld.settings("coordinator", "adam", "relu", 0, 0);
+        JobSpec.SplitSettings s = new JobSpec.SplitSettings(d.bottomHidden(), d.cutWidth(), d.topHidden(), d.activation(), 1,
+                d.batchSize(), d.lr(), d.optimizer(), d.labels(), List.of("cat", "colour"), d.embeddingDim(), 0, 0, d.psiBatch());
+        SplitWorld.Log log = new SplitWorld.Log();
+        w.train(s, SEED, log, "run");
+        assertTrue(log.lines.stream().anyMatch(l -> l.startsWith("WARNING") && l.contains("'colour'")), log.lines.toString());
+        assertEquals(List.of("cat"), w.shop.part("run").encoding().categorical());
+        assertTrue(w.bank.part("run").encoding().categorical().isEmpty());
+    }
+}
