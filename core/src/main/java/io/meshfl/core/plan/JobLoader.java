@@ -26,7 +26,7 @@ public final class JobLoader {
             "aggregator", "local", "rounds", "evaluation", "roundTimeoutSeconds", "seed", "scaling", "description", "vertical",
             "split", "boost");
     private static final Set<String> SPLIT = Set.of("bottomHidden", "cutWidth", "topHidden", "activation", "epochs", "batchSize",
-            "lr", "optimizer", "labels", "categorical", "embeddingDim", "activationNoise", "gradientClip", "psiBatch");
+            "lr", "optimizer", "labels", "categorical", "embeddingDim", "activationNoise", "gradientClip", "labelEpsilon", "psiBatch");
     private static final Set<String> BOOST = Set.of("trees", "depth", "lr", "bins", "minChildWeight", "l2", "minGain", "keyBits",
             "psiBatch");
     private static final Set<String> VERTICAL = Set.of("epochs", "batchSize", "lr", "decay", "l1", "l2", "tol", "keyBits",
@@ -181,6 +181,7 @@ public final class JobLoader {
                     f.integer(s, "split.embeddingDim", "embeddingDim", d.embeddingDim()),
                     f.number(s, "split.activationNoise", "activationNoise", d.activationNoise()),
                     f.number(s, "split.gradientClip", "gradientClip", d.gradientClip()),
+                    f.number(s, "split.labelEpsilon", "labelEpsilon", d.labelEpsilon()),
                     f.integer(s, "split.psiBatch", "psiBatch", d.psiBatch()));
         } catch (IllegalArgumentException bad) {
             throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + bad.getMessage());

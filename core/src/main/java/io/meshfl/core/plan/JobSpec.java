@@ -27,6 +27,12 @@ public record JobSpec(String name, List<String> products, String label, List<Str
         features = List.copyOf(features);
     }
 
+    /** This job with other split-network settings. */
+    public JobSpec withSplit(SplitSettings s) {
+        return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost);
+    }
+
     /** The server-side aggregation rule and its settings. */
     public record AggregatorSpec(String name, double fraction, int minNodes, double proximalMu,
                                  double serverLr, double beta1, double beta2, double tau, double trimBeta) {
@@ -72,16 +78,19 @@ public record JobSpec(String name, List<String> products, String label, List<Str
      * Split neural-network settings. Every domain runs a bottom MLP ({@code bottomHidden} widths,
      * then a cut layer of {@code cutWidth}) on its own columns, categorical columns through
      * embeddings of {@code embeddingDim}; the coordinator runs the top MLP ({@code topHidden}, one
-     * logit). {@code labels} is {@code coordinator} (the label holder shares its labels with the
+     * logit); a {@code categorical} entry is a column name or {@code domain:column}. {@code labels} is {@code coordinator} (the label holder shares its labels with the
      * coordinator, which computes the loss) or the label holder's domain name (the coordinator sends
      * logits there and gets the loss gradient back; it never sees a label). {@code activationNoise}
-     * is the standard deviation of Gaussian noise each domain adds to its cut-layer output, and
-     * {@code gradientClip} the L2 bound per row of the cut-layer gradient sent back (0 = off).
+     * is the standard deviation of Gaussian noise each domain adds to its cut-layer output,
+     * {@code gradientClip} the L2 bound per row of the cut-layer gradient sent back (0 = off), and
+     * {@code labelEpsilon} (label-owner mode; 0 = off) has the label holder train on labels passed
+     * once through randomized response, so the loss gradients it returns are epsilon-label-DP:
+     * their signs would otherwise give the coordinator every training label.
      */
     public record SplitSettings(List<Integer> bottomHidden, int cutWidth, List<Integer> topHidden, String activation,
                                 int epochs, int batchSize, double lr, String optimizer, String labels,
                                 List<String> categorical, int embeddingDim, double activationNoise, double gradientClip,
-                                int psiBatch) {
+                                double labelEpsilon, int psiBatch) {
         public SplitSettings {
             bottomHidden = List.copyOf(bottomHidden);
             topHidden = List.copyOf(topHidden);
@@ -102,7 +111,23 @@ public record JobSpec(String name, List<String> products, String label, List<Str
             if (embeddingDim < 1) throw new IllegalArgumentException("split.embeddingDim must be >= 1, got " + embeddingDim);
             if (!(activationNoise >= 0)) throw new IllegalArgumentException("split.activationNoise must be >= 0, got " + activationNoise);
             if (!(gradientClip >= 0)) throw new IllegalArgumentException("split.gradientClip must be >= 0, got " + gradientClip);
+            if (!(labelEpsilon >= 0)) throw new IllegalArgumentException("split.labelEpsilon must be >= 0, got " + labelEpsilon);
+            if (labelEpsilon > 0 && labels.equals("coordinator")) {
+                throw new IllegalArgumentException("split.labelEpsilon protects labels kept by their domain; set split.labels to the "
+                        + "label holder's domain, not coordinator");
+            }
             if (psiBatch < 1) throw new IllegalArgumentException("split.psiBatch must be >= 1, got " + psiBatch);
+        }
+
+        /** These settings with another standard deviation of the noise on cut-layer outputs. */
+        public SplitSettings withActivationNoise(double sd) {
+            return new SplitSettings(bottomHidden, cutWidth, topHidden, activation, epochs, batchSize, lr, optimizer, labels,
+                    categorical, embeddingDim, sd, gradientClip, labelEpsilon, psiBatch);
+        }
+
+        /** Whether {@code column} of {@code domain} is embedded: listed as {@code column} or as {@code domain:column}. */
+        public boolean isCategorical(String domain, String column) {
+            return categorical.contains(column) || categorical.contains(domain + ":" + column);
         }
 
         /** True when the label holder keeps its labels and computes the loss itself. */
@@ -112,7 +137,7 @@ public record JobSpec(String name, List<String> products, String label, List<Str
 
         public static SplitSettings defaults() {
             return new SplitSettings(List.of(32), 8, List.of(16), "relu", 10, 128, 0.01, "adam", "coordinator", List.of(), 4,
-                    0.0, 0.0, 1 << 16);
+                    0.0, 0.0, 0.0, 1 << 16);
         }
     }
 

@@ -243,6 +243,12 @@ public final class Planner {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": split.labels: '" + s.labels() + "' is neither "
                     + "'coordinator' nor the label holder's domain '" + guest.domain() + "' (product " + guest.id() + ")");
         }
+        for (String c : s.categorical()) {
+            if (parts.stream().noneMatch(p -> p.features().stream().anyMatch(f -> c.equals(f) || c.equals(p.domain() + ":" + f)))) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": split.categorical: '" + c + "' is no feature column "
+                        + "of any product in this job (write column or domain:column)");
+            }
+        }
         int params = 0;
         for (Plan.Participant p : parts) {
             int in = p.features().size();
@@ -267,7 +273,11 @@ public final class Planner {
         return new VerticalCost(s.labelOwnerComputesLoss() ? "split-label-owner" : "split-label-sharing", params, s.epochs(), bytes,
                 "each domain runs its bottom network on its own columns; only " + s.cutWidth() + " cut-layer values per row cross to "
                 + "the coordinator's top network" + (s.labelOwnerComputesLoss()
-                ? ", and the label holder " + guest.domain() + " computes the loss from logits: the coordinator never sees a label"
+                ? ", and the label holder " + guest.domain() + " computes the loss from logits, so no label crosses; "
+                  + (s.labelEpsilon() > 0 ? "it trains on labels passed through randomized response, so the loss gradients it returns are "
+                  + s.labelEpsilon() + "-label-DP"
+                  : "the signs of the loss gradients it returns still give the coordinator the training labels (set split.labelEpsilon "
+                  + "for label DP)")
                 : ", and the label holder shares its labels with the coordinator (split.labels: coordinator)") + protection);
     }
 

@@ -69,7 +69,9 @@ class PlannerTest {
     void labelOwnerModeMustNameTheLabelHolder() {
         Plan p = Planner.plan(job("model: {type: splitnn}\nsplit: {labels: bank}\n"), catalog());
         assertEquals("split-label-owner", p.aggregator());
-        assertTrue(p.explain().contains("never sees a label"), p.explain());
+        assertTrue(p.explain().contains("no label crosses") && p.explain().contains("labelEpsilon"), p.explain());
+        Plan dp = Planner.plan(job("model: {type: splitnn}\nsplit: {labels: bank, labelEpsilon: 2}\n"), catalog());
+        assertTrue(dp.explain().contains("2.0-label-DP"), dp.explain());
         var e = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: splitnn}\nsplit: {labels: shop}\n"), catalog()));
         assertEquals(ErrorCode.PLAN_REFUSED, e.code());
         assertTrue(e.getMessage().contains("split.labels") && e.getMessage().contains("bank"), e.getMessage());
@@ -93,5 +95,14 @@ class PlannerTest {
         assertTrue(e.getMessage().contains("strategy split"), e.getMessage());
         e = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: gbdt}\nstrategy: horizontal\n"), catalog()));
         assertTrue(e.getMessage().contains("horizontally"), e.getMessage());
+    }
+
+    @Test
+    void categoricalColumnThatNoProductHasIsRefused() {
+        Plan ok = Planner.plan(job("model: {type: splitnn}\nsplit: {categorical: [\"shop:b1\", a0]}\n"), catalog());
+        assertEquals("split", ok.strategy());
+        var e = assertThrows(MeshflException.class,
+                () -> Planner.plan(job("model: {type: splitnn}\nsplit: {categorical: [\"bank:b1\"]}\n"), catalog()));
+        assertTrue(e.getMessage().contains("split.categorical") && e.getMessage().contains("bank:b1"), e.getMessage());
     }
 }

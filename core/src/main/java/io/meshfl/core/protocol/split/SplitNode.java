@@ -38,6 +38,8 @@ public final class SplitNode implements NodeProtocol {
         final Bottom bottom;
         final Optimizer opt;
         final double[] labels;
+        /** What the loss is computed on: the labels, or once-randomized labels under label DP. */
+        double[] trainLabels;
         final boolean sharesLabels;
         final int batchSize;
         final long batchSeed;
@@ -54,6 +56,7 @@ public final class SplitNode implements NodeProtocol {
             this.bottom = bottom;
             this.opt = opt;
             this.labels = labels;
+            this.trainLabels = labels;
             this.sharesLabels = sharesLabels;
             this.batchSize = batchSize;
             this.batchSeed = batchSeed;
@@ -85,7 +88,7 @@ public final class SplitNode implements NodeProtocol {
 
         double[] labelsOf(int[] rows) {
             double[] y = new double[rows.length];
-            for (int i = 0; i < rows.length; i++) y[i] = labels[rows[i]];
+            for (int i = 0; i < rows.length; i++) y[i] = trainLabels[rows[i]];
             return y;
         }
     }
@@ -176,6 +179,8 @@ public final class SplitNode implements NodeProtocol {
                 : OptimizerSpec.sgd(Double.parseDouble(req.cfg("lr")), 0.0);
         Party p = new Party(ctx.domain(), enc, bottom, opt.create(), y, req.cfg("share_labels", "false").equals("true"),
                 Integer.parseInt(req.cfg("batch_size")), Long.parseLong(req.cfg("batch_seed")), shape);
+        double labelEpsilon = Double.parseDouble(req.cfg("label_epsilon", "0"));
+        if (y != null && labelEpsilon > 0) p.trainLabels = randomizedResponse(y, labelEpsilon, new java.security.SecureRandom());
         job.put(STATE, p);
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("rows", (double) rows.rows());
@@ -184,6 +189,18 @@ public final class SplitNode implements NodeProtocol {
         m.put("constant_columns", (double) enc.constantColumns());
         m.put("params", (double) params.length);
         return req.reply(ctx.nodeId(), m, Map.of());
+    }
+
+    /**
+     * Binary randomized response: each label flipped once, independently, with probability
+     * 1 / (1 + e^epsilon). Everything later derived from the result (loss gradients) is then
+     * epsilon-label-differentially private, however many epochs reuse it.
+     */
+    static double[] randomizedResponse(double[] y, double epsilon, java.util.Random rnd) {
+        double flip = 1 / (1 + Math.exp(epsilon));
+        double[] out = y.clone();
+        for (int i = 0; i < out.length; i++) if (rnd.nextDouble() < flip) out[i] = 1 - out[i];
+        return out;
     }
 
     /** Refuses missing or infinite numeric values, which would otherwise surface as a non-finite activation. */

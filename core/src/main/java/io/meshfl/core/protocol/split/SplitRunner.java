@@ -174,6 +174,7 @@ public final class SplitRunner {
             m.put("loss", lossSum / n);
             m.put("samples_per_second", n / secs);
             m.put("activation_noise_sd", s.activationNoise());
+            if (s.labelEpsilon() > 0) m.put("label_epsilon", s.labelEpsilon());
             if (s.activationNoise() > 0) {
                 double ms = 0;
                 for (Message r : ends) ms += r.metrics().getOrDefault("activation_mean_square", 0.0);
@@ -236,10 +237,11 @@ public final class SplitRunner {
             Map<String, String> cfg = new LinkedHashMap<>();
             cfg.put("product", p.productId());
             cfg.put("features", String.join(",", p.features()));
-            cfg.put("categorical", String.join(",", p.features().stream().filter(s.categorical()::contains).toList()));
+            cfg.put("categorical", String.join(",", p.features().stream().filter(f -> s.isCategorical(p.domain(), f)).toList()));
             if (k == 0) {
                 cfg.put("label", plan.label());
                 cfg.put("share_labels", Boolean.toString(!s.labelOwnerComputesLoss()));
+                cfg.put("label_epsilon", Double.toString(s.labelEpsilon()));
             }
             cfg.put("bottom_hidden", String.join(",", s.bottomHidden().stream().map(String::valueOf).toList()));
             cfg.put("cut_width", Integer.toString(s.cutWidth()));

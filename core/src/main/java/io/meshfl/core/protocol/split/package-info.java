@@ -12,8 +12,9 @@
  *       {@code split.activationNoise > 0}), and the top network. With {@code labels: coordinator} it holds
  *       the labels. With the label holder computing the loss it receives no label, but it does receive
  *       the loss gradient with respect to each logit, {@code (sigmoid(z) - y) / batch}, whose sign gives
- *       the label of every training row away; keeping labels on the label holder keeps them out of
- *       messages and stores, not out of reach of a coordinator that wants them.</li>
+ *       the label of every training row away unless {@code split.labelEpsilon > 0}: the label holder then
+ *       trains on labels passed once through randomized response, so those gradients (and everything
+ *       the coordinator derives from them) are epsilon-label-differentially private.</li>
  *   <li>Each party: the gradient of the loss with respect to its own cut-layer output, per batch
  *       ({@code split.gradientClip} bounds its L2 norm per row), which also carries some information
  *       about the labels.</li>

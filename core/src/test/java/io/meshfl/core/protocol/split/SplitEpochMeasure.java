@@ -31,9 +31,9 @@ public final class SplitEpochMeasure {
         int parties = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int epochs = args.length > 3 ? Integer.parseInt(args[3]) : 4;
         for (JobSpec.SplitSettings s : List.of(
-                new JobSpec.SplitSettings(List.of(32), 8, List.of(16), "relu", epochs, 128, 0.01, "adam", "coordinator", List.of(), 4, 0, 0, 1 << 16),
-                new JobSpec.SplitSettings(List.of(64), 16, List.of(32), "relu", epochs, 256, 0.01, "adam", "coordinator", List.of(), 4, 0, 0, 1 << 16),
-                new JobSpec.SplitSettings(List.of(64), 16, List.of(32), "relu", epochs, 256, 0.01, "adam", "p0", List.of(), 4, 0.1, 1.0, 1 << 16))) {
+                new JobSpec.SplitSettings(List.of(32), 8, List.of(16), "relu", epochs, 128, 0.01, "adam", "coordinator", List.of(), 4, 0, 0, 0, 1 << 16),
+                new JobSpec.SplitSettings(List.of(64), 16, List.of(32), "relu", epochs, 256, 0.01, "adam", "coordinator", List.of(), 4, 0, 0, 0, 1 << 16),
+                new JobSpec.SplitSettings(List.of(64), 16, List.of(32), "relu", epochs, 256, 0.01, "adam", "p0", List.of(), 4, 0.1, 1.0, 0, 1 << 16))) {
             measure(s, rows, cols, parties);
         }
     }

@@ -97,6 +97,57 @@ class SplitRunnerTest {
         assertTrue(anyReplyCarriesLabels(shared, sharedLabels), "the check would not notice labels: none seen in shared mode either");
     }
 
+    /** Share of rows whose label the coordinator would guess right from the sign of the loss gradient it receives. */
+    private double labelsReadFromGradientSigns(double epsilon) {
+        SplitWorld w = new SplitWorld(400, 3, false, dir);
+        JobSpec.SplitSettings base = SplitWorld.settings("bank", "adam", "relu", 0, 0);
+        JobSpec.SplitSettings s = new JobSpec.SplitSettings(base.bottomHidden(), base.cutWidth(), base.topHidden(), base.activation(),
+                2, base.batchSize(), base.lr(), base.optimizer(), base.labels(), base.categorical(), base.embeddingDim(), 0, 0, epsilon,
+                base.psiBatch());
+        int[] at = new int[2];
+        List<int[]> positions = new java.util.ArrayList<>();
+        List<double[]> grads = new java.util.ArrayList<>();
+        w.channels.put("bank", new SplitWorld.Tap(w.bank, req -> {
+            if (req.step().equals(SplitSteps.LOSS)) {
+                at[0] = Integer.parseInt(req.cfg("epoch"));
+                at[1] = Integer.parseInt(req.cfg("batch"));
+            }
+            return req;
+        }, r -> {
+            if (r.step().equals(SplitSteps.LOSS)) {
+                positions.add(at.clone());
+                grads.add(r.tensor(SplitSteps.DLOGITS));
+            }
+            return r;
+        }));
+        w.train(s, SEED, RunObserver.NONE, "run");
+        double[] y = w.centralized(s).labels();
+        int right = 0, seen = 0;
+        for (int b = 0; b < grads.size(); b++) {
+            int[] rows = SplitReference.batches(y.length, s.batchSize(), SEED, positions.get(b)[0])[positions.get(b)[1]];
+            double[] d = grads.get(b);
+            for (int i = 0; i < d.length; i++, seen++) right += (d[i] < 0 ? 1.0 : 0.0) == y[rows[i]] ? 1 : 0;
+        }
+        assertTrue(seen > 0, "no loss gradient was seen");
+        return (double) right / seen;
+    }
+
+    @Test
+    void labelEpsilonHidesTheLabelsInTheLossGradientSigns() {
+        assertEquals(1.0, labelsReadFromGradientSigns(0), 1e-12, "without label DP the signs give every label");
+        double eps1 = labelsReadFromGradientSigns(1.0);
+        double expected = Math.exp(1) / (1 + Math.exp(1));
+        assertEquals(expected, eps1, 0.06, "randomized response at epsilon 1 keeps about e/(1+e) of the labels");
+    }
+
+    @Test
+    void randomizedResponseFlipsAtTheRateEpsilonSets() {
+        double[] y = new double[100_000];
+        double[] z = SplitNode.randomizedResponse(y, Math.log(3), new java.util.Random(1));
+        double flipped = java.util.Arrays.stream(z).sum() / z.length;
+        assertEquals(0.25, flipped, 0.01);
+    }
+
     @Test
     void labelHolderKeepingItsLabelsRefusesToSendThem() {
         SplitWorld w2 = new SplitWorld(100, 3, false, dir);
@@ -245,15 +296,14 @@ class SplitRunnerTest {
     }
 
     @Test
-    void categoricalColumnOfNoPartyIsWarned() {
+    void categoricalColumnQualifiedByDomainIsEmbeddedOnlyThere() {
         SplitWorld w = new SplitWorld(200, 5, false, dir);
         JobSpec.SplitSettings d = SplitWorld.settings("coordinator", "adam", "relu", 0, 0);
         JobSpec.SplitSettings s = new JobSpec.SplitSettings(d.bottomHidden(), d.cutWidth(), d.topHidden(), d.activation(), 1,
-                d.batchSize(), d.lr(), d.optimizer(), d.labels(), List.of("cat", "colour"), d.embeddingDim(), 0, 0, d.psiBatch());
-        SplitWorld.Log log = new SplitWorld.Log();
-        w.train(s, SEED, log, "run");
-        assertTrue(log.lines.stream().anyMatch(l -> l.startsWith("WARNING") && l.contains("'colour'")), log.lines.toString());
+                d.batchSize(), d.lr(), d.optimizer(), d.labels(), List.of("shop:cat"), d.embeddingDim(), 0, 0, 0, d.psiBatch());
+        w.train(s, SEED, new SplitWorld.Log(), "run");
         assertEquals(List.of("cat"), w.shop.part("run").encoding().categorical());
         assertTrue(w.bank.part("run").encoding().categorical().isEmpty());
+        assertTrue(s.isCategorical("shop", "cat") && !s.isCategorical("bank", "cat"));
     }
 }

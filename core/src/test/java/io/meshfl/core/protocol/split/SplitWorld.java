@@ -220,7 +220,7 @@ final class SplitWorld {
 
     static JobSpec.SplitSettings settings(String labels, String optimizer, String activation, double noise, double clip) {
         return new JobSpec.SplitSettings(List.of(6), 3, List.of(5), activation, 4, 64, optimizer.equals("adam") ? 0.03 : 0.3, optimizer,
-                labels, List.of("cat"), 2, noise, clip, 97);
+                labels, List.of("cat"), 2, noise, clip, 0, 97);
     }
 
     static JobSpec job(JobSpec.SplitSettings s, long seed) {
