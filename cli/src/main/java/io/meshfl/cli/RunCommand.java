@@ -42,6 +42,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database for the embedded mesh (default: ${DEFAULT-VALUE}).")
     Path catalog;
 
+    @Option(names = "--sweep-noise", split = ",", paramLabel = "SD",
+            description = "Split networks, embedded mesh: run the job once per noise sd on the cut-layer outputs (e.g. 0,0.1,0.5) "
+                    + "and put the privacy/accuracy trade-off in the report.")
+    double[] sweepNoise;
+
     @Option(names = {"-v", "--verbose"}, description = "Print node and protocol log lines.")
     boolean verbose;
 
@@ -64,8 +69,42 @@ final class RunCommand implements Callable<Integer> {
         try (Catalog cat = Catalog.open(catalog); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { }, nodeState(catalog))) {
             System.out.println("embedded mesh: coordinator on 127.0.0.1:" + mesh.coordinator().port() + ", "
                     + mesh.nodes().size() + " domain node(s) " + mesh.nodes().stream().map(n -> n.domain() + "@" + n.address()).toList());
-            return mesh.coordinator().runJob(spec, yaml, new Progress(System.out, verbose));
+            if (sweepNoise == null) return mesh.coordinator().runJob(spec, yaml, new Progress(System.out, verbose));
+            return sweep(mesh, spec, yaml);
         }
+    }
+
+    /** One run per noise level; the last run's report, with the trade-off of all of them. */
+    private ObjectNode sweep(EmbeddedMesh mesh, JobSpec spec, String yaml) {
+        if (spec.model().type() != io.meshfl.core.model.ModelSpec.Type.SPLITNN) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, job + ": --sweep-noise applies to split networks (model.type: splitnn)");
+        }
+        ObjectNode last = null;
+        var rows = RunReport.JSON.createArrayNode();
+        for (double sd : sweepNoise) {
+            System.out.printf(java.util.Locale.ROOT, "== activation noise sd %.3g%n", sd);
+            JobSpec s;
+            try {
+                s = spec.withSplit(spec.split().withActivationNoise(sd));
+            } catch (IllegalArgumentException e) {
+                throw new MeshflException(ErrorCode.JOB_INVALID, "--sweep-noise: " + e.getMessage());
+            }
+            last = mesh.coordinator().runJob(s, yaml, new Progress(System.out, verbose));
+            ObjectNode row = rows.addObject();
+            row.put("activation_noise_sd", sd);
+            for (String k : new String[]{"auc", "log_loss", "activation_snr"}) {
+                if (last.path("metrics").has(k)) row.set(k, last.path("metrics").get(k));
+            }
+            row.put("run_id", last.path("run_id").asText());
+        }
+        System.out.println("privacy/accuracy trade-off:");
+        for (JsonNode r : rows) {
+            System.out.printf(java.util.Locale.ROOT, "  noise sd %-6.3g  snr %-10s  auc %.4f%n", r.path("activation_noise_sd").asDouble(),
+                    r.has("activation_snr") ? String.format(java.util.Locale.ROOT, "%.3g", r.path("activation_snr").asDouble()) : "-",
+                    r.path("auc").asDouble());
+        }
+        last.set("tradeoff", rows);
+        return last;
     }
 
     /** Embedded nodes keep their model parts beside the catalog, so a later 'meshfl predict' finds them. */

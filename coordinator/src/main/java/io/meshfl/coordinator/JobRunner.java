@@ -18,6 +18,8 @@ import io.meshfl.core.protocol.horizontal.HorizontalRunner;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
+import io.meshfl.core.protocol.split.SplitRunner;
+import io.meshfl.core.protocol.split.SplitScorer;
 import io.meshfl.core.protocol.vertical.VerticalRunner;
 import io.meshfl.core.protocol.vertical.VerticalScorer;
 import io.meshfl.core.report.RunReport;
@@ -33,6 +35,9 @@ import java.util.Map;
  * protocol -> nodes -> aggregate -> run record. Every run, failed or not, ends in the catalog.
  */
 public final class JobRunner {
+
+    /** Strategies whose models stay split over the domains' nodes and are scored by {@link #predict}. */
+    private static final List<String> SPREAD = List.of("vertical", "split", "secureboost");
 
     private final Catalog catalog;
     private final NodeRegistry registry;
@@ -86,9 +91,11 @@ public final class JobRunner {
                     observer.log(line);
                 }
             };
-            RunOutcome out = plan.strategy().equals("vertical")
-                    ? new VerticalRunner(job, plan, channels, ro).run(jobRecord.id(), run.id())
-                    : new HorizontalRunner(job, plan, channels, registry::alive, ro).run(jobRecord.id(), run.id());
+            RunOutcome out = switch (plan.strategy()) {
+                case "vertical" -> new VerticalRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
+                case "split" -> new SplitRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
+                default -> new HorizontalRunner(job, plan, channels, registry::alive, ro).run(jobRecord.id(), run.id());
+            };
             String metricsJson = RunReport.JSON.valueToTree(out.metrics()).toString();
             String provenance = Provenances.of(jobRecord.id(), run.id(), job, plan, out).toString();
             var model = catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
@@ -119,9 +126,10 @@ public final class JobRunner {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new MeshflException(ErrorCode.CATALOG_FAILURE, "provenance of model " + modelId + " is unreadable", e);
         }
-        if (!"vertical".equals(prov.path("strategy").asText())) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained " + prov.path("strategy").asText()
-                    + "; meshfl predict scores models whose parts are spread over domains (vertical)");
+        String strategy = prov.path("strategy").asText();
+        if (!SPREAD.contains(strategy)) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained " + strategy
+                    + "; meshfl predict scores models whose parts are spread over domains (" + String.join(", ", SPREAD) + ")");
         }
         Map<String, Planner.ProductView> views = productViews();
         Map<String, String> productOfDomain = new LinkedHashMap<>();
@@ -152,13 +160,19 @@ public final class JobRunner {
                     new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")));
         }
         var jobRecord = catalog.createJob("predict-" + modelId, "predict: {model: " + modelId + ", products: " + productIds + "}");
-        RunRecord run = catalog.startRun(jobRecord.id(), "vertical-inference", "{}", "{}", 0, productIds);
+        RunRecord run = catalog.startRun(jobRecord.id(), strategy + "-inference", "{}", "{}", 0, productIds);
         long[] start = traffic(channels);
         try {
             long t0 = System.nanoTime();
-            var r = VerticalScorer.score(channels, run.id(), prov.path("parts_key").asText(),
-                    prov.path("model").path("type").asText(), prov.path("label").asText(), parts, who,
-                    java.time.Duration.ofMinutes(10), observer::log);
+            String partsKey = prov.path("parts_key").asText();
+            String label = prov.path("label").asText();
+            java.time.Duration timeout = java.time.Duration.ofMinutes(10);
+            var r = switch (strategy) {
+                case "split" -> SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId),
+                        new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log);
+                default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(), label, parts,
+                        who, timeout, observer::log);
+            };
             long[] now = traffic(channels);
             catalog.finishRun(run.id(), RunReport.JSON.valueToTree(r.metrics()).toString(), now[0] - start[0], now[1] - start[1]);
             ObjectNode out = RunReport.JSON.createObjectNode();
@@ -176,6 +190,15 @@ public final class JobRunner {
             long[] now = traffic(channels);
             catalog.failRun(run.id(), e instanceof MeshflException me ? me.toString() : e.toString(), now[0] - start[0], now[1] - start[1]);
             throw e;
+        }
+    }
+
+    private static JobSpec.SplitSettings splitSettings(JsonNode prov, String modelId) {
+        try {
+            return RunReport.JSON.treeToValue(prov.path("split_settings"), JobSpec.SplitSettings.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "model " + modelId + ": split settings in its provenance are unreadable: "
+                    + e.getMessage(), e);
         }
     }
 

@@ -29,14 +29,18 @@ final class Provenances {
             products.addObject().put("id", x.productId()).put("version", x.version()).put("domain", x.domain()).put("role", "evaluate");
         }
         p.putPOJO("features", plan.features());
-        if (plan.strategy().equals("vertical")) {
-            // Vertical models stay split: each party keeps its part under the run id.
+        if (!plan.strategy().equals("horizontal")) {
+            // Vertical, split and boosted models stay spread: each party keeps its part under the run id.
             p.put("parts_key", runId);
             var parts = p.putArray("parts");
             for (Plan.Participant x : plan.participants()) {
                 parts.addObject().put("domain", x.domain()).put("product", x.productId()).put("role", x.role()).putPOJO("features", x.features());
             }
-            p.set("vertical_settings", RunReport.JSON.valueToTree(job.vertical()));
+            switch (plan.strategy()) {
+                case "split" -> p.set("split_settings", RunReport.JSON.valueToTree(job.split()));
+                case "secureboost" -> p.set("boost_settings", RunReport.JSON.valueToTree(job.boost()));
+                default -> p.set("vertical_settings", RunReport.JSON.valueToTree(job.vertical()));
+            }
         }
         p.put("label", plan.label());
         p.set("model", RunReport.JSON.valueToTree(plan.model()));

@@ -10,8 +10,10 @@ import java.security.SecureRandom;
 import java.util.SplittableRandom;
 
 /**
- * A party's bottom network over its encoded aligned rows, and the protection of what leaves it:
- * every cut-layer output sent is a fresh copy with Gaussian noise when a noise level is set. The
+ * A party's bottom network over its encoded aligned rows, and the protection of what leaves it.
+ * When a noise level is set, every cut-layer row sent is first scaled to an L2 norm of at most 1
+ * and then gets fresh Gaussian noise: without the bound the network would learn to scale its
+ * outputs up until the noise no longer mattered, so a noise level would promise nothing. The
  * noise generator is seeded from a secure source, so the coordinator cannot replay it.
  */
 final class Bottom {
@@ -26,6 +28,9 @@ final class Bottom {
     private final SplittableRandom noise;
     private double actSq;
     private long actCount;
+    /** The last training batch's unclipped outputs and their row norms, for backward through the bound. */
+    private double[] lastRaw;
+    private double[] lastNorm;
 
     Bottom(String domain, Dataset data, Network net, double[] params, double noiseSd) {
         this.domain = domain;
@@ -45,9 +50,48 @@ final class Bottom {
     /** Training-mode cut activations of {@code rows}, with noise; the network keeps what backward needs. */
     double[] forward(int[] rows) {
         double[] a = net.forward(params, Columns.gather(data, rows), rows.length);
+        if (noise != null) {
+            lastRaw = a;
+            lastNorm = new double[rows.length];
+            a = bound(a, lastNorm);
+        }
         for (double v : a) actSq += v * v;
         actCount += a.length;
         return protect(a);
+    }
+
+    /**
+     * The gradient w.r.t. the network's output from the gradient w.r.t. what was sent: through the
+     * row-norm bound of the last training batch when noise is on, unchanged otherwise.
+     */
+    double[] backThroughBound(double[] grad) {
+        if (noise == null) return grad;
+        double[] g = grad.clone();
+        for (int i = 0; i < lastNorm.length; i++) {
+            double norm = lastNorm[i];
+            if (norm <= 1) continue;
+            // d(a/|a|)/da = (I - a a^T / |a|^2) / |a|
+            double dot = 0;
+            for (int j = 0; j < cut; j++) dot += lastRaw[i * cut + j] * grad[i * cut + j];
+            for (int j = 0; j < cut; j++) {
+                g[i * cut + j] = (grad[i * cut + j] - dot * lastRaw[i * cut + j] / (norm * norm)) / norm;
+            }
+        }
+        return g;
+    }
+
+    /** {@code a} with every row of L2 norm above 1 scaled to norm 1; the row norms go to {@code norms}. */
+    private double[] bound(double[] a, double[] norms) {
+        double[] out = a.clone();
+        int rows = a.length / cut;
+        for (int i = 0; i < rows; i++) {
+            double sq = 0;
+            for (int j = 0; j < cut; j++) sq += a[i * cut + j] * a[i * cut + j];
+            double norm = Math.sqrt(sq);
+            if (norms != null) norms[i] = norm;
+            if (norm > 1) for (int j = 0; j < cut; j++) out[i * cut + j] = a[i * cut + j] / norm;
+        }
+        return out;
     }
 
     /** Prediction-mode cut activations of aligned rows {@code [from, to)}, with noise. */
@@ -58,7 +102,8 @@ final class Bottom {
         }
         int[] idx = new int[to - from];
         for (int i = 0; i < idx.length; i++) idx[i] = from + i;
-        return protect(predictNet.forward(params, Columns.gather(data, idx), idx.length));
+        double[] a = predictNet.forward(params, Columns.gather(data, idx), idx.length);
+        return protect(noise == null ? a : bound(a, null));
     }
 
     /** Mean squared clean activation since the last call, then resets it. */
@@ -71,10 +116,9 @@ final class Bottom {
 
     private double[] protect(double[] a) {
         if (noise == null) return a;
-        // A copy: a tanh layer keeps its output for backward, which must stay the clean one.
-        double[] out = a.clone();
-        for (int i = 0; i < out.length; i++) out[i] += noiseSd * noise.nextGaussian();
-        return out;
+        // a is the bounded copy, never the network's own output (a tanh layer keeps that for backward).
+        for (int i = 0; i < a.length; i++) a[i] += noiseSd * noise.nextGaussian();
+        return a;
     }
 
     /** Refuses a gradient or activation block that is not {@code rows x width} finite values. */

@@ -81,7 +81,7 @@ public final class SplitNode implements NodeProtocol {
             if (pendingRows < 0) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "cut gradient for " + domain + " with no batch forwarded");
             Bottom.checkBlock("cut gradient", domain, cutGrad, pendingRows, bottom.cutWidth());
             double[] g = new double[bottom.params.length];
-            bottom.net.backwardParams(bottom.params, cutGrad, g);
+            bottom.net.backwardParams(bottom.params, bottom.backThroughBound(cutGrad), g);
             opt.step(bottom.params, g, ++t);
             pendingRows = -1;
         }

@@ -165,6 +165,28 @@ class SplitRunnerTest {
     }
 
     @Test
+    void noisyActivationsAreBoundedPerRowBeforeTheNoise() {
+        JobSpec.SplitSettings base = SplitWorld.settings("coordinator", "adam", "relu", 1e-9, 0);
+        SplitWorld w = new SplitWorld(300, 5, false, dir);
+        double[] maxNorm = new double[1];
+        w.channels.put("shop", new SplitWorld.Tap(w.shop, req -> req, r -> {
+            if (r.step().equals(SplitSteps.BATCH) && r.tensors().containsKey(SplitSteps.ACT)) {
+                double[] a = r.tensor(SplitSteps.ACT);
+                int width = base.cutWidth();
+                for (int i = 0; i < a.length / width; i++) {
+                    double sq = 0;
+                    for (int j = 0; j < width; j++) sq += a[i * width + j] * a[i * width + j];
+                    maxNorm[0] = Math.max(maxNorm[0], Math.sqrt(sq));
+                }
+            }
+            return r;
+        }));
+        RunOutcome out = w.train(base, SEED, RunObserver.NONE, "run");
+        assertTrue(maxNorm[0] > 0.5 && maxNorm[0] <= 1 + 1e-6, "largest row norm sent " + maxNorm[0]);
+        assertTrue(out.metrics().get("auc") > 0.7, "auc " + out.metrics().get("auc"));
+    }
+
+    @Test
     void activationNoiseChangesTheModelAndIsReported() {
         JobSpec.SplitSettings noisy = SplitWorld.settings("coordinator", "adam", "relu", 0.5, 0);
         SplitWorld w = new SplitWorld(300, 5, false, dir);

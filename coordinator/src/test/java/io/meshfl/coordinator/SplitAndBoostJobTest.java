@@ -1,0 +1,131 @@
+package io.meshfl.coordinator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.catalog.RunRecord;
+import io.meshfl.core.plan.JobLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Split networks and SecureBoost trees as jobs over in-process gRPC: planned from the model type,
+ * recorded in the catalog with their rounds, scored across domains by predict, and failing
+ * cleanly when the label holder drops out.
+ */
+class SplitAndBoostJobTest {
+
+    @TempDir
+    Path dir;
+
+    private static final List<String> PRODUCTS = List.of("bank.customers", "shop.customers", "telco.customers");
+
+    private List<io.meshfl.core.contract.DataContract> data(int customers, long seed) throws Exception {
+        VerticalJobTest v = new VerticalJobTest();
+        v.dir = dir;
+        return v.write(customers, false, seed);
+    }
+
+    private static String splitJob(String labels, int epochs) {
+        return """
+                name: split-test
+                products: [bank.customers, shop.customers, telco.customers]
+                label: target
+                model: {type: splitnn}
+                split: {bottomHidden: [8], cutWidth: 3, topHidden: [4], epochs: %d, batchSize: 32, lr: 0.02, labels: %s}
+                seed: 5
+                """.formatted(epochs, labels);
+    }
+
+    private static String boostJob(int trees) {
+        return """
+                name: boost-test
+                products: [bank.customers, shop.customers, telco.customers]
+                label: target
+                model: {type: gbdt}
+                boost: {trees: %d, depth: 2, bins: 16, lr: 0.3, keyBits: 1024}
+                seed: 5
+                """.formatted(trees);
+    }
+
+    private static void assertScoresTrainingRows(TestMesh mesh, ObjectNode report, HorizontalJobTest.Recorder rec, double auc) throws Exception {
+        ObjectNode pred = mesh.coordinator.predict(report.path("model_id").asText(), PRODUCTS, null, rec);
+        assertEquals("bank", pred.path("requester").asText());
+        assertEquals(210, pred.path("rows").asInt());
+        assertEquals(auc, pred.path("metrics").path("auc").asDouble(), 1e-4, "scoring the training rows reproduces the training AUC");
+        List<String> lines = Files.readAllLines(Path.of(pred.path("predictions").asText()));
+        assertEquals(211, lines.size());
+        assertTrue(lines.get(1).startsWith("C"), lines.get(1));
+    }
+
+    @Test
+    void splitNetworkWithLabelOwnerTrainsAndScoresAcrossDomains() throws Exception {
+        try (TestMesh mesh = new TestMesh(data(300, 11), 200)) {
+            String yaml = splitJob("bank", 12);
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
+            assertTrue(rec.plan.contains("strategy=split"), rec.plan);
+            assertEquals("split", report.path("plan").path("strategy").asText());
+            double auc = report.path("metrics").path("auc").asDouble();
+            assertTrue(auc > 0.8, "auc " + auc);
+            RunRecord run = mesh.catalog.run(report.path("run_id").asText()).orElseThrow();
+            assertEquals(RunRecord.SUCCEEDED, run.status());
+            assertEquals(12, mesh.catalog.rounds(run.id()).size());
+            assertTrue(report.path("provenance").path("split_settings").path("cutWidth").asInt() == 3, report.path("provenance").toString());
+            assertScoresTrainingRows(mesh, report, rec, auc);
+        }
+    }
+
+    @Test
+    void secureBoostTrainsTreesAndScoresAcrossDomains() throws Exception {
+        try (TestMesh mesh = new TestMesh(data(300, 12), 200)) {
+            String yaml = boostJob(4);
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
+            assertTrue(rec.plan.contains("strategy=secureboost"), rec.plan);
+            double auc = report.path("metrics").path("auc").asDouble();
+            assertTrue(auc > 0.8, "auc " + auc);
+            RunRecord run = mesh.catalog.run(report.path("run_id").asText()).orElseThrow();
+            assertEquals(4, mesh.catalog.rounds(run.id()).size());
+            assertScoresTrainingRows(mesh, report, rec, auc);
+        }
+    }
+
+    private void labelHolderDropsOut(String yaml) throws Exception {
+        try (TestMesh mesh = new TestMesh(data(200, 13), 200)) {
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            Thread killer = new Thread(() -> {
+                try {
+                    while (rec.rounds.isEmpty()) Thread.sleep(5);
+                    mesh.nodes.get(0).close();
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            killer.start();
+            var e = assertThrows(MeshflException.class, () -> mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec));
+            killer.join();
+            assertTrue(e.getMessage().contains("bank"), e.getMessage());
+            RunRecord run = mesh.catalog.runs().get(0);
+            assertEquals(RunRecord.FAILED, run.status());
+            assertTrue(mesh.catalog.modelsForRun(run.id()).isEmpty(), "no model is stored for a failed run");
+        }
+    }
+
+    @Test
+    void splitJobFailsCleanlyWhenTheLabelOwnerDropsOut() throws Exception {
+        labelHolderDropsOut(splitJob("bank", 200));
+    }
+
+    @Test
+    void secureBoostJobFailsCleanlyWhenTheLabelHolderDropsOut() throws Exception {
+        labelHolderDropsOut(boostJob(200));
+    }
+}
