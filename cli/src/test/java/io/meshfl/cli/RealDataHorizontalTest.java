@@ -24,12 +24,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class RealDataHorizontalTest {
 
     static ObjectNode runExample(String name) throws Exception {
+        return runExample(name, "job.yaml");
+    }
+
+    static ObjectNode runExample(String name, String jobFile) throws Exception {
         assumeTrue(SharedData.present(), "../shared/datasets is absent");
         Path dir = SharedData.repoRoot().resolve("examples").resolve(name);
         List<DataContract> contracts = ContractLoader.loadDirectory(dir);
-        JobSpec job = JobLoader.load(dir.resolve("job.yaml"));
+        JobSpec job = JobLoader.load(dir.resolve(jobFile));
         try (Catalog cat = Catalog.inMemory(name + System.nanoTime()); EmbeddedMesh mesh = new EmbeddedMesh(cat, contracts, s -> { })) {
-            return mesh.coordinator().runJob(job, Files.readString(dir.resolve("job.yaml")), new JobObserver() {
+            return mesh.coordinator().runJob(job, Files.readString(dir.resolve(jobFile)), new JobObserver() {
                 @Override
                 public void plan(String explain) {
                     System.out.println(explain);
