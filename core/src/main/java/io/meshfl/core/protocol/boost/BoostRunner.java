@@ -104,7 +104,8 @@ public final class BoostRunner {
             for (int t = 0; t < bs.trees(); t++) {
                 Map<String, Double> metrics = tree(jobId, runId, pool, guest.domain(), active, t);
                 metrics.put("psi_intersection", (double) psi.intersection());
-                RoundSummary s = new RoundSummary(t + 1, bs.trees(), metrics.get("tree_seconds"), 0, 0,
+                RoundSummary s = new RoundSummary(t + 1, bs.trees(), metrics.get("tree_seconds"), metrics.get("bytes_sent").longValue(),
+                        metrics.get("bytes_received").longValue(),
                         plan.participants().size(), List.of(), metrics);
                 history.add(s);
                 last = metrics;
