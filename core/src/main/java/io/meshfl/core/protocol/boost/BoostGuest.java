@@ -1,0 +1,374 @@
+package io.meshfl.core.protocol.boost;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.crypto.paillier.Decryptor;
+import io.meshfl.core.crypto.paillier.Encryptor;
+import io.meshfl.core.crypto.paillier.PaillierKeyPair;
+import io.meshfl.core.crypto.seal.SealedBox;
+import io.meshfl.core.metrics.Metrics;
+import io.meshfl.core.model.tree.BinLayout;
+import io.meshfl.core.model.tree.Gradients;
+import io.meshfl.core.model.tree.Histogram;
+import io.meshfl.core.model.tree.QuantileBins;
+import io.meshfl.core.model.tree.SplitFinder;
+import io.meshfl.core.model.tree.Tree;
+import io.meshfl.core.model.tree.TreeParams;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.vertical.CipherCodec;
+
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * The label holder in SecureBoost: owns labels, gradients, the Paillier private key, the tree
+ * shapes and leaf weights. Grows each tree level by level from its own plaintext histograms and
+ * the hosts' decrypted ones, in the same order and arithmetic as centralized training.
+ */
+final class BoostGuest {
+
+    final String domain;
+    final List<String> features;
+    final int n;
+    final double[] y;
+    final byte[][] bin;
+    final QuantileBins bins;
+    final TreeParams params;
+    final int frac;
+    final double base;
+    final double[] score;
+    final long[] gq;
+    final long[] hq;
+    final PaillierKeyPair keys;
+    final Decryptor dec;
+    final Encryptor enc;
+    final SealedBox seal = SealedBox.generate();
+    final Map<String, byte[]> peers = new HashMap<>();
+    final List<Tree> trees = new ArrayList<>();
+    /** Hosts with at least one splittable column, in plan order: party i + 1 in the trees. */
+    List<String> active = List.of();
+    BinLayout layout;
+    int[] firstFeature;
+    int[][] hostBins;
+
+    private int treeNo = -1;
+    private Tree tree;
+    private int[][] rowsOf;
+    private Histogram[] hist;
+    private long[] gT;
+    private long[] hT;
+    private int level;
+    private int[] requested;
+    private final Map<String, List<int[]>> pending = new LinkedHashMap<>();
+
+    BoostGuest(String domain, List<String> features, double[] x, double[] y, TreeParams params, int maxBins, int keyBits) {
+        this.domain = domain;
+        this.features = List.copyOf(features);
+        this.n = y.length;
+        this.y = y;
+        this.params = params;
+        this.bins = QuantileBins.fit(x, n, features.size(), maxBins);
+        this.bin = bins.binIndex(x, n);
+        this.frac = Gradients.fracBits(n);
+        this.base = Gradients.baseScore(y);
+        this.score = new double[n];
+        Arrays.fill(score, base);
+        this.gq = new long[n];
+        this.hq = new long[n];
+        this.keys = PaillierKeyPair.generate(keyBits, new SecureRandom());
+        this.dec = new Decryptor(keys.priv());
+        this.enc = new Encryptor(keys.pub(), new SecureRandom());
+    }
+
+    private byte[] peer(String d) {
+        byte[] k = peers.get(d);
+        if (k == null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "no sealing key of " + d + " yet");
+        return k;
+    }
+
+    /** Starts tree {@code t}: gradients, one ciphertext per row for each active host, and the root assignment. */
+    Message gradients(Message req, int t) {
+        if (t != trees.size()) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "tree " + t + " asked, guest has " + trees.size());
+        long t0 = System.nanoTime();
+        Gradients.logistic(score, y, frac, gq, hq);
+        Map<String, byte[]> blobs = new LinkedHashMap<>();
+        double encSeconds = 0;
+        if (!active.isEmpty()) {
+            BigInteger nn = keys.pub().n();
+            BigInteger[] plain = new BigInteger[n];
+            IntStream.range(0, n).parallel().forEach(i -> plain[i] = GhCodec.encode(gq[i], hq[i], nn));
+            BigInteger[] ct = enc.encryptAll(plain);
+            encSeconds = (System.nanoTime() - t0) / 1e9;
+            byte[] packed = CipherCodec.pack(ct, keys.pub().nSquared());
+            for (String h : active) blobs.put("gh:" + h, seal.seal(peer(h), BoostNode.context(req, "gh"), packed));
+        }
+        treeNo = t;
+        tree = Tree.empty(params.depth());
+        int nodes = tree.party().length;
+        rowsOf = new int[nodes][];
+        hist = new Histogram[nodes];
+        gT = new long[nodes];
+        hT = new long[nodes];
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) all[i] = i;
+        rowsOf[0] = all;
+        totals(0);
+        level = 0;
+        requested = new int[]{0};
+        blobs.putAll(assignments(req));
+        return req.reply(domain, Map.of("encrypt_seconds", encSeconds), Map.of(), blobs);
+    }
+
+    private void totals(int node) {
+        long g = 0, h = 0;
+        for (int r : rowsOf[node]) {
+            g += gq[r];
+            h += hq[r];
+        }
+        gT[node] = g;
+        hT[node] = h;
+    }
+
+    /** For each active host, sealed: the nodes of this level to histogram and their rows. */
+    private Map<String, byte[]> assignments(Message req) {
+        Wire.Out w = new Wire.Out().putInt(requested.length);
+        for (int node : requested) w.putInt(node).putInts(rowsOf[node]);
+        byte[] plain = w.bytes();
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (String h : active) out.put("to:" + h, seal.seal(peer(h), BoostNode.context(req.jobId(), treeNo, level, "assign"), plain));
+        return out;
+    }
+
+    /** Decrypts host sums, adds own ones, derives the larger siblings, picks each open node's split. */
+    Message split(Message req) {
+        checkLevel(req);
+        long t0 = System.nanoTime();
+        List<BigInteger[]> perHost = new ArrayList<>();
+        int[][] counts = new int[active.size()][];
+        for (int i = 0; i < active.size(); i++) {
+            String h = active.get(i);
+            byte[] open = seal.open(peer(h), BoostNode.context(req, "hist:" + h), req.blob("from:" + h));
+            Wire.In in = new Wire.In(open, "histograms of " + h);
+            counts[i] = in.getInts();
+            BigInteger[] c = CipherCodec.unpack(in.getBytes(), keys.pub().nSquared(), "histograms of " + h);
+            perHost.add(c);
+        }
+        if (layout == null) buildLayout(counts);
+        int total = 0;
+        for (int i = 0; i < active.size(); i++) {
+            if (!Arrays.equals(counts[i], hostBins[i])) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, active.get(i) + " changed its bin counts between levels");
+            }
+            int expect = requested.length * splittableSlots(hostBins[i]);
+            if (perHost.get(i).length != expect) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, active.get(i) + " sent " + perHost.get(i).length
+                        + " histogram sums, expected " + expect);
+            }
+            total += expect;
+        }
+        BigInteger[] all = new BigInteger[total];
+        int from0 = 0;
+        for (BigInteger[] c : perHost) {
+            System.arraycopy(c, 0, all, from0, c.length);
+            from0 += c.length;
+        }
+        long t1 = System.nanoTime();
+        BigInteger[] plain = dec.decryptAll(all);
+        long t2 = System.nanoTime();
+        BigInteger nn = keys.pub().n();
+        // Host i's sums start at hostStart[i]: all its nodes, each node all its splittable bins.
+        int[] hostStart = new int[active.size()];
+        for (int i = 1; i < active.size(); i++) hostStart[i] = hostStart[i - 1] + perHost.get(i - 1).length;
+        for (int k = 0; k < requested.length; k++) {
+            int node = requested[k];
+            Histogram hg = Histogram.empty(layout.total());
+            Histogram.accumulate(hg, layout, 0, rowsOf[node], bin, gq, hq);
+            for (int i = 0; i < active.size(); i++) {
+                int first = firstFeature[i + 1];
+                int at = hostStart[i] + k * splittableSlots(hostBins[i]);
+                for (int f = 0; f < hostBins[i].length; f++) {
+                    int nb = hostBins[i][f];
+                    if (nb < 2) continue;
+                    int off = layout.offset(first + f);
+                    for (int b = 0; b < nb; b++) {
+                        long[] gh = GhCodec.decode(plain[at++], nn);
+                        hg.g()[off + b] = gh[0];
+                        hg.h()[off + b] = gh[1];
+                    }
+                }
+            }
+            hist[node] = hg;
+            if (node > 0) {
+                int parent = (node - 1) / 2;
+                int sibling = node % 2 == 1 ? node + 1 : node - 1;
+                hist[sibling] = hist[parent].minus(hg);
+                hist[parent] = null;
+            }
+        }
+        pending.clear();
+        int from = (1 << level) - 1, to = (1 << (level + 1)) - 1;
+        for (int node = from; node < to; node++) {
+            if (rowsOf[node] == null) continue;
+            SplitFinder.Split s = SplitFinder.best(hist[node], layout, gT[node], hT[node], frac, params);
+            if (s == null) {
+                leaf(node);
+                continue;
+            }
+            int party = partyOf(s.feature());
+            int local = s.feature() - firstFeature[party];
+            if (party == 0) {
+                tree.setSplit(node, 0, local, bins.thresholds()[local][s.bin()]);
+                boolean[] left = new boolean[rowsOf[node].length];
+                for (int i = 0; i < left.length; i++) left[i] = (bin[local][rowsOf[node][i]] & 0xFF) <= s.bin();
+                divide(node, left);
+            } else {
+                tree.setSplit(node, party, -1, Double.NaN);
+                pending.computeIfAbsent(active.get(party - 1), k -> new ArrayList<>()).add(new int[]{node, local, s.bin()});
+            }
+            if (level + 1 >= params.depth()) hist[node] = null;
+        }
+        Map<String, byte[]> blobs = new LinkedHashMap<>();
+        for (var e : pending.entrySet()) {
+            Wire.Out w = new Wire.Out().putInt(e.getValue().size());
+            for (int[] p : e.getValue()) w.putInt(p[0]).putInt(p[1]).putInt(p[2]).putInts(rowsOf[p[0]]);
+            blobs.put("to:" + e.getKey(), seal.seal(peer(e.getKey()), BoostNode.context(req, "split:" + e.getKey()), w.bytes()));
+        }
+        long t3 = System.nanoTime();
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("decrypt_seconds", (t2 - t1) / 1e9);
+        m.put("split_seconds", (t1 - t0 + t3 - t2) / 1e9);
+        return req.reply(domain, m, Map.of(), blobs).withConfig(Map.of("partition", String.join(",", pending.keySet())));
+    }
+
+    private void buildLayout(int[][] counts) {
+        hostBins = counts;
+        firstFeature = new int[active.size() + 1];
+        int[] own = bins.binCounts();
+        int d = own.length;
+        for (int i = 0; i < active.size(); i++) {
+            firstFeature[i + 1] = d;
+            d += counts[i].length;
+        }
+        int[] allBins = new int[d];
+        System.arraycopy(own, 0, allBins, 0, own.length);
+        for (int i = 0; i < active.size(); i++) System.arraycopy(counts[i], 0, allBins, firstFeature[i + 1], counts[i].length);
+        layout = BinLayout.of(allBins);
+    }
+
+    static int splittableSlots(int[] binCounts) {
+        int s = 0;
+        for (int b : binCounts) if (b >= 2) s += b;
+        return s;
+    }
+
+    private int partyOf(int feature) {
+        int p = 0;
+        for (int i = 1; i < firstFeature.length; i++) if (feature >= firstFeature[i]) p = i;
+        return p;
+    }
+
+    private void leaf(int node) {
+        double w = SplitFinder.leafWeight(gT[node], hT[node], frac, params);
+        tree.setLeaf(node, w);
+        for (int r : rowsOf[node]) score[r] += w;
+        rowsOf[node] = null;
+        hist[node] = null;
+    }
+
+    private void divide(int node, boolean[] left) {
+        int[] rows = rowsOf[node];
+        int nl = 0;
+        for (boolean b : left) if (b) nl++;
+        int[] l = new int[nl], r = new int[rows.length - nl];
+        int a = 0, c = 0;
+        for (int i = 0; i < rows.length; i++) {
+            if (left[i]) l[a++] = rows[i];
+            else r[c++] = rows[i];
+        }
+        rowsOf[Tree.left(node)] = l;
+        rowsOf[Tree.right(node)] = r;
+        totals(Tree.left(node));
+        totals(Tree.right(node));
+        rowsOf[node] = null;
+    }
+
+    /** Applies host partitions; assigns the next level or finishes the tree. */
+    Message assign(Message req) {
+        checkLevel(req);
+        long t0 = System.nanoTime();
+        for (var e : pending.entrySet()) {
+            String h = e.getKey();
+            byte[] open = seal.open(peer(h), BoostNode.context(req, "part:" + h), req.blob("from:" + h));
+            Wire.In in = new Wire.In(open, "partition from " + h);
+            int k = in.getInt();
+            if (k != e.getValue().size()) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, h + " answered " + k + " of " + e.getValue().size() + " splits");
+            }
+            for (int[] p : e.getValue()) {
+                int node = in.getInt();
+                int record = in.getInt();
+                boolean[] left = in.getBits();
+                if (node != p[0] || left.length != rowsOf[node].length || record < 0) {
+                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, h + " answered a split it was not asked (node " + node + ")");
+                }
+                tree.ref()[node] = record;
+                divide(node, left);
+            }
+        }
+        pending.clear();
+        level++;
+        List<Integer> req2 = new ArrayList<>();
+        if (level < params.depth()) {
+            int from = (1 << level) - 1, to = (1 << (level + 1)) - 1;
+            for (int node = from; node < to; node += 2) {
+                if (rowsOf[node] == null) continue;
+                // The smaller child is summed; the larger one is the parent minus it.
+                req2.add(rowsOf[node].length <= rowsOf[node + 1].length ? node : node + 1);
+            }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (!req2.isEmpty()) {
+            requested = req2.stream().mapToInt(Integer::intValue).toArray();
+            return req.reply(domain, Map.of("split_seconds", secs), Map.of(), assignments(req)).withConfig(Map.of("more", "true"));
+        }
+        for (int node = 0; node < rowsOf.length; node++) if (rowsOf[node] != null) leaf(node);
+        trees.add(tree);
+        double[] prob = probabilities();
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("auc", Metrics.auc(prob, y));
+        m.put("log_loss", Metrics.logLoss(prob, y));
+        m.put("splits", (double) tree.splits());
+        m.put("split_seconds", (System.nanoTime() - t0) / 1e9);
+        tree = null;
+        rowsOf = null;
+        hist = null;
+        return req.reply(domain, m, Map.of()).withConfig(Map.of("more", "false"));
+    }
+
+    double[] probabilities() {
+        double[] p = new double[n];
+        for (int i = 0; i < n; i++) p[i] = Gradients.sigmoid(score[i]);
+        return p;
+    }
+
+    private void checkLevel(Message req) {
+        if (tree == null || Integer.parseInt(req.cfg("tree")) != treeNo || Integer.parseInt(req.cfg("level")) != level) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, req.step() + " for tree " + req.cfg("tree", "?") + " level "
+                    + req.cfg("level", "?") + " does not match the guest's tree " + treeNo + " level " + level);
+        }
+    }
+
+    ModelParts.GuestPart part() {
+        List<String> parties = new ArrayList<>();
+        parties.add(domain);
+        parties.addAll(active);
+        return new ModelParts.GuestPart(domain, "guest", features, base, parties, trees.stream().map(ModelParts.TreeArrays::of).toList());
+    }
+}

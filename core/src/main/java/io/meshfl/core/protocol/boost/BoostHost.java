@@ -1,0 +1,140 @@
+package io.meshfl.core.protocol.boost;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.crypto.paillier.CipherSums;
+import io.meshfl.core.crypto.paillier.PaillierPublicKey;
+import io.meshfl.core.crypto.seal.SealedBox;
+import io.meshfl.core.model.tree.QuantileBins;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.vertical.CipherCodec;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A feature holder in SecureBoost: bins its own columns, sums the guest's encrypted gradients by
+ * those bins for the nodes it is asked about, and evaluates its own winning splits. It never sees
+ * a gradient, a label, a leaf weight or another party's split.
+ */
+final class BoostHost {
+
+    final String domain;
+    final String guest;
+    final List<String> features;
+    final int n;
+    final QuantileBins bins;
+    final byte[][] bin;
+    /** Own features with at least one cut point, and their bin columns: only these are summed. */
+    final int[] splittable;
+    final byte[][] splittableBins;
+    final int maxBins;
+    final SealedBox seal = SealedBox.generate();
+    final Map<String, byte[]> peers = new HashMap<>();
+    final List<ModelParts.SplitRecord> records = new ArrayList<>();
+    PaillierPublicKey pk;
+    private CipherSums sums;
+    private int sumsTree = -1;
+
+    BoostHost(String domain, String guest, List<String> features, double[] x, int n, int binLimit) {
+        this.domain = domain;
+        this.guest = guest;
+        this.features = List.copyOf(features);
+        this.n = n;
+        this.bins = QuantileBins.fit(x, n, features.size(), binLimit);
+        this.bin = bins.binIndex(x, n);
+        int k = 0;
+        for (int f = 0; f < features.size(); f++) if (bins.bins(f) > 1) k++;
+        splittable = new int[k];
+        splittableBins = new byte[k][];
+        int m = 1;
+        k = 0;
+        for (int f = 0; f < features.size(); f++) {
+            if (bins.bins(f) > 1) {
+                splittable[k] = f;
+                splittableBins[k++] = bin[f];
+                m = Math.max(m, bins.bins(f));
+            }
+        }
+        this.maxBins = m;
+    }
+
+    private byte[] guestKey() {
+        byte[] k = peers.get(guest);
+        if (k == null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "no sealing key of the guest " + guest + " yet");
+        return k;
+    }
+
+    /** Encrypted per-bin sums of its splittable features for each node the guest asked about. */
+    Message histogram(Message req) {
+        if (pk == null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "histogram before the guest's public key on " + domain);
+        long t0 = System.nanoTime();
+        int t = Integer.parseInt(req.cfg("tree"));
+        if (req.blobs().containsKey("gh")) {
+            byte[] open = seal.open(guestKey(), BoostNode.context(req, "gh"), req.blob("gh"));
+            BigInteger[] ct = CipherCodec.unpack(open, pk.nSquared(), "encrypted gradients from " + guest);
+            if (ct.length != n) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, guest + " sent " + ct.length + " encrypted gradients for " + n + " rows");
+            }
+            sums = new CipherSums(pk, ct);
+            sumsTree = t;
+        }
+        if (sums == null || sumsTree != t) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "histogram for tree " + t + " before its encrypted gradients");
+        }
+        Wire.In in = new Wire.In(seal.open(guestKey(), BoostNode.context(req, "assign"), req.blob("from:" + guest)), "node assignment");
+        int k = in.getInt();
+        List<BigInteger> flat = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            in.getInt();
+            int[] rows = checkRows(in.getInts());
+            BigInteger[][] s = sums.sums(rows, splittableBins, maxBins);
+            for (int j = 0; j < splittable.length; j++) {
+                int nb = bins.bins(splittable[j]);
+                for (int b = 0; b < nb; b++) flat.add(s[j][b]);
+            }
+        }
+        byte[] packed = CipherCodec.pack(flat.toArray(BigInteger[]::new), pk.nSquared());
+        byte[] payload = new Wire.Out().putInts(bins.binCounts()).putBytes(packed).bytes();
+        byte[] sealed = seal.seal(guestKey(), BoostNode.context(req, "hist:" + domain), payload);
+        return req.reply(domain, Map.of("histogram_seconds", (System.nanoTime() - t0) / 1e9), Map.of(),
+                Map.of("to:" + guest, sealed));
+    }
+
+    /** Keeps each won split as a record and says which of the node's rows go left. */
+    Message partition(Message req) {
+        Wire.In in = new Wire.In(seal.open(guestKey(), BoostNode.context(req, "split:" + domain), req.blob("from:" + guest)), "split instructions");
+        int k = in.getInt();
+        Wire.Out out = new Wire.Out().putInt(k);
+        for (int i = 0; i < k; i++) {
+            int node = in.getInt();
+            int f = in.getInt();
+            int b = in.getInt();
+            int[] rows = checkRows(in.getInts());
+            if (f < 0 || f >= features.size() || b < 0 || b >= bins.bins(f) - 1) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split on feature " + f + " bin " + b + " does not exist on " + domain);
+            }
+            int record = records.size();
+            records.add(new ModelParts.SplitRecord(features.get(f), bins.thresholds()[f][b]));
+            boolean[] left = new boolean[rows.length];
+            for (int r = 0; r < rows.length; r++) left[r] = (bin[f][rows[r]] & 0xFF) <= b;
+            out.putInt(node).putInt(record).putBits(left);
+        }
+        byte[] sealed = seal.seal(guestKey(), BoostNode.context(req, "part:" + domain), out.bytes());
+        return req.reply(domain, Map.of(), Map.of(), Map.of("to:" + guest, sealed));
+    }
+
+    private int[] checkRows(int[] rows) {
+        for (int r : rows) {
+            if (r < 0 || r >= n) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "row " + r + " is outside the " + n + " aligned rows");
+        }
+        return rows;
+    }
+
+    ModelParts.HostPart part() {
+        return new ModelParts.HostPart(domain, "host", features, List.copyOf(records));
+    }
+}

@@ -1,0 +1,138 @@
+package io.meshfl.core.protocol.boost;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.crypto.seal.SealedBox;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.model.tree.Gradients;
+import io.meshfl.core.model.tree.Tree;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeContext;
+import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.Predictions;
+import io.meshfl.core.protocol.psi.PsiSteps;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node side of SecureBoost inference. Each host evaluates its own split records on the
+ * aligned scoring rows and seals the left/right bits for the guest; the guest walks its trees
+ * with its own thresholds and those bits and keeps the predictions. No feature value moves.
+ */
+public final class BoostInferNode implements NodeProtocol {
+
+    private static final String STATE = "boost.infer";
+
+    /** What a party keeps between the inference steps. */
+    private static final class State {
+        final SealedBox seal = SealedBox.generate();
+        String product;
+        int[] aligned;
+        byte[] part;
+        Dataset rows;
+    }
+
+    @Override
+    public String name() {
+        return BoostSteps.INFER_PROTOCOL;
+    }
+
+    @Override
+    public Message handle(Message req, NodeContext ctx) {
+        return switch (req.step()) {
+            case BoostSteps.INFER_PREPARE -> prepare(req, ctx);
+            case BoostSteps.INFER_BITS -> bits(req, ctx);
+            case BoostSteps.INFER_COLLECT -> collect(req, ctx);
+            default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown secureboost inference step '" + req.step() + "'");
+        };
+    }
+
+    private Message prepare(Message req, NodeContext ctx) {
+        Map<String, Object> job = ctx.jobState(req.jobId());
+        State s = new State();
+        s.product = req.cfg("product");
+        s.aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
+        if (s.aligned == null || !s.product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "inference on " + s.product + " arrived before entity alignment");
+        }
+        String modelId = req.cfg("model_id");
+        s.part = ctx.modelPart(modelId);
+        if (s.part == null) throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, ctx.domain() + " holds no part of model " + modelId);
+        List<String> features = ModelParts.role(s.part, modelId).equals("guest")
+                ? ModelParts.read(s.part, ModelParts.GuestPart.class, modelId).features()
+                : ModelParts.read(s.part, ModelParts.HostPart.class, modelId).features();
+        s.rows = ctx.load(s.product, features, null).select(s.aligned);
+        job.put(STATE, s);
+        return req.reply(ctx.nodeId(), Map.of("rows", (double) s.aligned.length), Map.of(), Map.of("seal_pk", s.seal.publicKey()));
+    }
+
+    /** Host: for every own record, which aligned rows go left; sealed for the guest. */
+    private Message bits(Message req, NodeContext ctx) {
+        State s = state(req, ctx);
+        String guest = req.cfg("guest");
+        ModelParts.HostPart part = ModelParts.read(s.part, ModelParts.HostPart.class, req.cfg("model_id"));
+        Wire.Out out = new Wire.Out().putInt(part.records().size());
+        int cols = s.rows.cols();
+        for (ModelParts.SplitRecord r : part.records()) {
+            int f = part.features().indexOf(r.feature());
+            boolean[] left = new boolean[s.rows.rows()];
+            for (int i = 0; i < left.length; i++) left[i] = s.rows.x()[i * cols + f] <= r.threshold();
+            out.putBits(left);
+        }
+        byte[] sealed = s.seal.seal(req.blob("peer:" + guest), req.jobId() + "/boost-infer/" + ctx.domain(), out.bytes());
+        ctx.endJob(req.jobId());
+        return req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of("to:" + guest, sealed));
+    }
+
+    /** Guest: walk every tree with own thresholds and the hosts' bits, write the predictions. */
+    private Message collect(Message req, NodeContext ctx) {
+        State s = state(req, ctx);
+        String modelId = req.cfg("model_id");
+        ModelParts.GuestPart part = ModelParts.read(s.part, ModelParts.GuestPart.class, modelId);
+        int n = s.rows.rows(), cols = s.rows.cols();
+        Map<Integer, boolean[][]> hostBits = new HashMap<>();
+        for (int p = 1; p < part.parties().size(); p++) {
+            String h = part.parties().get(p);
+            byte[] open = s.seal.open(req.blob("peer:" + h), req.jobId() + "/boost-infer/" + h, req.blob("from:" + h));
+            Wire.In in = new Wire.In(open, "split bits of " + h);
+            int k = in.getInt();
+            boolean[][] bits = new boolean[k][];
+            for (int r = 0; r < k; r++) {
+                bits[r] = in.getBits();
+                if (bits[r].length != n) {
+                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, h + " evaluated " + bits[r].length + " rows, the guest has " + n);
+                }
+            }
+            hostBits.put(p, bits);
+        }
+        double[] pred = new double[n];
+        double[] x = s.rows.x();
+        for (int i = 0; i < n; i++) pred[i] = part.base();
+        for (ModelParts.TreeArrays ta : part.trees()) {
+            Tree t = ta.tree();
+            Tree.Router router = (node, row) -> {
+                int p = t.party()[node];
+                if (p == 0) return x[row * cols + t.ref()[node]] <= t.threshold()[node];
+                boolean[][] b = hostBits.get(p);
+                if (b == null || t.ref()[node] >= b.length) {
+                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "no split bits for record " + t.ref()[node] + " of " + part.parties().get(p));
+                }
+                return b[t.ref()[node]][row];
+            };
+            for (int i = 0; i < n; i++) pred[i] += t.value(i, router);
+        }
+        for (int i = 0; i < n; i++) pred[i] = Gradients.sigmoid(pred[i]);
+        var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, req.cfg("label", ""), ModelSpec.Task.BINARY);
+        ctx.endJob(req.jobId());
+        return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(Map.of("predictions", written.file().toString()));
+    }
+
+    private static State state(Message req, NodeContext ctx) {
+        Object s = ctx.jobState(req.jobId()).get(STATE);
+        if (s == null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "inference step '" + req.step() + "' arrived before prepare");
+        return (State) s;
+    }
+}

@@ -1,0 +1,136 @@
+package io.meshfl.core.protocol.boost;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.crypto.paillier.PaillierPublicKey;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.model.tree.TreeParams;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeContext;
+import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.psi.PsiSteps;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node side of vertical boosted trees (SecureBoost). The guest holds the label and the
+ * Paillier private key; hosts hold other columns of the same aligned entities. Every payload
+ * between parties is sealed end to end, so the coordinator relays what it cannot read.
+ */
+public final class BoostNode implements NodeProtocol {
+
+    static final String GUEST = "boost.guest";
+    static final String HOST = "boost.host";
+
+    @Override
+    public String name() {
+        return BoostSteps.PROTOCOL;
+    }
+
+    @Override
+    public Message handle(Message req, NodeContext ctx) {
+        return switch (req.step()) {
+            case BoostSteps.SETUP -> setup(req, ctx);
+            case BoostSteps.PEERS -> peers(req, ctx);
+            case BoostSteps.GRADIENTS -> guest(req, ctx).gradients(req, Integer.parseInt(req.cfg("tree")));
+            case BoostSteps.HISTOGRAM -> host(req, ctx).histogram(req);
+            case BoostSteps.SPLIT -> guest(req, ctx).split(req);
+            case BoostSteps.PARTITION -> host(req, ctx).partition(req);
+            case BoostSteps.ASSIGN -> guest(req, ctx).assign(req);
+            case BoostSteps.SAVE -> save(req, ctx);
+            default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown secureboost step '" + req.step() + "'");
+        };
+    }
+
+    private Message setup(Message req, NodeContext ctx) {
+        Map<String, Object> job = ctx.jobState(req.jobId());
+        int[] aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
+        String product = req.cfg("product");
+        if (aligned == null || !product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "secureboost setup for " + product + " arrived before entity alignment");
+        }
+        boolean isGuest = req.cfg("role").equals("guest");
+        List<String> features = split(req.cfg("features", ""));
+        int maxBins = Integer.parseInt(req.cfg("bins"));
+        if (isGuest) {
+            String label = req.cfg("label");
+            Dataset rows = ctx.load(product, features, label).select(aligned);
+            for (double v : rows.y()) {
+                if (v != 0 && v != 1) {
+                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + ": label '" + label
+                            + "' must be 0 or 1 for boosted trees with logistic loss, found " + v);
+                }
+            }
+            TreeParams p = new TreeParams(Integer.parseInt(req.cfg("depth")), Double.parseDouble(req.cfg("lr")),
+                    Double.parseDouble(req.cfg("min_child_weight")), Double.parseDouble(req.cfg("l2")), Double.parseDouble(req.cfg("min_gain")));
+            BoostGuest g = new BoostGuest(ctx.domain(), features, rows.x(), rows.y(), p, maxBins, Integer.parseInt(req.cfg("key_bits")));
+            job.put(GUEST, g);
+            return req.reply(ctx.nodeId(), Map.of("rows", (double) g.n, "splittable", (double) g.bins.splittable()), Map.of(),
+                    Map.of("seal_pk", g.seal.publicKey(), "pk", g.keys.pub().toBytes()));
+        }
+        Dataset rows = ctx.load(product, features, null).select(aligned);
+        BoostHost h = new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), maxBins);
+        job.put(HOST, h);
+        return req.reply(ctx.nodeId(), Map.of("rows", (double) h.n, "splittable", (double) h.splittable.length), Map.of(),
+                Map.of("seal_pk", h.seal.publicKey()));
+    }
+
+    private Message peers(Message req, NodeContext ctx) {
+        Object s = state(req, ctx);
+        Map<String, byte[]> peers = s instanceof BoostGuest g ? g.peers : ((BoostHost) s).peers;
+        for (var e : req.blobs().entrySet()) {
+            if (e.getKey().startsWith("peer:")) peers.put(e.getKey().substring(5), e.getValue());
+        }
+        if (s instanceof BoostGuest g) {
+            g.active = split(req.cfg("active", ""));
+        } else {
+            ((BoostHost) s).pk = PaillierPublicKey.fromBytes(req.blob("pk"));
+        }
+        return req.reply(ctx.nodeId(), Map.of(), Map.of());
+    }
+
+    private Message save(Message req, NodeContext ctx) {
+        Object s = state(req, ctx);
+        byte[] bytes = s instanceof BoostGuest g ? ModelParts.write(g.part()) : ModelParts.write(((BoostHost) s).part());
+        if (s instanceof BoostGuest g) g.enc.close();
+        ctx.saveModelPart(req.cfg("model_id"), bytes);
+        ctx.endJob(req.jobId());
+        return req.reply(ctx.nodeId(), Map.of(), Map.of());
+    }
+
+    private static Object state(Message req, NodeContext ctx) {
+        Map<String, Object> job = ctx.jobState(req.jobId());
+        Object s = job.containsKey(GUEST) ? job.get(GUEST) : job.get(HOST);
+        if (s == null) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "secureboost step '" + req.step() + "' of job " + req.jobId() + " arrived before setup");
+        }
+        return s;
+    }
+
+    private static BoostGuest guest(Message req, NodeContext ctx) {
+        if (state(req, ctx) instanceof BoostGuest g) return g;
+        throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "secureboost step '" + req.step() + "' is for the guest, not " + ctx.domain());
+    }
+
+    private static BoostHost host(Message req, NodeContext ctx) {
+        if (state(req, ctx) instanceof BoostHost h) return h;
+        throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "secureboost step '" + req.step() + "' is for a host, not " + ctx.domain());
+    }
+
+    /** Binds a sealed payload to its job, tree, level and purpose, so it cannot be replayed elsewhere. */
+    static String context(Message req, String what) {
+        return req.jobId() + "/boost/" + req.cfg("tree", "-") + "/" + req.cfg("level", "-") + "/" + what;
+    }
+
+    /** The context of a payload meant for the step at {@code tree}, {@code level}. */
+    static String context(String jobId, int tree, int level, String what) {
+        return jobId + "/boost/" + tree + "/" + level + "/" + what;
+    }
+
+    static List<String> split(String csv) {
+        if (csv == null || csv.isBlank()) return List.of();
+        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+}

@@ -1,0 +1,244 @@
+package io.meshfl.core.protocol.boost;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.plan.Plan;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.horizontal.RoundSummary;
+import io.meshfl.core.protocol.horizontal.RunObserver;
+import io.meshfl.core.protocol.horizontal.RunOutcome;
+import io.meshfl.core.protocol.psi.PsiRunner;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The coordinator side of vertical boosted trees: aligns entities by PSI, then relays sealed
+ * payloads between the guest (label holder, key owner) and the hosts, tree by tree and level by
+ * level. It holds no key and reads no payload; each party saves its own model part under the run id.
+ */
+public final class BoostRunner {
+
+    private final JobSpec job;
+    private final Plan plan;
+    private final Map<String, NodeChannel> byDomain;
+    private final RunObserver observer;
+    private final Duration timeout;
+    private final AtomicLong payload = new AtomicLong();
+
+    public BoostRunner(JobSpec job, Plan plan, Map<String, NodeChannel> byDomain, RunObserver observer) {
+        this.job = job;
+        this.plan = plan;
+        this.byDomain = Map.copyOf(byDomain);
+        this.observer = observer;
+        this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
+    }
+
+    public RunOutcome run(String jobId, String runId) {
+        long t0 = System.nanoTime();
+        long[] start = traffic();
+        JobSpec.BoostSettings bs = job.boost();
+        Plan.Participant guest = plan.participants().get(0);
+        List<Plan.Participant> hosts = plan.participants().subList(1, plan.participants().size());
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, plan.participants().size()), r -> {
+            Thread t = new Thread(r, "meshfl-boost");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
+            PsiRunner.Result psi = new PsiRunner(byDomain, timeout, observer::log, bs.psiBatch()).run(jobId, runId, parties, false);
+            observer.log("guest " + guest.domain() + ": generating a " + bs.keyBits() + "-bit Paillier key");
+            Map<String, Message> setups = parallel(pool, plan.participants(), p -> {
+                Map<String, String> cfg = new LinkedHashMap<>();
+                cfg.put("product", p.productId());
+                cfg.put("role", p.role());
+                cfg.put("features", String.join(",", p.features()));
+                cfg.put("label", plan.label());
+                cfg.put("guest", guest.domain());
+                cfg.put("bins", Integer.toString(bs.bins()));
+                cfg.put("depth", Integer.toString(bs.depth()));
+                cfg.put("lr", Double.toString(bs.lr()));
+                cfg.put("min_child_weight", Double.toString(bs.minChildWeight()));
+                cfg.put("l2", Double.toString(bs.l2()));
+                cfg.put("min_gain", Double.toString(bs.minGain()));
+                cfg.put("key_bits", Integer.toString(bs.keyBits()));
+                return request(jobId, runId, BoostSteps.SETUP, p.domain(), cfg, -1, -1);
+            });
+            List<Plan.Participant> active = new ArrayList<>();
+            for (Plan.Participant h : hosts) {
+                if (setups.get(h.domain()).metrics().getOrDefault("splittable", 0.0) > 0) {
+                    active.add(h);
+                } else {
+                    observer.log("warning: every column of " + h.domain() + " is constant over the " + psi.intersection()
+                            + " aligned rows; its features cannot split and it sits out the trees");
+                }
+            }
+            if (setups.get(guest.domain()).metrics().getOrDefault("splittable", 0.0) == 0 && active.isEmpty()) {
+                observer.log("warning: no party has a non-constant column; every tree will be a single leaf");
+            }
+            Map<String, byte[]> peers = new LinkedHashMap<>();
+            for (var e : setups.entrySet()) peers.put("peer:" + e.getKey(), e.getValue().blob("seal_pk"));
+            byte[] pk = setups.get(guest.domain()).blob("pk");
+            String activeCsv = String.join(",", active.stream().map(Plan.Participant::domain).toList());
+            parallel(pool, plan.participants(), p -> {
+                Map<String, byte[]> blobs = new LinkedHashMap<>(peers);
+                if (!p.role().equals("guest")) blobs.put("pk", pk);
+                return request(jobId, runId, BoostSteps.PEERS, p.domain(), Map.of("active", activeCsv), -1, -1).withBlobs(blobs);
+            });
+
+            List<RoundSummary> history = new ArrayList<>();
+            Map<String, Double> last = Map.of();
+            for (int t = 0; t < bs.trees(); t++) {
+                Map<String, Double> metrics = tree(jobId, runId, pool, guest.domain(), active, t);
+                metrics.put("psi_intersection", (double) psi.intersection());
+                RoundSummary s = new RoundSummary(t + 1, bs.trees(), metrics.get("tree_seconds"), metrics.get("bytes_sent").longValue(),
+                        metrics.get("bytes_received").longValue(),
+                        plan.participants().size(), List.of(), metrics);
+                history.add(s);
+                last = metrics;
+                observer.round(s);
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                observer.log(String.format(Locale.ROOT, "tree %d/%d: auc %.4f, log loss %.4f, %.1f s (encrypt %.1f, histograms %.1f, "
+                                + "decrypt %.1f, split %.1f, network/other %.1f); ETA %.0f s", t + 1, bs.trees(), metrics.get("auc"),
+                        metrics.get("log_loss"), metrics.get("tree_seconds"), metrics.get("encrypt_seconds"), metrics.get("histogram_seconds"),
+                        metrics.get("decrypt_seconds"), metrics.get("split_seconds"), metrics.get("network_other_seconds"),
+                        elapsed / (t + 1) * (bs.trees() - t - 1)));
+            }
+            parallel(pool, plan.participants(), p -> request(jobId, runId, BoostSteps.SAVE, p.domain(), Map.of("model_id", runId), -1, -1));
+            long[] bytes = traffic();
+            return new RunOutcome(new double[0], last, history, bytes[0] - start[0], bytes[1] - start[1], payload.get(),
+                    (System.nanoTime() - t0) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One tree: gradients, then per level histograms, split choice, host partitions, assignment. Returns its metrics. */
+    private Map<String, Double> tree(String jobId, String runId, ExecutorService pool, String guest, List<Plan.Participant> active, int t) {
+        long t0 = System.nanoTime();
+        long[] b0 = traffic();
+        double encrypt = 0, histogram = 0, decrypt = 0, split = 0;
+        Message g = call(guest, request(jobId, runId, BoostSteps.GRADIENTS, guest, Map.of(), t, 0));
+        encrypt += g.metrics().getOrDefault("encrypt_seconds", 0.0);
+        Message assigned = g;
+        for (int level = 0; ; level++) {
+            int lv = level;
+            Message a = assigned;
+            List<Plan.Participant> asked = active.stream().filter(h -> a.blobs().containsKey("to:" + h.domain())).toList();
+            Map<String, Message> hists = parallel(pool, asked, h -> {
+                Map<String, byte[]> blobs = new LinkedHashMap<>();
+                blobs.put("from:" + guest, a.blob("to:" + h.domain()));
+                if (lv == 0) blobs.put("gh", g.blob("gh:" + h.domain()));
+                return request(jobId, runId, BoostSteps.HISTOGRAM, h.domain(), Map.of(), t, lv).withBlobs(blobs);
+            });
+            double slowest = 0;
+            Map<String, byte[]> toGuest = new LinkedHashMap<>();
+            for (var e : hists.entrySet()) {
+                slowest = Math.max(slowest, e.getValue().metrics().getOrDefault("histogram_seconds", 0.0));
+                toGuest.put("from:" + e.getKey(), e.getValue().blob("to:" + guest));
+            }
+            histogram += slowest;
+            Message s = call(guest, request(jobId, runId, BoostSteps.SPLIT, guest, Map.of(), t, lv).withBlobs(toGuest));
+            decrypt += s.metrics().getOrDefault("decrypt_seconds", 0.0);
+            split += s.metrics().getOrDefault("split_seconds", 0.0);
+            List<String> winners = BoostNode.split(s.cfg("partition", ""));
+            List<Plan.Participant> won = active.stream().filter(h -> winners.contains(h.domain())).toList();
+            Map<String, Message> parts = parallel(pool, won, h -> request(jobId, runId, BoostSteps.PARTITION, h.domain(), Map.of(), t, lv)
+                    .withBlobs(Map.of("from:" + guest, s.blob("to:" + h.domain()))));
+            Map<String, byte[]> back = new LinkedHashMap<>();
+            for (var e : parts.entrySet()) back.put("from:" + e.getKey(), e.getValue().blob("to:" + guest));
+            Message next = call(guest, request(jobId, runId, BoostSteps.ASSIGN, guest, Map.of(), t, lv).withBlobs(back));
+            split += next.metrics().getOrDefault("split_seconds", 0.0);
+            if (!Boolean.parseBoolean(next.cfg("more", "false"))) {
+                double wall = (System.nanoTime() - t0) / 1e9;
+                long[] b1 = traffic();
+                Map<String, Double> m = new LinkedHashMap<>();
+                m.put("auc", next.metrics().get("auc"));
+                m.put("log_loss", next.metrics().get("log_loss"));
+                m.put("splits", next.metrics().getOrDefault("splits", 0.0));
+                m.put("tree_seconds", wall);
+                m.put("encrypt_seconds", encrypt);
+                m.put("histogram_seconds", histogram);
+                m.put("decrypt_seconds", decrypt);
+                m.put("split_seconds", split);
+                m.put("network_other_seconds", Math.max(0, wall - encrypt - histogram - decrypt - split));
+                m.put("bytes_sent", (double) (b1[0] - b0[0]));
+                m.put("bytes_received", (double) (b1[1] - b0[1]));
+                return m;
+            }
+            assigned = next;
+        }
+    }
+
+    private static Message request(String jobId, String runId, String step, String domain, Map<String, String> cfg, int tree, int level) {
+        Map<String, String> c = new LinkedHashMap<>(cfg);
+        if (tree >= 0) c.put("tree", Integer.toString(tree));
+        if (level >= 0) c.put("level", Integer.toString(level));
+        return Message.request(jobId, runId, BoostSteps.PROTOCOL, step, tree, domain).withConfig(c);
+    }
+
+    private Map<String, Message> parallel(ExecutorService pool, List<Plan.Participant> parts, Function<Plan.Participant, Message> req) {
+        Map<String, Future<Message>> fs = new LinkedHashMap<>();
+        for (Plan.Participant p : parts) {
+            Message m = req.apply(p);
+            fs.put(p.domain(), pool.submit(() -> call(p.domain(), m)));
+        }
+        Map<String, Message> out = new LinkedHashMap<>();
+        for (var e : fs.entrySet()) {
+            try {
+                out.put(e.getKey(), e.getValue().get());
+            } catch (ExecutionException ex) {
+                if (ex.getCause() instanceof MeshflException me) throw me;
+                throw new MeshflException(ErrorCode.NODE_FAILURE, "node of " + e.getKey() + ": " + ex.getCause(), ex.getCause());
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "interrupted waiting for " + e.getKey());
+            }
+        }
+        return out;
+    }
+
+    private Message call(String domain, Message req) {
+        NodeChannel ch = byDomain.get(domain);
+        if (ch == null) throw new MeshflException(ErrorCode.TOO_FEW_NODES, "no node of domain '" + domain + "' is connected");
+        payload.addAndGet(req.payloadBytes());
+        Message reply;
+        try {
+            reply = ch.call(req, timeout);
+        } catch (MeshflException e) {
+            throw new MeshflException(e.code(), "secureboost " + req.step() + " on " + domain + " failed: " + e.getMessage()
+                    + "; boosted trees cannot go on without every party", e);
+        } catch (RuntimeException e) {
+            throw new MeshflException(ErrorCode.NODE_LOST, "secureboost " + req.step() + " on " + domain + " failed: " + e
+                    + "; boosted trees cannot go on without every party", e);
+        }
+        payload.addAndGet(reply.payloadBytes());
+        try {
+            return reply.orThrow();
+        } catch (MeshflException e) {
+            throw new MeshflException(e.code(), "secureboost " + req.step() + " on " + domain + ": " + e.getMessage(), e);
+        }
+    }
+
+    private long[] traffic() {
+        long s = 0, r = 0;
+        for (NodeChannel c : byDomain.values()) {
+            s += c.bytesSent();
+            r += c.bytesReceived();
+        }
+        return new long[]{s, r};
+    }
+}

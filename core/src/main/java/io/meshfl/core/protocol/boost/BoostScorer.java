@@ -1,0 +1,74 @@
+package io.meshfl.core.protocol.boost;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.psi.PsiRunner;
+import io.meshfl.core.protocol.vertical.VerticalScorer;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The coordinator side of SecureBoost inference: aligns the scoring products by PSI, collects
+ * each host's sealed split bits and relays them to the guest, who alone can walk the trees and
+ * so keeps the predictions.
+ */
+public final class BoostScorer {
+
+    private BoostScorer() {
+    }
+
+    public static VerticalScorer.Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, String guestDomain,
+                                              String label, List<VerticalScorer.Part> parts, String requester, Duration timeout,
+                                              Consumer<String> log) {
+        if (!guestDomain.equals(requester)) {
+            throw new PlanRefusal(requester, guestDomain).exception();
+        }
+        if (parts.stream().noneMatch(p -> p.domain().equals(guestDomain))) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "the guest '" + guestDomain + "' has no product among the scoring products");
+        }
+        new PsiRunner(byDomain, timeout, log, 1 << 16).run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
+        Map<String, byte[]> keys = new LinkedHashMap<>();
+        int rows = 0;
+        for (VerticalScorer.Part p : parts) {
+            Message r = call(byDomain, p.domain(), timeout, request(jobId, BoostSteps.INFER_PREPARE, p.domain(),
+                    Map.of("product", p.productId(), "model_id", modelId)));
+            keys.put("peer:" + p.domain(), r.blob("seal_pk"));
+            rows = r.metrics().get("rows").intValue();
+        }
+        Map<String, byte[]> blobs = new LinkedHashMap<>(keys);
+        for (VerticalScorer.Part p : parts) {
+            if (p.domain().equals(guestDomain)) continue;
+            Message r = call(byDomain, p.domain(), timeout, request(jobId, BoostSteps.INFER_BITS, p.domain(),
+                    Map.of("guest", guestDomain, "model_id", modelId)).withBlobs(Map.of("peer:" + guestDomain, keys.get("peer:" + guestDomain))));
+            blobs.put("from:" + p.domain(), r.blob("to:" + guestDomain));
+        }
+        Message done = call(byDomain, guestDomain, timeout, request(jobId, BoostSteps.INFER_COLLECT, guestDomain,
+                Map.of("model_id", modelId, "label", label == null ? "" : label)).withBlobs(blobs));
+        log.accept("scored " + rows + " aligned rows with boosted trees; predictions kept by " + guestDomain);
+        return new VerticalScorer.Result(rows, done.metrics(), done.config().getOrDefault("predictions", ""), guestDomain);
+    }
+
+    /** Why a requester other than the label holder is refused. */
+    private record PlanRefusal(String requester, String guest) {
+        MeshflException exception() {
+            return new MeshflException(ErrorCode.PLAN_REFUSED, "boosted-tree predictions land with the label holder '" + guest
+                    + "', who alone holds the trees; '" + requester + "' cannot request them");
+        }
+    }
+
+    private static Message request(String jobId, String step, String domain, Map<String, String> cfg) {
+        return Message.request(jobId, jobId, BoostSteps.INFER_PROTOCOL, step, 0, domain).withConfig(cfg);
+    }
+
+    private static Message call(Map<String, NodeChannel> byDomain, String domain, Duration timeout, Message req) {
+        NodeChannel ch = byDomain.get(domain);
+        if (ch == null) throw new MeshflException(ErrorCode.TOO_FEW_NODES, "no node of domain '" + domain + "' is connected");
+        return ch.call(req, timeout).orThrow();
+    }
+}

@@ -1,0 +1,127 @@
+package io.meshfl.core.protocol.boost;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+
+import java.nio.ByteBuffer;
+
+/** Small framing of int and bit lists inside sealed payloads. */
+final class Wire {
+
+    private Wire() {
+    }
+
+    /** Growable big-endian writer. */
+    static final class Out {
+        private ByteBuffer b = ByteBuffer.allocate(1024);
+
+        private void room(int n) {
+            if (b.remaining() < n) {
+                ByteBuffer nb = ByteBuffer.allocate(Math.max(b.capacity() * 2, b.position() + n));
+                b.flip();
+                nb.put(b);
+                b = nb;
+            }
+        }
+
+        Out putInt(int v) {
+            room(4);
+            b.putInt(v);
+            return this;
+        }
+
+        Out putInts(int[] v) {
+            putInt(v.length);
+            room(4 * v.length);
+            for (int x : v) b.putInt(x);
+            return this;
+        }
+
+        Out putBits(boolean[] v) {
+            putInt(v.length);
+            byte[] packed = new byte[(v.length + 7) / 8];
+            for (int i = 0; i < v.length; i++) if (v[i]) packed[i >>> 3] |= (byte) (1 << (i & 7));
+            room(packed.length);
+            b.put(packed);
+            return this;
+        }
+
+        Out putBytes(byte[] v) {
+            putInt(v.length);
+            room(v.length);
+            b.put(v);
+            return this;
+        }
+
+        Out putDouble(double v) {
+            room(8);
+            b.putDouble(v);
+            return this;
+        }
+
+        byte[] bytes() {
+            byte[] out = new byte[b.position()];
+            System.arraycopy(b.array(), 0, out, 0, out.length);
+            return out;
+        }
+    }
+
+    /** Reader that turns truncated or malformed payloads into protocol errors. */
+    static final class In {
+        private final ByteBuffer b;
+        private final String what;
+
+        In(byte[] bytes, String what) {
+            this.b = ByteBuffer.wrap(bytes);
+            this.what = what;
+        }
+
+        int getInt() {
+            need(4);
+            return b.getInt();
+        }
+
+        int[] getInts() {
+            int n = getInt();
+            if (n < 0) bad();
+            need(4L * n);
+            int[] v = new int[n];
+            for (int i = 0; i < n; i++) v[i] = b.getInt();
+            return v;
+        }
+
+        boolean[] getBits() {
+            int n = getInt();
+            if (n < 0) bad();
+            int len = (n + 7) / 8;
+            need(len);
+            byte[] packed = new byte[len];
+            b.get(packed);
+            boolean[] v = new boolean[n];
+            for (int i = 0; i < n; i++) v[i] = (packed[i >>> 3] >> (i & 7) & 1) != 0;
+            return v;
+        }
+
+        byte[] getBytes() {
+            int n = getInt();
+            if (n < 0) bad();
+            need(n);
+            byte[] v = new byte[n];
+            b.get(v);
+            return v;
+        }
+
+        double getDouble() {
+            need(8);
+            return b.getDouble();
+        }
+
+        private void need(long n) {
+            if (b.remaining() < n) bad();
+        }
+
+        private void bad() {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, what + ": malformed or truncated payload");
+        }
+    }
+}
