@@ -18,6 +18,8 @@ import io.meshfl.core.protocol.horizontal.HorizontalRunner;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
+import io.meshfl.core.protocol.boost.BoostRunner;
+import io.meshfl.core.protocol.boost.BoostScorer;
 import io.meshfl.core.protocol.split.SplitRunner;
 import io.meshfl.core.protocol.split.SplitScorer;
 import io.meshfl.core.protocol.vertical.VerticalRunner;
@@ -94,6 +96,7 @@ public final class JobRunner {
             RunOutcome out = switch (plan.strategy()) {
                 case "vertical" -> new VerticalRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
                 case "split" -> new SplitRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
+                case "secureboost" -> new BoostRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
                 default -> new HorizontalRunner(job, plan, channels, registry::alive, ro).run(jobRecord.id(), run.id());
             };
             String metricsJson = RunReport.JSON.valueToTree(out.metrics()).toString();
@@ -170,6 +173,7 @@ public final class JobRunner {
             var r = switch (strategy) {
                 case "split" -> SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId),
                         new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log);
+                case "secureboost" -> BoostScorer.score(channels, run.id(), partsKey, guest, label, parts, who, timeout, observer::log);
                 default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(), label, parts,
                         who, timeout, observer::log);
             };
