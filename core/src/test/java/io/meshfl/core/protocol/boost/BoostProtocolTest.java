@@ -285,6 +285,38 @@ class BoostProtocolTest {
     }
 
     @Test
+    void hostsSumOnlyTheRootAndTheSmallerChildOfEachPair() {
+        World w = new World(400, 13, false, out);
+        var host = new java.util.concurrent.atomic.AtomicReference<BoostHost>();
+        w.shop.onReply = reply -> {
+            if (reply.step().equals(BoostSteps.SETUP)) host.set((BoostHost) w.shop.jobState("job-1").get(BoostNode.HOST));
+            return reply;
+        };
+        List<String> log = new ArrayList<>();
+        train(w, log);
+        int histograms = 0;
+        for (Message m : w.shop.seen) {
+            if (!m.step().equals(BoostSteps.HISTOGRAM) || !m.sender().equals("coordinator")) continue;
+            histograms++;
+            BoostHost h = host.get();
+            String ctx = "job-1/boost/" + m.config().get("tree") + "/" + m.config().get("level") + "/assign";
+            Wire.In in = new Wire.In(h.seal.open(h.peers.get("bank"), ctx, m.blob("from:bank")), "test");
+            int level = Integer.parseInt(m.config().get("level"));
+            int k = in.getInt();
+            int rows = 0;
+            for (int i = 0; i < k; i++) {
+                int node = in.getInt();
+                assertEquals(level, io.meshfl.core.model.tree.Tree.depthOf(node));
+                rows += in.getInts().length;
+            }
+            if (level == 0) assertEquals(400, rows);
+            else assertTrue(rows <= 200, "level " + level + " asks for " + rows + " of 400 rows");
+        }
+        assertEquals(SETTINGS.trees() * SETTINGS.depth(), histograms);
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("tree 3/3: auc")), String.join("\n", log));
+    }
+
+    @Test
     void labelHolderDroppingOutStopsTheRunNamingIt() {
         World w = new World(200, 7, false, out);
         w.bank.dropWhen = m -> m.step().equals(BoostSteps.SPLIT) && "1".equals(m.config().get("tree"));
