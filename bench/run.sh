@@ -27,6 +27,8 @@ for t in "${targets[@]}"; do
     scale)       java -Xmx256m -cp "$CP" io.meshfl.bench.ScaleBench "$DOC" ;;
     psi)         java -Xmx4g -cp "$CP" io.meshfl.bench.PsiLoopbackBench ${PSI_ARGS:-} ;;
     vertical)    java -Xmx8g -cp "$CP" io.meshfl.bench.VerticalBench ${VERTICAL_ARGS:-} ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale psi vertical (print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch')" >&2; exit 2 ;;
+    split)       java -Xmx2g -cp "$CP" io.meshfl.bench.SplitBench "$DOC" ;;
+    boost)       java -Xmx8g -cp "$CP" io.meshfl.bench.BoostBench ${BOOST_ARGS:-} ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale split psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
   esac
 done
