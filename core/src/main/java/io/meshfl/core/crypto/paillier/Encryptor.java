@@ -26,7 +26,9 @@ public final class Encryptor implements AutoCloseable {
      *
      * @param poolSize          randomness values kept ready by a background thread; 0 means no
      *                          thread, every encryption computes its own randomness
-     * @param shortExponentBits length of the DJN exponent a; 0 means n.bitLength()/2
+     * @param shortExponentBits length of the DJN exponent a; 0 means twice the key's security
+     *                          strength (224 bits up to 2048-bit keys, 256 above), since the best
+     *                          known search for a short exponent costs 2^(bits/2)
      * @param windowBits        digit width of the fixed-base table; 0 means 8 up to 2048-bit
      *                          keys and 7 above, keeping the table at about 25 MB or less
      */
@@ -68,7 +70,7 @@ public final class Encryptor implements AutoCloseable {
         this.pk = pk;
         this.mod = pk.modNSquared();
         BigInteger n = pk.n();
-        int exponentBits = options.shortExponentBits() == 0 ? n.bitLength() / 2 : options.shortExponentBits();
+        int exponentBits = options.shortExponentBits() == 0 ? defaultExponentBits(n.bitLength()) : options.shortExponentBits();
         if (exponentBits > n.bitLength()) {
             throw new MeshflException(CRYPTO_FAILURE, "shortExponentBits " + exponentBits
                     + ": longer than the " + n.bitLength() + "-bit modulus");
@@ -89,6 +91,14 @@ public final class Encryptor implements AutoCloseable {
 
     public PaillierPublicKey publicKey() {
         return pk;
+    }
+
+    /**
+     * Twice the security strength of an RSA-type modulus of {@code modulusBits} (NIST SP 800-57:
+     * 2048 bits give 112, 3072 give 128; 1024-bit keys are held to the 2048-bit level too).
+     */
+    static int defaultExponentBits(int modulusBits) {
+        return modulusBits <= 2048 ? Options.MIN_SHORT_EXPONENT_BITS : 256;
     }
 
     /** Encrypts m, which must lie in [0, n). */

@@ -84,7 +84,8 @@ final class BoostGuest {
         this.hq = new long[n];
         this.keys = PaillierKeyPair.generate(keyBits, new SecureRandom());
         this.dec = new Decryptor(keys.priv());
-        this.enc = new Encryptor(keys.pub(), new SecureRandom());
+        // Randomness for a whole tree's encryptions is precomputed while the hosts build histograms.
+        this.enc = new Encryptor(keys.pub(), new SecureRandom(), new Encryptor.Options(Math.min(n, 1 << 17), 0, 0));
     }
 
     private byte[] peer(String d) {
