@@ -24,6 +24,8 @@ final class Montgomery {
     private final long[] n;
     private final long nPrime;
     private final int[] one;
+    /** R^2 mod m: a Montgomery product with it converts into Montgomery form. */
+    private final int[] rSquared;
 
     Montgomery(BigInteger modulus) {
         if (modulus.signum() <= 0 || !modulus.testBit(0)) {
@@ -49,6 +51,8 @@ final class Montgomery {
         this.nPrime = modulus.negate().modInverse(BigInteger.ONE.shiftLeft(width)).longValue();
         this.one = new int[limbs];
         one[0] = 1;
+        this.rSquared = new int[limbs];
+        split(BigInteger.ONE.shiftLeft(2 * width * limbs).mod(modulus), rSquared, 0);
     }
 
     /** Number of limbs of a value. */
@@ -56,9 +60,18 @@ final class Montgomery {
         return s;
     }
 
-    /** Writes x * R mod m (x may be any non-negative integer) as limbs into dst at off. */
+    /**
+     * Writes x * R mod m, up to a multiple of m (below 2m), as limbs into dst at off. x may be any
+     * integer; one in [0, m) costs a Montgomery product instead of a division.
+     */
     void toMontgomery(BigInteger x, int[] dst, int off) {
-        split(x.shiftLeft(w * s).mod(modulus), dst, off);
+        BigInteger reduced = x.signum() >= 0 && x.compareTo(modulus) < 0 ? x : x.mod(modulus);
+        int[] digits = new int[s];
+        split(reduced, digits, 0);
+        long[] a = new long[s];
+        for (int j = 0; j < s; j++) a[j] = digits[j];
+        mul(a, rSquared, 0, new long[s + 1]);
+        for (int j = 0; j < s; j++) dst[off + j] = (int) a[j];
     }
 
     /** a = a * b / R mod m, up to a multiple of m, for b the limbs of bs at bo; t is scratch of s + 1 longs. */

@@ -144,6 +144,16 @@ class CipherSumsTest {
     }
 
     @Test
+    void valuesOutsideZeroToNSquaredAreReducedFirst() {
+        PaillierPublicKey pk = Keys.k1024().pub();
+        BigInteger nsq = pk.nSquared();
+        BigInteger[] cts = {nsq.add(BigInteger.valueOf(5)), BigInteger.valueOf(-3), nsq, nsq.shiftLeft(70).add(BigInteger.TEN)};
+        byte[][] bucketOf = {{0, 0, 1, 2}};
+        int[] rows = allRows(cts.length);
+        assertDeepEquals(reference(pk, cts, rows, bucketOf, 3), new CipherSums(pk, cts).sums(rows, bucketOf, 3));
+    }
+
+    @Test
     void rowsOutsideTheArrayAreRejected() {
         PaillierKeyPair kp = Keys.k1024();
         CipherSums sums = new CipherSums(kp.pub(), encryptRandom(kp, 3, 77, new BigInteger[3]));
