@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code meshfl predict}: scores rows spread over domains with a stored vertical model. */
+/** {@code meshfl predict}: scores rows spread over domains with a stored vertical, split-network or SecureBoost model. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Score rows whose features are spread over domains; only partial scores move, the result lands with the requester.")
 final class PredictCommand implements Callable<Integer> {

@@ -1,11 +1,10 @@
 package io.meshfl.core.protocol.boost;
 
-import io.meshfl.core.ErrorCode;
-import io.meshfl.core.MeshflException;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.PartyCalls;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
@@ -17,12 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
  * The coordinator side of vertical boosted trees: aligns entities by PSI, then relays sealed
@@ -36,7 +29,7 @@ public final class BoostRunner {
     private final Map<String, NodeChannel> byDomain;
     private final RunObserver observer;
     private final Duration timeout;
-    private final AtomicLong payload = new AtomicLong();
+    private PartyCalls calls;
 
     public BoostRunner(JobSpec job, Plan plan, Map<String, NodeChannel> byDomain, RunObserver observer) {
         this.job = job;
@@ -48,20 +41,16 @@ public final class BoostRunner {
 
     public RunOutcome run(String jobId, String runId) {
         long t0 = System.nanoTime();
-        long[] start = traffic();
+        calls = new PartyCalls(byDomain, timeout, "boosted trees cannot go on without every party");
+        long[] start = calls.traffic();
         JobSpec.BoostSettings bs = job.boost();
         Plan.Participant guest = plan.participants().get(0);
         List<Plan.Participant> hosts = plan.participants().subList(1, plan.participants().size());
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, plan.participants().size()), r -> {
-            Thread t = new Thread(r, "meshfl-boost");
-            t.setDaemon(true);
-            return t;
-        });
         try {
             List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
             PsiRunner.Result psi = new PsiRunner(byDomain, timeout, observer::log, bs.psiBatch()).run(jobId, runId, parties, false);
             observer.log("guest " + guest.domain() + ": generating a " + bs.keyBits() + "-bit Paillier key");
-            Map<String, Message> setups = parallel(pool, plan.participants(), p -> {
+            Map<String, Message> setups = calls.each(plan.participants(), p -> {
                 Map<String, String> cfg = new LinkedHashMap<>();
                 cfg.put("product", p.productId());
                 cfg.put("role", p.role());
@@ -93,7 +82,7 @@ public final class BoostRunner {
             for (var e : setups.entrySet()) peers.put("peer:" + e.getKey(), e.getValue().blob("seal_pk"));
             byte[] pk = setups.get(guest.domain()).blob("pk");
             String activeCsv = String.join(",", active.stream().map(Plan.Participant::domain).toList());
-            parallel(pool, plan.participants(), p -> {
+            calls.each(plan.participants(), p -> {
                 Map<String, byte[]> blobs = new LinkedHashMap<>(peers);
                 if (!p.role().equals("guest")) blobs.put("pk", pk);
                 return request(jobId, runId, BoostSteps.PEERS, p.domain(), Map.of("active", activeCsv), -1, -1).withBlobs(blobs);
@@ -102,7 +91,7 @@ public final class BoostRunner {
             List<RoundSummary> history = new ArrayList<>();
             Map<String, Double> last = Map.of();
             for (int t = 0; t < bs.trees(); t++) {
-                Map<String, Double> metrics = tree(jobId, runId, pool, guest.domain(), active, t);
+                Map<String, Double> metrics = tree(jobId, runId, guest.domain(), active, t);
                 metrics.put("psi_intersection", (double) psi.intersection());
                 RoundSummary s = new RoundSummary(t + 1, bs.trees(), metrics.get("tree_seconds"), metrics.get("bytes_sent").longValue(),
                         metrics.get("bytes_received").longValue(),
@@ -117,28 +106,28 @@ public final class BoostRunner {
                         metrics.get("decrypt_seconds"), metrics.get("split_seconds"), metrics.get("network_other_seconds"),
                         elapsed / (t + 1) * (bs.trees() - t - 1)));
             }
-            parallel(pool, plan.participants(), p -> request(jobId, runId, BoostSteps.SAVE, p.domain(), Map.of("model_id", runId), -1, -1));
-            long[] bytes = traffic();
-            return new RunOutcome(new double[0], last, history, bytes[0] - start[0], bytes[1] - start[1], payload.get(),
+            calls.each(plan.participants(), p -> request(jobId, runId, BoostSteps.SAVE, p.domain(), Map.of("model_id", runId), -1, -1));
+            long[] bytes = calls.traffic();
+            return new RunOutcome(new double[0], last, history, bytes[0] - start[0], bytes[1] - start[1], calls.payload(),
                     (System.nanoTime() - t0) / 1e9);
         } finally {
-            pool.shutdownNow();
+            calls.close();
         }
     }
 
     /** One tree: gradients, then per level histograms, split choice, host partitions, assignment. Returns its metrics. */
-    private Map<String, Double> tree(String jobId, String runId, ExecutorService pool, String guest, List<Plan.Participant> active, int t) {
+    private Map<String, Double> tree(String jobId, String runId, String guest, List<Plan.Participant> active, int t) {
         long t0 = System.nanoTime();
-        long[] b0 = traffic();
+        long[] b0 = calls.traffic();
         double encrypt = 0, histogram = 0, decrypt = 0, split = 0;
-        Message g = call(guest, request(jobId, runId, BoostSteps.GRADIENTS, guest, Map.of(), t, 0));
+        Message g = calls.call(guest, request(jobId, runId, BoostSteps.GRADIENTS, guest, Map.of(), t, 0));
         encrypt += g.metrics().getOrDefault("encrypt_seconds", 0.0);
         Message assigned = g;
         for (int level = 0; ; level++) {
             int lv = level;
             Message a = assigned;
             List<Plan.Participant> asked = active.stream().filter(h -> a.blobs().containsKey("to:" + h.domain())).toList();
-            Map<String, Message> hists = parallel(pool, asked, h -> {
+            Map<String, Message> hists = calls.each(asked, h -> {
                 Map<String, byte[]> blobs = new LinkedHashMap<>();
                 blobs.put("from:" + guest, a.blob("to:" + h.domain()));
                 if (lv == 0) blobs.put("gh", g.blob("gh:" + h.domain()));
@@ -151,20 +140,20 @@ public final class BoostRunner {
                 toGuest.put("from:" + e.getKey(), e.getValue().blob("to:" + guest));
             }
             histogram += slowest;
-            Message s = call(guest, request(jobId, runId, BoostSteps.SPLIT, guest, Map.of(), t, lv).withBlobs(toGuest));
+            Message s = calls.call(guest, request(jobId, runId, BoostSteps.SPLIT, guest, Map.of(), t, lv).withBlobs(toGuest));
             decrypt += s.metrics().getOrDefault("decrypt_seconds", 0.0);
             split += s.metrics().getOrDefault("split_seconds", 0.0);
             List<String> winners = BoostNode.split(s.cfg("partition", ""));
             List<Plan.Participant> won = active.stream().filter(h -> winners.contains(h.domain())).toList();
-            Map<String, Message> parts = parallel(pool, won, h -> request(jobId, runId, BoostSteps.PARTITION, h.domain(), Map.of(), t, lv)
+            Map<String, Message> parts = calls.each(won, h -> request(jobId, runId, BoostSteps.PARTITION, h.domain(), Map.of(), t, lv)
                     .withBlobs(Map.of("from:" + guest, s.blob("to:" + h.domain()))));
             Map<String, byte[]> back = new LinkedHashMap<>();
             for (var e : parts.entrySet()) back.put("from:" + e.getKey(), e.getValue().blob("to:" + guest));
-            Message next = call(guest, request(jobId, runId, BoostSteps.ASSIGN, guest, Map.of(), t, lv).withBlobs(back));
+            Message next = calls.call(guest, request(jobId, runId, BoostSteps.ASSIGN, guest, Map.of(), t, lv).withBlobs(back));
             split += next.metrics().getOrDefault("split_seconds", 0.0);
             if (!Boolean.parseBoolean(next.cfg("more", "false"))) {
                 double wall = (System.nanoTime() - t0) / 1e9;
-                long[] b1 = traffic();
+                long[] b1 = calls.traffic();
                 Map<String, Double> m = new LinkedHashMap<>();
                 m.put("auc", next.metrics().get("auc"));
                 m.put("log_loss", next.metrics().get("log_loss"));
@@ -190,55 +179,4 @@ public final class BoostRunner {
         return Message.request(jobId, runId, BoostSteps.PROTOCOL, step, tree, domain).withConfig(c);
     }
 
-    private Map<String, Message> parallel(ExecutorService pool, List<Plan.Participant> parts, Function<Plan.Participant, Message> req) {
-        Map<String, Future<Message>> fs = new LinkedHashMap<>();
-        for (Plan.Participant p : parts) {
-            Message m = req.apply(p);
-            fs.put(p.domain(), pool.submit(() -> call(p.domain(), m)));
-        }
-        Map<String, Message> out = new LinkedHashMap<>();
-        for (var e : fs.entrySet()) {
-            try {
-                out.put(e.getKey(), e.getValue().get());
-            } catch (ExecutionException ex) {
-                if (ex.getCause() instanceof MeshflException me) throw me;
-                throw new MeshflException(ErrorCode.NODE_FAILURE, "node of " + e.getKey() + ": " + ex.getCause(), ex.getCause());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "interrupted waiting for " + e.getKey());
-            }
-        }
-        return out;
-    }
-
-    private Message call(String domain, Message req) {
-        NodeChannel ch = byDomain.get(domain);
-        if (ch == null) throw new MeshflException(ErrorCode.TOO_FEW_NODES, "no node of domain '" + domain + "' is connected");
-        payload.addAndGet(req.payloadBytes());
-        Message reply;
-        try {
-            reply = ch.call(req, timeout);
-        } catch (MeshflException e) {
-            throw new MeshflException(e.code(), "secureboost " + req.step() + " on " + domain + " failed: " + e.getMessage()
-                    + "; boosted trees cannot go on without every party", e);
-        } catch (RuntimeException e) {
-            throw new MeshflException(ErrorCode.NODE_LOST, "secureboost " + req.step() + " on " + domain + " failed: " + e
-                    + "; boosted trees cannot go on without every party", e);
-        }
-        payload.addAndGet(reply.payloadBytes());
-        try {
-            return reply.orThrow();
-        } catch (MeshflException e) {
-            throw new MeshflException(e.code(), "secureboost " + req.step() + " on " + domain + ": " + e.getMessage(), e);
-        }
-    }
-
-    private long[] traffic() {
-        long s = 0, r = 0;
-        for (NodeChannel c : byDomain.values()) {
-            s += c.bytesSent();
-            r += c.bytesReceived();
-        }
-        return new long[]{s, r};
-    }
 }

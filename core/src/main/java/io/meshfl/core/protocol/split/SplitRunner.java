@@ -11,6 +11,7 @@ import io.meshfl.core.model.nn.SplitReference;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.PartyCalls;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
@@ -36,6 +37,8 @@ import java.util.function.BiFunction;
  * {@link SplitReference}, so with noise and clipping off the run equals the centralized one.
  */
 public final class SplitRunner {
+
+    static final String NEEDS_EVERY_PARTY = "a split network cannot go on without every party's bottom network";
 
     /** Rows per evaluation call, so that no single message grows with the data. */
     static final int EVAL_CHUNK = 8192;
@@ -65,7 +68,7 @@ public final class SplitRunner {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "split.labels is '" + s.labels() + "', but the label holder is "
                     + holder.domain());
         }
-        try (Calls calls = new Calls(byDomain, timeout, parts.size())) {
+        try (PartyCalls calls = new PartyCalls(byDomain, timeout, NEEDS_EVERY_PARTY)) {
             long[] start = calls.traffic();
             PsiRunner.Result psi = new PsiRunner(byDomain, timeout, observer::log, s.psiBatch())
                     .run(jobId, runId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
@@ -101,14 +104,14 @@ public final class SplitRunner {
             }
             calls.parallel(tr.domains, d -> request(jobId, runId, SplitSteps.SAVE, d, Map.of("model_id", runId)));
             long[] bytes = calls.traffic();
-            return new RunOutcome(tr.topParams, last, history, bytes[0] - start[0], bytes[1] - start[1], calls.payload.get(),
+            return new RunOutcome(tr.topParams, last, history, bytes[0] - start[0], bytes[1] - start[1], calls.payload(),
                     (System.nanoTime() - t0) / 1e9);
         }
     }
 
     /** The coordinator's side of one training run: the top network, its optimizer, and the labels if they are shared. */
     private final class Training {
-        final Calls calls;
+        final PartyCalls calls;
         final String jobId;
         final String runId;
         final List<String> domains;
@@ -121,7 +124,7 @@ public final class SplitRunner {
         double[] labels;
         int t;
 
-        Training(Calls calls, String jobId, String runId, List<String> domains, int n) {
+        Training(PartyCalls calls, String jobId, String runId, List<String> domains, int n) {
             this.calls = calls;
             this.jobId = jobId;
             this.runId = runId;
@@ -224,7 +227,7 @@ public final class SplitRunner {
                 m.containsKey("clipped_fraction") ? String.format(Locale.ROOT, ", %.1f%% of gradient rows clipped", 100 * m.get("clipped_fraction")) : "");
     }
 
-    private void setup(Calls calls, String jobId, String runId, List<Plan.Participant> parts, int n) {
+    private void setup(PartyCalls calls, String jobId, String runId, List<Plan.Participant> parts, int n) {
         List<String> domains = parts.stream().map(Plan.Participant::domain).toList();
         for (String c : s.categorical()) {
             if (parts.stream().noneMatch(p -> p.features().contains(c))) {
@@ -276,7 +279,7 @@ public final class SplitRunner {
     }
 
     /** Logits of all {@code n} aligned rows: parties forward chunk by chunk in parallel, the top runs here. */
-    static double[] logits(Calls calls, List<String> domains, int n, int cut, Network top, double[] topParams,
+    static double[] logits(PartyCalls calls, List<String> domains, int n, int cut, Network top, double[] topParams,
                            BiFunction<String, int[], Message> request) {
         int[] widths = new int[domains.size()];
         Arrays.fill(widths, cut);

@@ -6,6 +6,7 @@ import io.meshfl.core.model.nn.Losses;
 import io.meshfl.core.model.nn.Network;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.PartyCalls;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.psi.PsiRunner;
 import io.meshfl.core.protocol.vertical.VerticalScorer;
@@ -50,7 +51,7 @@ public final class SplitScorer {
         new PsiRunner(byDomain, timeout, log, settings.psiBatch())
                 .run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
         List<String> domains = parts.stream().map(VerticalScorer.Part::domain).toList();
-        try (Calls calls = new Calls(byDomain, timeout, parts.size())) {
+        try (PartyCalls calls = new PartyCalls(byDomain, timeout, SplitRunner.NEEDS_EVERY_PARTY)) {
             List<Message> prepared = calls.parallel(domains, d -> {
                 VerticalScorer.Part p = parts.get(domains.indexOf(d));
                 return request(jobId, SplitSteps.PREPARE, d, Map.of("product", p.productId(), "model_id", modelId,

@@ -1,13 +1,12 @@
 package io.meshfl.core.protocol.vertical;
 
-import io.meshfl.core.ErrorCode;
-import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.paillier.Decryptor;
 import io.meshfl.core.crypto.paillier.PaillierKeyPair;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.PartyCalls;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
@@ -21,12 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
  * The coordinator side of vertical linear models: aligns entities by PSI, then, as the Paillier
@@ -41,7 +34,7 @@ public final class VerticalRunner {
     private final Map<String, NodeChannel> byDomain;
     private final RunObserver observer;
     private final Duration timeout;
-    private final AtomicLong payload = new AtomicLong();
+    private PartyCalls calls;
 
     public VerticalRunner(JobSpec job, Plan plan, Map<String, NodeChannel> byDomain, RunObserver observer) {
         this.job = job;
@@ -53,15 +46,11 @@ public final class VerticalRunner {
 
     public RunOutcome run(String jobId, String runId) {
         long t0 = System.nanoTime();
-        long[] start = traffic();
+        calls = new PartyCalls(byDomain, timeout, "a vertical job cannot go on without every party's columns");
+        long[] start = calls.traffic();
         var vs = job.vertical();
         Plan.Participant guest = plan.participants().get(0);
         List<Plan.Participant> hosts = plan.participants().subList(1, plan.participants().size());
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, plan.participants().size()), r -> {
-            Thread t = new Thread(r, "meshfl-vertical");
-            t.setDaemon(true);
-            return t;
-        });
         try {
             List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
             PsiRunner.Result psi = new PsiRunner(byDomain, timeout, observer::log, vs.psiBatch()).run(jobId, runId, parties, false);
@@ -72,7 +61,7 @@ public final class VerticalRunner {
             byte[] pk = keys.pub().toBytes();
 
             Map<String, byte[]> sealKeys = new LinkedHashMap<>();
-            Map<String, Message> setups = parallel(pool, plan.participants(), p -> {
+            Map<String, Message> setups = calls.each(plan.participants(), p -> {
                 Map<String, String> cfg = new LinkedHashMap<>();
                 cfg.put("product", p.productId());
                 cfg.put("role", p.role());
@@ -86,23 +75,23 @@ public final class VerticalRunner {
                 return request(jobId, runId, VerticalSteps.SETUP, p.domain(), cfg).withBlobs(Map.of("pk", pk));
             });
             for (var e : setups.entrySet()) sealKeys.put("peer:" + e.getKey(), e.getValue().blob("seal_pk"));
-            parallel(pool, plan.participants(), p -> request(jobId, runId, VerticalSteps.PEERS, p.domain(), Map.of()).withBlobs(sealKeys));
+            calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.PEERS, p.domain(), Map.of()).withBlobs(sealKeys));
 
             List<RoundSummary> history = new ArrayList<>();
             Map<String, Double> last = Map.of();
             for (int epoch = 1; epoch <= vs.epochs(); epoch++) {
                 long e0 = System.nanoTime();
-                long[] b0 = traffic();
+                long[] b0 = calls.traffic();
                 double lr = vs.lr() / (1 + vs.decay() * (epoch - 1));
                 double dw2 = 0;
                 for (int from = 0; from < n; from += vs.batchSize()) {
                     int to = Math.min(n, from + vs.batchSize());
-                    dw2 += batch(jobId, runId, pool, dec, guest, hosts, epoch, from, to, lr);
+                    dw2 += batch(jobId, runId, dec, guest, hosts, epoch, from, to, lr);
                 }
-                Map<String, Double> metrics = new LinkedHashMap<>(evaluate(jobId, runId, pool, guest, hosts, epoch));
+                Map<String, Double> metrics = new LinkedHashMap<>(evaluate(jobId, runId, guest, hosts, epoch));
                 metrics.put("weight_change", dw2);
                 metrics.put("psi_intersection", (double) n);
-                long[] b1 = traffic();
+                long[] b1 = calls.traffic();
                 RoundSummary s = new RoundSummary(epoch, vs.epochs(), (System.nanoTime() - e0) / 1e9, b1[0] - b0[0], b1[1] - b0[1],
                         plan.participants().size(), List.of(), metrics);
                 history.add(s);
@@ -113,16 +102,16 @@ public final class VerticalRunner {
                     break;
                 }
             }
-            parallel(pool, plan.participants(), p -> request(jobId, runId, VerticalSteps.SAVE, p.domain(), Map.of("model_id", runId)));
-            long[] bytes = traffic();
-            return new RunOutcome(new double[0], last, history, bytes[0] - start[0], bytes[1] - start[1], payload.get(),
+            calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.SAVE, p.domain(), Map.of("model_id", runId)));
+            long[] bytes = calls.traffic();
+            return new RunOutcome(new double[0], last, history, bytes[0] - start[0], bytes[1] - start[1], calls.payload(),
                     (System.nanoTime() - t0) / 1e9);
         } finally {
-            pool.shutdownNow();
+            calls.close();
         }
     }
 
-    private double batch(String jobId, String runId, ExecutorService pool, Decryptor dec, Plan.Participant guest,
+    private double batch(String jobId, String runId, Decryptor dec, Plan.Participant guest,
                          List<Plan.Participant> hosts, int epoch, int from, int to, double lr) {
         Map<String, String> pos = Map.of("epoch", Integer.toString(epoch), "from", Integer.toString(from), "to", Integer.toString(to));
         Map<String, byte[]> toGuest = new LinkedHashMap<>();
@@ -138,18 +127,18 @@ public final class VerticalRunner {
                 if (prev != null) cfg.put("chain_from", prev);
                 Message m = request(jobId, runId, VerticalSteps.FORWARD, h, cfg);
                 if (carried != null) m = m.withBlobs(Map.of("from:" + prev, carried));
-                carried = call(h, m).blob("to:" + next);
+                carried = calls.call(h, m).blob("to:" + next);
                 prev = h;
             }
             toGuest.put("from:" + prev, carried);
         } else {
-            Map<String, Message> fwd = parallel(pool, hosts, h -> request(jobId, runId, VerticalSteps.FORWARD, h.domain(), pos));
+            Map<String, Message> fwd = calls.each(hosts, h -> request(jobId, runId, VerticalSteps.FORWARD, h.domain(), pos));
             for (var e : fwd.entrySet()) toGuest.put("from:" + e.getKey(), e.getValue().blob("to:" + guest.domain()));
         }
-        Message res = call(guest.domain(), request(jobId, runId, VerticalSteps.RESIDUAL, guest.domain(), pos).withBlobs(toGuest));
+        Message res = calls.call(guest.domain(), request(jobId, runId, VerticalSteps.RESIDUAL, guest.domain(), pos).withBlobs(toGuest));
         Map<String, Message> grads = new LinkedHashMap<>();
         grads.put(guest.domain(), res);
-        grads.putAll(parallel(pool, hosts, h -> request(jobId, runId, VerticalSteps.GRADIENT, h.domain(), pos)
+        grads.putAll(calls.each(hosts, h -> request(jobId, runId, VerticalSteps.GRADIENT, h.domain(), pos)
                 .withBlobs(Map.of("from:" + guest.domain(), res.blob("to:" + h.domain())))));
         Map<String, byte[]> plain = new LinkedHashMap<>();
         BigInteger nsq = dec.publicKey().nSquared();
@@ -164,68 +153,24 @@ public final class VerticalRunner {
         upd.put("batch_rows", Integer.toString(to - from));
         upd.put("optimizer", job.vertical().optimizer());
         upd.put("momentum", Double.toString(job.vertical().momentum()));
-        Map<String, Message> done = parallel(pool, plan.participants(), p -> request(jobId, runId, VerticalSteps.UPDATE, p.domain(), upd)
+        Map<String, Message> done = calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.UPDATE, p.domain(), upd)
                 .withBlobs(Map.of("plain", plain.get(p.domain()))));
         double dw2 = 0;
         for (Message m : done.values()) dw2 += m.metrics().getOrDefault("dw2", 0.0);
         return dw2;
     }
 
-    private Map<String, Double> evaluate(String jobId, String runId, ExecutorService pool, Plan.Participant guest,
+    private Map<String, Double> evaluate(String jobId, String runId, Plan.Participant guest,
                                          List<Plan.Participant> hosts, int epoch) {
         Map<String, String> cfg = Map.of("epoch", Integer.toString(epoch));
-        Map<String, Message> scores = parallel(pool, hosts, h -> request(jobId, runId, VerticalSteps.SCORE, h.domain(), cfg));
+        Map<String, Message> scores = calls.each(hosts, h -> request(jobId, runId, VerticalSteps.SCORE, h.domain(), cfg));
         Map<String, byte[]> blobs = new LinkedHashMap<>();
         for (var e : scores.entrySet()) blobs.put("from:" + e.getKey(), e.getValue().blob("to:" + guest.domain()));
-        return call(guest.domain(), request(jobId, runId, VerticalSteps.EVALUATE, guest.domain(), cfg).withBlobs(blobs)).metrics();
+        return calls.call(guest.domain(), request(jobId, runId, VerticalSteps.EVALUATE, guest.domain(), cfg).withBlobs(blobs)).metrics();
     }
 
     private static Message request(String jobId, String runId, String step, String domain, Map<String, String> cfg) {
         return Message.request(jobId, runId, VerticalSteps.PROTOCOL, step, 0, domain).withConfig(cfg);
     }
 
-    private Map<String, Message> parallel(ExecutorService pool, List<Plan.Participant> parts, Function<Plan.Participant, Message> req) {
-        Map<String, Future<Message>> fs = new LinkedHashMap<>();
-        for (Plan.Participant p : parts) {
-            Message m = req.apply(p);
-            fs.put(p.domain(), pool.submit(() -> call(p.domain(), m)));
-        }
-        Map<String, Message> out = new LinkedHashMap<>();
-        for (var e : fs.entrySet()) {
-            try {
-                out.put(e.getKey(), e.getValue().get());
-            } catch (ExecutionException ex) {
-                if (ex.getCause() instanceof MeshflException me) throw me;
-                throw new MeshflException(ErrorCode.NODE_FAILURE, "node of " + e.getKey() + ": " + ex.getCause(), ex.getCause());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "interrupted waiting for " + e.getKey());
-            }
-        }
-        return out;
-    }
-
-    private Message call(String domain, Message req) {
-        NodeChannel ch = byDomain.get(domain);
-        if (ch == null) throw new MeshflException(ErrorCode.TOO_FEW_NODES, "no node of domain '" + domain + "' is connected");
-        payload.addAndGet(req.payloadBytes());
-        Message reply;
-        try {
-            reply = ch.call(req, timeout);
-        } catch (MeshflException e) {
-            throw new MeshflException(e.code(), "vertical " + req.step() + " on " + domain + " failed: " + e.getMessage()
-                    + "; a vertical job cannot go on without every party's columns", e);
-        }
-        payload.addAndGet(reply.payloadBytes());
-        return reply.orThrow();
-    }
-
-    private long[] traffic() {
-        long s = 0, r = 0;
-        for (NodeChannel c : byDomain.values()) {
-            s += c.bytesSent();
-            r += c.bytesReceived();
-        }
-        return new long[]{s, r};
-    }
 }

@@ -1,9 +1,8 @@
-package io.meshfl.core.protocol.split;
+package io.meshfl.core.protocol;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
-import io.meshfl.core.protocol.Message;
-import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.plan.Plan;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -17,28 +16,35 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * The coordinator's calls to the parties of one split run: single or one per party in parallel,
- * each failure rethrown as a {@link MeshflException} that names the domain and the step, and the
- * tensor payload counted.
+ * The coordinator's calls to the parties of one cross-domain run (vertical, split, boosted trees):
+ * single or one per party in parallel, each failure rethrown as a {@link MeshflException} that
+ * names the step and the domain and says why the run cannot go on, and the payload counted.
  */
-final class Calls implements AutoCloseable {
+public final class PartyCalls implements AutoCloseable {
 
     private final Map<String, NodeChannel> byDomain;
     private final Duration timeout;
+    private final String consequence;
     private final ExecutorService pool;
-    final AtomicLong payload = new AtomicLong();
+    private final AtomicLong payload = new AtomicLong();
 
-    Calls(Map<String, NodeChannel> byDomain, Duration timeout, int parties) {
+    /**
+     * @param consequence why a failed call ends the run, appended to its error
+     *                    (e.g. "a split network cannot go on without every party's bottom network")
+     */
+    public PartyCalls(Map<String, NodeChannel> byDomain, Duration timeout, String consequence) {
         this.byDomain = Map.copyOf(byDomain);
         this.timeout = timeout;
-        this.pool = Executors.newFixedThreadPool(Math.max(1, parties), r -> {
-            Thread t = new Thread(r, "meshfl-split");
+        this.consequence = consequence;
+        this.pool = Executors.newFixedThreadPool(Math.max(1, byDomain.size()), r -> {
+            Thread t = new Thread(r, "meshfl-party-call");
             t.setDaemon(true);
             return t;
         });
     }
 
-    Message call(String domain, Message req) {
+    /** One call; a failed reply, a lost node or a timeout is thrown, naming the step and the domain. */
+    public Message call(String domain, Message req) {
         NodeChannel ch = byDomain.get(domain);
         if (ch == null) throw new MeshflException(ErrorCode.TOO_FEW_NODES, "no node of domain '" + domain + "' is connected");
         payload.addAndGet(req.payloadBytes());
@@ -47,7 +53,10 @@ final class Calls implements AutoCloseable {
             reply = ch.call(req, timeout);
         } catch (MeshflException e) {
             throw new MeshflException(e.code(), req.protocol() + " " + req.step() + " on " + domain + " failed: " + e.getMessage()
-                    + "; a split network cannot go on without every party's bottom network", e);
+                    + "; " + consequence, e);
+        } catch (RuntimeException e) {
+            throw new MeshflException(ErrorCode.NODE_LOST, req.protocol() + " " + req.step() + " on " + domain + " failed: " + e
+                    + "; " + consequence, e);
         }
         payload.addAndGet(reply.payloadBytes());
         if (reply.failed()) {
@@ -58,7 +67,7 @@ final class Calls implements AutoCloseable {
     }
 
     /** One call per domain, all in flight at once; replies in the order of {@code domains}. */
-    List<Message> parallel(List<String> domains, Function<String, Message> request) {
+    public List<Message> parallel(List<String> domains, Function<String, Message> request) {
         if (domains.size() == 1) return List.of(call(domains.get(0), request.apply(domains.get(0))));
         Map<String, Future<Message>> fs = new LinkedHashMap<>();
         for (String d : domains) {
@@ -85,7 +94,22 @@ final class Calls implements AutoCloseable {
         return List.of(out);
     }
 
-    long[] traffic() {
+    /** One call per participant, all in flight at once; replies by domain, in the order of {@code parts}. */
+    public Map<String, Message> each(List<Plan.Participant> parts, Function<Plan.Participant, Message> request) {
+        List<String> domains = parts.stream().map(Plan.Participant::domain).toList();
+        List<Message> replies = parallel(domains, d -> request.apply(parts.get(domains.indexOf(d))));
+        Map<String, Message> out = new LinkedHashMap<>();
+        for (int i = 0; i < domains.size(); i++) out.put(domains.get(i), replies.get(i));
+        return out;
+    }
+
+    /** Bytes of tensors and blobs sent and received so far. */
+    public long payload() {
+        return payload.get();
+    }
+
+    /** Bytes on the wire, sent and received, over all parties' channels so far. */
+    public long[] traffic() {
         long s = 0, r = 0;
         for (NodeChannel c : byDomain.values()) {
             s += c.bytesSent();
