@@ -1,0 +1,155 @@
+package io.meshfl.core.plan.cost;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Predicts the seconds of materialized and factorized training from a {@link Workload} and a few
+ * constants of the machine, and picks the cheaper one. The constants are fitted by least squares
+ * to measured runs (a calibration grid first, then the run log), so the estimator improves with
+ * history; {@link #morpheusRule} is the fixed rule it has to beat.
+ *
+ * <p>Materialized: building T costs {@code join} per target cell once, then every iteration
+ * {@code dense} per target cell (T w and T^T r). Factorized: every iteration {@code dense} per
+ * source cell plus {@code index} per target row and joined source (the gather and scatter through
+ * the foreign keys).
+ *
+ * @param dense seconds per cell touched by one product (a multiply-add, both directions)
+ * @param join  seconds per cell of building the joined table
+ * @param index seconds per target row and joined source, per iteration, of gather and scatter
+ */
+public record CostModel(double dense, double join, double index) {
+
+    /** A measured training run: its workload and the seconds each strategy took. */
+    public record Sample(Workload workload, double materializedSeconds, double factorizedSeconds) {
+        public String best() {
+            return factorizedSeconds < materializedSeconds ? FACTORIZED : MATERIALIZED;
+        }
+    }
+
+    public static final String MATERIALIZED = "materialized";
+    public static final String FACTORIZED = "factorized";
+
+    public double materializedSeconds(Workload w) {
+        return join * w.targetCells() + dense * w.iterations() * w.targetCells();
+    }
+
+    public double factorizedSeconds(Workload w) {
+        return dense * w.iterations() * w.sourceCells() + index * w.iterations() * (double) w.n0() * w.sources();
+    }
+
+    /** The predicted seconds of each strategy. */
+    public Map<String, Double> predict(Workload w) {
+        return Map.of(MATERIALIZED, materializedSeconds(w), FACTORIZED, factorizedSeconds(w));
+    }
+
+    public String choose(Workload w) {
+        return factorizedSeconds(w) < materializedSeconds(w) ? FACTORIZED : MATERIALIZED;
+    }
+
+    /** The Morpheus heuristic: factorize when the tuple ratio exceeds 5 and the feature ratio exceeds 1. */
+    public static String morpheusRule(Workload w) {
+        return w.tupleRatio() > 5 && w.featureRatio() > 1 ? FACTORIZED : MATERIALIZED;
+    }
+
+    /**
+     * Least-squares constants from measured runs. Each sample gives two equations, one per
+     * strategy, weighted by 1/seconds so that small and large cells count alike (relative error).
+     */
+    public static CostModel fit(List<Sample> samples) {
+        if (samples.isEmpty()) throw new IllegalArgumentException("fitting the cost model needs at least one measured run");
+        double[][] a = new double[3][3];
+        double[] b = new double[3];
+        for (Sample s : samples) {
+            Workload w = s.workload();
+            double it = w.iterations();
+            // materialized: dense * it * cells + join * cells
+            add(a, b, new double[]{it * w.targetCells(), w.targetCells(), 0}, s.materializedSeconds());
+            // factorized: dense * it * sourceCells + index * it * n0 * sources
+            add(a, b, new double[]{it * w.sourceCells(), 0, it * (double) w.n0() * w.sources()}, s.factorizedSeconds());
+        }
+        double[] x = solveNonNegative(a, b);
+        return new CostModel(x[0], x[1], x[2]);
+    }
+
+    /** Share of samples where the model's choice is the measured best. */
+    public double decisionAccuracy(List<Sample> samples) {
+        int right = 0;
+        for (Sample s : samples) if (choose(s.workload()).equals(s.best())) right++;
+        return samples.isEmpty() ? Double.NaN : (double) right / samples.size();
+    }
+
+    /** Share of samples where the Morpheus rule's choice is the measured best. */
+    public static double ruleAccuracy(List<Sample> samples) {
+        int right = 0;
+        for (Sample s : samples) if (morpheusRule(s.workload()).equals(s.best())) right++;
+        return samples.isEmpty() ? Double.NaN : (double) right / samples.size();
+    }
+
+    /**
+     * Decision accuracy when every sample is predicted by a model fitted to all the others: an
+     * honest estimate of how the estimator does on a workload it has not seen.
+     */
+    public static double leaveOneOutAccuracy(List<Sample> samples) {
+        if (samples.size() < 2) throw new IllegalArgumentException("leave-one-out needs at least two samples");
+        int right = 0;
+        for (int i = 0; i < samples.size(); i++) {
+            List<Sample> rest = new ArrayList<>(samples);
+            Sample held = rest.remove(i);
+            if (fit(rest).choose(held.workload()).equals(held.best())) right++;
+        }
+        return (double) right / samples.size();
+    }
+
+    private static void add(double[][] a, double[] b, double[] row, double seconds) {
+        if (!(seconds > 0)) throw new IllegalArgumentException("measured seconds must be > 0, got " + seconds);
+        double wgt = 1 / (seconds * seconds);
+        for (int i = 0; i < 3; i++) {
+            b[i] += wgt * row[i] * seconds;
+            for (int j = 0; j < 3; j++) a[i][j] += wgt * row[i] * row[j];
+        }
+    }
+
+    /**
+     * Solves the 3x3 normal equations, dropping any constant whose solution would be negative
+     * (a cost cannot be) and solving again without it: an active-set pass that suffices for
+     * three unknowns.
+     */
+    static double[] solveNonNegative(double[][] a, double[] b) {
+        boolean[] free = {true, true, true};
+        for (int round = 0; round < 3; round++) {
+            double[] x = solve(a, b, free);
+            int worst = -1;
+            for (int i = 0; i < 3; i++) if (free[i] && x[i] < 0 && (worst < 0 || x[i] < x[worst])) worst = i;
+            if (worst < 0) return x;
+            free[worst] = false;
+        }
+        return new double[3];
+    }
+
+    private static double[] solve(double[][] a, double[] b, boolean[] free) {
+        int[] idx = java.util.stream.IntStream.range(0, 3).filter(i -> free[i] && a[i][i] > 0).toArray();
+        int m = idx.length;
+        double[][] s = new double[m][m + 1];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) s[i][j] = a[idx[i]][idx[j]];
+            s[i][m] = b[idx[i]];
+        }
+        for (int c = 0; c < m; c++) {
+            int p = c;
+            for (int r = c + 1; r < m; r++) if (Math.abs(s[r][c]) > Math.abs(s[p][c])) p = r;
+            double[] t = s[c];
+            s[c] = s[p];
+            s[p] = t;
+            for (int r = 0; r < m; r++) {
+                if (r == c || s[c][c] == 0) continue;
+                double f = s[r][c] / s[c][c];
+                for (int k = c; k <= m; k++) s[r][k] -= f * s[c][k];
+            }
+        }
+        double[] x = new double[3];
+        for (int i = 0; i < m; i++) x[idx[i]] = s[i][i] == 0 ? 0 : s[i][m] / s[i][i];
+        return x;
+    }
+}
