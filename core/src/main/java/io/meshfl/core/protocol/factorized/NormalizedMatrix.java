@@ -1,6 +1,7 @@
 package io.meshfl.core.protocol.factorized;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -244,7 +245,7 @@ public final class NormalizedMatrix implements DesignMatrix {
     private double[] counts(Part p) {
         double[] c = new double[p.rows()];
         if (p.fk() == null) {
-            java.util.Arrays.fill(c, 1);
+            Arrays.fill(c, 1);
         } else {
             for (int f : p.fk()) c[f]++;
         }
