@@ -29,6 +29,7 @@ for t in "${targets[@]}"; do
     vertical)    java -Xmx8g -cp "$CP" io.meshfl.bench.VerticalBench ${VERTICAL_ARGS:-} ;;
     split)       java -Xmx2g -cp "$CP" io.meshfl.bench.SplitBench "$DOC" ;;
     boost)       java -Xmx8g -cp "$CP" io.meshfl.bench.BoostBench ${BOOST_ARGS:-} ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale split psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
+    factorized)  java -Xmx4g -cp "$CP" io.meshfl.bench.FactorizedBench "$DOC" ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale split factorized psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
   esac
 done
