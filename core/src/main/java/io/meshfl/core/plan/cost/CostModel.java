@@ -13,13 +13,16 @@ import java.util.Map;
  * <p>Materialized: building T costs {@code join} per target cell once, then every iteration
  * {@code dense} per target cell (T w and T^T r). Factorized: every iteration {@code dense} per
  * source cell plus {@code index} per target row and joined source (the gather and scatter through
- * the foreign keys).
+ * the foreign keys). Both pay {@code row} per target row and iteration (the loss and its gradient).
  *
  * @param dense seconds per cell touched by one product (a multiply-add, both directions)
  * @param join  seconds per cell of building the joined table
  * @param index seconds per target row and joined source, per iteration, of gather and scatter
+ * @param row   seconds per target row and iteration of the work both plans share
  */
-public record CostModel(double dense, double join, double index) {
+public record CostModel(double dense, double join, double index, double row) {
+
+    private static final int K = 4;
 
     /** A measured training run: its workload and the seconds each strategy took. */
     public record Sample(Workload workload, double materializedSeconds, double factorizedSeconds) {
@@ -32,11 +35,26 @@ public record CostModel(double dense, double join, double index) {
     public static final String FACTORIZED = "factorized";
 
     public double materializedSeconds(Workload w) {
-        return join * w.targetCells() + dense * w.iterations() * w.targetCells();
+        return dot(materializedTerms(w));
     }
 
     public double factorizedSeconds(Workload w) {
-        return dense * w.iterations() * w.sourceCells() + index * w.iterations() * (double) w.n0() * w.sources();
+        return dot(factorizedTerms(w));
+    }
+
+    /** What each constant multiplies in the materialized time, in the order dense, join, index, row. */
+    private static double[] materializedTerms(Workload w) {
+        double it = w.iterations();
+        return new double[]{it * w.targetCells(), w.targetCells(), 0, it * w.n0()};
+    }
+
+    private static double[] factorizedTerms(Workload w) {
+        double it = w.iterations();
+        return new double[]{it * w.sourceCells(), 0, it * (double) w.n0() * w.sources(), it * w.n0()};
+    }
+
+    private double dot(double[] terms) {
+        return dense * terms[0] + join * terms[1] + index * terms[2] + row * terms[3];
     }
 
     /** The predicted seconds of each strategy. */
@@ -59,18 +77,14 @@ public record CostModel(double dense, double join, double index) {
      */
     public static CostModel fit(List<Sample> samples) {
         if (samples.isEmpty()) throw new IllegalArgumentException("fitting the cost model needs at least one measured run");
-        double[][] a = new double[3][3];
-        double[] b = new double[3];
+        double[][] a = new double[K][K];
+        double[] b = new double[K];
         for (Sample s : samples) {
-            Workload w = s.workload();
-            double it = w.iterations();
-            // materialized: dense * it * cells + join * cells
-            add(a, b, new double[]{it * w.targetCells(), w.targetCells(), 0}, s.materializedSeconds());
-            // factorized: dense * it * sourceCells + index * it * n0 * sources
-            add(a, b, new double[]{it * w.sourceCells(), 0, it * (double) w.n0() * w.sources()}, s.factorizedSeconds());
+            add(a, b, materializedTerms(s.workload()), s.materializedSeconds());
+            add(a, b, factorizedTerms(s.workload()), s.factorizedSeconds());
         }
         double[] x = solveNonNegative(a, b);
-        return new CostModel(x[0], x[1], x[2]);
+        return new CostModel(x[0], x[1], x[2], x[3]);
     }
 
     /** Share of samples where the model's choice is the measured best. */
@@ -105,31 +119,32 @@ public record CostModel(double dense, double join, double index) {
     private static void add(double[][] a, double[] b, double[] row, double seconds) {
         if (!(seconds > 0)) throw new IllegalArgumentException("measured seconds must be > 0, got " + seconds);
         double wgt = 1 / (seconds * seconds);
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < K; i++) {
             b[i] += wgt * row[i] * seconds;
-            for (int j = 0; j < 3; j++) a[i][j] += wgt * row[i] * row[j];
+            for (int j = 0; j < K; j++) a[i][j] += wgt * row[i] * row[j];
         }
     }
 
     /**
-     * Solves the 3x3 normal equations, dropping any constant whose solution would be negative
-     * (a cost cannot be) and solving again without it: an active-set pass that suffices for
-     * three unknowns.
+     * Solves the normal equations, dropping the most negative constant (a cost cannot be
+     * negative) and solving again without it until none is: an active-set pass that suffices for
+     * four unknowns.
      */
     static double[] solveNonNegative(double[][] a, double[] b) {
-        boolean[] free = {true, true, true};
-        for (int round = 0; round < 3; round++) {
+        boolean[] free = new boolean[K];
+        java.util.Arrays.fill(free, true);
+        for (int round = 0; round < K; round++) {
             double[] x = solve(a, b, free);
             int worst = -1;
-            for (int i = 0; i < 3; i++) if (free[i] && x[i] < 0 && (worst < 0 || x[i] < x[worst])) worst = i;
+            for (int i = 0; i < K; i++) if (free[i] && x[i] < 0 && (worst < 0 || x[i] < x[worst])) worst = i;
             if (worst < 0) return x;
             free[worst] = false;
         }
-        return new double[3];
+        return new double[K];
     }
 
     private static double[] solve(double[][] a, double[] b, boolean[] free) {
-        int[] idx = java.util.stream.IntStream.range(0, 3).filter(i -> free[i] && a[i][i] > 0).toArray();
+        int[] idx = java.util.stream.IntStream.range(0, K).filter(i -> free[i] && a[i][i] > 0).toArray();
         int m = idx.length;
         double[][] s = new double[m][m + 1];
         for (int i = 0; i < m; i++) {
@@ -148,7 +163,7 @@ public record CostModel(double dense, double join, double index) {
                 for (int k = c; k <= m; k++) s[r][k] -= f * s[c][k];
             }
         }
-        double[] x = new double[3];
+        double[] x = new double[K];
         for (int i = 0; i < m; i++) x[idx[i]] = s[i][i] == 0 ? 0 : s[i][m] / s[i][i];
         return x;
     }

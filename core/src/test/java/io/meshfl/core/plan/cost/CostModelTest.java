@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CostModelTest {
 
-    private static final CostModel TRUTH = new CostModel(1.2e-9, 6e-9, 4e-9);
+    private static final CostModel TRUTH = new CostModel(1.2e-9, 6e-9, 4e-9, 2e-8);
 
     /** A grid of star-schema workloads timed by a known model, with multiplicative noise. */
     private static List<CostModel.Sample> grid(CostModel truth, double noise, long seed) {
@@ -34,6 +34,7 @@ class CostModelTest {
         assertEquals(TRUTH.dense(), fit.dense(), TRUTH.dense() * 1e-6);
         assertEquals(TRUTH.join(), fit.join(), TRUTH.join() * 1e-6);
         assertEquals(TRUTH.index(), fit.index(), TRUTH.index() * 1e-6);
+        assertEquals(TRUTH.row(), fit.row(), TRUTH.row() * 1e-6);
     }
 
     @Test
@@ -62,7 +63,7 @@ class CostModelTest {
     @Test
     void negativeConstantsAreDroppedRatherThanFitted() {
         // Timings with no per-row index cost at all: the fit must not invent a negative one.
-        CostModel noIndex = new CostModel(1e-9, 5e-9, 0);
+        CostModel noIndex = new CostModel(1e-9, 5e-9, 0, 1e-8);
         CostModel fit = CostModel.fit(grid(noIndex, 0.02, 3));
         assertTrue(fit.index() >= 0 && fit.dense() > 0 && fit.join() >= 0, fit.toString());
     }
