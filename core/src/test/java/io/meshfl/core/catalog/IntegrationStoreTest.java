@@ -8,8 +8,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -117,6 +122,20 @@ class IntegrationStoreTest {
         MeshflException e = assertThrows(MeshflException.class, () -> store.latest("sales.star"));
         assertEquals(ErrorCode.CATALOG_FAILURE, e.code());
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
+    void concurrentRegistrationsOfOneVersionStoreItOnce() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<IntegrationRecord>> results = new ArrayList<>();
+            for (int i = 0; i < 8; i++) results.add(pool.submit(() -> store.register("sales.star", "1.0.0", STAR_V1)));
+            IntegrationRecord first = results.get(0).get(30, TimeUnit.SECONDS);
+            for (Future<IntegrationRecord> f : results) assertEquals(first, f.get(30, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, store.versions("sales.star").size());
     }
 
     @Test

@@ -168,12 +168,47 @@ class IntegrationLoaderTest {
     }
 
     @Test
-    void duplicateTargetFromOneProductIsRefusedEvenWithAnOverlap() {
+    void targetNamesDifferingOnlyInCaseAreDuplicates() {
         String yaml = with(STAR, "  - {target: age, product: crm.customers, column: age}\n",
                 "  - {target: age, product: crm.customers, column: age}\n"
                         + "  - {target: Age, product: crm.customers, column: legacy_id}\n");
         MeshflException e = refused(yaml);
-        assertMentions(e.getMessage(), "duplicate target column 'Age'");
+        assertMentions(e.getMessage(), "columns[4].target: duplicate target column 'Age'");
+    }
+
+    @Test
+    void targetFedTwiceByOneProductIsRefusedEvenWithAnOverlap() {
+        String yaml = with(STAR, "  - {target: age, product: crm.customers, column: age}\n",
+                "  - {target: age, product: crm.customers, column: age}\n"
+                        + "  - {target: age, product: crm.customers, column: legacy_id}\n") + "  - {target: age, keep: crm.customers}\n";
+        MeshflException e = refused(yaml);
+        assertMentions(e.getMessage(), "columns[4].product", "target column 'age' is fed twice by product crm.customers (also at columns[3])");
+    }
+
+    @Test
+    void overlapOfATargetWithOneSourceIsRefused() {
+        MeshflException e = refused(STAR + "  - {target: price, keep: catalog.products}\n");
+        assertMentions(e.getMessage(), "overlaps[1].target", "overlap 'price' names a target fed by one source only");
+    }
+
+    @Test
+    void packageDocumentationExampleIsAValidIntegration() throws Exception {
+        String doc = Files.readString(Path.of("src/main/java/io/meshfl/core/integration/package-info.java"));
+        String block = doc.substring(doc.indexOf("<pre>{@code") + "<pre>{@code".length(), doc.indexOf("}</pre>"));
+        StringBuilder yaml = new StringBuilder();
+        for (String line : block.split("\n")) {
+            String s = line.replaceFirst("^\\s*\\* ?", "");
+            if (!s.isBlank()) yaml.append(s).append('\n');
+        }
+        Integration i = IntegrationLoader.parse(yaml.toString(), null, CONTRACTS);
+        assertEquals(IntegrationLoader.parse(STAR, null, CONTRACTS).plan(), i.plan());
+    }
+
+    @Test
+    void twoContractsForOneProductAreRefused() {
+        List<io.meshfl.core.contract.DataContract> twice = List.of(IntegrationFixtures.ORDERS, IntegrationFixtures.ORDERS);
+        MeshflException e = assertThrows(MeshflException.class, () -> IntegrationLoader.parse(STAR, null, twice));
+        assertMentions(e.getMessage(), "two contracts given for product sales.orders");
     }
 
     @Test
