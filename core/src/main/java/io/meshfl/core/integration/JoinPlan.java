@@ -7,8 +7,8 @@ import java.util.Optional;
 /**
  * How to assemble the training table from a base (fact) product: the joins in order, each
  * onto a product already joined, and per product the columns it feeds. Rows of the table are
- * the rows of the base product; factorized learning keeps each source apart and uses the key
- * indexes of {@link KeyIndexes} instead of materialising the join.
+ * the rows of the base product; factorized learning keeps each source apart and uses the
+ * foreign-key indexes of {@link KeyChecks#index} instead of materialising the join.
  */
 public record JoinPlan(String base, List<JoinStep> steps, List<SourceFeed> feeds) {
 
