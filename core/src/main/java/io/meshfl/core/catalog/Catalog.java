@@ -99,6 +99,12 @@ public final class Catalog implements AutoCloseable {
         return url;
     }
 
+    /** A pooled connection for catalog classes that keep their own tables, such as {@link IntegrationStore}. */
+    Connection connection() throws SQLException {
+        if (closed) throw new SQLException("catalog " + url + " is closed");
+        return pool.getConnection();
+    }
+
     @Override
     public void close() {
         if (closed) return;

@@ -1,0 +1,142 @@
+package io.meshfl.core.integration;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A YAML document read into maps, lists and scalars that remember their 1-based line and
+ * column, so that an integration error can point at the place in the file that caused it.
+ * Mirrors the contract reader's tree, which is private to the contract package.
+ */
+final class PositionedYaml {
+
+    private static final YAMLFactory FACTORY = new YAMLFactory();
+
+    private PositionedYaml() {
+    }
+
+    sealed interface Node permits MapNode, ListNode, Scalar {
+        int line();
+
+        int column();
+
+        String kind();
+    }
+
+    record MapNode(int line, int column, Map<String, Node> entries, Map<String, int[]> keyPositions) implements Node {
+        Node get(String key) {
+            return entries.get(key);
+        }
+
+        @Override
+        public String kind() {
+            return "a mapping";
+        }
+    }
+
+    record ListNode(int line, int column, List<Node> items) implements Node {
+        @Override
+        public String kind() {
+            return "a list";
+        }
+    }
+
+    record Scalar(int line, int column, JsonToken token, String text) implements Node {
+        boolean isNull() {
+            return token == JsonToken.VALUE_NULL;
+        }
+
+        @Override
+        public String kind() {
+            if (isNull()) return "an empty value";
+            if (token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE) return "a boolean";
+            if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) return "a number";
+            return "a string";
+        }
+    }
+
+    /** A syntax error at the position the YAML parser reported (-1 when it reported none). */
+    static final class SyntaxError extends Exception {
+        final int line;
+        final int column;
+
+        SyntaxError(String message, int line, int column) {
+            super(message);
+            this.line = line;
+            this.column = column;
+        }
+    }
+
+    /** Parses one YAML document; returns null for an empty one. */
+    static Node parse(String text) throws SyntaxError {
+        try (JsonParser p = FACTORY.createParser(text)) {
+            JsonToken t = p.nextToken();
+            if (t == null) return null;
+            Node root = read(p, t);
+            if (p.nextToken() != null) {
+                JsonLocation at = p.currentTokenLocation();
+                throw new SyntaxError("an integration file holds one YAML document, found a second one", at.getLineNr(), at.getColumnNr());
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new SyntaxError(condense(e.getOriginalMessage()), at == null ? -1 : at.getLineNr(), at == null ? -1 : at.getColumnNr());
+        } catch (IOException e) {
+            throw new SyntaxError(String.valueOf(e.getMessage()), -1, -1);
+        }
+    }
+
+    private static Node read(JsonParser p, JsonToken t) throws IOException, SyntaxError {
+        JsonLocation at = p.currentTokenLocation();
+        int line = at.getLineNr();
+        int col = at.getColumnNr();
+        switch (t) {
+            case START_OBJECT: {
+                MapNode m = new MapNode(line, col, new LinkedHashMap<>(), new LinkedHashMap<>());
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    JsonLocation keyAt = p.currentTokenLocation();
+                    if (m.entries.containsKey(key)) {
+                        // Jackson would silently keep the last duplicate; a mapping must not say two things.
+                        throw new SyntaxError("duplicate key '" + key + "' (first at line " + m.keyPositions.get(key)[0] + ")",
+                                keyAt.getLineNr(), keyAt.getColumnNr());
+                    }
+                    Node value = read(p, p.nextToken());
+                    m.entries.put(key, value);
+                    m.keyPositions.put(key, new int[]{keyAt.getLineNr(), keyAt.getColumnNr()});
+                }
+                return m;
+            }
+            case START_ARRAY: {
+                ListNode l = new ListNode(line, col, new ArrayList<>());
+                JsonToken k;
+                while ((k = p.nextToken()) != JsonToken.END_ARRAY) l.items.add(read(p, k));
+                return l;
+            }
+            default:
+                return new Scalar(line, col, t, t == JsonToken.VALUE_NULL ? null : p.getText());
+        }
+    }
+
+    // SnakeYAML messages repeat the offending source lines with carets; keep only the sentences.
+    private static String condense(String message) {
+        if (message == null) return "malformed YAML";
+        StringBuilder sb = new StringBuilder();
+        for (String line : message.split("\\R")) {
+            String s = line.strip();
+            if (s.isEmpty() || s.startsWith("in 'reader'") || s.equals("^") || line.startsWith(" ")) continue;
+            if (sb.length() > 0) sb.append("; ");
+            sb.append(s);
+        }
+        return sb.length() == 0 ? message.strip() : sb.toString();
+    }
+}
