@@ -135,16 +135,16 @@ public final class ContractLoader {
         Ctx ctx = new Ctx(src == null ? "<inline>" : src.toString());
         Node root;
         try {
-            root = YamlTree.parse(yaml);
+            root = YamlTree.parse(yaml, "a contract file");
         } catch (YamlTree.SyntaxError e) {
             throw new MeshflException(ErrorCode.CONTRACT_INVALID,
-                    ctx.file + ":" + e.line + ":" + e.column + ": malformed YAML: " + e.getMessage());
+                    ctx.file + ":" + e.line() + ":" + e.column() + ": malformed YAML: " + e.getMessage());
         }
         if (root == null) {
             throw new MeshflException(ErrorCode.CONTRACT_INVALID, ctx.file + ":1:1: the contract is empty");
         }
         if (!(root instanceof MapNode top)) {
-            throw new MeshflException(ErrorCode.CONTRACT_INVALID, ctx.file + ":" + root.line + ":" + root.column
+            throw new MeshflException(ErrorCode.CONTRACT_INVALID, ctx.file + ":" + root.line() + ":" + root.column()
                     + ": expected a mapping of contract fields, found " + root.kind());
         }
         Path base = src == null ? Path.of("").toAbsolutePath() : src.getParent();
@@ -165,7 +165,7 @@ public final class ContractLoader {
         }
 
         void error(Node at, String path, String msg) {
-            error(at.line, at.column, path, msg);
+            error(at.line(), at.column(), path, msg);
         }
 
         void failIfAny() {
@@ -236,10 +236,10 @@ public final class ContractLoader {
             ctx.failIfAny();
 
             if (requireData && server.type() != Server.Type.JDBC && !Files.isRegularFile(server.path())) {
-                Node at = ((MapNode) ((ListNode) top.get("servers")).items.get(0)).get("path");
-                throw new MeshflException(ErrorCode.CONTRACT_FILE_MISSING, ctx.file + ":" + at.line + ":" + at.column
+                Node at = ((MapNode) ((ListNode) top.get("servers")).items().get(0)).get("path");
+                throw new MeshflException(ErrorCode.CONTRACT_FILE_MISSING, ctx.file + ":" + at.line() + ":" + at.column()
                         + ": servers[0].path: data file not found: " + server.path() + " (written as '"
-                        + ((Scalar) at).text + "'; relative paths resolve against " + base + ")");
+                        + ((Scalar) at).text() + "'; relative paths resolve against " + base + ")");
             }
             return new DataContract(id, version, domain, dataProduct, status, team, description, server,
                     properties, policy, src, raw);
@@ -264,9 +264,9 @@ public final class ContractLoader {
 
         List<Team.Member> members(ListNode l, String path) {
             List<Team.Member> out = new ArrayList<>();
-            for (int i = 0; i < l.items.size(); i++) {
+            for (int i = 0; i < l.items().size(); i++) {
                 String p = path + "[" + i + "]";
-                MapNode m = map(l.items.get(i), p);
+                MapNode m = map(l.items().get(i), p);
                 if (m == null) continue;
                 out.add(new Team.Member(text(m, p, "username", false), text(m, p, "role", false)));
             }
@@ -276,7 +276,7 @@ public final class ContractLoader {
         String description() {
             Node n = top.get("description");
             if (n == null || isNull(n)) return null;
-            if (n instanceof Scalar s) return s.text;
+            if (n instanceof Scalar s) return s.text();
             MapNode m = map(n, "description");
             return m == null ? null : text(m, "description", "purpose", false);
         }
@@ -289,13 +289,13 @@ public final class ContractLoader {
             }
             ListNode l = list(n, "servers");
             if (l == null) return null;
-            if (l.items.isEmpty()) {
+            if (l.items().isEmpty()) {
                 ctx.error(l, "servers", "at least one server is required");
                 return null;
             }
             // MeshFL reads the first server; further entries (for instance other environments) are kept in rawYaml only.
             String path = "servers[0]";
-            MapNode s = map(l.items.get(0), path);
+            MapNode s = map(l.items().get(0), path);
             if (s == null) return null;
             String type = text(s, path, "type", true);
             if (type == null) return null;
@@ -356,15 +356,15 @@ public final class ContractLoader {
             }
             ListNode l = list(n, "schema");
             if (l == null) return List.of();
-            if (l.items.isEmpty()) {
+            if (l.items().isEmpty()) {
                 ctx.error(l, "schema", "one schema object (the product's table) is required");
                 return List.of();
             }
-            if (l.items.size() > 1) {
-                ctx.error(l.items.get(1), "schema[1]", "MeshFL reads one table per product, found "
-                        + l.items.size() + " schema objects; publish each table as its own product");
+            if (l.items().size() > 1) {
+                ctx.error(l.items().get(1), "schema[1]", "MeshFL reads one table per product, found "
+                        + l.items().size() + " schema objects; publish each table as its own product");
             }
-            MapNode table = map(l.items.get(0), "schema[0]");
+            MapNode table = map(l.items().get(0), "schema[0]");
             if (table == null) return List.of();
             onlyFields(table, "schema[0]", SCHEMA_FIELDS);
             Node pn = table.get("properties");
@@ -374,14 +374,14 @@ public final class ContractLoader {
             }
             ListNode props = list(pn, "schema[0].properties");
             if (props == null) return List.of();
-            if (props.items.isEmpty()) {
+            if (props.items().isEmpty()) {
                 ctx.error(props, "schema[0].properties", "at least one property is required");
             }
             List<Property> out = new ArrayList<>();
             Map<String, Integer> seen = new HashMap<>();
-            for (int i = 0; i < props.items.size(); i++) {
+            for (int i = 0; i < props.items().size(); i++) {
                 String path = "schema[0].properties[" + i + "]";
-                MapNode p = map(props.items.get(i), path);
+                MapNode p = map(props.items().get(i), path);
                 if (p == null) continue;
                 onlyFields(p, path, PROPERTY_FIELDS);
                 String name = text(p, path, "name", true);
@@ -424,22 +424,22 @@ public final class ContractLoader {
             List<Scalar> features = null;
             Node fn = m.get("features");
             if (fn instanceof Scalar s && !s.isNull()) {
-                if ("*".equals(s.text.strip())) {
+                if ("*".equals(s.text().strip())) {
                     features = null;
                 } else {
-                    ctx.error(s, "meshfl.features", "expected a list of column names or '*', found '" + s.text + "'");
+                    ctx.error(s, "meshfl.features", "expected a list of column names or '*', found '" + s.text() + "'");
                 }
             } else if (fn instanceof ListNode fl) {
                 features = new ArrayList<>();
-                for (int i = 0; i < fl.items.size(); i++) {
-                    Node item = fl.items.get(i);
+                for (int i = 0; i < fl.items().size(); i++) {
+                    Node item = fl.items().get(i);
                     if (item instanceof Scalar s && !s.isNull()) {
                         features.add(s);
                     } else {
                         ctx.error(item, "meshfl.features[" + i + "]", "expected a column name, found " + item.kind());
                     }
                 }
-                if (features.size() == 1 && "*".equals(features.get(0).text.strip())) features = null;
+                if (features.size() == 1 && "*".equals(features.get(0).text().strip())) features = null;
             } else if (fn instanceof MapNode) {
                 ctx.error(fn, "meshfl.features", "expected a list of column names or '*', found a mapping");
             }
@@ -469,7 +469,7 @@ public final class ContractLoader {
                 strategyNode = s;
             }
             String strategyPath = m == null ? path : path + ".strategy";
-            String st = strategyNode.text.strip().toLowerCase(Locale.ROOT);
+            String st = strategyNode.text().strip().toLowerCase(Locale.ROOT);
             switch (st) {
                 case "none":
                     return Imputation.NONE;
@@ -485,10 +485,10 @@ public final class ContractLoader {
                         ctx.error(v, path + ".value", "expected a number, found " + v.kind());
                         return Imputation.NONE;
                     }
-                    return Imputation.constant(Double.parseDouble(vs.text));
+                    return Imputation.constant(Double.parseDouble(vs.text()));
                 }
                 default:
-                    ctx.error(strategyNode, strategyPath, "unknown imputation strategy '" + strategyNode.text
+                    ctx.error(strategyNode, strategyPath, "unknown imputation strategy '" + strategyNode.text()
                             + "' (expected none, mean or constant)" + NameHints.hint(st, List.of("none", "mean", "constant")));
                     return Imputation.NONE;
             }
@@ -550,7 +550,7 @@ public final class ContractLoader {
         }
 
         String column(Scalar s, String path, Map<String, Property> byName) {
-            String col = s.text.strip();
+            String col = s.text().strip();
             if (byName.containsKey(col)) return col;
             ctx.error(s, path, "column '" + col + "' is not declared in schema[0].properties" + NameHints.hint(col, byName.keySet()));
             return null;
@@ -559,7 +559,7 @@ public final class ContractLoader {
         // ---- typed access with errors recorded against the field path ----
 
         void onlyFields(MapNode m, String path, Set<String> allowed) {
-            for (Map.Entry<String, int[]> e : m.keyPositions.entrySet()) {
+            for (Map.Entry<String, int[]> e : m.keyPositions().entrySet()) {
                 String key = e.getKey();
                 if (allowed.contains(key)) continue;
                 String where = path.isEmpty() ? "top-level" : path;
@@ -580,11 +580,11 @@ public final class ContractLoader {
                 ctx.error(n, p, "expected a single value, found " + n.kind());
                 return null;
             }
-            if (required && s.text.isBlank()) {
+            if (required && s.text().isBlank()) {
                 ctx.error(n, p, "must not be blank");
                 return null;
             }
-            return s.text;
+            return s.text();
         }
 
         Scalar nonEmptyScalar(MapNode m, String path, String key) {
@@ -594,9 +594,9 @@ public final class ContractLoader {
         boolean bool(MapNode m, String path, String key, boolean def) {
             Node n = m.get(key);
             if (n == null || isNull(n)) return def;
-            if (n instanceof Scalar s && s.isBoolean()) return Boolean.parseBoolean(s.text);
+            if (n instanceof Scalar s && s.isBoolean()) return Boolean.parseBoolean(s.text());
             ctx.error(n, child(path, key), "expected true or false, found "
-                    + (n instanceof Scalar s ? "'" + s.text + "'" : n.kind()));
+                    + (n instanceof Scalar s ? "'" + s.text() + "'" : n.kind()));
             return def;
         }
 

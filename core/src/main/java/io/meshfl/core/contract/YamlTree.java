@@ -13,84 +13,63 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A YAML document read into maps, lists and scalars that remember their line and column, so
- * that a contract error can point at the place in the file that caused it.
+ * A YAML document read into maps, lists and scalars that remember their 1-based line and
+ * column, so that an error in a contract or a mesh file can point at the place that caused it.
+ * Jackson's tree model forgets positions, and it silently keeps the last of duplicate keys, which
+ * this reader refuses.
  */
-final class YamlTree {
+public final class YamlTree {
 
     private static final YAMLFactory FACTORY = new YAMLFactory();
 
     private YamlTree() {
     }
 
-    /** A node of the tree with its 1-based position in the source text. */
-    abstract static sealed class Node permits MapNode, ListNode, Scalar {
-        final int line;
-        final int column;
+    /** A node with its 1-based position in the source text. */
+    public sealed interface Node permits MapNode, ListNode, Scalar {
+        int line();
 
-        Node(JsonLocation at) {
-            this.line = at.getLineNr();
-            this.column = at.getColumnNr();
-        }
+        int column();
 
-        abstract String kind();
+        String kind();
     }
 
-    static final class MapNode extends Node {
-        final Map<String, Node> entries = new LinkedHashMap<>();
-        final Map<String, int[]> keyPositions = new LinkedHashMap<>();
-
-        MapNode(JsonLocation at) {
-            super(at);
-        }
-
-        Node get(String key) {
+    /** A mapping, in source order, with the position of each key. */
+    public record MapNode(int line, int column, Map<String, Node> entries, Map<String, int[]> keyPositions) implements Node {
+        public Node get(String key) {
             return entries.get(key);
         }
 
         @Override
-        String kind() {
+        public String kind() {
             return "a mapping";
         }
     }
 
-    static final class ListNode extends Node {
-        final List<Node> items = new ArrayList<>();
-
-        ListNode(JsonLocation at) {
-            super(at);
-        }
-
+    /** A sequence. */
+    public record ListNode(int line, int column, List<Node> items) implements Node {
         @Override
-        String kind() {
+        public String kind() {
             return "a list";
         }
     }
 
-    static final class Scalar extends Node {
-        final JsonToken token;
-        final String text;
-
-        Scalar(JsonLocation at, JsonToken token, String text) {
-            super(at);
-            this.token = token;
-            this.text = text;
-        }
-
-        boolean isNull() {
+    /** A value; {@code text} is null for an empty one. */
+    public record Scalar(int line, int column, JsonToken token, String text) implements Node {
+        public boolean isNull() {
             return token == JsonToken.VALUE_NULL;
         }
 
-        boolean isBoolean() {
+        public boolean isBoolean() {
             return token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE;
         }
 
-        boolean isNumber() {
+        public boolean isNumber() {
             return token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT;
         }
 
         @Override
-        String kind() {
+        public String kind() {
             if (isNull()) return "an empty value";
             if (isBoolean()) return "a boolean";
             if (isNumber()) return "a number";
@@ -98,34 +77,40 @@ final class YamlTree {
         }
     }
 
-    /** A syntax error with the position Jackson reported. */
-    static final class SyntaxError extends Exception {
-        final int line;
-        final int column;
+    /** A syntax error at the position the YAML parser reported (-1 when it reported none). */
+    public static final class SyntaxError extends Exception {
+        private final int line;
+        private final int column;
 
         SyntaxError(String message, int line, int column) {
             super(message);
             this.line = line;
             this.column = column;
         }
+
+        public int line() {
+            return line;
+        }
+
+        public int column() {
+            return column;
+        }
     }
 
-    /** Parses one YAML document; returns null for an empty one. */
-    static Node parse(String text) throws SyntaxError {
+    /** Parses one YAML document of {@code what} (e.g. "a contract file"); returns null for an empty one. */
+    public static Node parse(String text, String what) throws SyntaxError {
         try (JsonParser p = FACTORY.createParser(text)) {
             JsonToken t = p.nextToken();
             if (t == null) return null;
             Node root = read(p, t);
             if (p.nextToken() != null) {
                 JsonLocation at = p.currentTokenLocation();
-                throw new SyntaxError("a contract file holds one YAML document, found a second one", at.getLineNr(), at.getColumnNr());
+                throw new SyntaxError(what + " holds one YAML document, found a second one", at.getLineNr(), at.getColumnNr());
             }
             return root;
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
-            int line = at == null ? -1 : at.getLineNr();
-            int col = at == null ? -1 : at.getColumnNr();
-            throw new SyntaxError(condense(e.getOriginalMessage()), line, col);
+            throw new SyntaxError(condense(e.getOriginalMessage()), at == null ? -1 : at.getLineNr(), at == null ? -1 : at.getColumnNr());
         } catch (IOException e) {
             throw new SyntaxError(String.valueOf(e.getMessage()), -1, -1);
         }
@@ -133,34 +118,33 @@ final class YamlTree {
 
     private static Node read(JsonParser p, JsonToken t) throws IOException, SyntaxError {
         JsonLocation at = p.currentTokenLocation();
+        int line = at.getLineNr();
+        int col = at.getColumnNr();
         switch (t) {
             case START_OBJECT: {
-                MapNode m = new MapNode(at);
+                MapNode m = new MapNode(line, col, new LinkedHashMap<>(), new LinkedHashMap<>());
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String key = p.currentName();
                     JsonLocation keyAt = p.currentTokenLocation();
-                    if (m.entries.containsKey(key)) {
-                        // Jackson silently keeps the last duplicate; a contract must not say two things.
-                        int[] first = m.keyPositions.get(key);
-                        throw new SyntaxError("duplicate key '" + key + "' (first at line " + first[0] + ")",
+                    if (m.entries().containsKey(key)) {
+                        // Jackson would silently keep the last duplicate; a mapping must not say two things.
+                        throw new SyntaxError("duplicate key '" + key + "' (first at line " + m.keyPositions().get(key)[0] + ")",
                                 keyAt.getLineNr(), keyAt.getColumnNr());
                     }
                     Node value = read(p, p.nextToken());
-                    m.entries.put(key, value);
-                    m.keyPositions.put(key, new int[]{keyAt.getLineNr(), keyAt.getColumnNr()});
+                    m.entries().put(key, value);
+                    m.keyPositions().put(key, new int[]{keyAt.getLineNr(), keyAt.getColumnNr()});
                 }
                 return m;
             }
             case START_ARRAY: {
-                ListNode l = new ListNode(at);
+                ListNode l = new ListNode(line, col, new ArrayList<>());
                 JsonToken k;
-                while ((k = p.nextToken()) != JsonToken.END_ARRAY) {
-                    l.items.add(read(p, k));
-                }
+                while ((k = p.nextToken()) != JsonToken.END_ARRAY) l.items().add(read(p, k));
                 return l;
             }
             default:
-                return new Scalar(at, t, t == JsonToken.VALUE_NULL ? null : p.getText());
+                return new Scalar(line, col, t, t == JsonToken.VALUE_NULL ? null : p.getText());
         }
     }
 

@@ -5,10 +5,11 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.contract.NameHints;
 import io.meshfl.core.contract.Property;
-import io.meshfl.core.integration.PositionedYaml.ListNode;
-import io.meshfl.core.integration.PositionedYaml.MapNode;
-import io.meshfl.core.integration.PositionedYaml.Node;
-import io.meshfl.core.integration.PositionedYaml.Scalar;
+import io.meshfl.core.contract.YamlTree;
+import io.meshfl.core.contract.YamlTree.ListNode;
+import io.meshfl.core.contract.YamlTree.MapNode;
+import io.meshfl.core.contract.YamlTree.Node;
+import io.meshfl.core.contract.YamlTree.Scalar;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -119,9 +120,9 @@ public final class IntegrationLoader {
         }
         Node root;
         try {
-            root = PositionedYaml.parse(yaml);
-        } catch (PositionedYaml.SyntaxError e) {
-            throw new MeshflException(ErrorCode.CONTRACT_INVALID, file + ":" + e.line + ":" + e.column + ": malformed YAML: " + e.getMessage());
+            root = YamlTree.parse(yaml, "an integration file");
+        } catch (YamlTree.SyntaxError e) {
+            throw new MeshflException(ErrorCode.CONTRACT_INVALID, file + ":" + e.line() + ":" + e.column() + ": malformed YAML: " + e.getMessage());
         }
         if (root == null) throw new MeshflException(ErrorCode.CONTRACT_INVALID, file + ":1:1: the integration is empty");
         if (!(root instanceof MapNode top)) {
