@@ -11,6 +11,9 @@ import io.meshfl.core.protocol.factorized.Source;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.meshfl.core.plan.cost.CostModel;
+import io.meshfl.core.plan.cost.Workload;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -240,6 +243,7 @@ public final class FactorizedBench {
                 agreeBuild, cells.size(), 100.0 * agreeBuild / cells.size()));
         md.append(String.format(Locale.ROOT, "Counting a choice as right when it trains within %.0f%% of the faster one (many cells are close to 1x): "
                 + "%d/%d (%.0f%%).%n", 100 * TOLERANCE, withinTolerance, cells.size(), 100.0 * withinTolerance / cells.size()));
+        md.append(costModelSection(cells));
         md.append("Shared per-row work (sigmoid and residual, `link_s` in the CSV) and the fact source's own products are paid by both plans, "
                 + "so at a fixed tuple ratio the speed-up cannot exceed about (d_0 + d_k) / d_0 = 1 + feature ratio.\n");
         double worst = 0;
@@ -250,6 +254,27 @@ public final class FactorizedBench {
         md.append(csv).append("```\n\n</details>\n");
         md.append('\n').append(Docs.stamp()).append('\n');
         return md.toString();
+    }
+
+    /**
+     * The cost model fitted to this grid, judged against the measured best plan (training plus
+     * building T for the materialized one): in-sample and leave-one-out decision accuracy, next
+     * to the Morpheus rule on the same definition of best.
+     */
+    static String costModelSection(List<Cell> cells) {
+        List<CostModel.Sample> samples = new ArrayList<>();
+        for (Cell c : cells) {
+            Workload w = new Workload(c.n0(), D0, NK, c.dk(), 1, ITERATIONS);
+            samples.add(new CostModel.Sample(w, c.materializedTrain() + c.build(), c.factorizedTrain()));
+        }
+        CostModel fit = CostModel.fit(samples);
+        return String.format(Locale.ROOT, "%nCost estimator (`core/plan/cost/CostModel`: seconds per cell touched, per cell joined, per "
+                        + "target row gathered and scattered, per target row shared; fitted by least squares on relative error): "
+                        + "dense %.3g s, join %.3g s, index %.3g s, row %.3g s. Decision accuracy against the measured best plan "
+                        + "(training plus building T): **%.0f%% leave-one-out** (each cell predicted by constants fitted to the other "
+                        + "%d), %.0f%% in sample; the Morpheus rule %.0f%% on the same cells.%n%n",
+                fit.dense(), fit.join(), fit.index(), fit.row(), 100 * CostModel.leaveOneOutAccuracy(samples), samples.size() - 1,
+                100 * fit.decisionAccuracy(samples), 100 * CostModel.ruleAccuracy(samples));
     }
 
     private static Cell find(List<Cell> cells, int tr, double fr) {
