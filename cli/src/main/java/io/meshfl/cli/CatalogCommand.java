@@ -16,9 +16,10 @@ import java.util.List;
 import java.util.Locale;
 
 /** {@code meshfl catalog}: lists and shows what the catalog holds. */
-@Command(name = "catalog", mixinStandardHelpOptions = true, description = "List and show domains, products, nodes, jobs, runs and models.",
+@Command(name = "catalog", mixinStandardHelpOptions = true, description = "List and show domains, products, nodes, jobs, runs, models and integrations.",
         subcommands = {CatalogCommand.Domains.class, CatalogCommand.Products.class, CatalogCommand.Nodes.class,
-                CatalogCommand.Jobs.class, CatalogCommand.Runs.class, CatalogCommand.Show.class, CatalogCommand.Models.class})
+                CatalogCommand.Jobs.class, CatalogCommand.Runs.class, CatalogCommand.Show.class, CatalogCommand.Models.class,
+                CatalogCommand.Integrations.class})
 final class CatalogCommand {
 
     @Option(names = "--catalog", defaultValue = ".meshfl/catalog", scope = picocli.CommandLine.ScopeType.INHERIT,
@@ -39,6 +40,25 @@ final class CatalogCommand {
             try (Catalog c = parent.open()) {
                 System.out.printf("%-24s %-24s %s%n", "DOMAIN", "OWNER", "REGISTERED");
                 c.domains().forEach(d -> System.out.printf("%-24s %-24s %s%n", d.name(), d.owner(), d.registeredAt()));
+            }
+        }
+    }
+
+    @Command(name = "integrations", description = "Mesh integrations (relationships between products), every registered version.")
+    static final class Integrations implements Runnable {
+        @ParentCommand
+        CatalogCommand parent;
+
+        @Override
+        public void run() {
+            try (Catalog c = parent.open()) {
+                var store = new io.meshfl.core.catalog.IntegrationStore(c);
+                System.out.printf("%-36s %-10s %-14s %s%n", "INTEGRATION", "VERSION", "SHA256", "REGISTERED");
+                for (var latest : store.list()) {
+                    for (var r : store.versions(latest.id())) {
+                        System.out.printf("%-36s %-10s %-14s %s%n", r.id(), r.version(), r.sha256().substring(0, 12), r.registeredAt());
+                    }
+                }
             }
         }
     }

@@ -178,6 +178,31 @@ public final class ProductReader {
      * Reads every declared column once and checks its values against the declared logical types
      * and required flags, without keeping the data; returns the row count.
      */
+    /**
+     * The values of one declared column as text, in row order (null for an empty cell): the join
+     * keys that data-integration checks compare. Unlike {@link #read} this does not require the
+     * column to be unique, because finding out whether it is, is what the checks are for.
+     */
+    public static String[] readKeys(DataContract c, String column) {
+        Property p = c.property(column).orElseThrow(() -> new MeshflException(ErrorCode.DATA_MISSING_COLUMN, "product " + c.id()
+                + " declares no column '" + column + "' (contract " + c.sourceName() + ")"));
+        try (Source src = Source.open(c)) {
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = src.select(List.of(p))) {
+                while (rs.next()) {
+                    Object o = rs.getObject(1);
+                    String v = o == null ? null : o.toString();
+                    out.add(v == null || v.isBlank() ? null : v);
+                }
+            } catch (SQLException e) {
+                throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "cannot read column '" + column + "' of product " + c.id() + ": "
+                        + e.getMessage(), e);
+            }
+            if (out.isEmpty()) throw empty(c, src);
+            return out.toArray(new String[0]);
+        }
+    }
+
     public static long validate(DataContract c) {
         List<Property> cols = c.properties();
         try (Source src = Source.open(c)) {
