@@ -67,6 +67,32 @@ final class LocalNodeContext implements NodeContext {
     }
 
     @Override
+    public Dataset export(String productId, List<String> features, String label) {
+        exportable(productId);
+        return load(productId, features, label);
+    }
+
+    @Override
+    public String[] exportKeys(String productId, String column) {
+        DataContract c = exportable(productId);
+        return io.meshfl.core.data.ProductReader.readKeys(c, column);
+    }
+
+    /** The own product, if its policy lets raw rows leave the domain. */
+    private DataContract exportable(String productId) {
+        DataContract c = products.get(productId);
+        if (c == null) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "node of domain '" + domain
+                    + "' does not serve product '" + productId + "'; it serves " + products.keySet());
+        }
+        if (!c.policy().rawRowsMayLeave()) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + productId + " does not let raw rows leave domain " + domain
+                    + " (contract " + c.sourceFile() + ", meshfl.rawRowsMayLeave: false); refused to export its rows");
+        }
+        return c;
+    }
+
+    @Override
     public Dataset loadLabel(String productId, String label) {
         DataContract c = products.get(productId);
         if (c == null || !label.equals(c.policy().label())) return null;

@@ -24,7 +24,8 @@ public final class JobLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP = Set.of("name", "products", "label", "features", "model", "strategy",
             "aggregator", "local", "rounds", "evaluation", "roundTimeoutSeconds", "seed", "scaling", "description", "vertical",
-            "split", "boost");
+            "split", "boost", "integration", "joined");
+    private static final Set<String> JOINED = Set.of("iterations", "lr", "l2", "momentum");
     private static final Set<String> SPLIT = Set.of("bottomHidden", "cutWidth", "topHidden", "activation", "epochs", "batchSize",
             "lr", "optimizer", "labels", "categorical", "embeddingDim", "activationNoise", "gradientClip", "labelEpsilon", "psiBatch");
     private static final Set<String> BOOST = Set.of("trees", "depth", "lr", "bins", "minChildWeight", "l2", "minGain", "keyBits",
@@ -99,8 +100,9 @@ public final class JobLoader {
         }
 
         String strategy = f.text(root, "strategy", false, "auto").toLowerCase(Locale.ROOT);
-        if (!Set.of("auto", "horizontal", "vertical", "split", "secureboost").contains(strategy)) {
-            throw f.error("strategy", "unknown strategy '" + strategy + "'; use auto, horizontal, vertical, split or secureboost");
+        if (!Set.of("auto", "horizontal", "vertical", "split", "secureboost", "materialized", "factorized").contains(strategy)) {
+            throw f.error("strategy", "unknown strategy '" + strategy + "'; use auto, horizontal, vertical, split, secureboost, "
+                    + "materialized or factorized");
         }
         JsonNode a = root.has("aggregator") ? f.object(root, "aggregator", false) : YAML.createObjectNode();
         f.known(a, "aggregator.", AGG);
@@ -160,8 +162,23 @@ public final class JobLoader {
         }
         JobSpec.SplitSettings split = split(f, root, source);
         JobSpec.BoostSettings boost = boost(f, root, source);
+        String integration = f.text(root, "integration", false, null);
+        if ((strategy.equals("materialized") || strategy.equals("factorized")) && integration == null) {
+            throw f.error("strategy", "'" + strategy + "' trains over the join a mesh integration describes; name it in 'integration'");
+        }
+        JsonNode jn = root.has("joined") ? f.object(root, "joined", false) : YAML.createObjectNode();
+        f.known(jn, "joined.", JOINED);
+        JobSpec.JoinedSettings jd = JobSpec.JoinedSettings.defaults();
+        JobSpec.JoinedSettings joined;
+        try {
+            joined = new JobSpec.JoinedSettings(f.integer(jn, "joined.iterations", "iterations", jd.iterations()),
+                    f.number(jn, "joined.lr", "lr", jd.lr()), f.number(jn, "joined.l2", "l2", jd.l2()),
+                    f.number(jn, "joined.momentum", "momentum", jd.momentum()));
+        } catch (IllegalArgumentException bad) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + bad.getMessage());
+        }
         return new JobSpec(name, products, label, features, model, strategy, agg, local, rounds, eval, timeout, seed,
-                scaling.equals("standard"), source, vertical, split, boost);
+                scaling.equals("standard"), source, vertical, split, boost, integration, joined);
     }
 
     private static JobSpec.SplitSettings split(Fields f, JsonNode root, String source) {

@@ -11,16 +11,18 @@ import java.util.List;
  *
  * @param features the feature columns, or empty for "every column all products allow"
  * @param strategy the execution strategy asked for: {@code auto}, {@code horizontal}, {@code vertical},
- *                 {@code split} or {@code secureboost}
+ *                 {@code split}, {@code secureboost}, {@code materialized} or {@code factorized}
  * @param vertical settings of vertical linear training (used when the plan is vertical)
  * @param split    settings of split neural-network training (model type splitnn)
  * @param boost    settings of vertical boosted trees (model type gbdt)
+ * @param integration the registered mesh integration whose join is the training table, or null
+ * @param joined   settings of training over that join (materialized or factorized)
  */
 public record JobSpec(String name, List<String> products, String label, List<String> features,
                       ModelSpec model, String strategy, AggregatorSpec aggregator, LocalSettings local,
                       int rounds, EvaluationSpec evaluation, double roundTimeoutSeconds, long seed,
                       boolean standardize, String sourceFile, VerticalSettings vertical, SplitSettings split,
-                      BoostSettings boost) {
+                      BoostSettings boost, String integration, JoinedSettings joined) {
 
     public JobSpec {
         products = List.copyOf(products);
@@ -30,7 +32,7 @@ public record JobSpec(String name, List<String> products, String label, List<Str
     /** This job with other split-network settings. */
     public JobSpec withSplit(SplitSettings s) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined);
     }
 
     /** The server-side aggregation rule and its settings. */
@@ -164,6 +166,25 @@ public record JobSpec(String name, List<String> products, String label, List<Str
 
         public static BoostSettings defaults() {
             return new BoostSettings(50, 3, 0.3, 32, 1e-3, 1.0, 0.0, 2048, 1 << 16);
+        }
+    }
+
+    /**
+     * Training over the join a mesh integration describes: full-batch gradient descent of
+     * {@code iterations} steps of size {@code lr} (optional Nesterov {@code momentum}, L2 penalty
+     * {@code l2}) on standardized target columns, identical whether the join is built
+     * (materialized) or not (factorized).
+     */
+    public record JoinedSettings(int iterations, double lr, double l2, double momentum) {
+        public JoinedSettings {
+            if (iterations < 1) throw new IllegalArgumentException("joined.iterations must be >= 1, got " + iterations);
+            if (!(lr > 0)) throw new IllegalArgumentException("joined.lr must be > 0, got " + lr);
+            if (!(l2 >= 0)) throw new IllegalArgumentException("joined.l2 must be >= 0, got " + l2);
+            if (momentum < 0 || momentum >= 1) throw new IllegalArgumentException("joined.momentum must be in [0, 1), got " + momentum);
+        }
+
+        public static JoinedSettings defaults() {
+            return new JoinedSettings(200, 0.5, 0.0, 0.9);
         }
     }
 

@@ -46,4 +46,19 @@ public interface NodeContext {
     default java.nio.file.Path outputDir() {
         return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "meshfl-" + domain());
     }
+
+    /**
+     * The rows of an own product for training where its rows are joined in one place (materialized
+     * or factorized on the coordinator): the allowed feature columns, the declared label if asked,
+     * and the entity keys. Refused with {@code POLICY_VIOLATION} unless the product's contract lets
+     * raw rows leave the domain ({@code meshfl.rawRowsMayLeave}), whatever the coordinator asked.
+     */
+    default Dataset export(String productId, List<String> features, String label) {
+        throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.POLICY_VIOLATION, "node of " + domain() + " exports no rows");
+    }
+
+    /** The values of one declared column of an own product as text (a join key), under the same policy as {@link #export}. */
+    default String[] exportKeys(String productId, String column) {
+        throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.POLICY_VIOLATION, "node of " + domain() + " exports no rows");
+    }
 }
