@@ -1,7 +1,12 @@
 package io.meshfl.cli;
 
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.data.ProductReader;
+import io.meshfl.core.integration.Integration;
+import io.meshfl.core.integration.IntegrationLoader;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.plan.Planner;
 import picocli.CommandLine.Command;
@@ -9,6 +14,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -27,8 +33,27 @@ final class PlanCommand implements Callable<Integer> {
         var spec = JobLoader.load(job);
         Path dir = contracts != null ? contracts : job.toAbsolutePath().getParent();
         Map<String, Planner.ProductView> views = new LinkedHashMap<>();
-        for (DataContract c : ContractLoader.loadDirectory(dir)) views.put(c.id(), new Planner.ProductView(c, -1));
-        System.out.print(Planner.plan(spec, views).explain());
+        List<DataContract> all = ContractLoader.loadDirectory(dir);
+        for (DataContract c : all) views.put(c.id(), new Planner.ProductView(c, rows(c)));
+        Map<String, Integration> integrations = new LinkedHashMap<>();
+        for (Integration in : IntegrationLoader.loadDirectory(dir, all)) integrations.put(in.id(), in);
+        System.out.print(Planner.plan(spec, views, id -> {
+            Integration in = integrations.get(id);
+            if (in == null) {
+                throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, job + ": integration: no mesh integration file with id '" + id
+                        + "' in " + dir + "; found " + integrations.keySet());
+            }
+            return in;
+        }).explain());
         return 0;
+    }
+
+    /** The product's row count where this process can read it, for the cost estimates; -1 otherwise. */
+    private static long rows(DataContract c) {
+        try {
+            return ProductReader.count(c);
+        } catch (RuntimeException e) {
+            return -1;
+        }
     }
 }

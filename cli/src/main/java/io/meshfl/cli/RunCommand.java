@@ -6,7 +6,10 @@ import io.grpc.ManagedChannel;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.catalog.IntegrationStore;
 import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.integration.Integration;
+import io.meshfl.core.integration.IntegrationLoader;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.report.RunReport;
@@ -66,6 +69,10 @@ final class RunCommand implements Callable<Integer> {
     private ObjectNode runEmbedded(JobSpec spec, String yaml) throws Exception {
         Path dir = contracts != null ? contracts : job.toAbsolutePath().getParent();
         var all = ContractLoader.loadDirectory(dir);
+        try (Catalog cat = Catalog.open(catalog)) {
+            // Mesh integration files beside the contracts join the catalog as well (a version already there is kept as is).
+            for (Integration in : IntegrationLoader.loadDirectory(dir, all)) new IntegrationStore(cat).register(in.id(), in.version(), in.rawYaml());
+        }
         try (Catalog cat = Catalog.open(catalog); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { }, nodeState(catalog))) {
             System.out.println("embedded mesh: coordinator on 127.0.0.1:" + mesh.coordinator().port() + ", "
                     + mesh.nodes().size() + " domain node(s) " + mesh.nodes().stream().map(n -> n.domain() + "@" + n.address()).toList());

@@ -18,7 +18,12 @@ import io.meshfl.core.protocol.horizontal.HorizontalRunner;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
+import io.meshfl.core.catalog.IntegrationRecord;
+import io.meshfl.core.catalog.IntegrationStore;
+import io.meshfl.core.integration.Integration;
+import io.meshfl.core.integration.IntegrationLoader;
 import io.meshfl.core.protocol.boost.BoostRunner;
+import io.meshfl.core.protocol.factorized.JoinedRunner;
 import io.meshfl.core.protocol.boost.BoostScorer;
 import io.meshfl.core.protocol.split.SplitRunner;
 import io.meshfl.core.protocol.split.SplitScorer;
@@ -60,7 +65,15 @@ public final class JobRunner {
     }
 
     public Plan plan(JobSpec job) {
-        return Planner.plan(job, productViews());
+        Map<String, Planner.ProductView> views = productViews();
+        return Planner.plan(job, views, id -> integration(id, views));
+    }
+
+    /** The latest registered version of a mesh integration, validated against the catalog's contracts. */
+    Integration integration(String id, Map<String, Planner.ProductView> views) {
+        IntegrationRecord r = new IntegrationStore(catalog).requireLatest(id);
+        List<DataContract> contracts = views.values().stream().map(Planner.ProductView::contract).toList();
+        return IntegrationLoader.parse(r.yaml(), Path.of("catalog:" + r.id() + "@" + r.version()), contracts);
     }
 
     public ObjectNode run(JobSpec job, String specYaml, JobObserver observer) {
@@ -97,6 +110,8 @@ public final class JobRunner {
                 case "vertical" -> new VerticalRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
                 case "split" -> new SplitRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
                 case "secureboost" -> new BoostRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
+                case "materialized", "factorized" -> new JoinedRunner(job, plan, integration(job.integration(), productViews()), channels, ro)
+                        .run(jobRecord.id(), run.id());
                 default -> new HorizontalRunner(job, plan, channels, registry::alive, ro).run(jobRecord.id(), run.id());
             };
             String metricsJson = RunReport.JSON.valueToTree(out.metrics()).toString();

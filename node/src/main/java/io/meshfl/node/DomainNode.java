@@ -128,9 +128,22 @@ public final class DomainNode implements AutoCloseable {
         NodeInfo.Builder b = NodeInfo.newBuilder().setNodeId(nodeId).setDomain(domain).setAddress(address == null ? "" : address)
                 .setVersion(Version.get());
         for (DataContract c : products.values()) {
-            b.addProducts(ProductInfo.newBuilder().setId(c.id()).setVersion(c.version()).setContractYaml(c.rawYaml()).setRows(-1));
+            b.addProducts(ProductInfo.newBuilder().setId(c.id()).setVersion(c.version()).setContractYaml(c.rawYaml()).setRows(rows(c)));
         }
         return b.build();
+    }
+
+    /** Row counts go to the catalog for the planner's cost estimates; a product the engine cannot count registers -1 (unknown). */
+    private final Map<String, Long> rowCounts = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private long rows(DataContract c) {
+        return rowCounts.computeIfAbsent(c.id(), k -> {
+            try {
+                return io.meshfl.core.data.ProductReader.count(c);
+            } catch (RuntimeException e) {
+                return -1L;
+            }
+        });
     }
 
     /** Registers with the coordinator and keeps heartbeating, registering again if forgotten. */

@@ -3,6 +3,7 @@ package io.meshfl.core.plan;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.integration.Integration;
 import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.model.Models;
 
@@ -29,6 +30,19 @@ public final class Planner {
     }
 
     public static Plan plan(JobSpec job, Map<String, ProductView> catalog) {
+        return plan(job, catalog, id -> {
+            throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, job.sourceFile() + ": integration: '" + id
+                    + "' is not registered; register it with 'meshfl integrate --mesh FILE'");
+        });
+    }
+
+    /** Plans a job; {@code integrations} resolves the mesh integration a job may name. */
+    public static Plan plan(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations) {
+        if (job.integration() != null) return JoinedPlanner.plan(job, catalog, integrations.apply(job.integration()));
+        if (job.strategy().equals("materialized") || job.strategy().equals("factorized")) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": strategy: '" + job.strategy()
+                    + "' trains over the join of a mesh integration; name one in 'integration'");
+        }
         List<ProductView> products = new ArrayList<>();
         Set<String> domains = new LinkedHashSet<>();
         for (String id : job.products()) {
@@ -301,14 +315,14 @@ public final class Planner {
         return null;
     }
 
-    private static String whyNot(DataContract c, String f) {
+    static String whyNot(DataContract c, String f) {
         return c.property(f).isEmpty() ? "has no column '" + f + "'"
                 : c.isPii(f) ? "classifies '" + f + "' as pii and does not allow pii features"
                 : Objects.equals(c.policy().label(), f) ? "holds '" + f + "' as its label"
                 : "does not allow '" + f + "' as a feature (meshfl.features)";
     }
 
-    private static ProductView require(Map<String, ProductView> catalog, String id, JobSpec job) {
+    static ProductView require(Map<String, ProductView> catalog, String id, JobSpec job) {
         ProductView v = catalog.get(id);
         if (v == null) {
             throw new MeshflException(ErrorCode.UNKNOWN_PRODUCT, job.sourceFile() + ": unknown data product '" + id

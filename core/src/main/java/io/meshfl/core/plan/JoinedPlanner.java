@@ -1,0 +1,165 @@
+package io.meshfl.core.plan;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.integration.Cardinality;
+import io.meshfl.core.integration.ColumnMapping;
+import io.meshfl.core.integration.Integration;
+import io.meshfl.core.integration.JoinPlan;
+import io.meshfl.core.integration.JoinStep;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.plan.cost.CostModel;
+import io.meshfl.core.plan.cost.Workload;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Plans a job over the join a mesh integration describes: checks the products, label and
+ * features against the integration and every product's policy, prices building the join
+ * (materialized) against training over its sources (factorized) with the {@link CostModel}, rules
+ * out what a policy forbids, naming each policy, and picks the cheaper of what is left.
+ */
+final class JoinedPlanner {
+
+    private JoinedPlanner() {
+    }
+
+    static Plan plan(JobSpec job, Map<String, Planner.ProductView> catalog, Integration in) {
+        String file = job.sourceFile();
+        JoinPlan jp = in.plan();
+        if (!new LinkedHashSet<>(job.products()).equals(new LinkedHashSet<>(jp.products()))) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": products: integration " + in.id() + " joins " + jp.products()
+                    + "; the job names " + job.products());
+        }
+        ModelSpec.Type type = job.model().type();
+        if (type != ModelSpec.Type.LOGISTIC && type != ModelSpec.Type.LINEAR) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": model.type: training over a join supports logistic and linear "
+                    + "regression, not " + type.name().toLowerCase(Locale.ROOT));
+        }
+        Map<String, DataContract> contracts = new java.util.HashMap<>();
+        for (String id : jp.products()) contracts.put(id, Planner.require(catalog, id, job).contract());
+        DataContract base = contracts.get(jp.base());
+        ColumnMapping label = in.columns().stream().filter(m -> m.target().equals(job.label())).findFirst().orElseThrow(() ->
+                new MeshflException(ErrorCode.PLAN_REFUSED, file + ": label: integration " + in.id() + " maps no column to '" + job.label()
+                        + "'; its target columns: " + in.columns().stream().map(ColumnMapping::target).toList()));
+        if (!label.source().product().equals(jp.base()) || !label.source().column().equals(base.policy().label())) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": label: '" + job.label() + "' comes from " + label.source().product()
+                    + "." + label.source().column() + "; it must be the declared label (meshfl.label) of the base product " + jp.base());
+        }
+        List<String> features = new ArrayList<>();
+        for (ColumnMapping m : in.columns()) if (!m.target().equals(job.label())) features.add(m.target());
+        if (!job.features().isEmpty()) {
+            for (String f : job.features()) {
+                if (!features.contains(f)) {
+                    throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": features: '" + f + "' is no target column of integration "
+                            + in.id() + " (" + features + ")");
+                }
+            }
+            features = List.copyOf(job.features());
+        }
+        for (ColumnMapping m : in.columns()) {
+            if (!features.contains(m.target())) continue;
+            DataContract c = contracts.get(m.source().product());
+            if (!c.featureColumns().contains(m.source().column())) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": feature '" + m.target() + "': product " + c.id() + " "
+                        + Planner.whyNot(c, m.source().column()));
+            }
+        }
+
+        List<Plan.Participant> parts = new ArrayList<>();
+        List<String> blocked = new ArrayList<>();
+        long n0 = -1;
+        int d0 = 0;
+        long nk = 0;
+        int dk = 0;
+        int dims = 0;
+        for (String id : jp.products()) {
+            DataContract c = contracts.get(id);
+            long rows = Planner.require(catalog, id, job).rows();
+            List<String> cols = feeds(jp, id, features);
+            boolean isBase = id.equals(jp.base());
+            parts.add(new Plan.Participant(id, c.domain(), c.version(), rows, isBase ? "base" : "dimension", cols));
+            if (!c.policy().rawRowsMayLeave()) blocked.add("meshfl.rawRowsMayLeave=false of " + id + " (" + c.sourceFile() + ")");
+            if (isBase) {
+                n0 = rows;
+                d0 = cols.size();
+            } else {
+                dims++;
+                nk = rows < 0 || nk < 0 ? -1 : nk + rows;
+                dk += cols.size();
+            }
+        }
+        Set<String> domains = new LinkedHashSet<>();
+        for (Plan.Participant p : parts) domains.add(p.domain());
+
+        int iterations = job.joined().iterations();
+        boolean known = n0 > 0 && (dims == 0 || nk > 0);
+        Workload w = known ? new Workload(n0, d0, dims == 0 ? n0 : Math.max(1, nk / dims), dims == 0 ? 0 : Math.max(1, dk / dims),
+                Math.max(1, dims), iterations) : null;
+        CostModel cost = CostModel.REFERENCE;
+        double mat = w == null ? 0 : cost.materializedSeconds(w);
+        double fac = w == null ? 0 : cost.factorizedSeconds(w);
+        double shipped = known ? 8.0 * (n0 * (d0 + 1) + (dims == 0 ? 0 : nk * Math.max(1, dk / dims))) : 0;
+        String rowsRule = blocked.isEmpty() ? null : "raw rows may not leave their domains: " + String.join("; ", blocked);
+        String manyToOne = jp.steps().stream().filter(s -> s.relationship().cardinality() == Cardinality.MANY_TO_ONE)
+                .map(s -> s.relationship().name()).findFirst().orElse(null);
+
+        List<Plan.Candidate> candidates = new ArrayList<>();
+        candidates.add(new Plan.Candidate("materialized", rowsRule == null, rowsRule, shipped, mat));
+        candidates.add(new Plan.Candidate("factorized", rowsRule == null, rowsRule, shipped, fac));
+        candidates.add(new Plan.Candidate("vertical", false, manyToOne != null
+                ? "relationship '" + manyToOne + "' is many-to-one; vertical training aligns one entity per row in every product"
+                : "one-to-one products train vertically in a job without 'integration'", 0, 0));
+        candidates.add(new Plan.Candidate("horizontal", false, "the products hold different columns, joined by keys", 0, 0));
+
+        String strategy = job.strategy();
+        if (strategy.equals("materialized") || strategy.equals("factorized")) {
+            if (rowsRule != null) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": strategy: " + strategy + " training joins the rows in one place, "
+                        + "which the products' policies forbid: " + String.join("; ", blocked));
+            }
+        } else if (strategy.equals("auto")) {
+            if (rowsRule != null) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": no strategy can train over integration " + in.id()
+                        + " under its products' policies: materialized and factorized training need the rows in one place, which "
+                        + String.join("; ", blocked) + " forbid(s); vertical: " + candidates.get(2).ruledOutBy()
+                        + "; horizontal: " + candidates.get(3).ruledOutBy());
+            }
+            strategy = !known ? (jp.steps().isEmpty() ? "materialized" : "factorized") : fac < mat ? "factorized" : "materialized";
+        } else {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": strategy: '" + strategy + "' does not train over a mesh integration's "
+                    + "join; use auto, materialized or factorized");
+        }
+
+        List<String> reasons = new ArrayList<>();
+        StringBuilder layout = new StringBuilder("integration " + in.id() + " v" + in.version() + ": one row per row of " + jp.base());
+        for (JoinStep s : jp.steps()) {
+            layout.append(", joined ").append(s.product()).append(" (").append(s.relationship().cardinality().name().toLowerCase(Locale.ROOT)
+                    .replace('_', '-')).append(" on ").append(s.parentKey().column()).append(" = ").append(s.childKey().column()).append(')');
+        }
+        reasons.add(layout.toString());
+        if (w != null) {
+            reasons.add(String.format(Locale.ROOT, "tuple ratio %.1f, feature ratio %.2f: predicted %.3f s materialized (building %d x %d), "
+                            + "%.3f s factorized, %d iterations (cost model constants of the reference machine)", w.tupleRatio(),
+                    w.featureRatio(), mat, n0, features.size(), fac, iterations));
+        } else {
+            reasons.add("row counts unknown: no cost estimate; " + strategy + " chosen by layout");
+        }
+        reasons.add("every product lets its rows leave its domain (meshfl.rawRowsMayLeave): the rows are joined on the coordinator "
+                + "for this run only and dropped afterwards");
+        return new Plan(strategy, "joined-gd", parts, List.of(), features, job.label(), job.model(), features.size() + 1, iterations,
+                candidates, reasons);
+    }
+
+    /** The source columns of {@code product} that feed {@code features}, in mapping order. */
+    private static List<String> feeds(JoinPlan jp, String product, List<String> features) {
+        return jp.feed(product).map(f -> f.columns().stream().filter(m -> features.contains(m.target()))
+                .map(m -> m.source().column()).toList()).orElse(List.of());
+    }
+}
