@@ -1,19 +1,13 @@
 package io.meshfl.bench;
 
-import io.meshfl.core.protocol.factorized.DenseMatrix;
-import io.meshfl.core.protocol.factorized.GradientDescent;
-import io.meshfl.core.protocol.factorized.GradientDescent.Loss;
+import io.meshfl.core.plan.cost.CostModel;
+import io.meshfl.core.plan.cost.Workload;
+import io.meshfl.core.protocol.factorized.Calibration;
 import io.meshfl.core.protocol.factorized.GradientDescent.Settings;
-import io.meshfl.core.protocol.factorized.Join;
-import io.meshfl.core.protocol.factorized.Model;
 import io.meshfl.core.protocol.factorized.NormalizedMatrix;
-import io.meshfl.core.protocol.factorized.Source;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import io.meshfl.core.plan.cost.CostModel;
-import io.meshfl.core.plan.cost.Workload;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -91,35 +85,11 @@ public final class FactorizedBench {
     }
 
     static Cell measure(int tupleRatio, double featureRatio, Settings settings, int repeats) {
-        Random rnd = new Random(SEED + 31L * tupleRatio + (long) (10 * featureRatio));
-        int n0 = tupleRatio * NK;
-        int dk = (int) Math.round(featureRatio * D0);
-        Source fact = Source.contiguous("fact", n0, D0, gaussian(rnd, n0 * D0), 0);
-        Source dim = Source.contiguous("dim", NK, dk, gaussian(rnd, NK * dk), D0);
-        NormalizedMatrix t = NormalizedMatrix.of(D0 + dk, fact, new Join(dim, foreignKey(rnd, n0, NK)));
-        double[] y = labels(t, rnd);
-
-        double fac = Double.MAX_VALUE;
-        double mat = Double.MAX_VALUE;
-        double build = Double.MAX_VALUE;
-        Model fm = null;
-        Model mm = null;
-        for (int r = 0; r < repeats; r++) {
-            long a = System.nanoTime();
-            fm = GradientDescent.fit(t, y, Loss.LOGISTIC, settings);
-            long b = System.nanoTime();
-            DenseMatrix dense = t.materialize();
-            long c = System.nanoTime();
-            mm = GradientDescent.fit(dense, y, Loss.LOGISTIC, settings);
-            long d = System.nanoTime();
-            fac = Math.min(fac, (b - a) / 1e9);
-            build = Math.min(build, (c - b) / 1e9);
-            mat = Math.min(mat, (d - c) / 1e9);
-        }
-        double link = linkSeconds(n0, y, settings.iterations(), repeats);
-        double diff = Math.abs(fm.intercept() - mm.intercept());
-        for (int j = 0; j < fm.weights().length; j++) diff = Math.max(diff, Math.abs(fm.weights()[j] - mm.weights()[j]));
-        return new Cell(tupleRatio, featureRatio, n0, dk, fac, mat, build, link, diff);
+        Calibration.Timing t = Calibration.measure(NK, D0, tupleRatio, featureRatio, settings, repeats, SEED);
+        double[] y = new double[t.n0()];
+        double link = linkSeconds(t.n0(), y, settings.iterations(), repeats);
+        return new Cell(tupleRatio, featureRatio, t.n0(), t.dk(), t.factorizedSeconds(), t.materializedSeconds(), t.buildSeconds(), link,
+                t.modelDifference());
     }
 
     /**
@@ -128,7 +98,9 @@ public final class FactorizedBench {
      * bounds the speed-up from above together with the fact source's own products.
      */
     static double linkSeconds(int n0, double[] y, int iterations, int repeats) {
-        double[] z = gaussian(new Random(SEED), n0);
+        double[] z = new double[n0];
+        Random rnd = new Random(SEED);
+        for (int i = 0; i < n0; i++) z[i] = rnd.nextGaussian();
         double best = Double.MAX_VALUE;
         double sink = 0;
         for (int r = 0; r < repeats; r++) {
@@ -147,36 +119,6 @@ public final class FactorizedBench {
         }
         if (sink == 42) System.out.print("");
         return best;
-    }
-
-    private static double[] gaussian(Random rnd, int n) {
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = rnd.nextGaussian();
-        return v;
-    }
-
-    /** Every dimension row used at least once; one-to-one (a permutation) at tuple ratio 1. */
-    private static int[] foreignKey(Random rnd, int n0, int nk) {
-        int[] fk = new int[n0];
-        for (int i = 0; i < n0; i++) fk[i] = i < nk ? i : rnd.nextInt(nk);
-        for (int i = n0 - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int x = fk[i];
-            fk[i] = fk[j];
-            fk[j] = x;
-        }
-        return fk;
-    }
-
-    private static double[] labels(NormalizedMatrix t, Random rnd) {
-        double[] truth = gaussian(rnd, t.cols());
-        double norm = 0;
-        for (double v : truth) norm += v * v;
-        for (int j = 0; j < truth.length; j++) truth[j] *= 2 / Math.sqrt(norm);
-        double[] z = t.times(truth);
-        double[] y = new double[z.length];
-        for (int i = 0; i < y.length; i++) y[i] = rnd.nextDouble() < 1 / (1 + Math.exp(-z[i])) ? 1 : 0;
-        return y;
     }
 
     static String csv(List<Cell> cells) {

@@ -18,7 +18,9 @@ import io.meshfl.core.protocol.horizontal.HorizontalRunner;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
+import io.meshfl.core.catalog.CostModelStore;
 import io.meshfl.core.catalog.IntegrationRecord;
+import io.meshfl.core.plan.cost.CostModel;
 import io.meshfl.core.catalog.IntegrationStore;
 import io.meshfl.core.integration.Integration;
 import io.meshfl.core.integration.IntegrationLoader;
@@ -66,7 +68,10 @@ public final class JobRunner {
 
     public Plan plan(JobSpec job) {
         Map<String, Planner.ProductView> views = productViews();
-        return Planner.plan(job, views, id -> integration(id, views));
+        var fitted = new CostModelStore(catalog).latest();
+        return Planner.plan(job, views, id -> integration(id, views), fitted.map(CostModelStore.Fitted::model).orElse(CostModel.REFERENCE),
+                fitted.map(f -> "this machine (" + f.source() + ", " + f.samples() + " samples, " + f.fittedAt() + ")")
+                        .orElse("the reference machine (run 'meshfl calibrate' to measure this one)"));
     }
 
     /** The latest registered version of a mesh integration, validated against the catalog's contracts. */

@@ -30,7 +30,7 @@ final class JoinedPlanner {
     private JoinedPlanner() {
     }
 
-    static Plan plan(JobSpec job, Map<String, Planner.ProductView> catalog, Integration in) {
+    static Plan plan(JobSpec job, Map<String, Planner.ProductView> catalog, Integration in, CostModel cost, String costOrigin) {
         String file = job.sourceFile();
         JoinPlan jp = in.plan();
         if (!new LinkedHashSet<>(job.products()).equals(new LinkedHashSet<>(jp.products()))) {
@@ -102,7 +102,6 @@ final class JoinedPlanner {
         boolean known = n0 > 0 && (dims == 0 || nk > 0);
         Workload w = known ? new Workload(n0, d0, dims == 0 ? n0 : Math.max(1, nk / dims), dims == 0 ? 0 : Math.max(1, dk / dims),
                 Math.max(1, dims), iterations) : null;
-        CostModel cost = CostModel.REFERENCE;
         double mat = w == null ? 0 : cost.materializedSeconds(w);
         double fac = w == null ? 0 : cost.factorizedSeconds(w);
         double shipped = known ? 8.0 * (n0 * (d0 + 1) + (dims == 0 ? 0 : nk * Math.max(1, dk / dims))) : 0;
@@ -146,8 +145,8 @@ final class JoinedPlanner {
         reasons.add(layout.toString());
         if (w != null) {
             reasons.add(String.format(Locale.ROOT, "tuple ratio %.1f, feature ratio %.2f: predicted %.3f s materialized (building %d x %d), "
-                            + "%.3f s factorized, %d iterations (cost model constants of the reference machine)", w.tupleRatio(),
-                    w.featureRatio(), mat, n0, features.size(), fac, iterations));
+                            + "%.3f s factorized, %d iterations (cost model constants of %s)", w.tupleRatio(),
+                    w.featureRatio(), mat, n0, features.size(), fac, iterations, costOrigin));
         } else {
             reasons.add("row counts unknown: no cost estimate; " + strategy + " chosen by layout");
         }

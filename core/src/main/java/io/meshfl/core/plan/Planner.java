@@ -38,7 +38,16 @@ public final class Planner {
 
     /** Plans a job; {@code integrations} resolves the mesh integration a job may name. */
     public static Plan plan(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations) {
-        if (job.integration() != null) return JoinedPlanner.plan(job, catalog, integrations.apply(job.integration()));
+        return plan(job, catalog, integrations, io.meshfl.core.plan.cost.CostModel.REFERENCE, "the reference machine");
+    }
+
+    /**
+     * Plans a job, pricing joins with {@code cost}; {@code costOrigin} says where its constants
+     * come from, for the EXPLAIN.
+     */
+    public static Plan plan(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations,
+                            io.meshfl.core.plan.cost.CostModel cost, String costOrigin) {
+        if (job.integration() != null) return JoinedPlanner.plan(job, catalog, integrations.apply(job.integration()), cost, costOrigin);
         if (job.strategy().equals("materialized") || job.strategy().equals("factorized")) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": strategy: '" + job.strategy()
                     + "' trains over the join of a mesh integration; name one in 'integration'");

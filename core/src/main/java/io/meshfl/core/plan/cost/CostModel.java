@@ -24,10 +24,23 @@ public record CostModel(double dense, double join, double index, double row) {
 
     private static final int K = 4;
 
-    /** A measured training run: its workload and the seconds each strategy took. */
+    /**
+     * A measured training run: its workload and the seconds each strategy took; NaN for a strategy
+     * that did not run (a run from the log measured only the one the planner chose).
+     */
     public record Sample(Workload workload, double materializedSeconds, double factorizedSeconds) {
         public String best() {
             return factorizedSeconds < materializedSeconds ? FACTORIZED : MATERIALIZED;
+        }
+
+        /** Both strategies measured, so the sample says which was best. */
+        public boolean complete() {
+            return !Double.isNaN(materializedSeconds) && !Double.isNaN(factorizedSeconds);
+        }
+
+        /** A sample of one run of {@code strategy} taking {@code seconds}. */
+        public static Sample of(Workload w, String strategy, double seconds) {
+            return strategy.equals(FACTORIZED) ? new Sample(w, Double.NaN, seconds) : new Sample(w, seconds, Double.NaN);
         }
     }
 
@@ -95,34 +108,45 @@ public record CostModel(double dense, double join, double index, double row) {
 
     /** Share of samples where the model's choice is the measured best. */
     public double decisionAccuracy(List<Sample> samples) {
-        int right = 0;
-        for (Sample s : samples) if (choose(s.workload()).equals(s.best())) right++;
-        return samples.isEmpty() ? Double.NaN : (double) right / samples.size();
+        int right = 0, n = 0;
+        for (Sample s : samples) {
+            if (!s.complete()) continue;
+            n++;
+            if (choose(s.workload()).equals(s.best())) right++;
+        }
+        return n == 0 ? Double.NaN : (double) right / n;
     }
 
     /** Share of samples where the Morpheus rule's choice is the measured best. */
     public static double ruleAccuracy(List<Sample> samples) {
-        int right = 0;
-        for (Sample s : samples) if (morpheusRule(s.workload()).equals(s.best())) right++;
-        return samples.isEmpty() ? Double.NaN : (double) right / samples.size();
+        int right = 0, n = 0;
+        for (Sample s : samples) {
+            if (!s.complete()) continue;
+            n++;
+            if (morpheusRule(s.workload()).equals(s.best())) right++;
+        }
+        return n == 0 ? Double.NaN : (double) right / n;
     }
 
     /**
-     * Decision accuracy when every sample is predicted by a model fitted to all the others: an
-     * honest estimate of how the estimator does on a workload it has not seen.
+     * Decision accuracy when every complete sample is predicted by a model fitted to all the
+     * others: an honest estimate of how the estimator does on a workload it has not seen.
      */
     public static double leaveOneOutAccuracy(List<Sample> samples) {
         if (samples.size() < 2) throw new IllegalArgumentException("leave-one-out needs at least two samples");
-        int right = 0;
+        int right = 0, n = 0;
         for (int i = 0; i < samples.size(); i++) {
+            if (!samples.get(i).complete()) continue;
             List<Sample> rest = new ArrayList<>(samples);
             Sample held = rest.remove(i);
+            n++;
             if (fit(rest).choose(held.workload()).equals(held.best())) right++;
         }
-        return (double) right / samples.size();
+        return n == 0 ? Double.NaN : (double) right / n;
     }
 
     private static void add(double[][] a, double[] b, double[] row, double seconds) {
+        if (Double.isNaN(seconds)) return; // that strategy did not run
         if (!(seconds > 0)) throw new IllegalArgumentException("measured seconds must be > 0, got " + seconds);
         double wgt = 1 / (seconds * seconds);
         for (int i = 0; i < K; i++) {

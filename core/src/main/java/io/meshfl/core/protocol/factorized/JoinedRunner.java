@@ -118,6 +118,18 @@ public final class JoinedRunner {
             for (int i = 0; i < pred.length; i++) pred[i] = binary ? 1 / (1 + Math.exp(-score[i])) : score[i];
             Map<String, Double> metrics = new LinkedHashMap<>(EvalSums.of(plan.model().task(), pred, y, 1).toMap());
             if (binary) metrics.put("auc", Metrics.auc(pred, y));
+            // The workload beside its actual seconds: the run log is what the cost model is re-fitted from.
+            double nk = 0, dk = 0;
+            for (Join j : joins) {
+                nk += j.source().rows();
+                dk += j.source().keptColumns();
+            }
+            metrics.put("workload_n0", (double) kept.length);
+            metrics.put("workload_d0", (double) baseSource.keptColumns());
+            metrics.put("workload_nk", joins.isEmpty() ? kept.length : nk / joins.size());
+            metrics.put("workload_dk", joins.isEmpty() ? 0 : dk / joins.size());
+            metrics.put("workload_sources", (double) Math.max(1, joins.size()));
+            metrics.put("iterations", (double) js.iterations());
             metrics.put("rows_joined", (double) kept.length);
             metrics.put("rows_unmatched", (double) (base.rows() - kept.length));
             metrics.put("fetch_seconds", fetchSeconds);

@@ -76,4 +76,19 @@ class CostModelTest {
         Workload w = new Workload(10, 1, 10, 1, 1, 1);
         assertThrows(IllegalArgumentException.class, () -> CostModel.fit(List.of(new CostModel.Sample(w, 0, 1))));
     }
+
+    @Test
+    void runsThatMeasuredOneStrategyStillRefineTheFit() {
+        List<CostModel.Sample> grid = grid(TRUTH, 0, 4);
+        List<CostModel.Sample> history = new ArrayList<>();
+        for (CostModel.Sample s : grid) {
+            history.add(CostModel.Sample.of(s.workload(), CostModel.MATERIALIZED, s.materializedSeconds()));
+            history.add(CostModel.Sample.of(s.workload(), CostModel.FACTORIZED, s.factorizedSeconds()));
+        }
+        CostModel fit = CostModel.fit(history);
+        assertEquals(TRUTH.dense(), fit.dense(), TRUTH.dense() * 1e-6);
+        assertEquals(TRUTH.index(), fit.index(), TRUTH.index() * 1e-6);
+        assertTrue(Double.isNaN(fit.decisionAccuracy(history)), "one-sided samples cannot say which plan was best");
+        assertEquals(1.0, fit.decisionAccuracy(grid), 1e-12);
+    }
 }
