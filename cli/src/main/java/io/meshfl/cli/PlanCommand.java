@@ -8,6 +8,7 @@ import io.meshfl.core.data.ProductReader;
 import io.meshfl.core.integration.Integration;
 import io.meshfl.core.integration.IntegrationLoader;
 import io.meshfl.core.plan.JobLoader;
+import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Planner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,13 +31,15 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var spec = JobLoader.load(job);
+        JobSpec asked = JobLoader.load(job);
         Path dir = contracts != null ? contracts : job.toAbsolutePath().getParent();
         Map<String, Planner.ProductView> views = new LinkedHashMap<>();
         List<DataContract> all = ContractLoader.loadDirectory(dir);
         for (DataContract c : all) views.put(c.id(), new Planner.ProductView(c, rows(c)));
         Map<String, Integration> integrations = new LinkedHashMap<>();
         for (Integration in : IntegrationLoader.loadDirectory(dir, all)) integrations.put(in.id(), in);
+        var joining = integrations.values().stream().filter(in -> in.products().equals(new java.util.HashSet<>(asked.products()))).toList();
+        JobSpec spec = asked.integration() == null && joining.size() == 1 ? asked.withIntegration(joining.get(0).id()) : asked;
         System.out.print(Planner.plan(spec, views, id -> {
             Integration in = integrations.get(id);
             if (in == null) {

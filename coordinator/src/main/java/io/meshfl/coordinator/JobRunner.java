@@ -66,7 +66,32 @@ public final class JobRunner {
         return out;
     }
 
+    /**
+     * The job as it will run: one that names no integration but whose products are exactly those
+     * a registered mesh integration joins trains over that join (two such integrations must be
+     * told apart by name).
+     */
+    public JobSpec resolve(JobSpec job) {
+        if (job.integration() != null) return job;
+        Map<String, Planner.ProductView> views = productViews();
+        java.util.Set<String> products = new java.util.HashSet<>(job.products());
+        List<String> matching = new ArrayList<>();
+        for (IntegrationRecord r : new IntegrationStore(catalog).list()) {
+            try {
+                if (integration(r.id(), views).products().equals(products)) matching.add(r.id());
+            } catch (MeshflException e) {
+                // an integration over products this catalog no longer holds cannot be the one
+            }
+        }
+        if (matching.size() > 1) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": integration: the products are joined by " + matching
+                    + "; name the one to train over in 'integration'");
+        }
+        return matching.isEmpty() ? job : job.withIntegration(matching.get(0));
+    }
+
     public Plan plan(JobSpec job) {
+        job = resolve(job);
         Map<String, Planner.ProductView> views = productViews();
         var fitted = new CostModelStore(catalog).latest();
         return Planner.plan(job, views, id -> integration(id, views), fitted.map(CostModelStore.Fitted::model).orElse(CostModel.REFERENCE),
@@ -81,8 +106,9 @@ public final class JobRunner {
         return IntegrationLoader.parse(r.yaml(), Path.of("catalog:" + r.id() + "@" + r.version()), contracts);
     }
 
-    public ObjectNode run(JobSpec job, String specYaml, JobObserver observer) {
-        var jobRecord = catalog.createJob(job.name(), specYaml);
+    public ObjectNode run(JobSpec asked, String specYaml, JobObserver observer) {
+        var jobRecord = catalog.createJob(asked.name(), specYaml);
+        JobSpec job = resolve(asked);
         Plan plan = plan(job);
         observer.plan(plan.explain());
         Map<String, NodeChannel> channels = new LinkedHashMap<>();

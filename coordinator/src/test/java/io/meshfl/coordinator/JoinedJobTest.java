@@ -197,4 +197,17 @@ class JoinedJobTest {
             assertTrue(e.getMessage().contains("orders-with-customers"), e.getMessage());
         }
     }
+
+    @Test
+    void jobOverExactlyTheProductsOfARegisteredIntegrationTrainsOverItsJoin() throws Exception {
+        try (TestMesh mesh = new TestMesh(write(true), 200)) {
+            new IntegrationStore(mesh.catalog).register("orders-with-customers", "1.0.0", MESH);
+            String yaml = job("auto").replace("integration: orders-with-customers\n", "");
+            assertTrue(!yaml.contains("integration:"), yaml);
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            ObjectNode r = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
+            assertTrue(rec.plan.contains("integration orders-with-customers"), rec.plan);
+            assertTrue(r.path("metrics").path("auc").asDouble() > 0.8, r.path("metrics").toString());
+        }
+    }
 }

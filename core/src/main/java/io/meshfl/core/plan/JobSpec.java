@@ -29,6 +29,12 @@ public record JobSpec(String name, List<String> products, String label, List<Str
         features = List.copyOf(features);
     }
 
+    /** This job trained over the join of mesh integration {@code id}. */
+    public JobSpec withIntegration(String id) {
+        return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined);
+    }
+
     /** This job with other split-network settings. */
     public JobSpec withSplit(SplitSettings s) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
