@@ -22,7 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Reads and validates data product contracts: ODCS v3 YAML plus a {@code meshfl} section.
@@ -80,37 +79,13 @@ public final class ContractLoader {
         return parse(text, abs, requireData);
     }
 
-    private static final java.util.regex.Pattern CONTRACT_KIND =
-            java.util.regex.Pattern.compile("(?m)^kind:\\s*[\"']?DataContract\\b");
-
-    /** Whether a YAML file says it is a data contract; job files and other YAML in the folder are skipped. */
-    private static boolean declaresContract(Path file) {
-        try {
-            return CONTRACT_KIND.matcher(Files.readString(file)).find();
-        } catch (IOException e) {
-            return true; // load() then reports the read error with the file named
-        }
-    }
-
     /** Loads every {@code *.yaml} and {@code *.yml} file of a folder (not its subfolders) that declares {@code kind: DataContract}, sorted by file name. */
     public static List<DataContract> loadDirectory(Path dir) {
         return loadDirectory(dir, true);
     }
 
     public static List<DataContract> loadDirectory(Path dir, boolean requireData) {
-        Path abs = dir.toAbsolutePath().normalize();
-        if (!Files.isDirectory(abs)) {
-            throw new MeshflException(ErrorCode.CONTRACT_FILE_MISSING, "contract folder not found: " + abs);
-        }
-        List<Path> files;
-        try (Stream<Path> s = Files.list(abs)) {
-            files = s.filter(Files::isRegularFile).filter(p -> {
-                String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                return (n.endsWith(".yaml") || n.endsWith(".yml")) && declaresContract(p);
-            }).sorted().toList();
-        } catch (IOException e) {
-            throw new MeshflException(ErrorCode.CONTRACT_FILE_MISSING, "cannot list contract folder " + abs + ": " + e.getMessage(), e);
-        }
+        List<Path> files = YamlTree.filesOfKind(dir, "DataContract", "contract");
         List<DataContract> out = new ArrayList<>();
         Map<String, Path> seen = new HashMap<>();
         for (Path f : files) {

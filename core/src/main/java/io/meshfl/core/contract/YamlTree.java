@@ -97,6 +97,33 @@ public final class YamlTree {
         }
     }
 
+    /**
+     * The {@code *.yaml} and {@code *.yml} files of a folder (not its subfolders) whose text declares
+     * {@code kind: KIND}, sorted by name, so that contracts, mesh files and job files can share a
+     * folder. A file that cannot be read is kept, for its loader to report with the file named.
+     */
+    public static List<java.nio.file.Path> filesOfKind(java.nio.file.Path dir, String kind, String what) {
+        java.nio.file.Path abs = dir.toAbsolutePath().normalize();
+        if (!java.nio.file.Files.isDirectory(abs)) {
+            throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.CONTRACT_FILE_MISSING, what + " folder not found: " + abs);
+        }
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("(?m)^kind:\\s*[\"']?" + kind + "\\b");
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(abs)) {
+            return s.filter(java.nio.file.Files::isRegularFile).filter(p -> {
+                String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+                if (!n.endsWith(".yaml") && !n.endsWith(".yml")) return false;
+                try {
+                    return line.matcher(java.nio.file.Files.readString(p)).find();
+                } catch (IOException e) {
+                    return true;
+                }
+            }).sorted().toList();
+        } catch (IOException e) {
+            throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.CONTRACT_FILE_MISSING, "cannot list " + what + " folder " + abs
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Parses one YAML document of {@code what} (e.g. "a contract file"); returns null for an empty one. */
     public static Node parse(String text, String what) throws SyntaxError {
         try (JsonParser p = FACTORY.createParser(text)) {

@@ -26,7 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Reads mesh integration files ({@code kind: MeshIntegration}, see the package documentation)
@@ -46,7 +45,6 @@ public final class IntegrationLoader {
 
     // Target names become column names of the training table and of SQL built from it.
     private static final Pattern TARGET = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern KIND_LINE = Pattern.compile("(?m)^kind:\\s*[\"']?" + KIND + "\\b");
 
     private IntegrationLoader() {
     }
@@ -70,19 +68,7 @@ public final class IntegrationLoader {
      * same folder are skipped. Two files with the same id and version are refused.
      */
     public static List<Integration> loadDirectory(Path dir, Collection<DataContract> contracts) {
-        Path abs = dir.toAbsolutePath().normalize();
-        if (!Files.isDirectory(abs)) {
-            throw new MeshflException(ErrorCode.CONTRACT_FILE_MISSING, "integration folder not found: " + abs);
-        }
-        List<Path> files;
-        try (Stream<Path> s = Files.list(abs)) {
-            files = s.filter(Files::isRegularFile).filter(p -> {
-                String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                return (n.endsWith(".yaml") || n.endsWith(".yml")) && declaresIntegration(p);
-            }).sorted().toList();
-        } catch (IOException e) {
-            throw new MeshflException(ErrorCode.CONTRACT_FILE_MISSING, "cannot list integration folder " + abs + ": " + e.getMessage(), e);
-        }
+        List<Path> files = YamlTree.filesOfKind(dir, KIND, "integration");
         List<Integration> out = new ArrayList<>();
         Map<String, Path> seen = new HashMap<>();
         for (Path f : files) {
@@ -95,14 +81,6 @@ public final class IntegrationLoader {
             out.add(i);
         }
         return out;
-    }
-
-    private static boolean declaresIntegration(Path file) {
-        try {
-            return KIND_LINE.matcher(Files.readString(file, StandardCharsets.UTF_8)).find();
-        } catch (IOException e) {
-            return true; // load() then reports the read error with the file named
-        }
     }
 
     /** Parses and validates integration text; {@code sourceFile} (nullable) names it in errors. */
