@@ -314,7 +314,8 @@ public final class Planner {
         double bytes = (double) n * ctBytes * hosts + (double) hostFeatures * b.bins() * ctBytes * ((1 << b.depth()) - 1);
         return new VerticalCost("secureboost-paillier", (1 << (b.depth() + 1)) - 1, b.trees(), bytes, "gradients and hessians "
                 + "cross as Paillier-" + b.keyBits() + " ciphertexts of the label holder's key; hosts return encrypted per-bin sums "
-                + "over their own quantile bins and learn only which of their own bins was chosen");
+                + "over their own quantile bins; a host learns which rows share a tree node and, for its own winning splits, the "
+                + "bin, never a gradient, label or another party's split");
     }
 
     private static String rawRowsPolicy(List<ProductView> products) {
