@@ -6,13 +6,11 @@ import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.data.Dataset;
-import io.meshfl.core.model.nn.Network;
 import io.meshfl.core.model.nn.SplitReference;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.protocol.centralized.JoinedProducts;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
-import io.meshfl.core.protocol.split.ColumnEncoding;
 import io.meshfl.core.protocol.split.SplitArchitecture;
 
 import java.nio.file.Files;
@@ -83,17 +81,10 @@ public final class SplitBench {
     /** Seconds of each centralized epoch (training, then AUC over all rows), one epoch per call as the protocol reports them. */
     private static double[] centralEpochs(JoinedProducts j, JobSpec job) {
         JobSpec.SplitSettings s = job.split();
-        List<Dataset> encoded = new ArrayList<>();
-        List<Network> bottoms = new ArrayList<>();
-        for (int k = 0; k < j.parties().size(); k++) {
-            Dataset d = j.parties().get(k);
-            String domain = j.domains().get(k);
-            ColumnEncoding enc = ColumnEncoding.fit(d, d.features().stream().filter(f -> s.isCategorical(domain, f)).toList());
-            encoded.add(enc.apply(d));
-            bottoms.add(SplitArchitecture.bottom(enc, s));
-        }
+        SplitArchitecture.Centralized c = SplitArchitecture.centralized(j, s);
+        List<Dataset> encoded = c.parties();
         SplitReference.Config one = new SplitReference.Config(1, s.batchSize(), SplitArchitecture.optimizer(s), job.seed());
-        SplitReference ref = new SplitReference(bottoms, SplitArchitecture.top(bottoms.size(), s), one);
+        SplitReference ref = new SplitReference(c.bottoms(), c.top(), one);
         double[] out = new double[s.epochs()];
         List<Double> train = new ArrayList<>();
         for (int e = 0; e < out.length; e++) {

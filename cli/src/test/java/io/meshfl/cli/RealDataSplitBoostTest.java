@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.data.Dataset;
-import io.meshfl.core.model.nn.Network;
 import io.meshfl.core.model.tree.GradientBoosting;
 import io.meshfl.core.model.tree.TreeParams;
 import io.meshfl.core.model.nn.SplitReference;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.protocol.centralized.JoinedProducts;
-import io.meshfl.core.protocol.split.ColumnEncoding;
 import io.meshfl.core.protocol.split.SplitArchitecture;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,18 +40,9 @@ class RealDataSplitBoostTest {
     /** The job's split network trained centrally on the joined rows: training AUC. */
     static double centralSplitAuc(String example, JobSpec job) {
         JoinedProducts j = join(example, job);
-        JobSpec.SplitSettings s = job.split();
-        List<Dataset> encoded = new ArrayList<>();
-        List<Network> bottoms = new ArrayList<>();
-        for (int k = 0; k < j.parties().size(); k++) {
-            Dataset d = j.parties().get(k);
-            String domain = j.domains().get(k);
-            ColumnEncoding enc = ColumnEncoding.fit(d, d.features().stream().filter(f -> s.isCategorical(domain, f)).toList());
-            encoded.add(enc.apply(d));
-            bottoms.add(SplitArchitecture.bottom(enc, s));
-        }
-        return SplitReference.train(encoded, j.labels(), bottoms, SplitArchitecture.top(bottoms.size(), s),
-                SplitArchitecture.reference(s, job.seed())).trainAuc();
+        SplitArchitecture.Centralized c = SplitArchitecture.centralized(j, job.split());
+        return SplitReference.train(c.parties(), j.labels(), c.bottoms(), c.top(),
+                SplitArchitecture.reference(job.split(), job.seed())).trainAuc();
     }
 
     private static void splitMatchesCentral(String example) throws Exception {

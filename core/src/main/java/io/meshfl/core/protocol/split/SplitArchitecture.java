@@ -62,4 +62,25 @@ public final class SplitArchitecture {
     public static SplitReference.Config reference(JobSpec.SplitSettings s, long seed) {
         return new SplitReference.Config(s.epochs(), s.batchSize(), optimizer(s), seed);
     }
+
+    /** The job's networks over vertically split products joined in one place: each party's encoded columns and bottom, and the top. */
+    public record Centralized(List<io.meshfl.core.data.Dataset> parties, List<Network> bottoms, Network top) {
+    }
+
+    /**
+     * The yardstick a split run is compared with: every party's columns encoded as its node would
+     * encode them (same categorical columns, same standardization), with the same networks.
+     */
+    public static Centralized centralized(io.meshfl.core.protocol.centralized.JoinedProducts j, JobSpec.SplitSettings s) {
+        List<io.meshfl.core.data.Dataset> encoded = new java.util.ArrayList<>();
+        List<Network> bottoms = new java.util.ArrayList<>();
+        for (int k = 0; k < j.parties().size(); k++) {
+            io.meshfl.core.data.Dataset d = j.parties().get(k);
+            String domain = j.domains().get(k);
+            ColumnEncoding enc = ColumnEncoding.fit(d, d.features().stream().filter(f -> s.isCategorical(domain, f)).toList());
+            encoded.add(enc.apply(d));
+            bottoms.add(bottom(enc, s));
+        }
+        return new Centralized(List.copyOf(encoded), List.copyOf(bottoms), top(bottoms.size(), s));
+    }
 }
