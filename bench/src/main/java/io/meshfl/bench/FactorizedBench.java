@@ -138,7 +138,7 @@ public final class FactorizedBench {
         md.append(String.format(Locale.ROOT, "Star schema: fact source of n_0 = tuple ratio x %,d rows and %d columns, one dimension source of %,d rows "
                 + "and feature ratio x %d columns, joined many-to-one by a random foreign key (one-to-one at tuple ratio 1). "
                 + "%d full-batch gradient-descent iterations of logistic regression (`GradientDescent`, identical arithmetic on both), "
-                + "one thread; best of %d runs per cell. Factorized = `NormalizedMatrix`; materialized = `DenseMatrix` built by `materialize()`.%n%n",
+                + "one thread; best of %d runs per cell. Factorized = `NormalizedMatrix`; materialized = the table built by an SQL join in the embedded DuckDB (`EngineJoin`), as a materialized job builds it.%n%n",
                 NK, D0, NK, D0, ITERATIONS, REPEATS));
 
         md.append("Speed-up of factorized over materialized, training only (training plus building T in brackets):\n\n");

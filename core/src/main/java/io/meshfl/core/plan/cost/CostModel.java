@@ -48,7 +48,7 @@ public record CostModel(double dense, double join, double index, double row) {
      * Constants fitted to the factorized benchmark grid on the reference machine (2-CPU AMD EPYC,
      * Java 17, docs/benchmarks.md), used until a machine has measured its own.
      */
-    public static final CostModel REFERENCE = new CostModel(5.25e-10, 3.27e-9, 7.82e-9, 6.99e-9);
+    public static final CostModel REFERENCE = new CostModel(4.76e-10, 4.15e-8, 0, 1.70e-8);
 
     public static final String MATERIALIZED = "materialized";
     public static final String FACTORIZED = "factorized";

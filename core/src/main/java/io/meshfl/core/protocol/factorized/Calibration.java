@@ -1,10 +1,16 @@
 package io.meshfl.core.protocol.factorized;
 
+import io.meshfl.core.integration.Cardinality;
+import io.meshfl.core.integration.ColumnRef;
+import io.meshfl.core.integration.JoinPlan;
+import io.meshfl.core.integration.JoinStep;
+import io.meshfl.core.integration.Relationship;
 import io.meshfl.core.plan.cost.CostModel;
 import io.meshfl.core.plan.cost.Workload;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -43,15 +49,30 @@ public final class Calibration {
         int dk = Math.max(1, (int) Math.round(featureRatio * d0));
         Source fact = Source.contiguous("fact", n0, d0, gaussian(rnd, n0 * d0), 0);
         Source dim = Source.contiguous("dim", nk, dk, gaussian(rnd, nk * dk), d0);
-        NormalizedMatrix t = NormalizedMatrix.of(d0 + dk, fact, new Join(dim, foreignKey(rnd, n0, nk)));
+        int[] fk = foreignKey(rnd, n0, nk);
+        NormalizedMatrix t = NormalizedMatrix.of(d0 + dk, fact, new Join(dim, fk));
         double[] y = labels(t, rnd);
+        // The materialized plan builds its table as a job does: an SQL join in the embedded engine.
+        String[] factKeys = new String[n0];
+        for (int i = 0; i < n0; i++) factKeys[i] = "k" + fk[i];
+        String[] dimKeys = new String[nk];
+        for (int i = 0; i < nk; i++) dimKeys[i] = "k" + i;
+        int[] factTargets = new int[d0];
+        for (int j = 0; j < d0; j++) factTargets[j] = j;
+        int[] dimTargets = new int[dk];
+        for (int j = 0; j < dk; j++) dimTargets[j] = d0 + j;
+        Map<String, EngineJoin.Table> tables = Map.of(
+                "fact", new EngineJoin.Table("fact", n0, d0, fact.data(), factTargets, Map.of("fk", factKeys)),
+                "dim", new EngineJoin.Table("dim", nk, dk, dim.data(), dimTargets, Map.of("id", dimKeys)));
+        Relationship rel = new Relationship("fact-dim", new ColumnRef("fact", "fk"), new ColumnRef("dim", "id"), Cardinality.MANY_TO_ONE);
+        JoinPlan plan = new JoinPlan("fact", List.of(new JoinStep(rel, rel.from(), rel.to())), List.of());
         double fac = Double.MAX_VALUE, mat = Double.MAX_VALUE, build = Double.MAX_VALUE;
         Model fm = null, mm = null;
         for (int r = 0; r < repeats; r++) {
             long a = System.nanoTime();
             fm = GradientDescent.fit(t, y, GradientDescent.Loss.LOGISTIC, settings);
             long b = System.nanoTime();
-            DenseMatrix dense = t.materialize();
+            DenseMatrix dense = EngineJoin.materialize(plan, tables, d0 + dk);
             long c = System.nanoTime();
             mm = GradientDescent.fit(dense, y, GradientDescent.Loss.LOGISTIC, settings);
             long d = System.nanoTime();

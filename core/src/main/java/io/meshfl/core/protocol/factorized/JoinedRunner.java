@@ -34,8 +34,9 @@ import java.util.Map;
  * The coordinator side of training over the join a mesh integration describes, where every
  * product's policy lets its rows leave its domain: the nodes hand over the columns that feed the
  * training table and their join keys, the coordinator lines the rows up by key (inner join on
- * the base product's rows) and trains on the table either built (materialized) or left as its
- * sources (factorized), with identical arithmetic. Nothing is kept: the rows live for the run.
+ * the base product's rows) and trains on the table either built by the embedded engine
+ * (materialized: an SQL join in an in-memory DuckDB) or left as its sources (factorized: products
+ * through foreign-key indexes), with identical arithmetic. Nothing is kept: the rows live for the run.
  */
 public final class JoinedRunner {
 
@@ -102,7 +103,22 @@ public final class JoinedRunner {
             NormalizedMatrix normalized = NormalizedMatrix.of(plan.features().size(), baseSource, joins);
 
             long b0 = System.nanoTime();
-            DesignMatrix table = plan.strategy().equals("materialized") ? normalized.materialize() : normalized;
+            DesignMatrix table = normalized;
+            if (plan.strategy().equals("materialized")) {
+                Map<String, EngineJoin.Table> tables = new HashMap<>();
+                for (Plan.Participant p : plan.participants()) {
+                    Rows r = rows.get(p.productId());
+                    List<ColumnMapping> feeds = feed(jp, p.productId(), plan.features());
+                    int[] targets = new int[r.cols()];
+                    for (int j = 0; j < targets.length; j++) targets[j] = target.getOrDefault(feeds.get(j).target(), -1);
+                    tables.put(p.productId(), new EngineJoin.Table(p.productId(), r.rows(), r.cols(), r.x(), targets, r.keys()));
+                }
+                DenseMatrix built = EngineJoin.materialize(jp, tables, plan.features().size());
+                if (built.rows() != kept.length) {
+                    throw new MeshflException(ErrorCode.INTERNAL, "the engine's join gave " + built.rows() + " rows, the key index " + kept.length);
+                }
+                table = built;
+            }
             double buildSeconds = (System.nanoTime() - b0) / 1e9;
             long f0 = System.nanoTime();
             Standardized z = Standardized.of(table);
