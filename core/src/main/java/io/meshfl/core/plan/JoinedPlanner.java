@@ -114,10 +114,19 @@ final class JoinedPlanner {
         candidates.add(new Plan.Candidate("factorized", rowsRule == null, rowsRule, shipped, fac));
         candidates.add(new Plan.Candidate("vertical", false, manyToOne != null
                 ? "relationship '" + manyToOne + "' is many-to-one; vertical training aligns one entity per row in every product"
-                : "one-to-one products train vertically in a job without 'integration'", 0, 0));
+                : rowsRule == null ? "the rows may be joined in one place, which is cheaper than encrypted vertical training"
+                : String.valueOf(oneToOneOnEntityKeys(jp, contracts)), 0, 0));
         candidates.add(new Plan.Candidate("horizontal", false, "the products hold different columns, joined by keys", 0, 0));
 
         String strategy = job.strategy();
+        String entityKeysOnly = oneToOneOnEntityKeys(jp, contracts);
+        if (strategy.equals("vertical") || (strategy.equals("auto") && rowsRule != null && entityKeysOnly == null)) {
+            if (entityKeysOnly != null) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": strategy: vertical training aligns products one-to-one on "
+                        + "their entity keys; " + entityKeysOnly);
+            }
+            return vertical(job, catalog, jp, features, candidates, rowsRule);
+        }
         if (strategy.equals("materialized") || strategy.equals("factorized")) {
             if (rowsRule != null) {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": strategy: " + strategy + " training joins the rows in one place, "
@@ -154,6 +163,59 @@ final class JoinedPlanner {
                 + "for this run only and dropped afterwards");
         return new Plan(strategy, "joined-gd", parts, List.of(), features, job.label(), job.model(), features.size() + 1, iterations,
                 candidates, reasons);
+    }
+
+    /** Null if every relationship joins one-to-one on both products' entity keys, else why not. */
+    private static String oneToOneOnEntityKeys(JoinPlan jp, Map<String, DataContract> contracts) {
+        for (JoinStep s : jp.steps()) {
+            if (s.relationship().cardinality() != Cardinality.ONE_TO_ONE) {
+                return "relationship '" + s.relationship().name() + "' is many-to-one";
+            }
+            for (var ref : List.of(s.parentKey(), s.childKey())) {
+                String key = contracts.get(ref.product()).policy().entityKey();
+                if (!ref.column().equals(key)) {
+                    return "relationship '" + s.relationship().name() + "' joins on " + ref.product() + "." + ref.column()
+                            + ", not its entity key (" + key + ")";
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Products joined one-to-one on their entity keys that may not pool their rows train as a
+     * vertical job: the same products, each contributing the columns the integration maps.
+     */
+    private static Plan vertical(JobSpec job, Map<String, Planner.ProductView> catalog, JoinPlan jp, List<String> features,
+                                 List<Plan.Candidate> joinedCandidates, String rowsRule) {
+        JobSpec asVertical = new JobSpec(job.name(), jp.products(), job.label(), List.of(), job.model(), "vertical", job.aggregator(),
+                job.local(), job.rounds(), job.evaluation(), job.roundTimeoutSeconds(), job.seed(), job.standardize(), job.sourceFile(),
+                job.vertical(), job.split(), job.boost(), null, job.joined());
+        Plan v = Planner.plan(asVertical, catalog);
+        List<Plan.Participant> parts = new ArrayList<>();
+        List<String> all = new ArrayList<>();
+        for (Plan.Participant p : v.participants()) {
+            List<String> mapped = feeds(jp, p.productId(), features);
+            parts.add(new Plan.Participant(p.productId(), p.domain(), p.version(), p.rows(), p.role(), mapped));
+            for (String f : mapped) all.add(p.domain() + ":" + f);
+        }
+        Plan.Candidate chosen = v.candidates().stream().filter(c -> c.strategy().equals("vertical")).findFirst().orElseThrow();
+        List<Plan.Candidate> candidates = new ArrayList<>();
+        for (Plan.Candidate c : joinedCandidates) {
+            if (c.strategy().equals("vertical")) {
+                long rows = parts.get(0).rows();
+                candidates.add(new Plan.Candidate("vertical", true, null, chosen.estBytesPerRound(),
+                        rows < 0 ? 0 : Planner.verticalEpochSeconds(rows, all.size() + 1, job.vertical().keyBits())));
+            } else {
+                candidates.add(c);
+            }
+        }
+        List<String> reasons = new ArrayList<>(v.reasons());
+        reasons.add(0, "the products are joined one-to-one on their entity keys"
+                + (rowsRule == null ? "" : " and may not pool their rows (" + rowsRule + ")") + ": trained vertically, "
+                + "rows staying in their domains; estimated time is per epoch (vertical cost constant of the reference machine)");
+        return new Plan("vertical", v.aggregator(), parts, List.of(), all, v.label(), v.model(), all.size() + 1, v.rounds(), candidates,
+                reasons);
     }
 
     /** The source columns of {@code product} that feed {@code features}, in mapping order. */

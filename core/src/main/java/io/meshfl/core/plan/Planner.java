@@ -231,7 +231,8 @@ public final class Planner {
                 + "'; the products hold different columns of the same entities", 0, 0));
         for (String s : List.of("vertical", "split", "secureboost")) {
             if (s.equals(strategy)) {
-                candidates.add(new Plan.Candidate(s, true, null, rows >= 0 ? cost.bytesPerRound() : 0, 0));
+                candidates.add(new Plan.Candidate(s, true, null, rows >= 0 ? cost.bytesPerRound() : 0,
+                        rows >= 0 ? cost.secondsPerRound() : 0));
             } else {
                 candidates.add(new Plan.Candidate(s, false, "model.type " + typeName + " is trained by " + strategy, 0, 0));
             }
@@ -248,14 +249,30 @@ public final class Planner {
     }
 
     /** What a vertical protocol costs per round (epoch or tree), and how it protects what crosses. */
-    private record VerticalCost(String aggregator, int params, int rounds, double bytesPerRound, String why) {
+    private record VerticalCost(String aggregator, int params, int rounds, double bytesPerRound, double secondsPerRound, String why) {
+        VerticalCost(String aggregator, int params, int rounds, double bytesPerRound, String why) {
+            this(aggregator, params, rounds, bytesPerRound, 0, why);
+        }
+    }
+
+    /**
+     * Seconds per row and model coefficient of one vertical epoch with 1024-bit keys on the
+     * reference machine: 161.3 s for 100,000 rows x (30 + 300) features (docs/benchmarks.md).
+     * Larger keys cost about the square of the size ratio (the multiplications dominate).
+     */
+    static final double VERTICAL_SECONDS_PER_ROW_COEFFICIENT = 161.3 / (100_000.0 * 331);
+
+    static double verticalEpochSeconds(long rows, int coefficients, int keyBits) {
+        double scale = (keyBits / 1024.0) * (keyBits / 1024.0);
+        return rows * (double) coefficients * VERTICAL_SECONDS_PER_ROW_COEFFICIENT * scale;
     }
 
     private static VerticalCost linearCost(JobSpec job, int numParams, int parties, long n) {
         int ctBytes = job.vertical().keyBits() / 4;
         double bytes = (double) n * ctBytes * (2.0 * (parties - 1) + 1)
                 + 2.0 * numParams * ctBytes * parties * Math.ceil((double) n / job.vertical().batchSize());
-        return new VerticalCost("arbiter-paillier", numParams, job.vertical().epochs(), bytes, "gradients cross as Paillier-"
+        return new VerticalCost("arbiter-paillier", numParams, job.vertical().epochs(), bytes,
+                verticalEpochSeconds(n, numParams, job.vertical().keyBits()), "gradients cross as Paillier-"
                 + job.vertical().keyBits() + " ciphertexts, masked before the coordinator (arbiter) decrypts them; node-to-node "
                 + "payloads are sealed end to end");
     }

@@ -1,0 +1,122 @@
+package io.meshfl.core.plan;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.integration.Integration;
+import io.meshfl.core.integration.IntegrationLoader;
+import io.meshfl.core.plan.cost.CostModel;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** How jobs over a mesh integration's join are planned: by cost when rows may pool, vertically or not at all when they may not. */
+class JoinedPlannerTest {
+
+    private static DataContract contract(String id, String domain, String label, boolean mayLeave, String... columns) {
+        StringBuilder props = new StringBuilder("      - {name: id, logicalType: string, primaryKey: true}\n");
+        if (label != null) props.append("      - {name: ").append(label).append(", logicalType: integer}\n");
+        for (String c : columns) props.append("      - {name: ").append(c).append(", logicalType: ").append(c.endsWith("_id") ? "string" : "number").append("}\n");
+        return ContractLoader.parse("""
+                apiVersion: v3.0.2
+                kind: DataContract
+                id: %s
+                version: 1.0.0
+                domain: %s
+                servers:
+                  - {server: local, type: csv, path: %s.csv}
+                schema:
+                  - name: t
+                    properties:
+                %smeshfl:
+                  entityKey: id
+                  %s
+                  features: "*"
+                  rawRowsMayLeave: %s
+                """.formatted(id, domain, id, props, label == null ? "" : "label: " + label, mayLeave), Path.of(id + ".yaml"), false);
+    }
+
+    private static final String STAR = """
+            apiVersion: v1.0.0
+            kind: MeshIntegration
+            id: star
+            version: 1.0.0
+            base: sales.orders
+            relationships:
+              - {name: order-customer, from: {product: sales.orders, column: customer_id}, to: {product: crm.customers, column: id}, cardinality: many-to-one}
+            columns:
+              - {target: y, product: sales.orders, column: y}
+              - {target: amount, product: sales.orders, column: amount}
+              - {target: age, product: crm.customers, column: age}
+              - {target: income, product: crm.customers, column: income}
+            """;
+
+    private static final String PAIR = """
+            apiVersion: v1.0.0
+            kind: MeshIntegration
+            id: pair
+            version: 1.0.0
+            base: sales.orders
+            relationships:
+              - {name: same-order, from: {product: sales.orders, column: id}, to: {product: ops.shipping, column: id}, cardinality: one-to-one}
+            columns:
+              - {target: y, product: sales.orders, column: y}
+              - {target: amount, product: sales.orders, column: amount}
+              - {target: days, product: ops.shipping, column: days}
+            """;
+
+    private static Plan plan(String integration, String strategy, boolean mayLeave, long orders, long customers) {
+        List<DataContract> cs = List.of(contract("sales.orders", "sales", "y", mayLeave, "customer_id", "amount"),
+                contract("crm.customers", "crm", null, mayLeave, "age", "income"),
+                contract("ops.shipping", "ops", null, mayLeave, "days", "weight"));
+        Map<String, Planner.ProductView> views = new LinkedHashMap<>();
+        views.put("sales.orders", new Planner.ProductView(cs.get(0), orders));
+        views.put("crm.customers", new Planner.ProductView(cs.get(1), customers));
+        views.put("ops.shipping", new Planner.ProductView(cs.get(2), orders));
+        Integration in = IntegrationLoader.parse(integration, null, cs);
+        String products = in.id().equals("star") ? "[sales.orders, crm.customers]" : "[sales.orders, ops.shipping]";
+        JobSpec job = JobLoader.parse("name: j\nproducts: " + products + "\nlabel: y\nmodel: {type: logistic}\nintegration: " + in.id()
+                + "\nstrategy: " + strategy + "\njoined: {iterations: 20}\nvertical: {keyBits: 1024}\n", "j.yaml");
+        return Planner.plan(job, views, id -> in, CostModel.REFERENCE, "the reference machine");
+    }
+
+    @Test
+    void poolableStarSchemaIsPricedAndTheCheaperPlanChosen() {
+        Plan p = plan(STAR, "auto", true, 1_000_000, 10_000);
+        Plan.Candidate mat = p.candidates().stream().filter(c -> c.strategy().equals("materialized")).findFirst().orElseThrow();
+        Plan.Candidate fac = p.candidates().stream().filter(c -> c.strategy().equals("factorized")).findFirst().orElseThrow();
+        assertTrue(mat.feasible() && fac.feasible());
+        assertEquals(fac.estSeconds() < mat.estSeconds() ? "factorized" : "materialized", p.strategy());
+        assertEquals(List.of("amount", "age", "income"), p.features());
+        assertTrue(p.explain().contains("tuple ratio 100.0"), p.explain());
+    }
+
+    @Test
+    void oneToOneProductsThatKeepTheirRowsTrainVertically() {
+        Plan p = plan(PAIR, "auto", false, 5_000, 5_000);
+        assertEquals("vertical", p.strategy());
+        assertEquals(List.of("amount"), p.participants().get(0).features());
+        assertEquals(List.of("days"), p.participants().get(1).features(), "only the mapped columns, not every allowed one");
+        assertTrue(p.candidates().stream().filter(c -> c.strategy().equals("vertical")).findFirst().orElseThrow().estSeconds() > 0);
+        assertFalse(p.candidates().stream().filter(c -> c.strategy().equals("factorized")).findFirst().orElseThrow().feasible());
+    }
+
+    @Test
+    void manyToOneProductsThatKeepTheirRowsAreRefusedNamingEveryPolicy() {
+        var e = assertThrows(MeshflException.class, () -> plan(STAR, "auto", false, 1000, 100));
+        assertEquals(ErrorCode.PLAN_REFUSED, e.code());
+        assertTrue(e.getMessage().contains("sales.orders") && e.getMessage().contains("crm.customers")
+                && e.getMessage().contains("many-to-one"), e.getMessage());
+        var forced = assertThrows(MeshflException.class, () -> plan(STAR, "vertical", true, 1000, 100));
+        assertTrue(forced.getMessage().contains("many-to-one"), forced.getMessage());
+    }
+}
