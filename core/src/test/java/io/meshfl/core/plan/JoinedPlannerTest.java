@@ -2,14 +2,12 @@ package io.meshfl.core.plan;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
-import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.integration.Integration;
 import io.meshfl.core.integration.IntegrationLoader;
 import io.meshfl.core.plan.cost.CostModel;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,26 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JoinedPlannerTest {
 
     private static DataContract contract(String id, String domain, String label, boolean mayLeave, String... columns) {
-        StringBuilder props = new StringBuilder("      - {name: id, logicalType: string, primaryKey: true}\n");
-        if (label != null) props.append("      - {name: ").append(label).append(", logicalType: integer}\n");
-        for (String c : columns) props.append("      - {name: ").append(c).append(", logicalType: ").append(c.endsWith("_id") ? "string" : "number").append("}\n");
-        return ContractLoader.parse("""
-                apiVersion: v3.0.2
-                kind: DataContract
-                id: %s
-                version: 1.0.0
-                domain: %s
-                servers:
-                  - {server: local, type: csv, path: %s.csv}
-                schema:
-                  - name: t
-                    properties:
-                %smeshfl:
-                  entityKey: id
-                  %s
-                  features: "*"
-                  rawRowsMayLeave: %s
-                """.formatted(id, domain, id, props, label == null ? "" : "label: " + label, mayLeave), Path.of(id + ".yaml"), false);
+        return Contracts.of(id, domain, label, mayLeave, columns);
     }
 
     private static final String STAR = """

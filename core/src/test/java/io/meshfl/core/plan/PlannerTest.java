@@ -2,11 +2,9 @@ package io.meshfl.core.plan;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
-import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,28 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PlannerTest {
 
     private static DataContract contract(String id, String domain, String label, String... columns) {
-        StringBuilder props = new StringBuilder("      - {name: id, logicalType: string, primaryKey: true}\n");
-        if (label != null) props.append("      - {name: ").append(label).append(", logicalType: integer}\n");
-        for (String c : columns) props.append("      - {name: ").append(c).append(", logicalType: number}\n");
-        String yaml = """
-                apiVersion: v3.0.2
-                kind: DataContract
-                id: %s
-                version: 1.0.0
-                domain: %s
-                status: active
-                servers:
-                  - {server: local, type: csv, path: %s.csv}
-                schema:
-                  - name: t
-                    properties:
-                %smeshfl:
-                  entityKey: id
-                  %s
-                  features: "*"
-                  rawRowsMayLeave: false
-                """.formatted(id, domain, id, props, label == null ? "" : "label: " + label);
-        return ContractLoader.parse(yaml, Path.of(id + ".yaml"), false);
+        return Contracts.of(id, domain, label, false, columns);
     }
 
     private static Map<String, Planner.ProductView> catalog() {
