@@ -78,6 +78,16 @@ final class LocalNodeContext implements NodeContext {
         return io.meshfl.core.data.ProductReader.readKeys(c, column);
     }
 
+    @Override
+    public String[] joinKeys(String productId, String column) {
+        DataContract c = products.get(productId);
+        if (c == null) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "node of domain '" + domain
+                    + "' does not serve product '" + productId + "'; it serves " + products.keySet());
+        }
+        return io.meshfl.core.data.ProductReader.readKeys(c, column);
+    }
+
     /** The own product, if its policy lets raw rows leave the domain. */
     private DataContract exportable(String productId) {
         DataContract c = products.get(productId);

@@ -100,9 +100,10 @@ public final class JobLoader {
         }
 
         String strategy = f.text(root, "strategy", false, "auto").toLowerCase(Locale.ROOT);
-        if (!Set.of("auto", "horizontal", "vertical", "split", "secureboost", "materialized", "factorized").contains(strategy)) {
+        if (!Set.of("auto", "horizontal", "vertical", "split", "secureboost", "materialized", "factorized", "federated-factorized")
+                .contains(strategy)) {
             throw f.error("strategy", "unknown strategy '" + strategy + "'; use auto, horizontal, vertical, split, secureboost, "
-                    + "materialized or factorized");
+                    + "materialized, factorized or federated-factorized");
         }
         JsonNode a = root.has("aggregator") ? f.object(root, "aggregator", false) : YAML.createObjectNode();
         f.known(a, "aggregator.", AGG);
@@ -163,7 +164,8 @@ public final class JobLoader {
         JobSpec.SplitSettings split = split(f, root, source);
         JobSpec.BoostSettings boost = boost(f, root, source);
         String integration = f.text(root, "integration", false, null);
-        if ((strategy.equals("materialized") || strategy.equals("factorized")) && integration == null) {
+        if ((strategy.equals("materialized") || strategy.equals("factorized") || strategy.equals("federated-factorized"))
+                && integration == null) {
             throw f.error("strategy", "'" + strategy + "' trains over the join a mesh integration describes; name it in 'integration'");
         }
         JsonNode jn = root.has("joined") ? f.object(root, "joined", false) : YAML.createObjectNode();

@@ -11,7 +11,8 @@ import java.util.List;
  *
  * @param features the feature columns, or empty for "every column all products allow"
  * @param strategy the execution strategy asked for: {@code auto}, {@code horizontal}, {@code vertical},
- *                 {@code split}, {@code secureboost}, {@code materialized} or {@code factorized}
+ *                 {@code split}, {@code secureboost}, {@code materialized}, {@code factorized} (both over a join in one
+ *                 place) or {@code federated-factorized} (over a join whose sources stay in their domains)
  * @param vertical settings of vertical linear training (used when the plan is vertical)
  * @param split    settings of split neural-network training (model type splitnn)
  * @param boost    settings of vertical boosted trees (model type gbdt)

@@ -57,6 +57,16 @@ public interface NodeContext {
         throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.POLICY_VIOLATION, "node of " + domain() + " exports no rows");
     }
 
+    /**
+     * The values of one declared column of an own product as text, in row order, for private
+     * alignment inside the node (they leave only hashed and blinded): a join key a mesh integration
+     * declares. Refused with {@code POLICY_VIOLATION} if the product is not this node's or
+     * {@code DATA_MISSING_COLUMN} if the column is not declared.
+     */
+    default String[] joinKeys(String productId, String column) {
+        throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.POLICY_VIOLATION, "node of " + domain() + " aligns no join keys");
+    }
+
     /** The values of one declared column of an own product as text (a join key), under the same policy as {@link #export}. */
     default String[] exportKeys(String productId, String column) {
         throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.POLICY_VIOLATION, "node of " + domain() + " exports no rows");

@@ -27,9 +27,12 @@ public final class PsiNode implements NodeProtocol {
     /** Per-job secrets of this node. */
     private static final class State {
         String product;
+        String slot;
         String[] shuffledKeys;
         int[] permutation;
         Blinder blinder;
+        /** Distinct-value alignment only: each product row's value, as an index into the distinct values (-1 if blank). */
+        int[] rowValue;
     }
 
     @Override
@@ -53,22 +56,55 @@ public final class PsiNode implements NodeProtocol {
 
     private Message keys(Message req, NodeContext ctx) {
         String product = req.cfg("product");
-        Dataset d = ctx.load(product, List.of(), null);
-        if (d.keys() == null) {
-            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + product + " declares no entity key (meshfl.entityKey)");
-        }
-        String[] keys = d.keys();
-        Map<String, Integer> seen = new HashMap<>(keys.length * 2);
-        for (int i = 0; i < keys.length; i++) {
-            Integer prev = seen.put(keys[i], i);
-            if (prev != null) {
-                // The key itself may be personal data: name the rows, not the value.
-                throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + " has a duplicate entity key at data rows "
-                        + (prev + 1) + " and " + (i + 1) + "; entity alignment needs unique keys");
+        String column = req.cfg("column", "");
+        boolean distinct = Boolean.parseBoolean(req.cfg("distinct", "false"));
+        String[] keys;
+        if (column.isEmpty()) {
+            Dataset d = ctx.load(product, List.of(), null);
+            if (d.keys() == null) {
+                throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + product + " declares no entity key (meshfl.entityKey)");
             }
+            keys = d.keys();
+        } else {
+            keys = ctx.joinKeys(product, column);
         }
         State s = new State();
         s.product = product;
+        s.slot = req.cfg("slot", "");
+        if (distinct) {
+            // A foreign key: many rows share a value; the values are aligned, each row follows its value.
+            Map<String, Integer> index = new HashMap<>(keys.length * 2);
+            List<String> values = new java.util.ArrayList<>();
+            s.rowValue = new int[keys.length];
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] == null) {
+                    s.rowValue[i] = -1;
+                    continue;
+                }
+                Integer v = index.putIfAbsent(keys[i], values.size());
+                if (v == null) {
+                    v = values.size();
+                    values.add(keys[i]);
+                }
+                s.rowValue[i] = v;
+            }
+            keys = values.toArray(new String[0]);
+        } else {
+            Map<String, Integer> seen = new HashMap<>(keys.length * 2);
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] == null) {
+                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + " has a blank "
+                            + (column.isEmpty() ? "entity key" : "key in column '" + column + "'") + " at data row " + (i + 1));
+                }
+                Integer prev = seen.put(keys[i], i);
+                if (prev != null) {
+                    // The key itself may be personal data: name the rows, not the value.
+                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + " has a duplicate "
+                            + (column.isEmpty() ? "entity key" : "key in column '" + column + "'") + " at data rows "
+                            + (prev + 1) + " and " + (i + 1) + "; entity alignment needs unique keys");
+                }
+            }
+        }
         s.permutation = shuffle(keys.length);
         s.shuffledKeys = new String[keys.length];
         for (int i = 0; i < keys.length; i++) s.shuffledKeys[i] = keys[s.permutation[i]];
@@ -104,8 +140,17 @@ public final class PsiNode implements NodeProtocol {
             filled[rank[i]] = true;
         }
         Map<String, Object> job = ctx.jobState(req.jobId());
-        job.put(PsiSteps.ALIGNED_ROWS, aligned);
-        job.put(PsiSteps.ALIGNED_PRODUCT, s.product);
+        if (s.rowValue != null) {
+            int[] rankOfValue = new int[s.permutation.length];
+            java.util.Arrays.fill(rankOfValue, -1);
+            for (int r = 0; r < aligned.length; r++) rankOfValue[aligned[r]] = r;
+            int[] rowRank = new int[s.rowValue.length];
+            for (int i = 0; i < rowRank.length; i++) rowRank[i] = s.rowValue[i] < 0 ? -1 : rankOfValue[s.rowValue[i]];
+            job.put(PsiSteps.slotted(PsiSteps.ROW_RANKS, s.slot), rowRank);
+        } else {
+            job.put(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, s.slot), aligned);
+        }
+        job.put(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, s.slot), s.product);
         job.remove(STATE);
         return req.reply(ctx.nodeId(), Map.of("aligned", (double) aligned.length), Map.of());
     }

@@ -26,8 +26,14 @@ import java.util.function.Consumer;
  */
 public final class PsiRunner {
 
-    /** One product taking part, in its domain. */
-    public record Party(String domain, String productId) {
+    /**
+     * One product taking part, in its domain: its entity keys, or the values of a join-key
+     * {@code column} ({@code distinct}: a foreign key whose values repeat, aligned value by value).
+     */
+    public record Party(String domain, String productId, String column, boolean distinct) {
+        public Party(String domain, String productId) {
+            this(domain, productId, "", false);
+        }
     }
 
     /** Counts only: what the catalog may record. */
@@ -48,6 +54,11 @@ public final class PsiRunner {
     }
 
     public Result run(String jobId, String runId, List<Party> parties, boolean cardinalityOnly) {
+        return run(jobId, runId, parties, cardinalityOnly, "");
+    }
+
+    /** One of several alignments in a job: the nodes keep its result under {@code slot}. */
+    public Result run(String jobId, String runId, List<Party> parties, boolean cardinalityOnly, String slot) {
         if (parties.size() < 2) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "entity alignment needs at least 2 products, got " + parties.size());
         }
@@ -55,7 +66,8 @@ public final class PsiRunner {
         Map<String, Integer> sizes = new LinkedHashMap<>();
         for (Party p : parties) {
             Message r = call(p.domain(), Message.request(jobId, runId, PsiSteps.PROTOCOL, PsiSteps.KEYS, 0, p.domain())
-                    .withConfig(Map.of("product", p.productId())));
+                    .withConfig(Map.of("product", p.productId(), "column", p.column(), "distinct", Boolean.toString(p.distinct()),
+                            "slot", slot)));
             sizes.put(p.domain(), r.metrics().get("count").intValue());
         }
         log.accept("psi: set sizes " + sizes);
@@ -85,6 +97,12 @@ public final class PsiRunner {
             matches[i] = Intersection.matchIndices(full.get(i), others);
         }
         int common = matches[0].length;
+        if (common == 0 && parties.stream().anyMatch(p -> !p.column().isEmpty())) {
+            throw new MeshflException(ErrorCode.DATA_EMPTY, "the join keys share no value: " + parties.stream()
+                    .map(p -> p.productId() + "." + (p.column().isEmpty() ? "<entity key>" : p.column())).toList()
+                    + " have " + sizes.values() + " distinct values and an empty intersection; check that the relationship joins "
+                    + "columns holding the same identifiers");
+        }
         if (common == 0) {
             throw new MeshflException(ErrorCode.DATA_EMPTY, "the products share no entity key: "
                     + parties.stream().map(Party::productId).toList() + " have set sizes " + sizes.values()

@@ -17,6 +17,17 @@ public final class PsiSteps {
     /** Job-state key under which a node keeps the product the alignment refers to. */
     public static final String ALIGNED_PRODUCT = "psi.product";
 
+    /**
+     * Job-state key under which a node that aligned the distinct values of a foreign-key column keeps,
+     * for every row of its product, the rank of the row's value in the common order, or -1.
+     */
+    public static final String ROW_RANKS = "psi.rowRanks";
+
+    /** A job-state key for one of several alignments in a job ({@code slot} empty: the job's only one). */
+    public static String slotted(String key, String slot) {
+        return slot == null || slot.isEmpty() ? key : key + ":" + slot;
+    }
+
     private PsiSteps() {
     }
 }

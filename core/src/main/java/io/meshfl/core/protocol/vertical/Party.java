@@ -44,6 +44,15 @@ final class Party {
     double[] m1;
     double[] m2;
     int steps;
+    /**
+     * Over a join (factorized): the guest's rows are the base product's, each host's rows its own
+     * distinct aligned rows; {@code index} maps every guest row to its row on each host, and every
+     * step covers all rows (full batch), so no party learns another's batch membership.
+     */
+    Map<String, int[]> index;
+    /** Over a join, on the guest: each host's number of aligned rows. */
+    Map<String, Integer> hostRows;
+    boolean fullBatch;
     int permEpoch = -1;
     int[] perm;
     final SecureRandom random = new SecureRandom();
@@ -68,6 +77,13 @@ final class Party {
 
     /** The batch rows of an epoch: the same seeded permutation on every party, so batches line up without sending indices. */
     int[] batch(int epoch, int from, int to) {
+        if (fullBatch) {
+            if (perm == null) {
+                perm = new int[data.rows()];
+                for (int i = 0; i < perm.length; i++) perm[i] = i;
+            }
+            return perm;
+        }
         if (epoch != permEpoch) {
             int n = data.rows();
             perm = new int[n];

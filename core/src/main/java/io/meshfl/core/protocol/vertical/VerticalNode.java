@@ -66,10 +66,18 @@ public final class VerticalNode implements NodeProtocol {
 
     private Message setup(Message req, NodeContext ctx) {
         Map<String, Object> job = ctx.jobState(req.jobId());
-        int[] aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
         String product = req.cfg("product");
-        if (aligned == null || !product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
-            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for " + product + " arrived before entity alignment");
+        Map<String, int[]> index = null;
+        int[] aligned;
+        if (req.cfg("joins", null) != null) {
+            index = new LinkedHashMap<>();
+            aligned = joinedRows(req, job, product, index);
+        } else {
+            String slot = req.cfg("slot", "");
+            aligned = (int[]) job.get(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, slot));
+            if (aligned == null || !product.equals(job.get(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, slot)))) {
+                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for " + product + " arrived before entity alignment");
+            }
         }
         boolean guest = req.cfg("role").equals("guest");
         List<String> features = split(req.cfg("features", ""));
@@ -83,6 +91,12 @@ public final class VerticalNode implements NodeProtocol {
                 pk, Integer.parseInt(req.cfg("frac_bits")), Long.parseLong(req.cfg("seed")));
         p.guestDomain = req.cfg("guest");
         p.hosts = split(req.cfg("hosts", ""));
+        p.fullBatch = req.cfg("full_batch", "false").equals("true");
+        if (index != null) {
+            p.index = index;
+            p.hostRows = new LinkedHashMap<>();
+            for (var e : index.entrySet()) p.hostRows.put(e.getKey(), (Integer) job.get("vertical.hostRows:" + e.getKey()));
+        }
         if (guest && p.model == ModelSpec.Type.LOGISTIC) {
             for (double v : rows.y()) {
                 if (v != 0 && v != 1) {
@@ -94,6 +108,44 @@ public final class VerticalNode implements NodeProtocol {
         job.put(STATE, p);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "features", (double) features.size()), Map.of(),
                 Map.of("seal_pk", p.seal.publicKey()));
+    }
+
+    /**
+     * The guest's rows over a join: every base row whose foreign key found its row on every host
+     * (an inner join), and for each host the index of that row among the host's aligned rows.
+     */
+    private static int[] joinedRows(Message req, Map<String, Object> job, String product, Map<String, int[]> index) {
+        Map<String, int[]> ranks = new LinkedHashMap<>();
+        for (String pair : split(req.cfg("joins"))) {
+            String[] hs = pair.split("=", 2);
+            int[] r = (int[]) job.get(PsiSteps.slotted(PsiSteps.ROW_RANKS, hs[1]));
+            if (r == null || !product.equals(job.get(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, hs[1])))) {
+                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for " + product + " arrived before its join keys were aligned with "
+                        + hs[0]);
+            }
+            ranks.put(hs[0], r);
+            int max = -1;
+            for (int v : r) max = Math.max(max, v);
+            job.put("vertical.hostRows:" + hs[0], max + 1);
+        }
+        int rows = ranks.values().iterator().next().length;
+        int kept = 0;
+        int[] keep = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            boolean all = true;
+            for (int[] r : ranks.values()) all &= r[i] >= 0;
+            if (all) keep[kept++] = i;
+        }
+        if (kept == 0) {
+            throw new MeshflException(ErrorCode.DATA_EMPTY, "no row of " + product + " finds its row in every joined product " + ranks.keySet());
+        }
+        int[] out = java.util.Arrays.copyOf(keep, kept);
+        for (var e : ranks.entrySet()) {
+            int[] idx = new int[kept];
+            for (int i = 0; i < kept; i++) idx[i] = e.getValue()[out[i]];
+            index.put(e.getKey(), idx);
+        }
+        return out;
     }
 
     /**
@@ -146,12 +198,11 @@ public final class VerticalNode implements NodeProtocol {
             for (int i = 0; i < rows.length; i++) {
                 d[i] = p.he.add(p.he.mulPlain(e[i], p.fp.encode(Math.exp(Math.min(30, u[i])))), ey[i]);
             }
+        } else if (p.index != null) {
+            d = joinedResidual(req, p, u, y);
         } else {
             BigInteger[] own = new BigInteger[rows.length];
-            for (int i = 0; i < rows.length; i++) {
-                double v = p.model == ModelSpec.Type.LOGISTIC ? 0.25 * u[i] - 0.5 * (2 * y[i] - 1) : u[i] - y[i];
-                own[i] = p.fp.encode(v);
-            }
+            for (int i = 0; i < rows.length; i++) own[i] = p.fp.encode(ownResidual(p.model, u[i], y[i]));
             d = p.enc.encryptAll(own);
             for (String h : p.hosts) {
                 BigInteger[] hc = hostCiphers(req, p, h, rows.length);
@@ -159,10 +210,52 @@ public final class VerticalNode implements NodeProtocol {
             }
         }
         Map<String, byte[]> blobs = new LinkedHashMap<>();
-        byte[] packed = CipherCodec.pack(d, p.pk.nSquared());
-        for (String h : p.hosts) blobs.put("to:" + h, p.seal.seal(p.peer(h), context(req, "d:" + h), packed));
+        byte[] packed = p.index == null ? CipherCodec.pack(d, p.pk.nSquared()) : null;
+        for (String h : p.hosts) {
+            byte[] forHost = p.index == null ? packed : CipherCodec.pack(scatter(p, d, h), p.pk.nSquared());
+            blobs.put("to:" + h, p.seal.seal(p.peer(h), context(req, "d:" + h), forHost));
+        }
         blobs.put("grad", maskedGradient(p, rows, d));
         return req.reply(p.domain, Map.of("d_scale", (double) dScale(p.model, p.hosts.size())), Map.of(), blobs);
+    }
+
+    /** The guest's own share of a row's residual: the Taylor-expanded logistic or the linear one. */
+    private static double ownResidual(ModelSpec.Type model, double u, double y) {
+        return model == ModelSpec.Type.LOGISTIC ? 0.25 * u - 0.5 * (2 * y - 1) : u - y;
+    }
+
+    /**
+     * Over a join: each base row's [[d]] is the product of its hosts' ciphertexts (picked through
+     * the join index) shifted by the guest's own plain share, so the guest encrypts nothing per base
+     * row; what leaves for a host is re-randomized after summing (see {@link #scatter}).
+     */
+    private BigInteger[] joinedResidual(Message req, Party p, double[] u, double[] y) {
+        Map<String, BigInteger[]> hc = new LinkedHashMap<>();
+        for (String h : p.hosts) hc.put(h, hostCiphers(req, p, h, p.hostRows.get(h)));
+        BigInteger[] d = new BigInteger[u.length];
+        IntStream.range(0, u.length).parallel().forEach(i -> {
+            BigInteger c = null;
+            for (String h : p.hosts) {
+                BigInteger x = hc.get(h)[p.index.get(h)[i]];
+                c = c == null ? x : p.he.add(c, x);
+            }
+            d[i] = p.he.addPlain(c, p.fp.encode(ownResidual(p.model, u[i], y[i])));
+        });
+        return d;
+    }
+
+    /**
+     * [[I^T d]] for one host: the residuals of the base rows that share a host row, summed under
+     * encryption, then re-randomized, because the host knows the randomness of the ciphertexts it
+     * sent and could otherwise strip it and read the sums.
+     */
+    private static BigInteger[] scatter(Party p, BigInteger[] d, String host) {
+        int[] idx = p.index.get(host);
+        BigInteger[] e = new BigInteger[p.hostRows.get(host)];
+        for (int i = 0; i < d.length; i++) e[idx[i]] = e[idx[i]] == null ? d[i] : p.he.add(e[idx[i]], d[i]);
+        BigInteger[] out = new BigInteger[e.length];
+        IntStream.range(0, e.length).parallel().forEach(j -> out[j] = p.enc.rerandomize(e[j] == null ? BigInteger.ONE : e[j]));
+        return out;
     }
 
     /** Refuses payloads relayed from a node that is not a party of this job. */
@@ -272,10 +365,12 @@ public final class VerticalNode implements NodeProtocol {
         for (String h : p.hosts) {
             byte[] open = p.seal.open(p.peer(h), context(req, "score"), req.blob("from:" + h));
             double[] hu = CipherCodec.unpackDoubles(open, "scores of " + h);
-            if (hu.length != u.length) {
-                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "host " + h + " scored " + hu.length + " rows, the guest has " + u.length);
+            int expected = p.index == null ? u.length : p.hostRows.get(h);
+            if (hu.length != expected) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "host " + h + " scored " + hu.length + " rows, the guest expects " + expected);
             }
-            for (int i = 0; i < u.length; i++) u[i] += hu[i];
+            int[] idx = p.index == null ? null : p.index.get(h);
+            for (int i = 0; i < u.length; i++) u[i] += hu[idx == null ? i : idx[i]];
         }
         double[] pred = new double[u.length];
         for (int i = 0; i < u.length; i++) {

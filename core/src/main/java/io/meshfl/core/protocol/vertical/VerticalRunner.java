@@ -34,11 +34,35 @@ public final class VerticalRunner {
     private final Map<String, NodeChannel> byDomain;
     private final RunObserver observer;
     private final Duration timeout;
+    private final List<Link> links;
+    private final JobSpec.VerticalSettings vs;
     private PartyCalls calls;
 
+    /**
+     * A many-to-one (or one-to-one) relationship from the guest's base product to one host: the
+     * guest's foreign-key column and the host's key column, aligned privately value by value.
+     */
+    public record Link(String host, String foreignKey, String key) {
+    }
+
     public VerticalRunner(JobSpec job, Plan plan, Map<String, NodeChannel> byDomain, RunObserver observer) {
+        this(job, plan, byDomain, observer, List.of());
+    }
+
+    /**
+     * Training over a join without building it (factorized, sources staying in their domains):
+     * every host holds a product the guest's base rows refer to through {@code links}; a host
+     * computes its partial scores and its gradient once per distinct row of its own, and full-batch
+     * steps take the {@code joined} settings of the job.
+     */
+    public VerticalRunner(JobSpec job, Plan plan, Map<String, NodeChannel> byDomain, RunObserver observer, List<Link> links) {
         this.job = job;
         this.plan = plan;
+        this.links = List.copyOf(links);
+        JobSpec.VerticalSettings v = job.vertical();
+        JobSpec.JoinedSettings j = job.joined();
+        this.vs = links.isEmpty() ? v : new JobSpec.VerticalSettings(j.iterations(), Integer.MAX_VALUE, j.lr(), 0, 0, j.l2(), 0,
+                v.keyBits(), v.fracBits(), v.psiBatch(), false, "sgd", j.momentum());
         this.byDomain = Map.copyOf(byDomain);
         this.observer = observer;
         this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
@@ -48,13 +72,23 @@ public final class VerticalRunner {
         long t0 = System.nanoTime();
         calls = new PartyCalls(byDomain, timeout, "a vertical job cannot go on without every party's columns");
         long[] start = calls.traffic();
-        var vs = job.vertical();
         Plan.Participant guest = plan.participants().get(0);
         List<Plan.Participant> hosts = plan.participants().subList(1, plan.participants().size());
         try {
-            List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
-            PsiRunner.Result psi = new PsiRunner(byDomain, timeout, observer::log, vs.psiBatch()).run(jobId, runId, parties, false);
-            int n = psi.intersection();
+            PsiRunner psiRunner = new PsiRunner(byDomain, timeout, observer::log, vs.psiBatch());
+            int aligned;
+            if (links.isEmpty()) {
+                List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
+                aligned = psiRunner.run(jobId, runId, parties, false).intersection();
+            } else {
+                aligned = 0;
+                for (Link l : links) {
+                    Plan.Participant host = hosts.stream().filter(h -> h.domain().equals(l.host())).findFirst().orElseThrow();
+                    observer.log("psi: aligning " + guest.productId() + "." + l.foreignKey() + " with " + host.productId() + "." + l.key());
+                    aligned += psiRunner.run(jobId, runId, List.of(new PsiRunner.Party(guest.domain(), guest.productId(), l.foreignKey(), true),
+                            new PsiRunner.Party(host.domain(), host.productId(), l.key(), false)), false, l.host()).intersection();
+                }
+            }
             observer.log("arbiter: generating a " + vs.keyBits() + "-bit Paillier key");
             PaillierKeyPair keys = PaillierKeyPair.generate(vs.keyBits(), new SecureRandom());
             Decryptor dec = new Decryptor(keys.priv());
@@ -72,9 +106,20 @@ public final class VerticalRunner {
                 cfg.put("seed", Long.toString(job.seed()));
                 cfg.put("guest", guest.domain());
                 cfg.put("hosts", String.join(",", hosts.stream().map(Plan.Participant::domain).toList()));
+                if (!links.isEmpty()) {
+                    cfg.put("full_batch", "true");
+                    if (p == guest) cfg.put("joins", String.join(",", links.stream().map(l -> l.host() + "=" + l.host()).toList()));
+                    else cfg.put("slot", p.domain());
+                }
                 return request(jobId, runId, VerticalSteps.SETUP, p.domain(), cfg).withBlobs(Map.of("pk", pk));
             });
             for (var e : setups.entrySet()) sealKeys.put("peer:" + e.getKey(), e.getValue().blob("seal_pk"));
+            // Over a join the guest's base rows set the batch; otherwise every party holds the aligned entities.
+            int n = links.isEmpty() ? aligned : setups.get(guest.domain()).metrics().get("rows").intValue();
+            if (!links.isEmpty()) {
+                observer.log(String.format(Locale.ROOT, "join: %d rows of %s found their rows in %s (%d distinct keys matched)", n,
+                        guest.productId(), hosts.stream().map(Plan.Participant::productId).toList(), aligned));
+            }
             calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.PEERS, p.domain(), Map.of()).withBlobs(sealKeys));
 
             List<RoundSummary> history = new ArrayList<>();
@@ -90,7 +135,8 @@ public final class VerticalRunner {
                 }
                 Map<String, Double> metrics = new LinkedHashMap<>(evaluate(jobId, runId, guest, hosts, epoch));
                 metrics.put("weight_change", dw2);
-                metrics.put("psi_intersection", (double) n);
+                metrics.put("psi_intersection", (double) aligned);
+                if (!links.isEmpty()) metrics.put("rows_joined", (double) n);
                 long[] b1 = calls.traffic();
                 RoundSummary s = new RoundSummary(epoch, vs.epochs(), (System.nanoTime() - e0) / 1e9, b1[0] - b0[0], b1[1] - b0[1],
                         plan.participants().size(), List.of(), metrics);
@@ -148,11 +194,11 @@ public final class VerticalRunner {
         }
         Map<String, String> upd = new LinkedHashMap<>(pos);
         upd.put("lr", Double.toString(lr));
-        upd.put("l1", Double.toString(job.vertical().l1()));
-        upd.put("l2", Double.toString(job.vertical().l2()));
+        upd.put("l1", Double.toString(vs.l1()));
+        upd.put("l2", Double.toString(vs.l2()));
         upd.put("batch_rows", Integer.toString(to - from));
-        upd.put("optimizer", job.vertical().optimizer());
-        upd.put("momentum", Double.toString(job.vertical().momentum()));
+        upd.put("optimizer", vs.optimizer());
+        upd.put("momentum", Double.toString(vs.momentum()));
         Map<String, Message> done = calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.UPDATE, p.domain(), upd)
                 .withBlobs(Map.of("plain", plain.get(p.domain()))));
         double dw2 = 0;
