@@ -100,6 +100,16 @@ public final class JobRunner {
     }
 
     /** The latest registered version of a mesh integration, validated against the catalog's contracts. */
+    /** The relationships of a star join, as links from the base product's domain to each joined product's. */
+    private List<VerticalRunner.Link> links(Integration in) {
+        Map<String, Planner.ProductView> views = productViews();
+        List<VerticalRunner.Link> out = new ArrayList<>();
+        for (var s : in.plan().steps()) {
+            out.add(new VerticalRunner.Link(views.get(s.product()).contract().domain(), s.parentKey().column(), s.childKey().column()));
+        }
+        return out;
+    }
+
     Integration integration(String id, Map<String, Planner.ProductView> views) {
         IntegrationRecord r = new IntegrationStore(catalog).requireLatest(id);
         List<DataContract> contracts = views.values().stream().map(Planner.ProductView::contract).toList();
@@ -142,6 +152,8 @@ public final class JobRunner {
                 case "split" -> new SplitRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
                 case "secureboost" -> new BoostRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
                 case "materialized", "factorized" -> new JoinedRunner(job, plan, integration(job.integration(), productViews()), channels, ro)
+                        .run(jobRecord.id(), run.id());
+                case "federated-factorized" -> new VerticalRunner(job, plan, channels, ro, links(integration(job.integration(), productViews())))
                         .run(jobRecord.id(), run.id());
                 default -> new HorizontalRunner(job, plan, channels, registry::alive, ro).run(jobRecord.id(), run.id());
             };

@@ -39,9 +39,15 @@ final class Provenances {
             switch (plan.strategy()) {
                 case "split" -> p.set("split_settings", RunReport.JSON.valueToTree(job.split()));
                 case "secureboost" -> p.set("boost_settings", RunReport.JSON.valueToTree(job.boost()));
+                case "materialized", "factorized" -> p.set("joined_settings", RunReport.JSON.valueToTree(job.joined()));
+                case "federated-factorized" -> {
+                    p.set("joined_settings", RunReport.JSON.valueToTree(job.joined()));
+                    p.set("vertical_settings", RunReport.JSON.valueToTree(job.vertical()));
+                }
                 default -> p.set("vertical_settings", RunReport.JSON.valueToTree(job.vertical()));
             }
         }
+        if (job.integration() != null) p.put("integration", job.integration());
         p.put("label", plan.label());
         p.set("model", RunReport.JSON.valueToTree(plan.model()));
         p.set("hyper_parameters", RunReport.JSON.valueToTree(job.local()));

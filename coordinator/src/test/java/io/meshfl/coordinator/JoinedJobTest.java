@@ -125,6 +125,7 @@ class JoinedJobTest {
                 integration: orders-with-customers
                 strategy: %s
                 joined: {iterations: 150, lr: 0.5, momentum: 0.9}
+                vertical: {keyBits: 1024}
                 """.formatted(strategy);
     }
 
@@ -157,15 +158,27 @@ class JoinedJobTest {
     }
 
     @Test
-    void productThatKeepsItsRowsRulesOutJoiningAndIsNamed() throws Exception {
+    void productThatKeepsItsRowsTrainsFactorizedWithoutItsRowsLeavingAndForcedJoinsAreRefused() throws Exception {
+        double pooledAuc;
+        int pooledRows;
+        try (TestMesh mesh = new TestMesh(write(true), 200)) {
+            new IntegrationStore(mesh.catalog).register("orders-with-customers", "1.0.0", MESH);
+            ObjectNode m = run(mesh, "materialized", new HorizontalJobTest.Recorder());
+            pooledAuc = m.path("metrics").path("auc").asDouble();
+            pooledRows = m.path("metrics").path("rows_joined").asInt();
+        }
         try (TestMesh mesh = new TestMesh(write(false), 200)) {
             new IntegrationStore(mesh.catalog).register("orders-with-customers", "1.0.0", MESH);
-            var auto = assertThrows(MeshflException.class, () -> run(mesh, "auto", new HorizontalJobTest.Recorder()));
-            assertEquals(ErrorCode.PLAN_REFUSED, auto.code());
-            assertTrue(auto.getMessage().contains("crm.customers") && auto.getMessage().contains("rawRowsMayLeave=false")
-                    && auto.getMessage().contains("many-to-one"), auto.getMessage());
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            ObjectNode auto = run(mesh, "auto", rec);
+            assertEquals("federated-factorized", auto.path("plan").path("strategy").asText(), rec.plan);
+            assertTrue(rec.plan.contains("rawRowsMayLeave=false of crm.customers") && rec.plan.contains("never built"), rec.plan);
+            assertEquals(pooledRows, auto.path("metrics").path("rows_joined").asInt(), "the same orders find their customers");
+            double auc = auto.path("metrics").path("auc").asDouble();
+            assertEquals(pooledAuc, auc, 0.02, "federated over the sources vs materialized over the pooled rows");
             var forced = assertThrows(MeshflException.class, () -> run(mesh, "materialized", new HorizontalJobTest.Recorder()));
-            assertTrue(forced.getMessage().contains("crm.customers"), forced.getMessage());
+            assertEquals(ErrorCode.PLAN_REFUSED, forced.code());
+            assertTrue(forced.getMessage().contains("crm.customers") && forced.getMessage().contains("rawRowsMayLeave"), forced.getMessage());
         }
     }
 

@@ -112,6 +112,11 @@ final class JoinedPlanner {
         List<Plan.Candidate> candidates = new ArrayList<>();
         candidates.add(new Plan.Candidate("materialized", rowsRule == null, rowsRule, shipped, mat));
         candidates.add(new Plan.Candidate("factorized", rowsRule == null, rowsRule, shipped, fac));
+        String federatedRule = federatedFactorizable(jp, contracts);
+        double fed = !known ? 0 : iterations * federatedIterationSeconds(parts, job.vertical().keyBits());
+        double fedBytes = 0;
+        for (Plan.Participant p : parts) if (!p.productId().equals(jp.base()) && p.rows() > 0) fedBytes += 2.0 * p.rows() * job.vertical().keyBits() / 4;
+        candidates.add(new Plan.Candidate("federated-factorized", federatedRule == null, federatedRule, fedBytes, fed));
         candidates.add(new Plan.Candidate("vertical", false, manyToOne != null
                 ? "relationship '" + manyToOne + "' is many-to-one; vertical training aligns one entity per row in every product"
                 : rowsRule == null ? "the rows may be joined in one place, which is cheaper than encrypted vertical training"
@@ -120,6 +125,14 @@ final class JoinedPlanner {
 
         String strategy = job.strategy();
         String entityKeysOnly = oneToOneOnEntityKeys(jp, contracts);
+        if (strategy.equals("federated-factorized") || (strategy.equals("auto") && rowsRule != null && entityKeysOnly != null
+                && federatedRule == null)) {
+            if (federatedRule != null) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": strategy: federated-factorized training cannot run over "
+                        + "integration " + in.id() + ": " + federatedRule);
+            }
+            return federated(job, jp, label.source().column(), parts, features, candidates, w, fed, costOrigin, rowsRule);
+        }
         if (strategy.equals("vertical") || (strategy.equals("auto") && rowsRule != null && entityKeysOnly == null)) {
             if (entityKeysOnly != null) {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": strategy: vertical training aligns products one-to-one on "
@@ -136,8 +149,9 @@ final class JoinedPlanner {
             if (rowsRule != null) {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": no strategy can train over integration " + in.id()
                         + " under its products' policies: materialized and factorized training need the rows in one place, which "
-                        + String.join("; ", blocked) + " forbid(s); vertical: " + candidates.get(2).ruledOutBy()
-                        + "; horizontal: " + candidates.get(3).ruledOutBy());
+                        + String.join("; ", blocked) + " forbid(s); federated-factorized: " + federatedRule
+                        + "; vertical: " + candidate(candidates, "vertical").ruledOutBy()
+                        + "; horizontal: " + candidate(candidates, "horizontal").ruledOutBy());
             }
             strategy = !known ? (jp.steps().isEmpty() ? "materialized" : "factorized") : fac < mat ? "factorized" : "materialized";
         } else {
@@ -163,6 +177,78 @@ final class JoinedPlanner {
                 + "for this run only and dropped afterwards");
         return new Plan(strategy, "joined-gd", parts, List.of(), features, job.label(), job.model(), features.size() + 1, iterations,
                 candidates, reasons);
+    }
+
+    private static Plan.Candidate candidate(List<Plan.Candidate> cs, String strategy) {
+        return cs.stream().filter(c -> c.strategy().equals(strategy)).findFirst().orElseThrow();
+    }
+
+    /**
+     * Null if the join can be trained with its sources staying in their domains, else why not: a
+     * star (every relationship leaves the base product), each product in a domain of its own (a
+     * party per domain).
+     */
+    static String federatedFactorizable(JoinPlan jp, Map<String, DataContract> contracts) {
+        Set<String> domains = new java.util.HashSet<>();
+        for (String id : jp.products()) {
+            if (!domains.add(contracts.get(id).domain())) {
+                return "two of its products are in domain '" + contracts.get(id).domain() + "'; each product must be a party of its own";
+            }
+        }
+        for (JoinStep s : jp.steps()) {
+            if (!s.parentKey().product().equals(jp.base())) {
+                return "relationship '" + s.relationship().name() + "' joins " + s.product() + " through " + s.parentKey().product()
+                        + ", not the base product " + jp.base() + " (only star joins are trained without moving rows)";
+            }
+        }
+        if (jp.steps().isEmpty()) return "the integration joins no second product";
+        return null;
+    }
+
+    /**
+     * Seconds of one federated-factorized iteration: encrypted work over the base rows and its own
+     * columns on the label holder, over each product's own rows and columns on the others; priced
+     * with the vertical constant of the reference machine, scaled by the key size squared.
+     */
+    static double federatedIterationSeconds(List<Plan.Participant> parts, int keyBits) {
+        double s = 0;
+        for (Plan.Participant p : parts) {
+            if (p.rows() < 0) return 0;
+            s += Planner.verticalEpochSeconds(p.rows(), p.features().size() + (p.role().equals("base") ? 1 : 0), keyBits);
+        }
+        return s;
+    }
+
+    /**
+     * A star join whose sources keep their rows: the base product's domain holds the label and acts
+     * as guest, every joined product as host; the coordinator is the Paillier arbiter.
+     */
+    private static Plan federated(JobSpec job, JoinPlan jp, String labelColumn, List<Plan.Participant> joinedParts, List<String> features,
+                                  List<Plan.Candidate> candidates, Workload w, double seconds, String costOrigin, String rowsRule) {
+        List<Plan.Participant> parts = new ArrayList<>();
+        for (Plan.Participant p : joinedParts) {
+            boolean base = p.productId().equals(jp.base());
+            Plan.Participant q = new Plan.Participant(p.productId(), p.domain(), p.version(), p.rows(), base ? "guest" : "host", p.features());
+            if (base) parts.add(0, q);
+            else parts.add(q);
+        }
+        List<String> reasons = new ArrayList<>();
+        reasons.add("federated-factorized: " + jp.base() + " (label holder) and " + jp.products().stream().filter(id -> !id.equals(jp.base())).toList()
+                + " keep their rows" + (rowsRule == null ? "" : " (" + rowsRule + ")") + "; the join is never built");
+        reasons.add("the join keys are aligned by private set intersection, value by value: each side learns which of its key values "
+                + "match, the coordinator only the counts");
+        reasons.add("per iteration each joined product computes its partial scores once per own row and sends them as Paillier-"
+                + job.vertical().keyBits() + " ciphertexts (sealed) to the label holder, which picks them up through the join index, "
+                + "sums the encrypted residuals per row of each product and sends them back re-randomized; the coordinator (arbiter) "
+                + "decrypts masked gradients only; logistic loss through its Taylor expansion (as vertical training)");
+        if (w != null) {
+            reasons.add(String.format(Locale.ROOT, "tuple ratio %.1f: predicted %.1f s for %d full-batch iterations (vertical constant of "
+                    + "the reference machine, key size squared); the local strategies would take %.3f s (materialized) and %.3f s "
+                    + "(factorized, cost model of %s) if the rows could move", w.tupleRatio(), seconds, job.joined().iterations(),
+                    candidate(candidates, "materialized").estSeconds(), candidate(candidates, "factorized").estSeconds(), costOrigin));
+        }
+        return new Plan("federated-factorized", "arbiter-paillier", parts, List.of(), features, labelColumn, job.model(),
+                features.size() + 1, job.joined().iterations(), candidates, reasons);
     }
 
     /** Null if every relationship joins one-to-one on both products' entity keys, else why not. */
