@@ -250,9 +250,6 @@ public final class Planner {
 
     /** What a vertical protocol costs per round (epoch or tree), and how it protects what crosses. */
     private record VerticalCost(String aggregator, int params, int rounds, double bytesPerRound, double secondsPerRound, String why) {
-        VerticalCost(String aggregator, int params, int rounds, double bytesPerRound, String why) {
-            this(aggregator, params, rounds, bytesPerRound, 0, why);
-        }
     }
 
     /**
@@ -261,6 +258,23 @@ public final class Planner {
      * Larger keys cost about the square of the size ratio (the multiplications dominate).
      */
     static final double VERTICAL_SECONDS_PER_ROW_COEFFICIENT = 161.3 / (100_000.0 * 331);
+
+    /**
+     * Split learning on the reference machine (docs/benchmarks.md, default-credit-hetero): one
+     * loopback round trip per batch (twice with a label owner), and the networks' arithmetic at
+     * 363,887 training samples per second for a network of about 1,600 parameters.
+     */
+    static final double SPLIT_ROUND_TRIP_SECONDS = 0.7e-3;
+    static final double SPLIT_SECONDS_PER_ROW_PARAMETER = 1.0 / (363_887.0 * 1_600);
+
+    /**
+     * SecureBoost per tree with 1024-bit keys on the reference machine (100,000 rows x 300 host
+     * features, depth 3, 32 bins): host histograms 44.1 s, decryption of the bin sums 6.6 s,
+     * encrypting the gradient pairs 0.4 s (docs/benchmarks.md).
+     */
+    static final double BOOST_SECONDS_PER_ROW_FEATURE_LEVEL = 44.1 / (100_000.0 * 300 * 3);
+    static final double BOOST_SECONDS_PER_DECRYPTION = 6.6 / (300.0 * 32 * 7);
+    static final double BOOST_SECONDS_PER_ENCRYPTED_ROW = 0.4 / 100_000.0;
 
     static double verticalEpochSeconds(long rows, int coefficients, int keyBits) {
         double scale = (keyBits / 1024.0) * (keyBits / 1024.0);
@@ -310,7 +324,10 @@ public final class Planner {
                 ? "; cut-layer outputs carry Gaussian noise (sd " + s.activationNoise() + ")"
                   + (s.gradientClip() > 0 ? ", gradients sent back are clipped to L2 norm " + s.gradientClip() + " per row" : "")
                 : "; no noise on cut-layer outputs (split.activationNoise = 0)";
-        return new VerticalCost(s.labelOwnerComputesLoss() ? "split-label-owner" : "split-label-sharing", params, s.epochs(), bytes,
+        double batches = Math.ceil((double) n / s.batchSize());
+        double seconds = batches * SPLIT_ROUND_TRIP_SECONDS * (s.labelOwnerComputesLoss() ? 2 : 1)
+                + (double) n * params * SPLIT_SECONDS_PER_ROW_PARAMETER;
+        return new VerticalCost(s.labelOwnerComputesLoss() ? "split-label-owner" : "split-label-sharing", params, s.epochs(), bytes, seconds,
                 "each domain runs its bottom network on its own columns; only " + s.cutWidth() + " cut-layer values per row cross to "
                 + "the coordinator's top network" + (s.labelOwnerComputesLoss()
                 ? ", and the label holder " + guest.domain() + " computes the loss from logits, so no label crosses; "
@@ -329,7 +346,11 @@ public final class Planner {
         int hosts = parts.size() - 1;
         // Encrypted gradient/hessian pairs to every host, then one encrypted histogram per node split of each level.
         double bytes = (double) n * ctBytes * hosts + (double) hostFeatures * b.bins() * ctBytes * ((1 << b.depth()) - 1);
-        return new VerticalCost("secureboost-paillier", (1 << (b.depth() + 1)) - 1, b.trees(), bytes, "gradients and hessians "
+        double scale = (b.keyBits() / 1024.0) * (b.keyBits() / 1024.0);
+        double seconds = scale * ((double) n * hostFeatures * b.depth() * BOOST_SECONDS_PER_ROW_FEATURE_LEVEL
+                + (double) hostFeatures * b.bins() * ((1 << b.depth()) - 1) * BOOST_SECONDS_PER_DECRYPTION
+                + (double) n * BOOST_SECONDS_PER_ENCRYPTED_ROW);
+        return new VerticalCost("secureboost-paillier", (1 << (b.depth() + 1)) - 1, b.trees(), bytes, seconds, "gradients and hessians "
                 + "cross as Paillier-" + b.keyBits() + " ciphertexts of the label holder's key; hosts return encrypted per-bin sums "
                 + "over their own quantile bins; a host learns which rows share a tree node and, for its own winning splits, the "
                 + "bin, never a gradient, label or another party's split");
