@@ -99,7 +99,6 @@ public final class JobRunner {
                         .orElse("the reference machine (run 'meshfl calibrate' to measure this one)"));
     }
 
-    /** The latest registered version of a mesh integration, validated against the catalog's contracts. */
     /** The relationships of a star join, as links from the base product's domain to each joined product's. */
     private List<VerticalRunner.Link> links(Integration in) {
         Map<String, Planner.ProductView> views = productViews();
@@ -110,6 +109,7 @@ public final class JobRunner {
         return out;
     }
 
+    /** The latest registered version of a mesh integration, validated against the catalog's contracts. */
     Integration integration(String id, Map<String, Planner.ProductView> views) {
         IntegrationRecord r = new IntegrationStore(catalog).requireLatest(id);
         List<DataContract> contracts = views.values().stream().map(Planner.ProductView::contract).toList();
