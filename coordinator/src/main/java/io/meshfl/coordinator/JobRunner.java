@@ -123,10 +123,14 @@ public final class JobRunner {
         RunRecord run = catalog.startRun(jobRecord.id(), plan.strategy(), planJson, configJson, job.seed(),
                 plan.participants().stream().map(Plan.Participant::productId).toList());
         long[] start = traffic(channels);
+        Privacy dp = Privacy.of(job, plan, catalog);
+        int[] roundsDone = {0};
         try {
+            dp.charge(run.id());
             RunObserver ro = new RunObserver() {
                 @Override
                 public void round(RoundSummary s) {
+                    roundsDone[0] = s.round();
                     catalog.recordRound(run.id(), new RoundRecord(s.round(), s.seconds(), s.bytesSent(), s.bytesReceived(),
                             s.nodesOk(), s.failures().size(), RunReport.JSON.valueToTree(s.metrics()).toString()));
                     observer.round(s);
@@ -149,6 +153,7 @@ public final class JobRunner {
             String provenance = Provenances.of(jobRecord.id(), run.id(), job, plan, out).toString();
             var model = catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
             catalog.finishRun(run.id(), metricsJson, out.bytesSent(), out.bytesReceived());
+            dp.settle(run.id(), out.metrics());
             ObjectNode report = RunReport.build(jobRecord.id(), run.id(), model.id(), job, plan, out);
             report.set("provenance", RunReport.JSON.readTree(provenance));
             return report;
@@ -156,6 +161,7 @@ public final class JobRunner {
             long[] now = traffic(channels);
             String msg = e instanceof MeshflException me ? me.toString() : e.toString();
             catalog.failRun(run.id(), msg, now[0] - start[0], now[1] - start[1]);
+            dp.settleFailed(run.id(), roundsDone[0]);
             throw e;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new MeshflException(ErrorCode.INTERNAL, "provenance is not valid JSON: " + e.getMessage(), e);
