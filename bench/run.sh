@@ -32,6 +32,7 @@ for t in "${targets[@]}"; do
     boost)       java -Xmx8g -cp "$CP" io.meshfl.bench.BoostBench ${BOOST_ARGS:-} ;;
     factorized)  java -Xmx4g -cp "$CP" io.meshfl.bench.FactorizedBench "$DOC" ;;
     fedjoin)     java -Xmx4g -cp "$CP" io.meshfl.bench.FederatedJoinBench "$DOC" ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale tls split factorized fedjoin psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
+    dp)          java -Xmx2g -cp "$CP" io.meshfl.bench.DpBench "$DOC" ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale tls split factorized fedjoin dp psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
   esac
 done

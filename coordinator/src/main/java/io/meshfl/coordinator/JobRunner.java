@@ -134,10 +134,14 @@ public final class JobRunner {
         RunRecord run = catalog.startRun(jobRecord.id(), plan.strategy(), planJson, configJson, job.seed(),
                 plan.participants().stream().map(Plan.Participant::productId).toList());
         long[] start = traffic(channels);
+        Privacy dp = Privacy.of(job, plan, catalog);
+        int[] roundsDone = {0};
         try {
+            dp.charge(run.id());
             RunObserver ro = new RunObserver() {
                 @Override
                 public void round(RoundSummary s) {
+                    roundsDone[0] = s.round();
                     catalog.recordRound(run.id(), new RoundRecord(s.round(), s.seconds(), s.bytesSent(), s.bytesReceived(),
                             s.nodesOk(), s.failures().size(), RunReport.JSON.valueToTree(s.metrics()).toString()));
                     AuditingChannel.flush(catalog, audit);
@@ -164,6 +168,7 @@ public final class JobRunner {
             var model = catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
             catalog.finishRun(run.id(), metricsJson, out.bytesSent(), out.bytesReceived());
             AuditingChannel.flush(catalog, audit);
+            dp.settle(run.id(), out.metrics());
             ObjectNode report = RunReport.build(jobRecord.id(), run.id(), model.id(), job, plan, out);
             report.set("provenance", RunReport.JSON.readTree(provenance));
             return report;
@@ -172,6 +177,7 @@ public final class JobRunner {
             String msg = e instanceof MeshflException me ? me.toString() : e.toString();
             catalog.failRun(run.id(), msg, now[0] - start[0], now[1] - start[1]);
             AuditingChannel.flush(catalog, audit);
+            dp.settleFailed(run.id(), roundsDone[0]);
             throw e;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new MeshflException(ErrorCode.INTERNAL, "provenance is not valid JSON: " + e.getMessage(), e);

@@ -35,7 +35,7 @@ public final class ContractLoader {
             "customProperties", "slaProperties", "slaDefaultElement", "authoritativeDefinitions", "contractCreatedTs",
             "meshfl");
     static final Set<String> MESHFL_FIELDS = set("entityKey", "label", "features", "rawRowsMayLeave",
-            "allowPiiFeatures", "imputation");
+            "allowPiiFeatures", "imputation", "epsilonBudget");
     static final Set<String> IMPUTATION_FIELDS = set("strategy", "value");
     static final Set<String> SCHEMA_FIELDS = set("name", "id", "physicalName", "physicalType", "logicalType",
             "description", "businessName", "dataGranularityDescription", "authoritativeDefinitions", "tags",
@@ -385,12 +385,12 @@ public final class ContractLoader {
 
         /** The meshfl section as written, before column names are checked against the schema. */
         record PolicyDraft(Scalar entityKey, Scalar label, List<Scalar> features, boolean rawRowsMayLeave,
-                           boolean allowPiiFeatures, Imputation imputation) {
+                           boolean allowPiiFeatures, Imputation imputation, Double epsilonBudget) {
         }
 
         PolicyDraft policyDraft() {
             Node n = top.get("meshfl");
-            if (n == null || isNull(n)) return new PolicyDraft(null, null, null, false, false, Imputation.NONE);
+            if (n == null || isNull(n)) return new PolicyDraft(null, null, null, false, false, Imputation.NONE, null);
             MapNode m = map(n, "meshfl");
             if (m == null) return null;
             onlyFields(m, "meshfl", MESHFL_FIELDS);
@@ -421,7 +421,23 @@ public final class ContractLoader {
             boolean rawRows = bool(m, "meshfl", "rawRowsMayLeave", false);
             boolean allowPii = bool(m, "meshfl", "allowPiiFeatures", false);
             Imputation imputation = imputation(m.get("imputation"));
-            return new PolicyDraft(entityKey, label, features, rawRows, allowPii, imputation);
+            return new PolicyDraft(entityKey, label, features, rawRows, allowPii, imputation, epsilonBudget(m.get("epsilonBudget")));
+        }
+
+        /** The total ε the product may spend over all differentially private runs; null when it sets none. */
+        Double epsilonBudget(Node n) {
+            if (n == null || isNull(n)) return null;
+            if (!(n instanceof Scalar s) || !s.isNumber()) {
+                ctx.error(n, "meshfl.epsilonBudget", "expected a positive number (total epsilon), found "
+                        + (n instanceof Scalar s ? "'" + s.text() + "'" : n.kind()));
+                return null;
+            }
+            double v = Double.parseDouble(s.text());
+            if (!(v > 0) || Double.isInfinite(v)) {
+                ctx.error(n, "meshfl.epsilonBudget", "must be a positive, finite total epsilon, found " + s.text());
+                return null;
+            }
+            return v;
         }
 
         Imputation imputation(Node n) {
@@ -521,7 +537,7 @@ public final class ContractLoader {
                     }
                 }
             }
-            return new FlPolicy(entityKey, label, features, d.rawRowsMayLeave(), d.allowPiiFeatures(), d.imputation());
+            return new FlPolicy(entityKey, label, features, d.rawRowsMayLeave(), d.allowPiiFeatures(), d.imputation(), d.epsilonBudget());
         }
 
         String column(Scalar s, String path, Map<String, Property> byName) {

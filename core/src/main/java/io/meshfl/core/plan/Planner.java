@@ -47,6 +47,7 @@ public final class Planner {
      */
     public static Plan plan(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations,
                             io.meshfl.core.plan.cost.CostModel cost, String costOrigin) {
+        PrivacyPlanning.admit(job, catalog);
         if (job.integration() != null) return JoinedPlanner.plan(job, catalog, integrations.apply(job.integration()), cost, costOrigin);
         if (job.strategy().equals("materialized") || job.strategy().equals("factorized")) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": strategy: '" + job.strategy()
@@ -86,6 +87,7 @@ public final class Planner {
                     + job.model().type().name().toLowerCase(java.util.Locale.ROOT) + " trains over columns spread across domains "
                     + "(one label holder, others with other columns of the same entities); these products are laid out horizontally");
         }
+        PrivacyPlanning.requireHorizontal(job, strategy);
         return strategy.equals("horizontal") ? horizontal(job, catalog, products, domains, policy) : vertical(job, strategy, products, holders, policy);
     }
 
@@ -149,6 +151,7 @@ public final class Planner {
         reasons.add("only model parameters and aggregate sums leave a domain: " + numParams + " parameters x "
                 + nodes + " node(s) x 2 directions per round");
         if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
+        if (job.privacy() != null) reasons.add(PrivacyPlanning.check(job, products.stream().map(ProductView::contract).toList()));
         return new Plan("horizontal", job.aggregator().name(), train, eval, features, job.label(), job.model(),
                 numParams, job.rounds(), candidates, reasons);
     }

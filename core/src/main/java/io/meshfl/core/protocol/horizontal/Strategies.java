@@ -1,6 +1,7 @@
 package io.meshfl.core.protocol.horizontal;
 
 import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.protocol.horizontal.privacy.DpStrategy;
 
 /** Builds the strategy a job asks for. */
 public final class Strategies {
@@ -13,7 +14,7 @@ public final class Strategies {
         Sampling s = new Sampling(a.fraction(), a.minNodes());
         LocalSettings l = job.local();
         long seed = job.seed();
-        return switch (a.name()) {
+        Strategy base = switch (a.name()) {
             case "fedavg" -> new FedAvg(s, l, seed);
             case "fedprox" -> new FedProx(s, l, seed, a.proximalMu());
             case "fedadam" -> new FedOpt(s, l, seed, FedOpt.Rule.ADAM, a.serverLr(), a.beta1(), a.beta2(), a.tau());
@@ -22,5 +23,7 @@ public final class Strategies {
             case "trimmedmean" -> new TrimmedMean(s, l, seed, a.trimBeta());
             default -> throw new IllegalArgumentException("aggregator.name: unknown aggregator '" + a.name() + "'");
         };
+        return job.privacy() == null ? base
+                : new DpStrategy(base, job.privacy(), a.fraction(), a.minNodes(), job.rounds(), new java.security.SecureRandom());
     }
 }
