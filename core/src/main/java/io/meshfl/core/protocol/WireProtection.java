@@ -65,11 +65,10 @@ public final class WireProtection {
     }
 
     private static String updateProtection(Message m) {
-        List<String> p = new ArrayList<>();
-        p.add("model update");
-        if (m.metrics().containsKey("dp_clip")) p.add("clipped");
-        if (m.metrics().containsKey("dp_noise_sd")) p.add("gaussian noise");
-        return String.join(" ", p);
+        String p = "model update";
+        if (m.metrics().containsKey("dp_unclipped")) p += " clipped at the node";
+        if (m.metrics().containsKey("dp_local_noise_sd")) p += " with local gaussian noise (sd " + m.metrics().get("dp_local_noise_sd") + ")";
+        return p;
     }
 
     private static String secagg(String step, boolean request) {

@@ -16,6 +16,9 @@ import java.util.function.Supplier;
  */
 public final class LocalNoise implements FitMod {
 
+    /** The metric naming the sd of the noise a node added to its update. */
+    public static final String NOISE_SD = "dp_local_noise_sd";
+
     private final double noiseMultiplier;
     private final double fallbackClip;
     private final Random random;
@@ -35,6 +38,7 @@ public final class LocalNoise implements FitMod {
         new GaussianMechanism(c, noiseMultiplier, random).addNoise(out);
         Map<String, Double> m = new LinkedHashMap<>(u.metrics());
         m.remove(NodeClipping.UNCLIPPED); // un-noised data about the update; not needed without adaptive clipping
+        m.put(NOISE_SD, c * noiseMultiplier); // public: the plan fixes it; it tells the audit log what protected the update
         return new LocalUpdate(out, m);
     }
 }
