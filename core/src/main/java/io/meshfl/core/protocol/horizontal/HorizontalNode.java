@@ -34,6 +34,8 @@ import java.util.Map;
 public final class HorizontalNode implements NodeProtocol {
 
     private static final String STATE = "horizontal";
+    /** Fewest evaluation rows behind any reported score-histogram bin, so no bin gives one row's label. */
+    static final int MIN_ROWS_PER_BIN = 5;
 
     /** What a node keeps between the steps of one job. */
     private static final class State {
@@ -171,7 +173,7 @@ public final class HorizontalNode implements NodeProtocol {
         Map<String, double[]> t = new LinkedHashMap<>();
         if (sums != null) t.put("sums", sums.toArray());
         if (hist != null) {
-            double[][] h = hist.toSparse();
+            double[][] h = hist.toSparse(MIN_ROWS_PER_BIN);
             t.put("hist_bin", h[0]);
             t.put("hist_pos", h[1]);
             t.put("hist_neg", h[2]);
