@@ -26,6 +26,10 @@ final class LocalNodeContext implements NodeContext {
     private volatile NodePrivacyLedger ledger = new NodePrivacyLedger(null);
 
     /** Where model parts and the privacy ledger are kept across restarts; null keeps them in memory only. */
+    java.nio.file.Path stateDirectory() {
+        return stateDir;
+    }
+
     void stateDir(java.nio.file.Path dir) {
         this.stateDir = dir;
         this.ledger = new NodePrivacyLedger(dir == null ? null : dir.resolve("privacy-ledger.properties"));

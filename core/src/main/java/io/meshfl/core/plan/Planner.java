@@ -47,6 +47,11 @@ public final class Planner {
      */
     public static Plan plan(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations,
                             io.meshfl.core.plan.cost.CostModel cost, String costOrigin) {
+        return ProtocolPolicies.admit(layout(job, catalog, integrations, cost, costOrigin), job, catalog);
+    }
+
+    private static Plan layout(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations,
+                               io.meshfl.core.plan.cost.CostModel cost, String costOrigin) {
         PrivacyPlanning.admit(job, catalog);
         if (job.integration() != null) return JoinedPlanner.plan(job, catalog, integrations.apply(job.integration()), cost, costOrigin);
         if (job.strategy().equals("materialized") || job.strategy().equals("factorized")) {

@@ -84,6 +84,22 @@ class PlannerTest {
     }
 
     @Test
+    void aProductThatAllowsOtherProtocolsOrRequiresAMissingProtectionRefusesThePlanByName() {
+        Map<String, Planner.ProductView> m = catalog();
+        m.put("shop.orders", new Planner.ProductView(Contracts.withPolicy("shop.orders", "shop", null, false, "protocols: [horizontal, split]",
+                "b0", "b1", "b2"), 900));
+        var e = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: logistic}\n"), m));
+        assertEquals(ErrorCode.PLAN_REFUSED, e.code());
+        assertTrue(e.getMessage().contains("shop.orders takes part only in [horizontal, split]") && e.getMessage().contains("meshfl.protocols"),
+                e.getMessage());
+        assertEquals("split", Planner.plan(job("model: {type: splitnn}\n"), m).strategy());
+        m.put("shop.orders", new Planner.ProductView(Contracts.withPolicy("shop.orders", "shop", null, false,
+                "requires: [differential-privacy]", "b0", "b1", "b2"), 900));
+        var dp = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: splitnn}\n"), m));
+        assertTrue(dp.getMessage().contains("requires differential-privacy") && dp.getMessage().contains("only horizontal"), dp.getMessage());
+    }
+
+    @Test
     void forcedStrategyThatDoesNotTrainTheModelIsRefused() {
         var e = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: gbdt}\nstrategy: split\n"), catalog()));
         assertTrue(e.getMessage().contains("splitnn"), e.getMessage());
