@@ -18,6 +18,8 @@ import io.meshfl.core.model.OptimizerSpec;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.horizontal.secagg.SecAggNode;
+import io.meshfl.core.protocol.horizontal.secagg.SecAggSteps;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,6 +34,7 @@ import java.util.Map;
 public final class HorizontalNode implements NodeProtocol {
 
     private static final String STATE = "horizontal";
+    private final SecAggNode secAgg = new SecAggNode();
 
     /** What a node keeps between the steps of one job. */
     private static final class State {
@@ -53,6 +56,12 @@ public final class HorizontalNode implements NodeProtocol {
             case HorizontalSteps.SCALE -> scale(req, ctx);
             case HorizontalSteps.FIT -> fit(req, ctx);
             case HorizontalSteps.EVALUATE -> evaluate(req, ctx);
+            case SecAggSteps.SETUP, SecAggSteps.SHARE_KEYS, SecAggSteps.COLLECT_MASKED, SecAggSteps.UNMASK -> secAgg.handle(req, ctx,
+                    (global, r) -> {
+                        State s = state(req, ctx);
+                        LocalResult lr = train(s, global, r);
+                        return new SecAggNode.LocalUpdate(lr.params(), s.train.rows(), lr.meanLoss());
+                    });
             case HorizontalSteps.FINISH -> {
                 ctx.endJob(req.jobId());
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of());
@@ -112,13 +121,22 @@ public final class HorizontalNode implements NodeProtocol {
             return req.failure(ctx.nodeId(), ErrorCode.BAD_UPDATE, "global parameters have length " + global.length
                     + ", the model needs " + s.model.numParams());
         }
+        LocalResult r = train(s, global, req);
+        return req.reply(ctx.nodeId(), Map.of("num_examples", (double) s.train.rows(), "loss", r.meanLoss()),
+                Map.of("params", r.params()));
+    }
+
+    /** Local training from {@code global} with the round's settings in {@code req}, for plain and secure rounds alike. */
+    private static LocalResult train(State s, double[] global, Message req) {
+        if (global.length != s.model.numParams()) {
+            throw new MeshflException(ErrorCode.BAD_UPDATE, "global parameters have length " + global.length
+                    + ", the model needs " + s.model.numParams());
+        }
         LocalConfig cfg = new LocalConfig(Integer.parseInt(req.cfg("epochs")), Integer.parseInt(req.cfg("batch_size")),
                 new OptimizerSpec(req.cfg("optimizer"), Double.parseDouble(req.cfg("lr")), Double.parseDouble(req.cfg("momentum", "0"))),
                 Double.parseDouble(req.cfg("proximal_mu", "0")), Double.parseDouble(req.cfg("l2", "0")),
                 Long.parseLong(req.cfg("seed", "0")));
-        LocalResult r = LocalTrainer.train(s.model, global, s.train, cfg);
-        return req.reply(ctx.nodeId(), Map.of("num_examples", (double) s.train.rows(), "loss", r.meanLoss()),
-                Map.of("params", r.params()));
+        return LocalTrainer.train(s.model, global, s.train, cfg);
     }
 
     private Message evaluate(Message req, NodeContext ctx) {
