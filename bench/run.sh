@@ -30,6 +30,7 @@ for t in "${targets[@]}"; do
     split)       java -Xmx2g -cp "$CP" io.meshfl.bench.SplitBench "$DOC" ;;
     boost)       java -Xmx8g -cp "$CP" io.meshfl.bench.BoostBench ${BOOST_ARGS:-} ;;
     factorized)  java -Xmx4g -cp "$CP" io.meshfl.bench.FactorizedBench "$DOC" ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale split factorized psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
+    secagg)      java -Xmx3g -cp "$CP" io.meshfl.bench.SecAggBench "$DOC" ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale split factorized secagg psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
   esac
 done

@@ -146,20 +146,37 @@ public final class Shamir {
 
     /** The value at {@code x} of the lowest-degree polynomial through the given shares, without any threshold check. */
     static BigInteger interpolate(List<Share> shares, BigInteger x) {
-        BigInteger acc = BigInteger.ZERO;
-        for (int i = 0; i < shares.size(); i++) {
+        int t = shares.size();
+        BigInteger[] num = new BigInteger[t];
+        BigInteger[] den = new BigInteger[t];
+        for (int i = 0; i < t; i++) {
             BigInteger xi = BigInteger.valueOf(shares.get(i).x());
-            BigInteger num = BigInteger.ONE;
-            BigInteger den = BigInteger.ONE;
-            for (int j = 0; j < shares.size(); j++) {
+            num[i] = BigInteger.ONE;
+            den[i] = BigInteger.ONE;
+            for (int j = 0; j < t; j++) {
                 if (j == i) {
                     continue;
                 }
                 BigInteger xj = BigInteger.valueOf(shares.get(j).x());
-                num = num.multiply(x.subtract(xj)).mod(PRIME);
-                den = den.multiply(xi.subtract(xj)).mod(PRIME);
+                num[i] = num[i].multiply(x.subtract(xj)).mod(PRIME);
+                den[i] = den[i].multiply(xi.subtract(xj)).mod(PRIME);
             }
-            acc = acc.add(shares.get(i).y().multiply(num).multiply(den.modInverse(PRIME))).mod(PRIME);
+        }
+        // one modular inversion for all denominators (Montgomery's trick): an inversion in
+        // GF(2^521-1) costs as much as dozens of multiplications, and a server rebuilds a secret
+        // per client and round
+        BigInteger[] prefix = new BigInteger[t];
+        BigInteger run = BigInteger.ONE;
+        for (int i = 0; i < t; i++) {
+            prefix[i] = run;
+            run = run.multiply(den[i]).mod(PRIME);
+        }
+        BigInteger inv = run.modInverse(PRIME);
+        BigInteger acc = BigInteger.ZERO;
+        for (int i = t - 1; i >= 0; i--) {
+            BigInteger invDen = inv.multiply(prefix[i]).mod(PRIME);
+            inv = inv.multiply(den[i]).mod(PRIME);
+            acc = acc.add(shares.get(i).y().multiply(num[i]).mod(PRIME).multiply(invDen)).mod(PRIME);
         }
         return acc;
     }

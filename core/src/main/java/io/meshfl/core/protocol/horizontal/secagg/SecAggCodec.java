@@ -118,17 +118,25 @@ final class SecAggCodec {
     }
 
     static long[] vector(byte[] bytes, Ring ring, int length, String what) {
+        long[] out = new long[length];
+        addVector(bytes, ring, out, what);
+        return out;
+    }
+
+    /**
+     * {@code acc += vector(bytes)} in the ring, without decoding into a vector of its own: the
+     * coordinator keeps one running sum instead of every node's masked vector.
+     */
+    static void addVector(byte[] bytes, Ring ring, long[] acc, String what) {
         boolean narrow = ring.bits() <= 32;
         int width = narrow ? 4 : 8;
-        if (bytes.length != (long) length * width) {
+        if (bytes.length != (long) acc.length * width) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, what + ": " + bytes.length + " bytes, the round expects "
-                    + length + " elements of " + width + " bytes");
+                    + acc.length + " elements of " + width + " bytes");
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        long[] out = new long[length];
         long mask = ring.mask();
-        for (int i = 0; i < length; i++) out[i] = (narrow ? Integer.toUnsignedLong(b.getInt()) : b.getLong()) & mask;
-        return out;
+        for (int i = 0; i < acc.length; i++) acc[i] = (acc[i] + (narrow ? Integer.toUnsignedLong(b.getInt()) : b.getLong())) & mask;
     }
 
     /** A reader that turns short or oversized input into protocol errors rather than buffer exceptions. */

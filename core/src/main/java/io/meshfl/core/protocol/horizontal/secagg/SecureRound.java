@@ -147,13 +147,14 @@ public final class SecureRound {
 
         // COLLECT_MASKED: each node trains here, so the plain fit call is not made in a secure round
         Set<Integer> shared = book.senders();
-        Map<Integer, long[]> masked = new TreeMap<>();
-        st.call(SecAggSteps.COLLECT_MASKED, shared, i -> {
-            Map<String, String> cfg = merge(orderOf.get(domains.get(i)).config(), Map.of());
-            return st.request(SecAggSteps.COLLECT_MASKED, i, cfg).withTensors(Map.of("params", global))
-                    .withBlobs(Map.of("bundles", SecAggCodec.bundles(book.inbox(i).shares())));
-        }, (i, reply) -> masked.put(i, SecAggCodec.vector(reply.blob("masked"), params.ring(), params.vectorLength(),
-                "masked input of client " + i)));
+        Set<Integer> masked = new TreeSet<>();
+        long[] maskedSum = new long[params.vectorLength()];
+        st.call(SecAggSteps.COLLECT_MASKED, shared, i -> st.request(SecAggSteps.COLLECT_MASKED, i, orderOf.get(domains.get(i)).config())
+                .withTensors(Map.of("params", global)).withBlobs(Map.of("bundles", SecAggCodec.bundles(book.inbox(i).shares()))),
+                (i, reply) -> {
+                    SecAggCodec.addVector(reply.blob("masked"), params.ring(), maskedSum, "masked input of client " + i);
+                    masked.add(i);
+                });
         if (masked.size() < params.threshold()) {
             throw new MeshflException(ErrorCode.TOO_FEW_NODES, "round " + round + ": secure aggregation: only " + masked.size()
                     + " of " + k + " nodes sent a masked update, fewer than the threshold " + params.threshold() + st.why());
@@ -161,11 +162,11 @@ public final class SecureRound {
 
         // UNMASK
         Set<Integer> dropped = new TreeSet<>(shared);
-        dropped.removeAll(masked.keySet());
-        SecAggMessage.UnmaskRequest request = new SecAggMessage.UnmaskRequest(masked.keySet(), dropped);
+        dropped.removeAll(masked);
+        SecAggMessage.UnmaskRequest request = new SecAggMessage.UnmaskRequest(masked, dropped);
         List<SecAggMessage.RevealedShares> reveals = new ArrayList<>();
-        st.call(SecAggSteps.UNMASK, masked.keySet(), i -> st.request(SecAggSteps.UNMASK, i, Map.of()).withBlobs(Map.of(
-                "survivors", SecAggCodec.ids(masked.keySet()), "dropped", SecAggCodec.ids(dropped))), (i, reply) -> {
+        st.call(SecAggSteps.UNMASK, masked, i -> st.request(SecAggSteps.UNMASK, i, Map.of()).withBlobs(Map.of(
+                "survivors", SecAggCodec.ids(masked), "dropped", SecAggCodec.ids(dropped))), (i, reply) -> {
             SecAggMessage.RevealedShares r = new SecAggMessage.RevealedShares(i,
                     SecAggCodec.shares(reply.blob("seed_shares"), "self-seed shares of client " + i),
                     SecAggCodec.shares(reply.blob("key_shares"), "key shares of client " + i));
@@ -176,7 +177,7 @@ public final class SecureRound {
         keys.forEach((i, pk) -> maskKeys.put(i, pk.maskKey()));
         long[] sum;
         try {
-            sum = Unmasking.recover(params, graph, book, params.ring().sum(masked.values()), request, reveals, maskKeys);
+            sum = Unmasking.recover(params, graph, book, maskedSum, request, reveals, maskKeys);
         } catch (MeshflException e) {
             throw new MeshflException(ErrorCode.TOO_FEW_NODES, "round " + round + ": secure aggregation cannot unmask the sum: "
                     + st.named(e.getMessage()) + "; " + reveals.size() + " of " + masked.size() + " nodes in the sum revealed shares, "
