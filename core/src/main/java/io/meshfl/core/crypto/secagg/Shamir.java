@@ -147,20 +147,17 @@ public final class Shamir {
     /** The value at {@code x} of the lowest-degree polynomial through the given shares, without any threshold check. */
     static BigInteger interpolate(List<Share> shares, BigInteger x) {
         int t = shares.size();
+        long at = x.longValueExact();
+        long[] toX = new long[t];
+        long[] diff = new long[t];
         BigInteger[] num = new BigInteger[t];
         BigInteger[] den = new BigInteger[t];
+        for (int i = 0; i < t; i++) toX[i] = at - shares.get(i).x();
         for (int i = 0; i < t; i++) {
-            BigInteger xi = BigInteger.valueOf(shares.get(i).x());
-            num[i] = BigInteger.ONE;
-            den[i] = BigInteger.ONE;
-            for (int j = 0; j < t; j++) {
-                if (j == i) {
-                    continue;
-                }
-                BigInteger xj = BigInteger.valueOf(shares.get(j).x());
-                num[i] = num[i].multiply(x.subtract(xj)).mod(PRIME);
-                den[i] = den[i].multiply(xi.subtract(xj)).mod(PRIME);
-            }
+            long xi = shares.get(i).x();
+            for (int j = 0; j < t; j++) diff[j] = xi - shares.get(j).x();
+            num[i] = product(toX, i);
+            den[i] = product(diff, i);
         }
         // one modular inversion for all denominators (Montgomery's trick): an inversion in
         // GF(2^521-1) costs as much as dozens of multiplications, and a server rebuilds a secret
@@ -179,6 +176,30 @@ public final class Shamir {
             acc = acc.add(shares.get(i).y().multiply(num[i]).mod(PRIME).multiply(invDen)).mod(PRIME);
         }
         return acc;
+    }
+
+    /**
+     * The product mod p of {@code factors} except the one at {@code skip}. Positions are small, so
+     * most factors multiply in a {@code long}; only on overflow does the running product move into
+     * a BigInteger, which keeps the O(t^2) Lagrange products cheap.
+     */
+    private static BigInteger product(long[] factors, int skip) {
+        BigInteger acc = BigInteger.ONE;
+        long run = 1;
+        for (int j = 0; j < factors.length; j++) {
+            if (j == skip) {
+                continue;
+            }
+            long hi = Math.multiplyHigh(run, factors[j]);
+            long lo = run * factors[j];
+            if ((hi == 0 && lo >= 0) || (hi == -1 && lo < 0)) {
+                run = lo;
+            } else {
+                acc = acc.multiply(BigInteger.valueOf(run));
+                run = factors[j];
+            }
+        }
+        return acc.multiply(BigInteger.valueOf(run)).mod(PRIME);
     }
 
     static byte[] toSecretBytes(BigInteger v) {
