@@ -20,12 +20,14 @@ import java.util.List;
  * @param integration the registered mesh integration whose join is the training table, or null
  * @param joined   settings of training over that join (materialized or factorized)
  * @param privacy  client-level differential privacy of horizontal training, or null when off
+ * @param secureAggregation SecAgg+ settings of a horizontal job, or null when updates are aggregated in the clear
  */
 public record JobSpec(String name, List<String> products, String label, List<String> features,
                       ModelSpec model, String strategy, AggregatorSpec aggregator, LocalSettings local,
                       int rounds, EvaluationSpec evaluation, double roundTimeoutSeconds, long seed,
                       boolean standardize, String sourceFile, VerticalSettings vertical, SplitSettings split,
-                      BoostSettings boost, String integration, JoinedSettings joined, PrivacySettings privacy) {
+                      BoostSettings boost, String integration, JoinedSettings joined, PrivacySettings privacy,
+                      SecureAggregationSpec secureAggregation) {
 
     public JobSpec {
         products = List.copyOf(products);
@@ -35,13 +37,13 @@ public record JobSpec(String name, List<String> products, String label, List<Str
     /** This job trained over the join of mesh integration {@code id}. */
     public JobSpec withIntegration(String id) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy, secureAggregation);
     }
 
     /** This job with other split-network settings. */
     public JobSpec withSplit(SplitSettings s) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy, secureAggregation);
     }
 
     /** The server-side aggregation rule and its settings. */

@@ -65,6 +65,6 @@ final class ProtocolPolicies {
     }
 
     private static boolean secureAggregation(JobSpec job) {
-        return false;
+        return job.secureAggregation() != null;
     }
 }
