@@ -54,10 +54,13 @@ final class CalibrateCommand implements Callable<Integer> {
                     }
                 }
             }
-            CostModel fit = CostModel.fit(samples);
+            double kernel = io.meshfl.core.protocol.vertical.EncryptedCalibration.kernelSeconds(2000, 8, 2, 7);
+            CostModel fit = CostModel.fit(samples).withEncrypted(io.meshfl.core.protocol.vertical.EncryptedCalibration.constantFromKernel(kernel));
             new CostModelStore(c).save(fit, fromRuns > 0 ? "calibration+history" : "calibration", samples.size(), loo);
             System.out.printf(Locale.ROOT, "constants: dense %.3g s/cell, join %.3g s/cell, index %.3g s/row, row %.3g s/row "
                     + "(%d grid cells, %d runs from the log)%n", fit.dense(), fit.join(), fit.index(), fit.row(), samples.size() - fromRuns, fromRuns);
+            System.out.printf(Locale.ROOT, "encrypted work (Paillier-1024, per row and coefficient): %.3g s (reference machine %.3g s)%n",
+                    fit.encrypted(), CostModel.REFERENCE_ENCRYPTED);
             System.out.printf(Locale.ROOT, "decision accuracy on the grid, leave-one-out: %.0f%% (Morpheus rule: %.0f%%)%n", 100 * loo,
                     100 * CostModel.ruleAccuracy(samples));
             System.out.println("stored in " + catalog + "; the planner prices joins with these from now on");

@@ -33,7 +33,7 @@ public final class CostModelStore {
     public Fitted save(CostModel m, String source, int samples, Double looAccuracy) {
         Instant now = Instant.now();
         try (Connection c = catalog.connection(); PreparedStatement ps = c.prepareStatement("INSERT INTO cost_models (source, dense_s, "
-                + "join_s, index_s, row_s, samples, loo_accuracy, fitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "join_s, index_s, row_s, samples, loo_accuracy, fitted_at, encrypted_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, source);
             ps.setDouble(2, m.dense());
             ps.setDouble(3, m.join());
@@ -42,6 +42,7 @@ public final class CostModelStore {
             ps.setInt(6, samples);
             ps.setObject(7, looAccuracy);
             ps.setObject(8, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+            ps.setDouble(9, m.encrypted());
             ps.executeUpdate();
         } catch (SQLException e) {
             throw new MeshflException(ErrorCode.CATALOG_FAILURE, "cannot store cost-model constants: " + e.getMessage(), e);
@@ -52,10 +53,12 @@ public final class CostModelStore {
     /** The newest fit, if this machine has measured one. */
     public Optional<Fitted> latest() {
         try (Connection c = catalog.connection(); PreparedStatement ps = c.prepareStatement("SELECT source, dense_s, join_s, index_s, "
-                + "row_s, samples, loo_accuracy, fitted_at FROM cost_models ORDER BY seq DESC LIMIT 1"); ResultSet rs = ps.executeQuery()) {
+                + "row_s, samples, loo_accuracy, fitted_at, encrypted_s FROM cost_models ORDER BY seq DESC LIMIT 1"); ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) return Optional.empty();
             Object loo = rs.getObject(7);
-            return Optional.of(new Fitted(new CostModel(rs.getDouble(2), rs.getDouble(3), rs.getDouble(4), rs.getDouble(5)),
+            Object enc = rs.getObject(9);
+            return Optional.of(new Fitted(new CostModel(rs.getDouble(2), rs.getDouble(3), rs.getDouble(4), rs.getDouble(5),
+                    enc == null ? CostModel.REFERENCE_ENCRYPTED : ((Number) enc).doubleValue()),
                     rs.getString(1), rs.getInt(6), loo == null ? null : ((Number) loo).doubleValue(),
                     rs.getObject(8, OffsetDateTime.class).toInstant()));
         } catch (SQLException e) {

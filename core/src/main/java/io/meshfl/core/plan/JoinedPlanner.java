@@ -113,7 +113,7 @@ final class JoinedPlanner {
         candidates.add(new Plan.Candidate("materialized", rowsRule == null, rowsRule, shipped, mat));
         candidates.add(new Plan.Candidate("factorized", rowsRule == null, rowsRule, shipped, fac));
         String federatedRule = federatedFactorizable(jp, contracts);
-        double fed = !known ? 0 : iterations * federatedIterationSeconds(parts, job.vertical().keyBits());
+        double fed = !known ? 0 : iterations * federatedIterationSeconds(parts, job.vertical().keyBits(), cost);
         double fedBytes = 0;
         for (Plan.Participant p : parts) if (!p.productId().equals(jp.base()) && p.rows() > 0) fedBytes += 2.0 * p.rows() * job.vertical().keyBits() / 4;
         candidates.add(new Plan.Candidate("federated-factorized", federatedRule == null, federatedRule, fedBytes, fed));
@@ -138,7 +138,7 @@ final class JoinedPlanner {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, file + ": strategy: vertical training aligns products one-to-one on "
                         + "their entity keys; " + entityKeysOnly);
             }
-            return vertical(job, catalog, jp, features, candidates, rowsRule);
+            return vertical(job, catalog, jp, features, candidates, rowsRule, cost);
         }
         if (strategy.equals("materialized") || strategy.equals("factorized")) {
             if (rowsRule != null) {
@@ -210,11 +210,11 @@ final class JoinedPlanner {
      * columns on the label holder, over each product's own rows and columns on the others; priced
      * with the vertical constant of the reference machine, scaled by the key size squared.
      */
-    static double federatedIterationSeconds(List<Plan.Participant> parts, int keyBits) {
+    static double federatedIterationSeconds(List<Plan.Participant> parts, int keyBits, CostModel cost) {
         double s = 0;
         for (Plan.Participant p : parts) {
             if (p.rows() < 0) return 0;
-            s += Planner.verticalEpochSeconds(p.rows(), p.features().size() + (p.role().equals("base") ? 1 : 0), keyBits);
+            s += cost.encryptedSeconds(p.rows(), p.features().size() + (p.role().equals("base") ? 1 : 0), keyBits);
         }
         return s;
     }
@@ -242,9 +242,9 @@ final class JoinedPlanner {
                 + "sums the encrypted residuals per row of each product and sends them back re-randomized; the coordinator (arbiter) "
                 + "decrypts masked gradients only; logistic loss through its Taylor expansion (as vertical training)");
         if (w != null) {
-            reasons.add(String.format(Locale.ROOT, "tuple ratio %.1f: predicted %.1f s for %d full-batch iterations (vertical constant of "
-                    + "the reference machine, key size squared); the local strategies would take %.3f s (materialized) and %.3f s "
-                    + "(factorized, cost model of %s) if the rows could move", w.tupleRatio(), seconds, job.joined().iterations(),
+            reasons.add(String.format(Locale.ROOT, "tuple ratio %.1f: predicted %.1f s for %d full-batch iterations (encrypted-work constant "
+                    + "of %s, key size squared); the local strategies would take %.3f s (materialized) and %.3f s "
+                    + "(factorized, cost model of %s) if the rows could move", w.tupleRatio(), seconds, job.joined().iterations(), costOrigin,
                     candidate(candidates, "materialized").estSeconds(), candidate(candidates, "factorized").estSeconds(), costOrigin));
         }
         return new Plan("federated-factorized", "arbiter-paillier", parts, List.of(), features, labelColumn, job.model(),
@@ -273,7 +273,7 @@ final class JoinedPlanner {
      * vertical job: the same products, each contributing the columns the integration maps.
      */
     private static Plan vertical(JobSpec job, Map<String, Planner.ProductView> catalog, JoinPlan jp, List<String> features,
-                                 List<Plan.Candidate> joinedCandidates, String rowsRule) {
+                                 List<Plan.Candidate> joinedCandidates, String rowsRule, CostModel cost) {
         JobSpec asVertical = new JobSpec(job.name(), jp.products(), job.label(), List.of(), job.model(), "vertical", job.aggregator(),
                 job.local(), job.rounds(), job.evaluation(), job.roundTimeoutSeconds(), job.seed(), job.standardize(), job.sourceFile(),
                 job.vertical(), job.split(), job.boost(), null, job.joined(), job.privacy(), null);
@@ -291,7 +291,7 @@ final class JoinedPlanner {
             if (c.strategy().equals("vertical")) {
                 long rows = parts.get(0).rows();
                 candidates.add(new Plan.Candidate("vertical", true, null, chosen.estBytesPerRound(),
-                        rows < 0 ? 0 : Planner.verticalEpochSeconds(rows, all.size() + 1, job.vertical().keyBits())));
+                        rows < 0 ? 0 : cost.encryptedSeconds(rows, all.size() + 1, job.vertical().keyBits())));
             } else {
                 candidates.add(c);
             }
@@ -299,7 +299,7 @@ final class JoinedPlanner {
         List<String> reasons = new ArrayList<>(v.reasons());
         reasons.add(0, "the products are joined one-to-one on their entity keys"
                 + (rowsRule == null ? "" : " and may not pool their rows (" + rowsRule + ")") + ": trained vertically, "
-                + "rows staying in their domains; estimated time is per epoch (vertical cost constant of the reference machine)");
+                + "rows staying in their domains; estimated time is per epoch (encrypted-work constant of the cost model)");
         return new Plan("vertical", v.aggregator(), parts, List.of(), all, v.label(), v.model(), all.size() + 1, v.rounds(), candidates,
                 reasons);
     }

@@ -95,7 +95,7 @@ public final class Planner {
         }
         PrivacyPlanning.requireHorizontal(job, strategy);
         if (job.secureAggregation() != null && !strategy.equals("horizontal")) refuseSecureAggregation(job, strategy + " training");
-        return strategy.equals("horizontal") ? horizontal(job, catalog, products, domains, policy) : vertical(job, strategy, products, holders, policy);
+        return strategy.equals("horizontal") ? horizontal(job, catalog, products, domains, policy) : vertical(job, strategy, products, holders, policy, cost);
     }
 
     /** The vertical protocol that trains a model type. */
@@ -164,7 +164,8 @@ public final class Planner {
                 numParams, job.rounds(), candidates, reasons);
     }
 
-    private static Plan vertical(JobSpec job, String strategy, List<ProductView> products, List<ProductView> holders, String policy) {
+    private static Plan vertical(JobSpec job, String strategy, List<ProductView> products, List<ProductView> holders, String policy,
+                                 io.meshfl.core.plan.cost.CostModel machine) {
         if (holders.size() != 1) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": a vertical job needs exactly one product holding the label '"
                     + job.label() + "', found " + holders.stream().map(v -> v.contract().id()).toList());
@@ -233,8 +234,8 @@ public final class Planner {
         long n = Math.max(1, rows);
         VerticalCost cost = switch (strategy) {
             case "split" -> splitCost(job, guest, parts, n);
-            case "secureboost" -> boostCost(job, parts, n);
-            default -> linearCost(job, all.size() + 1, parts.size(), n);
+            case "secureboost" -> boostCost(job, parts, n, machine);
+            default -> linearCost(job, all.size() + 1, parts.size(), n, machine);
         };
         List<Plan.Candidate> candidates = new ArrayList<>();
         candidates.add(new Plan.Candidate("centralized", false, policy != null ? policy : "materialized training is not offered for jobs yet", 0, 0));
@@ -264,13 +265,6 @@ public final class Planner {
     }
 
     /**
-     * Seconds per row and model coefficient of one vertical epoch with 1024-bit keys on the
-     * reference machine: 161.3 s for 100,000 rows x (30 + 300) features (docs/benchmarks.md).
-     * Larger keys cost about the square of the size ratio (the multiplications dominate).
-     */
-    static final double VERTICAL_SECONDS_PER_ROW_COEFFICIENT = 161.3 / (100_000.0 * 331);
-
-    /**
      * Split learning on the reference machine (docs/benchmarks.md, default-credit-hetero): one
      * loopback round trip per batch (twice with a label owner), and the networks' arithmetic at
      * 363,887 training samples per second for a network of about 1,600 parameters.
@@ -287,17 +281,12 @@ public final class Planner {
     static final double BOOST_SECONDS_PER_DECRYPTION = 6.6 / (300.0 * 32 * 7);
     static final double BOOST_SECONDS_PER_ENCRYPTED_ROW = 0.4 / 100_000.0;
 
-    static double verticalEpochSeconds(long rows, int coefficients, int keyBits) {
-        double scale = (keyBits / 1024.0) * (keyBits / 1024.0);
-        return rows * (double) coefficients * VERTICAL_SECONDS_PER_ROW_COEFFICIENT * scale;
-    }
-
-    private static VerticalCost linearCost(JobSpec job, int numParams, int parties, long n) {
+    private static VerticalCost linearCost(JobSpec job, int numParams, int parties, long n, io.meshfl.core.plan.cost.CostModel machine) {
         int ctBytes = job.vertical().keyBits() / 4;
         double bytes = (double) n * ctBytes * (2.0 * (parties - 1) + 1)
                 + 2.0 * numParams * ctBytes * parties * Math.ceil((double) n / job.vertical().batchSize());
         return new VerticalCost("arbiter-paillier", numParams, job.vertical().epochs(), bytes,
-                verticalEpochSeconds(n, numParams, job.vertical().keyBits()), "gradients cross as Paillier-"
+                machine.encryptedSeconds(n, numParams, job.vertical().keyBits()), "gradients cross as Paillier-"
                 + job.vertical().keyBits() + " ciphertexts, masked before the coordinator (arbiter) decrypts them; node-to-node "
                 + "payloads are sealed end to end");
     }
@@ -349,7 +338,7 @@ public final class Planner {
                 : ", and the label holder shares its labels with the coordinator (split.labels: coordinator)") + protection);
     }
 
-    private static VerticalCost boostCost(JobSpec job, List<Plan.Participant> parts, long n) {
+    private static VerticalCost boostCost(JobSpec job, List<Plan.Participant> parts, long n, io.meshfl.core.plan.cost.CostModel machine) {
         JobSpec.BoostSettings b = job.boost();
         int ctBytes = b.keyBits() / 4;
         int hostFeatures = 0;
@@ -357,7 +346,8 @@ public final class Planner {
         int hosts = parts.size() - 1;
         // Encrypted gradient/hessian pairs to every host, then one encrypted histogram per node split of each level.
         double bytes = (double) n * ctBytes * hosts + (double) hostFeatures * b.bins() * ctBytes * ((1 << b.depth()) - 1);
-        double scale = (b.keyBits() / 1024.0) * (b.keyBits() / 1024.0);
+        // The reference measurements, scaled by the key size squared and by this machine's measured encrypted speed.
+        double scale = (b.keyBits() / 1024.0) * (b.keyBits() / 1024.0) * machine.encrypted() / io.meshfl.core.plan.cost.CostModel.REFERENCE_ENCRYPTED;
         double seconds = scale * ((double) n * hostFeatures * b.depth() * BOOST_SECONDS_PER_ROW_FEATURE_LEVEL
                 + (double) hostFeatures * b.bins() * ((1 << b.depth()) - 1) * BOOST_SECONDS_PER_DECRYPTION
                 + (double) n * BOOST_SECONDS_PER_ENCRYPTED_ROW);

@@ -19,8 +19,33 @@ import java.util.Map;
  * @param join  seconds per cell of building the joined table
  * @param index seconds per target row and joined source, per iteration, of gather and scatter
  * @param row   seconds per target row and iteration of the work both plans share
+ * @param encrypted seconds per row and model coefficient of one pass of encrypted vertical
+ *                  training with 1024-bit Paillier keys (the federated strategies; larger keys
+ *                  cost about the square of the size ratio)
  */
-public record CostModel(double dense, double join, double index, double row) {
+public record CostModel(double dense, double join, double index, double row, double encrypted) {
+
+    /**
+     * Seconds per row and coefficient of one vertical epoch with 1024-bit keys on the reference
+     * machine: 161.3 s for 100,000 rows x (30 + 300) features (docs/benchmarks.md).
+     */
+    public static final double REFERENCE_ENCRYPTED = 161.3 / (100_000.0 * 331);
+
+    /** Constants of the pooled strategies, with the reference machine's encrypted cost. */
+    public CostModel(double dense, double join, double index, double row) {
+        this(dense, join, index, row, REFERENCE_ENCRYPTED);
+    }
+
+    /** These constants with a measured encrypted cost. */
+    public CostModel withEncrypted(double secondsPerRowCoefficient) {
+        return new CostModel(dense, join, index, row, secondsPerRowCoefficient);
+    }
+
+    /** Seconds of one pass of encrypted vertical work over {@code rows} x {@code coefficients} with {@code keyBits}-bit keys. */
+    public double encryptedSeconds(long rows, int coefficients, int keyBits) {
+        double scale = (keyBits / 1024.0) * (keyBits / 1024.0);
+        return rows * (double) coefficients * encrypted * scale;
+    }
 
     private static final int K = 4;
 
