@@ -82,6 +82,7 @@ public final class HorizontalRunner {
             Random rng = new Random(job.seed() ^ 0x5DEECE66DL);
             List<RoundSummary> history = new ArrayList<>();
             Map<String, Double> last = Map.of();
+            long rejectedTotal = 0;
             for (int round = 1; round <= job.rounds(); round++) {
                 long r0 = System.nanoTime();
                 long[] bytes0 = traffic();
@@ -118,6 +119,10 @@ public final class HorizontalRunner {
                 global = agg.params();
                 Map<String, Double> metrics = new LinkedHashMap<>();
                 if (lossN > 0) metrics.put("train_loss", lossSum / lossN);
+                // updates refused as unusable (wrong length, NaN or infinite) are kept in the run record, round by round
+                long rejected = failures.stream().filter(x -> x.code() == ErrorCode.BAD_UPDATE).count();
+                rejectedTotal += rejected;
+                metrics.put("rejected_updates", (double) rejected);
                 metrics.putAll(agg.metrics());
                 metrics.putAll(evaluate(jobId, runId, round, global, pool, timeout, strategy, rng));
                 long[] bytes1 = traffic();
@@ -129,7 +134,9 @@ public final class HorizontalRunner {
             }
             finish(jobId, runId, pool);
             long[] bytes = traffic();
-            return new RunOutcome(global, last, history, bytes[0] - start[0], bytes[1] - start[1], payload.get(),
+            Map<String, Double> finalMetrics = new LinkedHashMap<>(last);
+            finalMetrics.put("rejected_updates_total", (double) rejectedTotal);
+            return new RunOutcome(global, finalMetrics, history, bytes[0] - start[0], bytes[1] - start[1], payload.get(),
                     (System.nanoTime() - t0) / 1e9);
         } finally {
             pool.shutdownNow();

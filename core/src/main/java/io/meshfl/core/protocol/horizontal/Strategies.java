@@ -13,14 +13,18 @@ public final class Strategies {
         Sampling s = new Sampling(a.fraction(), a.minNodes());
         LocalSettings l = job.local();
         long seed = job.seed();
-        return switch (a.name()) {
+        Strategy base = switch (a.name()) {
             case "fedavg" -> new FedAvg(s, l, seed);
             case "fedprox" -> new FedProx(s, l, seed, a.proximalMu());
             case "fedadam" -> new FedOpt(s, l, seed, FedOpt.Rule.ADAM, a.serverLr(), a.beta1(), a.beta2(), a.tau());
             case "fedyogi" -> new FedOpt(s, l, seed, FedOpt.Rule.YOGI, a.serverLr(), a.beta1(), a.beta2(), a.tau());
             case "fedmedian" -> new FedMedian(s, l, seed);
             case "trimmedmean" -> new TrimmedMean(s, l, seed, a.trimBeta());
+            case "krum" -> new Krum(s, l, seed, a.byzantine(), 1, false);
+            case "multikrum" -> new Krum(s, l, seed, a.byzantine(), a.selected(), true);
             default -> throw new IllegalArgumentException("aggregator.name: unknown aggregator '" + a.name() + "'");
         };
+        // bounding wraps whichever rule was chosen, so it composes with every one of them
+        return a.normBound() > 0 ? new NormBounded(base, a.normBound()) : base;
     }
 }
