@@ -32,13 +32,23 @@ public final class EmbeddedMesh implements AutoCloseable {
 
     /** @param stateRoot where each node keeps its model parts and outputs ({@code <stateRoot>/<domain>}); null: memory only */
     public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, java.nio.file.Path stateRoot) throws IOException {
+        this(catalog, contracts, log, stateRoot, (domain, node) -> { });
+    }
+
+    /**
+     * @param setUp called with each domain's node before it starts serving, e.g. to wrap one of
+     *              its protocols ({@link DomainNode#wrapProtocol})
+     */
+    public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, java.nio.file.Path stateRoot,
+                        java.util.function.BiConsumer<String, DomainNode> setUp) throws IOException {
         coordinator = new Coordinator(catalog, EmbeddedMesh::dial, 1000, log)
                 .start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
         Map<String, List<DataContract>> byDomain = new TreeMap<>();
         for (DataContract c : contracts) byDomain.computeIfAbsent(c.domain(), k -> new ArrayList<>()).add(c);
         for (var e : byDomain.entrySet()) {
-            DomainNode n = new DomainNode(e.getKey(), e.getValue(), log)
-                    .start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), null);
+            DomainNode n = new DomainNode(e.getKey(), e.getValue(), log);
+            setUp.accept(e.getKey(), n);
+            n.start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), null);
             if (stateRoot != null) n.stateDir(stateRoot.resolve(e.getKey()));
             ManagedChannel ch = dial("127.0.0.1:" + coordinator.port());
             channels.add(ch);
