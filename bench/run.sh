@@ -25,11 +25,14 @@ for t in "${targets[@]}"; do
     rounds)      java -Xmx1g -cp "$CP" io.meshfl.bench.RoundTimeBench "$DOC" ;;
     wire)        java -Xmx1g -cp "$CP" io.meshfl.bench.WireBytesBench "$DOC" ;;
     scale)       java -Xmx256m -cp "$CP" io.meshfl.bench.ScaleBench "$DOC" ;;
+    tls)         java -Xmx1g -cp "$CP" io.meshfl.bench.TlsBench "$DOC" ;;
     psi)         java -Xmx4g -cp "$CP" io.meshfl.bench.PsiLoopbackBench ${PSI_ARGS:-} ;;
     vertical)    java -Xmx8g -cp "$CP" io.meshfl.bench.VerticalBench ${VERTICAL_ARGS:-} ;;
     split)       java -Xmx2g -cp "$CP" io.meshfl.bench.SplitBench "$DOC" ;;
     boost)       java -Xmx8g -cp "$CP" io.meshfl.bench.BoostBench ${BOOST_ARGS:-} ;;
     factorized)  java -Xmx4g -cp "$CP" io.meshfl.bench.FactorizedBench "$DOC" ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale split factorized psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
+    fedjoin)     java -Xmx4g -cp "$CP" io.meshfl.bench.FederatedJoinBench "$DOC" ;;
+    dp)          java -Xmx2g -cp "$CP" io.meshfl.bench.DpBench "$DOC" ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale tls split factorized fedjoin dp psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
   esac
 done

@@ -19,7 +19,7 @@ import java.util.Locale;
 @Command(name = "catalog", mixinStandardHelpOptions = true, description = "List and show domains, products, nodes, jobs, runs, models and integrations.",
         subcommands = {CatalogCommand.Domains.class, CatalogCommand.Products.class, CatalogCommand.Nodes.class,
                 CatalogCommand.Jobs.class, CatalogCommand.Runs.class, CatalogCommand.Show.class, CatalogCommand.Models.class,
-                CatalogCommand.Integrations.class})
+                CatalogCommand.Integrations.class, CatalogCommand.Budgets.class})
 final class CatalogCommand {
 
     @Option(names = "--catalog", defaultValue = ".meshfl/catalog", scope = picocli.CommandLine.ScopeType.INHERIT,
@@ -58,6 +58,29 @@ final class CatalogCommand {
                     for (var r : store.versions(latest.id())) {
                         System.out.printf("%-36s %-10s %-14s %s%n", r.id(), r.version(), r.sha256().substring(0, 12), r.registeredAt());
                     }
+                }
+            }
+        }
+    }
+
+    @Command(name = "budgets", description = "Privacy budgets: each product's total epsilon (meshfl.epsilonBudget), spent and remaining.")
+    static final class Budgets implements Runnable {
+        @ParentCommand
+        CatalogCommand parent;
+
+        @Override
+        public void run() {
+            try (Catalog c = parent.open()) {
+                var ledger = new io.meshfl.core.catalog.PrivacyLedger(c);
+                System.out.printf("%-36s %-10s %10s %10s %10s %s%n", "PRODUCT", "VERSION", "TOTAL", "SPENT", "REMAINING", "RUNS");
+                for (var p : c.products()) {
+                    var contract = io.meshfl.core.contract.ContractLoader.parse(p.contractYaml(),
+                            Path.of("catalog:" + p.id() + "@" + p.version()), false);
+                    Double total = contract.policy().epsilonBudget();
+                    double spent = ledger.spent(p.id());
+                    System.out.printf(Locale.ROOT, "%-36s %-10s %10s %10.4f %10s %d%n", p.id(), p.version(),
+                            total == null ? "none" : String.format(Locale.ROOT, "%.4f", total), spent,
+                            total == null ? "-" : String.format(Locale.ROOT, "%.4f", Math.max(0, total - spent)), ledger.charges(p.id()).size());
                 }
             }
         }

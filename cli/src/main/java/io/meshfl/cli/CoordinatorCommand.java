@@ -2,8 +2,13 @@ package io.meshfl.cli;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshfl.coordinator.Coordinator;
+import io.meshfl.coordinator.NodeDialer;
 import io.meshfl.core.catalog.Catalog;
+import io.meshfl.wire.tls.MeshIdentity;
+import io.meshfl.wire.tls.MeshTls;
+import io.meshfl.wire.tls.PeerPolicy;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.InetSocketAddress;
@@ -26,12 +31,21 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--heartbeat-ms", defaultValue = "1000", description = "Node heartbeat interval; 3 missed beats mark a node lost.")
     int heartbeatMs;
 
+    @Mixin
+    TlsOptions tls;
+
     @Override
     public Integer call() throws Exception {
+        MeshTls mtls = tls.load(MeshIdentity.Role.COORDINATOR, "coordinator");
+        InetSocketAddress at = new InetSocketAddress(host, port);
+        // Nodes and clients present mesh certificates; Register checks the node's domain per call.
+        NodeDialer dial = mtls == null ? (domain, address) -> EmbeddedMesh.dial(address)
+                : (domain, address) -> mtls.dial(address, PeerPolicy.domain(domain));
         try (Catalog cat = Catalog.open(catalog);
-             Coordinator c = new Coordinator(cat, EmbeddedMesh::dial, heartbeatMs, System.out::println)
-                     .start(NettyServerBuilder.forAddress(new InetSocketAddress(host, port)))) {
-            System.out.println("coordinator listening on " + host + ":" + c.port() + ", catalog " + catalog.toAbsolutePath());
+             Coordinator c = new Coordinator(cat, dial, heartbeatMs, System.out::println)
+                     .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.anyMember()))) {
+            System.out.println("coordinator listening on " + host + ":" + c.port() + (mtls == null ? " (plaintext)" : " (mutual TLS)")
+                    + ", catalog " + catalog.toAbsolutePath());
             System.out.flush();
             Runtime.getRuntime().addShutdownHook(new Thread(c::close));
             c.awaitTermination();

@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
 /** The {@code meshfl} command. */
 @Command(name = "meshfl", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Federated learning across the domains of a data mesh.",
-        subcommands = {DemoCommand.class, RunCommand.class, PlanCommand.class, CoordinatorCommand.class, NodeCommand.class,
-                CatalogCommand.class, IntegrateCommand.class, CalibrateCommand.class, PredictCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, PlanCommand.class, CoordinatorCommand.class, NodeCommand.class, CertsCommand.class,
+                CatalogCommand.class, IntegrateCommand.class, CalibrateCommand.class, PredictCommand.class, SimulateCommand.class, AuditCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -4,7 +4,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.node.DomainNode;
+import io.meshfl.wire.tls.MeshIdentity;
+import io.meshfl.wire.tls.MeshTls;
+import io.meshfl.wire.tls.PeerPolicy;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.InetSocketAddress;
@@ -34,15 +38,21 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--state", description = "Folder for this node's model parts and predictions. Default: .meshfl/node-<domain>")
     Path state;
 
+    @Mixin
+    TlsOptions tls;
+
     @Override
     public Integer call() throws Exception {
+        // loads <domain>.pem and checks it is this domain's, unexpired and unrevoked before anything listens
+        MeshTls mtls = tls.load(MeshIdentity.Role.DOMAIN, domain);
         List<DataContract> own = ContractLoader.loadDirectory(contracts).stream().filter(c -> c.domain().equals(domain)).toList();
+        InetSocketAddress at = new InetSocketAddress(host, port);
         try (DomainNode node = new DomainNode(domain, own, System.out::println)
-                .start(NettyServerBuilder.forAddress(new InetSocketAddress(host, port)), null)
+                .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.coordinator()), null)
                 .stateDir(state != null ? state : Path.of(".meshfl", "node-" + domain))) {
-            node.joinCoordinator(EmbeddedMesh.dial(coordinator));
+            node.joinCoordinator(mtls == null ? EmbeddedMesh.dial(coordinator) : mtls.dial(coordinator, PeerPolicy.coordinator()));
             System.out.println("node " + node.nodeId() + " of " + domain + " serving " + own.size() + " product(s) on "
-                    + node.address() + ", registered with " + coordinator);
+                    + node.address() + ", registered with " + coordinator + (mtls == null ? " (plaintext)" : " (mutual TLS)"));
             System.out.flush();
             Runtime.getRuntime().addShutdownHook(new Thread(node::close));
             node.awaitTermination();

@@ -30,6 +30,14 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--contracts", description = "Folder of data product contracts for the embedded mesh (without --coordinator).")
     Path contracts;
 
+    @picocli.CommandLine.Mixin
+    TlsOptions tls;
+
+    @Option(names = "--tls-identity", defaultValue = "coordinator", paramLabel = "ID",
+            description = "With --coordinator and --tls-dir: whose certificate to present: coordinator (the operator on its host), "
+                    + "client:NAME or domain:NAME (default: ${DEFAULT-VALUE}).")
+    String tlsIdentity;
+
     @Option(names = "--coordinator", description = "host:port of a running coordinator.")
     String coordinator;
 
@@ -69,7 +77,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private int remote() throws Exception {
-        io.grpc.ManagedChannel ch = EmbeddedMesh.dial(coordinator);
+        io.grpc.ManagedChannel ch = tls.dialCoordinator(coordinator, tlsIdentity);
         try {
             var events = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(ch).predict(io.meshfl.proto.PredictRequest.newBuilder()
                     .setModelId(model).addAllProducts(products).setRequester(requester == null ? "" : requester).build());

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The coordinator and three domain nodes as separate JVM processes on loopback, running default-credit-homo. */
+/** The coordinator and three domain nodes as separate JVM processes on loopback, over mutual TLS with certificates from 'meshfl certs', running default-credit-homo. */
 @Tag("realdata")
 class MultiProcessMeshTest {
 
@@ -66,17 +66,20 @@ class MultiProcessMeshTest {
     void coordinatorAndThreeNodesInSeparateProcessesTrainDefaultCredit() throws Exception {
         assumeTrue(SharedData.present(), "../shared/datasets is absent");
         Path examples = SharedData.repoRoot().resolve("examples/default-credit-homo");
-        start("coordinator", "coordinator", "--port", "0", "--catalog", tmp.resolve("catalog").toString(), "--heartbeat-ms", "500");
+        String certs = tmp.resolve("certs").toString();
+        assertEquals(0, Main.execute("certs", "init", "--dir", certs, "--domains", "cards-east,cards-west,cards-south", "--days", "1"));
+        start("coordinator", "coordinator", "--port", "0", "--catalog", tmp.resolve("catalog").toString(), "--heartbeat-ms", "500",
+                "--tls-dir", certs);
         String port = awaitLine("coordinator", Pattern.compile("coordinator listening on 127\\.0\\.0\\.1:(\\d+)"), 60_000);
         for (String d : List.of("cards-east", "cards-west", "cards-south")) {
-            start(d, "node", "--domain", d, "--contracts", examples.toString(), "--coordinator", "127.0.0.1:" + port);
+            start(d, "node", "--domain", d, "--contracts", examples.toString(), "--coordinator", "127.0.0.1:" + port, "--tls-dir", certs);
         }
         for (String d : List.of("cards-east", "cards-west", "cards-south")) {
-            awaitLine(d, Pattern.compile("node (\\S+) of " + d + " serving"), 60_000);
+            awaitLine(d, Pattern.compile("node (\\S+) of " + d + " serving.*\\(mutual TLS\\)"), 60_000);
         }
         Path report = tmp.resolve("report.json");
         int code = Main.execute("run", "--job", examples.resolve("job.yaml").toString(), "--coordinator", "127.0.0.1:" + port,
-                "--report", report.toString());
+                "--report", report.toString(), "--tls-dir", certs);
         assertEquals(0, code);
         JsonNode r = RunReport.JSON.readTree(report.toFile());
         assertEquals("horizontal", r.path("plan").path("strategy").asText());

@@ -106,7 +106,7 @@ class RealDataByzantineTest {
         contracts.add(contract(Files.readString(example.resolve("cards-east.credit-test.yaml")), "bank-0", "test.csv",
                 "bank-0.credit-test.yaml"));
         catalog = Catalog.inMemory("byzantine" + System.nanoTime());
-        mesh = new EmbeddedMesh(catalog, contracts, s -> { }, null, (domain, node) -> {
+        mesh = new EmbeddedMesh(catalog, contracts, s -> { }, null, null, (domain, node) -> {
             if (domain.equals(SCALER) || domain.equals(FLIPPER)) {
                 node.wrapProtocol(HorizontalSteps.PROTOCOL, p -> new Byzantine(p, domain));
             }

@@ -22,6 +22,8 @@ import io.meshfl.proto.NodeInfo;
 import io.meshfl.proto.ProductInfo;
 import io.meshfl.proto.RegisterReply;
 import io.meshfl.proto.RoundEvent;
+import io.meshfl.wire.tls.MeshIdentity;
+import io.meshfl.wire.tls.MeshTls;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -46,10 +48,19 @@ public final class Coordinator implements AutoCloseable {
     private Server server;
 
     /**
-     * @param dial            opens a channel to a node's advertised address (TCP or in-process)
+     * @param dial            opens a channel to a node's advertised address (TCP or in-process), whatever its domain
      * @param heartbeatMillis how often nodes heartbeat; a node silent for 3 intervals is lost
      */
     public Coordinator(Catalog catalog, Function<String, ManagedChannel> dial, int heartbeatMillis, Consumer<String> log) {
+        this(catalog, (NodeDialer) (domain, address) -> dial.apply(address), heartbeatMillis, log);
+    }
+
+    /**
+     * @param dial            opens a channel to the node of a domain at its advertised address; with TLS it
+     *                        accepts only that domain's certificate
+     * @param heartbeatMillis how often nodes heartbeat; a node silent for 3 intervals is lost
+     */
+    public Coordinator(Catalog catalog, NodeDialer dial, int heartbeatMillis, Consumer<String> log) {
         this.catalog = catalog;
         this.heartbeatMillis = heartbeatMillis;
         this.log = log;
@@ -86,6 +97,19 @@ public final class Coordinator implements AutoCloseable {
 
     /** Registers a node: its products must all belong to its domain. */
     public RegisterReply register(NodeInfo info) {
+        return register(info, null);
+    }
+
+    /**
+     * Registers a node whose certificate names {@code peer} (null over plaintext or in-process):
+     * the claimed domain and every product must be the certificate's domain.
+     */
+    public RegisterReply register(NodeInfo info, MeshIdentity peer) {
+        String refused = peer == null ? null : Identities.refusal(info, peer);
+        if (refused != null) {
+            log.accept("refused registration: " + refused);
+            return RegisterReply.newBuilder().setAccepted(false).setMessage(refused).build();
+        }
         try {
             for (ProductInfo p : info.getProductsList()) {
                 DataContract c = ContractLoader.parse(p.getContractYaml(), Path.of("node:" + info.getNodeId() + "/" + p.getId()), false);
@@ -138,12 +162,20 @@ public final class Coordinator implements AutoCloseable {
     private final class Service extends CoordinatorServiceGrpc.CoordinatorServiceImplBase {
         @Override
         public void register(NodeInfo request, StreamObserver<RegisterReply> out) {
-            out.onNext(Coordinator.this.register(request));
+            out.onNext(Coordinator.this.register(request, MeshTls.PEER.get()));
             out.onCompleted();
         }
 
         @Override
         public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatReply> out) {
+            MeshIdentity peer = MeshTls.PEER.get();
+            String domain = registry.domainOf(request.getNodeId()).orElse(null);
+            if (peer != null && domain != null && !peer.isDomain(domain)) {
+                // only the node itself may keep its registration alive
+                out.onError(io.grpc.Status.PERMISSION_DENIED.withDescription("node " + request.getNodeId() + " is of domain '" + domain
+                        + "'; the caller is " + peer.describe()).asRuntimeException());
+                return;
+            }
             out.onNext(HeartbeatReply.newBuilder().setKnown(registry.heartbeat(request.getNodeId())).build());
             out.onCompleted();
         }

@@ -99,7 +99,6 @@ public final class JobRunner {
                         .orElse("the reference machine (run 'meshfl calibrate' to measure this one)"));
     }
 
-    /** The latest registered version of a mesh integration, validated against the catalog's contracts. */
     /** The relationships of a star join, as links from the base product's domain to each joined product's. */
     private List<VerticalRunner.Link> links(Integration in) {
         Map<String, Planner.ProductView> views = productViews();
@@ -110,6 +109,7 @@ public final class JobRunner {
         return out;
     }
 
+    /** The latest registered version of a mesh integration, validated against the catalog's contracts. */
     Integration integration(String id, Map<String, Planner.ProductView> views) {
         IntegrationRecord r = new IntegrationStore(catalog).requireLatest(id);
         List<DataContract> contracts = views.values().stream().map(Planner.ProductView::contract).toList();
@@ -122,23 +122,29 @@ public final class JobRunner {
         Plan plan = plan(job);
         observer.plan(plan.explain());
         Map<String, NodeChannel> channels = new LinkedHashMap<>();
+        var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
         for (String d : plan.domains()) {
             NodeChannel ch = registry.channel(d).filter(x -> registry.alive(d)).orElseThrow(() -> new MeshflException(
                     ErrorCode.TOO_FEW_NODES, "no live node of domain '" + d + "' is registered with the coordinator; start one with "
                     + "'meshfl node --domain " + d + " ...'"));
-            channels.put(d, ch);
+            channels.put(d, AuditingChannel.wrap(ch, audit));
         }
         String planJson = RunReport.JSON.valueToTree(plan).toString();
         String configJson = RunReport.JSON.valueToTree(job).toString();
         RunRecord run = catalog.startRun(jobRecord.id(), plan.strategy(), planJson, configJson, job.seed(),
                 plan.participants().stream().map(Plan.Participant::productId).toList());
         long[] start = traffic(channels);
+        Privacy dp = Privacy.of(job, plan, catalog);
+        int[] roundsDone = {0};
         try {
+            dp.charge(run.id());
             RunObserver ro = new RunObserver() {
                 @Override
                 public void round(RoundSummary s) {
+                    roundsDone[0] = s.round();
                     catalog.recordRound(run.id(), new RoundRecord(s.round(), s.seconds(), s.bytesSent(), s.bytesReceived(),
                             s.nodesOk(), s.failures().size(), RunReport.JSON.valueToTree(s.metrics()).toString()));
+                    AuditingChannel.flush(catalog, audit);
                     observer.round(s);
                 }
 
@@ -161,6 +167,8 @@ public final class JobRunner {
             String provenance = Provenances.of(jobRecord.id(), run.id(), job, plan, out).toString();
             var model = catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
             catalog.finishRun(run.id(), metricsJson, out.bytesSent(), out.bytesReceived());
+            AuditingChannel.flush(catalog, audit);
+            dp.settle(run.id(), out.metrics());
             ObjectNode report = RunReport.build(jobRecord.id(), run.id(), model.id(), job, plan, out);
             report.set("provenance", RunReport.JSON.readTree(provenance));
             return report;
@@ -168,6 +176,8 @@ public final class JobRunner {
             long[] now = traffic(channels);
             String msg = e instanceof MeshflException me ? me.toString() : e.toString();
             catalog.failRun(run.id(), msg, now[0] - start[0], now[1] - start[1]);
+            AuditingChannel.flush(catalog, audit);
+            dp.settleFailed(run.id(), roundsDone[0]);
             throw e;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new MeshflException(ErrorCode.INTERNAL, "provenance is not valid JSON: " + e.getMessage(), e);
@@ -215,10 +225,11 @@ public final class JobRunner {
         String who = requester != null ? requester : guest;
         List<VerticalScorer.Part> parts = new ArrayList<>();
         Map<String, NodeChannel> channels = new LinkedHashMap<>();
+        var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
         for (var e : productOfDomain.entrySet()) {
             parts.add(new VerticalScorer.Part(e.getKey(), e.getValue(), partDomains.contains(e.getKey())));
-            channels.put(e.getKey(), registry.channel(e.getKey()).filter(x -> registry.alive(e.getKey())).orElseThrow(() ->
-                    new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")));
+            channels.put(e.getKey(), AuditingChannel.wrap(registry.channel(e.getKey()).filter(x -> registry.alive(e.getKey())).orElseThrow(() ->
+                    new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")), audit));
         }
         var jobRecord = catalog.createJob("predict-" + modelId, "predict: {model: " + modelId + ", products: " + productIds + "}");
         RunRecord run = catalog.startRun(jobRecord.id(), strategy + "-inference", "{}", "{}", 0, productIds);
@@ -237,6 +248,7 @@ public final class JobRunner {
             };
             long[] now = traffic(channels);
             catalog.finishRun(run.id(), RunReport.JSON.valueToTree(r.metrics()).toString(), now[0] - start[0], now[1] - start[1]);
+            AuditingChannel.flush(catalog, audit);
             ObjectNode out = RunReport.JSON.createObjectNode();
             out.put("run_id", run.id());
             out.put("model_id", modelId);
@@ -251,6 +263,7 @@ public final class JobRunner {
         } catch (RuntimeException e) {
             long[] now = traffic(channels);
             catalog.failRun(run.id(), e instanceof MeshflException me ? me.toString() : e.toString(), now[0] - start[0], now[1] - start[1]);
+            AuditingChannel.flush(catalog, audit);
             throw e;
         }
     }

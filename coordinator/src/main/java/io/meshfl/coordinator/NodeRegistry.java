@@ -1,6 +1,5 @@
 package io.meshfl.coordinator;
 
-import io.grpc.ManagedChannel;
 import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.wire.GrpcNodeChannel;
@@ -10,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * The nodes the coordinator knows, one live node per domain: registration, heartbeats, and
@@ -24,12 +22,12 @@ public final class NodeRegistry {
 
     private final Map<String, Entry> byNode = new ConcurrentHashMap<>();
     private final Map<String, String> nodeOfDomain = new ConcurrentHashMap<>();
-    private final Function<String, ManagedChannel> dial;
+    private final NodeDialer dial;
     private final Catalog catalog;
     private final long lostAfterNanos;
     private final Consumer<String> log;
 
-    public NodeRegistry(Function<String, ManagedChannel> dial, Catalog catalog, long lostAfterMillis, Consumer<String> log) {
+    public NodeRegistry(NodeDialer dial, Catalog catalog, long lostAfterMillis, Consumer<String> log) {
         this.dial = dial;
         this.catalog = catalog;
         this.lostAfterNanos = lostAfterMillis * 1_000_000L;
@@ -44,7 +42,7 @@ public final class NodeRegistry {
         }
         Entry existing = byNode.get(nodeId);
         if (existing != null) existing.channel().close();
-        GrpcNodeChannel ch = new GrpcNodeChannel(nodeId, domain, dial.apply(address), true);
+        GrpcNodeChannel ch = new GrpcNodeChannel(nodeId, domain, dial.dial(domain, address), true);
         byNode.put(nodeId, new Entry(nodeId, domain, address, ch, System.nanoTime(), false));
         nodeOfDomain.put(domain, nodeId);
         catalog.upsertNode(nodeId, domain, address);
@@ -68,6 +66,12 @@ public final class NodeRegistry {
                 log.accept("node " + e.nodeId() + " of " + e.domain() + " is lost: no heartbeat");
             }
         }
+    }
+
+    /** The domain a node registered for, if it is known. */
+    public Optional<String> domainOf(String nodeId) {
+        Entry e = byNode.get(nodeId);
+        return e == null ? Optional.empty() : Optional.of(e.domain());
     }
 
     public boolean alive(String domain) {

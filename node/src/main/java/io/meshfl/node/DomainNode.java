@@ -44,6 +44,8 @@ public final class DomainNode implements AutoCloseable {
     private final Map<String, NodeProtocol> protocols = new LinkedHashMap<>();
     private final LocalNodeContext context;
     private final Map<String, ReplayGuard> guards = new ConcurrentHashMap<>();
+    private final PolicyGuard guard = new PolicyGuard();
+    private final java.util.Deque<String> violations = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final Consumer<String> log;
     private Server server;
     private String address;
@@ -129,12 +131,50 @@ public final class DomainNode implements AutoCloseable {
                         + " is a replay: it " + why);
             }
         }
+        String violation = guard.violation(req, products);
+        if (violation != null) {
+            refused(req, violation);
+            return req.failure(nodeId, ErrorCode.POLICY_VIOLATION, violation);
+        }
+        if (req.protocol().equals("horizontal") && req.step().equals("finish")) guard.endJob(req.jobId());
         NodeProtocol p = protocols.get(req.protocol());
         if (p == null) {
             return req.failure(nodeId, ErrorCode.POLICY_VIOLATION, "node of " + domain + " does not run protocol '"
                     + req.protocol() + "'; it runs " + protocols.keySet());
         }
-        return p.handle(req, context);
+        try {
+            return p.handle(req, context);
+        } catch (MeshflException e) {
+            if (e.code() == ErrorCode.POLICY_VIOLATION) refused(req, e.getMessage());
+            throw e;
+        }
+    }
+
+    /**
+     * Notes a refused request: on the node's log, in its recent violations, and appended to
+     * {@code violations.log} in its state folder when it has one.
+     */
+    private void refused(Message req, String why) {
+        String line = java.time.Instant.now() + " job " + req.jobId() + " run " + req.runId() + " " + req.protocol() + "/" + req.step()
+                + " from " + req.sender() + ": " + why;
+        log.accept("policy violation refused: " + line);
+        violations.addLast(line);
+        while (violations.size() > 1000) violations.pollFirst();
+        java.nio.file.Path dir = context.stateDirectory();
+        if (dir != null) {
+            try {
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.file.Files.writeString(dir.resolve("violations.log"), line + System.lineSeparator(),
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            } catch (java.io.IOException e) {
+                log.accept("cannot append to " + dir.resolve("violations.log") + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The requests this node refused on policy grounds, oldest first (the last 1,000). */
+    public List<String> violations() {
+        return List.copyOf(violations);
     }
 
     public NodeInfo info() {

@@ -23,10 +23,16 @@ final class LocalNodeContext implements NodeContext {
     private final ProductSource source;
     private final Map<String, byte[]> models = new ConcurrentHashMap<>();
     private volatile java.nio.file.Path stateDir;
+    private volatile NodePrivacyLedger ledger = new NodePrivacyLedger(null);
 
-    /** Where model parts are kept across restarts; null keeps them in memory only. */
+    /** Where model parts and the privacy ledger are kept across restarts; null keeps them in memory only. */
+    java.nio.file.Path stateDirectory() {
+        return stateDir;
+    }
+
     void stateDir(java.nio.file.Path dir) {
         this.stateDir = dir;
+        this.ledger = new NodePrivacyLedger(dir == null ? null : dir.resolve("privacy-ledger.properties"));
     }
 
     LocalNodeContext(String nodeId, String domain, Map<String, DataContract> products, ProductSource source) {
@@ -64,6 +70,16 @@ final class LocalNodeContext implements NodeContext {
                     + c.policy().label() + "', not '" + label + "' (contract " + c.sourceFile() + ")");
         }
         return source.read(c, features, label);
+    }
+
+    @Override
+    public void chargePrivacy(String productId, String jobId, double epsilon) {
+        DataContract c = products.get(productId);
+        if (c == null) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "node of domain '" + domain
+                    + "' does not serve product '" + productId + "'; it serves " + products.keySet());
+        }
+        ledger.charge(productId, c.policy().epsilonBudget(), jobId, epsilon);
     }
 
     @Override

@@ -110,4 +110,53 @@ class DomainNodeTest {
         Message reply = node.handle(Message.request("j", "r", "teleport", "go", 0, "lending"));
         assertEquals(ErrorCode.POLICY_VIOLATION, reply.error().code());
     }
+
+    private DomainNode nodeWith(String extraPolicy, Path state) throws Exception {
+        Files.writeString(dir.resolve("q.yaml"), Files.readString(dir.resolve("p.yaml")).replace("  features: [a]\n", "  features: [a]\n" + extraPolicy));
+        DataContract c = ContractLoader.load(dir.resolve("q.yaml"));
+        DomainNode n = new DomainNode("lending", List.of(c), s -> { });
+        if (state != null) n.stateDir(state);
+        return n;
+    }
+
+    @Test
+    void refusesAProtocolItsProductDoesNotAllowAndLogsTheViolation() throws Exception {
+        DomainNode node = nodeWith("  protocols: [horizontal]\n", dir.resolve("state"));
+        Message psi = node.handle(Message.request("job", "run", "psi", "keys", 0, "lending").withConfig(Map.of("product", "lending.p")));
+        assertTrue(psi.failed());
+        assertEquals(ErrorCode.POLICY_VIOLATION, psi.error().code());
+        assertTrue(psi.error().message().contains("takes part only in [horizontal]"), psi.error().message());
+        Message rows = node.handle(Message.request("job", "run", "rows", "export", 0, "lending").withConfig(Map.of("product", "lending.p")));
+        assertEquals(ErrorCode.POLICY_VIOLATION, rows.error().code());
+        assertFalse(node.handle(prepare("a", "y", 1)).failed(), "horizontal training is allowed");
+        assertEquals(2, node.violations().size(), node.violations().toString());
+        String logged = Files.readString(dir.resolve("state").resolve("violations.log"));
+        assertTrue(logged.contains("psi/keys") && logged.contains("rows/export"), logged);
+    }
+
+    @Test
+    void productRequiringSecureAggregationNeverSendsAPlainUpdate() throws Exception {
+        DomainNode node = nodeWith("  requires: [secure-aggregation]\n", null);
+        Message plain = node.handle(prepare("a", "y", 1));
+        assertEquals(ErrorCode.POLICY_VIOLATION, plain.error().code());
+        assertTrue(plain.error().message().contains("requires secure-aggregation"), plain.error().message());
+        Message masked = Message.request("job", "run", "horizontal", "prepare", 0, "lending")
+                .withConfig(Map.of("product", "lending.p", "features", "a", "label", "y", "model_type", "LOGISTIC", "holdout", "0",
+                        "seed", "1", "secure_aggregation", "true"))
+                .withSequence(2);
+        assertFalse(node.handle(masked).failed(), "a job that aggregates securely may prepare");
+        Message fit = node.handle(Message.request("job", "run", "horizontal", "fit", 1, "lending").withSequence(3)
+                .withTensors(Map.of("params", new double[2])));
+        assertEquals(ErrorCode.POLICY_VIOLATION, fit.error().code(), "the coordinator asked for the update in the clear");
+        assertTrue(fit.error().message().contains("unmasked"), fit.error().message());
+    }
+
+    @Test
+    void exportOfRowsThePolicyKeepsIsRefusedAndLogged() {
+        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        var e = assertThrows(MeshflException.class, () -> node.handle(Message.request("job", "run", "rows", "export", 0, "lending")
+                .withConfig(Map.of("product", "lending.p", "features", "a", "keys", "id"))));
+        assertEquals(ErrorCode.POLICY_VIOLATION, e.code());
+        assertTrue(node.violations().get(0).contains("rawRowsMayLeave"), node.violations().toString());
+    }
 }

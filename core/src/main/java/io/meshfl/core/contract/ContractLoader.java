@@ -35,7 +35,7 @@ public final class ContractLoader {
             "customProperties", "slaProperties", "slaDefaultElement", "authoritativeDefinitions", "contractCreatedTs",
             "meshfl");
     static final Set<String> MESHFL_FIELDS = set("entityKey", "label", "features", "rawRowsMayLeave",
-            "allowPiiFeatures", "imputation");
+            "allowPiiFeatures", "imputation", "epsilonBudget", "protocols", "requires");
     static final Set<String> IMPUTATION_FIELDS = set("strategy", "value");
     static final Set<String> SCHEMA_FIELDS = set("name", "id", "physicalName", "physicalType", "logicalType",
             "description", "businessName", "dataGranularityDescription", "authoritativeDefinitions", "tags",
@@ -385,12 +385,13 @@ public final class ContractLoader {
 
         /** The meshfl section as written, before column names are checked against the schema. */
         record PolicyDraft(Scalar entityKey, Scalar label, List<Scalar> features, boolean rawRowsMayLeave,
-                           boolean allowPiiFeatures, Imputation imputation) {
+                           boolean allowPiiFeatures, Imputation imputation, Double epsilonBudget, List<String> protocols,
+                           List<String> requires) {
         }
 
         PolicyDraft policyDraft() {
             Node n = top.get("meshfl");
-            if (n == null || isNull(n)) return new PolicyDraft(null, null, null, false, false, Imputation.NONE);
+            if (n == null || isNull(n)) return new PolicyDraft(null, null, null, false, false, Imputation.NONE, null, List.of(), List.of());
             MapNode m = map(n, "meshfl");
             if (m == null) return null;
             onlyFields(m, "meshfl", MESHFL_FIELDS);
@@ -421,7 +422,45 @@ public final class ContractLoader {
             boolean rawRows = bool(m, "meshfl", "rawRowsMayLeave", false);
             boolean allowPii = bool(m, "meshfl", "allowPiiFeatures", false);
             Imputation imputation = imputation(m.get("imputation"));
-            return new PolicyDraft(entityKey, label, features, rawRows, allowPii, imputation);
+            return new PolicyDraft(entityKey, label, features, rawRows, allowPii, imputation, epsilonBudget(m.get("epsilonBudget")),
+                    words(m.get("protocols"), "meshfl.protocols", FlPolicy.PROTOCOLS), words(m.get("requires"), "meshfl.requires", FlPolicy.PROTECTIONS));
+        }
+
+        /** A list of words from a fixed vocabulary; absent means empty. */
+        List<String> words(Node n, String path, List<String> vocabulary) {
+            if (n == null || isNull(n)) return List.of();
+            if (!(n instanceof ListNode l)) {
+                ctx.error(n, path, "expected a list of " + vocabulary + ", found " + n.kind());
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < l.items().size(); i++) {
+                Node item = l.items().get(i);
+                String w = item instanceof Scalar s && !s.isNull() ? s.text().strip() : null;
+                if (w == null || !vocabulary.contains(w)) {
+                    ctx.error(item, path + "[" + i + "]", "expected one of " + vocabulary + ", found "
+                            + (w == null ? item.kind() : "'" + w + "'"));
+                } else if (!out.contains(w)) {
+                    out.add(w);
+                }
+            }
+            return out;
+        }
+
+        /** The total ε the product may spend over all differentially private runs; null when it sets none. */
+        Double epsilonBudget(Node n) {
+            if (n == null || isNull(n)) return null;
+            if (!(n instanceof Scalar s) || !s.isNumber()) {
+                ctx.error(n, "meshfl.epsilonBudget", "expected a positive number (total epsilon), found "
+                        + (n instanceof Scalar s ? "'" + s.text() + "'" : n.kind()));
+                return null;
+            }
+            double v = Double.parseDouble(s.text());
+            if (!(v > 0) || Double.isInfinite(v)) {
+                ctx.error(n, "meshfl.epsilonBudget", "must be a positive, finite total epsilon, found " + s.text());
+                return null;
+            }
+            return v;
         }
 
         Imputation imputation(Node n) {
@@ -521,7 +560,8 @@ public final class ContractLoader {
                     }
                 }
             }
-            return new FlPolicy(entityKey, label, features, d.rawRowsMayLeave(), d.allowPiiFeatures(), d.imputation());
+            return new FlPolicy(entityKey, label, features, d.rawRowsMayLeave(), d.allowPiiFeatures(), d.imputation(), d.epsilonBudget(),
+                    d.protocols(), d.requires());
         }
 
         String column(Scalar s, String path, Map<String, Property> byName) {

@@ -127,6 +127,48 @@ public final class ScoreHistogram {
         return new double[][] {idx, p, n};
     }
 
+    /**
+     * Like {@link #toSparse()}, but adjacent non-empty bins are merged until every reported group
+     * holds at least {@code minRows} rows (the last group may take in a short remainder), each
+     * group placed at its rows' mean bin: with few rows and fine bins, single-row bins would
+     * otherwise list the labels of individual rows in score order. Positive-negative pairs inside
+     * a group then count half, as pairs sharing a bin always do.
+     */
+    public double[][] toSparse(int minRows) {
+        if (minRows <= 1) return toSparse();
+        java.util.List<double[]> groups = new java.util.ArrayList<>();
+        long p = 0, n = 0;
+        double weighted = 0;
+        for (int i = 0; i < pos.length; i++) {
+            long c = pos[i] + neg[i];
+            if (c == 0) continue;
+            p += pos[i];
+            n += neg[i];
+            weighted += (double) i * c;
+            if (p + n >= minRows) {
+                groups.add(new double[]{Math.rint(weighted / (p + n)), p, n});
+                p = n = 0;
+                weighted = 0;
+            }
+        }
+        if (p + n > 0) {
+            if (groups.isEmpty()) {
+                groups.add(new double[]{Math.rint(weighted / (p + n)), p, n});
+            } else {
+                double[] last = groups.get(groups.size() - 1);
+                double rows = last[1] + last[2];
+                last[0] = Math.rint((last[0] * rows + weighted) / (rows + p + n));
+                last[1] += p;
+                last[2] += n;
+            }
+        }
+        double[][] out = new double[3][groups.size()];
+        for (int j = 0; j < groups.size(); j++) {
+            for (int k = 0; k < 3; k++) out[k][j] = groups.get(j)[k];
+        }
+        return out;
+    }
+
     /** Rebuilds a histogram of {@code bins} bins from {@link #toSparse()} output, rejecting bad indices and counts. */
     public static ScoreHistogram fromSparse(int bins, double[] index, double[] positive, double[] negative) {
         if (index.length != positive.length || index.length != negative.length) {

@@ -8,6 +8,7 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.protocol.horizontal.LocalSettings;
+import io.meshfl.core.protocol.horizontal.privacy.PrivacySettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,11 @@ public final class JobLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP = Set.of("name", "products", "label", "features", "model", "strategy",
             "aggregator", "local", "rounds", "evaluation", "roundTimeoutSeconds", "seed", "scaling", "description", "vertical",
-            "split", "boost", "integration", "joined");
+            "split", "boost", "integration", "joined", "privacy");
+    private static final Set<String> PRIVACY = Set.of("mode", "clipping", "clipAt", "clip", "noiseMultiplier", "targetEpsilon",
+            "targetQuantile", "clipLr", "delta");
+    /** Aggregators that average, so clipping bounds one node's pull on the result by C/k; a median has no such bound. */
+    private static final Set<String> DP_AGGREGATORS = Set.of("fedavg", "fedprox", "fedadam", "fedyogi");
     private static final Set<String> JOINED = Set.of("iterations", "lr", "l2", "momentum");
     private static final Set<String> SPLIT = Set.of("bottomHidden", "cutWidth", "topHidden", "activation", "epochs", "batchSize",
             "lr", "optimizer", "labels", "categorical", "embeddingDim", "activationNoise", "gradientClip", "labelEpsilon", "psiBatch");
@@ -183,7 +188,41 @@ public final class JobLoader {
             throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + bad.getMessage());
         }
         return new JobSpec(name, products, label, features, model, strategy, agg, local, rounds, eval, timeout, seed,
-                scaling.equals("standard"), source, vertical, split, boost, integration, joined);
+                scaling.equals("standard"), source, vertical, split, boost, integration, joined, privacy(f, root, source, aggName));
+    }
+
+    private static PrivacySettings privacy(Fields f, JsonNode root, String source, String aggregator) {
+        if (!root.has("privacy") || root.get("privacy").isNull()) return null;
+        JsonNode p = f.object(root, "privacy", false);
+        f.known(p, "privacy.", PRIVACY);
+        if (!DP_AGGREGATORS.contains(aggregator)) {
+            throw f.error("privacy", "differential privacy wraps averaging aggregators " + new java.util.TreeSet<>(DP_AGGREGATORS)
+                    + "; aggregator '" + aggregator + "' has no bounded sensitivity");
+        }
+        PrivacySettings.Mode mode = choice(f, p, "mode", "central", PrivacySettings.Mode.class);
+        PrivacySettings.Clipping clipping = choice(f, p, "clipping", "fixed", PrivacySettings.Clipping.class);
+        String clipAt = f.text(p, "privacy.clipAt", "clipAt", false, "server").toLowerCase(Locale.ROOT);
+        if (!clipAt.equals("server") && !clipAt.equals("node")) throw f.error("privacy.clipAt", "must be server or node, got '" + clipAt + "'");
+        if (p.has("noiseMultiplier") == p.has("targetEpsilon")) {
+            throw f.error("privacy.noiseMultiplier", "give exactly one of privacy.noiseMultiplier and privacy.targetEpsilon");
+        }
+        try {
+            return new PrivacySettings(mode, clipping, clipAt.equals("node"), f.number(p, "privacy.clip", "clip", 1.0),
+                    f.number(p, "privacy.noiseMultiplier", "noiseMultiplier", Double.NaN),
+                    f.number(p, "privacy.targetQuantile", "targetQuantile", 0.5), f.number(p, "privacy.clipLr", "clipLr", 0.2),
+                    f.number(p, "privacy.delta", "delta", 1e-5), f.number(p, "privacy.targetEpsilon", "targetEpsilon", Double.NaN));
+        } catch (IllegalArgumentException bad) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + bad.getMessage());
+        }
+    }
+
+    private static <E extends Enum<E>> E choice(Fields f, JsonNode parent, String field, String fallback, Class<E> type) {
+        String v = f.text(parent, "privacy." + field, field, false, fallback);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(v)) return e;
+        }
+        throw f.error("privacy." + field, "unknown value '" + v + "'; use one of "
+                + java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
     }
 
     /**

@@ -2,6 +2,7 @@ package io.meshfl.core.plan;
 
 import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.protocol.horizontal.LocalSettings;
+import io.meshfl.core.protocol.horizontal.privacy.PrivacySettings;
 
 import java.util.List;
 
@@ -18,12 +19,13 @@ import java.util.List;
  * @param boost    settings of vertical boosted trees (model type gbdt)
  * @param integration the registered mesh integration whose join is the training table, or null
  * @param joined   settings of training over that join (materialized or factorized)
+ * @param privacy  client-level differential privacy of horizontal training, or null when off
  */
 public record JobSpec(String name, List<String> products, String label, List<String> features,
                       ModelSpec model, String strategy, AggregatorSpec aggregator, LocalSettings local,
                       int rounds, EvaluationSpec evaluation, double roundTimeoutSeconds, long seed,
                       boolean standardize, String sourceFile, VerticalSettings vertical, SplitSettings split,
-                      BoostSettings boost, String integration, JoinedSettings joined) {
+                      BoostSettings boost, String integration, JoinedSettings joined, PrivacySettings privacy) {
 
     public JobSpec {
         products = List.copyOf(products);
@@ -33,13 +35,13 @@ public record JobSpec(String name, List<String> products, String label, List<Str
     /** This job trained over the join of mesh integration {@code id}. */
     public JobSpec withIntegration(String id) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy);
     }
 
     /** This job with other split-network settings. */
     public JobSpec withSplit(SplitSettings s) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy);
     }
 
     /**

@@ -47,6 +47,12 @@ public final class Planner {
      */
     public static Plan plan(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations,
                             io.meshfl.core.plan.cost.CostModel cost, String costOrigin) {
+        return ProtocolPolicies.admit(layout(job, catalog, integrations, cost, costOrigin), job, catalog);
+    }
+
+    private static Plan layout(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations,
+                               io.meshfl.core.plan.cost.CostModel cost, String costOrigin) {
+        PrivacyPlanning.admit(job, catalog);
         if (job.integration() != null) return JoinedPlanner.plan(job, catalog, integrations.apply(job.integration()), cost, costOrigin);
         if (job.strategy().equals("materialized") || job.strategy().equals("factorized")) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": strategy: '" + job.strategy()
@@ -86,6 +92,7 @@ public final class Planner {
                     + job.model().type().name().toLowerCase(java.util.Locale.ROOT) + " trains over columns spread across domains "
                     + "(one label holder, others with other columns of the same entities); these products are laid out horizontally");
         }
+        PrivacyPlanning.requireHorizontal(job, strategy);
         return strategy.equals("horizontal") ? horizontal(job, catalog, products, domains, policy) : vertical(job, strategy, products, holders, policy);
     }
 
@@ -153,6 +160,7 @@ public final class Planner {
         reasons.add("only model parameters and aggregate sums leave a domain: " + numParams + " parameters x "
                 + nodes + " node(s) x 2 directions per round");
         if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
+        if (job.privacy() != null) reasons.add(PrivacyPlanning.check(job, products.stream().map(ProductView::contract).toList()));
         return new Plan("horizontal", job.aggregator().name(), train, eval, features, job.label(), job.model(),
                 numParams, job.rounds(), candidates, reasons);
     }
@@ -254,9 +262,6 @@ public final class Planner {
 
     /** What a vertical protocol costs per round (epoch or tree), and how it protects what crosses. */
     private record VerticalCost(String aggregator, int params, int rounds, double bytesPerRound, double secondsPerRound, String why) {
-        VerticalCost(String aggregator, int params, int rounds, double bytesPerRound, String why) {
-            this(aggregator, params, rounds, bytesPerRound, 0, why);
-        }
     }
 
     /**
@@ -265,6 +270,23 @@ public final class Planner {
      * Larger keys cost about the square of the size ratio (the multiplications dominate).
      */
     static final double VERTICAL_SECONDS_PER_ROW_COEFFICIENT = 161.3 / (100_000.0 * 331);
+
+    /**
+     * Split learning on the reference machine (docs/benchmarks.md, default-credit-hetero): one
+     * loopback round trip per batch (twice with a label owner), and the networks' arithmetic at
+     * 363,887 training samples per second for a network of about 1,600 parameters.
+     */
+    static final double SPLIT_ROUND_TRIP_SECONDS = 0.7e-3;
+    static final double SPLIT_SECONDS_PER_ROW_PARAMETER = 1.0 / (363_887.0 * 1_600);
+
+    /**
+     * SecureBoost per tree with 1024-bit keys on the reference machine (100,000 rows x 300 host
+     * features, depth 3, 32 bins): host histograms 44.1 s, decryption of the bin sums 6.6 s,
+     * encrypting the gradient pairs 0.4 s (docs/benchmarks.md).
+     */
+    static final double BOOST_SECONDS_PER_ROW_FEATURE_LEVEL = 44.1 / (100_000.0 * 300 * 3);
+    static final double BOOST_SECONDS_PER_DECRYPTION = 6.6 / (300.0 * 32 * 7);
+    static final double BOOST_SECONDS_PER_ENCRYPTED_ROW = 0.4 / 100_000.0;
 
     static double verticalEpochSeconds(long rows, int coefficients, int keyBits) {
         double scale = (keyBits / 1024.0) * (keyBits / 1024.0);
@@ -314,7 +336,10 @@ public final class Planner {
                 ? "; cut-layer outputs carry Gaussian noise (sd " + s.activationNoise() + ")"
                   + (s.gradientClip() > 0 ? ", gradients sent back are clipped to L2 norm " + s.gradientClip() + " per row" : "")
                 : "; no noise on cut-layer outputs (split.activationNoise = 0)";
-        return new VerticalCost(s.labelOwnerComputesLoss() ? "split-label-owner" : "split-label-sharing", params, s.epochs(), bytes,
+        double batches = Math.ceil((double) n / s.batchSize());
+        double seconds = batches * SPLIT_ROUND_TRIP_SECONDS * (s.labelOwnerComputesLoss() ? 2 : 1)
+                + (double) n * params * SPLIT_SECONDS_PER_ROW_PARAMETER;
+        return new VerticalCost(s.labelOwnerComputesLoss() ? "split-label-owner" : "split-label-sharing", params, s.epochs(), bytes, seconds,
                 "each domain runs its bottom network on its own columns; only " + s.cutWidth() + " cut-layer values per row cross to "
                 + "the coordinator's top network" + (s.labelOwnerComputesLoss()
                 ? ", and the label holder " + guest.domain() + " computes the loss from logits, so no label crosses; "
@@ -333,7 +358,11 @@ public final class Planner {
         int hosts = parts.size() - 1;
         // Encrypted gradient/hessian pairs to every host, then one encrypted histogram per node split of each level.
         double bytes = (double) n * ctBytes * hosts + (double) hostFeatures * b.bins() * ctBytes * ((1 << b.depth()) - 1);
-        return new VerticalCost("secureboost-paillier", (1 << (b.depth() + 1)) - 1, b.trees(), bytes, "gradients and hessians "
+        double scale = (b.keyBits() / 1024.0) * (b.keyBits() / 1024.0);
+        double seconds = scale * ((double) n * hostFeatures * b.depth() * BOOST_SECONDS_PER_ROW_FEATURE_LEVEL
+                + (double) hostFeatures * b.bins() * ((1 << b.depth()) - 1) * BOOST_SECONDS_PER_DECRYPTION
+                + (double) n * BOOST_SECONDS_PER_ENCRYPTED_ROW);
+        return new VerticalCost("secureboost-paillier", (1 << (b.depth() + 1)) - 1, b.trees(), bytes, seconds, "gradients and hessians "
                 + "cross as Paillier-" + b.keyBits() + " ciphertexts of the label holder's key; hosts return encrypted per-bin sums "
                 + "over their own quantile bins; a host learns which rows share a tree node and, for its own winning splits, the "
                 + "bin, never a gradient, label or another party's split");

@@ -71,4 +71,13 @@ public interface NodeContext {
     default String[] exportKeys(String productId, String column) {
         throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.POLICY_VIOLATION, "node of " + domain() + " exports no rows");
     }
+
+    /**
+     * Charges {@code epsilon} of a job against this node's own ledger for one of its products, or
+     * refuses with {@code POLICY_VIOLATION} when the product's contract budget has not that much
+     * left. A job without differential privacy spends {@code Double.POSITIVE_INFINITY}. Charging
+     * the same job twice keeps the larger figure. Hosts without a ledger accept everything.
+     */
+    default void chargePrivacy(String productId, String jobId, double epsilon) {
+    }
 }

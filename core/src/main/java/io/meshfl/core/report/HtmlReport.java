@@ -37,6 +37,14 @@ public final class HtmlReport {
                 .append("), strategy <b>").append(esc(report.path("plan").path("strategy").asText())).append("</b>, aggregator <b>")
                 .append(esc(report.path("plan").path("aggregator").asText())).append("</b>, ").append(report.path("rounds").asInt())
                 .append(" rounds in ").append(report.path("wall_seconds").asDouble()).append(" s.</p>");
+        JsonNode dp = report.path("privacy");
+        if (dp.isObject()) {
+            sb.append("<p>Differential privacy: <b>").append(esc(dp.path("mode").asText())).append("</b>, ")
+                    .append(esc(dp.path("clipping").asText())).append(" clipping at ").append(esc(dp.path("clip_at").asText()))
+                    .append(", noise multiplier ").append(fmt(dp.path("noise_multiplier"))).append(": <b>epsilon ")
+                    .append(fmt(dp.path("epsilon"))).append("</b> at delta ").append(dp.path("delta").asDouble())
+                    .append(" (RDP accountant; per round in the dp_epsilon curve).</p>");
+        }
         sb.append("<h2>Final metrics</h2><table><tr><th>metric</th><th>federated</th>");
         boolean base = report.has("baseline");
         if (base) sb.append("<th>centralized baseline</th>");

@@ -49,6 +49,7 @@ public final class RunReport {
         r.put("payload_bytes", out.payloadBytes());
         r.put("wire_overhead", out.payloadBytes() == 0 ? 0 : round4((double) (out.bytesSent() + out.bytesReceived()) / out.payloadBytes()));
         putMetrics(r.putObject("metrics"), out.metrics());
+        if (job.privacy() != null) putPrivacy(r.putObject("privacy"), job, out);
         ArrayNode hist = r.putArray("history");
         for (RoundSummary s : out.rounds()) {
             ObjectNode h = hist.addObject();
@@ -63,6 +64,19 @@ public final class RunReport {
             for (Failure x : s.failures()) f.addObject().put("node", x.nodeId()).put("code", x.code().name()).put("reason", x.reason());
         }
         return r;
+    }
+
+    /** The run's differential privacy: its settings and the ε the accountant gave after each round and in all. */
+    private static void putPrivacy(ObjectNode p, JobSpec job, RunOutcome out) {
+        var s = job.privacy();
+        p.put("mode", s.mode().name().toLowerCase(Locale.ROOT));
+        p.put("clipping", s.clipping().name().toLowerCase(Locale.ROOT));
+        p.put("clip_at", s.clipAtNode() ? "node" : "server");
+        p.put("delta", s.delta());
+        p.put("noise_multiplier", round6(out.metrics().getOrDefault("dp_noise_multiplier", Double.NaN)));
+        p.put("epsilon", round6(out.metrics().getOrDefault("dp_epsilon", Double.NaN)));
+        ArrayNode perRound = p.putArray("epsilon_per_round");
+        for (RoundSummary x : out.rounds()) perRound.add(round6(x.metrics().getOrDefault("dp_epsilon", Double.NaN)));
     }
 
     /** Adds a centralized baseline computed in the same run, for comparison in the report. */

@@ -126,6 +126,19 @@ class ContractLoaderTest {
     }
 
     @Test
+    void protocolsAndRequirementsOutsideTheirVocabulariesAreRejectedWithPosition() throws Exception {
+        String yaml = with(CONTRACT, "  label: y", "  label: y\n  protocols: [horizontal, telepathy]\n  requires: [secure-aggregation, magic]");
+        MeshflException e = rejected(yaml);
+        assertMentions(e, "contract.yaml:" + lineOf(yaml, "telepathy") + ":", "meshfl.protocols[1]", "'telepathy'",
+                "meshfl.requires[1]", "'magic'");
+        String ok = with(CONTRACT, "  label: y", "  label: y\n  protocols: [horizontal]\n  requires: [secure-aggregation]");
+        var policy = load(ok).policy();
+        assertEquals(List.of("horizontal"), policy.protocols());
+        assertTrue(policy.allows("horizontal") && !policy.allows("vertical"));
+        assertEquals(List.of("secure-aggregation"), policy.requires());
+    }
+
+    @Test
     void misspeltPropertyFieldIsRejectedSoClassificationCannotBeLost() {
         String yaml = with(CONTRACT, "classification: pii}\n      - {name: age", "clasification: pii}\n      - {name: age");
         MeshflException e = rejected(yaml);

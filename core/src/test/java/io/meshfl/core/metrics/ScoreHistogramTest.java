@@ -82,4 +82,21 @@ class ScoreHistogramTest {
         assertEquals(0.75, h.auc(), 1e-12);
         assertTrue(Double.isNaN(new ScoreHistogram().add(0.3, 1).auc()));
     }
+
+    @Test
+    void groupedSparseBinsHideSingleRowsAndKeepTheAucClose() {
+        double[][] d = randomScores(120, 3);
+        ScoreHistogram h = new ScoreHistogram().addAll(d[0], d[1]);
+        double[][] g = h.toSparse(5);
+        long rows = 0;
+        for (int j = 0; j < g[0].length; j++) {
+            assertTrue(g[1][j] + g[2][j] >= 5, "group " + j + " holds " + (g[1][j] + g[2][j]) + " rows");
+            rows += (long) (g[1][j] + g[2][j]);
+        }
+        assertEquals(120, rows);
+        ScoreHistogram back = ScoreHistogram.fromSparse(h.bins(), g[0], g[1], g[2]);
+        assertEquals(h.positives(), back.positives());
+        assertEquals(Metrics.auc(d[0], d[1]), back.auc(), 0.02);
+        assertArrayEquals(h.toSparse()[0], h.toSparse(1)[0]);
+    }
 }

@@ -12,6 +12,11 @@ final class Contracts {
     }
 
     static DataContract of(String id, String domain, String label, boolean rowsMayLeave, String... columns) {
+        return withPolicy(id, domain, label, rowsMayLeave, "", columns);
+    }
+
+    /** A contract whose meshfl block also carries {@code extraPolicy} (lines such as {@code protocols: [horizontal]}). */
+    static DataContract withPolicy(String id, String domain, String label, boolean rowsMayLeave, String extraPolicy, String... columns) {
         StringBuilder props = new StringBuilder("      - {name: id, logicalType: string, primaryKey: true}\n");
         if (label != null) props.append("      - {name: ").append(label).append(", logicalType: integer}\n");
         for (String c : columns) {
@@ -34,6 +39,7 @@ final class Contracts {
                   %s
                   features: "*"
                   rawRowsMayLeave: %s
-                """.formatted(id, domain, id, props, label == null ? "" : "label: " + label, rowsMayLeave), Path.of(id + ".yaml"), false);
+                %s""".formatted(id, domain, id, props, label == null ? "" : "label: " + label, rowsMayLeave,
+                extraPolicy.isEmpty() ? "" : "  " + extraPolicy + "\n"), Path.of(id + ".yaml"), false);
     }
 }

@@ -65,6 +65,41 @@ class PlannerTest {
     }
 
     @Test
+    void splitAndBoostRoundsArePricedFromTheReferenceMeasurements() {
+        Plan split = Planner.plan(job("model: {type: splitnn}\nsplit: {batchSize: 100}\n"), catalog());
+        double splitSeconds = candidate(split, "split").estSeconds();
+        // Ten batches of round-trip latency dominate 1,000 small rows.
+        assertTrue(splitSeconds > 10 * Planner.SPLIT_ROUND_TRIP_SECONDS && splitSeconds < 0.1, "split epoch " + splitSeconds);
+        Plan owner = Planner.plan(job("model: {type: splitnn}\nsplit: {batchSize: 100, labels: bank}\n"), catalog());
+        assertTrue(candidate(owner, "split").estSeconds() > splitSeconds, "a label owner adds a round trip per batch");
+        Plan small = Planner.plan(job("model: {type: gbdt}\nboost: {keyBits: 1024}\n"), catalog());
+        Plan large = Planner.plan(job("model: {type: gbdt}\nboost: {keyBits: 2048}\n"), catalog());
+        double t1024 = candidate(small, "secureboost").estSeconds();
+        assertTrue(t1024 > 0);
+        assertEquals(4.0, candidate(large, "secureboost").estSeconds() / t1024, 1e-9, "key size squared");
+    }
+
+    private static Plan.Candidate candidate(Plan p, String strategy) {
+        return p.candidates().stream().filter(c -> c.strategy().equals(strategy)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aProductThatAllowsOtherProtocolsOrRequiresAMissingProtectionRefusesThePlanByName() {
+        Map<String, Planner.ProductView> m = catalog();
+        m.put("shop.orders", new Planner.ProductView(Contracts.withPolicy("shop.orders", "shop", null, false, "protocols: [horizontal, split]",
+                "b0", "b1", "b2"), 900));
+        var e = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: logistic}\n"), m));
+        assertEquals(ErrorCode.PLAN_REFUSED, e.code());
+        assertTrue(e.getMessage().contains("shop.orders takes part only in [horizontal, split]") && e.getMessage().contains("meshfl.protocols"),
+                e.getMessage());
+        assertEquals("split", Planner.plan(job("model: {type: splitnn}\n"), m).strategy());
+        m.put("shop.orders", new Planner.ProductView(Contracts.withPolicy("shop.orders", "shop", null, false,
+                "requires: [differential-privacy]", "b0", "b1", "b2"), 900));
+        var dp = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: splitnn}\n"), m));
+        assertTrue(dp.getMessage().contains("requires differential-privacy") && dp.getMessage().contains("only horizontal"), dp.getMessage());
+    }
+
+    @Test
     void forcedStrategyThatDoesNotTrainTheModelIsRefused() {
         var e = assertThrows(MeshflException.class, () -> Planner.plan(job("model: {type: gbdt}\nstrategy: split\n"), catalog()));
         assertTrue(e.getMessage().contains("splitnn"), e.getMessage());

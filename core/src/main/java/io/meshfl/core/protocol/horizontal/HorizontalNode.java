@@ -18,6 +18,8 @@ import io.meshfl.core.model.OptimizerSpec;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.horizontal.privacy.NodeProtections;
+import io.meshfl.core.protocol.horizontal.privacy.PlannedPrivacy;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,6 +34,8 @@ import java.util.Map;
 public final class HorizontalNode implements NodeProtocol {
 
     private static final String STATE = "horizontal";
+    /** Fewest evaluation rows behind any reported score-histogram bin, so no bin gives one row's label. */
+    static final int MIN_ROWS_PER_BIN = 5;
 
     /** What a node keeps between the steps of one job. */
     private static final class State {
@@ -39,6 +43,9 @@ public final class HorizontalNode implements NodeProtocol {
         Dataset train;
         Dataset holdout;
         List<Dataset> eval = new ArrayList<>();
+        /** The job's privacy as this node prepared and charged it; null without DP. */
+        PlannedPrivacy privacy;
+        int fits;
     }
 
     @Override
@@ -66,6 +73,9 @@ public final class HorizontalNode implements NodeProtocol {
         String label = req.cfg("label");
         Dataset all = ctx.load(req.cfg("product"), features, label);
         State s = new State();
+        s.privacy = PlannedPrivacy.fromConfig(req.config());
+        // charged before any training, on the node's own ledger: the coordinator's check is not trusted
+        ctx.chargePrivacy(req.cfg("product"), req.jobId(), s.privacy == null ? Double.POSITIVE_INFINITY : s.privacy.epsilon());
         ModelSpec spec = new ModelSpec(ModelSpec.Type.valueOf(req.cfg("model_type")),
                 splitList(req.cfg("hidden", "")).stream().map(Integer::parseInt).toList(),
                 Integer.parseInt(req.cfg("classes", "2")), Double.parseDouble(req.cfg("model_l2", "0")));
@@ -116,9 +126,19 @@ public final class HorizontalNode implements NodeProtocol {
                 new OptimizerSpec(req.cfg("optimizer"), Double.parseDouble(req.cfg("lr")), Double.parseDouble(req.cfg("momentum", "0"))),
                 Double.parseDouble(req.cfg("proximal_mu", "0")), Double.parseDouble(req.cfg("l2", "0")),
                 Long.parseLong(req.cfg("seed", "0")));
-        LocalResult r = LocalTrainer.train(s.model, global, s.train, cfg);
-        return req.reply(ctx.nodeId(), Map.of("num_examples", (double) s.train.rows(), "loss", r.meanLoss()),
-                Map.of("params", r.params()));
+        if (s.privacy != null && ++s.fits > s.privacy.rounds()) {
+            return req.failure(ctx.nodeId(), ErrorCode.POLICY_VIOLATION, "job " + req.jobId() + " asked for training round "
+                    + s.fits + ", but the privacy plan this node charged covers " + s.privacy.rounds());
+        }
+        FitMod.LocalUpdate u = FitMod.chain(NodeProtections.forRound(s.privacy, req.config(), new java.security.SecureRandom()),
+                global, req.config(), () -> {
+                    LocalResult r = LocalTrainer.train(s.model, global, s.train, cfg);
+                    // under DP the training loss would be an un-noised release about the rows; it stays here
+                    return new FitMod.LocalUpdate(r.params(), s.privacy == null ? Map.of("loss", r.meanLoss()) : Map.of());
+                });
+        Map<String, Double> metrics = new LinkedHashMap<>(u.metrics());
+        metrics.put("num_examples", (double) s.train.rows());
+        return req.reply(ctx.nodeId(), metrics, Map.of("params", u.params()));
     }
 
     private Message evaluate(Message req, NodeContext ctx) {
@@ -153,7 +173,7 @@ public final class HorizontalNode implements NodeProtocol {
         Map<String, double[]> t = new LinkedHashMap<>();
         if (sums != null) t.put("sums", sums.toArray());
         if (hist != null) {
-            double[][] h = hist.toSparse();
+            double[][] h = hist.toSparse(MIN_ROWS_PER_BIN);
             t.put("hist_bin", h[0]);
             t.put("hist_pos", h[1]);
             t.put("hist_neg", h[2]);

@@ -155,6 +155,11 @@ public final class HorizontalRunner {
         return plan.participants().stream().map(Plan.Participant::domain).toList();
     }
 
+    /** The run's privacy as planned for the federation it starts with; every node is told it at prepare. */
+    private io.meshfl.core.protocol.horizontal.privacy.PlannedPrivacy plannedPrivacy() {
+        return job.privacy().plan(job.aggregator().fraction(), job.aggregator().minNodes(), plan.participants().size(), job.rounds());
+    }
+
     private void prepare(String jobId, String runId, ExecutorService pool, Duration timeout) {
         Map<String, String> train = new LinkedHashMap<>();
         for (Plan.Participant p : plan.participants()) train.put(p.domain(), p.productId());
@@ -174,6 +179,7 @@ public final class HorizontalRunner {
             cfg.put("holdout", plan.evaluation().isEmpty() ? Double.toString(job.evaluation().holdout()) : "0");
             cfg.put("seed", Long.toString(job.seed()));
             cfg.put("eval_products", String.join(",", evalByDomain.getOrDefault(domain, List.of())));
+            if (job.privacy() != null) cfg.putAll(plannedPrivacy().toConfig());
             Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.PREPARE, 0, domain).withConfig(cfg);
             calls.put(domain, pool.submit(() -> send(domain, req, timeout)));
         }

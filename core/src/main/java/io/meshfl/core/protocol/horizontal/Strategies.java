@@ -1,6 +1,7 @@
 package io.meshfl.core.protocol.horizontal;
 
 import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.protocol.horizontal.privacy.DpStrategy;
 
 /** Builds the strategy a job asks for. */
 public final class Strategies {
@@ -24,7 +25,10 @@ public final class Strategies {
             case "multikrum" -> new Krum(s, l, seed, a.byzantine(), a.selected(), true);
             default -> throw new IllegalArgumentException("aggregator.name: unknown aggregator '" + a.name() + "'");
         };
-        // bounding wraps whichever rule was chosen, so it composes with every one of them
-        return a.normBound() > 0 ? new NormBounded(base, a.normBound()) : base;
+        // bounding wraps whichever rule was chosen, so it composes with every one of them; privacy
+        // goes outside it, so its clipping and noise apply to the updates as the nodes sent them
+        Strategy bounded = a.normBound() > 0 ? new NormBounded(base, a.normBound()) : base;
+        return job.privacy() == null ? bounded
+                : new DpStrategy(bounded, job.privacy(), a.fraction(), a.minNodes(), job.rounds(), new java.security.SecureRandom());
     }
 }

@@ -1,0 +1,61 @@
+package io.meshfl.cli;
+
+import io.grpc.ManagedChannel;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.wire.tls.MeshIdentity;
+import io.meshfl.wire.tls.MeshTls;
+import io.meshfl.wire.tls.PeerPolicy;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/**
+ * The transport options of every command that opens a mesh socket: mutual TLS with the
+ * certificates of a {@code meshfl certs} folder, or plaintext only when asked for by name.
+ */
+final class TlsOptions {
+
+    @Option(names = "--tls-dir", paramLabel = "DIR",
+            description = "Folder made by 'meshfl certs': ca.pem, crl.pem and this party's <name>.pem / <name>-key.pem. Required unless --insecure.")
+    Path tlsDir;
+
+    @Option(names = "--insecure", description = "Plaintext gRPC, no certificates: no encryption and no identity checks. For trials on a trusted network only.")
+    boolean insecure;
+
+    /** This party's TLS material, or null with --insecure (after a warning); refuses to go on with neither. */
+    MeshTls load(MeshIdentity.Role role, String name) {
+        if (insecure && tlsDir != null) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, "give either --tls-dir or --insecure, not both");
+        }
+        if (insecure) {
+            System.err.println("WARNING: --insecure: gRPC runs in plaintext without certificates; anyone on the network can read "
+                    + "the traffic and register as any domain");
+            return null;
+        }
+        if (tlsDir == null) {
+            throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "refusing to start without certificates: give --tls-dir "
+                    + "(a folder made by 'meshfl certs init') or, for a plaintext trial, --insecure");
+        }
+        return MeshTls.load(tlsDir, role, name);
+    }
+
+    /** A client channel to the coordinator: mutual TLS as {@code identity}, or plaintext with --insecure. */
+    ManagedChannel dialCoordinator(String target, String identity) {
+        MeshTls tls = load(role(identity), name(identity));
+        return tls == null ? EmbeddedMesh.dial(target) : tls.dial(target, PeerPolicy.coordinator());
+    }
+
+    /** "coordinator", "domain:NAME" or "client:NAME". */
+    static MeshIdentity.Role role(String identity) {
+        if (identity.equals("coordinator")) return MeshIdentity.Role.COORDINATOR;
+        if (identity.startsWith("domain:")) return MeshIdentity.Role.DOMAIN;
+        if (identity.startsWith("client:")) return MeshIdentity.Role.CLIENT;
+        throw new MeshflException(ErrorCode.JOB_INVALID, "--tls-identity: expected 'coordinator', 'domain:NAME' or 'client:NAME', found '" + identity + "'");
+    }
+
+    static String name(String identity) {
+        int colon = identity.indexOf(':');
+        return colon < 0 ? identity : identity.substring(colon + 1);
+    }
+}

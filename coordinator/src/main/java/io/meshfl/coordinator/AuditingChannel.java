@@ -1,0 +1,74 @@
+package io.meshfl.coordinator;
+
+import io.meshfl.core.catalog.AuditRecord;
+import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.WireProtection;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A node channel that notes every message crossing it, both ways, for the catalog's audit log:
+ * job, run, protocol step, sender, receiver, payload bytes and {@link WireProtection}. Notes are
+ * buffered in memory and written in batches, so auditing does not add a database write per call.
+ */
+final class AuditingChannel implements NodeChannel {
+
+    private final NodeChannel inner;
+    private final ConcurrentLinkedQueue<AuditRecord> pending;
+
+    AuditingChannel(NodeChannel inner, ConcurrentLinkedQueue<AuditRecord> pending) {
+        this.inner = inner;
+        this.pending = pending;
+    }
+
+    /** Wraps {@code channel}, noting into {@code pending}. */
+    static NodeChannel wrap(NodeChannel channel, ConcurrentLinkedQueue<AuditRecord> pending) {
+        return new AuditingChannel(channel, pending);
+    }
+
+    @Override
+    public String nodeId() {
+        return inner.nodeId();
+    }
+
+    @Override
+    public String domain() {
+        return inner.domain();
+    }
+
+    @Override
+    public Message call(Message request, Duration timeout) {
+        note(request, "coordinator", inner.domain());
+        Message reply = inner.call(request, timeout);
+        note(reply, inner.domain(), "coordinator");
+        return reply;
+    }
+
+    private void note(Message m, String from, String to) {
+        pending.add(AuditRecord.of(Instant.now(), m.jobId(), m.runId(), m.protocol() + "/" + m.step(), from, to, m.payloadBytes(),
+                WireProtection.of(m)));
+    }
+
+    @Override
+    public long bytesSent() {
+        return inner.bytesSent();
+    }
+
+    @Override
+    public long bytesReceived() {
+        return inner.bytesReceived();
+    }
+
+    /** Writes what is pending to the catalog; returns how many records. */
+    static int flush(Catalog catalog, ConcurrentLinkedQueue<AuditRecord> pending) {
+        List<AuditRecord> batch = new ArrayList<>();
+        for (AuditRecord r; (r = pending.poll()) != null; ) batch.add(r);
+        return catalog.auditBatch(batch);
+    }
+}

@@ -1,0 +1,46 @@
+package io.meshfl.coordinator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfl.core.catalog.AuditRecord;
+import io.meshfl.core.plan.JobLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every message of a run between the coordinator and a node lands in the catalog's audit log, both ways, with its protection. */
+class AuditLogTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyMessageOfAHorizontalRunIsLoggedBothWaysWithItsProtection() throws Exception {
+        var contracts = TestMesh.writeProducts(dir, 3, 300, 4, 2);
+        try (TestMesh mesh = new TestMesh(contracts, 200)) {
+            String yaml = TestMesh.job(3, 4, 2, "");
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, new HorizontalJobTest.Recorder());
+            String run = report.path("run_id").asText();
+            List<AuditRecord> log = mesh.catalog.auditLog(run, 0);
+            long requests = log.stream().filter(r -> r.sender().equals("coordinator")).count();
+            assertEquals(requests, log.size() - requests, "one reply noted per request");
+            // prepare, scale, 4 x (fit + evaluate) and finish for each of 3 nodes
+            assertEquals(3 * (2 + 4 * 2 + 1), requests, log.stream().map(AuditRecord::step).toList().toString());
+            assertTrue(log.stream().allMatch(r -> r.runId().equals(run) && !r.protection().isBlank()));
+            Set<String> domains = log.stream().filter(r -> r.sender().equals("coordinator")).map(AuditRecord::receiver).collect(Collectors.toSet());
+            assertEquals(contracts.stream().map(c -> c.domain()).collect(Collectors.toSet()), domains);
+            AuditRecord update = log.stream().filter(r -> r.step().equals("horizontal/fit") && !r.sender().equals("coordinator"))
+                    .findFirst().orElseThrow();
+            assertEquals("model update", update.protection());
+            assertTrue(update.bytes() >= 5 * 8, "the update's parameters are counted: " + update.bytes());
+            long logged = log.stream().mapToLong(AuditRecord::bytes).sum();
+            assertEquals(report.path("payload_bytes").asLong(), logged, "the log counts the payload the run report counts");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.meshfl.core.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What protects one message between the coordinator and a node, in the words of the audit log:
+ * what kind of content crosses and under which protection (blinded curve points, Paillier
+ * ciphertexts, payloads sealed node to node, masked or noised values, or plaintext aggregates).
+ * A pure function of the message, so the log says what was sent, not what was meant to be.
+ */
+public final class WireProtection {
+
+    private WireProtection() {
+    }
+
+    /** The protection label of {@code m}, e.g. {@code "paillier ciphertexts, sealed node-to-node"}. */
+    public static String of(Message m) {
+        if (m.failed()) return "error report";
+        boolean request = "coordinator".equals(m.sender());
+        if (m.tensors().isEmpty() && m.blobs().isEmpty()) {
+            return request ? "instructions" : m.metrics().isEmpty() ? "acknowledgement" : "counts and metrics";
+        }
+        List<String> parts = new ArrayList<>();
+        parts.add(content(m.protocol(), m.step(), request, m));
+        if (m.blobs().keySet().stream().anyMatch(k -> k.startsWith("to:") || k.startsWith("from:"))) parts.add("sealed node-to-node");
+        return String.join(", ", parts);
+    }
+
+    private static String content(String protocol, String step, boolean request, Message m) {
+        return switch (protocol) {
+            case "psi" -> switch (step) {
+                case "keys" -> request ? "instructions" : "set size only";
+                case "blind", "reblind" -> "ecdh-blinded keys in a secret order";
+                case "align" -> request ? "matched positions in the node's secret order" : "counts only";
+                default -> "psi " + step;
+            };
+            case "horizontal" -> switch (step) {
+                case "prepare" -> request ? "instructions" : "per-column sums";
+                case "scale" -> request ? "federated mean and deviation" : "acknowledgement";
+                case "fit" -> request ? "global model" : updateProtection(m);
+                case "evaluate" -> request ? "global model" : "metric sums and score histogram";
+                default -> request ? "instructions" : "acknowledgement";
+            };
+            case "secagg" -> secagg(step, request);
+            case "vertical", "secureboost" -> switch (step) {
+                case "setup", "peers" -> "public keys";
+                case "update" -> request ? "masked gradient decryptions" : "weight change only";
+                case "evaluate", "score" -> "partial scores";
+                case "save" -> request ? "instructions" : "acknowledgement";
+                default -> "paillier ciphertexts";
+            };
+            case "vertical-infer", "secureboost-infer", "split-infer" -> request ? "instructions" : "partial scores or split bits";
+            case "split" -> switch (step) {
+                case "batch", "backward" -> request ? "cut-layer gradients" : splitActivations(m);
+                case "loss" -> request ? "logits" : "loss gradients";
+                case "labels" -> request ? "instructions" : "training labels (split.labels: coordinator)";
+                case "evaluate" -> request ? "instructions" : splitActivations(m);
+                case "metrics" -> "metrics";
+                default -> request ? "instructions" : "acknowledgement";
+            };
+            case "rows" -> request ? "instructions" : "raw rows (the product's policy lets them leave)";
+            default -> protocol + " " + step;
+        };
+    }
+
+    private static String updateProtection(Message m) {
+        String p = "model update";
+        if (m.metrics().containsKey("dp_unclipped")) p += " clipped at the node";
+        if (m.metrics().containsKey("dp_local_noise_sd")) p += " with local gaussian noise (sd " + m.metrics().get("dp_local_noise_sd") + ")";
+        return p;
+    }
+
+    private static String secagg(String step, boolean request) {
+        return switch (step) {
+            case "masked", "collect" -> request ? "instructions" : "masked update (SecAgg+)";
+            case "unmask" -> request ? "survivor and drop-out lists" : "shares of seeds (SecAgg+)";
+            default -> "public keys and sealed shares (SecAgg+)";
+        };
+    }
+
+    private static String splitActivations(Message m) {
+        return m.metrics().getOrDefault("activation_noise", 0.0) > 0 ? "cut-layer activations with gaussian noise" : "cut-layer activations";
+    }
+}
