@@ -143,10 +143,6 @@ public final class Planner {
                 }
             }
         }
-        // Hook for secure aggregation: robust rules and norm bounding read every update one by one
-        // (job.aggregator().inspectsIndividualUpdates()), while secure aggregation shows the server
-        // only their sum. A job asking for both must be refused here with PLAN_REFUSED naming
-        // aggregator.name (or aggregator.normBound), once JobSpec carries the secure-aggregation setting.
         int numParams = Models.create(job.model(), features.size()).numParams();
         int nodes = domains.size();
         double bytesPerRound = 2.0 * 8 * numParams * nodes;
