@@ -33,6 +33,7 @@ for t in "${targets[@]}"; do
     factorized)  java -Xmx4g -cp "$CP" io.meshfl.bench.FactorizedBench "$DOC" ;;
     fedjoin)     java -Xmx4g -cp "$CP" io.meshfl.bench.FederatedJoinBench "$DOC" ;;
     dp)          java -Xmx2g -cp "$CP" io.meshfl.bench.DpBench "$DOC" ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale tls split factorized fedjoin dp psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
+    secagg)      java -Xmx3g -cp "$CP" io.meshfl.bench.SecAggBench "$DOC" ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale tls split factorized fedjoin dp secagg psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
   esac
 done

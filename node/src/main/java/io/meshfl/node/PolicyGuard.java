@@ -56,7 +56,7 @@ final class PolicyGuard {
     /** The protocol family a request belongs to, as contracts name them; null for steps that read no product. */
     static String family(String protocol) {
         return switch (protocol) {
-            case "horizontal", "secagg" -> "horizontal";
+            case "horizontal" -> "horizontal";
             case "vertical", "vertical-infer" -> "vertical";
             case "split", "split-infer" -> "split";
             case "secureboost", "secureboost-infer" -> "secureboost";

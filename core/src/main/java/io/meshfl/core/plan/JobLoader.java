@@ -25,12 +25,13 @@ public final class JobLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP = Set.of("name", "products", "label", "features", "model", "strategy",
             "aggregator", "local", "rounds", "evaluation", "roundTimeoutSeconds", "seed", "scaling", "description", "vertical",
-            "split", "boost", "integration", "joined", "privacy");
+            "split", "boost", "integration", "joined", "privacy", "secureAggregation");
     private static final Set<String> PRIVACY = Set.of("mode", "clipping", "clipAt", "clip", "noiseMultiplier", "targetEpsilon",
             "targetQuantile", "clipLr", "delta");
     /** Aggregators that average, so clipping bounds one node's pull on the result by C/k; a median has no such bound. */
     private static final Set<String> DP_AGGREGATORS = Set.of("fedavg", "fedprox", "fedadam", "fedyogi");
     private static final Set<String> JOINED = Set.of("iterations", "lr", "l2", "momentum");
+    private static final Set<String> SECAGG = Set.of("enabled", "degree", "threshold", "modulusBits", "clip", "maxExamples");
     private static final Set<String> SPLIT = Set.of("bottomHidden", "cutWidth", "topHidden", "activation", "epochs", "batchSize",
             "lr", "optimizer", "labels", "categorical", "embeddingDim", "activationNoise", "gradientClip", "labelEpsilon", "psiBatch");
     private static final Set<String> BOOST = Set.of("trees", "depth", "lr", "bins", "minChildWeight", "l2", "minGain", "keyBits",
@@ -188,7 +189,8 @@ public final class JobLoader {
             throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + bad.getMessage());
         }
         return new JobSpec(name, products, label, features, model, strategy, agg, local, rounds, eval, timeout, seed,
-                scaling.equals("standard"), source, vertical, split, boost, integration, joined, privacy(f, root, source, aggName));
+                scaling.equals("standard"), source, vertical, split, boost, integration, joined, privacy(f, root, source, aggName),
+                secureAggregation(f, root, source));
     }
 
     private static PrivacySettings privacy(Fields f, JsonNode root, String source, String aggregator) {
@@ -255,6 +257,31 @@ public final class JobLoader {
         }
         if (!(agg.normBound() >= 0) || Double.isInfinite(agg.normBound())) {
             throw f.error("aggregator.normBound", "must be a finite number >= 0 (0 = no bound), got " + agg.normBound());
+        }
+    }
+
+    /** The {@code secureAggregation:} block, or null when it is absent or {@code enabled: false}. */
+    private static SecureAggregationSpec secureAggregation(Fields f, JsonNode root, String source) {
+        if (!root.has("secureAggregation")) return null;
+        JsonNode s = f.object(root, "secureAggregation", false);
+        f.known(s, "secureAggregation.", SECAGG);
+        if (s.has("enabled") && !s.get("enabled").isBoolean()) {
+            throw f.error("secureAggregation.enabled", "must be true or false, got " + s.get("enabled"));
+        }
+        if (s.has("enabled") && !s.get("enabled").asBoolean()) return null;
+        SecureAggregationSpec d = SecureAggregationSpec.defaults();
+        int degree = f.integer(s, "secureAggregation.degree", "degree", d.degree());
+        int threshold = f.integer(s, "secureAggregation.threshold", "threshold", d.threshold());
+        int bits = f.integer(s, "secureAggregation.modulusBits", "modulusBits", d.modulusBits());
+        double clip = f.number(s, "secureAggregation.clip", "clip", d.clip());
+        JsonNode me = s.get("maxExamples");
+        if (me != null && (!me.isIntegralNumber() || !me.canConvertToLong())) {
+            throw f.error("secureAggregation.maxExamples", "must be an integer, got " + me);
+        }
+        try {
+            return new SecureAggregationSpec(degree, threshold, bits, clip, me == null ? d.maxExamples() : me.asLong());
+        } catch (IllegalArgumentException bad) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + bad.getMessage());
         }
     }
 

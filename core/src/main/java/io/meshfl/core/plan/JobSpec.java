@@ -20,12 +20,14 @@ import java.util.List;
  * @param integration the registered mesh integration whose join is the training table, or null
  * @param joined   settings of training over that join (materialized or factorized)
  * @param privacy  client-level differential privacy of horizontal training, or null when off
+ * @param secureAggregation SecAgg+ settings of a horizontal job, or null when updates are aggregated in the clear
  */
 public record JobSpec(String name, List<String> products, String label, List<String> features,
                       ModelSpec model, String strategy, AggregatorSpec aggregator, LocalSettings local,
                       int rounds, EvaluationSpec evaluation, double roundTimeoutSeconds, long seed,
                       boolean standardize, String sourceFile, VerticalSettings vertical, SplitSettings split,
-                      BoostSettings boost, String integration, JoinedSettings joined, PrivacySettings privacy) {
+                      BoostSettings boost, String integration, JoinedSettings joined, PrivacySettings privacy,
+                      SecureAggregationSpec secureAggregation) {
 
     public JobSpec {
         products = List.copyOf(products);
@@ -35,13 +37,13 @@ public record JobSpec(String name, List<String> products, String label, List<Str
     /** This job trained over the join of mesh integration {@code id}. */
     public JobSpec withIntegration(String id) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy, secureAggregation);
     }
 
     /** This job with other split-network settings. */
     public JobSpec withSplit(SplitSettings s) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy, secureAggregation);
     }
 
     /**
@@ -56,19 +58,8 @@ public record JobSpec(String name, List<String> products, String label, List<Str
     public record AggregatorSpec(String name, double fraction, int minNodes, double proximalMu,
                                  double serverLr, double beta1, double beta2, double tau, double trimBeta,
                                  int byzantine, int selected, double normBound) {
-        /** Rules that read each node's update one by one, which secure aggregation would hide from the server. */
-        public static final java.util.Set<String> INSPECTING = java.util.Set.of("fedmedian", "trimmedmean", "krum", "multikrum");
-
         public static AggregatorSpec fedavg(int minNodes) {
             return new AggregatorSpec("fedavg", 1.0, minNodes, 0.0, 0.1, 0.9, 0.99, 1e-3, 0.1, -1, 0, 0.0);
-        }
-
-        /**
-         * Whether this rule needs every individual update in the clear: robust rules and norm
-         * bounding do, so they cannot run over secure aggregation, where the server sees only the sum.
-         */
-        public boolean inspectsIndividualUpdates() {
-            return INSPECTING.contains(name) || normBound > 0;
         }
     }
 

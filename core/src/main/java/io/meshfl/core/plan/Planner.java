@@ -53,6 +53,7 @@ public final class Planner {
     private static Plan layout(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations,
                                io.meshfl.core.plan.cost.CostModel cost, String costOrigin) {
         PrivacyPlanning.admit(job, catalog);
+        if (job.secureAggregation() != null && job.integration() != null) refuseSecureAggregation(job, "training over the join of a mesh integration");
         if (job.integration() != null) return JoinedPlanner.plan(job, catalog, integrations.apply(job.integration()), cost, costOrigin);
         if (job.strategy().equals("materialized") || job.strategy().equals("factorized")) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": strategy: '" + job.strategy()
@@ -93,6 +94,7 @@ public final class Planner {
                     + "(one label holder, others with other columns of the same entities); these products are laid out horizontally");
         }
         PrivacyPlanning.requireHorizontal(job, strategy);
+        if (job.secureAggregation() != null && !strategy.equals("horizontal")) refuseSecureAggregation(job, strategy + " training");
         return strategy.equals("horizontal") ? horizontal(job, catalog, products, domains, policy) : vertical(job, strategy, products, holders, policy);
     }
 
@@ -157,6 +159,7 @@ public final class Planner {
                 + nodes + " node(s) x 2 directions per round");
         if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
         if (job.privacy() != null) reasons.add(PrivacyPlanning.check(job, products.stream().map(ProductView::contract).toList()));
+        if (job.secureAggregation() != null) reasons.add(secureAggregation(job, nodes));
         return new Plan("horizontal", job.aggregator().name(), train, eval, features, job.label(), job.model(),
                 numParams, job.rounds(), candidates, reasons);
     }
@@ -362,6 +365,37 @@ public final class Planner {
                 + "cross as Paillier-" + b.keyBits() + " ciphertexts of the label holder's key; hosts return encrypted per-bin sums "
                 + "over their own quantile bins; a host learns which rows share a tree node and, for its own winning splits, the "
                 + "bin, never a gradient, label or another party's split");
+    }
+
+    /** Refuses secure aggregation where the coordinator needs more than the sum of the updates, and says what it learns otherwise. */
+    private static String secureAggregation(JobSpec job, int nodes) {
+        SecureAggregationSpec s = job.secureAggregation();
+        String agg = job.aggregator().name();
+        if (!SecureAggregationSpec.SUM_AGGREGATORS.contains(agg)) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": secureAggregation: aggregator '" + agg
+                    + "' needs every node's update, but under secure aggregation the coordinator sees only their sum; use one of "
+                    + new java.util.TreeSet<>(SecureAggregationSpec.SUM_AGGREGATORS) + " or remove the secureAggregation block");
+        }
+        if (job.aggregator().normBound() > 0) {
+            // the server-side bound clips each update, which the coordinator never sees under secure aggregation
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": secureAggregation: aggregator.normBound clips each "
+                    + "node's update, but under secure aggregation the coordinator sees only their sum; the nodes already bound "
+                    + "each coordinate of their update (secureAggregation.clip): remove aggregator.normBound");
+        }
+        if (nodes < 3) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": secureAggregation: needs at least 3 nodes, the job has "
+                    + nodes + "; with two, each node could subtract its own update from the sum and read the other's");
+        }
+        int degree = s.degreeFor(nodes);
+        return "protection secagg (SecAgg+): each node masks its clipped update (clip " + s.clip() + ", ring 2^" + s.modulusBits()
+                + ") with pairwise masks of " + degree + " neighbours and a self mask; the coordinator learns only the sum of the "
+                + "survivors' example-weighted updates and the number of their examples, never one node's update; a round survives "
+                + "drop-outs while every node keeps " + s.thresholdFor(degree) + " of its " + degree + " neighbours";
+    }
+
+    private static void refuseSecureAggregation(JobSpec job, String what) {
+        throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": secureAggregation: sums updates of horizontal jobs; "
+                + what + " exchanges no per-node model update to sum; remove the secureAggregation block");
     }
 
     private static String rawRowsPolicy(List<ProductView> products) {

@@ -22,7 +22,6 @@ final class ProtocolPolicies {
 
     /** {@code plan}, or a refusal naming each product whose policy it breaks. */
     static Plan admit(Plan plan, JobSpec job, Map<String, Planner.ProductView> catalog) {
-        requireSumOnlyAggregator(plan, job);
         String family = family(plan.strategy());
         List<String> broken = new ArrayList<>();
         List<Plan.Participant> all = new ArrayList<>(plan.participants());
@@ -65,22 +64,7 @@ final class ProtocolPolicies {
         };
     }
 
-    /**
-     * Secure aggregation shows the coordinator only the sum of the updates, so a rule that reads
-     * each one (Krum, medians, norm bounding) has nothing to work on: such a job is refused. Takes
-     * effect once {@link #secureAggregation} reads the job's setting.
-     */
-    private static void requireSumOnlyAggregator(Plan plan, JobSpec job) {
-        JobSpec.AggregatorSpec a = job.aggregator();
-        if (plan.strategy().equals("horizontal") && secureAggregation(job) && a.inspectsIndividualUpdates()) {
-            String field = JobSpec.AggregatorSpec.INSPECTING.contains(a.name()) ? "aggregator.name: " + a.name() : "aggregator.normBound";
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": " + field + " reads every node's update, but "
-                    + "secure aggregation shows the coordinator only their sum; use fedavg, fedprox, fedadam or fedyogi without "
-                    + "normBound, or drop secure aggregation");
-        }
-    }
-
     private static boolean secureAggregation(JobSpec job) {
-        return false;
+        return job.secureAggregation() != null;
     }
 }

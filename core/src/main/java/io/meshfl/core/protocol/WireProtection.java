@@ -40,9 +40,9 @@ public final class WireProtection {
                 case "scale" -> request ? "federated mean and deviation" : "acknowledgement";
                 case "fit" -> request ? "global model" : updateProtection(m);
                 case "evaluate" -> request ? "global model" : "metric sums and score histogram";
+                case "secagg_setup", "secagg_share_keys", "secagg_collect_masked", "secagg_unmask" -> secagg(step, request);
                 default -> request ? "instructions" : "acknowledgement";
             };
-            case "secagg" -> secagg(step, request);
             case "vertical", "secureboost" -> switch (step) {
                 case "setup", "peers" -> "public keys";
                 case "update" -> request ? "masked gradient decryptions" : "weight change only";
@@ -73,8 +73,8 @@ public final class WireProtection {
 
     private static String secagg(String step, boolean request) {
         return switch (step) {
-            case "masked", "collect" -> request ? "instructions" : "masked update (SecAgg+)";
-            case "unmask" -> request ? "survivor and drop-out lists" : "shares of seeds (SecAgg+)";
+            case "secagg_collect_masked" -> request ? "global model and relayed sealed shares" : "masked update (SecAgg+)";
+            case "secagg_unmask" -> request ? "survivor and drop-out lists" : "shares of seeds (SecAgg+)";
             default -> "public keys and sealed shares (SecAgg+)";
         };
     }

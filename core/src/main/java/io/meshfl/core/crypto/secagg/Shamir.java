@@ -146,22 +146,60 @@ public final class Shamir {
 
     /** The value at {@code x} of the lowest-degree polynomial through the given shares, without any threshold check. */
     static BigInteger interpolate(List<Share> shares, BigInteger x) {
+        int t = shares.size();
+        long at = x.longValueExact();
+        long[] toX = new long[t];
+        long[] diff = new long[t];
+        BigInteger[] num = new BigInteger[t];
+        BigInteger[] den = new BigInteger[t];
+        for (int i = 0; i < t; i++) toX[i] = at - shares.get(i).x();
+        for (int i = 0; i < t; i++) {
+            long xi = shares.get(i).x();
+            for (int j = 0; j < t; j++) diff[j] = xi - shares.get(j).x();
+            num[i] = product(toX, i);
+            den[i] = product(diff, i);
+        }
+        // one modular inversion for all denominators (Montgomery's trick): an inversion in
+        // GF(2^521-1) costs as much as dozens of multiplications, and a server rebuilds a secret
+        // per client and round
+        BigInteger[] prefix = new BigInteger[t];
+        BigInteger run = BigInteger.ONE;
+        for (int i = 0; i < t; i++) {
+            prefix[i] = run;
+            run = run.multiply(den[i]).mod(PRIME);
+        }
+        BigInteger inv = run.modInverse(PRIME);
         BigInteger acc = BigInteger.ZERO;
-        for (int i = 0; i < shares.size(); i++) {
-            BigInteger xi = BigInteger.valueOf(shares.get(i).x());
-            BigInteger num = BigInteger.ONE;
-            BigInteger den = BigInteger.ONE;
-            for (int j = 0; j < shares.size(); j++) {
-                if (j == i) {
-                    continue;
-                }
-                BigInteger xj = BigInteger.valueOf(shares.get(j).x());
-                num = num.multiply(x.subtract(xj)).mod(PRIME);
-                den = den.multiply(xi.subtract(xj)).mod(PRIME);
-            }
-            acc = acc.add(shares.get(i).y().multiply(num).multiply(den.modInverse(PRIME))).mod(PRIME);
+        for (int i = t - 1; i >= 0; i--) {
+            BigInteger invDen = inv.multiply(prefix[i]).mod(PRIME);
+            inv = inv.multiply(den[i]).mod(PRIME);
+            acc = acc.add(shares.get(i).y().multiply(num[i]).mod(PRIME).multiply(invDen)).mod(PRIME);
         }
         return acc;
+    }
+
+    /**
+     * The product mod p of {@code factors} except the one at {@code skip}. Positions are small, so
+     * most factors multiply in a {@code long}; only on overflow does the running product move into
+     * a BigInteger, which keeps the O(t^2) Lagrange products cheap.
+     */
+    private static BigInteger product(long[] factors, int skip) {
+        BigInteger acc = BigInteger.ONE;
+        long run = 1;
+        for (int j = 0; j < factors.length; j++) {
+            if (j == skip) {
+                continue;
+            }
+            long hi = Math.multiplyHigh(run, factors[j]);
+            long lo = run * factors[j];
+            if ((hi == 0 && lo >= 0) || (hi == -1 && lo < 0)) {
+                run = lo;
+            } else {
+                acc = acc.multiply(BigInteger.valueOf(run));
+                run = factors[j];
+            }
+        }
+        return acc.multiply(BigInteger.valueOf(run)).mod(PRIME);
     }
 
     static byte[] toSecretBytes(BigInteger v) {

@@ -51,7 +51,18 @@ public class FedAvg implements Strategy {
 
     /** The aggregation proper; FedAvg's is the example-weighted mean. */
     protected double[] combine(double[] global, List<FitResult> results) {
-        return Aggregation.weightedMean(results);
+        return fromMean(global, Aggregation.weightedMean(results));
+    }
+
+    /** The new global parameters from the example-weighted mean of the nodes' parameters; FedOpt applies its server rule here. */
+    protected double[] fromMean(double[] global, double[] mean) {
+        return mean;
+    }
+
+    @Override
+    public Aggregated aggregateMean(int round, double[] global, double[] mean, int nodes, List<Failure> failures) {
+        sampling.requireEnough(round, nodes, failures);
+        return new Aggregated(fromMean(global, mean), Map.of());
     }
 
     @Override

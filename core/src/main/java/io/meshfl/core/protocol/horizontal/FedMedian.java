@@ -18,4 +18,10 @@ public final class FedMedian extends FedAvg {
     protected double[] combine(double[] global, List<FitResult> results) {
         return Aggregation.median(results);
     }
+
+    @Override
+    public Aggregated aggregateMean(int round, double[] global, double[] mean, int nodes, List<Failure> failures) {
+        throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.PLAN_REFUSED, "a coordinate-wise median needs every node's "
+                + "update; secure aggregation reveals only their sum");
+    }
 }

@@ -1,7 +1,5 @@
 package io.meshfl.core.protocol.horizontal;
 
-import java.util.List;
-
 /**
  * Adaptive server optimizers (Reddi et al., "Adaptive Federated Optimization"): the averaged
  * update minus the global model is a pseudo-gradient fed to Adam or Yogi on the server.
@@ -38,8 +36,7 @@ public final class FedOpt extends FedAvg {
     }
 
     @Override
-    protected double[] combine(double[] global, List<FitResult> results) {
-        double[] avg = Aggregation.weightedMean(results);
+    protected double[] fromMean(double[] global, double[] avg) {
         int n = global.length;
         if (m == null) {
             m = new double[n];

@@ -20,6 +20,8 @@ import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
 import io.meshfl.core.protocol.horizontal.privacy.NodeProtections;
 import io.meshfl.core.protocol.horizontal.privacy.PlannedPrivacy;
+import io.meshfl.core.protocol.horizontal.secagg.SecAggNode;
+import io.meshfl.core.protocol.horizontal.secagg.SecAggSteps;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,6 +38,7 @@ public final class HorizontalNode implements NodeProtocol {
     private static final String STATE = "horizontal";
     /** Fewest evaluation rows behind any reported score-histogram bin, so no bin gives one row's label. */
     static final int MIN_ROWS_PER_BIN = 5;
+    private final SecAggNode secAgg = new SecAggNode();
 
     /** What a node keeps between the steps of one job. */
     private static final class State {
@@ -60,6 +63,12 @@ public final class HorizontalNode implements NodeProtocol {
             case HorizontalSteps.SCALE -> scale(req, ctx);
             case HorizontalSteps.FIT -> fit(req, ctx);
             case HorizontalSteps.EVALUATE -> evaluate(req, ctx);
+            case SecAggSteps.SETUP, SecAggSteps.SHARE_KEYS, SecAggSteps.COLLECT_MASKED, SecAggSteps.UNMASK -> secAgg.handle(req, ctx,
+                    (global, r) -> {
+                        State s = state(req, ctx);
+                        FitMod.LocalUpdate u = train(s, global, r);
+                        return new SecAggNode.LocalUpdate(u.params(), s.train.rows(), u.metrics().getOrDefault("loss", Double.NaN));
+                    });
             case HorizontalSteps.FINISH -> {
                 ctx.endJob(req.jobId());
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of());
@@ -122,23 +131,41 @@ public final class HorizontalNode implements NodeProtocol {
             return req.failure(ctx.nodeId(), ErrorCode.BAD_UPDATE, "global parameters have length " + global.length
                     + ", the model needs " + s.model.numParams());
         }
+        FitMod.LocalUpdate u;
+        try {
+            u = train(s, global, req);
+        } catch (MeshflException e) {
+            return req.failure(ctx.nodeId(), e.code(), e.getMessage());
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>(u.metrics());
+        metrics.put("num_examples", (double) s.train.rows());
+        return req.reply(ctx.nodeId(), metrics, Map.of("params", u.params()));
+    }
+
+    /**
+     * Local training from {@code global} with the round's settings in {@code req}, through the
+     * node's protections (clipping, local noise) when the job is differentially private; for plain
+     * and secure rounds alike.
+     */
+    private static FitMod.LocalUpdate train(State s, double[] global, Message req) {
+        if (global.length != s.model.numParams()) {
+            throw new MeshflException(ErrorCode.BAD_UPDATE, "global parameters have length " + global.length
+                    + ", the model needs " + s.model.numParams());
+        }
         LocalConfig cfg = new LocalConfig(Integer.parseInt(req.cfg("epochs")), Integer.parseInt(req.cfg("batch_size")),
                 new OptimizerSpec(req.cfg("optimizer"), Double.parseDouble(req.cfg("lr")), Double.parseDouble(req.cfg("momentum", "0"))),
                 Double.parseDouble(req.cfg("proximal_mu", "0")), Double.parseDouble(req.cfg("l2", "0")),
                 Long.parseLong(req.cfg("seed", "0")));
         if (s.privacy != null && ++s.fits > s.privacy.rounds()) {
-            return req.failure(ctx.nodeId(), ErrorCode.POLICY_VIOLATION, "job " + req.jobId() + " asked for training round "
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "job " + req.jobId() + " asked for training round "
                     + s.fits + ", but the privacy plan this node charged covers " + s.privacy.rounds());
         }
-        FitMod.LocalUpdate u = FitMod.chain(NodeProtections.forRound(s.privacy, req.config(), new java.security.SecureRandom()),
+        return FitMod.chain(NodeProtections.forRound(s.privacy, req.config(), new java.security.SecureRandom()),
                 global, req.config(), () -> {
                     LocalResult r = LocalTrainer.train(s.model, global, s.train, cfg);
                     // under DP the training loss would be an un-noised release about the rows; it stays here
                     return new FitMod.LocalUpdate(r.params(), s.privacy == null ? Map.of("loss", r.meanLoss()) : Map.of());
                 });
-        Map<String, Double> metrics = new LinkedHashMap<>(u.metrics());
-        metrics.put("num_examples", (double) s.train.rows());
-        return req.reply(ctx.nodeId(), metrics, Map.of("params", u.params()));
     }
 
     private Message evaluate(Message req, NodeContext ctx) {

@@ -13,6 +13,7 @@ import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.horizontal.secagg.SecureRound;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,6 +81,8 @@ public final class HorizontalRunner {
             model.initialize(global, new Random(job.seed()));
             Strategy strategy = Strategies.create(job);
             Random rng = new Random(job.seed() ^ 0x5DEECE66DL);
+            SecureRound secure = job.secureAggregation() == null ? null
+                    : new SecureRound(job.secureAggregation(), weightCap(), (d, m) -> send(d, m, timeout), pool, timeout);
             List<RoundSummary> history = new ArrayList<>();
             Map<String, Double> last = Map.of();
             long rejectedTotal = 0;
@@ -90,44 +93,57 @@ public final class HorizontalRunner {
                 List<FitInstruction> orders = strategy.configureFit(round, global, available, rng);
                 List<FitResult> results = new ArrayList<>();
                 List<Failure> failures = new ArrayList<>();
-                double[] g = global;
-                int rnd = round;
-                Map<String, Future<Message>> calls = new LinkedHashMap<>();
-                for (FitInstruction o : orders) {
-                    Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.FIT, rnd, o.nodeId())
-                            .withConfig(o.config()).withTensors(Map.of("params", g));
-                    calls.put(o.nodeId(), pool.submit(() -> send(o.nodeId(), req, timeout)));
-                }
-                double lossSum = 0;
-                long lossN = 0;
-                for (var e : calls.entrySet()) {
-                    Message reply = await(e.getKey(), e.getValue(), timeout, failures);
-                    if (reply == null) continue;
-                    double[] p = reply.tensors().get("params");
-                    String bad = p == null ? "reply has no parameters" : checkUpdate(p, model.numParams());
-                    if (bad != null) {
-                        failures.add(new Failure(e.getKey(), ErrorCode.BAD_UPDATE, bad));
-                        continue;
-                    }
-                    long n = reply.metrics().getOrDefault("num_examples", 0.0).longValue();
-                    results.add(new FitResult(e.getKey(), p, n, reply.metrics()));
-                    lossSum += reply.metrics().getOrDefault("loss", 0.0) * n;
-                    lossN += n;
-                }
-                for (Failure f : failures) observer.log("round " + round + ": node of " + f.nodeId() + " failed: " + f.reason());
-                Aggregated agg = strategy.aggregateFit(round, global, results, failures);
-                global = agg.params();
                 Map<String, Double> metrics = new LinkedHashMap<>();
-                if (lossN > 0) metrics.put("train_loss", lossSum / lossN);
+                Aggregated agg;
+                int nodesOk;
+                if (secure != null) {
+                    // the nodes train inside the secure round; the coordinator gets only the weighted mean of their updates
+                    SecureRound.Outcome so = secure.run(jobId, runId, round, global, orders);
+                    failures.addAll(so.failures());
+                    for (Failure f : failures) observer.log("round " + round + ": node of " + f.nodeId() + " failed: " + f.reason());
+                    agg = strategy.aggregateMean(round, global, so.mean(), so.nodesInSum(), failures);
+                    nodesOk = so.nodesInSum();
+                    metrics.putAll(so.metrics());
+                } else {
+                    double[] g = global;
+                    int rnd = round;
+                    Map<String, Future<Message>> calls = new LinkedHashMap<>();
+                    for (FitInstruction o : orders) {
+                        Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.FIT, rnd, o.nodeId())
+                                .withConfig(o.config()).withTensors(Map.of("params", g));
+                        calls.put(o.nodeId(), pool.submit(() -> send(o.nodeId(), req, timeout)));
+                    }
+                    double lossSum = 0;
+                    long lossN = 0;
+                    for (var e : calls.entrySet()) {
+                        Message reply = await(e.getKey(), e.getValue(), timeout, failures);
+                        if (reply == null) continue;
+                        double[] p = reply.tensors().get("params");
+                        String bad = p == null ? "reply has no parameters" : checkUpdate(p, model.numParams());
+                        if (bad != null) {
+                            failures.add(new Failure(e.getKey(), ErrorCode.BAD_UPDATE, bad));
+                            continue;
+                        }
+                        long n = reply.metrics().getOrDefault("num_examples", 0.0).longValue();
+                        results.add(new FitResult(e.getKey(), p, n, reply.metrics()));
+                        lossSum += reply.metrics().getOrDefault("loss", 0.0) * n;
+                        lossN += n;
+                    }
+                    for (Failure f : failures) observer.log("round " + round + ": node of " + f.nodeId() + " failed: " + f.reason());
+                    agg = strategy.aggregateFit(round, global, results, failures);
+                    nodesOk = results.size();
+                    if (lossN > 0) metrics.put("train_loss", lossSum / lossN);
+                }
                 // updates refused as unusable (wrong length, NaN or infinite) are kept in the run record, round by round
                 long rejected = failures.stream().filter(x -> x.code() == ErrorCode.BAD_UPDATE).count();
                 rejectedTotal += rejected;
                 metrics.put("rejected_updates", (double) rejected);
+                global = agg.params();
                 metrics.putAll(agg.metrics());
                 metrics.putAll(evaluate(jobId, runId, round, global, pool, timeout, strategy, rng));
                 long[] bytes1 = traffic();
                 RoundSummary s = new RoundSummary(round, job.rounds(), (System.nanoTime() - r0) / 1e9,
-                        bytes1[0] - bytes0[0], bytes1[1] - bytes0[1], results.size(), failures, metrics);
+                        bytes1[0] - bytes0[0], bytes1[1] - bytes0[1], nodesOk, failures, metrics);
                 history.add(s);
                 last = metrics;
                 observer.round(s);
@@ -149,6 +165,21 @@ public final class HorizontalRunner {
         Message reply = byDomain.get(domain).call(req, timeout);
         payload.addAndGet(reply.payloadBytes());
         return reply;
+    }
+
+    /**
+     * The largest example count one node's weight may carry under secure aggregation: the job's
+     * setting, or the largest row count the catalog holds for a training product (training rows
+     * are at most that), or a million when the catalog does not know.
+     */
+    private long weightCap() {
+        if (job.secureAggregation().maxExamples() > 0) return job.secureAggregation().maxExamples();
+        long max = 0;
+        for (Plan.Participant p : plan.participants()) {
+            if (p.rows() < 0) return 1_000_000;
+            max = Math.max(max, p.rows());
+        }
+        return Math.max(1, max);
     }
 
     private List<String> trainingDomains() {
@@ -178,6 +209,8 @@ public final class HorizontalRunner {
             cfg.put("model_l2", Double.toString(m.l2()));
             cfg.put("holdout", plan.evaluation().isEmpty() ? Double.toString(job.evaluation().holdout()) : "0");
             cfg.put("seed", Long.toString(job.seed()));
+            // Nodes whose products require secure aggregation check this, and then refuse plain fit steps.
+            if (job.secureAggregation() != null) cfg.put("secure_aggregation", "true");
             cfg.put("eval_products", String.join(",", evalByDomain.getOrDefault(domain, List.of())));
             if (job.privacy() != null) cfg.putAll(plannedPrivacy().toConfig());
             Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.PREPARE, 0, domain).withConfig(cfg);

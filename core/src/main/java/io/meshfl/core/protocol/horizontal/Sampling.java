@@ -38,10 +38,15 @@ public record Sampling(double fraction, int minNodes) {
 
     /** Throws if a round's results are too few to aggregate. */
     public void requireEnough(int round, List<FitResult> results, List<Failure> failures) {
-        if (results.size() < minNodes) {
+        requireEnough(round, results.size(), failures);
+    }
+
+    /** Throws if a round's {@code usable} updates (summed under secure aggregation, say) are too few. */
+    public void requireEnough(int round, int usable, List<Failure> failures) {
+        if (usable < minNodes) {
             StringBuilder why = new StringBuilder();
             for (Failure f : failures) why.append("; ").append(f.nodeId()).append(": ").append(f.reason());
-            throw new MeshflException(ErrorCode.TOO_FEW_NODES, "round " + round + ": only " + results.size()
+            throw new MeshflException(ErrorCode.TOO_FEW_NODES, "round " + round + ": only " + usable
                     + " node(s) returned a usable update, the job needs at least " + minNodes + why);
         }
     }

@@ -19,6 +19,16 @@ public interface Strategy {
     /** Combines the round's results into new global parameters. */
     Aggregated aggregateFit(int round, double[] global, List<FitResult> results, List<Failure> failures);
 
+    /**
+     * Combines a round run under secure aggregation, where the coordinator holds only the
+     * example-weighted mean of the {@code nodes} surviving nodes' parameters, never one node's.
+     * Only strategies whose rule is a function of that mean may override this.
+     */
+    default Aggregated aggregateMean(int round, double[] global, double[] mean, int nodes, List<Failure> failures) {
+        throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.PLAN_REFUSED, "aggregator " + name()
+                + " needs every node's update and cannot aggregate the sum that secure aggregation reveals");
+    }
+
     /** Picks the nodes that evaluate the new global model. */
     List<String> configureEvaluate(int round, List<String> available, Random rng);
 }

@@ -22,4 +22,10 @@ public final class TrimmedMean extends FedAvg {
     protected double[] combine(double[] global, List<FitResult> results) {
         return Aggregation.trimmedMean(results, beta);
     }
+
+    @Override
+    public Aggregated aggregateMean(int round, double[] global, double[] mean, int nodes, List<Failure> failures) {
+        throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.PLAN_REFUSED, "a coordinate-wise trimmed mean needs every node's "
+                + "update; secure aggregation reveals only their sum");
+    }
 }
