@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Aggregating {@value #UPDATES} updates of {@value #PARAMS} parameters: the core's FedAvg,
- * FedMedian and trimmed mean next to plain loops that do the same arithmetic with nothing
+ * FedMedian, trimmed mean, Krum and Multi-Krum next to plain loops that do the same arithmetic with nothing
  * around it (the floors), plus two reference variants that show what a different loop order
  * or algorithm would buy. The floors are checked against the core in {@link #agree}.
  */
@@ -38,6 +38,8 @@ public class AggregationBenchmark {
     public static final int UPDATES = 100;
     public static final int PARAMS = 1_000_000;
     public static final double TRIM_BETA = 0.1;
+    /** Krum's assumed Byzantine count: 20% of the updates, well inside k &gt; 2f + 2. */
+    public static final int KRUM_F = 20;
     /** Coordinates per block in the blocked FedAvg: 16 KB of output stays in L1 across all updates. */
     static final int BLOCK = 2048;
 
@@ -228,6 +230,74 @@ public class AggregationBenchmark {
         return out;
     }
 
+    // ------------------------------------------------------------ Krum, Multi-Krum
+
+    @Benchmark
+    @Warmup(iterations = 1, time = 1)
+    @Measurement(iterations = 4, time = 1)
+    public double[] krum() {
+        return Aggregation.krum(results, KRUM_F);
+    }
+
+    @Benchmark
+    @Warmup(iterations = 1, time = 1)
+    @Measurement(iterations = 4, time = 1)
+    public double[] multiKrum() {
+        return Aggregation.multiKrum(results, KRUM_F, params.length - KRUM_F);
+    }
+
+    /** The floor: one pass over both updates for every pair, then each update's nearest k - f - 2 summed, the lowest kept. */
+    @Benchmark
+    @Warmup(iterations = 1, time = 1)
+    @Measurement(iterations = 4, time = 1)
+    public double[] krumFloor() {
+        return params[krumFloorOrder()[0]].clone();
+    }
+
+    /** Multi-Krum on the floor's ranking: the plain mean of the k - f best. */
+    double[] multiKrumFloor() {
+        int[] order = krumFloorOrder();
+        int m = params.length - KRUM_F;
+        int n = params[0].length;
+        double[] out = new double[n];
+        for (int j = 0; j < m; j++) {
+            double[] p = params[order[j]];
+            for (int i = 0; i < n; i++) out[i] += p[i];
+        }
+        for (int i = 0; i < n; i++) out[i] /= m;
+        return out;
+    }
+
+    private int[] krumFloorOrder() {
+        int k = params.length;
+        int n = params[0].length;
+        double[][] d = new double[k][k];
+        for (int a = 0; a < k; a++) {
+            for (int b = a + 1; b < k; b++) {
+                double[] x = params[a];
+                double[] y = params[b];
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    double t = x[i] - y[i];
+                    s += t * t;
+                }
+                d[a][b] = s;
+                d[b][a] = s;
+            }
+        }
+        double[] score = new double[k];
+        double[] row = new double[k - 1];
+        for (int a = 0; a < k; a++) {
+            int r = 0;
+            for (int b = 0; b < k; b++) if (b != a) row[r++] = d[a][b];
+            Arrays.sort(row);
+            for (int j = 0; j < k - KRUM_F - 2; j++) score[a] += row[j];
+        }
+        return java.util.stream.IntStream.range(0, k).boxed()
+                .sorted((a, b) -> score[a] != score[b] ? Double.compare(score[a], score[b]) : Integer.compare(a, b))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
     /**
      * Checks on a small case that every floor and reference computes what the core computes, so
      * the comparison is between equal work. Returns the largest difference seen.
@@ -242,6 +312,10 @@ public class AggregationBenchmark {
             worst = Math.max(worst, maxDiff(b.median(), b.medianFloor()));
             worst = Math.max(worst, maxDiff(b.median(), b.medianSelect()));
             worst = Math.max(worst, maxDiff(b.trimmedMean(), b.trimmedMeanFloor()));
+            if (updates > 2 * KRUM_F + 2) {
+                worst = Math.max(worst, maxDiff(b.krum(), b.krumFloor()));
+                worst = Math.max(worst, maxDiff(b.multiKrum(), b.multiKrumFloor()));
+            }
         }
         if (worst > 1e-12) throw new IllegalStateException("a floor disagrees with the core by " + worst);
         return worst;

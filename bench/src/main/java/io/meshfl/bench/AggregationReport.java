@@ -45,7 +45,7 @@ public final class AggregationReport {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "%d updates x %,d float64 parameters = %.1f GB of input per aggregation. "
                         + "JMH 1.37, average-time mode, 1 fork (-Xmx2g) per implementation; FedAvg rows: 3 warm-up and 5 measured "
-                        + "iterations of 1 s; sort-based rows: 1 warm-up and 4 measured iterations of one aggregation each. "
+                        + "iterations of 1 s; sort-based and Krum rows: 1 warm-up and 4 measured iterations of one aggregation each. "
                         + "Time = median of the measured iterations (min-max in brackets). GB/s = input bytes / median time. "
                         + "Ratio = median time of the implementation / median time of its floor (1.00 = at the floor).%n%n",
                 AggregationBenchmark.UPDATES, AggregationBenchmark.PARAMS, gb));
@@ -59,6 +59,12 @@ public final class AggregationReport {
         row(md, ms, gb, "FedMedian", "reference: gather + selection (no full sort)", "medianSelect", "medianFloor");
         row(md, ms, gb, "trimmed mean (beta 0.1)", "core `Aggregation.trimmedMean`", "trimmedMean", "trimmedMeanFloor");
         row(md, ms, gb, "trimmed mean (beta 0.1)", "floor: gather + sort + sum of the middle 80", "trimmedMeanFloor", "trimmedMeanFloor");
+        int f = AggregationBenchmark.KRUM_F;
+        String krum = "Krum (f = " + f + ")";
+        row(md, ms, gb, krum, "core `Aggregation.krum` (distances in blocks of 1024 coordinates, 4 running sums)", "krum", "krumFloor");
+        row(md, ms, gb, krum, "floor: one plain pass over both updates per pair (4,950 pairs) + row sorts", "krumFloor", "krumFloor");
+        row(md, ms, gb, "Multi-Krum (f = " + f + ", m = " + (AggregationBenchmark.UPDATES - f) + ")",
+                "core `Aggregation.multiKrum` (Krum's distances + plain mean of the m best)", "multiKrum", "krumFloor");
         md.append('\n').append(Docs.stamp()).append('\n');
         System.out.println(md);
         Docs.replaceBlock(Docs.docPath(args), "aggregation", md.toString());

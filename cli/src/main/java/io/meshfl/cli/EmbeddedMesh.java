@@ -43,6 +43,15 @@ public final class EmbeddedMesh implements AutoCloseable {
     /** @param tlsDir a {@code meshfl certs} folder with the coordinator's and every domain's certificate; null: plaintext */
     public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, java.nio.file.Path stateRoot,
                         java.nio.file.Path tlsDir) throws IOException {
+        this(catalog, contracts, log, stateRoot, tlsDir, (domain, node) -> { });
+    }
+
+    /**
+     * @param setUp called with each domain's node before it starts serving, e.g. to wrap one of
+     *              its protocols ({@link DomainNode#wrapProtocol})
+     */
+    public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, java.nio.file.Path stateRoot,
+                        java.nio.file.Path tlsDir, java.util.function.BiConsumer<String, DomainNode> setUp) throws IOException {
         InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
         MeshTls ctls = tlsDir == null ? null : MeshTls.load(tlsDir, MeshIdentity.Role.COORDINATOR, "coordinator");
         coordinator = ctls == null
@@ -53,8 +62,9 @@ public final class EmbeddedMesh implements AutoCloseable {
         for (DataContract c : contracts) byDomain.computeIfAbsent(c.domain(), k -> new ArrayList<>()).add(c);
         for (var e : byDomain.entrySet()) {
             MeshTls ntls = tlsDir == null ? null : MeshTls.load(tlsDir, MeshIdentity.Role.DOMAIN, e.getKey());
-            DomainNode n = new DomainNode(e.getKey(), e.getValue(), log)
-                    .start(ntls == null ? NettyServerBuilder.forAddress(loopback) : ntls.server(loopback, PeerPolicy.coordinator()), null);
+            DomainNode n = new DomainNode(e.getKey(), e.getValue(), log);
+            setUp.accept(e.getKey(), n);
+            n.start(ntls == null ? NettyServerBuilder.forAddress(loopback) : ntls.server(loopback, PeerPolicy.coordinator()), null);
             if (stateRoot != null) n.stateDir(stateRoot.resolve(e.getKey()));
             String target = "127.0.0.1:" + coordinator.port();
             ManagedChannel ch = ntls == null ? dial(target) : ntls.dial(target, PeerPolicy.coordinator());

@@ -87,6 +87,19 @@ public final class DomainNode implements AutoCloseable {
         return nodeId;
     }
 
+    /**
+     * Replaces the node side of protocol {@code name} with {@code wrap} of it, before the node
+     * starts serving: the seam for middleware around a protocol, and for tests that make a node
+     * misbehave the way a compromised domain would.
+     */
+    public DomainNode wrapProtocol(String name, java.util.function.UnaryOperator<NodeProtocol> wrap) {
+        if (server != null) throw new IllegalStateException("wrap protocol '" + name + "' before the node starts serving");
+        NodeProtocol p = protocols.get(name);
+        if (p == null) throw new IllegalArgumentException("node of " + domain + " has no protocol '" + name + "'; it runs " + protocols.keySet());
+        protocols.put(name, wrap.apply(p));
+        return this;
+    }
+
     /** Keeps this node's model parts under {@code dir} so they survive a restart. */
     public DomainNode stateDir(java.nio.file.Path dir) {
         context.stateDir(dir);

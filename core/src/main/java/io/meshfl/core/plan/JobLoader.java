@@ -40,10 +40,11 @@ public final class JobLoader {
             "fracBits", "psiBatch", "cardinalityOnly", "optimizer", "momentum");
     private static final Set<String> MODEL = Set.of("type", "hidden", "classes", "l2");
     private static final Set<String> AGG = Set.of("name", "fraction", "minNodes", "proximalMu", "serverLr", "beta1",
-            "beta2", "tau", "trimBeta");
+            "beta2", "tau", "trimBeta", "byzantine", "selected", "normBound");
     private static final Set<String> LOCAL = Set.of("epochs", "batchSize", "optimizer", "lr", "momentum", "l2");
     private static final Set<String> EVAL = Set.of("products", "holdout");
-    private static final Set<String> AGGREGATORS = Set.of("fedavg", "fedprox", "fedadam", "fedyogi", "fedmedian", "trimmedmean");
+    private static final Set<String> AGGREGATORS = Set.of("fedavg", "fedprox", "fedadam", "fedyogi", "fedmedian", "trimmedmean",
+            "krum", "multikrum");
 
     private JobLoader() {
     }
@@ -121,7 +122,9 @@ public final class JobLoader {
                 f.integer(a, "aggregator.minNodes", "minNodes", 1), f.number(a, "aggregator.proximalMu", "proximalMu", 0.01),
                 f.number(a, "aggregator.serverLr", "serverLr", 0.1), f.number(a, "aggregator.beta1", "beta1", 0.9),
                 f.number(a, "aggregator.beta2", "beta2", 0.99), f.number(a, "aggregator.tau", "tau", 1e-3),
-                f.number(a, "aggregator.trimBeta", "trimBeta", 0.1));
+                f.number(a, "aggregator.trimBeta", "trimBeta", 0.1), f.integer(a, "aggregator.byzantine", "byzantine", -1),
+                f.integer(a, "aggregator.selected", "selected", 0), f.number(a, "aggregator.normBound", "normBound", 0.0));
+        robust(f, agg, a, products.size());
 
         JsonNode l = root.has("local") ? f.object(root, "local", false) : YAML.createObjectNode();
         f.known(l, "local.", LOCAL);
@@ -222,6 +225,39 @@ public final class JobLoader {
         }
         throw f.error("privacy." + field, "unknown value '" + v + "'; use one of "
                 + java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
+    }
+
+    /**
+     * Checks the robust-aggregation settings against what the rule can tolerate: Krum needs more
+     * than 2f + 2 updates, so a job whose products are too few for its {@code byzantine} is refused
+     * before it starts rather than in its first round.
+     */
+    private static void robust(Fields f, JobSpec.AggregatorSpec agg, JsonNode a, int products) {
+        boolean krum = agg.name().equals("krum") || agg.name().equals("multikrum");
+        if (a.has("byzantine") && !krum) throw f.error("aggregator.byzantine", "only applies to krum and multikrum, not " + agg.name());
+        if (a.has("selected") && !agg.name().equals("multikrum")) {
+            throw f.error("aggregator.selected", "only applies to multikrum, not " + agg.name());
+        }
+        if (a.has("byzantine") && agg.byzantine() < 0) {
+            throw f.error("aggregator.byzantine", "must be >= 0, got " + agg.byzantine());
+        }
+        if (krum && agg.byzantine() >= 0 && products <= 2 * agg.byzantine() + 2) {
+            throw f.error("aggregator.byzantine", agg.name() + " with byzantine: " + agg.byzantine() + " needs more than 2f + 2 = "
+                    + (2 * agg.byzantine() + 2) + " nodes, the job has " + products + " product(s)");
+        }
+        if (krum && products < 3) {
+            throw f.error("aggregator.name", agg.name() + " needs at least 3 nodes (more than 2f + 2 with f = 0), the job has " + products);
+        }
+        if (a.has("selected") && agg.selected() < 1) {
+            throw f.error("aggregator.selected", "must be >= 1, got " + agg.selected());
+        }
+        if (agg.selected() > 0 && agg.byzantine() >= 0 && agg.selected() > products - agg.byzantine()) {
+            throw f.error("aggregator.selected", "multikrum averages at most n - f = " + (products - agg.byzantine())
+                    + " updates (n = " + products + " products, f = " + agg.byzantine() + "), got " + agg.selected());
+        }
+        if (!(agg.normBound() >= 0) || Double.isInfinite(agg.normBound())) {
+            throw f.error("aggregator.normBound", "must be a finite number >= 0 (0 = no bound), got " + agg.normBound());
+        }
     }
 
     /** The {@code secureAggregation:} block, or null when it is absent or {@code enabled: false}. */

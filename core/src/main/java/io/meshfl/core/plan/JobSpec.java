@@ -46,11 +46,20 @@ public record JobSpec(String name, List<String> products, String label, List<Str
                 roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy, secureAggregation);
     }
 
-    /** The server-side aggregation rule and its settings. */
+    /**
+     * The server-side aggregation rule and its settings.
+     *
+     * @param byzantine Krum's assumed number of Byzantine updates f, or -1 for the most a round's
+     *                  update count k allows (the largest f with k &gt; 2f + 2)
+     * @param selected  how many updates Multi-Krum averages, or 0 for k - f
+     * @param normBound the largest L2 norm of an update's change to the global model before any
+     *                  rule aggregates it (longer changes are scaled down to it), or 0 for no bound
+     */
     public record AggregatorSpec(String name, double fraction, int minNodes, double proximalMu,
-                                 double serverLr, double beta1, double beta2, double tau, double trimBeta) {
+                                 double serverLr, double beta1, double beta2, double tau, double trimBeta,
+                                 int byzantine, int selected, double normBound) {
         public static AggregatorSpec fedavg(int minNodes) {
-            return new AggregatorSpec("fedavg", 1.0, minNodes, 0.0, 0.1, 0.9, 0.99, 1e-3, 0.1);
+            return new AggregatorSpec("fedavg", 1.0, minNodes, 0.0, 0.1, 0.9, 0.99, 1e-3, 0.1, -1, 0, 0.0);
         }
     }
 

@@ -366,6 +366,12 @@ public final class Planner {
                     + "' needs every node's update, but under secure aggregation the coordinator sees only their sum; use one of "
                     + new java.util.TreeSet<>(SecureAggregationSpec.SUM_AGGREGATORS) + " or remove the secureAggregation block");
         }
+        if (job.aggregator().normBound() > 0) {
+            // the server-side bound clips each update, which the coordinator never sees under secure aggregation
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": secureAggregation: aggregator.normBound clips each "
+                    + "node's update, but under secure aggregation the coordinator sees only their sum; the nodes already bound "
+                    + "each coordinate of their update (secureAggregation.clip): remove aggregator.normBound");
+        }
         if (nodes < 3) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": secureAggregation: needs at least 3 nodes, the job has "
                     + nodes + "; with two, each node could subtract its own update from the sum and read the other's");

@@ -85,6 +85,7 @@ public final class HorizontalRunner {
                     : new SecureRound(job.secureAggregation(), weightCap(), (d, m) -> send(d, m, timeout), pool, timeout);
             List<RoundSummary> history = new ArrayList<>();
             Map<String, Double> last = Map.of();
+            long rejectedTotal = 0;
             for (int round = 1; round <= job.rounds(); round++) {
                 long r0 = System.nanoTime();
                 long[] bytes0 = traffic();
@@ -133,6 +134,10 @@ public final class HorizontalRunner {
                     nodesOk = results.size();
                     if (lossN > 0) metrics.put("train_loss", lossSum / lossN);
                 }
+                // updates refused as unusable (wrong length, NaN or infinite) are kept in the run record, round by round
+                long rejected = failures.stream().filter(x -> x.code() == ErrorCode.BAD_UPDATE).count();
+                rejectedTotal += rejected;
+                metrics.put("rejected_updates", (double) rejected);
                 global = agg.params();
                 metrics.putAll(agg.metrics());
                 metrics.putAll(evaluate(jobId, runId, round, global, pool, timeout, strategy, rng));
@@ -145,7 +150,9 @@ public final class HorizontalRunner {
             }
             finish(jobId, runId, pool);
             long[] bytes = traffic();
-            return new RunOutcome(global, last, history, bytes[0] - start[0], bytes[1] - start[1], payload.get(),
+            Map<String, Double> finalMetrics = new LinkedHashMap<>(last);
+            finalMetrics.put("rejected_updates_total", (double) rejectedTotal);
+            return new RunOutcome(global, finalMetrics, history, bytes[0] - start[0], bytes[1] - start[1], payload.get(),
                     (System.nanoTime() - t0) / 1e9);
         } finally {
             pool.shutdownNow();

@@ -81,7 +81,10 @@ class HorizontalRunnerTest {
             """;
 
     private static RunOutcome run(List<DirectChannel> nodes, int minNodes, String timeout, List<RoundSummary> seen) {
-        JobSpec job = JobLoader.parse(JOB.formatted(minNodes, timeout), "t.yaml");
+        return run(nodes, JobLoader.parse(JOB.formatted(minNodes, timeout), "t.yaml"), seen);
+    }
+
+    private static RunOutcome run(List<DirectChannel> nodes, JobSpec job, List<RoundSummary> seen) {
         List<Plan.Participant> parts = new ArrayList<>();
         Map<String, NodeChannel> byDomain = new LinkedHashMap<>();
         for (DirectChannel c : nodes) {
@@ -147,5 +150,27 @@ class HorizontalRunnerTest {
         nodes.get(1).tamper = m -> m.withTensors(Map.of("params", new double[1]));
         var e = assertThrows(MeshflException.class, () -> run(nodes, 2, "10", new ArrayList<>()));
         assertEquals(ErrorCode.TOO_FEW_NODES, e.code());
+    }
+
+    @Test
+    void nonFiniteUpdatesAreRecordedAndKrumAggregatesTheRest() {
+        List<DirectChannel> nodes = new ArrayList<>();
+        StringBuilder products = new StringBuilder();
+        for (int i = 0; i < 7; i++) {
+            nodes.add(new DirectChannel("n" + i, data(300, i + 1)));
+            products.append(i == 0 ? "" : ", ").append("n").append(i).append(".p");
+        }
+        nodes.get(4).tamper = m -> m.withTensors(Map.of("params", new double[]{Double.NaN, 0, 0}));
+        nodes.get(5).tamper = m -> m.round() == 2 ? m.withTensors(Map.of("params", new double[]{0, Double.POSITIVE_INFINITY, 0})) : m;
+        JobSpec job = JobLoader.parse(JOB.formatted(3, "10").replace("products: [n0.p, n1.p, n2.p]", "products: [" + products + "]")
+                .replace("name: fedavg", "name: multikrum, byzantine: 1"), "t.yaml");
+        List<RoundSummary> seen = new ArrayList<>();
+        RunOutcome out = run(nodes, job, seen);
+        assertEquals(List.of(1.0, 2.0, 1.0, 1.0), seen.stream().map(s -> s.metrics().get("rejected_updates")).toList());
+        assertEquals(5, seen.get(1).nodesOk());
+        assertEquals(List.of("n4", "n5"), seen.get(1).failures().stream().map(Failure::nodeId).toList());
+        assertTrue(seen.get(1).failures().stream().allMatch(f -> f.code() == ErrorCode.BAD_UPDATE && f.reason().contains("non-finite")));
+        assertEquals(5.0, out.metrics().get("rejected_updates_total"));
+        assertTrue(out.metrics().get("auc") > 0.8, out.metrics().toString());
     }
 }
