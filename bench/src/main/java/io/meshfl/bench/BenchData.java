@@ -3,7 +3,6 @@ package io.meshfl.bench;
 import io.meshfl.coordinator.JobObserver;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
-import io.meshfl.core.protocol.horizontal.RoundSummary;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,19 +16,7 @@ import java.util.Random;
 final class BenchData {
 
     /** Follows a job without printing anything. */
-    static final JobObserver QUIET = new JobObserver() {
-        @Override
-        public void plan(String explain) {
-        }
-
-        @Override
-        public void round(RoundSummary round) {
-        }
-
-        @Override
-        public void log(String line) {
-        }
-    };
+    static final JobObserver QUIET = JobObserver.QUIET;
 
     private BenchData() {
     }

@@ -12,7 +12,6 @@ import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
 import io.meshfl.core.protocol.horizontal.HorizontalSteps;
-import io.meshfl.core.protocol.horizontal.RoundSummary;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -143,19 +142,7 @@ class RealDataByzantineTest {
                 """.formatted(attacked ? "attacked" : "honest", products, aggregator, ROUNDS);
         attack = attacked;
         long t0 = System.nanoTime();
-        ObjectNode r = mesh.coordinator().runJob(JobLoader.parse(yaml, "byzantine.yaml"), yaml, new JobObserver() {
-            @Override
-            public void plan(String explain) {
-            }
-
-            @Override
-            public void round(RoundSummary s) {
-            }
-
-            @Override
-            public void log(String line) {
-            }
-        });
+        ObjectNode r = mesh.coordinator().runJob(JobLoader.parse(yaml, "byzantine.yaml"), yaml, JobObserver.QUIET);
         System.out.printf(Locale.ROOT, "%-40s %-9s AUC %.4f  (%.1f s)%n", aggregator, attacked ? "attacked" : "honest",
                 auc(r), (System.nanoTime() - t0) / 1e9);
         return r;

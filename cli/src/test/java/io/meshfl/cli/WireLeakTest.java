@@ -12,7 +12,6 @@ import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.data.Dataset;
 import io.meshfl.core.data.ProductReader;
 import io.meshfl.core.plan.JobLoader;
-import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.node.DomainNode;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -133,19 +132,7 @@ class WireLeakTest {
                     channels.add(ch);
                     n.joinCoordinator(ch);
                 }
-                ObjectNode report = coordinator.runJob(JobLoader.parse(jobYaml, "job.yaml"), jobYaml, new JobObserver() {
-                    @Override
-                    public void plan(String explain) {
-                    }
-
-                    @Override
-                    public void round(RoundSummary s) {
-                    }
-
-                    @Override
-                    public void log(String line) {
-                    }
-                });
+                ObjectNode report = coordinator.runJob(JobLoader.parse(jobYaml, "job.yaml"), jobYaml, JobObserver.QUIET);
                 assertTrue(report.path("metrics").path("auc").asDouble() > 0.9, report.path("metrics").toString());
             } finally {
                 for (DomainNode n : nodes) n.close();

@@ -5,6 +5,21 @@ import io.meshfl.core.protocol.horizontal.RoundSummary;
 /** Follows a job on the coordinator: its plan, each round, and log lines. */
 public interface JobObserver {
 
+    /** Follows a job without doing anything: for callers that want only the final report. */
+    JobObserver QUIET = new JobObserver() {
+        @Override
+        public void plan(String explain) {
+        }
+
+        @Override
+        public void round(RoundSummary round) {
+        }
+
+        @Override
+        public void log(String line) {
+        }
+    };
+
     void plan(String explain);
 
     void round(RoundSummary round);

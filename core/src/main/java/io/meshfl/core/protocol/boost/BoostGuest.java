@@ -15,6 +15,7 @@ import io.meshfl.core.model.tree.SplitFinder;
 import io.meshfl.core.model.tree.Tree;
 import io.meshfl.core.model.tree.TreeParams;
 import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.Wire;
 import io.meshfl.core.protocol.vertical.CipherCodec;
 
 import java.math.BigInteger;

@@ -7,6 +7,7 @@ import io.meshfl.core.crypto.paillier.PaillierPublicKey;
 import io.meshfl.core.crypto.seal.SealedBox;
 import io.meshfl.core.model.tree.QuantileBins;
 import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.Wire;
 import io.meshfl.core.protocol.vertical.CipherCodec;
 
 import java.math.BigInteger;

@@ -11,6 +11,7 @@ import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
 import io.meshfl.core.protocol.Predictions;
+import io.meshfl.core.protocol.Wire;
 import io.meshfl.core.protocol.psi.PsiSteps;
 
 import java.util.HashMap;

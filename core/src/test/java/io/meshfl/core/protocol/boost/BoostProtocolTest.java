@@ -12,6 +12,7 @@ import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.DirectNode;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.Wire;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
 import io.meshfl.core.protocol.psi.PsiNode;

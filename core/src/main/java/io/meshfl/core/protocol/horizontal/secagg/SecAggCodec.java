@@ -5,6 +5,7 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.secagg.Ring;
 import io.meshfl.core.crypto.secagg.SecAggMessage;
 import io.meshfl.core.crypto.secagg.Shamir;
+import io.meshfl.core.protocol.Wire;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -36,7 +37,7 @@ final class SecAggCodec {
     }
 
     static List<SecAggMessage.PublicKeys> keys(byte[] bytes, String what) {
-        In in = new In(bytes, what);
+        Wire.In in = new Wire.In(bytes, what);
         int n = in.count();
         List<SecAggMessage.PublicKeys> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(new SecAggMessage.PublicKeys(in.getInt(), in.getBytes(), in.getBytes()));
@@ -55,7 +56,7 @@ final class SecAggCodec {
     }
 
     static List<SecAggMessage.EncryptedShares> bundles(byte[] bytes, String what) {
-        In in = new In(bytes, what);
+        Wire.In in = new Wire.In(bytes, what);
         int n = in.count();
         List<SecAggMessage.EncryptedShares> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(new SecAggMessage.EncryptedShares(in.getInt(), in.getInt(), in.getBytes()));
@@ -70,7 +71,7 @@ final class SecAggCodec {
     }
 
     static Set<Integer> ids(byte[] bytes, String what) {
-        In in = new In(bytes, what);
+        Wire.In in = new Wire.In(bytes, what);
         int n = in.count();
         Set<Integer> out = new TreeSet<>();
         for (int i = 0; i < n; i++) out.add(in.getInt());
@@ -93,7 +94,7 @@ final class SecAggCodec {
     }
 
     static Map<Integer, Shamir.Share> shares(byte[] bytes, String what) {
-        In in = new In(bytes, what);
+        Wire.In in = new Wire.In(bytes, what);
         int n = in.count();
         Map<Integer, Shamir.Share> out = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
@@ -137,48 +138,5 @@ final class SecAggCodec {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long mask = ring.mask();
         for (int i = 0; i < acc.length; i++) acc[i] = (acc[i] + (narrow ? Integer.toUnsignedLong(b.getInt()) : b.getLong())) & mask;
-    }
-
-    /** A reader that turns short or oversized input into protocol errors rather than buffer exceptions. */
-    private static final class In {
-        private final ByteBuffer b;
-        private final String what;
-
-        In(byte[] bytes, String what) {
-            this.b = ByteBuffer.wrap(bytes);
-            this.what = what;
-        }
-
-        int getInt() {
-            need(4);
-            return b.getInt();
-        }
-
-        int count() {
-            int n = getInt();
-            if (n < 0 || n > b.remaining()) bad();
-            return n;
-        }
-
-        byte[] getBytes() {
-            int n = getInt();
-            if (n < 0) bad();
-            need(n);
-            byte[] v = new byte[n];
-            b.get(v);
-            return v;
-        }
-
-        void end() {
-            if (b.hasRemaining()) bad();
-        }
-
-        private void need(int n) {
-            if (b.remaining() < n) bad();
-        }
-
-        private void bad() {
-            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, what + ": malformed or truncated payload");
-        }
     }
 }

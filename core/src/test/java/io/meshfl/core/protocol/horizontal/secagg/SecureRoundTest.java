@@ -37,15 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SecureRoundTest {
 
     private static Dataset data(int rows, long seed) {
-        Random r = new Random(seed);
-        double[] x = new double[rows * 2];
-        double[] y = new double[rows];
-        for (int i = 0; i < rows; i++) {
-            x[2 * i] = r.nextGaussian();
-            x[2 * i + 1] = r.nextGaussian();
-            y[i] = r.nextDouble() < 1 / (1 + Math.exp(-(2 * x[2 * i] - x[2 * i + 1]))) ? 1 : 0;
-        }
-        return new Dataset(List.of("a", "b"), x, y, null, rows);
+        return io.meshfl.core.protocol.horizontal.TwoFeatures.data(rows, seed);
     }
 
     /** A node reached by a direct call; a test may intercept its requests (throw to drop out) and replace its replies. */

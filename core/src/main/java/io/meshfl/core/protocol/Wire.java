@@ -1,18 +1,22 @@
-package io.meshfl.core.protocol.boost;
+package io.meshfl.core.protocol;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 
 import java.nio.ByteBuffer;
 
-/** Small framing of int and bit lists inside sealed payloads. */
-final class Wire {
+/**
+ * Small length-prefixed framing of ints, bits, bytes and doubles inside node-to-node payloads
+ * (sealed boosted-tree messages, secure-aggregation bundles); reading turns truncated or
+ * malformed input into protocol errors naming the payload, never buffer exceptions.
+ */
+public final class Wire {
 
     private Wire() {
     }
 
     /** Growable big-endian writer. */
-    static final class Out {
+    public static final class Out {
         private ByteBuffer b = ByteBuffer.allocate(1024);
 
         private void room(int n) {
@@ -24,20 +28,20 @@ final class Wire {
             }
         }
 
-        Out putInt(int v) {
+        public Out putInt(int v) {
             room(4);
             b.putInt(v);
             return this;
         }
 
-        Out putInts(int[] v) {
+        public Out putInts(int[] v) {
             putInt(v.length);
             room(4 * v.length);
             for (int x : v) b.putInt(x);
             return this;
         }
 
-        Out putBits(boolean[] v) {
+        public Out putBits(boolean[] v) {
             putInt(v.length);
             byte[] packed = new byte[(v.length + 7) / 8];
             for (int i = 0; i < v.length; i++) if (v[i]) packed[i >>> 3] |= (byte) (1 << (i & 7));
@@ -46,20 +50,20 @@ final class Wire {
             return this;
         }
 
-        Out putBytes(byte[] v) {
+        public Out putBytes(byte[] v) {
             putInt(v.length);
             room(v.length);
             b.put(v);
             return this;
         }
 
-        Out putDouble(double v) {
+        public Out putDouble(double v) {
             room(8);
             b.putDouble(v);
             return this;
         }
 
-        byte[] bytes() {
+        public byte[] bytes() {
             byte[] out = new byte[b.position()];
             System.arraycopy(b.array(), 0, out, 0, out.length);
             return out;
@@ -67,21 +71,21 @@ final class Wire {
     }
 
     /** Reader that turns truncated or malformed payloads into protocol errors. */
-    static final class In {
+    public static final class In {
         private final ByteBuffer b;
         private final String what;
 
-        In(byte[] bytes, String what) {
+        public In(byte[] bytes, String what) {
             this.b = ByteBuffer.wrap(bytes);
             this.what = what;
         }
 
-        int getInt() {
+        public int getInt() {
             need(4);
             return b.getInt();
         }
 
-        int[] getInts() {
+        public int[] getInts() {
             int n = getInt();
             if (n < 0) bad();
             need(4L * n);
@@ -90,7 +94,7 @@ final class Wire {
             return v;
         }
 
-        boolean[] getBits() {
+        public boolean[] getBits() {
             int n = getInt();
             if (n < 0) bad();
             int len = (n + 7) / 8;
@@ -102,7 +106,7 @@ final class Wire {
             return v;
         }
 
-        byte[] getBytes() {
+        public byte[] getBytes() {
             int n = getInt();
             if (n < 0) bad();
             need(n);
@@ -111,9 +115,21 @@ final class Wire {
             return v;
         }
 
-        double getDouble() {
+        public double getDouble() {
             need(8);
             return b.getDouble();
+        }
+
+        /** A count that cannot exceed the bytes left (each counted item takes at least one). */
+        public int count() {
+            int n = getInt();
+            if (n < 0 || n > b.remaining()) bad();
+            return n;
+        }
+
+        /** Refuses trailing bytes. */
+        public void end() {
+            if (b.hasRemaining()) bad();
         }
 
         private void need(long n) {
