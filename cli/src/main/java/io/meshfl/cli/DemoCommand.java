@@ -72,8 +72,10 @@ final class DemoCommand implements Callable<Integer> {
         Reports.printSummary(report, System.out);
         Path json = dir.resolve("report.json");
         Path html = Reports.write(report, json);
-        System.out.printf(Locale.ROOT, "%nreport: %s%ncurves: %s%ncatalog: %s (try: ./meshfl catalog --catalog %s runs)%ndemo finished in %.1f s%n",
-                json.toAbsolutePath(), html.toAbsolutePath(), catalogFile.toAbsolutePath(), catalogFile, (System.nanoTime() - t0) / 1e9);
+        System.out.printf(Locale.ROOT, "%nreport: %s%ncurves: %s%ncatalog: %s (try: ./meshfl catalog --catalog %s runs, "
+                        + "or ./meshfl audit --catalog %s for every message that crossed)%ndemo finished in %.1f s%n",
+                json.toAbsolutePath(), html.toAbsolutePath(), catalogFile.toAbsolutePath(), catalogFile, catalogFile,
+                (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 }

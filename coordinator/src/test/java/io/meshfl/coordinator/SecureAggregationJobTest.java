@@ -61,6 +61,29 @@ class SecureAggregationJobTest {
         }
     }
 
+    @Test
+    void differentiallyPrivateJobUnderSecureAggregationClipsAtTheNodesAndReportsEpsilon() throws Exception {
+        var contracts = TestMesh.writeProducts(dir, 4, 300, 4, 12);
+        try (TestMesh mesh = new TestMesh(contracts, 200)) {
+            String yaml = TestMesh.job(4, 3, 3, "secureAggregation: {clip: 2}\nprivacy: {clipAt: node, clip: 1.0, noiseMultiplier: 0.5}");
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
+            assertTrue(rec.plan.contains("with differential privacy") && rec.plan.contains("every node weighs the same"), rec.plan);
+            double eps = 0;
+            for (RoundSummary r : rec.rounds) {
+                assertEquals(4.0, r.metrics().get("secagg_nodes_in_sum"));
+                assertEquals(0.5 * 1.0 / 4, r.metrics().get("dp_noise_sd"), 1e-12, "sd z C / k on the mean of 4 clipped updates");
+                assertTrue(r.metrics().get("dp_epsilon") > eps, "epsilon grows every round");
+                eps = r.metrics().get("dp_epsilon");
+            }
+            assertTrue(report.path("metrics").path("auc").asDouble() > 0.6, report.path("metrics").toString());
+            String serverClip = TestMesh.job(4, 3, 3, "secureAggregation: {clip: 2}\nprivacy: {clip: 1.0, noiseMultiplier: 0.5}");
+            var e = assertThrows(MeshflException.class, () -> mesh.coordinator.runJob(JobLoader.parse(serverClip, "job.yaml"), serverClip,
+                    new HorizontalJobTest.Recorder()));
+            assertTrue(e.getMessage().contains("clipAt: node"), e.getMessage());
+        }
+    }
+
     /** The coordinator's line to a node, keeping every request it sent and every reply it received. */
     private record Recording(NodeChannel real, List<Message[]> log) implements NodeChannel {
         public String nodeId() {

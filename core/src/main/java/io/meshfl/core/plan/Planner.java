@@ -376,7 +376,23 @@ public final class Planner {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": secureAggregation: needs at least 3 nodes, the job has "
                     + nodes + "; with two, each node could subtract its own update from the sum and read the other's");
         }
+        var dp = job.privacy();
+        if (dp != null && (dp.clipping() != io.meshfl.core.protocol.horizontal.privacy.PrivacySettings.Clipping.FIXED
+                || !(dp.clipAtNode() || dp.mode() == io.meshfl.core.protocol.horizontal.privacy.PrivacySettings.Mode.LOCAL))) {
+            // the coordinator cannot clip or count clipped updates it never sees
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": privacy: with secure aggregation the nodes must clip "
+                    + "their own updates: set privacy.clipAt: node and privacy.clipping: fixed (or privacy.mode: local)");
+        }
         int degree = s.degreeFor(nodes);
+        if (dp != null) {
+            return "protection secagg (SecAgg+) with differential privacy: each node clips its update to norm " + dp.clip()
+                    + (dp.mode() == io.meshfl.core.protocol.horizontal.privacy.PrivacySettings.Mode.LOCAL ? " and adds its own noise" : "")
+                    + ", then masks it with pairwise masks of " + degree + " neighbours and a self mask; every node weighs the same; "
+                    + "the coordinator learns only the mean of the survivors' clipped updates"
+                    + (dp.mode() == io.meshfl.core.protocol.horizontal.privacy.PrivacySettings.Mode.LOCAL ? "" : ", to which it adds the "
+                    + "Gaussian noise of the privacy plan") + "; a round survives drop-outs while every node keeps "
+                    + s.thresholdFor(degree) + " of its " + degree + " neighbours";
+        }
         return "protection secagg (SecAgg+): each node masks its clipped update (clip " + s.clip() + ", ring 2^" + s.modulusBits()
                 + ") with pairwise masks of " + degree + " neighbours and a self mask; the coordinator learns only the sum of the "
                 + "survivors' example-weighted updates and the number of their examples, never one node's update; a round survives "

@@ -173,6 +173,8 @@ public final class HorizontalRunner {
      * are at most that), or a million when the catalog does not know.
      */
     private long weightCap() {
+        // differential privacy bounds one node's pull on the mean by C/k only if every node weighs the same
+        if (job.privacy() != null) return 1;
         if (job.secureAggregation().maxExamples() > 0) return job.secureAggregation().maxExamples();
         long max = 0;
         for (Plan.Participant p : plan.participants()) {

@@ -46,6 +46,8 @@ public final class DpStrategy implements Strategy {
     private RdpAccountant accountant = new RdpAccountant();
     /** Local mode: the rounds each node trained, since each node's ε grows only when it is sampled. */
     private final Map<String, Integer> participations = new HashMap<>();
+    /** The nodes asked to train this round: under secure aggregation, who is in the sum is all the coordinator can count. */
+    private List<String> ordered = List.of();
 
     /**
      * @param fraction, minNodes the sampling of the inner strategy, which sets the accountant's q
@@ -89,6 +91,7 @@ public final class DpStrategy implements Strategy {
         }
         List<FitInstruction> orders = inner.configureFit(round, global, available, rng);
         roundQ = settings.mode() == PrivacySettings.Mode.LOCAL ? 1.0 : Math.min(1.0, (double) orders.size() / Math.max(1, available.size()));
+        ordered = orders.stream().map(FitInstruction::nodeId).toList();
         List<FitInstruction> out = new ArrayList<>(orders.size());
         for (FitInstruction o : orders) {
             Map<String, String> cfg = new LinkedHashMap<>(o.config());
@@ -134,6 +137,37 @@ public final class DpStrategy implements Strategy {
             metrics.put("dp_unclipped_fraction", (double) unclipped / k);
             clip = next.clipNorm();
         }
+        accountant = accountant.compose(roundQ, z, 1);
+        metrics.put("dp_q", roundQ);
+        metrics.put("dp_noise_multiplier", z);
+        metrics.put("dp_delta", settings.delta());
+        metrics.put("dp_epsilon", epsilon());
+        Map<String, Double> all = new LinkedHashMap<>(agg.metrics());
+        all.putAll(metrics);
+        return new Aggregated(agg.params(), all);
+    }
+
+    /**
+     * A round under secure aggregation: the coordinator holds only the unit-weighted mean of the
+     * {@code nodes} surviving updates, which the nodes clipped themselves (the planner requires
+     * {@code clipAt: node} and fixed clipping, and the secure round weighs every node 1). Central
+     * mode adds noise of sd z·C/k to that mean, local mode only accounts; then the inner strategy
+     * applies its rule to the mean.
+     */
+    @Override
+    public Aggregated aggregateMean(int round, double[] global, double[] mean, int nodes, List<Failure> failures) {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("dp_clip", clip);
+        double[] noised = mean.clone();
+        if (settings.mode() == PrivacySettings.Mode.LOCAL) {
+            // which nodes survived is hidden; counting every node asked is the bound that cannot undercount
+            for (String n : ordered) participations.merge(n, 1, Integer::sum);
+        } else {
+            double sd = nodes == 0 ? 0 : z * clip / nodes;
+            for (int i = 0; i < noised.length; i++) noised[i] += sd * noise.nextGaussian();
+            metrics.put("dp_noise_sd", sd);
+        }
+        Aggregated agg = inner.aggregateMean(round, global, noised, nodes, failures);
         accountant = accountant.compose(roundQ, z, 1);
         metrics.put("dp_q", roundQ);
         metrics.put("dp_noise_multiplier", z);
