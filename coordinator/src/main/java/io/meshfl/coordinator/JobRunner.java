@@ -46,7 +46,7 @@ import java.util.Map;
 public final class JobRunner {
 
     /** Strategies whose models stay split over the domains' nodes and are scored by {@link #predict}. */
-    private static final List<String> SPREAD = List.of("vertical", "split", "secureboost");
+    private static final List<String> SPREAD = List.of("vertical", "split", "secureboost", "federated-factorized");
 
     private final Catalog catalog;
     private final NodeRegistry registry;
@@ -164,7 +164,15 @@ public final class JobRunner {
                 default -> new HorizontalRunner(job, plan, channels, registry::alive, ro).run(jobRecord.id(), run.id());
             };
             String metricsJson = RunReport.JSON.valueToTree(out.metrics()).toString();
-            String provenance = Provenances.of(jobRecord.id(), run.id(), job, plan, out).toString();
+            ObjectNode prov = Provenances.of(jobRecord.id(), run.id(), job, plan, out);
+            if (plan.strategy().equals("federated-factorized")) {
+                // scoring new base rows aligns them with the joined products the same way
+                var arr = prov.putArray("links");
+                for (VerticalRunner.Link l : links(integration(job.integration(), productViews()))) {
+                    arr.addObject().put("host", l.host()).put("foreign_key", l.foreignKey()).put("key", l.key());
+                }
+            }
+            String provenance = prov.toString();
             var model = catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
             catalog.finishRun(run.id(), metricsJson, out.bytesSent(), out.bytesReceived());
             AuditingChannel.flush(catalog, audit);
@@ -223,6 +231,14 @@ public final class JobRunner {
             }
         }
         String who = requester != null ? requester : guest;
+        List<VerticalRunner.Link> links = new ArrayList<>();
+        for (JsonNode l : prov.path("links")) {
+            links.add(new VerticalRunner.Link(l.path("host").asText(), l.path("foreign_key").asText(), l.path("key").asText()));
+        }
+        if (!links.isEmpty() && !who.equals(guest)) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained over a join; its predictions are for the rows "
+                    + "of the base product's domain '" + guest + "', which must be the requester (asked: '" + who + "')");
+        }
         List<VerticalScorer.Part> parts = new ArrayList<>();
         Map<String, NodeChannel> channels = new LinkedHashMap<>();
         var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
@@ -244,7 +260,7 @@ public final class JobRunner {
                         new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log);
                 case "secureboost" -> BoostScorer.score(channels, run.id(), partsKey, guest, label, parts, who, timeout, observer::log);
                 default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(), label, parts,
-                        who, timeout, observer::log);
+                        who, timeout, observer::log, links);
             };
             long[] now = traffic(channels);
             catalog.finishRun(run.id(), RunReport.JSON.valueToTree(r.metrics()).toString(), now[0] - start[0], now[1] - start[1]);

@@ -176,6 +176,14 @@ class JoinedJobTest {
             assertEquals(pooledRows, auto.path("metrics").path("rows_joined").asInt(), "the same orders find their customers");
             double auc = auto.path("metrics").path("auc").asDouble();
             assertEquals(pooledAuc, auc, 0.02, "federated over the sources vs materialized over the pooled rows");
+            // Scoring with the model: the same rows align the same way, each domain scores its own rows once.
+            ObjectNode scored = mesh.coordinator.predict(auto.path("model_id").asText(), List.of("sales.orders", "crm.customers"), null,
+                    JobObserver.QUIET);
+            assertEquals(pooledRows, scored.path("rows").asInt(), scored.toString());
+            assertEquals(auc, scored.path("metrics").path("auc").asDouble(), 1e-5, scored.toString());
+            var notBase = assertThrows(MeshflException.class, () -> mesh.coordinator.predict(auto.path("model_id").asText(),
+                    List.of("sales.orders", "crm.customers"), "crm", JobObserver.QUIET));
+            assertTrue(notBase.getMessage().contains("base product"), notBase.getMessage());
             var forced = assertThrows(MeshflException.class, () -> run(mesh, "materialized", new HorizontalJobTest.Recorder()));
             assertEquals(ErrorCode.PLAN_REFUSED, forced.code());
             assertTrue(forced.getMessage().contains("crm.customers") && forced.getMessage().contains("rawRowsMayLeave"), forced.getMessage());

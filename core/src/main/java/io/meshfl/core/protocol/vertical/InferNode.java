@@ -34,6 +34,9 @@ public final class InferNode implements NodeProtocol {
         ModelPart part;
         String product;
         int[] aligned;
+        /** Scoring over a join, on the base product's domain: each other party's row of every scored row. */
+        Map<String, int[]> index;
+        Map<String, Object> job;
     }
 
     @Override
@@ -61,9 +64,16 @@ public final class InferNode implements NodeProtocol {
         Map<String, Object> job = ctx.jobState(req.jobId());
         State s = new State();
         s.product = req.cfg("product");
-        s.aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
-        if (s.aligned == null || !s.product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
-            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "inference on " + s.product + " arrived before entity alignment");
+        s.job = job;
+        if (req.cfg("joins", null) != null) {
+            s.index = new java.util.LinkedHashMap<>();
+            s.aligned = VerticalNode.joinedRows(req, job, s.product, s.index);
+        } else {
+            String slot = req.cfg("slot", "");
+            s.aligned = (int[]) job.get(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, slot));
+            if (s.aligned == null || !s.product.equals(job.get(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, slot)))) {
+                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "inference on " + s.product + " arrived before entity alignment");
+            }
         }
         String modelId = req.cfg("model_id");
         boolean hasPart = Boolean.parseBoolean(req.cfg("has_part", "true"));
@@ -87,10 +97,12 @@ public final class InferNode implements NodeProtocol {
             if (p.equals(ctx.domain())) continue;
             byte[] open = s.seal.open(req.blob("peer:" + p), req.jobId() + "/infer", req.blob("from:" + p));
             double[] pu = CipherCodec.unpackDoubles(open, "partial scores of " + p);
-            if (pu.length != u.length) {
-                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, p + " scored " + pu.length + " rows, expected " + u.length);
+            int[] idx = s.index == null ? null : s.index.get(p);
+            int expected = idx == null ? u.length : (Integer) s.job.get("vertical.hostRows:" + p);
+            if (pu.length != expected) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, p + " scored " + pu.length + " rows, expected " + expected);
             }
-            for (int i = 0; i < u.length; i++) u[i] += pu[i];
+            for (int i = 0; i < u.length; i++) u[i] += pu[idx == null ? i : idx[i]];
         }
         ModelSpec.Type type = ModelSpec.Type.valueOf(req.cfg("model_type"));
         double[] pred = new double[u.length];

@@ -114,7 +114,7 @@ public final class VerticalNode implements NodeProtocol {
      * The guest's rows over a join: every base row whose foreign key found its row on every host
      * (an inner join), and for each host the index of that row among the host's aligned rows.
      */
-    private static int[] joinedRows(Message req, Map<String, Object> job, String product, Map<String, int[]> index) {
+    static int[] joinedRows(Message req, Map<String, Object> job, String product, Map<String, int[]> index) {
         Map<String, int[]> ranks = new LinkedHashMap<>();
         for (String pair : split(req.cfg("joins"))) {
             String[] hs = pair.split("=", 2);

@@ -32,17 +32,43 @@ public final class VerticalScorer {
 
     public static Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, String modelType, String label,
                                List<Part> parts, String requester, Duration timeout, Consumer<String> log) {
+        return score(byDomain, jobId, modelId, modelType, label, parts, requester, timeout, log, List.of());
+    }
+
+    /**
+     * Scoring with a model trained over a join ({@code links} non-empty): the requester must be the
+     * base product's domain, whose rows are scored; each other party scores its own rows once and
+     * the requester picks each base row's partial scores through its join index.
+     */
+    public static Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, String modelType, String label,
+                               List<Part> parts, String requester, Duration timeout, Consumer<String> log, List<VerticalRunner.Link> links) {
         if (parts.stream().noneMatch(p -> p.domain().equals(requester))) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "requester '" + requester + "' has no product among the scoring products");
         }
-        new PsiRunner(byDomain, timeout, log, 1 << 16).run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
+        PsiRunner psi = new PsiRunner(byDomain, timeout, log, 1 << 16);
+        Part base = parts.stream().filter(p -> p.domain().equals(requester)).findFirst().orElseThrow();
+        if (links.isEmpty()) {
+            psi.run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
+        } else {
+            for (VerticalRunner.Link l : links) {
+                Part host = parts.stream().filter(p -> p.domain().equals(l.host())).findFirst().orElseThrow(() -> new MeshflException(
+                        ErrorCode.PLAN_REFUSED, "the model joins a product of domain '" + l.host() + "'; no scoring product of that domain was given"));
+                psi.run(jobId, jobId, List.of(new PsiRunner.Party(base.domain(), base.productId(), l.foreignKey(), true),
+                        new PsiRunner.Party(host.domain(), host.productId(), l.key(), false)), false, l.host());
+            }
+        }
         Map<String, byte[]> keys = new LinkedHashMap<>();
         int rows = 0;
         for (Part p : parts) {
-            Message r = call(byDomain, p.domain(), timeout, request(jobId, InferNode.PREPARE, p.domain(), Map.of("product", p.productId(),
-                    "model_id", modelId, "has_part", Boolean.toString(p.hasPart()))));
+            Map<String, String> cfg = new LinkedHashMap<>(Map.of("product", p.productId(), "model_id", modelId,
+                    "has_part", Boolean.toString(p.hasPart())));
+            if (!links.isEmpty()) {
+                if (p == base) cfg.put("joins", String.join(",", links.stream().map(l -> l.host() + "=" + l.host()).toList()));
+                else cfg.put("slot", p.domain());
+            }
+            Message r = call(byDomain, p.domain(), timeout, request(jobId, InferNode.PREPARE, p.domain(), cfg));
             keys.put("peer:" + p.domain(), r.blob("seal_pk"));
-            rows = r.metrics().get("rows").intValue();
+            if (links.isEmpty() || p == base) rows = r.metrics().get("rows").intValue();
         }
         Map<String, byte[]> blobs = new LinkedHashMap<>(keys);
         for (Part p : parts) {
