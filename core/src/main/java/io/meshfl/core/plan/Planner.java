@@ -232,10 +232,10 @@ public final class Planner {
         int hosts = parts.size() - 1;
         long rows = holders.get(0).rows();
         long n = Math.max(1, rows);
-        VerticalCost cost = switch (strategy) {
-            case "split" -> splitCost(job, guest, parts, n);
-            case "secureboost" -> boostCost(job, parts, n, machine);
-            default -> linearCost(job, all.size() + 1, parts.size(), n, machine);
+        VerticalCosts.Cost cost = switch (strategy) {
+            case "split" -> VerticalCosts.split(job, guest, parts, n);
+            case "secureboost" -> VerticalCosts.boost(job, parts, n, machine);
+            default -> VerticalCosts.linear(job, all.size() + 1, parts.size(), n, machine);
         };
         List<Plan.Candidate> candidates = new ArrayList<>();
         candidates.add(new Plan.Candidate("centralized", false, policy != null ? policy : "materialized training is not offered for jobs yet", 0, 0));
@@ -258,103 +258,6 @@ public final class Planner {
         if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
         return new Plan(strategy, cost.aggregator(), parts, List.of(), all, job.label(), job.model(), cost.params(),
                 cost.rounds(), candidates, reasons);
-    }
-
-    /** What a vertical protocol costs per round (epoch or tree), and how it protects what crosses. */
-    private record VerticalCost(String aggregator, int params, int rounds, double bytesPerRound, double secondsPerRound, String why) {
-    }
-
-    /**
-     * Split learning on the reference machine (docs/benchmarks.md, default-credit-hetero): one
-     * loopback round trip per batch (twice with a label owner), and the networks' arithmetic at
-     * 363,887 training samples per second for a network of about 1,600 parameters.
-     */
-    static final double SPLIT_ROUND_TRIP_SECONDS = 0.7e-3;
-    static final double SPLIT_SECONDS_PER_ROW_PARAMETER = 1.0 / (363_887.0 * 1_600);
-
-    /**
-     * SecureBoost per tree with 1024-bit keys on the reference machine (100,000 rows x 300 host
-     * features, depth 3, 32 bins): host histograms 44.1 s, decryption of the bin sums 6.6 s,
-     * encrypting the gradient pairs 0.4 s (docs/benchmarks.md).
-     */
-    static final double BOOST_SECONDS_PER_ROW_FEATURE_LEVEL = 44.1 / (100_000.0 * 300 * 3);
-    static final double BOOST_SECONDS_PER_DECRYPTION = 6.6 / (300.0 * 32 * 7);
-    static final double BOOST_SECONDS_PER_ENCRYPTED_ROW = 0.4 / 100_000.0;
-
-    private static VerticalCost linearCost(JobSpec job, int numParams, int parties, long n, io.meshfl.core.plan.cost.CostModel machine) {
-        int ctBytes = job.vertical().keyBits() / 4;
-        double bytes = (double) n * ctBytes * (2.0 * (parties - 1) + 1)
-                + 2.0 * numParams * ctBytes * parties * Math.ceil((double) n / job.vertical().batchSize());
-        return new VerticalCost("arbiter-paillier", numParams, job.vertical().epochs(), bytes,
-                machine.encryptedSeconds(n, numParams, job.vertical().keyBits()), "gradients cross as Paillier-"
-                + job.vertical().keyBits() + " ciphertexts, masked before the coordinator (arbiter) decrypts them; node-to-node "
-                + "payloads are sealed end to end");
-    }
-
-    private static VerticalCost splitCost(JobSpec job, DataContract guest, List<Plan.Participant> parts, long n) {
-        JobSpec.SplitSettings s = job.split();
-        if (s.labelOwnerComputesLoss() && !s.labels().equals(guest.domain())) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": split.labels: '" + s.labels() + "' is neither "
-                    + "'coordinator' nor the label holder's domain '" + guest.domain() + "' (product " + guest.id() + ")");
-        }
-        for (String c : s.categorical()) {
-            if (parts.stream().noneMatch(p -> p.features().stream().anyMatch(f -> c.equals(f) || c.equals(p.domain() + ":" + f)))) {
-                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": split.categorical: '" + c + "' is no feature column "
-                        + "of any product in this job (write column or domain:column)");
-            }
-        }
-        int params = 0;
-        for (Plan.Participant p : parts) {
-            int in = p.features().size();
-            for (int h : s.bottomHidden()) {
-                params += (in + 1) * h;
-                in = h;
-            }
-            params += (in + 1) * s.cutWidth();
-        }
-        int in = s.cutWidth() * parts.size();
-        for (int h : s.topHidden()) {
-            params += (in + 1) * h;
-            in = h;
-        }
-        params += in + 1;
-        // Activations forward and gradients back for every row, per party; logits and their gradients with a label owner.
-        double bytes = 2.0 * 8 * n * s.cutWidth() * parts.size() + (s.labelOwnerComputesLoss() ? 2.0 * 8 * n : 0);
-        String protection = s.activationNoise() > 0 || s.gradientClip() > 0
-                ? "; cut-layer outputs carry Gaussian noise (sd " + s.activationNoise() + ")"
-                  + (s.gradientClip() > 0 ? ", gradients sent back are clipped to L2 norm " + s.gradientClip() + " per row" : "")
-                : "; no noise on cut-layer outputs (split.activationNoise = 0)";
-        double batches = Math.ceil((double) n / s.batchSize());
-        double seconds = batches * SPLIT_ROUND_TRIP_SECONDS * (s.labelOwnerComputesLoss() ? 2 : 1)
-                + (double) n * params * SPLIT_SECONDS_PER_ROW_PARAMETER;
-        return new VerticalCost(s.labelOwnerComputesLoss() ? "split-label-owner" : "split-label-sharing", params, s.epochs(), bytes, seconds,
-                "each domain runs its bottom network on its own columns; only " + s.cutWidth() + " cut-layer values per row cross to "
-                + "the coordinator's top network" + (s.labelOwnerComputesLoss()
-                ? ", and the label holder " + guest.domain() + " computes the loss from logits, so no label crosses; "
-                  + (s.labelEpsilon() > 0 ? "it trains on labels passed through randomized response, so the loss gradients it returns are "
-                  + s.labelEpsilon() + "-label-DP"
-                  : "the signs of the loss gradients it returns still give the coordinator the training labels (set split.labelEpsilon "
-                  + "for label DP)")
-                : ", and the label holder shares its labels with the coordinator (split.labels: coordinator)") + protection);
-    }
-
-    private static VerticalCost boostCost(JobSpec job, List<Plan.Participant> parts, long n, io.meshfl.core.plan.cost.CostModel machine) {
-        JobSpec.BoostSettings b = job.boost();
-        int ctBytes = b.keyBits() / 4;
-        int hostFeatures = 0;
-        for (Plan.Participant p : parts.subList(1, parts.size())) hostFeatures += p.features().size();
-        int hosts = parts.size() - 1;
-        // Encrypted gradient/hessian pairs to every host, then one encrypted histogram per node split of each level.
-        double bytes = (double) n * ctBytes * hosts + (double) hostFeatures * b.bins() * ctBytes * ((1 << b.depth()) - 1);
-        // The reference measurements, scaled by the key size squared and by this machine's measured encrypted speed.
-        double scale = (b.keyBits() / 1024.0) * (b.keyBits() / 1024.0) * machine.encrypted() / io.meshfl.core.plan.cost.CostModel.REFERENCE_ENCRYPTED;
-        double seconds = scale * ((double) n * hostFeatures * b.depth() * BOOST_SECONDS_PER_ROW_FEATURE_LEVEL
-                + (double) hostFeatures * b.bins() * ((1 << b.depth()) - 1) * BOOST_SECONDS_PER_DECRYPTION
-                + (double) n * BOOST_SECONDS_PER_ENCRYPTED_ROW);
-        return new VerticalCost("secureboost-paillier", (1 << (b.depth() + 1)) - 1, b.trees(), bytes, seconds, "gradients and hessians "
-                + "cross as Paillier-" + b.keyBits() + " ciphertexts of the label holder's key; hosts return encrypted per-bin sums "
-                + "over their own quantile bins; a host learns which rows share a tree node and, for its own winning splits, the "
-                + "bin, never a gradient, label or another party's split");
     }
 
     /** Refuses secure aggregation where the coordinator needs more than the sum of the updates, and says what it learns otherwise. */

@@ -69,7 +69,7 @@ class PlannerTest {
         Plan split = Planner.plan(job("model: {type: splitnn}\nsplit: {batchSize: 100}\n"), catalog());
         double splitSeconds = candidate(split, "split").estSeconds();
         // Ten batches of round-trip latency dominate 1,000 small rows.
-        assertTrue(splitSeconds > 10 * Planner.SPLIT_ROUND_TRIP_SECONDS && splitSeconds < 0.1, "split epoch " + splitSeconds);
+        assertTrue(splitSeconds > 10 * VerticalCosts.SPLIT_ROUND_TRIP_SECONDS && splitSeconds < 0.1, "split epoch " + splitSeconds);
         Plan owner = Planner.plan(job("model: {type: splitnn}\nsplit: {batchSize: 100, labels: bank}\n"), catalog());
         assertTrue(candidate(owner, "split").estSeconds() > splitSeconds, "a label owner adds a round trip per batch");
         Plan small = Planner.plan(job("model: {type: gbdt}\nboost: {keyBits: 1024}\n"), catalog());

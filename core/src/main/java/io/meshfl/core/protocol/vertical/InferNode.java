@@ -67,7 +67,7 @@ public final class InferNode implements NodeProtocol {
         s.job = job;
         if (req.cfg("joins", null) != null) {
             s.index = new java.util.LinkedHashMap<>();
-            s.aligned = VerticalNode.joinedRows(req, job, s.product, s.index);
+            s.aligned = JoinIndex.rows(req, job, s.product, s.index);
         } else {
             String slot = req.cfg("slot", "");
             s.aligned = (int[]) job.get(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, slot));

@@ -71,7 +71,7 @@ public final class VerticalNode implements NodeProtocol {
         int[] aligned;
         if (req.cfg("joins", null) != null) {
             index = new LinkedHashMap<>();
-            aligned = joinedRows(req, job, product, index);
+            aligned = JoinIndex.rows(req, job, product, index);
         } else {
             String slot = req.cfg("slot", "");
             aligned = (int[]) job.get(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, slot));
@@ -108,44 +108,6 @@ public final class VerticalNode implements NodeProtocol {
         job.put(STATE, p);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "features", (double) features.size()), Map.of(),
                 Map.of("seal_pk", p.seal.publicKey()));
-    }
-
-    /**
-     * The guest's rows over a join: every base row whose foreign key found its row on every host
-     * (an inner join), and for each host the index of that row among the host's aligned rows.
-     */
-    static int[] joinedRows(Message req, Map<String, Object> job, String product, Map<String, int[]> index) {
-        Map<String, int[]> ranks = new LinkedHashMap<>();
-        for (String pair : split(req.cfg("joins"))) {
-            String[] hs = pair.split("=", 2);
-            int[] r = (int[]) job.get(PsiSteps.slotted(PsiSteps.ROW_RANKS, hs[1]));
-            if (r == null || !product.equals(job.get(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, hs[1])))) {
-                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for " + product + " arrived before its join keys were aligned with "
-                        + hs[0]);
-            }
-            ranks.put(hs[0], r);
-            int max = -1;
-            for (int v : r) max = Math.max(max, v);
-            job.put("vertical.hostRows:" + hs[0], max + 1);
-        }
-        int rows = ranks.values().iterator().next().length;
-        int kept = 0;
-        int[] keep = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            boolean all = true;
-            for (int[] r : ranks.values()) all &= r[i] >= 0;
-            if (all) keep[kept++] = i;
-        }
-        if (kept == 0) {
-            throw new MeshflException(ErrorCode.DATA_EMPTY, "no row of " + product + " finds its row in every joined product " + ranks.keySet());
-        }
-        int[] out = java.util.Arrays.copyOf(keep, kept);
-        for (var e : ranks.entrySet()) {
-            int[] idx = new int[kept];
-            for (int i = 0; i < kept; i++) idx[i] = e.getValue()[out[i]];
-            index.put(e.getKey(), idx);
-        }
-        return out;
     }
 
     /**
@@ -212,7 +174,7 @@ public final class VerticalNode implements NodeProtocol {
         Map<String, byte[]> blobs = new LinkedHashMap<>();
         byte[] packed = p.index == null ? CipherCodec.pack(d, p.pk.nSquared()) : null;
         for (String h : p.hosts) {
-            byte[] forHost = p.index == null ? packed : CipherCodec.pack(scatter(p, d, h), p.pk.nSquared());
+            byte[] forHost = p.index == null ? packed : CipherCodec.pack(JoinIndex.scatter(p, d, h), p.pk.nSquared());
             blobs.put("to:" + h, p.seal.seal(p.peer(h), context(req, "d:" + h), forHost));
         }
         blobs.put("grad", maskedGradient(p, rows, d));
@@ -242,20 +204,6 @@ public final class VerticalNode implements NodeProtocol {
             d[i] = p.he.addPlain(c, p.fp.encode(ownResidual(p.model, u[i], y[i])));
         });
         return d;
-    }
-
-    /**
-     * [[I^T d]] for one host: the residuals of the base rows that share a host row, summed under
-     * encryption, then re-randomized, because the host knows the randomness of the ciphertexts it
-     * sent and could otherwise strip it and read the sums.
-     */
-    private static BigInteger[] scatter(Party p, BigInteger[] d, String host) {
-        int[] idx = p.index.get(host);
-        BigInteger[] e = new BigInteger[p.hostRows.get(host)];
-        for (int i = 0; i < d.length; i++) e[idx[i]] = e[idx[i]] == null ? d[i] : p.he.add(e[idx[i]], d[i]);
-        BigInteger[] out = new BigInteger[e.length];
-        IntStream.range(0, e.length).parallel().forEach(j -> out[j] = p.enc.rerandomize(e[j] == null ? BigInteger.ONE : e[j]));
-        return out;
     }
 
     /** Refuses payloads relayed from a node that is not a party of this job. */
