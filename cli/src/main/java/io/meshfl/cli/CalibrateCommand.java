@@ -55,17 +55,45 @@ final class CalibrateCommand implements Callable<Integer> {
                 }
             }
             double kernel = io.meshfl.core.protocol.vertical.EncryptedCalibration.kernelSeconds(2000, 8, 2, 7);
-            CostModel fit = CostModel.fit(samples).withEncrypted(io.meshfl.core.protocol.vertical.EncryptedCalibration.constantFromKernel(kernel));
+            double encrypted = io.meshfl.core.protocol.vertical.EncryptedCalibration.constantFromKernel(kernel);
+            List<Double> epochs = history ? encryptedEpochs(c) : List.of();
+            if (!epochs.isEmpty()) {
+                // measured epochs of this machine's own encrypted runs beat a kernel scaled from the reference machine
+                List<Double> sorted = epochs.stream().sorted().toList();
+                encrypted = sorted.get(sorted.size() / 2);
+            }
+            CostModel fit = CostModel.fit(samples).withEncrypted(encrypted);
             new CostModelStore(c).save(fit, fromRuns > 0 ? "calibration+history" : "calibration", samples.size(), loo);
             System.out.printf(Locale.ROOT, "constants: dense %.3g s/cell, join %.3g s/cell, index %.3g s/row, row %.3g s/row "
                     + "(%d grid cells, %d runs from the log)%n", fit.dense(), fit.join(), fit.index(), fit.row(), samples.size() - fromRuns, fromRuns);
-            System.out.printf(Locale.ROOT, "encrypted work (Paillier-1024, per row and coefficient): %.3g s (reference machine %.3g s)%n",
-                    fit.encrypted(), CostModel.REFERENCE_ENCRYPTED);
+            System.out.printf(Locale.ROOT, "encrypted work (Paillier-1024, per row and coefficient): %.3g s, %s (reference machine %.3g s)%n",
+                    fit.encrypted(), epochs.isEmpty() ? "from the kernel timing" : "median of " + epochs.size() + " encrypted runs of the log",
+                    CostModel.REFERENCE_ENCRYPTED);
             System.out.printf(Locale.ROOT, "decision accuracy on the grid, leave-one-out: %.0f%% (Morpheus rule: %.0f%%)%n", 100 * loo,
                     100 * CostModel.ruleAccuracy(samples));
             System.out.println("stored in " + catalog + "; the planner prices joins with these from now on");
         }
         return 0;
+    }
+
+    /**
+     * Seconds per encrypted unit of the vertical and federated-factorized runs of the log: each
+     * run's median epoch over the encrypted work of one epoch it recorded.
+     */
+    static List<Double> encryptedEpochs(Catalog c) {
+        List<Double> out = new ArrayList<>();
+        for (RunRecord r : c.runs()) {
+            if (!RunRecord.SUCCEEDED.equals(r.status()) || r.metricsJson() == null) continue;
+            if (!r.strategy().equals("vertical") && !r.strategy().equals("federated-factorized")) continue;
+            try {
+                double units = RunReport.JSON.readTree(r.metricsJson()).path("encrypted_units_per_epoch").asDouble(0);
+                List<Double> secs = c.rounds(r.id()).stream().map(io.meshfl.core.catalog.RoundRecord::seconds).sorted().toList();
+                if (units > 0 && !secs.isEmpty()) out.add(secs.get(secs.size() / 2) / units);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                // a run whose metrics do not parse says nothing about the machine
+            }
+        }
+        return out;
     }
 
     /** A joined run's workload and actual seconds, or null for any other run. */

@@ -48,4 +48,56 @@ class CalibrateCommandTest {
         assertNull(CalibrateCommand.sampleOf(run("materialized", RunRecord.FAILED, m)), "a failed run measured nothing");
         assertNull(CalibrateCommand.sampleOf(run("materialized", RunRecord.SUCCEEDED, "{\"auc\": 0.8}")), "older runs lack their workload");
     }
+
+    @Test
+    void encryptedRunsOfTheLogSetTheEncryptedConstantAndEveryRunRecordsPredictedAndActualSeconds() throws Exception {
+        Path cat = dir.resolve("catalog");
+        StringBuilder g = new StringBuilder("id,y,a,b\n");
+        StringBuilder h = new StringBuilder("id,c,d\n");
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < 200; i++) {
+            double a = r.nextGaussian(), b = r.nextGaussian(), c = r.nextGaussian();
+            g.append(String.format(java.util.Locale.ROOT, "k%d,%d,%.4f,%.4f%n", i, a + c > 0 ? 1 : 0, a, b));
+            h.append(String.format(java.util.Locale.ROOT, "k%d,%.4f,%.4f%n", i, c, r.nextGaussian()));
+        }
+        java.nio.file.Files.writeString(dir.resolve("g.csv"), g);
+        java.nio.file.Files.writeString(dir.resolve("h.csv"), h);
+        for (String[] p : new String[][]{{"bank", "g", "a, b", "  label: y\n", "      - {name: y, logicalType: integer}\n      - {name: a, logicalType: number}\n      - {name: b, logicalType: number}\n"},
+                {"shop", "h", "c, d", "", "      - {name: c, logicalType: number}\n      - {name: d, logicalType: number}\n"}}) {
+            java.nio.file.Files.writeString(dir.resolve(p[1] + ".yaml"), """
+                    apiVersion: v3.0.2
+                    kind: DataContract
+                    id: %1$s.rows
+                    version: 1.0.0
+                    domain: %1$s
+                    servers:
+                      - {server: local, type: csv, path: %2$s.csv}
+                    schema:
+                      - name: rows
+                        properties:
+                          - {name: id, logicalType: string, primaryKey: true}
+                    %5$smeshfl:
+                      entityKey: id
+                    %4$s  features: [%3$s]
+                    """.formatted(p[0], p[1], p[2], p[3], p[4]));
+        }
+        String job = "name: v\nproducts: [bank.rows, shop.rows]\nlabel: y\nmodel: {type: logistic}\n"
+                + "vertical: {epochs: 3, batchSize: 200, keyBits: 1024}\n";
+        java.nio.file.Files.writeString(dir.resolve("job.yaml"), job);
+        assertEquals(0, Main.execute("run", "--job", dir.resolve("job.yaml").toString(), "--contracts", dir.toString(), "--catalog", cat.toString(),
+                "--report", dir.resolve("r.json").toString()));
+        double expected;
+        try (Catalog c = Catalog.open(cat)) {
+            RunRecord run = c.runs().get(0);
+            var m = io.meshfl.core.report.RunReport.JSON.readTree(run.metricsJson());
+            assertTrue(m.path("predicted_seconds").asDouble() > 0 && m.path("actual_seconds").asDouble() > 0, run.metricsJson());
+            assertEquals(200 * 5, m.path("encrypted_units_per_epoch").asDouble(), 1e-9, "rows x (4 features + intercept) at 1024 bits");
+            var secs = c.rounds(run.id()).stream().map(io.meshfl.core.catalog.RoundRecord::seconds).sorted().toList();
+            expected = secs.get(secs.size() / 2) / 1000;
+        }
+        assertEquals(0, Main.execute("calibrate", "--catalog", cat.toString(), "--rows", "300", "--history"));
+        try (Catalog c = Catalog.open(cat)) {
+            assertEquals(expected, new CostModelStore(c).latest().orElseThrow().model().encrypted(), 1e-15);
+        }
+    }
 }

@@ -99,6 +99,24 @@ public final class JobRunner {
                         .orElse("the reference machine (run 'meshfl calibrate' to measure this one)"));
     }
 
+    /**
+     * The run's outcome with the planner's predicted seconds and the actual ones in its metrics
+     * (joined runs record their own), so every run in the log can re-fit the cost model.
+     */
+    private static RunOutcome withPrediction(RunOutcome out, Plan plan) {
+        if (out.metrics().containsKey("predicted_seconds")) return out;
+        double est = plan.candidates().stream().filter(c -> c.strategy().equals(plan.strategy())).mapToDouble(Plan.Candidate::estSeconds)
+                .findFirst().orElse(0);
+        Map<String, Double> m = new LinkedHashMap<>(out.metrics());
+        if (est > 0) {
+            // vertical, split and boosted-tree candidates are priced per round; the others per run
+            boolean perRound = List.of("vertical", "split", "secureboost").contains(plan.strategy());
+            m.put("predicted_seconds", perRound ? est * out.rounds().size() : est);
+        }
+        m.put("actual_seconds", out.wallSeconds());
+        return new RunOutcome(out.params(), m, out.rounds(), out.bytesSent(), out.bytesReceived(), out.payloadBytes(), out.wallSeconds());
+    }
+
     /** The relationships of a star join, as links from the base product's domain to each joined product's. */
     private List<VerticalRunner.Link> links(Integration in) {
         Map<String, Planner.ProductView> views = productViews();
@@ -163,6 +181,7 @@ public final class JobRunner {
                         .run(jobRecord.id(), run.id());
                 default -> new HorizontalRunner(job, plan, channels, registry::alive, ro).run(jobRecord.id(), run.id());
             };
+            out = withPrediction(out, plan);
             String metricsJson = RunReport.JSON.valueToTree(out.metrics()).toString();
             ObjectNode prov = Provenances.of(jobRecord.id(), run.id(), job, plan, out);
             if (plan.strategy().equals("federated-factorized")) {

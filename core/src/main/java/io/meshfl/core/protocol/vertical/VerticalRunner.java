@@ -77,6 +77,7 @@ public final class VerticalRunner {
         try {
             PsiRunner psiRunner = new PsiRunner(byDomain, timeout, observer::log, vs.psiBatch());
             int aligned;
+            Map<String, Integer> alignedByHost = new LinkedHashMap<>();
             if (links.isEmpty()) {
                 List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
                 aligned = psiRunner.run(jobId, runId, parties, false).intersection();
@@ -85,8 +86,10 @@ public final class VerticalRunner {
                 for (Link l : links) {
                     Plan.Participant host = hosts.stream().filter(h -> h.domain().equals(l.host())).findFirst().orElseThrow();
                     observer.log("psi: aligning " + guest.productId() + "." + l.foreignKey() + " with " + host.productId() + "." + l.key());
-                    aligned += psiRunner.run(jobId, runId, List.of(new PsiRunner.Party(guest.domain(), guest.productId(), l.foreignKey(), true),
+                    int matched = psiRunner.run(jobId, runId, List.of(new PsiRunner.Party(guest.domain(), guest.productId(), l.foreignKey(), true),
                             new PsiRunner.Party(host.domain(), host.productId(), l.key(), false)), false, l.host()).intersection();
+                    alignedByHost.put(l.host(), matched);
+                    aligned += matched;
                 }
             }
             observer.log("arbiter: generating a " + vs.keyBits() + "-bit Paillier key");
@@ -136,6 +139,7 @@ public final class VerticalRunner {
                 Map<String, Double> metrics = new LinkedHashMap<>(evaluate(jobId, runId, guest, hosts, epoch));
                 metrics.put("weight_change", dw2);
                 metrics.put("psi_intersection", (double) aligned);
+                metrics.put("encrypted_units_per_epoch", encryptedUnits(n, guest, hosts, alignedByHost));
                 if (!links.isEmpty()) metrics.put("rows_joined", (double) n);
                 long[] b1 = calls.traffic();
                 RoundSummary s = new RoundSummary(epoch, vs.epochs(), (System.nanoTime() - e0) / 1e9, b1[0] - b0[0], b1[1] - b0[1],
@@ -213,6 +217,17 @@ public final class VerticalRunner {
         Map<String, byte[]> blobs = new LinkedHashMap<>();
         for (var e : scores.entrySet()) blobs.put("from:" + e.getKey(), e.getValue().blob("to:" + guest.domain()));
         return calls.call(guest.domain(), request(jobId, runId, VerticalSteps.EVALUATE, guest.domain(), cfg).withBlobs(blobs)).metrics();
+    }
+
+    /**
+     * The encrypted work of one epoch in the cost model's unit (rows x coefficients, at 1024-bit
+     * keys), so the run log can re-fit the machine's encrypted-work constant from actual epochs.
+     */
+    private double encryptedUnits(int n, Plan.Participant guest, List<Plan.Participant> hosts, Map<String, Integer> alignedByHost) {
+        double units = (double) n * (guest.features().size() + 1);
+        for (Plan.Participant h : hosts) units += (double) alignedByHost.getOrDefault(h.domain(), n) * h.features().size();
+        double scale = vs.keyBits() / 1024.0;
+        return units * scale * scale;
     }
 
     private static Message request(String jobId, String runId, String step, String domain, Map<String, String> cfg) {
