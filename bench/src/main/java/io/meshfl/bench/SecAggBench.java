@@ -261,6 +261,9 @@ public final class SecAggBench {
                         sm.criticalMs() / pm.criticalMs(), best, list(sm.serverByStage()), list(sm.clientByStage()), pm.cpuMs(), sm.cpuMs()));
             }
         }
+        int degree100 = spec.degreeFor(100);
+        md.append("\n").append(SecAggProfile.table(100, degree100,
+                SecAggProfile.measure(100, degree100, spec.thresholdFor(degree100), PARAMS + 3)));
         md.append("\n").append(Docs.stamp()).append('\n');
         System.out.println(md);
         Docs.replaceBlock(Docs.docPath(args), "secagg", md.toString());

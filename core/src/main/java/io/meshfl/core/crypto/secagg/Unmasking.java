@@ -3,7 +3,6 @@ package io.meshfl.core.crypto.secagg;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 
-import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -68,7 +67,7 @@ public final class Unmasking {
         Map<Integer, Map<Integer, byte[]>> pairSeeds = new HashMap<>();
         for (Map.Entry<Integer, byte[]> e : droppedSecretKeys.entrySet()) {
             int d = e.getKey();
-            PrivateKey sk = KeyAgreement.decodePrivate(e.getValue());
+            byte[] sk = e.getValue();
             Map<Integer, byte[]> seeds = new HashMap<>();
             for (int u : graph.neighbours(d)) {
                 if (!selfSeeds.containsKey(u)) {
