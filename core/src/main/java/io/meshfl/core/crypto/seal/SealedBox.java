@@ -17,6 +17,8 @@ import java.security.SecureRandom;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * End-to-end sealing of payloads between two nodes that talk through the coordinator: X25519
@@ -32,7 +34,11 @@ public final class SealedBox {
     private static final byte[] X509_PREFIX = HexFormat.of().parseHex("302a300506032b656e032100");
     private static final int KEY_BYTES = 32;
 
+    /** Remembered agreements are capped so that a box handed endless distinct peer keys stays small. */
+    private static final int MAX_PEERS = 4096;
+
     private final byte[] privateKey;
+    private final Map<ByteBuffer, byte[]> agreed = new ConcurrentHashMap<>();
     private final byte[] publicKey;
 
     private SealedBox(byte[] privateKey) {
@@ -93,12 +99,30 @@ public final class SealedBox {
     }
 
     private SecretKeySpec key(byte[] peerPublicKey, String context) throws GeneralSecurityException {
+        return new SecretKeySpec(hkdf(shared(peerPublicKey), "meshfl-seal-v1 " + context, 32), "AES");
+    }
+
+    /**
+     * X25519 with the peer's key, remembered per peer: sealing to a peer and opening what it sealed
+     * back use the same secret (a secure-aggregation client does both with every neighbour each
+     * round), and the scalar multiplication is most of the cost of either.
+     */
+    private byte[] shared(byte[] peerPublicKey) {
+        byte[] raw = rawPeerKey(peerPublicKey);
+        ByteBuffer id = ByteBuffer.wrap(raw);
+        byte[] known = agreed.get(id);
+        if (known != null) {
+            return known;
+        }
         byte[] shared = new byte[KEY_BYTES];
         // false when the result is all zeros: a small-order peer key (RFC 7748 section 6.1)
-        if (!X25519.calculateAgreement(privateKey, 0, rawPeerKey(peerPublicKey), 0, shared, 0)) {
+        if (!X25519.calculateAgreement(privateKey, 0, raw, 0, shared, 0)) {
             throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "peer public key is a small-order X25519 point");
         }
-        return new SecretKeySpec(hkdf(shared, "meshfl-seal-v1 " + context, 32), "AES");
+        if (agreed.size() < MAX_PEERS) {
+            agreed.put(id, shared);
+        }
+        return shared;
     }
 
     /** The raw u-coordinate of an X.509-encoded X25519 key; other valid encodings go through the JDK's parser. */
