@@ -151,7 +151,7 @@ public final class Unmasking {
         List<Shamir.Share> use = shares == null ? List.of() : shares;
         // the threshold plus one share: the extra one still catches a corrupted or mixed-up share
         // among those used, shares beyond them cannot spoil the secret, and checking each of them
-        // cost a Lagrange interpolation, most of a 100-client round's server time (docs/benchmarks.md)
+        // cost a Lagrange interpolation
         if (!use.isEmpty() && use.size() > use.get(0).threshold() + 1) {
             use = use.subList(0, use.get(0).threshold() + 1);
         }
