@@ -202,7 +202,7 @@ public final class SecAggBench {
 
     public static void main(String[] args) throws Exception {
         int[] sizes = {10, 50, 100};
-        int rounds = Integer.getInteger("rounds", 3);
+        int rounds = Integer.getInteger("rounds", 7);
         Random rng = new Random(5);
         double[] global = new double[PARAMS];
         for (int i = 0; i < PARAMS; i++) global[i] = rng.nextGaussian() * 0.1;
