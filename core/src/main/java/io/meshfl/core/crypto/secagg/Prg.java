@@ -21,9 +21,9 @@ import java.util.stream.IntStream;
  * are exactly uniform; every seed is used for one vector only, so a fixed IV is safe.
  *
  * <p>The key stream comes from the JDK's AES, which uses the CPU's AES instructions where
- * present: on the 2-core build machine one 100,000-element mask over Z_{2^32} takes 0.5 to
- * 0.7 ms, 1,400 to 1,900 masks or 140 to 190 million elements per second ({@code PrgTest} logs
- * the figure).
+ * present: on the 2-core build machine one 100,000-element mask over Z_{2^32} takes about 0.06 ms
+ * once the JIT has compiled the AES intrinsics and 0.5 to 1 ms before that, in the first few
+ * hundred masks of a JVM ({@code PrgTest} logs the figure after 50 masks of warm-up).
  */
 public final class Prg {
 
