@@ -4,6 +4,7 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.data.Dataset;
 import io.meshfl.core.plan.SecureAggregationSpec;
+import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.horizontal.Aggregation;
 import io.meshfl.core.protocol.horizontal.FitInstruction;
@@ -157,10 +158,16 @@ public final class SecAggBench {
         }
         long[] lastEnd = {System.nanoTime()};
         long t0 = lastEnd[0];
-        SecureRound.Caller caller = (domain, req) -> {
+        Map<String, byte[]> wire = new HashMap<>();
+        SecureRound.Caller caller = (domain, sent) -> {
+            // the global parameters travel as float64 bytes, as in the plain round: packed once by
+            // the coordinator (its time), unpacked by every node (the node's time)
+            byte[] packed = sent.step().equals(SecAggSteps.COLLECT_MASKED)
+                    ? wire.computeIfAbsent("params", k -> CipherCodec.packDoubles(sent.tensor("params"))) : null;
             long c0 = System.nanoTime();
-            server.merge(req.step(), c0 - lastEnd[0], Long::sum);
+            server.merge(sent.step(), c0 - lastEnd[0], Long::sum);
             try {
+                Message req = packed == null ? sent : sent.withTensors(Map.of("params", CipherCodec.unpackDoubles(packed, "global")));
                 if (req.step().equals(SecAggSteps.UNMASK) && dropAfterMasking.contains(domain)) {
                     throw new MeshflException(ErrorCode.NODE_LOST, domain + " dropped out after masking");
                 }
@@ -168,7 +175,7 @@ public final class SecAggBench {
                 return sides.get(domain).handle(req, hosts.get(domain), (g, r) -> new SecAggNode.LocalUpdate(train(g, node), 100 + node, 0));
             } finally {
                 long c1 = System.nanoTime();
-                client.get(req.step()).merge(domain, c1 - c0, Long::sum);
+                client.get(sent.step()).merge(domain, c1 - c0, Long::sum);
                 lastEnd[0] = c1;
             }
         };
@@ -202,7 +209,7 @@ public final class SecAggBench {
 
     public static void main(String[] args) throws Exception {
         int[] sizes = {10, 50, 100};
-        int rounds = Integer.getInteger("rounds", 3);
+        int rounds = Integer.getInteger("rounds", 7);
         Random rng = new Random(5);
         double[] global = new double[PARAMS];
         for (int i = 0; i < PARAMS; i++) global[i] = rng.nextGaussian() * 0.1;
@@ -210,9 +217,11 @@ public final class SecAggBench {
         md.append(String.format(Locale.ROOT, "%,d parameters, trivial local training (a fixed step per coordinate), SecAgg+ with the default "
                 + "degree and threshold, ring 2^32, clip 0.1; drop-outs leave after sending their masked update (between COLLECT_MASKED "
                 + "and UNMASK), chosen at random per round. One JVM (-Xmx3g), no transport: the plain round packs and unpacks the parameters "
-                + "as float64 bytes, the secure round its own blobs. One warm-up round, then the round with the median critical path of %d (the machine is shared: the ratio of "
+                + "as float64 bytes, the secure round the global parameters likewise and its own blobs. One warm-up round, then the round with the median critical path of %d (the machine is shared: the ratio of "
                 + "the fastest secure to the fastest plain round is given too). Server = the "
-                + "coordinator's own time; client = the slowest client's time summed over the stages; critical path = server + client "
+                + "coordinator's own time, by stage from the end of the previous stage's last node call (so the handling of a stage's replies "
+                + "shows in the next column: the masked sum in unmask, the share checks in recover); client = the slowest client's time summed "
+                + "over the stages; critical path = server + client "
                 + "(clients on separate machines); CPU = all clients' and the server's time on one core.%n%n", PARAMS, rounds));
         md.append("| nodes | drop-outs | degree / threshold | plain: critical path ms (server + client) | secure: critical path ms (server + client) "
                 + "| secure / plain, medians (fastest rounds) | secure server ms by stage: setup, share keys, collect, unmask, recover "
@@ -261,6 +270,9 @@ public final class SecAggBench {
                         sm.criticalMs() / pm.criticalMs(), best, list(sm.serverByStage()), list(sm.clientByStage()), pm.cpuMs(), sm.cpuMs()));
             }
         }
+        int degree100 = spec.degreeFor(100);
+        md.append("\n").append(SecAggProfile.table(100, degree100,
+                SecAggProfile.measure(100, degree100, spec.thresholdFor(degree100), PARAMS + 3)));
         md.append("\n").append(Docs.stamp()).append('\n');
         System.out.println(md);
         Docs.replaceBlock(Docs.docPath(args), "secagg", md.toString());

@@ -143,7 +143,7 @@ class SecureAggregationJobTest {
         }
     }
 
-    /** Each bundle is an AES-GCM box (nonce, the 156-byte shares, tag) that does not parse as shares in the clear. */
+    /** Each bundle is an AES-GCM box (nonce, the encoded shares, tag) that does not parse as shares in the clear. */
     private static void assertBundlesAreSealed(byte[] blob) {
         ByteBuffer b = ByteBuffer.wrap(blob);
         int n = b.getInt();
@@ -153,7 +153,7 @@ class SecureAggregationJobTest {
             b.getInt();
             byte[] ct = new byte[b.getInt()];
             b.get(ct);
-            assertEquals(12 + 156 + 16, ct.length);
+            assertEquals(12 + 8 + 2 * io.meshfl.core.crypto.secagg.Shamir.Share.BYTES + 16, ct.length);
             assertThrows(MeshflException.class, () -> KeyShares.decode(ct));
         }
     }

@@ -5,14 +5,13 @@ import io.meshfl.core.MeshflException;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
+import org.bouncycastle.math.ec.rfc7748.X25519;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.InvalidKeyException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
@@ -40,29 +39,34 @@ public final class KeyAgreement {
         return generate(new SecureRandom());
     }
 
+    /**
+     * A fresh key pair. The scalar multiplications run in BouncyCastle's X25519, several times
+     * faster than the JDK's; the keys are still JDK key objects, built from the raw encodings.
+     */
     public static KeyPair generate(SecureRandom random) {
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("X25519");
-            g.initialize(NamedParameterSpec.X25519, random);
-            return g.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "X25519 is not available: " + e.getMessage(), e);
-        }
+        byte[] sk = new byte[KEY_BYTES];
+        X25519.generatePrivateKey(random, sk);
+        return new KeyPair(decodePublic(publicFromPrivate(sk)), decodePrivate(sk));
     }
 
     /** The seed both holders of a key pair share, bound to {@code context} (round and pair). */
     public static byte[] sharedSeed(PrivateKey mine, PublicKey theirs, String context) {
-        byte[] shared;
-        try {
-            javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("X25519");
-            ka.init(mine);
-            ka.doPhase(theirs, true);
-            shared = ka.generateSecret();
-        } catch (InvalidKeyException e) {
+        return sharedSeed(encodePrivate(mine), encodePublic(theirs), context);
+    }
+
+    /**
+     * As {@link #sharedSeed(PrivateKey, PublicKey, String)} from raw encodings, without building
+     * JDK key objects: a client derives one seed per neighbour and the coordinator one per
+     * surviving neighbour of each drop-out.
+     */
+    public static byte[] sharedSeed(byte[] myPrivate, byte[] theirPublic, String context) {
+        checkLength(myPrivate, "private");
+        checkLength(theirPublic, "public");
+        byte[] shared = new byte[KEY_BYTES];
+        // false when the result is all zeros: the peer sent a small-order point (RFC 7748 section 6.1)
+        if (!X25519.calculateAgreement(myPrivate, 0, theirPublic, 0, shared, 0)) {
             throw new MeshflException(ErrorCode.CRYPTO_FAILURE,
-                    "X25519 refused the peer key for '" + context + "': " + e.getMessage(), e);
-        } catch (GeneralSecurityException e) {
-            throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "X25519 failed for '" + context + "': " + e.getMessage(), e);
+                    "X25519 refused the peer key for '" + context + "': a small-order point gives an all-zero secret");
         }
         HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
         hkdf.init(new HKDFParameters(shared, SALT, context.getBytes(StandardCharsets.UTF_8)));
@@ -73,14 +77,14 @@ public final class KeyAgreement {
 
     /** As {@link #sharedSeed(PrivateKey, PublicKey, String)} with the peer key in its raw encoding. */
     public static byte[] sharedSeed(PrivateKey mine, byte[] theirPublic, String context) {
-        return sharedSeed(mine, decodePublic(theirPublic), context);
+        return sharedSeed(encodePrivate(mine), theirPublic, context);
     }
 
     /** The raw public key that belongs to a raw secret key, to check a key rebuilt from shares against the one its owner advertised. */
     public static byte[] publicFromPrivate(byte[] rawPrivate) {
         checkLength(rawPrivate, "private");
         byte[] pub = new byte[KEY_BYTES];
-        org.bouncycastle.math.ec.rfc7748.X25519.generatePublicKey(rawPrivate, 0, pub, 0);
+        X25519.generatePublicKey(rawPrivate, 0, pub, 0);
         return pub;
     }
 

@@ -13,7 +13,7 @@ import java.util.Arrays;
  */
 public record KeyShares(int owner, int holder, Shamir.Share selfSeed, Shamir.Share secretKey) {
 
-    private static final int SHARE_BYTES = 74;
+    private static final int SHARE_BYTES = Shamir.Share.BYTES;
     private static final int BYTES = 8 + 2 * SHARE_BYTES;
 
     public KeyShares {

@@ -34,24 +34,31 @@ public final class Masking {
      */
     public static long[] mask(SecAggParams params, NeighbourGraph graph, int me, long[] input,
                               byte[] selfSeed, Map<Integer, byte[]> pairSeeds) {
+        long[] y = input.clone();
+        maskInPlace(params, graph, me, y, selfSeed, pairSeeds);
+        return y;
+    }
+
+    /** As {@link #mask}, overwriting {@code input} with y_i: a node's encoded update is not needed once masked. */
+    public static void maskInPlace(SecAggParams params, NeighbourGraph graph, int me, long[] input,
+                                   byte[] selfSeed, Map<Integer, byte[]> pairSeeds) {
         if (input.length != params.vectorLength()) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "client " + me + " input has length " + input.length
                     + ", the round expects " + params.vectorLength());
         }
-        Ring ring = params.ring();
-        long[] y = new long[input.length];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = ring.reduce(input[i]);
-        }
-        Prg.apply(y, selfSeed, ring, false);
-        for (Map.Entry<Integer, byte[]> e : pairSeeds.entrySet()) {
-            int j = e.getKey();
+        for (int j : pairSeeds.keySet()) {
             if (j == me || !graph.areNeighbours(me, j)) {
                 throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "client " + me + " holds a pairwise seed for client "
                         + j + ", which is not one of its neighbours");
             }
-            Prg.apply(y, e.getValue(), ring, j < me);
         }
-        return y;
+        Ring ring = params.ring();
+        for (int i = 0; i < input.length; i++) {
+            input[i] = ring.reduce(input[i]);
+        }
+        Prg.apply(input, selfSeed, ring, false);
+        for (Map.Entry<Integer, byte[]> e : pairSeeds.entrySet()) {
+            Prg.apply(input, e.getValue(), ring, e.getKey() < me);
+        }
     }
 }

@@ -76,6 +76,14 @@ public final class Quantizer {
         return q;
     }
 
+    /** The nearest level of one clipped value, as {@link #quantize(double[])} rounds each coordinate. */
+    public long level(double x) {
+        if (Double.isNaN(x)) {
+            throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "update coordinate is NaN");
+        }
+        return Math.min(levels, Math.round((Math.max(-clip, Math.min(clip, x)) + clip) / step));
+    }
+
     /** Rounds each clipped coordinate up or down at random, with the probability that keeps it unbiased. */
     public long[] quantize(double[] update, Random random) {
         long[] q = new long[update.length];

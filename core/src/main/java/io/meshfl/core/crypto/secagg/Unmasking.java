@@ -3,13 +3,13 @@ package io.meshfl.core.crypto.secagg;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 
-import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * The server side of SecAgg+ masking: turns the ring sum of the survivors' masked inputs into
@@ -37,9 +37,23 @@ public final class Unmasking {
             r.selfSeedShares().forEach((owner, s) -> seedShares.computeIfAbsent(owner, k -> new ArrayList<>()).add(s));
             r.secretKeyShares().forEach((owner, s) -> keyShares.computeIfAbsent(owner, k -> new ArrayList<>()).add(s));
         }
+        // one rebuild per node in the sum, independent of each other: spread over the coordinator's cores
+        List<Integer> survivors = new ArrayList<>(request.survivors());
+        byte[][] rebuilt = new byte[survivors.size()][];
+        MeshflException[] failed = new MeshflException[survivors.size()];
+        IntStream.range(0, survivors.size()).parallel().forEach(k -> {
+            try {
+                rebuilt[k] = rebuild(seedShares.get(survivors.get(k)), "self-mask seed", survivors.get(k));
+            } catch (MeshflException e) {
+                failed[k] = e;
+            }
+        });
         Map<Integer, byte[]> selfSeeds = new HashMap<>();
-        for (int u : request.survivors()) {
-            selfSeeds.put(u, rebuild(seedShares.get(u), "self-mask seed", u));
+        for (int k = 0; k < survivors.size(); k++) {
+            if (failed[k] != null) {
+                throw failed[k]; // the first failing client in order, whatever the scheduling
+            }
+            selfSeeds.put(survivors.get(k), rebuilt[k]);
         }
         Map<Integer, byte[]> droppedKeys = new HashMap<>();
         for (int d : request.dropped()) {
@@ -68,7 +82,7 @@ public final class Unmasking {
         Map<Integer, Map<Integer, byte[]>> pairSeeds = new HashMap<>();
         for (Map.Entry<Integer, byte[]> e : droppedSecretKeys.entrySet()) {
             int d = e.getKey();
-            PrivateKey sk = KeyAgreement.decodePrivate(e.getValue());
+            byte[] sk = e.getValue();
             Map<Integer, byte[]> seeds = new HashMap<>();
             for (int u : graph.neighbours(d)) {
                 if (!selfSeeds.containsKey(u)) {
@@ -103,11 +117,9 @@ public final class Unmasking {
                         + " is treated as both survivor and drop-out; refusing to unmask");
             }
         }
-        Ring ring = params.ring();
-        long[] sum = maskedSum.clone();
-        for (Map.Entry<Integer, byte[]> e : selfSeeds.entrySet()) {
-            Prg.apply(sum, e.getValue(), ring, true);
-        }
+        List<byte[]> seeds = new ArrayList<>(selfSeeds.values());
+        boolean[] subtract = new boolean[selfSeeds.size() + droppedPairSeeds.values().stream().mapToInt(Map::size).sum()];
+        Arrays.fill(subtract, 0, seeds.size(), true);
         for (Map.Entry<Integer, Map<Integer, byte[]>> e : droppedPairSeeds.entrySet()) {
             int d = e.getKey();
             for (Map.Entry<Integer, byte[]> pe : e.getValue().entrySet()) {
@@ -117,9 +129,12 @@ public final class Unmasking {
                             + " does not belong to a surviving neighbour of a drop-out");
                 }
                 // survivor u added PRG(s_ud) when d > u and subtracted it when d < u: undo that
-                Prg.apply(sum, pe.getValue(), ring, d > u);
+                subtract[seeds.size()] = d > u;
+                seeds.add(pe.getValue());
             }
         }
+        long[] sum = maskedSum.clone();
+        Prg.applyAll(sum, seeds, subtract, params.ring());
         return sum;
     }
 
@@ -136,7 +151,7 @@ public final class Unmasking {
         List<Shamir.Share> use = shares == null ? List.of() : shares;
         // the threshold plus one share: the extra one still catches a corrupted or mixed-up share
         // among those used, shares beyond them cannot spoil the secret, and checking each of them
-        // cost a Lagrange interpolation, most of a 100-client round's server time (docs/benchmarks.md)
+        // cost a Lagrange interpolation
         if (!use.isEmpty() && use.size() > use.get(0).threshold() + 1) {
             use = use.subList(0, use.get(0).threshold() + 1);
         }

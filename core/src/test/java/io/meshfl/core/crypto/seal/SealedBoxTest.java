@@ -33,6 +33,26 @@ class SealedBoxTest {
     }
 
     @Test
+    void sealsInterworkWithTheJdksX25519() throws Exception {
+        // the same wire format as when the agreement ran in the JDK: X.509 keys, JDK-side derivation opens it
+        SealedBox a = SealedBox.generate();
+        java.security.PublicKey aPub = java.security.KeyFactory.getInstance("X25519")
+                .generatePublic(new java.security.spec.X509EncodedKeySpec(a.publicKey()));
+        assertArrayEquals(a.publicKey(), aPub.getEncoded());
+        java.security.KeyPair jdk = java.security.KeyPairGenerator.getInstance("X25519").generateKeyPair();
+        byte[] sealed = a.seal(jdk.getPublic().getEncoded(), "ctx", "hello".getBytes(StandardCharsets.UTF_8));
+        javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("X25519");
+        ka.init(jdk.getPrivate());
+        ka.doPhase(aPub, true);
+        javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+        c.init(javax.crypto.Cipher.DECRYPT_MODE, new javax.crypto.spec.SecretKeySpec(
+                SealedBox.hkdf(ka.generateSecret(), "meshfl-seal-v1 ctx", 32), "AES"),
+                new javax.crypto.spec.GCMParameterSpec(128, sealed, 0, 12));
+        c.updateAAD("ctx".getBytes(StandardCharsets.UTF_8));
+        assertEquals("hello", new String(c.doFinal(sealed, 12, sealed.length - 12), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void payloadIsBoundToItsContext() {
         SealedBox a = SealedBox.generate(), b = SealedBox.generate();
         byte[] sealed = a.seal(b.publicKey(), "round 1", new byte[8]);

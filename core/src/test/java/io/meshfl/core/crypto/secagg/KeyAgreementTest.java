@@ -37,6 +37,24 @@ class KeyAgreementTest {
     }
 
     @Test
+    void keysFromTheJdksGeneratorAgreeWithOurs() throws Exception {
+        KeyPair jdk = java.security.KeyPairGenerator.getInstance("X25519").generateKeyPair();
+        KeyPair ours = KeyAgreement.generate();
+        assertArrayEquals(KeyAgreement.sharedSeed(jdk.getPrivate(), ours.getPublic(), "c"),
+                KeyAgreement.sharedSeed(ours.getPrivate(), jdk.getPublic(), "c"));
+        javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("X25519");
+        ka.init(jdk.getPrivate());
+        ka.doPhase(ours.getPublic(), true);
+        byte[] expected = new byte[32];
+        org.bouncycastle.crypto.generators.HKDFBytesGenerator hkdf =
+                new org.bouncycastle.crypto.generators.HKDFBytesGenerator(new org.bouncycastle.crypto.digests.SHA256Digest());
+        hkdf.init(new org.bouncycastle.crypto.params.HKDFParameters(ka.generateSecret(),
+                "meshfl-secagg-v1".getBytes(java.nio.charset.StandardCharsets.UTF_8), "c".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        hkdf.generateBytes(expected, 0, 32);
+        assertArrayEquals(expected, KeyAgreement.sharedSeed(jdk.getPrivate(), ours.getPublic(), "c"));
+    }
+
+    @Test
     void rfc7748TestVectorPublicKey() {
         // RFC 7748 section 6.1, Alice's key pair
         byte[] sk = java.util.HexFormat.of().parseHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");

@@ -57,6 +57,32 @@ class PrgTest {
     }
 
     @Test
+    void slicesAndParallelApplicationMatchOneSequentialPass() {
+        for (Ring r : new Ring[] {Ring.z32(), new Ring(45)}) {
+            int n = 300_001; // long enough for applyAll to split, not a multiple of the alignment
+            long[] whole = new long[n];
+            Prg.apply(whole, seed(4), r, false);
+            long[] sliced = new long[n];
+            Prg.applyRange(sliced, 0, 1000, seed(4), r, false);
+            Prg.applyRange(sliced, 1000, 77_772, seed(4), r, false);
+            Prg.applyRange(sliced, 77_772, n, seed(4), r, false);
+            assertArrayEquals(whole, sliced);
+
+            long[] sequential = new long[n];
+            java.util.List<byte[]> seeds = new java.util.ArrayList<>();
+            boolean[] subtract = new boolean[6];
+            for (int k = 0; k < 6; k++) {
+                seeds.add(seed(10 + k));
+                subtract[k] = k % 3 == 0;
+                Prg.apply(sequential, seed(10 + k), r, subtract[k]);
+            }
+            long[] parallel = new long[n];
+            Prg.applyAll(parallel, seeds, subtract, r);
+            assertArrayEquals(sequential, parallel);
+        }
+    }
+
+    @Test
     void hundredThousandElementMasksAreFast() {
         Ring r = Ring.z32();
         long[] acc = new long[100_000];

@@ -12,7 +12,6 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,13 +44,13 @@ class ShamirTest {
     void fewerThanThresholdIsRefusedAndRevealsNothing() {
         byte[] s = secret();
         List<Shamir.Share> shares = Shamir.share(s, 4, new int[]{3, 8, 9, 12, 20, 21}, RND);
-        BigInteger value = new BigInteger(1, s);
+        long[] value = Shamir.chunks(s);
         for (List<Shamir.Share> subset : subsets(shares, 3)) {
             var e = assertThrows(MeshflException.class, () -> Shamir.reconstruct(subset));
             assertEquals(ErrorCode.PROTOCOL_FAILURE, e.code());
             assertEquals("too few shares: the secret needs 4, got 3", e.getMessage());
             // interpolating anyway gives some other field element: 3 points fix no degree-3 polynomial
-            assertNotEquals(value, Shamir.interpolate(subset, BigInteger.ZERO));
+            assertFalse(java.util.Arrays.equals(value, Shamir.interpolate(subset, 0)));
         }
     }
 
@@ -65,9 +64,13 @@ class ShamirTest {
         for (int k = 0; k < 5; k++) {
             byte[] candidate = secret();
             List<Shamir.Share> forged = new ArrayList<>(two);
-            // the point (0, candidate) plus the two shares define a polynomial; its value at x = 5
-            // completes a threshold set that reconstructs the candidate
-            BigInteger y5 = lagrangeThrough(two, new BigInteger(1, candidate), BigInteger.valueOf(5));
+            // per chunk, the point (0, candidate chunk) plus the two shares define a polynomial; its
+            // value at x = 5 completes a threshold set that reconstructs the candidate
+            long[] at0 = Shamir.chunks(candidate);
+            long[] y5 = new long[Shamir.CHUNKS];
+            for (int c = 0; c < Shamir.CHUNKS; c++) {
+                y5[c] = lagrangeThrough(two, c, BigInteger.valueOf(at0[c]), BigInteger.valueOf(5)).longValueExact();
+            }
             forged.add(new Shamir.Share(5, 3, y5));
             assertArrayEquals(candidate, Shamir.reconstruct(forged));
         }
@@ -82,7 +85,9 @@ class ShamirTest {
         List<Shamir.Share> other = Shamir.share(secret(), 3, new int[]{1, 2, 3}, RND);
         e = assertThrows(MeshflException.class, () -> Shamir.reconstruct(List.of(shares.get(0), other.get(1))));
         assertTrue(e.getMessage().startsWith("shares disagree on the threshold"), e.getMessage());
-        Shamir.Share bad = new Shamir.Share(3, 2, shares.get(2).y().add(BigInteger.ONE).mod(Shamir.PRIME));
+        long[] off = shares.get(2).y();
+        off[0] = (off[0] + 1) % Shamir.PRIME;
+        Shamir.Share bad = new Shamir.Share(3, 2, off);
         e = assertThrows(MeshflException.class, () -> Shamir.reconstruct(List.of(shares.get(0), shares.get(1), bad)));
         assertTrue(e.getMessage().startsWith("share at x=3 is inconsistent"), e.getMessage());
         e = assertThrows(MeshflException.class, () -> Shamir.reconstruct(List.of(shares.get(0), bad)));
@@ -102,21 +107,58 @@ class ShamirTest {
     void sharesRoundTripThroughBytesAndKeepTheirValueOutOfToString() {
         List<Shamir.Share> shares = Shamir.share(secret(), 2, new int[]{7, 9}, RND);
         for (Shamir.Share sh : shares) {
-            assertEquals(74, sh.toBytes().length);
+            assertEquals(48, sh.toBytes().length);
             assertEquals(sh, Shamir.Share.fromBytes(sh.toBytes()));
-            assertFalse(sh.toString().contains(sh.y().toString()));
+            assertFalse(sh.toString().contains(Long.toString(sh.y()[0])));
         }
-        assertTrue(Shamir.PRIME.isProbablePrime(64));
+        assertTrue(BigInteger.valueOf(Shamir.PRIME).isProbablePrime(64));
+        byte[] bytes = shares.get(0).toBytes();
+        bytes[8] = (byte) 0xff; // an element above p
+        assertThrows(MeshflException.class, () -> Shamir.Share.fromBytes(bytes));
     }
 
-    /** The value at x of the polynomial through the given shares and the point (0, at0). */
-    private static BigInteger lagrangeThrough(List<Shamir.Share> shares, BigInteger at0, BigInteger x) {
+    @Test
+    void secretsSplitIntoChunksAndBack() {
+        byte[] ones = new byte[32];
+        java.util.Arrays.fill(ones, (byte) 0xff);
+        for (byte[] s : List.of(new byte[32], ones, secret(), secret())) {
+            long[] c = Shamir.chunks(s);
+            for (long v : c) {
+                assertTrue(v >= 0 && v < 1L << 52);
+            }
+            assertArrayEquals(s, Shamir.fromChunks(c));
+        }
+    }
+
+    @Test
+    void fieldArithmeticMatchesBigInteger() {
+        BigInteger p = BigInteger.valueOf(Shamir.PRIME);
+        long[] samples = {0, 1, 2, Shamir.PRIME - 1, Shamir.PRIME - 2, 1L << 60, (1L << 61) - 3, 123456789012345L};
+        for (long a : samples) {
+            for (long b : samples) {
+                assertEquals(BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).mod(p).longValueExact(), Shamir.mul(a, b));
+                assertEquals(BigInteger.valueOf(a).add(BigInteger.valueOf(b)).mod(p).longValueExact(), Shamir.add(a, b));
+                assertEquals(BigInteger.valueOf(a).subtract(BigInteger.valueOf(b)).mod(p).longValueExact(), Shamir.sub(a, b));
+            }
+            if (a != 0) {
+                assertEquals(1, Shamir.mul(a, Shamir.inverse(a)));
+            }
+        }
+        for (int k = 0; k < 10_000; k++) {
+            long a = (RND.nextLong() >>> 3) % Shamir.PRIME;
+            long b = (RND.nextLong() >>> 3) % Shamir.PRIME;
+            assertEquals(BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).mod(p).longValueExact(), Shamir.mul(a, b));
+        }
+    }
+
+    /** The value at x of chunk {@code chunk}'s polynomial through the given shares and the point (0, at0). */
+    private static BigInteger lagrangeThrough(List<Shamir.Share> shares, int chunk, BigInteger at0, BigInteger x) {
         List<BigInteger[]> pts = new ArrayList<>();
         pts.add(new BigInteger[]{BigInteger.ZERO, at0});
         for (Shamir.Share s : shares) {
-            pts.add(new BigInteger[]{BigInteger.valueOf(s.x()), s.y()});
+            pts.add(new BigInteger[]{BigInteger.valueOf(s.x()), BigInteger.valueOf(s.y()[chunk])});
         }
-        BigInteger p = Shamir.PRIME;
+        BigInteger p = BigInteger.valueOf(Shamir.PRIME);
         BigInteger acc = BigInteger.ZERO;
         for (int i = 0; i < pts.size(); i++) {
             BigInteger num = BigInteger.ONE, den = BigInteger.ONE;

@@ -7,6 +7,8 @@ import io.meshfl.core.crypto.secagg.SecAggMessage;
 import io.meshfl.core.crypto.secagg.Shamir;
 import io.meshfl.core.protocol.Wire;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -22,6 +24,9 @@ import java.util.TreeSet;
  * Truncated or malformed blobs are refused as protocol failures, naming what was being read.
  */
 final class SecAggCodec {
+
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private SecAggCodec() {
     }
@@ -110,12 +115,15 @@ final class SecAggCodec {
     /** Ring elements, little-endian, 4 bytes each in rings of at most 32 bits and 8 otherwise. */
     static byte[] vector(long[] v, Ring ring) {
         boolean narrow = ring.bits() <= 32;
-        ByteBuffer b = ByteBuffer.allocate(v.length * (narrow ? 4 : 8)).order(ByteOrder.LITTLE_ENDIAN);
-        for (long x : v) {
-            if (narrow) b.putInt((int) x);
-            else b.putLong(x);
+        byte[] out = new byte[v.length * (narrow ? 4 : 8)];
+        // array views rather than a ByteBuffer: the JIT turns these loops into plain (vector) moves,
+        // a few times faster on 100,000-element updates
+        if (narrow) {
+            for (int i = 0; i < v.length; i++) INT_LE.set(out, i * 4, (int) v[i]);
+        } else {
+            for (int i = 0; i < v.length; i++) LONG_LE.set(out, i * 8, v[i]);
         }
-        return b.array();
+        return out;
     }
 
     static long[] vector(byte[] bytes, Ring ring, int length, String what) {
@@ -135,8 +143,11 @@ final class SecAggCodec {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, what + ": " + bytes.length + " bytes, the round expects "
                     + acc.length + " elements of " + width + " bytes");
         }
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long mask = ring.mask();
-        for (int i = 0; i < acc.length; i++) acc[i] = (acc[i] + (narrow ? Integer.toUnsignedLong(b.getInt()) : b.getLong())) & mask;
+        if (narrow) {
+            for (int i = 0; i < acc.length; i++) acc[i] = (acc[i] + ((int) INT_LE.get(bytes, i * 4) & 0xFFFFFFFFL)) & mask;
+        } else {
+            for (int i = 0; i < acc.length; i++) acc[i] = (acc[i] + (long) LONG_LE.get(bytes, i * 8)) & mask;
+        }
     }
 }

@@ -153,9 +153,9 @@ public final class SecAggNode {
         double[] global = req.tensor("params");
         LocalUpdate u = trainer.train(global, req);
         long[] input = r.encoding.encode(global, u.params(), u.examples());
-        long[] masked = Masking.mask(r.params, r.graph, r.me, input, r.selfSeed, pairSeeds);
+        Masking.maskInPlace(r.params, r.graph, r.me, input, r.selfSeed, pairSeeds);
         r.stage = Stage.MASKED;
-        return reply(req, ctx, r, Map.of("masked", SecAggCodec.vector(masked, r.params.ring())));
+        return reply(req, ctx, r, Map.of("masked", SecAggCodec.vector(input, r.params.ring())));
     }
 
     private Message unmask(Message req, NodeContext ctx) {

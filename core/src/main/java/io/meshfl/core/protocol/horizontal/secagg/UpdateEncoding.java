@@ -52,7 +52,9 @@ public record UpdateEncoding(Quantizer quantizer, int params, long maxExamples) 
         double clip = quantizer.clip();
         long weight = Math.max(0, Math.min(examples, maxExamples));
         double w = (double) weight / maxExamples;
-        double[] scaled = new double[params];
+        // quantized straight into the vector that is then masked in place: a node allocates one
+        // vector per round, not four
+        long[] v = new long[vectorLength()];
         long clipped = 0;
         for (int i = 0; i < params; i++) {
             double d = trained[i] - global[i];
@@ -61,9 +63,8 @@ public record UpdateEncoding(Quantizer quantizer, int params, long maxExamples) 
                 clipped++;
                 d = Math.max(-clip, Math.min(clip, d));
             }
-            scaled[i] = w * d;
+            v[i] = quantizer.level(w * d);
         }
-        long[] v = Arrays.copyOf(quantizer.quantize(scaled), vectorLength());
         long room = quantizer.ring().mask() / quantizer.maxClients();
         v[params] = weight;
         v[params + 1] = Math.max(0, Math.min(examples, room));

@@ -129,6 +129,13 @@ class SecureRoundTest {
     }
 
     @Test
+    void aRingWiderThan32BitsTravelsAt8BytesAndStillGivesFedAvg() {
+        RunOutcome plain = run(nodes(4), "fedavg", 4, 2, "", new ArrayList<>());
+        RunOutcome secure = run(nodes(4), "fedavg", 4, 2, "secureAggregation: {clip: 4, modulusBits: 48}", new ArrayList<>());
+        assertClose(plain.params(), secure.params(), 1e-6);
+    }
+
+    @Test
     void fedAdamAppliesItsServerRuleToTheSecureMean() {
         RunOutcome plain = run(nodes(3), "fedadam", 3, 3, "", new ArrayList<>());
         RunOutcome secure = run(nodes(3), "fedadam", 3, 3, SECURE, new ArrayList<>());
