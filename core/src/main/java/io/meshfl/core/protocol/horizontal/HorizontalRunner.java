@@ -98,7 +98,7 @@ public final class HorizontalRunner {
                 int nodesOk;
                 if (secure != null) {
                     // the nodes train inside the secure round; the coordinator gets only the weighted mean of their updates
-                    SecureRound.Outcome so = secure.run(jobId, runId, round, global, orders);
+                    SecureRound.Outcome so = secureRound(secure, jobId, runId, round, global, orders, metrics);
                     failures.addAll(so.failures());
                     for (Failure f : failures) observer.log("round " + round + ": node of " + f.nodeId() + " failed: " + f.reason());
                     agg = strategy.aggregateMean(round, global, so.mean(), so.nodesInSum(), failures);
@@ -172,6 +172,31 @@ public final class HorizontalRunner {
      * setting, or the largest row count the catalog holds for a training product (training rows
      * are at most that), or a million when the catalog does not know.
      */
+    /**
+     * One secure round, run again with fresh keys, seeds and neighbour graph when too many
+     * neighbours of some node dropped out to rebuild its secret: the failed attempt released
+     * nothing (its masked updates stay masked), so only time is lost. Not under differential
+     * privacy, where each node charged its ledger for a fixed number of trainings.
+     */
+    private SecureRound.Outcome secureRound(SecureRound secure, String jobId, String runId, int round, double[] global,
+                                            List<FitInstruction> orders, Map<String, Double> metrics) {
+        int attempts = job.privacy() == null ? SECURE_ATTEMPTS : 1;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                SecureRound.Outcome so = secure.run(jobId, runId, round, global, orders);
+                if (attempt > 1) metrics.put("secagg_retries", (double) (attempt - 1));
+                return so;
+            } catch (MeshflException e) {
+                if (e.code() != ErrorCode.TOO_FEW_NODES || attempt >= attempts || !e.getMessage().contains("cannot unmask")) throw e;
+                observer.log("round " + round + ": " + e.getMessage() + "; running the round again with fresh keys and a new neighbour "
+                        + "graph (attempt " + (attempt + 1) + " of " + attempts + ")");
+            }
+        }
+    }
+
+    /** Tries of a secure round whose sum could not be unmasked, before the run fails. */
+    static final int SECURE_ATTEMPTS = 3;
+
     private long weightCap() {
         // differential privacy bounds one node's pull on the mean by C/k only if every node weighs the same
         if (job.privacy() != null) return 1;

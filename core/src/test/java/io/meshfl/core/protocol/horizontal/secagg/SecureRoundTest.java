@@ -192,6 +192,23 @@ class SecureRoundTest {
     }
 
     @Test
+    void roundWhoseSumCannotBeUnmaskedRunsAgainWithFreshKeysAndSucceeds() {
+        List<Node> nodes = nodes(4);
+        int[] unmasks = {0};
+        BiFunction<Message, Node, Message> dropFirstUnmask = (m, n) -> {
+            if (m.step().equals(SecAggSteps.UNMASK) && unmasks[0]++ < 2) throw new MeshflException(ErrorCode.NODE_LOST, n.domain() + " is gone");
+            return m;
+        };
+        nodes.get(1).before = dropFirstUnmask;
+        nodes.get(2).before = dropFirstUnmask;
+        List<RoundSummary> seen = new ArrayList<>();
+        RunOutcome out = run(nodes, "fedavg", 2, 1, SECURE, seen);
+        assertEquals(1.0, seen.get(0).metrics().get("secagg_retries"), seen.get(0).metrics().toString());
+        assertEquals(4.0, seen.get(0).metrics().get("secagg_nodes_in_sum"));
+        assertNotNull(out.params());
+    }
+
+    @Test
     void tooFewSurvivorsFailTheRoundClearly() {
         List<Node> nodes = nodes(4);
         for (int i = 1; i < 4; i++) nodes.get(i).before = dropAt(SecAggSteps.COLLECT_MASKED);
