@@ -31,12 +31,8 @@ final class PredictCommand implements Callable<Integer> {
     Path contracts;
 
     @picocli.CommandLine.Mixin
-    TlsOptions tls;
+    SubmitterTlsOptions tls;
 
-    @Option(names = "--tls-identity", defaultValue = "coordinator", paramLabel = "ID",
-            description = "With --coordinator and --tls-dir: whose certificate to present: coordinator (the operator on its host), "
-                    + "client:NAME or domain:NAME (default: ${DEFAULT-VALUE}).")
-    String tlsIdentity;
 
     @Option(names = "--coordinator", description = "host:port of a running coordinator.")
     String coordinator;
@@ -77,7 +73,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private int remote() throws Exception {
-        io.grpc.ManagedChannel ch = tls.dialCoordinator(coordinator, tlsIdentity);
+        io.grpc.ManagedChannel ch = tls.dialCoordinator(coordinator);
         try {
             var events = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(ch).predict(io.meshfl.proto.PredictRequest.newBuilder()
                     .setModelId(model).addAllProducts(products).setRequester(requester == null ? "" : requester).build());

@@ -37,12 +37,8 @@ final class RunCommand implements Callable<Integer> {
     Path report;
 
     @picocli.CommandLine.Mixin
-    TlsOptions tls;
+    SubmitterTlsOptions tls;
 
-    @Option(names = "--tls-identity", defaultValue = "coordinator", paramLabel = "ID",
-            description = "With --coordinator and --tls-dir: whose certificate to present: coordinator (the operator on its host), "
-                    + "client:NAME or domain:NAME (default: ${DEFAULT-VALUE}).")
-    String tlsIdentity;
 
     @Option(names = "--coordinator", description = "host:port of a running coordinator. Without it, an embedded coordinator and one node per domain start in this JVM.")
     String coordinator;
@@ -129,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private JsonNode runRemote(String yaml) throws Exception {
-        ManagedChannel ch = tls.dialCoordinator(coordinator, tlsIdentity);
+        ManagedChannel ch = tls.dialCoordinator(coordinator);
         try {
             Iterator<JobEvent> events = CoordinatorServiceGrpc.newBlockingStub(ch)
                     .submitJob(JobRequest.newBuilder().setJobYaml(yaml).setBaseDir(job.toString()).build());

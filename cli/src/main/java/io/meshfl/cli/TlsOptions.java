@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * The transport options of every command that opens a mesh socket: mutual TLS with the
  * certificates of a {@code meshfl certs} folder, or plaintext only when asked for by name.
  */
-final class TlsOptions {
+class TlsOptions {
 
     @Option(names = "--tls-dir", paramLabel = "DIR",
             description = "Folder made by 'meshfl certs': ca.pem, crl.pem and this party's <name>.pem / <name>-key.pem. Required unless --insecure.")

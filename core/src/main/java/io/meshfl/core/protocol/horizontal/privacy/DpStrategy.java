@@ -137,14 +137,7 @@ public final class DpStrategy implements Strategy {
             metrics.put("dp_unclipped_fraction", (double) unclipped / k);
             clip = next.clipNorm();
         }
-        accountant = accountant.compose(roundQ, z, 1);
-        metrics.put("dp_q", roundQ);
-        metrics.put("dp_noise_multiplier", z);
-        metrics.put("dp_delta", settings.delta());
-        metrics.put("dp_epsilon", epsilon());
-        Map<String, Double> all = new LinkedHashMap<>(agg.metrics());
-        all.putAll(metrics);
-        return new Aggregated(agg.params(), all);
+        return accounted(agg, metrics);
     }
 
     /**
@@ -168,6 +161,11 @@ public final class DpStrategy implements Strategy {
             metrics.put("dp_noise_sd", sd);
         }
         Aggregated agg = inner.aggregateMean(round, global, noised, nodes, failures);
+        return accounted(agg, metrics);
+    }
+
+    /** Charges the round to the accountant and adds what it spent to the round's metrics. */
+    private Aggregated accounted(Aggregated agg, Map<String, Double> metrics) {
         accountant = accountant.compose(roundQ, z, 1);
         metrics.put("dp_q", roundQ);
         metrics.put("dp_noise_multiplier", z);
