@@ -43,6 +43,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                 : (domain, address) -> mtls.dial(address, PeerPolicy.domain(domain));
         try (Catalog cat = Catalog.open(catalog);
              Coordinator c = new Coordinator(cat, dial, heartbeatMs, System.out::println)
+                     .transport(mtls == null ? "plaintext gRPC" : "mutual TLS")
                      .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.anyMember()))) {
             System.out.println("coordinator listening on " + host + ":" + c.port() + (mtls == null ? " (plaintext)" : " (mutual TLS)")
                     + ", catalog " + catalog.toAbsolutePath());

@@ -55,8 +55,9 @@ public final class EmbeddedMesh implements AutoCloseable {
         InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
         MeshTls ctls = tlsDir == null ? null : MeshTls.load(tlsDir, MeshIdentity.Role.COORDINATOR, "coordinator");
         coordinator = ctls == null
-                ? new Coordinator(catalog, EmbeddedMesh::dial, 1000, log).start(NettyServerBuilder.forAddress(loopback))
-                : new Coordinator(catalog, (domain, address) -> ctls.dial(address, PeerPolicy.domain(domain)), 1000, log)
+                ? new Coordinator(catalog, EmbeddedMesh::dial, 1000, log).transport("plaintext gRPC on loopback")
+                        .start(NettyServerBuilder.forAddress(loopback))
+                : new Coordinator(catalog, (domain, address) -> ctls.dial(address, PeerPolicy.domain(domain)), 1000, log).transport("mutual TLS")
                         .start(ctls.server(loopback, PeerPolicy.anyMember()));
         Map<String, List<DataContract>> byDomain = new TreeMap<>();
         for (DataContract c : contracts) byDomain.computeIfAbsent(c.domain(), k -> new ArrayList<>()).add(c);

@@ -47,6 +47,7 @@ public final class Simulator implements AutoCloseable {
         catalog = Catalog.inMemory("sim-" + System.nanoTime());
         String coordName = InProcessServerBuilder.generateName();
         coordinator = new Coordinator(catalog, addr -> InProcessChannelBuilder.forName(addr).directExecutor().build(), 2000, s -> { })
+                .transport("in-process gRPC")
                 .start(InProcessServerBuilder.forName(coordName));
         ManagedChannel toCoordinator = InProcessChannelBuilder.forName(coordName).build();
         channels.add(toCoordinator);

@@ -21,15 +21,17 @@ final class AuditingChannel implements NodeChannel {
 
     private final NodeChannel inner;
     private final ConcurrentLinkedQueue<AuditRecord> pending;
+    private final String transport;
 
-    AuditingChannel(NodeChannel inner, ConcurrentLinkedQueue<AuditRecord> pending) {
+    AuditingChannel(NodeChannel inner, ConcurrentLinkedQueue<AuditRecord> pending, String transport) {
         this.inner = inner;
         this.pending = pending;
+        this.transport = transport;
     }
 
-    /** Wraps {@code channel}, noting into {@code pending}. */
-    static NodeChannel wrap(NodeChannel channel, ConcurrentLinkedQueue<AuditRecord> pending) {
-        return new AuditingChannel(channel, pending);
+    /** Wraps {@code channel}, noting into {@code pending}; {@code transport} names what carries the messages. */
+    static NodeChannel wrap(NodeChannel channel, ConcurrentLinkedQueue<AuditRecord> pending, String transport) {
+        return new AuditingChannel(channel, pending, transport);
     }
 
     @Override
@@ -51,8 +53,11 @@ final class AuditingChannel implements NodeChannel {
     }
 
     private void note(Message m, String from, String to) {
+        String protection = WireProtection.of(m) + " | " + transport;
+        // the catalog column holds 200 characters; a longer label must not fail the run it describes
+        if (protection.length() > 200) protection = protection.substring(0, 197) + "...";
         pending.add(AuditRecord.of(Instant.now(), m.jobId(), m.runId(), m.protocol() + "/" + m.step(), from, to, m.payloadBytes(),
-                WireProtection.of(m)));
+                protection));
     }
 
     @Override

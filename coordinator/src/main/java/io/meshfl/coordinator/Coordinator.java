@@ -74,6 +74,15 @@ public final class Coordinator implements AutoCloseable {
         sweeper.scheduleAtFixedRate(registry::sweep, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Names the transport its node channels run over (e.g. {@code mutual TLS}, {@code plaintext gRPC}),
+     * for the audit log's protection of every message; {@code gRPC} until told.
+     */
+    public Coordinator transport(String description) {
+        runner.transport(description);
+        return this;
+    }
+
     public Coordinator start(ServerBuilder<?> builder) throws IOException {
         server = builder.addService(new Service()).build().start();
         return this;

@@ -49,6 +49,7 @@ public final class JobRunner {
     private static final List<String> SPREAD = List.of("vertical", "split", "secureboost", "federated-factorized");
 
     private final Catalog catalog;
+    private volatile String transport = "gRPC";
     private final NodeRegistry registry;
 
     public JobRunner(Catalog catalog, NodeRegistry registry) {
@@ -99,6 +100,10 @@ public final class JobRunner {
                         .orElse("the reference machine (run 'meshfl calibrate' to measure this one)"));
     }
 
+    void transport(String description) {
+        this.transport = description;
+    }
+
     /**
      * The run's outcome with the planner's predicted seconds and the actual ones in its metrics
      * (joined runs record their own), so every run in the log can re-fit the cost model.
@@ -145,7 +150,7 @@ public final class JobRunner {
             NodeChannel ch = registry.channel(d).filter(x -> registry.alive(d)).orElseThrow(() -> new MeshflException(
                     ErrorCode.TOO_FEW_NODES, "no live node of domain '" + d + "' is registered with the coordinator; start one with "
                     + "'meshfl node --domain " + d + " ...'"));
-            channels.put(d, AuditingChannel.wrap(ch, audit));
+            channels.put(d, AuditingChannel.wrap(ch, audit, transport));
         }
         String planJson = RunReport.JSON.valueToTree(plan).toString();
         String configJson = RunReport.JSON.valueToTree(job).toString();
@@ -264,7 +269,7 @@ public final class JobRunner {
         for (var e : productOfDomain.entrySet()) {
             parts.add(new VerticalScorer.Part(e.getKey(), e.getValue(), partDomains.contains(e.getKey())));
             channels.put(e.getKey(), AuditingChannel.wrap(registry.channel(e.getKey()).filter(x -> registry.alive(e.getKey())).orElseThrow(() ->
-                    new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")), audit));
+                    new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")), audit, transport));
         }
         var jobRecord = catalog.createJob("predict-" + modelId, "predict: {model: " + modelId + ", products: " + productIds + "}");
         RunRecord run = catalog.startRun(jobRecord.id(), strategy + "-inference", "{}", "{}", 0, productIds);

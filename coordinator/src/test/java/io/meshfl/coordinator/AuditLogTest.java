@@ -37,7 +37,7 @@ class AuditLogTest {
             assertEquals(contracts.stream().map(c -> c.domain()).collect(Collectors.toSet()), domains);
             AuditRecord update = log.stream().filter(r -> r.step().equals("horizontal/fit") && !r.sender().equals("coordinator"))
                     .findFirst().orElseThrow();
-            assertEquals("model update", update.protection());
+            assertEquals("model update | in-process gRPC", update.protection(), "what protects the content, then what carries it");
             assertTrue(update.bytes() >= 5 * 8, "the update's parameters are counted: " + update.bytes());
             long logged = log.stream().mapToLong(AuditRecord::bytes).sum();
             assertEquals(report.path("payload_bytes").asLong(), logged, "the log counts the payload the run report counts");

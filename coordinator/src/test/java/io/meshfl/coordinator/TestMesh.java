@@ -75,6 +75,7 @@ final class TestMesh implements AutoCloseable {
         catalog = Catalog.inMemory("mesh-" + System.nanoTime());
         String coordName = InProcessServerBuilder.generateName();
         coordinator = new Coordinator(catalog, addr -> InProcessChannelBuilder.forName(addr).build(), heartbeatMillis, s -> { })
+                .transport("in-process gRPC")
                 .start(InProcessServerBuilder.forName(coordName));
         for (DataContract c : contracts) {
             String name = InProcessServerBuilder.generateName();
