@@ -61,6 +61,7 @@ final class BenchData {
                         properties:
                     %2$smeshfl:
                       entityKey: id
+                      consumers: [{identity: 'client:operator'}]
                       label: y
                     """.formatted(d, props);
             Path file = dir.resolve("d" + d + ".rows.yaml");
@@ -132,6 +133,7 @@ final class BenchData {
                     properties:
                 %2$smeshfl:
                   entityKey: id
+                  consumers: [{identity: 'client:operator'}]
                 %3$s
                 """.formatted(domain, props, label ? "  label: y" : ""));
     }

@@ -175,6 +175,7 @@ public final class FederatedJoinBench {
                     properties:
                 %smeshfl:
                   entityKey: id
+                  consumers: [{identity: 'client:operator'}]
                 %s  features: [%s]
                   rawRowsMayLeave: false
                 """.formatted(id, domain, csv, props, label == null ? "" : "  label: " + label + "\n", cols(prefix, features, false).substring(2)));

@@ -69,6 +69,7 @@ public final class PsiLoopbackBench {
                       - {name: v, logicalType: number}
                 meshfl:
                   entityKey: id
+                  consumers: [{identity: 'client:operator'}]
                 """.formatted(domain));
     }
 }

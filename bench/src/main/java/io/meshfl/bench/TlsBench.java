@@ -11,7 +11,7 @@ import io.meshfl.core.plan.JobLoader;
 import io.meshfl.proto.CoordinatorServiceGrpc;
 import io.meshfl.proto.NodeInfo;
 import io.meshfl.wire.tls.CertificateAuthority;
-import io.meshfl.wire.tls.MeshIdentity.Role;
+import io.meshfl.core.trust.MeshIdentity.Role;
 import io.meshfl.wire.tls.MeshTls;
 import io.meshfl.wire.tls.PeerPolicy;
 

@@ -16,7 +16,8 @@ import java.util.TreeMap;
  * payload bytes, under which protection; then totals per step, direction and protection.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
-        description = "Show the cross-domain audit log: every message between the coordinator and the nodes, with its protection.")
+        description = "Show the cross-domain audit log: every message between the coordinator and the nodes, with its protection.",
+        subcommands = AuditVerifyCommand.class)
 final class AuditCommand implements Runnable {
 
     @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database file (default: ${DEFAULT-VALUE}).")

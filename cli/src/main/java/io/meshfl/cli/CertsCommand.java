@@ -3,7 +3,7 @@ package io.meshfl.cli;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.wire.tls.CertificateAuthority;
-import io.meshfl.wire.tls.MeshIdentity;
+import io.meshfl.core.trust.MeshIdentity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -55,7 +55,10 @@ final class CertsCommand implements Runnable {
             CertificateAuthority ca = CertificateAuthority.create(dir, key, mesh, caDays);
             System.out.println("CA          " + dir.resolve("ca.pem") + "  (" + key + ", until " + ca.certificate().getNotAfter().toInstant() + ")");
             print(ca.issue(MeshIdentity.Role.COORDINATOR, "coordinator", days), dir, "coordinator");
+            print(ca.issue(MeshIdentity.Role.CLIENT, EmbeddedMesh.OPERATOR, days), dir, "client-" + EmbeddedMesh.OPERATOR);
             for (String d : domains) print(ca.issue(MeshIdentity.Role.DOMAIN, d, days), dir, d);
+            System.out.println("client-" + EmbeddedMesh.OPERATOR + " signs the jobs 'meshfl run' and 'meshfl predict' submit (--tls-identity "
+                    + "client:" + EmbeddedMesh.OPERATOR + "); grant it in a contract's meshfl.consumers to let it use the product");
             System.out.println("keep ca-key.pem off the nodes: each node needs only ca.pem, crl.pem and its own <domain>.pem / <domain>-key.pem");
         }
     }
@@ -118,7 +121,9 @@ final class CertsCommand implements Runnable {
                 for (Path f : files.filter(p -> p.toString().endsWith(".pem") && !p.toString().endsWith("-key.pem")
                         && !p.getFileName().toString().equals("ca.pem") && !p.getFileName().toString().equals(CertificateAuthority.CRL)).sorted().toList()) {
                     X509Certificate c = certificate(f);
-                    String state = ca.revoked(c.getSerialNumber()) ? "REVOKED" : c.getNotAfter().before(new java.util.Date()) ? "EXPIRED" : "valid";
+                    java.time.Instant soon = java.time.Instant.now().plus(io.meshfl.wire.tls.MeshTls.EXPIRY_WARNING);
+                    String state = ca.revoked(c.getSerialNumber()) ? "REVOKED" : c.getNotAfter().before(new java.util.Date()) ? "EXPIRED"
+                            : c.getNotAfter().toInstant().isBefore(soon) ? "EXPIRES WITHIN 7 DAYS: issue a new one" : "valid";
                     System.out.printf("%-28s %-34s until %s  serial %s  %s%n", f.getFileName(),
                             MeshIdentity.of(c).map(i -> MeshIdentity.uri(i.role(), i.name())).orElse("(no meshfl identity)"),
                             c.getNotAfter().toInstant(), c.getSerialNumber().toString(16), state);

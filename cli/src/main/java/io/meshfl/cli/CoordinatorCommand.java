@@ -4,7 +4,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshfl.coordinator.Coordinator;
 import io.meshfl.coordinator.NodeDialer;
 import io.meshfl.core.catalog.Catalog;
-import io.meshfl.wire.tls.MeshIdentity;
+import io.meshfl.core.trust.MeshIdentity;
+import io.meshfl.core.trust.TicketVerifier;
 import io.meshfl.wire.tls.MeshTls;
 import io.meshfl.wire.tls.PeerPolicy;
 import picocli.CommandLine.Command;
@@ -37,6 +38,11 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MeshTls mtls = tls.load(MeshIdentity.Role.COORDINATOR, "coordinator");
+        if (mtls != null) {
+            mtls.log(System.out::println);
+            String soon = mtls.expiryWarning();
+            if (soon != null) System.out.println(soon);
+        }
         InetSocketAddress at = new InetSocketAddress(host, port);
         // Nodes and clients present mesh certificates; Register checks the node's domain per call.
         NodeDialer dial = mtls == null ? (domain, address) -> EmbeddedMesh.dial(address)
@@ -44,6 +50,7 @@ final class CoordinatorCommand implements Callable<Integer> {
         try (Catalog cat = Catalog.open(catalog);
              Coordinator c = new Coordinator(cat, dial, heartbeatMs, System.out::println)
                      .transport(mtls == null ? "plaintext gRPC" : "mutual TLS")
+                     .trust(mtls == null ? TicketVerifier.unauthenticated() : mtls.ticketVerifier(), mtls == null ? null : mtls.signer())
                      .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.anyMember()))) {
             System.out.println("coordinator listening on " + host + ":" + c.port() + (mtls == null ? " (plaintext)" : " (mutual TLS)")
                     + ", catalog " + catalog.toAbsolutePath());

@@ -47,7 +47,10 @@ final class DemoCommand implements Callable<Integer> {
         ObjectNode report;
         Path catalogFile = dir.resolve("catalog");
         Files.deleteIfExists(dir.resolve("catalog.mv.db"));
-        try (Catalog cat = Catalog.open(catalogFile); EmbeddedMesh mesh = new EmbeddedMesh(cat, contracts, s -> { })) {
+        Files.deleteIfExists(dir.resolve("catalog.trace.db"));
+        // a fresh run each time: node journals from an earlier demo would not match a new catalog
+        deleteTree(dir.resolve("nodes"));
+        try (Catalog cat = Catalog.open(catalogFile); EmbeddedMesh mesh = new EmbeddedMesh(cat, contracts, s -> { }, dir.resolve("nodes"))) {
             System.out.println("\nembedded mesh: coordinator on 127.0.0.1:" + mesh.coordinator().port() + ", nodes "
                     + mesh.nodes().stream().map(n -> n.domain() + "@" + n.address()).toList() + "\n");
             report = mesh.coordinator().runJob(job, Files.readString(jobFile), new Progress(System.out, false));
@@ -73,9 +76,17 @@ final class DemoCommand implements Callable<Integer> {
         Path json = dir.resolve("report.json");
         Path html = Reports.write(report, json);
         System.out.printf(Locale.ROOT, "%nreport: %s%ncurves: %s%ncatalog: %s (try: ./meshfl catalog --catalog %s runs, "
-                        + "or ./meshfl audit --catalog %s for every message that crossed)%ndemo finished in %.1f s%n",
-                json.toAbsolutePath(), html.toAbsolutePath(), catalogFile.toAbsolutePath(), catalogFile, catalogFile,
-                (System.nanoTime() - t0) / 1e9);
+                        + "./meshfl audit --catalog %s for every message that crossed,%n  or ./meshfl audit verify --catalog %s "
+                        + "--node-audit %s to check the signed chains against a node's own audit)%ndemo finished in %.1f s%n",
+                json.toAbsolutePath(), html.toAbsolutePath(), catalogFile.toAbsolutePath(), catalogFile, catalogFile, catalogFile,
+                dir.resolve("nodes").resolve(contracts.get(0).domain()), (System.nanoTime() - t0) / 1e9);
         return 0;
+    }
+
+    private static void deleteTree(Path p) throws java.io.IOException {
+        if (!Files.exists(p)) return;
+        try (var files = Files.walk(p)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
+        }
     }
 }

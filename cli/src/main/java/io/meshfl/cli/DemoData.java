@@ -30,6 +30,8 @@ final class DemoData {
     }
 
     static void write(Path dir, long seed) throws IOException {
+        // the demo folder holds its catalog, node state and keys too: only its owner may read it
+        io.meshfl.core.trust.PrivateFiles.directory(dir, "demo folder");
         Files.createDirectories(dir.resolve("data"));
         Random rng = new Random(seed);
         for (Unit u : UNITS) {
@@ -94,6 +96,7 @@ final class DemoData {
                 %2$s
                 meshfl:
                   entityKey: customer_id
+                  consumers: [{identity: 'client:operator'}]
                   label: defaulted
                   features: "*"
                   rawRowsMayLeave: false

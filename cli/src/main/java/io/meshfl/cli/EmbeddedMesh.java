@@ -2,18 +2,25 @@ package io.meshfl.cli;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshfl.coordinator.Coordinator;
 import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.trust.MeshIdentity;
+import io.meshfl.core.trust.PrivateFiles;
+import io.meshfl.core.trust.Signer;
+import io.meshfl.core.trust.Submitter;
 import io.meshfl.node.DomainNode;
-import io.meshfl.wire.tls.MeshIdentity;
+import io.meshfl.wire.tls.CertificateAuthority;
 import io.meshfl.wire.tls.MeshTls;
 import io.meshfl.wire.tls.PeerPolicy;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,28 +28,35 @@ import java.util.function.Consumer;
 
 /**
  * A whole mesh in one JVM for try-outs and single-machine runs: a coordinator and one node per
- * domain, each a real gRPC server on a loopback port, talking over real sockets. Plaintext by
- * default: every party is this one process, so certificates would prove nothing to anyone; given
- * a {@code meshfl certs} folder it runs mutual TLS exactly as separate processes do (tests, benchmarks).
+ * domain, each a real gRPC server on a loopback port, talking mutual TLS over real sockets with
+ * certificates of a mesh CA, exactly as separate processes do. Without a {@code meshfl certs}
+ * folder it keeps its own beside the node state ({@code <stateRoot>/../certs}, or a temporary
+ * folder) with a certificate per domain and one for the operator ({@code client:operator}), who
+ * signs the jobs run here; so every job is signed, every node checks its grants, and every run's
+ * chains are sealed, as in a real deployment.
  */
 public final class EmbeddedMesh implements AutoCloseable {
+
+    /** The identity that signs jobs submitted to an embedded mesh. */
+    public static final String OPERATOR = "operator";
 
     private final Coordinator coordinator;
     private final List<DomainNode> nodes = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
+    private final Path temporaryCerts;
+    private final Path certs;
 
     public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log) throws IOException {
         this(catalog, contracts, log, null);
     }
 
-    /** @param stateRoot where each node keeps its model parts and outputs ({@code <stateRoot>/<domain>}); null: memory only */
-    public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, java.nio.file.Path stateRoot) throws IOException {
+    /** @param stateRoot where each node keeps its model parts and journals ({@code <stateRoot>/<domain>}); null: memory only */
+    public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, Path stateRoot) throws IOException {
         this(catalog, contracts, log, stateRoot, null);
     }
 
-    /** @param tlsDir a {@code meshfl certs} folder with the coordinator's and every domain's certificate; null: plaintext */
-    public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, java.nio.file.Path stateRoot,
-                        java.nio.file.Path tlsDir) throws IOException {
+    /** @param tlsDir a {@code meshfl certs} folder with the coordinator's and every domain's certificate; null: the mesh's own */
+    public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, Path stateRoot, Path tlsDir) throws IOException {
         this(catalog, contracts, log, stateRoot, tlsDir, (domain, node) -> { });
     }
 
@@ -50,32 +64,71 @@ public final class EmbeddedMesh implements AutoCloseable {
      * @param setUp called with each domain's node before it starts serving, e.g. to wrap one of
      *              its protocols ({@link DomainNode#wrapProtocol})
      */
-    public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, java.nio.file.Path stateRoot,
-                        java.nio.file.Path tlsDir, java.util.function.BiConsumer<String, DomainNode> setUp) throws IOException {
-        InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
-        MeshTls ctls = tlsDir == null ? null : MeshTls.load(tlsDir, MeshIdentity.Role.COORDINATOR, "coordinator");
-        coordinator = ctls == null
-                ? new Coordinator(catalog, EmbeddedMesh::dial, 1000, log).transport("plaintext gRPC on loopback")
-                        .start(NettyServerBuilder.forAddress(loopback))
-                : new Coordinator(catalog, (domain, address) -> ctls.dial(address, PeerPolicy.domain(domain)), 1000, log).transport("mutual TLS")
-                        .start(ctls.server(loopback, PeerPolicy.anyMember()));
+    public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, Path stateRoot, Path tlsDir,
+                        java.util.function.BiConsumer<String, DomainNode> setUp) throws IOException {
         Map<String, List<DataContract>> byDomain = new TreeMap<>();
         for (DataContract c : contracts) byDomain.computeIfAbsent(c.domain(), k -> new ArrayList<>()).add(c);
+        if (tlsDir != null) {
+            temporaryCerts = null;
+            certs = tlsDir;
+        } else if (stateRoot != null) {
+            temporaryCerts = null;
+            certs = stateRoot.toAbsolutePath().normalize().resolveSibling("certs");
+        } else {
+            temporaryCerts = Files.createTempDirectory("meshfl-embedded-certs");
+            certs = temporaryCerts;
+        }
+        provision(certs, byDomain.keySet());
+        InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
+        MeshTls ctls = MeshTls.load(certs, MeshIdentity.Role.COORDINATOR, "coordinator").log(log);
+        coordinator = new Coordinator(catalog, (domain, address) -> ctls.dial(address, PeerPolicy.domain(domain)), 1000, log)
+                .transport("mutual TLS on loopback")
+                .trust(ctls.ticketVerifier(), ctls.signer())
+                .submitter(Submitter.of(operator(certs)))
+                .start(ctls.server(loopback, PeerPolicy.anyMember()));
         for (var e : byDomain.entrySet()) {
-            MeshTls ntls = tlsDir == null ? null : MeshTls.load(tlsDir, MeshIdentity.Role.DOMAIN, e.getKey());
-            DomainNode n = new DomainNode(e.getKey(), e.getValue(), log);
+            MeshTls ntls = MeshTls.load(certs, MeshIdentity.Role.DOMAIN, e.getKey()).log(log);
+            DomainNode n = new DomainNode(e.getKey(), e.getValue(), log).trust(ntls.ca(), ntls.revocations());
             setUp.accept(e.getKey(), n);
-            n.start(ntls == null ? NettyServerBuilder.forAddress(loopback) : ntls.server(loopback, PeerPolicy.coordinator()), null);
+            n.start(ntls.server(loopback, PeerPolicy.coordinator()), null);
             if (stateRoot != null) n.stateDir(stateRoot.resolve(e.getKey()));
-            String target = "127.0.0.1:" + coordinator.port();
-            ManagedChannel ch = ntls == null ? dial(target) : ntls.dial(target, PeerPolicy.coordinator());
+            ManagedChannel ch = ntls.dial("127.0.0.1:" + coordinator.port(), PeerPolicy.coordinator());
             channels.add(ch);
             n.joinCoordinator(ch);
             nodes.add(n);
         }
     }
 
-    /** A plaintext channel, for the embedded mesh and --insecure; see {@link MeshTls#dial} for mutual TLS. */
+    /**
+     * Makes {@code dir} a mesh certificate folder for these domains: a CA if there is none, the
+     * coordinator's and the operator's certificates, and a certificate for every domain that has
+     * none yet. A folder without the CA's key (one made for a real mesh) is used as it is.
+     */
+    public static void provision(Path dir, Collection<String> domains) {
+        if (!Files.exists(dir.resolve(CertificateAuthority.CA + ".pem"))) {
+            CertificateAuthority ca = CertificateAuthority.create(dir, CertificateAuthority.KeyType.EC, "embedded", 3650);
+            ca.issue(MeshIdentity.Role.COORDINATOR, "coordinator", 365);
+        }
+        if (!Files.exists(dir.resolve(CertificateAuthority.CA + "-key.pem"))) return;
+        CertificateAuthority ca = null;
+        if (!Files.exists(dir.resolve("client-" + OPERATOR + ".pem"))) {
+            ca = CertificateAuthority.open(dir);
+            ca.issue(MeshIdentity.Role.CLIENT, OPERATOR, 365);
+        }
+        for (String d : domains) {
+            if (Files.exists(dir.resolve(d + ".pem"))) continue;
+            if (ca == null) ca = CertificateAuthority.open(dir);
+            ca.issue(MeshIdentity.Role.DOMAIN, d, 365);
+        }
+    }
+
+    /** The operator's signing identity in a certificate folder. */
+    static Signer operator(Path certs) {
+        PrivateFiles.directory(certs, "key folder");
+        return Signer.load(certs.resolve("client-" + OPERATOR + ".pem"), certs.resolve("client-" + OPERATOR + "-key.pem"));
+    }
+
+    /** A plaintext channel, for --insecure; see {@link MeshTls#dial} for mutual TLS. */
     public static ManagedChannel dial(String address) {
         // Replies only complete a future or feed a stream: cheap enough to run on the transport thread.
         return ManagedChannelBuilder.forTarget(address).usePlaintext().directExecutor().build();
@@ -89,10 +142,22 @@ public final class EmbeddedMesh implements AutoCloseable {
         return List.copyOf(nodes);
     }
 
+    /** The certificate folder this mesh runs with (its CA verifies the catalog's seals). */
+    public Path certs() {
+        return certs;
+    }
+
     @Override
     public void close() {
         for (DomainNode n : nodes) n.close();
         for (ManagedChannel c : channels) c.shutdownNow();
         coordinator.close();
+        if (temporaryCerts != null) {
+            try (var files = Files.walk(temporaryCerts)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            } catch (IOException e) {
+                // a temporary folder left behind holds only this mesh's throw-away keys, readable by its owner alone
+            }
+        }
     }
 }

@@ -22,6 +22,13 @@ public final class Main {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof MeshflException me) {
                 cmd.getErr().println("error: " + me);
+                // on this machine the detail may be shown: it stays here (a file path, the offending value)
+                for (Throwable t = me; t != null; t = t.getCause()) {
+                    if (t instanceof MeshflException m && m.localDetail() != null) {
+                        cmd.getErr().println("  detail (this machine only): " + m.localDetail());
+                        break;
+                    }
+                }
                 return 2;
             }
             throw ex;

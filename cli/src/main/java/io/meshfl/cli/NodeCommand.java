@@ -4,7 +4,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.node.DomainNode;
-import io.meshfl.wire.tls.MeshIdentity;
+import io.meshfl.core.trust.MeshIdentity;
 import io.meshfl.wire.tls.MeshTls;
 import io.meshfl.wire.tls.PeerPolicy;
 import picocli.CommandLine.Command;
@@ -45,12 +45,19 @@ final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // loads <domain>.pem and checks it is this domain's, unexpired and unrevoked before anything listens
         MeshTls mtls = tls.load(MeshIdentity.Role.DOMAIN, domain);
+        if (mtls != null) {
+            mtls.log(System.out::println);
+            String soon = mtls.expiryWarning();
+            if (soon != null) System.out.println(soon);
+        }
         List<DataContract> own = ContractLoader.loadDirectory(contracts).stream().filter(c -> c.domain().equals(domain)).toList();
         InetSocketAddress at = new InetSocketAddress(host, port);
-        try (DomainNode node = new DomainNode(domain, own, System.out::println)
-                .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.coordinator()), null)
-                .stateDir(state != null ? state : Path.of(".meshfl", "node-" + domain))) {
-            node.joinCoordinator(mtls == null ? EmbeddedMesh.dial(coordinator) : mtls.dial(coordinator, PeerPolicy.coordinator()));
+        DomainNode n = new DomainNode(domain, own, System.out::println);
+        if (mtls != null) n.trust(mtls.ca(), mtls.revocations());
+        try (DomainNode node = n.stateDir(state != null ? state : Path.of(".meshfl", "node-" + domain))
+                .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.coordinator()), null)) {
+            TlsOptions.explainRefusal(coordinator, mtls != null, () ->
+                    node.joinCoordinator(mtls == null ? EmbeddedMesh.dial(coordinator) : mtls.dial(coordinator, PeerPolicy.coordinator())));
             System.out.println("node " + node.nodeId() + " of " + domain + " serving " + own.size() + " product(s) on "
                     + node.address() + ", registered with " + coordinator + (mtls == null ? " (plaintext)" : " (mutual TLS)"));
             System.out.flush();

@@ -74,9 +74,18 @@ final class PredictCommand implements Callable<Integer> {
 
     private int remote() throws Exception {
         io.grpc.ManagedChannel ch = tls.dialCoordinator(coordinator);
+        var submitter = tls.submitter();
         try {
-            var events = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(ch).predict(io.meshfl.proto.PredictRequest.newBuilder()
-                    .setModelId(model).addAllProducts(products).setRequester(requester == null ? "" : requester).build());
+            var stub = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(ch);
+            var request = io.meshfl.proto.PredictRequest.newBuilder().setModelId(model).addAllProducts(products)
+                    .setRequester(requester == null ? "" : requester).build();
+            io.meshfl.proto.PlanReply[] plan = new io.meshfl.proto.PlanReply[1];
+            TlsOptions.explainRefusal(coordinator, tls.usingTls(), () -> plan[0] = stub.planPredict(request));
+            var ticket = submitter.sign(io.meshfl.coordinator.Tickets.draft(submitter.identity(), io.meshfl.core.trust.JobTicket.PREDICT,
+                    plan[0].getJobName(), plan[0].getStrategy(), io.meshfl.coordinator.Tickets.predictSpec(model, products, requester),
+                    plan[0].getProductsList().stream().map(p -> new io.meshfl.core.trust.JobTicket.ProductVersion(p.getId(), p.getVersion())).toList(),
+                    model));
+            var events = stub.predict(request.toBuilder().setSignedTicket(com.google.protobuf.ByteString.copyFrom(ticket.encode())).build());
             while (events.hasNext()) {
                 var e = events.next();
                 switch (e.getKindCase()) {

@@ -16,6 +16,12 @@ import io.meshfl.core.report.RunReport;
 import io.meshfl.proto.CoordinatorServiceGrpc;
 import io.meshfl.proto.JobEvent;
 import io.meshfl.proto.JobRequest;
+import io.meshfl.proto.PlanReply;
+import io.meshfl.coordinator.Tickets;
+import io.meshfl.core.trust.JobTicket;
+import io.meshfl.core.trust.SignedTicket;
+import io.meshfl.core.trust.Submitter;
+import com.google.protobuf.ByteString;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -126,9 +132,17 @@ final class RunCommand implements Callable<Integer> {
 
     private JsonNode runRemote(String yaml) throws Exception {
         ManagedChannel ch = tls.dialCoordinator(coordinator);
+        Submitter submitter = tls.submitter();
         try {
-            Iterator<JobEvent> events = CoordinatorServiceGrpc.newBlockingStub(ch)
-                    .submitJob(JobRequest.newBuilder().setJobYaml(yaml).setBaseDir(job.toString()).build());
+            var stub = CoordinatorServiceGrpc.newBlockingStub(ch);
+            JobRequest request = JobRequest.newBuilder().setJobYaml(yaml).setBaseDir(job.toString()).build();
+            PlanReply[] plan = new PlanReply[1];
+            TlsOptions.explainRefusal(coordinator, tls.usingTls(), () -> plan[0] = planned(stub, request));
+            // the submitter signs exactly what the plan will run: this spec, strategy and product versions, once
+            SignedTicket ticket = submitter.sign(Tickets.draft(submitter.identity(), JobTicket.TRAIN, plan[0].getJobName(),
+                    plan[0].getStrategy(), yaml, plan[0].getProductsList().stream().map(p -> new JobTicket.ProductVersion(p.getId(), p.getVersion()))
+                            .toList(), null));
+            Iterator<JobEvent> events = stub.submitJob(request.toBuilder().setSignedTicket(ByteString.copyFrom(ticket.encode())).build());
             long start = System.nanoTime();
             while (events.hasNext()) {
                 JobEvent e = events.next();
@@ -150,6 +164,16 @@ final class RunCommand implements Callable<Integer> {
             throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "coordinator closed the job stream without a report");
         } finally {
             ch.shutdownNow();
+        }
+    }
+
+    /** The coordinator's plan for the job, or its refusal as one line. */
+    static PlanReply planned(CoordinatorServiceGrpc.CoordinatorServiceBlockingStub stub, JobRequest request) {
+        try {
+            return stub.planJob(request);
+        } catch (io.grpc.StatusRuntimeException e) {
+            if (e.getStatus().getCode() != io.grpc.Status.Code.FAILED_PRECONDITION) throw e;
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "the coordinator refused the job: " + e.getStatus().getDescription());
         }
     }
 }

@@ -125,6 +125,7 @@ public final class Simulator implements AutoCloseable {
                     properties:
                 %2$smeshfl:
                   entityKey: id
+                  consumers: [{identity: 'client:operator'}]
                   label: y
                 """.formatted(domain, props);
     }

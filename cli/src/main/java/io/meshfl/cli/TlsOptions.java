@@ -3,7 +3,7 @@ package io.meshfl.cli;
 import io.grpc.ManagedChannel;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
-import io.meshfl.wire.tls.MeshIdentity;
+import io.meshfl.core.trust.MeshIdentity;
 import io.meshfl.wire.tls.MeshTls;
 import io.meshfl.wire.tls.PeerPolicy;
 import picocli.CommandLine.Option;
@@ -20,6 +20,8 @@ class TlsOptions {
             description = "Folder made by 'meshfl certs': ca.pem, crl.pem and this party's <name>.pem / <name>-key.pem. Required unless --insecure.")
     Path tlsDir;
 
+    private boolean warned;
+
     @Option(names = "--insecure", description = "Plaintext gRPC, no certificates: no encryption and no identity checks. For trials on a trusted network only.")
     boolean insecure;
 
@@ -29,6 +31,8 @@ class TlsOptions {
             throw new MeshflException(ErrorCode.JOB_INVALID, "give either --tls-dir or --insecure, not both");
         }
         if (insecure) {
+            if (warned) return null;
+            warned = true;
             System.err.println("WARNING: --insecure: gRPC runs in plaintext without certificates; anyone on the network can read "
                     + "the traffic and register as any domain");
             return null;
@@ -44,6 +48,30 @@ class TlsOptions {
     ManagedChannel dialCoordinator(String target, String identity) {
         MeshTls tls = load(role(identity), name(identity));
         return tls == null ? EmbeddedMesh.dial(target) : tls.dial(target, PeerPolicy.coordinator());
+    }
+
+    /**
+     * Runs {@code call} to the coordinator at {@code target}; when the coordinator cannot be
+     * reached, says in one line whether the transports do not match (a plaintext client at a TLS
+     * coordinator or the reverse) rather than gRPC's "Network closed for unknown reason".
+     */
+    static void explainRefusal(String target, boolean usingTls, Runnable call) {
+        try {
+            call.run();
+        } catch (io.grpc.StatusRuntimeException e) {
+            if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE) throw e;
+            boolean serverTls = io.meshfl.wire.tls.TlsProbe.speaksTls(target, 3000);
+            if (serverTls && !usingTls) {
+                throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "the coordinator at " + target + " requires mutual TLS, but this "
+                        + "command runs --insecure (plaintext); give --tls-dir with this party's certificate instead", e);
+            }
+            if (!serverTls && usingTls) {
+                throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "the coordinator at " + target + " does not answer TLS (is it "
+                        + "running, and was it started with --insecure?); this command talks mutual TLS", e);
+            }
+            throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "cannot reach the coordinator at " + target + ": "
+                    + e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")"), e);
+        }
     }
 
     /** "coordinator", "domain:NAME" or "client:NAME". */

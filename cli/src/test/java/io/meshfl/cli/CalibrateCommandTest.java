@@ -78,6 +78,7 @@ class CalibrateCommandTest {
                           - {name: id, logicalType: string, primaryKey: true}
                     %5$smeshfl:
                       entityKey: id
+                      consumers: [{identity: 'client:operator'}]
                     %4$s  features: [%3$s]
                     """.formatted(p[0], p[1], p[2], p[3], p[4]));
         }

@@ -35,6 +35,7 @@ class IntegrateCommandTest {
                     properties:
                 %3$smeshfl:
                   entityKey: id
+                  consumers: [{identity: 'client:operator'}]
                 """.formatted(id, domain, props));
     }
 

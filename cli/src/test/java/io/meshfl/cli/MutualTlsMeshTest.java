@@ -21,7 +21,7 @@ import io.meshfl.proto.NodeServiceGrpc;
 import io.meshfl.proto.ProductInfo;
 import io.meshfl.proto.RegisterReply;
 import io.meshfl.wire.tls.CertificateAuthority;
-import io.meshfl.wire.tls.MeshIdentity.Role;
+import io.meshfl.core.trust.MeshIdentity.Role;
 import io.meshfl.wire.tls.MeshTls;
 import io.meshfl.wire.tls.PeerPolicy;
 import org.junit.jupiter.api.AfterEach;

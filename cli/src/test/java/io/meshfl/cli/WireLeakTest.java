@@ -84,6 +84,7 @@ class WireLeakTest {
         Files.createDirectories(open);
         for (String f : List.of("oncology.diagnosis.yaml", "radiology.imaging.yaml")) {
             String yaml = Files.readString(examples.resolve("breast-hetero").resolve(f)).replace("rawRowsMayLeave: false", "rawRowsMayLeave: true")
+                    .replace("protocols: [vertical, split, secureboost]", "protocols: [pooled]")
                     .replace("../../../shared/datasets", SharedData.datasets().toString());
             Files.writeString(open.resolve(f), yaml);
         }

@@ -22,6 +22,7 @@ final class AuditingChannel implements NodeChannel {
     private final NodeChannel inner;
     private final ConcurrentLinkedQueue<AuditRecord> pending;
     private final String transport;
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
 
     AuditingChannel(NodeChannel inner, ConcurrentLinkedQueue<AuditRecord> pending, String transport) {
         this.inner = inner;
@@ -46,18 +47,20 @@ final class AuditingChannel implements NodeChannel {
 
     @Override
     public Message call(Message request, Duration timeout) {
-        note(request, "coordinator", inner.domain());
-        Message reply = inner.call(request, timeout);
-        note(reply, inner.domain(), "coordinator");
+        // numbered here, per run and node: the number the node checks for replays and keeps in its own audit
+        Message numbered = request.sequence() > 0 ? request : request.withSequence(sequence.incrementAndGet());
+        note(numbered, "coordinator", inner.domain(), numbered.sequence());
+        Message reply = inner.call(numbered, timeout);
+        note(reply, inner.domain(), "coordinator", numbered.sequence());
         return reply;
     }
 
-    private void note(Message m, String from, String to) {
+    private void note(Message m, String from, String to, long msgSeq) {
         String protection = WireProtection.of(m) + " | " + transport;
         // the catalog column holds 200 characters; a longer label must not fail the run it describes
         if (protection.length() > 200) protection = protection.substring(0, 197) + "...";
         pending.add(AuditRecord.of(Instant.now(), m.jobId(), m.runId(), m.protocol() + "/" + m.step(), from, to, m.payloadBytes(),
-                protection));
+                protection, msgSeq));
     }
 
     @Override

@@ -22,7 +22,12 @@ import io.meshfl.proto.NodeInfo;
 import io.meshfl.proto.ProductInfo;
 import io.meshfl.proto.RegisterReply;
 import io.meshfl.proto.RoundEvent;
-import io.meshfl.wire.tls.MeshIdentity;
+import io.meshfl.core.trust.HashChain;
+import io.meshfl.core.trust.MeshIdentity;
+import io.meshfl.core.trust.SignedTicket;
+import io.meshfl.core.trust.Signer;
+import io.meshfl.core.trust.Submitter;
+import io.meshfl.core.trust.TicketVerifier;
 import io.meshfl.wire.tls.MeshTls;
 
 import java.io.IOException;
@@ -83,6 +88,23 @@ public final class Coordinator implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The mesh's trust: tickets are checked against {@code verifier} (the mesh CA), and the
+     * catalog's chains are sealed with {@code sealer} (the coordinator's certificate key; null
+     * leaves seals unsigned, as on a plaintext trial mesh).
+     */
+    public Coordinator trust(TicketVerifier verifier, Signer sealer) {
+        runner.verifier(verifier);
+        runner.sealer(sealer);
+        return this;
+    }
+
+    /** Who signs jobs submitted in this process ({@link #runJob}, {@link #predict}); unsigned {@code client:operator} until told. */
+    public Coordinator submitter(Submitter submitter) {
+        runner.submitter(submitter);
+        return this;
+    }
+
     public Coordinator start(ServerBuilder<?> builder) throws IOException {
         server = builder.addService(new Service()).build().start();
         return this;
@@ -132,6 +154,10 @@ public final class Coordinator implements AutoCloseable {
                 catalog.registerProduct(p.getId(), info.getDomain(), p.getVersion(), p.getContractYaml(), (int) p.getRows());
             }
             registry.register(info.getNodeId(), info.getDomain(), info.getAddress());
+            if (peer != null) {
+                String soon = io.meshfl.wire.tls.MeshTls.expiryWarning(peer, java.time.Instant.now());
+                if (soon != null) log.accept(soon);
+            }
             log.accept("node " + info.getNodeId() + " of " + info.getDomain() + " registered at " + info.getAddress()
                     + " with " + info.getProductsCount() + " product(s)");
             return RegisterReply.newBuilder().setAccepted(true).setHeartbeatMillis(heartbeatMillis).build();
@@ -190,10 +216,27 @@ public final class Coordinator implements AutoCloseable {
         }
 
         @Override
+        public void planPredict(io.meshfl.proto.PredictRequest request, StreamObserver<io.meshfl.proto.PlanReply> out) {
+            try {
+                JobRunner.PredictPlan pp = runner.planPredict(request.getModelId(), request.getProductsList());
+                io.meshfl.proto.PlanReply.Builder b = io.meshfl.proto.PlanReply.newBuilder().setStrategy(pp.strategy())
+                        .setJobName("predict-" + request.getModelId()).setSpecSha256(HashChain.sha256Hex(Tickets.predictSpec(request.getModelId(),
+                                request.getProductsList(), request.getRequester().isEmpty() ? null : request.getRequester())));
+                pp.products().forEach(p -> b.addProducts(io.meshfl.proto.ProductVersion.newBuilder().setId(p.id()).setVersion(p.version())));
+                out.onNext(b.build());
+                out.onCompleted();
+            } catch (MeshflException e) {
+                out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
+            }
+        }
+
+        @Override
         public void predict(io.meshfl.proto.PredictRequest request, StreamObserver<JobEvent> out) {
             try {
-                ObjectNode r = Coordinator.this.predict(request.getModelId(), request.getProductsList(),
-                        request.getRequester().isEmpty() ? null : request.getRequester(), new JobObserver() {
+                SignedTicket ticket = ticket(request.getSignedTicket());
+                String requester = request.getRequester().isEmpty() ? null : request.getRequester();
+                ObjectNode r = runner.predict(request.getModelId(), request.getProductsList(), requester, (strategy, products) -> ticket,
+                        caller(), new JobObserver() {
                             @Override
                             public void plan(String explain) {
                             }
@@ -211,6 +254,7 @@ public final class Coordinator implements AutoCloseable {
                         });
                 out.onNext(JobEvent.newBuilder().setReportJson(r.toString()).build());
             } catch (MeshflException e) {
+                refused(e);
                 out.onNext(JobEvent.newBuilder().setError(e.toString()).build());
             } catch (RuntimeException e) {
                 out.onNext(JobEvent.newBuilder().setError("MeshFL-900 INTERNAL: " + e).build());
@@ -219,11 +263,47 @@ public final class Coordinator implements AutoCloseable {
         }
 
         @Override
+        public void planJob(JobRequest request, StreamObserver<io.meshfl.proto.PlanReply> out) {
+            try {
+                JobSpec job = JobLoader.parse(request.getJobYaml(), request.getBaseDir().isEmpty() ? "job" : request.getBaseDir());
+                io.meshfl.core.plan.Plan plan = runner.plan(job);
+                io.meshfl.proto.PlanReply.Builder b = io.meshfl.proto.PlanReply.newBuilder().setPlanText(plan.explain())
+                        .setStrategy(plan.strategy()).setSpecSha256(HashChain.sha256Hex(request.getJobYaml())).setJobName(job.name());
+                Tickets.products(plan).forEach(p -> b.addProducts(io.meshfl.proto.ProductVersion.newBuilder().setId(p.id()).setVersion(p.version())));
+                out.onNext(b.build());
+                out.onCompleted();
+            } catch (MeshflException e) {
+                out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
+            }
+        }
+
+        /** The identity of the connection calling now (null without TLS). */
+        private String caller() {
+            MeshIdentity peer = MeshTls.PEER.get();
+            return peer == null ? null : peer.label();
+        }
+
+        private SignedTicket ticket(com.google.protobuf.ByteString bytes) {
+            if (bytes.isEmpty()) {
+                throw new MeshflException(io.meshfl.core.ErrorCode.POLICY_VIOLATION, "the job carries no signed ticket; submit it with "
+                        + "'meshfl run' or 'meshfl predict', which sign it with the submitter's certificate (--tls-identity)");
+            }
+            return SignedTicket.decode(bytes.toByteArray());
+        }
+
+        private void refused(MeshflException e) {
+            if (e.code() == io.meshfl.core.ErrorCode.POLICY_VIOLATION || e.code() == io.meshfl.core.ErrorCode.PLAN_REFUSED) {
+                log.accept("refused a job of " + (caller() == null ? "an unauthenticated caller" : caller()) + ": " + e.getMessage());
+            }
+        }
+
+        @Override
         public void submitJob(JobRequest request, StreamObserver<JobEvent> out) {
             var serverOut = (ServerCallStreamObserver<JobEvent>) out;
             try {
                 JobSpec job = JobLoader.parse(request.getJobYaml(), request.getBaseDir().isEmpty() ? "job" : request.getBaseDir());
-                ObjectNode report = runJob(job, request.getJobYaml(), new JobObserver() {
+                SignedTicket ticket = ticket(request.getSignedTicket());
+                ObjectNode report = runner.run(job, request.getJobYaml(), plan -> ticket, caller(), new JobObserver() {
                     @Override
                     public void plan(String explain) {
                         send(JobEvent.newBuilder().setPlanText(explain).build());
@@ -249,6 +329,7 @@ public final class Coordinator implements AutoCloseable {
                 });
                 out.onNext(JobEvent.newBuilder().setReportJson(report.toString()).build());
             } catch (MeshflException e) {
+                refused(e);
                 out.onNext(JobEvent.newBuilder().setError(e.toString()).build());
             } catch (RuntimeException e) {
                 out.onNext(JobEvent.newBuilder().setError("MeshFL-900 INTERNAL: " + e).build());

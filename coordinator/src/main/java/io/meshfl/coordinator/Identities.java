@@ -2,7 +2,7 @@ package io.meshfl.coordinator;
 
 import io.meshfl.proto.NodeInfo;
 import io.meshfl.proto.ProductInfo;
-import io.meshfl.wire.tls.MeshIdentity;
+import io.meshfl.core.trust.MeshIdentity;
 
 /**
  * What a node's certificate allows it to claim at registration: its own domain and the products

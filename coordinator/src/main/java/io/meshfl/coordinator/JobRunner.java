@@ -32,12 +32,20 @@ import io.meshfl.core.protocol.split.SplitScorer;
 import io.meshfl.core.protocol.vertical.VerticalRunner;
 import io.meshfl.core.protocol.vertical.VerticalScorer;
 import io.meshfl.core.report.RunReport;
+import io.meshfl.core.catalog.ChainSeals;
+import io.meshfl.core.catalog.JobRecord;
+import io.meshfl.core.trust.JobTicket;
+import io.meshfl.core.trust.SignedTicket;
+import io.meshfl.core.trust.Signer;
+import io.meshfl.core.trust.Submitter;
+import io.meshfl.core.trust.TicketVerifier;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Runs one job on the coordinator, in the one direction data flows: job -> catalog -> plan ->
@@ -51,6 +59,9 @@ public final class JobRunner {
     private final Catalog catalog;
     private volatile String transport = "gRPC";
     private final NodeRegistry registry;
+    private volatile TicketVerifier verifier = TicketVerifier.unauthenticated();
+    private volatile Submitter localSubmitter = Submitter.unsigned("client:operator");
+    private volatile Signer sealer;
 
     public JobRunner(Catalog catalog, NodeRegistry registry) {
         this.catalog = catalog;
@@ -104,6 +115,21 @@ public final class JobRunner {
         this.transport = description;
     }
 
+    /** How tickets are checked: against the mesh CA, or (plaintext trial meshes) taken at their word. */
+    void verifier(TicketVerifier v) {
+        this.verifier = v;
+    }
+
+    /** Who signs the jobs submitted in this process ({@link #run(JobSpec, String, JobObserver)}). */
+    void submitter(Submitter s) {
+        this.localSubmitter = s;
+    }
+
+    /** The coordinator's key, which signs the seals of the catalog's chains; null leaves them unsigned. */
+    void sealer(Signer s) {
+        this.sealer = s;
+    }
+
     /**
      * The run's outcome with the planner's predicted seconds and the actual ones in its metrics
      * (joined runs record their own), so every run in the log can re-fit the cost model.
@@ -139,11 +165,40 @@ public final class JobRunner {
         return IntegrationLoader.parse(r.yaml(), Path.of("catalog:" + r.id() + "@" + r.version()), contracts);
     }
 
+    /** Runs a job that this coordinator's local submitter signs here (embedded meshes, tests); see {@link #submitter}. */
     public ObjectNode run(JobSpec asked, String specYaml, JobObserver observer) {
+        Submitter s = localSubmitter;
+        return run(asked, specYaml, plan -> s.sign(Tickets.draft(s.identity(), JobTicket.TRAIN, asked.name(), plan.strategy(), specYaml,
+                Tickets.products(plan), null)), null, observer);
+    }
+
+    /**
+     * Runs a job under the ticket its submitter signed for the plan ({@code ticketFor} gets the plan
+     * and returns the ticket: signed here, or received with the job). {@code caller} is the identity
+     * of the connection that submitted it (null in-process). The ticket is checked here and again by
+     * every node; the run is recorded under its nonce, which runs once.
+     */
+    public ObjectNode run(JobSpec asked, String specYaml, Function<Plan, SignedTicket> ticketFor, String caller, JobObserver observer) {
         var jobRecord = catalog.createJob(asked.name(), specYaml);
-        JobSpec job = resolve(asked);
-        Plan plan = plan(job);
-        observer.plan(plan.explain());
+        JobSpec job;
+        Plan plan;
+        TicketVerifier.Verified ticket;
+        SignedTicket signed;
+        try {
+            job = resolve(asked);
+            plan = plan(job);
+            observer.plan(plan.explain());
+            signed = ticketFor.apply(plan);
+            List<JobTicket.ProductVersion> products = Tickets.products(plan);
+            ticket = Tickets.admit(verifier, signed, caller, JobTicket.TRAIN, specYaml, plan.strategy(), products, null);
+            Tickets.checkGrants(catalog, products, ticket.submitter(), JobTicket.TRAIN, plan.strategy());
+        } catch (RuntimeException e) {
+            catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
+            throw e;
+        }
+        if (!ticket.authenticated()) {
+            observer.log("submitter " + ticket.submitter() + " is taken at its word: this mesh runs without certificates (--insecure)");
+        }
         Map<String, NodeChannel> channels = new LinkedHashMap<>();
         var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
         for (String d : plan.domains()) {
@@ -155,18 +210,21 @@ public final class JobRunner {
         String planJson = RunReport.JSON.valueToTree(plan).toString();
         String configJson = RunReport.JSON.valueToTree(job).toString();
         RunRecord run = catalog.startRun(jobRecord.id(), plan.strategy(), planJson, configJson, job.seed(),
-                plan.participants().stream().map(Plan.Participant::productId).toList());
+                plan.participants().stream().map(Plan.Participant::productId).toList(),
+                new Catalog.Ticket(ticket.submitter(), ticket.ticket().nonce(), ticket.fingerprint()));
         long[] start = traffic(channels);
         Privacy dp = Privacy.of(job, plan, catalog);
+        RunSession session = new RunSession(channels, jobRecord.id(), run.id());
         int[] roundsDone = {0};
         try {
+            session.authorize(signed);
             dp.charge(run.id());
             RunObserver ro = new RunObserver() {
                 @Override
                 public void round(RoundSummary s) {
                     roundsDone[0] = s.round();
                     catalog.recordRound(run.id(), new RoundRecord(s.round(), s.seconds(), s.bytesSent(), s.bytesReceived(),
-                            s.nodesOk(), s.failures().size(), RunReport.JSON.valueToTree(s.metrics()).toString()));
+                            s.nodesOk(), s.failures().size(), RunReport.JSON.valueToTree(s.metrics()).toString(), failures(s)));
                     AuditingChannel.flush(catalog, audit);
                     observer.round(s);
                 }
@@ -189,6 +247,7 @@ public final class JobRunner {
             out = withPrediction(out, plan);
             String metricsJson = RunReport.JSON.valueToTree(out.metrics()).toString();
             ObjectNode prov = Provenances.of(jobRecord.id(), run.id(), job, plan, out);
+            prov.put("submitter", ticket.submitter()).put("ticket_sha256", ticket.fingerprint());
             if (plan.strategy().equals("federated-factorized")) {
                 // scoring new base rows aligns them with the joined products the same way
                 var arr = prov.putArray("links");
@@ -201,8 +260,12 @@ public final class JobRunner {
             catalog.finishRun(run.id(), metricsJson, out.bytesSent(), out.bytesReceived());
             AuditingChannel.flush(catalog, audit);
             dp.settle(run.id(), out.metrics());
+            ChainSeals.Seal seal = seal(run.id());
+            session.end(RunRecord.SUCCEEDED, seal, observer::log);
+            AuditingChannel.flush(catalog, audit);
             ObjectNode report = RunReport.build(jobRecord.id(), run.id(), model.id(), job, plan, out);
             report.set("provenance", RunReport.JSON.readTree(provenance));
+            report.put("seal", seal.hash());
             return report;
         } catch (RuntimeException e) {
             long[] now = traffic(channels);
@@ -210,10 +273,27 @@ public final class JobRunner {
             catalog.failRun(run.id(), msg, now[0] - start[0], now[1] - start[1]);
             AuditingChannel.flush(catalog, audit);
             dp.settleFailed(run.id(), roundsDone[0]);
+            ChainSeals.Seal seal = seal(run.id());
+            // the parties discard what they hold of a run that did not succeed
+            session.end(RunRecord.FAILED, seal, observer::log);
+            AuditingChannel.flush(catalog, audit);
             throw e;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new MeshflException(ErrorCode.INTERNAL, "provenance is not valid JSON: " + e.getMessage(), e);
         }
+    }
+
+    /** Seals the catalog's chains after a run, signed by the coordinator's key when it has one. */
+    private ChainSeals.Seal seal(String runId) {
+        return new ChainSeals(catalog).seal(runId, sealer);
+    }
+
+    /** The failures of a round as {@code {"domain": "reason"}}, null when every node delivered. */
+    private static String failures(RoundSummary s) {
+        if (s.failures().isEmpty()) return null;
+        ObjectNode o = RunReport.JSON.createObjectNode();
+        for (var f : s.failures()) o.put(f.nodeId(), f.code() + ": " + f.reason());
+        return o.toString();
     }
 
     /**
@@ -221,6 +301,37 @@ public final class JobRunner {
      * columns, the sealed partial scores land with {@code requester} (default: the label holder).
      */
     public ObjectNode predict(String modelId, List<String> productIds, String requester, JobObserver observer) {
+        Submitter s = localSubmitter;
+        return predict(modelId, productIds, requester, (strategy, products) -> s.sign(Tickets.draft(s.identity(), JobTicket.PREDICT,
+                "predict-" + modelId, strategy, Tickets.predictSpec(modelId, productIds, requester), products, modelId)), null, observer);
+    }
+
+    /** What a prediction request reads: the model's training strategy and the scoring products' latest versions. */
+    public record PredictPlan(String strategy, List<JobTicket.ProductVersion> products) {
+    }
+
+    /** The strategy and product versions a prediction's ticket must name. */
+    public PredictPlan planPredict(String modelId, List<String> productIds) {
+        var model = catalog.model(modelId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND,
+                "no model '" + modelId + "' in the catalog; see 'meshfl catalog models'"));
+        String strategy;
+        try {
+            strategy = RunReport.JSON.readTree(model.provenanceJson()).path("strategy").asText();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "provenance of model " + modelId + " is unreadable", e);
+        }
+        List<JobTicket.ProductVersion> products = new ArrayList<>();
+        for (String id : productIds) products.add(new JobTicket.ProductVersion(id, catalog.requireProduct(id).version()));
+        return new PredictPlan(strategy, products);
+    }
+
+    /**
+     * As {@link #predict(String, List, String, JobObserver)} under a ticket its submitter signed for
+     * the prediction's strategy and product versions ({@code ticketFor}); {@code caller} as for runs.
+     */
+    public ObjectNode predict(String modelId, List<String> productIds, String requester,
+                              java.util.function.BiFunction<String, List<JobTicket.ProductVersion>, SignedTicket> ticketFor, String caller,
+                              JobObserver observer) {
         var model = catalog.model(modelId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND,
                 "no model '" + modelId + "' in the catalog; see 'meshfl catalog models'"));
         JsonNode prov;
@@ -271,10 +382,26 @@ public final class JobRunner {
             channels.put(e.getKey(), AuditingChannel.wrap(registry.channel(e.getKey()).filter(x -> registry.alive(e.getKey())).orElseThrow(() ->
                     new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")), audit, transport));
         }
-        var jobRecord = catalog.createJob("predict-" + modelId, "predict: {model: " + modelId + ", products: " + productIds + "}");
-        RunRecord run = catalog.startRun(jobRecord.id(), strategy + "-inference", "{}", "{}", 0, productIds);
-        long[] start = traffic(channels);
+        String spec = Tickets.predictSpec(modelId, productIds, requester);
+        var jobRecord = catalog.createJob("predict-" + modelId, spec);
+        PredictPlan pp = planPredict(modelId, productIds);
+        SignedTicket signed;
+        TicketVerifier.Verified ticket;
         try {
+            signed = ticketFor.apply(strategy, pp.products());
+            ticket = Tickets.admit(verifier, signed, caller, JobTicket.PREDICT, spec, strategy, pp.products(), modelId);
+            Tickets.checkGrants(catalog, pp.products(), ticket.submitter(), JobTicket.PREDICT, strategy);
+        } catch (RuntimeException e) {
+            catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
+            throw e;
+        }
+        RunRecord run = catalog.startRun(jobRecord.id(), strategy + "-inference", "{}", "{}", 0, productIds,
+                new Catalog.Ticket(ticket.submitter(), ticket.ticket().nonce(), ticket.fingerprint()));
+        long[] start = traffic(channels);
+        // the scorers name their messages by the run, job id included
+        RunSession session = new RunSession(channels, run.id(), run.id());
+        try {
+            session.authorize(signed);
             long t0 = System.nanoTime();
             String partsKey = prov.path("parts_key").asText();
             String label = prov.path("label").asText();
@@ -288,6 +415,8 @@ public final class JobRunner {
             };
             long[] now = traffic(channels);
             catalog.finishRun(run.id(), RunReport.JSON.valueToTree(r.metrics()).toString(), now[0] - start[0], now[1] - start[1]);
+            AuditingChannel.flush(catalog, audit);
+            session.end(RunRecord.SUCCEEDED, seal(run.id()), observer::log);
             AuditingChannel.flush(catalog, audit);
             ObjectNode out = RunReport.JSON.createObjectNode();
             out.put("run_id", run.id());
@@ -303,6 +432,8 @@ public final class JobRunner {
         } catch (RuntimeException e) {
             long[] now = traffic(channels);
             catalog.failRun(run.id(), e instanceof MeshflException me ? me.toString() : e.toString(), now[0] - start[0], now[1] - start[1]);
+            AuditingChannel.flush(catalog, audit);
+            session.end(RunRecord.FAILED, seal(run.id()), observer::log);
             AuditingChannel.flush(catalog, audit);
             throw e;
         }

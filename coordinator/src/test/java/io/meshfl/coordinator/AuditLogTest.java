@@ -30,8 +30,11 @@ class AuditLogTest {
             List<AuditRecord> log = mesh.catalog.auditLog(run, 0);
             long requests = log.stream().filter(r -> r.sender().equals("coordinator")).count();
             assertEquals(requests, log.size() - requests, "one reply noted per request");
-            // prepare, scale, 4 x (fit + evaluate) and finish for each of 3 nodes
-            assertEquals(3 * (2 + 4 * 2 + 1), requests, log.stream().map(AuditRecord::step).toList().toString());
+            // authorize, prepare, scale, 4 x (fit + evaluate), finish and end for each of 3 nodes
+            assertEquals(3 * (1 + 2 + 4 * 2 + 1 + 1), requests, log.stream().map(AuditRecord::step).toList().toString());
+            assertTrue(log.stream().filter(r -> r.step().equals("session/authorize") && r.sender().equals("coordinator"))
+                    .allMatch(r -> r.protection().startsWith("signed job ticket")), "the ticket crosses first, to every node");
+            assertTrue(log.stream().allMatch(r -> r.msgSeq() > 0), "every record names the message number the node checks");
             assertTrue(log.stream().allMatch(r -> r.runId().equals(run) && !r.protection().isBlank()));
             Set<String> domains = log.stream().filter(r -> r.sender().equals("coordinator")).map(AuditRecord::receiver).collect(Collectors.toSet());
             assertEquals(contracts.stream().map(c -> c.domain()).collect(Collectors.toSet()), domains);
@@ -39,7 +42,7 @@ class AuditLogTest {
                     .findFirst().orElseThrow();
             assertEquals("model update | in-process gRPC", update.protection(), "what protects the content, then what carries it");
             assertTrue(update.bytes() >= 5 * 8, "the update's parameters are counted: " + update.bytes());
-            long logged = log.stream().mapToLong(AuditRecord::bytes).sum();
+            long logged = log.stream().filter(r -> !r.step().startsWith("session/")).mapToLong(AuditRecord::bytes).sum();
             assertEquals(report.path("payload_bytes").asLong(), logged, "the log counts the payload the run report counts");
         }
     }

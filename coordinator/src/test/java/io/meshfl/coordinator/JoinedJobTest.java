@@ -89,6 +89,7 @@ class JoinedJobTest {
                       - {name: returned, logicalType: integer}
                 meshfl:
                   entityKey: id
+                  consumers: [{identity: 'client:operator'}]
                   label: returned
                   features: [amount, items]
                   rawRowsMayLeave: true
@@ -110,6 +111,7 @@ class JoinedJobTest {
                       - {name: tenure, logicalType: number}
                 meshfl:
                   entityKey: id
+                  consumers: [{identity: 'client:operator'}]
                   features: "*"
                   rawRowsMayLeave: %s
                 """.formatted(customersMayLeave));
@@ -193,6 +195,7 @@ class JoinedJobTest {
     @Test
     void nodeRefusesToExportRowsItsContractKeepsWhateverTheCoordinatorAsks() throws Exception {
         try (TestMesh mesh = new TestMesh(write(false), 200)) {
+            mesh.open("job", "run", "materialized");
             var req = io.meshfl.core.protocol.Message.request("job", "run", io.meshfl.core.protocol.factorized.RowsNode.PROTOCOL,
                     io.meshfl.core.protocol.factorized.RowsNode.EXPORT, 0, "crm")
                     .withConfig(java.util.Map.of("product", "crm.customers", "features", "age", "keys", "id"));

@@ -114,6 +114,7 @@ class PrivacyJobTest {
             for (String extra : List.of("", "privacy: {noiseMultiplier: 0.5}\n")) {
                 JobSpec job = JobLoader.parse(TestMesh.job(3, 5, 2, extra), "job.yaml");
                 Plan plan = Planner.plan(job, views);
+                mesh.open("job-" + extra.length(), "run-" + extra.length(), "horizontal");
                 var e = assertThrows(MeshflException.class, () -> new HorizontalRunner(job, plan, channels, d -> true, RunObserver.NONE)
                         .run("job-" + extra.length(), "run-" + extra.length()));
                 assertEquals(ErrorCode.POLICY_VIOLATION, e.code(), e.getMessage());

@@ -123,6 +123,7 @@ class SecureAggregationJobTest {
             List<Message[]> log = Collections.synchronizedList(new ArrayList<>());
             Map<String, NodeChannel> channels = new LinkedHashMap<>();
             for (String d : plan.domains()) channels.put(d, new Recording(mesh.coordinator.registry().channel(d).orElseThrow(), log));
+            mesh.open("job-secagg", "run-secagg", "horizontal");
             new HorizontalRunner(job, plan, channels, d -> true, RunObserver.NONE).run("job-secagg", "run-secagg");
 
             int masked = 0;

@@ -62,6 +62,7 @@ final class TestMesh implements AutoCloseable {
                         properties:
                     %2$smeshfl:
                       entityKey: id
+                      consumers: [{identity: 'client:operator'}]
                       label: y
                     """.formatted(d, props);
             Path file = dir.resolve("d" + d + ".loans.yaml");
@@ -84,6 +85,23 @@ final class TestMesh implements AutoCloseable {
             channels.add(ch);
             n.joinCoordinator(ch);
             nodes.add(n);
+        }
+    }
+
+    /**
+     * Opens run {@code runId} of job {@code jobId} on every node, as the job runner does before a
+     * protocol starts: for tests that drive a protocol's runner on the nodes' channels themselves.
+     */
+    void open(String jobId, String runId, String strategy) {
+        List<io.meshfl.core.trust.JobTicket.ProductVersion> products = new ArrayList<>();
+        for (var p : catalog.products()) products.add(new io.meshfl.core.trust.JobTicket.ProductVersion(p.id(), p.version()));
+        var ticket = io.meshfl.core.trust.SignedTicket.unsigned(new io.meshfl.core.trust.JobTicket(io.meshfl.core.trust.JobTicket.VERSION,
+                "client:operator", io.meshfl.core.trust.JobTicket.TRAIN, jobId, strategy, "0".repeat(64),
+                io.meshfl.core.trust.JobTicket.freshNonce(), products, null, System.currentTimeMillis()));
+        for (DomainNode n : nodes) {
+            var reply = n.handle(io.meshfl.core.protocol.Message.request(jobId, runId, io.meshfl.core.protocol.session.SessionSteps.PROTOCOL,
+                    io.meshfl.core.protocol.session.SessionSteps.AUTHORIZE, 0, n.domain()).withBlobs(java.util.Map.of("ticket", ticket.encode())));
+            if (reply.failed()) throw new IllegalStateException(reply.error().message());
         }
     }
 

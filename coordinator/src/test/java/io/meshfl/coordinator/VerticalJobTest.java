@@ -89,6 +89,7 @@ class VerticalJobTest {
                         properties:
                     %2$smeshfl:
                       entityKey: cid
+                      consumers: [{identity: 'client:operator'}]
                     %3$s
                     """.formatted(domains[d], props, d == 0 ? "  label: target" : ""));
             out.add(ContractLoader.load(f));

@@ -9,6 +9,7 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.session.SessionSteps;
 import io.meshfl.proto.Chunk;
 import io.meshfl.proto.CoordinatorServiceGrpc;
 import io.meshfl.proto.DescribeRequest;
@@ -45,6 +46,9 @@ public final class DomainNode implements AutoCloseable {
     private final LocalNodeContext context;
     private final Map<String, ReplayGuard> guards = new ConcurrentHashMap<>();
     private final PolicyGuard guard = new PolicyGuard();
+    private volatile RunAuthorizations runs;
+    private volatile NodeAudit audit;
+    private volatile SealCheck sealCheck = SealCheck.NONE;
     private final java.util.Deque<String> violations = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final Consumer<String> log;
     private Server server;
@@ -81,6 +85,19 @@ public final class DomainNode implements AutoCloseable {
         }
         for (NodeProtocol p : ServiceLoader.load(NodeProtocol.class)) protocols.put(p.name(), p);
         this.context = new LocalNodeContext(nodeId, domain, products, source);
+        this.runs = new RunAuthorizations(domain, products, io.meshfl.core.trust.Journal.inMemory());
+        this.audit = new NodeAudit(io.meshfl.core.trust.Journal.inMemory(), domain);
+    }
+
+    /**
+     * The mesh CA this node checks job tickets and seals against (with its revocation list), given
+     * by its TLS material; without it the node runs unauthenticated (a plaintext trial mesh) and says
+     * so in every authorization it logs.
+     */
+    public DomainNode trust(java.security.cert.X509Certificate ca, io.meshfl.core.trust.Revocations revocations) {
+        runs.verifier(io.meshfl.core.trust.TicketVerifier.of(ca, revocations));
+        sealCheck = new SealCheck(ca);
+        return this;
     }
 
     public String nodeId() {
@@ -100,9 +117,18 @@ public final class DomainNode implements AutoCloseable {
         return this;
     }
 
-    /** Keeps this node's model parts under {@code dir} so they survive a restart. */
+    /**
+     * Keeps this node's state under {@code dir} so it survives a restart: model parts, its privacy
+     * ledger, its run registry and its audit (journals that only the owner may read). The folder
+     * is created owner-only and refused when others may read it.
+     */
     public DomainNode stateDir(java.nio.file.Path dir) {
-        context.stateDir(dir);
+        java.nio.file.Path d = io.meshfl.core.trust.PrivateFiles.directory(dir, "node state folder");
+        context.stateDir(d);
+        io.meshfl.core.trust.TicketVerifier v = runs == null ? null : runs.verifierInUse();
+        runs = new RunAuthorizations(domain, products, io.meshfl.core.trust.Journal.open(d.resolve("runs.jsonl")));
+        if (v != null) runs.verifier(v);
+        audit = new NodeAudit(io.meshfl.core.trust.Journal.open(d.resolve("audit.jsonl")), domain);
         return this;
     }
 
@@ -121,14 +147,44 @@ public final class DomainNode implements AutoCloseable {
         return this;
     }
 
-    /** One protocol step, with the replay check; used by the gRPC service and directly by tests. */
+    /**
+     * One protocol step, with the replay check and the run's authorization; used by the gRPC
+     * service and directly by tests. Every request, served or refused, goes to the node's audit.
+     */
     public Message handle(Message req) {
+        Message reply;
+        try {
+            reply = serve(req);
+        } catch (MeshflException e) {
+            audit.served(req, null, e.code().name(), peer());
+            throw e;
+        }
+        audit.served(req, reply, reply.failed() ? reply.error().code().name() : "ok", peer());
+        return reply;
+    }
+
+    /** Who called: the coordinator's certificate identity over TLS, else what the message says. */
+    private static String peer() {
+        io.meshfl.core.trust.MeshIdentity id = io.meshfl.wire.tls.MeshTls.PEER.get();
+        return id == null ? null : id.label();
+    }
+
+    private Message serve(Message req) {
         if (!req.runId().isEmpty() && req.sequence() > 0) {
             String key = req.runId() + "/" + req.sender();
             String why = guards.computeIfAbsent(key, k -> new ReplayGuard()).check(req.sequence());
             if (why != null) {
                 return req.failure(nodeId, ErrorCode.OUT_OF_ORDER, "message " + req.sequence() + " of run " + req.runId()
                         + " is a replay: it " + why);
+            }
+        }
+        if (req.protocol().equals(SessionSteps.PROTOCOL)) return session(req);
+        String family = PolicyGuard.family(req.protocol());
+        if (family != null) {
+            String unauthorized = runs.violation(req, family);
+            if (unauthorized != null) {
+                refused(req, unauthorized);
+                return req.failure(nodeId, ErrorCode.POLICY_VIOLATION, unauthorized);
             }
         }
         String violation = guard.violation(req, products);
@@ -146,9 +202,65 @@ public final class DomainNode implements AutoCloseable {
             return p.handle(req, context);
         } catch (MeshflException e) {
             if (e.code() == ErrorCode.POLICY_VIOLATION) refused(req, e.getMessage());
-            throw e;
+            // Its message crosses (the transport answers with it); its local detail goes to the log only.
+            throw WireErrors.wireSafe(req, domain, e, log);
+        } catch (RuntimeException e) {
+            // Any other exception's text may quote a cell or a path: the reply names only an incident.
+            return WireErrors.reply(req, nodeId, domain, e, log);
         }
     }
+
+    /** The session steps: a run's authorization by its signed ticket, and its end with the seal of the catalog's chains. */
+    private Message session(Message req) {
+        try {
+            switch (req.step()) {
+                case SessionSteps.AUTHORIZE -> {
+                    RunAuthorizations.Active a = runs.authorize(req);
+                    log.accept("run " + a.runId() + " authorized: " + a.purpose() + " with " + a.strategy() + " for " + a.submitter()
+                            + (a.authenticated() ? "" : " (unauthenticated: no mesh CA)") + " over " + a.products());
+                    return req.reply(nodeId, Map.of(), Map.of());
+                }
+                case SessionSteps.END -> {
+                    return end(req);
+                }
+                default -> {
+                    return req.failure(nodeId, ErrorCode.PROTOCOL_FAILURE, "unknown session step '" + req.step() + "'");
+                }
+            }
+        } catch (MeshflException e) {
+            if (e.code() == ErrorCode.POLICY_VIOLATION) refused(req, e.getMessage());
+            return req.failure(nodeId, e.code(), e.getMessage());
+        }
+    }
+
+    /**
+     * The end of a run: the seal is checked (a seal this node cannot verify is kept, marked so) and
+     * kept in the node's audit; a run that did not succeed leaves nothing behind here.
+     */
+    private Message end(Message req) {
+        String outcome = req.cfg("outcome", "FAILED");
+        com.fasterxml.jackson.databind.node.ObjectNode seal = SealCheck.read(req.blobs().get("seal"));
+        if (seal != null) {
+            String problem = sealCheck.problem(seal, req.runId());
+            seal.put("verified", problem == null);
+            if (problem != null) {
+                seal.put("problem", problem);
+                log.accept("seal of run " + req.runId() + " does not verify: " + problem);
+            }
+        }
+        RunAuthorizations.Active a = runs.end(req.runId(), outcome, seal);
+        if (a == null) return req.failure(nodeId, ErrorCode.POLICY_VIOLATION, "run " + req.runId() + " is not active on this node");
+        if (!RUN_SUCCEEDED.equals(outcome)) {
+            context.endJob(req.jobId());
+            guard.endJob(req.jobId());
+            context.dropModelPart(req.runId());
+            log.accept("run " + req.runId() + " ended " + outcome + ": its state and model parts on this node are discarded");
+        }
+        guards.keySet().removeIf(k -> k.startsWith(req.runId() + "/"));
+        return req.reply(nodeId, Map.of(), Map.of());
+    }
+
+    private static final String RUN_SUCCEEDED = "SUCCEEDED";
 
     /**
      * Notes a refused request: on the node's log, in its recent violations, and appended to
@@ -238,7 +350,7 @@ public final class DomainNode implements AutoCloseable {
     private final class Service extends NodeServiceGrpc.NodeServiceImplBase {
         @Override
         public StreamObserver<Chunk> call(StreamObserver<Chunk> out) {
-            return new NodeCallHandler(out, nodeId, DomainNode.this::handle);
+            return new NodeCallHandler(out, nodeId, DomainNode.this::handle, log);
         }
 
         @Override

@@ -23,16 +23,17 @@ final class LocalNodeContext implements NodeContext {
     private final ProductSource source;
     private final Map<String, byte[]> models = new ConcurrentHashMap<>();
     private volatile java.nio.file.Path stateDir;
-    private volatile NodePrivacyLedger ledger = new NodePrivacyLedger(null);
+    private volatile NodeLedger ledger = NodeLedger.inMemory();
 
     /** Where model parts and the privacy ledger are kept across restarts; null keeps them in memory only. */
     java.nio.file.Path stateDirectory() {
         return stateDir;
     }
 
+    /** Keeps state in {@code dir}, an owner-only folder (checked by the caller). */
     void stateDir(java.nio.file.Path dir) {
         this.stateDir = dir;
-        this.ledger = new NodePrivacyLedger(dir == null ? null : dir.resolve("privacy-ledger.properties"));
+        this.ledger = dir == null ? NodeLedger.inMemory() : NodeLedger.open(dir);
     }
 
     LocalNodeContext(String nodeId, String domain, Map<String, DataContract> products, ProductSource source) {
@@ -62,24 +63,24 @@ final class LocalNodeContext implements NodeContext {
         for (String f : features) {
             if (!c.featureColumns().contains(f)) {
                 throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + productId + " does not allow column '"
-                        + f + "' as a feature (contract " + c.sourceFile() + ", meshfl.features)");
+                        + f + "' as a feature (contract of product " + productId + " version " + c.version() + ", meshfl.features)");
             }
         }
         if (label != null && !label.equals(c.policy().label())) {
-            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + productId + " declares label '"
-                    + c.policy().label() + "', not '" + label + "' (contract " + c.sourceFile() + ")");
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + productId + " declares label '" + c.policy().label()
+                    + "', not '" + label + "' (contract of product " + productId + " version " + c.version() + ", meshfl.label)");
         }
         return source.read(c, features, label);
     }
 
     @Override
-    public void chargePrivacy(String productId, String jobId, double epsilon) {
+    public void chargePrivacy(String productId, String runId, double epsilon) {
         DataContract c = products.get(productId);
         if (c == null) {
             throw new MeshflException(ErrorCode.POLICY_VIOLATION, "node of domain '" + domain
                     + "' does not serve product '" + productId + "'; it serves " + products.keySet());
         }
-        ledger.charge(productId, c.policy().epsilonBudget(), jobId, epsilon);
+        ledger.charge(productId, c.policy().epsilonBudget(), runId, epsilon);
     }
 
     @Override
@@ -113,7 +114,7 @@ final class LocalNodeContext implements NodeContext {
         }
         if (!c.policy().rawRowsMayLeave()) {
             throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + productId + " does not let raw rows leave domain " + domain
-                    + " (contract " + c.sourceFile() + ", meshfl.rawRowsMayLeave: false); refused to export its rows");
+                    + " (contract of product " + productId + " version " + c.version() + ", meshfl.rawRowsMayLeave: false); refused to export its rows");
         }
         return c;
     }
@@ -148,7 +149,21 @@ final class LocalNodeContext implements NodeContext {
                 java.nio.file.Files.createDirectories(stateDir.resolve("models"));
                 java.nio.file.Files.write(stateDir.resolve("models").resolve(modelId + ".json"), part);
             } catch (java.io.IOException e) {
-                throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot store model part " + modelId + " under " + stateDir + ": " + e.getMessage(), e);
+                throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot store model part " + modelId + " on the node of domain " + domain, e)
+                        .withLocalDetail("cannot store model part " + modelId + " under " + stateDir + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Forgets a model part, in memory and on the disk (the run that made it did not succeed). */
+    void dropModelPart(String modelId) {
+        models.remove(modelId);
+        if (stateDir != null) {
+            try {
+                java.nio.file.Files.deleteIfExists(stateDir.resolve("models").resolve(modelId + ".json"));
+            } catch (java.io.IOException e) {
+                throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot discard model part " + modelId + " on the node of domain " + domain, e)
+                        .withLocalDetail("cannot delete " + stateDir.resolve("models").resolve(modelId + ".json") + ": " + e.getMessage());
             }
         }
     }
@@ -161,7 +176,8 @@ final class LocalNodeContext implements NodeContext {
             try {
                 if (java.nio.file.Files.exists(f)) part = java.nio.file.Files.readAllBytes(f);
             } catch (java.io.IOException e) {
-                throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot read model part " + f + ": " + e.getMessage(), e);
+                throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot read model part " + modelId + " on the node of domain " + domain, e)
+                        .withLocalDetail("cannot read model part " + f + ": " + e.getMessage());
             }
         }
         if (part == null) {

@@ -35,13 +35,13 @@ final class PolicyGuard {
             if (c == null) continue; // not served here: reading it is refused where rows are read
             FlPolicy p = c.policy();
             if (!allowed(p, family)) {
-                return "product " + id + " takes part only in " + p.protocols() + " (meshfl.protocols of " + c.sourceName()
-                        + "); refused a " + req.protocol() + " request (" + req.step() + ")";
+                return "product " + id + " takes part only in " + p.protocols() + " (contract of product " + id + " version "
+                        + c.version() + ", meshfl.protocols); refused a " + req.protocol() + " request (" + req.step() + ")";
             }
             String missing = missingProtection(p, family, req);
             if (missing != null) {
-                return "product " + id + " requires " + missing + " (meshfl.requires of " + c.sourceName() + "); the "
-                        + req.protocol() + " request (" + req.step() + ") of job " + req.jobId() + " does not apply it";
+                return "product " + id + " requires " + missing + " (contract of product " + id + " version " + c.version()
+                        + ", meshfl.requires); the " + req.protocol() + " request (" + req.step() + ") of job " + req.jobId() + " does not apply it";
             }
             if (p.requires().contains("secure-aggregation") && family.equals("horizontal")) maskedOnly.put(req.jobId(), id);
         }
@@ -96,7 +96,8 @@ final class PolicyGuard {
         return null;
     }
 
-    private static List<String> productsOf(Message req) {
+    /** The products a request names ({@code product}, {@code eval_products}). */
+    static List<String> productsOf(Message req) {
         List<String> ids = new ArrayList<>();
         String one = req.config().get("product");
         if (one != null && !one.isBlank()) ids.add(one.strip());

@@ -60,9 +60,16 @@ class DomainNodeTest {
                 .withSequence(seq);
     }
 
+    /** A node of lending with run "run" of job "job" open for horizontal training. */
+    private DomainNode node() {
+        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        Sessions.open(node, "job", "run", "horizontal", contract);
+        return node;
+    }
+
     @Test
     void servesAllowedColumnsAndReturnsOnlyAggregateSums() {
-        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        DomainNode node = node();
         Message reply = node.handle(prepare("a", "y", 1));
         assertFalse(reply.failed(), () -> reply.error().toString());
         assertEquals(4.0, reply.metrics().get("rows_train"));
@@ -72,7 +79,7 @@ class DomainNodeTest {
 
     @Test
     void refusesAColumnThePolicyDoesNotAllowEvenIfTheCoordinatorAsks() {
-        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        DomainNode node = node();
         var e = assertThrows(MeshflException.class, () -> node.handle(prepare("a,b", "y", 1)));
         assertEquals(ErrorCode.POLICY_VIOLATION, e.code());
         assertTrue(e.getMessage().contains("'b'"), e.getMessage());
@@ -89,7 +96,7 @@ class DomainNodeTest {
 
     @Test
     void refusesAReplayedMessage() {
-        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        DomainNode node = node();
         assertFalse(node.handle(prepare("a", "y", 5)).failed());
         Message replay = node.handle(prepare("a", "y", 5));
         assertTrue(replay.failed());
@@ -99,6 +106,7 @@ class DomainNodeTest {
     @Test
     void stepBeforePrepareIsOutOfOrder() {
         DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        Sessions.open(node, "job2", "run2", "horizontal", contract);
         Message fit = Message.request("job2", "run2", "horizontal", "fit", 1, "lending").withTensors(Map.of("params", new double[2]));
         var e = assertThrows(MeshflException.class, () -> node.handle(fit));
         assertEquals(ErrorCode.OUT_OF_ORDER, e.code());
@@ -116,17 +124,20 @@ class DomainNodeTest {
         DataContract c = ContractLoader.load(dir.resolve("q.yaml"));
         DomainNode n = new DomainNode("lending", List.of(c), s -> { });
         if (state != null) n.stateDir(state);
+        Sessions.open(n, "job", "run", "horizontal", c);
+        Sessions.open(n, "job", "run-psi", "vertical", c);
+        Sessions.open(n, "job", "run-rows", "factorized", c);
         return n;
     }
 
     @Test
     void refusesAProtocolItsProductDoesNotAllowAndLogsTheViolation() throws Exception {
         DomainNode node = nodeWith("  protocols: [horizontal]\n", dir.resolve("state"));
-        Message psi = node.handle(Message.request("job", "run", "psi", "keys", 0, "lending").withConfig(Map.of("product", "lending.p")));
+        Message psi = node.handle(Message.request("job", "run-psi", "psi", "keys", 0, "lending").withConfig(Map.of("product", "lending.p")));
         assertTrue(psi.failed());
         assertEquals(ErrorCode.POLICY_VIOLATION, psi.error().code());
         assertTrue(psi.error().message().contains("takes part only in [horizontal]"), psi.error().message());
-        Message rows = node.handle(Message.request("job", "run", "rows", "export", 0, "lending").withConfig(Map.of("product", "lending.p")));
+        Message rows = node.handle(Message.request("job", "run-rows", "rows", "export", 0, "lending").withConfig(Map.of("product", "lending.p")));
         assertEquals(ErrorCode.POLICY_VIOLATION, rows.error().code());
         assertFalse(node.handle(prepare("a", "y", 1)).failed(), "horizontal training is allowed");
         assertEquals(2, node.violations().size(), node.violations().toString());
@@ -154,6 +165,7 @@ class DomainNodeTest {
     @Test
     void exportOfRowsThePolicyKeepsIsRefusedAndLogged() {
         DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        Sessions.open(node, "job", "run", "materialized", contract);
         var e = assertThrows(MeshflException.class, () -> node.handle(Message.request("job", "run", "rows", "export", 0, "lending")
                 .withConfig(Map.of("product", "lending.p", "features", "a", "keys", "id"))));
         assertEquals(ErrorCode.POLICY_VIOLATION, e.code());

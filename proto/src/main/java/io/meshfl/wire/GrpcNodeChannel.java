@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A {@link NodeChannel} over gRPC: each call is one bidirectional stream carrying the request's
  * chunks out and the reply's chunks back. Works over any channel, TCP or in-process, and
- * counts the serialized bytes both ways. Stamps every request with a growing sequence number.
+ * counts the serialized bytes both ways. Stamps every request that has none with a growing sequence number.
  */
 public final class GrpcNodeChannel implements NodeChannel {
 
@@ -55,7 +55,8 @@ public final class GrpcNodeChannel implements NodeChannel {
 
     @Override
     public Message call(Message request, Duration timeout) {
-        Message stamped = request.withSequence(sequence.incrementAndGet());
+        // a caller that numbers its messages itself (the audited channel of a run) keeps its numbers
+        Message stamped = request.sequence() > 0 ? request : request.withSequence(sequence.incrementAndGet());
         CompletableFuture<Message> result = new CompletableFuture<>();
         EnvelopeCodec.Assembler asm = new EnvelopeCodec.Assembler();
         StreamObserver<Chunk> replies = new StreamObserver<>() {

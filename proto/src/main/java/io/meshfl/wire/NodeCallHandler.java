@@ -21,10 +21,19 @@ public final class NodeCallHandler implements StreamObserver<Chunk> {
     private final EnvelopeCodec.Assembler asm = new EnvelopeCodec.Assembler();
     private boolean answered;
 
+    private final java.util.function.Consumer<String> log;
+
     public NodeCallHandler(StreamObserver<Chunk> out, String self, Function<Message, Message> handler) {
+        this(out, self, handler, line -> { });
+    }
+
+    /** @param log where an unexpected failure's own text and trace go (they never cross the wire) */
+    public NodeCallHandler(StreamObserver<Chunk> out, String self, Function<Message, Message> handler,
+                           java.util.function.Consumer<String> log) {
         this.out = out;
         this.self = self;
         this.handler = handler;
+        this.log = log;
     }
 
     @Override
@@ -40,7 +49,12 @@ public final class NodeCallHandler implements StreamObserver<Chunk> {
                 } catch (MeshflException e) {
                     reply = req.failure(self, e.code(), e.getMessage());
                 } catch (RuntimeException e) {
-                    reply = req.failure(self, ErrorCode.NODE_FAILURE, e.toString());
+                    java.io.StringWriter trace = new java.io.StringWriter();
+                    e.printStackTrace(new java.io.PrintWriter(trace));
+                    log.accept("internal error serving " + req.protocol() + "/" + req.step() + " of run " + req.runId() + ": " + trace);
+                    // Its text may quote a cell value or a path of the domain: only its kind crosses.
+                    reply = req.failure(self, ErrorCode.NODE_FAILURE, "internal error in node " + self + " ("
+                            + e.getClass().getSimpleName() + " while serving " + req.protocol() + "/" + req.step() + ")");
                 }
                 EnvelopeCodec.encode(reply, out::onNext);
                 out.onCompleted();

@@ -2,6 +2,7 @@ package io.meshfl.core.catalog;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
+import io.meshfl.core.trust.PrivateFiles;
 import org.h2.jdbcx.JdbcConnectionPool;
 
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,8 +33,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * an embedded H2 database. Thread-safe; every failure is a {@link MeshflException} with
  * {@link ErrorCode#CATALOG_FAILURE} (or a more specific code) naming the action that failed.
  *
- * <p>A file catalog is opened with {@code AUTO_SERVER=TRUE}, so several processes on one host
- * may share it; schema migrations are serialised between them by {@link Migrations}.
+ * <p>A file catalog is embedded in one process and opens no listener: H2's file lock keeps every
+ * other process out while it is open, and its folder and files are owner-only ({@link PrivateFiles}).
+ * Audit records, ledger entries and run seals are hash-chained ({@link AuditLog},
+ * {@link PrivacyLedger}, {@link ChainSeals}) and checked by {@link ChainVerifier}.
  */
 public final class Catalog implements AutoCloseable {
 
@@ -47,9 +49,8 @@ public final class Catalog implements AutoCloseable {
     private static final String NODE_COLS = "node_id, domain, address, status, last_heartbeat";
     private static final String JOB_COLS = "id, name, spec_yaml, submitted_at, status";
     private static final String RUN_COLS = "r.id, r.job_id, r.strategy, r.plan_json, r.config_json, r.seed, r.status, r.started_at,"
-            + " r.ended_at, r.bytes_sent, r.bytes_received, r.metrics_json, r.error, r.products_csv";
+            + " r.ended_at, r.bytes_sent, r.bytes_received, r.metrics_json, r.error, r.products_csv, r.submitter, r.nonce";
     private static final String MODEL_COLS = "id, run_id, model_type, num_params, params, provenance_json, created_at";
-    private static final String AUDIT_COLS = "seq, logged_at, job_id, run_id, step, sender, receiver, byte_count, protection";
 
     private final String url;
     private final JdbcConnectionPool pool;
@@ -64,6 +65,7 @@ public final class Catalog implements AutoCloseable {
             // An in-memory H2 database vanishes with its last connection; hold one for the catalog's lifetime.
             if (inMemory) hold = pool.getConnection();
             Migrations.catalog().apply(pool);
+            LegacyChains.adopt(pool);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(hold);
             pool.dispose();
@@ -73,17 +75,37 @@ public final class Catalog implements AutoCloseable {
         this.keepAlive = hold;
     }
 
-    /** Opens (creating if needed) the catalog in an H2 database file; {@code .mv.db} may be given or left off. */
+    /**
+     * Opens (creating if needed) the catalog in an H2 database file; {@code .mv.db} may be given or
+     * left off. Its folder must be owner-only (created so when missing); while it is open no other
+     * process can open it (see {@link #heldByAnotherProcess}).
+     */
     public static Catalog open(Path dbFile) {
         Path abs = dbFile.toAbsolutePath().normalize();
         String base = abs.toString();
         if (base.endsWith(".mv.db")) base = base.substring(0, base.length() - ".mv.db".length());
+        if (abs.getParent() != null) PrivateFiles.directory(abs.getParent(), "catalog folder");
+        Catalog c;
         try {
-            if (abs.getParent() != null) Files.createDirectories(abs.getParent());
-        } catch (IOException e) {
-            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "cannot create catalog directory " + abs.getParent() + ": " + e.getMessage(), e);
+            // no AUTO_SERVER: an embedded catalog never listens on a socket
+            c = new Catalog("jdbc:h2:file:" + base + ";FILE_LOCK=FILE" + H2_OPTIONS, false);
+        } catch (MeshflException e) {
+            if (heldByAnotherProcess(e)) {
+                throw new MeshflException(ErrorCode.CATALOG_FAILURE, "catalog " + base + ".mv.db is open in another process (a running "
+                        + "coordinator or 'meshfl run'); an embedded catalog belongs to one process at a time: stop that process first", e);
+            }
+            throw e;
         }
-        return new Catalog("jdbc:h2:file:" + base + ";AUTO_SERVER=TRUE" + H2_OPTIONS, false);
+        for (String suffix : new String[]{".mv.db", ".trace.db", ".lock.db"}) PrivateFiles.restrict(Path.of(base + suffix));
+        return c;
+    }
+
+    /** Whether opening failed because another process holds the database file's lock (H2 error 90020). */
+    static boolean heldByAnotherProcess(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getErrorCode() == 90020) return true;
+        }
+        return false;
     }
 
     /** A catalog in a named in-memory H2 database that lives until {@link #close()}. */
@@ -431,11 +453,24 @@ public final class Catalog implements AutoCloseable {
 
     // ---------------------------------------------------------------- runs
 
+    /** Who asked for a run: the submitter's identity, the ticket's nonce and the SHA-256 of the signed ticket. */
+    public record Ticket(String submitter, String nonce, String sha256) {
+    }
+
     /**
      * Starts a run of a job over the latest versions of the given products (the exact versions
      * are kept, see {@link #runProducts(String)}) and marks the job RUNNING.
      */
     public RunRecord startRun(String jobId, String strategy, String planJson, String configJson, long seed, List<String> productIds) {
+        return startRun(jobId, strategy, planJson, configJson, seed, productIds, null);
+    }
+
+    /**
+     * As {@link #startRun(String, String, String, String, long, List)}, under a submitter's ticket
+     * (null: none); a ticket nonce that another run already used is refused, so a signed job runs once.
+     */
+    public RunRecord startRun(String jobId, String strategy, String planJson, String configJson, long seed, List<String> productIds,
+                              Ticket ticket) {
         requireText(jobId, "job id");
         requireText(strategy, "strategy of run for job " + jobId);
         List<String> ids = new ArrayList<>(new LinkedHashSet<>(productIds == null ? List.of() : productIds));
@@ -443,12 +478,19 @@ public final class Catalog implements AutoCloseable {
             if (job(c, jobId).isEmpty()) {
                 throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "job " + jobId + " is not in the catalog; create it before starting a run");
             }
+            if (ticket != null) {
+                List<String> used = query(c, "SELECT id FROM runs WHERE nonce = ?", ps -> ps.setString(1, ticket.nonce()), rs -> rs.getString(1));
+                if (!used.isEmpty()) {
+                    throw new MeshflException(ErrorCode.POLICY_VIOLATION, "the job ticket of " + ticket.submitter() + " with nonce " + ticket.nonce()
+                            + " already ran as " + used.get(0) + "; a signed job runs once (sign it again for another run)");
+                }
+            }
             List<ProductRecord> products = new ArrayList<>();
             for (String id : ids) products.add(requireProduct(c, id));
             Instant now = Instant.now();
             String runId = freshId(c, "runs", "run", now);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (id, job_id, strategy, plan_json, config_json, seed, "
-                    + "status, started_at, products_csv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "status, started_at, products_csv, submitter, nonce, ticket_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, runId);
                 ps.setString(2, jobId);
                 ps.setString(3, strategy);
@@ -458,6 +500,9 @@ public final class Catalog implements AutoCloseable {
                 ps.setString(7, RunRecord.RUNNING);
                 ps.setObject(8, ts(now));
                 ps.setString(9, String.join(",", ids));
+                ps.setString(10, ticket == null ? null : ticket.submitter());
+                ps.setString(11, ticket == null ? null : ticket.nonce());
+                ps.setString(12, ticket == null ? null : ticket.sha256());
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement(
@@ -487,7 +532,7 @@ public final class Catalog implements AutoCloseable {
                 throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round " + round.round() + " of run " + runId + " is already recorded");
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_rounds (run_id, round_no, seconds, bytes_sent, "
-                    + "bytes_received, nodes_ok, nodes_failed, metrics_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "bytes_received, nodes_ok, nodes_failed, metrics_json, failures_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, runId);
                 ps.setInt(2, round.round());
                 ps.setDouble(3, round.seconds());
@@ -496,6 +541,7 @@ public final class Catalog implements AutoCloseable {
                 ps.setInt(6, round.nodesOk());
                 ps.setInt(7, round.nodesFailed());
                 ps.setString(8, round.metricsJson());
+                ps.setString(9, round.failuresJson());
                 ps.executeUpdate();
             }
             return null;
@@ -539,8 +585,9 @@ public final class Catalog implements AutoCloseable {
     /** The rounds of a run in round order. */
     public List<RoundRecord> rounds(String runId) {
         return tx("SELECT rounds of run " + runId, c -> query(c, "SELECT round_no, seconds, bytes_sent, bytes_received, nodes_ok, "
-                + "nodes_failed, metrics_json FROM run_rounds WHERE run_id = ? ORDER BY round_no", ps -> ps.setString(1, runId),
-                rs -> new RoundRecord(rs.getInt(1), rs.getDouble(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), rs.getInt(6), rs.getString(7))));
+                + "nodes_failed, metrics_json, failures_json FROM run_rounds WHERE run_id = ? ORDER BY round_no", ps -> ps.setString(1, runId),
+                rs -> new RoundRecord(rs.getInt(1), rs.getDouble(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), rs.getInt(6), rs.getString(7),
+                        rs.getString(8))));
     }
 
     public Optional<RunRecord> run(String id) {
@@ -645,94 +692,45 @@ public final class Catalog implements AutoCloseable {
 
     // ---------------------------------------------------------------- audit log
 
-    /** Logs one cross-domain message (its {@code seq} is ignored; a null time means now) and returns its sequence number. */
+    /** Logs one cross-domain message; see {@link AuditLog#append}. */
     public long audit(AuditRecord record) {
-        checkAudit(record);
-        return tx("INSERT audit record " + record.step(), c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_log (logged_at, job_id, run_id, step, sender, receiver, "
-                    + "byte_count, protection) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", new String[] {"SEQ"})) {
-                bindAudit(ps, record);
-                ps.executeUpdate();
-                try (ResultSet keys = ps.getGeneratedKeys()) {
-                    keys.next();
-                    return keys.getLong(1);
-                }
-            }
-        });
+        return new AuditLog(this).append(List.of(record)).get(0);
     }
 
     /** Logs many messages in one transaction; returns how many were logged. */
     public int auditBatch(List<AuditRecord> records) {
         if (records == null || records.isEmpty()) return 0;
-        for (AuditRecord r : records) checkAudit(r);
-        return tx("INSERT " + records.size() + " audit records", c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_log (logged_at, job_id, run_id, step, sender, receiver, "
-                    + "byte_count, protection) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                for (AuditRecord r : records) {
-                    bindAudit(ps, r);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-            return records.size();
-        });
+        return new AuditLog(this).append(records).size();
     }
 
-    /**
-     * The most recent {@code limit} audit records (all when {@code limit <= 0}) of one run, or of
-     * all runs when {@code runIdOrNull} is null, oldest first.
-     */
+    /** See {@link AuditLog#list}. */
     public List<AuditRecord> auditLog(String runIdOrNull, int limit) {
-        String where = runIdOrNull == null ? "" : " WHERE run_id = ?";
-        String sql = "SELECT " + AUDIT_COLS + " FROM audit_log" + where + " ORDER BY seq DESC" + (limit > 0 ? " LIMIT ?" : "");
-        return tx("SELECT audit log" + (runIdOrNull == null ? "" : " of run " + runIdOrNull), c -> {
-            List<AuditRecord> rows = new ArrayList<>(query(c, sql, ps -> {
-                int i = 1;
-                if (runIdOrNull != null) ps.setString(i++, runIdOrNull);
-                if (limit > 0) ps.setInt(i, limit);
-            }, Catalog::auditRow));
-            Collections.reverse(rows);
-            return rows;
-        });
-    }
-
-    private static void checkAudit(AuditRecord r) {
-        if (r == null) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "audit record is missing");
-        requireText(r.step(), "audit step");
-        requireText(r.sender(), "audit sender of step " + r.step());
-        requireText(r.receiver(), "audit receiver of step " + r.step());
-        requireText(r.protection(), "audit protection of step " + r.step());
-    }
-
-    private static void bindAudit(PreparedStatement ps, AuditRecord r) throws SQLException {
-        ps.setObject(1, ts(r.at() == null ? Instant.now() : r.at()));
-        ps.setString(2, r.jobId());
-        ps.setString(3, r.runId());
-        ps.setString(4, r.step());
-        ps.setString(5, r.sender());
-        ps.setString(6, r.receiver());
-        ps.setLong(7, r.bytes());
-        ps.setString(8, r.protection());
+        return new AuditLog(this).list(runIdOrNull, limit);
     }
 
     // ---------------------------------------------------------------- plumbing
 
     @FunctionalInterface
-    private interface SqlWork<T> {
+    interface SqlWork<T> {
         T run(Connection c) throws SQLException;
     }
 
     @FunctionalInterface
-    private interface Binder {
+    interface Binder {
         void bind(PreparedStatement ps) throws SQLException;
     }
 
     @FunctionalInterface
-    private interface RowMapper<T> {
+    interface RowMapper<T> {
         T map(ResultSet rs) throws SQLException;
     }
 
     private <T> T tx(String action, SqlWork<T> work) {
+        return tx(action, false, work);
+    }
+
+    /** One transaction for the catalog's stores ({@link AuditLog}, {@link PrivacyLedger}, ...), retried on transient conflicts. */
+    <T> T transaction(String action, SqlWork<T> work) {
         return tx(action, false, work);
     }
 
@@ -792,7 +790,7 @@ public final class Catalog implements AutoCloseable {
         }
     }
 
-    private static <T> List<T> query(Connection c, String sql, Binder binder, RowMapper<T> mapper) throws SQLException {
+    static <T> List<T> query(Connection c, String sql, Binder binder, RowMapper<T> mapper) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             binder.bind(ps);
             try (ResultSet rs = ps.executeQuery()) {
@@ -803,7 +801,7 @@ public final class Catalog implements AutoCloseable {
         }
     }
 
-    private static <T> Optional<T> first(List<T> rows) {
+    static <T> Optional<T> first(List<T> rows) {
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
     }
 
@@ -821,11 +819,11 @@ public final class Catalog implements AutoCloseable {
         if (value == null || value.isBlank()) throw new MeshflException(ErrorCode.CATALOG_FAILURE, what + " must not be blank");
     }
 
-    private static OffsetDateTime ts(Instant i) {
+    static OffsetDateTime ts(Instant i) {
         return i == null ? null : OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
     }
 
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
+    static Instant instant(ResultSet rs, int column) throws SQLException {
         OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
         return t == null ? null : t.toInstant();
     }
@@ -859,7 +857,7 @@ public final class Catalog implements AutoCloseable {
     private static RunRecord runRow(ResultSet rs) throws SQLException {
         return new RunRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getLong(6),
                 rs.getString(7), instant(rs, 8), instant(rs, 9), rs.getLong(10), rs.getLong(11), rs.getString(12),
-                rs.getString(13), rs.getString(14));
+                rs.getString(13), rs.getString(14), rs.getString(15), rs.getString(16));
     }
 
     private static ModelRecord modelRow(ResultSet rs) throws SQLException {
@@ -867,8 +865,4 @@ public final class Catalog implements AutoCloseable {
                 instant(rs, 7));
     }
 
-    private static AuditRecord auditRow(ResultSet rs) throws SQLException {
-        return new AuditRecord(rs.getLong(1), instant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                rs.getString(7), rs.getLong(8), rs.getString(9));
-    }
 }

@@ -8,11 +8,21 @@ import java.util.List;
  * One execution of a job: the plan and configuration that ran, its seed, outcome, traffic and
  * metrics. {@code status} is {@code RUNNING}, {@code SUCCEEDED} or {@code FAILED}; {@code endedAt},
  * {@code metricsJson} and {@code error} are null until known. {@code productsCsv} lists the
- * product ids the run read, comma-separated, in the order given.
+ * product ids the run read, comma-separated, in the order given. {@code submitter} is the identity
+ * that signed the run's job ticket and {@code nonce} the ticket's run nonce (null for runs from
+ * before tickets).
  */
 public record RunRecord(String id, String jobId, String strategy, String planJson, String configJson, long seed,
                         String status, Instant startedAt, Instant endedAt, long bytesSent, long bytesReceived,
-                        String metricsJson, String error, String productsCsv) {
+                        String metricsJson, String error, String productsCsv, String submitter, String nonce) {
+
+    public RunRecord(String id, String jobId, String strategy, String planJson, String configJson, long seed, String status,
+                     Instant startedAt, Instant endedAt, long bytesSent, long bytesReceived, String metricsJson, String error,
+                     String productsCsv) {
+        this(id, jobId, strategy, planJson, configJson, seed, status, startedAt, endedAt, bytesSent, bytesReceived, metricsJson, error,
+                productsCsv, null, null);
+    }
+
     public static final String RUNNING = "RUNNING";
     public static final String SUCCEEDED = "SUCCEEDED";
     public static final String FAILED = "FAILED";

@@ -35,7 +35,7 @@ public final class ContractLoader {
             "customProperties", "slaProperties", "slaDefaultElement", "authoritativeDefinitions", "contractCreatedTs",
             "meshfl");
     static final Set<String> MESHFL_FIELDS = set("entityKey", "label", "features", "rawRowsMayLeave",
-            "allowPiiFeatures", "imputation", "epsilonBudget", "protocols", "requires");
+            "allowPiiFeatures", "imputation", "epsilonBudget", "protocols", "requires", "consumers");
     static final Set<String> IMPUTATION_FIELDS = set("strategy", "value");
     static final Set<String> SCHEMA_FIELDS = set("name", "id", "physicalName", "physicalType", "logicalType",
             "description", "businessName", "dataGranularityDescription", "authoritativeDefinitions", "tags",
@@ -386,12 +386,12 @@ public final class ContractLoader {
         /** The meshfl section as written, before column names are checked against the schema. */
         record PolicyDraft(Scalar entityKey, Scalar label, List<Scalar> features, boolean rawRowsMayLeave,
                            boolean allowPiiFeatures, Imputation imputation, Double epsilonBudget, List<String> protocols,
-                           List<String> requires) {
+                           List<String> requires, List<Grant> consumers) {
         }
 
         PolicyDraft policyDraft() {
             Node n = top.get("meshfl");
-            if (n == null || isNull(n)) return new PolicyDraft(null, null, null, false, false, Imputation.NONE, null, List.of(), List.of());
+            if (n == null || isNull(n)) return new PolicyDraft(null, null, null, false, false, Imputation.NONE, null, List.of(), List.of(), null);
             MapNode m = map(n, "meshfl");
             if (m == null) return null;
             onlyFields(m, "meshfl", MESHFL_FIELDS);
@@ -423,7 +423,8 @@ public final class ContractLoader {
             boolean allowPii = bool(m, "meshfl", "allowPiiFeatures", false);
             Imputation imputation = imputation(m.get("imputation"));
             return new PolicyDraft(entityKey, label, features, rawRows, allowPii, imputation, epsilonBudget(m.get("epsilonBudget")),
-                    words(m.get("protocols"), "meshfl.protocols", FlPolicy.PROTOCOLS), words(m.get("requires"), "meshfl.requires", FlPolicy.PROTECTIONS));
+                    words(m.get("protocols"), "meshfl.protocols", FlPolicy.PROTOCOLS), words(m.get("requires"), "meshfl.requires", FlPolicy.PROTECTIONS),
+                    ConsumersSection.read(m.get("consumers"), ctx::error));
         }
 
         /** A list of words from a fixed vocabulary; absent means empty. */
@@ -561,7 +562,7 @@ public final class ContractLoader {
                 }
             }
             return new FlPolicy(entityKey, label, features, d.rawRowsMayLeave(), d.allowPiiFeatures(), d.imputation(), d.epsilonBudget(),
-                    d.protocols(), d.requires());
+                    d.protocols(), d.requires(), d.consumers());
         }
 
         String column(Scalar s, String path, Map<String, Property> byName) {

@@ -10,12 +10,13 @@ import java.util.Objects;
  * differential-privacy ε all runs over the product may spend ({@code epsilonBudget}, null when
  * the product sets none; a product with a budget takes part in differentially private jobs only),
  * the protocols the product may take part in ({@code protocols}, empty: any) and the protections
- * every job over it must apply ({@code requires}). The node serving the product enforces them
- * on every request, whatever the coordinator asks.
+ * every job over it must apply ({@code requires}), and who may use it ({@code consumers}; null when
+ * the contract names nobody, which grants the product's own domain only). The node serving the
+ * product enforces them on every request, whatever the coordinator asks.
  */
 public record FlPolicy(String entityKey, String label, List<String> features, boolean rawRowsMayLeave,
                        boolean allowPiiFeatures, Imputation imputation, Double epsilonBudget, List<String> protocols,
-                       List<String> requires) {
+                       List<String> requires, List<Grant> consumers) {
 
     /** What {@code meshfl.protocols} may name; {@code pooled} is training where the rows are joined on the coordinator. */
     public static final List<String> PROTOCOLS = List.of("horizontal", "vertical", "split", "secureboost", "federated-factorized", "pooled");
@@ -27,11 +28,17 @@ public record FlPolicy(String entityKey, String label, List<String> features, bo
         imputation = imputation == null ? Imputation.NONE : imputation;
         protocols = protocols == null ? List.of() : List.copyOf(protocols);
         requires = requires == null ? List.of() : List.copyOf(requires);
+        consumers = consumers == null ? null : List.copyOf(consumers);
+    }
+
+    public FlPolicy(String entityKey, String label, List<String> features, boolean rawRowsMayLeave, boolean allowPiiFeatures,
+                    Imputation imputation, Double epsilonBudget, List<String> protocols, List<String> requires) {
+        this(entityKey, label, features, rawRowsMayLeave, allowPiiFeatures, imputation, epsilonBudget, protocols, requires, null);
     }
 
     public FlPolicy(String entityKey, String label, List<String> features, boolean rawRowsMayLeave, boolean allowPiiFeatures,
                     Imputation imputation, Double epsilonBudget) {
-        this(entityKey, label, features, rawRowsMayLeave, allowPiiFeatures, imputation, epsilonBudget, List.of(), List.of());
+        this(entityKey, label, features, rawRowsMayLeave, allowPiiFeatures, imputation, epsilonBudget, List.of(), List.of(), null);
     }
 
     /** Whether the product may take part in {@code protocol} (one of {@link #PROTOCOLS}). */

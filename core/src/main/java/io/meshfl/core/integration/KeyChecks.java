@@ -51,20 +51,21 @@ public final class KeyChecks {
         Map<String, Integer> rowOfKey = childDup.firstRow;
         int[] fk = new int[parentKeys.length];
         int unmatched = 0;
-        String example = null;
+        int example = -1;
         for (int i = 0; i < parentKeys.length; i++) {
             Integer row = parentKeys[i] == null ? null : rowOfKey.get(parentKeys[i]);
             fk[i] = row == null ? -1 : row;
             if (row == null) {
                 unmatched++;
-                if (example == null && parentKeys[i] != null) example = parentKeys[i];
+                if (example < 0 && parentKeys[i] != null) example = i + 1;
             }
         }
         if (unmatched == parentKeys.length) {
             throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "relationship " + r.describe() + ": none of the "
                     + parentKeys.length + " keys of " + step.parentKey() + " in product " + step.parent() + " matches a key of "
                     + step.childKey() + " in product " + step.product()
-                    + (example == null ? " (every key is missing)" : " (for example '" + example + "' is not found)")
+                    // keys are often personal data: name the row, never the value
+                    + (example < 0 ? " (every key is missing)" : " (for example the key of data row " + example + " is not found)")
                     + "; the two columns probably hold different identifiers");
         }
         return new KeyMatch(step, fk, unmatched);
@@ -119,27 +120,33 @@ public final class KeyChecks {
     }
 
     /** Rows whose non-null key repeats an earlier row's key. */
-    private record Duplicates(Map<String, Integer> firstRow, int rows, int distinct, String example) {
+    private record Duplicates(Map<String, Integer> firstRow, int rows, int distinct, int exampleRow, int exampleFirstRow) {
 
         static Duplicates of(String[] keys) {
             Map<String, Integer> first = new HashMap<>();
             Map<String, Boolean> repeated = new HashMap<>();
             int rows = 0;
-            String example = null;
+            int example = -1;
+            int exampleFirst = -1;
             for (int i = 0; i < keys.length; i++) {
                 if (keys[i] == null) continue;
-                if (first.putIfAbsent(keys[i], i) != null) {
+                Integer earlier = first.putIfAbsent(keys[i], i);
+                if (earlier != null) {
                     rows++;
                     repeated.put(keys[i], true);
-                    if (example == null) example = keys[i];
+                    if (example < 0) {
+                        example = i + 1;
+                        exampleFirst = earlier + 1;
+                    }
                 }
             }
-            return new Duplicates(first, rows, repeated.size(), example);
+            return new Duplicates(first, rows, repeated.size(), example, exampleFirst);
         }
 
         String describe() {
             return "has " + rows + " duplicate key" + (rows == 1 ? "" : "s") + " (" + distinct + " value"
-                    + (distinct == 1 ? "" : "s") + " occur more than once, e.g. '" + example + "')";
+                    + (distinct == 1 ? "" : "s") + " occur more than once, e.g. data row " + exampleRow + " repeats the key of data row "
+                    + exampleFirstRow + ")";
         }
     }
 }

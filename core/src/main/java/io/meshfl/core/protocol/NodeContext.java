@@ -73,11 +73,12 @@ public interface NodeContext {
     }
 
     /**
-     * Charges {@code epsilon} of a job against this node's own ledger for one of its products, or
+     * Charges {@code epsilon} of a run against this node's own ledger for one of its products, or
      * refuses with {@code POLICY_VIOLATION} when the product's contract budget has not that much
-     * left. A job without differential privacy spends {@code Double.POSITIVE_INFINITY}. Charging
-     * the same job twice keeps the larger figure. Hosts without a ledger accept everything.
+     * left. A run without differential privacy spends {@code Double.POSITIVE_INFINITY}. Charging
+     * the same run twice keeps the larger figure; every run is charged on its own, however many
+     * runs a job has. Hosts without a ledger accept everything.
      */
-    default void chargePrivacy(String productId, String jobId, double epsilon) {
+    default void chargePrivacy(String productId, String runId, double epsilon) {
     }
 }

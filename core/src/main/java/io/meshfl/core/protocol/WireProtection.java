@@ -29,6 +29,11 @@ public final class WireProtection {
 
     private static String content(String protocol, String step, boolean request, Message m) {
         return switch (protocol) {
+            case "session" -> switch (step) {
+                case "authorize" -> request ? "signed job ticket" : "acknowledgement";
+                case "end" -> request ? "signed seal of the catalog's chains" : "acknowledgement";
+                default -> "session " + step;
+            };
             case "psi" -> switch (step) {
                 case "keys" -> request ? "instructions" : "set size only";
                 case "blind", "reblind" -> "ecdh-blinded keys in a secret order";

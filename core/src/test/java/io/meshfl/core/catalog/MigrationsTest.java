@@ -29,7 +29,7 @@ class MigrationsTest {
     Path dir;
 
     private static String fileUrl(Path db) {
-        return "jdbc:h2:file:" + db.toAbsolutePath() + ";AUTO_SERVER=TRUE";
+        return "jdbc:h2:file:" + db.toAbsolutePath();
     }
 
     private static List<Migrations.Applied> applied(String url) throws SQLException {
@@ -193,31 +193,6 @@ class MigrationsTest {
         assertEquals(Migrations.catalog().migrations().size(), applied(fileUrl(db)).size());
         try (Catalog c = Catalog.open(db)) {
             assertEquals(4, c.domains().size());
-        }
-    }
-
-    @Test
-    void secondProcessSharesTheOpenFileCatalog() throws Exception {
-        Path db = dir.resolve("two-process");
-        try (Catalog c = Catalog.open(db)) {
-            c.upsertDomain("parent", "p");
-            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), SecondProcess.class.getName(), db.toString())
-                    .redirectErrorStream(true).start();
-            assertTrue(child.waitFor(120, TimeUnit.SECONDS), "child process timed out");
-            String out = new String(child.getInputStream().readAllBytes());
-            assertEquals(0, child.exitValue(), out);
-            assertEquals(List.of("child", "parent"), c.domains().stream().map(DomainRecord::name).toList());
-        }
-    }
-
-    /** Entry point of the second process in {@link #secondProcessSharesTheOpenFileCatalog()}. */
-    public static final class SecondProcess {
-        public static void main(String[] args) {
-            try (Catalog c = Catalog.open(Path.of(args[0]))) {
-                if (c.domain("parent").isEmpty()) throw new IllegalStateException("child does not see the parent's domain");
-                c.upsertDomain("child", "c");
-            }
         }
     }
 }

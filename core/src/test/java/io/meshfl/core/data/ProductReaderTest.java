@@ -19,6 +19,7 @@ import static io.meshfl.core.contract.ContractFixtures.CSV;
 import static io.meshfl.core.contract.ContractFixtures.with;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,6 +43,17 @@ class ProductReaderTest {
         for (String p : parts) {
             assertTrue(e.getMessage().contains(p), "expected '" + p + "' in: " + e.getMessage());
         }
+    }
+
+    /** The node-only detail holds what the message may not: paths, values, the contract file. */
+    private static void assertLocal(MeshflException e, String... parts) {
+        for (String p : parts) {
+            assertTrue(e.localDetail() != null && e.localDetail().contains(p), "expected '" + p + "' in the local detail: " + e.localDetail());
+        }
+    }
+
+    private void assertNoPath(MeshflException e) {
+        assertFalse(e.getMessage().contains(dir.toString()) || e.getMessage().contains("data.csv"), e.getMessage());
     }
 
     private String dataFile() {
@@ -100,7 +112,7 @@ class ProductReaderTest {
     }
 
     @Test
-    void jdbcCellOfWrongTypeNamesTableRowAndValueButNotCredentials() throws Exception {
+    void jdbcCellOfWrongTypeNamesRowInTheMessageAndTableAndValueOnlyLocally() throws Exception {
         String url = "jdbc:h2:mem:readerWrongType;DB_CLOSE_DELAY=-1;PASSWORD=secret";
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE patients (id VARCHAR(10), y INT, x0 DOUBLE, x1 VARCHAR(10), ssn VARCHAR(20), age INT)");
@@ -108,43 +120,53 @@ class ProductReaderTest {
             DataContract contract = contract(with(CONTRACT, "type: csv\n    path: data.csv\n",
                     "type: jdbc\n    url: \"" + url + "\"\n    table: patients\n"), null);
             MeshflException e = fails(ErrorCode.DATA_WRONG_TYPE, contract);
-            assertMentions(e, "table patients at jdbc:h2:mem:readerWrongType row 2", "column 'x1'", "'oops'");
-            assertTrue(!e.getMessage().contains("secret"), e.getMessage());
+            assertMentions(e, "clinic-a.breast", "row 2", "column 'x1'", "not a number");
+            assertFalse(e.getMessage().contains("oops") || e.getMessage().contains("jdbc:"), e.getMessage());
+            assertLocal(e, "table patients at jdbc:h2:mem:readerWrongType row 2", "'oops'");
+            assertFalse(e.localDetail().contains("secret"), e.localDetail());
             s.execute("DROP TABLE patients");
         }
     }
 
     @Test
-    void declaredColumnMissingFromFileNamesContractProductAndColumn() {
+    void declaredColumnMissingFromFileNamesProductAndColumn() {
         DataContract c = contract(CONTRACT, CSV.replace(",age", ",years"));
         MeshflException e = fails(ErrorCode.DATA_MISSING_COLUMN, c);
-        assertMentions(e, "column 'age'", "contract.yaml", "clinic-a.breast", dataFile(), "columns found: id, y, x0");
+        assertMentions(e, "column 'age'", "clinic-a.breast", "CSV file");
+        assertNoPath(e);
+        assertLocal(e, "contract.yaml", dataFile(), "columns found: id, y, x0");
     }
 
     @Test
-    void wrongTypeNamesFileColumnLineAndValue() {
+    void wrongTypeNamesProductColumnAndLineAndKeepsFileAndValueLocal() {
         String csv = CSV.replace("c,1,2.0,3.5", "c,1,2.0,abc");
         MeshflException e = fails(ErrorCode.DATA_WRONG_TYPE, contract(CONTRACT, csv));
-        assertMentions(e, dataFile() + " line 4", "column 'x1'", "value 'abc'", "not a number", "clinic-a.breast");
+        assertMentions(e, "line 4", "column 'x1'", "text value", "not a number", "clinic-a.breast");
+        assertFalse(e.getMessage().contains("abc"), e.getMessage());
+        assertNoPath(e);
+        assertLocal(e, dataFile() + " line 4", "value 'abc'");
     }
 
     @Test
     void nonIntegralValueInIntegerLabelIsWrongType() {
         MeshflException e = fails(ErrorCode.DATA_WRONG_TYPE, contract(CONTRACT, CSV.replace("b,0,", "b,0.5,")));
-        assertMentions(e, "line 3", "column 'y'", "value '0.5'", "not an integer");
+        assertMentions(e, "line 3", "column 'y'", "fractional number", "not an integer");
+        assertLocal(e, "value '0.5'");
     }
 
     @Test
     void lineNumbersCountBlankLinesAndLineBreaksInsideQuotes() {
         String csv = "id,y,x0,x1,ssn,age\n\"a\nb\",1,0.5,1.5,111,40\n\nb,0,-1.0,2.5,222,50\nc,1,oops,3.5,333,60\n";
         MeshflException e = fails(ErrorCode.DATA_WRONG_TYPE, contract(CONTRACT, csv));
-        assertMentions(e, dataFile() + " line 6,", "column 'x0'", "'oops'");
+        assertMentions(e, "line 6:", "column 'x0'");
+        assertLocal(e, dataFile() + " line 6,", "'oops'");
     }
 
     @Test
     void emptyFeatureCellFailsWhenImputationIsNone() {
         MeshflException e = fails(ErrorCode.DATA_BAD_VALUE, contract(CONTRACT, CSV.replace("b,0,-1.0,", "b,0,,")));
-        assertMentions(e, dataFile() + " line 3", "column 'x0'", "imputation is none");
+        assertMentions(e, "line 3", "column 'x0'", "imputation is none");
+        assertLocal(e, dataFile() + " line 3");
     }
 
     @Test
@@ -179,7 +201,8 @@ class ProductReaderTest {
     void emptyLabelFailsEvenWithImputation() {
         String yaml = with(CONTRACT, "{strategy: none}", "{strategy: mean}");
         MeshflException e = fails(ErrorCode.DATA_BAD_VALUE, contract(yaml, CSV.replace("b,0,", "b,,")));
-        assertMentions(e, dataFile() + " line 3", "column 'y'", "label");
+        assertMentions(e, "line 3", "column 'y'", "label");
+        assertLocal(e, dataFile() + " line 3");
     }
 
     @Test
@@ -195,7 +218,7 @@ class ProductReaderTest {
         DataContract c = contract(with(CONTRACT, "  label: y\n", ""), CSV);
         MeshflException e = assertThrows(MeshflException.class, () -> ProductReader.read(c, List.of("x0"), "y"));
         assertEquals(ErrorCode.DATA_NO_LABEL, e.code());
-        assertMentions(e, "clinic-a.breast", "declares no label", "contract.yaml");
+        assertMentions(e, "clinic-a.breast", "declares no label");
         assertNull(ProductReader.read(c).y(), "the policy read of a label-less product has no y");
     }
 
@@ -210,7 +233,9 @@ class ProductReaderTest {
     @Test
     void headerOnlyFileIsEmpty() {
         MeshflException e = fails(ErrorCode.DATA_EMPTY, contract(CONTRACT, "id,y,x0,x1,ssn,age\n"));
-        assertMentions(e, dataFile(), "clinic-a.breast");
+        assertMentions(e, "clinic-a.breast", "no data rows");
+        assertNoPath(e);
+        assertLocal(e, dataFile());
     }
 
     @Test
@@ -220,20 +245,25 @@ class ProductReaderTest {
         Dataset d = ProductReader.read(contract(yaml, csv));
         assertArrayEquals(new double[]{1, 0, 1}, new double[]{d.get(0, 1), d.get(1, 1), d.get(2, 1)});
         MeshflException e = fails(ErrorCode.DATA_WRONG_TYPE, contract(yaml, csv.replace(",FALSE,", ",maybe,")));
-        assertMentions(e, "line 3", "'maybe'", "not a boolean");
+        assertMentions(e, "line 3", "not a boolean");
+        assertLocal(e, "'maybe'");
     }
 
     @Test
     void duplicatePrimaryKeyIsRejectedWithBothLines() {
         MeshflException e = fails(ErrorCode.DATA_BAD_VALUE, contract(CONTRACT, CSV.replace("c,1,", "a,1,")));
-        assertMentions(e, "line 4", "duplicate value 'a'", "first at " + dataFile() + " line 2");
+        assertMentions(e, "line 4", "column 'id'", "duplicate value", "first at line 2");
+        assertLocal(e, "'a'");
     }
 
     @Test
     void missingDataFileAtReadTimeIsReported() throws Exception {
         DataContract c = contract(CONTRACT, CSV);
         java.nio.file.Files.delete(dir.resolve("data.csv"));
-        assertMentions(fails(ErrorCode.DATA_MISSING_FILE, c), dataFile(), "servers[0].path");
+        MeshflException e = fails(ErrorCode.DATA_MISSING_FILE, c);
+        assertMentions(e, "clinic-a.breast", "servers[0].path");
+        assertNoPath(e);
+        assertLocal(e, dataFile());
     }
 
     @Test
@@ -244,7 +274,8 @@ class ProductReaderTest {
         assertEquals(3, ProductReader.read(c).rows());
         MeshflException e = assertThrows(MeshflException.class, () -> ProductReader.validate(c));
         assertEquals(ErrorCode.DATA_WRONG_TYPE, e.code());
-        assertMentions(e, "line 3", "column 'age'", "'fifty'");
+        assertMentions(e, "line 3", "column 'age'", "not an integer");
+        assertLocal(e, "'fifty'");
     }
 
     @Test

@@ -2,6 +2,9 @@ package io.meshfl.wire.tls;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
+import io.meshfl.core.trust.MeshIdentity;
+import io.meshfl.core.trust.Pem;
+import io.meshfl.core.trust.PrivateFiles;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLReason;
@@ -81,8 +84,9 @@ public final class CertificateAuthority {
             throw new MeshflException(ErrorCode.CRYPTO_FAILURE, dir.resolve(CA + ".pem") + " exists already; "
                     + "a mesh has one CA (use 'meshfl certs add' to issue more certificates)");
         }
+        requireDays(days, "the CA certificate");
+        PrivateFiles.directory(dir, "key folder");
         try {
-            Files.createDirectories(dir);
             KeyPair kp = generate(type);
             X500Name subject = new X500Name("CN=MeshFL CA " + meshName + ",O=MeshFL");
             Instant now = Instant.now();
@@ -105,6 +109,7 @@ public final class CertificateAuthority {
 
     /** Opens the CA in {@code dir}; its private key must be there (issuing and revoking need it). */
     public static CertificateAuthority open(Path dir) {
+        PrivateFiles.directory(dir, "key folder");
         X509Certificate cert = Pem.certificate(dir.resolve(CA + ".pem"));
         PrivateKey key = Pem.privateKey(dir.resolve(CA + "-key.pem"), cert.getPublicKey().getAlgorithm());
         return new CertificateAuthority(dir, cert, key);
@@ -129,6 +134,7 @@ public final class CertificateAuthority {
 
     /** Issues a certificate valid from now for {@code days}; see {@link #issue(MeshIdentity.Role, String, Instant, Instant)}. */
     public X509Certificate issue(MeshIdentity.Role role, String name, int days) {
+        requireDays(days, "the certificate of " + MeshIdentity.label(role, name));
         Instant now = Instant.now();
         return issue(role, name, now.minusSeconds(60), now.plus(Duration.ofDays(days)));
     }
@@ -168,6 +174,13 @@ public final class CertificateAuthority {
             return cert;
         } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "cannot issue a certificate for " + name + ": " + e.getMessage());
+        }
+    }
+
+    /** Refuses a validity that would issue a certificate already expired (or expiring within the day). */
+    private static void requireDays(int days, String what) {
+        if (days < 1) {
+            throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "--days " + days + ": " + what + " must be valid for at least 1 day");
         }
     }
 

@@ -9,6 +9,9 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 
+import io.meshfl.core.trust.MeshIdentity;
+import io.meshfl.core.trust.Revocations;
+
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import java.security.cert.Certificate;
@@ -17,16 +20,20 @@ import java.security.cert.X509Certificate;
 /**
  * Server side of mesh identity: takes the caller's certificate from the TLS session (the
  * handshake already checked it is the mesh CA's and unexpired), refuses revoked or unwanted
- * callers with a status that says why, and hands the identity to the service in {@link MeshTls#PEER}.
+ * callers with a status that says why (and logs the refusal with the caller's identity), and
+ * hands the identity to the service in {@link MeshTls#PEER}. Checked on every call, so a
+ * certificate revoked while its connection is open is refused from its next call on.
  */
 final class MeshAuthInterceptor implements ServerInterceptor {
 
     private final Revocations revocations;
     private final PeerPolicy policy;
+    private final java.util.function.Consumer<String> log;
 
-    MeshAuthInterceptor(Revocations revocations, PeerPolicy policy) {
+    MeshAuthInterceptor(Revocations revocations, PeerPolicy policy, java.util.function.Consumer<String> log) {
         this.revocations = revocations;
         this.policy = policy;
+        this.log = log;
     }
 
     @Override
@@ -52,7 +59,9 @@ final class MeshAuthInterceptor implements ServerInterceptor {
         return Contexts.interceptCall(Context.current().withValue(MeshTls.PEER, id), call, headers, next);
     }
 
-    private static <Q, A> ServerCall.Listener<Q> refuse(ServerCall<Q, A> call, Status status) {
+    private <Q, A> ServerCall.Listener<Q> refuse(ServerCall<Q, A> call, Status status) {
+        log.accept("refused " + call.getMethodDescriptor().getBareMethodName() + " from "
+                + call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR) + ": " + status.getDescription());
         call.close(status, new Metadata());
         return new ServerCall.Listener<>() {
         };

@@ -1,5 +1,7 @@
 package io.meshfl.wire.tls;
 
+import io.meshfl.core.trust.MeshIdentity;
+
 import java.util.function.Predicate;
 
 /** Which mesh identities may be on the other end of a connection, with words for refusals. */

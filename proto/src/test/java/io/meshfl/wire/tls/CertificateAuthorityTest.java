@@ -1,6 +1,8 @@
 package io.meshfl.wire.tls;
 
 import io.meshfl.core.MeshflException;
+import io.meshfl.core.trust.MeshIdentity;
+import io.meshfl.core.trust.Revocations;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -84,7 +84,7 @@ public final class HorizontalNode implements NodeProtocol {
         State s = new State();
         s.privacy = PlannedPrivacy.fromConfig(req.config());
         // charged before any training, on the node's own ledger: the coordinator's check is not trusted
-        ctx.chargePrivacy(req.cfg("product"), req.jobId(), s.privacy == null ? Double.POSITIVE_INFINITY : s.privacy.epsilon());
+        ctx.chargePrivacy(req.cfg("product"), req.runId(), s.privacy == null ? Double.POSITIVE_INFINITY : s.privacy.epsilon());
         ModelSpec spec = new ModelSpec(ModelSpec.Type.valueOf(req.cfg("model_type")),
                 splitList(req.cfg("hidden", "")).stream().map(Integer::parseInt).toList(),
                 Integer.parseInt(req.cfg("classes", "2")), Double.parseDouble(req.cfg("model_l2", "0")));

@@ -93,6 +93,12 @@ public final class HorizontalRunner {
                 List<FitInstruction> orders = strategy.configureFit(round, global, available, rng);
                 List<FitResult> results = new ArrayList<>();
                 List<Failure> failures = new ArrayList<>();
+                // a node left out of a round is part of its record, whatever kept it out
+                for (String d : trainingDomains()) {
+                    if (available.contains(d)) continue;
+                    failures.add(new Failure(d, ErrorCode.NODE_LOST, lost.contains(d) ? "dropped from the run in an earlier round"
+                            : "not available: its registration is lost (no heartbeat, or its certificate was revoked)"));
+                }
                 Map<String, Double> metrics = new LinkedHashMap<>();
                 Aggregated agg;
                 int nodesOk;

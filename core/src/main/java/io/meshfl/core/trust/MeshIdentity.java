@@ -1,4 +1,4 @@
-package io.meshfl.wire.tls;
+package io.meshfl.core.trust;
 
 import java.math.BigInteger;
 import java.security.cert.CertificateParsingException;
@@ -21,7 +21,7 @@ public record MeshIdentity(Role role, String name, BigInteger serial, Instant no
     public enum Role { COORDINATOR, DOMAIN, CLIENT }
 
     /** Same rule as contract domains: letters, digits, '-' and '_'. */
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
     /** SAN entry type 6 is uniformResourceIdentifier (RFC 5280). */
     private static final int SAN_URI = 6;
 
@@ -73,6 +73,37 @@ public record MeshIdentity(Role role, String name, BigInteger serial, Instant no
         } catch (CertificateParsingException e) {
             return List.of();
         }
+    }
+
+    /** How grants and tickets name this identity: {@code coordinator}, {@code domain:NAME} or {@code client:NAME}. */
+    public String label() {
+        return label(role, name);
+    }
+
+    /** The label of a role and name; see {@link #label()}. */
+    public static String label(Role role, String name) {
+        return switch (role) {
+            case COORDINATOR -> "coordinator";
+            case DOMAIN -> "domain:" + name;
+            case CLIENT -> "client:" + name;
+        };
+    }
+
+    /**
+     * Why {@code label} is not an identity label ({@code coordinator}, {@code domain:NAME},
+     * {@code client:NAME}), or null when it is one.
+     */
+    public static String invalidLabel(String label) {
+        if (label == null) return "missing identity";
+        if (label.equals("coordinator")) return null;
+        int colon = label.indexOf(':');
+        String kind = colon < 0 ? "" : label.substring(0, colon);
+        if (!kind.equals("domain") && !kind.equals("client")) {
+            return "'" + label + "' is not an identity: expected coordinator, domain:NAME or client:NAME";
+        }
+        String name = label.substring(colon + 1);
+        if (!NAME.matcher(name).matches()) return "'" + name + "' in '" + label + "' is not a valid mesh name (letters, digits, '-' and '_')";
+        return null;
     }
 
     public boolean isDomain(String domain) {

@@ -1,4 +1,4 @@
-package io.meshfl.wire.tls;
+package io.meshfl.core.trust;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
@@ -17,12 +17,12 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 
 /** Reads the PEM files of a mesh folder, with errors that name the file. */
-final class Pem {
+public final class Pem {
 
     private Pem() {
     }
 
-    static X509Certificate certificate(Path file) {
+    public static X509Certificate certificate(Path file) {
         try (InputStream in = open(file)) {
             return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         } catch (IOException | GeneralSecurityException e) {
@@ -30,7 +30,7 @@ final class Pem {
         }
     }
 
-    static X509CRL crl(Path file) {
+    public static X509CRL crl(Path file) {
         try (InputStream in = open(file)) {
             return (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(in);
         } catch (IOException | GeneralSecurityException e) {
@@ -39,7 +39,7 @@ final class Pem {
     }
 
     /** An unencrypted PKCS#8 key ("BEGIN PRIVATE KEY"), the form gRPC's Netty transport reads too. */
-    static PrivateKey privateKey(Path file, String algorithm) {
+    public static PrivateKey privateKey(Path file, String algorithm) {
         try {
             String pem = Files.readString(file);
             int start = pem.indexOf("-----BEGIN PRIVATE KEY-----");

@@ -1,4 +1,4 @@
-package io.meshfl.wire.tls;
+package io.meshfl.core.trust;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;

@@ -1,0 +1,61 @@
+package io.meshfl.coordinator;
+
+import io.meshfl.core.catalog.ChainSeals;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.PartyCalls;
+import io.meshfl.core.protocol.session.SessionSteps;
+import io.meshfl.core.trust.SignedTicket;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The coordinator's side of a run's session on every node it involves: before the protocol, the
+ * submitter's signed ticket goes to each node, which checks it itself and may refuse (the run then
+ * fails naming the node and its reason); after the run, each node hears the outcome with the
+ * signed seal of the catalog's chains, keeps the seal in its own audit, and, when the run did not
+ * succeed, discards its parts.
+ */
+final class RunSession {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final Map<String, NodeChannel> channels;
+    private final String jobId;
+    private final String runId;
+
+    RunSession(Map<String, NodeChannel> channels, String jobId, String runId) {
+        this.channels = channels;
+        this.jobId = jobId;
+        this.runId = runId;
+    }
+
+    /** Presents the ticket to every node at once; throws (POLICY_VIOLATION from a node naming why) if any refuses. */
+    void authorize(SignedTicket ticket) {
+        byte[] blob = ticket.encode();
+        try (PartyCalls calls = new PartyCalls(channels, TIMEOUT, "a run starts only where every owner's node accepts the job ticket")) {
+            calls.parallel(new ArrayList<>(channels.keySet()), d -> Message.request(jobId, runId, SessionSteps.PROTOCOL, SessionSteps.AUTHORIZE, 0, d)
+                    .withBlobs(Map.of("ticket", blob)));
+        }
+    }
+
+    /** Tells every reachable node how the run ended, with the seal; a node that cannot be told is logged, not thrown. */
+    void end(String outcome, ChainSeals.Seal seal, Consumer<String> log) {
+        byte[] sealBlob = seal == null ? new byte[0] : seal.toJson().toString().getBytes(StandardCharsets.UTF_8);
+        List<String> domains = new ArrayList<>(channels.keySet());
+        for (String d : domains) {
+            try {
+                Message reply = channels.get(d).call(Message.request(jobId, runId, SessionSteps.PROTOCOL, SessionSteps.END, 0, d)
+                        .withConfig(Map.of("outcome", outcome)).withBlobs(Map.of("seal", sealBlob)), TIMEOUT);
+                if (reply.failed()) log.accept("node of " + d + " did not take the end of run " + runId + ": " + reply.error().message());
+            } catch (RuntimeException e) {
+                log.accept("node of " + d + " could not be told that run " + runId + " ended " + outcome + ": " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.meshfl.core.catalog;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.trust.HashChain;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The catalog's audit log: one record per message that crossed a domain boundary, append-only
+ * and hash-chained (each record carries SHA-256 of the previous record's hash and its own
+ * fields), so that {@link ChainVerifier} finds any record deleted, inserted or edited afterwards.
+ */
+public final class AuditLog {
+
+    static final String COLS = "seq, logged_at, job_id, run_id, step, sender, receiver, byte_count, protection, msg_seq";
+
+    private final Catalog catalog;
+
+    public AuditLog(Catalog catalog) {
+        this.catalog = catalog;
+    }
+
+    /**
+     * Appends records in one transaction, in order (their {@code seq} is ignored, a null time means
+     * now), and returns the sequence numbers given to them.
+     */
+    public List<Long> append(List<AuditRecord> records) {
+        for (AuditRecord r : records) check(r);
+        return catalog.transaction("INSERT " + records.size() + " audit records", c -> {
+            Chains.Head head = Chains.lock(c, Chains.AUDIT);
+            List<Long> seqs = new ArrayList<>(records.size());
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_records (seq, logged_at, job_id, run_id, step, sender, "
+                    + "receiver, msg_seq, byte_count, protection, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (AuditRecord given : records) {
+                    AuditRecord r = new AuditRecord(head.seq() + 1, HashChain.micros(given.at() == null ? Instant.now() : given.at()),
+                            given.jobId(), given.runId(), given.step(), given.sender(), given.receiver(), given.bytes(), given.protection(),
+                            given.msgSeq());
+                    String hash = HashChain.link(head.hash(), r.chained());
+                    ps.setLong(1, r.seq());
+                    ps.setObject(2, Catalog.ts(r.at()));
+                    ps.setString(3, r.jobId());
+                    ps.setString(4, r.runId());
+                    ps.setString(5, r.step());
+                    ps.setString(6, r.sender());
+                    ps.setString(7, r.receiver());
+                    ps.setLong(8, r.msgSeq());
+                    ps.setLong(9, r.bytes());
+                    ps.setString(10, r.protection());
+                    ps.setString(11, head.hash());
+                    ps.setString(12, hash);
+                    ps.addBatch();
+                    seqs.add(r.seq());
+                    head = new Chains.Head(r.seq(), hash);
+                }
+                if (!records.isEmpty()) ps.executeBatch();
+            }
+            Chains.advance(c, Chains.AUDIT, head);
+            return seqs;
+        });
+    }
+
+    /**
+     * The most recent {@code limit} records (all when {@code limit <= 0}) of one run, or of all
+     * runs when {@code runIdOrNull} is null, oldest first.
+     */
+    public List<AuditRecord> list(String runIdOrNull, int limit) {
+        String where = runIdOrNull == null ? "" : " WHERE run_id = ?";
+        String sql = "SELECT " + COLS + " FROM audit_records" + where + " ORDER BY seq DESC" + (limit > 0 ? " LIMIT ?" : "");
+        return catalog.transaction("SELECT audit log" + (runIdOrNull == null ? "" : " of run " + runIdOrNull), c -> {
+            List<AuditRecord> rows = new ArrayList<>(Catalog.query(c, sql, ps -> {
+                int i = 1;
+                if (runIdOrNull != null) ps.setString(i++, runIdOrNull);
+                if (limit > 0) ps.setInt(i, limit);
+            }, AuditLog::row));
+            Collections.reverse(rows);
+            return rows;
+        });
+    }
+
+    static AuditRecord row(ResultSet rs) throws SQLException {
+        return new AuditRecord(rs.getLong(1), Catalog.instant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                rs.getString(7), rs.getLong(8), rs.getString(9), rs.getLong(10));
+    }
+
+    private static void check(AuditRecord r) {
+        if (r == null) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "audit record is missing");
+        require(r.step(), "audit step");
+        require(r.sender(), "audit sender of step " + r.step());
+        require(r.receiver(), "audit receiver of step " + r.step());
+        require(r.protection(), "audit protection of step " + r.step());
+    }
+
+    private static void require(String v, String what) {
+        if (v == null || v.isBlank()) throw new MeshflException(ErrorCode.CATALOG_FAILURE, what + " must not be blank");
+    }
+
+    /** Every record with its stored hashes, oldest first, for {@link ChainVerifier}. */
+    static List<Stored> stored(Connection c) throws SQLException {
+        return Catalog.query(c, "SELECT " + COLS + ", prev_hash, row_hash FROM audit_records ORDER BY seq", ps -> { },
+                rs -> new Stored(row(rs), rs.getString(11).trim(), rs.getString(12).trim()));
+    }
+
+    /** A record as stored, with the hashes it carries. */
+    record Stored(AuditRecord record, String prevHash, String hash) {
+        String recomputed() {
+            return HashChain.link(prevHash, record.chained());
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.meshfl.core.protocol.session;
+
+/**
+ * The steps that open and close every run on a node, whatever its protocol: the coordinator
+ * presents the submitter's signed job ticket ({@link #AUTHORIZE}, blob {@code ticket}), and when
+ * the run has ended tells its outcome with the signed seal of the catalog's chains ({@link #END},
+ * config {@code outcome}, blob {@code seal}); on a run that did not succeed the node discards its
+ * parts. The node side lives in the node host, which owns the run registry and the audit.
+ */
+public final class SessionSteps {
+
+    public static final String PROTOCOL = "session";
+    public static final String AUTHORIZE = "authorize";
+    public static final String END = "end";
+
+    private SessionSteps() {
+    }
+}

@@ -1,0 +1,185 @@
+package io.meshfl.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.trust.Access;
+import io.meshfl.core.trust.JobTicket;
+import io.meshfl.core.trust.Journal;
+import io.meshfl.core.trust.SignedTicket;
+import io.meshfl.core.trust.TicketVerifier;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The node's own decision whether to serve a run. A run is served only after the coordinator has
+ * presented the submitter's signed job ticket for it ({@code session/authorize}) and the node has
+ * checked, itself: the signature against the mesh CA, that the ticket names this node's products
+ * at the versions it serves, that its contracts grant the submitter this use and protocol, and
+ * that neither the ticket's nonce nor the run id was ever used here before. Every later request
+ * must belong to an authorized run, stay within the ticket's strategy and purpose, and touch only
+ * the products the ticket names. Authorizations and ends are written durably to a journal
+ * ({@code runs.jsonl}), so a nonce is refused again after a restart.
+ */
+final class RunAuthorizations {
+
+    /** A run this node agreed to serve. */
+    record Active(String runId, String jobId, String submitter, boolean authenticated, String purpose, String strategy,
+                  Set<String> products, String nonce) {
+    }
+
+    private final String domain;
+    private final Map<String, DataContract> products;
+    private final Journal journal;
+    private final Set<String> usedNonces = ConcurrentHashMap.newKeySet();
+    private final Set<String> usedRuns = ConcurrentHashMap.newKeySet();
+    private final Map<String, Active> active = new ConcurrentHashMap<>();
+    private volatile TicketVerifier verifier = TicketVerifier.unauthenticated();
+
+    RunAuthorizations(String domain, Map<String, DataContract> products, Journal journal) {
+        this.domain = domain;
+        this.products = products;
+        this.journal = journal;
+        for (ObjectNode e : journal.entries()) {
+            String run = e.path("run").asText();
+            switch (e.path("kind").asText()) {
+                case "authorize" -> {
+                    usedNonces.add(e.path("nonce").asText());
+                    usedRuns.add(run);
+                    Set<String> own = new LinkedHashSet<>();
+                    e.path("products").forEach(p -> own.add(p.asText()));
+                    active.put(run, new Active(run, e.path("job").asText(), e.path("submitter").asText(), e.path("authenticated").asBoolean(),
+                            e.path("purpose").asText(), e.path("strategy").asText(), own, e.path("nonce").asText()));
+                }
+                case "end" -> active.remove(run);
+                default -> { }
+            }
+        }
+    }
+
+    void verifier(TicketVerifier v) {
+        this.verifier = v;
+    }
+
+    TicketVerifier verifierInUse() {
+        return verifier;
+    }
+
+    /** Checks the ticket of {@code req} and records the run as authorized, or throws POLICY_VIOLATION saying why. */
+    synchronized Active authorize(Message req) {
+        if (req.runId().isEmpty()) throw refuse("an authorization without a run id");
+        SignedTicket signed = SignedTicket.decode(req.blob("ticket"));
+        TicketVerifier.Verified v = verifier.verify(signed, Instant.now());
+        JobTicket t = v.ticket();
+        if (usedNonces.contains(t.nonce())) {
+            throw refuse("the job ticket of " + v.submitter() + " with nonce " + t.nonce() + " was already used for a run on this node: "
+                    + "a signed job runs once (replayed as run " + req.runId() + ")");
+        }
+        if (usedRuns.contains(req.runId())) {
+            throw refuse("run id " + req.runId() + " was already used on this node; a run id is never reused");
+        }
+        Set<String> own = new LinkedHashSet<>();
+        for (JobTicket.ProductVersion pv : t.products()) {
+            DataContract c = products.get(pv.id());
+            if (c == null) {
+                if (pv.id().startsWith(domain + ".")) {
+                    throw refuse("the job ticket names product " + pv.id() + " of domain " + domain + ", which this node does not serve");
+                }
+                continue;
+            }
+            if (!c.version().equals(pv.version())) {
+                throw refuse("the job ticket was signed for product " + pv.id() + " version " + pv.version() + "; this node serves version "
+                        + c.version());
+            }
+            String why = Access.refusal(c, v.submitter(), t.purpose(), t.strategy());
+            if (why != null) throw refuse(why);
+            own.add(pv.id());
+        }
+        if (own.isEmpty()) throw refuse("the job ticket of " + v.submitter() + " names none of this node's products " + products.keySet());
+        ArrayNode ps = JsonNodeFactory.instance.arrayNode();
+        own.forEach(ps::add);
+        ObjectNode entry = JsonNodeFactory.instance.objectNode().put("kind", "authorize").put("run", req.runId()).put("job", req.jobId())
+                .put("nonce", t.nonce()).put("submitter", v.submitter()).put("authenticated", v.authenticated()).put("purpose", t.purpose())
+                .put("strategy", t.strategy()).put("ticket", v.fingerprint()).put("issued", t.issuedAt().toString());
+        entry.set("products", ps);
+        // on the disk before the first byte of the run is served: a restart cannot forget a used nonce
+        journal.append(entry, true);
+        usedNonces.add(t.nonce());
+        usedRuns.add(req.runId());
+        Active a = new Active(req.runId(), req.jobId(), v.submitter(), v.authenticated(), t.purpose(), t.strategy(), own, t.nonce());
+        active.put(req.runId(), a);
+        return a;
+    }
+
+    /** Why {@code req} (of protocol family {@code family}) must be refused, or null when its run allows it. */
+    String violation(Message req, String family) {
+        Active a = active.get(req.runId());
+        if (a == null) {
+            return "run '" + req.runId() + "' of job '" + req.jobId() + "' is not authorized on this node: no signed job ticket was presented "
+                    + "for it, or it has ended; refused " + req.protocol() + "/" + req.step();
+        }
+        if (!a.jobId().equals(req.jobId())) {
+            return "run " + a.runId() + " was authorized for job " + a.jobId() + ", not job " + req.jobId() + "; refused " + req.protocol() + "/" + req.step();
+        }
+        boolean inference = req.protocol().endsWith("-infer");
+        if (!family.equals("psi") && inference != a.purpose().equals(JobTicket.PREDICT)) {
+            return "run " + a.runId() + " was granted to " + a.purpose() + " (job ticket of " + a.submitter() + "); refused a "
+                    + req.protocol() + " request";
+        }
+        if (!allowedFamilies(a.strategy()).contains(family)) {
+            return "run " + a.runId() + " was signed for strategy " + a.strategy() + "; refused a " + req.protocol() + " request (" + req.step() + ")";
+        }
+        for (String p : PolicyGuard.productsOf(req)) {
+            if (products.containsKey(p) && !a.products().contains(p)) {
+                return "product " + p + " is not named in the job ticket of run " + a.runId() + " (it names " + a.products() + ")";
+            }
+        }
+        return null;
+    }
+
+    /** Ends a run's authorization (the run finished, failed or was cancelled); returns it, or null if it was not active. */
+    synchronized Active end(String runId, String outcome, JsonNode seal) {
+        Active a = active.remove(runId);
+        if (a == null) return null;
+        ObjectNode entry = JsonNodeFactory.instance.objectNode().put("kind", "end").put("run", runId).put("outcome", outcome);
+        if (seal != null) entry.set("seal", seal);
+        journal.append(entry, true);
+        return a;
+    }
+
+    Active active(String runId) {
+        return active.get(runId);
+    }
+
+    List<Active> activeRuns() {
+        return new ArrayList<>(active.values());
+    }
+
+    /** The request families a strategy's runs send (entity alignment precedes every cross-domain layout). */
+    static Set<String> allowedFamilies(String strategy) {
+        return switch (Access.protocolOf(strategy)) {
+            case "horizontal" -> Set.of("horizontal");
+            case "vertical", "federated-factorized" -> Set.of("psi", "vertical");
+            case "split" -> Set.of("psi", "split");
+            case "secureboost" -> Set.of("psi", "secureboost");
+            case "pooled" -> Set.of("pooled", "psi");
+            default -> new HashSet<>();
+        };
+    }
+
+    private static MeshflException refuse(String why) {
+        return new MeshflException(ErrorCode.POLICY_VIOLATION, why);
+    }
+}
