@@ -227,6 +227,9 @@ public final class Coordinator implements AutoCloseable {
                 out.onCompleted();
             } catch (MeshflException e) {
                 out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
+            } catch (RuntimeException e) {
+                log.accept("planning failed: " + e);
+                out.onError(io.grpc.Status.INTERNAL.withDescription("MeshFL-900 INTERNAL: " + e).asRuntimeException());
             }
         }
 
@@ -274,6 +277,9 @@ public final class Coordinator implements AutoCloseable {
                 out.onCompleted();
             } catch (MeshflException e) {
                 out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
+            } catch (RuntimeException e) {
+                log.accept("planning failed: " + e);
+                out.onError(io.grpc.Status.INTERNAL.withDescription("MeshFL-900 INTERNAL: " + e).asRuntimeException());
             }
         }
 

@@ -106,7 +106,8 @@ public final class ContractLoader {
     }
 
     public static DataContract parse(String yaml, Path sourceFile, boolean requireData) {
-        Path src = sourceFile == null ? null : sourceFile.toAbsolutePath().normalize();
+        // "catalog:<id>@<version>" and "node:..." name where a contract came from, not a file: kept as they are
+        Path src = sourceFile == null ? null : sourceFile.toString().matches("[a-z]+:.*") ? sourceFile : sourceFile.toAbsolutePath().normalize();
         Ctx ctx = new Ctx(src == null ? "<inline>" : src.toString());
         Node root;
         try {
@@ -122,7 +123,7 @@ public final class ContractLoader {
             throw new MeshflException(ErrorCode.CONTRACT_INVALID, ctx.file + ":" + root.line() + ":" + root.column()
                     + ": expected a mapping of contract fields, found " + root.kind());
         }
-        Path base = src == null ? Path.of("").toAbsolutePath() : src.getParent();
+        Path base = src == null || src.getParent() == null ? Path.of("").toAbsolutePath() : src.getParent();
         return new Reader(ctx, top, base, yaml, src, requireData).read();
     }
 

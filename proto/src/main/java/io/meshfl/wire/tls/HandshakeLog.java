@@ -15,18 +15,21 @@ import java.util.logging.Logger;
  */
 final class HandshakeLog {
 
-    /** The transport's logger for failed negotiations (held here, so its level setting is not collected). */
-    private static final Logger NEGOTIATION = Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.ProtocolNegotiators");
+    /**
+     * The transport's logger that receives the failure of a TLS negotiation with its cause (held
+     * here, so its level setting is not collected with it).
+     */
+    private static final Logger FAILURES = Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.WriteBufferingAndExceptionHandler");
     private static final CopyOnWriteArrayList<Consumer<String>> SINKS = new CopyOnWriteArrayList<>();
 
     static {
-        NEGOTIATION.setLevel(Level.FINE);
-        NEGOTIATION.addHandler(new Handler() {
+        FAILURES.setLevel(Level.FINE);
+        FAILURES.addHandler(new Handler() {
             @Override
             public void publish(LogRecord r) {
-                String msg = r.getMessage();
-                if (msg == null || !msg.startsWith("TLS negotiation failed")) return;
-                String line = "refused a connection: " + reason(r.getThrown());
+                String why = reason(r.getThrown());
+                if (why == null) return;
+                String line = "refused a connection: " + why;
                 for (Consumer<String> s : SINKS) s.accept(line);
             }
 
@@ -48,19 +51,27 @@ final class HandshakeLog {
         SINKS.addIfAbsent(sink);
     }
 
+    /**
+     * Why a connection's TLS negotiation failed, in words; null when {@code t} is not such a failure
+     * or is one {@link MeshTrustManager} has reported already (a certificate it refused).
+     */
     static String reason(Throwable t) {
+        if (t == null || t.getMessage() == null || !t.getMessage().contains("ssl exception")) return null;
         for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.security.cert.CertificateException) return null;
             String name = c.getClass().getSimpleName();
+            String m = c.getMessage() == null ? "" : c.getMessage();
             if (name.equals("NotSslRecordException")) {
                 return "the client does not speak TLS (a plaintext client, such as one started with --insecure); this server requires mutual TLS";
             }
-            String m = c.getMessage() == null ? "" : c.getMessage();
             if (m.contains("CERTIFICATE_REQUIRED") || m.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE") || m.contains("certificate_required")) {
-                return "the client presented no certificate; this server requires a certificate of the mesh";
+                return "the client presented no certificate of the mesh CA; this server requires one";
             }
+            if (m.contains("CERTIFICATE_VERIFY_FAILED") || m.contains("certificate_unknown")) return null;
         }
-        if (t == null) return "TLS handshake failed";
-        String m = t.getMessage();
-        return "TLS handshake failed (" + t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse("")) + ")";
+        Throwable root = t;
+        while (root.getCause() != null) root = root.getCause();
+        String m = root.getMessage();
+        return "TLS handshake failed (" + root.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse("")) + ")";
     }
 }
