@@ -170,6 +170,9 @@ final class CatalogCommand {
                 System.out.println("run       " + r.id() + "  (job " + r.jobId() + ")");
                 System.out.println("strategy  " + r.strategy() + "   status " + r.status() + "   seed " + r.seed());
                 System.out.println("products  " + r.productsCsv());
+                if (r.submitter() != null) System.out.println("submitter " + r.submitter() + "   ticket nonce " + r.nonce());
+                new io.meshfl.core.catalog.ChainSeals(c).forRun(r.id()).ifPresent(s -> System.out.println("sealed    #" + s.seq() + " "
+                        + s.hash() + " by " + s.signer() + " at " + s.sealedAt() + " (verify with 'meshfl audit verify')"));
                 System.out.println("started   " + r.startedAt() + "   ended " + r.endedAt());
                 System.out.println("traffic   " + r.bytesSent() + " bytes sent, " + r.bytesReceived() + " received");
                 System.out.println("metrics   " + r.metricsJson());
@@ -180,6 +183,7 @@ final class CatalogCommand {
                 for (RoundRecord x : c.rounds(r.id())) {
                     System.out.printf(Locale.ROOT, "%6d %8.3f %10d %10d %4d %4d  %s%n", x.round(), x.seconds(), x.bytesSent(),
                             x.bytesReceived(), x.nodesOk(), x.nodesFailed(), x.metricsJson());
+                    if (x.failuresJson() != null) System.out.println("       failed: " + x.failuresJson());
                 }
             }
         }

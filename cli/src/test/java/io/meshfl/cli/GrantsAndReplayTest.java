@@ -35,8 +35,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,21 +128,6 @@ class GrantsAndReplayTest {
         mesh.close();
     }
 
-    private static String[] execute(String... args) {
-        PrintStream err = System.err;
-        PrintStream out = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8);
-        System.setErr(capture);
-        System.setOut(capture);
-        try {
-            return new String[]{String.valueOf(Main.execute(args)), buf.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(err);
-            System.setOut(out);
-        }
-    }
-
     /** A channel to a node as the holder of the coordinator's certificate, bypassing the coordinator's own checks. */
     private GrpcNodeChannel asCoordinator(String domain) {
         return new GrpcNodeChannel("rogue-" + domain, domain, stolen.dial(nodeAddress.get(domain), PeerPolicy.domain(domain)), true);
@@ -176,10 +159,10 @@ class GrantsAndReplayTest {
     @Order(1)
     void aSubmitterWithoutAGrantIsRefusedNamingProductAndIdentity() {
         for (String who : List.of("domain:radiology", "client:mallory")) {
-            String[] r = execute("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator,
+            Cli.Result r = Cli.run("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator,
                     "--tls-dir", certs.toString(), "--tls-identity", who);
-            assertEquals("2", r[0], r[1]);
-            assertTrue(r[1].contains("grants no access to " + who) && r[1].contains("lending-north.loans"), r[1]);
+            assertEquals(2, r.code(), r.output());
+            assertTrue(r.output().contains("grants no access to " + who) && r.output().contains("lending-north.loans"), r.output());
         }
     }
 
@@ -223,18 +206,18 @@ class GrantsAndReplayTest {
     @Order(3)
     void aSignedJobRunsOnceAndEveryRunPaysItsEpsilon() throws Exception {
         Path report = tmp.resolve("dp.json");
-        String[] first = execute("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator,
+        Cli.Result first = Cli.run("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator,
                 "--tls-dir", certs.toString(), "--report", report.toString());
-        assertEquals("0", first[0], first[1]);
+        assertEquals(0, first.code(), first.output());
         JsonNode r = RunReport.JSON.readTree(report.toFile());
         dpRunId = r.path("run_id").asText();
         double eps = r.path("metrics").path("dp_epsilon").asDouble();
         assertTrue(eps > 4 && eps <= 5.0001, "spent epsilon " + eps);
 
         // the same job again: 5 + 5 > 8, refused by the coordinator's ledger
-        String[] again = execute("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator, "--tls-dir", certs.toString());
-        assertEquals("2", again[0], again[1]);
-        assertTrue(again[1].contains("privacy budget exceeded"), again[1]);
+        Cli.Result again = Cli.run("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator, "--tls-dir", certs.toString());
+        assertEquals(2, again.code(), again.output());
+        assertTrue(again.output().contains("privacy budget exceeded"), again.output());
 
         // a coordinator that skips its ledger and re-uses the charged run's id: the nodes refuse the id
         JobSpec job = JobLoader.parse(Files.readString(data.resolve("job.yaml")), "job.yaml");
@@ -271,12 +254,12 @@ class GrantsAndReplayTest {
     @Test
     @Order(4)
     void aDataErrorCrossesAsProductColumnAndLineWithoutTheValueOrThePath() throws Exception {
-        String[] r = execute("run", "--job", data.resolve("job-clinic.yaml").toString(), "--coordinator", coordinator, "--tls-dir", certs.toString());
-        assertEquals("2", r[0], r[1]);
-        assertTrue(r[1].contains("clinic.loans") && r[1].contains("income_k") && r[1].contains("line 5"), r[1]);
-        assertFalse(r[1].contains(PLANTED), r[1]);
-        assertFalse(r[1].contains(data.toString()) || r[1].contains("clinic-loans.csv"), r[1]);
-        plantedRunError = r[1];
+        Cli.Result r = Cli.run("run", "--job", data.resolve("job-clinic.yaml").toString(), "--coordinator", coordinator, "--tls-dir", certs.toString());
+        assertEquals(2, r.code(), r.output());
+        assertTrue(r.output().contains("clinic.loans") && r.output().contains("income_k") && r.output().contains("line 5"), r.output());
+        assertFalse(r.output().contains(PLANTED), r.output());
+        assertFalse(r.output().contains(data.toString()) || r.output().contains("clinic-loans.csv"), r.output());
+        plantedRunError = r.output();
         assertTrue(mesh.text("clinic").contains(PLANTED), "the detail stays in the clinic node's own log");
     }
 

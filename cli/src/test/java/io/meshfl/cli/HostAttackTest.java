@@ -17,8 +17,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,30 +82,12 @@ class HostAttackTest {
         mesh.close();
     }
 
-    /** Runs the command line in this process (another process than the mesh's), capturing what it prints on stderr. */
-    private static String[] execute(String... args) {
-        PrintStream err = System.err;
-        PrintStream out = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8);
-        System.setErr(capture);
-        System.setOut(capture);
-        int code;
-        try {
-            code = Main.execute(args);
-        } finally {
-            System.setErr(err);
-            System.setOut(out);
-        }
-        return new String[]{String.valueOf(code), buf.toString(StandardCharsets.UTF_8)};
-    }
-
     @Test
     @Order(1)
     void anotherProcessCannotOpenTheCatalogTheCoordinatorHolds() throws Exception {
-        String[] r = execute("catalog", "--catalog", catalog.toString(), "runs");
-        assertEquals("2", r[0], r[1]);
-        assertTrue(r[1].contains("is open in another process"), r[1]);
+        Cli.Result r = Cli.run("catalog", "--catalog", catalog.toString(), "runs");
+        assertEquals(2, r.code(), r.output());
+        assertTrue(r.output().contains("is open in another process"), r.output());
         // the old way in: attach to the database through the server an AUTO_SERVER catalog advertised
         SQLException e = assertThrows(SQLException.class, () -> DriverManager.getConnection("jdbc:h2:file:" + catalog + ";AUTO_SERVER=TRUE", "sa", "").close());
         assertTrue(e.getMessage().contains("Locked by another process") || e.getMessage().contains("already in use"), e.getMessage());
@@ -179,9 +159,9 @@ class HostAttackTest {
         mesh.await("coordinator", Pattern.compile("refused TLS client[^:]*: certificate of .*client eve is not issued by the mesh CA"), 10_000);
 
         // a plaintext client: it is told why, and the coordinator notes the refusal
-        String[] r = execute("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator, "--insecure");
-        assertEquals("2", r[0], r[1]);
-        assertTrue(r[1].contains("requires mutual TLS") && r[1].contains("--insecure"), r[1]);
+        Cli.Result r = Cli.run("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator, "--insecure");
+        assertEquals(2, r.code(), r.output());
+        assertTrue(r.output().contains("requires mutual TLS") && r.output().contains("--insecure"), r.output());
         mesh.await("coordinator", Pattern.compile("refused a connection: the client does not speak TLS"), 10_000);
 
         // a client of the mesh whose certificate was revoked is refused per call, by identity
@@ -189,10 +169,10 @@ class HostAttackTest {
         assertEquals(0, Main.execute("certs", "revoke", "--dir", certs.toString(), "--name", "client-mallory"));
         Thread.sleep(1200); // the coordinator re-reads crl.pem at most once a second
         // its own command line refuses to use a revoked certificate; an attacker's client is not so polite
-        String[] m = execute("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator,
+        Cli.Result m = Cli.run("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator,
                 "--tls-dir", certs.toString(), "--tls-identity", "client:mallory");
-        assertEquals("2", m[0], m[1]);
-        assertTrue(m[1].contains("revoked"), m[1]);
+        assertEquals(2, m.code(), m.output());
+        assertTrue(m.output().contains("revoked"), m.output());
         ManagedChannel mal = io.grpc.Grpc.newChannelBuilder(coordinator, io.grpc.TlsChannelCredentials.newBuilder()
                 .keyManager(certs.resolve("client-mallory.pem").toFile(), certs.resolve("client-mallory-key.pem").toFile())
                 .trustManager(io.grpc.netty.shaded.io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers()).build()).build();
@@ -210,12 +190,12 @@ class HostAttackTest {
     @Order(5)
     void certificatesThatAreExpiredAtBirthAreRefusedAndSoonExpiringOnesWarned() throws Exception {
         for (String days : List.of("0", "-1")) {
-            String[] r = execute("certs", "add", "--dir", certs.toString(), "--client", "later" + days.replace("-", "m"), "--days", days);
-            assertEquals("2", r[0], r[1]);
-            assertTrue(r[1].contains("--days " + days) && r[1].contains("at least 1 day"), r[1]);
+            Cli.Result r = Cli.run("certs", "add", "--dir", certs.toString(), "--client", "later" + days.replace("-", "m"), "--days", days);
+            assertEquals(2, r.code(), r.output());
+            assertTrue(r.output().contains("--days " + days) && r.output().contains("at least 1 day"), r.output());
         }
-        String[] list = execute("certs", "list", "--dir", certs.toString());
-        assertTrue(list[1].lines().anyMatch(l -> l.startsWith("coordinator.pem") && l.contains("EXPIRES WITHIN 7 DAYS")), list[1]);
+        Cli.Result list = Cli.run("certs", "list", "--dir", certs.toString());
+        assertTrue(list.output().lines().anyMatch(l -> l.startsWith("coordinator.pem") && l.contains("EXPIRES WITHIN 7 DAYS")), list.output());
         assertTrue(mesh.text("coordinator").contains("WARNING: the certificate of the coordinator"), mesh.text("coordinator"));
         assertTrue(mesh.text("coordinator").contains("WARNING: the certificate of domain 'lending-north'"), "node certificates warned at registration");
     }
@@ -224,9 +204,9 @@ class HostAttackTest {
     @Order(6)
     void tamperingWithFinishedRunsIsFoundAndNamed() throws Exception {
         for (String job : List.of("job.yaml", "job-dp.yaml")) {
-            String[] r = execute("run", "--job", data.resolve(job).toString(), "--coordinator", coordinator, "--tls-dir", certs.toString(),
+            Cli.Result r = Cli.run("run", "--job", data.resolve(job).toString(), "--coordinator", coordinator, "--tls-dir", certs.toString(),
                     "--report", tmp.resolve(job + ".json").toString());
-            assertEquals("0", r[0], r[1]);
+            assertEquals(0, r.code(), r.output());
         }
         mesh.stop("coordinator");
         String[] nodeAudits = new String[2 * DOMAINS.length];
@@ -234,24 +214,24 @@ class HostAttackTest {
             nodeAudits[2 * i] = "--node-audit";
             nodeAudits[2 * i + 1] = tmp.resolve("nodes").resolve(DOMAINS[i]).toString();
         }
-        String[] clean = verify(catalog, nodeAudits);
-        assertEquals("0", clean[0], clean[1]);
-        assertTrue(clean[1].contains("2 signed") && clean[1].contains("verified"), clean[1]);
+        Cli.Result clean = verify(catalog, nodeAudits);
+        assertEquals(0, clean.code(), clean.output());
+        assertTrue(clean.output().contains("2 signed") && clean.output().contains("verified"), clean.output());
 
         // one audit record of the first run deleted
         Path copy = copyCatalog("deleted-audit");
         long victim = firstLong(copy, "SELECT MIN(seq) + 7 FROM audit_records");
         sql(copy, "DELETE FROM audit_records WHERE seq = " + victim);
-        String[] deleted = verify(copy);
-        assertEquals("1", deleted[0], deleted[1]);
-        assertTrue(deleted[1].contains("record #" + victim + " is missing"), deleted[1]);
+        Cli.Result deleted = verify(copy);
+        assertEquals(1, deleted.code(), deleted.output());
+        assertTrue(deleted.output().contains("record #" + victim + " is missing"), deleted.output());
 
         // a ledger entry edited to give epsilon back
         copy = copyCatalog("edited-ledger");
         sql(copy, "UPDATE ledger_entries SET epsilon = 0.001 WHERE seq = (SELECT MAX(seq) FROM ledger_entries)");
-        String[] edited = verify(copy);
-        assertEquals("1", edited[0], edited[1]);
-        assertTrue(edited[1].contains("ledger #") && edited[1].contains("was altered"), edited[1]);
+        Cli.Result edited = verify(copy);
+        assertEquals(1, edited.code(), edited.output());
+        assertTrue(edited.output().contains("ledger #") && edited.output().contains("was altered"), edited.output());
 
         // the whole last run removed, heads set back: the catalog alone looks whole, the nodes' audits do not
         copy = copyCatalog("erased-run");
@@ -268,12 +248,12 @@ class HostAttackTest {
                         + "ledger_entries WHERE seq = (SELECT MAX(seq) FROM ledger_entries)), '" + "0".repeat(64) + "') WHERE chain = 'ledger'",
                 "UPDATE chain_heads SET head_seq = (SELECT MAX(seq) FROM chain_seals), head_hash = (SELECT row_hash FROM chain_seals "
                         + "WHERE seq = (SELECT MAX(seq) FROM chain_seals)) WHERE chain = 'seal'");
-        String[] alone = verify(copy);
-        assertEquals("0", alone[0], "a careful rewrite leaves the catalog's own chains whole: " + alone[1]);
-        String[] crossed = verify(copy, nodeAudits);
-        assertEquals("1", crossed[0], crossed[1]);
-        assertTrue(crossed[1].contains("which the catalog no longer has") && crossed[1].contains(run), crossed[1]);
-        assertTrue(crossed[1].contains("but the catalog's audit has no record of it"), crossed[1]);
+        Cli.Result alone = verify(copy);
+        assertEquals(0, alone.code(), "a careful rewrite leaves the catalog's own chains whole: " + alone.output());
+        Cli.Result crossed = verify(copy, nodeAudits);
+        assertEquals(1, crossed.code(), crossed.output());
+        assertTrue(crossed.output().contains("which the catalog no longer has") && crossed.output().contains(run), crossed.output());
+        assertTrue(crossed.output().contains("but the catalog's audit has no record of it"), crossed.output());
     }
 
     /** A TLS client that sends its certificate whatever CAs the server asks for, as an attacker's tool would. */
@@ -304,11 +284,11 @@ class HostAttackTest {
         }
     }
 
-    private String[] verify(Path catalogFile, String... more) {
+    private Cli.Result verify(Path catalogFile, String... more) {
         List<String> args = new java.util.ArrayList<>(List.of("audit", "verify", "--catalog", catalogFile.toString(), "--ca",
                 certs.resolve("ca.pem").toString()));
         args.addAll(List.of(more));
-        return execute(args.toArray(new String[0]));
+        return Cli.run(args.toArray(new String[0]));
     }
 
     /** A copy of the stopped coordinator's catalog in its own private folder. */

@@ -217,13 +217,20 @@ public final class Coordinator implements AutoCloseable {
 
         @Override
         public void planPredict(io.meshfl.proto.PredictRequest request, StreamObserver<io.meshfl.proto.PlanReply> out) {
-            try {
+            answerPlan(out, () -> {
                 JobRunner.PredictPlan pp = runner.planPredict(request.getModelId(), request.getProductsList());
                 io.meshfl.proto.PlanReply.Builder b = io.meshfl.proto.PlanReply.newBuilder().setStrategy(pp.strategy())
                         .setJobName("predict-" + request.getModelId()).setSpecSha256(HashChain.sha256Hex(Tickets.predictSpec(request.getModelId(),
                                 request.getProductsList(), request.getRequester().isEmpty() ? null : request.getRequester())));
                 pp.products().forEach(p -> b.addProducts(io.meshfl.proto.ProductVersion.newBuilder().setId(p.id()).setVersion(p.version())));
-                out.onNext(b.build());
+                return b.build();
+            });
+        }
+
+        /** Answers a planning call: the plan, or the refusal as FAILED_PRECONDITION with its message. */
+        private void answerPlan(StreamObserver<io.meshfl.proto.PlanReply> out, java.util.function.Supplier<io.meshfl.proto.PlanReply> plan) {
+            try {
+                out.onNext(plan.get());
                 out.onCompleted();
             } catch (MeshflException e) {
                 out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
@@ -267,20 +274,14 @@ public final class Coordinator implements AutoCloseable {
 
         @Override
         public void planJob(JobRequest request, StreamObserver<io.meshfl.proto.PlanReply> out) {
-            try {
+            answerPlan(out, () -> {
                 JobSpec job = JobLoader.parse(request.getJobYaml(), request.getBaseDir().isEmpty() ? "job" : request.getBaseDir());
                 io.meshfl.core.plan.Plan plan = runner.plan(job);
                 io.meshfl.proto.PlanReply.Builder b = io.meshfl.proto.PlanReply.newBuilder().setPlanText(plan.explain())
                         .setStrategy(plan.strategy()).setSpecSha256(HashChain.sha256Hex(request.getJobYaml())).setJobName(job.name());
                 Tickets.products(plan).forEach(p -> b.addProducts(io.meshfl.proto.ProductVersion.newBuilder().setId(p.id()).setVersion(p.version())));
-                out.onNext(b.build());
-                out.onCompleted();
-            } catch (MeshflException e) {
-                out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
-            } catch (RuntimeException e) {
-                log.accept("planning failed: " + e);
-                out.onError(io.grpc.Status.INTERNAL.withDescription("MeshFL-900 INTERNAL: " + e).asRuntimeException());
-            }
+                return b.build();
+            });
         }
 
         /** The identity of the connection calling now (null without TLS). */

@@ -37,34 +37,43 @@ public final class AuditLog {
         return catalog.transaction("INSERT " + records.size() + " audit records", c -> {
             Chains.Head head = Chains.lock(c, Chains.AUDIT);
             List<Long> seqs = new ArrayList<>(records.size());
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_records (seq, logged_at, job_id, run_id, step, sender, "
-                    + "receiver, msg_seq, byte_count, protection, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                for (AuditRecord given : records) {
-                    AuditRecord r = new AuditRecord(head.seq() + 1, HashChain.micros(given.at() == null ? Instant.now() : given.at()),
-                            given.jobId(), given.runId(), given.step(), given.sender(), given.receiver(), given.bytes(), given.protection(),
-                            given.msgSeq());
-                    String hash = HashChain.link(head.hash(), r.chained());
-                    ps.setLong(1, r.seq());
-                    ps.setObject(2, Catalog.ts(r.at()));
-                    ps.setString(3, r.jobId());
-                    ps.setString(4, r.runId());
-                    ps.setString(5, r.step());
-                    ps.setString(6, r.sender());
-                    ps.setString(7, r.receiver());
-                    ps.setLong(8, r.msgSeq());
-                    ps.setLong(9, r.bytes());
-                    ps.setString(10, r.protection());
-                    ps.setString(11, head.hash());
-                    ps.setString(12, hash);
-                    ps.addBatch();
-                    seqs.add(r.seq());
-                    head = new Chains.Head(r.seq(), hash);
-                }
-                if (!records.isEmpty()) ps.executeBatch();
-            }
+            head = insert(c, head, records, seqs);
             Chains.advance(c, Chains.AUDIT, head);
             return seqs;
         });
+    }
+
+    /**
+     * Inserts records after {@code head} (locked by the caller), each linked to the one before;
+     * a null time means now. Adds their sequence numbers to {@code seqs}; returns the new head.
+     */
+    static Chains.Head insert(Connection c, Chains.Head head, List<AuditRecord> records, List<Long> seqs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_records (seq, logged_at, job_id, run_id, step, sender, "
+                + "receiver, msg_seq, byte_count, protection, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (AuditRecord given : records) {
+                AuditRecord r = new AuditRecord(head.seq() + 1, HashChain.micros(given.at() == null ? Instant.now() : given.at()),
+                        given.jobId(), given.runId(), given.step(), given.sender(), given.receiver(), given.bytes(), given.protection(),
+                        given.msgSeq());
+                String hash = HashChain.link(head.hash(), r.chained());
+                ps.setLong(1, r.seq());
+                ps.setObject(2, Catalog.ts(r.at()));
+                ps.setString(3, r.jobId());
+                ps.setString(4, r.runId());
+                ps.setString(5, r.step());
+                ps.setString(6, r.sender());
+                ps.setString(7, r.receiver());
+                ps.setLong(8, r.msgSeq());
+                ps.setLong(9, r.bytes());
+                ps.setString(10, r.protection());
+                ps.setString(11, head.hash());
+                ps.setString(12, hash);
+                ps.addBatch();
+                seqs.add(r.seq());
+                head = new Chains.Head(r.seq(), hash);
+            }
+            if (!records.isEmpty()) ps.executeBatch();
+        }
+        return head;
     }
 
     /**

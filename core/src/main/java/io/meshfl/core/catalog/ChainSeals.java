@@ -4,7 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfl.core.trust.HashChain;
+import io.meshfl.core.trust.MeshCertificates;
+import io.meshfl.core.trust.MeshIdentity;
 import io.meshfl.core.trust.Signer;
+
+import java.io.ByteArrayInputStream;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateEncodingException;
@@ -69,6 +76,40 @@ public final class ChainSeals {
 
         public boolean signed() {
             return signature != null && !signature.isEmpty();
+        }
+
+        /**
+         * What is wrong with this seal's signature, or null when it holds: the certificate it
+         * carries must sign its hash and, when {@code ca} is given, be a coordinator certificate
+         * of that CA valid when the seal was made (a certificate that expired since still vouches
+         * for its old seals). An unsigned seal has no signature problem; callers decide whether
+         * they accept one.
+         */
+        public String signatureProblem(X509Certificate ca) {
+            if (!signed()) return null;
+            X509Certificate cert;
+            try {
+                cert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII)));
+            } catch (CertificateException | RuntimeException e) {
+                return "its signer certificate is unreadable";
+            }
+            if (ca != null) {
+                try {
+                    MeshIdentity id = MeshCertificates.verify(cert, ca, sealedAt);
+                    if (id.role() != MeshIdentity.Role.COORDINATOR) return "it is signed by " + id.describe() + ", not by the coordinator";
+                } catch (CertificateException e) {
+                    return "its signer certificate is not the mesh's: " + e.getMessage();
+                }
+            }
+            try {
+                if (!Signer.verify(cert, signedBytes(), Base64.getDecoder().decode(signature))) {
+                    return "its signature does not match (the seal was altered or forged)";
+                }
+            } catch (IllegalArgumentException e) {
+                return "its signature is not Base64";
+            }
+            return null;
         }
     }
 

@@ -1,18 +1,10 @@
 package io.meshfl.core.catalog;
 
-import io.meshfl.core.trust.MeshCertificates;
-import io.meshfl.core.trust.MeshIdentity;
-import io.meshfl.core.trust.Signer;
 
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +67,7 @@ public final class ChainVerifier {
             for (ChainSeals.Seal s : seals) {
                 lastSealOfRun.put(s.runId(), s);
                 if (s.signed()) {
-                    String bad = signatureProblem(s, ca);
+                    String bad = s.signatureProblem(ca);
                     if (bad != null) out.add(new Finding("seal", s.seq(), "seal of run " + s.runId() + ": " + bad));
                     else signed++;
                 } else {
@@ -156,32 +148,5 @@ public final class ChainVerifier {
             out.add(new Finding("seal", s.seq(), "the seal of run " + s.runId() + " covers " + chain + " record #" + seq
                     + " with another hash: the " + chain + " chain was rewritten up to there"));
         }
-    }
-
-    private static String signatureProblem(ChainSeals.Seal s, X509Certificate ca) {
-        X509Certificate cert;
-        try {
-            cert = (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(s.certificatePem().getBytes(StandardCharsets.US_ASCII)));
-        } catch (CertificateException | RuntimeException e) {
-            return "its signer certificate is unreadable";
-        }
-        if (ca != null) {
-            try {
-                // valid when it signed: a certificate that expired since still vouches for its old seals
-                MeshIdentity id = MeshCertificates.verify(cert, ca, s.sealedAt());
-                if (id.role() != MeshIdentity.Role.COORDINATOR) return "signed by " + id.describe() + ", not by the coordinator";
-            } catch (CertificateException e) {
-                return "its signer certificate is not the mesh's: " + e.getMessage();
-            }
-        }
-        byte[] sig;
-        try {
-            sig = Base64.getDecoder().decode(s.signature());
-        } catch (IllegalArgumentException e) {
-            return "its signature is not Base64";
-        }
-        if (!Signer.verify(cert, s.signedBytes(), sig)) return "its signature does not match (the seal was altered or forged)";
-        return null;
     }
 }

@@ -1,10 +1,8 @@
 package io.meshfl.core.catalog;
 
-import io.meshfl.core.trust.HashChain;
 
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -32,28 +30,7 @@ final class LegacyChains {
                 List<AuditRecord> rows = Catalog.query(c, "SELECT seq, logged_at, job_id, run_id, step, sender, receiver, byte_count, protection "
                         + "FROM audit_log ORDER BY seq", ps -> { }, rs -> new AuditRecord(rs.getLong(1), Catalog.instant(rs, 2), rs.getString(3),
                         rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getLong(8), rs.getString(9)));
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_records (seq, logged_at, job_id, run_id, step, sender, "
-                        + "receiver, msg_seq, byte_count, protection, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)")) {
-                    for (AuditRecord old : rows) {
-                        AuditRecord r = new AuditRecord(head.seq() + 1, HashChain.micros(old.at()), old.jobId(), old.runId(), old.step(),
-                                old.sender(), old.receiver(), old.bytes(), old.protection());
-                        String hash = HashChain.link(head.hash(), r.chained());
-                        ps.setLong(1, r.seq());
-                        ps.setObject(2, Catalog.ts(r.at()));
-                        ps.setString(3, r.jobId());
-                        ps.setString(4, r.runId());
-                        ps.setString(5, r.step());
-                        ps.setString(6, r.sender());
-                        ps.setString(7, r.receiver());
-                        ps.setLong(8, r.bytes());
-                        ps.setString(9, r.protection());
-                        ps.setString(10, head.hash());
-                        ps.setString(11, hash);
-                        ps.addBatch();
-                        head = new Chains.Head(r.seq(), hash);
-                    }
-                    if (!rows.isEmpty()) ps.executeBatch();
-                }
+                head = AuditLog.insert(c, head, rows, new ArrayList<>());
                 Chains.advance(c, Chains.AUDIT, head);
                 try (Statement s = c.createStatement()) {
                     s.executeUpdate("DELETE FROM audit_log");

@@ -70,7 +70,8 @@ final class ConsumersSection {
         return out;
     }
 
-    private static List<String> words(Node n, String path, List<String> vocabulary, Errors errors) {
+    /** A list of words from a fixed vocabulary, each once; null when absent (every error recorded, naming its item). */
+    static List<String> words(Node n, String path, List<String> vocabulary, Errors errors) {
         if (n == null || (n instanceof Scalar s && s.isNull())) return null;
         if (!(n instanceof ListNode l)) {
             errors.error(n, path, "expected a list of " + vocabulary + ", found " + n.kind());

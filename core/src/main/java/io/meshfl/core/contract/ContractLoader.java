@@ -430,23 +430,8 @@ public final class ContractLoader {
 
         /** A list of words from a fixed vocabulary; absent means empty. */
         List<String> words(Node n, String path, List<String> vocabulary) {
-            if (n == null || isNull(n)) return List.of();
-            if (!(n instanceof ListNode l)) {
-                ctx.error(n, path, "expected a list of " + vocabulary + ", found " + n.kind());
-                return List.of();
-            }
-            List<String> out = new ArrayList<>();
-            for (int i = 0; i < l.items().size(); i++) {
-                Node item = l.items().get(i);
-                String w = item instanceof Scalar s && !s.isNull() ? s.text().strip() : null;
-                if (w == null || !vocabulary.contains(w)) {
-                    ctx.error(item, path + "[" + i + "]", "expected one of " + vocabulary + ", found "
-                            + (w == null ? item.kind() : "'" + w + "'"));
-                } else if (!out.contains(w)) {
-                    out.add(w);
-                }
-            }
-            return out;
+            List<String> w = ConsumersSection.words(n, path, vocabulary, ctx::error);
+            return w == null ? List.of() : w;
         }
 
         /** The total ε the product may spend over all differentially private runs; null when it sets none. */
