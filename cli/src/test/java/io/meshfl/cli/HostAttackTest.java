@@ -254,6 +254,8 @@ class HostAttackTest {
         assertEquals(1, crossed.code(), crossed.output());
         assertTrue(crossed.output().contains("which the catalog no longer has") && crossed.output().contains(run), crossed.output());
         assertTrue(crossed.output().contains("but the catalog's audit has no record of it"), crossed.output());
+        assertTrue(crossed.output().contains("but the catalog's ledger has no charge of that run"), "the nodes' own ledgers keep the epsilon: "
+                + crossed.output());
     }
 
     /** A TLS client that sends its certificate whatever CAs the server asks for, as an attacker's tool would. */

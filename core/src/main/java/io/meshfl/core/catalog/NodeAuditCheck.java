@@ -40,9 +40,11 @@ public final class NodeAuditCheck {
         List<String> problems = new ArrayList<>();
         Journal.Verification audit = Journal.verify(nodeStateDir.resolve("audit.jsonl"));
         Journal.Verification runs = Journal.verify(nodeStateDir.resolve("runs.jsonl"));
+        Journal.Verification ledger = Journal.verify(nodeStateDir.resolve("privacy-ledger.jsonl"));
         if (!Files.exists(nodeStateDir.resolve("audit.jsonl"))) problems.add("no audit.jsonl in " + nodeStateDir + ": not a node state folder?");
         audit.problems().forEach(p -> problems.add("node audit: " + p));
         runs.problems().forEach(p -> problems.add("node run registry: " + p));
+        ledger.problems().forEach(p -> problems.add("node privacy ledger: " + p));
         return catalog.transaction("cross-check a node's audit", c -> {
             Map<Key, AuditRecord> requests = new HashMap<>();
             Map<Key, AuditRecord> replies = new HashMap<>();
@@ -128,6 +130,20 @@ public final class NodeAuditCheck {
                         problems.add("the seal of run " + run + " the node holds covers audit record #" + auditSeq + " with another hash: "
                                 + "the catalog's audit chain was rewritten up to there");
                     }
+                }
+            }
+            // every charge the node made for a run the catalog knows must be in the catalog's ledger too
+            java.util.Set<String> knownRuns = new HashSet<>(Catalog.query(c, "SELECT id FROM runs", ps -> { }, rs -> rs.getString(1)));
+            java.util.Set<String> charged = new HashSet<>();
+            for (PrivacyLedger.Entry e : PrivacyLedger.entries(c, "", null)) charged.add(e.runId() + "|" + e.productId());
+            for (Journal.Entry e : ledger.entries()) {
+                ObjectNode b = e.body();
+                if (!"charge".equals(b.path("kind").asText())) continue;
+                String run = b.path("run").asText();
+                if ((knownRuns.contains(run) || servedRuns.contains(run)) && !charged.contains(run + "|" + b.path("product").asText())) {
+                    problems.add("node " + (domain == null ? "" : domain + " ") + "charged run " + run + " epsilon " + b.path("epsilon").asDouble()
+                            + " for product " + b.path("product").asText() + " (ledger line " + e.line() + "), but the catalog's ledger has no "
+                            + "charge of that run: deleted from the catalog");
                 }
             }
             return new Result(domain == null ? nodeStateDir.getFileName().toString() : domain, count, runCount, seals, problems);
