@@ -11,13 +11,13 @@ import java.util.Random;
  * product with the same columns for different customers, with unit-specific shifts so the
  * federation has something to reconcile.
  */
-final class DemoData {
+public final class DemoData {
 
     /** One domain of the demo: name, rows, and how its population differs. */
-    record Unit(String domain, int rows, double ageShift, double incomeScale, double riskShift) {
+    public record Unit(String domain, int rows, double ageShift, double incomeScale, double riskShift) {
     }
 
-    static final Unit[] UNITS = {
+    public static final Unit[] UNITS = {
             new Unit("lending-north", 4000, 2.0, 1.10, -0.2),
             new Unit("lending-south", 3000, -3.0, 0.85, 0.3),
             new Unit("lending-online", 5000, -8.0, 1.00, 0.1),
@@ -29,7 +29,8 @@ final class DemoData {
     private DemoData() {
     }
 
-    static void write(Path dir, long seed) throws IOException {
+    /** Writes the three units' data, contracts and the demo job into {@code dir} (created owner-only). */
+    public static void write(Path dir, long seed) throws IOException {
         // the demo folder holds its catalog, node state and keys too: only its owner may read it
         io.meshfl.core.trust.PrivateFiles.directory(dir, "demo folder");
         Files.createDirectories(dir.resolve("data"));

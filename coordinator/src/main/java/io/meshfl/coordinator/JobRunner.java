@@ -71,11 +71,17 @@ public final class JobRunner {
     /** The products the catalog knows, parsed back into contracts (schema and policy only). */
     public Map<String, Planner.ProductView> productViews() {
         Map<String, Planner.ProductView> out = new LinkedHashMap<>();
-        for (ProductRecord p : catalog.products()) {
-            DataContract c = ContractLoader.parse(p.contractYaml(), Path.of("catalog:" + p.id() + "@" + p.version()), false);
-            out.put(p.id(), new Planner.ProductView(c, p.rows()));
-        }
+        for (ProductRecord p : catalog.products()) out.put(p.id(), new Planner.ProductView(contract(p), p.rows()));
         return out;
+    }
+
+    /** Contracts parsed once per version: a published version never changes (the catalog refuses a changed one). */
+    private final Map<String, DataContract> parsed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** One registered contract version, parsed (schema and policy only). */
+    DataContract contract(ProductRecord p) {
+        return parsed.computeIfAbsent(p.id() + "@" + p.version() + "#" + p.contractSha256(),
+                k -> ContractLoader.parse(p.contractYaml(), Path.of("catalog:" + p.id() + "@" + p.version()), false));
     }
 
     /**
@@ -191,7 +197,7 @@ public final class JobRunner {
             signed = ticketFor.apply(plan);
             List<JobTicket.ProductVersion> products = Tickets.products(plan);
             ticket = Tickets.admit(verifier, signed, caller, JobTicket.TRAIN, specYaml, plan.strategy(), products, null);
-            Tickets.checkGrants(catalog, products, ticket.submitter(), JobTicket.TRAIN, plan.strategy());
+            Tickets.checkGrants(catalog, this::contract, products, ticket.submitter(), JobTicket.TRAIN, plan.strategy());
         } catch (RuntimeException e) {
             catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
             throw e;
@@ -390,7 +396,7 @@ public final class JobRunner {
         try {
             signed = ticketFor.apply(strategy, pp.products());
             ticket = Tickets.admit(verifier, signed, caller, JobTicket.PREDICT, spec, strategy, pp.products(), modelId);
-            Tickets.checkGrants(catalog, pp.products(), ticket.submitter(), JobTicket.PREDICT, strategy);
+            Tickets.checkGrants(catalog, this::contract, pp.products(), ticket.submitter(), JobTicket.PREDICT, strategy);
         } catch (RuntimeException e) {
             catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
             throw e;

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -44,18 +45,28 @@ final class RunSession {
         }
     }
 
-    /** Tells every reachable node how the run ended, with the seal; a node that cannot be told is logged, not thrown. */
+    /** Tells every reachable node how the run ended, with the seal, all at once; a node that cannot be told is logged, not thrown. */
     void end(String outcome, ChainSeals.Seal seal, Consumer<String> log) {
         byte[] sealBlob = seal == null ? new byte[0] : seal.toJson().toString().getBytes(StandardCharsets.UTF_8);
-        List<String> domains = new ArrayList<>(channels.keySet());
-        for (String d : domains) {
-            try {
-                Message reply = channels.get(d).call(Message.request(jobId, runId, SessionSteps.PROTOCOL, SessionSteps.END, 0, d)
-                        .withConfig(Map.of("outcome", outcome)).withBlobs(Map.of("seal", sealBlob)), TIMEOUT);
-                if (reply.failed()) log.accept("node of " + d + " did not take the end of run " + runId + ": " + reply.error().message());
-            } catch (RuntimeException e) {
-                log.accept("node of " + d + " could not be told that run " + runId + " ended " + outcome + ": " + e.getMessage());
-            }
+        List<CompletableFuture<Void>> calls = new ArrayList<>();
+        for (String d : channels.keySet()) {
+            calls.add(CompletableFuture.runAsync(() -> {
+                try {
+                    Message reply = channels.get(d).call(Message.request(jobId, runId, SessionSteps.PROTOCOL, SessionSteps.END, 0, d)
+                            .withConfig(Map.of("outcome", outcome)).withBlobs(Map.of("seal", sealBlob)), TIMEOUT);
+                    if (reply.failed()) log.accept("node of " + d + " did not take the end of run " + runId + ": " + reply.error().message());
+                } catch (RuntimeException e) {
+                    log.accept("node of " + d + " could not be told that run " + runId + " ended " + outcome + ": " + e.getMessage());
+                }
+            }, ENDS));
         }
+        CompletableFuture.allOf(calls.toArray(new CompletableFuture[0])).join();
     }
+
+    /** Threads for the end calls: a run's parties are told at once, not one after another. */
+    private static final java.util.concurrent.ExecutorService ENDS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "meshfl-run-end");
+        t.setDaemon(true);
+        return t;
+    });
 }

@@ -4,7 +4,6 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.catalog.ProductRecord;
-import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.trust.Access;
@@ -13,7 +12,6 @@ import io.meshfl.core.trust.JobTicket;
 import io.meshfl.core.trust.SignedTicket;
 import io.meshfl.core.trust.TicketVerifier;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,11 +79,11 @@ public final class Tickets {
     }
 
     /** Refuses, naming product and identity, unless every product's contract (at its pinned version) grants the use. */
-    static void checkGrants(Catalog catalog, List<JobTicket.ProductVersion> products, String submitter, String purpose, String strategy) {
+    static void checkGrants(Catalog catalog, java.util.function.Function<ProductRecord, DataContract> contracts,
+                            List<JobTicket.ProductVersion> products, String submitter, String purpose, String strategy) {
         for (JobTicket.ProductVersion pv : products) {
             ProductRecord r = catalog.product(pv.id(), pv.version()).orElseGet(() -> catalog.requireProduct(pv.id()));
-            DataContract c = ContractLoader.parse(r.contractYaml(), Path.of("catalog:" + r.id() + "@" + r.version()), false);
-            String why = Access.refusal(c, submitter, purpose, strategy);
+            String why = Access.refusal(contracts.apply(r), submitter, purpose, strategy);
             if (why != null) throw new MeshflException(ErrorCode.PLAN_REFUSED, why);
         }
     }

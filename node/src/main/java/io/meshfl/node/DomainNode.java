@@ -53,6 +53,12 @@ public final class DomainNode implements AutoCloseable {
     private final Consumer<String> log;
     private Server server;
     private String address;
+    /** Checks seals after the run's end was answered: one thread for every node in this JVM. */
+    private static final java.util.concurrent.ExecutorService SEAL_CHECKS = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "meshfl-seal-check");
+        t.setDaemon(true);
+        return t;
+    });
     /** One small scheduler beats for every node in this JVM, so a simulation of many nodes does not need a thread each. */
     private static final ScheduledExecutorService HEARTBEATS = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "meshfl-heartbeat");
@@ -234,21 +240,25 @@ public final class DomainNode implements AutoCloseable {
     }
 
     /**
-     * The end of a run: the seal is checked (a seal this node cannot verify is kept, marked so) and
-     * kept in the node's audit; a run that did not succeed leaves nothing behind here.
+     * The end of a run: the seal is kept in the node's run registry, and checked (its signature off
+     * the run's path, on the node's own thread: a seal that does not verify is logged and noted in
+     * the registry); a run that did not succeed leaves nothing behind here.
      */
     private Message end(Message req) {
         String outcome = req.cfg("outcome", "FAILED");
         com.fasterxml.jackson.databind.node.ObjectNode seal = SealCheck.read(req.blobs().get("seal"));
-        if (seal != null) {
-            String problem = sealCheck.problem(seal, req.runId());
-            seal.put("verified", problem == null);
-            if (problem != null) {
-                seal.put("problem", problem);
-                log.accept("seal of run " + req.runId() + " does not verify: " + problem);
-            }
-        }
         RunAuthorizations.Active a = runs.end(req.runId(), outcome, seal);
+        if (seal != null && a != null) {
+            SealCheck check = sealCheck;
+            String runId = req.runId();
+            SEAL_CHECKS.execute(() -> {
+                String problem = check.problem(seal, runId);
+                if (problem != null) {
+                    log.accept("seal of run " + runId + " does not verify: " + problem);
+                    runs.note(runId, "seal-problem", problem);
+                }
+            });
+        }
         if (a == null) return req.failure(nodeId, ErrorCode.POLICY_VIOLATION, "run " + req.runId() + " is not active on this node");
         if (!RUN_SUCCEEDED.equals(outcome)) {
             context.endJob(req.jobId());

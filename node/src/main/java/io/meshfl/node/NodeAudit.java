@@ -27,7 +27,7 @@ final class NodeAudit {
         ObjectNode e = JsonNodeFactory.instance.objectNode().put("kind", "served").put("domain", domain).put("run", req.runId()).put("job", req.jobId())
                 .put("step", req.protocol() + "/" + req.step()).put("msg_seq", req.sequence()).put("from", caller == null ? req.sender() : caller)
                 .put("bytes_in", req.payloadBytes()).put("bytes_out", reply == null ? 0 : reply.payloadBytes()).put("outcome", outcome);
-        // the end of a run is forced to the disk with everything before it
-        journal.append(e, req.protocol().equals("session"));
+        // written through to the file, not forced: the run registry forces what must survive a crash (used nonces)
+        journal.append(e, false);
     }
 }

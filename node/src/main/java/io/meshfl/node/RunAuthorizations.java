@@ -155,8 +155,14 @@ final class RunAuthorizations {
         if (a == null) return null;
         ObjectNode entry = JsonNodeFactory.instance.objectNode().put("kind", "end").put("run", runId).put("outcome", outcome);
         if (seal != null) entry.set("seal", seal);
-        journal.append(entry, true);
+        // not forced: a lost end only leaves the authorization open until its ticket expires; nonces are forced at authorize
+        journal.append(entry, false);
         return a;
+    }
+
+    /** Adds a note about a run to the registry (e.g. a seal that did not verify). */
+    void note(String runId, String what, String text) {
+        journal.append(JsonNodeFactory.instance.objectNode().put("kind", "note").put("run", runId).put("what", what).put("text", text), false);
     }
 
     Active active(String runId) {
