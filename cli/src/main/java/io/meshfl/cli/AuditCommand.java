@@ -20,8 +20,8 @@ import java.util.TreeMap;
         subcommands = AuditVerifyCommand.class)
 final class AuditCommand implements Runnable {
 
-    @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database file (default: ${DEFAULT-VALUE}).")
-    Path catalog;
+    @picocli.CommandLine.Mixin
+    CatalogOptions catalog;
 
     @Option(names = "--run", description = "Only this run's messages.")
     String run;
@@ -31,7 +31,7 @@ final class AuditCommand implements Runnable {
 
     @Override
     public void run() {
-        try (Catalog c = Catalog.open(catalog)) {
+        try (Catalog c = catalog.open()) {
             List<AuditRecord> all = c.auditLog(run, 0);
             List<AuditRecord> shown = limit <= 0 || all.size() <= limit ? all : all.subList(all.size() - limit, all.size());
             System.out.printf("%-8s %-24s %-28s %-26s %-26s %10s  %s%n", "SEQ", "TIME", "RUN", "STEP", "FROM -> TO", "BYTES", "PROTECTION");

@@ -24,8 +24,8 @@ import java.util.concurrent.Callable;
         description = "Verify the audit and ledger chains and the coordinator's signed seals; cross-check nodes' own audits.")
 final class AuditVerifyCommand implements Callable<Integer> {
 
-    @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database file (default: ${DEFAULT-VALUE}).")
-    Path catalog;
+    @picocli.CommandLine.Mixin
+    CatalogOptions catalog;
 
     @Option(names = "--ca", description = "The mesh CA certificate (ca.pem) the seals' signer must chain to. Default: certs/ca.pem beside "
             + "the catalog, when there is one.")
@@ -39,14 +39,14 @@ final class AuditVerifyCommand implements Callable<Integer> {
     public Integer call() {
         Path caFile = ca;
         if (caFile == null) {
-            Path beside = catalog.toAbsolutePath().normalize().resolveSibling("certs").resolve("ca.pem");
+            Path beside = catalog.folder().resolve("certs").resolve("ca.pem");
             if (Files.exists(beside)) caFile = beside;
         }
         X509Certificate caCert = caFile == null ? null : Pem.certificate(caFile);
         int problems = 0;
-        try (Catalog c = Catalog.open(catalog)) {
+        try (Catalog c = catalog.open()) {
             ChainVerifier.Report r = ChainVerifier.verify(c, caCert);
-            System.out.printf("catalog %s%n", catalog.toAbsolutePath());
+            System.out.printf("catalog %s%n", catalog.describe());
             System.out.printf("  audit chain   %8d records%n", r.auditRecords());
             System.out.printf("  ledger chain  %8d entries%n", r.ledgerEntries());
             System.out.printf("  seals         %8d (%d signed%s)%n", r.seals(), r.signedSeals(),

@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
         description = "Measure the cost model of materialized against factorized training on this machine and store it in the catalog.")
 final class CalibrateCommand implements Callable<Integer> {
 
-    @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database file (default: ${DEFAULT-VALUE}).")
-    Path catalog;
+    @picocli.CommandLine.Mixin
+    CatalogOptions catalog;
 
     @Option(names = "--history", description = "Also fit to the materialized and factorized runs in the run log (their workloads and actual seconds).")
     boolean history;
@@ -43,7 +43,7 @@ final class CalibrateCommand implements Callable<Integer> {
                 tupleRatios.length * featureRatios.length, java.util.Arrays.toString(tupleRatios), java.util.Arrays.toString(featureRatios), rows);
         List<CostModel.Sample> samples = new ArrayList<>(Calibration.grid(rows, 10, tupleRatios, featureRatios, 10, 2, 7));
         double loo = CostModel.leaveOneOutAccuracy(samples);
-        try (Catalog c = Catalog.open(catalog)) {
+        try (Catalog c = catalog.open()) {
             int fromRuns = 0;
             if (history) {
                 for (RunRecord r : c.runs()) {

@@ -22,12 +22,11 @@ import java.util.Locale;
                 CatalogCommand.Integrations.class, CatalogCommand.Budgets.class})
 final class CatalogCommand {
 
-    @Option(names = "--catalog", defaultValue = ".meshfl/catalog", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Catalog database file (default: ${DEFAULT-VALUE}).")
-    Path catalog;
+    @picocli.CommandLine.Mixin
+    CatalogOptions catalog;
 
     Catalog open() {
-        return Catalog.open(catalog);
+        return catalog.open();
     }
 
     @Command(name = "domains", description = "Domains that have registered nodes.")

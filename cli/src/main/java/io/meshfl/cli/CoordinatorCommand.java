@@ -26,8 +26,8 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "7070", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database file (default: ${DEFAULT-VALUE}).")
-    Path catalog;
+    @picocli.CommandLine.Mixin
+    CatalogOptions catalog;
 
     @Option(names = "--heartbeat-ms", defaultValue = "1000", description = "Node heartbeat interval; 3 missed beats mark a node lost.")
     int heartbeatMs;
@@ -47,13 +47,13 @@ final class CoordinatorCommand implements Callable<Integer> {
         // Nodes and clients present mesh certificates; Register checks the node's domain per call.
         NodeDialer dial = mtls == null ? (domain, address) -> EmbeddedMesh.dial(address)
                 : (domain, address) -> mtls.dial(address, PeerPolicy.domain(domain));
-        try (Catalog cat = Catalog.open(catalog);
+        try (Catalog cat = catalog.open();
              Coordinator c = new Coordinator(cat, dial, heartbeatMs, System.out::println)
                      .transport(mtls == null ? "plaintext gRPC" : "mutual TLS")
                      .trust(mtls == null ? TicketVerifier.unauthenticated() : mtls.ticketVerifier(), mtls == null ? null : mtls.signer())
                      .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.anyMember()))) {
             System.out.println("coordinator listening on " + host + ":" + c.port() + (mtls == null ? " (plaintext)" : " (mutual TLS)")
-                    + ", catalog " + catalog.toAbsolutePath());
+                    + ", catalog " + catalog.describe());
             System.out.flush();
             Runtime.getRuntime().addShutdownHook(new Thread(c::close));
             c.awaitTermination();

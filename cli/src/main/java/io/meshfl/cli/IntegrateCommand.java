@@ -42,8 +42,8 @@ final class IntegrateCommand implements Callable<Integer> {
     @Option(names = "--check-data", description = "Also read the join key columns and check them: matches, uniqueness of the 'one' side, unmatched rows.")
     boolean checkData;
 
-    @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database file (default: ${DEFAULT-VALUE}).")
-    Path catalog;
+    @picocli.CommandLine.Mixin
+    CatalogOptions catalog;
 
     @Override
     public Integer call() {
@@ -69,7 +69,7 @@ final class IntegrateCommand implements Callable<Integer> {
             RowIndex index = KeyChecks.index(plan, ref -> ProductReader.readKeys(byId.get(ref.product()), ref.column()));
             for (KeyMatch m : index.matches()) System.out.println("  keys: " + m.summary());
         }
-        try (Catalog c = Catalog.open(catalog)) {
+        try (Catalog c = catalog.open()) {
             IntegrationRecord r = new IntegrationStore(c).register(in.id(), in.version(), in.rawYaml());
             System.out.println("registered " + r.id() + " v" + r.version() + " (sha256 " + r.sha256().substring(0, 12) + ") in " + catalog);
         }

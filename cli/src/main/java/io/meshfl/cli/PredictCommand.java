@@ -37,8 +37,12 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--coordinator", description = "host:port of a running coordinator.")
     String coordinator;
 
-    @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database (default: ${DEFAULT-VALUE}).")
-    Path catalog;
+    @picocli.CommandLine.Mixin
+    CatalogOptions catalog;
+
+    @Option(names = "--state", paramLabel = "DIR", description = "Without --coordinator: the embedded mesh's folder for node state and "
+            + "certificates (default: beside an embedded catalog; .meshfl with a PostgreSQL catalog).")
+    Path state;
 
     @Option(names = "--report", description = "Write the scoring summary as JSON here.")
     Path report;
@@ -50,8 +54,8 @@ final class PredictCommand implements Callable<Integer> {
             throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.JOB_INVALID, "give --coordinator, or --contracts for an embedded mesh");
         }
         var all = ContractLoader.loadDirectory(contracts);
-        try (Catalog cat = Catalog.open(catalog);
-             EmbeddedMesh mesh = new EmbeddedMesh(cat, all, s -> { }, RunCommand.nodeState(catalog))) {
+        try (Catalog cat = catalog.open();
+             EmbeddedMesh mesh = new EmbeddedMesh(cat, all, s -> { }, (state != null ? state.resolve("nodes") : catalog.nodeState()))) {
             ObjectNode r = mesh.coordinator().predict(model, products, requester, new JobObserver() {
                 @Override
                 public void plan(String explain) {

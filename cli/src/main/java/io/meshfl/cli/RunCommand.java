@@ -52,8 +52,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--contracts", description = "Folder of data product contracts for the embedded mesh. Default: the job file's folder.")
     Path contracts;
 
-    @Option(names = "--catalog", defaultValue = ".meshfl/catalog", description = "Catalog database for the embedded mesh (default: ${DEFAULT-VALUE}).")
-    Path catalog;
+    @picocli.CommandLine.Mixin
+    CatalogOptions catalog;
+
+    @Option(names = "--state", paramLabel = "DIR", description = "Without --coordinator: the embedded mesh's folder for node state and "
+            + "certificates (default: beside an embedded catalog; .meshfl with a PostgreSQL catalog).")
+    Path state;
 
     @Option(names = "--sweep-noise", split = ",", paramLabel = "SD",
             description = "Split networks, embedded mesh: run the job once per noise sd on the cut-layer outputs (e.g. 0,0.1,0.5) "
@@ -79,11 +83,11 @@ final class RunCommand implements Callable<Integer> {
     private ObjectNode runEmbedded(JobSpec spec, String yaml) throws Exception {
         Path dir = contracts != null ? contracts : job.toAbsolutePath().getParent();
         var all = ContractLoader.loadDirectory(dir);
-        try (Catalog cat = Catalog.open(catalog)) {
+        try (Catalog cat = catalog.open()) {
             // Mesh integration files beside the contracts join the catalog as well (a version already there is kept as is).
             for (Integration in : IntegrationLoader.loadDirectory(dir, all)) new IntegrationStore(cat).register(in.id(), in.version(), in.rawYaml());
         }
-        try (Catalog cat = Catalog.open(catalog); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { }, nodeState(catalog))) {
+        try (Catalog cat = catalog.open(); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { }, (state != null ? state.resolve("nodes") : catalog.nodeState()))) {
             System.out.println("embedded mesh: coordinator on 127.0.0.1:" + mesh.coordinator().port() + ", "
                     + mesh.nodes().size() + " domain node(s) " + mesh.nodes().stream().map(n -> n.domain() + "@" + n.address()).toList());
             if (sweepNoise == null) return mesh.coordinator().runJob(spec, yaml, new Progress(System.out, verbose));
@@ -122,12 +126,6 @@ final class RunCommand implements Callable<Integer> {
         }
         last.set("tradeoff", rows);
         return last;
-    }
-
-    /** Embedded nodes keep their model parts beside the catalog, so a later 'meshfl predict' finds them. */
-    static Path nodeState(Path catalog) {
-        Path parent = catalog.toAbsolutePath().getParent();
-        return (parent == null ? Path.of(".") : parent).resolve("nodes");
     }
 
     private JsonNode runRemote(String yaml) throws Exception {

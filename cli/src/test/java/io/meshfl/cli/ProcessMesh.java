@@ -27,11 +27,18 @@ final class ProcessMesh implements AutoCloseable {
 
     /** Starts {@code meshfl args...} as process {@code name}, its output in {@code <name>.log}. */
     Process start(String name, String... args) throws IOException {
+        return start(name, Map.of(), args);
+    }
+
+    /** As {@link #start(String, String...)} with extra environment variables. */
+    Process start(String name, Map<String, String> env, String... args) throws IOException {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", cp, "io.meshfl.cli.Main"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(name).toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(name).toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         processes.put(name, p);
         return p;
     }
@@ -72,8 +79,14 @@ final class ProcessMesh implements AutoCloseable {
 
     /** Starts a coordinator over mutual TLS on a free loopback port; returns its host:port. */
     String coordinator(Path certs, Path catalog) throws Exception {
-        start("coordinator", "coordinator", "--port", "0", "--catalog", catalog.toString(), "--heartbeat-ms", "500",
-                "--tls-dir", certs.toString());
+        return coordinator(certs, Map.of(), "--catalog", catalog.toString());
+    }
+
+    /** A coordinator with the given catalog options (and environment); returns its host:port. */
+    String coordinator(Path certs, Map<String, String> env, String... catalogOptions) throws Exception {
+        List<String> args = new ArrayList<>(List.of("coordinator", "--port", "0", "--heartbeat-ms", "500", "--tls-dir", certs.toString()));
+        args.addAll(List.of(catalogOptions));
+        start("coordinator", env, args.toArray(new String[0]));
         return "127.0.0.1:" + await("coordinator", Pattern.compile("coordinator listening on 127\\.0\\.0\\.1:(\\d+)"), 60_000);
     }
 

@@ -5,6 +5,8 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.trust.PrivateFiles;
 import org.h2.jdbcx.JdbcConnectionPool;
 
+import javax.sql.DataSource;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -53,26 +55,95 @@ public final class Catalog implements AutoCloseable {
     private static final String MODEL_COLS = "id, run_id, model_type, num_params, params, provenance_json, created_at";
 
     private final String url;
-    private final JdbcConnectionPool pool;
+    private final DataSource pool;
+    private final AutoCloseable poolCloser;
+    private final CatalogSchema.Dialect dialect;
     private final Connection keepAlive;
     private volatile boolean closed;
 
-    private Catalog(String url, boolean inMemory) {
+    static {
+        // Flyway and HikariCP log through java.util.logging here: only their warnings are worth a user's attention
+        LibraryLogs.quiet();
+    }
+
+    private Catalog(String url, DataSource pool, AutoCloseable poolCloser, CatalogSchema.Dialect dialect, boolean inMemory) {
         this.url = url;
-        this.pool = JdbcConnectionPool.create(url, "sa", "");
+        this.pool = pool;
+        this.poolCloser = poolCloser;
+        this.dialect = dialect;
         Connection hold = null;
         try {
             // An in-memory H2 database vanishes with its last connection; hold one for the catalog's lifetime.
             if (inMemory) hold = pool.getConnection();
-            Migrations.catalog().apply(pool);
+            CatalogSchema.migrate(pool, dialect);
             LegacyChains.adopt(pool);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(hold);
-            pool.dispose();
+            closeQuietly(poolCloser);
             if (e instanceof MeshflException me) throw me;
             throw new MeshflException(ErrorCode.CATALOG_FAILURE, "cannot open catalog " + url + ": " + e.getMessage(), e);
         }
         this.keepAlive = hold;
+    }
+
+    private static Catalog h2(String url, boolean inMemory) {
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "sa", "");
+        return new Catalog(url, pool, pool::dispose, CatalogSchema.Dialect.H2, inMemory);
+    }
+
+    /**
+     * Opens the catalog at {@code location}: a PostgreSQL JDBC URL ({@code jdbc:postgresql://host:port/db},
+     * TLS set in it, e.g. {@code ?sslmode=verify-full&sslrootcert=ca.pem}), with {@code user} and
+     * {@code password}; or else the path of an embedded H2 catalog file ({@link #open(Path)}; user
+     * and password do not apply and are refused when given).
+     */
+    public static Catalog open(String location, String user, String password) {
+        if (location.startsWith("jdbc:postgresql:")) return postgres(location, user, password);
+        if (location.startsWith("jdbc:")) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "--catalog " + location.replaceAll("password=[^&;]*", "password=...")
+                    + ": a catalog is an embedded H2 file (give its path) or a PostgreSQL database (jdbc:postgresql://...)");
+        }
+        if (user != null || password != null) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "a catalog user or password was given for the embedded catalog " + location
+                    + ", which has none: they apply to a PostgreSQL catalog (--catalog jdbc:postgresql://...)");
+        }
+        return open(Path.of(location));
+    }
+
+    /** A catalog in a PostgreSQL database, through a small connection pool; the schema is migrated on open. */
+    public static Catalog postgres(String jdbcUrl, String user, String password) {
+        if (jdbcUrl.contains("password=")) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "the catalog URL carries a password; give it in a file (--catalog-password-file) "
+                    + "or in MESHFL_CATALOG_PASSWORD, so it shows in no process list or log");
+        }
+        com.zaxxer.hikari.HikariConfig cfg = new com.zaxxer.hikari.HikariConfig();
+        cfg.setJdbcUrl(jdbcUrl);
+        if (user != null) cfg.setUsername(user);
+        if (password != null) cfg.setPassword(password);
+        cfg.setMaximumPoolSize(8);
+        cfg.setPoolName("meshfl-catalog");
+        cfg.setConnectionTimeout(15_000);
+        cfg.setInitializationFailTimeout(15_000);
+        // a writer waiting on a chain head or a row lock gives up, and is retried, like H2's LOCK_TIMEOUT
+        cfg.setConnectionInitSql("SET lock_timeout = '10s'");
+        com.zaxxer.hikari.HikariDataSource ds;
+        try {
+            ds = new com.zaxxer.hikari.HikariDataSource(cfg);
+        } catch (RuntimeException e) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "cannot connect to the catalog " + jdbcUrl + ": " + rootMessage(e), e);
+        }
+        return new Catalog(jdbcUrl, ds, ds::close, CatalogSchema.Dialect.POSTGRESQL, false);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) t = t.getCause();
+        return t.getMessage();
+    }
+
+    /** Which database holds this catalog. */
+    public CatalogSchema.Dialect dialect() {
+        return dialect;
     }
 
     /**
@@ -88,7 +159,7 @@ public final class Catalog implements AutoCloseable {
         Catalog c;
         try {
             // no AUTO_SERVER: an embedded catalog never listens on a socket
-            c = new Catalog("jdbc:h2:file:" + base + ";FILE_LOCK=FILE" + H2_OPTIONS, false);
+            c = h2("jdbc:h2:file:" + base + ";FILE_LOCK=FILE" + H2_OPTIONS, false);
         } catch (MeshflException e) {
             if (heldByAnotherProcess(e)) {
                 throw new MeshflException(ErrorCode.CATALOG_FAILURE, "catalog " + base + ".mv.db is open in another process (a running "
@@ -113,7 +184,7 @@ public final class Catalog implements AutoCloseable {
         if (name == null || name.isBlank() || name.contains(";") || name.contains(":")) {
             throw new MeshflException(ErrorCode.CATALOG_FAILURE, "in-memory catalog name must be non-blank without ';' or ':', got '" + name + "'");
         }
-        return new Catalog("jdbc:h2:mem:" + name + H2_OPTIONS, true);
+        return h2("jdbc:h2:mem:" + name + H2_OPTIONS, true);
     }
 
     /** The JDBC URL of the database behind this catalog. */
@@ -132,7 +203,7 @@ public final class Catalog implements AutoCloseable {
         if (closed) return;
         closed = true;
         closeQuietly(keepAlive);
-        pool.dispose();
+        closeQuietly(poolCloser);
     }
 
     // ---------------------------------------------------------------- domains
@@ -142,14 +213,18 @@ public final class Catalog implements AutoCloseable {
         requireText(name, "domain name");
         requireText(owner, "owner of domain " + name);
         return tx("MERGE domain " + name, true, c -> {
-            try (PreparedStatement ps = c.prepareStatement("MERGE INTO domains d USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), "
-                    + "CAST(? AS TIMESTAMP(9) WITH TIME ZONE))) s(name, owner, at) ON d.name = s.name "
-                    + "WHEN MATCHED THEN UPDATE SET owner = s.owner "
-                    + "WHEN NOT MATCHED THEN INSERT (name, owner, registered_at) VALUES (s.name, s.owner, s.at)")) {
-                ps.setString(1, name);
-                ps.setString(2, owner);
-                ps.setObject(3, ts(Instant.now()));
-                ps.executeUpdate();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE domains SET owner = ? WHERE name = ?")) {
+                ps.setString(1, owner);
+                ps.setString(2, name);
+                if (ps.executeUpdate() == 0) {
+                    // a concurrent first registration makes this a duplicate key, and the transaction is retried as an update
+                    try (PreparedStatement in = c.prepareStatement("INSERT INTO domains (name, owner, registered_at) VALUES (?, ?, ?)")) {
+                        in.setString(1, name);
+                        in.setString(2, owner);
+                        in.setObject(3, ts(Instant.now()));
+                        in.executeUpdate();
+                    }
+                }
             }
             return domain(c, name).orElseThrow();
         });
@@ -186,7 +261,7 @@ public final class Catalog implements AutoCloseable {
         if (contractYaml == null || contractYaml.isBlank()) {
             throw new MeshflException(ErrorCode.CATALOG_FAILURE, "contract of product " + id + " version " + version + " is empty");
         }
-        String sha = Migrations.sha256Hex(contractYaml);
+        String sha = io.meshfl.core.trust.HashChain.sha256Hex(contractYaml);
         return tx("INSERT product " + id + " version " + version, true, c -> {
             List<ProductRecord> versions = productVersions(c, id);
             for (ProductRecord p : versions) {
@@ -336,16 +411,24 @@ public final class Catalog implements AutoCloseable {
         requireText(domain, "domain of node " + nodeId);
         requireText(address, "address of node " + nodeId);
         return tx("MERGE node " + nodeId, true, c -> {
-            try (PreparedStatement ps = c.prepareStatement("MERGE INTO nodes n USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), "
-                    + "CAST(? AS VARCHAR), CAST(? AS TIMESTAMP(9) WITH TIME ZONE))) s(node_id, domain, address, at) ON n.node_id = s.node_id "
-                    + "WHEN MATCHED THEN UPDATE SET domain = s.domain, address = s.address, status = 'ACTIVE', status_reason = NULL, last_heartbeat = s.at "
-                    + "WHEN NOT MATCHED THEN INSERT (node_id, domain, address, status, last_heartbeat, registered_at) "
-                    + "VALUES (s.node_id, s.domain, s.address, 'ACTIVE', s.at, s.at)")) {
-                ps.setString(1, nodeId);
-                ps.setString(2, domain);
-                ps.setString(3, address);
-                ps.setObject(4, ts(Instant.now()));
-                ps.executeUpdate();
+            Instant now = Instant.now();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE nodes SET domain = ?, address = ?, status = 'ACTIVE', status_reason = NULL, "
+                    + "last_heartbeat = ? WHERE node_id = ?")) {
+                ps.setString(1, domain);
+                ps.setString(2, address);
+                ps.setObject(3, ts(now));
+                ps.setString(4, nodeId);
+                if (ps.executeUpdate() == 0) {
+                    try (PreparedStatement in = c.prepareStatement("INSERT INTO nodes (node_id, domain, address, status, last_heartbeat, "
+                            + "registered_at) VALUES (?, ?, ?, 'ACTIVE', ?, ?)")) {
+                        in.setString(1, nodeId);
+                        in.setString(2, domain);
+                        in.setString(3, address);
+                        in.setObject(4, ts(now));
+                        in.setObject(5, ts(now));
+                        in.executeUpdate();
+                    }
+                }
             }
             return node(c, nodeId).orElseThrow();
         });
@@ -775,7 +858,10 @@ public final class Catalog implements AutoCloseable {
                 int code = s.getErrorCode();
                 // 90131 concurrent update, 40001 deadlock, 50200 lock timeout (H2 error codes).
                 if (code == 90131 || code == 40001 || code == 50200) return true;
-                if (retryDuplicates && "23505".equals(s.getSQLState())) return true;
+                // serialization failure, deadlock, lock timeout (PostgreSQL SQL states)
+                String state = s.getSQLState();
+                if ("40001".equals(state) || "40P01".equals(state) || "55P03".equals(state)) return true;
+                if (retryDuplicates && "23505".equals(state)) return true;
             }
         }
         return false;
@@ -828,11 +914,11 @@ public final class Catalog implements AutoCloseable {
         return t == null ? null : t.toInstant();
     }
 
-    private static void closeQuietly(Connection c) {
+    private static void closeQuietly(AutoCloseable c) {
         if (c == null) return;
         try {
             c.close();
-        } catch (SQLException ignored) {
+        } catch (Exception ignored) {
             // Closing on shutdown or after a failed open: nothing left to do with the error.
         }
     }

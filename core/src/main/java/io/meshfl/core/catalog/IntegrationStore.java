@@ -39,7 +39,7 @@ public final class IntegrationStore {
         if (yaml == null || yaml.isBlank()) {
             throw new MeshflException(ErrorCode.CATALOG_FAILURE, "integration " + id + " version " + version + " is empty");
         }
-        String sha = Migrations.sha256Hex(yaml);
+        String sha = io.meshfl.core.trust.HashChain.sha256Hex(yaml);
         String action = "register integration " + id + " version " + version;
         // Two attempts: a concurrent writer may insert the same version between our read and our insert.
         for (int attempt = 1; ; attempt++) {

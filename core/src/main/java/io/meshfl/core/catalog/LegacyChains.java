@@ -2,8 +2,6 @@ package io.meshfl.core.catalog;
 
 
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
@@ -24,7 +22,7 @@ final class LegacyChains {
 
     static synchronized void adopt(DataSource pool) throws SQLException {
         try (Connection c = pool.getConnection()) {
-            if (exists(c, "audit_log")) {
+            if (CatalogSchema.exists(c, "audit_log")) {
                 c.setAutoCommit(false);
                 Chains.Head head = Chains.lock(c, Chains.AUDIT);
                 List<AuditRecord> rows = Catalog.query(c, "SELECT seq, logged_at, job_id, run_id, step, sender, receiver, byte_count, protection "
@@ -41,7 +39,7 @@ final class LegacyChains {
                     s.execute("DROP TABLE audit_log");
                 }
             }
-            if (exists(c, "privacy_ledger")) {
+            if (CatalogSchema.exists(c, "privacy_ledger")) {
                 c.setAutoCommit(false);
                 Chains.Head head = Chains.lock(c, Chains.LEDGER);
                 record Old(String runId, String productId, double epsilon, double delta, String status, Instant at) {
@@ -61,15 +59,5 @@ final class LegacyChains {
                 }
             }
         }
-    }
-
-    private static boolean exists(Connection c, String table) throws SQLException {
-        DatabaseMetaData md = c.getMetaData();
-        for (String name : new String[]{table, table.toUpperCase(java.util.Locale.ROOT)}) {
-            try (ResultSet rs = md.getTables(null, null, name, new String[]{"TABLE"})) {
-                if (rs.next()) return true;
-            }
-        }
-        return false;
     }
 }

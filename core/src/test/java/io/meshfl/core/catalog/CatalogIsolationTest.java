@@ -83,13 +83,19 @@ class CatalogIsolationTest {
         // a catalog as the previous release left it: migrations V1..V5, rows in audit_log and privacy_ledger
         String url = "jdbc:h2:file:" + db.toAbsolutePath();
         try (Connection c = DriverManager.getConnection(url, "sa", "")) {
-            var older = new Migrations(Migrations.catalog().migrations().stream().filter(m -> m.version() <= 5).toList());
-            org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
-            ds.setURL(url);
-            ds.setUser("sa");
-            ds.setPassword("");
-            older.apply(ds);
             try (Statement s = c.createStatement()) {
+                // the schema as the previous release's own migration runner left it, at V5
+                for (String script : List.of("V1__init.sql", "V2__integrations.sql", "V3__cost_models.sql", "V4__privacy_ledger.sql",
+                        "V5__encrypted_cost.sql")) {
+                    s.execute("RUNSCRIPT FROM 'classpath:db/catalog/h2/" + script + "'");
+                }
+                s.execute("CREATE TABLE schema_lock (id INT PRIMARY KEY)");
+                s.execute("CREATE TABLE schema_version (version INT PRIMARY KEY, description VARCHAR(500) NOT NULL, script VARCHAR(500) NOT NULL, "
+                        + "checksum CHAR(64) NOT NULL, applied_at TIMESTAMP(9) WITH TIME ZONE NOT NULL)");
+                for (int v = 1; v <= 5; v++) {
+                    s.execute("INSERT INTO schema_version VALUES (" + v + ", 'v" + v + "', 'V" + v + "__x.sql', '" + "0".repeat(64) + "', CURRENT_TIMESTAMP)");
+                }
+                // and its rows, in the tables without chains
                 s.execute("INSERT INTO jobs (id, name, spec_yaml, submitted_at, status) VALUES ('job-1', 'j', 'x', CURRENT_TIMESTAMP, 'SUCCEEDED')");
                 s.execute("INSERT INTO runs (id, job_id, strategy, seed, status, started_at, products_csv) VALUES "
                         + "('run-1', 'job-1', 'horizontal', 1, 'SUCCEEDED', CURRENT_TIMESTAMP, 'p')");
@@ -111,6 +117,11 @@ class CatalogIsolationTest {
         }
         try (Catalog c = Catalog.open(db)) {
             assertEquals(3, c.auditLog("run-1", 0).size(), "adopted once, not again");
+        }
+        try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement s = c.createStatement();
+             var rs = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME IN ('SCHEMA_VERSION', 'AUDIT_LOG', 'PRIVACY_LEDGER')")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1), "the former migration table and the unchained tables are gone");
         }
         assertNotEquals(0, Files.size(dir.resolve("old").resolve("catalog.mv.db")));
     }

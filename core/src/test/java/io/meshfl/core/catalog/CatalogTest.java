@@ -21,16 +21,27 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** The catalog's records, on the embedded database; {@link PostgresCatalogTest} runs the same on PostgreSQL. */
 class CatalogTest {
 
     private static final String LOANS_V1 = "id: lending.loans\nversion: 1.0.0\nschema: [loan_id, amount]\n";
     private static final String LOANS_V2 = "id: lending.loans\nversion: 1.1.0\nschema: [loan_id, amount, term]\n";
 
-    private Catalog catalog;
+    Catalog catalog;
+
+    /** A fresh, empty catalog for one test. */
+    Catalog newCatalog() throws Exception {
+        return Catalog.inMemory("catalog-test-" + UUID.randomUUID());
+    }
+
+    /** A place to keep a catalog that outlives one open, and how to open it there. */
+    Catalog reopenable(Path dir) throws Exception {
+        return Catalog.open(dir.resolve("sub/catalog"));
+    }
 
     @BeforeEach
-    void open() {
-        catalog = Catalog.inMemory("catalog-test-" + UUID.randomUUID());
+    void open() throws Exception {
+        catalog = newCatalog();
     }
 
     @AfterEach
@@ -53,7 +64,7 @@ class CatalogTest {
         ProductRecord v1 = catalog.registerProduct("lending.loans", "lending", "1.0.0", LOANS_V1, 800);
         ProductRecord v2 = catalog.registerProduct("lending.loans", "lending", "1.10.0", LOANS_V2, -1);
         catalog.registerProduct("lending.loans", "lending", "1.2.0", LOANS_V2 + "# 1.2\n", -1);
-        assertEquals(Migrations.sha256Hex(LOANS_V1), v1.contractSha256());
+        assertEquals(io.meshfl.core.trust.HashChain.sha256Hex(LOANS_V1), v1.contractSha256());
         assertEquals(800, v1.rows());
         assertEquals(LOANS_V1, v1.contractYaml());
         assertEquals(v2, catalog.product("lending.loans").orElseThrow());
@@ -311,11 +322,11 @@ class CatalogTest {
     }
 
     @Test
-    void fileCatalogKeepsEverythingAcrossReopen(@TempDir Path dir) {
+    void aCatalogKeepsEverythingAcrossReopen(@TempDir Path dir) throws Exception {
         String jobId;
         String runId;
         String modelId;
-        try (Catalog c = Catalog.open(dir.resolve("sub/catalog"))) {
+        try (Catalog c = reopenable(dir)) {
             c.upsertDomain("lending", "team");
             c.registerProduct("lending.loans", "lending", "1.0.0", LOANS_V1, 800);
             jobId = c.createJob("j", "spec").id();
@@ -325,7 +336,7 @@ class CatalogTest {
             modelId = c.saveModel(runId, "LOGISTIC", new double[] {1, 2, 3}, "{}").id();
             c.audit(AuditRecord.of(null, jobId, runId, "s", "a", "b", 1, "tls"));
         }
-        try (Catalog c = Catalog.open(dir.resolve("sub/catalog"))) {
+        try (Catalog c = reopenable(dir)) {
             assertEquals(1, c.domains().size());
             assertEquals(800, c.requireProduct("lending.loans").rows());
             assertEquals(RunRecord.SUCCEEDED, c.run(runId).orElseThrow().status());

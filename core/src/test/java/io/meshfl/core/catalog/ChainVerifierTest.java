@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Tampering with a finished run's records directly in the database, as someone with the catalog
- * file would, and {@link ChainVerifier} naming what was deleted or altered.
+ * file would, and {@link ChainVerifier} naming what was deleted or altered
+ * ({@link PostgresChainVerifierTest} does the same on PostgreSQL).
  */
 class ChainVerifierTest {
 
@@ -31,10 +32,20 @@ class ChainVerifierTest {
 
     private Path db;
 
+    /** Opens the catalog under test (the same one each time within a test). */
+    Catalog openCatalog() throws Exception {
+        if (db == null) db = dir.resolve("c").resolve("catalog");
+        return Catalog.open(db);
+    }
+
+    /** A plain JDBC connection to the catalog's database, as its administrator would have, with MeshFL closed. */
+    Connection raw() throws Exception {
+        return DriverManager.getConnection("jdbc:h2:file:" + db.toAbsolutePath(), "sa", "");
+    }
+
     @BeforeEach
-    void twoSealedRuns() {
-        db = dir.resolve("c").resolve("catalog");
-        try (Catalog c = Catalog.open(db)) {
+    void twoSealedRuns() throws Exception {
+        try (Catalog c = openCatalog()) {
             c.registerProduct("d.p", "d", "1.0.0", "id: d.p\n", 10);
             for (int run = 1; run <= 2; run++) {
                 var job = c.createJob("job" + run, "spec");
@@ -55,15 +66,15 @@ class ChainVerifierTest {
         }
     }
 
-    private ChainVerifier.Report verify() {
-        try (Catalog c = Catalog.open(db)) {
+    private ChainVerifier.Report verify() throws Exception {
+        try (Catalog c = openCatalog()) {
             return ChainVerifier.verify(c, null);
         }
     }
 
-    /** SQL run straight against the database file, with MeshFL closed: what someone holding the file can do. */
-    private void tamper(String... sql) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + db.toAbsolutePath(), "sa", ""); Statement s = c.createStatement()) {
+    /** SQL run straight against the database, with MeshFL closed: what someone holding the file (or the server) can do. */
+    void tamper(String... sql) throws Exception {
+        try (Connection c = raw(); Statement s = c.createStatement()) {
             for (String q : sql) s.execute(q);
         }
     }
@@ -76,7 +87,7 @@ class ChainVerifierTest {
     }
 
     @Test
-    void anUntouchedCatalogVerifies() {
+    void anUntouchedCatalogVerifies() throws Exception {
         ChainVerifier.Report r = verify();
         assertTrue(r.ok(), r.findings().toString());
         assertEquals(10, r.auditRecords());
@@ -109,7 +120,7 @@ class ChainVerifierTest {
     void aRewrittenChainIsCaughtByTheSeal() throws Exception {
         // edit a record, then recompute every later hash and the head, as a careful attacker would
         tamper("UPDATE audit_records SET byte_count = 1 WHERE seq = 2");
-        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + db.toAbsolutePath(), "sa", "")) {
+        try (Connection c = raw()) {
             List<Object[]> rows = new ArrayList<>();
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT " + AuditLog.COLS + " FROM audit_records ORDER BY seq")) {
                 while (rs.next()) rows.add(new Object[]{AuditLog.row(rs)});
@@ -140,7 +151,7 @@ class ChainVerifierTest {
     void aDeletedLedgerEntryIsNamedAndTheLedgerChargesNoMore() throws Exception {
         tamper("DELETE FROM ledger_entries WHERE seq = 1");
         finds(verify(), "ledger #2", "record #1 is missing");
-        try (Catalog c = Catalog.open(db)) {
+        try (Catalog c = openCatalog()) {
             var e = assertThrows(MeshflException.class, () -> new PrivacyLedger(c).charge("run-x", Map.of("d.p", 10.0), List.of("d.p"), 1.0, 1e-5));
             assertTrue(e.getMessage().contains("fails verification"), e.getMessage());
         }

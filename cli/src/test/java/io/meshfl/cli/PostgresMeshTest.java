@@ -1,0 +1,105 @@
+package io.meshfl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfl.core.report.RunReport;
+import io.meshfl.core.testing.PostgresCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The mesh with its catalog on a real PostgreSQL server over TLS: embedded runs, a coordinator process, the audit verified. */
+@Tag("postgres")
+class PostgresMeshTest {
+
+    @TempDir
+    static Path tmp;
+
+    private static PostgresCluster pg;
+
+    @BeforeAll
+    static void cluster() throws Exception {
+        pg = PostgresCluster.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (pg != null) pg.close();
+    }
+
+    @Test
+    void anEmbeddedRunKeepsItsRecordsSignedAndChainedInPostgres() throws Exception {
+        String url = pg.createDatabase("embedded");
+        Path pw = tmp.resolve("pw");
+        Files.writeString(pw, pg.password());
+        Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
+        Path data = tmp.resolve("demo");
+        DemoData.write(data, 3);
+        Files.writeString(data.resolve("job.yaml"), Files.readString(data.resolve("job.yaml")).replace("rounds: 15", "rounds: 3"));
+        Path state = tmp.resolve("state");
+        Path report = tmp.resolve("report.json");
+        Cli.Result run = Cli.run("run", "--job", data.resolve("job.yaml").toString(), "--catalog", url, "--catalog-user", PostgresCluster.USER,
+                "--catalog-password-file", pw.toString(), "--state", state.toString(), "--report", report.toString());
+        assertEquals(0, run.code(), run.output());
+        String runId = RunReport.JSON.readTree(report.toFile()).path("run_id").asText();
+        Cli.Result runs = Cli.run("catalog", "--catalog", url, "--catalog-user", PostgresCluster.USER, "--catalog-password-file", pw.toString(), "runs");
+        assertEquals(0, runs.code(), runs.output());
+        assertTrue(runs.output().contains(runId) && runs.output().contains("SUCCEEDED"), runs.output());
+        Cli.Result verify = Cli.run("audit", "verify", "--catalog", url, "--catalog-user", PostgresCluster.USER, "--catalog-password-file",
+                pw.toString(), "--ca", state.resolve("certs").resolve("ca.pem").toString(), "--node-audit",
+                state.resolve("nodes").resolve("lending-north").toString());
+        assertEquals(0, verify.code(), verify.output());
+        assertTrue(verify.output().contains("1 signed") && verify.output().contains("verified"), verify.output());
+
+        // a password file others can read is refused, naming it
+        Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-r--r--"));
+        Cli.Result open = Cli.run("catalog", "--catalog", url, "--catalog-user", PostgresCluster.USER, "--catalog-password-file", pw.toString(), "runs");
+        assertEquals(2, open.code(), open.output());
+        assertTrue(open.output().contains("catalog password file " + pw), open.output());
+    }
+
+    @Test
+    void aCoordinatorProcessRunsJobsOnAPostgresCatalog() throws Exception {
+        String url = pg.createDatabase("coordinated");
+        Path certs = tmp.resolve("certs");
+        List<String> domains = List.of("lending-north", "lending-south", "lending-online");
+        assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains)));
+        Path data = tmp.resolve("demo2");
+        DemoData.write(data, 4);
+        Files.writeString(data.resolve("job.yaml"), Files.readString(data.resolve("job.yaml")).replace("rounds: 15", "rounds: 3"));
+        try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
+            String coordinator = mesh.coordinator(certs, Map.of("MESHFL_CATALOG_PASSWORD", pg.password()), "--catalog", url,
+                    "--catalog-user", PostgresCluster.USER);
+            for (String d : domains) mesh.node(d, data, coordinator, certs, tmp.resolve("nodes").resolve(d));
+            mesh.awaitNodes(domains.toArray(new String[0]));
+            Path report = tmp.resolve("remote.json");
+            Cli.Result r = Cli.run("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator, "--tls-dir", certs.toString(),
+                    "--report", report.toString());
+            assertEquals(0, r.code(), r.output());
+            JsonNode rep = RunReport.JSON.readTree(report.toFile());
+            assertTrue(rep.path("metrics").path("auc").asDouble() > 0.6, rep.path("metrics").toString());
+            assertTrue(mesh.text("coordinator").contains("catalog jdbc:postgresql://127.0.0.1:" + pg.port() + "/coordinated"), mesh.text("coordinator"));
+            // unlike the embedded catalog, a server catalog is shared: it can be read while the coordinator runs
+            Cli.Result runs = Cli.run("catalog", "--catalog", url, "--catalog-user", PostgresCluster.USER, "--catalog-password-file",
+                    writePassword().toString(), "runs");
+            assertTrue(runs.output().contains(rep.path("run_id").asText()), runs.output());
+        }
+    }
+
+    private static Path writePassword() throws Exception {
+        Path pw = tmp.resolve("pw2");
+        Files.writeString(pw, pg.password());
+        Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
+        return pw;
+    }
+}
