@@ -35,6 +35,10 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
+    @Option(names = "--health", paramLabel = "HOST:PORT",
+            description = "Serve liveness (GET /livez) and readiness (GET /readyz: catalog answering) probes over plain HTTP here. Off by default.")
+    String health;
+
     @Override
     public Integer call() throws Exception {
         MeshTls mtls = tls.load(MeshIdentity.Role.COORDINATOR, "coordinator");
@@ -55,7 +59,12 @@ final class CoordinatorCommand implements Callable<Integer> {
             System.out.println("coordinator listening on " + host + ":" + c.port() + (mtls == null ? " (plaintext)" : " (mutual TLS)")
                     + ", catalog " + catalog.describe());
             System.out.flush();
-            Runtime.getRuntime().addShutdownHook(new Thread(c::close));
+            io.meshfl.wire.health.HealthEndpoint probes = health == null ? null : io.meshfl.wire.health.HealthEndpoint.start(health, c::notReady);
+            if (probes != null) System.out.println("health probes on " + health);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (probes != null) probes.close();
+                c.close();
+            }));
             c.awaitTermination();
         }
         return 0;

@@ -26,8 +26,10 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--contracts", required = true, description = "Folder of contracts; only this domain's are served.")
     Path contracts;
 
-    @Option(names = "--coordinator", required = true, description = "host:port of the coordinator.")
-    String coordinator;
+    @Option(names = "--coordinator", required = true, split = ",", paramLabel = "HOST:PORT",
+            description = "host:port of the coordinator; several, comma-separated, for a coordinator with a standby: the node registers with "
+                    + "the first that answers and moves on when it stops answering.")
+    List<String> coordinators;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
@@ -40,6 +42,10 @@ final class NodeCommand implements Callable<Integer> {
 
     @Mixin
     TlsOptions tls;
+
+    @Option(names = "--health", paramLabel = "HOST:PORT", description = "Serve liveness (GET /livez) and readiness (GET /readyz: registered, "
+            + "data readable) probes over plain HTTP here. Off by default.")
+    String health;
 
     @Override
     public Integer call() throws Exception {
@@ -56,12 +62,20 @@ final class NodeCommand implements Callable<Integer> {
         if (mtls != null) n.trust(mtls.ca(), mtls.revocations());
         try (DomainNode node = n.stateDir(state != null ? state : Path.of(".meshfl", "node-" + domain))
                 .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.coordinator()), null)) {
-            TlsOptions.explainRefusal(coordinator, mtls != null, () ->
-                    node.joinCoordinator(mtls == null ? EmbeddedMesh.dial(coordinator) : mtls.dial(coordinator, PeerPolicy.coordinator())));
+            // the probes answer while the node waits for a coordinator: alive, not ready
+            io.meshfl.wire.health.HealthEndpoint probes = health == null ? null : io.meshfl.wire.health.HealthEndpoint.start(health, node::notReady);
+            if (probes != null) System.out.println("health probes on " + health);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (probes != null) probes.close();
+                node.close();
+            }));
+            List<io.grpc.ManagedChannel> channels = coordinators.stream()
+                    .map(c -> mtls == null ? EmbeddedMesh.dial(c) : mtls.dial(c, PeerPolicy.coordinator())).toList();
+            // retried with back-off until a coordinator answers or the node is stopped
+            node.joinCoordinators(channels, coordinators, null, target -> TlsOptions.mismatch(target, mtls != null));
             System.out.println("node " + node.nodeId() + " of " + domain + " serving " + own.size() + " product(s) on "
-                    + node.address() + ", registered with " + coordinator + (mtls == null ? " (plaintext)" : " (mutual TLS)"));
+                    + node.address() + ", registered with " + String.join(",", coordinators) + (mtls == null ? " (plaintext)" : " (mutual TLS)"));
             System.out.flush();
-            Runtime.getRuntime().addShutdownHook(new Thread(node::close));
             node.awaitTermination();
         }
         return 0;

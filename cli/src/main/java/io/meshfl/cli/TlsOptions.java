@@ -60,18 +60,28 @@ class TlsOptions {
             call.run();
         } catch (io.grpc.StatusRuntimeException e) {
             if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE) throw e;
-            boolean serverTls = io.meshfl.wire.tls.TlsProbe.speaksTls(target, 3000);
-            if (serverTls && !usingTls) {
-                throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "the coordinator at " + target + " requires mutual TLS, but this "
-                        + "command runs --insecure (plaintext); give --tls-dir with this party's certificate instead", e);
-            }
-            if (!serverTls && usingTls) {
-                throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "the coordinator at " + target + " does not answer TLS (is it "
-                        + "running, and was it started with --insecure?); this command talks mutual TLS", e);
-            }
+            String mismatch = mismatch(target, usingTls);
+            if (mismatch != null) throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, mismatch, e);
             throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "cannot reach the coordinator at " + target + ": "
                     + e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")"), e);
         }
+    }
+
+    /**
+     * Why a coordinator at {@code target} that could not be reached speaks another transport than
+     * this command (plaintext against mutual TLS, or the reverse), or null when it does not (it may
+     * simply be down).
+     */
+    static String mismatch(String target, boolean usingTls) {
+        boolean serverTls = io.meshfl.wire.tls.TlsProbe.speaksTls(target, 3000);
+        if (serverTls && !usingTls) {
+            return "the coordinator at " + target + " requires mutual TLS, but this command runs --insecure (plaintext); give --tls-dir "
+                    + "with this party's certificate instead";
+        }
+        if (!serverTls && usingTls && io.meshfl.wire.tls.TlsProbe.listens(target, 3000)) {
+            return "the coordinator at " + target + " does not answer TLS (was it started with --insecure?); this command talks mutual TLS";
+        }
+        return null;
     }
 
     /** "coordinator", "domain:NAME" or "client:NAME". */

@@ -71,6 +71,10 @@ public final class Coordinator implements AutoCloseable {
         this.log = log;
         this.registry = new NodeRegistry(dial, catalog, 3L * heartbeatMillis, log);
         this.runner = new JobRunner(catalog, registry);
+        // no run stays RUNNING without a live coordinator: those of a coordinator that stopped end INTERRUPTED now
+        for (var r : runner.interruptOrphans()) log.accept("run " + r.id() + " of job " + r.jobId() + " was left RUNNING; marked INTERRUPTED");
+        int stale = catalog.removeEphemeralNodes();
+        if (stale > 0) log.accept("removed " + stale + " node record(s) of embedded meshes that are gone");
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meshfl-registry-sweep");
             t.setDaemon(true);
@@ -114,6 +118,17 @@ public final class Coordinator implements AutoCloseable {
         return server.getPort();
     }
 
+    /** Null when the coordinator can do its work (serving, its catalog answering), else why not: for readiness probes. */
+    public String notReady() {
+        if (server == null || server.isShutdown()) return "the coordinator does not serve yet";
+        try {
+            catalog.domains();
+            return null;
+        } catch (RuntimeException e) {
+            return "its catalog does not answer";
+        }
+    }
+
     public Catalog catalog() {
         return catalog;
     }
@@ -153,7 +168,7 @@ public final class Coordinator implements AutoCloseable {
             for (ProductInfo p : info.getProductsList()) {
                 catalog.registerProduct(p.getId(), info.getDomain(), p.getVersion(), p.getContractYaml(), (int) p.getRows());
             }
-            registry.register(info.getNodeId(), info.getDomain(), info.getAddress());
+            registry.register(info.getNodeId(), info.getDomain(), info.getAddress(), info.getEphemeral());
             if (peer != null) {
                 String soon = io.meshfl.wire.tls.MeshTls.expiryWarning(peer, java.time.Instant.now());
                 if (soon != null) log.accept(soon);
@@ -179,6 +194,11 @@ public final class Coordinator implements AutoCloseable {
     @Override
     public void close() {
         sweeper.shutdownNow();
+        try {
+            catalog.removeEphemeralNodes();
+        } catch (RuntimeException e) {
+            log.accept("could not remove the embedded mesh's node records: " + e.getMessage());
+        }
         if (server != null) {
             server.shutdownNow();
             try {
@@ -284,6 +304,83 @@ public final class Coordinator implements AutoCloseable {
             });
         }
 
+        @Override
+        public void cancelRun(io.meshfl.proto.RunRef request, StreamObserver<io.meshfl.proto.CancelReply> out) {
+            String why = runner.cancel(request.getRunId(), caller());
+            if (why == null) log.accept("run " + request.getRunId() + " is asked to stop by " + (caller() == null ? "the operator" : caller()));
+            out.onNext(io.meshfl.proto.CancelReply.newBuilder().setAccepted(why == null).setMessage(why == null
+                    ? "run " + request.getRunId() + " stops after its current round" : why).build());
+            out.onCompleted();
+        }
+
+        @Override
+        public void followRun(io.meshfl.proto.RunRef request, StreamObserver<JobEvent> out) {
+            var serverOut = (ServerCallStreamObserver<JobEvent>) out;
+            String runId = request.getRunId();
+            var run = catalog.run(runId);
+            if (run.isEmpty()) {
+                out.onNext(JobEvent.newBuilder().setError("MeshFL-301 CATALOG_NOT_FOUND: no run '" + runId + "' in the catalog").build());
+                out.onCompleted();
+                return;
+            }
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+            JobObserver follower = new JobObserver() {
+                @Override
+                public void plan(String explain) {
+                }
+
+                @Override
+                public void round(RoundSummary s) {
+                    send(JobEvent.newBuilder().setRound(RoundEvent.newBuilder().setRound(s.round()).setRounds(s.rounds())
+                            .setSeconds(s.seconds()).putAllMetrics(s.metrics()).setNodesOk(s.nodesOk()).setNodesFailed(s.failures().size())).build());
+                }
+
+                @Override
+                public void log(String line) {
+                    send(JobEvent.newBuilder().setLog(line).build());
+                }
+
+                @Override
+                public void ended(String id, String status, String reason) {
+                    send(JobEvent.newBuilder().setEnded(io.meshfl.proto.RunEnded.newBuilder().setRunId(id).setStatus(status)
+                            .setReason(reason == null ? "" : reason)).build());
+                    done.countDown();
+                }
+
+                private void send(JobEvent e) {
+                    synchronized (serverOut) {
+                        if (!serverOut.isCancelled()) serverOut.onNext(e);
+                    }
+                }
+            };
+            boolean live = runner.follow(runId, follower);
+            // what the run did so far comes from the catalog; live rounds follow
+            for (var r : catalog.rounds(runId)) {
+                synchronized (serverOut) {
+                    serverOut.onNext(JobEvent.newBuilder().setLog("round " + r.round() + ": " + r.metricsJson()
+                            + (r.failuresJson() == null ? "" : " failed: " + r.failuresJson())).build());
+                }
+            }
+            if (live) {
+                try {
+                    while (!done.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                        if (serverOut.isCancelled()) break;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    runner.unfollow(runId, follower);
+                }
+            } else {
+                var ended = catalog.run(runId).orElseThrow();
+                synchronized (serverOut) {
+                    serverOut.onNext(JobEvent.newBuilder().setEnded(io.meshfl.proto.RunEnded.newBuilder().setRunId(runId).setStatus(ended.status())
+                            .setReason(ended.error() == null ? "" : ended.error())).build());
+                }
+            }
+            out.onCompleted();
+        }
+
         /** The identity of the connection calling now (null without TLS). */
         private String caller() {
             MeshIdentity peer = MeshTls.PEER.get();
@@ -326,6 +423,11 @@ public final class Coordinator implements AutoCloseable {
                     @Override
                     public void log(String line) {
                         send(JobEvent.newBuilder().setLog(line).build());
+                    }
+
+                    @Override
+                    public void started(String runId, String jobId) {
+                        send(JobEvent.newBuilder().setStarted(io.meshfl.proto.RunStarted.newBuilder().setRunId(runId).setJobId(jobId)).build());
                     }
 
                     private void send(JobEvent e) {

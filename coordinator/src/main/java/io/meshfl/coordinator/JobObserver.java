@@ -25,4 +25,12 @@ public interface JobObserver {
     void round(RoundSummary round);
 
     void log(String line);
+
+    /** The run has its id (before its first round). */
+    default void started(String runId, String jobId) {
+    }
+
+    /** The run ended: SUCCEEDED, FAILED, CANCELLED or INTERRUPTED, with the reason of any end but success. */
+    default void ended(String runId, String status, String reason) {
+    }
 }

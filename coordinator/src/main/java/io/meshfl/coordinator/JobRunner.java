@@ -53,15 +53,13 @@ import java.util.function.Function;
  */
 public final class JobRunner {
 
-    /** Strategies whose models stay split over the domains' nodes and are scored by {@link #predict}. */
-    private static final List<String> SPREAD = List.of("vertical", "split", "secureboost", "federated-factorized");
-
     private final Catalog catalog;
     private volatile String transport = "gRPC";
     private final NodeRegistry registry;
     private volatile TicketVerifier verifier = TicketVerifier.unauthenticated();
     private volatile Submitter localSubmitter = Submitter.unsigned("client:operator");
     private volatile Signer sealer;
+    private final LiveRuns liveRuns = new LiveRuns();
 
     public JobRunner(Catalog catalog, NodeRegistry registry) {
         this.catalog = catalog;
@@ -202,6 +200,7 @@ public final class JobRunner {
             catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
             throw e;
         }
+        catalog.updateJobStatus(jobRecord.id(), JobRecord.PLANNED);
         if (!ticket.authenticated()) {
             observer.log("submitter " + ticket.submitter() + " is taken at its word: this mesh runs without certificates (--insecure)");
         }
@@ -222,6 +221,9 @@ public final class JobRunner {
         Privacy dp = Privacy.of(job, plan, catalog);
         RunSession session = new RunSession(channels, jobRecord.id(), run.id());
         int[] roundsDone = {0};
+        LiveRuns.LiveRun live = liveRuns.start(run.id(), jobRecord.id(), ticket.submitter());
+        JobObserver obs = live.fanOut(observer);
+        obs.started(run.id(), jobRecord.id());
         try {
             session.authorize(signed);
             dp.charge(run.id());
@@ -232,12 +234,12 @@ public final class JobRunner {
                     catalog.recordRound(run.id(), new RoundRecord(s.round(), s.seconds(), s.bytesSent(), s.bytesReceived(),
                             s.nodesOk(), s.failures().size(), RunReport.JSON.valueToTree(s.metrics()).toString(), failures(s)));
                     AuditingChannel.flush(catalog, audit);
-                    observer.round(s);
+                    obs.round(s);
                 }
 
                 @Override
                 public void log(String line) {
-                    observer.log(line);
+                    obs.log(line);
                 }
             };
             RunOutcome out = switch (plan.strategy()) {
@@ -267,30 +269,69 @@ public final class JobRunner {
             AuditingChannel.flush(catalog, audit);
             dp.settle(run.id(), out.metrics());
             ChainSeals.Seal seal = seal(run.id());
-            session.end(RunRecord.SUCCEEDED, seal, observer::log);
+            session.end(RunRecord.SUCCEEDED, seal, obs::log);
             AuditingChannel.flush(catalog, audit);
             ObjectNode report = RunReport.build(jobRecord.id(), run.id(), model.id(), job, plan, out);
             report.set("provenance", RunReport.JSON.readTree(provenance));
             report.put("seal", seal.hash());
+            obs.ended(run.id(), RunRecord.SUCCEEDED, "");
             return report;
         } catch (RuntimeException e) {
             long[] now = traffic(channels);
             String msg = e instanceof MeshflException me ? me.toString() : e.toString();
-            catalog.failRun(run.id(), msg, now[0] - start[0], now[1] - start[1]);
+            boolean cancelled = e instanceof MeshflException me && me.code() == ErrorCode.RUN_CANCELLED;
+            String status = cancelled ? RunRecord.CANCELLED : RunRecord.FAILED;
+            if (cancelled) catalog.cancelRun(run.id(), msg, now[0] - start[0], now[1] - start[1]);
+            else catalog.failRun(run.id(), msg, now[0] - start[0], now[1] - start[1]);
             AuditingChannel.flush(catalog, audit);
             dp.settleFailed(run.id(), roundsDone[0]);
             ChainSeals.Seal seal = seal(run.id());
             // the parties discard what they hold of a run that did not succeed
-            session.end(RunRecord.FAILED, seal, observer::log);
+            session.end(status, seal, obs::log);
             AuditingChannel.flush(catalog, audit);
+            obs.ended(run.id(), status, msg);
             throw e;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new MeshflException(ErrorCode.INTERNAL, "provenance is not valid JSON: " + e.getMessage(), e);
+        } finally {
+            liveRuns.end(run.id());
         }
     }
 
+    /** Asks a running run to stop after its current round; returns why it cannot be, or null. */
+    public String cancel(String runId, String who) {
+        return liveRuns.cancel(runId, who);
+    }
+
+    /** Follows a live run: its events go to {@code follower} too, until it ends; false when it is not running here. */
+    public boolean follow(String runId, JobObserver follower) {
+        return liveRuns.get(runId).map(r -> {
+            r.follow(follower);
+            return true;
+        }).orElse(false);
+    }
+
+    public void unfollow(String runId, JobObserver follower) {
+        liveRuns.get(runId).ifPresent(r -> r.unfollow(follower));
+    }
+
+    /**
+     * Ends every run the catalog still shows RUNNING, which no coordinator drives any more (this
+     * one has just started): INTERRUPTED with the reason, sealed like every ended run. Returns them.
+     */
+    public List<RunRecord> interruptOrphans() {
+        List<RunRecord> out = new ArrayList<>();
+        for (RunRecord r : catalog.runningRuns()) {
+            if (liveRuns.get(r.id()).isPresent()) continue;
+            out.add(catalog.interruptRun(r.id(), "its coordinator stopped while it ran (started " + r.startedAt()
+                    + "); the run cannot be resumed and its parties discard it when they hear of it"));
+            seal(r.id());
+        }
+        return out;
+    }
+
     /** Seals the catalog's chains after a run, signed by the coordinator's key when it has one. */
-    private ChainSeals.Seal seal(String runId) {
+    ChainSeals.Seal seal(String runId) {
         return new ChainSeals(catalog).seal(runId, sealer);
     }
 
@@ -338,123 +379,28 @@ public final class JobRunner {
     public ObjectNode predict(String modelId, List<String> productIds, String requester,
                               java.util.function.BiFunction<String, List<JobTicket.ProductVersion>, SignedTicket> ticketFor, String caller,
                               JobObserver observer) {
-        var model = catalog.model(modelId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND,
-                "no model '" + modelId + "' in the catalog; see 'meshfl catalog models'"));
-        JsonNode prov;
-        try {
-            prov = RunReport.JSON.readTree(model.provenanceJson());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "provenance of model " + modelId + " is unreadable", e);
-        }
-        String strategy = prov.path("strategy").asText();
-        if (!SPREAD.contains(strategy)) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained " + strategy
-                    + "; meshfl predict scores models whose parts are spread over domains (" + String.join(", ", SPREAD) + ")");
-        }
-        Map<String, Planner.ProductView> views = productViews();
-        Map<String, String> productOfDomain = new LinkedHashMap<>();
-        for (String id : productIds) {
-            Planner.ProductView v = views.get(id);
-            if (v == null) throw new MeshflException(ErrorCode.UNKNOWN_PRODUCT, "unknown data product '" + id + "'");
-            if (productOfDomain.put(v.contract().domain(), id) != null) {
-                throw new MeshflException(ErrorCode.PLAN_REFUSED, "two scoring products of domain " + v.contract().domain());
-            }
-        }
-        String guest = null;
-        java.util.Set<String> partDomains = new java.util.LinkedHashSet<>();
-        for (JsonNode part : prov.path("parts")) {
-            String d = part.path("domain").asText();
-            partDomains.add(d);
-            if ("guest".equals(part.path("role").asText())) guest = d;
-            if (!productOfDomain.containsKey(d)) {
-                throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " has a part in domain '" + d
-                        + "' but no scoring product of that domain was given; domains given: " + productOfDomain.keySet());
-            }
-        }
-        String who = requester != null ? requester : guest;
-        List<VerticalRunner.Link> links = new ArrayList<>();
-        for (JsonNode l : prov.path("links")) {
-            links.add(new VerticalRunner.Link(l.path("host").asText(), l.path("foreign_key").asText(), l.path("key").asText()));
-        }
-        if (!links.isEmpty() && !who.equals(guest)) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained over a join; its predictions are for the rows "
-                    + "of the base product's domain '" + guest + "', which must be the requester (asked: '" + who + "')");
-        }
-        List<VerticalScorer.Part> parts = new ArrayList<>();
-        Map<String, NodeChannel> channels = new LinkedHashMap<>();
-        var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
-        for (var e : productOfDomain.entrySet()) {
-            parts.add(new VerticalScorer.Part(e.getKey(), e.getValue(), partDomains.contains(e.getKey())));
-            channels.put(e.getKey(), AuditingChannel.wrap(registry.channel(e.getKey()).filter(x -> registry.alive(e.getKey())).orElseThrow(() ->
-                    new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")), audit, transport));
-        }
-        String spec = Tickets.predictSpec(modelId, productIds, requester);
-        var jobRecord = catalog.createJob("predict-" + modelId, spec);
-        PredictPlan pp = planPredict(modelId, productIds);
-        SignedTicket signed;
-        TicketVerifier.Verified ticket;
-        try {
-            signed = ticketFor.apply(strategy, pp.products());
-            ticket = Tickets.admit(verifier, signed, caller, JobTicket.PREDICT, spec, strategy, pp.products(), modelId);
-            Tickets.checkGrants(catalog, this::contract, pp.products(), ticket.submitter(), JobTicket.PREDICT, strategy);
-        } catch (RuntimeException e) {
-            catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
-            throw e;
-        }
-        RunRecord run = catalog.startRun(jobRecord.id(), strategy + "-inference", "{}", "{}", 0, productIds,
-                new Catalog.Ticket(ticket.submitter(), ticket.ticket().nonce(), ticket.fingerprint()));
-        long[] start = traffic(channels);
-        // the scorers name their messages by the run, job id included
-        RunSession session = new RunSession(channels, run.id(), run.id());
-        try {
-            session.authorize(signed);
-            long t0 = System.nanoTime();
-            String partsKey = prov.path("parts_key").asText();
-            String label = prov.path("label").asText();
-            java.time.Duration timeout = java.time.Duration.ofMinutes(10);
-            var r = switch (strategy) {
-                case "split" -> SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId),
-                        new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log);
-                case "secureboost" -> BoostScorer.score(channels, run.id(), partsKey, guest, label, parts, who, timeout, observer::log);
-                default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(), label, parts,
-                        who, timeout, observer::log, links);
-            };
-            long[] now = traffic(channels);
-            catalog.finishRun(run.id(), RunReport.JSON.valueToTree(r.metrics()).toString(), now[0] - start[0], now[1] - start[1]);
-            AuditingChannel.flush(catalog, audit);
-            session.end(RunRecord.SUCCEEDED, seal(run.id()), observer::log);
-            AuditingChannel.flush(catalog, audit);
-            ObjectNode out = RunReport.JSON.createObjectNode();
-            out.put("run_id", run.id());
-            out.put("model_id", modelId);
-            out.put("requester", r.requester());
-            out.put("rows", r.rows());
-            out.put("predictions", r.predictions());
-            out.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
-            out.put("bytes_sent", now[0] - start[0]);
-            out.put("bytes_received", now[1] - start[1]);
-            out.set("metrics", RunReport.JSON.valueToTree(r.metrics()));
-            return out;
-        } catch (RuntimeException e) {
-            long[] now = traffic(channels);
-            catalog.failRun(run.id(), e instanceof MeshflException me ? me.toString() : e.toString(), now[0] - start[0], now[1] - start[1]);
-            AuditingChannel.flush(catalog, audit);
-            session.end(RunRecord.FAILED, seal(run.id()), observer::log);
-            AuditingChannel.flush(catalog, audit);
-            throw e;
-        }
+        return new Predictions(this).predict(modelId, productIds, requester, ticketFor, caller, observer);
     }
 
-    private static JobSpec.SplitSettings splitSettings(JsonNode prov, String modelId) {
-        try {
-            return RunReport.JSON.treeToValue(prov.path("split_settings"), JobSpec.SplitSettings.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "model " + modelId + ": split settings in its provenance are unreadable: "
-                    + e.getMessage(), e);
-        }
+    // ---- what the run and prediction paths share
+
+    Catalog catalog() {
+        return catalog;
     }
 
-    private static long[] traffic(Map<String, NodeChannel> channels) {
+    NodeRegistry registry() {
+        return registry;
+    }
+
+    String transport() {
+        return transport;
+    }
+
+    TicketVerifier verifier() {
+        return verifier;
+    }
+
+        static long[] traffic(Map<String, NodeChannel> channels) {
         long s = 0, r = 0;
         for (NodeChannel c : channels.values()) {
             s += c.bytesSent();

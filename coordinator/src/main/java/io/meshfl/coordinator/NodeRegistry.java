@@ -35,6 +35,11 @@ public final class NodeRegistry {
     }
 
     public synchronized void register(String nodeId, String domain, String address) {
+        register(nodeId, domain, address, false);
+    }
+
+    /** Registers a node; an {@code ephemeral} one (of an embedded mesh) is removed from the catalog when its mesh closes. */
+    public synchronized void register(String nodeId, String domain, String address, boolean ephemeral) {
         String previous = nodeOfDomain.get(domain);
         if (previous != null && !previous.equals(nodeId)) {
             Entry old = byNode.remove(previous);
@@ -45,7 +50,7 @@ public final class NodeRegistry {
         GrpcNodeChannel ch = new GrpcNodeChannel(nodeId, domain, dial.dial(domain, address), true);
         byNode.put(nodeId, new Entry(nodeId, domain, address, ch, System.nanoTime(), false));
         nodeOfDomain.put(domain, nodeId);
-        catalog.upsertNode(nodeId, domain, address);
+        catalog.upsertNode(nodeId, domain, address, ephemeral);
     }
 
     /** Returns false if the node is unknown (it should register again). */

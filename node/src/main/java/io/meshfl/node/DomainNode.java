@@ -11,16 +11,14 @@ import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeProtocol;
 import io.meshfl.core.protocol.session.SessionSteps;
 import io.meshfl.proto.Chunk;
-import io.meshfl.proto.CoordinatorServiceGrpc;
 import io.meshfl.proto.DescribeRequest;
-import io.meshfl.proto.HeartbeatRequest;
 import io.meshfl.proto.NodeInfo;
 import io.meshfl.proto.NodeServiceGrpc;
 import io.meshfl.proto.ProductInfo;
-import io.meshfl.proto.RegisterReply;
 import io.meshfl.wire.NodeCallHandler;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +63,8 @@ public final class DomainNode implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private java.util.concurrent.ScheduledFuture<?> heartbeat;
+    private volatile CoordinatorLink link;
+    private volatile boolean ephemeral;
 
     /**
      * @param contracts every contract in the node's folder; those of other domains are refused
@@ -301,7 +300,7 @@ public final class DomainNode implements AutoCloseable {
 
     public NodeInfo info() {
         NodeInfo.Builder b = NodeInfo.newBuilder().setNodeId(nodeId).setDomain(domain).setAddress(address == null ? "" : address)
-                .setVersion(Version.get());
+                .setVersion(Version.get()).setEphemeral(ephemeral);
         for (DataContract c : products.values()) {
             b.addProducts(ProductInfo.newBuilder().setId(c.id()).setVersion(c.version()).setContractYaml(c.rawYaml()).setRows(rows(c)));
         }
@@ -321,28 +320,61 @@ public final class DomainNode implements AutoCloseable {
         });
     }
 
-    /** Registers with the coordinator and keeps heartbeating, registering again if forgotten. */
+    /**
+     * Registers with the coordinator (retrying with back-off for up to a minute while it is not
+     * reachable) and keeps heartbeating, registering again if forgotten or after losing it.
+     */
     public void joinCoordinator(ManagedChannel coordinator) {
-        var stub = CoordinatorServiceGrpc.newBlockingStub(coordinator);
-        RegisterReply reply = stub.withDeadlineAfter(10, TimeUnit.SECONDS).register(info());
-        if (!reply.getAccepted()) {
-            throw new MeshflException(ErrorCode.NODE_FAILURE, "coordinator refused node of " + domain + ": " + reply.getMessage());
+        joinCoordinators(List.of(coordinator), List.of("the coordinator"), Duration.ofMinutes(1));
+    }
+
+    /**
+     * Registers with the first of {@code coordinators} that answers, trying them in turn with
+     * back-off and jitter until {@code patience} has passed (null: until stopped); then heartbeats,
+     * moving to the next one when the current one stops answering.
+     */
+    public void joinCoordinators(List<ManagedChannel> coordinators, List<String> names, Duration patience) {
+        joinCoordinators(coordinators, names, patience, target -> null);
+    }
+
+    /**
+     * As {@link #joinCoordinators(List, List, Duration)}; {@code mismatch} tells from a coordinator
+     * that could not be reached whether it speaks another transport (a message that ends the
+     * attempts), or may just be down (null).
+     */
+    public void joinCoordinators(List<ManagedChannel> coordinators, List<String> names, Duration patience,
+                                 java.util.function.Function<String, String> mismatch) {
+        // counted before any deadline starts: a big product must not make the registration time out
+        NodeInfo registration = info();
+        CoordinatorLink l = new CoordinatorLink(coordinators, names, registration, log).diagnose(mismatch);
+        int every = l.join(patience);
+        l.beat(HEARTBEATS, every, nodeId, domain);
+        link = l;
+    }
+
+    /**
+     * Null when the node can do its work (serving, registered with a coordinator, every product's
+     * data readable), else why not, naming the product but no path: for readiness probes.
+     */
+    public String notReady() {
+        if (server == null || server.isShutdown()) return "the node does not serve yet";
+        if (link == null || !link.registered()) return "not registered with a coordinator";
+        for (DataContract c : products.values()) {
+            String why = io.meshfl.core.data.ProductReader.unreadable(c);
+            if (why != null) return "product " + c.id() + ": " + why;
         }
-        int every = Math.max(100, reply.getHeartbeatMillis());
-        heartbeat = HEARTBEATS.scheduleAtFixedRate(() -> {
-            try {
-                var hb = stub.withDeadlineAfter(every * 2L, TimeUnit.MILLISECONDS)
-                        .heartbeat(HeartbeatRequest.newBuilder().setNodeId(nodeId).setDomain(domain).build());
-                if (!hb.getKnown()) stub.withDeadlineAfter(10, TimeUnit.SECONDS).register(info());
-            } catch (RuntimeException e) {
-                log.accept("heartbeat to coordinator failed: " + e.getMessage());
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
+        return null;
+    }
+
+    /** Marks this node as one of an embedded mesh: the coordinator removes its record when the mesh closes. */
+    public DomainNode ephemeral() {
+        this.ephemeral = true;
+        return this;
     }
 
     @Override
     public void close() {
-        if (heartbeat != null) heartbeat.cancel(true);
+        if (link != null) link.stop();
         if (server != null) {
             server.shutdownNow();
             try {

@@ -407,25 +407,44 @@ public final class Catalog implements AutoCloseable {
 
     /** Registers a node or updates its domain and address; it becomes ACTIVE with a heartbeat now. */
     public NodeRecord upsertNode(String nodeId, String domain, String address) {
+        return upsertNode(nodeId, domain, address, false);
+    }
+
+    /** Removes the records of ephemeral nodes (of embedded meshes); returns how many. Nodes of a real mesh stay. */
+    public int removeEphemeralNodes() {
+        return tx("DELETE ephemeral nodes", c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM nodes WHERE ephemeral")) {
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * As {@link #upsertNode(String, String, String)}; an {@code ephemeral} node (of an embedded mesh)
+     * is removed again when its mesh closes.
+     */
+    public NodeRecord upsertNode(String nodeId, String domain, String address, boolean ephemeral) {
         requireText(nodeId, "node id");
         requireText(domain, "domain of node " + nodeId);
         requireText(address, "address of node " + nodeId);
         return tx("MERGE node " + nodeId, true, c -> {
             Instant now = Instant.now();
             try (PreparedStatement ps = c.prepareStatement("UPDATE nodes SET domain = ?, address = ?, status = 'ACTIVE', status_reason = NULL, "
-                    + "last_heartbeat = ? WHERE node_id = ?")) {
+                    + "last_heartbeat = ?, ephemeral = ? WHERE node_id = ?")) {
                 ps.setString(1, domain);
                 ps.setString(2, address);
                 ps.setObject(3, ts(now));
-                ps.setString(4, nodeId);
+                ps.setBoolean(4, ephemeral);
+                ps.setString(5, nodeId);
                 if (ps.executeUpdate() == 0) {
                     try (PreparedStatement in = c.prepareStatement("INSERT INTO nodes (node_id, domain, address, status, last_heartbeat, "
-                            + "registered_at) VALUES (?, ?, ?, 'ACTIVE', ?, ?)")) {
+                            + "registered_at, ephemeral) VALUES (?, ?, ?, 'ACTIVE', ?, ?, ?)")) {
                         in.setString(1, nodeId);
                         in.setString(2, domain);
                         in.setString(3, address);
                         in.setObject(4, ts(now));
                         in.setObject(5, ts(now));
+                        in.setBoolean(6, ephemeral);
                         in.executeUpdate();
                     }
                 }
@@ -639,6 +658,26 @@ public final class Catalog implements AutoCloseable {
     /** Ends a RUNNING run as FAILED with the error text; the job takes the same status. */
     public RunRecord failRun(String runId, String error, long bytesSent, long bytesReceived) {
         return endRun(runId, RunRecord.FAILED, null, error == null ? "unknown error" : error, bytesSent, bytesReceived);
+    }
+
+    /** Ends a RUNNING run as CANCELLED (someone asked it to stop) with the reason; the job takes the same status. */
+    public RunRecord cancelRun(String runId, String reason, long bytesSent, long bytesReceived) {
+        return endRun(runId, RunRecord.CANCELLED, null, reason, bytesSent, bytesReceived);
+    }
+
+    /**
+     * Ends a RUNNING run as INTERRUPTED (its coordinator stopped while it ran, and it cannot be
+     * resumed) with the reason; the job takes the same status.
+     */
+    public RunRecord interruptRun(String runId, String reason) {
+        RunRecord r = run(runId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "run " + runId + " is not in the catalog"));
+        return endRun(runId, RunRecord.INTERRUPTED, r.metricsJson(), reason, r.bytesSent(), r.bytesReceived());
+    }
+
+    /** The runs still marked RUNNING, oldest first. */
+    public List<RunRecord> runningRuns() {
+        return tx("SELECT running runs", c -> query(c, "SELECT " + RUN_COLS + " FROM runs r WHERE r.status = 'RUNNING' ORDER BY r.seq",
+                ps -> { }, Catalog::runRow));
     }
 
     private RunRecord endRun(String runId, String status, String metricsJson, String error, long sent, long received) {

@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * One execution of a job: the plan and configuration that ran, its seed, outcome, traffic and
- * metrics. {@code status} is {@code RUNNING}, {@code SUCCEEDED} or {@code FAILED}; {@code endedAt},
- * {@code metricsJson} and {@code error} are null until known. {@code productsCsv} lists the
+ * metrics. {@code status} is {@code RUNNING}, then {@code SUCCEEDED}, {@code FAILED}, {@code CANCELLED}
+ * or {@code INTERRUPTED} (its coordinator stopped while it ran); {@code endedAt}, {@code metricsJson}
+ * and {@code error} (the reason of any end but success) are null until known. {@code productsCsv} lists the
  * product ids the run read, comma-separated, in the order given. {@code submitter} is the identity
  * that signed the run's job ticket and {@code nonce} the ticket's run nonce (null for runs from
  * before tickets).
@@ -26,6 +27,8 @@ public record RunRecord(String id, String jobId, String strategy, String planJso
     public static final String RUNNING = "RUNNING";
     public static final String SUCCEEDED = "SUCCEEDED";
     public static final String FAILED = "FAILED";
+    public static final String CANCELLED = "CANCELLED";
+    public static final String INTERRUPTED = "INTERRUPTED";
 
     /** The product ids from {@link #productsCsv()}. */
     public List<String> productIds() {

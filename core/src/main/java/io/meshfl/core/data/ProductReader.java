@@ -170,6 +170,19 @@ public final class ProductReader {
         return KeyReader.readKeys(c, column);
     }
 
+    /**
+     * Why a product's data cannot be read now (its file missing or unreadable), in words without its
+     * path; null when it can. A cheap check for readiness probes: JDBC sources are not connected to.
+     */
+    public static String unreadable(DataContract c) {
+        var server = c.server();
+        if (server.type() == io.meshfl.core.contract.Server.Type.JDBC) return null;
+        java.nio.file.Path p = server.path();
+        if (p == null || !java.nio.file.Files.exists(p)) return "its data file is missing";
+        if (!java.nio.file.Files.isReadable(p)) return "its data file is not readable";
+        return null;
+    }
+
     /** The number of rows of a product, counted by the engine without reading them into Java. */
     public static long count(DataContract c) {
         try (SourceConnection src = SourceConnection.open(c)) {

@@ -22,6 +22,18 @@ public final class TlsProbe {
     private TlsProbe() {
     }
 
+    /** True when something accepts TCP connections at {@code host:port}. */
+    public static boolean listens(String target, int timeoutMillis) {
+        int colon = target.lastIndexOf(':');
+        if (colon < 0) return false;
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1))), timeoutMillis);
+            return true;
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
     /** True when {@code host:port} answers a TLS ClientHello with a certificate; false on anything else. */
     public static boolean speaksTls(String target, int timeoutMillis) {
         int colon = target.lastIndexOf(':');

@@ -1,0 +1,171 @@
+package io.meshfl.cli;
+
+import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.catalog.RunRecord;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A mesh of separate processes as an operator meets it: nodes started before their coordinator,
+ * all at once; a coordinator killed in the middle of a run and started again; a run cancelled;
+ * the health probes a platform asks.
+ */
+@Tag("operations")
+class OperationsTest {
+
+    @TempDir
+    Path tmp;
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String get(String url) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body().strip();
+    }
+
+    /** Seven lending units' products, like the demo's three. */
+    private Path sevenUnits(List<String> domains) throws Exception {
+        Path data = tmp.resolve("data");
+        DemoData.write(data, 5);
+        for (int i = 3; i < 7; i++) {
+            String d = "lending-" + i;
+            domains.add(d);
+            Files.copy(data.resolve("data").resolve("lending-north-loans.csv"), data.resolve("data").resolve(d + "-loans.csv"));
+            Files.writeString(data.resolve(d + ".loans.yaml"), Files.readString(data.resolve("lending-north.loans.yaml")).replace("lending-north", d));
+        }
+        return data;
+    }
+
+    @Test
+    void sevenNodesStartedAtOnceBeforeTheirCoordinatorAllRegisterAndReportReady() throws Exception {
+        List<String> domains = new ArrayList<>(List.of("lending-north", "lending-south", "lending-online"));
+        Path data = sevenUnits(domains);
+        Path certs = tmp.resolve("certs");
+        assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains)));
+        int port = freePort();
+        String coordinator = "127.0.0.1:" + port;
+        try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
+            int health = freePort();
+            for (String d : domains) {
+                List<String> args = new ArrayList<>(List.of("node", "--domain", d, "--contracts", data.toString(), "--coordinator", coordinator,
+                        "--tls-dir", certs.toString(), "--state", tmp.resolve("nodes").resolve(d).toString()));
+                if (d.equals("lending-north")) args.addAll(List.of("--health", "127.0.0.1:" + health));
+                mesh.start(d, args.toArray(new String[0]));
+            }
+            mesh.await("lending-north", Pattern.compile("health probes on"), 60_000);
+            assertEquals("200 ok", get("http://127.0.0.1:" + health + "/livez"));
+            String early = get("http://127.0.0.1:" + health + "/readyz");
+            assertTrue(early.startsWith("503") && early.contains("not registered with a coordinator"), early);
+            // every node is retrying now; the coordinator comes up late
+            mesh.await("lending-north", Pattern.compile("not reachable"), 60_000);
+            int coordinatorHealth = freePort();
+            mesh.start("coordinator", "coordinator", "--port", String.valueOf(port), "--catalog", tmp.resolve("c").resolve("catalog").toString(),
+                    "--heartbeat-ms", "500", "--tls-dir", certs.toString(), "--health", "127.0.0.1:" + coordinatorHealth);
+            mesh.awaitNodes(domains.toArray(new String[0]));
+            assertEquals("200 ready", get("http://127.0.0.1:" + coordinatorHealth + "/readyz"));
+            assertEquals("200 ready", get("http://127.0.0.1:" + health + "/readyz"));
+            assertEquals("404 serves /livez and /readyz only", get("http://127.0.0.1:" + health + "/metrics"));
+        }
+    }
+
+    @Test
+    void aCoordinatorKilledMidRunIsReportedInOneLineAndItsRunEndsInterruptedWhenItComesBack() throws Exception {
+        List<String> domains = List.of("lending-north", "lending-south", "lending-online");
+        Path certs = tmp.resolve("certs");
+        assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains)));
+        Path data = tmp.resolve("data");
+        DemoData.write(data, 6);
+        Files.writeString(data.resolve("job.yaml"), Files.readString(data.resolve("job.yaml")).replace("rounds: 15", "rounds: 400"));
+        int port = freePort();
+        String coordinator = "127.0.0.1:" + port;
+        Path catalog = tmp.resolve("c").resolve("catalog");
+        String[] coordinatorArgs = {"coordinator", "--port", String.valueOf(port), "--catalog", catalog.toString(), "--heartbeat-ms", "500",
+                "--tls-dir", certs.toString()};
+        try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
+            mesh.start("coordinator", coordinatorArgs);
+            for (String d : domains) mesh.node(d, data, coordinator, certs, tmp.resolve("nodes").resolve(d));
+            mesh.awaitNodes(domains.toArray(new String[0]));
+            Process client = mesh.start("client", "run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator,
+                    "--tls-dir", certs.toString());
+            String run = mesh.await("client", Pattern.compile("run (\\S+) of job \\S+ started"), 60_000);
+            mesh.await("client", Pattern.compile("round\\s+5/400"), 60_000);
+            new ProcessBuilder("kill", "-9", String.valueOf(mesh.pid("coordinator"))).start().waitFor();
+            assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client hangs after losing its coordinator");
+            String out = mesh.text("client");
+            assertNotEquals(0, client.exitValue());
+            String last = out.strip().lines().reduce((a, b) -> b).orElse("");
+            assertTrue(last.startsWith("error: ") && last.contains("lost the coordinator at " + coordinator)
+                    && last.contains("meshfl runs follow " + run), last);
+            assertTrue(out.lines().noneMatch(l -> l.contains("StatusRuntimeException") || l.startsWith("\tat ")), "one line, no stack trace:\n" + out);
+            int seen = (int) out.lines().filter(l -> l.matches("round\\s+\\d+/400.*")).count();
+
+            mesh.start("coordinator-2", coordinatorArgs);
+            mesh.await("coordinator-2", Pattern.compile("run " + Pattern.quote(run) + " of job \\S+ was left RUNNING; marked INTERRUPTED"), 60_000);
+            for (String d : domains) mesh.await(d, Pattern.compile("registered again with coordinator"), 60_000);
+            Cli.Result follow = Cli.run("runs", "follow", run, "--coordinator", coordinator, "--tls-dir", certs.toString());
+            assertEquals(1, follow.code(), follow.output());
+            assertTrue(follow.output().contains("run " + run + " ended INTERRUPTED: its coordinator stopped while it ran"), follow.output());
+            long rounds = follow.output().lines().filter(l -> l.trim().startsWith("round ")).count();
+            assertTrue(rounds >= seen, "every round the client saw was committed first: " + rounds + " rounds kept, " + seen + " seen");
+        }
+    }
+
+    @Test
+    void aCancelledRunEndsCancelledAndItsPartiesDropIt() throws Exception {
+        List<String> domains = List.of("lending-north", "lending-south", "lending-online");
+        Path certs = tmp.resolve("certs");
+        assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains)));
+        assertEquals(0, Main.execute("certs", "add", "--dir", certs.toString(), "--client", "eve"));
+        Path data = tmp.resolve("data");
+        DemoData.write(data, 8);
+        Files.writeString(data.resolve("job.yaml"), Files.readString(data.resolve("job.yaml")).replace("rounds: 15", "rounds: 400"));
+        try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
+            String coordinator = mesh.coordinator(certs, tmp.resolve("c").resolve("catalog"));
+            for (String d : domains) mesh.node(d, data, coordinator, certs, tmp.resolve("nodes").resolve(d));
+            mesh.awaitNodes(domains.toArray(new String[0]));
+            Process client = mesh.start("client", "run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator,
+                    "--tls-dir", certs.toString());
+            String run = mesh.await("client", Pattern.compile("run (\\S+) of job \\S+ started"), 60_000);
+            mesh.await("client", Pattern.compile("round\\s+3/400"), 60_000);
+            // only its submitter (or the operator of the coordinator) may stop a run
+            Cli.Result other = Cli.run("runs", "cancel", run, "--coordinator", coordinator, "--tls-dir", certs.toString(), "--tls-identity", "client:eve");
+            assertEquals(2, other.code(), other.output());
+            assertTrue(other.output().contains("was submitted by client:operator; client:eve may not cancel it"), other.output());
+            Cli.Result cancel = Cli.run("runs", "cancel", run, "--coordinator", coordinator, "--tls-dir", certs.toString());
+            assertEquals(0, cancel.code(), cancel.output());
+            assertTrue(client.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(mesh.text("client").contains("cancelled by client:operator"), mesh.text("client"));
+            for (String d : domains) mesh.await(d, Pattern.compile("run " + Pattern.quote(run) + " ended CANCELLED: its state and model parts"), 30_000);
+            mesh.stop("coordinator");
+        }
+        try (Catalog c = Catalog.open(tmp.resolve("c").resolve("catalog"))) {
+            RunRecord r = c.runs().get(0);
+            assertEquals(RunRecord.CANCELLED, r.status());
+            assertTrue(c.modelsForRun(r.id()).isEmpty());
+            assertEquals("CANCELLED", c.job(r.jobId()).orElseThrow().status());
+        }
+    }
+}

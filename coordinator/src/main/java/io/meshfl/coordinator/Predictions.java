@@ -1,0 +1,161 @@
+package io.meshfl.coordinator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.catalog.JobRecord;
+import io.meshfl.core.catalog.RunRecord;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.plan.Planner;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.boost.BoostScorer;
+import io.meshfl.core.protocol.split.SplitScorer;
+import io.meshfl.core.protocol.vertical.VerticalRunner;
+import io.meshfl.core.protocol.vertical.VerticalScorer;
+import io.meshfl.core.report.RunReport;
+import io.meshfl.core.trust.JobTicket;
+import io.meshfl.core.trust.SignedTicket;
+import io.meshfl.core.trust.TicketVerifier;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scoring with a stored model whose parts are spread over domains (vertical, split-network,
+ * SecureBoost, federated-factorized): the request is signed and checked like a run, each party
+ * scores its own columns, the result lands with the requester. A run of its own in the catalog.
+ */
+final class Predictions {
+
+    /** Strategies whose models stay split over the domains' nodes and are scored here. */
+    static final List<String> SPREAD = List.of("vertical", "split", "secureboost", "federated-factorized");
+
+    private final JobRunner runner;
+
+    Predictions(JobRunner runner) {
+        this.runner = runner;
+    }
+
+    ObjectNode predict(String modelId, List<String> productIds, String requester,
+                              java.util.function.BiFunction<String, List<JobTicket.ProductVersion>, SignedTicket> ticketFor, String caller,
+                              JobObserver observer) {
+        var model = runner.catalog().model(modelId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND,
+                "no model '" + modelId + "' in the catalog; see 'meshfl catalog models'"));
+        JsonNode prov;
+        try {
+            prov = RunReport.JSON.readTree(model.provenanceJson());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "provenance of model " + modelId + " is unreadable", e);
+        }
+        String strategy = prov.path("strategy").asText();
+        if (!SPREAD.contains(strategy)) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained " + strategy
+                    + "; meshfl predict scores models whose parts are spread over domains (" + String.join(", ", SPREAD) + ")");
+        }
+        Map<String, Planner.ProductView> views = runner.productViews();
+        Map<String, String> productOfDomain = new LinkedHashMap<>();
+        for (String id : productIds) {
+            Planner.ProductView v = views.get(id);
+            if (v == null) throw new MeshflException(ErrorCode.UNKNOWN_PRODUCT, "unknown data product '" + id + "'");
+            if (productOfDomain.put(v.contract().domain(), id) != null) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, "two scoring products of domain " + v.contract().domain());
+            }
+        }
+        String guest = null;
+        java.util.Set<String> partDomains = new java.util.LinkedHashSet<>();
+        for (JsonNode part : prov.path("parts")) {
+            String d = part.path("domain").asText();
+            partDomains.add(d);
+            if ("guest".equals(part.path("role").asText())) guest = d;
+            if (!productOfDomain.containsKey(d)) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " has a part in domain '" + d
+                        + "' but no scoring product of that domain was given; domains given: " + productOfDomain.keySet());
+            }
+        }
+        String who = requester != null ? requester : guest;
+        List<VerticalRunner.Link> links = new ArrayList<>();
+        for (JsonNode l : prov.path("links")) {
+            links.add(new VerticalRunner.Link(l.path("host").asText(), l.path("foreign_key").asText(), l.path("key").asText()));
+        }
+        if (!links.isEmpty() && !who.equals(guest)) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained over a join; its predictions are for the rows "
+                    + "of the base product's domain '" + guest + "', which must be the requester (asked: '" + who + "')");
+        }
+        List<VerticalScorer.Part> parts = new ArrayList<>();
+        Map<String, NodeChannel> channels = new LinkedHashMap<>();
+        var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
+        for (var e : productOfDomain.entrySet()) {
+            parts.add(new VerticalScorer.Part(e.getKey(), e.getValue(), partDomains.contains(e.getKey())));
+            channels.put(e.getKey(), AuditingChannel.wrap(runner.registry().channel(e.getKey()).filter(x -> runner.registry().alive(e.getKey())).orElseThrow(() ->
+                    new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")), audit, runner.transport()));
+        }
+        String spec = Tickets.predictSpec(modelId, productIds, requester);
+        var jobRecord = runner.catalog().createJob("predict-" + modelId, spec);
+        JobRunner.PredictPlan pp = runner.planPredict(modelId, productIds);
+        SignedTicket signed;
+        TicketVerifier.Verified ticket;
+        try {
+            signed = ticketFor.apply(strategy, pp.products());
+            ticket = Tickets.admit(runner.verifier(), signed, caller, JobTicket.PREDICT, spec, strategy, pp.products(), modelId);
+            Tickets.checkGrants(runner.catalog(), runner::contract, pp.products(), ticket.submitter(), JobTicket.PREDICT, strategy);
+        } catch (RuntimeException e) {
+            runner.catalog().updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
+            throw e;
+        }
+        RunRecord run = runner.catalog().startRun(jobRecord.id(), strategy + "-inference", "{}", "{}", 0, productIds,
+                new Catalog.Ticket(ticket.submitter(), ticket.ticket().nonce(), ticket.fingerprint()));
+        long[] start = JobRunner.traffic(channels);
+        // the scorers name their messages by the run, job id included
+        RunSession session = new RunSession(channels, run.id(), run.id());
+        try {
+            session.authorize(signed);
+            long t0 = System.nanoTime();
+            String partsKey = prov.path("parts_key").asText();
+            String label = prov.path("label").asText();
+            java.time.Duration timeout = java.time.Duration.ofMinutes(10);
+            var r = switch (strategy) {
+                case "split" -> SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId),
+                        new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log);
+                case "secureboost" -> BoostScorer.score(channels, run.id(), partsKey, guest, label, parts, who, timeout, observer::log);
+                default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(), label, parts,
+                        who, timeout, observer::log, links);
+            };
+            long[] now = JobRunner.traffic(channels);
+            runner.catalog().finishRun(run.id(), RunReport.JSON.valueToTree(r.metrics()).toString(), now[0] - start[0], now[1] - start[1]);
+            AuditingChannel.flush(runner.catalog(), audit);
+            session.end(RunRecord.SUCCEEDED, runner.seal(run.id()), observer::log);
+            AuditingChannel.flush(runner.catalog(), audit);
+            ObjectNode out = RunReport.JSON.createObjectNode();
+            out.put("run_id", run.id());
+            out.put("model_id", modelId);
+            out.put("requester", r.requester());
+            out.put("rows", r.rows());
+            out.put("predictions", r.predictions());
+            out.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
+            out.put("bytes_sent", now[0] - start[0]);
+            out.put("bytes_received", now[1] - start[1]);
+            out.set("metrics", RunReport.JSON.valueToTree(r.metrics()));
+            return out;
+        } catch (RuntimeException e) {
+            long[] now = JobRunner.traffic(channels);
+            runner.catalog().failRun(run.id(), e instanceof MeshflException me ? me.toString() : e.toString(), now[0] - start[0], now[1] - start[1]);
+            AuditingChannel.flush(runner.catalog(), audit);
+            session.end(RunRecord.FAILED, runner.seal(run.id()), observer::log);
+            AuditingChannel.flush(runner.catalog(), audit);
+            throw e;
+        }
+    }
+
+    private static JobSpec.SplitSettings splitSettings(JsonNode prov, String modelId) {
+        try {
+            return RunReport.JSON.treeToValue(prov.path("split_settings"), JobSpec.SplitSettings.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "model " + modelId + ": split settings in its provenance are unreadable: "
+                    + e.getMessage(), e);
+        }
+    }
+}
