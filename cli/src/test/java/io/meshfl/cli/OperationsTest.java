@@ -134,6 +134,46 @@ class OperationsTest {
     }
 
     @Test
+    void aNodeKilledAndRestartedDuringAHorizontalRunTakesPartAgainAndTheRunSaysItRanDegraded() throws Exception {
+        List<String> domains = List.of("lending-north", "lending-south", "lending-online");
+        Path certs = tmp.resolve("certs");
+        assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains)));
+        Path data = tmp.resolve("data");
+        DemoData.write(data, 9);
+        Files.writeString(data.resolve("job.yaml"), Files.readString(data.resolve("job.yaml")).replace("rounds: 15", "rounds: 600"));
+        Path catalog = tmp.resolve("c").resolve("catalog");
+        Path report = tmp.resolve("report.json");
+        try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
+            String coordinator = mesh.coordinator(certs, catalog);
+            for (String d : domains) mesh.node(d, data, coordinator, certs, tmp.resolve("nodes").resolve(d));
+            mesh.awaitNodes(domains.toArray(new String[0]));
+            Process client = mesh.start("client", "run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator,
+                    "--tls-dir", certs.toString(), "--report", report.toString());
+            mesh.await("client", Pattern.compile("round\\s+10/600"), 60_000);
+            new ProcessBuilder("kill", "-9", String.valueOf(mesh.pid("lending-online"))).start().waitFor();
+            mesh.await("client", Pattern.compile("round\\s+\\d+/600 .*nodes=2"), 60_000);
+            // the same node, same state folder, started again: it registers and is prepared afresh
+            mesh.start("lending-online-2", "node", "--domain", "lending-online", "--contracts", data.toString(), "--coordinator", coordinator,
+                    "--tls-dir", certs.toString(), "--state", tmp.resolve("nodes").resolve("lending-online").toString());
+            mesh.await("lending-online-2", Pattern.compile("registered with"), 60_000);
+            assertTrue(client.waitFor(4, TimeUnit.MINUTES), "the run did not end");
+            assertEquals(0, client.exitValue(), mesh.text("client"));
+            mesh.stop("coordinator");
+        }
+        var r = io.meshfl.core.report.RunReport.JSON.readTree(report.toFile());
+        double degraded = r.path("metrics").path("rounds_degraded").asDouble();
+        assertTrue(degraded > 0 && degraded < 600, "the run says it ran degraded: " + r.path("metrics"));
+        try (Catalog c = Catalog.open(catalog)) {
+            var rounds = c.rounds(r.path("run_id").asText());
+            int lastDegraded = 0;
+            for (var x : rounds) if (x.failuresJson() != null && x.failuresJson().contains("lending-online")) lastDegraded = x.round();
+            assertTrue(lastDegraded > 10, "rounds without the node are recorded with it");
+            assertTrue(lastDegraded < 600, "the node was back before the end");
+            assertEquals(3, rounds.get(rounds.size() - 1).nodesOk(), "the restarted node takes part again");
+        }
+    }
+
+    @Test
     void aCancelledRunEndsCancelledAndItsPartiesDropIt() throws Exception {
         List<String> domains = List.of("lending-north", "lending-south", "lending-online");
         Path certs = tmp.resolve("certs");

@@ -207,10 +207,12 @@ public final class JobRunner {
         Map<String, NodeChannel> channels = new LinkedHashMap<>();
         var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
         for (String d : plan.domains()) {
-            NodeChannel ch = registry.channel(d).filter(x -> registry.alive(d)).orElseThrow(() -> new MeshflException(
-                    ErrorCode.TOO_FEW_NODES, "no live node of domain '" + d + "' is registered with the coordinator; start one with "
-                    + "'meshfl node --domain " + d + " ...'"));
-            channels.put(d, AuditingChannel.wrap(ch, audit, transport));
+            if (registry.channel(d).filter(x -> registry.alive(d)).isEmpty()) {
+                throw new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + d + "' is registered with the coordinator; "
+                        + "start one with 'meshfl node --domain " + d + " ...'");
+            }
+            // whichever node of the domain is registered at each call: one that restarts is reached again
+            channels.put(d, AuditingChannel.wrap(new RegistryChannel(registry, d), audit, transport));
         }
         String planJson = RunReport.JSON.valueToTree(plan).toString();
         String configJson = RunReport.JSON.valueToTree(job).toString();

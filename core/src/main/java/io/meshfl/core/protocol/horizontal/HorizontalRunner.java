@@ -46,6 +46,10 @@ public final class HorizontalRunner {
     private final Predicate<String> alive;
     private final RunObserver observer;
     private final Set<String> lost = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Training domains that missed a round and must be prepared again before they take part. */
+    private final Set<String> away = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The run's standardization, sent again to a node that rejoins. */
+    private volatile Standardizer scaling;
     private final java.util.concurrent.atomic.AtomicLong payload = new java.util.concurrent.atomic.AtomicLong();
 
     /**
@@ -86,10 +90,19 @@ public final class HorizontalRunner {
             List<RoundSummary> history = new ArrayList<>();
             Map<String, Double> last = Map.of();
             long rejectedTotal = 0;
+            int degraded = 0;
             for (int round = 1; round <= job.rounds(); round++) {
                 long r0 = System.nanoTime();
                 long[] bytes0 = traffic();
+                // a node that was away and is registered again takes part from this round on
+                for (String d : List.copyOf(away)) {
+                    if (alive.test(d) && rejoin(jobId, runId, d, round, timeout)) {
+                        away.remove(d);
+                        lost.remove(d);
+                    }
+                }
                 List<String> available = trainingDomains().stream().filter(d -> !lost.contains(d) && alive.test(d)).toList();
+                for (String d : trainingDomains()) if (!available.contains(d)) away.add(d);
                 List<FitInstruction> orders = strategy.configureFit(round, global, available, rng);
                 List<FitResult> results = new ArrayList<>();
                 List<Failure> failures = new ArrayList<>();
@@ -148,6 +161,9 @@ public final class HorizontalRunner {
                 metrics.putAll(agg.metrics());
                 metrics.putAll(evaluate(jobId, runId, round, global, pool, timeout, strategy, rng));
                 long[] bytes1 = traffic();
+                if (!failures.isEmpty()) degraded++;
+                // a node lost in this round is prepared again before it takes part again
+                for (Failure f : failures) if (f.code() == ErrorCode.NODE_LOST || f.code() == ErrorCode.ROUND_TIMEOUT) away.add(f.nodeId());
                 RoundSummary s = new RoundSummary(round, job.rounds(), (System.nanoTime() - r0) / 1e9,
                         bytes1[0] - bytes0[0], bytes1[1] - bytes0[1], nodesOk, failures, metrics);
                 history.add(s);
@@ -158,6 +174,8 @@ public final class HorizontalRunner {
             long[] bytes = traffic();
             Map<String, Double> finalMetrics = new LinkedHashMap<>(last);
             finalMetrics.put("rejected_updates_total", (double) rejectedTotal);
+            // a run some node missed part of says so: how many rounds ran without every training node
+            finalMetrics.put("rounds_degraded", (double) degraded);
             return new RunOutcome(global, finalMetrics, history, bytes[0] - start[0], bytes[1] - start[1], payload.get(),
                     (System.nanoTime() - t0) / 1e9);
         } finally {
@@ -229,24 +247,9 @@ public final class HorizontalRunner {
         for (Plan.Participant p : plan.participants()) train.put(p.domain(), p.productId());
         Map<String, List<String>> evalByDomain = plan.evaluation().stream()
                 .collect(Collectors.groupingBy(Plan.Participant::domain, Collectors.mapping(Plan.Participant::productId, Collectors.toList())));
-        ModelSpec m = plan.model();
         Map<String, Future<Message>> calls = new LinkedHashMap<>();
         for (String domain : train.keySet()) {
-            Map<String, String> cfg = new LinkedHashMap<>();
-            cfg.put("product", train.get(domain));
-            cfg.put("features", String.join(",", plan.features()));
-            cfg.put("label", plan.label());
-            cfg.put("model_type", m.type().name());
-            cfg.put("hidden", m.hidden().stream().map(String::valueOf).collect(Collectors.joining(",")));
-            cfg.put("classes", Integer.toString(m.classes()));
-            cfg.put("model_l2", Double.toString(m.l2()));
-            cfg.put("holdout", plan.evaluation().isEmpty() ? Double.toString(job.evaluation().holdout()) : "0");
-            cfg.put("seed", Long.toString(job.seed()));
-            // Nodes whose products require secure aggregation check this, and then refuse plain fit steps.
-            if (job.secureAggregation() != null) cfg.put("secure_aggregation", "true");
-            cfg.put("eval_products", String.join(",", evalByDomain.getOrDefault(domain, List.of())));
-            if (job.privacy() != null) cfg.putAll(plannedPrivacy().toConfig());
-            Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.PREPARE, 0, domain).withConfig(cfg);
+            Message req = prepareRequest(jobId, runId, domain, train.get(domain), evalByDomain.getOrDefault(domain, List.of()));
             calls.put(domain, pool.submit(() -> send(domain, req, timeout)));
         }
         ColumnStats merged = null;
@@ -269,6 +272,7 @@ public final class HorizontalRunner {
         }
         if (job.standardize()) {
             Standardizer z = Standardizer.from(merged);
+            scaling = z;
             Map<String, Future<Message>> scale = new LinkedHashMap<>();
             for (String domain : train.keySet()) {
                 Message req = Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.SCALE, 0, domain)
@@ -281,6 +285,48 @@ public final class HorizontalRunner {
                     throw new MeshflException(f.code(), "scaling failed on the node of " + f.nodeId() + ": " + f.reason());
                 }
             }
+        }
+    }
+
+    /** The prepare step of one training domain: its product, the plan's columns and model, the protections. */
+    private Message prepareRequest(String jobId, String runId, String domain, String product, List<String> evalProducts) {
+        ModelSpec m = plan.model();
+        Map<String, String> cfg = new LinkedHashMap<>();
+        cfg.put("product", product);
+        cfg.put("features", String.join(",", plan.features()));
+        cfg.put("label", plan.label());
+        cfg.put("model_type", m.type().name());
+        cfg.put("hidden", m.hidden().stream().map(String::valueOf).collect(Collectors.joining(",")));
+        cfg.put("classes", Integer.toString(m.classes()));
+        cfg.put("model_l2", Double.toString(m.l2()));
+        cfg.put("holdout", plan.evaluation().isEmpty() ? Double.toString(job.evaluation().holdout()) : "0");
+        cfg.put("seed", Long.toString(job.seed()));
+        // Nodes whose products require secure aggregation check this, and then refuse plain fit steps.
+        if (job.secureAggregation() != null) cfg.put("secure_aggregation", "true");
+        cfg.put("eval_products", String.join(",", evalProducts));
+        if (job.privacy() != null) cfg.putAll(plannedPrivacy().toConfig());
+        return Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.PREPARE, 0, domain).withConfig(cfg);
+    }
+
+    /**
+     * Lets a node that was away (lost, or its registration gone) take part again: it is prepared
+     * afresh, with the run's own scaling, since a restarted node holds nothing of the run. True when
+     * it is back.
+     */
+    private boolean rejoin(String jobId, String runId, String domain, int round, Duration timeout) {
+        try {
+            String product = plan.participants().stream().filter(p -> p.domain().equals(domain)).findFirst().orElseThrow().productId();
+            List<String> eval = plan.evaluation().stream().filter(p -> p.domain().equals(domain)).map(Plan.Participant::productId).toList();
+            send(domain, prepareRequest(jobId, runId, domain, product, eval), timeout).orThrow();
+            if (scaling != null) {
+                send(domain, Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.SCALE, 0, domain)
+                        .withTensors(Map.of("mean", scaling.mean(), "std", scaling.std())), timeout).orThrow();
+            }
+            observer.log("round " + round + ": node of " + domain + " is back and takes part again");
+            return true;
+        } catch (MeshflException e) {
+            observer.log("round " + round + ": node of " + domain + " is registered again but could not rejoin: " + e.getMessage());
+            return false;
         }
     }
 
