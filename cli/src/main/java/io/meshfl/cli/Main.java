@@ -40,7 +40,21 @@ public final class Main {
         @Override
         public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();
+            if (v == null) v = fromResource();
             return new String[]{"MeshFL " + (v == null ? "dev" : v) + " (Java " + System.getProperty("java.version") + ")"};
+        }
+
+        /** The version Maven wrote into version.properties, for runs from classes (an image, an IDE) rather than the jar. */
+        private static String fromResource() {
+            try (java.io.InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in == null) return null;
+                java.util.Properties p = new java.util.Properties();
+                p.load(in);
+                String v = p.getProperty("version");
+                return v == null || v.startsWith("${") ? null : v;
+            } catch (java.io.IOException e) {
+                return null;
+            }
         }
     }
 }

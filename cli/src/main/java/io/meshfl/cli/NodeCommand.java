@@ -37,6 +37,10 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", description = "Port to listen on; 0 picks a free one.")
     int port;
 
+    @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "The address the coordinator calls this node at, when it is not "
+            + "127.0.0.1:<port> (behind a Service, a NAT or another host name). Default: 127.0.0.1 and the port it listens on.")
+    String advertise;
+
     @Option(names = "--state", description = "Folder for this node's model parts and predictions. Default: .meshfl/node-<domain>")
     Path state;
 
@@ -61,7 +65,7 @@ final class NodeCommand implements Callable<Integer> {
         DomainNode n = new DomainNode(domain, own, System.out::println);
         if (mtls != null) n.trust(mtls.ca(), mtls.revocations());
         try (DomainNode node = n.stateDir(state != null ? state : Path.of(".meshfl", "node-" + domain))
-                .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.coordinator()), null)) {
+                .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.coordinator()), advertise)) {
             // the probes answer while the node waits for a coordinator: alive, not ready
             io.meshfl.wire.health.HealthEndpoint probes = health == null ? null : io.meshfl.wire.health.HealthEndpoint.start(health, node::notReady);
             if (probes != null) System.out.println("health probes on " + health);
