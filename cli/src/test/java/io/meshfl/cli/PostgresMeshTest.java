@@ -3,8 +3,6 @@ package io.meshfl.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfl.core.report.RunReport;
 import io.meshfl.core.testing.PostgresCluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,23 +23,14 @@ class PostgresMeshTest {
     @TempDir
     static Path tmp;
 
-    private static PostgresCluster pg;
-
-    @BeforeAll
-    static void cluster() throws Exception {
-        pg = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (pg != null) pg.close();
-    }
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final PostgresCluster.PerClass PG = new PostgresCluster.PerClass();
 
     @Test
     void anEmbeddedRunKeepsItsRecordsSignedAndChainedInPostgres() throws Exception {
-        String url = pg.createDatabase("embedded");
+        String url = PG.get().createDatabase("embedded");
         Path pw = tmp.resolve("pw");
-        Files.writeString(pw, pg.password());
+        Files.writeString(pw, PG.get().password());
         Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
         Path data = tmp.resolve("demo");
         DemoData.write(data, 3);
@@ -70,7 +59,7 @@ class PostgresMeshTest {
 
     @Test
     void aCoordinatorProcessRunsJobsOnAPostgresCatalog() throws Exception {
-        String url = pg.createDatabase("coordinated");
+        String url = PG.get().createDatabase("coordinated");
         Path certs = tmp.resolve("certs");
         List<String> domains = List.of("lending-north", "lending-south", "lending-online");
         assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains)));
@@ -78,7 +67,7 @@ class PostgresMeshTest {
         DemoData.write(data, 4);
         Files.writeString(data.resolve("job.yaml"), Files.readString(data.resolve("job.yaml")).replace("rounds: 15", "rounds: 3"));
         try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
-            String coordinator = mesh.coordinator(certs, Map.of("MESHFL_CATALOG_PASSWORD", pg.password()), "--catalog", url,
+            String coordinator = mesh.coordinator(certs, Map.of("MESHFL_CATALOG_PASSWORD", PG.get().password()), "--catalog", url,
                     "--catalog-user", PostgresCluster.USER);
             for (String d : domains) mesh.node(d, data, coordinator, certs, tmp.resolve("nodes").resolve(d));
             mesh.awaitNodes(domains.toArray(new String[0]));
@@ -88,7 +77,7 @@ class PostgresMeshTest {
             assertEquals(0, r.code(), r.output());
             JsonNode rep = RunReport.JSON.readTree(report.toFile());
             assertTrue(rep.path("metrics").path("auc").asDouble() > 0.6, rep.path("metrics").toString());
-            assertTrue(mesh.text("coordinator").contains("catalog jdbc:postgresql://127.0.0.1:" + pg.port() + "/coordinated"), mesh.text("coordinator"));
+            assertTrue(mesh.text("coordinator").contains("catalog jdbc:postgresql://127.0.0.1:" + PG.get().port() + "/coordinated"), mesh.text("coordinator"));
             // unlike the embedded catalog, a server catalog is shared: it can be read while the coordinator runs
             Cli.Result runs = Cli.run("catalog", "--catalog", url, "--catalog-user", PostgresCluster.USER, "--catalog-password-file",
                     writePassword().toString(), "runs");
@@ -98,7 +87,7 @@ class PostgresMeshTest {
 
     private static Path writePassword() throws Exception {
         Path pw = tmp.resolve("pw2");
-        Files.writeString(pw, pg.password());
+        Files.writeString(pw, PG.get().password());
         Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
         return pw;
     }

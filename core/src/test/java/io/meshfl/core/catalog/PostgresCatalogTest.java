@@ -2,8 +2,6 @@ package io.meshfl.core.catalog;
 
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.testing.PostgresCluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -32,41 +30,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("postgres")
 class PostgresCatalogTest extends CatalogTest {
 
-    private static PostgresCluster pg;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final PostgresCluster.PerClass PG = new PostgresCluster.PerClass();
     private static final AtomicInteger DATABASES = new AtomicInteger();
-
-    @BeforeAll
-    static void cluster() throws Exception {
-        pg = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (pg != null) pg.close();
-    }
 
     @Override
     Catalog newCatalog() throws Exception {
-        return Catalog.postgres(pg.createDatabase("catalog_" + DATABASES.incrementAndGet()), PostgresCluster.USER, pg.password());
+        return Catalog.postgres(PG.get().createDatabase("catalog_" + DATABASES.incrementAndGet()), PostgresCluster.USER, PG.get().password());
     }
 
     private String reopenUrl;
 
     @Override
     Catalog reopenable(Path dir) throws Exception {
-        if (reopenUrl == null) reopenUrl = pg.createDatabase("reopen_" + DATABASES.incrementAndGet());
-        return Catalog.open(reopenUrl, PostgresCluster.USER, pg.password());
+        if (reopenUrl == null) reopenUrl = PG.get().createDatabase("reopen_" + DATABASES.incrementAndGet());
+        return Catalog.open(reopenUrl, PostgresCluster.USER, PG.get().password());
     }
 
     @Test
     void theSchemaIsMigratedOnceByFlyway() throws Exception {
-        String url = pg.createDatabase("schema_" + DATABASES.incrementAndGet());
+        String url = PG.get().createDatabase("schema_" + DATABASES.incrementAndGet());
         for (int i = 0; i < 2; i++) {
-            try (Catalog c = Catalog.postgres(url, PostgresCluster.USER, pg.password())) {
+            try (Catalog c = Catalog.postgres(url, PostgresCluster.USER, PG.get().password())) {
                 assertEquals(CatalogSchema.Dialect.POSTGRESQL, c.dialect());
             }
         }
-        try (Connection c = DriverManager.getConnection(url, PostgresCluster.USER, pg.password()); Statement s = c.createStatement();
+        try (Connection c = DriverManager.getConnection(url, PostgresCluster.USER, PG.get().password()); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")) {
             List<String> versions = new ArrayList<>();
             while (rs.next()) versions.add(rs.getString(1));
@@ -76,14 +65,14 @@ class PostgresCatalogTest extends CatalogTest {
 
     @Test
     void aWrongPasswordAPasswordInTheUrlAndAPlaintextConnectionAreRefusedClearly() throws Exception {
-        String url = pg.createDatabase("refusals_" + DATABASES.incrementAndGet());
+        String url = PG.get().createDatabase("refusals_" + DATABASES.incrementAndGet());
         var wrong = assertThrows(MeshflException.class, () -> Catalog.postgres(url, PostgresCluster.USER, "not-the-password"));
         assertTrue(wrong.getMessage().contains("cannot connect to the catalog") && wrong.getMessage().contains("password authentication failed"),
                 wrong.getMessage());
         var inUrl = assertThrows(MeshflException.class, () -> Catalog.postgres(url + "&password=x", PostgresCluster.USER, null));
         assertTrue(inUrl.getMessage().contains("carries a password"), inUrl.getMessage());
-        String plain = "jdbc:postgresql://127.0.0.1:" + pg.port() + "/postgres?sslmode=disable";
-        var noTls = assertThrows(MeshflException.class, () -> Catalog.postgres(plain, PostgresCluster.USER, pg.password()));
+        String plain = "jdbc:postgresql://127.0.0.1:" + PG.get().port() + "/postgres?sslmode=disable";
+        var noTls = assertThrows(MeshflException.class, () -> Catalog.postgres(plain, PostgresCluster.USER, PG.get().password()));
         assertTrue(noTls.getMessage().contains("no encryption") || noTls.getMessage().contains("pg_hba.conf"), noTls.getMessage());
     }
 

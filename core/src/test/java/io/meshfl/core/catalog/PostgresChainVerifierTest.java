@@ -1,8 +1,6 @@
 package io.meshfl.core.catalog;
 
 import io.meshfl.core.testing.PostgresCluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 
 import java.sql.Connection;
@@ -14,29 +12,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 @Tag("postgres")
 class PostgresChainVerifierTest extends ChainVerifierTest {
 
-    private static PostgresCluster pg;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final PostgresCluster.PerClass PG = new PostgresCluster.PerClass();
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private String url;
 
-    @BeforeAll
-    static void cluster() throws Exception {
-        pg = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (pg != null) pg.close();
-    }
-
     @Override
     Catalog openCatalog() throws Exception {
-        if (url == null) url = pg.createDatabase("chains_" + DATABASES.incrementAndGet());
-        return Catalog.postgres(url, PostgresCluster.USER, pg.password());
+        if (url == null) url = PG.get().createDatabase("chains_" + DATABASES.incrementAndGet());
+        return Catalog.postgres(url, PostgresCluster.USER, PG.get().password());
     }
 
     @Override
     Connection raw() throws Exception {
-        return DriverManager.getConnection(url, PostgresCluster.USER, pg.password());
+        return DriverManager.getConnection(url, PostgresCluster.USER, PG.get().password());
     }
 
     @Override

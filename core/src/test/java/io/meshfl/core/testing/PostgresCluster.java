@@ -173,4 +173,29 @@ public final class PostgresCluster implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * One cluster for all the tests of a class: {@code @RegisterExtension static final
+     * PostgresCluster.PerClass PG = new PostgresCluster.PerClass();}, then {@code PG.get()}.
+     */
+    public static final class PerClass implements org.junit.jupiter.api.extension.BeforeAllCallback,
+            org.junit.jupiter.api.extension.AfterAllCallback {
+
+        private PostgresCluster cluster;
+
+        @Override
+        public void beforeAll(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+            cluster = start();
+        }
+
+        @Override
+        public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+            if (cluster != null) cluster.close();
+        }
+
+        public PostgresCluster get() {
+            if (cluster == null) throw new IllegalStateException("the PostgreSQL cluster is started before the class's tests");
+            return cluster;
+        }
+    }
 }
