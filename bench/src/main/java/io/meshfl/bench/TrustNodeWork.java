@@ -73,11 +73,12 @@ final class TrustNodeWork {
      * @param durableAppend the run registry's forced append of one authorization (hash + write + fsync)
      * @param signatureCheck decode + verify + versions and grants of the node's products
      * @param rawSign        EC P-256 signature of the ticket's bytes
-     * @param rawVerify      EC P-256 verification of the ticket's bytes
+     * @param rawVerify      EC P-256 verification of the ticket's bytes as the checks make it (BouncyCastle, the key converted once)
+     * @param rawVerifyJdk   the same verification with the JDK's provider
      * @param ticketBytes    the ticket's size
      */
     record Result(List<Double> authorize, List<Double> end, List<Double> sealCheck, List<Double> servedAppend, List<Double> durableAppend,
-                  List<Double> signatureCheck, List<Double> rawSign, List<Double> rawVerify, int ticketBytes) {
+                  List<Double> signatureCheck, List<Double> rawSign, List<Double> rawVerify, List<Double> rawVerifyJdk, int ticketBytes) {
     }
 
     static Result measure(Path dir, Path certs, TrustBench.Demo demo, List<ObjectNode> servedBodies) throws Exception {
@@ -190,8 +191,9 @@ final class TrustNodeWork {
         byte[] ticketBytes = SignedTicket.decode(blobs.get(0)).ticket();
         List<Double> rawSign = new ArrayList<>();
         List<Double> rawVerify = new ArrayList<>();
-        rawEc(ticketBytes, rawSign, rawVerify);
-        return new Result(authorize, end, sealCheck, served, durable, signatureCheck, rawSign, rawVerify, ticketBytes.length);
+        List<Double> rawVerifyJdk = new ArrayList<>();
+        rawEc(ticketBytes, rawSign, rawVerify, rawVerifyJdk);
+        return new Result(authorize, end, sealCheck, served, durable, signatureCheck, rawSign, rawVerify, rawVerifyJdk, ticketBytes.length);
     }
 
     /** The node's seal check ({@code SealCheck.problem}) from its public parts: fields, run, hash, certificate and signature. */
@@ -230,10 +232,13 @@ final class TrustNodeWork {
         return e;
     }
 
-    private static void rawEc(byte[] bytes, List<Double> sign, List<Double> verify) throws Exception {
+    private static void rawEc(byte[] bytes, List<Double> sign, List<Double> verify, List<Double> verifyJdk) throws Exception {
         KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
         kpg.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair kp = kpg.generateKeyPair();
+        java.security.Provider bc = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+        java.security.PublicKey bcKey = java.security.KeyFactory.getInstance("EC", bc)
+                .generatePublic(new java.security.spec.X509EncodedKeySpec(kp.getPublic().getEncoded()));
         for (int i = 0; i < CHECK_WARMUP + CHECKS; i++) {
             long t0 = System.nanoTime();
             Signature s = Signature.getInstance("SHA256withECDSA");
@@ -241,15 +246,21 @@ final class TrustNodeWork {
             s.update(bytes);
             byte[] sig = s.sign();
             long t1 = System.nanoTime();
-            Signature v = Signature.getInstance("SHA256withECDSA");
-            v.initVerify(kp.getPublic());
+            Signature v = Signature.getInstance("SHA256withECDSA", bc);
+            v.initVerify(bcKey);
             v.update(bytes);
             boolean ok = v.verify(sig);
             long t2 = System.nanoTime();
+            Signature j = Signature.getInstance("SHA256withECDSA");
+            j.initVerify(kp.getPublic());
+            j.update(bytes);
+            ok &= j.verify(sig);
+            long t3 = System.nanoTime();
             if (!ok) throw new IllegalStateException("raw EC P-256 verification failed");
             if (i < CHECK_WARMUP) continue;
             sign.add((t1 - t0) / 1e6);
             verify.add((t2 - t1) / 1e6);
+            verifyJdk.add((t3 - t2) / 1e6);
         }
     }
 }

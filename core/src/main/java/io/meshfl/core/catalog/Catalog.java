@@ -45,7 +45,11 @@ public final class Catalog implements AutoCloseable {
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
     private static final int MAX_ATTEMPTS = 6;
     private static final int KNOWN_IDS_LISTED = 20;
-    private static final String H2_OPTIONS = ";LOCK_TIMEOUT=10000";
+    /*
+     * WRITE_DELAY=0: a commit reaches the file before it returns. H2's default keeps up to a second
+     * of commits in memory, and a coordinator killed in that second lost rounds its client had seen.
+     */
+    private static final String H2_OPTIONS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0";
 
     private static final String PRODUCT_COLS = "id, domain, version, contract_yaml, contract_sha256, registered_at, row_count, seq";
     private static final String NODE_COLS = "node_id, domain, address, status, last_heartbeat";

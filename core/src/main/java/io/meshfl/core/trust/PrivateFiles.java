@@ -40,22 +40,32 @@ public final class PrivateFiles {
                 java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
                 for (Path p = d; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) missing.push(p);
                 boolean posix = posix(d);
+                boolean raced = false;
                 for (Path p : missing) {
-                    if (posix) {
-                        Files.createDirectory(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                        // the umask may have taken bits away, never added: set them exactly
-                        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
-                    } else {
-                        Files.createDirectory(p);
+                    try {
+                        if (posix) {
+                            Files.createDirectory(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                            // the umask may have taken bits away, never added: set them exactly
+                            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+                        } else {
+                            Files.createDirectory(p);
+                        }
+                    } catch (java.nio.file.FileAlreadyExistsException e) {
+                        // made meanwhile by another process starting beside this one (nodes sharing a parent folder): go on below it;
+                        // the folder itself is checked below like any existing one
+                        raced = true;
+                        if (!Files.isDirectory(p)) break;
                     }
                 }
-                return d;
+                return raced ? checked(d, what) : d;
             }
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            // created by a concurrent starter: checked below like any existing folder
         } catch (IOException e) {
             throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot create " + what + " " + d + ": " + e.getMessage(), e);
         }
+        return checked(d, what);
+    }
+
+    private static Path checked(Path d, String what) {
         if (!Files.isDirectory(d)) throw new MeshflException(ErrorCode.NODE_FAILURE, what + " " + d + " is not a folder");
         requireOwnerOnly(d, what, "chmod 700 ");
         return d;

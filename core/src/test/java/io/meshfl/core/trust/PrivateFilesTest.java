@@ -37,4 +37,29 @@ class PrivateFilesTest {
         var k = assertThrows(MeshflException.class, () -> PrivateFiles.requirePrivateFile(key, "private key"));
         assertTrue(k.getMessage().contains("private key " + key) && k.getMessage().contains("chmod 600"), k.getMessage());
     }
+
+    @Test
+    void siblingsStartedAtOnceUnderAMissingParentAllGetTheirFolders() throws Exception {
+        // seven nodes started together, each making nodes/<domain> while nodes/ does not exist yet
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Path parent = dir.resolve("try-" + attempt).resolve("nodes");
+            int n = 7;
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+            try {
+                java.util.List<java.util.concurrent.Future<Path>> made = new java.util.ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    Path own = parent.resolve("lending-" + i);
+                    made.add(pool.submit(() -> {
+                        start.await();
+                        return PrivateFiles.directory(own, "node state folder");
+                    }));
+                }
+                for (var f : made) assertTrue(Files.isDirectory(f.get()));
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(parent)));
+        }
+    }
 }
