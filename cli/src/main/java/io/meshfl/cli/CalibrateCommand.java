@@ -71,7 +71,7 @@ final class CalibrateCommand implements Callable<Integer> {
                     CostModel.REFERENCE_ENCRYPTED);
             System.out.printf(Locale.ROOT, "decision accuracy on the grid, leave-one-out: %.0f%% (Morpheus rule: %.0f%%)%n", 100 * loo,
                     100 * CostModel.ruleAccuracy(samples));
-            System.out.println("stored in " + catalog + "; the planner prices joins with these from now on");
+            System.out.println("stored in " + catalog.describe() + "; the planner prices joins with these from now on");
         }
         return 0;
     }

@@ -90,7 +90,7 @@ final class PredictCommand implements Callable<Integer> {
                     plan[0].getProductsList().stream().map(p -> new io.meshfl.core.trust.JobTicket.ProductVersion(p.getId(), p.getVersion())).toList(),
                     model));
             var events = stub.predict(request.toBuilder().setSignedTicket(com.google.protobuf.ByteString.copyFrom(ticket.encode())).build());
-            while (events.hasNext()) {
+            while (TlsOptions.next(events, coordinator, "; the prediction's outcome is in the catalog ('meshfl catalog runs')")) {
                 var e = events.next();
                 switch (e.getKindCase()) {
                     case LOG -> System.out.println("  " + e.getLog());

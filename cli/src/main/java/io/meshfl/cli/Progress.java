@@ -30,6 +30,11 @@ final class Progress implements JobObserver {
                 (System.nanoTime() - start) / 1e9));
     }
 
+    /** The line of a round the coordinator streamed, {@code elapsed} seconds after the client started following. */
+    static String line(io.meshfl.proto.RoundEvent r, double elapsed) {
+        return line(r.getRound(), r.getRounds(), r.getSeconds(), r.getMetricsMap(), r.getNodesOk(), r.getNodesFailed(), elapsed);
+    }
+
     static String line(int round, int rounds, double seconds, Map<String, Double> m, int ok, int failed, double elapsed) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "round %3d/%d  %6.2fs", round, rounds, seconds));

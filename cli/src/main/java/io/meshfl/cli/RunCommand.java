@@ -143,7 +143,8 @@ final class RunCommand implements Callable<Integer> {
             Iterator<JobEvent> events = stub.submitJob(request.toBuilder().setSignedTicket(ByteString.copyFrom(ticket.encode())).build());
             long start = System.nanoTime();
             String[] runId = {null};
-            while (hasNext(events, runId)) {
+            while (TlsOptions.next(events, coordinator, runId[0] == null ? "" : "; the run may go on there: follow it with 'meshfl runs follow "
+                    + runId[0] + " --coordinator " + coordinator + "'")) {
                 JobEvent e = events.next();
                 switch (e.getKindCase()) {
                     case STARTED -> {
@@ -151,9 +152,7 @@ final class RunCommand implements Callable<Integer> {
                         System.out.println("run " + runId[0] + " of job " + e.getStarted().getJobId() + " started");
                     }
                     case PLAN_TEXT -> System.out.println(e.getPlanText());
-                    case ROUND -> System.out.println(Progress.line(e.getRound().getRound(), e.getRound().getRounds(),
-                            e.getRound().getSeconds(), e.getRound().getMetricsMap(), e.getRound().getNodesOk(),
-                            e.getRound().getNodesFailed(), (System.nanoTime() - start) / 1e9));
+                    case ROUND -> System.out.println(Progress.line(e.getRound(), (System.nanoTime() - start) / 1e9));
                     case LOG -> {
                         if (verbose) System.out.println("  " + e.getLog());
                     }
@@ -167,21 +166,6 @@ final class RunCommand implements Callable<Integer> {
             throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "coordinator closed the job stream without a report");
         } finally {
             ch.shutdownNow();
-        }
-    }
-
-    /**
-     * The next event of a followed stream, or, when the coordinator is lost, one line saying so and
-     * how to follow the run again (it may go on, or end INTERRUPTED when its coordinator restarts).
-     */
-    private boolean hasNext(Iterator<JobEvent> events, String[] runId) {
-        try {
-            return events.hasNext();
-        } catch (io.grpc.StatusRuntimeException e) {
-            String how = runId[0] == null ? "" : "; the run may go on there: follow it with 'meshfl runs follow " + runId[0] + " --coordinator "
-                    + coordinator + "'";
-            throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "lost the coordinator at " + coordinator + " (" + e.getStatus().getCode()
-                    + ")" + how);
         }
     }
 

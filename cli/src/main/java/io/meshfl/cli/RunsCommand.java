@@ -51,11 +51,10 @@ final class RunsCommand implements Runnable {
                     events[0].hasNext();
                 });
                 long start = System.nanoTime();
-                while (next(events[0])) {
+                while (TlsOptions.next(events[0], target.coordinator, " while following run " + target.runId + "; follow it again when it is back")) {
                     JobEvent e = events[0].next();
                     switch (e.getKindCase()) {
-                        case ROUND -> System.out.println(Progress.line(e.getRound().getRound(), e.getRound().getRounds(), e.getRound().getSeconds(),
-                                e.getRound().getMetricsMap(), e.getRound().getNodesOk(), e.getRound().getNodesFailed(), (System.nanoTime() - start) / 1e9));
+                        case ROUND -> System.out.println(Progress.line(e.getRound(), (System.nanoTime() - start) / 1e9));
                         case LOG -> System.out.println("  " + e.getLog());
                         case ERROR -> throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, e.getError());
                         case ENDED -> {
@@ -72,14 +71,6 @@ final class RunsCommand implements Runnable {
             }
         }
 
-        private boolean next(Iterator<JobEvent> events) {
-            try {
-                return events.hasNext();
-            } catch (io.grpc.StatusRuntimeException e) {
-                throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "lost the coordinator at " + target.coordinator + " ("
-                        + e.getStatus().getCode() + ") while following run " + target.runId + "; follow it again when it is back");
-            }
-        }
     }
 
     @Command(name = "cancel", mixinStandardHelpOptions = true,

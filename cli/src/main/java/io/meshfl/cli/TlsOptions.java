@@ -68,6 +68,20 @@ class TlsOptions {
     }
 
     /**
+     * The next event of a stream from the coordinator at {@code target}; when the coordinator is
+     * lost, one line saying so, followed by {@code then} (what the user can do now), instead of
+     * gRPC's exception.
+     */
+    static <T> boolean next(java.util.Iterator<T> events, String target, String then) {
+        try {
+            return events.hasNext();
+        } catch (io.grpc.StatusRuntimeException e) {
+            throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "lost the coordinator at " + target + " (" + e.getStatus().getCode() + ")"
+                    + then);
+        }
+    }
+
+    /**
      * Why a coordinator at {@code target} that could not be reached speaks another transport than
      * this command (plaintext against mutual TLS, or the reverse), or null when it does not (it may
      * simply be down).
