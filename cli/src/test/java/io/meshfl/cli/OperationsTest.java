@@ -92,26 +92,28 @@ class OperationsTest {
     }
 
     @Test
-    void aCoordinatorKilledMidRunIsReportedInOneLineAndItsRunEndsInterruptedWhenItComesBack() throws Exception {
+    void aCoordinatorKilledMidRunIsReportedInOneLineAndItsRunResumesFromItsLastCommittedRoundWhenItComesBack() throws Exception {
         List<String> domains = List.of("lending-north", "lending-south", "lending-online");
         Path certs = tmp.resolve("certs");
         assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains)));
         Path data = tmp.resolve("data");
         DemoData.write(data, 6);
-        Files.writeString(data.resolve("job.yaml"), Files.readString(data.resolve("job.yaml")).replace("rounds: 15", "rounds: 400"));
+        Files.writeString(data.resolve("job.yaml"), Files.readString(data.resolve("job.yaml")).replace("rounds: 15", "rounds: 80"));
         int port = freePort();
         String coordinator = "127.0.0.1:" + port;
         Path catalog = tmp.resolve("c").resolve("catalog");
         String[] coordinatorArgs = {"coordinator", "--port", String.valueOf(port), "--catalog", catalog.toString(), "--heartbeat-ms", "500",
                 "--tls-dir", certs.toString()};
+        String run;
+        String undisturbed;
         try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
             mesh.start("coordinator", coordinatorArgs);
             for (String d : domains) mesh.node(d, data, coordinator, certs, tmp.resolve("nodes").resolve(d));
             mesh.awaitNodes(domains.toArray(new String[0]));
             Process client = mesh.start("client", "run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator,
                     "--tls-dir", certs.toString());
-            String run = mesh.await("client", Pattern.compile("run (\\S+) of job \\S+ started"), 60_000);
-            mesh.await("client", Pattern.compile("round\\s+5/400"), 60_000);
+            run = mesh.await("client", Pattern.compile("run (\\S+) of job \\S+ started"), 60_000);
+            mesh.await("client", Pattern.compile("round\\s+5/80"), 60_000);
             new ProcessBuilder("kill", "-9", String.valueOf(mesh.pid("coordinator"))).start().waitFor();
             assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client hangs after losing its coordinator");
             String out = mesh.text("client");
@@ -120,16 +122,35 @@ class OperationsTest {
             assertTrue(last.startsWith("error: ") && last.contains("lost the coordinator at " + coordinator)
                     && last.contains("meshfl runs follow " + run), last);
             assertTrue(out.lines().noneMatch(l -> l.contains("StatusRuntimeException") || l.startsWith("\tat ")), "one line, no stack trace:\n" + out);
-            int seen = (int) out.lines().filter(l -> l.matches("round\\s+\\d+/400.*")).count();
+            int seen = (int) out.lines().filter(l -> l.matches("round\\s+\\d+/80.*")).count();
 
             mesh.start("coordinator-2", coordinatorArgs);
-            mesh.await("coordinator-2", Pattern.compile("run " + Pattern.quote(run) + " of job \\S+ was left RUNNING; marked INTERRUPTED"), 60_000);
-            for (String d : domains) mesh.await(d, Pattern.compile("registered again with coordinator"), 60_000);
+            int from = Integer.parseInt(mesh.await("coordinator-2", Pattern.compile("run " + Pattern.quote(run)
+                    + " of job \\S+ was left RUNNING; it resumes after round (\\d+)"), 60_000));
+            assertTrue(from >= seen, "every round the client saw was committed first: resumed after " + from + ", " + seen + " seen");
             Cli.Result follow = Cli.run("runs", "follow", run, "--coordinator", coordinator, "--tls-dir", certs.toString());
-            assertEquals(1, follow.code(), follow.output());
-            assertTrue(follow.output().contains("run " + run + " ended INTERRUPTED: its coordinator stopped while it ran"), follow.output());
-            long rounds = follow.output().lines().filter(l -> l.trim().startsWith("round ")).count();
-            assertTrue(rounds >= seen, "every round the client saw was committed first: " + rounds + " rounds kept, " + seen + " seen");
+            assertEquals(0, follow.code(), follow.output());
+            assertTrue(follow.output().contains("resumed after round " + from), follow.output());
+            assertTrue(follow.output().contains("run " + run + " ended SUCCEEDED"), follow.output());
+            // the same job, undisturbed, on the same mesh: the resumed run must have trained the same model
+            Cli.Result again = Cli.run("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator, "--tls-dir", certs.toString());
+            assertEquals(0, again.code(), again.output());
+            var m = Pattern.compile("run (\\S+) of job \\S+ started").matcher(again.output());
+            assertTrue(m.find(), again.output());
+            undisturbed = m.group(1);
+            mesh.stop("coordinator-2");
+        }
+        try (Catalog c = Catalog.open(catalog)) {
+            RunRecord resumed = c.run(run).orElseThrow();
+            assertEquals(RunRecord.SUCCEEDED, resumed.status(), resumed.error());
+            List<Integer> rounds = c.rounds(run).stream().map(io.meshfl.core.catalog.RoundRecord::round).toList();
+            assertEquals(java.util.stream.IntStream.rangeClosed(1, 80).boxed().toList(), rounds, "every round once, none lost, none twice");
+            assertEquals(1, new io.meshfl.core.catalog.RunCheckpoints(c).resumes(run).size());
+            assertTrue(new io.meshfl.core.catalog.RunCheckpoints(c).latest(run).isEmpty(), "an ended run keeps no checkpoint");
+            assertTrue(c.modelsForRun(run).get(0).provenanceJson().contains("\"resumed\""), "the model's provenance says the run resumed");
+            double auc = io.meshfl.core.report.RunReport.JSON.readTree(resumed.metricsJson()).path("auc").asDouble();
+            double plain = io.meshfl.core.report.RunReport.JSON.readTree(c.run(undisturbed).orElseThrow().metricsJson()).path("auc").asDouble();
+            assertTrue(Math.abs(auc - plain) <= 0.005, "resumed run's AUC " + auc + ", undisturbed " + plain);
         }
     }
 

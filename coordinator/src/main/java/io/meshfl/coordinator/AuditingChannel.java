@@ -24,15 +24,21 @@ final class AuditingChannel implements NodeChannel {
     private final String transport;
     private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
 
-    AuditingChannel(NodeChannel inner, ConcurrentLinkedQueue<AuditRecord> pending, String transport) {
+    AuditingChannel(NodeChannel inner, ConcurrentLinkedQueue<AuditRecord> pending, String transport, long after) {
         this.inner = inner;
         this.pending = pending;
         this.transport = transport;
+        this.sequence.set(after);
     }
 
     /** Wraps {@code channel}, noting into {@code pending}; {@code transport} names what carries the messages. */
     static NodeChannel wrap(NodeChannel channel, ConcurrentLinkedQueue<AuditRecord> pending, String transport) {
-        return new AuditingChannel(channel, pending, transport);
+        return wrap(channel, pending, transport, 0);
+    }
+
+    /** As {@link #wrap(NodeChannel, ConcurrentLinkedQueue, String)}, numbering messages from {@code after + 1}. */
+    static NodeChannel wrap(NodeChannel channel, ConcurrentLinkedQueue<AuditRecord> pending, String transport, long after) {
+        return new AuditingChannel(channel, pending, transport, after);
     }
 
     @Override

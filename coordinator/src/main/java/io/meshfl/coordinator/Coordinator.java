@@ -51,6 +51,11 @@ public final class Coordinator implements AutoCloseable {
     private final Consumer<String> log;
     private final ScheduledExecutorService sweeper;
     private Server server;
+    /** The threads of the runs this coordinator resumed when it started. */
+    private final java.util.List<Thread> resumed;
+
+    /** How long a run left RUNNING waits for its nodes to register again with a restarted coordinator. */
+    static final java.time.Duration RESUME_GRACE = java.time.Duration.ofSeconds(60);
 
     /**
      * @param dial            opens a channel to a node's advertised address (TCP or in-process), whatever its domain
@@ -71,8 +76,8 @@ public final class Coordinator implements AutoCloseable {
         this.log = log;
         this.registry = new NodeRegistry(dial, catalog, 3L * heartbeatMillis, log);
         this.runner = new JobRunner(catalog, registry);
-        // no run stays RUNNING without a live coordinator: those of a coordinator that stopped end INTERRUPTED now
-        for (var r : runner.interruptOrphans()) log.accept("run " + r.id() + " of job " + r.jobId() + " was left RUNNING; marked INTERRUPTED");
+        // no run stays RUNNING without a live coordinator: those of a coordinator that stopped resume here, or end INTERRUPTED now
+        this.resumed = new Resumptions(runner, log, RESUME_GRACE).start();
         int stale = catalog.removeEphemeralNodes();
         if (stale > 0) log.accept("removed " + stale + " node record(s) of embedded meshes that are gone");
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -135,6 +140,11 @@ public final class Coordinator implements AutoCloseable {
 
     public NodeRegistry registry() {
         return registry;
+    }
+
+    /** Waits until the runs this coordinator resumed at start have ended (tests and orderly shutdown). */
+    public void awaitResumed(long millis) throws InterruptedException {
+        for (Thread t : resumed) t.join(millis);
     }
 
     public JobRunner runner() {
@@ -359,6 +369,12 @@ public final class Coordinator implements AutoCloseable {
                 synchronized (serverOut) {
                     serverOut.onNext(JobEvent.newBuilder().setLog("round " + r.round() + ": " + r.metricsJson()
                             + (r.failuresJson() == null ? "" : " failed: " + r.failuresJson())).build());
+                }
+            }
+            for (var r : new io.meshfl.core.catalog.RunCheckpoints(catalog).resumes(runId)) {
+                synchronized (serverOut) {
+                    serverOut.onNext(JobEvent.newBuilder().setLog("resumed after round " + r.fromRound() + " at " + r.at() + " (attempt "
+                            + r.attempt() + (r.note() == null ? "" : "; " + r.note()) + ")").build());
                 }
             }
             if (live) {

@@ -1,36 +1,25 @@
 package io.meshfl.coordinator;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.catalog.ProductRecord;
-import io.meshfl.core.catalog.RoundRecord;
 import io.meshfl.core.catalog.RunRecord;
+import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.plan.Planner;
 import io.meshfl.core.protocol.NodeChannel;
-import io.meshfl.core.protocol.horizontal.HorizontalRunner;
-import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
-import io.meshfl.core.protocol.horizontal.RunOutcome;
 import io.meshfl.core.catalog.CostModelStore;
 import io.meshfl.core.catalog.IntegrationRecord;
 import io.meshfl.core.plan.cost.CostModel;
 import io.meshfl.core.catalog.IntegrationStore;
 import io.meshfl.core.integration.Integration;
 import io.meshfl.core.integration.IntegrationLoader;
-import io.meshfl.core.protocol.boost.BoostRunner;
-import io.meshfl.core.protocol.factorized.JoinedRunner;
-import io.meshfl.core.protocol.boost.BoostScorer;
-import io.meshfl.core.protocol.split.SplitRunner;
-import io.meshfl.core.protocol.split.SplitScorer;
-import io.meshfl.core.protocol.vertical.VerticalRunner;
-import io.meshfl.core.protocol.vertical.VerticalScorer;
 import io.meshfl.core.report.RunReport;
 import io.meshfl.core.catalog.ChainSeals;
 import io.meshfl.core.catalog.JobRecord;
@@ -60,6 +49,14 @@ public final class JobRunner {
     private volatile Submitter localSubmitter = Submitter.unsigned("client:operator");
     private volatile Signer sealer;
     private final LiveRuns liveRuns = new LiveRuns();
+    private volatile Durability durability = Durability.CHECKPOINT;
+
+    /**
+     * When a horizontal run's rounds reach the catalog: each with the checkpoint to resume from
+     * (the default), each as a record only (as before runs could resume), or all at the run's end.
+     * The two weaker ones exist to measure what durability costs; a run under them says it cannot resume.
+     */
+    public enum Durability { CHECKPOINT, ROUND, END }
 
     public JobRunner(Catalog catalog, NodeRegistry registry) {
         this.catalog = catalog;
@@ -115,6 +112,11 @@ public final class JobRunner {
                         .orElse("the reference machine (run 'meshfl calibrate' to measure this one)"));
     }
 
+    /** See {@link Durability}; runs started from now on take it. */
+    public void durability(Durability d) {
+        this.durability = d;
+    }
+
     void transport(String description) {
         this.transport = description;
     }
@@ -132,34 +134,6 @@ public final class JobRunner {
     /** The coordinator's key, which signs the seals of the catalog's chains; null leaves them unsigned. */
     void sealer(Signer s) {
         this.sealer = s;
-    }
-
-    /**
-     * The run's outcome with the planner's predicted seconds and the actual ones in its metrics
-     * (joined runs record their own), so every run in the log can re-fit the cost model.
-     */
-    private static RunOutcome withPrediction(RunOutcome out, Plan plan) {
-        if (out.metrics().containsKey("predicted_seconds")) return out;
-        double est = plan.candidates().stream().filter(c -> c.strategy().equals(plan.strategy())).mapToDouble(Plan.Candidate::estSeconds)
-                .findFirst().orElse(0);
-        Map<String, Double> m = new LinkedHashMap<>(out.metrics());
-        if (est > 0) {
-            // vertical, split and boosted-tree candidates are priced per round; the others per run
-            boolean perRound = List.of("vertical", "split", "secureboost").contains(plan.strategy());
-            m.put("predicted_seconds", perRound ? est * out.rounds().size() : est);
-        }
-        m.put("actual_seconds", out.wallSeconds());
-        return new RunOutcome(out.params(), m, out.rounds(), out.bytesSent(), out.bytesReceived(), out.payloadBytes(), out.wallSeconds());
-    }
-
-    /** The relationships of a star join, as links from the base product's domain to each joined product's. */
-    private List<VerticalRunner.Link> links(Integration in) {
-        Map<String, Planner.ProductView> views = productViews();
-        List<VerticalRunner.Link> out = new ArrayList<>();
-        for (var s : in.plan().steps()) {
-            out.add(new VerticalRunner.Link(views.get(s.product()).contract().domain(), s.parentKey().column(), s.childKey().column()));
-        }
-        return out;
     }
 
     /** The latest registered version of a mesh integration, validated against the catalog's contracts. */
@@ -204,100 +178,38 @@ public final class JobRunner {
         if (!ticket.authenticated()) {
             observer.log("submitter " + ticket.submitter() + " is taken at its word: this mesh runs without certificates (--insecure)");
         }
-        Map<String, NodeChannel> channels = new LinkedHashMap<>();
-        var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
         for (String d : plan.domains()) {
             if (registry.channel(d).filter(x -> registry.alive(d)).isEmpty()) {
                 throw new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + d + "' is registered with the coordinator; "
                         + "start one with 'meshfl node --domain " + d + " ...'");
             }
-            // whichever node of the domain is registered at each call: one that restarts is reached again
-            channels.put(d, AuditingChannel.wrap(new RegistryChannel(registry, d), audit, transport));
         }
         String planJson = RunReport.JSON.valueToTree(plan).toString();
         String configJson = RunReport.JSON.valueToTree(job).toString();
         RunRecord run = catalog.startRun(jobRecord.id(), plan.strategy(), planJson, configJson, job.seed(),
                 plan.participants().stream().map(Plan.Participant::productId).toList(),
                 new Catalog.Ticket(ticket.submitter(), ticket.ticket().nonce(), ticket.fingerprint()));
-        long[] start = traffic(channels);
-        Privacy dp = Privacy.of(job, plan, catalog);
-        RunSession session = new RunSession(channels, jobRecord.id(), run.id());
-        int[] roundsDone = {0};
         LiveRuns.LiveRun live = liveRuns.start(run.id(), jobRecord.id(), ticket.submitter());
-        JobObserver obs = live.fanOut(observer);
-        obs.started(run.id(), jobRecord.id());
-        try {
-            session.authorize(signed);
-            dp.charge(run.id());
-            RunObserver ro = new RunObserver() {
-                @Override
-                public void round(RoundSummary s) {
-                    roundsDone[0] = s.round();
-                    catalog.recordRound(run.id(), new RoundRecord(s.round(), s.seconds(), s.bytesSent(), s.bytesReceived(),
-                            s.nodesOk(), s.failures().size(), RunReport.JSON.valueToTree(s.metrics()).toString(), failures(s)));
-                    AuditingChannel.flush(catalog, audit);
-                    obs.round(s);
-                }
+        return execute(new Execution(job, plan, run, ticket.submitter(), ticket.fingerprint(), signed, null, List.of(), 0), live, observer);
+    }
 
-                @Override
-                public void log(String line) {
-                    obs.log(line);
-                }
-            };
-            RunOutcome out = switch (plan.strategy()) {
-                case "vertical" -> new VerticalRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
-                case "split" -> new SplitRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
-                case "secureboost" -> new BoostRunner(job, plan, channels, ro).run(jobRecord.id(), run.id());
-                case "materialized", "factorized" -> new JoinedRunner(job, plan, integration(job.integration(), productViews()), channels, ro)
-                        .run(jobRecord.id(), run.id());
-                case "federated-factorized" -> new VerticalRunner(job, plan, channels, ro, links(integration(job.integration(), productViews())))
-                        .run(jobRecord.id(), run.id());
-                default -> new HorizontalRunner(job, plan, channels, registry::alive, ro).run(jobRecord.id(), run.id());
-            };
-            out = withPrediction(out, plan);
-            String metricsJson = RunReport.JSON.valueToTree(out.metrics()).toString();
-            ObjectNode prov = Provenances.of(jobRecord.id(), run.id(), job, plan, out);
-            prov.put("submitter", ticket.submitter()).put("ticket_sha256", ticket.fingerprint());
-            if (plan.strategy().equals("federated-factorized")) {
-                // scoring new base rows aligns them with the joined products the same way
-                var arr = prov.putArray("links");
-                for (VerticalRunner.Link l : links(integration(job.integration(), productViews()))) {
-                    arr.addObject().put("host", l.host()).put("foreign_key", l.foreignKey()).put("key", l.key());
-                }
-            }
-            String provenance = prov.toString();
-            var model = catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
-            catalog.finishRun(run.id(), metricsJson, out.bytesSent(), out.bytesReceived());
-            AuditingChannel.flush(catalog, audit);
-            dp.settle(run.id(), out.metrics());
-            ChainSeals.Seal seal = seal(run.id());
-            session.end(RunRecord.SUCCEEDED, seal, obs::log);
-            AuditingChannel.flush(catalog, audit);
-            ObjectNode report = RunReport.build(jobRecord.id(), run.id(), model.id(), job, plan, out);
-            report.set("provenance", RunReport.JSON.readTree(provenance));
-            report.put("seal", seal.hash());
-            obs.ended(run.id(), RunRecord.SUCCEEDED, "");
-            return report;
-        } catch (RuntimeException e) {
-            long[] now = traffic(channels);
-            String msg = e instanceof MeshflException me ? me.toString() : e.toString();
-            boolean cancelled = e instanceof MeshflException me && me.code() == ErrorCode.RUN_CANCELLED;
-            String status = cancelled ? RunRecord.CANCELLED : RunRecord.FAILED;
-            if (cancelled) catalog.cancelRun(run.id(), msg, now[0] - start[0], now[1] - start[1]);
-            else catalog.failRun(run.id(), msg, now[0] - start[0], now[1] - start[1]);
-            AuditingChannel.flush(catalog, audit);
-            dp.settleFailed(run.id(), roundsDone[0]);
-            ChainSeals.Seal seal = seal(run.id());
-            // the parties discard what they hold of a run that did not succeed
-            session.end(status, seal, obs::log);
-            AuditingChannel.flush(catalog, audit);
-            obs.ended(run.id(), status, msg);
-            throw e;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new MeshflException(ErrorCode.INTERNAL, "provenance is not valid JSON: " + e.getMessage(), e);
-        } finally {
-            liveRuns.end(run.id());
-        }
+    /**
+     * What a run executes with: a fresh run carries the ticket its nodes authorize it by; a resumed
+     * one (attempt 1, 2, ...) the checkpoint and the rounds it goes on from, its nodes holding its
+     * authorization still.
+     */
+    record Execution(JobSpec job, Plan plan, RunRecord run, String submitter, String ticketSha256, SignedTicket signed, RunCheckpoint from,
+                     List<RoundSummary> before, int attempt) {
+    }
+
+    /** Runs a registered run to its end, through its protocol, and records how it ended; {@code live} ends with it. */
+    ObjectNode execute(Execution x, LiveRuns.LiveRun live, JobObserver observer) {
+        return new RunExecution(this, durability).execute(x, live, observer);
+    }
+
+    /** Registers a run this coordinator drives from now on (a resumed one before it waits for its nodes). */
+    LiveRuns.LiveRun live(RunRecord run, String submitter) {
+        return liveRuns.start(run.id(), run.jobId(), submitter);
     }
 
     /** Asks a running run to stop after its current round; returns why it cannot be, or null. */
@@ -317,32 +229,19 @@ public final class JobRunner {
         liveRuns.get(runId).ifPresent(r -> r.unfollow(follower));
     }
 
-    /**
-     * Ends every run the catalog still shows RUNNING, which no coordinator drives any more (this
-     * one has just started): INTERRUPTED with the reason, sealed like every ended run. Returns them.
-     */
-    public List<RunRecord> interruptOrphans() {
-        List<RunRecord> out = new ArrayList<>();
-        for (RunRecord r : catalog.runningRuns()) {
-            if (liveRuns.get(r.id()).isPresent()) continue;
-            out.add(catalog.interruptRun(r.id(), "its coordinator stopped while it ran (started " + r.startedAt()
-                    + "); the run cannot be resumed and its parties discard it when they hear of it"));
-            seal(r.id());
-        }
-        return out;
+    /** Whether this coordinator drives the run now. */
+    boolean isLive(String runId) {
+        return liveRuns.get(runId).isPresent();
+    }
+
+    /** Forgets a live run that ended without {@link #execute} (a resume that never started). */
+    void endLive(String runId) {
+        liveRuns.end(runId);
     }
 
     /** Seals the catalog's chains after a run, signed by the coordinator's key when it has one. */
     ChainSeals.Seal seal(String runId) {
         return new ChainSeals(catalog).seal(runId, sealer);
-    }
-
-    /** The failures of a round as {@code {"domain": "reason"}}, null when every node delivered. */
-    private static String failures(RoundSummary s) {
-        if (s.failures().isEmpty()) return null;
-        ObjectNode o = RunReport.JSON.createObjectNode();
-        for (var f : s.failures()) o.put(f.nodeId(), f.code() + ": " + f.reason());
-        return o.toString();
     }
 
     /**
@@ -396,6 +295,10 @@ public final class JobRunner {
 
     String transport() {
         return transport;
+    }
+
+    LiveRuns liveRuns() {
+        return liveRuns;
     }
 
     TicketVerifier verifier() {

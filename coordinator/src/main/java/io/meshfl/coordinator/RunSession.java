@@ -45,6 +45,28 @@ final class RunSession {
         }
     }
 
+    /**
+     * Tells every node that the run goes on after round {@code fromRound} under a new coordinator
+     * process; each checks that it still holds the run's authorization and notes the resume in its
+     * own registry. A node that refuses or cannot be reached is logged: it is left out of the run
+     * until it can take part again, and refuses the run's requests if it has ended it.
+     */
+    void resume(int fromRound, Consumer<String> log) {
+        List<CompletableFuture<Void>> calls = new ArrayList<>();
+        for (String d : channels.keySet()) {
+            calls.add(CompletableFuture.runAsync(() -> {
+                try {
+                    Message reply = channels.get(d).call(Message.request(jobId, runId, SessionSteps.PROTOCOL, SessionSteps.RESUME, 0, d)
+                            .withConfig(Map.of("from_round", Integer.toString(fromRound))), TIMEOUT);
+                    if (reply.failed()) log.accept("node of " + d + " did not take the resume of run " + runId + ": " + reply.error().message());
+                } catch (RuntimeException e) {
+                    log.accept("node of " + d + " could not be told that run " + runId + " resumes: " + e.getMessage());
+                }
+            }, ENDS));
+        }
+        CompletableFuture.allOf(calls.toArray(new CompletableFuture[0])).join();
+    }
+
     /** Tells every reachable node how the run ended, with the seal, all at once; a node that cannot be told is logged, not thrown. */
     void end(String outcome, ChainSeals.Seal seal, Consumer<String> log) {
         byte[] sealBlob = seal == null ? new byte[0] : seal.toJson().toString().getBytes(StandardCharsets.UTF_8);

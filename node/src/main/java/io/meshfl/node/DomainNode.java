@@ -228,6 +228,11 @@ public final class DomainNode implements AutoCloseable {
                 case SessionSteps.END -> {
                     return end(req);
                 }
+                case SessionSteps.RESUME -> {
+                    RunAuthorizations.Active a = runs.resume(req);
+                    log.accept("run " + a.runId() + " resumes after round " + req.cfg("from_round", "?") + " under a restarted coordinator");
+                    return req.reply(nodeId, Map.of(), Map.of());
+                }
                 default -> {
                     return req.failure(nodeId, ErrorCode.PROTOCOL_FAILURE, "unknown session step '" + req.step() + "'");
                 }

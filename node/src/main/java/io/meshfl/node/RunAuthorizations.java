@@ -160,6 +160,20 @@ final class RunAuthorizations {
         return a;
     }
 
+    /**
+     * Takes a run that goes on under a restarted coordinator: only one this node authorized and has
+     * not ended, for the same job; the resume is noted in the registry. Throws POLICY_VIOLATION otherwise.
+     */
+    Active resume(Message req) {
+        Active a = active.get(req.runId());
+        if (a == null) {
+            throw refuse("run " + req.runId() + " cannot resume on this node: it was never authorized here, or it has ended");
+        }
+        if (!a.jobId().equals(req.jobId())) throw refuse("run " + a.runId() + " was authorized for job " + a.jobId() + ", not job " + req.jobId());
+        note(req.runId(), "resume", "goes on after round " + req.cfg("from_round", "?"));
+        return a;
+    }
+
     /** Adds a note about a run to the registry (e.g. a seal that did not verify). */
     void note(String runId, String what, String text) {
         journal.append(JsonNodeFactory.instance.objectNode().put("kind", "note").put("run", runId).put("what", what).put("text", text), false);

@@ -5,6 +5,7 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.session.SessionSteps;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +93,27 @@ class DomainNodeTest {
         var e = assertThrows(MeshflException.class, () -> new DomainNode("payments", List.of(contract), s -> { }));
         assertEquals(ErrorCode.POLICY_VIOLATION, e.code());
         assertTrue(e.getMessage().contains("payments") && e.getMessage().contains("lending"), e.getMessage());
+    }
+
+    @Test
+    void aRunResumesOnlyWhileTheNodeHoldsItAndItsNextMessagesComeAfterAllItSaw() {
+        DomainNode node = node();
+        assertFalse(node.handle(prepare("a", "y", 5)).failed());
+        Message resume = Message.request("job", "run", SessionSteps.PROTOCOL, SessionSteps.RESUME, 0, "lending")
+                .withConfig(Map.of("from_round", "3"));
+        assertFalse(node.handle(resume).failed(), () -> node.handle(resume).error().message());
+        // the resumed attempt numbers its messages past the last attempt's: served
+        assertFalse(node.handle(prepare("a", "y", (1L << 32) + 1)).failed());
+        Message wrongJob = node.handle(Message.request("other-job", "run", SessionSteps.PROTOCOL, SessionSteps.RESUME, 0, "lending"));
+        assertEquals(ErrorCode.POLICY_VIOLATION, wrongJob.error().code());
+        assertFalse(node.handle(Message.request("job", "run", SessionSteps.PROTOCOL, SessionSteps.END, 0, "lending")
+                .withConfig(Map.of("outcome", "INTERRUPTED"))).failed());
+        Message afterEnd = node.handle(resume);
+        assertTrue(afterEnd.failed());
+        assertEquals(ErrorCode.POLICY_VIOLATION, afterEnd.error().code());
+        assertTrue(afterEnd.error().message().contains("cannot resume"), afterEnd.error().message());
+        Message never = node.handle(Message.request("job", "run-2", SessionSteps.PROTOCOL, SessionSteps.RESUME, 0, "lending"));
+        assertEquals(ErrorCode.POLICY_VIOLATION, never.error().code());
     }
 
     @Test

@@ -629,29 +629,36 @@ public final class Catalog implements AutoCloseable {
 
     /** Appends one round to a run; a round number is recorded once. */
     public void recordRound(String runId, RoundRecord round) {
-        requireText(runId, "run id");
-        if (round == null) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round of run " + runId + " is missing");
-        tx("INSERT round " + round.round() + " of run " + runId, c -> {
-            if (run(c, runId).isEmpty()) throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "run " + runId + " is not in the catalog");
-            if (!query(c, "SELECT 1 FROM run_rounds WHERE run_id = ? AND round_no = ?",
-                    ps -> { ps.setString(1, runId); ps.setInt(2, round.round()); }, rs -> 1).isEmpty()) {
-                throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round " + round.round() + " of run " + runId + " is already recorded");
-            }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_rounds (run_id, round_no, seconds, bytes_sent, "
-                    + "bytes_received, nodes_ok, nodes_failed, metrics_json, failures_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                ps.setString(1, runId);
-                ps.setInt(2, round.round());
-                ps.setDouble(3, round.seconds());
-                ps.setLong(4, round.bytesSent());
-                ps.setLong(5, round.bytesReceived());
-                ps.setInt(6, round.nodesOk());
-                ps.setInt(7, round.nodesFailed());
-                ps.setString(8, round.metricsJson());
-                ps.setString(9, round.failuresJson());
-                ps.executeUpdate();
-            }
+        tx("INSERT round " + (round == null ? "?" : round.round()) + " of run " + runId, c -> {
+            insertRound(c, runId, round);
             return null;
         });
+    }
+
+    /** The insert of {@link #recordRound}, inside a caller's transaction (a round committed with its checkpoint). */
+    static void insertRound(Connection c, String runId, RoundRecord round) throws SQLException {
+        requireText(runId, "run id");
+        if (round == null) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round of run " + runId + " is missing");
+        if (first(query(c, "SELECT status FROM runs WHERE id = ?", ps -> ps.setString(1, runId), rs -> rs.getString(1))).isEmpty()) {
+            throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "run " + runId + " is not in the catalog");
+        }
+        if (!query(c, "SELECT 1 FROM run_rounds WHERE run_id = ? AND round_no = ?",
+                ps -> { ps.setString(1, runId); ps.setInt(2, round.round()); }, rs -> 1).isEmpty()) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round " + round.round() + " of run " + runId + " is already recorded");
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_rounds (run_id, round_no, seconds, bytes_sent, "
+                + "bytes_received, nodes_ok, nodes_failed, metrics_json, failures_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, runId);
+            ps.setInt(2, round.round());
+            ps.setDouble(3, round.seconds());
+            ps.setLong(4, round.bytesSent());
+            ps.setLong(5, round.bytesReceived());
+            ps.setInt(6, round.nodesOk());
+            ps.setInt(7, round.nodesFailed());
+            ps.setString(8, round.metricsJson());
+            ps.setString(9, round.failuresJson());
+            ps.executeUpdate();
+        }
     }
 
     /** Ends a RUNNING run as SUCCEEDED with its final metrics and traffic; the job takes the same status. */
@@ -944,7 +951,7 @@ public final class Catalog implements AutoCloseable {
         throw new MeshflException(ErrorCode.CATALOG_FAILURE, "no free " + prefix + " id left for second " + stamp);
     }
 
-    private static void requireText(String value, String what) {
+    static void requireText(String value, String what) {
         if (value == null || value.isBlank()) throw new MeshflException(ErrorCode.CATALOG_FAILURE, what + " must not be blank");
     }
 

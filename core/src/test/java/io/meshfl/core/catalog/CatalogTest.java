@@ -350,4 +350,38 @@ class CatalogTest {
         catalog.registerProduct("lending.loans", "lending", "1.0.0", LOANS_V1, 800);
         catalog.registerProduct("payments.tx", "payments", "1.0.0", "id: payments.tx\n", 1200);
     }
+
+    @Test
+    void aRoundIsCommittedWithItsCheckpointAndTheRunResumesFromTheLatestOne() {
+        catalog.registerProduct("lending.loans", "lending", "1.0.0", LOANS_V1, 800);
+        JobRecord job = catalog.createJob("j", "name: j");
+        RunRecord run = catalog.startRun(job.id(), "horizontal", "{}", "{}", 1, List.of("lending.loans"));
+        RunCheckpoints store = new RunCheckpoints(catalog);
+        assertTrue(store.latest(run.id()).isEmpty());
+        for (int r = 1; r <= 3; r++) {
+            store.commit(run.id(), new RoundRecord(r, 0.1, 10, 20, 3, 0, "{\"auc\":0.7}"),
+                    new io.meshfl.core.protocol.RunCheckpoint(r, java.util.Map.of("params", new double[]{r, -r}), java.util.Map.of("seconds", r * 0.1)));
+        }
+        var latest = store.latest(run.id()).orElseThrow();
+        assertEquals(3, latest.round());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[]{3, -3}, latest.tensor("params"), 0.0);
+        assertEquals(3, catalog.rounds(run.id()).size());
+        // a round committed twice (a resumed run replaying one) is refused, and its checkpoint with it
+        assertThrows(io.meshfl.core.MeshflException.class, () -> store.commit(run.id(), new RoundRecord(3, 0.1, 10, 20, 3, 0, "{}"),
+                new io.meshfl.core.protocol.RunCheckpoint(3, java.util.Map.of("params", new double[]{9, 9}), java.util.Map.of())));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[]{3, -3}, store.latest(run.id()).orElseThrow().tensor("params"), 0.0);
+        var first = store.resumed(run.id(), 3, null);
+        var second = store.resumed(run.id(), 3, "went on without [lending]");
+        assertEquals(1, first.attempt());
+        assertEquals(2, second.attempt());
+        assertEquals(List.of(3, 3), store.resumes(run.id()).stream().map(RunCheckpoints.Resume::fromRound).toList());
+        catalog.finishRun(run.id(), "{}", 0, 0);
+        // an ended run takes no more rounds
+        var ended = assertThrows(io.meshfl.core.MeshflException.class, () -> store.commit(run.id(), new RoundRecord(4, 0.1, 10, 20, 3, 0, "{}"),
+                new io.meshfl.core.protocol.RunCheckpoint(4, java.util.Map.of("params", new double[]{4, 4}), java.util.Map.of())));
+        assertTrue(ended.getMessage().contains("SUCCEEDED"), ended.getMessage());
+        assertEquals(3, catalog.rounds(run.id()).size());
+        store.discard(run.id());
+        assertTrue(store.latest(run.id()).isEmpty());
+    }
 }

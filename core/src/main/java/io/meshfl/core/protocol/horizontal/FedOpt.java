@@ -57,4 +57,17 @@ public final class FedOpt extends FedAvg {
         }
         return out;
     }
+
+    @Override
+    public java.util.Map<String, double[]> state() {
+        return m == null ? java.util.Map.of() : java.util.Map.of("server_m", m.clone(), "server_v", v.clone());
+    }
+
+    @Override
+    public void restore(java.util.Map<String, double[]> state) {
+        if (state.containsKey("server_m")) {
+            m = state.get("server_m").clone();
+            v = state.get("server_v").clone();
+        }
+    }
 }

@@ -13,6 +13,7 @@ import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.horizontal.secagg.SecureRound;
 
 import java.time.Duration;
@@ -51,6 +52,9 @@ public final class HorizontalRunner {
     /** The run's standardization, sent again to a node that rejoins. */
     private volatile Standardizer scaling;
     private final java.util.concurrent.atomic.AtomicLong payload = new java.util.concurrent.atomic.AtomicLong();
+    /** The committed round a resumed run goes on from, and the rounds before it; null for a fresh run. */
+    private RunCheckpoint resumeFrom;
+    private List<RoundSummary> earlier = List.of();
 
     /**
      * @param byDomain one channel per domain taking part
@@ -69,6 +73,22 @@ public final class HorizontalRunner {
         }
     }
 
+    /**
+     * Goes on from a committed round instead of starting afresh: the global model, the strategy's
+     * state and the run's scaling come from {@code checkpoint}; {@code before} are the rounds
+     * already recorded. Nodes are prepared again; one that cannot be is left out until it rejoins.
+     */
+    public HorizontalRunner resume(RunCheckpoint checkpoint, List<RoundSummary> before) {
+        this.resumeFrom = checkpoint;
+        this.earlier = List.copyOf(before);
+        return this;
+    }
+
+    /** Each round draws its sampling from its own seed, so a run resumed at any round samples as the undisturbed one would. */
+    private Random roundRng(int round) {
+        return new Random((job.seed() ^ 0x5DEECE66DL) + 0x9E3779B97F4A7C15L * round);
+    }
+
     public RunOutcome run(String jobId, String runId) {
         long t0 = System.nanoTime();
         Duration timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
@@ -80,19 +100,32 @@ public final class HorizontalRunner {
         long[] start = traffic();
         try {
             Model model = Models.create(plan.model(), plan.features().size());
-            prepare(jobId, runId, pool, timeout);
-            double[] global = new double[model.numParams()];
-            model.initialize(global, new Random(job.seed()));
+            RunCheckpoint from = resumeFrom;
+            double[] global;
             Strategy strategy = Strategies.create(job);
-            Random rng = new Random(job.seed() ^ 0x5DEECE66DL);
+            if (from == null) {
+                prepare(jobId, runId, pool, timeout);
+                global = new double[model.numParams()];
+                model.initialize(global, new Random(job.seed()));
+            } else {
+                prepareResumed(jobId, runId, from, pool, timeout);
+                global = from.tensor("params");
+                String bad = checkUpdate(global, model.numParams());
+                if (bad != null) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "the checkpoint of round " + from.round() + ": " + bad);
+                Map<String, double[]> state = new LinkedHashMap<>();
+                from.tensors().forEach((k, v) -> {
+                    if (k.startsWith("strategy.")) state.put(k.substring("strategy.".length()), v);
+                });
+                strategy.restore(state);
+                observer.log("resumed after round " + from.round() + " of " + job.rounds() + ", the last one committed before its coordinator stopped");
+            }
             SecureRound secure = job.secureAggregation() == null ? null
                     : new SecureRound(job.secureAggregation(), weightCap(), (d, m) -> send(d, m, timeout), pool, timeout);
-            List<RoundSummary> history = new ArrayList<>();
-            Map<String, Double> last = Map.of();
-            long rejectedTotal = 0;
-            int degraded = 0;
-            for (int round = 1; round <= job.rounds(); round++) {
+            List<RoundSummary> history = new ArrayList<>(earlier);
+            Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
+            for (int round = from == null ? 1 : from.round() + 1; round <= job.rounds(); round++) {
                 long r0 = System.nanoTime();
+                Random rng = roundRng(round);
                 long[] bytes0 = traffic();
                 // a node that was away and is registered again takes part from this round on
                 for (String d : List.copyOf(away)) {
@@ -155,32 +188,52 @@ public final class HorizontalRunner {
                 }
                 // updates refused as unusable (wrong length, NaN or infinite) are kept in the run record, round by round
                 long rejected = failures.stream().filter(x -> x.code() == ErrorCode.BAD_UPDATE).count();
-                rejectedTotal += rejected;
                 metrics.put("rejected_updates", (double) rejected);
                 global = agg.params();
                 metrics.putAll(agg.metrics());
                 metrics.putAll(evaluate(jobId, runId, round, global, pool, timeout, strategy, rng));
                 long[] bytes1 = traffic();
-                if (!failures.isEmpty()) degraded++;
                 // a node lost in this round is prepared again before it takes part again
                 for (Failure f : failures) if (f.code() == ErrorCode.NODE_LOST || f.code() == ErrorCode.ROUND_TIMEOUT) away.add(f.nodeId());
                 RoundSummary s = new RoundSummary(round, job.rounds(), (System.nanoTime() - r0) / 1e9,
                         bytes1[0] - bytes0[0], bytes1[1] - bytes0[1], nodesOk, failures, metrics);
                 history.add(s);
                 last = metrics;
-                observer.round(s);
+                observer.round(s, checkpoint(round, global, strategy, start, t0));
             }
             finish(jobId, runId, pool);
             long[] bytes = traffic();
             Map<String, Double> finalMetrics = new LinkedHashMap<>(last);
-            finalMetrics.put("rejected_updates_total", (double) rejectedTotal);
+            finalMetrics.put("rejected_updates_total", history.stream().mapToDouble(h -> h.metrics().getOrDefault("rejected_updates", 0.0)).sum());
             // a run some node missed part of says so: how many rounds ran without every training node
-            finalMetrics.put("rounds_degraded", (double) degraded);
-            return new RunOutcome(global, finalMetrics, history, bytes[0] - start[0], bytes[1] - start[1], payload.get(),
-                    (System.nanoTime() - t0) / 1e9);
+            finalMetrics.put("rounds_degraded", (double) history.stream().filter(h -> !h.failures().isEmpty()).count());
+            if (from != null) finalMetrics.put("resumed_from_round", (double) from.round());
+            return new RunOutcome(global, finalMetrics, history, bytes[0] - start[0] + (long) before("bytes_sent"),
+                    bytes[1] - start[1] + (long) before("bytes_received"), payload.get() + (long) before("payload_bytes"),
+                    (System.nanoTime() - t0) / 1e9 + before("seconds"));
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** A number the run had reached before it resumed (0 for a fresh run). */
+    private double before(String name) {
+        return resumeFrom == null ? 0 : resumeFrom.number(name, 0);
+    }
+
+    /** What the run needs to go on after {@code round}: the model, the strategy's state, the scaling, and its totals so far. */
+    private RunCheckpoint checkpoint(int round, double[] global, Strategy strategy, long[] start, long t0) {
+        Map<String, double[]> tensors = new LinkedHashMap<>();
+        tensors.put("params", global);
+        strategy.state().forEach((k, v) -> tensors.put("strategy." + k, v));
+        if (scaling != null) {
+            tensors.put("scaling.mean", scaling.mean());
+            tensors.put("scaling.std", scaling.std());
+        }
+        long[] now = traffic();
+        return new RunCheckpoint(round, tensors, Map.of("bytes_sent", now[0] - start[0] + before("bytes_sent"),
+                "bytes_received", now[1] - start[1] + before("bytes_received"), "payload_bytes", payload.get() + before("payload_bytes"),
+                "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")));
     }
 
     /** One call to a node, counting the tensor bytes both ways (the floor the wire bytes are measured against). */
@@ -288,6 +341,41 @@ public final class HorizontalRunner {
         }
     }
 
+    /**
+     * Prepares the nodes of a resumed run with the scaling the run was committed with (a node that
+     * restarted holds nothing of it); a node that cannot be prepared now is left out and rejoins
+     * when it can. Fails only when none can be.
+     */
+    private void prepareResumed(String jobId, String runId, RunCheckpoint from, ExecutorService pool, Duration timeout) {
+        if (job.standardize()) {
+            scaling = new Standardizer(from.tensor("scaling.mean"), from.tensor("scaling.std"));
+        }
+        Map<String, Future<Boolean>> calls = new LinkedHashMap<>();
+        for (String d : trainingDomains()) {
+            if (!alive.test(d)) {
+                away.add(d);
+                observer.log("node of " + d + " is not registered yet; it takes part again when it is");
+                continue;
+            }
+            calls.put(d, pool.submit(() -> rejoin(jobId, runId, d, from.round() + 1, timeout)));
+        }
+        for (var e : calls.entrySet()) {
+            boolean back;
+            try {
+                back = e.getValue().get(timeout.toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "interrupted while preparing the resumed run");
+            } catch (ExecutionException | TimeoutException x) {
+                back = false;
+            }
+            if (!back) away.add(e.getKey());
+        }
+        if (away.containsAll(trainingDomains())) {
+            throw new MeshflException(ErrorCode.TOO_FEW_NODES, "no node of " + trainingDomains() + " could be prepared to resume the run");
+        }
+    }
+
     /** The prepare step of one training domain: its product, the plan's columns and model, the protections. */
     private Message prepareRequest(String jobId, String runId, String domain, String product, List<String> evalProducts) {
         ModelSpec m = plan.model();
@@ -322,7 +410,8 @@ public final class HorizontalRunner {
                 send(domain, Message.request(jobId, runId, HorizontalSteps.PROTOCOL, HorizontalSteps.SCALE, 0, domain)
                         .withTensors(Map.of("mean", scaling.mean(), "std", scaling.std())), timeout).orThrow();
             }
-            observer.log("round " + round + ": node of " + domain + " is back and takes part again");
+            observer.log("round " + round + ": node of " + domain + (resumeFrom != null && round == resumeFrom.round() + 1
+                    ? " is prepared to go on" : " is back and takes part again"));
             return true;
         } catch (MeshflException e) {
             observer.log("round " + round + ": node of " + domain + " is registered again but could not rejoin: " + e.getMessage());

@@ -54,4 +54,14 @@ public final class NormBounded implements Strategy {
     public List<String> configureEvaluate(int round, List<String> available, Random rng) {
         return inner.configureEvaluate(round, available, rng);
     }
+
+    @Override
+    public Map<String, double[]> state() {
+        return inner.state();
+    }
+
+    @Override
+    public void restore(Map<String, double[]> state) {
+        inner.restore(state);
+    }
 }

@@ -31,4 +31,17 @@ public interface Strategy {
 
     /** Picks the nodes that evaluate the new global model. */
     List<String> configureEvaluate(int round, List<String> available, Random rng);
+
+    /**
+     * What the strategy carries from one round to the next besides the global model (a server
+     * optimizer's moments), committed with each round so a resumed run goes on exactly; empty for
+     * strategies that carry nothing.
+     */
+    default java.util.Map<String, double[]> state() {
+        return java.util.Map.of();
+    }
+
+    /** Takes back what {@link #state()} returned at the round a run resumes from. */
+    default void restore(java.util.Map<String, double[]> state) {
+    }
 }

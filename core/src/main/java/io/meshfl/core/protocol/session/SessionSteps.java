@@ -3,6 +3,8 @@ package io.meshfl.core.protocol.session;
 /**
  * The steps that open and close every run on a node, whatever its protocol: the coordinator
  * presents the submitter's signed job ticket ({@link #AUTHORIZE}, blob {@code ticket}), and when
+ * a run goes on under a restarted coordinator, tells each node from which committed round
+ * ({@link #RESUME}, config {@code from_round}; only a run the node still holds may resume); when
  * the run has ended tells its outcome with the signed seal of the catalog's chains ({@link #END},
  * config {@code outcome}, blob {@code seal}); on a run that did not succeed the node discards its
  * parts. The node side lives in the node host, which owns the run registry and the audit.
@@ -12,6 +14,7 @@ public final class SessionSteps {
     public static final String PROTOCOL = "session";
     public static final String AUTHORIZE = "authorize";
     public static final String END = "end";
+    public static final String RESUME = "resume";
 
     private SessionSteps() {
     }

@@ -1,0 +1,237 @@
+package io.meshfl.coordinator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.catalog.ChainSeals;
+import io.meshfl.core.catalog.RoundRecord;
+import io.meshfl.core.catalog.RunCheckpoints;
+import io.meshfl.core.catalog.RunRecord;
+import io.meshfl.core.integration.Integration;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.plan.Plan;
+import io.meshfl.core.plan.Planner;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.RunCheckpoint;
+import io.meshfl.core.protocol.boost.BoostRunner;
+import io.meshfl.core.protocol.factorized.JoinedRunner;
+import io.meshfl.core.protocol.horizontal.HorizontalRunner;
+import io.meshfl.core.protocol.horizontal.RoundSummary;
+import io.meshfl.core.protocol.horizontal.RunObserver;
+import io.meshfl.core.protocol.horizontal.RunOutcome;
+import io.meshfl.core.protocol.split.SplitRunner;
+import io.meshfl.core.protocol.vertical.VerticalRunner;
+import io.meshfl.core.report.RunReport;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One run driven to its end, fresh or resumed: the session with its nodes, the protocol, each
+ * round into the catalog as the runner's durability says, and the outcome (model, metrics, seal)
+ * or the reason it did not succeed. Every run, failed or not, ends in the catalog.
+ */
+final class RunExecution {
+
+    private final JobRunner runner;
+    private final Catalog catalog;
+    private final NodeRegistry registry;
+    private final String transport;
+    private final JobRunner.Durability durability;
+
+    RunExecution(JobRunner runner, JobRunner.Durability durability) {
+        this.runner = runner;
+        this.catalog = runner.catalog();
+        this.registry = runner.registry();
+        this.transport = runner.transport();
+        this.durability = durability;
+    }
+
+    private Map<String, Planner.ProductView> productViews() {
+        return runner.productViews();
+    }
+
+    private Integration integration(String id, Map<String, Planner.ProductView> views) {
+        return runner.integration(id, views);
+    }
+
+    private ChainSeals.Seal seal(String runId) {
+        return runner.seal(runId);
+    }
+
+    /**
+     * The run's outcome with the planner's predicted seconds and the actual ones in its metrics
+     * (joined runs record their own), so every run in the log can re-fit the cost model.
+     */
+    private static RunOutcome withPrediction(RunOutcome out, Plan plan) {
+        if (out.metrics().containsKey("predicted_seconds")) return out;
+        double est = plan.candidates().stream().filter(c -> c.strategy().equals(plan.strategy())).mapToDouble(Plan.Candidate::estSeconds)
+                .findFirst().orElse(0);
+        Map<String, Double> m = new LinkedHashMap<>(out.metrics());
+        if (est > 0) {
+            // vertical, split and boosted-tree candidates are priced per round; the others per run
+            boolean perRound = List.of("vertical", "split", "secureboost").contains(plan.strategy());
+            m.put("predicted_seconds", perRound ? est * out.rounds().size() : est);
+        }
+        m.put("actual_seconds", out.wallSeconds());
+        return new RunOutcome(out.params(), m, out.rounds(), out.bytesSent(), out.bytesReceived(), out.payloadBytes(), out.wallSeconds());
+    }
+
+    /** The relationships of a star join, as links from the base product's domain to each joined product's. */
+    private List<VerticalRunner.Link> links(Integration in) {
+        Map<String, Planner.ProductView> views = productViews();
+        List<VerticalRunner.Link> out = new ArrayList<>();
+        for (var s : in.plan().steps()) {
+            out.add(new VerticalRunner.Link(views.get(s.product()).contract().domain(), s.parentKey().column(), s.childKey().column()));
+        }
+        return out;
+    }
+
+    /** Runs a registered run to its end, through its protocol, and records how it ended; {@code live} ends with it. */
+    ObjectNode execute(JobRunner.Execution x, LiveRuns.LiveRun live, JobObserver observer) {
+        JobSpec job = x.job();
+        Plan plan = x.plan();
+        RunRecord run = x.run();
+        String jobId = run.jobId();
+        Map<String, NodeChannel> channels = new LinkedHashMap<>();
+        var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
+        for (String d : plan.domains()) {
+            // whichever node of the domain is registered at each call: one that restarts is reached again;
+            // a resumed attempt numbers its messages past any its nodes saw from the attempt before
+            channels.put(d, AuditingChannel.wrap(new RegistryChannel(registry, d), audit, transport, (long) x.attempt() << 32));
+        }
+        long[] start = JobRunner.traffic(channels);
+        Privacy dp = Privacy.of(job, plan, catalog);
+        RunSession session = new RunSession(channels, jobId, run.id());
+        RunCheckpoints checkpoints = new RunCheckpoints(catalog);
+        int[] roundsDone = {x.from() == null ? 0 : x.from().round()};
+        JobRunner.Durability durable = durability;
+        List<RoundRecord> held = new ArrayList<>();
+        JobObserver obs = live.fanOut(observer);
+        obs.started(run.id(), jobId);
+        if (durable != JobRunner.Durability.CHECKPOINT && plan.strategy().equals("horizontal")) {
+            obs.log("rounds of this run are committed " + (durable == JobRunner.Durability.ROUND ? "each without a checkpoint" : "at its end")
+                    + ": it cannot resume if its coordinator stops");
+        }
+        try {
+            if (x.from() == null) {
+                session.authorize(x.signed());
+                dp.charge(run.id());
+            } else {
+                session.resume(x.from().round(), obs::log);
+            }
+            RunObserver ro = new RunObserver() {
+                @Override
+                public void round(RoundSummary s) {
+                    roundsDone[0] = s.round();
+                    catalog.recordRound(run.id(), roundRecord(s));
+                    AuditingChannel.flush(catalog, audit);
+                    obs.round(s);
+                }
+
+                @Override
+                public void round(RoundSummary s, RunCheckpoint checkpoint) {
+                    roundsDone[0] = s.round();
+                    // committed before the next round starts: a coordinator that dies after this goes on from here
+                    switch (durable) {
+                        case CHECKPOINT -> checkpoints.commit(run.id(), roundRecord(s), checkpoint);
+                        case ROUND -> catalog.recordRound(run.id(), roundRecord(s));
+                        case END -> held.add(roundRecord(s));
+                    }
+                    AuditingChannel.flush(catalog, audit);
+                    obs.round(s);
+                }
+
+                @Override
+                public void log(String line) {
+                    obs.log(line);
+                }
+            };
+            String runJobId = jobId;
+            RunOutcome out = switch (plan.strategy()) {
+                case "vertical" -> new VerticalRunner(job, plan, channels, ro).run(runJobId, run.id());
+                case "split" -> new SplitRunner(job, plan, channels, ro).run(runJobId, run.id());
+                case "secureboost" -> new BoostRunner(job, plan, channels, ro).run(runJobId, run.id());
+                case "materialized", "factorized" -> new JoinedRunner(job, plan, integration(job.integration(), productViews()), channels, ro)
+                        .run(runJobId, run.id());
+                case "federated-factorized" -> new VerticalRunner(job, plan, channels, ro, links(integration(job.integration(), productViews())))
+                        .run(runJobId, run.id());
+                default -> {
+                    HorizontalRunner h = new HorizontalRunner(job, plan, channels, registry::alive, ro);
+                    if (x.from() != null) h.resume(x.from(), x.before());
+                    yield h.run(runJobId, run.id());
+                }
+            };
+            out = withPrediction(out, plan);
+            String metricsJson = RunReport.JSON.valueToTree(out.metrics()).toString();
+            ObjectNode prov = Provenances.of(jobId, run.id(), job, plan, out);
+            prov.put("submitter", x.submitter()).put("ticket_sha256", x.ticketSha256());
+            if (plan.strategy().equals("federated-factorized")) {
+                // scoring new base rows aligns them with the joined products the same way
+                var arr = prov.putArray("links");
+                for (VerticalRunner.Link l : links(integration(job.integration(), productViews()))) {
+                    arr.addObject().put("host", l.host()).put("foreign_key", l.foreignKey()).put("key", l.key());
+                }
+            }
+            List<RunCheckpoints.Resume> resumes = checkpoints.resumes(run.id());
+            if (!resumes.isEmpty()) {
+                var arr = prov.putArray("resumed");
+                for (var r : resumes) arr.addObject().put("from_round", r.fromRound()).put("at", r.at().toString());
+            }
+            String provenance = prov.toString();
+            for (RoundRecord r : held) catalog.recordRound(run.id(), r);
+            var model = catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
+            catalog.finishRun(run.id(), metricsJson, out.bytesSent(), out.bytesReceived());
+            checkpoints.discard(run.id());
+            AuditingChannel.flush(catalog, audit);
+            dp.settle(run.id(), out.metrics());
+            ChainSeals.Seal seal = seal(run.id());
+            session.end(RunRecord.SUCCEEDED, seal, obs::log);
+            AuditingChannel.flush(catalog, audit);
+            ObjectNode report = RunReport.build(jobId, run.id(), model.id(), job, plan, out);
+            report.set("provenance", RunReport.JSON.readTree(provenance));
+            report.put("seal", seal.hash());
+            obs.ended(run.id(), RunRecord.SUCCEEDED, "");
+            return report;
+        } catch (RuntimeException e) {
+            long[] now = JobRunner.traffic(channels);
+            String msg = e instanceof MeshflException me ? me.toString() : e.toString();
+            boolean cancelled = e instanceof MeshflException me && me.code() == ErrorCode.RUN_CANCELLED;
+            String status = cancelled ? RunRecord.CANCELLED : RunRecord.FAILED;
+            long before = x.from() == null ? 0 : (long) x.from().number("bytes_sent", 0);
+            long beforeIn = x.from() == null ? 0 : (long) x.from().number("bytes_received", 0);
+            for (RoundRecord r : held) catalog.recordRound(run.id(), r);
+            if (cancelled) catalog.cancelRun(run.id(), msg, now[0] - start[0] + before, now[1] - start[1] + beforeIn);
+            else catalog.failRun(run.id(), msg, now[0] - start[0] + before, now[1] - start[1] + beforeIn);
+            checkpoints.discard(run.id());
+            AuditingChannel.flush(catalog, audit);
+            dp.settleFailed(run.id(), roundsDone[0]);
+            ChainSeals.Seal seal = seal(run.id());
+            // the parties discard what they hold of a run that did not succeed
+            session.end(status, seal, obs::log);
+            AuditingChannel.flush(catalog, audit);
+            obs.ended(run.id(), status, msg);
+            throw e;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new MeshflException(ErrorCode.INTERNAL, "provenance is not valid JSON: " + e.getMessage(), e);
+        } finally {
+            runner.liveRuns().end(run.id());
+        }
+    }
+
+    private static RoundRecord roundRecord(RoundSummary s) {
+        return new RoundRecord(s.round(), s.seconds(), s.bytesSent(), s.bytesReceived(), s.nodesOk(), s.failures().size(),
+                RunReport.JSON.valueToTree(s.metrics()).toString(), failures(s));
+    }
+
+    /** The failures of a round as {@code {"domain": "reason"}}, null when every node delivered. */
+    private static String failures(RoundSummary s) {
+        if (s.failures().isEmpty()) return null;
+        ObjectNode o = RunReport.JSON.createObjectNode();
+        for (var f : s.failures()) o.put(f.nodeId(), f.code() + ": " + f.reason());
+        return o.toString();
+    }
+}

@@ -1,0 +1,99 @@
+package io.meshfl.core.catalog;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.protocol.RunCheckpoint;
+
+import java.sql.PreparedStatement;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The catalog's side of durable runs: a round and the checkpoint to go on from it are committed
+ * in one transaction before the next round starts, so after a crash the catalog never holds a
+ * round it cannot resume from, nor a checkpoint ahead of its rounds. Only the latest checkpoint
+ * of a run is kept; it is dropped when the run ends. Every resume is recorded beside the run.
+ */
+public final class RunCheckpoints {
+
+    /** One time a run was resumed: its attempt number (1 for the first resume), the round it went on from, when, and a note. */
+    public record Resume(int attempt, int fromRound, Instant at, String note) {
+    }
+
+    private final Catalog catalog;
+
+    public RunCheckpoints(Catalog catalog) {
+        this.catalog = catalog;
+    }
+
+    /** Records {@code round} of a RUNNING run and makes {@code checkpoint} (of the same round) the one it resumes from. */
+    public void commit(String runId, RoundRecord round, RunCheckpoint checkpoint) {
+        if (checkpoint.round() != round.round()) {
+            throw new MeshflException(ErrorCode.INTERNAL, "checkpoint of round " + checkpoint.round() + " committed with round " + round.round());
+        }
+        byte[] state = checkpoint.encode();
+        catalog.transaction("COMMIT round " + round.round() + " of run " + runId, c -> {
+            Catalog.insertRound(c, runId, round);
+            String status = Catalog.first(Catalog.query(c, "SELECT status FROM runs WHERE id = ?", ps -> ps.setString(1, runId),
+                    rs -> rs.getString(1))).orElseThrow();
+            if (!RunRecord.RUNNING.equals(status)) {
+                throw new MeshflException(ErrorCode.CATALOG_FAILURE, "run " + runId + " is " + status + "; a round of it cannot be committed");
+            }
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM run_checkpoints WHERE run_id = ?")) {
+                del.setString(1, runId);
+                del.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_checkpoints (run_id, round_no, state, saved_at) VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, runId);
+                ps.setInt(2, round.round());
+                ps.setBytes(3, state);
+                ps.setObject(4, Catalog.ts(Instant.now()));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** The checkpoint a run resumes from, if any round of it was committed with one. */
+    public Optional<RunCheckpoint> latest(String runId) {
+        return catalog.transaction("SELECT checkpoint of run " + runId, c -> Catalog.first(Catalog.query(c,
+                "SELECT state FROM run_checkpoints WHERE run_id = ?", ps -> ps.setString(1, runId), rs -> RunCheckpoint.decode(rs.getBytes(1)))));
+    }
+
+    /** Drops a run's checkpoint (the run ended: its model, or its reason, is what stays). */
+    public void discard(String runId) {
+        catalog.transaction("DELETE checkpoint of run " + runId, c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM run_checkpoints WHERE run_id = ?")) {
+                ps.setString(1, runId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Records that a run goes on from {@code fromRound}; returns the resume with its attempt number. */
+    public Resume resumed(String runId, int fromRound, String note) {
+        return catalog.transaction("INSERT resume of run " + runId, c -> {
+            int attempt = Catalog.query(c, "SELECT COUNT(*) FROM run_resumes WHERE run_id = ?", ps -> ps.setString(1, runId),
+                    rs -> rs.getInt(1)).get(0) + 1;
+            Instant now = Instant.now();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_resumes (run_id, attempt, from_round, resumed_at, note) "
+                    + "VALUES (?, ?, ?, ?, ?)")) {
+                ps.setString(1, runId);
+                ps.setInt(2, attempt);
+                ps.setInt(3, fromRound);
+                ps.setObject(4, Catalog.ts(now));
+                ps.setString(5, note == null || note.length() <= 2000 ? note : note.substring(0, 1997) + "...");
+                ps.executeUpdate();
+            }
+            return new Resume(attempt, fromRound, now, note);
+        });
+    }
+
+    /** The times a run was resumed, first first. */
+    public List<Resume> resumes(String runId) {
+        return catalog.transaction("SELECT resumes of run " + runId, c -> Catalog.query(c,
+                "SELECT attempt, from_round, resumed_at, note FROM run_resumes WHERE run_id = ? ORDER BY attempt", ps -> ps.setString(1, runId),
+                rs -> new Resume(rs.getInt(1), rs.getInt(2), Catalog.instant(rs, 3), rs.getString(4))));
+    }
+}
