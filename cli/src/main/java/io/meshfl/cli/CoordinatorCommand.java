@@ -4,6 +4,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshfl.coordinator.Coordinator;
 import io.meshfl.coordinator.NodeDialer;
 import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.catalog.CatalogLease;
 import io.meshfl.core.trust.MeshIdentity;
 import io.meshfl.core.trust.TicketVerifier;
 import io.meshfl.wire.tls.MeshTls;
@@ -39,6 +40,11 @@ final class CoordinatorCommand implements Callable<Integer> {
             description = "Serve liveness (GET /livez) and readiness (GET /readyz: catalog answering) probes over plain HTTP here. Off by default.")
     String health;
 
+    /** How often a standby asks for the catalog's lease, and the holder checks it still has it. */
+    static final java.time.Duration LEASE_POLL = java.time.Duration.ofSeconds(1);
+    /** How long a holder whose lease connection broke tries to take it back before it stops. */
+    static final java.time.Duration LEASE_GRACE = java.time.Duration.ofSeconds(5);
+
     @Override
     public Integer call() throws Exception {
         MeshTls mtls = tls.load(MeshIdentity.Role.COORDINATOR, "coordinator");
@@ -51,16 +57,29 @@ final class CoordinatorCommand implements Callable<Integer> {
         // Nodes and clients present mesh certificates; Register checks the node's domain per call.
         NodeDialer dial = mtls == null ? (domain, address) -> EmbeddedMesh.dial(address)
                 : (domain, address) -> mtls.dial(address, PeerPolicy.domain(domain));
+        java.util.concurrent.atomic.AtomicReference<Coordinator> active = new java.util.concurrent.atomic.AtomicReference<>();
+        // probes answer while this coordinator stands by too: alive, not ready
+        io.meshfl.wire.health.HealthEndpoint probes = health == null ? null : io.meshfl.wire.health.HealthEndpoint.start(health, () -> {
+            Coordinator c = active.get();
+            return c == null ? "standing by for the catalog's lease" : c.notReady();
+        });
+        if (probes != null) System.out.println("health probes on " + health);
         try (Catalog cat = catalog.open();
+             CatalogLease lease = CatalogLease.acquire(cat, LEASE_POLL, System.out::println);
              Coordinator c = new Coordinator(cat, dial, heartbeatMs, System.out::println)
                      .transport(mtls == null ? "plaintext gRPC" : "mutual TLS")
                      .trust(mtls == null ? TicketVerifier.unauthenticated() : mtls.ticketVerifier(), mtls == null ? null : mtls.signer())
                      .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.anyMember()))) {
+            active.set(c);
+            // only the lease holder drives runs: one that loses it stops at once, as if it had crashed, and the standby resumes its runs
+            lease.watch(LEASE_POLL, LEASE_GRACE, why -> {
+                System.out.println("stopping: " + why + "; another coordinator resumes this one's runs");
+                System.out.flush();
+                Runtime.getRuntime().halt(3);
+            });
             System.out.println("coordinator listening on " + host + ":" + c.port() + (mtls == null ? " (plaintext)" : " (mutual TLS)")
                     + ", catalog " + catalog.describe());
             System.out.flush();
-            io.meshfl.wire.health.HealthEndpoint probes = health == null ? null : io.meshfl.wire.health.HealthEndpoint.start(health, c::notReady);
-            if (probes != null) System.out.println("health probes on " + health);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 if (probes != null) probes.close();
                 c.close();

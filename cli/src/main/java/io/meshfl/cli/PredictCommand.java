@@ -34,7 +34,7 @@ final class PredictCommand implements Callable<Integer> {
     SubmitterTlsOptions tls;
 
 
-    @Option(names = "--coordinator", description = "host:port of a running coordinator.")
+    @Option(names = "--coordinator", description = "host:port of a running coordinator; several, comma-separated, for one with a standby.")
     String coordinator;
 
     @picocli.CommandLine.Mixin

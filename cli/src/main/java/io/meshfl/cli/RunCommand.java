@@ -46,7 +46,7 @@ final class RunCommand implements Callable<Integer> {
     SubmitterTlsOptions tls;
 
 
-    @Option(names = "--coordinator", description = "host:port of a running coordinator. Without it, an embedded coordinator and one node per domain start in this JVM.")
+    @Option(names = "--coordinator", description = "host:port of a running coordinator (several, comma-separated, for one with a standby). Without it, an embedded coordinator and one node per domain start in this JVM.")
     String coordinator;
 
     @Option(names = "--contracts", description = "Folder of data product contracts for the embedded mesh. Default: the job file's folder.")

@@ -29,7 +29,7 @@ final class RunsCommand implements Runnable {
         @Parameters(paramLabel = "RUN_ID", description = "The run (see 'meshfl catalog runs').")
         String runId;
 
-        @Option(names = "--coordinator", required = true, description = "host:port of the coordinator driving the run.")
+        @Option(names = "--coordinator", required = true, description = "host:port of the coordinator driving the run; several, comma-separated, for a coordinator with a standby.")
         String coordinator;
     }
 

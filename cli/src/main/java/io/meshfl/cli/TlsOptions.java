@@ -44,10 +44,49 @@ class TlsOptions {
         return MeshTls.load(tlsDir, role, name);
     }
 
-    /** A client channel to the coordinator: mutual TLS as {@code identity}, or plaintext with --insecure. */
+    /**
+     * A client channel to the coordinator: mutual TLS as {@code identity}, or plaintext with
+     * --insecure. {@code target} may list several addresses, comma-separated (an active coordinator
+     * and its standby): the channel goes to the first that accepts a connection (a standby listens
+     * only once it has taken over).
+     */
     ManagedChannel dialCoordinator(String target, String identity) {
         MeshTls tls = load(role(identity), name(identity));
-        return tls == null ? EmbeddedMesh.dial(target) : tls.dial(target, PeerPolicy.coordinator());
+        java.util.List<String> targets = java.util.Arrays.stream(target.split(",")).map(String::strip).filter(t -> !t.isEmpty()).toList();
+        if (targets.size() <= 1) return tls == null ? EmbeddedMesh.dial(target.strip()) : tls.dial(target.strip(), PeerPolicy.coordinator());
+        ManagedChannel first = null;
+        for (String t : targets) {
+            ManagedChannel ch = tls == null ? EmbeddedMesh.dial(t) : tls.dial(t, PeerPolicy.coordinator());
+            if (connects(ch, java.time.Duration.ofSeconds(3))) {
+                if (first != null) first.shutdownNow();
+                return ch;
+            }
+            if (first == null) first = ch;
+            else ch.shutdownNow();
+        }
+        // none answers: calls on the first say why
+        return first;
+    }
+
+    /** Whether {@code ch} gets a connection within {@code wait}. */
+    private static boolean connects(ManagedChannel ch, java.time.Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        io.grpc.ConnectivityState state = ch.getState(true);
+        while (state != io.grpc.ConnectivityState.READY) {
+            if (state == io.grpc.ConnectivityState.TRANSIENT_FAILURE || state == io.grpc.ConnectivityState.SHUTDOWN) return false;
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return false;
+            java.util.concurrent.CountDownLatch changed = new java.util.concurrent.CountDownLatch(1);
+            ch.notifyWhenStateChanged(state, changed::countDown);
+            try {
+                if (!changed.await(left, java.util.concurrent.TimeUnit.NANOSECONDS)) return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            state = ch.getState(false);
+        }
+        return true;
     }
 
     /**

@@ -85,6 +85,79 @@ class PostgresMeshTest {
         }
     }
 
+    @Test
+    void aStandbyCoordinatorTakesOverWithinTenSecondsOfTheActiveOnesDeathAndResumesItsRun() throws Exception {
+        String url = PG.get().createDatabase("failover");
+        Path certs = tmp.resolve("certs-failover");
+        List<String> domains = List.of("lending-north", "lending-south", "lending-online");
+        assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains)));
+        Path data = tmp.resolve("demo-failover");
+        DemoData.write(data, 7);
+        Files.writeString(data.resolve("job.yaml"), Files.readString(data.resolve("job.yaml")).replace("rounds: 15", "rounds: 80"));
+        String active = "127.0.0.1:" + freePort();
+        String standby = "127.0.0.1:" + freePort();
+        String both = active + "," + standby;
+        int probe = freePort();
+        Map<String, String> env = Map.of("MESHFL_CATALOG_PASSWORD", PG.get().password());
+        try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs-failover"))) {
+            mesh.start("coordinator-a", env, coordinatorArgs(active, url, certs));
+            mesh.await("coordinator-a", java.util.regex.Pattern.compile("coordinator listening on"), 60_000);
+            List<String> b = new java.util.ArrayList<>(List.of(coordinatorArgs(standby, url, certs)));
+            b.addAll(List.of("--health", "127.0.0.1:" + probe));
+            mesh.start("coordinator-b", env, b.toArray(new String[0]));
+            mesh.await("coordinator-b", java.util.regex.Pattern.compile("standing by: another coordinator holds the lease"), 60_000);
+            String waiting = get("http://127.0.0.1:" + probe + "/readyz");
+            assertTrue(waiting.startsWith("503") && waiting.contains("standing by"), waiting);
+            for (String d : domains) {
+                mesh.start(d, "node", "--domain", d, "--contracts", data.toString(), "--coordinator", both, "--tls-dir", certs.toString(),
+                        "--state", tmp.resolve("nodes-failover").resolve(d).toString());
+            }
+            mesh.awaitNodes(domains.toArray(new String[0]));
+            Process client = mesh.start("client", "run", "--job", data.resolve("job.yaml").toString(), "--coordinator", both,
+                    "--tls-dir", certs.toString());
+            String run = mesh.await("client", java.util.regex.Pattern.compile("run (\\S+) of job \\S+ started"), 60_000);
+            mesh.await("client", java.util.regex.Pattern.compile("round\\s+5/80"), 60_000);
+            long killed = System.nanoTime();
+            new ProcessBuilder("kill", "-9", String.valueOf(mesh.pid("coordinator-a"))).start().waitFor();
+            mesh.await("coordinator-b", java.util.regex.Pattern.compile("took the catalog's lease"), 30_000);
+            double takeover = (System.nanoTime() - killed) / 1e9;
+            String from = mesh.await("coordinator-b", java.util.regex.Pattern.compile("run " + java.util.regex.Pattern.quote(run)
+                    + " of job \\S+ was left RUNNING; it resumes after round (\\d+)"), 30_000);
+            mesh.await("coordinator-b", java.util.regex.Pattern.compile("run " + java.util.regex.Pattern.quote(run) + " resumes after round"), 60_000);
+            double resumed = (System.nanoTime() - killed) / 1e9;
+            System.out.printf(java.util.Locale.ROOT, "fail-over: standby took the lease %.2f s after the active coordinator's kill -9; "
+                    + "run resumed after round %s at %.2f s%n", takeover, from, resumed);
+            assertTrue(takeover < 10, "the standby took over " + takeover + " s after the active one died");
+            assertTrue(client.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the client hangs after losing its coordinator");
+            assertTrue(mesh.text("client").contains("meshfl runs follow " + run), mesh.text("client"));
+            Cli.Result follow = Cli.run("runs", "follow", run, "--coordinator", both, "--tls-dir", certs.toString());
+            assertEquals(0, follow.code(), follow.output());
+            assertTrue(follow.output().contains("run " + run + " ended SUCCEEDED"), follow.output());
+            assertEquals("200 ready", get("http://127.0.0.1:" + probe + "/readyz"));
+        }
+        Cli.Result runs = Cli.run("catalog", "--catalog", url, "--catalog-user", PostgresCluster.USER, "--catalog-password-file",
+                writePassword().toString(), "runs");
+        assertTrue(runs.output().lines().anyMatch(l -> l.contains("SUCCEEDED")) && runs.output().lines().noneMatch(l -> l.contains("RUNNING")),
+                runs.output());
+    }
+
+    private static String[] coordinatorArgs(String at, String url, Path certs) {
+        return new String[]{"coordinator", "--port", at.substring(at.indexOf(':') + 1), "--catalog", url, "--catalog-user", PostgresCluster.USER,
+                "--heartbeat-ms", "500", "--tls-dir", certs.toString()};
+    }
+
+    private static int freePort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String get(String url) throws Exception {
+        var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body().strip();
+    }
+
     private static Path writePassword() throws Exception {
         Path pw = tmp.resolve("pw2");
         Files.writeString(pw, PG.get().password());

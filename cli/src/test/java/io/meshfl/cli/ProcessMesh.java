@@ -32,8 +32,14 @@ final class ProcessMesh implements AutoCloseable {
 
     /** As {@link #start(String, String...)} with extra environment variables. */
     Process start(String name, Map<String, String> env, String... args) throws IOException {
+        return start(List.of(), name, env, args);
+    }
+
+    /** As {@link #start(String, Map, String...)}, the command run behind {@code prefix} (e.g. {@code ip netns exec NS}). */
+    Process start(List<String> prefix, String name, Map<String, String> env, String... args) throws IOException {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", cp, "io.meshfl.cli.Main"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(name).toFile());

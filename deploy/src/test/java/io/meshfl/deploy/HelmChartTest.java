@@ -212,6 +212,17 @@ class HelmChartTest {
     }
 
     @Test
+    void aStandbyCoordinatorIsASecondReplicaAndNoMore(@TempDir Path dir) throws IOException {
+        String text = Files.readString(RenderedChart.THREE_DOMAINS);
+        String two = text.replaceFirst("(?m)^coordinator:\n", "coordinator:\n  replicas: 2\n");
+        RenderedChart withStandby = RenderedChart.render(RELEASE, Files.writeString(dir.resolve("standby.yaml"), two));
+        assertEquals(2, withStandby.named(Deployment.class, RELEASE + "-coordinator").getSpec().getReplicas());
+        Path three = Files.writeString(dir.resolve("three.yaml"), text.replaceFirst("(?m)^coordinator:\n", "coordinator:\n  replicas: 3\n"));
+        Exception tooMany = assertThrows(Exception.class, () -> RenderedChart.render(RELEASE, three));
+        assertTrue(tooMany.getMessage().contains("replicas"), tooMany.getMessage());
+    }
+
+    @Test
     void aPasswordInTheCatalogUrlIsRefused(@TempDir Path dir) throws IOException {
         String text = Files.readString(RenderedChart.THREE_DOMAINS).replace("sslmode=verify-full", "password=hunter2&sslmode=verify-full");
         Path leaky = Files.writeString(dir.resolve("leaky.yaml"), text);

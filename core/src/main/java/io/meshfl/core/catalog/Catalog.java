@@ -196,6 +196,15 @@ public final class Catalog implements AutoCloseable {
         return url;
     }
 
+    /** A connection of its own, not from the pool (a session that must end when it is closed, as the lease's). */
+    Connection unpooledConnection() throws SQLException {
+        if (closed) throw new SQLException("catalog " + url + " is closed");
+        if (pool instanceof com.zaxxer.hikari.HikariDataSource h) {
+            return java.sql.DriverManager.getConnection(h.getJdbcUrl(), h.getUsername(), h.getPassword());
+        }
+        return pool.getConnection();
+    }
+
     /** A pooled connection for catalog classes that keep their own tables, such as {@link IntegrationStore}. */
     Connection connection() throws SQLException {
         if (closed) throw new SQLException("catalog " + url + " is closed");
@@ -635,8 +644,8 @@ public final class Catalog implements AutoCloseable {
         });
     }
 
-    /** The insert of {@link #recordRound}, inside a caller's transaction (a round committed with its checkpoint). */
-    static void insertRound(Connection c, String runId, RoundRecord round) throws SQLException {
+    /** The checks and insert of {@link #recordRound}, inside a caller's transaction. */
+    private static void insertRound(Connection c, String runId, RoundRecord round) throws SQLException {
         requireText(runId, "run id");
         if (round == null) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round of run " + runId + " is missing");
         if (first(query(c, "SELECT status FROM runs WHERE id = ?", ps -> ps.setString(1, runId), rs -> rs.getString(1))).isEmpty()) {
@@ -646,6 +655,11 @@ public final class Catalog implements AutoCloseable {
                 ps -> { ps.setString(1, runId); ps.setInt(2, round.round()); }, rs -> 1).isEmpty()) {
             throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round " + round.round() + " of run " + runId + " is already recorded");
         }
+        insertRoundRow(c, runId, round);
+    }
+
+    /** The row of a round alone: the caller has checked its run (a round committed with its checkpoint checks the run once). */
+    static void insertRoundRow(Connection c, String runId, RoundRecord round) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_rounds (run_id, round_no, seconds, bytes_sent, "
                 + "bytes_received, nodes_ok, nodes_failed, metrics_json, failures_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, runId);

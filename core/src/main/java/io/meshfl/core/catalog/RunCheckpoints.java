@@ -5,6 +5,7 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.protocol.RunCheckpoint;
 
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -33,16 +34,25 @@ public final class RunCheckpoints {
             throw new MeshflException(ErrorCode.INTERNAL, "checkpoint of round " + checkpoint.round() + " committed with round " + round.round());
         }
         byte[] state = checkpoint.encode();
+        // four statements, the fewest that check the run, keep the round and replace the checkpoint: this wait is every round's
         catalog.transaction("COMMIT round " + round.round() + " of run " + runId, c -> {
-            Catalog.insertRound(c, runId, round);
-            String status = Catalog.first(Catalog.query(c, "SELECT status FROM runs WHERE id = ?", ps -> ps.setString(1, runId),
-                    rs -> rs.getString(1))).orElseThrow();
+            String status = Catalog.first(Catalog.query(c, "SELECT status FROM runs WHERE id = ? FOR UPDATE", ps -> ps.setString(1, runId),
+                    rs -> rs.getString(1))).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "run " + runId + " is not in the catalog"));
             if (!RunRecord.RUNNING.equals(status)) {
                 throw new MeshflException(ErrorCode.CATALOG_FAILURE, "run " + runId + " is " + status + "; a round of it cannot be committed");
             }
-            try (PreparedStatement del = c.prepareStatement("DELETE FROM run_checkpoints WHERE run_id = ?")) {
-                del.setString(1, runId);
-                del.executeUpdate();
+            try {
+                Catalog.insertRoundRow(c, runId, round);
+            } catch (SQLException e) {
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) throw e;
+                throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round " + round.round() + " of run " + runId + " is already recorded");
+            }
+            try (PreparedStatement up = c.prepareStatement("UPDATE run_checkpoints SET round_no = ?, state = ?, saved_at = ? WHERE run_id = ?")) {
+                up.setInt(1, round.round());
+                up.setBytes(2, state);
+                up.setObject(3, Catalog.ts(Instant.now()));
+                up.setString(4, runId);
+                if (up.executeUpdate() > 0) return null;
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_checkpoints (run_id, round_no, state, saved_at) VALUES (?, ?, ?, ?)")) {
                 ps.setString(1, runId);
@@ -54,6 +64,9 @@ public final class RunCheckpoints {
             return null;
         });
     }
+
+    /** SQLSTATE of a duplicate key, the same on H2 and PostgreSQL. */
+    private static final String UNIQUE_VIOLATION = "23505";
 
     /** The checkpoint a run resumes from, if any round of it was committed with one. */
     public Optional<RunCheckpoint> latest(String runId) {
