@@ -35,9 +35,11 @@ for t in "${targets[@]}"; do
     dp)          java -Xmx2g -cp "$CP" io.meshfl.bench.DpBench "$DOC" ;;
     secagg)      java -Xmx3g -cp "$CP" io.meshfl.bench.SecAggBench "$DOC" ;;
     durability)  java -Xmx2g -cp "$CP" io.meshfl.bench.DurabilityBench "$DOC" ;;
+    faults)      # the whole fault table (36 faults, about 20 minutes, root): every protocol x fault at three seeded points
+                 mvn -B -q ${MVN_FLAGS:-} -Pfaults test -pl cli -am -Dsurefire.failIfNoSpecifiedTests=false -Dmeshfl.faults=long -Dmeshfl.faults.doc="$(pwd)/docs/reliability.md" ;;
     trust)       # the modules just built come first: the classpath file names installed jars, which may be older
                  java -Xmx2g -cp "cli/target/classes:coordinator/target/classes:node/target/classes:proto/target/classes:core/target/classes:$CP" \
                    io.meshfl.bench.TrustBench "$DOC" ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale tls split factorized fedjoin dp secagg durability trust psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale tls split factorized fedjoin dp secagg durability faults trust psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
   esac
 done

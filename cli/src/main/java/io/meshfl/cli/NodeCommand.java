@@ -38,8 +38,16 @@ final class NodeCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "The address the coordinator calls this node at, when it is not "
-            + "127.0.0.1:<port> (behind a Service, a NAT or another host name). Default: 127.0.0.1 and the port it listens on.")
+            + "where it listens (behind a Service, a NAT or another host name). Default: --host and --port when both are given and "
+            + "--host is one address (not 0.0.0.0 or ::); else 127.0.0.1 and the port it listens on.")
     String advertise;
+
+    /** Where the coordinator calls this node: as given, else the one address it listens on, else null (127.0.0.1 and its port). */
+    String advertised() {
+        if (advertise != null) return advertise;
+        boolean one = !host.equals("0.0.0.0") && !host.equals("::") && !host.equals("127.0.0.1") && !host.equals("localhost");
+        return one && port != 0 ? (host.contains(":") ? "[" + host + "]" : host) + ":" + port : null;
+    }
 
     @Option(names = "--state", description = "Folder for this node's model parts and predictions. Default: .meshfl/node-<domain>")
     Path state;
@@ -65,7 +73,7 @@ final class NodeCommand implements Callable<Integer> {
         DomainNode n = new DomainNode(domain, own, System.out::println);
         if (mtls != null) n.trust(mtls.ca(), mtls.revocations());
         try (DomainNode node = n.stateDir(state != null ? state : Path.of(".meshfl", "node-" + domain))
-                .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.coordinator()), advertise)) {
+                .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.coordinator()), advertised())) {
             // the probes answer while the node waits for a coordinator: alive, not ready
             io.meshfl.wire.health.HealthEndpoint probes = health == null ? null : io.meshfl.wire.health.HealthEndpoint.start(health, node::notReady);
             if (probes != null) System.out.println("health probes on " + health);

@@ -134,18 +134,28 @@ class FaultSuiteTest {
         final ProcessMesh procs;
         final Path dir;
         final String coordinator;
-        final String[] coordinatorArgs;
+        String[] coordinatorArgs;
 
         Mesh(Protocol protocol, String name) throws Exception {
             this.protocol = protocol;
             List<String> parties = new ArrayList<>(List.of("coordinator"));
             parties.addAll(protocol.domains());
-            this.lab = NetnsLab.create("f" + (labs++), parties);
+            // names unique to this JVM, so a lab another run left behind cannot collide with this one
+            this.lab = NetnsLab.create(Long.toString(ProcessHandle.current().pid() % 46656, 36) + (labs++), parties);
             this.dir = tmp.resolve(name);
             this.procs = new ProcessMesh(dir.resolve("logs"));
             this.coordinator = lab.address("coordinator") + ":7070";
+            try {
+                start();
+            } catch (Exception | AssertionError e) {
+                close();
+                throw e;
+            }
+        }
+
+        private void start() throws Exception {
             this.coordinatorArgs = new String[]{"coordinator", "--host", lab.address("coordinator"), "--port", "7070", "--catalog",
-                    dir.resolve("catalog").toString(), "--heartbeat-ms", "500", "--tls-dir", certs.toString()};
+                    dir.resolve("c").resolve("catalog").toString(), "--heartbeat-ms", "500", "--tls-dir", certs.toString()};
             startCoordinator("coordinator");
             for (String d : protocol.domains()) startNode(d, d);
             for (String d : protocol.domains()) {
@@ -187,7 +197,7 @@ class FaultSuiteTest {
         /** Stops every process and reads the run back from the catalog. */
         RunRecord stopAndRead(String run, List<RoundRecord> rounds) throws Exception {
             procs.close();
-            try (Catalog c = Catalog.open(dir.resolve("catalog"))) {
+            try (Catalog c = Catalog.open(dir.resolve("c").resolve("catalog"))) {
                 rounds.addAll(c.rounds(run));
                 return c.run(run).orElseThrow();
             }
@@ -239,6 +249,17 @@ class FaultSuiteTest {
             }
             String[] end = mesh.follow(run);
             double recover = (System.nanoTime() - t0) / 1e9;
+            if (end[0].equals(RunRecord.INTERRUPTED)) {
+                // the parties hear of it once they are back, and drop what they hold of the run
+                for (String d : p.domains()) {
+                    String name = d.equals(p.victim()) && s.fault() == Fault.KILL_NODE ? d + "-2" : d;
+                    try {
+                        mesh.procs.await(name, Pattern.compile("run " + Pattern.quote(run) + " ended INTERRUPTED"), 90_000);
+                    } catch (AssertionError e) {
+                        problems.add("node of " + d + " never heard that the run ended INTERRUPTED");
+                    }
+                }
+            }
             List<RoundRecord> rounds = new ArrayList<>();
             RunRecord r = mesh.stopAndRead(run, rounds);
             Double auc = null;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.catalog.ChainSeals;
 import io.meshfl.core.catalog.RoundRecord;
 import io.meshfl.core.catalog.RunCheckpoints;
 import io.meshfl.core.catalog.RunRecord;
@@ -154,9 +155,44 @@ final class Resumptions {
     private String interrupt(RunRecord r, String why) {
         runner.catalog().interruptRun(r.id(), why);
         new RunCheckpoints(runner.catalog()).discard(r.id());
-        runner.seal(r.id());
+        ChainSeals.Seal seal = runner.seal(r.id());
         log.accept("run " + r.id() + " of job " + r.jobId() + " was left RUNNING; marked INTERRUPTED: " + why);
+        tellParties(r, seal);
         return why;
+    }
+
+    /**
+     * Tells the run's parties, once they are registered again (up to the grace), that it ended
+     * INTERRUPTED, with its seal: they drop what they hold of it and close its authorization. A
+     * party still away is logged; its authorization stays open until it is told.
+     */
+    private void tellParties(RunRecord r, ChainSeals.Seal seal) {
+        List<String> domains = runner.catalog().runProducts(r.id()).stream().map(io.meshfl.core.catalog.ProductRecord::domain).distinct().toList();
+        if (domains.isEmpty()) return;
+        // numbered past every message of the attempts before, as a resumed attempt's are
+        long after = (long) (new RunCheckpoints(runner.catalog()).resumes(r.id()).size() + 1) << 32;
+        Thread t = new Thread(() -> {
+            long deadline = System.nanoTime() + grace.toNanos();
+            try {
+                while (System.nanoTime() < deadline && !domains.stream().allMatch(runner.registry()::alive)) Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            }
+            var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
+            Map<String, io.meshfl.core.protocol.NodeChannel> channels = new LinkedHashMap<>();
+            for (String d : domains) {
+                if (runner.registry().alive(d)) {
+                    channels.put(d, AuditingChannel.wrap(new RegistryChannel(runner.registry(), d), audit, runner.transport(), after));
+                } else {
+                    log.accept("node of " + d + " did not register again within " + grace.toSeconds() + " s; it has not heard that run " + r.id()
+                            + " ended INTERRUPTED");
+                }
+            }
+            new RunSession(channels, r.jobId(), r.id()).end(RunRecord.INTERRUPTED, seal, log);
+            AuditingChannel.flush(runner.catalog(), audit);
+        }, "meshfl-tell-" + r.id());
+        t.setDaemon(true);
+        t.start();
     }
 
     /** A resumed run has no submitter's stream: its rounds go to the coordinator's log (followers see them too). */
