@@ -42,8 +42,6 @@ final class CoordinatorCommand implements Callable<Integer> {
 
     /** How often a standby asks for the catalog's lease, and the holder checks it still has it. */
     static final java.time.Duration LEASE_POLL = java.time.Duration.ofSeconds(1);
-    /** How long a holder whose lease connection broke tries to take it back before it stops. */
-    static final java.time.Duration LEASE_GRACE = java.time.Duration.ofSeconds(5);
 
     @Override
     public Integer call() throws Exception {
@@ -72,7 +70,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                      .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.anyMember()))) {
             active.set(c);
             // only the lease holder drives runs: one that loses it stops at once, as if it had crashed, and the standby resumes its runs
-            lease.watch(LEASE_POLL, LEASE_GRACE, why -> {
+            lease.watch(LEASE_POLL, System.out::println, c::resumeOrphans, why -> {
                 System.out.println("stopping: " + why + "; another coordinator resumes this one's runs");
                 System.out.flush();
                 Runtime.getRuntime().halt(3);

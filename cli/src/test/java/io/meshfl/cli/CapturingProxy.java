@@ -36,12 +36,6 @@ final class CapturingProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            return s.getLocalPort();
-        }
-    }
-
     /** Every captured stream (one per connection and direction), as bytes. */
     List<byte[]> captured() {
         List<byte[]> out = new ArrayList<>();

@@ -40,15 +40,23 @@ class FaultSuiteTest {
     @TempDir
     Path tmp;
 
-    enum Fault { KILL_COORDINATOR, KILL_NODE, LINK_DOWN }
+    enum Fault { KILL_COORDINATOR, KILL_NODE, LINK_DOWN, DATABASE_RESTART }
+
+    /** Where the catalog lives: the coordinator's embedded H2 file, or a PostgreSQL server reached over the lab's network. */
+    enum Store { H2, POSTGRESQL }
 
     /** A job of one protocol over one example, made short enough for a suite, and the node faults hit. */
-    record Protocol(String name, String example, String job, Map<String, String> edits, List<String> domains, String victim, int rounds) {
+    record Protocol(String name, String example, String job, Map<String, String> edits, List<String> domains, String victim, int rounds,
+                    int timeoutSeconds) {
     }
 
-    record Scenario(Protocol protocol, Fault fault, int point) {
+    record Scenario(Protocol protocol, Fault fault, int point, Store store) {
         String role() {
-            return fault == Fault.KILL_COORDINATOR ? "coordinator" : "node " + protocol.victim();
+            return switch (fault) {
+                case KILL_COORDINATOR -> "coordinator";
+                case DATABASE_RESTART -> "catalog database";
+                default -> "node " + protocol.victim();
+            };
         }
     }
 
@@ -59,16 +67,19 @@ class FaultSuiteTest {
 
     static final List<Protocol> PROTOCOLS = List.of(
             new Protocol("horizontal", "default-credit-homo", "job.yaml", Map.of("rounds: 20", "rounds: 30\nroundTimeoutSeconds: 4"),
-                    List.of("cards-east", "cards-west", "cards-south"), "cards-south", 30),
+                    List.of("cards-east", "cards-west", "cards-south"), "cards-south", 30, 4),
             new Protocol("vertical", "breast-hetero", "job.yaml", Map.of("epochs: 30", "epochs: 12", "keyBits: 2048", "keyBits: 1024",
-                    "seed: 42", "seed: 42\nroundTimeoutSeconds: 4"), List.of("oncology", "radiology"), "radiology", 12),
+                    "seed: 42", "seed: 42\nroundTimeoutSeconds: 4"), List.of("oncology", "radiology"), "radiology", 12, 4),
             new Protocol("split", "breast-hetero", "job-splitnn.yaml", Map.of("epochs: 40", "epochs: 16", "seed: 42", "seed: 42\nroundTimeoutSeconds: 4"),
-                    List.of("oncology", "radiology"), "radiology", 16),
-            new Protocol("secureboost", "breast-hetero", "job-gbdt.yaml", Map.of("trees: 20", "trees: 8", "seed: 42", "seed: 42\nroundTimeoutSeconds: 4"),
-                    List.of("oncology", "radiology"), "radiology", 8));
+                    List.of("oncology", "radiology"), "radiology", 16, 4),
+            // a tree's encrypted histograms take seconds on two loaded cores: a longer timeout, and a longer cut to exceed it
+            new Protocol("secureboost", "breast-hetero", "job-gbdt.yaml", Map.of("trees: 20", "trees: 8", "seed: 42", "seed: 42\nroundTimeoutSeconds: 15"),
+                    List.of("oncology", "radiology"), "radiology", 8, 15));
 
     private Path certs;
     private int labs;
+    private NetnsLab lab;
+    private io.meshfl.core.testing.PostgresCluster pg;
 
     @Test
     void everyRunEndsWithAReasonOrResumesNoCommittedRoundIsLostAndAResumedRunReachesTheUndisturbedAuc() throws Exception {
@@ -77,17 +88,32 @@ class FaultSuiteTest {
         Assumptions.assumeTrue(Files.isDirectory(EXAMPLES.resolve("../../shared/datasets")), "fault suite skipped: ../shared/datasets is missing");
         boolean full = "long".equals(System.getProperty("meshfl.faults", "short"));
         long seed = Long.getLong("meshfl.faults.seed", 20261205L);
-        List<Scenario> scenarios = scenarios(full, new Random(seed));
+        String only = System.getProperty("meshfl.faults.only");
+        List<Scenario> scenarios = scenarios(full, new Random(seed)).stream().filter(x -> only == null || x.protocol().name().equals(only)).toList();
         certs = tmp.resolve("certs");
         List<String> all = PROTOCOLS.stream().flatMap(p -> p.domains().stream()).distinct().toList();
         assertTrue(Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", all), "--days", "1") == 0);
 
-        Double undisturbed = undisturbedAuc(PROTOCOLS.get(0));
         List<Outcome> outcomes = new ArrayList<>();
-        for (Scenario s : scenarios) {
-            Outcome o = inject(s, undisturbed);
-            outcomes.add(o);
-            System.out.println(row(outcomes.size(), o));
+        Double undisturbed;
+        // names unique to this JVM, so a lab another run left behind cannot collide with this one
+        try (NetnsLab built = NetnsLab.create(Long.toString(ProcessHandle.current().pid() % 46656, 36))) {
+            lab = built;
+            boolean needsPg = scenarios.stream().anyMatch(x -> x.store() == Store.POSTGRESQL);
+            if (needsPg && io.meshfl.core.testing.PostgresCluster.binaries().isEmpty()) {
+                throw new AssertionError("the fault suite's PostgreSQL scenarios need the server binaries (Debian package postgresql)");
+            }
+            pg = needsPg ? io.meshfl.core.testing.PostgresCluster.start(NetnsLab.HOST, "10.77.0.0/24") : null;
+            try {
+                undisturbed = undisturbedAuc(PROTOCOLS.get(0));
+                for (Scenario s : scenarios) {
+                    Outcome o = inject(s, undisturbed);
+                    outcomes.add(o);
+                    System.out.println(row(outcomes.size(), o));
+                }
+            } finally {
+                if (pg != null) pg.close();
+            }
         }
         String table = table(outcomes, seed, undisturbed);
         System.out.println(table);
@@ -101,19 +127,28 @@ class FaultSuiteTest {
     static List<Scenario> scenarios(boolean full, Random rng) {
         List<Scenario> out = new ArrayList<>();
         if (!full) {
-            // one of each protocol, each fault at least once
-            out.add(new Scenario(PROTOCOLS.get(0), Fault.KILL_COORDINATOR, 2 + rng.nextInt(PROTOCOLS.get(0).rounds() / 2)));
-            out.add(new Scenario(PROTOCOLS.get(1), Fault.KILL_NODE, 2 + rng.nextInt(PROTOCOLS.get(1).rounds() / 2)));
-            out.add(new Scenario(PROTOCOLS.get(2), Fault.LINK_DOWN, 2 + rng.nextInt(PROTOCOLS.get(2).rounds() / 2)));
-            out.add(new Scenario(PROTOCOLS.get(3), Fault.KILL_COORDINATOR, 2 + rng.nextInt(PROTOCOLS.get(3).rounds() / 2)));
+            // one of each protocol, each fault at least once, both catalogs
+            out.add(new Scenario(PROTOCOLS.get(0), Fault.KILL_COORDINATOR, point(PROTOCOLS.get(0), rng), Store.H2));
+            out.add(new Scenario(PROTOCOLS.get(1), Fault.KILL_NODE, point(PROTOCOLS.get(1), rng), Store.H2));
+            out.add(new Scenario(PROTOCOLS.get(2), Fault.LINK_DOWN, point(PROTOCOLS.get(2), rng), Store.H2));
+            out.add(new Scenario(PROTOCOLS.get(3), Fault.KILL_COORDINATOR, point(PROTOCOLS.get(3), rng), Store.H2));
+            out.add(new Scenario(PROTOCOLS.get(0), Fault.DATABASE_RESTART, point(PROTOCOLS.get(0), rng), Store.POSTGRESQL));
             return out;
         }
         for (Protocol p : PROTOCOLS) {
-            for (Fault f : Fault.values()) {
-                for (int i = 0; i < 3; i++) out.add(new Scenario(p, f, 2 + rng.nextInt(Math.max(1, p.rounds() - 4))));
+            for (Fault f : List.of(Fault.KILL_COORDINATOR, Fault.KILL_NODE, Fault.LINK_DOWN)) {
+                for (int i = 0; i < 3; i++) out.add(new Scenario(p, f, point(p, rng), Store.H2));
             }
         }
+        for (Protocol p : PROTOCOLS) {
+            for (Fault f : Fault.values()) out.add(new Scenario(p, f, point(p, rng), Store.POSTGRESQL));
+        }
         return out;
+    }
+
+    /** A seeded round to strike at: after the first, before the last two. */
+    private static int point(Protocol p, Random rng) {
+        return 2 + rng.nextInt(Math.max(1, p.rounds() - 4));
     }
 
     private Path job(Protocol p) throws Exception {
@@ -130,18 +165,22 @@ class FaultSuiteTest {
     /** A mesh of one protocol's parties in a fresh lab, the job submitted from the coordinator's namespace. */
     private final class Mesh implements AutoCloseable {
         final Protocol protocol;
-        final NetnsLab lab;
+        final Store store;
+        final NetnsLab.Parties lab;
+        final String catalogUrl;
         final ProcessMesh procs;
         final Path dir;
         final String coordinator;
         String[] coordinatorArgs;
 
-        Mesh(Protocol protocol, String name) throws Exception {
+        Mesh(Protocol protocol, String name, Store store) throws Exception {
             this.protocol = protocol;
+            this.store = store;
             List<String> parties = new ArrayList<>(List.of("coordinator"));
             parties.addAll(protocol.domains());
-            // names unique to this JVM, so a lab another run left behind cannot collide with this one
-            this.lab = NetnsLab.create(Long.toString(ProcessHandle.current().pid() % 46656, 36) + (labs++), parties);
+            this.lab = FaultSuiteTest.this.lab.parties(parties);
+            labs++;
+            this.catalogUrl = store == Store.POSTGRESQL ? pg.createDatabase("fault_" + labs) : null;
             this.dir = tmp.resolve(name);
             this.procs = new ProcessMesh(dir.resolve("logs"));
             this.coordinator = lab.address("coordinator") + ":7070";
@@ -155,7 +194,9 @@ class FaultSuiteTest {
 
         private void start() throws Exception {
             this.coordinatorArgs = new String[]{"coordinator", "--host", lab.address("coordinator"), "--port", "7070", "--catalog",
-                    dir.resolve("c").resolve("catalog").toString(), "--heartbeat-ms", "500", "--tls-dir", certs.toString()};
+                    store == Store.H2 ? dir.resolve("c").resolve("catalog").toString() : catalogUrl, "--catalog-user",
+                    store == Store.H2 ? "" : io.meshfl.core.testing.PostgresCluster.USER, "--heartbeat-ms", "500", "--tls-dir", certs.toString()};
+            if (store == Store.H2) coordinatorArgs = dropOption(coordinatorArgs, "--catalog-user");
             startCoordinator("coordinator");
             for (String d : protocol.domains()) startNode(d, d);
             for (String d : protocol.domains()) {
@@ -164,8 +205,12 @@ class FaultSuiteTest {
             for (String d : protocol.domains()) procs.await("coordinator", Pattern.compile("node \\S+ of " + Pattern.quote(d) + " registered at"), 60_000);
         }
 
+        Map<String, String> env() {
+            return store == Store.H2 ? Map.of() : Map.of("MESHFL_CATALOG_PASSWORD", pg.password());
+        }
+
         void startCoordinator(String name) throws Exception {
-            procs.start(lab.exec("coordinator"), name, Map.of(), coordinatorArgs);
+            procs.start(lab.exec("coordinator"), name, env(), coordinatorArgs);
             procs.await(name, Pattern.compile("coordinator listening on"), 90_000);
         }
 
@@ -197,7 +242,8 @@ class FaultSuiteTest {
         /** Stops every process and reads the run back from the catalog. */
         RunRecord stopAndRead(String run, List<RoundRecord> rounds) throws Exception {
             procs.close();
-            try (Catalog c = Catalog.open(dir.resolve("c").resolve("catalog"))) {
+            try (Catalog c = store == Store.H2 ? Catalog.open(dir.resolve("c").resolve("catalog"))
+                    : Catalog.postgres(catalogUrl, io.meshfl.core.testing.PostgresCluster.USER, pg.password())) {
                 rounds.addAll(c.rounds(run));
                 return c.run(run).orElseThrow();
             }
@@ -210,8 +256,16 @@ class FaultSuiteTest {
         }
     }
 
+    private static String[] dropOption(String[] args, String option) {
+        List<String> out = new ArrayList<>(List.of(args));
+        int i = out.indexOf(option);
+        out.remove(i + 1);
+        out.remove(i);
+        return out.toArray(new String[0]);
+    }
+
     private Double undisturbedAuc(Protocol p) throws Exception {
-        try (Mesh mesh = new Mesh(p, "undisturbed")) {
+        try (Mesh mesh = new Mesh(p, "undisturbed", Store.H2)) {
             Process client = mesh.submit(job(p));
             String run = mesh.procs.await("client", Pattern.compile("run (\\S+) of job \\S+ started"), 60_000);
             if (!client.waitFor(5, TimeUnit.MINUTES)) throw new AssertionError("the undisturbed run did not end:\n" + mesh.procs.text("client"));
@@ -224,7 +278,25 @@ class FaultSuiteTest {
     private Outcome inject(Scenario s, Double undisturbed) throws Exception {
         Protocol p = s.protocol();
         List<String> problems = new ArrayList<>();
-        try (Mesh mesh = new Mesh(p, "s" + labs)) {
+        try (Mesh mesh = new Mesh(p, "s" + labs, s.store())) {
+            try {
+                return inject(s, undisturbed, mesh, problems);
+            } catch (Exception | AssertionError e) {
+                printLogs(mesh);
+                throw e;
+            }
+        }
+    }
+
+    private static void printLogs(Mesh mesh) throws java.io.IOException {
+        try (var logs = Files.list(mesh.dir.resolve("logs"))) {
+            for (Path log : logs.sorted().toList()) System.out.println("---- " + log.getFileName() + "\n" + Files.readString(log));
+        }
+    }
+
+    private Outcome inject(Scenario s, Double undisturbed, Mesh mesh, List<String> problems) throws Exception {
+        Protocol p = s.protocol();
+        {
             mesh.submit(job(p));
             String run = mesh.procs.await("client", Pattern.compile("run (\\S+) of job \\S+ started"), 90_000);
             mesh.procs.await("client", Pattern.compile("round\\s+" + s.point() + "/" + p.rounds()), 180_000);
@@ -240,10 +312,16 @@ class FaultSuiteTest {
                     Thread.sleep(1000);
                     mesh.startNode(p.victim(), p.victim() + "-2");
                 }
+                case DATABASE_RESTART -> {
+                    pg.stopServer();
+                    // longer than a coordinator's lease check and a node's heartbeats; shorter than a commit's patience (30 s)
+                    Thread.sleep(5000);
+                    pg.restartServer();
+                }
                 case LINK_DOWN -> {
                     mesh.lab.linkDown(p.victim());
-                    // longer than the round timeout (4 s) and the coordinator's three missed heartbeats
-                    Thread.sleep(8000);
+                    // twice the round timeout, and longer than the coordinator's three missed heartbeats
+                    Thread.sleep(2000L * p.timeoutSeconds());
                     mesh.lab.linkUp(p.victim());
                 }
             }
@@ -277,11 +355,7 @@ class FaultSuiteTest {
                 else if (numbers.size() != p.rounds()) problems.add("resumed run kept " + numbers.size() + " rounds of " + p.rounds());
                 else if (auc == null || Math.abs(auc - undisturbed) > 0.005) problems.add("resumed AUC " + auc + ", undisturbed " + undisturbed);
             }
-            if (!problems.isEmpty()) {
-                for (Path log : Files.list(mesh.dir.resolve("logs")).toList()) {
-                    System.out.println("---- " + log.getFileName() + "\n" + Files.readString(log));
-                }
-            }
+            if (!problems.isEmpty()) printLogs(mesh);
             String reason = r.error() == null ? (r.metricsJson() != null && r.metricsJson().contains("resumed_from_round")
                     ? "resumed after round " + RunReport.JSON.readTree(r.metricsJson()).path("resumed_from_round").asInt() : "")
                     : r.error();
@@ -291,7 +365,8 @@ class FaultSuiteTest {
 
     private static String row(int i, Outcome o) {
         String reason = o.reason().length() > 140 ? o.reason().substring(0, 137) + "..." : o.reason();
-        return String.format(Locale.ROOT, "| %d | %s | %s | %s | round %d | %s%s | %.1f | %d / %d | %s |", i, o.scenario().protocol().name(),
+        return String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | round %d | %s%s | %.1f | %d / %d | %s |", i,
+                o.scenario().store() == Store.H2 ? "H2" : "PostgreSQL", o.scenario().protocol().name(),
                 o.scenario().fault().name().toLowerCase(Locale.ROOT).replace('_', ' '), o.scenario().role(), o.scenario().point(), o.status(),
                 reason.isEmpty() ? "" : ": " + reason.replace("|", "/"), o.recoverSeconds(), o.seen(), o.kept(),
                 o.auc() == null ? "-" : String.format(Locale.ROOT, "%.4f", o.auc()));
@@ -302,7 +377,8 @@ class FaultSuiteTest {
         sb.append(String.format(Locale.ROOT, "%d faults, seed %d; undisturbed horizontal AUC %.4f. Time to recover: from the fault to the "
                 + "run's end as `meshfl runs follow` reports it. Rounds: those the submitting client saw before the fault / those the "
                 + "catalog keeps.%n%n", outcomes.size(), seed, undisturbed));
-        sb.append("| # | protocol | fault | role | point | outcome | recover s | rounds seen / kept | AUC |\n|---|---|---|---|---|---|---:|---:|---:|\n");
+        sb.append("| # | catalog | protocol | fault | role | point | outcome | recover s | rounds seen / kept | AUC |\n"
+                + "|---|---|---|---|---|---|---|---:|---:|---:|\n");
         for (int i = 0; i < outcomes.size(); i++) sb.append(row(i + 1, outcomes.get(i))).append('\n');
         long stuck = outcomes.stream().filter(o -> o.status().equals("RUNNING") || o.status().equals("STUCK")).count();
         long lost = outcomes.stream().filter(o -> o.kept() < o.seen()).count();

@@ -6,11 +6,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,17 +29,7 @@ class OperationsTest {
     @TempDir
     Path tmp;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static String get(String url) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return r.statusCode() + " " + r.body().strip();
-    }
 
     /** Seven lending units' products, like the demo's three. */
     private Path sevenUnits(List<String> domains) throws Exception {
@@ -65,10 +50,10 @@ class OperationsTest {
         Path data = sevenUnits(domains);
         Path certs = tmp.resolve("certs");
         assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains)));
-        int port = freePort();
+        int port = ProcessMesh.freePort();
         String coordinator = "127.0.0.1:" + port;
         try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
-            int health = freePort();
+            int health = ProcessMesh.freePort();
             for (String d : domains) {
                 List<String> args = new ArrayList<>(List.of("node", "--domain", d, "--contracts", data.toString(), "--coordinator", coordinator,
                         "--tls-dir", certs.toString(), "--state", tmp.resolve("nodes").resolve(d).toString()));
@@ -76,18 +61,18 @@ class OperationsTest {
                 mesh.start(d, args.toArray(new String[0]));
             }
             mesh.await("lending-north", Pattern.compile("health probes on"), 60_000);
-            assertEquals("200 ok", get("http://127.0.0.1:" + health + "/livez"));
-            String early = get("http://127.0.0.1:" + health + "/readyz");
+            assertEquals("200 ok", ProcessMesh.get("http://127.0.0.1:" + health + "/livez"));
+            String early = ProcessMesh.get("http://127.0.0.1:" + health + "/readyz");
             assertTrue(early.startsWith("503") && early.contains("not registered with a coordinator"), early);
             // every node is retrying now; the coordinator comes up late
             mesh.await("lending-north", Pattern.compile("not reachable"), 60_000);
-            int coordinatorHealth = freePort();
+            int coordinatorHealth = ProcessMesh.freePort();
             mesh.start("coordinator", "coordinator", "--port", String.valueOf(port), "--catalog", tmp.resolve("c").resolve("catalog").toString(),
                     "--heartbeat-ms", "500", "--tls-dir", certs.toString(), "--health", "127.0.0.1:" + coordinatorHealth);
             mesh.awaitNodes(domains.toArray(new String[0]));
-            assertEquals("200 ready", get("http://127.0.0.1:" + coordinatorHealth + "/readyz"));
-            assertEquals("200 ready", get("http://127.0.0.1:" + health + "/readyz"));
-            assertEquals("404 serves /livez and /readyz only", get("http://127.0.0.1:" + health + "/metrics"));
+            assertEquals("200 ready", ProcessMesh.get("http://127.0.0.1:" + coordinatorHealth + "/readyz"));
+            assertEquals("200 ready", ProcessMesh.get("http://127.0.0.1:" + health + "/readyz"));
+            assertEquals("404 serves /livez and /readyz only", ProcessMesh.get("http://127.0.0.1:" + health + "/metrics"));
         }
     }
 
@@ -99,7 +84,7 @@ class OperationsTest {
         Path data = tmp.resolve("data");
         DemoData.write(data, 6);
         Files.writeString(data.resolve("job.yaml"), Files.readString(data.resolve("job.yaml")).replace("rounds: 15", "rounds: 80"));
-        int port = freePort();
+        int port = ProcessMesh.freePort();
         String coordinator = "127.0.0.1:" + port;
         Path catalog = tmp.resolve("c").resolve("catalog");
         String[] coordinatorArgs = {"coordinator", "--port", String.valueOf(port), "--catalog", catalog.toString(), "--heartbeat-ms", "500",

@@ -94,10 +94,10 @@ class PostgresMeshTest {
         Path data = tmp.resolve("demo-failover");
         DemoData.write(data, 7);
         Files.writeString(data.resolve("job.yaml"), Files.readString(data.resolve("job.yaml")).replace("rounds: 15", "rounds: 80"));
-        String active = "127.0.0.1:" + freePort();
-        String standby = "127.0.0.1:" + freePort();
+        String active = "127.0.0.1:" + ProcessMesh.freePort();
+        String standby = "127.0.0.1:" + ProcessMesh.freePort();
         String both = active + "," + standby;
-        int probe = freePort();
+        int probe = ProcessMesh.freePort();
         Map<String, String> env = Map.of("MESHFL_CATALOG_PASSWORD", PG.get().password());
         try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs-failover"))) {
             mesh.start("coordinator-a", env, coordinatorArgs(active, url, certs));
@@ -106,7 +106,7 @@ class PostgresMeshTest {
             b.addAll(List.of("--health", "127.0.0.1:" + probe));
             mesh.start("coordinator-b", env, b.toArray(new String[0]));
             mesh.await("coordinator-b", java.util.regex.Pattern.compile("standing by: another coordinator holds the lease"), 60_000);
-            String waiting = get("http://127.0.0.1:" + probe + "/readyz");
+            String waiting = ProcessMesh.get("http://127.0.0.1:" + probe + "/readyz");
             assertTrue(waiting.startsWith("503") && waiting.contains("standing by"), waiting);
             for (String d : domains) {
                 mesh.start(d, "node", "--domain", d, "--contracts", data.toString(), "--coordinator", both, "--tls-dir", certs.toString(),
@@ -133,7 +133,7 @@ class PostgresMeshTest {
             Cli.Result follow = Cli.run("runs", "follow", run, "--coordinator", both, "--tls-dir", certs.toString());
             assertEquals(0, follow.code(), follow.output());
             assertTrue(follow.output().contains("run " + run + " ended SUCCEEDED"), follow.output());
-            assertEquals("200 ready", get("http://127.0.0.1:" + probe + "/readyz"));
+            assertEquals("200 ready", ProcessMesh.get("http://127.0.0.1:" + probe + "/readyz"));
         }
         Cli.Result runs = Cli.run("catalog", "--catalog", url, "--catalog-user", PostgresCluster.USER, "--catalog-password-file",
                 writePassword().toString(), "runs");
@@ -146,17 +146,7 @@ class PostgresMeshTest {
                 "--heartbeat-ms", "500", "--tls-dir", certs.toString()};
     }
 
-    private static int freePort() throws Exception {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static String get(String url) throws Exception {
-        var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        return r.statusCode() + " " + r.body().strip();
-    }
 
     private static Path writePassword() throws Exception {
         Path pw = tmp.resolve("pw2");

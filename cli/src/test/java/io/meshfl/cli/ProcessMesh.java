@@ -21,6 +21,20 @@ final class ProcessMesh implements AutoCloseable {
     private final Path logs;
     private final Map<String, Process> processes = new LinkedHashMap<>();
 
+    /** A port free on loopback now, for a process to listen on. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** GET {@code url}: the status code and the body, as {@code "200 ok"}. */
+    static String get(String url) throws IOException, InterruptedException {
+        var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body().strip();
+    }
+
     ProcessMesh(Path logs) throws IOException {
         this.logs = Files.createDirectories(logs);
     }

@@ -123,7 +123,7 @@ class WireLeakTest {
                 Map<String, List<DataContract>> byDomain = new TreeMap<>();
                 for (DataContract c : contracts) byDomain.computeIfAbsent(c.domain(), k -> new ArrayList<>()).add(c);
                 for (var e : byDomain.entrySet()) {
-                    int port = CapturingProxy.freePort();
+                    int port = ProcessMesh.freePort();
                     CapturingProxy toNode = new CapturingProxy(port);
                     proxies.add(toNode);
                     DomainNode n = new DomainNode(e.getKey(), e.getValue(), s -> { })

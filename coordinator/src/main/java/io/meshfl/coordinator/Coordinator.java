@@ -52,7 +52,7 @@ public final class Coordinator implements AutoCloseable {
     private final ScheduledExecutorService sweeper;
     private Server server;
     /** The threads of the runs this coordinator resumed when it started. */
-    private final java.util.List<Thread> resumed;
+    private final java.util.List<Thread> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** How long a run left RUNNING waits for its nodes to register again with a restarted coordinator. */
     static final java.time.Duration RESUME_GRACE = java.time.Duration.ofSeconds(60);
@@ -77,7 +77,7 @@ public final class Coordinator implements AutoCloseable {
         this.registry = new NodeRegistry(dial, catalog, 3L * heartbeatMillis, log);
         this.runner = new JobRunner(catalog, registry);
         // no run stays RUNNING without a live coordinator: those of a coordinator that stopped resume here, or end INTERRUPTED now
-        this.resumed = new Resumptions(runner, log, RESUME_GRACE).start();
+        resumeOrphans();
         int stale = catalog.removeEphemeralNodes();
         if (stale > 0) log.accept("removed " + stale + " node record(s) of embedded meshes that are gone");
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -140,6 +140,15 @@ public final class Coordinator implements AutoCloseable {
 
     public NodeRegistry registry() {
         return registry;
+    }
+
+    /**
+     * Takes up every run the catalog shows RUNNING that this coordinator does not drive: resumed
+     * where it can be, else ended INTERRUPTED (at start, and when the catalog's lease comes back
+     * after the catalog was away, since runs that could not commit then stopped).
+     */
+    public void resumeOrphans() {
+        resumed.addAll(new Resumptions(runner, log, RESUME_GRACE).start());
     }
 
     /** Waits until the runs this coordinator resumed at start have ended (tests and orderly shutdown). */
@@ -352,9 +361,12 @@ public final class Coordinator implements AutoCloseable {
 
                 @Override
                 public void ended(String id, String status, String reason) {
-                    send(JobEvent.newBuilder().setEnded(io.meshfl.proto.RunEnded.newBuilder().setRunId(id).setStatus(status)
-                            .setReason(reason == null ? "" : reason)).build());
-                    done.countDown();
+                    try {
+                        send(JobEvent.newBuilder().setEnded(io.meshfl.proto.RunEnded.newBuilder().setRunId(id).setStatus(status)
+                                .setReason(reason == null ? "" : reason)).build());
+                    } finally {
+                        done.countDown();
+                    }
                 }
 
                 private void send(JobEvent e) {
@@ -381,6 +393,14 @@ public final class Coordinator implements AutoCloseable {
                 try {
                     while (!done.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
                         if (serverOut.isCancelled()) break;
+                        // a run that ended while this follower was being added: its end comes from the catalog
+                        if (!runner.isLive(runId)) {
+                            var ended = catalog.run(runId).orElseThrow();
+                            if (!ended.status().equals(io.meshfl.core.catalog.RunRecord.RUNNING) && done.getCount() > 0) {
+                                follower.ended(runId, ended.status(), ended.error());
+                            }
+                            break;
+                        }
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -5,6 +5,7 @@ import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.wire.GrpcNodeChannel;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,12 +54,37 @@ public final class NodeRegistry {
         catalog.upsertNode(nodeId, domain, address, ephemeral);
     }
 
-    /** Returns false if the node is unknown (it should register again). */
+    /**
+     * Returns false if the node is unknown (it should register again). Liveness is this registry's
+     * own clock; the catalog's copy of the last beat is written behind, so a catalog that is slow or
+     * restarting never makes a beating node miss its heartbeat deadline and be taken for lost.
+     */
     public boolean heartbeat(String nodeId) {
         Entry e = byNode.computeIfPresent(nodeId, (k, v) -> new Entry(v.nodeId(), v.domain(), v.address(), v.channel(), System.nanoTime(), false));
         if (e == null) return false;
-        catalog.heartbeat(nodeId, Instant.now());
+        beats.put(nodeId, Instant.now());
+        beatWriter.execute(this::writeBeats);
         return true;
+    }
+
+    /** The latest beat of each node not yet in the catalog; the writer takes whatever is there, so beats of a slow catalog coalesce. */
+    private final Map<String, Instant> beats = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService beatWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "meshfl-heartbeat-writer");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private void writeBeats() {
+        for (String nodeId : List.copyOf(beats.keySet())) {
+            Instant at = beats.remove(nodeId);
+            if (at == null) continue;
+            try {
+                catalog.heartbeat(nodeId, at);
+            } catch (RuntimeException ex) {
+                // the registry knows the node is alive; the catalog's copy catches up with the next beat
+            }
+        }
     }
 
     /** Marks nodes whose heartbeats stopped as lost; called periodically. */
@@ -96,6 +122,7 @@ public final class NodeRegistry {
     }
 
     public void close() {
+        beatWriter.shutdownNow();
         for (Entry e : byNode.values()) e.channel().close();
     }
 }

@@ -203,9 +203,18 @@ final class RunExecution {
             String status = cancelled ? RunRecord.CANCELLED : RunRecord.FAILED;
             long before = x.from() == null ? 0 : (long) x.from().number("bytes_sent", 0);
             long beforeIn = x.from() == null ? 0 : (long) x.from().number("bytes_received", 0);
-            for (RoundRecord r : held) catalog.recordRound(run.id(), r);
-            if (cancelled) catalog.cancelRun(run.id(), msg, now[0] - start[0] + before, now[1] - start[1] + beforeIn);
-            else catalog.failRun(run.id(), msg, now[0] - start[0] + before, now[1] - start[1] + beforeIn);
+            try {
+                for (RoundRecord r : held) catalog.recordRound(run.id(), r);
+                if (cancelled) catalog.cancelRun(run.id(), msg, now[0] - start[0] + before, now[1] - start[1] + beforeIn);
+                else catalog.failRun(run.id(), msg, now[0] - start[0] + before, now[1] - start[1] + beforeIn);
+            } catch (MeshflException unrecorded) {
+                // the catalog is the record: an end it did not take is not told to the parties either; the run stays
+                // RUNNING there, and the coordinator holding the catalog's lease next resumes or ends it
+                e.addSuppressed(unrecorded);
+                obs.log("run " + run.id() + " stopped (" + msg + ") but the catalog did not take its end (" + unrecorded.getMessage()
+                        + "); it stays RUNNING there until the coordinator holding the catalog's lease resumes or ends it");
+                throw e;
+            }
             checkpoints.discard(run.id());
             AuditingChannel.flush(catalog, audit);
             dp.settleFailed(run.id(), roundsDone[0]);

@@ -888,6 +888,7 @@ public final class Catalog implements AutoCloseable {
      */
     private <T> T tx(String action, boolean retryDuplicates, SqlWork<T> work) {
         if (closed) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "catalog " + url + " is closed; cannot " + action);
+        long outageDeadline = 0;
         for (int attempt = 1; ; attempt++) {
             try (Connection c = pool.getConnection()) {
                 c.setAutoCommit(false);
@@ -901,18 +902,68 @@ public final class Catalog implements AutoCloseable {
                     } catch (SQLException rollbackFailure) {
                         e.addSuppressed(rollbackFailure);
                     }
+                    // the pool says only "Connection is closed" when the database dropped it: ask the connection itself
+                    if (e instanceof SQLException se && !isConnectionLoss(se) && !valid(c)) {
+                        throw new java.sql.SQLTransientConnectionException(se.getMessage(), "08006", se);
+                    }
                     throw e;
                 } finally {
-                    c.setAutoCommit(true);
+                    try {
+                        c.setAutoCommit(true);
+                    } catch (SQLException ignored) {
+                        // a connection the database dropped is evicted by the pool
+                    }
                 }
             } catch (SQLException e) {
                 if (attempt < MAX_ATTEMPTS && isTransient(e, retryDuplicates)) {
                     pause(attempt);
                     continue;
                 }
+                // a database that restarts or a network that blinks: the work waits for it, up to OUTAGE_PATIENCE
+                if (!closed && isConnectionLoss(e)) {
+                    if (outageDeadline == 0) outageDeadline = System.nanoTime() + OUTAGE_PATIENCE.toNanos();
+                    if (System.nanoTime() < outageDeadline) {
+                        sleepQuietly(Math.min(1000, 100L * attempt));
+                        continue;
+                    }
+                    throw new MeshflException(ErrorCode.CATALOG_FAILURE, "catalog: " + action + " failed: the catalog did not answer for "
+                            + OUTAGE_PATIENCE.toSeconds() + " s (" + e.getMessage() + ")", e);
+                }
                 if (closed) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "catalog " + url + " is closed; cannot " + action, e);
                 throw new MeshflException(ErrorCode.CATALOG_FAILURE, "catalog: " + action + " failed: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** How long a catalog transaction waits for a database that went away (restarting, or a network that blinked). */
+    static final java.time.Duration OUTAGE_PATIENCE = java.time.Duration.ofSeconds(30);
+
+    /** The database could not be reached or dropped the connection (SQLSTATE class 08, or an administrator's shutdown). */
+    static boolean isConnectionLoss(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException) return true;
+            if (t instanceof SQLException s && s.getSQLState() != null) {
+                String state = s.getSQLState();
+                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean valid(Connection c) {
+        try {
+            return c.isValid(1);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "interrupted while waiting for the catalog to come back", ie);
         }
     }
 

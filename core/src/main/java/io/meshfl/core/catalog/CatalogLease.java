@@ -38,10 +38,10 @@ public final class CatalogLease implements AutoCloseable {
         if (catalog.dialect() != CatalogSchema.Dialect.POSTGRESQL) return new CatalogLease(catalog, null);
         boolean said = false;
         while (true) {
-            Connection c = tryTake(catalog);
-            if (c != null) {
+            Attempt a = tryTake(catalog);
+            if (a.taken()) {
                 if (said) log.accept("took the catalog's lease: this coordinator is now the active one");
-                return new CatalogLease(catalog, c);
+                return new CatalogLease(catalog, a.connection());
             }
             if (!said) {
                 log.accept("standing by: another coordinator holds the lease of catalog " + catalog.url().replaceAll("\\?.*", "")
@@ -52,8 +52,14 @@ public final class CatalogLease implements AutoCloseable {
         }
     }
 
-    /** A connection holding the lock, or null when another session holds it (or the catalog cannot be reached now). */
-    private static Connection tryTake(Catalog catalog) {
+    /** One try for the lock: taken (with the connection holding it), held by another session, or the catalog not answering. */
+    private record Attempt(Connection connection, boolean heldElsewhere) {
+        boolean taken() {
+            return connection != null;
+        }
+    }
+
+    private static Attempt tryTake(Catalog catalog) {
         Connection c = null;
         try {
             // a connection of its own, outside the pool: closing it ends the session, and with it the lock
@@ -68,11 +74,11 @@ public final class CatalogLease implements AutoCloseable {
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
                 ps.setLong(1, KEY);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next() && rs.getBoolean(1)) return c;
+                    if (rs.next() && rs.getBoolean(1)) return new Attempt(c, false);
                 }
             }
             c.close();
-            return null;
+            return new Attempt(null, true);
         } catch (SQLException e) {
             if (c != null) {
                 try {
@@ -81,7 +87,7 @@ public final class CatalogLease implements AutoCloseable {
                     // the connection is gone either way
                 }
             }
-            return null;
+            return new Attempt(null, false);
         }
     }
 
@@ -97,50 +103,52 @@ public final class CatalogLease implements AutoCloseable {
     }
 
     /**
-     * Checks the lease every {@code every}; when its connection is lost, tries to take the lease
-     * back for {@code grace}, and calls {@code onLost} with why when it cannot (another coordinator
-     * has it, or the catalog stayed away): the caller must stop driving runs then.
+     * Checks the lease every {@code every}. When its connection is lost, takes the lease back as
+     * soon as the catalog answers again and calls {@code regained} (runs this coordinator stopped
+     * driving meanwhile are its again); calls {@code lost} with why, and stops watching, when the
+     * catalog answers and another coordinator holds the lease: the caller must stop driving runs.
+     * A catalog that does not answer is waited for (meanwhile nobody else can take the lease).
      */
-    public void watch(Duration every, Duration grace, Consumer<String> onLost) {
+    public void watch(Duration every, Consumer<String> log, Runnable regained, Consumer<String> lost) {
         if (connection == null) return;
         watchdog = new Thread(() -> {
-            while (!closed) {
-                try {
+            try {
+                while (!closed) {
                     Thread.sleep(every.toMillis());
-                } catch (InterruptedException e) {
-                    return;
-                }
-                // a second look before acting: one slow answer on a loaded machine is not a lost lease
-                if (closed || held() || held()) continue;
-                long deadline = System.nanoTime() + grace.toNanos();
-                Connection back = null;
-                while (!closed && back == null && System.nanoTime() < deadline) {
-                    back = tryTake(catalog);
-                    if (back == null) {
-                        try {
-                            Thread.sleep(Math.max(100, every.toMillis() / 2));
-                        } catch (InterruptedException e) {
+                    // a second look before acting: one slow answer on a loaded machine is not a lost lease
+                    if (closed || held() || held()) continue;
+                    log.accept("the connection holding the catalog's lease is lost; taking the lease back when the catalog answers");
+                    while (!closed) {
+                        Attempt a = tryTake(catalog);
+                        if (a.taken()) {
+                            Connection old = connection;
+                            connection = a.connection();
+                            closeQuietly(old);
+                            log.accept("took the catalog's lease back");
+                            regained.run();
+                            break;
+                        }
+                        if (a.heldElsewhere()) {
+                            lost.accept("another coordinator took the catalog's lease while this one's connection was lost");
                             return;
                         }
+                        Thread.sleep(Math.max(100, every.toMillis() / 2));
                     }
                 }
-                if (closed) return;
-                if (back == null) {
-                    onLost.accept("the connection holding the catalog's lease was lost and the lease could not be taken back within "
-                            + grace.toSeconds() + " s (another coordinator holds it, or the catalog is unreachable)");
-                    return;
-                }
-                Connection old = connection;
-                connection = back;
-                try {
-                    old.close();
-                } catch (SQLException ignored) {
-                    // it was lost already
-                }
+            } catch (InterruptedException e) {
+                // closed
             }
         }, "meshfl-catalog-lease");
         watchdog.setDaemon(true);
         watchdog.start();
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // it was lost already
+        }
     }
 
     @Override

@@ -34,6 +34,18 @@ public final class RunCheckpoints {
             throw new MeshflException(ErrorCode.INTERNAL, "checkpoint of round " + checkpoint.round() + " committed with round " + round.round());
         }
         byte[] state = checkpoint.encode();
+        try {
+            insert(runId, round, state);
+        } catch (MeshflException e) {
+            // a commit that reached the database just before the connection dropped, retried: it is there already, with its checkpoint
+            if (e.getMessage().endsWith(ALREADY) && java.util.Arrays.equals(state, stored(runId, round.round()))) return;
+            throw e;
+        }
+    }
+
+    private static final String ALREADY = " is already recorded";
+
+    private void insert(String runId, RoundRecord round, byte[] state) {
         // four statements, the fewest that check the run, keep the round and replace the checkpoint: this wait is every round's
         catalog.transaction("COMMIT round " + round.round() + " of run " + runId, c -> {
             String status = Catalog.first(Catalog.query(c, "SELECT status FROM runs WHERE id = ? FOR UPDATE", ps -> ps.setString(1, runId),
@@ -45,7 +57,7 @@ public final class RunCheckpoints {
                 Catalog.insertRoundRow(c, runId, round);
             } catch (SQLException e) {
                 if (!UNIQUE_VIOLATION.equals(e.getSQLState())) throw e;
-                throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round " + round.round() + " of run " + runId + " is already recorded");
+                throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round " + round.round() + " of run " + runId + ALREADY);
             }
             try (PreparedStatement up = c.prepareStatement("UPDATE run_checkpoints SET round_no = ?, state = ?, saved_at = ? WHERE run_id = ?")) {
                 up.setInt(1, round.round());
@@ -67,6 +79,15 @@ public final class RunCheckpoints {
 
     /** SQLSTATE of a duplicate key, the same on H2 and PostgreSQL. */
     private static final String UNIQUE_VIOLATION = "23505";
+
+    /** The stored bytes of a run's checkpoint when it is of {@code round}, else null. */
+    private byte[] stored(String runId, int round) {
+        return catalog.transaction("SELECT checkpoint of run " + runId, c -> Catalog.first(Catalog.query(c,
+                "SELECT state FROM run_checkpoints WHERE run_id = ? AND round_no = ?", ps -> {
+                    ps.setString(1, runId);
+                    ps.setInt(2, round);
+                }, rs -> rs.getBytes(1))).orElse(null));
+    }
 
     /** The checkpoint a run resumes from, if any round of it was committed with one. */
     public Optional<RunCheckpoint> latest(String runId) {

@@ -60,7 +60,7 @@ class CatalogLeaseTest {
         try (Catalog a = open(url); Catalog b = open(url)) {
             CatalogLease held = CatalogLease.acquire(a, Duration.ofMillis(50), s -> { });
             CompletableFuture<String> lost = new CompletableFuture<>();
-            held.watch(Duration.ofMillis(500), Duration.ofSeconds(1), lost::complete);
+            held.watch(Duration.ofMillis(500), x -> { }, () -> { }, lost::complete);
             Future<CatalogLease> standby = pool.submit(() -> CatalogLease.acquire(b, Duration.ofMillis(10), s -> { }));
             Thread.sleep(200);
             // the holder's session ends as a cut network or a database restart would end it
@@ -70,7 +70,7 @@ class CatalogLeaseTest {
             }
             try (CatalogLease taken = standby.get(5, TimeUnit.SECONDS)) {
                 String why = lost.get(10, TimeUnit.SECONDS);
-                assertTrue(why.contains("could not be taken back"), why);
+                assertTrue(why.contains("another coordinator took the catalog's lease"), why);
                 assertTrue(taken.held());
             }
             held.close();
@@ -84,11 +84,12 @@ class CatalogLeaseTest {
         String url = PG.get().createDatabase("lease_back");
         try (Catalog a = open(url); CatalogLease held = CatalogLease.acquire(a, Duration.ofMillis(50), s -> { })) {
             CompletableFuture<String> lost = new CompletableFuture<>();
-            held.watch(Duration.ofMillis(200), Duration.ofSeconds(3), lost::complete);
+            CompletableFuture<Void> regained = new CompletableFuture<>();
+            held.watch(Duration.ofMillis(200), x -> { }, () -> regained.complete(null), lost::complete);
             try (Connection c = DriverManager.getConnection(url, PostgresCluster.USER, PG.get().password()); Statement s = c.createStatement()) {
                 s.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted").close();
             }
-            Thread.sleep(1500);
+            regained.get(10, TimeUnit.SECONDS);
             assertFalse(lost.isDone(), "a holder that could take its lease back was told to stop");
             assertTrue(held.held());
             try (Connection c = DriverManager.getConnection(url, PostgresCluster.USER, PG.get().password()); Statement s = c.createStatement();
@@ -96,6 +97,31 @@ class CatalogLeaseTest {
                 rs.next();
                 assertTrue(rs.getInt(1) == 1, "the lease is held again, once");
             }
+        }
+    }
+
+    @Test
+    void aHolderWaitsOutADatabaseRestartTakesItsLeaseBackAndItsCommitsLand() throws Exception {
+        String url = PG.get().createDatabase("lease_restart");
+        try (Catalog a = open(url); CatalogLease held = CatalogLease.acquire(a, Duration.ofMillis(50), s -> { })) {
+            CompletableFuture<String> lost = new CompletableFuture<>();
+            CompletableFuture<Void> regained = new CompletableFuture<>();
+            held.watch(Duration.ofMillis(200), x -> { }, () -> regained.complete(null), lost::complete);
+            JobRecord job = a.createJob("j", "name: j");
+            RunRecord run = a.startRun(job.id(), "horizontal", "{}", "{}", 1, List.of());
+            PG.get().stopServer();
+            // a round committed while the database is away waits for it, and lands
+            CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> new RunCheckpoints(a).commit(run.id(),
+                    new RoundRecord(1, 0.1, 1, 1, 1, 0, "{}"), new io.meshfl.core.protocol.RunCheckpoint(1, java.util.Map.of("params", new double[]{1}),
+                            java.util.Map.of())));
+            Thread.sleep(3000);
+            assertFalse(commit.isDone(), "the commit did not wait for the database");
+            PG.get().restartServer();
+            commit.get(40, TimeUnit.SECONDS);
+            regained.get(20, TimeUnit.SECONDS);
+            assertFalse(lost.isDone(), "a holder whose database restarted was told another coordinator has its lease");
+            assertTrue(held.held());
+            assertTrue(a.rounds(run.id()).size() == 1);
         }
     }
 

@@ -370,6 +370,10 @@ class CatalogTest {
         assertThrows(io.meshfl.core.MeshflException.class, () -> store.commit(run.id(), new RoundRecord(3, 0.1, 10, 20, 3, 0, "{}"),
                 new io.meshfl.core.protocol.RunCheckpoint(3, java.util.Map.of("params", new double[]{9, 9}), java.util.Map.of())));
         org.junit.jupiter.api.Assertions.assertArrayEquals(new double[]{3, -3}, store.latest(run.id()).orElseThrow().tensor("params"), 0.0);
+        // the same commit again (retried after its connection dropped once it had landed) finds itself there, and is taken
+        store.commit(run.id(), new RoundRecord(3, 0.1, 10, 20, 3, 0, "{\"auc\":0.7}"),
+                new io.meshfl.core.protocol.RunCheckpoint(3, java.util.Map.of("params", new double[]{3, -3}), java.util.Map.of("seconds", 3 * 0.1)));
+        assertEquals(3, catalog.rounds(run.id()).size());
         var first = store.resumed(run.id(), 3, null);
         var second = store.resumed(run.id(), 3, "went on without [lending]");
         assertEquals(1, first.attempt());

@@ -37,6 +37,9 @@ public final class PostgresCluster implements AutoCloseable {
     private final int port;
     private final String password;
     private final boolean asPostgres;
+    /** Another address the server listens on besides loopback, and the clients it admits there (null: loopback only). */
+    private String address;
+    private String clients;
 
     private PostgresCluster(Path bin, Path home, int port, String password, boolean asPostgres) {
         this.bin = bin;
@@ -61,12 +64,22 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** Creates and starts a cluster; throws when PostgreSQL is not installed or does not start. */
     public static PostgresCluster start() throws Exception {
+        return start(null, null);
+    }
+
+    /**
+     * As {@link #start()}, listening on {@code address} too (which must exist on this host) for
+     * clients from {@code clients} (a CIDR), over TLS only; its URLs name that address.
+     */
+    public static PostgresCluster start(String address, String clients) throws Exception {
         Path bin = binaries().orElseThrow(() -> new IllegalStateException("PostgreSQL server binaries are not installed (Debian package postgresql)"));
         boolean root = "root".equals(System.getProperty("user.name"));
         Path home = Files.createTempDirectory(Path.of("/tmp"), "meshfl-pg-");
         byte[] pw = new byte[12];
         new SecureRandom().nextBytes(pw);
         PostgresCluster c = new PostgresCluster(bin, home, freePort(), HexFormat.of().formatHex(pw), root);
+        c.address = address;
+        c.clients = clients;
         c.init();
         c.startServer();
         return c;
@@ -77,7 +90,7 @@ public final class PostgresCluster implements AutoCloseable {
         Path pwfile = home.resolve("pwfile");
         Files.writeString(pwfile, password + "\n");
         run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", home.resolve("server.key").toString(),
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1" + (address == null ? "" : ",IP:" + address), "-keyout", home.resolve("server.key").toString(),
                 "-out", home.resolve("server.crt").toString()), false);
         Files.setPosixFilePermissions(home.resolve("server.key"), PosixFilePermissions.fromString("rw-------"));
         Files.createDirectories(home.resolve("sockets"));
@@ -90,11 +103,13 @@ public final class PostgresCluster implements AutoCloseable {
         run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", USER, "--pwfile=" + pwfile, "--auth=scram-sha-256",
                 "-E", "UTF8", "--no-instructions"), true);
         // connections only over TLS on loopback
-        Files.writeString(data.resolve("pg_hba.conf"), "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n");
+        Files.writeString(data.resolve("pg_hba.conf"), "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n"
+                + (clients == null ? "" : "hostssl all all " + clients + " scram-sha-256\n"));
     }
 
     private void startServer() throws Exception {
-        String opts = "-p " + port + " -k " + home.resolve("sockets") + " -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file="
+        String opts = "-p " + port + " -k " + home.resolve("sockets") + " -c listen_addresses=127.0.0.1" + (address == null ? "" : "," + address)
+                + " -c ssl=on -c ssl_cert_file="
                 + home.resolve("server.crt") + " -c ssl_key_file=" + home.resolve("server.key") + " -c fsync=on";
         run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", home.resolve("server.log").toString(), "-w", "-t", "60",
                 "-o", opts, "start"), true);
@@ -125,7 +140,7 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** A JDBC URL of database {@code db} over verified TLS. */
     public String jdbcUrl(String db) {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/" + db + "?sslmode=verify-full&sslrootcert=" + serverCertificate();
+        return "jdbc:postgresql://" + (address == null ? "127.0.0.1" : address) + ":" + port + "/" + db + "?sslmode=verify-full&sslrootcert=" + serverCertificate();
     }
 
     /** Creates a fresh database; returns its JDBC URL. */
