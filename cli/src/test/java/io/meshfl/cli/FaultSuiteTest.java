@@ -40,7 +40,7 @@ class FaultSuiteTest {
     @TempDir
     Path tmp;
 
-    enum Fault { KILL_COORDINATOR, KILL_NODE, LINK_DOWN, DATABASE_RESTART }
+    enum Fault { KILL_COORDINATOR, KILL_NODE, LINK_DOWN, SLOW_LINK, DATABASE_RESTART }
 
     /** Where the catalog lives: the coordinator's embedded H2 file, or a PostgreSQL server reached over the lab's network. */
     enum Store { H2, POSTGRESQL }
@@ -55,6 +55,7 @@ class FaultSuiteTest {
             return switch (fault) {
                 case KILL_COORDINATOR -> "coordinator";
                 case DATABASE_RESTART -> "catalog database";
+                case SLOW_LINK -> "link to node " + protocol.victim();
                 default -> "node " + protocol.victim();
             };
         }
@@ -133,15 +134,19 @@ class FaultSuiteTest {
             out.add(new Scenario(PROTOCOLS.get(2), Fault.LINK_DOWN, point(PROTOCOLS.get(2), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(3), Fault.KILL_COORDINATOR, point(PROTOCOLS.get(3), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(0), Fault.DATABASE_RESTART, point(PROTOCOLS.get(0), rng), Store.POSTGRESQL));
+            out.add(new Scenario(PROTOCOLS.get(0), Fault.SLOW_LINK, point(PROTOCOLS.get(0), rng), Store.H2));
             return out;
         }
         for (Protocol p : PROTOCOLS) {
             for (Fault f : List.of(Fault.KILL_COORDINATOR, Fault.KILL_NODE, Fault.LINK_DOWN)) {
                 for (int i = 0; i < 3; i++) out.add(new Scenario(p, f, point(p, rng), Store.H2));
             }
+            out.add(new Scenario(p, Fault.SLOW_LINK, point(p, rng), Store.H2));
         }
         for (Protocol p : PROTOCOLS) {
-            for (Fault f : Fault.values()) out.add(new Scenario(p, f, point(p, rng), Store.POSTGRESQL));
+            for (Fault f : Fault.values()) {
+                if (f != Fault.SLOW_LINK) out.add(new Scenario(p, f, point(p, rng), Store.POSTGRESQL));
+            }
         }
         return out;
     }
@@ -168,12 +173,18 @@ class FaultSuiteTest {
         final Store store;
         final NetnsLab.Parties lab;
         final String catalogUrl;
+        /** The relay the victim node is reached through, in slow-link scenarios. */
+        SlowRelay relay;
         final ProcessMesh procs;
         final Path dir;
         final String coordinator;
         String[] coordinatorArgs;
 
         Mesh(Protocol protocol, String name, Store store) throws Exception {
+            this(protocol, name, store, false);
+        }
+
+        Mesh(Protocol protocol, String name, Store store, boolean relayed) throws Exception {
             this.protocol = protocol;
             this.store = store;
             List<String> parties = new ArrayList<>(List.of("coordinator"));
@@ -185,6 +196,7 @@ class FaultSuiteTest {
             this.procs = new ProcessMesh(dir.resolve("logs"));
             this.coordinator = lab.address("coordinator") + ":7070";
             try {
+                if (relayed) relay = new SlowRelay(NetnsLab.HOST, lab.address(protocol.victim()), 7071);
                 start();
             } catch (Exception | AssertionError e) {
                 close();
@@ -215,9 +227,12 @@ class FaultSuiteTest {
         }
 
         void startNode(String domain, String name) throws Exception {
-            procs.start(lab.exec(domain), name, Map.of(), "node", "--domain", domain, "--contracts", EXAMPLES.resolve(protocol.example()).toString(),
+            List<String> args = new ArrayList<>(List.of("node", "--domain", domain, "--contracts", EXAMPLES.resolve(protocol.example()).toString(),
                     "--coordinator", coordinator, "--host", lab.address(domain), "--port", "7071", "--tls-dir", certs.toString(), "--state",
-                    dir.resolve("nodes").resolve(domain).toString());
+                    dir.resolve("nodes").resolve(domain).toString()));
+            // the coordinator reaches the victim through the relay, which the test slows down
+            if (relay != null && domain.equals(protocol.victim())) args.addAll(List.of("--advertise", relay.address()));
+            procs.start(lab.exec(domain), name, Map.of(), args.toArray(new String[0]));
         }
 
         Process submit(Path job) throws Exception {
@@ -252,6 +267,7 @@ class FaultSuiteTest {
         @Override
         public void close() {
             procs.close();
+            if (relay != null) relay.close();
             lab.close();
         }
     }
@@ -278,7 +294,7 @@ class FaultSuiteTest {
     private Outcome inject(Scenario s, Double undisturbed) throws Exception {
         Protocol p = s.protocol();
         List<String> problems = new ArrayList<>();
-        try (Mesh mesh = new Mesh(p, "s" + labs, s.store())) {
+        try (Mesh mesh = new Mesh(p, "s" + labs, s.store(), s.fault() == Fault.SLOW_LINK)) {
             try {
                 return inject(s, undisturbed, mesh, problems);
             } catch (Exception | AssertionError e) {
@@ -317,6 +333,12 @@ class FaultSuiteTest {
                     // longer than a coordinator's lease check and a node's heartbeats; shorter than a commit's patience (30 s)
                     Thread.sleep(5000);
                     pg.restartServer();
+                }
+                case SLOW_LINK -> {
+                    // every chunk to and from the node held back 500 ms, for twice the round timeout
+                    mesh.relay.delay(500);
+                    Thread.sleep(2000L * p.timeoutSeconds());
+                    mesh.relay.delay(0);
                 }
                 case LINK_DOWN -> {
                     mesh.lab.linkDown(p.victim());
