@@ -174,7 +174,7 @@ class FaultSuiteTest {
         final NetnsLab.Parties lab;
         final String catalogUrl;
         /** The relay the victim node is reached through, in slow-link scenarios. */
-        SlowRelay relay;
+        TcpRelay relay;
         final ProcessMesh procs;
         final Path dir;
         final String coordinator;
@@ -196,7 +196,7 @@ class FaultSuiteTest {
             this.procs = new ProcessMesh(dir.resolve("logs"));
             this.coordinator = lab.address("coordinator") + ":7070";
             try {
-                if (relayed) relay = new SlowRelay(NetnsLab.HOST, lab.address(protocol.victim()), 7071);
+                if (relayed) relay = new TcpRelay(NetnsLab.HOST, lab.address(protocol.victim()), 7071);
                 start();
             } catch (Exception | AssertionError e) {
                 close();

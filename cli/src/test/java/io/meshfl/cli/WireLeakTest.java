@@ -107,7 +107,7 @@ class WireLeakTest {
      */
     private Scan capture(Path contractsDir, String jobYaml, String integrationYaml) throws Exception {
         List<DataContract> contracts = ContractLoader.loadDirectory(contractsDir);
-        List<CapturingProxy> proxies = new ArrayList<>();
+        List<TcpRelay> proxies = new ArrayList<>();
         List<DomainNode> nodes = new ArrayList<>();
         List<ManagedChannel> channels = new ArrayList<>();
         try (Catalog cat = Catalog.inMemory("wire-" + System.nanoTime())) {
@@ -118,13 +118,13 @@ class WireLeakTest {
             Coordinator coordinator = new Coordinator(cat, EmbeddedMesh::dial, 1000, s -> { })
                     .start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
             try {
-                CapturingProxy toCoordinator = new CapturingProxy(coordinator.port());
+                TcpRelay toCoordinator = new TcpRelay(coordinator.port());
                 proxies.add(toCoordinator);
                 Map<String, List<DataContract>> byDomain = new TreeMap<>();
                 for (DataContract c : contracts) byDomain.computeIfAbsent(c.domain(), k -> new ArrayList<>()).add(c);
                 for (var e : byDomain.entrySet()) {
                     int port = ProcessMesh.freePort();
-                    CapturingProxy toNode = new CapturingProxy(port);
+                    TcpRelay toNode = new TcpRelay(port);
                     proxies.add(toNode);
                     DomainNode n = new DomainNode(e.getKey(), e.getValue(), s -> { })
                             .start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)), "127.0.0.1:" + toNode.port());
@@ -141,10 +141,10 @@ class WireLeakTest {
                 coordinator.close();
             }
         } finally {
-            proxies.forEach(CapturingProxy::close);
+            proxies.forEach(TcpRelay::close);
         }
         List<byte[]> streams = new ArrayList<>();
-        for (CapturingProxy p : proxies) streams.addAll(p.captured());
+        for (TcpRelay p : proxies) streams.addAll(p.captured());
         return scan(streams, contracts);
     }
 

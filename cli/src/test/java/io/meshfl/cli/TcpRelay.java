@@ -1,34 +1,58 @@
 package io.meshfl.cli;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP relay the fault suite puts between the coordinator and a node (the node advertises the
- * relay's address): it forwards both ways and, while told to, holds every chunk back for a delay
- * before passing it on, a slow link on a kernel without netem. TLS passes through untouched.
+ * A TCP relay put between two parties (the callee advertises the relay's address): it forwards
+ * both ways, keeps every byte it forwards per connection and direction (what a network observer
+ * sees), and, while told to, holds every chunk back for a delay before passing it on: a slow link
+ * on a kernel without netem. TLS passes through untouched.
  */
-final class SlowRelay implements AutoCloseable {
+final class TcpRelay implements AutoCloseable {
 
     private final ServerSocket server;
     private final String targetHost;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final List<ByteArrayOutputStream> streams = new CopyOnWriteArrayList<>();
     private volatile long delayMillis;
 
-    SlowRelay(String listenHost, String targetHost, int targetPort) throws IOException {
+    /** A relay on loopback to a loopback port. */
+    TcpRelay(int targetPort) throws IOException {
+        this("127.0.0.1", "127.0.0.1", targetPort);
+    }
+
+    TcpRelay(String listenHost, String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.server = new ServerSocket(0, 50, InetAddress.getByName(listenHost));
-        Thread t = new Thread(this::acceptLoop, "slow-relay-accept");
+        Thread t = new Thread(this::acceptLoop, "relay-accept");
         t.setDaemon(true);
         t.start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    /** Every stream forwarded so far (one per connection and direction), as bytes. */
+    List<byte[]> captured() {
+        List<byte[]> out = new ArrayList<>();
+        for (ByteArrayOutputStream s : streams) {
+            synchronized (s) {
+                out.add(s.toByteArray());
+            }
+        }
+        return out;
     }
 
     /** HOST:PORT the relay listens at. */
@@ -48,15 +72,19 @@ final class SlowRelay implements AutoCloseable {
                 Socket target = new Socket(targetHost, targetPort);
                 sockets.add(client);
                 sockets.add(target);
-                pump(client, target);
-                pump(target, client);
+                ByteArrayOutputStream up = new ByteArrayOutputStream();
+                ByteArrayOutputStream down = new ByteArrayOutputStream();
+                streams.add(up);
+                streams.add(down);
+                pump(client, target, up);
+                pump(target, client, down);
             } catch (IOException e) {
                 if (server.isClosed()) return;
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, ByteArrayOutputStream copy) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[1 << 16];
             try {
@@ -64,6 +92,9 @@ final class SlowRelay implements AutoCloseable {
                 OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) > 0) {
+                    synchronized (copy) {
+                        copy.write(buf, 0, n);
+                    }
                     long d = delayMillis;
                     if (d > 0) Thread.sleep(d);
                     out.write(buf, 0, n);
@@ -72,7 +103,7 @@ final class SlowRelay implements AutoCloseable {
             } catch (IOException | InterruptedException e) {
                 // one side closed; the other pump ends the same way
             }
-        }, "slow-relay-pump");
+        }, "relay-pump");
         t.setDaemon(true);
         t.start();
     }
