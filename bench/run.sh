@@ -35,7 +35,7 @@ for t in "${targets[@]}"; do
     dp)          java -Xmx2g -cp "$CP" io.meshfl.bench.DpBench "$DOC" ;;
     secagg)      java -Xmx3g -cp "$CP" io.meshfl.bench.SecAggBench "$DOC" ;;
     durability)  java -Xmx2g -cp "$CP" io.meshfl.bench.DurabilityBench "$DOC" ;;
-    faults)      # the whole fault table (56 faults on both catalogs, about 45 minutes, root), into docs/reliability.md
+    faults)      # the whole fault table (44 faults on both catalogs, about 30 minutes, root), into docs/reliability.md
                  mvn -B -q ${MVN_FLAGS:-} -Pfaults test -pl cli -am -Dsurefire.failIfNoSpecifiedTests=false -Dmeshfl.faults=long -Dmeshfl.faults.doc="$(pwd)/docs/reliability.md" ;;
     trust)       # the modules just built come first: the classpath file names installed jars, which may be older
                  java -Xmx2g -cp "cli/target/classes:coordinator/target/classes:node/target/classes:proto/target/classes:core/target/classes:$CP" \
