@@ -26,13 +26,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Faults injected into a mesh of separate processes, each party in a network namespace of its own
  * (addresses that exist only inside the lab), for horizontal, vertical, split and boosted-tree
- * jobs on the real example data: the coordinator or a node killed with SIGKILL at a seeded round,
- * a node's link cut for longer than the round timeout and restored. Every run must end SUCCEEDED
- * (resumed, where it can be) or FAILED / INTERRUPTED / CANCELLED with a reason, never stay RUNNING;
- * no round the client saw may be missing from the catalog; a horizontal run whose coordinator was
- * killed must resume and reach the undisturbed run's AUC within 0.005. The table of what happened
- * goes to {@code target/faults.md} (and, with {@code -Dmeshfl.faults.doc=FILE}, into that file's
- * faults block). {@code -Dmeshfl.faults=long} runs every protocol x fault at three seeded points.
+ * jobs on the real example data, on the embedded catalog and on PostgreSQL: the coordinator or a
+ * node killed with SIGKILL at a seeded round (and started again), a node's link cut for longer
+ * than the round timeout and restored, a slow link, the catalog's database restarted. Every run
+ * must end SUCCEEDED (resumed, where it can be) or FAILED / INTERRUPTED / CANCELLED with a reason,
+ * never stay RUNNING; no round the client saw may be missing from the catalog; a horizontal run
+ * whose coordinator was killed must resume and reach the undisturbed run's AUC within 0.005; the
+ * parties of an interrupted run must hear of it. The table of what happened goes to
+ * {@code target/faults.md} (and, with {@code -Dmeshfl.faults.doc=FILE}, into that file's faults
+ * block). {@code -Dmeshfl.faults=long} runs the whole table; {@code -Dmeshfl.faults.only=PROTOCOL}
+ * one protocol's scenarios.
  */
 @Tag("faults")
 class FaultSuiteTest {
