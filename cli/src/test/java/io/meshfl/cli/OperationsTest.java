@@ -113,6 +113,8 @@ class OperationsTest {
             int from = Integer.parseInt(mesh.await("coordinator-2", Pattern.compile("run " + Pattern.quote(run)
                     + " of job \\S+ was left RUNNING; it resumes after round (\\d+)"), 60_000));
             assertTrue(from >= seen, "every round the client saw was committed first: resumed after " + from + ", " + seen + " seen");
+            // the restarted coordinator decides on its runs before it opens its port
+            mesh.await("coordinator-2", Pattern.compile("coordinator listening on"), 60_000);
             Cli.Result follow = Cli.run("runs", "follow", run, "--coordinator", coordinator, "--tls-dir", certs.toString());
             assertEquals(0, follow.code(), follow.output());
             assertTrue(follow.output().contains("resumed after round " + from), follow.output());
