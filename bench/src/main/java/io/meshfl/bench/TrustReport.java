@@ -31,7 +31,7 @@ final class TrustReport {
         double seals = counts.seals() * seal;
         double coordinatorPieces = sign + check + chainMs + seals;
 
-        double authSpan = Stats.median(runs.authorizeSpan());
+        double ticketPath = calls.ticketOnPathMs();
         double endSpan = Stats.median(runs.endSpan());
         double auth = Stats.median(nodes.authorize());
         double end = Stats.median(nodes.end());
@@ -45,8 +45,8 @@ final class TrustReport {
             servedMax = Math.max(servedMax, other);
             servedAll += other;
         }
-        double path = coordinatorPieces + authSpan + endSpan + servedMax * append;
-        double cpu = coordinatorPieces + calls.cpuPerRunMs() + servedAll * append;
+        double path = coordinatorPieces + ticketPath + servedMax * append;
+        double cpu = coordinatorPieces + calls.ticketCpuMs() + calls.endCpuMs() + servedAll * append;
 
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "The demo job (3 lending products of %s rows, logistic, %d rounds) on an `EmbeddedMesh` as `meshfl demo` runs it "
@@ -75,20 +75,18 @@ final class TrustReport {
                 counts.ledgerEntries()));
         row(md, String.format(Locale.ROOT, "seal: `ChainSeals.seal` signed with the coordinator's key (unsigned: %.2f)", Stats.median(coordinator.sealUnsigned())),
                 String.valueOf(counts.seals()), coordinator.sealSigned(), fmt(seals), fmt(seals));
-        row(md, String.format(Locale.ROOT, "`session/authorize`: the coordinator to all %d nodes at once over mutual TLS and back, as the run waits for it "
-                        + "(first request to last reply in each measured run's audit records; the same call made %d times over the mesh's nodes: "
-                        + "%.2f median)", n, TrustSessionCalls.CALLS, Stats.median(calls.authorizeMs())), "1", runs.authorizeSpan(), fmt(authSpan),
-                "see below");
-        row(md, String.format(Locale.ROOT, "`session/end`: likewise, all nodes at once, with the seal (made %d times: %.2f median)", TrustSessionCalls.CALLS,
-                Stats.median(calls.endMs())), "1", runs.endSpan(), fmt(endSpan), "see below");
-        md.append(String.format(Locale.ROOT, "| both session calls, CPU of the whole process: coordinator and nodes, gRPC and TLS at both ends, the nodes' "
-                        + "background seal checks (the %d calls above, mean per run, less the idle mesh's %.1f%% of a core) | 1 | - | (above) | %.2f |%n",
-                TrustSessionCalls.CALLS, calls.idleCpuPct(), calls.cpuPerRunMs()));
-        row(md, "of which, on each node: `session/authorize` through `DomainNode.handle` (decode, verify, versions and grants, the authorization "
-                + "forced to `runs.jsonl`, the request to the audit)", String.valueOf(n), nodes.authorize(), "(in the span)",
+        md.append(String.format(Locale.ROOT, "| the ticket on the run's first request: to all %d nodes at once over mutual TLS, each checking it and "
+                        + "opening the run before it answers (the first request with the ticket, %.3f ms median, against the same request once the "
+                        + "run is open, %.3f ms; %d of each) | 1 | %.3f | %.2f | %.2f |%n", n, Stats.median(calls.openMs()), Stats.median(calls.plainMs()),
+                TrustSessionCalls.CALLS, ticketPath, ticketPath, calls.ticketCpuMs()));
+        md.append(String.format(Locale.ROOT, "| `session/end`: told to all nodes at once with the seal, on a thread each, after the run's report (in the "
+                        + "measured runs %.3f ms median, %.3f-%.3f; made %d times: %.3f) | 1 | %.3f | off the path | %.2f |%n", endSpan,
+                Stats.min(runs.endSpan()), Stats.max(runs.endSpan()), TrustSessionCalls.CALLS, Stats.median(calls.endMs()), endSpan, calls.endCpuMs()));
+        row(md, "of which, on each node: opening the run on the ticket through `DomainNode.handle` (decode, verify, versions and grants, the "
+                + "authorization forced to `runs.jsonl`, the request to the audit)", String.valueOf(n), nodes.authorize(), "(in the first request)",
                 String.format(Locale.ROOT, "(%d x = %.2f)", n, n * auth));
         row(md, "of which, on each node: `session/end` through `DomainNode.handle` (seal read, the end to `runs.jsonl` and the request to the audit, "
-                + "neither forced)", String.valueOf(n), nodes.end(), "(in the span)", String.format(Locale.ROOT, "(%d x = %.2f)", n, n * end));
+                + "neither forced)", String.valueOf(n), nodes.end(), "(in the end)", String.format(Locale.ROOT, "(%d x = %.2f)", n, n * end));
         String inRuns = runs.sealCheckCpuMs() < 0 ? "" : String.format(Locale.ROOT, "; in the measured runs that thread used %.2f ms CPU per run",
                 runs.sealCheckCpuMs());
         row(md, "of which, on each node: the seal's signature checked after the end is answered, on the nodes' background thread (fields, hash, "
@@ -105,11 +103,11 @@ final class TrustReport {
                 path, run, pathPct, RUN_BAR_PCT, pathPct <= RUN_BAR_PCT ? "met" : "missed"));
         md.append(String.format(Locale.ROOT, "**All trust work's CPU, wherever it runs, every node counted / demo run = %.2f / %.1f ms = %.2f%%** "
                 + "(read against the same bar: %s).%n", cpu, run, cpuPct, cpuPct <= RUN_BAR_PCT ? "within it" : "over it"));
-        // the bar's own words: the hashing and the signatures, without the two round trips that carry the ticket and the seal
+        // the bar's own words: the hashing and the signatures, without the calls that carry the ticket and the seal
         double nodeCheck = Stats.median(nodes.signatureCheck());
         double cryptoPath = sign + check + chainMs + seals + nodeCheck + servedMax * append;
         double cryptoCpu = sign + check + chainMs + seals + n * nodeCheck + n * counts.seals() * sealCheck + servedAll * append;
-        md.append(String.format(Locale.ROOT, "**The hash chains and signatures alone, without the two session round trips that carry the ticket and "
+        md.append(String.format(Locale.ROOT, "**The hash chains and signatures alone, without the calls that carry the ticket and "
                         + "the seal: on the path %.2f ms = %.2f%%, in CPU %.2f ms = %.2f%%** (the submitter's signature, the coordinator's check, the "
                         + "audit chain, the signed seal, one node's ticket check on the path and all %d in CPU, the %d seal checks in CPU, the nodes' "
                         + "audit appends).%n%n", cryptoPath, 100 * cryptoPath / run, cryptoCpu, 100 * cryptoCpu / run, n, n * counts.seals()));
@@ -117,15 +115,11 @@ final class TrustReport {
         double rawSign = Stats.median(nodes.rawSign());
         double rawVerify = Stats.median(nodes.rawVerify());
         md.append(String.format(Locale.ROOT, "What the path is made of: the coordinator's own pieces %.2f ms (EC P-256 in them: 2 signatures, ticket and seal, "
-                        + "and 1 verification, %.2f ms at the raw medians below); the two session calls %.2f ms (%.2f + %.2f), inside which each of "
-                        + "%d nodes verifies the ticket (one raw verification %.2f ms; %d cores) and forces one append (%.3f ms median below); the "
-                        + "nodes' audit appends %.2f ms. Under the session calls lies the transport: a request the %d nodes answer at once (a session "
-                        + "step they do not know) takes %.2f ms median sent to all at once through `PartyCalls` as `session/authorize` is sent, %.2f ms "
-                        + "sent to all at once on a thread each as `session/end` is sent, and %.2f ms sent to one node after another (%d of each). Off "
-                        + "the path: %d seal checks (%.2f ms each).%n",
-                coordinatorPieces, 2 * rawSign + rawVerify, authSpan + endSpan, authSpan, endSpan, n, rawVerify, cores,
-                Stats.median(nodes.durableAppend()), servedMax * append, n, Stats.median(calls.barePartyMs()), Stats.median(calls.bareThreadsMs()),
-                Stats.median(calls.bareOneByOneMs()), TrustSessionCalls.CALLS, n * counts.seals(), sealCheck));
+                        + "and 1 verification, %.2f ms at the raw medians below); the ticket on the run's first request %.2f ms, in which each of %d "
+                        + "nodes verifies it (one raw verification %.3f ms; %d cores) and forces one append (%.3f ms median below); the nodes' audit "
+                        + "appends %.2f ms. Off the path: the end, told after the report (%.2f ms in the runs), and %d seal checks (%.3f ms each).%n",
+                coordinatorPieces, 2 * rawSign + rawVerify, ticketPath, n, rawVerify, cores, Stats.median(nodes.durableAppend()), servedMax * append,
+                endSpan, n * counts.seals(), sealCheck));
         md.append(String.format(Locale.ROOT, "Per run: %d audit records, %d ledger entries, %d seal(s); per node %s requests in the node's audit (of which %s "
                         + "session steps, none forced) and %s run-registry entries (of which %s forced: the authorization): %d fsync'd appends per run in all.%n%n",
                 counts.auditRecords(), counts.ledgerEntries(), counts.seals(), counts.nodeServed().values(), counts.nodeSession().values(),

@@ -24,10 +24,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The demo run as a whole, and its two session steps as the run waits for them: warm runs of the
- * demo job on an {@link EmbeddedMesh}, each timed from {@code runJob} to its report, with the spans
- * of {@code session/authorize} and {@code session/end} read from the run's own audit records (first
- * request out to last reply back; the coordinator stamps both, kept to the microsecond), the CPU of
+ * The demo run as a whole: warm runs of the demo job on an {@link EmbeddedMesh}, each timed from
+ * {@code runJob} to its report, with the span of {@code session/end} (told to the nodes after the
+ * report) read from the run's own audit records (first request out to last reply back; the
+ * coordinator stamps both, kept to the microsecond), the CPU of
  * the nodes' background seal checks during those runs, and what one run leaves in the catalog and
  * the node journals.
  */
@@ -55,20 +55,18 @@ final class TrustRuns {
 
     /**
      * @param runMs          each measured run, ms
-     * @param authorizeSpan  {@code session/authorize} of each measured run, first request to last reply, ms
-     * @param endSpan        {@code session/end} likewise
+     * @param endSpan        {@code session/end} of each measured run, after its report, first request to last reply, ms
      * @param sealCheckCpuMs CPU of the nodes' background seal-check thread over the measured runs, per run (-1: not found)
      * @param jitMs          the JIT's compilation time (summed over its threads) during the measured runs
      * @param records        the last run's audit records, as the catalog holds them
      * @param servedBodies   the last run's non-session entries of every node's audit, as appended
      */
-    record Result(List<Double> runMs, List<Double> authorizeSpan, List<Double> endSpan, double sealCheckCpuMs, long jitMs, String lastRun,
+    record Result(List<Double> runMs, List<Double> endSpan, double sealCheckCpuMs, long jitMs, String lastRun,
                   Counts counts, List<AuditRecord> records, List<ObjectNode> servedBodies) {
     }
 
     static Result measure(Catalog catalog, EmbeddedMesh mesh, TrustBench.Demo demo, Path stateRoot) throws Exception {
         List<Double> runMs = new ArrayList<>();
-        List<Double> authorize = new ArrayList<>();
         List<Double> end = new ArrayList<>();
         String last = null;
         long sealCpu0 = -1;
@@ -84,10 +82,11 @@ final class TrustRuns {
             JsonNode report = mesh.coordinator().runJob(demo.job(), demo.yaml(), BenchData.QUIET);
             long t1 = System.nanoTime();
             last = report.path("run_id").asText();
+            // the nodes hear of the end after the report; the next run starts once they have
+            if (!mesh.coordinator().runner().awaitEnds(Duration.ofSeconds(30))) throw new IllegalStateException("run " + last + "'s end was not told");
             if (i < RUN_WARMUP) continue;
             runMs.add((t1 - t0) / 1e6);
             List<AuditRecord> recs = catalog.auditLog(last, 0);
-            authorize.add(span(recs, SessionSteps.AUTHORIZE));
             end.add(span(recs, SessionSteps.END));
         }
         long jit = TrustSessionCalls.jitMs() - jit0;
@@ -104,7 +103,7 @@ final class TrustRuns {
                 served.add(b);
             }
         }
-        return new Result(runMs, authorize, end, sealCpu, jit, last, counts, catalog.auditLog(last, 0), served);
+        return new Result(runMs, end, sealCpu, jit, last, counts, catalog.auditLog(last, 0), served);
     }
 
     /** Milliseconds from the first request of {@code session/step} leaving the coordinator to the last reply coming back. */

@@ -34,16 +34,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The two session calls made again the way the coordinator makes them, to the mesh's running
- * nodes over fresh mutual-TLS channels from the coordinator's certificate: {@code session/authorize}
- * to all nodes at once through {@link PartyCalls} (as {@code RunSession.authorize}), then
- * {@code session/end} to all at once on a thread each (as {@code RunSession.end}); each run with a
- * fresh signed ticket and its own signed seal, made beforehand so that the CPU measured is the
- * calls'. The nodes keep everything in their journals as in a run, and their background seal checks
- * must all pass. Measured: each call's time, and the CPU the whole process spends on them (both
- * ends of every call, every node, the background checks), less its JIT compiler threads' and
- * less what the idle mesh uses; then the floor under such calls, a request the nodes answer at
- * once, made the same two ways and one node after another.
+ * What opening and ending a run costs on the wire, made again the way the coordinator does it, to
+ * the mesh's running nodes over fresh mutual-TLS channels from the coordinator's certificate: a
+ * run's first request to all nodes at once through {@link PartyCalls}, carrying the submitter's
+ * signed ticket (as {@code TicketChannel} sends it; each node checks the ticket and opens the run
+ * before it answers), against the same request once the run is open (no ticket); then
+ * {@code session/end} to all at once on a thread each (as {@code RunSession.endLater}, after the
+ * run's report). The request is a horizontal step the nodes do not know, so that they answer at
+ * once after the run's checks. Each run has a fresh signed ticket and its own signed seal, made
+ * beforehand so that the CPU measured is the calls'. The nodes keep everything in their journals
+ * as in a run, and their background seal checks must all pass. Each kind of call is made for all
+ * runs in turn, and the CPU the whole process spends on each kind (both ends of every call, every
+ * node, the background checks) is read less its JIT compiler threads' and less what the idle mesh uses.
  */
 final class TrustSessionCalls {
 
@@ -53,37 +55,32 @@ final class TrustSessionCalls {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** Linux's USER_HZ: /proc counts CPU time in these ticks. */
     private static final long TICKS_PER_SECOND = 100;
+    /** A step of the run's protocol that the nodes answer at once with an error, after every check a run's request passes. */
+    static final String STEP = "none";
 
     private TrustSessionCalls() {
     }
 
     /**
-     * @param authorizeMs each call to all nodes at once, as {@code RunSession.authorize} makes it, ms
-     * @param endMs       likewise {@code RunSession.end}
-     * @param cpuPerRunMs the process's CPU over the measured calls, less the JIT's and the idle rate, per authorize + end
-     * @param idleCpuPct  the process's CPU (less the JIT's) while the mesh idles, percent of one core
-     * @param barePartyMs   a request the nodes answer at once (a session step they do not know), to all nodes at once through
-     *                      {@link PartyCalls}, as authorize is made
-     * @param bareThreadsMs the same to all nodes at once on the end's threads, as the end is made
-     * @param bareOneByOneMs the same to one node after another
+     * @param openMs       a run's first request to all nodes at once, carrying the ticket, ms
+     * @param plainMs      the same request to all nodes once the run is open, without the ticket, ms
+     * @param endMs        {@code session/end} to all nodes at once, ms
+     * @param ticketCpuMs  the process's CPU per run for the first requests less the plain ones (less the JIT's and the idle rate)
+     * @param endCpuMs     the process's CPU per run for the ends, likewise
+     * @param idleCpuPct   the process's CPU (less the JIT's) while the mesh idles, percent of one core
      */
-    record Calls(List<Double> authorizeMs, List<Double> endMs, double cpuPerRunMs, double idleCpuPct, List<Double> barePartyMs,
-                 List<Double> bareThreadsMs, List<Double> bareOneByOneMs) {
+    record Calls(List<Double> openMs, List<Double> plainMs, List<Double> endMs, double ticketCpuMs, double endCpuMs, double idleCpuPct) {
+
+        /** What the ticket adds to a run's first request, as the run waits for it: the medians' difference. */
+        double ticketOnPathMs() {
+            return Stats.median(openMs) - Stats.median(plainMs);
+        }
     }
 
     static Calls measure(EmbeddedMesh mesh, TrustBench.Demo demo, Path stateRoot) throws Exception {
         Path certs = mesh.certs();
         MeshTls tls = MeshTls.load(certs, Role.COORDINATOR, "coordinator");
         Submitter submitter = Submitter.of(TrustBench.operator(certs));
-        List<SignedTicket> tickets = new ArrayList<>();
-        List<ChainSeals.Seal> seals = new ArrayList<>();
-        try (Catalog scratch = Catalog.inMemory("bench-trust-calls-" + System.nanoTime())) {
-            ChainSeals chain = new ChainSeals(scratch);
-            for (int i = 0; i < WARMUP + CALLS; i++) {
-                tickets.add(demo.ticket(submitter));
-                seals.add(chain.seal(runId(i), tls.signer()));
-            }
-        }
         Map<String, NodeChannel> channels = new LinkedHashMap<>();
         for (DomainNode n : mesh.nodes()) {
             channels.put(n.domain(), new GrpcNodeChannel(n.domain(), n.domain(), tls.dial(n.address(), PeerPolicy.domain(n.domain())), true));
@@ -94,115 +91,93 @@ final class TrustSessionCalls {
             t.setDaemon(true);
             return t;
         });
-        List<Double> authorize = new ArrayList<>();
-        List<Double> end = new ArrayList<>();
-        List<Double> bareParty = new ArrayList<>();
-        List<Double> bareThreads = new ArrayList<>();
-        List<Double> bareOneByOne = new ArrayList<>();
-        double idleRate = 0;
-        Cpu cpu0 = null;
-        Cpu cpu1;
-        long jit0 = 0;
-        long gc0 = 0;
         try {
-            for (int i = 0; i < WARMUP + CALLS; i++) {
-                if (i == WARMUP) {
-                    Thread.sleep(TrustRuns.SETTLE_MS);
-                    Cpu idle = Cpu.now();
-                    Thread.sleep(IDLE_MS);
-                    long[] idleUse = Cpu.now().since(idle);
-                    idleRate = idleUse[0] / (double) idleUse[1];
-                    cpu0 = Cpu.now();
-                    jit0 = jitMs();
-                    gc0 = gcMs();
-                }
-                String runId = runId(i);
-                String jobId = "bench-call-job-" + i;
-                long t0 = System.nanoTime();
-                byte[] blob = tickets.get(i).encode();
-                try (PartyCalls calls = new PartyCalls(channels, TIMEOUT, "the bench's run needs every node")) {
-                    calls.parallel(domains, d -> Message.request(jobId, runId, SessionSteps.PROTOCOL, SessionSteps.AUTHORIZE, 0, d)
-                            .withBlobs(Map.of("ticket", blob)).withSequence(1));
-                }
-                long t1 = System.nanoTime();
-                byte[] sealBlob = seals.get(i).toJson().toString().getBytes(StandardCharsets.UTF_8);
-                List<CompletableFuture<Message>> replies = new ArrayList<>();
-                for (String d : domains) {
-                    replies.add(CompletableFuture.supplyAsync(() -> channels.get(d).call(Message.request(jobId, runId, SessionSteps.PROTOCOL,
-                            SessionSteps.END, 0, d).withConfig(Map.of("outcome", "SUCCEEDED")).withBlobs(Map.of("seal", sealBlob))
-                            .withSequence(2), TIMEOUT), ends));
-                }
-                CompletableFuture.allOf(replies.toArray(new CompletableFuture[0])).join();
-                long t2 = System.nanoTime();
-                for (CompletableFuture<Message> r : replies) {
-                    if (r.join().failed()) throw new IllegalStateException("a node refused the end of " + runId + ": " + r.join().error().message());
-                }
-                if (i < WARMUP) continue;
-                authorize.add((t1 - t0) / 1e6);
-                end.add((t2 - t1) / 1e6);
-            }
+            // the warm-up runs go through all three kinds of call first, unmeasured
+            round(channels, domains, ends, submitter, demo, tls, "bench-warm-", WARMUP, null);
             Thread.sleep(TrustRuns.SETTLE_MS);
-            cpu1 = Cpu.now();
-            bare(channels, domains, ends, bareParty, bareThreads, bareOneByOne);
+            Cpu idle = Cpu.now();
+            Thread.sleep(IDLE_MS);
+            long[] idleUse = Cpu.now().since(idle);
+            double idleRate = idleUse[0] / (double) idleUse[1];
+            double[] cpu = new double[3];
+            List<List<Double>> ms = round(channels, domains, ends, submitter, demo, tls, "bench-call-", CALLS, (kind, used) ->
+                    cpu[kind] = (used[0] - idleRate * used[1]) / 1e6 / CALLS);
+            for (String d : demo.domains()) {
+                for (Journal.Entry e : Journal.verify(stateRoot.resolve(d).resolve("runs.jsonl")).entries()) {
+                    if (e.body().path("kind").asText().equals("note")) {
+                        throw new IllegalStateException("node " + d + " noted a problem with run " + e.body().path("run").asText() + ": " + e.body());
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "run calls: %d runs; CPU per run: first request %.2f ms, plain %.2f ms, end %.2f ms; idle rate %.1f%% of a "
+                    + "core%n", CALLS, cpu[0], cpu[1], cpu[2], 100 * idleRate);
+            return new Calls(ms.get(0), ms.get(1), ms.get(2), cpu[0] - cpu[1], cpu[2], 100 * idleRate);
         } finally {
             ends.shutdownNow();
             channels.values().forEach(c -> ((GrpcNodeChannel) c).close());
         }
-        long[] used = cpu1.since(cpu0);
-        double perRun = (used[0] - idleRate * used[1]) / 1e6 / CALLS;
-        System.out.printf(Locale.ROOT, "session calls: %d in %.0f ms, CPU %.0f ms less the JIT's, idle rate %.1f%% of a core; the JIT compiled %d ms "
-                + "and the GC ran %d ms meanwhile%n", CALLS, used[1] / 1e6, used[0] / 1e6, 100 * idleRate, jitMs() - jit0, gcMs() - gc0);
-        for (String d : demo.domains()) {
-            for (Journal.Entry e : Journal.verify(stateRoot.resolve(d).resolve("runs.jsonl")).entries()) {
-                if (e.body().path("kind").asText().equals("note")) {
-                    throw new IllegalStateException("node " + d + " noted a problem with run " + e.body().path("run").asText() + ": " + e.body());
-                }
-            }
-        }
-        return new Calls(authorize, end, perRun, 100 * idleRate, bareParty, bareThreads, bareOneByOne);
+    }
+
+    /** Receives the CPU (ns, less the JIT's) and the wall time (ns) of one kind of call over all runs. */
+    private interface CpuSink {
+        void used(int kind, long[] cpuAndWall);
     }
 
     /**
-     * The floor under any session call: a request the nodes answer at once (a session step they do
-     * not know; still checked for replay and written to the node's audit), to all nodes at once
-     * through {@link PartyCalls} as authorize is made, to all at once on the end's threads, and to
-     * one node after another.
+     * {@code count} runs: each opened by a first request with its ticket, then the same request
+     * without, then ended; each kind made for all runs in turn (its CPU read around it). Returns
+     * the times of the three kinds, ms.
      */
-    private static void bare(Map<String, NodeChannel> channels, List<String> domains, ExecutorService ends, List<Double> partyCalls,
-                             List<Double> threads, List<Double> oneByOne) {
-        for (int i = 0; i < WARMUP + CALLS; i++) {
-            String runId = "bench-bare-" + i;
-            long t0 = System.nanoTime();
-            try (PartyCalls calls = new PartyCalls(channels, TIMEOUT, "the bench's bare call")) {
-                calls.parallel(domains, d -> bareRequest(runId + "-a", d));
-                throw new IllegalStateException("a node answered an unknown session step without an error");
-            } catch (MeshflException expected) {
-                // every node answers with an error naming the unknown step, once all have answered
+    private static List<List<Double>> round(Map<String, NodeChannel> channels, List<String> domains, ExecutorService ends, Submitter submitter,
+                                            TrustBench.Demo demo, MeshTls tls, String prefix, int count, CpuSink sink) throws Exception {
+        List<byte[]> tickets = new ArrayList<>();
+        List<byte[]> seals = new ArrayList<>();
+        try (Catalog scratch = Catalog.inMemory("bench-trust-calls-" + System.nanoTime())) {
+            ChainSeals chain = new ChainSeals(scratch);
+            for (int i = 0; i < count; i++) {
+                tickets.add(demo.ticket(submitter).encode());
+                seals.add(chain.seal(prefix + i, tls.signer()).toJson().toString().getBytes(StandardCharsets.UTF_8));
             }
-            long t1 = System.nanoTime();
-            List<CompletableFuture<Message>> replies = new ArrayList<>();
-            for (String d : domains) replies.add(CompletableFuture.supplyAsync(() -> channels.get(d).call(bareRequest(runId + "-b", d), TIMEOUT), ends));
-            CompletableFuture.allOf(replies.toArray(new CompletableFuture[0])).join();
-            long t2 = System.nanoTime();
-            for (String d : domains) {
-                if (!channels.get(d).call(bareRequest(runId + "-c", d), TIMEOUT).failed()) {
-                    throw new IllegalStateException("a node answered an unknown session step without an error");
-                }
-            }
-            long t3 = System.nanoTime();
-            if (i < WARMUP) continue;
-            partyCalls.add((t1 - t0) / 1e6);
-            threads.add((t2 - t1) / 1e6);
-            oneByOne.add((t3 - t2) / 1e6);
         }
-    }
-
-    private static Message bareRequest(String runId, String domain) {
-        return Message.request("bench-bare", runId, SessionSteps.PROTOCOL, "none", 0, domain).withSequence(1);
-    }
-
-    private static String runId(int i) {
-        return "bench-call-" + i;
+        List<List<Double>> out = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (int kind = 0; kind < 3; kind++) {
+            Thread.sleep(TrustRuns.SETTLE_MS);
+            Cpu before = Cpu.now();
+            for (int i = 0; i < count; i++) {
+                final int k = i;
+                String runId = prefix + i;
+                String jobId = "bench-call-job-" + i;
+                long t0 = System.nanoTime();
+                switch (kind) {
+                    case 0, 1 -> {
+                        Map<String, byte[]> blobs = kind == 0 ? Map.of(SessionSteps.TICKET, tickets.get(i)) : Map.of();
+                        long seq = kind + 1;
+                        try (PartyCalls calls = new PartyCalls(channels, TIMEOUT, "the bench's run")) {
+                            calls.parallel(domains, d -> Message.request(jobId, runId, "horizontal", STEP, 0, d).withBlobs(blobs).withSequence(seq));
+                            throw new IllegalStateException("a node answered an unknown step without an error");
+                        } catch (MeshflException expected) {
+                            // each node answers once the run's checks passed, with an error naming the step it does not know
+                            if (!expected.getMessage().contains("unknown horizontal step")) throw expected;
+                        }
+                    }
+                    default -> {
+                        List<CompletableFuture<Message>> replies = new ArrayList<>();
+                        for (String d : domains) {
+                            replies.add(CompletableFuture.supplyAsync(() -> channels.get(d).call(Message.request(jobId, runId, SessionSteps.PROTOCOL,
+                                    SessionSteps.END, 0, d).withConfig(Map.of("outcome", "SUCCEEDED")).withBlobs(Map.of("seal", seals.get(k))).withSequence(3), TIMEOUT), ends));
+                        }
+                        CompletableFuture.allOf(replies.toArray(new CompletableFuture[0])).join();
+                        for (CompletableFuture<Message> r : replies) {
+                            if (r.join().failed()) throw new IllegalStateException("a node refused the end of " + runId + ": " + r.join().error().message());
+                        }
+                    }
+                }
+                out.get(kind).add((System.nanoTime() - t0) / 1e6);
+            }
+            Thread.sleep(TrustRuns.SETTLE_MS);
+            if (sink != null) sink.used(kind, Cpu.now().since(before));
+        }
+        return out;
     }
 
     /**
@@ -248,7 +223,4 @@ final class TrustSessionCalls {
         return c == null ? 0 : c.getTotalCompilationTime();
     }
 
-    private static long gcMs() {
-        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionTime())).sum();
-    }
 }

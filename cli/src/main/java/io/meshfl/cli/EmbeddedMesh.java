@@ -45,6 +45,7 @@ public final class EmbeddedMesh implements AutoCloseable {
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final Path temporaryCerts;
     private final Path certs;
+    private final Consumer<String> log;
 
     public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log) throws IOException {
         this(catalog, contracts, log, null);
@@ -66,6 +67,7 @@ public final class EmbeddedMesh implements AutoCloseable {
      */
     public EmbeddedMesh(Catalog catalog, List<DataContract> contracts, Consumer<String> log, Path stateRoot, Path tlsDir,
                         java.util.function.BiConsumer<String, DomainNode> setUp) throws IOException {
+        this.log = log;
         Map<String, List<DataContract>> byDomain = new TreeMap<>();
         for (DataContract c : contracts) byDomain.computeIfAbsent(c.domain(), k -> new ArrayList<>()).add(c);
         if (tlsDir != null) {
@@ -149,6 +151,10 @@ public final class EmbeddedMesh implements AutoCloseable {
 
     @Override
     public void close() {
+        // the parties hear how the last runs ended before they stop
+        if (!coordinator.runner().awaitEnds(java.time.Duration.ofSeconds(10))) {
+            log.accept("some nodes had not heard how their last run ended when the mesh stopped (their authorizations stay open)");
+        }
         for (DomainNode n : nodes) n.close();
         for (ManagedChannel c : channels) c.shutdownNow();
         coordinator.close();

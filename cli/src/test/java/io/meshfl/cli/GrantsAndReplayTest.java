@@ -143,12 +143,23 @@ class GrantsAndReplayTest {
         return Tickets.draft(submitter, JobTicket.TRAIN, "rogue", strategy, "name: rogue", pv, null);
     }
 
+    /**
+     * Presents {@code t} to the node of {@code domain} both ways a run is opened, alone and on the
+     * run's first request (as the coordinator sends it); both must be refused alike. Returns why.
+     */
     private String refusal(String domain, String runId, SignedTicket t) {
         GrpcNodeChannel ch = asCoordinator(domain);
         try {
             Message reply = ch.call(authorize("job-rogue", runId, domain, t), Duration.ofSeconds(30));
             assertTrue(reply.failed(), "node of " + domain + " accepted the ticket");
             assertEquals(ErrorCode.POLICY_VIOLATION, reply.error().code(), reply.error().message());
+            // refused alone, the run is not open: the same run presented again, on its first request
+            Message first = ch.call(Message.request("job-rogue", runId, "horizontal", "prepare", 0, domain)
+                    .withConfig(Map.of("product", domain + ".loans", "features", "age", "label", "defaulted", "model_type", "LOGISTIC"))
+                    .withBlobs(Map.of(SessionSteps.TICKET, t.encode())), Duration.ofSeconds(30));
+            assertTrue(first.failed(), "node of " + domain + " served a first request on the ticket");
+            assertEquals(ErrorCode.POLICY_VIOLATION, first.error().code(), first.error().message());
+            assertEquals(reply.error().message(), first.error().message(), "the ticket on a first request is refused as it is alone");
             return reply.error().message();
         } finally {
             ch.close();

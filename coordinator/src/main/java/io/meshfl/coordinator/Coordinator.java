@@ -212,6 +212,7 @@ public final class Coordinator implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!runner.awaitEnds(java.time.Duration.ofSeconds(10))) log.accept("stopping before every node heard how its last run ended");
         sweeper.shutdownNow();
         try {
             catalog.removeEphemeralNodes();

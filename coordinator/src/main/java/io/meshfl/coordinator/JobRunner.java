@@ -50,6 +50,7 @@ public final class JobRunner {
     private volatile Signer sealer;
     private final LiveRuns liveRuns = new LiveRuns();
     private volatile Durability durability = Durability.CHECKPOINT;
+    private final java.util.Set<java.util.concurrent.CompletableFuture<?>> ends = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * When a horizontal run's rounds reach the catalog: each with the checkpoint to resume from
@@ -299,6 +300,34 @@ public final class JobRunner {
 
     LiveRuns liveRuns() {
         return liveRuns;
+    }
+
+    /** Keeps track of a run's end still being told to its parties after its result was returned. */
+    void endsLater(java.util.concurrent.CompletableFuture<?> f) {
+        ends.add(f);
+        f.whenComplete((v, e) -> ends.remove(f));
+    }
+
+    /**
+     * Waits up to {@code timeout} until every finished run's parties have been told its end (an
+     * embedded mesh waits before it stops its nodes); returns whether all were.
+     */
+    public boolean awaitEnds(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (var f : java.util.List.copyOf(ends)) {
+            long left = deadline - System.nanoTime();
+            try {
+                f.get(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (java.util.concurrent.ExecutionException e) {
+                // an end that could not be told was logged by the session
+            }
+        }
+        return true;
     }
 
     TicketVerifier verifier() {

@@ -108,11 +108,12 @@ final class Predictions {
         }
         RunRecord run = runner.catalog().startRun(jobRecord.id(), strategy + "-inference", "{}", "{}", 0, productIds,
                 new Catalog.Ticket(ticket.submitter(), ticket.ticket().nonce(), ticket.fingerprint()));
+        // each node checks the ticket on the first request of the run it receives
+        channels = TicketChannel.wrapAll(channels, signed.encode());
         long[] start = JobRunner.traffic(channels);
         // the scorers name their messages by the run, job id included
         RunSession session = new RunSession(channels, run.id(), run.id());
         try {
-            session.authorize(signed);
             long t0 = System.nanoTime();
             String partsKey = prov.path("parts_key").asText();
             String label = prov.path("label").asText();

@@ -103,6 +103,8 @@ final class RunExecution {
             // a resumed attempt numbers its messages past any its nodes saw from the attempt before
             channels.put(d, AuditingChannel.wrap(new RegistryChannel(registry, d), audit, transport, (long) x.attempt() << 32));
         }
+        // a fresh run is opened on each node by the ticket its first request there carries; a resumed one is open already
+        if (x.from() == null) channels = TicketChannel.wrapAll(channels, x.signed().encode());
         long[] start = JobRunner.traffic(channels);
         Privacy dp = Privacy.of(job, plan, catalog);
         RunSession session = new RunSession(channels, jobId, run.id());
@@ -118,7 +120,6 @@ final class RunExecution {
         }
         try {
             if (x.from() == null) {
-                session.authorize(x.signed());
                 dp.charge(run.id());
             } else {
                 session.resume(x.from().round(), obs::log);
@@ -189,8 +190,8 @@ final class RunExecution {
             AuditingChannel.flush(catalog, audit);
             dp.settle(run.id(), out.metrics());
             ChainSeals.Seal seal = seal(run.id());
-            session.end(RunRecord.SUCCEEDED, seal, obs::log);
-            AuditingChannel.flush(catalog, audit);
+            // the result does not wait for the parties to hear of it; what they answer reaches the audit after
+            runner.endsLater(session.endLater(RunRecord.SUCCEEDED, seal, obs::log).whenComplete((v, err) -> flushLate(audit, run.id(), obs)));
             ObjectNode report = RunReport.build(jobId, run.id(), model.id(), job, plan, out);
             report.set("provenance", RunReport.JSON.readTree(provenance));
             report.put("seal", seal.hash());
@@ -228,6 +229,15 @@ final class RunExecution {
             throw new MeshflException(ErrorCode.INTERNAL, "provenance is not valid JSON: " + e.getMessage(), e);
         } finally {
             runner.liveRuns().end(run.id());
+        }
+    }
+
+    /** Writes the audit records of a run's end once its parties answered; one that cannot be written is said, not lost silently. */
+    private void flushLate(java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord> audit, String runId, JobObserver obs) {
+        try {
+            AuditingChannel.flush(catalog, audit);
+        } catch (RuntimeException e) {
+            obs.log("the audit records of run " + runId + "'s end did not reach the catalog: " + e.getMessage());
         }
     }
 

@@ -3,9 +3,7 @@ package io.meshfl.coordinator;
 import io.meshfl.core.catalog.ChainSeals;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
-import io.meshfl.core.protocol.PartyCalls;
 import io.meshfl.core.protocol.session.SessionSteps;
-import io.meshfl.core.trust.SignedTicket;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,11 +14,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * The coordinator's side of a run's session on every node it involves: before the protocol, the
- * submitter's signed ticket goes to each node, which checks it itself and may refuse (the run then
- * fails naming the node and its reason); after the run, each node hears the outcome with the
- * signed seal of the catalog's chains, keeps the seal in its own audit, and, when the run did not
- * succeed, discards its parts.
+ * The coordinator's side of a run's session on every node it involves, after the protocol (the
+ * run is opened on each node by the signed ticket its first request carries, see
+ * {@link TicketChannel}): a run that goes on under a restarted coordinator is announced to its
+ * nodes; a run that ended is told to each node with the signed seal of the catalog's chains, which
+ * the node keeps in its own audit, and, when the run did not succeed, the node discards its parts.
  */
 final class RunSession {
 
@@ -34,15 +32,6 @@ final class RunSession {
         this.channels = channels;
         this.jobId = jobId;
         this.runId = runId;
-    }
-
-    /** Presents the ticket to every node at once; throws (POLICY_VIOLATION from a node naming why) if any refuses. */
-    void authorize(SignedTicket ticket) {
-        byte[] blob = ticket.encode();
-        try (PartyCalls calls = new PartyCalls(channels, TIMEOUT, "a run starts only where every owner's node accepts the job ticket")) {
-            calls.parallel(new ArrayList<>(channels.keySet()), d -> Message.request(jobId, runId, SessionSteps.PROTOCOL, SessionSteps.AUTHORIZE, 0, d)
-                    .withBlobs(Map.of("ticket", blob)));
-        }
     }
 
     /**
@@ -67,14 +56,24 @@ final class RunSession {
         CompletableFuture.allOf(calls.toArray(new CompletableFuture[0])).join();
     }
 
-    /** Tells every reachable node how the run ended, with the seal, all at once; a node that cannot be told is logged, not thrown. */
+    /** Tells every node the run reached how it ended, with the seal, all at once, and waits; a node that cannot be told is logged, not thrown. */
     void end(String outcome, ChainSeals.Seal seal, Consumer<String> log) {
+        endLater(outcome, seal, log).join();
+    }
+
+    /**
+     * As {@link #end}, without waiting: the run's result does not wait for its parties to hear of
+     * it. Only nodes the run's ticket was sent to are told (one it never reached holds nothing of it).
+     */
+    CompletableFuture<Void> endLater(String outcome, ChainSeals.Seal seal, Consumer<String> log) {
         byte[] sealBlob = seal == null ? new byte[0] : seal.toJson().toString().getBytes(StandardCharsets.UTF_8);
         List<CompletableFuture<Void>> calls = new ArrayList<>();
         for (String d : channels.keySet()) {
+            NodeChannel c = channels.get(d);
+            if (!TicketChannel.presented(c)) continue;
             calls.add(CompletableFuture.runAsync(() -> {
                 try {
-                    Message reply = channels.get(d).call(Message.request(jobId, runId, SessionSteps.PROTOCOL, SessionSteps.END, 0, d)
+                    Message reply = c.call(Message.request(jobId, runId, SessionSteps.PROTOCOL, SessionSteps.END, 0, d)
                             .withConfig(Map.of("outcome", outcome)).withBlobs(Map.of("seal", sealBlob)), TIMEOUT);
                     if (reply.failed()) log.accept("node of " + d + " did not take the end of run " + runId + ": " + reply.error().message());
                 } catch (RuntimeException e) {
@@ -82,7 +81,7 @@ final class RunSession {
                 }
             }, ENDS));
         }
-        CompletableFuture.allOf(calls.toArray(new CompletableFuture[0])).join();
+        return CompletableFuture.allOf(calls.toArray(new CompletableFuture[0]));
     }
 
     /** Threads for the end calls: a run's parties are told at once, not one after another. */

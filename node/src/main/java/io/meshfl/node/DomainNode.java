@@ -185,6 +185,19 @@ public final class DomainNode implements AutoCloseable {
         }
         if (req.protocol().equals(SessionSteps.PROTOCOL)) return session(req);
         String family = PolicyGuard.family(req.protocol());
+        if (family != null && req.blobs().containsKey(SessionSteps.TICKET)) {
+            // the run's first request here carries the signed ticket that opens it: checked before anything is served
+            try {
+                RunAuthorizations.Active a = runs.open(req);
+                if (a != null) authorized(a);
+            } catch (MeshflException e) {
+                refused(req, e.getMessage());
+                return req.failure(nodeId, e.code(), e.getMessage());
+            }
+            Map<String, byte[]> rest = new java.util.HashMap<>(req.blobs());
+            rest.remove(SessionSteps.TICKET);
+            req = req.withBlobs(rest);
+        }
         if (family != null) {
             String unauthorized = runs.violation(req, family);
             if (unauthorized != null) {
@@ -220,9 +233,7 @@ public final class DomainNode implements AutoCloseable {
         try {
             switch (req.step()) {
                 case SessionSteps.AUTHORIZE -> {
-                    RunAuthorizations.Active a = runs.authorize(req);
-                    log.accept("run " + a.runId() + " authorized: " + a.purpose() + " with " + a.strategy() + " for " + a.submitter()
-                            + (a.authenticated() ? "" : " (unauthenticated: no mesh CA)") + " over " + a.products());
+                    authorized(runs.authorize(req));
                     return req.reply(nodeId, Map.of(), Map.of());
                 }
                 case SessionSteps.END -> {
@@ -275,6 +286,11 @@ public final class DomainNode implements AutoCloseable {
     }
 
     private static final String RUN_SUCCEEDED = "SUCCEEDED";
+
+    private void authorized(RunAuthorizations.Active a) {
+        log.accept("run " + a.runId() + " authorized: " + a.purpose() + " with " + a.strategy() + " for " + a.submitter()
+                + (a.authenticated() ? "" : " (unauthenticated: no mesh CA)") + " over " + a.products());
+    }
 
     /**
      * Notes a refused request: on the node's log, in its recent violations, and appended to

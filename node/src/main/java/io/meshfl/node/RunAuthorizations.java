@@ -8,6 +8,7 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.session.SessionSteps;
 import io.meshfl.core.trust.Access;
 import io.meshfl.core.trust.JobTicket;
 import io.meshfl.core.trust.Journal;
@@ -25,7 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The node's own decision whether to serve a run. A run is served only after the coordinator has
- * presented the submitter's signed job ticket for it ({@code session/authorize}) and the node has
+ * presented the submitter's signed job ticket for it (on the run's first request to the node, or
+ * alone as {@code session/authorize}) and the node has
  * checked, itself: the signature against the mesh CA, that the ticket names this node's products
  * at the versions it serves, that its contracts grant the submitter this use and protocol, and
  * that neither the ticket's nonce nor the run id was ever used here before. Every later request
@@ -37,7 +39,7 @@ final class RunAuthorizations {
 
     /** A run this node agreed to serve. */
     record Active(String runId, String jobId, String submitter, boolean authenticated, String purpose, String strategy,
-                  Set<String> products, String nonce) {
+                  Set<String> products, String nonce, String ticket) {
     }
 
     private final String domain;
@@ -61,7 +63,7 @@ final class RunAuthorizations {
                     Set<String> own = new LinkedHashSet<>();
                     e.path("products").forEach(p -> own.add(p.asText()));
                     active.put(run, new Active(run, e.path("job").asText(), e.path("submitter").asText(), e.path("authenticated").asBoolean(),
-                            e.path("purpose").asText(), e.path("strategy").asText(), own, e.path("nonce").asText()));
+                            e.path("purpose").asText(), e.path("strategy").asText(), own, e.path("nonce").asText(), e.path("ticket").asText()));
                 }
                 case "end" -> active.remove(run);
                 default -> { }
@@ -77,10 +79,26 @@ final class RunAuthorizations {
         return verifier;
     }
 
+    /**
+     * Opens the run of a protocol request that carries its ticket: authorizes it as
+     * {@link #authorize} does and returns it, or, when the run is open already under these very
+     * ticket bytes (requests sent at once before the first answer), returns null. A ticket other
+     * than the one the run was opened with is refused.
+     */
+    synchronized Active open(Message req) {
+        Active a = active.get(req.runId());
+        if (a == null) return authorize(req);
+        String presented = SignedTicket.decode(req.blob(SessionSteps.TICKET)).fingerprint();
+        if (!presented.equals(a.ticket())) {
+            throw refuse("run " + req.runId() + " is open on this node under another job ticket; refused " + req.protocol() + "/" + req.step());
+        }
+        return null;
+    }
+
     /** Checks the ticket of {@code req} and records the run as authorized, or throws POLICY_VIOLATION saying why. */
     synchronized Active authorize(Message req) {
         if (req.runId().isEmpty()) throw refuse("an authorization without a run id");
-        SignedTicket signed = SignedTicket.decode(req.blob("ticket"));
+        SignedTicket signed = SignedTicket.decode(req.blob(SessionSteps.TICKET));
         TicketVerifier.Verified v = verifier.verify(signed, Instant.now());
         JobTicket t = v.ticket();
         if (usedNonces.contains(t.nonce())) {
@@ -118,7 +136,7 @@ final class RunAuthorizations {
         journal.append(entry, true);
         usedNonces.add(t.nonce());
         usedRuns.add(req.runId());
-        Active a = new Active(req.runId(), req.jobId(), v.submitter(), v.authenticated(), t.purpose(), t.strategy(), own, t.nonce());
+        Active a = new Active(req.runId(), req.jobId(), v.submitter(), v.authenticated(), t.purpose(), t.strategy(), own, t.nonce(), v.fingerprint());
         active.put(req.runId(), a);
         return a;
     }

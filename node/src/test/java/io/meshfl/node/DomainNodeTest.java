@@ -117,6 +117,39 @@ class DomainNodeTest {
     }
 
     @Test
+    void theRunsFirstRequestOpensItWithTheTicketItCarriesAndOnlyThatTicketJoinsIt() {
+        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        Message unopened = node.handle(prepare("a", "y", 1));
+        assertEquals(ErrorCode.POLICY_VIOLATION, unopened.error().code());
+        assertTrue(unopened.error().message().contains("not authorized"), unopened.error().message());
+
+        byte[] ticket = Sessions.authorize("job", "run", "horizontal", "train", "domain:lending", contract).blob(SessionSteps.TICKET);
+        Message first = node.handle(withTicket(prepare("a", "y", 2), ticket));
+        assertFalse(first.failed(), () -> first.error().message());
+        assertEquals(4.0, first.metrics().get("rows_train"), "the request the ticket rode on is served");
+        // sent at once with the first, before its answer: the same ticket bytes join the open run
+        Message joined = node.handle(withTicket(prepare("a", "y", 3), ticket));
+        assertFalse(joined.failed(), () -> joined.error().message());
+
+        byte[] other = Sessions.authorize("job", "run", "horizontal", "train", "domain:lending", contract).blob(SessionSteps.TICKET);
+        Message swapped = node.handle(withTicket(prepare("a", "y", 4), other));
+        assertEquals(ErrorCode.POLICY_VIOLATION, swapped.error().code());
+        assertTrue(swapped.error().message().contains("under another job ticket"), swapped.error().message());
+
+        assertFalse(node.handle(Message.request("job", "run", SessionSteps.PROTOCOL, SessionSteps.END, 0, "lending")
+                .withConfig(Map.of("outcome", "SUCCEEDED"))).failed());
+        // the same ticket carried by the first request of another run: its nonce was used
+        Message asNewRun = node.handle(withTicket(Message.request("job", "run-2", "horizontal", "prepare", 0, "lending")
+                .withConfig(prepare("a", "y", 1).config()).withSequence(1), ticket));
+        assertEquals(ErrorCode.POLICY_VIOLATION, asNewRun.error().code());
+        assertTrue(asNewRun.error().message().contains("already used"), asNewRun.error().message());
+    }
+
+    private static Message withTicket(Message m, byte[] ticket) {
+        return m.withBlobs(Map.of(SessionSteps.TICKET, ticket));
+    }
+
+    @Test
     void refusesAReplayedMessage() {
         DomainNode node = node();
         assertFalse(node.handle(prepare("a", "y", 5)).failed());

@@ -1,5 +1,7 @@
 package io.meshfl.core.protocol;
 
+import io.meshfl.core.protocol.session.SessionSteps;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,6 +26,9 @@ public final class WireProtection {
         List<String> parts = new ArrayList<>();
         parts.add(content(m.protocol(), m.step(), request, m));
         if (m.blobs().keySet().stream().anyMatch(k -> k.startsWith("to:") || k.startsWith("from:"))) parts.add("sealed node-to-node");
+        if (!m.protocol().equals(SessionSteps.PROTOCOL) && m.blobs().containsKey(SessionSteps.TICKET)) {
+            parts.add("signed job ticket");
+        }
         return String.join(", ", parts);
     }
 

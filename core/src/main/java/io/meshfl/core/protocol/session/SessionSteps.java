@@ -1,8 +1,9 @@
 package io.meshfl.core.protocol.session;
 
 /**
- * The steps that open and close every run on a node, whatever its protocol: the coordinator
- * presents the submitter's signed job ticket ({@link #AUTHORIZE}, blob {@code ticket}), and when
+ * The steps that open and close every run on a node, whatever its protocol: the submitter's signed
+ * job ticket opens the run, carried as blob {@link #TICKET} by the run's first request to the node
+ * (or alone, {@link #AUTHORIZE}); when
  * a run goes on under a restarted coordinator, tells each node from which committed round
  * ({@link #RESUME}, config {@code from_round}; only a run the node still holds may resume); when
  * the run has ended tells its outcome with the signed seal of the catalog's chains ({@link #END},
@@ -15,6 +16,8 @@ public final class SessionSteps {
     public static final String AUTHORIZE = "authorize";
     public static final String END = "end";
     public static final String RESUME = "resume";
+    /** The blob that carries the signed job ticket. */
+    public static final String TICKET = "ticket";
 
     private SessionSteps() {
     }

@@ -1,0 +1,73 @@
+package io.meshfl.coordinator;
+
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.session.SessionSteps;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A node channel that opens the run on its node with the run's first protocol request: the
+ * submitter's signed job ticket rides on every request until the node has answered one without
+ * an error, so the node checks the ticket (signature, versions, grants, nonce) before it serves
+ * that request, and the run pays no separate round trip to open. Requests sent at once before the
+ * first answer all carry it; the node authorizes the first and lets the others join the same
+ * authorization (same ticket bytes), or refuses them all with its reason.
+ */
+final class TicketChannel implements NodeChannel {
+
+    private final NodeChannel inner;
+    private final byte[] ticket;
+    private volatile boolean accepted;
+    private volatile boolean presented;
+
+    TicketChannel(NodeChannel inner, byte[] ticket) {
+        this.inner = inner;
+        this.ticket = ticket;
+    }
+
+    /** Wraps every channel of {@code channels} (in the same order) to carry {@code ticket}. */
+    static Map<String, NodeChannel> wrapAll(Map<String, NodeChannel> channels, byte[] ticket) {
+        Map<String, NodeChannel> out = new java.util.LinkedHashMap<>();
+        channels.forEach((d, c) -> out.put(d, new TicketChannel(c, ticket)));
+        return out;
+    }
+
+    /** Whether the ticket reached (or may have reached) this node: the run must be ended there. */
+    static boolean presented(NodeChannel c) {
+        return !(c instanceof TicketChannel t) || t.presented;
+    }
+
+    @Override
+    public String nodeId() {
+        return inner.nodeId();
+    }
+
+    @Override
+    public String domain() {
+        return inner.domain();
+    }
+
+    @Override
+    public Message call(Message request, Duration timeout) {
+        if (accepted || request.protocol().equals(SessionSteps.PROTOCOL)) return inner.call(request, timeout);
+        Map<String, byte[]> blobs = new HashMap<>(request.blobs());
+        blobs.put(SessionSteps.TICKET, ticket);
+        presented = true;
+        Message reply = inner.call(request.withBlobs(blobs), timeout);
+        if (!reply.failed()) accepted = true;
+        return reply;
+    }
+
+    @Override
+    public long bytesSent() {
+        return inner.bytesSent();
+    }
+
+    @Override
+    public long bytesReceived() {
+        return inner.bytesReceived();
+    }
+}
