@@ -31,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * than the round timeout and restored, a slow link, the catalog's database restarted. Every run
  * must end SUCCEEDED (resumed, where it can be) or FAILED / INTERRUPTED / CANCELLED with a reason,
  * never stay RUNNING; no round the client saw may be missing from the catalog; a horizontal run
- * whose coordinator was killed must resume and reach the undisturbed run's AUC within 0.005; the
- * parties of an interrupted run must hear of it. The table of what happened goes to
+ * whose coordinator was killed must resume and reach the undisturbed run's AUC within 0.005, a
+ * vertical one must resume from the last epoch its parties persisted and succeed; the parties of
+ * an interrupted run must hear of it. The table of what happened goes to
  * {@code target/faults.md} (and, with {@code -Dmeshfl.faults.doc=FILE}, into that file's faults
  * block). {@code -Dmeshfl.faults=long} runs the whole table; {@code -Dmeshfl.faults.only=PROTOCOL}
  * one protocol's scenarios.
@@ -138,6 +139,7 @@ class FaultSuiteTest {
             out.add(new Scenario(PROTOCOLS.get(1), Fault.KILL_NODE, point(PROTOCOLS.get(1), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(2), Fault.LINK_DOWN, point(PROTOCOLS.get(2), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(3), Fault.KILL_COORDINATOR, point(PROTOCOLS.get(3), rng), Store.H2));
+            out.add(new Scenario(PROTOCOLS.get(1), Fault.KILL_COORDINATOR, point(PROTOCOLS.get(1), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(0), Fault.DATABASE_RESTART, point(PROTOCOLS.get(0), rng), Store.POSTGRESQL));
             out.add(new Scenario(PROTOCOLS.get(0), Fault.SLOW_LINK, point(PROTOCOLS.get(0), rng), Store.H2));
             return out;
@@ -386,6 +388,11 @@ class FaultSuiteTest {
             if (rounds.size() < seen) problems.add("the client saw " + seen + " rounds, the catalog keeps " + rounds.size());
             List<Integer> numbers = rounds.stream().map(RoundRecord::round).toList();
             if (!numbers.equals(IntStream.rangeClosed(1, numbers.size()).boxed().toList())) problems.add("rounds kept are not 1.." + numbers.size());
+            if (reached && p.name().equals("vertical") && s.fault() == Fault.KILL_COORDINATOR) {
+                // every party persisted each committed epoch: the run goes on from the last one, all epochs kept once
+                if (!RunRecord.SUCCEEDED.equals(r.status())) problems.add("a vertical run must resume after its coordinator's death");
+                else if (!r.metricsJson().contains("resumed_from_round")) problems.add("the vertical run succeeded without saying it resumed");
+            }
             if (reached && p.name().equals("horizontal") && s.fault() == Fault.KILL_COORDINATOR) {
                 if (!RunRecord.SUCCEEDED.equals(r.status())) problems.add("a horizontal run must resume after its coordinator's death");
                 else if (numbers.size() != p.rounds()) problems.add("resumed run kept " + numbers.size() + " rounds of " + p.rounds());

@@ -26,10 +26,14 @@ import java.util.function.Consumer;
 /**
  * What a starting coordinator does with the runs its catalog still shows RUNNING (no coordinator
  * drives them any more): a horizontal run with a committed round goes on from there once its
- * nodes are back (those still away rejoin later); any other ends INTERRUPTED with the reason, sealed
- * like every ended run. Either way no run stays RUNNING without a live coordinator.
+ * nodes are back (those still away rejoin later), a vertical one with a committed epoch (every
+ * party's part persisted) once all its parties are back; any other ends INTERRUPTED with the
+ * reason, sealed like every ended run. Either way no run stays RUNNING without a live coordinator.
  */
 final class Resumptions {
+
+    /** The strategies whose runs go on from a committed checkpoint. */
+    private static final java.util.Set<String> RESUMABLE = java.util.Set.of("horizontal", "vertical");
 
     private static final ObjectMapper PLANS = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -83,7 +87,7 @@ final class Resumptions {
     private Resumable resumable(RunRecord r) {
         Catalog catalog = runner.catalog();
         String stopped = "its coordinator stopped while it ran (started " + r.startedAt() + ")";
-        if (!"horizontal".equals(r.strategy())) {
+        if (!RESUMABLE.contains(r.strategy())) {
             return new Resumable(null, null, null, List.of(), stopped + "; " + r.strategy() + " runs are not resumed: their parties' "
                     + "per-run state is not checkpointed, so the parties discard it when they hear of it");
         }
@@ -95,7 +99,8 @@ final class Resumptions {
         }
         var from = new RunCheckpoints(catalog).latest(r.id());
         if (from.isEmpty()) {
-            return new Resumable(null, null, null, List.of(), stopped + " before any round was committed; submit the job again");
+            return new Resumable(null, null, null, List.of(), stopped + " before any " + (r.strategy().equals("horizontal") ? "round" : "epoch")
+                    + " was committed" + (r.strategy().equals("horizontal") ? "" : " with every party's part persisted") + "; submit the job again");
         }
         Plan plan;
         try {
@@ -120,7 +125,8 @@ final class Resumptions {
                 Thread.sleep(200);
             }
             List<String> away = domains.stream().filter(d -> !runner.registry().alive(d)).toList();
-            int needed = how.job().aggregator().minNodes();
+            // a horizontal run goes on with enough of its nodes; every party of a vertical one holds columns it cannot do without
+            int needed = r.strategy().equals("horizontal") ? how.job().aggregator().minNodes() : domains.size();
             if (domains.size() - away.size() < needed) {
                 String why = interrupt(r, "its coordinator stopped while it ran; the nodes of " + away + " did not register again within "
                         + grace.toSeconds() + " s, and the job needs " + needed + " node(s)");

@@ -153,7 +153,11 @@ final class RunExecution {
             };
             String runJobId = jobId;
             RunOutcome out = switch (plan.strategy()) {
-                case "vertical" -> new VerticalRunner(job, plan, channels, ro).run(runJobId, run.id());
+                case "vertical" -> {
+                    VerticalRunner v = new VerticalRunner(job, plan, channels, ro);
+                    if (x.from() != null) v.resume(x.from(), x.before());
+                    yield v.run(runJobId, run.id());
+                }
                 case "split" -> new SplitRunner(job, plan, channels, ro).run(runJobId, run.id());
                 case "secureboost" -> new BoostRunner(job, plan, channels, ro).run(runJobId, run.id());
                 case "materialized", "factorized" -> new JoinedRunner(job, plan, integration(job.integration(), productViews()), channels, ro)

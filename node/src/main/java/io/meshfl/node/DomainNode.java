@@ -282,6 +282,8 @@ public final class DomainNode implements AutoCloseable {
             log.accept("run " + req.runId() + " ended " + outcome + ": its state and model parts on this node are discarded");
         }
         guards.keySet().removeIf(k -> k.startsWith(req.runId() + "/"));
+        // checkpoints exist to resume the run; it has ended
+        context.dropRunFolder(req.runId());
         return req.reply(nodeId, Map.of(), Map.of());
     }
 

@@ -155,6 +155,35 @@ final class LocalNodeContext implements NodeContext {
         }
     }
 
+    @Override
+    public java.nio.file.Path runFolder(String runId) {
+        java.nio.file.Path dir = stateDir;
+        if (dir == null) return null;
+        return io.meshfl.core.trust.PrivateFiles.directory(dir.resolve("runs").resolve(safe(runId)), "run folder of the node of " + domain);
+    }
+
+    /** Removes what this node kept of a run in its run folder (the run ended, however it ended). */
+    void dropRunFolder(String runId) {
+        java.nio.file.Path dir = stateDir;
+        if (dir == null) return;
+        java.nio.file.Path run = dir.resolve("runs").resolve(safe(runId));
+        if (!java.nio.file.Files.exists(run)) return;
+        try (var files = java.nio.file.Files.walk(run)) {
+            for (java.nio.file.Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.deleteIfExists(p);
+        } catch (java.io.IOException e) {
+            throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot discard the checkpoints of run " + runId + " on the node of domain " + domain, e)
+                    .withLocalDetail("cannot delete " + run + ": " + e.getMessage());
+        }
+    }
+
+    /** A run id as a folder name: the coordinator's ids are letters, digits, '-', '_' and '.'; anything else is refused. */
+    private static String safe(String runId) {
+        if (runId.isEmpty() || !runId.matches("[A-Za-z0-9._-]+") || runId.startsWith(".")) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "run id '" + runId + "' cannot name a folder");
+        }
+        return runId;
+    }
+
     /** Forgets a model part, in memory and on the disk (the run that made it did not succeed). */
     void dropModelPart(String modelId) {
         models.remove(modelId);

@@ -42,6 +42,15 @@ public interface NodeContext {
         return null;
     }
 
+    /**
+     * The folder where this node keeps what it must hold of a run across a restart of its own
+     * (the parts it checkpointed), created owner-only; null when the node keeps no state folder.
+     * The node removes it when the run ends.
+     */
+    default java.nio.file.Path runFolder(String runId) {
+        return null;
+    }
+
     /** Where this node writes results that stay in its domain (predictions). */
     default java.nio.file.Path outputDir() {
         return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "meshfl-" + domain());

@@ -58,6 +58,7 @@ public final class WireProtection {
                 case "update" -> request ? "masked gradient decryptions" : "weight change only";
                 case "evaluate", "score" -> "partial scores";
                 case "save" -> request ? "instructions" : "acknowledgement";
+                case "checkpoint" -> request ? "instructions" : "digest of the party's persisted part";
                 default -> "paillier ciphertexts";
             };
             case "vertical-infer", "secureboost-infer", "split-infer" -> request ? "instructions" : "partial scores or split bits";

@@ -25,6 +25,7 @@ final class Party {
     final ModelSpec.Type model;
     final List<String> features;
     final Dataset data;          // aligned rows, own columns, standardized
+    int[] aligned;               // which of the product's rows, in the run's order (kept in the party's checkpoints)
     final double[] mean;
     final double[] std;
     final double[] w;

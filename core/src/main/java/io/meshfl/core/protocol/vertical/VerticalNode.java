@@ -13,6 +13,8 @@ import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.RunCheckpoint;
+import io.meshfl.core.protocol.RunParts;
 import io.meshfl.core.protocol.psi.PsiSteps;
 
 import java.math.BigInteger;
@@ -60,6 +62,7 @@ public final class VerticalNode implements NodeProtocol {
             }
             case VerticalSteps.EVALUATE -> evaluate(req, party(req, ctx));
             case VerticalSteps.SAVE -> save(req, ctx, party(req, ctx));
+            case VerticalSteps.CHECKPOINT -> checkpoint(req, ctx, party(req, ctx));
             default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown vertical step '" + req.step() + "'");
         };
     }
@@ -69,9 +72,17 @@ public final class VerticalNode implements NodeProtocol {
         String product = req.cfg("product");
         Map<String, int[]> index = null;
         int[] aligned;
+        RunCheckpoint resumed = null;
         if (req.cfg("joins", null) != null) {
             index = new LinkedHashMap<>();
             aligned = JoinIndex.rows(req, job, product, index);
+        } else if (req.cfg("resume_round", null) != null) {
+            // a run going on under a new coordinator: the aligned rows and the weights are the part this party persisted
+            resumed = RunCheckpoint.decode(RunParts.read(ctx.runFolder(req.runId()), PART, Integer.parseInt(req.cfg("resume_round")),
+                    req.cfg("resume_part"), ctx.domain()));
+            double[] rows = resumed.tensor("aligned");
+            aligned = new int[rows.length];
+            for (int i = 0; i < rows.length; i++) aligned[i] = (int) rows[i];
         } else {
             String slot = req.cfg("slot", "");
             aligned = (int[]) job.get(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, slot));
@@ -105,6 +116,8 @@ public final class VerticalNode implements NodeProtocol {
                 }
             }
         }
+        p.aligned = aligned;
+        if (resumed != null) restore(p, resumed);
         job.put(STATE, p);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "features", (double) features.size()), Map.of(),
                 Map.of("seal_pk", p.seal.publicKey()));
@@ -333,6 +346,50 @@ public final class VerticalNode implements NodeProtocol {
         if (task == ModelSpec.Task.BINARY) m.put("auc", Metrics.auc(pred, p.data.y()));
         return req.reply(p.domain, m, Map.of());
     }
+
+    /**
+     * Persists this party's part of the epoch just ended (its aligned rows, weights and optimizer
+     * state) in its own run folder, forced to the disk, and answers with its SHA-256, which the
+     * coordinator commits as the epoch's marker once every party has answered. A node without a
+     * state folder answers that it keeps none ({@code persisted} 0): the run then cannot resume.
+     */
+    private Message checkpoint(Message req, NodeContext ctx, Party p) {
+        java.nio.file.Path folder = ctx.runFolder(req.runId());
+        if (folder == null) return req.reply(p.domain, Map.of("persisted", 0.0), Map.of());
+        int epoch = Integer.parseInt(req.cfg("epoch"));
+        double[] rows = new double[p.aligned.length];
+        for (int i = 0; i < rows.length; i++) rows[i] = p.aligned[i];
+        Map<String, double[]> t = new LinkedHashMap<>();
+        t.put("aligned", rows);
+        t.put("w", p.w.clone());
+        t.put("bias", new double[]{p.bias});
+        if (p.m1 != null) {
+            t.put("m1", p.m1.clone());
+            t.put("m2", p.m2.clone());
+        }
+        byte[] bytes = new RunCheckpoint(epoch, t, Map.of("steps", (double) p.steps)).encode();
+        String sha = RunParts.persist(folder, PART, epoch, bytes, p.domain);
+        return req.reply(p.domain, Map.of("persisted", 1.0), Map.of(), Map.of("sha256", sha.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+
+    /** Puts the weights and optimizer state of a persisted part back into a freshly set-up party. */
+    private static void restore(Party p, RunCheckpoint part) {
+        double[] w = part.tensor("w");
+        if (w.length != p.w.length) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the part of " + p.domain + " persisted for round " + part.round() + " has "
+                    + w.length + " weights; the run's columns are " + p.w.length);
+        }
+        System.arraycopy(w, 0, p.w, 0, w.length);
+        p.bias = part.tensor("bias")[0];
+        if (part.tensors().containsKey("m1")) {
+            p.m1 = part.tensor("m1").clone();
+            p.m2 = part.tensor("m2").clone();
+        }
+        p.steps = (int) part.number("steps", 0);
+    }
+
+    /** The name of this protocol's parts in a party's run folder. */
+    private static final String PART = "vertical";
 
     private Message save(Message req, NodeContext ctx, Party p) {
         Map<String, Object> part = new LinkedHashMap<>();

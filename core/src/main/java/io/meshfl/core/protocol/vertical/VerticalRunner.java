@@ -1,5 +1,7 @@
 package io.meshfl.core.protocol.vertical;
 
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.paillier.Decryptor;
 import io.meshfl.core.crypto.paillier.PaillierKeyPair;
 import io.meshfl.core.plan.JobSpec;
@@ -7,6 +9,7 @@ import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.PartyCalls;
+import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
@@ -37,6 +40,9 @@ public final class VerticalRunner {
     private final List<Link> links;
     private final JobSpec.VerticalSettings vs;
     private PartyCalls calls;
+    /** The committed epoch a resumed run goes on from, and the epochs before it; null for a fresh run. */
+    private RunCheckpoint resumeFrom;
+    private List<RoundSummary> earlier = List.of();
 
     /**
      * A many-to-one (or one-to-one) relationship from the guest's base product to one host: the
@@ -68,6 +74,19 @@ public final class VerticalRunner {
         this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
     }
 
+    /**
+     * Goes on after the committed epoch of {@code checkpoint} instead of starting afresh: every
+     * party sets up again from the part it persisted for that epoch (its aligned rows, weights and
+     * optimizer state, checked against the marker's SHA-256), under a new arbiter key; {@code
+     * before} are the epochs already recorded. Only runs without links (no join) resume.
+     */
+    public VerticalRunner resume(RunCheckpoint checkpoint, List<RoundSummary> before) {
+        if (!links.isEmpty()) throw new MeshflException(ErrorCode.INTERNAL, "a vertical run over a join does not resume");
+        this.resumeFrom = checkpoint;
+        this.earlier = List.copyOf(before);
+        return this;
+    }
+
     public RunOutcome run(String jobId, String runId) {
         long t0 = System.nanoTime();
         calls = new PartyCalls(byDomain, timeout, "a vertical job cannot go on without every party's columns");
@@ -78,7 +97,12 @@ public final class VerticalRunner {
             PsiRunner psiRunner = new PsiRunner(byDomain, timeout, observer::log, vs.psiBatch());
             int aligned;
             Map<String, Integer> alignedByHost = new LinkedHashMap<>();
-            if (links.isEmpty()) {
+            RunCheckpoint from = resumeFrom;
+            if (from != null) {
+                // the entities stay aligned as every party persisted them: no second alignment
+                aligned = (int) from.number("psi_intersection", -1);
+                observer.log("resumed after epoch " + from.round() + " of " + vs.epochs() + ", the last one every party had persisted");
+            } else if (links.isEmpty()) {
                 List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
                 aligned = psiRunner.run(jobId, runId, parties, false).intersection();
             } else {
@@ -109,6 +133,10 @@ public final class VerticalRunner {
                 cfg.put("seed", Long.toString(job.seed()));
                 cfg.put("guest", guest.domain());
                 cfg.put("hosts", String.join(",", hosts.stream().map(Plan.Participant::domain).toList()));
+                if (from != null) {
+                    cfg.put("resume_round", Integer.toString(from.round()));
+                    cfg.put("resume_part", from.part(p.domain()));
+                }
                 if (!links.isEmpty()) {
                     cfg.put("full_batch", "true");
                     if (p == guest) cfg.put("joins", String.join(",", links.stream().map(l -> l.host() + "=" + l.host()).toList()));
@@ -125,16 +153,17 @@ public final class VerticalRunner {
             }
             calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.PEERS, p.domain(), Map.of()).withBlobs(sealKeys));
 
-            List<RoundSummary> history = new ArrayList<>();
-            Map<String, Double> last = Map.of();
-            for (int epoch = 1; epoch <= vs.epochs(); epoch++) {
+            List<RoundSummary> history = new ArrayList<>(earlier);
+            Map<String, Double> last = earlier.isEmpty() ? Map.of() : earlier.get(earlier.size() - 1).metrics();
+            boolean checkpointed = links.isEmpty();
+            for (int epoch = from == null ? 1 : from.round() + 1; epoch <= vs.epochs(); epoch++) {
                 long e0 = System.nanoTime();
                 long[] b0 = calls.traffic();
                 double lr = vs.lr() / (1 + vs.decay() * (epoch - 1));
                 double dw2 = 0;
-                for (int from = 0; from < n; from += vs.batchSize()) {
-                    int to = Math.min(n, from + vs.batchSize());
-                    dw2 += batch(jobId, runId, dec, guest, hosts, epoch, from, to, lr);
+                for (int first = 0; first < n; first += vs.batchSize()) {
+                    int end = Math.min(n, first + vs.batchSize());
+                    dw2 += batch(jobId, runId, dec, guest, hosts, epoch, first, end, lr);
                 }
                 Map<String, Double> metrics = new LinkedHashMap<>(evaluate(jobId, runId, guest, hosts, epoch));
                 metrics.put("weight_change", dw2);
@@ -146,7 +175,19 @@ public final class VerticalRunner {
                         plan.participants().size(), List.of(), metrics);
                 history.add(s);
                 last = metrics;
-                observer.round(s);
+                Map<String, String> parts = checkpointed ? checkpoint(jobId, runId, epoch) : null;
+                if (parts == null) {
+                    if (checkpointed) {
+                        checkpointed = false;
+                        observer.log("a party keeps no state folder: the epochs of this run are recorded without checkpoints and it cannot resume");
+                    }
+                    observer.round(s);
+                } else {
+                    observer.round(s, new RunCheckpoint(epoch, Map.of(), Map.of("psi_intersection", (double) aligned,
+                            "bytes_sent", b1[0] - start[0] + before("bytes_sent"), "bytes_received", b1[1] - start[1] + before("bytes_received"),
+                            "payload_bytes", calls.payload() + before("payload_bytes"), "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")),
+                            parts));
+                }
                 if (dw2 < vs.tol()) {
                     observer.log(String.format(Locale.ROOT, "converged after epoch %d: squared weight change %.3g < tol %.3g", epoch, dw2, vs.tol()));
                     break;
@@ -154,11 +195,36 @@ public final class VerticalRunner {
             }
             calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.SAVE, p.domain(), Map.of("model_id", runId)));
             long[] bytes = calls.traffic();
-            return new RunOutcome(new double[0], last, history, bytes[0] - start[0], bytes[1] - start[1], calls.payload(),
-                    (System.nanoTime() - t0) / 1e9);
+            if (from != null) {
+                last = new LinkedHashMap<>(last);
+                last.put("resumed_from_round", (double) from.round());
+            }
+            return new RunOutcome(new double[0], last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
+                    bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + (long) before("payload_bytes"),
+                    (System.nanoTime() - t0) / 1e9 + before("seconds"));
         } finally {
             calls.close();
         }
+    }
+
+    /** A number the run had reached before it resumed (0 for a fresh run). */
+    private double before(String name) {
+        return resumeFrom == null ? 0 : resumeFrom.number(name, 0);
+    }
+
+    /**
+     * Asks every party to persist its part of {@code epoch}; returns each party's SHA-256 of it, or
+     * null when a party keeps no state folder (then no epoch of the run is checkpointed).
+     */
+    private Map<String, String> checkpoint(String jobId, String runId, int epoch) {
+        Map<String, Message> replies = calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.CHECKPOINT, p.domain(),
+                Map.of("epoch", Integer.toString(epoch))));
+        Map<String, String> parts = new LinkedHashMap<>();
+        for (var e : replies.entrySet()) {
+            if (e.getValue().metrics().getOrDefault("persisted", 0.0) < 1) return null;
+            parts.put(e.getKey(), new String(e.getValue().blob("sha256"), java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        return parts;
     }
 
     private double batch(String jobId, String runId, Decryptor dec, Plan.Participant guest,

@@ -1,0 +1,242 @@
+package io.meshfl.core.protocol.vertical;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.plan.JobLoader;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.plan.Plan;
+import io.meshfl.core.protocol.DirectNode;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.RunCheckpoint;
+import io.meshfl.core.protocol.horizontal.RoundSummary;
+import io.meshfl.core.protocol.horizontal.RunObserver;
+import io.meshfl.core.protocol.horizontal.RunOutcome;
+import io.meshfl.core.protocol.psi.PsiNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A vertical run goes on from the epoch every party persisted: parties restarted with nothing but
+ * their run folders, under a new arbiter key, train exactly the model and the epochs the
+ * undisturbed run trained after that epoch.
+ */
+class VerticalResumeTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    /** One party: its product in memory and its run folders under {@code folders}; a fresh object holds nothing else. */
+    private static final class Node extends DirectNode {
+        final Dataset data;
+        final Path folders;
+        private final PsiNode psi = new PsiNode();
+        private final VerticalNode vertical = new VerticalNode();
+
+        Node(String domain, Dataset data, Path folders) {
+            super(domain);
+            this.data = data;
+            this.folders = folders;
+        }
+
+        @Override
+        protected Message answer(Message request) {
+            try {
+                return request.protocol().equals(VerticalSteps.PROTOCOL) ? vertical.handle(request, this) : psi.handle(request, this);
+            } catch (MeshflException e) {
+                return request.failure(domain, e.code(), e.getMessage());
+            }
+        }
+
+        @Override
+        public Dataset load(String productId, List<String> features, String label) {
+            List<String> all = data.features();
+            double[] x = new double[data.rows() * features.size()];
+            for (int r = 0; r < data.rows(); r++) {
+                for (int j = 0; j < features.size(); j++) x[r * features.size() + j] = data.x()[r * all.size() + all.indexOf(features.get(j))];
+            }
+            return new Dataset(features, x, label == null ? null : data.y(), data.keys(), data.rows());
+        }
+
+        @Override
+        public Path runFolder(String runId) {
+            try {
+                return Files.createDirectories(folders.resolve(runId));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static final JobSpec JOB = JobLoader.parse("""
+            name: v
+            products: [bank.accounts, shop.orders]
+            label: y
+            model: {type: logistic}
+            strategy: vertical
+            vertical: {epochs: 5, batchSize: 64, lr: 0.3, keyBits: 1024, tol: 0, optimizer: adam}
+            """, "v.yaml");
+
+    private static final Plan PLAN = new Plan("vertical", "paillier-arbiter", List.of(
+            new Plan.Participant("bank.accounts", "bank", "1", 300, "guest", List.of("a", "b")),
+            new Plan.Participant("shop.orders", "shop", "1", 280, "host", List.of("c", "d"))),
+            List.of(), List.of("a", "b", "c", "d"), "y", ModelSpec.of(ModelSpec.Type.LOGISTIC), 5, 0, List.of(), List.of());
+
+    /** bank: 300 customers with a label; shop: 280 of them and 30 others, in another order. */
+    private static Map<String, Dataset> data() {
+        Random r = new Random(5);
+        int n = 300;
+        double[] z = new double[n];
+        double[] bank = new double[n * 2];
+        double[] y = new double[n];
+        String[] bankIds = new String[n];
+        for (int i = 0; i < n; i++) {
+            bankIds[i] = "c" + i;
+            bank[2 * i] = r.nextGaussian();
+            bank[2 * i + 1] = r.nextGaussian();
+            z[i] = 0.8 * bank[2 * i] - 0.5 * bank[2 * i + 1];
+        }
+        List<String> shopIds = new ArrayList<>();
+        List<double[]> shopRows = new ArrayList<>();
+        for (int i = n - 1; i >= 20; i--) {
+            double c = r.nextGaussian();
+            double d = r.nextGaussian();
+            z[i] += 0.6 * c + 0.3 * d;
+            shopIds.add("c" + i);
+            shopRows.add(new double[]{c, d});
+        }
+        for (int i = 0; i < 30; i++) {
+            shopIds.add("x" + i);
+            shopRows.add(new double[]{r.nextGaussian(), r.nextGaussian()});
+        }
+        for (int i = 0; i < n; i++) y[i] = r.nextDouble() < 1 / (1 + Math.exp(-z[i])) ? 1 : 0;
+        double[] shop = new double[shopRows.size() * 2];
+        for (int i = 0; i < shopRows.size(); i++) System.arraycopy(shopRows.get(i), 0, shop, 2 * i, 2);
+        return Map.of("bank", new Dataset(List.of("a", "b"), bank, y, bankIds, n),
+                "shop", new Dataset(List.of("c", "d"), shop, null, shopIds.toArray(new String[0]), shopRows.size()));
+    }
+
+    private Map<String, NodeChannel> nodes(Map<String, Dataset> data, String folders) {
+        Map<String, NodeChannel> m = new LinkedHashMap<>();
+        for (String d : List.of("bank", "shop")) m.put(d, new Node(d, data.get(d), dir.resolve(folders).resolve(d)));
+        return m;
+    }
+
+    /** Follows the epochs; at epoch {@code snapshotAt} copies every party's run folder, as a crash would leave it. */
+    private final class Follower implements RunObserver {
+        final List<RoundSummary> epochs = new ArrayList<>();
+        final List<RunCheckpoint> checkpoints = new ArrayList<>();
+        final int snapshotAt;
+
+        Follower(int snapshotAt) {
+            this.snapshotAt = snapshotAt;
+        }
+
+        @Override
+        public void round(RoundSummary s) {
+            epochs.add(s);
+        }
+
+        @Override
+        public void round(RoundSummary s, RunCheckpoint c) {
+            epochs.add(s);
+            checkpoints.add(c);
+            if (s.round() == snapshotAt) copy(dir.resolve("first"), dir.resolve("crash"));
+        }
+    }
+
+    @Test
+    void partiesRestartedFromTheirPersistedPartsTrainTheUndisturbedRunsRemainingEpochsExactly() throws Exception {
+        Map<String, Dataset> data = data();
+        Follower undisturbed = new Follower(2);
+        Map<String, NodeChannel> first = nodes(data, "first");
+        RunOutcome whole = new VerticalRunner(JOB, PLAN, first, undisturbed).run("job", "run-1");
+        assertEquals(5, undisturbed.checkpoints.size(), "every epoch is committed with every party's part");
+        RunCheckpoint at2 = undisturbed.checkpoints.get(1);
+        assertEquals(2, at2.round());
+        assertEquals(Map.of("bank", 64, "shop", 64), Map.of("bank", at2.part("bank").length(), "shop", at2.part("shop").length()),
+                "each party's part is named by its SHA-256");
+
+        // restarted parties: new objects, no alignment and no weights in memory, only the run folders as the crash left them
+        Follower resumed = new Follower(-1);
+        Map<String, NodeChannel> restarted = nodes(data, "crash");
+        RunOutcome after = new VerticalRunner(JOB, PLAN, restarted, resumed).resume(at2, undisturbed.epochs.subList(0, 2)).run("job", "run-1");
+
+        assertEquals(List.of(3, 4, 5), resumed.epochs.stream().map(RoundSummary::round).toList(), "it goes on after epoch 2");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(undisturbed.epochs.get(i + 2).metrics().get("auc"), resumed.epochs.get(i).metrics().get("auc"), "auc of epoch " + (i + 3));
+            assertEquals(undisturbed.epochs.get(i + 2).metrics().get("loss"), resumed.epochs.get(i).metrics().get("loss"), "loss of epoch " + (i + 3));
+        }
+        for (String d : List.of("bank", "shop")) {
+            JsonNode a = JSON.readTree(((Node) first.get(d)).modelPart("run-1"));
+            JsonNode b = JSON.readTree(((Node) restarted.get(d)).modelPart("run-1"));
+            assertArrayEquals(doubles(a.get("weights")), doubles(b.get("weights")), "weights of " + d);
+            assertEquals(a.get("bias").asDouble(), b.get("bias").asDouble(), "bias of " + d);
+        }
+        assertEquals(5, after.rounds().size(), "the report holds all five epochs");
+        assertEquals(2.0, after.metrics().get("resumed_from_round"));
+        assertEquals(whole.metrics().get("auc"), after.metrics().get("auc"));
+    }
+
+    @Test
+    void aPartyWhosePartDiffersFromTheMarkerOrIsGoneCannotResume() throws Exception {
+        Map<String, Dataset> data = data();
+        Follower run = new Follower(2);
+        new VerticalRunner(JOB, PLAN, nodes(data, "first"), run).run("job", "run-1");
+        RunCheckpoint at2 = run.checkpoints.get(1);
+
+        Path shopPart = dir.resolve("crash").resolve("shop").resolve("run-1").resolve("vertical-2.part");
+        byte[] bytes = Files.readAllBytes(shopPart);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(shopPart, bytes);
+        var altered = assertThrows(MeshflException.class, () -> new VerticalRunner(JOB, PLAN, nodes(data, "crash"), RunObserver.NONE)
+                .resume(at2, run.epochs.subList(0, 2)).run("job", "run-1"));
+        assertTrue(altered.getMessage().contains("shop") && altered.getMessage().contains("other than the one the run committed"),
+                altered.getMessage());
+        assertTrue(!altered.getMessage().contains(dir.toString()), "the error names no path: " + altered.getMessage());
+
+        Files.delete(shopPart);
+        var gone = assertThrows(MeshflException.class, () -> new VerticalRunner(JOB, PLAN, nodes(data, "crash"), RunObserver.NONE)
+                .resume(at2, run.epochs.subList(0, 2)).run("job", "run-1"));
+        assertEquals(ErrorCode.OUT_OF_ORDER, gone.code(), gone.getMessage());
+        assertTrue(gone.getMessage().contains("holds no part of round 2"), gone.getMessage());
+    }
+
+    private static double[] doubles(JsonNode a) {
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asDouble();
+        return v;
+    }
+
+    private static void copy(Path from, Path to) {
+        try (var files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(t);
+                else Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
