@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * must end SUCCEEDED (resumed, where it can be) or FAILED / INTERRUPTED / CANCELLED with a reason,
  * never stay RUNNING; no round the client saw may be missing from the catalog; a horizontal run
  * whose coordinator was killed must resume and reach the undisturbed run's AUC within 0.005, a
- * vertical one must resume from the last epoch its parties persisted and succeed; the parties of
+ * vertical, split or boosted-tree one must resume from the last epoch or tree its parties
+ * persisted and succeed; the parties of
  * an interrupted run must hear of it. The table of what happened goes to
  * {@code target/faults.md} (and, with {@code -Dmeshfl.faults.doc=FILE}, into that file's faults
  * block). {@code -Dmeshfl.faults=long} runs the whole table; {@code -Dmeshfl.faults.only=PROTOCOL}
@@ -140,6 +141,7 @@ class FaultSuiteTest {
             out.add(new Scenario(PROTOCOLS.get(2), Fault.LINK_DOWN, point(PROTOCOLS.get(2), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(3), Fault.KILL_COORDINATOR, point(PROTOCOLS.get(3), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(1), Fault.KILL_COORDINATOR, point(PROTOCOLS.get(1), rng), Store.H2));
+            out.add(new Scenario(PROTOCOLS.get(2), Fault.KILL_COORDINATOR, point(PROTOCOLS.get(2), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(0), Fault.DATABASE_RESTART, point(PROTOCOLS.get(0), rng), Store.POSTGRESQL));
             out.add(new Scenario(PROTOCOLS.get(0), Fault.SLOW_LINK, point(PROTOCOLS.get(0), rng), Store.H2));
             return out;
@@ -388,10 +390,10 @@ class FaultSuiteTest {
             if (rounds.size() < seen) problems.add("the client saw " + seen + " rounds, the catalog keeps " + rounds.size());
             List<Integer> numbers = rounds.stream().map(RoundRecord::round).toList();
             if (!numbers.equals(IntStream.rangeClosed(1, numbers.size()).boxed().toList())) problems.add("rounds kept are not 1.." + numbers.size());
-            if (reached && p.name().equals("vertical") && s.fault() == Fault.KILL_COORDINATOR) {
-                // every party persisted each committed epoch: the run goes on from the last one, all epochs kept once
-                if (!RunRecord.SUCCEEDED.equals(r.status())) problems.add("a vertical run must resume after its coordinator's death");
-                else if (!r.metricsJson().contains("resumed_from_round")) problems.add("the vertical run succeeded without saying it resumed");
+            if (reached && !p.name().equals("horizontal") && s.fault() == Fault.KILL_COORDINATOR) {
+                // every party persisted each committed epoch or tree: the run goes on from the last one, each kept once
+                if (!RunRecord.SUCCEEDED.equals(r.status())) problems.add("a " + p.name() + " run must resume after its coordinator's death");
+                else if (!r.metricsJson().contains("resumed_from_round")) problems.add("the " + p.name() + " run succeeded without saying it resumed");
             }
             if (reached && p.name().equals("horizontal") && s.fault() == Fault.KILL_COORDINATOR) {
                 if (!RunRecord.SUCCEEDED.equals(r.status())) problems.add("a horizontal run must resume after its coordinator's death");

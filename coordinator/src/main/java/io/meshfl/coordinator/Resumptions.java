@@ -26,14 +26,14 @@ import java.util.function.Consumer;
 /**
  * What a starting coordinator does with the runs its catalog still shows RUNNING (no coordinator
  * drives them any more): a horizontal run with a committed round goes on from there once its
- * nodes are back (those still away rejoin later), a vertical one with a committed epoch (every
- * party's part persisted) once all its parties are back; any other ends INTERRUPTED with the
+ * nodes are back (those still away rejoin later), a vertical, split-network or boosted-tree one
+ * with a committed epoch or tree (every party's part persisted) once all its parties are back; any other ends INTERRUPTED with the
  * reason, sealed like every ended run. Either way no run stays RUNNING without a live coordinator.
  */
 final class Resumptions {
 
     /** The strategies whose runs go on from a committed checkpoint. */
-    private static final java.util.Set<String> RESUMABLE = java.util.Set.of("horizontal", "vertical");
+    private static final java.util.Set<String> RESUMABLE = java.util.Set.of("horizontal", "vertical", "split", "secureboost");
 
     private static final ObjectMapper PLANS = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -97,10 +97,19 @@ final class Resumptions {
             return new Resumable(null, null, null, List.of(), stopped + "; differentially private runs are not resumed: the updates of the "
                     + "round in flight may have left their domains, and running it again would spend budget the run was not charged");
         }
+        if (r.strategy().equals("split") && job.split() != null && job.split().activationNoise() > 0) {
+            return new Resumable(null, null, null, List.of(), stopped + "; split runs with activation noise are not resumed: the noisy "
+                    + "activations of the epoch in flight may have left their domains, and running it again would release more of them");
+        }
         var from = new RunCheckpoints(catalog).latest(r.id());
         if (from.isEmpty()) {
-            return new Resumable(null, null, null, List.of(), stopped + " before any " + (r.strategy().equals("horizontal") ? "round" : "epoch")
-                    + " was committed" + (r.strategy().equals("horizontal") ? "" : " with every party's part persisted") + "; submit the job again");
+            String unit = switch (r.strategy()) {
+                case "horizontal" -> "round";
+                case "secureboost" -> "tree";
+                default -> "epoch";
+            };
+            return new Resumable(null, null, null, List.of(), stopped + " before any " + unit + " was committed"
+                    + (r.strategy().equals("horizontal") ? "" : " with every party's part persisted") + "; submit the job again");
         }
         Plan plan;
         try {
@@ -125,7 +134,7 @@ final class Resumptions {
                 Thread.sleep(200);
             }
             List<String> away = domains.stream().filter(d -> !runner.registry().alive(d)).toList();
-            // a horizontal run goes on with enough of its nodes; every party of a vertical one holds columns it cannot do without
+            // a horizontal run goes on with enough of its nodes; every party of the others holds columns it cannot do without
             int needed = r.strategy().equals("horizontal") ? how.job().aggregator().minNodes() : domains.size();
             if (domains.size() - away.size() < needed) {
                 String why = interrupt(r, "its coordinator stopped while it ran; the nodes of " + away + " did not register again within "

@@ -158,8 +158,16 @@ final class RunExecution {
                     if (x.from() != null) v.resume(x.from(), x.before());
                     yield v.run(runJobId, run.id());
                 }
-                case "split" -> new SplitRunner(job, plan, channels, ro).run(runJobId, run.id());
-                case "secureboost" -> new BoostRunner(job, plan, channels, ro).run(runJobId, run.id());
+                case "split" -> {
+                    SplitRunner sr = new SplitRunner(job, plan, channels, ro);
+                    if (x.from() != null) sr.resume(x.from(), x.before());
+                    yield sr.run(runJobId, run.id());
+                }
+                case "secureboost" -> {
+                    BoostRunner b = new BoostRunner(job, plan, channels, ro);
+                    if (x.from() != null) b.resume(x.from(), x.before());
+                    yield b.run(runJobId, run.id());
+                }
                 case "materialized", "factorized" -> new JoinedRunner(job, plan, integration(job.integration(), productViews()), channels, ro)
                         .run(runJobId, run.id());
                 case "federated-factorized" -> new VerticalRunner(job, plan, channels, ro, links(integration(job.integration(), productViews())))

@@ -45,4 +45,16 @@ public final class Adam implements Optimizer {
             params[i] -= lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + eps);
         }
     }
+
+    @Override
+    public java.util.Map<String, double[]> state() {
+        return m == null ? java.util.Map.of() : java.util.Map.of("m", m.clone(), "v", v.clone());
+    }
+
+    @Override
+    public void restore(java.util.Map<String, double[]> state) {
+        m = state.containsKey("m") ? state.get("m").clone() : null;
+        v = state.containsKey("v") ? state.get("v").clone() : null;
+        if ((m == null) != (v == null)) throw new IllegalArgumentException("an Adam state needs both moments, m and v");
+    }
 }

@@ -29,4 +29,14 @@ public final class Sgd implements Optimizer {
             params[i] -= lr * velocity[i];
         }
     }
+
+    @Override
+    public java.util.Map<String, double[]> state() {
+        return velocity == null ? java.util.Map.of() : java.util.Map.of("velocity", velocity.clone());
+    }
+
+    @Override
+    public void restore(java.util.Map<String, double[]> state) {
+        velocity = state.containsKey("velocity") ? state.get("velocity").clone() : null;
+    }
 }

@@ -33,6 +33,7 @@ public final class WireProtection {
     }
 
     private static String content(String protocol, String step, boolean request, Message m) {
+        if (step.equals("checkpoint") && !protocol.equals("session")) return request ? "instructions" : "digest of the party's persisted part";
         return switch (protocol) {
             case "session" -> switch (step) {
                 case "authorize" -> request ? "signed job ticket" : "acknowledgement";
@@ -58,7 +59,6 @@ public final class WireProtection {
                 case "update" -> request ? "masked gradient decryptions" : "weight change only";
                 case "evaluate", "score" -> "partial scores";
                 case "save" -> request ? "instructions" : "acknowledgement";
-                case "checkpoint" -> request ? "instructions" : "digest of the party's persisted part";
                 default -> "paillier ciphertexts";
             };
             case "vertical-infer", "secureboost-infer", "split-infer" -> request ? "instructions" : "partial scores or split bits";

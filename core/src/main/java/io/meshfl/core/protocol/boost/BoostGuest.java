@@ -55,6 +55,8 @@ final class BoostGuest {
     final List<Tree> trees = new ArrayList<>();
     /** Hosts with at least one splittable column, in plan order: party i + 1 in the trees. */
     List<String> active = List.of();
+    /** Which of the product's rows, in the run's order (kept in the guest's checkpoints). */
+    int[] aligned;
     BinLayout layout;
     int[] firstFeature;
     int[][] hostBins;
@@ -364,6 +366,37 @@ final class BoostGuest {
         if (tree == null || Integer.parseInt(req.cfg("tree")) != treeNo || Integer.parseInt(req.cfg("level")) != level) {
             throw new MeshflException(ErrorCode.OUT_OF_ORDER, req.step() + " for tree " + req.cfg("tree", "?") + " level "
                     + req.cfg("level", "?") + " does not match the guest's tree " + treeNo + " level " + level);
+        }
+    }
+
+    /** The trees so far and every aligned row's score after them, as a part of round {@code round}. */
+    io.meshfl.core.protocol.RunCheckpoint checkpoint(int round) {
+        if (tree != null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "checkpoint of " + domain + " with tree " + treeNo + " in progress");
+        Map<String, double[]> t = new LinkedHashMap<>();
+        t.put("aligned", BoostNode.doubles(aligned));
+        t.put("score", score.clone());
+        for (int i = 0; i < trees.size(); i++) {
+            Tree tr = trees.get(i);
+            t.put("tree." + i + ".party", BoostNode.doubles(tr.party()));
+            t.put("tree." + i + ".ref", BoostNode.doubles(tr.ref()));
+            t.put("tree." + i + ".threshold", tr.threshold().clone());
+            t.put("tree." + i + ".weight", tr.weight().clone());
+        }
+        return new io.meshfl.core.protocol.RunCheckpoint(round, t, Map.of("trees", (double) trees.size()));
+    }
+
+    /** Puts back the trees and scores of a persisted part into a freshly set-up guest. */
+    void restore(io.meshfl.core.protocol.RunCheckpoint part) {
+        double[] s = part.tensor("score");
+        if (s.length != n) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the part of " + domain + " persisted for round " + part.round() + " scores "
+                    + s.length + " rows; the run aligned " + n);
+        }
+        System.arraycopy(s, 0, score, 0, n);
+        int count = (int) part.number("trees", 0);
+        for (int i = 0; i < count; i++) {
+            trees.add(new Tree(BoostNode.ints(part.tensor("tree." + i + ".party")), BoostNode.ints(part.tensor("tree." + i + ".ref")),
+                    part.tensor("tree." + i + ".threshold").clone(), part.tensor("tree." + i + ".weight").clone()));
         }
     }
 

@@ -8,6 +8,8 @@ import io.meshfl.core.model.tree.TreeParams;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.RunCheckpoint;
+import io.meshfl.core.protocol.RunParts;
 import io.meshfl.core.protocol.psi.PsiSteps;
 
 import java.util.Arrays;
@@ -40,16 +42,26 @@ public final class BoostNode implements NodeProtocol {
             case BoostSteps.PARTITION -> host(req, ctx).partition(req);
             case BoostSteps.ASSIGN -> guest(req, ctx).assign(req);
             case BoostSteps.SAVE -> save(req, ctx);
+            case BoostSteps.CHECKPOINT -> checkpoint(req, ctx);
             default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown secureboost step '" + req.step() + "'");
         };
     }
 
     private Message setup(Message req, NodeContext ctx) {
         Map<String, Object> job = ctx.jobState(req.jobId());
-        int[] aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
         String product = req.cfg("product");
-        if (aligned == null || !product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
-            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "secureboost setup for " + product + " arrived before entity alignment");
+        RunCheckpoint resumed = null;
+        int[] aligned;
+        if (req.cfg("resume_round", null) != null) {
+            // a run going on under a new coordinator: rows and trees as this party persisted them
+            resumed = RunCheckpoint.decode(RunParts.read(ctx.runFolder(req.runId()), PART, Integer.parseInt(req.cfg("resume_round")),
+                    req.cfg("resume_part"), ctx.domain()));
+            aligned = ints(resumed.tensor("aligned"));
+        } else {
+            aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
+            if (aligned == null || !product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
+                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "secureboost setup for " + product + " arrived before entity alignment");
+            }
         }
         boolean isGuest = req.cfg("role").equals("guest");
         List<String> features = split(req.cfg("features", ""));
@@ -66,12 +78,16 @@ public final class BoostNode implements NodeProtocol {
             TreeParams p = new TreeParams(Integer.parseInt(req.cfg("depth")), Double.parseDouble(req.cfg("lr")),
                     Double.parseDouble(req.cfg("min_child_weight")), Double.parseDouble(req.cfg("l2")), Double.parseDouble(req.cfg("min_gain")));
             BoostGuest g = new BoostGuest(ctx.domain(), features, rows.x(), rows.y(), p, maxBins, Integer.parseInt(req.cfg("key_bits")));
+            g.aligned = aligned;
+            if (resumed != null) g.restore(resumed);
             job.put(GUEST, g);
             return req.reply(ctx.nodeId(), Map.of("rows", (double) g.n, "splittable", (double) g.bins.splittable()), Map.of(),
                     Map.of("seal_pk", g.seal.publicKey(), "pk", g.keys.pub().toBytes()));
         }
         Dataset rows = ctx.load(product, features, null).select(aligned);
         BoostHost h = new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), maxBins);
+        h.aligned = aligned;
+        if (resumed != null) h.restore(resumed);
         job.put(HOST, h);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) h.n, "splittable", (double) h.splittable.length), Map.of(),
                 Map.of("seal_pk", h.seal.publicKey()));
@@ -98,6 +114,36 @@ public final class BoostNode implements NodeProtocol {
         ctx.saveModelPart(req.cfg("model_id"), bytes);
         ctx.endJob(req.jobId());
         return req.reply(ctx.nodeId(), Map.of(), Map.of());
+    }
+
+    /**
+     * Persists this party's part of the trees built so far in its own run folder (the guest: trees
+     * and scores; a host: its split records; both: the aligned rows), forced to the disk; answers
+     * with its SHA-256, or that it keeps no state folder ({@code persisted} 0).
+     */
+    private Message checkpoint(Message req, NodeContext ctx) {
+        java.nio.file.Path folder = ctx.runFolder(req.runId());
+        if (folder == null) return req.reply(ctx.nodeId(), Map.of("persisted", 0.0), Map.of());
+        int round = Integer.parseInt(req.cfg("round"));
+        Object s = state(req, ctx);
+        RunCheckpoint part = s instanceof BoostGuest g ? g.checkpoint(round) : ((BoostHost) s).checkpoint(round);
+        String sha = RunParts.persist(folder, PART, round, part.encode(), ctx.domain());
+        return req.reply(ctx.nodeId(), Map.of("persisted", 1.0), Map.of(), Map.of("sha256", sha.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+
+    /** The name of this protocol's parts in a party's run folder. */
+    private static final String PART = "secureboost";
+
+    static double[] doubles(int[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i];
+        return out;
+    }
+
+    static int[] ints(double[] v) {
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = (int) v[i];
+        return out;
     }
 
     private static Object state(Message req, NodeContext ctx) {

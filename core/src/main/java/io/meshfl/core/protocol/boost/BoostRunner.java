@@ -5,6 +5,7 @@ import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.PartyCalls;
+import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
@@ -30,6 +31,9 @@ public final class BoostRunner {
     private final RunObserver observer;
     private final Duration timeout;
     private PartyCalls calls;
+    /** The committed tree a resumed run goes on from, and the trees before it; null for a fresh run. */
+    private RunCheckpoint resumeFrom;
+    private List<RoundSummary> earlier = List.of();
 
     public BoostRunner(JobSpec job, Plan plan, Map<String, NodeChannel> byDomain, RunObserver observer) {
         this.job = job;
@@ -37,6 +41,18 @@ public final class BoostRunner {
         this.byDomain = Map.copyOf(byDomain);
         this.observer = observer;
         this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
+    }
+
+    /**
+     * Goes on after the committed tree of {@code checkpoint} instead of starting afresh: every party
+     * sets up again from the part it persisted for that tree (the guest its trees and scores, under
+     * a new Paillier key; each host its split records), checked against the marker's SHA-256;
+     * {@code before} are the trees already recorded.
+     */
+    public BoostRunner resume(RunCheckpoint checkpoint, List<RoundSummary> before) {
+        this.resumeFrom = checkpoint;
+        this.earlier = List.copyOf(before);
+        return this;
     }
 
     public RunOutcome run(String jobId, String runId) {
@@ -47,8 +63,16 @@ public final class BoostRunner {
         Plan.Participant guest = plan.participants().get(0);
         List<Plan.Participant> hosts = plan.participants().subList(1, plan.participants().size());
         try {
-            List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
-            PsiRunner.Result psi = new PsiRunner(byDomain, timeout, observer::log, bs.psiBatch()).run(jobId, runId, parties, false);
+            RunCheckpoint from = resumeFrom;
+            int aligned;
+            if (from == null) {
+                List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
+                aligned = new PsiRunner(byDomain, timeout, observer::log, bs.psiBatch()).run(jobId, runId, parties, false).intersection();
+            } else {
+                // the entities stay aligned as every party persisted them: no second alignment
+                aligned = (int) from.number("psi_intersection", -1);
+                observer.log("resumed after tree " + from.round() + " of " + bs.trees() + ", the last one every party had persisted");
+            }
             observer.log("guest " + guest.domain() + ": generating a " + bs.keyBits() + "-bit Paillier key");
             Map<String, Message> setups = calls.each(plan.participants(), p -> {
                 Map<String, String> cfg = new LinkedHashMap<>();
@@ -64,6 +88,10 @@ public final class BoostRunner {
                 cfg.put("l2", Double.toString(bs.l2()));
                 cfg.put("min_gain", Double.toString(bs.minGain()));
                 cfg.put("key_bits", Integer.toString(bs.keyBits()));
+                if (from != null) {
+                    cfg.put("resume_round", Integer.toString(from.round()));
+                    cfg.put("resume_part", from.part(p.domain()));
+                }
                 return request(jobId, runId, BoostSteps.SETUP, p.domain(), cfg, -1, -1);
             });
             List<Plan.Participant> active = new ArrayList<>();
@@ -71,7 +99,7 @@ public final class BoostRunner {
                 if (setups.get(h.domain()).metrics().getOrDefault("splittable", 0.0) > 0) {
                     active.add(h);
                 } else {
-                    observer.log("warning: every column of " + h.domain() + " is constant over the " + psi.intersection()
+                    observer.log("warning: every column of " + h.domain() + " is constant over the " + aligned
                             + " aligned rows; its features cannot split and it sits out the trees");
                 }
             }
@@ -88,17 +116,31 @@ public final class BoostRunner {
                 return request(jobId, runId, BoostSteps.PEERS, p.domain(), Map.of("active", activeCsv), -1, -1).withBlobs(blobs);
             });
 
-            List<RoundSummary> history = new ArrayList<>();
-            Map<String, Double> last = Map.of();
-            for (int t = 0; t < bs.trees(); t++) {
+            List<RoundSummary> history = new ArrayList<>(earlier);
+            Map<String, Double> last = earlier.isEmpty() ? Map.of() : earlier.get(earlier.size() - 1).metrics();
+            boolean checkpointed = true;
+            for (int t = from == null ? 0 : from.round(); t < bs.trees(); t++) {
                 Map<String, Double> metrics = tree(jobId, runId, guest.domain(), active, t);
-                metrics.put("psi_intersection", (double) psi.intersection());
+                metrics.put("psi_intersection", (double) aligned);
                 RoundSummary s = new RoundSummary(t + 1, bs.trees(), metrics.get("tree_seconds"), metrics.get("bytes_sent").longValue(),
                         metrics.get("bytes_received").longValue(),
                         plan.participants().size(), List.of(), metrics);
                 history.add(s);
                 last = metrics;
-                observer.round(s);
+                Map<String, String> parts = checkpointed ? checkpoint(jobId, runId, t + 1) : null;
+                if (parts == null) {
+                    if (checkpointed) {
+                        checkpointed = false;
+                        observer.log("a party keeps no state folder: the trees of this run are recorded without checkpoints and it cannot resume");
+                    }
+                    observer.round(s);
+                } else {
+                    long[] now = calls.traffic();
+                    observer.round(s, new RunCheckpoint(t + 1, Map.of(), Map.of("psi_intersection", (double) aligned,
+                            "bytes_sent", now[0] - start[0] + before("bytes_sent"), "bytes_received", now[1] - start[1] + before("bytes_received"),
+                            "payload_bytes", calls.payload() + before("payload_bytes"), "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")),
+                            parts));
+                }
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 observer.log(String.format(Locale.ROOT, "tree %d/%d: auc %.4f, log loss %.4f, %.1f s (encrypt %.1f, histograms %.1f, "
                                 + "decrypt %.1f, split %.1f, network/other %.1f); ETA %.0f s", t + 1, bs.trees(), metrics.get("auc"),
@@ -108,11 +150,36 @@ public final class BoostRunner {
             }
             calls.each(plan.participants(), p -> request(jobId, runId, BoostSteps.SAVE, p.domain(), Map.of("model_id", runId), -1, -1));
             long[] bytes = calls.traffic();
-            return new RunOutcome(new double[0], last, history, bytes[0] - start[0], bytes[1] - start[1], calls.payload(),
-                    (System.nanoTime() - t0) / 1e9);
+            if (from != null) {
+                last = new LinkedHashMap<>(last);
+                last.put("resumed_from_round", (double) from.round());
+            }
+            return new RunOutcome(new double[0], last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
+                    bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + (long) before("payload_bytes"),
+                    (System.nanoTime() - t0) / 1e9 + before("seconds"));
         } finally {
             calls.close();
         }
+    }
+
+    /** A number the run had reached before it resumed (0 for a fresh run). */
+    private double before(String name) {
+        return resumeFrom == null ? 0 : resumeFrom.number(name, 0);
+    }
+
+    /**
+     * Asks every party to persist its part of the trees so far; returns each party's SHA-256 of it,
+     * or null when a party keeps no state folder (then no tree of the run is checkpointed).
+     */
+    private Map<String, String> checkpoint(String jobId, String runId, int round) {
+        Map<String, Message> replies = calls.each(plan.participants(), p -> request(jobId, runId, BoostSteps.CHECKPOINT, p.domain(),
+                Map.of("round", Integer.toString(round)), -1, -1));
+        Map<String, String> parts = new LinkedHashMap<>();
+        for (var e : replies.entrySet()) {
+            if (e.getValue().metrics().getOrDefault("persisted", 0.0) < 1) return null;
+            parts.put(e.getKey(), new String(e.getValue().blob("sha256"), java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        return parts;
     }
 
     /** One tree: gradients, then per level histograms, split choice, host partitions, assignment. Returns its metrics. */

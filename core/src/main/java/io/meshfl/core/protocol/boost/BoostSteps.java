@@ -29,6 +29,9 @@ public final class BoostSteps {
     /** Guest: walk the trees with those bits and write the predictions. */
     public static final String INFER_COLLECT = "collect";
 
+    /** Every party: persists its part of the trees so far in its own run folder; answers its SHA-256. */
+    public static final String CHECKPOINT = "checkpoint";
+
     private BoostSteps() {
     }
 }

@@ -12,6 +12,8 @@ import io.meshfl.core.model.nn.SplitReference;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.RunCheckpoint;
+import io.meshfl.core.protocol.RunParts;
 import io.meshfl.core.protocol.psi.PsiSteps;
 
 import java.util.Arrays;
@@ -44,6 +46,8 @@ public final class SplitNode implements NodeProtocol {
         final int batchSize;
         final long batchSeed;
         final Map<String, String> shape;
+        /** Which of the product's rows, in the run's order (kept in the party's checkpoints). */
+        int[] aligned;
         int t;
         int pendingRows = -1;
         int epoch = -1;
@@ -130,6 +134,7 @@ public final class SplitNode implements NodeProtocol {
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.ACT, p.bottom.predict(intCfg(req, "from"), intCfg(req, "to"))));
             }
             case SplitSteps.METRICS -> metrics(req, labelHolder(req, ctx));
+            case SplitSteps.CHECKPOINT -> checkpoint(req, ctx, party(req, ctx));
             case SplitSteps.SAVE -> {
                 Party p = party(req, ctx);
                 Map<String, String> s = p.shape;
@@ -145,10 +150,19 @@ public final class SplitNode implements NodeProtocol {
 
     private Message setup(Message req, NodeContext ctx) {
         Map<String, Object> job = ctx.jobState(req.jobId());
-        int[] aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
         String product = req.cfg("product");
-        if (aligned == null || !product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
-            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "split setup for " + product + " arrived before entity alignment");
+        RunCheckpoint resumed = null;
+        int[] aligned;
+        if (req.cfg("resume_round", null) != null) {
+            // a run going on under a new coordinator: rows, network, optimizer and labels as this party persisted them
+            resumed = RunCheckpoint.decode(RunParts.read(ctx.runFolder(req.runId()), PART, Integer.parseInt(req.cfg("resume_round")),
+                    req.cfg("resume_part"), ctx.domain()));
+            aligned = ints(resumed.tensor("aligned"));
+        } else {
+            aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
+            if (aligned == null || !product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
+                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "split setup for " + product + " arrived before entity alignment");
+            }
         }
         List<String> features = csv(req.cfg("features", ""));
         if (features.isEmpty()) {
@@ -180,7 +194,12 @@ public final class SplitNode implements NodeProtocol {
         Party p = new Party(ctx.domain(), enc, bottom, opt.create(), y, req.cfg("share_labels", "false").equals("true"),
                 Integer.parseInt(req.cfg("batch_size")), Long.parseLong(req.cfg("batch_seed")), shape);
         double labelEpsilon = Double.parseDouble(req.cfg("label_epsilon", "0"));
-        if (y != null && labelEpsilon > 0) p.trainLabels = randomizedResponse(y, labelEpsilon, new java.security.SecureRandom());
+        p.aligned = aligned;
+        if (resumed != null) {
+            restore(p, resumed);
+        } else if (y != null && labelEpsilon > 0) {
+            p.trainLabels = randomizedResponse(y, labelEpsilon, new java.security.SecureRandom());
+        }
         job.put(STATE, p);
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("rows", (double) rows.rows());
@@ -190,6 +209,53 @@ public final class SplitNode implements NodeProtocol {
         m.put("params", (double) params.length);
         return req.reply(ctx.nodeId(), m, Map.of());
     }
+
+    /**
+     * Persists this party's part of the epoch just ended in its own run folder (its aligned rows,
+     * bottom network, optimizer state and, under label DP, the once-randomized labels, so a resumed
+     * run spends no second draw), forced to the disk; answers with its SHA-256, or that it keeps no
+     * state folder ({@code persisted} 0).
+     */
+    private Message checkpoint(Message req, NodeContext ctx, Party p) {
+        java.nio.file.Path folder = ctx.runFolder(req.runId());
+        if (folder == null) return req.reply(p.domain, Map.of("persisted", 0.0), Map.of());
+        if (p.pendingRows >= 0) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "checkpoint of " + p.domain + " with a batch in flight");
+        int epoch = intCfg(req, "epoch");
+        Map<String, double[]> t = new LinkedHashMap<>();
+        double[] rows = new double[p.aligned.length];
+        for (int i = 0; i < rows.length; i++) rows[i] = p.aligned[i];
+        t.put("aligned", rows);
+        t.put("params", p.bottom.params.clone());
+        p.opt.state().forEach((k, v) -> t.put("opt." + k, v));
+        if (p.trainLabels != null && p.trainLabels != p.labels) t.put("train_labels", p.trainLabels.clone());
+        String sha = RunParts.persist(folder, PART, epoch, new RunCheckpoint(epoch, t, Map.of("t", (double) p.t)).encode(), p.domain);
+        return req.reply(p.domain, Map.of("persisted", 1.0), Map.of(), Map.of("sha256", sha.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+
+    private static void restore(Party p, RunCheckpoint part) {
+        double[] params = part.tensor("params");
+        if (params.length != p.bottom.params.length) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the part of " + p.domain + " persisted for round " + part.round() + " has "
+                    + params.length + " parameters; the run's bottom network has " + p.bottom.params.length);
+        }
+        System.arraycopy(params, 0, p.bottom.params, 0, params.length);
+        Map<String, double[]> opt = new LinkedHashMap<>();
+        part.tensors().forEach((k, v) -> {
+            if (k.startsWith("opt.")) opt.put(k.substring(4), v);
+        });
+        p.opt.restore(opt);
+        if (part.tensors().containsKey("train_labels")) p.trainLabels = part.tensor("train_labels").clone();
+        p.t = (int) part.number("t", 0);
+    }
+
+    private static int[] ints(double[] v) {
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = (int) v[i];
+        return out;
+    }
+
+    /** The name of this protocol's parts in a party's run folder. */
+    private static final String PART = "split";
 
     /**
      * Binary randomized response: each label flipped once, independently, with probability

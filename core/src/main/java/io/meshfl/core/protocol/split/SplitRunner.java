@@ -12,6 +12,7 @@ import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.PartyCalls;
+import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
@@ -49,6 +50,9 @@ public final class SplitRunner {
     private final Map<String, NodeChannel> byDomain;
     private final RunObserver observer;
     private final Duration timeout;
+    /** The committed epoch a resumed run goes on from, and the epochs before it; null for a fresh run. */
+    private RunCheckpoint resumeFrom;
+    private List<RoundSummary> earlier = List.of();
 
     public SplitRunner(JobSpec job, Plan plan, Map<String, NodeChannel> byDomain, RunObserver observer) {
         this.job = job;
@@ -57,6 +61,18 @@ public final class SplitRunner {
         this.byDomain = Map.copyOf(byDomain);
         this.observer = observer;
         this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
+    }
+
+    /**
+     * Goes on after the committed epoch of {@code checkpoint} instead of starting afresh: the top
+     * network and its optimizer come from the checkpoint, every party sets up again from the part it
+     * persisted for that epoch (checked against the marker's SHA-256); {@code before} are the epochs
+     * already recorded.
+     */
+    public SplitRunner resume(RunCheckpoint checkpoint, List<RoundSummary> before) {
+        this.resumeFrom = checkpoint;
+        this.earlier = List.copyOf(before);
+        return this;
     }
 
     public RunOutcome run(String jobId, String runId) {
@@ -70,11 +86,19 @@ public final class SplitRunner {
         }
         try (PartyCalls calls = new PartyCalls(byDomain, timeout, NEEDS_EVERY_PARTY)) {
             long[] start = calls.traffic();
-            PsiRunner.Result psi = new PsiRunner(byDomain, timeout, observer::log, s.psiBatch())
-                    .run(jobId, runId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
-            int n = psi.intersection();
-            setup(calls, jobId, runId, parts, n);
+            RunCheckpoint from = resumeFrom;
+            int n;
+            if (from == null) {
+                n = new PsiRunner(byDomain, timeout, observer::log, s.psiBatch())
+                        .run(jobId, runId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false).intersection();
+            } else {
+                // the entities stay aligned as every party persisted them: no second alignment
+                n = (int) from.number("psi_intersection", -1);
+                observer.log("resumed after epoch " + from.round() + " of " + s.epochs() + ", the last one every party had persisted");
+            }
+            setup(calls, jobId, runId, parts, n, from);
             Training tr = new Training(calls, jobId, runId, parts.stream().map(Plan.Participant::domain).toList(), n);
+            if (from != null) tr.restore(from);
             if (!owner) {
                 tr.labels = calls.call(holder.domain(), request(jobId, runId, SplitSteps.LABELS, holder.domain(), Map.of()))
                         .tensor(SplitSteps.LABEL_TENSOR);
@@ -86,9 +110,10 @@ public final class SplitRunner {
             observer.log("split: " + parts.size() + " parties, " + n + " aligned rows, top network " + tr.top.numParams() + " parameters, "
                     + (owner ? "loss computed by label holder " + holder.domain() : "labels shared with the coordinator"));
 
-            List<RoundSummary> history = new ArrayList<>();
-            Map<String, Double> last = Map.of();
-            for (int epoch = 0; epoch < s.epochs(); epoch++) {
+            List<RoundSummary> history = new ArrayList<>(earlier);
+            Map<String, Double> last = earlier.isEmpty() ? Map.of() : earlier.get(earlier.size() - 1).metrics();
+            boolean checkpointed = true;
+            for (int epoch = from == null ? 0 : from.round(); epoch < s.epochs(); epoch++) {
                 long e0 = System.nanoTime();
                 long[] b0 = calls.traffic();
                 Map<String, Double> metrics = tr.epoch(epoch);
@@ -100,13 +125,53 @@ public final class SplitRunner {
                 history.add(sum);
                 last = metrics;
                 observer.log(progress(epoch, metrics));
-                observer.round(sum);
+                Map<String, String> persisted = checkpointed ? checkpoint(calls, jobId, runId, tr.domains, epoch + 1) : null;
+                if (persisted == null) {
+                    if (checkpointed) {
+                        checkpointed = false;
+                        observer.log("a party keeps no state folder: the epochs of this run are recorded without checkpoints and it cannot resume");
+                    }
+                    observer.round(sum);
+                } else {
+                    Map<String, double[]> top = new LinkedHashMap<>();
+                    top.put("top", tr.topParams.clone());
+                    tr.topOpt.state().forEach((k, v) -> top.put("top.opt." + k, v));
+                    observer.round(sum, new RunCheckpoint(epoch + 1, top, Map.of("t", (double) tr.t, "psi_intersection", (double) n,
+                            "bytes_sent", b1[0] - start[0] + before("bytes_sent"), "bytes_received", b1[1] - start[1] + before("bytes_received"),
+                            "payload_bytes", calls.payload() + before("payload_bytes"), "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")),
+                            persisted));
+                }
             }
             calls.parallel(tr.domains, d -> request(jobId, runId, SplitSteps.SAVE, d, Map.of("model_id", runId)));
             long[] bytes = calls.traffic();
-            return new RunOutcome(tr.topParams, last, history, bytes[0] - start[0], bytes[1] - start[1], calls.payload(),
-                    (System.nanoTime() - t0) / 1e9);
+            if (from != null) {
+                last = new LinkedHashMap<>(last);
+                last.put("resumed_from_round", (double) from.round());
+            }
+            return new RunOutcome(tr.topParams, last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
+                    bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + (long) before("payload_bytes"),
+                    (System.nanoTime() - t0) / 1e9 + before("seconds"));
         }
+    }
+
+    /** A number the run had reached before it resumed (0 for a fresh run). */
+    private double before(String name) {
+        return resumeFrom == null ? 0 : resumeFrom.number(name, 0);
+    }
+
+    /**
+     * Asks every party to persist its part of {@code round}; returns each party's SHA-256 of it, or
+     * null when a party keeps no state folder (then no epoch of the run is checkpointed).
+     */
+    private static Map<String, String> checkpoint(PartyCalls calls, String jobId, String runId, List<String> domains, int round) {
+        List<Message> replies = calls.parallel(domains, d -> request(jobId, runId, SplitSteps.CHECKPOINT, d, Map.of("epoch", Integer.toString(round))));
+        Map<String, String> parts = new LinkedHashMap<>();
+        for (int k = 0; k < domains.size(); k++) {
+            Message r = replies.get(k);
+            if (r.metrics().getOrDefault("persisted", 0.0) < 1) return null;
+            parts.put(domains.get(k), new String(r.blob("sha256"), java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        return parts;
     }
 
     /** The coordinator's side of one training run: the top network, its optimizer, and the labels if they are shared. */
@@ -134,6 +199,22 @@ public final class SplitRunner {
             top.init(topParams, new Random(SplitReference.topSeed(job.seed())));
             widths = new int[domains.size()];
             Arrays.fill(widths, s.cutWidth());
+        }
+
+        /** The top network, its optimizer and its step count as the checkpoint holds them. */
+        void restore(RunCheckpoint c) {
+            double[] p = c.tensor("top");
+            if (p.length != topParams.length) {
+                throw new MeshflException(ErrorCode.CATALOG_FAILURE, "the checkpoint of epoch " + c.round() + " holds a top network of "
+                        + p.length + " parameters; the job's has " + topParams.length);
+            }
+            System.arraycopy(p, 0, topParams, 0, p.length);
+            Map<String, double[]> opt = new LinkedHashMap<>();
+            c.tensors().forEach((k, v) -> {
+                if (k.startsWith("top.opt.")) opt.put(k.substring("top.opt.".length()), v);
+            });
+            topOpt.restore(opt);
+            t = (int) c.number("t", 0);
         }
 
         /**
@@ -227,7 +308,7 @@ public final class SplitRunner {
                 m.containsKey("clipped_fraction") ? String.format(Locale.ROOT, ", %.1f%% of gradient rows clipped", 100 * m.get("clipped_fraction")) : "");
     }
 
-    private void setup(PartyCalls calls, String jobId, String runId, List<Plan.Participant> parts, int n) {
+    private void setup(PartyCalls calls, String jobId, String runId, List<Plan.Participant> parts, int n, RunCheckpoint from) {
         List<String> domains = parts.stream().map(Plan.Participant::domain).toList();
         for (String c : s.categorical()) {
             if (parts.stream().noneMatch(p -> p.features().contains(c))) {
@@ -256,6 +337,10 @@ public final class SplitRunner {
             cfg.put("optimizer", s.optimizer());
             cfg.put("lr", Double.toString(s.lr()));
             cfg.put("noise", Double.toString(s.activationNoise()));
+            if (from != null) {
+                cfg.put("resume_round", Integer.toString(from.round()));
+                cfg.put("resume_part", from.part(d));
+            }
             return request(jobId, runId, SplitSteps.SETUP, d, cfg);
         });
         for (int k = 0; k < parts.size(); k++) {

@@ -44,6 +44,9 @@ public final class SplitSteps {
     /** Tensor of predicted probabilities sent to the requester. */
     public static final String PREDICTIONS = "predictions";
 
+    /** Every party: persists its part of the epoch just ended in its own run folder; answers its SHA-256. */
+    public static final String CHECKPOINT = "checkpoint";
+
     private SplitSteps() {
     }
 }

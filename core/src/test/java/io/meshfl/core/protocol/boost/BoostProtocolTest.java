@@ -56,6 +56,8 @@ class BoostProtocolTest {
         final BoostNode boost = new BoostNode();
         final BoostInferNode infer = new BoostInferNode();
         final List<Message> seen = new ArrayList<>();
+        /** Where this party keeps its run folders; null: none (its runs are not checkpointed). */
+        Path runs;
         UnaryOperator<Message> onReply = m -> m;
         java.util.function.Predicate<Message> dropWhen = m -> false;
 
@@ -106,6 +108,16 @@ class BoostProtocolTest {
         @Override
         public Path outputDir() {
             return dir.resolve(domain);
+        }
+
+        @Override
+        public Path runFolder(String runId) {
+            if (runs == null) return null;
+            try {
+                return Files.createDirectories(runs.resolve(runId));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 

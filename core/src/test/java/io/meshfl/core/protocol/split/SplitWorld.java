@@ -45,6 +45,8 @@ final class SplitWorld {
         final List<Message> replies = Collections.synchronizedList(new ArrayList<>());
         int[] alignedAtSetup;
         Path out;
+        /** Where this node keeps its run folders; null: none (its runs are not checkpointed). */
+        Path runs;
 
         DataNode(String domain, Path out) {
             super(domain);
@@ -94,6 +96,16 @@ final class SplitWorld {
         @Override
         public Path outputDir() {
             return out;
+        }
+
+        @Override
+        public Path runFolder(String runId) {
+            if (runs == null) return null;
+            try {
+                return java.nio.file.Files.createDirectories(runs.resolve(runId));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         private Dataset product(String id) {
