@@ -13,6 +13,7 @@ import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.plan.Planner;
 import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.PartyResume;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.boost.BoostRunner;
 import io.meshfl.core.protocol.factorized.JoinedRunner;
@@ -152,19 +153,20 @@ final class RunExecution {
                 }
             };
             String runJobId = jobId;
+            PartyResume.Recovery recovery = (lost, fromRound) -> awaitParties(plan.domains(), live, obs, run.id(), lost, fromRound);
             RunOutcome out = switch (plan.strategy()) {
                 case "vertical" -> {
-                    VerticalRunner v = new VerticalRunner(job, plan, channels, ro);
+                    VerticalRunner v = new VerticalRunner(job, plan, channels, ro).recovery(recovery);
                     if (x.from() != null) v.resume(x.from(), x.before());
                     yield v.run(runJobId, run.id());
                 }
                 case "split" -> {
-                    SplitRunner sr = new SplitRunner(job, plan, channels, ro);
+                    SplitRunner sr = new SplitRunner(job, plan, channels, ro).recovery(recovery);
                     if (x.from() != null) sr.resume(x.from(), x.before());
                     yield sr.run(runJobId, run.id());
                 }
                 case "secureboost" -> {
-                    BoostRunner b = new BoostRunner(job, plan, channels, ro);
+                    BoostRunner b = new BoostRunner(job, plan, channels, ro).recovery(recovery);
                     if (x.from() != null) b.resume(x.from(), x.before());
                     yield b.run(runJobId, run.id());
                 }
@@ -243,6 +245,37 @@ final class RunExecution {
             runner.liveRuns().end(run.id());
         }
     }
+
+    /**
+     * A run whose state lives on its parties lost one: waits (up to {@link #PARTY_GRACE}) until every
+     * party is registered again, notes in the catalog that the run goes on after round
+     * {@code fromRound}, and says so; false when a party stays away.
+     */
+    private boolean awaitParties(List<String> domains, LiveRuns.LiveRun live, JobObserver obs, String runId, MeshflException lost,
+                                 int fromRound) {
+        long deadline = System.nanoTime() + PARTY_GRACE.toNanos();
+        try {
+            // a party cut off is marked away only after its missed heartbeats; one that restarted registers again
+            Thread.sleep(2000);
+            while (System.nanoTime() < deadline) {
+                live.checkCancelled();
+                if (domains.stream().allMatch(registry::alive)) {
+                    var r = new RunCheckpoints(catalog).resumed(runId, fromRound, "went on after losing a party: " + lost.getMessage());
+                    obs.log("every party is back: the run goes on after round " + fromRound + " (attempt " + r.attempt() + ")");
+                    return true;
+                }
+                Thread.sleep(200);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        obs.log("not every party of " + domains + " was back within " + PARTY_GRACE.toSeconds() + " s: the run ends");
+        return false;
+    }
+
+    /** How long a run whose state lives on its parties waits for a lost party to come back. */
+    static final java.time.Duration PARTY_GRACE = java.time.Duration.ofSeconds(60);
 
     /** Writes the audit records of a run's end once its parties answered; one that cannot be written is said, not lost silently. */
     private void flushLate(java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord> audit, String runId, JobObserver obs) {

@@ -113,12 +113,28 @@ public final class GrpcNodeChannel implements NodeChannel {
         }
     }
 
+    /** The certificate problem under a failed call (a revoked or untrusted peer), or null. */
+    private static Throwable certificateCause(Throwable t) {
+        for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
+            if (c instanceof java.security.cert.CertificateException) return c;
+        }
+        return null;
+    }
+
     private MeshflException translate(Throwable t) {
         if (t instanceof MeshflException me) return me;
         if (t instanceof StatusRuntimeException sre) {
             Status.Code code = sre.getStatus().getCode();
             if (code == Status.Code.DEADLINE_EXCEEDED) {
                 return new MeshflException(ErrorCode.ROUND_TIMEOUT, "node of " + domain + " timed out: " + sre.getStatus().getDescription());
+            }
+            if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED) {
+                // the node refused this coordinator (e.g. its certificate is revoked): not a node that went away
+                return new MeshflException(ErrorCode.POLICY_VIOLATION, "node of " + domain + " refused the call: " + sre.getStatus().getDescription());
+            }
+            Throwable certificate = certificateCause(sre);
+            if (certificate != null) {
+                return new MeshflException(ErrorCode.CRYPTO_FAILURE, "node of " + domain + " failed the TLS check: " + certificate.getMessage());
             }
             if (code == Status.Code.UNAVAILABLE || code == Status.Code.CANCELLED) {
                 return new MeshflException(ErrorCode.NODE_LOST, "node of " + domain + " is unreachable: " + sre.getStatus());

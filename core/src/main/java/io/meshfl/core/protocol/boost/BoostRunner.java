@@ -1,10 +1,12 @@
 package io.meshfl.core.protocol.boost;
 
+import io.meshfl.core.MeshflException;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.PartyCalls;
+import io.meshfl.core.protocol.PartyResume;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
@@ -31,9 +33,8 @@ public final class BoostRunner {
     private final RunObserver observer;
     private final Duration timeout;
     private PartyCalls calls;
-    /** The committed tree a resumed run goes on from, and the trees before it; null for a fresh run. */
-    private RunCheckpoint resumeFrom;
-    private List<RoundSummary> earlier = List.of();
+    /** Where the run goes on from after a restart of the coordinator or of a party. */
+    private final PartyResume resume = new PartyResume();
 
     public BoostRunner(JobSpec job, Plan plan, Map<String, NodeChannel> byDomain, RunObserver observer) {
         this.job = job;
@@ -50,20 +51,35 @@ public final class BoostRunner {
      * {@code before} are the trees already recorded.
      */
     public BoostRunner resume(RunCheckpoint checkpoint, List<RoundSummary> before) {
-        this.resumeFrom = checkpoint;
-        this.earlier = List.copyOf(before);
+        resume.resume(checkpoint, before);
+        return this;
+    }
+
+    /** Lets the run go on from its last committed tree after losing a party, when {@code r} has every party back. */
+    public BoostRunner recovery(PartyResume.Recovery r) {
+        resume.recovery(r);
         return this;
     }
 
     public RunOutcome run(String jobId, String runId) {
-        long t0 = System.nanoTime();
+        while (true) {
+            try {
+                return attempt(jobId, runId);
+            } catch (MeshflException e) {
+                if (!resume.retry(e, calls.payload(), observer)) throw e;
+            }
+        }
+    }
+
+    private RunOutcome attempt(String jobId, String runId) {
+        long t0 = resume.t0();
         calls = new PartyCalls(byDomain, timeout, "boosted trees cannot go on without every party");
-        long[] start = calls.traffic();
+        long[] start = resume.start(calls.traffic());
         JobSpec.BoostSettings bs = job.boost();
         Plan.Participant guest = plan.participants().get(0);
         List<Plan.Participant> hosts = plan.participants().subList(1, plan.participants().size());
         try {
-            RunCheckpoint from = resumeFrom;
+            RunCheckpoint from = resume.from();
             int aligned;
             if (from == null) {
                 List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
@@ -116,8 +132,8 @@ public final class BoostRunner {
                 return request(jobId, runId, BoostSteps.PEERS, p.domain(), Map.of("active", activeCsv), -1, -1).withBlobs(blobs);
             });
 
-            List<RoundSummary> history = new ArrayList<>(earlier);
-            Map<String, Double> last = earlier.isEmpty() ? Map.of() : earlier.get(earlier.size() - 1).metrics();
+            List<RoundSummary> history = new ArrayList<>(resume.earlier());
+            Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
             boolean checkpointed = true;
             for (int t = from == null ? 0 : from.round(); t < bs.trees(); t++) {
                 Map<String, Double> metrics = tree(jobId, runId, guest.domain(), active, t);
@@ -136,10 +152,12 @@ public final class BoostRunner {
                     observer.round(s);
                 } else {
                     long[] now = calls.traffic();
-                    observer.round(s, new RunCheckpoint(t + 1, Map.of(), Map.of("psi_intersection", (double) aligned,
+                    RunCheckpoint c = new RunCheckpoint(t + 1, Map.of(), Map.of("psi_intersection", (double) aligned,
                             "bytes_sent", now[0] - start[0] + before("bytes_sent"), "bytes_received", now[1] - start[1] + before("bytes_received"),
-                            "payload_bytes", calls.payload() + before("payload_bytes"), "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")),
-                            parts));
+                            "payload_bytes", calls.payload() + resume.carriedPayload() + before("payload_bytes"),
+                            "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")), parts);
+                    observer.round(s, c);
+                    resume.committed(c, history);
                 }
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 observer.log(String.format(Locale.ROOT, "tree %d/%d: auc %.4f, log loss %.4f, %.1f s (encrypt %.1f, histograms %.1f, "
@@ -155,16 +173,16 @@ public final class BoostRunner {
                 last.put("resumed_from_round", (double) from.round());
             }
             return new RunOutcome(new double[0], last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
-                    bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + (long) before("payload_bytes"),
+                    bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + resume.carriedPayload() + (long) before("payload_bytes"),
                     (System.nanoTime() - t0) / 1e9 + before("seconds"));
         } finally {
             calls.close();
         }
     }
 
-    /** A number the run had reached before it resumed (0 for a fresh run). */
+    /** A number the run had reached before this coordinator took it up (0 for a fresh run). */
     private double before(String name) {
-        return resumeFrom == null ? 0 : resumeFrom.number(name, 0);
+        return resume.before(name);
     }
 
     /**

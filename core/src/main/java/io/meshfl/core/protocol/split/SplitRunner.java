@@ -12,6 +12,7 @@ import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.PartyCalls;
+import io.meshfl.core.protocol.PartyResume;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
@@ -50,9 +51,9 @@ public final class SplitRunner {
     private final Map<String, NodeChannel> byDomain;
     private final RunObserver observer;
     private final Duration timeout;
-    /** The committed epoch a resumed run goes on from, and the epochs before it; null for a fresh run. */
-    private RunCheckpoint resumeFrom;
-    private List<RoundSummary> earlier = List.of();
+    /** Where the run goes on from after a restart of the coordinator or of a party. */
+    private final PartyResume resume = new PartyResume();
+    private PartyCalls calls;
 
     public SplitRunner(JobSpec job, Plan plan, Map<String, NodeChannel> byDomain, RunObserver observer) {
         this.job = job;
@@ -70,13 +71,28 @@ public final class SplitRunner {
      * already recorded.
      */
     public SplitRunner resume(RunCheckpoint checkpoint, List<RoundSummary> before) {
-        this.resumeFrom = checkpoint;
-        this.earlier = List.copyOf(before);
+        resume.resume(checkpoint, before);
+        return this;
+    }
+
+    /** Lets the run go on from its last committed epoch after losing a party, when {@code r} has every party back. */
+    public SplitRunner recovery(PartyResume.Recovery r) {
+        resume.recovery(r);
         return this;
     }
 
     public RunOutcome run(String jobId, String runId) {
-        long t0 = System.nanoTime();
+        while (true) {
+            try {
+                return attempt(jobId, runId);
+            } catch (MeshflException e) {
+                if (calls == null || !resume.retry(e, calls.payload(), observer)) throw e;
+            }
+        }
+    }
+
+    private RunOutcome attempt(String jobId, String runId) {
+        long t0 = resume.t0();
         List<Plan.Participant> parts = plan.participants();
         Plan.Participant holder = parts.get(0);
         boolean owner = s.labelOwnerComputesLoss();
@@ -84,9 +100,10 @@ public final class SplitRunner {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "split.labels is '" + s.labels() + "', but the label holder is "
                     + holder.domain());
         }
-        try (PartyCalls calls = new PartyCalls(byDomain, timeout, NEEDS_EVERY_PARTY)) {
-            long[] start = calls.traffic();
-            RunCheckpoint from = resumeFrom;
+        calls = new PartyCalls(byDomain, timeout, NEEDS_EVERY_PARTY);
+        try (PartyCalls calls = this.calls) {
+            long[] start = resume.start(calls.traffic());
+            RunCheckpoint from = resume.from();
             int n;
             if (from == null) {
                 n = new PsiRunner(byDomain, timeout, observer::log, s.psiBatch())
@@ -110,8 +127,8 @@ public final class SplitRunner {
             observer.log("split: " + parts.size() + " parties, " + n + " aligned rows, top network " + tr.top.numParams() + " parameters, "
                     + (owner ? "loss computed by label holder " + holder.domain() : "labels shared with the coordinator"));
 
-            List<RoundSummary> history = new ArrayList<>(earlier);
-            Map<String, Double> last = earlier.isEmpty() ? Map.of() : earlier.get(earlier.size() - 1).metrics();
+            List<RoundSummary> history = new ArrayList<>(resume.earlier());
+            Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
             boolean checkpointed = true;
             for (int epoch = from == null ? 0 : from.round(); epoch < s.epochs(); epoch++) {
                 long e0 = System.nanoTime();
@@ -136,10 +153,12 @@ public final class SplitRunner {
                     Map<String, double[]> top = new LinkedHashMap<>();
                     top.put("top", tr.topParams.clone());
                     tr.topOpt.state().forEach((k, v) -> top.put("top.opt." + k, v));
-                    observer.round(sum, new RunCheckpoint(epoch + 1, top, Map.of("t", (double) tr.t, "psi_intersection", (double) n,
+                    RunCheckpoint c = new RunCheckpoint(epoch + 1, top, Map.of("t", (double) tr.t, "psi_intersection", (double) n,
                             "bytes_sent", b1[0] - start[0] + before("bytes_sent"), "bytes_received", b1[1] - start[1] + before("bytes_received"),
-                            "payload_bytes", calls.payload() + before("payload_bytes"), "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")),
-                            persisted));
+                            "payload_bytes", calls.payload() + resume.carriedPayload() + before("payload_bytes"),
+                            "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")), persisted);
+                    observer.round(sum, c);
+                    resume.committed(c, history);
                 }
             }
             calls.parallel(tr.domains, d -> request(jobId, runId, SplitSteps.SAVE, d, Map.of("model_id", runId)));
@@ -149,14 +168,14 @@ public final class SplitRunner {
                 last.put("resumed_from_round", (double) from.round());
             }
             return new RunOutcome(tr.topParams, last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
-                    bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + (long) before("payload_bytes"),
+                    bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + resume.carriedPayload() + (long) before("payload_bytes"),
                     (System.nanoTime() - t0) / 1e9 + before("seconds"));
         }
     }
 
-    /** A number the run had reached before it resumed (0 for a fresh run). */
+    /** A number the run had reached before this coordinator took it up (0 for a fresh run). */
     private double before(String name) {
-        return resumeFrom == null ? 0 : resumeFrom.number(name, 0);
+        return resume.before(name);
     }
 
     /**

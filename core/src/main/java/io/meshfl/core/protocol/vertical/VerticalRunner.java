@@ -9,6 +9,7 @@ import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.PartyCalls;
+import io.meshfl.core.protocol.PartyResume;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
@@ -40,9 +41,8 @@ public final class VerticalRunner {
     private final List<Link> links;
     private final JobSpec.VerticalSettings vs;
     private PartyCalls calls;
-    /** The committed epoch a resumed run goes on from, and the epochs before it; null for a fresh run. */
-    private RunCheckpoint resumeFrom;
-    private List<RoundSummary> earlier = List.of();
+    /** Where the run goes on from after a restart of the coordinator or of a party. */
+    private final PartyResume resume = new PartyResume();
 
     /**
      * A many-to-one (or one-to-one) relationship from the guest's base product to one host: the
@@ -82,22 +82,37 @@ public final class VerticalRunner {
      */
     public VerticalRunner resume(RunCheckpoint checkpoint, List<RoundSummary> before) {
         if (!links.isEmpty()) throw new MeshflException(ErrorCode.INTERNAL, "a vertical run over a join does not resume");
-        this.resumeFrom = checkpoint;
-        this.earlier = List.copyOf(before);
+        resume.resume(checkpoint, before);
+        return this;
+    }
+
+    /** Lets the run go on from its last committed epoch after losing a party, when {@code r} has every party back. */
+    public VerticalRunner recovery(PartyResume.Recovery r) {
+        if (links.isEmpty()) resume.recovery(r);
         return this;
     }
 
     public RunOutcome run(String jobId, String runId) {
-        long t0 = System.nanoTime();
+        while (true) {
+            try {
+                return attempt(jobId, runId);
+            } catch (MeshflException e) {
+                if (!resume.retry(e, calls.payload(), observer)) throw e;
+            }
+        }
+    }
+
+    private RunOutcome attempt(String jobId, String runId) {
+        long t0 = resume.t0();
         calls = new PartyCalls(byDomain, timeout, "a vertical job cannot go on without every party's columns");
-        long[] start = calls.traffic();
+        long[] start = resume.start(calls.traffic());
         Plan.Participant guest = plan.participants().get(0);
         List<Plan.Participant> hosts = plan.participants().subList(1, plan.participants().size());
         try {
             PsiRunner psiRunner = new PsiRunner(byDomain, timeout, observer::log, vs.psiBatch());
             int aligned;
             Map<String, Integer> alignedByHost = new LinkedHashMap<>();
-            RunCheckpoint from = resumeFrom;
+            RunCheckpoint from = resume.from();
             if (from != null) {
                 // the entities stay aligned as every party persisted them: no second alignment
                 aligned = (int) from.number("psi_intersection", -1);
@@ -153,8 +168,8 @@ public final class VerticalRunner {
             }
             calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.PEERS, p.domain(), Map.of()).withBlobs(sealKeys));
 
-            List<RoundSummary> history = new ArrayList<>(earlier);
-            Map<String, Double> last = earlier.isEmpty() ? Map.of() : earlier.get(earlier.size() - 1).metrics();
+            List<RoundSummary> history = new ArrayList<>(resume.earlier());
+            Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
             boolean checkpointed = links.isEmpty();
             for (int epoch = from == null ? 1 : from.round() + 1; epoch <= vs.epochs(); epoch++) {
                 long e0 = System.nanoTime();
@@ -183,10 +198,12 @@ public final class VerticalRunner {
                     }
                     observer.round(s);
                 } else {
-                    observer.round(s, new RunCheckpoint(epoch, Map.of(), Map.of("psi_intersection", (double) aligned,
+                    RunCheckpoint c = new RunCheckpoint(epoch, Map.of(), Map.of("psi_intersection", (double) aligned,
                             "bytes_sent", b1[0] - start[0] + before("bytes_sent"), "bytes_received", b1[1] - start[1] + before("bytes_received"),
-                            "payload_bytes", calls.payload() + before("payload_bytes"), "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")),
-                            parts));
+                            "payload_bytes", payload() + before("payload_bytes"), "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")),
+                            parts);
+                    observer.round(s, c);
+                    resume.committed(c, history);
                 }
                 if (dw2 < vs.tol()) {
                     observer.log(String.format(Locale.ROOT, "converged after epoch %d: squared weight change %.3g < tol %.3g", epoch, dw2, vs.tol()));
@@ -200,16 +217,21 @@ public final class VerticalRunner {
                 last.put("resumed_from_round", (double) from.round());
             }
             return new RunOutcome(new double[0], last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
-                    bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + (long) before("payload_bytes"),
+                    bytes[1] - start[1] + (long) before("bytes_received"), payload() + (long) before("payload_bytes"),
                     (System.nanoTime() - t0) / 1e9 + before("seconds"));
         } finally {
             calls.close();
         }
     }
 
-    /** A number the run had reached before it resumed (0 for a fresh run). */
+    /** A number the run had reached before this coordinator took it up (0 for a fresh run). */
     private double before(String name) {
-        return resumeFrom == null ? 0 : resumeFrom.number(name, 0);
+        return resume.before(name);
+    }
+
+    /** Payload of this attempt and of the attempts before it in this process. */
+    private long payload() {
+        return calls.payload() + resume.carriedPayload();
     }
 
     /**

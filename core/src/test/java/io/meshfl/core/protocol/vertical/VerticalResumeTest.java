@@ -222,6 +222,96 @@ class VerticalResumeTest {
         assertTrue(gone.getMessage().contains("holds no part of round 2"), gone.getMessage());
     }
 
+    /** A party's line that drops once, at a chosen step, as a killed node would, and is then answered by its restarted process. */
+    private static final class Restarting implements NodeChannel {
+        final String domain;
+        final java.util.function.Supplier<Node> restart;
+        final java.util.function.Predicate<Message> killAt;
+        Node node;
+        boolean killed;
+
+        Restarting(Node first, java.util.function.Supplier<Node> restart, java.util.function.Predicate<Message> killAt) {
+            this.domain = first.domain();
+            this.node = first;
+            this.restart = restart;
+            this.killAt = killAt;
+        }
+
+        @Override
+        public Message call(Message request, java.time.Duration timeout) {
+            if (!killed && killAt.test(request)) {
+                killed = true;
+                node = restart.get();
+                throw new MeshflException(ErrorCode.NODE_LOST, "node of " + domain + " is unreachable: connection reset");
+            }
+            return node.call(request, timeout);
+        }
+
+        @Override
+        public String nodeId() {
+            return domain;
+        }
+
+        @Override
+        public String domain() {
+            return domain;
+        }
+
+        @Override
+        public long bytesSent() {
+            return 0;
+        }
+
+        @Override
+        public long bytesReceived() {
+            return 0;
+        }
+    }
+
+    @Test
+    void aRunThatLosesAPartyGoesOnFromItsLastCommittedEpochOnceThePartyIsBack() throws Exception {
+        Map<String, Dataset> data = data();
+        Path folders = dir.resolve("first");
+        Node bank = new Node("bank", data.get("bank"), folders.resolve("bank"));
+        // shop's process dies in epoch 3 and comes back with nothing but its run folder
+        Restarting shop = new Restarting(new Node("shop", data.get("shop"), folders.resolve("shop")),
+                () -> new Node("shop", data.get("shop"), folders.resolve("shop")),
+                m -> m.step().equals(VerticalSteps.FORWARD) && m.cfg("epoch", "").equals("3"));
+        Map<String, NodeChannel> channels = new LinkedHashMap<>();
+        channels.put("bank", bank);
+        channels.put("shop", shop);
+        List<String> asked = new ArrayList<>();
+        Follower run = new Follower(2);
+        RunOutcome out = new VerticalRunner(JOB, PLAN, channels, run).recovery((lost, from) -> {
+            asked.add(lost.code() + " after round " + from);
+            return true;
+        }).run("job", "run-1");
+
+        assertEquals(List.of("NODE_LOST after round 2"), asked, "asked once to wait for the lost party");
+        assertEquals(List.of(1, 2, 3, 4, 5), run.epochs.stream().map(RoundSummary::round).toList(), "every epoch once");
+        assertEquals(2.0, out.metrics().get("resumed_from_round"));
+
+        // the same run resumed from the epoch-2 parts by fresh parties: the parties that stayed up set up again as well
+        Map<String, NodeChannel> fresh = nodes(data, "crash");
+        new VerticalRunner(JOB, PLAN, fresh, RunObserver.NONE).resume(run.checkpoints.get(1), run.epochs.subList(0, 2)).run("job", "run-1");
+        for (String d : List.of("bank", "shop")) {
+            Node went = d.equals("bank") ? bank : shop.node;
+            assertArrayEquals(doubles(JSON.readTree(((Node) fresh.get(d)).modelPart("run-1")).get("weights")),
+                    doubles(JSON.readTree(went.modelPart("run-1")).get("weights")), "weights of " + d);
+        }
+
+        // a party that stays away: the run fails with the loss
+        Restarting gone = new Restarting(new Node("shop", data.get("shop"), dir.resolve("third").resolve("shop")),
+                () -> new Node("shop", data.get("shop"), dir.resolve("third").resolve("shop")),
+                m -> m.step().equals(VerticalSteps.FORWARD) && m.cfg("epoch", "").equals("2"));
+        Map<String, NodeChannel> third = new LinkedHashMap<>();
+        third.put("bank", new Node("bank", data.get("bank"), dir.resolve("third").resolve("bank")));
+        third.put("shop", gone);
+        var e = assertThrows(MeshflException.class, () -> new VerticalRunner(JOB, PLAN, third, RunObserver.NONE).recovery((lost, from) -> false)
+                .run("job", "run-3"));
+        assertEquals(ErrorCode.NODE_LOST, e.code(), e.getMessage());
+    }
+
     private static double[] doubles(JsonNode a) {
         double[] v = new double[a.size()];
         for (int i = 0; i < v.length; i++) v[i] = a.get(i).asDouble();
