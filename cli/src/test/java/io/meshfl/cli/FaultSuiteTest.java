@@ -99,11 +99,14 @@ class FaultSuiteTest {
         String only = System.getProperty("meshfl.faults.only");
         List<Scenario> scenarios = scenarios(full, new Random(seed)).stream().filter(x -> only == null || x.protocol().name().equals(only)).toList();
         certs = tmp.resolve("certs");
-        List<String> all = PROTOCOLS.stream().flatMap(p -> p.domains().stream()).distinct().toList();
+        List<String> all = new ArrayList<>(PROTOCOLS.stream().flatMap(p -> p.domains().stream()).distinct().toList());
+        STORM.keySet().stream().filter(d -> !all.contains(d)).forEach(all::add);
         assertTrue(Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", all), "--days", "1") == 0);
 
         List<Outcome> outcomes = new ArrayList<>();
         Double undisturbed;
+        String startup;
+        List<String> stormProblems = new ArrayList<>();
         // names unique to this JVM, so a lab another run left behind cannot collide with this one
         try (NetnsLab built = NetnsLab.create(Long.toString(ProcessHandle.current().pid() % 46656, 36))) {
             lab = built;
@@ -113,6 +116,8 @@ class FaultSuiteTest {
             }
             pg = needsPg ? io.meshfl.core.testing.PostgresCluster.start(NetnsLab.HOST, "10.77.0.0/24") : null;
             try {
+                startup = startupStorm(stormProblems);
+                System.out.println(startup);
                 undisturbed = undisturbedAuc(PROTOCOLS.get(0));
                 for (Scenario s : scenarios) {
                     Outcome o = inject(s, undisturbed);
@@ -123,13 +128,63 @@ class FaultSuiteTest {
                 if (pg != null) pg.close();
             }
         }
-        String table = table(outcomes, seed, undisturbed);
+        String table = startup + "\n\n" + table(outcomes, seed, undisturbed);
         System.out.println(table);
         Files.writeString(Path.of("target", "faults.md"), table);
         String doc = System.getProperty("meshfl.faults.doc");
         if (doc != null) writeBlock(Path.of(doc), table);
-        List<String> problems = outcomes.stream().flatMap(o -> o.problems().stream().map(p -> o.scenario() + ": " + p)).toList();
+        List<String> problems = new ArrayList<>(stormProblems);
+        outcomes.stream().flatMap(o -> o.problems().stream().map(p -> o.scenario() + ": " + p)).forEach(problems::add);
         assertTrue(problems.isEmpty(), String.join("\n", problems) + "\n" + table);
+    }
+
+    /** Seven domains and the examples that hold their contracts, for the start-up storm. */
+    static final Map<String, String> STORM = new java.util.LinkedHashMap<>();
+
+    static {
+        for (String d : List.of("cards-east", "cards-west", "cards-south")) STORM.put(d, "default-credit-homo");
+        for (String d : List.of("oncology", "radiology")) STORM.put(d, "breast-hetero");
+        for (String d : List.of("clinic-a", "clinic-b")) STORM.put(d, "breast-homo");
+    }
+
+    /**
+     * The start-up finding, in the lab: seven nodes, each in its own namespace, started at once and
+     * before their coordinator (each counts its rows with DuckDB as it starts), must all register
+     * once the coordinator is up, and none may exit. Returns the line for the table.
+     */
+    private String startupStorm(List<String> problems) throws Exception {
+        List<String> names = new ArrayList<>(List.of("coordinator"));
+        names.addAll(STORM.keySet());
+        Path dir = tmp.resolve("storm");
+        try (NetnsLab.Parties parties = lab.parties(names); ProcessMesh procs = new ProcessMesh(dir.resolve("logs"))) {
+            String coordinator = parties.address("coordinator") + ":7070";
+            for (var e : STORM.entrySet()) {
+                procs.start(parties.exec(e.getKey()), e.getKey(), Map.of(), "node", "--domain", e.getKey(), "--contracts",
+                        EXAMPLES.resolve(e.getValue()).toString(), "--coordinator", coordinator, "--host", parties.address(e.getKey()), "--port",
+                        "7071", "--tls-dir", certs.toString(), "--state", dir.resolve("nodes").resolve(e.getKey()).toString());
+            }
+            // they start, count their rows and find no coordinator yet
+            Thread.sleep(3000);
+            long t0 = System.nanoTime();
+            procs.start(parties.exec("coordinator"), "coordinator", Map.of(), "coordinator", "--host", parties.address("coordinator"), "--port",
+                    "7070", "--catalog", dir.resolve("c").resolve("catalog").toString(), "--heartbeat-ms", "1000", "--tls-dir", certs.toString());
+            int registered = 0;
+            double last = 0;
+            for (String d : STORM.keySet()) {
+                try {
+                    procs.await("coordinator", Pattern.compile("node \\S+ of " + Pattern.quote(d) + " registered at"), 90_000);
+                    registered++;
+                    last = (System.nanoTime() - t0) / 1e9;
+                } catch (AssertionError e) {
+                    problems.add("start-up: the node of " + d + " did not register: " + e.getMessage());
+                }
+            }
+            List<String> exited = STORM.keySet().stream().filter(d -> !procs.alive(d)).toList();
+            if (!exited.isEmpty()) problems.add("start-up: the nodes of " + exited + " exited");
+            return String.format(Locale.ROOT, "Start-up: %d nodes, each in its own namespace, started at once, 3 s before their coordinator: "
+                    + "%d registered, the last %.1f s after the coordinator started; %s.", STORM.size(), registered, last,
+                    exited.isEmpty() ? "none exited" : exited + " exited");
+        }
     }
 
     static List<Scenario> scenarios(boolean full, Random rng) {
@@ -138,6 +193,7 @@ class FaultSuiteTest {
             // one of each protocol, each fault at least once, both catalogs
             out.add(new Scenario(PROTOCOLS.get(0), Fault.KILL_COORDINATOR, point(PROTOCOLS.get(0), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(1), Fault.KILL_NODE, point(PROTOCOLS.get(1), rng), Store.H2));
+            out.add(new Scenario(PROTOCOLS.get(0), Fault.KILL_NODE, point(PROTOCOLS.get(0), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(2), Fault.LINK_DOWN, point(PROTOCOLS.get(2), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(3), Fault.KILL_COORDINATOR, point(PROTOCOLS.get(3), rng), Store.H2));
             out.add(new Scenario(PROTOCOLS.get(1), Fault.KILL_COORDINATOR, point(PROTOCOLS.get(1), rng), Store.H2));
@@ -390,6 +446,18 @@ class FaultSuiteTest {
             if (rounds.size() < seen) problems.add("the client saw " + seen + " rounds, the catalog keeps " + rounds.size());
             List<Integer> numbers = rounds.stream().map(RoundRecord::round).toList();
             if (!numbers.equals(IntStream.rangeClosed(1, numbers.size()).boxed().toList())) problems.add("rounds kept are not 1.." + numbers.size());
+            String rejoined = "";
+            if (reached && p.name().equals("horizontal") && s.fault() == Fault.KILL_NODE) {
+                // the run goes on and says it ran degraded; the restarted node takes part again if it is back before the last round
+                if (!RunRecord.SUCCEEDED.equals(r.status())) problems.add("a horizontal run must go on without a killed node");
+                else if (RunReport.JSON.readTree(r.metricsJson()).path("rounds_degraded").asInt() < 1) problems.add("the run does not say it ran degraded");
+                // the round in flight at the kill may still have the old process's update; the first full round after a degraded one counts
+                int firstDegraded = rounds.stream().filter(x -> x.round() > s.point() && x.nodesFailed() > 0).mapToInt(RoundRecord::round)
+                        .findFirst().orElse(Integer.MAX_VALUE);
+                int back = rounds.stream().filter(x -> x.round() > firstDegraded && x.nodesFailed() == 0 && x.nodesOk() == p.domains().size())
+                        .mapToInt(RoundRecord::round).findFirst().orElse(-1);
+                rejoined = back > 0 ? "; the restarted node took part again from round " + back : "; the restarted node was not back before the last round";
+            }
             if (reached && !p.name().equals("horizontal") && s.fault() == Fault.KILL_COORDINATOR) {
                 // every party persisted each committed epoch or tree: the run goes on from the last one, each kept once
                 if (!RunRecord.SUCCEEDED.equals(r.status())) problems.add("a " + p.name() + " run must resume after its coordinator's death");
@@ -404,6 +472,8 @@ class FaultSuiteTest {
             String reason = r.error() == null ? (r.metricsJson() != null && r.metricsJson().contains("resumed_from_round")
                     ? "resumed after round " + RunReport.JSON.readTree(r.metricsJson()).path("resumed_from_round").asInt() : "")
                     : r.error();
+            if (!rejoined.isEmpty()) reason = (reason.isEmpty() ? RunReport.JSON.readTree(r.metricsJson()).path("rounds_degraded").asInt()
+                    + " rounds degraded" : reason) + rejoined;
             return new Outcome(s, reached, r.status(), reason, recover, seen, rounds.size(), auc, problems);
         }
     }
