@@ -83,7 +83,7 @@ public final class EmbeddedMesh implements AutoCloseable {
         provision(certs, byDomain.keySet());
         InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
         MeshTls ctls = MeshTls.load(certs, MeshIdentity.Role.COORDINATOR, "coordinator").log(log);
-        coordinator = new Coordinator(catalog, (domain, address) -> ctls.dial(address, PeerPolicy.domain(domain)), 1000, log)
+        coordinator = new Coordinator(catalog, (domain, address) -> ctls.dial(address, PeerPolicy.domain(domain)), 1000, log, false)
                 .transport("mutual TLS on loopback")
                 .trust(ctls.ticketVerifier(), ctls.signer())
                 .submitter(Submitter.of(operator(certs)))

@@ -138,6 +138,44 @@ class FaultSuiteTest {
         assertTrue(problems.isEmpty(), String.join("\n", problems) + "\n" + table);
     }
 
+    /**
+     * The embedded-mesh finding, as a fault: a {@code meshfl run} on an embedded mesh killed with
+     * SIGKILL mid-run leaves a RUNNING run and its ACTIVE nodes in the catalog; the next
+     * {@code meshfl run} on that catalog must end the orphan INTERRUPTED with the reason, and once it
+     * ends no node of either stays in the catalog.
+     */
+    @Test
+    void anEmbeddedRunKilledMidRunLeavesNoRunningRunAndNoNodesOnceTheNextOneHasRun() throws Exception {
+        Path data = tmp.resolve("embedded");
+        DemoData.write(data, 2);
+        String job = Files.readString(data.resolve("job.yaml"));
+        Files.writeString(data.resolve("long.yaml"), job.replace("rounds: 15", "rounds: 200"));
+        Files.writeString(data.resolve("short.yaml"), job.replace("rounds: 15", "rounds: 2"));
+        Path catalog = tmp.resolve("embedded-catalog").resolve("catalog");
+        String run;
+        try (ProcessMesh procs = new ProcessMesh(tmp.resolve("embedded-logs"))) {
+            Process first = procs.start("first", "run", "--job", data.resolve("long.yaml").toString(), "--catalog", catalog.toString());
+            procs.await("first", Pattern.compile("round\\s+5/200"), 120_000);
+            new ProcessBuilder("kill", "-9", String.valueOf(first.pid())).start().waitFor();
+            first.waitFor(30, TimeUnit.SECONDS);
+            try (Catalog c = Catalog.open(catalog)) {
+                List<RunRecord> running = c.runs().stream().filter(r -> r.status().equals(RunRecord.RUNNING)).toList();
+                assertTrue(running.size() == 1, "what a killed embedded run leaves: its run RUNNING " + c.runs());
+                run = running.get(0).id();
+                assertTrue(!c.nodes().isEmpty(), "... and its nodes");
+            }
+            assertTrue(procs.run("second", "run", "--job", data.resolve("short.yaml").toString(), "--catalog", catalog.toString()) == 0,
+                    procs.text("second"));
+        }
+        try (Catalog c = Catalog.open(catalog)) {
+            RunRecord orphan = c.run(run).orElseThrow();
+            assertTrue(RunRecord.INTERRUPTED.equals(orphan.status()) && orphan.error().contains("its coordinator stopped while it ran"),
+                    orphan.status() + ": " + orphan.error());
+            assertTrue(c.nodes().isEmpty(), "no node of either embedded mesh stays in the catalog: " + c.nodes());
+            assertTrue(c.runs().stream().noneMatch(r -> r.status().equals(RunRecord.RUNNING)), "no run stays RUNNING");
+        }
+    }
+
     /** Seven domains and the examples that hold their contracts, for the start-up storm. */
     static final Map<String, String> STORM = new java.util.LinkedHashMap<>();
 

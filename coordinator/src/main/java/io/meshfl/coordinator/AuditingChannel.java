@@ -2,6 +2,7 @@ package io.meshfl.coordinator;
 
 import io.meshfl.core.catalog.AuditRecord;
 import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.protocol.ForwardingChannel;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.WireProtection;
@@ -17,15 +18,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * job, run, protocol step, sender, receiver, payload bytes and {@link WireProtection}. Notes are
  * buffered in memory and written in batches, so auditing does not add a database write per call.
  */
-final class AuditingChannel implements NodeChannel {
+final class AuditingChannel extends ForwardingChannel {
 
-    private final NodeChannel inner;
     private final ConcurrentLinkedQueue<AuditRecord> pending;
     private final String transport;
     private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
 
     AuditingChannel(NodeChannel inner, ConcurrentLinkedQueue<AuditRecord> pending, String transport, long after) {
-        this.inner = inner;
+        super(inner);
         this.pending = pending;
         this.transport = transport;
         this.sequence.set(after);
@@ -39,16 +39,6 @@ final class AuditingChannel implements NodeChannel {
     /** As {@link #wrap(NodeChannel, ConcurrentLinkedQueue, String)}, numbering messages from {@code after + 1}. */
     static NodeChannel wrap(NodeChannel channel, ConcurrentLinkedQueue<AuditRecord> pending, String transport, long after) {
         return new AuditingChannel(channel, pending, transport, after);
-    }
-
-    @Override
-    public String nodeId() {
-        return inner.nodeId();
-    }
-
-    @Override
-    public String domain() {
-        return inner.domain();
     }
 
     @Override
@@ -67,16 +57,6 @@ final class AuditingChannel implements NodeChannel {
         if (protection.length() > 200) protection = protection.substring(0, 197) + "...";
         pending.add(AuditRecord.of(Instant.now(), m.jobId(), m.runId(), m.protocol() + "/" + m.step(), from, to, m.payloadBytes(),
                 protection, msgSeq));
-    }
-
-    @Override
-    public long bytesSent() {
-        return inner.bytesSent();
-    }
-
-    @Override
-    public long bytesReceived() {
-        return inner.bytesReceived();
     }
 
     /** Writes what is pending to the catalog; returns how many records. */

@@ -44,6 +44,7 @@ import java.util.function.Function;
  */
 public final class Coordinator implements AutoCloseable {
 
+    private final boolean takesUpRuns;
     private final Catalog catalog;
     private final NodeRegistry registry;
     private final JobRunner runner;
@@ -71,7 +72,17 @@ public final class Coordinator implements AutoCloseable {
      * @param heartbeatMillis how often nodes heartbeat; a node silent for 3 intervals is lost
      */
     public Coordinator(Catalog catalog, NodeDialer dial, int heartbeatMillis, Consumer<String> log) {
+        this(catalog, dial, heartbeatMillis, log, true);
+    }
+
+    /**
+     * As {@link #Coordinator(Catalog, NodeDialer, int, Consumer)}; with {@code takesUpRuns} false
+     * (an embedded mesh, which lives for one command) the runs left RUNNING by a coordinator that
+     * stopped are not resumed in the background but ended INTERRUPTED at once, saying so.
+     */
+    public Coordinator(Catalog catalog, NodeDialer dial, int heartbeatMillis, Consumer<String> log, boolean takesUpRuns) {
         this.catalog = catalog;
+        this.takesUpRuns = takesUpRuns;
         this.heartbeatMillis = heartbeatMillis;
         this.log = log;
         this.registry = new NodeRegistry(dial, catalog, 3L * heartbeatMillis, log);
@@ -148,7 +159,7 @@ public final class Coordinator implements AutoCloseable {
      * after the catalog was away, since runs that could not commit then stopped).
      */
     public void resumeOrphans() {
-        resumed.addAll(new Resumptions(runner, log, RESUME_GRACE).start());
+        resumed.addAll(new Resumptions(runner, log, RESUME_GRACE, takesUpRuns).start());
     }
 
     /** Waits until the runs this coordinator resumed at start have ended (tests and orderly shutdown). */

@@ -40,15 +40,17 @@ final class Resumptions {
     private final JobRunner runner;
     private final Consumer<String> log;
     private final Duration grace;
+    private final boolean takesUp;
 
     /**
      * @param grace how long a resumed run waits for all its nodes to register again before it goes
      *              on with those that have (at least the job's minimum), or ends INTERRUPTED
      */
-    Resumptions(JobRunner runner, Consumer<String> log, Duration grace) {
+    Resumptions(JobRunner runner, Consumer<String> log, Duration grace, boolean takesUp) {
         this.runner = runner;
         this.log = log;
         this.grace = grace;
+        this.takesUp = takesUp;
     }
 
     /** Decides every orphaned run now; resumed ones go on in their own threads. Returns the threads (tests join them). */
@@ -87,6 +89,10 @@ final class Resumptions {
     private Resumable resumable(RunRecord r) {
         Catalog catalog = runner.catalog();
         String stopped = "its coordinator stopped while it ran (started " + r.startedAt() + ")";
+        if (!takesUp) {
+            return new Resumable(null, null, null, List.of(), stopped + "; an embedded mesh lives for one command and does not take runs up "
+                    + "in the background: submit the job again, or run it on a standing coordinator to have it resumed");
+        }
         if (!RESUMABLE.contains(r.strategy())) {
             return new Resumable(null, null, null, List.of(), stopped + "; " + r.strategy() + " runs are not resumed: their parties' "
                     + "per-run state is not checkpointed, so the parties discard it when they hear of it");

@@ -1,5 +1,6 @@
 package io.meshfl.coordinator;
 
+import io.meshfl.core.protocol.ForwardingChannel;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.session.SessionSteps;
@@ -16,15 +17,14 @@ import java.util.Map;
  * first answer all carry it; the node authorizes the first and lets the others join the same
  * authorization (same ticket bytes), or refuses them all with its reason.
  */
-final class TicketChannel implements NodeChannel {
+final class TicketChannel extends ForwardingChannel {
 
-    private final NodeChannel inner;
     private final byte[] ticket;
     private volatile boolean accepted;
     private volatile boolean presented;
 
     TicketChannel(NodeChannel inner, byte[] ticket) {
-        this.inner = inner;
+        super(inner);
         this.ticket = ticket;
     }
 
@@ -41,16 +41,6 @@ final class TicketChannel implements NodeChannel {
     }
 
     @Override
-    public String nodeId() {
-        return inner.nodeId();
-    }
-
-    @Override
-    public String domain() {
-        return inner.domain();
-    }
-
-    @Override
     public Message call(Message request, Duration timeout) {
         if (accepted || request.protocol().equals(SessionSteps.PROTOCOL)) return inner.call(request, timeout);
         Map<String, byte[]> blobs = new HashMap<>(request.blobs());
@@ -59,15 +49,5 @@ final class TicketChannel implements NodeChannel {
         Message reply = inner.call(request.withBlobs(blobs), timeout);
         if (!reply.failed()) accepted = true;
         return reply;
-    }
-
-    @Override
-    public long bytesSent() {
-        return inner.bytesSent();
-    }
-
-    @Override
-    public long bytesReceived() {
-        return inner.bytesReceived();
     }
 }

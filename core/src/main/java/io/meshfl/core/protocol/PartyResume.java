@@ -44,6 +44,7 @@ public final class PartyResume {
     private long[] start;
     private long t0 = -1;
     private long carriedPayload;
+    private boolean checkpointing = true;
 
     /** Goes on after {@code checkpoint}, committed by an earlier coordinator process; {@code before} are the rounds it recorded. */
     public void resume(RunCheckpoint checkpoint, List<RoundSummary> before) {
@@ -117,6 +118,44 @@ public final class PartyResume {
         from = committed;
         earlier = committedHistory.stream().filter(s -> s.round() <= committed.round()).toList();
         return true;
+    }
+
+    /**
+     * Runs {@code attempt} until it returns the run's outcome, going on after a lost party as
+     * {@link #retry} decides; {@code payload} is what the attempt that failed had sent.
+     */
+    public <T> T run(java.util.function.Supplier<T> attempt, java.util.function.LongSupplier payload, RunObserver observer) {
+        while (true) {
+            try {
+                return attempt.get();
+            } catch (MeshflException e) {
+                if (!retry(e, payload.getAsLong(), observer)) throw e;
+            }
+        }
+    }
+
+    /** Whether the run's rounds are still checkpointed (no party has said it keeps no state folder). */
+    public boolean checkpointing() {
+        return checkpointing;
+    }
+
+    /**
+     * The SHA-256 of each party's part of a round, from the parties' answers to the checkpoint
+     * request (in the run's party order); null, and from then on no checkpoints, when a party keeps
+     * no state folder, which the log says once.
+     */
+    public java.util.Map<String, String> parts(java.util.Map<String, Message> replies, RunObserver observer) {
+        java.util.Map<String, String> parts = new java.util.LinkedHashMap<>();
+        for (var e : replies.entrySet()) {
+            if (e.getValue().metrics().getOrDefault("persisted", 0.0) < 1) {
+                checkpointing = false;
+                observer.log("the party " + e.getKey() + " keeps no state folder: the rounds of this run are recorded without checkpoints "
+                        + "and it cannot resume");
+                return null;
+            }
+            parts.put(e.getKey(), new String(e.getValue().blob("sha256"), java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        return parts;
     }
 
     /** Whether the run went on from a committed round at all (in this process or an earlier one). */

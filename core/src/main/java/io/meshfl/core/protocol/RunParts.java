@@ -83,6 +83,58 @@ public final class RunParts {
         return bytes;
     }
 
+    /**
+     * A party's answer to a checkpoint request (config {@code round}): persists the part {@code part}
+     * makes and answers with its SHA-256 (blob {@code sha256}, metric {@code persisted} 1), or, on a
+     * node without a state folder, answers {@code persisted} 0 and persists nothing.
+     */
+    public static Message answer(Message req, NodeContext ctx, String name, java.util.function.IntFunction<RunCheckpoint> part) {
+        Path folder = ctx.runFolder(req.runId());
+        if (folder == null) return req.reply(ctx.nodeId(), java.util.Map.of("persisted", 0.0), java.util.Map.of());
+        int round = Integer.parseInt(req.cfg("round"));
+        String sha = persist(folder, name, round, part.apply(round).encode(), ctx.domain());
+        return req.reply(ctx.nodeId(), java.util.Map.of("persisted", 1.0), java.util.Map.of(),
+                java.util.Map.of("sha256", sha.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+
+    /**
+     * The part a setup request resumes from (config {@code resume_round} and {@code resume_part}, set
+     * by a coordinator going on from a committed round), read back and checked; null for a fresh setup.
+     */
+    public static RunCheckpoint resumed(Message req, NodeContext ctx, String name) {
+        if (req.cfg("resume_round", null) == null) return null;
+        return RunCheckpoint.decode(read(ctx.runFolder(req.runId()), name, Integer.parseInt(req.cfg("resume_round")), req.cfg("resume_part"),
+                ctx.domain()));
+    }
+
+    /**
+     * The rows a setup of {@code protocol} works on, in the run's order: those of the part it
+     * resumes from, else those this job's entity alignment chose for {@code product} (refused when
+     * the alignment has not run for it).
+     */
+    public static int[] alignedRows(RunCheckpoint resumed, java.util.Map<String, Object> job, String product, String protocol) {
+        if (resumed != null) return rows(resumed.tensor("aligned"));
+        int[] aligned = (int[]) job.get(io.meshfl.core.protocol.psi.PsiSteps.ALIGNED_ROWS);
+        if (aligned == null || !product.equals(job.get(io.meshfl.core.protocol.psi.PsiSteps.ALIGNED_PRODUCT))) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, protocol + " setup for " + product + " arrived before entity alignment");
+        }
+        return aligned;
+    }
+
+    /** Row indices kept in a part (as exact doubles) back as ints. */
+    public static int[] rows(double[] v) {
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = (int) v[i];
+        return out;
+    }
+
+    /** Row indices as doubles, to keep in a part. */
+    public static double[] values(int[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i];
+        return out;
+    }
+
     private static int roundOf(String file, String name) {
         if (!file.startsWith(name + "-") || !file.endsWith(".part")) return -1;
         try {

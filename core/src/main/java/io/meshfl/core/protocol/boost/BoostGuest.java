@@ -373,12 +373,12 @@ final class BoostGuest {
     io.meshfl.core.protocol.RunCheckpoint checkpoint(int round) {
         if (tree != null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "checkpoint of " + domain + " with tree " + treeNo + " in progress");
         Map<String, double[]> t = new LinkedHashMap<>();
-        t.put("aligned", BoostNode.doubles(aligned));
+        t.put("aligned", io.meshfl.core.protocol.RunParts.values(aligned));
         t.put("score", score.clone());
         for (int i = 0; i < trees.size(); i++) {
             Tree tr = trees.get(i);
-            t.put("tree." + i + ".party", BoostNode.doubles(tr.party()));
-            t.put("tree." + i + ".ref", BoostNode.doubles(tr.ref()));
+            t.put("tree." + i + ".party", io.meshfl.core.protocol.RunParts.values(tr.party()));
+            t.put("tree." + i + ".ref", io.meshfl.core.protocol.RunParts.values(tr.ref()));
             t.put("tree." + i + ".threshold", tr.threshold().clone());
             t.put("tree." + i + ".weight", tr.weight().clone());
         }
@@ -395,7 +395,7 @@ final class BoostGuest {
         System.arraycopy(s, 0, score, 0, n);
         int count = (int) part.number("trees", 0);
         for (int i = 0; i < count; i++) {
-            trees.add(new Tree(BoostNode.ints(part.tensor("tree." + i + ".party")), BoostNode.ints(part.tensor("tree." + i + ".ref")),
+            trees.add(new Tree(io.meshfl.core.protocol.RunParts.rows(part.tensor("tree." + i + ".party")), io.meshfl.core.protocol.RunParts.rows(part.tensor("tree." + i + ".ref")),
                     part.tensor("tree." + i + ".threshold").clone(), part.tensor("tree." + i + ".weight").clone()));
         }
     }

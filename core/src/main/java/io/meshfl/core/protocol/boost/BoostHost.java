@@ -145,7 +145,7 @@ final class BoostHost {
             feature[i] = features.indexOf(records.get(i).feature());
             threshold[i] = records.get(i).threshold();
         }
-        return new io.meshfl.core.protocol.RunCheckpoint(round, Map.of("aligned", BoostNode.doubles(aligned), "records.feature", feature,
+        return new io.meshfl.core.protocol.RunCheckpoint(round, Map.of("aligned", io.meshfl.core.protocol.RunParts.values(aligned), "records.feature", feature,
                 "records.threshold", threshold), Map.of());
     }
 

@@ -10,7 +10,6 @@ import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.RunParts;
-import io.meshfl.core.protocol.psi.PsiSteps;
 
 import java.util.Arrays;
 import java.util.List;
@@ -50,19 +49,9 @@ public final class BoostNode implements NodeProtocol {
     private Message setup(Message req, NodeContext ctx) {
         Map<String, Object> job = ctx.jobState(req.jobId());
         String product = req.cfg("product");
-        RunCheckpoint resumed = null;
-        int[] aligned;
-        if (req.cfg("resume_round", null) != null) {
-            // a run going on under a new coordinator: rows and trees as this party persisted them
-            resumed = RunCheckpoint.decode(RunParts.read(ctx.runFolder(req.runId()), PART, Integer.parseInt(req.cfg("resume_round")),
-                    req.cfg("resume_part"), ctx.domain()));
-            aligned = ints(resumed.tensor("aligned"));
-        } else {
-            aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
-            if (aligned == null || !product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
-                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "secureboost setup for " + product + " arrived before entity alignment");
-            }
-        }
+        // a run going on under a new coordinator: rows and trees as this party persisted them
+        RunCheckpoint resumed = RunParts.resumed(req, ctx, PART);
+        int[] aligned = RunParts.alignedRows(resumed, job, product, "secureboost");
         boolean isGuest = req.cfg("role").equals("guest");
         List<String> features = split(req.cfg("features", ""));
         int maxBins = Integer.parseInt(req.cfg("bins"));
@@ -122,29 +111,12 @@ public final class BoostNode implements NodeProtocol {
      * with its SHA-256, or that it keeps no state folder ({@code persisted} 0).
      */
     private Message checkpoint(Message req, NodeContext ctx) {
-        java.nio.file.Path folder = ctx.runFolder(req.runId());
-        if (folder == null) return req.reply(ctx.nodeId(), Map.of("persisted", 0.0), Map.of());
-        int round = Integer.parseInt(req.cfg("round"));
         Object s = state(req, ctx);
-        RunCheckpoint part = s instanceof BoostGuest g ? g.checkpoint(round) : ((BoostHost) s).checkpoint(round);
-        String sha = RunParts.persist(folder, PART, round, part.encode(), ctx.domain());
-        return req.reply(ctx.nodeId(), Map.of("persisted", 1.0), Map.of(), Map.of("sha256", sha.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        return RunParts.answer(req, ctx, PART, round -> s instanceof BoostGuest g ? g.checkpoint(round) : ((BoostHost) s).checkpoint(round));
     }
 
     /** The name of this protocol's parts in a party's run folder. */
     private static final String PART = "secureboost";
-
-    static double[] doubles(int[] v) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = v[i];
-        return out;
-    }
-
-    static int[] ints(double[] v) {
-        int[] out = new int[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = (int) v[i];
-        return out;
-    }
 
     private static Object state(Message req, NodeContext ctx) {
         Map<String, Object> job = ctx.jobState(req.jobId());

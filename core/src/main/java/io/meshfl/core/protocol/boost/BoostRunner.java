@@ -1,6 +1,5 @@
 package io.meshfl.core.protocol.boost;
 
-import io.meshfl.core.MeshflException;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
@@ -62,13 +61,7 @@ public final class BoostRunner {
     }
 
     public RunOutcome run(String jobId, String runId) {
-        while (true) {
-            try {
-                return attempt(jobId, runId);
-            } catch (MeshflException e) {
-                if (!resume.retry(e, calls.payload(), observer)) throw e;
-            }
-        }
+        return resume.run(() -> attempt(jobId, runId), () -> calls.payload(), observer);
     }
 
     private RunOutcome attempt(String jobId, String runId) {
@@ -134,7 +127,6 @@ public final class BoostRunner {
 
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
             Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
-            boolean checkpointed = true;
             for (int t = from == null ? 0 : from.round(); t < bs.trees(); t++) {
                 Map<String, Double> metrics = tree(jobId, runId, guest.domain(), active, t);
                 metrics.put("psi_intersection", (double) aligned);
@@ -143,12 +135,8 @@ public final class BoostRunner {
                         plan.participants().size(), List.of(), metrics);
                 history.add(s);
                 last = metrics;
-                Map<String, String> parts = checkpointed ? checkpoint(jobId, runId, t + 1) : null;
+                Map<String, String> parts = resume.checkpointing() ? checkpoint(jobId, runId, t + 1) : null;
                 if (parts == null) {
-                    if (checkpointed) {
-                        checkpointed = false;
-                        observer.log("a party keeps no state folder: the trees of this run are recorded without checkpoints and it cannot resume");
-                    }
                     observer.round(s);
                 } else {
                     long[] now = calls.traffic();
@@ -185,19 +173,10 @@ public final class BoostRunner {
         return resume.before(name);
     }
 
-    /**
-     * Asks every party to persist its part of the trees so far; returns each party's SHA-256 of it,
-     * or null when a party keeps no state folder (then no tree of the run is checkpointed).
-     */
+    /** Has every party persist its part of the trees so far; each party's SHA-256 of it, or null (see {@link PartyResume#parts}). */
     private Map<String, String> checkpoint(String jobId, String runId, int round) {
-        Map<String, Message> replies = calls.each(plan.participants(), p -> request(jobId, runId, BoostSteps.CHECKPOINT, p.domain(),
-                Map.of("round", Integer.toString(round)), -1, -1));
-        Map<String, String> parts = new LinkedHashMap<>();
-        for (var e : replies.entrySet()) {
-            if (e.getValue().metrics().getOrDefault("persisted", 0.0) < 1) return null;
-            parts.put(e.getKey(), new String(e.getValue().blob("sha256"), java.nio.charset.StandardCharsets.US_ASCII));
-        }
-        return parts;
+        return resume.parts(calls.each(plan.participants(), p -> request(jobId, runId, BoostSteps.CHECKPOINT, p.domain(),
+                Map.of("round", Integer.toString(round)), -1, -1)), observer);
     }
 
     /** One tree: gradients, then per level histograms, split choice, host partitions, assignment. Returns its metrics. */

@@ -14,7 +14,6 @@ import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.RunParts;
-import io.meshfl.core.protocol.psi.PsiSteps;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -151,19 +150,9 @@ public final class SplitNode implements NodeProtocol {
     private Message setup(Message req, NodeContext ctx) {
         Map<String, Object> job = ctx.jobState(req.jobId());
         String product = req.cfg("product");
-        RunCheckpoint resumed = null;
-        int[] aligned;
-        if (req.cfg("resume_round", null) != null) {
-            // a run going on under a new coordinator: rows, network, optimizer and labels as this party persisted them
-            resumed = RunCheckpoint.decode(RunParts.read(ctx.runFolder(req.runId()), PART, Integer.parseInt(req.cfg("resume_round")),
-                    req.cfg("resume_part"), ctx.domain()));
-            aligned = ints(resumed.tensor("aligned"));
-        } else {
-            aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
-            if (aligned == null || !product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
-                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "split setup for " + product + " arrived before entity alignment");
-            }
-        }
+        // a run going on under a new coordinator: rows, network, optimizer and labels as this party persisted them
+        RunCheckpoint resumed = RunParts.resumed(req, ctx, PART);
+        int[] aligned = RunParts.alignedRows(resumed, job, product, "split");
         List<String> features = csv(req.cfg("features", ""));
         if (features.isEmpty()) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split setup for " + product + " on " + ctx.domain() + " names no columns");
@@ -217,19 +206,15 @@ public final class SplitNode implements NodeProtocol {
      * state folder ({@code persisted} 0).
      */
     private Message checkpoint(Message req, NodeContext ctx, Party p) {
-        java.nio.file.Path folder = ctx.runFolder(req.runId());
-        if (folder == null) return req.reply(p.domain, Map.of("persisted", 0.0), Map.of());
         if (p.pendingRows >= 0) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "checkpoint of " + p.domain + " with a batch in flight");
-        int epoch = intCfg(req, "epoch");
-        Map<String, double[]> t = new LinkedHashMap<>();
-        double[] rows = new double[p.aligned.length];
-        for (int i = 0; i < rows.length; i++) rows[i] = p.aligned[i];
-        t.put("aligned", rows);
-        t.put("params", p.bottom.params.clone());
-        p.opt.state().forEach((k, v) -> t.put("opt." + k, v));
-        if (p.trainLabels != null && p.trainLabels != p.labels) t.put("train_labels", p.trainLabels.clone());
-        String sha = RunParts.persist(folder, PART, epoch, new RunCheckpoint(epoch, t, Map.of("t", (double) p.t)).encode(), p.domain);
-        return req.reply(p.domain, Map.of("persisted", 1.0), Map.of(), Map.of("sha256", sha.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        return RunParts.answer(req, ctx, PART, round -> {
+            Map<String, double[]> t = new LinkedHashMap<>();
+            t.put("aligned", RunParts.values(p.aligned));
+            t.put("params", p.bottom.params.clone());
+            p.opt.state().forEach((k, v) -> t.put("opt." + k, v));
+            if (p.trainLabels != null && p.trainLabels != p.labels) t.put("train_labels", p.trainLabels.clone());
+            return new RunCheckpoint(round, t, Map.of("t", (double) p.t));
+        });
     }
 
     private static void restore(Party p, RunCheckpoint part) {
@@ -246,12 +231,6 @@ public final class SplitNode implements NodeProtocol {
         p.opt.restore(opt);
         if (part.tensors().containsKey("train_labels")) p.trainLabels = part.tensor("train_labels").clone();
         p.t = (int) part.number("t", 0);
-    }
-
-    private static int[] ints(double[] v) {
-        int[] out = new int[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = (int) v[i];
-        return out;
     }
 
     /** The name of this protocol's parts in a party's run folder. */

@@ -82,13 +82,7 @@ public final class SplitRunner {
     }
 
     public RunOutcome run(String jobId, String runId) {
-        while (true) {
-            try {
-                return attempt(jobId, runId);
-            } catch (MeshflException e) {
-                if (calls == null || !resume.retry(e, calls.payload(), observer)) throw e;
-            }
-        }
+        return resume.run(() -> attempt(jobId, runId), () -> calls == null ? 0 : calls.payload(), observer);
     }
 
     private RunOutcome attempt(String jobId, String runId) {
@@ -129,7 +123,6 @@ public final class SplitRunner {
 
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
             Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
-            boolean checkpointed = true;
             for (int epoch = from == null ? 0 : from.round(); epoch < s.epochs(); epoch++) {
                 long e0 = System.nanoTime();
                 long[] b0 = calls.traffic();
@@ -142,12 +135,8 @@ public final class SplitRunner {
                 history.add(sum);
                 last = metrics;
                 observer.log(progress(epoch, metrics));
-                Map<String, String> persisted = checkpointed ? checkpoint(calls, jobId, runId, tr.domains, epoch + 1) : null;
+                Map<String, String> persisted = resume.checkpointing() ? checkpoint(calls, jobId, runId, tr.domains, epoch + 1) : null;
                 if (persisted == null) {
-                    if (checkpointed) {
-                        checkpointed = false;
-                        observer.log("a party keeps no state folder: the epochs of this run are recorded without checkpoints and it cannot resume");
-                    }
                     observer.round(sum);
                 } else {
                     Map<String, double[]> top = new LinkedHashMap<>();
@@ -178,19 +167,12 @@ public final class SplitRunner {
         return resume.before(name);
     }
 
-    /**
-     * Asks every party to persist its part of {@code round}; returns each party's SHA-256 of it, or
-     * null when a party keeps no state folder (then no epoch of the run is checkpointed).
-     */
-    private static Map<String, String> checkpoint(PartyCalls calls, String jobId, String runId, List<String> domains, int round) {
-        List<Message> replies = calls.parallel(domains, d -> request(jobId, runId, SplitSteps.CHECKPOINT, d, Map.of("epoch", Integer.toString(round))));
-        Map<String, String> parts = new LinkedHashMap<>();
-        for (int k = 0; k < domains.size(); k++) {
-            Message r = replies.get(k);
-            if (r.metrics().getOrDefault("persisted", 0.0) < 1) return null;
-            parts.put(domains.get(k), new String(r.blob("sha256"), java.nio.charset.StandardCharsets.US_ASCII));
-        }
-        return parts;
+    /** Has every party persist its part of {@code round}; each party's SHA-256 of it, or null (see {@link PartyResume#parts}). */
+    private Map<String, String> checkpoint(PartyCalls calls, String jobId, String runId, List<String> domains, int round) {
+        List<Message> replies = calls.parallel(domains, d -> request(jobId, runId, SplitSteps.CHECKPOINT, d, Map.of("round", Integer.toString(round))));
+        Map<String, Message> byDomain = new LinkedHashMap<>();
+        for (int k = 0; k < domains.size(); k++) byDomain.put(domains.get(k), replies.get(k));
+        return resume.parts(byDomain, observer);
     }
 
     /** The coordinator's side of one training run: the top network, its optimizer, and the labels if they are shared. */

@@ -72,17 +72,13 @@ public final class VerticalNode implements NodeProtocol {
         String product = req.cfg("product");
         Map<String, int[]> index = null;
         int[] aligned;
-        RunCheckpoint resumed = null;
+        // a run going on under a new coordinator: the aligned rows and the weights are the part this party persisted
+        RunCheckpoint resumed = req.cfg("joins", null) == null ? RunParts.resumed(req, ctx, PART) : null;
         if (req.cfg("joins", null) != null) {
             index = new LinkedHashMap<>();
             aligned = JoinIndex.rows(req, job, product, index);
-        } else if (req.cfg("resume_round", null) != null) {
-            // a run going on under a new coordinator: the aligned rows and the weights are the part this party persisted
-            resumed = RunCheckpoint.decode(RunParts.read(ctx.runFolder(req.runId()), PART, Integer.parseInt(req.cfg("resume_round")),
-                    req.cfg("resume_part"), ctx.domain()));
-            double[] rows = resumed.tensor("aligned");
-            aligned = new int[rows.length];
-            for (int i = 0; i < rows.length; i++) aligned[i] = (int) rows[i];
+        } else if (resumed != null) {
+            aligned = RunParts.rows(resumed.tensor("aligned"));
         } else {
             String slot = req.cfg("slot", "");
             aligned = (int[]) job.get(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, slot));
@@ -354,22 +350,17 @@ public final class VerticalNode implements NodeProtocol {
      * state folder answers that it keeps none ({@code persisted} 0): the run then cannot resume.
      */
     private Message checkpoint(Message req, NodeContext ctx, Party p) {
-        java.nio.file.Path folder = ctx.runFolder(req.runId());
-        if (folder == null) return req.reply(p.domain, Map.of("persisted", 0.0), Map.of());
-        int epoch = Integer.parseInt(req.cfg("epoch"));
-        double[] rows = new double[p.aligned.length];
-        for (int i = 0; i < rows.length; i++) rows[i] = p.aligned[i];
-        Map<String, double[]> t = new LinkedHashMap<>();
-        t.put("aligned", rows);
-        t.put("w", p.w.clone());
-        t.put("bias", new double[]{p.bias});
-        if (p.m1 != null) {
-            t.put("m1", p.m1.clone());
-            t.put("m2", p.m2.clone());
-        }
-        byte[] bytes = new RunCheckpoint(epoch, t, Map.of("steps", (double) p.steps)).encode();
-        String sha = RunParts.persist(folder, PART, epoch, bytes, p.domain);
-        return req.reply(p.domain, Map.of("persisted", 1.0), Map.of(), Map.of("sha256", sha.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        return RunParts.answer(req, ctx, PART, round -> {
+            Map<String, double[]> t = new LinkedHashMap<>();
+            t.put("aligned", RunParts.values(p.aligned));
+            t.put("w", p.w.clone());
+            t.put("bias", new double[]{p.bias});
+            if (p.m1 != null) {
+                t.put("m1", p.m1.clone());
+                t.put("m2", p.m2.clone());
+            }
+            return new RunCheckpoint(round, t, Map.of("steps", (double) p.steps));
+        });
     }
 
     /** Puts the weights and optimizer state of a persisted part back into a freshly set-up party. */

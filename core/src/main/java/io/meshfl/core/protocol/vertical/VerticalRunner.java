@@ -93,13 +93,7 @@ public final class VerticalRunner {
     }
 
     public RunOutcome run(String jobId, String runId) {
-        while (true) {
-            try {
-                return attempt(jobId, runId);
-            } catch (MeshflException e) {
-                if (!resume.retry(e, calls.payload(), observer)) throw e;
-            }
-        }
+        return resume.run(() -> attempt(jobId, runId), () -> calls.payload(), observer);
     }
 
     private RunOutcome attempt(String jobId, String runId) {
@@ -170,7 +164,6 @@ public final class VerticalRunner {
 
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
             Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
-            boolean checkpointed = links.isEmpty();
             for (int epoch = from == null ? 1 : from.round() + 1; epoch <= vs.epochs(); epoch++) {
                 long e0 = System.nanoTime();
                 long[] b0 = calls.traffic();
@@ -190,12 +183,8 @@ public final class VerticalRunner {
                         plan.participants().size(), List.of(), metrics);
                 history.add(s);
                 last = metrics;
-                Map<String, String> parts = checkpointed ? checkpoint(jobId, runId, epoch) : null;
+                Map<String, String> parts = links.isEmpty() && resume.checkpointing() ? checkpoint(jobId, runId, epoch) : null;
                 if (parts == null) {
-                    if (checkpointed) {
-                        checkpointed = false;
-                        observer.log("a party keeps no state folder: the epochs of this run are recorded without checkpoints and it cannot resume");
-                    }
                     observer.round(s);
                 } else {
                     RunCheckpoint c = new RunCheckpoint(epoch, Map.of(), Map.of("psi_intersection", (double) aligned,
@@ -234,19 +223,10 @@ public final class VerticalRunner {
         return calls.payload() + resume.carriedPayload();
     }
 
-    /**
-     * Asks every party to persist its part of {@code epoch}; returns each party's SHA-256 of it, or
-     * null when a party keeps no state folder (then no epoch of the run is checkpointed).
-     */
+    /** Has every party persist its part of {@code epoch}; each party's SHA-256 of it, or null (see {@link PartyResume#parts}). */
     private Map<String, String> checkpoint(String jobId, String runId, int epoch) {
-        Map<String, Message> replies = calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.CHECKPOINT, p.domain(),
-                Map.of("epoch", Integer.toString(epoch))));
-        Map<String, String> parts = new LinkedHashMap<>();
-        for (var e : replies.entrySet()) {
-            if (e.getValue().metrics().getOrDefault("persisted", 0.0) < 1) return null;
-            parts.put(e.getKey(), new String(e.getValue().blob("sha256"), java.nio.charset.StandardCharsets.US_ASCII));
-        }
-        return parts;
+        return resume.parts(calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.CHECKPOINT, p.domain(),
+                Map.of("round", Integer.toString(epoch)))), observer);
     }
 
     private double batch(String jobId, String runId, Decryptor dec, Plan.Participant guest,

@@ -1,18 +1,15 @@
 package io.meshfl.core.protocol.split;
 
 import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.protocol.CheckpointFollower;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
-import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -30,29 +27,6 @@ class SplitResumeTest {
     @TempDir
     Path dir;
 
-    /** Follows the epochs; at epoch {@code snapshotAt} copies every party's run folders, as a crash would leave them. */
-    private final class Follower implements RunObserver {
-        final List<RoundSummary> epochs = new ArrayList<>();
-        final List<RunCheckpoint> checkpoints = new ArrayList<>();
-        final int snapshotAt;
-
-        Follower(int snapshotAt) {
-            this.snapshotAt = snapshotAt;
-        }
-
-        @Override
-        public void round(RoundSummary s) {
-            epochs.add(s);
-        }
-
-        @Override
-        public void round(RoundSummary s, RunCheckpoint c) {
-            epochs.add(s);
-            checkpoints.add(c);
-            if (s.round() == snapshotAt) copy(dir.resolve("first"), dir.resolve("crash"));
-        }
-    }
-
     private SplitWorld world(String runs) {
         SplitWorld w = new SplitWorld(300, 7, false, dir.resolve("out-" + runs));
         for (SplitWorld.DataNode n : w.nodes) n.runs = dir.resolve(runs).resolve(n.domain());
@@ -64,21 +38,21 @@ class SplitResumeTest {
     void partiesAndTopRestartedFromTheCheckpointTrainTheUndisturbedRunsRemainingEpochsExactly(String labels, String optimizer) {
         JobSpec.SplitSettings s = SplitWorld.settings(labels, optimizer, "relu", 0, 0);
         assertEquals(4, s.epochs());
-        Follower undisturbed = new Follower(2);
+        CheckpointFollower undisturbed = new CheckpointFollower(2, dir.resolve("first"), dir.resolve("crash"));
         SplitWorld first = world("first");
         RunOutcome whole = first.train(s, SEED, undisturbed, "run");
         assertEquals(4, undisturbed.checkpoints.size(), "every epoch is committed with every party's part");
         RunCheckpoint at2 = undisturbed.checkpoints.get(1);
 
-        Follower resumed = new Follower(-1);
+        CheckpointFollower resumed = new CheckpointFollower();
         SplitWorld restarted = world("crash");
         RunOutcome after = new SplitRunner(SplitWorld.job(s, SEED), restarted.plan(s), restarted.channels, resumed)
-                .resume(at2, undisturbed.epochs.subList(0, 2)).run("job-run", "run");
+                .resume(at2, undisturbed.rounds.subList(0, 2)).run("job-run", "run");
 
-        assertEquals(List.of(3, 4), resumed.epochs.stream().map(RoundSummary::round).toList(), "it goes on after epoch 2");
+        assertEquals(List.of(3, 4), resumed.rounds.stream().map(RoundSummary::round).toList(), "it goes on after epoch 2");
         for (int i = 0; i < 2; i++) {
-            assertEquals(undisturbed.epochs.get(i + 2).metrics().get("loss"), resumed.epochs.get(i).metrics().get("loss"), "loss of epoch " + (i + 3));
-            assertEquals(undisturbed.epochs.get(i + 2).metrics().get("auc"), resumed.epochs.get(i).metrics().get("auc"), "auc of epoch " + (i + 3));
+            assertEquals(undisturbed.rounds.get(i + 2).metrics().get("loss"), resumed.rounds.get(i).metrics().get("loss"), "loss of epoch " + (i + 3));
+            assertEquals(undisturbed.rounds.get(i + 2).metrics().get("auc"), resumed.rounds.get(i).metrics().get("auc"), "auc of epoch " + (i + 3));
         }
         assertArrayEquals(whole.params(), after.params(), "the top network");
         for (int k = 0; k < first.nodes.size(); k++) {
@@ -89,15 +63,4 @@ class SplitResumeTest {
         assertEquals(2.0, after.metrics().get("resumed_from_round"));
     }
 
-    private static void copy(Path from, Path to) {
-        try (var files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(t);
-                else Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

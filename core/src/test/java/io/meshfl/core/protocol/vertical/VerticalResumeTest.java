@@ -12,6 +12,7 @@ import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.DirectNode;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
+import io.meshfl.core.protocol.CheckpointFollower;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
@@ -22,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -142,33 +142,10 @@ class VerticalResumeTest {
         return m;
     }
 
-    /** Follows the epochs; at epoch {@code snapshotAt} copies every party's run folder, as a crash would leave it. */
-    private final class Follower implements RunObserver {
-        final List<RoundSummary> epochs = new ArrayList<>();
-        final List<RunCheckpoint> checkpoints = new ArrayList<>();
-        final int snapshotAt;
-
-        Follower(int snapshotAt) {
-            this.snapshotAt = snapshotAt;
-        }
-
-        @Override
-        public void round(RoundSummary s) {
-            epochs.add(s);
-        }
-
-        @Override
-        public void round(RoundSummary s, RunCheckpoint c) {
-            epochs.add(s);
-            checkpoints.add(c);
-            if (s.round() == snapshotAt) copy(dir.resolve("first"), dir.resolve("crash"));
-        }
-    }
-
     @Test
     void partiesRestartedFromTheirPersistedPartsTrainTheUndisturbedRunsRemainingEpochsExactly() throws Exception {
         Map<String, Dataset> data = data();
-        Follower undisturbed = new Follower(2);
+        CheckpointFollower undisturbed = new CheckpointFollower(2, dir.resolve("first"), dir.resolve("crash"));
         Map<String, NodeChannel> first = nodes(data, "first");
         RunOutcome whole = new VerticalRunner(JOB, PLAN, first, undisturbed).run("job", "run-1");
         assertEquals(5, undisturbed.checkpoints.size(), "every epoch is committed with every party's part");
@@ -178,14 +155,14 @@ class VerticalResumeTest {
                 "each party's part is named by its SHA-256");
 
         // restarted parties: new objects, no alignment and no weights in memory, only the run folders as the crash left them
-        Follower resumed = new Follower(-1);
+        CheckpointFollower resumed = new CheckpointFollower();
         Map<String, NodeChannel> restarted = nodes(data, "crash");
-        RunOutcome after = new VerticalRunner(JOB, PLAN, restarted, resumed).resume(at2, undisturbed.epochs.subList(0, 2)).run("job", "run-1");
+        RunOutcome after = new VerticalRunner(JOB, PLAN, restarted, resumed).resume(at2, undisturbed.rounds.subList(0, 2)).run("job", "run-1");
 
-        assertEquals(List.of(3, 4, 5), resumed.epochs.stream().map(RoundSummary::round).toList(), "it goes on after epoch 2");
+        assertEquals(List.of(3, 4, 5), resumed.rounds.stream().map(RoundSummary::round).toList(), "it goes on after epoch 2");
         for (int i = 0; i < 3; i++) {
-            assertEquals(undisturbed.epochs.get(i + 2).metrics().get("auc"), resumed.epochs.get(i).metrics().get("auc"), "auc of epoch " + (i + 3));
-            assertEquals(undisturbed.epochs.get(i + 2).metrics().get("loss"), resumed.epochs.get(i).metrics().get("loss"), "loss of epoch " + (i + 3));
+            assertEquals(undisturbed.rounds.get(i + 2).metrics().get("auc"), resumed.rounds.get(i).metrics().get("auc"), "auc of epoch " + (i + 3));
+            assertEquals(undisturbed.rounds.get(i + 2).metrics().get("loss"), resumed.rounds.get(i).metrics().get("loss"), "loss of epoch " + (i + 3));
         }
         for (String d : List.of("bank", "shop")) {
             JsonNode a = JSON.readTree(((Node) first.get(d)).modelPart("run-1"));
@@ -201,7 +178,7 @@ class VerticalResumeTest {
     @Test
     void aPartyWhosePartDiffersFromTheMarkerOrIsGoneCannotResume() throws Exception {
         Map<String, Dataset> data = data();
-        Follower run = new Follower(2);
+        CheckpointFollower run = new CheckpointFollower(2, dir.resolve("first"), dir.resolve("crash"));
         new VerticalRunner(JOB, PLAN, nodes(data, "first"), run).run("job", "run-1");
         RunCheckpoint at2 = run.checkpoints.get(1);
 
@@ -210,14 +187,14 @@ class VerticalResumeTest {
         bytes[bytes.length / 2] ^= 1;
         Files.write(shopPart, bytes);
         var altered = assertThrows(MeshflException.class, () -> new VerticalRunner(JOB, PLAN, nodes(data, "crash"), RunObserver.NONE)
-                .resume(at2, run.epochs.subList(0, 2)).run("job", "run-1"));
+                .resume(at2, run.rounds.subList(0, 2)).run("job", "run-1"));
         assertTrue(altered.getMessage().contains("shop") && altered.getMessage().contains("other than the one the run committed"),
                 altered.getMessage());
         assertTrue(!altered.getMessage().contains(dir.toString()), "the error names no path: " + altered.getMessage());
 
         Files.delete(shopPart);
         var gone = assertThrows(MeshflException.class, () -> new VerticalRunner(JOB, PLAN, nodes(data, "crash"), RunObserver.NONE)
-                .resume(at2, run.epochs.subList(0, 2)).run("job", "run-1"));
+                .resume(at2, run.rounds.subList(0, 2)).run("job", "run-1"));
         assertEquals(ErrorCode.OUT_OF_ORDER, gone.code(), gone.getMessage());
         assertTrue(gone.getMessage().contains("holds no part of round 2"), gone.getMessage());
     }
@@ -281,19 +258,19 @@ class VerticalResumeTest {
         channels.put("bank", bank);
         channels.put("shop", shop);
         List<String> asked = new ArrayList<>();
-        Follower run = new Follower(2);
+        CheckpointFollower run = new CheckpointFollower(2, dir.resolve("first"), dir.resolve("crash"));
         RunOutcome out = new VerticalRunner(JOB, PLAN, channels, run).recovery((lost, from) -> {
             asked.add(lost.code() + " after round " + from);
             return true;
         }).run("job", "run-1");
 
         assertEquals(List.of("NODE_LOST after round 2"), asked, "asked once to wait for the lost party");
-        assertEquals(List.of(1, 2, 3, 4, 5), run.epochs.stream().map(RoundSummary::round).toList(), "every epoch once");
+        assertEquals(List.of(1, 2, 3, 4, 5), run.rounds.stream().map(RoundSummary::round).toList(), "every epoch once");
         assertEquals(2.0, out.metrics().get("resumed_from_round"));
 
         // the same run resumed from the epoch-2 parts by fresh parties: the parties that stayed up set up again as well
         Map<String, NodeChannel> fresh = nodes(data, "crash");
-        new VerticalRunner(JOB, PLAN, fresh, RunObserver.NONE).resume(run.checkpoints.get(1), run.epochs.subList(0, 2)).run("job", "run-1");
+        new VerticalRunner(JOB, PLAN, fresh, RunObserver.NONE).resume(run.checkpoints.get(1), run.rounds.subList(0, 2)).run("job", "run-1");
         for (String d : List.of("bank", "shop")) {
             Node went = d.equals("bank") ? bank : shop.node;
             assertArrayEquals(doubles(JSON.readTree(((Node) fresh.get(d)).modelPart("run-1")).get("weights")),
@@ -318,15 +295,4 @@ class VerticalResumeTest {
         return v;
     }
 
-    private static void copy(Path from, Path to) {
-        try (var files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(t);
-                else Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }
