@@ -66,7 +66,8 @@ public final class RunParts {
     public static byte[] read(Path folder, String name, int round, String sha256, String domain) {
         Path file = folder == null ? null : folder.resolve(name + "-" + round + ".part");
         if (file == null || !Files.exists(file)) {
-            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the node of " + domain + " holds no part of round " + round
+            // not a lost party: going on again from the same round would meet the same absence
+            throw new MeshflException(ErrorCode.NODE_FAILURE, "the node of " + domain + " holds no part of round " + round
                     + " of this run: it cannot resume from there");
         }
         byte[] bytes;
@@ -77,7 +78,7 @@ public final class RunParts {
                     .withLocalDetail("cannot read " + file + ": " + e.getMessage());
         }
         if (!sha256(bytes).equals(sha256)) {
-            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the node of " + domain + " holds a part of round " + round
+            throw new MeshflException(ErrorCode.NODE_FAILURE, "the node of " + domain + " holds a part of round " + round
                     + " other than the one the run committed; it cannot resume from there");
         }
         return bytes;

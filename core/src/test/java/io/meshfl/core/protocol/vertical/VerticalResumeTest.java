@@ -195,7 +195,7 @@ class VerticalResumeTest {
         Files.delete(shopPart);
         var gone = assertThrows(MeshflException.class, () -> new VerticalRunner(JOB, PLAN, nodes(data, "crash"), RunObserver.NONE)
                 .resume(at2, run.rounds.subList(0, 2)).run("job", "run-1"));
-        assertEquals(ErrorCode.OUT_OF_ORDER, gone.code(), gone.getMessage());
+        assertEquals(ErrorCode.NODE_FAILURE, gone.code(), gone.getMessage());
         assertTrue(gone.getMessage().contains("holds no part of round 2"), gone.getMessage());
     }
 
