@@ -74,8 +74,9 @@ class FaultSuiteTest {
     static final Path EXAMPLES = Path.of("..", "examples").toAbsolutePath().normalize();
 
     static final List<Protocol> PROTOCOLS = List.of(
-            new Protocol("horizontal", "default-credit-homo", "job.yaml", Map.of("rounds: 20", "rounds: 30\nroundTimeoutSeconds: 4"),
-                    List.of("cards-east", "cards-west", "cards-south"), "cards-south", 30, 4),
+            // long enough for a killed node to start again, register and take part again before the run ends
+            new Protocol("horizontal", "default-credit-homo", "job.yaml", Map.of("rounds: 20", "rounds: 60\nroundTimeoutSeconds: 4"),
+                    List.of("cards-east", "cards-west", "cards-south"), "cards-south", 60, 4),
             new Protocol("vertical", "breast-hetero", "job.yaml", Map.of("epochs: 30", "epochs: 12", "keyBits: 2048", "keyBits: 1024",
                     "seed: 42", "seed: 42\nroundTimeoutSeconds: 4"), List.of("oncology", "radiology"), "radiology", 12, 4),
             new Protocol("split", "breast-hetero", "job-splitnn.yaml", Map.of("epochs: 40", "epochs: 16", "seed: 42", "seed: 42\nroundTimeoutSeconds: 4"),
@@ -428,6 +429,7 @@ class FaultSuiteTest {
             }
             int seen = (int) mesh.procs.text("client").lines().filter(l -> l.matches("round\\s+\\d+/\\d+.*")).count();
             long t0 = System.nanoTime();
+            int backAt = -1;
             switch (reached ? s.fault() : Fault.NONE) {
                 case NONE -> {
                 }
@@ -439,6 +441,12 @@ class FaultSuiteTest {
                     new ProcessBuilder("kill", "-9", String.valueOf(mesh.procs.pid(p.victim()))).start().waitFor();
                     Thread.sleep(1000);
                     mesh.startNode(p.victim(), p.victim() + "-2");
+                    if (p.name().equals("horizontal")) {
+                        // the round the run had reached when the restarted node had registered again
+                        mesh.procs.await(p.victim() + "-2", Pattern.compile("node \\S+ of " + Pattern.quote(p.victim()) + " serving.*registered with"),
+                                90_000);
+                        backAt = (int) mesh.procs.text("client").lines().filter(l -> l.matches("round\\s+\\d+/\\d+.*")).count();
+                    }
                 }
                 case DATABASE_RESTART -> {
                     pg.stopServer();
@@ -489,12 +497,16 @@ class FaultSuiteTest {
                 // the run goes on and says it ran degraded; the restarted node takes part again if it is back before the last round
                 if (!RunRecord.SUCCEEDED.equals(r.status())) problems.add("a horizontal run must go on without a killed node");
                 else if (RunReport.JSON.readTree(r.metricsJson()).path("rounds_degraded").asInt() < 1) problems.add("the run does not say it ran degraded");
-                // the round in flight at the kill may still have the old process's update; the first full round after a degraded one counts
-                int firstDegraded = rounds.stream().filter(x -> x.round() > s.point() && x.nodesFailed() > 0).mapToInt(RoundRecord::round)
-                        .findFirst().orElse(Integer.MAX_VALUE);
-                int back = rounds.stream().filter(x -> x.round() > firstDegraded && x.nodesFailed() == 0 && x.nodesOk() == p.domains().size())
+                int registeredAt = backAt;
+                int back = rounds.stream().filter(x -> x.round() > registeredAt && x.nodesFailed() == 0 && x.nodesOk() == p.domains().size())
                         .mapToInt(RoundRecord::round).findFirst().orElse(-1);
-                rejoined = back > 0 ? "; the restarted node took part again from round " + back : "; the restarted node was not back before the last round";
+                if (back > 0) {
+                    rejoined = "; the restarted node registered during round " + (registeredAt + 1) + " and took part again from round " + back;
+                } else if (registeredAt + 3 <= p.rounds()) {
+                    problems.add("the restarted node registered during round " + (registeredAt + 1) + " and never took part again");
+                } else {
+                    rejoined = "; the restarted node registered again only during round " + (registeredAt + 1) + " of " + p.rounds();
+                }
             }
             if (reached && !p.name().equals("horizontal") && s.fault() == Fault.KILL_COORDINATOR) {
                 // every party persisted each committed epoch or tree: the run goes on from the last one, each kept once
