@@ -19,6 +19,9 @@ import java.util.Map;
  */
 final class TicketChannel extends ForwardingChannel {
 
+    /** The least time the request that opens the run on a node is given. */
+    static final Duration OPENING = Duration.ofSeconds(60);
+
     private final byte[] ticket;
     private volatile boolean accepted;
     private volatile boolean presented;
@@ -46,7 +49,9 @@ final class TicketChannel extends ForwardingChannel {
         Map<String, byte[]> blobs = new HashMap<>(request.blobs());
         blobs.put(SessionSteps.TICKET, ticket);
         presented = true;
-        Message reply = inner.call(request.withBlobs(blobs), timeout);
+        // the node opens the run before it serves this request (its first signature checks may be cold), as the
+        // separate authorize call did under its own minute: a step timeout of seconds must not fail a run there
+        Message reply = inner.call(request.withBlobs(blobs), timeout.compareTo(OPENING) < 0 ? OPENING : timeout);
         if (!reply.failed()) accepted = true;
         return reply;
     }
