@@ -130,6 +130,9 @@ final class CoordinatorLink {
     }
 
     private int register() {
+        // our own back-off paces the attempts: gRPC's reconnect back-off (growing to minutes while a coordinator is
+        // away) would otherwise fail every attempt at once, long after the coordinator is back
+        coordinators.get(current).resetConnectBackoff();
         RegisterReply reply = stub().withDeadlineAfter(ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).register(info);
         if (!reply.getAccepted()) {
             throw new MeshflException(ErrorCode.NODE_FAILURE, "coordinator refused node of " + info.getDomain() + ": " + reply.getMessage());
