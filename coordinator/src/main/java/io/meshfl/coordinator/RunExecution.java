@@ -14,6 +14,7 @@ import io.meshfl.core.plan.Plan;
 import io.meshfl.core.plan.Planner;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.PartyResume;
+import io.meshfl.core.protocol.PartyStateRunner;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.boost.BoostRunner;
 import io.meshfl.core.protocol.factorized.JoinedRunner;
@@ -155,21 +156,9 @@ final class RunExecution {
             String runJobId = jobId;
             PartyResume.Recovery recovery = (lost, fromRound) -> awaitParties(plan.domains(), live, obs, run.id(), lost, fromRound);
             RunOutcome out = switch (plan.strategy()) {
-                case "vertical" -> {
-                    VerticalRunner v = new VerticalRunner(job, plan, channels, ro).recovery(recovery);
-                    if (x.from() != null) v.resume(x.from(), x.before());
-                    yield v.run(runJobId, run.id());
-                }
-                case "split" -> {
-                    SplitRunner sr = new SplitRunner(job, plan, channels, ro).recovery(recovery);
-                    if (x.from() != null) sr.resume(x.from(), x.before());
-                    yield sr.run(runJobId, run.id());
-                }
-                case "secureboost" -> {
-                    BoostRunner b = new BoostRunner(job, plan, channels, ro).recovery(recovery);
-                    if (x.from() != null) b.resume(x.from(), x.before());
-                    yield b.run(runJobId, run.id());
-                }
+                case "vertical" -> onParties(new VerticalRunner(job, plan, channels, ro), x, recovery).run(runJobId, run.id());
+                case "split" -> onParties(new SplitRunner(job, plan, channels, ro), x, recovery).run(runJobId, run.id());
+                case "secureboost" -> onParties(new BoostRunner(job, plan, channels, ro), x, recovery).run(runJobId, run.id());
                 case "materialized", "factorized" -> new JoinedRunner(job, plan, integration(job.integration(), productViews()), channels, ro)
                         .run(runJobId, run.id());
                 case "federated-factorized" -> new VerticalRunner(job, plan, channels, ro, links(integration(job.integration(), productViews())))
@@ -244,6 +233,13 @@ final class RunExecution {
         } finally {
             runner.liveRuns().end(run.id());
         }
+    }
+
+    /** A runner whose state lives on its parties, set to go on after a lost party and, for a resumed run, from its checkpoint. */
+    private static PartyStateRunner onParties(PartyStateRunner r, JobRunner.Execution x, PartyResume.Recovery recovery) {
+        r.recovery(recovery);
+        if (x.from() != null) r.resume(x.from(), x.before());
+        return r;
     }
 
     /**

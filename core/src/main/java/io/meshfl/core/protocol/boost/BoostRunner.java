@@ -6,6 +6,7 @@ import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.PartyCalls;
 import io.meshfl.core.protocol.PartyResume;
+import io.meshfl.core.protocol.PartyStateRunner;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
@@ -24,7 +25,7 @@ import java.util.Map;
  * payloads between the guest (label holder, key owner) and the hosts, tree by tree and level by
  * level. It holds no key and reads no payload; each party saves its own model part under the run id.
  */
-public final class BoostRunner {
+public final class BoostRunner implements PartyStateRunner {
 
     private final JobSpec job;
     private final Plan plan;
@@ -49,17 +50,20 @@ public final class BoostRunner {
      * a new Paillier key; each host its split records), checked against the marker's SHA-256;
      * {@code before} are the trees already recorded.
      */
+    @Override
     public BoostRunner resume(RunCheckpoint checkpoint, List<RoundSummary> before) {
         resume.resume(checkpoint, before);
         return this;
     }
 
     /** Lets the run go on from its last committed tree after losing a party, when {@code r} has every party back. */
+    @Override
     public BoostRunner recovery(PartyResume.Recovery r) {
         resume.recovery(r);
         return this;
     }
 
+    @Override
     public RunOutcome run(String jobId, String runId) {
         return resume.run(() -> attempt(jobId, runId), () -> calls.payload(), observer);
     }

@@ -13,6 +13,7 @@ import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.PartyCalls;
 import io.meshfl.core.protocol.PartyResume;
+import io.meshfl.core.protocol.PartyStateRunner;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
@@ -38,7 +39,7 @@ import java.util.function.BiFunction;
  * the label holder compute it from the logits. Initialisation, batches and optimizers follow
  * {@link SplitReference}, so with noise and clipping off the run equals the centralized one.
  */
-public final class SplitRunner {
+public final class SplitRunner implements PartyStateRunner {
 
     static final String NEEDS_EVERY_PARTY = "a split network cannot go on without every party's bottom network";
 
@@ -70,17 +71,20 @@ public final class SplitRunner {
      * persisted for that epoch (checked against the marker's SHA-256); {@code before} are the epochs
      * already recorded.
      */
+    @Override
     public SplitRunner resume(RunCheckpoint checkpoint, List<RoundSummary> before) {
         resume.resume(checkpoint, before);
         return this;
     }
 
     /** Lets the run go on from its last committed epoch after losing a party, when {@code r} has every party back. */
+    @Override
     public SplitRunner recovery(PartyResume.Recovery r) {
         resume.recovery(r);
         return this;
     }
 
+    @Override
     public RunOutcome run(String jobId, String runId) {
         return resume.run(() -> attempt(jobId, runId), () -> calls == null ? 0 : calls.payload(), observer);
     }

@@ -10,6 +10,7 @@ import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.PartyCalls;
 import io.meshfl.core.protocol.PartyResume;
+import io.meshfl.core.protocol.PartyStateRunner;
 import io.meshfl.core.protocol.RunCheckpoint;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
@@ -31,7 +32,7 @@ import java.util.Map;
  * and hosts and decrypts only masked gradients. Each party keeps its own weights; the model
  * parts are saved on the parties under the run id.
  */
-public final class VerticalRunner {
+public final class VerticalRunner implements PartyStateRunner {
 
     private final JobSpec job;
     private final Plan plan;
@@ -80,6 +81,7 @@ public final class VerticalRunner {
      * optimizer state, checked against the marker's SHA-256), under a new arbiter key; {@code
      * before} are the epochs already recorded. Only runs without links (no join) resume.
      */
+    @Override
     public VerticalRunner resume(RunCheckpoint checkpoint, List<RoundSummary> before) {
         if (!links.isEmpty()) throw new MeshflException(ErrorCode.INTERNAL, "a vertical run over a join does not resume");
         resume.resume(checkpoint, before);
@@ -87,11 +89,13 @@ public final class VerticalRunner {
     }
 
     /** Lets the run go on from its last committed epoch after losing a party, when {@code r} has every party back. */
+    @Override
     public VerticalRunner recovery(PartyResume.Recovery r) {
         if (links.isEmpty()) resume.recovery(r);
         return this;
     }
 
+    @Override
     public RunOutcome run(String jobId, String runId) {
         return resume.run(() -> attempt(jobId, runId), () -> calls.payload(), observer);
     }
