@@ -66,6 +66,7 @@ final class CalibrateCommand implements Callable<Integer> {
             new CostModelStore(c).save(fit, fromRuns > 0 ? "calibration+history" : "calibration", samples.size(), loo);
             System.out.printf(Locale.ROOT, "constants: dense %.3g s/cell, join %.3g s/cell, index %.3g s/row, row %.3g s/row "
                     + "(%d grid cells, %d runs from the log)%n", fit.dense(), fit.join(), fit.index(), fit.row(), samples.size() - fromRuns, fromRuns);
+            for (String line : zeroConstants(fit, samples)) System.out.println(line);
             System.out.printf(Locale.ROOT, "encrypted work (Paillier-1024, per row and coefficient): %.3g s, %s (reference machine %.3g s)%n",
                     fit.encrypted(), epochs.isEmpty() ? "from the kernel timing" : "median of " + epochs.size() + " encrypted runs of the log",
                     CostModel.REFERENCE_ENCRYPTED);
@@ -74,6 +75,29 @@ final class CalibrateCommand implements Callable<Integer> {
             System.out.println("stored in " + catalog.describe() + "; the planner prices joins with these from now on");
         }
         return 0;
+    }
+
+    /**
+     * One line for every constant the fit put at zero, saying why: the index cost cannot be told
+     * apart from the row cost when every sample joins one source, and a zero dense or row cost
+     * means the timings were too noisy to separate them, so the planner's choice rests on the others.
+     */
+    static List<String> zeroConstants(CostModel fit, List<CostModel.Sample> samples) {
+        List<String> out = new ArrayList<>();
+        boolean oneSource = samples.stream().allMatch(s -> s.workload().sources() == 1);
+        if (fit.index() == 0) {
+            out.add(oneSource
+                    ? "note: index fitted to 0: every sample joins one source, so its cost is counted in the row cost"
+                    : "note: index fitted to 0: the timings did not separate it from the row cost");
+        }
+        for (String name : List.of("dense", "row")) {
+            double v = name.equals("dense") ? fit.dense() : fit.row();
+            if (v == 0) {
+                out.add("warning: " + name + " fitted to 0: the timings were too noisy to separate it from the other costs; "
+                        + "re-run on an idle machine or with more --rows");
+            }
+        }
+        return out;
     }
 
     /**
