@@ -9,6 +9,7 @@ import io.meshfl.core.integration.Integration;
 import io.meshfl.core.integration.IntegrationLoader;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.plan.Plan;
 import io.meshfl.core.plan.Planner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,15 +40,20 @@ final class PlanCommand implements Callable<Integer> {
         Map<String, Integration> integrations = new LinkedHashMap<>();
         for (Integration in : IntegrationLoader.loadDirectory(dir, all)) integrations.put(in.id(), in);
         var joining = integrations.values().stream().filter(in -> in.products().equals(new java.util.HashSet<>(asked.products()))).toList();
-        JobSpec spec = asked.integration() == null && joining.size() == 1 ? asked.withIntegration(joining.get(0).id()) : asked;
-        System.out.print(Planner.plan(spec, views, id -> {
+        JobSpec spec = asked;
+        Plan plan = Planner.plan(spec, views, id -> {
             Integration in = integrations.get(id);
             if (in == null) {
                 throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, job + ": integration: no mesh integration file with id '" + id
                         + "' in " + dir + "; found " + integrations.keySet());
             }
             return in;
-        }).explain());
+        });
+        if (asked.integration() == null && !joining.isEmpty()) {
+            plan = plan.withReason("integration(s) " + joining.stream().map(Integration::id).toList() + " in " + dir + " join these products; "
+                    + "the job names none, so it trains as planned here; name one in 'integration' to train over its join");
+        }
+        System.out.print(plan.explain());
         return 0;
     }
 

@@ -64,6 +64,10 @@ final class RunCommand implements Callable<Integer> {
                     + "and put the privacy/accuracy trade-off in the report.")
     double[] sweepNoise;
 
+    @Option(names = "--accept-warnings", description = "Run even when the plan has warnings (columns left out, noise that drowns the "
+            + "signal); without it such a plan is shown and refused.")
+    boolean acceptWarnings;
+
     @Option(names = {"-v", "--verbose"}, description = "Print node and protocol log lines.")
     boolean verbose;
 
@@ -90,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
         try (Catalog cat = catalog.open(); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { }, (state != null ? state.resolve("nodes") : catalog.nodeState()))) {
             System.out.println("embedded mesh: coordinator on 127.0.0.1:" + mesh.coordinator().port() + ", "
                     + mesh.nodes().size() + " domain node(s) " + mesh.nodes().stream().map(n -> n.domain() + "@" + n.address()).toList());
-            if (sweepNoise == null) return mesh.coordinator().runJob(spec, yaml, new Progress(System.out, verbose));
+            if (sweepNoise == null) return mesh.coordinator().runJob(spec, yaml, acceptWarnings, new Progress(System.out, verbose));
             return sweep(mesh, spec, yaml);
         }
     }
@@ -110,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new MeshflException(ErrorCode.JOB_INVALID, "--sweep-noise: " + e.getMessage());
             }
-            last = mesh.coordinator().runJob(s, yaml, new Progress(System.out, verbose));
+            last = mesh.coordinator().runJob(s, yaml, acceptWarnings, new Progress(System.out, verbose));
             ObjectNode row = rows.addObject();
             row.put("activation_noise_sd", sd);
             for (String k : new String[]{"auc", "log_loss", "activation_snr"}) {
@@ -133,7 +137,7 @@ final class RunCommand implements Callable<Integer> {
         Submitter submitter = tls.submitter();
         try {
             var stub = CoordinatorServiceGrpc.newBlockingStub(ch);
-            JobRequest request = JobRequest.newBuilder().setJobYaml(yaml).setBaseDir(job.toString()).build();
+            JobRequest request = JobRequest.newBuilder().setJobYaml(yaml).setBaseDir(job.toString()).setAcceptWarnings(acceptWarnings).build();
             PlanReply[] plan = new PlanReply[1];
             TlsOptions.explainRefusal(coordinator, tls.usingTls(), () -> plan[0] = planned(stub, request));
             // the submitter signs exactly what the plan will run: this spec, strategy and product versions, once

@@ -197,6 +197,7 @@ public final class Coordinator implements AutoCloseable {
             catalog.upsertDomain(info.getDomain(), info.getDomain() + "-team");
             for (ProductInfo p : info.getProductsList()) {
                 catalog.registerProduct(p.getId(), info.getDomain(), p.getVersion(), p.getContractYaml(), (int) p.getRows());
+                runner.served(p.getId(), p.getVersion());
             }
             registry.register(info.getNodeId(), info.getDomain(), info.getAddress(), info.getEphemeral());
             if (peer != null) {
@@ -219,6 +220,11 @@ public final class Coordinator implements AutoCloseable {
     /** Runs a job to the end; the report is the return value, failures are thrown and recorded in the catalog. */
     public ObjectNode runJob(JobSpec job, String yaml, JobObserver observer) {
         return runner.run(job, yaml, observer);
+    }
+
+    /** As {@link #runJob(JobSpec, String, JobObserver)}, accepting the plan's warnings when {@code acceptWarnings}. */
+    public ObjectNode runJob(JobSpec job, String yaml, boolean acceptWarnings, JobObserver observer) {
+        return runner.run(job, yaml, acceptWarnings, observer);
     }
 
     @Override
@@ -455,7 +461,7 @@ public final class Coordinator implements AutoCloseable {
             try {
                 JobSpec job = JobLoader.parse(request.getJobYaml(), request.getBaseDir().isEmpty() ? "job" : request.getBaseDir());
                 SignedTicket ticket = ticket(request.getSignedTicket());
-                ObjectNode report = runner.run(job, request.getJobYaml(), plan -> ticket, caller(), new JobObserver() {
+                ObjectNode report = runner.run(job, request.getJobYaml(), plan -> ticket, caller(), request.getAcceptWarnings(), new JobObserver() {
                     @Override
                     public void plan(String explain) {
                         send(JobEvent.newBuilder().setPlanText(explain).build());

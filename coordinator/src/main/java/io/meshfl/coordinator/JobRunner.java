@@ -71,6 +71,47 @@ public final class JobRunner {
         return out;
     }
 
+    /** The contract version of each product that its registered node last said it serves. */
+    private final Map<String, String> served = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Records the version of {@code productId} a node of {@code domain} serves, as it registered. */
+    void served(String productId, String version) {
+        served.put(productId, version);
+    }
+
+    /**
+     * The products as a job plans against them: each at the version the job pins, or else at the
+     * version its live node serves, or else the catalog's newest. A pin that the live node does
+     * not serve, or that the catalog never saw, is refused here, before any node is asked. Each
+     * choice other than the newest is returned in {@code notes}, for the plan to say.
+     */
+    Map<String, Planner.ProductView> productViews(JobSpec job, List<String> notes) {
+        Map<String, Planner.ProductView> out = productViews();
+        for (String id : job.products()) {
+            Planner.ProductView newest = out.get(id);
+            if (newest == null) continue; // the planner names unknown products
+            String domain = newest.contract().domain();
+            String live = registry.alive(domain) ? served.get(id) : null;
+            String pin = job.pins().get(id);
+            String want = pin != null ? pin : live;
+            if (pin != null && live != null && !live.equals(pin)) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": products: " + id + "@" + pin + " is pinned, but the "
+                        + "live node of domain '" + domain + "' serves version " + live + "; pin " + live + " or have the node serve " + pin);
+            }
+            if (want == null || want.equals(newest.contract().version())) {
+                if (pin != null) notes.add(id + " v" + pin + " (pinned)");
+                continue;
+            }
+            ProductRecord r = catalog.product(id, want).orElseThrow(() -> new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile()
+                    + ": products: " + id + "@" + want + (pin != null ? " is pinned" : " is what its node serves") + ", but the catalog has "
+                    + "versions " + catalog.productVersions(id).stream().map(ProductRecord::version).toList()));
+            out.put(id, new Planner.ProductView(contract(r), r.rows()));
+            notes.add(id + " v" + want + (pin != null ? " (pinned" : " (served by its node") + "; the catalog's newest is v"
+                    + newest.contract().version() + ")");
+        }
+        return out;
+    }
+
     /** Contracts parsed once per version: a published version never changes (the catalog refuses a changed one). */
     private final Map<String, DataContract> parsed = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -81,12 +122,12 @@ public final class JobRunner {
     }
 
     /**
-     * The job as it will run: one that names no integration but whose products are exactly those
-     * a registered mesh integration joins trains over that join (two such integrations must be
-     * told apart by name).
+     * The registered mesh integrations that join exactly the products of a job that names none.
+     * They do not change the job (a job trains over a join only when it names it); the plan says
+     * they exist.
      */
-    public JobSpec resolve(JobSpec job) {
-        if (job.integration() != null) return job;
+    List<String> joining(JobSpec job) {
+        if (job.integration() != null) return List.of();
         Map<String, Planner.ProductView> views = productViews();
         java.util.Set<String> products = new java.util.HashSet<>(job.products());
         List<String> matching = new ArrayList<>();
@@ -97,20 +138,20 @@ public final class JobRunner {
                 // an integration over products this catalog no longer holds cannot be the one
             }
         }
-        if (matching.size() > 1) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": integration: the products are joined by " + matching
-                    + "; name the one to train over in 'integration'");
-        }
-        return matching.isEmpty() ? job : job.withIntegration(matching.get(0));
+        return matching;
     }
 
     public Plan plan(JobSpec job) {
-        job = resolve(job);
-        Map<String, Planner.ProductView> views = productViews();
+        List<String> versions = new ArrayList<>();
+        Map<String, Planner.ProductView> views = productViews(job, versions);
         var fitted = new CostModelStore(catalog).latest();
-        return Planner.plan(job, views, id -> integration(id, views), fitted.map(CostModelStore.Fitted::model).orElse(CostModel.REFERENCE),
+        Plan plan = Planner.plan(job, views, id -> integration(id, views), fitted.map(CostModelStore.Fitted::model).orElse(CostModel.REFERENCE),
                 fitted.map(f -> "this machine (" + f.source() + ", " + f.samples() + " samples, " + f.fittedAt() + ")")
                         .orElse("the reference machine (run 'meshfl calibrate' to measure this one)"));
+        if (!versions.isEmpty()) plan = plan.withReason("product versions: " + String.join(", ", versions));
+        List<String> joins = joining(job);
+        return joins.isEmpty() ? plan : plan.withReason("registered integration(s) " + joins + " join these products; the job names "
+                + "none, so it trains as planned here; name one in 'integration' to train over its join");
     }
 
     /** See {@link Durability}; runs started from now on take it. */
@@ -146,27 +187,35 @@ public final class JobRunner {
 
     /** Runs a job that this coordinator's local submitter signs here (embedded meshes, tests); see {@link #submitter}. */
     public ObjectNode run(JobSpec asked, String specYaml, JobObserver observer) {
+        return run(asked, specYaml, false, observer);
+    }
+
+    /** As {@link #run(JobSpec, String, JobObserver)}; {@code acceptWarnings} accepts the warnings of the plan. */
+    public ObjectNode run(JobSpec asked, String specYaml, boolean acceptWarnings, JobObserver observer) {
         Submitter s = localSubmitter;
         return run(asked, specYaml, plan -> s.sign(Tickets.draft(s.identity(), JobTicket.TRAIN, asked.name(), plan.strategy(), specYaml,
-                Tickets.products(plan), null)), null, observer);
+                Tickets.products(plan), null)), null, acceptWarnings, observer);
     }
 
     /**
      * Runs a job under the ticket its submitter signed for the plan ({@code ticketFor} gets the plan
      * and returns the ticket: signed here, or received with the job). {@code caller} is the identity
      * of the connection that submitted it (null in-process). The ticket is checked here and again by
-     * every node; the run is recorded under its nonce, which runs once.
+     * every node; the run is recorded under its nonce, which runs once. A plan with warnings runs
+     * only when {@code acceptWarnings} says its submitter accepts them.
      */
-    public ObjectNode run(JobSpec asked, String specYaml, Function<Plan, SignedTicket> ticketFor, String caller, JobObserver observer) {
+    public ObjectNode run(JobSpec asked, String specYaml, Function<Plan, SignedTicket> ticketFor, String caller, boolean acceptWarnings,
+                          JobObserver observer) {
         var jobRecord = catalog.createJob(asked.name(), specYaml);
         JobSpec job;
         Plan plan;
         TicketVerifier.Verified ticket;
         SignedTicket signed;
         try {
-            job = resolve(asked);
+            job = asked;
             plan = plan(job);
             observer.plan(plan.explain());
+            plan.requireAccepted(acceptWarnings, job.sourceFile());
             signed = ticketFor.apply(plan);
             List<JobTicket.ProductVersion> products = Tickets.products(plan);
             ticket = Tickets.admit(verifier, signed, caller, JobTicket.TRAIN, specYaml, plan.strategy(), products, null);

@@ -127,8 +127,7 @@ class JoinedJobTest {
                 integration: orders-with-customers
                 strategy: %s
                 joined: {iterations: 150, lr: 0.5, momentum: 0.9}
-                vertical: {keyBits: 1024}
-                """.formatted(strategy);
+                %s""".formatted(strategy, strategy.equals("materialized") || strategy.equals("factorized") ? "" : "vertical: {keyBits: 1024}\n");
     }
 
     private ObjectNode run(TestMesh mesh, String strategy, HorizontalJobTest.Recorder rec) {
@@ -223,13 +222,24 @@ class JoinedJobTest {
     }
 
     @Test
-    void jobOverExactlyTheProductsOfARegisteredIntegrationTrainsOverItsJoin() throws Exception {
+    void aRegisteredIntegrationChangesAJobOnlyWhenTheJobNamesIt() throws Exception {
         try (TestMesh mesh = new TestMesh(write(true), 200)) {
             new IntegrationStore(mesh.catalog).register("orders-with-customers", "1.0.0", MESH);
-            String yaml = job("auto").replace("integration: orders-with-customers\n", "");
-            assertTrue(!yaml.contains("integration:"), yaml);
+            // the same products, no integration named: the integration's join settings would be dropped, so they are refused
+            String withJoin = job("auto").replace("integration: orders-with-customers\n", "");
+            var e = assertThrows(MeshflException.class, () -> mesh.coordinator.runner().plan(JobLoader.parse(withJoin, "job.yaml")));
+            assertEquals(ErrorCode.JOB_INVALID, e.code());
+            assertTrue(e.getMessage().contains("field 'joined.iterations' applies to training over a mesh integration's join (name it in "
+                    + "'integration')"), e.getMessage());
+            // without them the job plans from the products themselves, and the plan says which integration it could name
+            String plain = withJoin.replace("joined: {iterations: 150, lr: 0.5, momentum: 0.9}\n", "").replace("vertical: {keyBits: 1024}\n", "");
+            var plan = mesh.coordinator.runner().plan(JobLoader.parse(plain, "job.yaml"));
+            assertEquals("vertical", plan.strategy(), plan.explain());
+            assertTrue(plan.explain().contains("registered integration(s) [orders-with-customers] join these products; the job names none"),
+                    plan.explain());
+            String named = job("auto");
             HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
-            ObjectNode r = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
+            ObjectNode r = mesh.coordinator.runJob(JobLoader.parse(named, "job.yaml"), named, rec);
             assertTrue(rec.plan.contains("integration orders-with-customers"), rec.plan);
             assertTrue(r.path("metrics").path("auc").asDouble() > 0.8, r.path("metrics").toString());
         }

@@ -50,8 +50,27 @@ class PrivacyJobTest {
         return out;
     }
 
+    /** Runs a job, accepting its plan's warnings (three nodes at a large noise multiplier draw one). */
     private static ObjectNode run(TestMesh mesh, String yaml) {
-        return mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, new HorizontalJobTest.Recorder());
+        return mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, true, new HorizontalJobTest.Recorder());
+    }
+
+    @Test
+    void noiseThatDrownsTheUpdatesOfFewNodesIsAWarningTheSubmitterMustAccept() throws Exception {
+        try (TestMesh mesh = new TestMesh(products(0, 50), 200)) {
+            String yaml = TestMesh.job(3, 2, 2, "privacy: {clip: 1.0, noiseMultiplier: 3.0}\n");
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            var e = assertThrows(MeshflException.class, () -> mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec));
+            assertEquals(ErrorCode.PLAN_REFUSED, e.code());
+            // z sqrt(d) / k = 3 x sqrt(4) / 3 = 2: the noise is twice the longest mean update
+            assertTrue(e.getMessage().contains("expected to be 2.0x the longest mean update") && e.getMessage().contains("--accept-warnings"),
+                    e.getMessage());
+            assertTrue(rec.plan.contains("WARNING: privacy: the noise"), rec.plan);
+            assertEquals(0, mesh.catalog.runs().size(), "a plan not accepted starts no run");
+            assertEquals(0.0, new PrivacyLedger(mesh.catalog).spent("d0.loans"), 0.0);
+            ObjectNode accepted = run(mesh, yaml);
+            assertEquals(2, accepted.path("history").size());
+        }
     }
 
     @Test

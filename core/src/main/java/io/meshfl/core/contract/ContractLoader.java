@@ -519,7 +519,7 @@ public final class ContractLoader {
             List<String> features = new ArrayList<>();
             if (d.features() == null) {
                 for (Property p : properties) {
-                    if (p.name().equals(entityKey) || p.primaryKey() || p.name().equals(label) || p.isPii()
+                    if (p.name().equals(entityKey) || p.primaryKey() || p.name().equals(label) || (p.isPii() && !d.allowPiiFeatures())
                             || !p.logicalType().isNumeric()) continue;
                     features.add(p.name());
                 }

@@ -75,7 +75,21 @@ public final class JobLoader {
         Fields f = new Fields(source);
         f.known(root, "", TOP);
         String name = f.text(root, "name", true, null);
-        List<String> products = f.list(root, "products", true);
+        List<String> products = new ArrayList<>();
+        java.util.Map<String, String> pins = new java.util.LinkedHashMap<>();
+        for (String entry : f.list(root, "products", true)) {
+            int at = entry.indexOf('@');
+            String id = at < 0 ? entry : entry.substring(0, at);
+            if (at >= 0) {
+                String version = entry.substring(at + 1);
+                if (id.isBlank() || version.isBlank() || version.contains("@")) {
+                    throw f.error("products", "'" + entry + "' must be a product id, optionally pinned to a version as id@version");
+                }
+                pins.put(id, version);
+            }
+            if (products.contains(id)) throw f.error("products", "product '" + id + "' is listed twice");
+            products.add(id);
+        }
         if (products.isEmpty()) throw f.error("products", "must name at least one data product");
         String label = f.text(root, "label", true, null);
         List<String> features = root.has("features") && root.get("features").isTextual()
@@ -124,6 +138,7 @@ public final class JobLoader {
                 f.number(a, "aggregator.beta2", "beta2", 0.99), f.number(a, "aggregator.tau", "tau", 1e-3),
                 f.number(a, "aggregator.trimBeta", "trimBeta", 0.1), f.integer(a, "aggregator.byzantine", "byzantine", -1),
                 f.integer(a, "aggregator.selected", "selected", 0), f.number(a, "aggregator.normBound", "normBound", 0.0));
+        PrivacySettings privacy = privacy(f, root, source, aggName);
         robust(f, agg, a, products.size());
 
         JsonNode l = root.has("local") ? f.object(root, "local", false) : YAML.createObjectNode();
@@ -189,8 +204,31 @@ public final class JobLoader {
             throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + bad.getMessage());
         }
         return new JobSpec(name, products, label, features, model, strategy, agg, local, rounds, eval, timeout, seed,
-                scaling.equals("standard"), source, vertical, split, boost, integration, joined, privacy(f, root, source, aggName),
-                secureAggregation(f, root, source));
+                scaling.equals("standard"), source, vertical, split, boost, integration, joined, privacy,
+                secureAggregation(f, root, source), given(root), pins);
+    }
+
+    private static final Set<String> SECTIONS = Set.of("model", "aggregator", "local", "evaluation", "vertical", "split", "boost",
+            "joined", "privacy", "secureAggregation");
+
+    /** The fields the file set, as dotted paths in file order; a switched-off block sets nothing. */
+    private static Set<String> given(JsonNode root) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (Iterator<java.util.Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            var e = it.next();
+            JsonNode v = e.getValue();
+            if (v == null || v.isNull()) continue;
+            if (SECTIONS.contains(e.getKey()) && v.isObject()) {
+                if (e.getKey().equals("secureAggregation") && v.has("enabled") && !v.get("enabled").asBoolean(true)) continue;
+                for (Iterator<String> names = v.fieldNames(); names.hasNext(); ) {
+                    String k = names.next();
+                    if (!v.get(k).isNull()) out.add(e.getKey() + "." + k);
+                }
+            } else {
+                out.add(e.getKey());
+            }
+        }
+        return out;
     }
 
     private static PrivacySettings privacy(Fields f, JsonNode root, String source, String aggregator) {
@@ -254,6 +292,17 @@ public final class JobLoader {
         if (agg.selected() > 0 && agg.byzantine() >= 0 && agg.selected() > products - agg.byzantine()) {
             throw f.error("aggregator.selected", "multikrum averages at most n - f = " + (products - agg.byzantine())
                     + " updates (n = " + products + " products, f = " + agg.byzantine() + "), got " + agg.selected());
+        }
+        // a robust rule over too few updates is the plain mean in disguise: refuse it rather than let it pass for robust
+        int perRound = Math.min(products, Math.max(agg.minNodes(), (int) Math.ceil(agg.fraction() * products)));
+        if (agg.name().equals("fedmedian") && perRound < 3) {
+            throw f.error("aggregator.name", "fedmedian over " + perRound + " update(s) per round is their mean, not a robust rule; "
+                    + "it needs at least 3 nodes per round");
+        }
+        if (agg.name().equals("trimmedmean") && Math.floor(agg.trimBeta() * perRound) < 1) {
+            throw f.error("aggregator.trimBeta", "trimmedmean with trimBeta " + agg.trimBeta() + " over " + perRound
+                    + " update(s) per round trims none (floor(" + agg.trimBeta() + " x " + perRound + ") = 0 at each end): it is the plain "
+                    + "mean; raise trimBeta to at least " + String.format(Locale.ROOT, "%.3g", 1.0 / perRound) + " (below 0.5) or add nodes");
         }
         if (!(agg.normBound() >= 0) || Double.isInfinite(agg.normBound())) {
             throw f.error("aggregator.normBound", "must be a finite number >= 0 (0 = no bound), got " + agg.normBound());

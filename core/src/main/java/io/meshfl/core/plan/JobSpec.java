@@ -21,29 +21,36 @@ import java.util.List;
  * @param joined   settings of training over that join (materialized or factorized)
  * @param privacy  client-level differential privacy of horizontal training, or null when off
  * @param secureAggregation SecAgg+ settings of a horizontal job, or null when updates are aggregated in the clear
+ * @param given    the fields the job file set, as dotted paths in file order ({@code local.epochs}); the planner refuses
+ *                 any the chosen plan would not read
+ * @param pins     product id to the contract version the job pins ({@code products: [id@1.0.0]}); unpinned products plan
+ *                 against the version their node serves
  */
 public record JobSpec(String name, List<String> products, String label, List<String> features,
                       ModelSpec model, String strategy, AggregatorSpec aggregator, LocalSettings local,
                       int rounds, EvaluationSpec evaluation, double roundTimeoutSeconds, long seed,
                       boolean standardize, String sourceFile, VerticalSettings vertical, SplitSettings split,
                       BoostSettings boost, String integration, JoinedSettings joined, PrivacySettings privacy,
-                      SecureAggregationSpec secureAggregation) {
+                      SecureAggregationSpec secureAggregation, java.util.Set<String> given,
+                      java.util.Map<String, String> pins) {
 
     public JobSpec {
         products = List.copyOf(products);
         features = List.copyOf(features);
+        given = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(given));
+        pins = java.util.Map.copyOf(pins);
     }
 
     /** This job trained over the join of mesh integration {@code id}. */
     public JobSpec withIntegration(String id) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy, secureAggregation);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy, secureAggregation, given, pins);
     }
 
     /** This job with other split-network settings. */
     public JobSpec withSplit(SplitSettings s) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy, secureAggregation);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy, secureAggregation, given, pins);
     }
 
     /**

@@ -276,7 +276,7 @@ final class JoinedPlanner {
                                  List<Plan.Candidate> joinedCandidates, String rowsRule, CostModel cost) {
         JobSpec asVertical = new JobSpec(job.name(), jp.products(), job.label(), List.of(), job.model(), "vertical", job.aggregator(),
                 job.local(), job.rounds(), job.evaluation(), job.roundTimeoutSeconds(), job.seed(), job.standardize(), job.sourceFile(),
-                job.vertical(), job.split(), job.boost(), null, job.joined(), job.privacy(), null);
+                job.vertical(), job.split(), job.boost(), null, job.joined(), job.privacy(), null, java.util.Set.of(), job.pins());
         Plan v = Planner.plan(asVertical, catalog);
         List<Plan.Participant> parts = new ArrayList<>();
         List<String> all = new ArrayList<>();

@@ -12,7 +12,7 @@ import java.util.Locale;
  */
 public record Plan(String strategy, String aggregator, List<Participant> participants, List<Participant> evaluation,
                    List<String> features, String label, ModelSpec model, int numParams, int rounds,
-                   List<Candidate> candidates, List<String> reasons) {
+                   List<Candidate> candidates, List<String> reasons, List<String> warnings) {
 
     public Plan {
         participants = List.copyOf(participants);
@@ -20,6 +20,14 @@ public record Plan(String strategy, String aggregator, List<Participant> partici
         features = List.copyOf(features);
         candidates = List.copyOf(candidates);
         reasons = List.copyOf(reasons);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** A plan with nothing for its submitter to accept. */
+    public Plan(String strategy, String aggregator, List<Participant> participants, List<Participant> evaluation,
+                List<String> features, String label, ModelSpec model, int numParams, int rounds,
+                List<Candidate> candidates, List<String> reasons) {
+        this(strategy, aggregator, participants, evaluation, features, label, model, numParams, rounds, candidates, reasons, List.of());
     }
 
     /**
@@ -40,6 +48,31 @@ public record Plan(String strategy, String aggregator, List<Participant> partici
 
     /** A way the job could run, its estimated cost, and the rule that ruled it out if any. */
     public record Candidate(String strategy, boolean feasible, String ruledOutBy, double estBytesPerRound, double estSeconds) {
+    }
+
+    /** This plan with one more line of its explanation. */
+    public Plan withReason(String reason) {
+        List<String> more = new ArrayList<>(reasons);
+        more.add(reason);
+        return new Plan(strategy, aggregator, participants, evaluation, features, label, model, numParams, rounds, candidates, more, warnings);
+    }
+
+    /**
+     * This plan with a warning: something the run would do that the submitter may not expect (a
+     * column left out, noise that drowns the signal). A plan with warnings runs only when its
+     * submitter accepts them.
+     */
+    public Plan withWarning(String warning) {
+        List<String> more = new ArrayList<>(warnings);
+        more.add(warning);
+        return new Plan(strategy, aggregator, participants, evaluation, features, label, model, numParams, rounds, candidates, reasons, more);
+    }
+
+    /** Refuses to run this plan when it has warnings its submitter did not accept. */
+    public void requireAccepted(boolean accepted, String source) {
+        if (warnings.isEmpty() || accepted) return;
+        throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.PLAN_REFUSED, source + ": the plan has " + warnings.size()
+                + " warning(s) to accept before it runs: " + String.join("; ", warnings) + ". Run again with --accept-warnings to accept them");
     }
 
     public List<String> domains() {
@@ -78,6 +111,7 @@ public record Plan(String strategy, String aggregator, List<Participant> partici
             sb.append('\n');
         }
         for (String r : reasons) sb.append("  why: ").append(r).append('\n');
+        for (String w : warnings) sb.append("  WARNING: ").append(w).append('\n');
         return sb.toString();
     }
 }

@@ -47,7 +47,8 @@ public final class Planner {
      */
     public static Plan plan(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations,
                             io.meshfl.core.plan.cost.CostModel cost, String costOrigin) {
-        return ProtocolPolicies.admit(layout(job, catalog, integrations, cost, costOrigin), job, catalog);
+        Plan plan = ProtocolPolicies.admit(layout(job, catalog, integrations, cost, costOrigin), job, catalog);
+        return Applicability.check(job, plan);
     }
 
     private static Plan layout(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations,
@@ -160,8 +161,11 @@ public final class Planner {
         if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
         if (job.privacy() != null) reasons.add(PrivacyPlanning.check(job, products.stream().map(ProductView::contract).toList()));
         if (job.secureAggregation() != null) reasons.add(secureAggregation(job, nodes));
+        List<String> warnings = new ArrayList<>();
+        if (job.features().isEmpty()) leftOut(contracts, features).ifPresent(warnings::add);
+        if (job.privacy() != null) PrivacyPlanning.noiseWarning(job, nodes, numParams).ifPresent(warnings::add);
         return new Plan("horizontal", job.aggregator().name(), train, eval, features, job.label(), job.model(),
-                numParams, job.rounds(), candidates, reasons);
+                numParams, job.rounds(), candidates, reasons, warnings);
     }
 
     private static Plan vertical(JobSpec job, String strategy, List<ProductView> products, List<ProductView> holders, String policy,
@@ -327,7 +331,24 @@ public final class Planner {
             throw new MeshflException(ErrorCode.UNKNOWN_PRODUCT, job.sourceFile() + ": unknown data product '" + id
                     + "'; the catalog has " + (catalog.size() <= 20 ? catalog.keySet().stream().sorted().toList() : catalog.size() + " products"));
         }
+        String pin = job.pins().get(id);
+        if (pin != null && !pin.equals(v.contract().version())) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": products: " + id + "@" + pin + " is pinned, but the "
+                    + "contract at hand is version " + v.contract().version());
+        }
         return v;
+    }
+
+    /** The allowed columns of each product that a job of every shared column leaves out, as a warning, if any. */
+    private static java.util.Optional<String> leftOut(List<DataContract> contracts, List<String> features) {
+        List<String> dropped = new ArrayList<>();
+        for (DataContract c : contracts) {
+            List<String> mine = c.featureColumns().stream().filter(f -> !features.contains(f)).toList();
+            if (!mine.isEmpty()) dropped.add(c.id() + ": " + String.join(", ", mine));
+        }
+        if (dropped.isEmpty()) return java.util.Optional.empty();
+        return java.util.Optional.of("features: the products allow different columns; the job trains on the " + features.size()
+                + " every product allows and leaves out " + String.join("; ", dropped) + " (name the columns in 'features' to choose)");
     }
 
     private static List<String> commonFeatures(List<DataContract> contracts) {

@@ -61,6 +61,26 @@ final class PrivacyPlanning {
         return job.privacy().describe(p.q(), p.noiseMultiplier(), job.rounds());
     }
 
+    /**
+     * A warning when the noise a private round adds to the aggregate is expected to be longer than
+     * the longest mean update it could carry: each update is clipped to C, so the mean of k updates
+     * is at most C long, while Gaussian noise of standard deviation zC/k (central) or zC/sqrt(k)
+     * (local) per coordinate has a norm of about zC sqrt(d)/k (or zC sqrt(d/k)) over d parameters.
+     * With few nodes that ratio is large and the model learns little; the user should know first.
+     */
+    static java.util.Optional<String> noiseWarning(JobSpec job, int nodes, int params) {
+        JobSpec.AggregatorSpec a = job.aggregator();
+        PlannedPrivacy p = job.privacy().plan(a.fraction(), a.minNodes(), nodes, job.rounds());
+        int perRound = Math.max(1, Math.min(nodes, Math.max(a.minNodes(), (int) Math.ceil(a.fraction() * nodes))));
+        boolean local = p.mode() == io.meshfl.core.protocol.horizontal.privacy.PrivacySettings.Mode.LOCAL;
+        double ratio = p.noiseMultiplier() * Math.sqrt(params) / (local ? Math.sqrt(perRound) : perRound);
+        if (!(ratio > 1)) return java.util.Optional.empty();
+        return java.util.Optional.of(String.format(Locale.ROOT, "privacy: the noise on each round's aggregate is expected to be %.1fx "
+                + "the longest mean update it carries (noise multiplier %.3g, %s noise, %d node(s) per round, %d parameters): with this "
+                + "few nodes expect the model to learn little; more nodes, fewer rounds or a larger epsilon lower it",
+                ratio, p.noiseMultiplier(), local ? "local" : "central", perRound, params));
+    }
+
     private static MeshflException refused(JobSpec job, String field, String what) {
         return new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": " + field + ": " + what);
     }

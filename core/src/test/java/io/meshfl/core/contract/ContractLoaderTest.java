@@ -260,6 +260,9 @@ class ContractLoaderTest {
         assertEquals(List.of("x0", "x1"), c.featureColumns());
         DataContract absent = load(with(CONTRACT, "  features: [x0, x1]\n", ""));
         assertEquals(List.of("x0", "x1"), absent.featureColumns());
+        // a product that allows pii features offers its numeric pii columns under "*" too (the text ssn never is a feature)
+        DataContract pii = load(with(with(CONTRACT, "features: [x0, x1]", "features: \"*\""), "  label: y\n", "  label: y\n  allowPiiFeatures: true\n"));
+        assertEquals(List.of("x0", "x1", "age"), pii.featureColumns());
     }
 
     @Test

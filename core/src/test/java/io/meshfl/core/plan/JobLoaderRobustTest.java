@@ -33,6 +33,19 @@ class JobLoaderRobustTest {
     }
 
     @Test
+    void aRobustRuleOverTooFewUpdatesToBeRobustIsRefused() {
+        String two = "name: j\nproducts: [a.p, b.p]\nlabel: y\nmodel: {type: logistic}\naggregator: {%s}\n";
+        var median = assertThrows(MeshflException.class, () -> JobLoader.parse(two.formatted("name: fedmedian"), "job.yaml"));
+        assertTrue(median.getMessage().contains("fedmedian over 2 update(s) per round is their mean"), median.getMessage());
+        var trim = assertThrows(MeshflException.class, () -> JobLoader.parse(two.formatted("name: trimmedmean, trimBeta: 0.2"), "job.yaml"));
+        assertTrue(trim.getMessage().contains("field 'aggregator.trimBeta'") && trim.getMessage().contains("trims none"), trim.getMessage());
+        // seven nodes sampled at half are four per round: 0.2 of four trims none, 0.25 trims one at each end
+        assertTrue(refusal("name: trimmedmean, trimBeta: 0.2, fraction: 0.5").contains("over 4 update(s) per round trims none"));
+        assertEquals("trimmedmean", parse("name: trimmedmean, trimBeta: 0.25, fraction: 0.5").aggregator().name());
+        assertEquals("fedmedian", parse("name: fedmedian").aggregator().name());
+    }
+
+    @Test
     void readsKrumSettings() {
         JobSpec.AggregatorSpec a = parse("name: multikrum, byzantine: 2, selected: 4, normBound: 1.5").aggregator();
         assertEquals("multikrum", a.name());

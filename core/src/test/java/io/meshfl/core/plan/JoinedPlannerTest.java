@@ -99,6 +99,8 @@ class JoinedPlannerTest {
         assertEquals(fac.estSeconds() < mat.estSeconds() ? "factorized" : "materialized", p.strategy());
         assertEquals(List.of("amount", "age", "income"), p.features());
         assertTrue(p.explain().contains("tuple ratio 100.0"), p.explain());
+        assertTrue(p.explain().contains("settings not used by the chosen " + p.strategy() + " plan, written for other candidates of "
+                + "strategy auto: vertical.keyBits (applies to federated-factorized)"), p.explain());
     }
 
     @Test

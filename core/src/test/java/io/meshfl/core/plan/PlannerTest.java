@@ -32,6 +32,24 @@ class PlannerTest {
     }
 
     @Test
+    void aPinnedVersionIsHeldToTheContractAtHand() {
+        JobSpec pinned = JobLoader.parse("name: j\nproducts: [bank.accounts@1.0.0, shop.orders]\nlabel: y\nmodel: {type: logistic}\n", "j.yaml");
+        assertEquals(Map.of("bank.accounts", "1.0.0"), pinned.pins());
+        assertEquals(List.of("bank.accounts", "shop.orders"), pinned.products());
+        String version = catalog().get("bank.accounts").contract().version();
+        assertEquals("1.0.0", version);
+        assertEquals("vertical", Planner.plan(pinned, catalog()).strategy());
+        JobSpec other = JobLoader.parse("name: j\nproducts: [bank.accounts@7.0.0, shop.orders]\nlabel: y\nmodel: {type: logistic}\n", "j.yaml");
+        var e = assertThrows(MeshflException.class, () -> Planner.plan(other, catalog()));
+        assertTrue(e.getMessage().contains("bank.accounts@7.0.0 is pinned, but the contract at hand is version " + version), e.getMessage());
+        for (String bad : List.of("[bank.accounts@]", "['@1.0.0']", "[a@1@2]", "[a, a@1.0.0]")) {
+            var refused = assertThrows(MeshflException.class,
+                    () -> JobLoader.parse("name: j\nproducts: " + bad + "\nlabel: y\nmodel: {type: logistic}\n", "j.yaml"), bad);
+            assertTrue(refused.getMessage().contains("field 'products'"), refused.getMessage());
+        }
+    }
+
+    @Test
     void verticalLayoutWithSplitNetworkPlansSplitLearning() {
         Plan p = Planner.plan(job("model: {type: splitnn}\nsplit: {bottomHidden: [4], cutWidth: 2, topHidden: [3]}\n"), catalog());
         assertEquals("split", p.strategy());

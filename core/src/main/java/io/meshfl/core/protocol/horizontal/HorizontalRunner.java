@@ -178,8 +178,12 @@ public final class HorizontalRunner {
                         }
                         long n = reply.metrics().getOrDefault("num_examples", 0.0).longValue();
                         results.add(new FitResult(e.getKey(), p, n, reply.metrics()));
-                        lossSum += reply.metrics().getOrDefault("loss", 0.0) * n;
-                        lossN += n;
+                        // a private node keeps its training loss to itself: no loss is no loss, not a loss of zero
+                        Double loss = reply.metrics().get("loss");
+                        if (loss != null && Double.isFinite(loss)) {
+                            lossSum += loss * n;
+                            lossN += n;
+                        }
                     }
                     for (Failure f : failures) observer.log("round " + round + ": node of " + f.nodeId() + " failed: " + f.reason());
                     agg = strategy.aggregateFit(round, global, results, failures);

@@ -197,7 +197,7 @@ class BoostProtocolTest {
 
     static JobSpec job(JobSpec.BoostSettings s) {
         return new JobSpec("boost-test", List.of("bank.p", "shop.p", "telco.p"), "y", List.of(), ModelSpec.of(ModelSpec.Type.GBDT),
-                "secureboost", null, null, s.trees(), null, 120, 7, false, "t.yaml", null, null, s, null, null, null, null);
+                "secureboost", null, null, s.trees(), null, 120, 7, false, "t.yaml", null, null, s, null, null, null, null, java.util.Set.of(), java.util.Map.of());
     }
 
     static RunOutcome train(World w, List<String> log) {

@@ -101,6 +101,26 @@ class HorizontalRunnerTest {
     }
 
     @Test
+    void aTrainingLossIsReportedOnlyWhereNodesReportIt() {
+        List<RoundSummary> plain = new ArrayList<>();
+        run(nodes(), 3, "10", plain);
+        assertTrue(plain.get(0).metrics().get("train_loss") > 0, plain.get(0).metrics().toString());
+        // private nodes keep their training loss to themselves: the round has none, not a loss of zero
+        List<RoundSummary> quiet = new ArrayList<>();
+        List<DirectChannel> nodes = nodes();
+        for (DirectChannel c : nodes) {
+            c.tamper = m -> {
+                Map<String, Double> metrics = new LinkedHashMap<>(m.metrics());
+                metrics.remove("loss");
+                return m.withMetrics(metrics);
+            };
+        }
+        run(nodes, 3, "10", quiet);
+        assertEquals(4, quiet.size());
+        for (RoundSummary r : quiet) assertTrue(!r.metrics().containsKey("train_loss"), r.metrics().toString());
+    }
+
+    @Test
     void wrongLengthUpdateIsRejectedAndTheRoundGoesOn() {
         List<DirectChannel> nodes = nodes();
         nodes.get(1).tamper = m -> m.withTensors(Map.of("params", new double[7]));

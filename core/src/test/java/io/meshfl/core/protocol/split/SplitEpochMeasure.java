@@ -60,7 +60,7 @@ public final class SplitEpochMeasure {
             ps.add(new Plan.Participant("p" + k + ".p", n.domain(), "1", rows, k == 0 ? "guest" : "host", names));
         }
         JobSpec job = new JobSpec("measure", List.of(), SplitWorld.LABEL, List.of(), ModelSpec.of(ModelSpec.Type.SPLITNN), "split", null,
-                null, s.epochs(), null, 600.0, 5, false, "measure", null, s, null, null, null, null, null);
+                null, s.epochs(), null, 600.0, 5, false, "measure", null, s, null, null, null, null, null, java.util.Set.of(), java.util.Map.of());
         Plan plan = new Plan("split", "split", ps, List.of(), List.of(), SplitWorld.LABEL, ModelSpec.of(ModelSpec.Type.SPLITNN), 0, s.epochs(),
                 List.of(), List.of());
         List<Double> dist = new ArrayList<>();

@@ -237,7 +237,7 @@ final class SplitWorld {
 
     static JobSpec job(JobSpec.SplitSettings s, long seed) {
         return new JobSpec("split-test", List.of("bank.p", "shop.p", "telco.p"), LABEL, List.of(), ModelSpec.of(ModelSpec.Type.SPLITNN),
-                "split", null, null, s.epochs(), null, 60.0, seed, false, "job.yaml", null, s, null, null, null, null, null);
+                "split", null, null, s.epochs(), null, 60.0, seed, false, "job.yaml", null, s, null, null, null, null, null, java.util.Set.of(), java.util.Map.of());
     }
 
     Plan plan(JobSpec.SplitSettings s) {

@@ -1,0 +1,115 @@
+package io.meshfl.core.plan;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.model.ModelSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Refuses job settings the chosen plan would not read. A setting written in a job file that the
+ * run then ignores is a silent fallback: the user believes the model was trained with it. Every
+ * field the file gave is checked against the strategy, model type and aggregator the plan chose,
+ * and the first field that does not apply is named with where it does apply.
+ */
+public final class Applicability {
+
+    private static final Set<String> HORIZONTAL_ONLY = Set.of("local", "aggregator", "rounds", "privacy", "secureAggregation",
+            "evaluation");
+    /** Vertical settings that still apply when the parties are linked by an integration's join (its steps come from {@code joined}). */
+    private static final Set<String> VERTICAL_CRYPTO = Set.of("vertical.keyBits", "vertical.fracBits", "vertical.psiBatch");
+    private static final Set<String> FEDOPT = Set.of("fedadam", "fedyogi");
+
+    private Applicability() {
+    }
+
+    /**
+     * The plan, with a line for every given setting that applies only to another candidate the
+     * planner weighed for a job of strategy {@code auto}; throws {@link ErrorCode#JOB_INVALID}
+     * naming every given field that applies to nothing the plan could have chosen.
+     */
+    public static Plan check(JobSpec job, Plan plan) {
+        List<String> problems = new ArrayList<>();
+        List<String> unused = new ArrayList<>();
+        for (String field : job.given()) {
+            String problem = problem(job, field, plan.strategy(), plan);
+            if (problem == null) continue;
+            List<String> elsewhere = job.strategy().equals("auto") ? plan.candidates().stream()
+                    .filter(c -> c.feasible() && !c.strategy().equals(plan.strategy()))
+                    .map(Plan.Candidate::strategy).filter(c -> problem(job, field, c, plan) == null).toList() : List.of();
+            if (elsewhere.isEmpty()) {
+                problems.add("field '" + field + "' " + problem);
+            } else {
+                unused.add(field + " (applies to " + String.join(" and ", elsewhere) + ")");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, job.sourceFile() + ": " + problems.get(0)
+                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more: " + String.join("; ", problems.subList(1, problems.size())) + ")" : ""));
+        }
+        return unused.isEmpty() ? plan : plan.withReason("settings not used by the chosen " + plan.strategy() + " plan, written for "
+                + "other candidates of strategy auto: " + String.join(", ", unused));
+    }
+
+    /** Why {@code field} does not apply when the job runs as {@code strategy}, or null when it does. */
+    private static String problem(JobSpec job, String field, String strategy, Plan plan) {
+        boolean joinedRun = job.integration() != null;
+        String layout = strategy + (joinedRun ? " training over integration " + job.integration() : " training");
+        String why = plan.reasons().isEmpty() || !strategy.equals(plan.strategy()) ? "" : " (" + plan.reasons().get(0) + ")";
+        String section = field.contains(".") ? field.substring(0, field.indexOf('.')) : field;
+        if (HORIZONTAL_ONLY.contains(section) && !strategy.equals("horizontal")) {
+            return "applies to horizontal jobs; this job plans as " + layout + why;
+        } else if (section.equals("vertical")) {
+            boolean linked = strategy.equals("federated-factorized") || (strategy.equals("vertical") && joinedRun);
+            if (!strategy.equals("vertical") && !linked) {
+                return "applies to vertical training; this job plans as " + layout;
+            } else if (linked && !VERTICAL_CRYPTO.contains(field) && !strategy.equals("vertical")) {
+                return "does not apply to " + layout + ": its steps are set by joined.iterations, joined.lr, joined.l2 and "
+                        + "joined.momentum; only " + VERTICAL_CRYPTO.stream().sorted().toList() + " apply";
+            } else if (field.equals("vertical.momentum") && !job.vertical().optimizer().equals("sgd")) {
+                return "applies to vertical.optimizer sgd; adam keeps its own moments";
+            }
+            return null;
+        } else if (section.equals("split") && !strategy.equals("split")) {
+            return "applies to split-network jobs (model.type splitnn); this job plans as " + layout;
+        } else if (section.equals("boost") && !strategy.equals("secureboost")) {
+            return "applies to boosted-tree jobs (model.type gbdt); this job plans as " + layout;
+        } else if (section.equals("joined") && (!joinedRun || strategy.equals("vertical"))) {
+            return joinedRun ? "applies to materialized, factorized and federated-factorized training; this job plans as " + layout
+                    : "applies to training over a mesh integration's join (name it in 'integration'); this job plans as " + layout;
+        } else if (field.equals("scaling") && !job.standardize() && !strategy.equals("horizontal")) {
+            return "scaling none applies to horizontal jobs; " + layout + " always standardizes each party's own columns";
+        }
+        String problem = model(field, job.model());
+        return problem == null && strategy.equals("horizontal") ? horizontal(field, job) : problem;
+    }
+
+    private static String model(String field, ModelSpec m) {
+        String type = m.type().name().toLowerCase(Locale.ROOT);
+        return switch (field) {
+            case "model.hidden" -> m.type() == ModelSpec.Type.MLP ? null
+                    : "applies to model type mlp, not " + type + (m.type() == ModelSpec.Type.SPLITNN ? " (use split.bottomHidden and split.topHidden)" : "");
+            case "model.classes" -> m.type() == ModelSpec.Type.SOFTMAX || m.type() == ModelSpec.Type.MLP ? null
+                    : "applies to model types softmax and mlp; " + type + " predicts a " + m.type().task().name().toLowerCase(Locale.ROOT) + " target";
+            case "model.l2" -> "is read by no trainer; set the penalty where the training is: local.l2 (horizontal), vertical.l2, boost.l2 or joined.l2";
+            default -> null;
+        };
+    }
+
+    private static String horizontal(String field, JobSpec job) {
+        String agg = job.aggregator().name();
+        return switch (field) {
+            case "aggregator.proximalMu" -> agg.equals("fedprox") ? null : "applies to aggregator fedprox, not " + agg;
+            case "aggregator.serverLr", "aggregator.beta1", "aggregator.beta2", "aggregator.tau" ->
+                    FEDOPT.contains(agg) ? null : "applies to aggregators fedadam and fedyogi, not " + agg;
+            case "aggregator.trimBeta" -> agg.equals("trimmedmean") ? null : "applies to aggregator trimmedmean, not " + agg;
+            case "local.momentum" -> job.local().optimizer().equals("sgd") ? null : "applies to local.optimizer sgd; adam keeps its own moments";
+            case "evaluation.holdout" -> job.evaluation().products().isEmpty() ? null
+                    : "does not apply when evaluation.products are named: the model is scored on those products, not on a holdout";
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,83 @@
+package io.meshfl.core.plan;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ApplicabilityTest {
+
+    /** Two horizontal products of the same columns, and a label-free product of other columns of bank's entities. */
+    private static Map<String, Planner.ProductView> catalog() {
+        Map<String, Planner.ProductView> m = new LinkedHashMap<>();
+        m.put("bank.accounts", new Planner.ProductView(Contracts.of("bank.accounts", "bank", "y", false, "a0", "a1"), 1000));
+        m.put("north.accounts", new Planner.ProductView(Contracts.of("north.accounts", "north", "y", false, "a0", "a1"), 800));
+        m.put("south.accounts", new Planner.ProductView(Contracts.of("south.accounts", "south", null, false, "a0", "a1"), 800));
+        m.put("shop.orders", new Planner.ProductView(Contracts.of("shop.orders", "shop", null, false, "b0", "b1", "b2"), 900));
+        return m;
+    }
+
+    private static MeshflException refused(String products, String extra) {
+        JobSpec job = JobLoader.parse("name: j\nproducts: " + products + "\nlabel: y\n" + extra, "j.yaml");
+        return assertThrows(MeshflException.class, () -> Planner.plan(job, catalog()));
+    }
+
+    private static Plan planned(String products, String extra) {
+        return Planner.plan(JobLoader.parse("name: j\nproducts: " + products + "\nlabel: y\n" + extra, "j.yaml"), catalog());
+    }
+
+    @Test
+    void theLoaderRecordsWhichFieldsTheFileSetInItsOrder() {
+        JobSpec job = JobLoader.parse("name: j\nproducts: [a.b]\nlabel: y\nmodel: {type: gbdt, classes: 4}\nboost: {trees: 3}\n"
+                + "secureAggregation: {enabled: false, degree: 4}\n", "j.yaml");
+        assertEquals(List.of("name", "products", "label", "model.type", "model.classes", "boost.trees"), List.copyOf(job.given()));
+    }
+
+    @Test
+    void horizontalSettingsOfAJobThatPlansVerticalAreRefusedNamingTheFieldAndTheLayout() {
+        // the label is missing from south.accounts: not horizontal, and its horizontal settings would be dropped
+        MeshflException e = refused("[north.accounts, south.accounts]", "model: {type: logistic}\nlocal: {epochs: 3}\nrounds: 20\n");
+        assertEquals(ErrorCode.JOB_INVALID, e.code());
+        assertTrue(e.getMessage().contains("field 'local.epochs' applies to horizontal jobs; this job plans as vertical training"), e.getMessage());
+        assertTrue(e.getMessage().contains("north.accounts") && e.getMessage().contains("field 'rounds'"), e.getMessage());
+    }
+
+    @Test
+    void settingsOfAnotherModelOrAggregatorAreRefused() {
+        String both = "[bank.accounts, north.accounts]";
+        assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: gbdt, classes: 4}\n").getMessage()
+                .contains("field 'model.classes' applies to model types softmax and mlp; gbdt predicts a binary target"));
+        assertTrue(refused(both, "model: {type: logistic}\naggregator: {name: fedavg, proximalMu: 0.1}\n").getMessage()
+                .contains("field 'aggregator.proximalMu' applies to aggregator fedprox, not fedavg"));
+        assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: splitnn}\nevaluation: {holdout: 0.3}\n").getMessage()
+                .contains("field 'evaluation.holdout' applies to horizontal jobs; this job plans as split training"));
+        assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nsplit: {epochs: 3}\n").getMessage()
+                .contains("field 'split.epochs' applies to split-network jobs"));
+        assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nvertical: {optimizer: adam, momentum: 0.9}\n")
+                .getMessage().contains("field 'vertical.momentum' applies to vertical.optimizer sgd"));
+        assertTrue(refused(both, "model: {type: logistic, l2: 0.1}\n").getMessage().contains("field 'model.l2' is read by no trainer"));
+        assertTrue(refused(both, "model: {type: logistic}\nlocal: {optimizer: adam, momentum: 0.5}\n").getMessage()
+                .contains("field 'local.momentum' applies to local.optimizer sgd"));
+        assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nscaling: none\n").getMessage()
+                .contains("scaling none applies to horizontal jobs"));
+    }
+
+    @Test
+    void settingsThatApplyAreAccepted() {
+        assertEquals("horizontal", planned("[bank.accounts, north.accounts]", "model: {type: softmax, classes: 3}\n"
+                + "aggregator: {name: fedprox, proximalMu: 0.1}\nlocal: {optimizer: sgd, momentum: 0.9}\nrounds: 4\nscaling: none\n"
+                + "evaluation: {holdout: 0.25}\n").strategy());
+        assertEquals("secureboost", planned("[bank.accounts, shop.orders]", "model: {type: gbdt}\nboost: {trees: 3}\nscaling: standard\n"
+                + "seed: 3\nroundTimeoutSeconds: 30\n").strategy());
+        assertEquals("vertical", planned("[bank.accounts, shop.orders]", "model: {type: logistic}\nvertical: {momentum: 0.9}\n").strategy());
+        assertEquals("horizontal", planned("[bank.accounts, north.accounts]", "model: {type: logistic}\nsecureAggregation: {enabled: false}\n")
+                .strategy());
+    }
+}
