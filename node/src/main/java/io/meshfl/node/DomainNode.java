@@ -336,7 +336,12 @@ public final class DomainNode implements AutoCloseable {
     private long rows(DataContract c) {
         return rowCounts.computeIfAbsent(c.id(), k -> {
             try {
-                return io.meshfl.core.data.ProductReader.count(c);
+                if (c.server().type() == io.meshfl.core.contract.Server.Type.JDBC) return io.meshfl.core.data.ProductReader.count(c);
+                // a product kept in several files says how many rows each holds, in the node's own log
+                List<Long> perFile = io.meshfl.core.data.ProductReader.rowsPerFile(c);
+                long total = perFile.stream().mapToLong(Long::longValue).sum();
+                if (perFile.size() > 1) log.accept("product " + c.id() + ": " + total + " rows in " + perFile.size() + " files " + perFile);
+                return total;
             } catch (RuntimeException e) {
                 return -1L;
             }

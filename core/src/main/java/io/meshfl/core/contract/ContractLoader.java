@@ -211,11 +211,15 @@ public final class ContractLoader {
             FlPolicy policy = resolvePolicy(draft, properties);
             ctx.failIfAny();
 
-            if (requireData && server.type() != Server.Type.JDBC && !Files.isRegularFile(server.path())) {
-                Node at = ((MapNode) ((ListNode) top.get("servers")).items().get(0)).get("path");
+            if (requireData && server.type() != Server.Type.JDBC && !server.files().unmatched().isEmpty()) {
+                MapNode s0 = (MapNode) ((ListNode) top.get("servers")).items().get(0);
+                Node at = s0.get("path") != null ? s0.get("path") : s0.get("paths");
+                List<Path> missing = server.files().unmatched();
+                String what = at instanceof Scalar sc ? "data file not found: " + missing.get(0) + " (written as '" + sc.text() + "'"
+                        : "no data file found for " + missing + " (";
                 throw new MeshflException(ErrorCode.CONTRACT_FILE_MISSING, ctx.file + ":" + at.line() + ":" + at.column()
-                        + ": servers[0].path: data file not found: " + server.path() + " (written as '"
-                        + ((Scalar) at).text() + "'; relative paths resolve against " + base + ")");
+                        + ": servers[0]." + (s0.get("path") != null ? "path" : "paths") + ": " + what
+                        + (at instanceof Scalar ? "; " : "") + "relative paths resolve against " + base + ")");
             }
             return new DataContract(id, version, domain, dataProduct, status, team, description, server,
                     properties, policy, src, raw);
@@ -269,7 +273,11 @@ public final class ContractLoader {
                 ctx.error(l, "servers", "at least one server is required");
                 return null;
             }
-            // MeshFL reads the first server; further entries (for instance other environments) are kept in rawYaml only.
+            // One server: a second entry would be read by nobody, so it is refused rather than silently left out.
+            if (l.items().size() > 1) {
+                ctx.error(l.items().get(1), "servers[1]", "MeshFL reads a product from one server; give a product kept in several "
+                        + "files as servers[0].paths (a list) or as a glob in servers[0].path (for example data/part-*.csv)");
+            }
             String path = "servers[0]";
             MapNode s = map(l.items().get(0), path);
             if (s == null) return null;
@@ -288,15 +296,32 @@ public final class ContractLoader {
             switch (t) {
                 case "csv":
                 case "parquet": {
-                    String p = text(s, path, "path", true);
-                    if (p == null) return null;
-                    Path resolved;
-                    try {
-                        resolved = base.resolve(Path.of(p)).normalize();
-                    } catch (InvalidPathException e) {
-                        ctx.error(s.get("path"), path + ".path", "not a valid path: " + e.getMessage());
+                    List<Path> resolved = new ArrayList<>();
+                    Node many = s.get("paths");
+                    if (many != null && s.get("path") != null) {
+                        ctx.error(many, path + ".paths", "give either path or paths, not both");
                         return null;
                     }
+                    if (many != null) {
+                        ListNode pl = list(many, path + ".paths");
+                        if (pl == null) return null;
+                        if (pl.items().isEmpty()) ctx.error(pl, path + ".paths", "at least one path is required");
+                        for (int i = 0; i < pl.items().size(); i++) {
+                            Node item = pl.items().get(i);
+                            if (!(item instanceof Scalar sc) || sc.isNull() || sc.text().isBlank()) {
+                                ctx.error(item, path + ".paths[" + i + "]", "expected a file path or glob");
+                                continue;
+                            }
+                            Path r = resolve(sc.text(), item, path + ".paths[" + i + "]");
+                            if (r != null) resolved.add(r);
+                        }
+                    } else {
+                        String p = text(s, path, "path", true);
+                        if (p == null) return null;
+                        Path r = resolve(p, s.get("path"), path + ".path");
+                        if (r != null) resolved.add(r);
+                    }
+                    if (resolved.isEmpty()) return null;
                     return new Server(t.equals("csv") ? Server.Type.CSV : Server.Type.PARQUET, resolved, null, null, null, null);
                 }
                 case "jdbc": {
@@ -321,6 +346,16 @@ public final class ContractLoader {
                     ctx.error(s.get("type"), path + ".type", "unsupported server type '" + type
                             + "' (expected csv, parquet or jdbc" + NameHints.hint(t, List.of("csv", "parquet", "jdbc")) + ")");
                     return null;
+            }
+        }
+
+        /** A data path resolved against the contract's folder, or null after an error naming the field. */
+        Path resolve(String p, Node at, String field) {
+            try {
+                return base.resolve(Path.of(p)).normalize();
+            } catch (InvalidPathException e) {
+                ctx.error(at, field, "not a valid path: " + e.getMessage());
+                return null;
             }
         }
 

@@ -1,13 +1,20 @@
 package io.meshfl.core.contract;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * Where a product's rows live: a CSV or Parquet file ({@code path}, absolute) or a table behind
+ * Where a product's rows live: CSV or Parquet files ({@code paths}, absolute; one file, several
+ * files, or glob patterns such as {@code regions/part-*.csv}, read as one product) or a table behind
  * a JDBC URL ({@code url}, {@code table}, optional {@code user} and {@code password}).
  */
-public record Server(Type type, Path path, String url, String table, String user, String password) {
+public record Server(Type type, List<Path> paths, String url, String table, String user, String password) {
 
     /** The storage kinds MeshFL reads. */
     public enum Type { CSV, PARQUET, JDBC }
@@ -18,13 +25,53 @@ public record Server(Type type, Path path, String url, String table, String user
             Objects.requireNonNull(url, "url");
             Objects.requireNonNull(table, "table");
         } else {
-            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(paths, "paths");
+            if (paths.isEmpty()) throw new IllegalArgumentException("a file server needs at least one path");
+            paths = List.copyOf(paths);
         }
+    }
+
+    /** A server of one file. */
+    public static Server file(Type type, Path path) {
+        return new Server(type, List.of(path), null, null, null, null);
+    }
+
+    /** The first of the paths (the only one of a single-file server); null for a JDBC server. */
+    public Path path() {
+        return paths == null ? null : paths.get(0);
+    }
+
+    /** The files the paths name now, globs expanded in name order, and the entries that name no file. */
+    public record Files(List<Path> files, List<Path> unmatched) {
+    }
+
+    /** Expands the paths: a plain path stands for itself when it is a file; a glob for the files its folder holds that match it. */
+    public Files files() {
+        List<Path> found = new ArrayList<>();
+        List<Path> unmatched = new ArrayList<>();
+        for (Path p : paths) {
+            List<Path> mine = new ArrayList<>();
+            String name = p.getFileName() == null ? "" : p.getFileName().toString();
+            if (name.chars().anyMatch(ch -> "*?[{".indexOf(ch) >= 0) && p.getParent() != null) {
+                PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + name);
+                try (DirectoryStream<Path> ds = java.nio.file.Files.newDirectoryStream(p.getParent())) {
+                    for (Path f : ds) if (java.nio.file.Files.isRegularFile(f) && m.matches(f.getFileName())) mine.add(f);
+                } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+                    // a folder that cannot be listed matches nothing; the entry is reported as unmatched
+                }
+                mine.sort(null);
+            } else if (java.nio.file.Files.isRegularFile(p)) {
+                mine.add(p);
+            }
+            if (mine.isEmpty()) unmatched.add(p);
+            for (Path f : mine) if (!found.contains(f)) found.add(f);
+        }
+        return new Files(found, unmatched);
     }
 
     /** A short description for messages; never shows the password. */
     public String describe() {
-        if (type != Type.JDBC) return path.toString();
+        if (type != Type.JDBC) return paths.size() == 1 ? paths.get(0).toString() : paths.size() + " paths: " + paths;
         int cut = url.length();
         // URL parameters may carry credentials.
         for (char c : new char[]{';', '?'}) {

@@ -177,10 +177,17 @@ public final class ProductReader {
     public static String unreadable(DataContract c) {
         var server = c.server();
         if (server.type() == io.meshfl.core.contract.Server.Type.JDBC) return null;
-        java.nio.file.Path p = server.path();
-        if (p == null || !java.nio.file.Files.exists(p)) return "its data file is missing";
-        if (!java.nio.file.Files.isReadable(p)) return "its data file is not readable";
+        var found = server.files();
+        if (!found.unmatched().isEmpty()) return "its data file is missing";
+        for (java.nio.file.Path p : found.files()) if (!java.nio.file.Files.isReadable(p)) return "its data file is not readable";
         return null;
+    }
+
+    /** The rows of each file of a product, in reading order (one entry for a single file or a table). */
+    public static List<Long> rowsPerFile(DataContract c) {
+        try (SourceConnection src = SourceConnection.open(c)) {
+            return src.rowsPerFile();
+        }
     }
 
     /** The number of rows of a product, counted by the engine without reading them into Java. */

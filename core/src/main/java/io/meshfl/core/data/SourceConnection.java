@@ -39,6 +39,8 @@ final class SourceConnection implements AutoCloseable {
     private final Map<String, String> actualNames = new HashMap<>();
     private Statement statement;
     private char csvQuote = '"';
+    private List<Path> files = List.of();
+    private long[] fileRows;
 
     private SourceConnection(DataContract contract, Connection conn, String from, String quote) {
         this.contract = contract;
@@ -59,28 +61,31 @@ final class SourceConnection implements AutoCloseable {
                 String q = conn.getMetaData().getIdentifierQuoteString();
                 src = new SourceConnection(c, conn, s.table(), q == null || q.isBlank() ? "\"" : q.strip());
             } else {
-                Path file = s.path();
-                if (!Files.isRegularFile(file)) {
-                    throw ReadErrors.product(ErrorCode.DATA_MISSING_FILE, c, "its data file (servers[0].path of its contract) does not exist"
-                            + " on the node of domain " + c.domain(), "data file " + file + " (servers[0].path) does not exist");
+                Server.Files found = s.files();
+                if (!found.unmatched().isEmpty()) {
+                    throw ReadErrors.product(ErrorCode.DATA_MISSING_FILE, c, (s.paths().size() == 1 ? "its data file (servers[0].path of its contract) does not exist" : "its data files (servers[0].paths of its contract) do not all exist")
+                            + " on the node of domain " + c.domain(), "no data file at " + found.unmatched() + " (servers[0] of " + c.sourceName() + ")");
                 }
+                List<Path> files = found.files();
                 Properties props = new Properties();
                 // Stream results so a large file is never materialised twice (in DuckDB and in our arrays).
                 props.setProperty("jdbc_stream_results", "true");
                 Connection conn = DriverManager.getConnection("jdbc:duckdb:", props);
-                String lit = "'" + file.toString().replace("'", "''") + "'";
+                String lit = literal(files);
                 char csvQuote = '"';
                 String from;
                 if (s.type() == Server.Type.CSV) {
-                    String plain = "read_csv(" + lit + ", header=true, all_varchar=true)";
-                    String[] sniffed = sniff(conn, plain.replace("read_csv(", "sniff_csv("));
+                    String plain = "read_csv(" + lit + ", header=true, all_varchar=true" + (files.size() > 1 ? ", union_by_name=true)" : ")");
+                    // one file: DuckDB's sniffed, fully specified call; several: matched by column name, each checked below
+                    String[] sniffed = files.size() > 1 ? null : sniff(conn, plain.replace("read_csv(", "sniff_csv("));
                     from = sniffed == null ? plain : sniffed[0];
                     if (sniffed != null) csvQuote = sniffed[1].length() == 1 ? sniffed[1].charAt(0) : 0;
                 } else {
-                    from = "read_parquet(" + lit + ")";
+                    from = "read_parquet(" + lit + (files.size() > 1 ? ", union_by_name=true)" : ")");
                 }
                 src = new SourceConnection(c, conn, from, "\"");
                 src.csvQuote = csvQuote;
+                src.files = files;
             }
         } catch (SQLException e) {
             throw ReadErrors.engine(ErrorCode.DATA_MISSING_FILE, c, kind(s), s.describe(), "open", e);
@@ -112,8 +117,56 @@ final class SourceConnection implements AutoCloseable {
         }
     }
 
+    /** A DuckDB literal of one file path, or of a list of them. */
+    private static String literal(List<Path> files) {
+        List<String> quoted = files.stream().map(f -> "'" + f.toString().replace("'", "''") + "'").toList();
+        return quoted.size() == 1 ? quoted.get(0) : "[" + String.join(", ", quoted) + "]";
+    }
+
+    /** The files of a product kept in several, each read on its own: every one must hold every declared column. */
+    private void checkEachFile() {
+        for (int k = 0; k < files.size(); k++) {
+            String one = server.type() == Server.Type.CSV ? "read_csv(" + literal(List.of(files.get(k))) + ", header=true, all_varchar=true)"
+                    : "read_parquet(" + literal(List.of(files.get(k))) + ")";
+            List<String> found = new ArrayList<>();
+            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + one + " WHERE 1=0")) {
+                ResultSetMetaData md = rs.getMetaData();
+                for (int i = 1; i <= md.getColumnCount(); i++) found.add(md.getColumnLabel(i).toLowerCase(Locale.ROOT));
+            } catch (SQLException e) {
+                throw ReadErrors.engine(ErrorCode.DATA_MISSING_FILE, this, "read the columns of", e);
+            }
+            List<String> missing = contract.columns().stream().filter(col -> !found.contains(col.toLowerCase(Locale.ROOT))).toList();
+            if (!missing.isEmpty()) {
+                String cols = missing.size() == 1 ? "column '" + missing.get(0) + "' is" : "columns '" + String.join("', '", missing) + "' are";
+                throw new MeshflException(ErrorCode.DATA_MISSING_COLUMN, cols + " declared in the contract of product " + contract.id()
+                        + " but missing from file " + (k + 1) + " of its " + files.size() + " (the node's log names it)")
+                        .withLocalDetail(cols + " declared in contract " + contract.sourceName() + " but missing from " + files.get(k));
+            }
+        }
+    }
+
+    /** Rows of each file of a product kept in several, in reading order (counted once, for positions in messages). */
+    private long[] fileRows() {
+        if (fileRows == null) {
+            long[] out = new long[files.size()];
+            for (int k = 0; k < files.size(); k++) {
+                String one = server.type() == Server.Type.CSV ? "read_csv(" + literal(List.of(files.get(k))) + ", header=true, all_varchar=true)"
+                        : "read_parquet(" + literal(List.of(files.get(k))) + ")";
+                try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + one)) {
+                    rs.next();
+                    out[k] = rs.getLong(1);
+                } catch (SQLException e) {
+                    throw ReadErrors.engine(ErrorCode.DATA_MISSING_FILE, this, "count the rows of", e);
+                }
+            }
+            fileRows = out;
+        }
+        return fileRows;
+    }
+
     /** Matches every declared column to a column of the source, exactly or else case-insensitively. */
     private void mapColumns() {
+        if (files.size() > 1) checkEachFile();
         List<String> found = new ArrayList<>();
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + from + " WHERE 1=0")) {
             ResultSetMetaData md = rs.getMetaData();
@@ -258,10 +311,27 @@ final class SourceConnection implements AutoCloseable {
      * CSV file (the header is line 1), the 1-based row of a Parquet file or JDBC table.
      */
     String where(long row) {
+        if (files.size() > 1) {
+            long[] counts = fileRows();
+            long local = row;
+            for (int k = 0; k < counts.length; k++) {
+                if (local < counts[k]) {
+                    String at = server.type() == Server.Type.CSV ? "line " + CsvLines.lineOfDataRow(files.get(k), local, csvQuote) : "row " + (local + 1);
+                    return at + " of file " + (k + 1) + " of " + counts.length;
+                }
+                local -= counts[k];
+            }
+        }
         return switch (server.type()) {
-            case CSV -> "line " + CsvLines.lineOfDataRow(server.path(), row, csvQuote);
+            case CSV -> "line " + CsvLines.lineOfDataRow(files.get(0), row, csvQuote);
             case PARQUET, JDBC -> "row " + (row + 1);
         };
+    }
+
+    /** The rows of each of the product's files, in reading order (one entry for a single file or a table). */
+    List<Long> rowsPerFile() {
+        if (files.size() <= 1) return List.of(count());
+        return java.util.Arrays.stream(fileRows()).boxed().toList();
     }
 
     @Override

@@ -60,8 +60,20 @@ public final class Applicability {
         String layout = strategy + (joinedRun ? " training over integration " + job.integration() : " training");
         String why = plan.reasons().isEmpty() || !strategy.equals(plan.strategy()) ? "" : " (" + plan.reasons().get(0) + ")";
         String section = field.contains(".") ? field.substring(0, field.indexOf('.')) : field;
-        if (HORIZONTAL_ONLY.contains(section) && !strategy.equals("horizontal")) {
-            return "applies to horizontal jobs; this job plans as " + layout + why;
+        if (section.equals("selection")) {
+            if (strategy.equals("horizontal")) return null;
+            if (!strategy.equals("vertical") || joinedRun) {
+                return "applies to horizontal and vertical linear jobs; this job plans as " + layout;
+            }
+            return job.given().contains("evaluation.holdout") && job.evaluation().holdout() > 0 ? null
+                    : "of a vertical job needs held-out rows to select on (evaluation.holdout); on its training rows the last round "
+                    + "would look best";
+        }
+        if (field.equals("evaluation.holdout") && strategy.equals("vertical") && !joinedRun) {
+            return null; // vertical linear runs hold out a seeded share of the aligned rows
+        } else if (HORIZONTAL_ONLY.contains(section) && !strategy.equals("horizontal")) {
+            return (field.equals("evaluation.holdout") ? "applies to horizontal and vertical linear jobs" : "applies to horizontal jobs")
+                    + "; this job plans as " + layout + why;
         } else if (section.equals("vertical")) {
             boolean linked = strategy.equals("federated-factorized") || (strategy.equals("vertical") && joinedRun);
             if (!strategy.equals("vertical") && !linked) {

@@ -25,7 +25,7 @@ public final class JobLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP = Set.of("name", "products", "label", "features", "model", "strategy",
             "aggregator", "local", "rounds", "evaluation", "roundTimeoutSeconds", "seed", "scaling", "description", "vertical",
-            "split", "boost", "integration", "joined", "privacy", "secureAggregation");
+            "split", "boost", "integration", "joined", "privacy", "secureAggregation", "selection");
     private static final Set<String> PRIVACY = Set.of("mode", "clipping", "clipAt", "clip", "noiseMultiplier", "targetEpsilon",
             "targetQuantile", "clipLr", "delta");
     /** Aggregators that average, so clipping bounds one node's pull on the result by C/k; a median has no such bound. */
@@ -43,6 +43,7 @@ public final class JobLoader {
             "beta2", "tau", "trimBeta", "byzantine", "selected", "normBound");
     private static final Set<String> LOCAL = Set.of("epochs", "batchSize", "optimizer", "lr", "momentum", "l2");
     private static final Set<String> EVAL = Set.of("products", "holdout");
+    private static final Set<String> SELECTION = Set.of("metric", "patience");
     private static final Set<String> AGGREGATORS = Set.of("fedavg", "fedprox", "fedadam", "fedyogi", "fedmedian", "trimmedmean",
             "krum", "multikrum");
 
@@ -159,7 +160,7 @@ public final class JobLoader {
         f.known(e, "evaluation.", EVAL);
         double holdout = f.number(e, "evaluation.holdout", "holdout", 0.2);
         if (holdout < 0 || holdout >= 1) throw f.error("evaluation.holdout", "must be in [0, 1), got " + holdout);
-        var eval = new JobSpec.EvaluationSpec(f.list(e, "evaluation.products", "products", false), holdout);
+        var eval = new JobSpec.EvaluationSpec(f.list(e, "evaluation.products", "products", false), holdout, selection(f, root, model));
 
         double timeout = f.number(root, "roundTimeoutSeconds", "roundTimeoutSeconds", 120.0);
         if (!(timeout > 0)) throw f.error("roundTimeoutSeconds", "must be > 0, got " + timeout);
@@ -209,7 +210,7 @@ public final class JobLoader {
     }
 
     private static final Set<String> SECTIONS = Set.of("model", "aggregator", "local", "evaluation", "vertical", "split", "boost",
-            "joined", "privacy", "secureAggregation");
+            "joined", "privacy", "secureAggregation", "selection");
 
     /** The fields the file set, as dotted paths in file order; a switched-off block sets nothing. */
     private static Set<String> given(JsonNode root) {
@@ -229,6 +230,22 @@ public final class JobLoader {
             }
         }
         return out;
+    }
+
+    /** The {@code selection:} block: a metric the model's evaluation reports, and the patience of early stopping. */
+    private static io.meshfl.core.protocol.Selection.Spec selection(Fields f, JsonNode root, ModelSpec model) {
+        if (!root.has("selection")) return null;
+        JsonNode s = f.object(root, "selection", false);
+        f.known(s, "selection.", SELECTION);
+        String metric = f.text(s, "selection.metric", "metric", true, null);
+        List<String> offered = io.meshfl.core.protocol.Selection.metrics(model.task());
+        if (!offered.contains(metric)) {
+            throw f.error("selection.metric", "a " + model.type().name().toLowerCase(Locale.ROOT) + " model is evaluated by " + offered
+                    + ", not '" + metric + "'");
+        }
+        int patience = f.integer(s, "selection.patience", "patience", 0);
+        if (patience < 0) throw f.error("selection.patience", "must be >= 0 (0: no early stopping), got " + patience);
+        return new io.meshfl.core.protocol.Selection.Spec(metric, patience);
     }
 
     private static PrivacySettings privacy(Fields f, JsonNode root, String source, String aggregator) {

@@ -215,10 +215,18 @@ public record JobSpec(String name, List<String> products, String label, List<Str
         }
     }
 
-    /** Where the model is scored: named test products, or a seeded holdout of each training product. */
-    public record EvaluationSpec(List<String> products, double holdout) {
+    /**
+     * Where the model is scored: named test products, or a seeded holdout of each training product
+     * (of the aligned rows, in a vertical job); and, when {@code selection} is set, which round's
+     * model is kept and when training stops early.
+     */
+    public record EvaluationSpec(List<String> products, double holdout, io.meshfl.core.protocol.Selection.Spec selection) {
         public EvaluationSpec {
             products = List.copyOf(products);
+        }
+
+        public EvaluationSpec(List<String> products, double holdout) {
+            this(products, holdout, null);
         }
     }
 }

@@ -58,7 +58,7 @@ public final class WireProtection {
                 case "setup", "peers" -> "public keys";
                 case "update" -> request ? "masked gradient decryptions" : "weight change only";
                 case "evaluate", "score" -> "partial scores";
-                case "save" -> request ? "instructions" : "acknowledgement";
+                case "save", "keep" -> request ? "instructions" : "acknowledgement";
                 default -> "paillier ciphertexts";
             };
             case "vertical-infer", "secureboost-infer", "split-infer" -> request ? "instructions" : "partial scores or split bits";

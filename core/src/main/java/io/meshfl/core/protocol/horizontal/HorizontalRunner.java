@@ -119,6 +119,14 @@ public final class HorizontalRunner {
                 strategy.restore(state);
                 observer.log("resumed after round " + from.round() + " of " + job.rounds() + ", the last one committed before its coordinator stopped");
             }
+            io.meshfl.core.protocol.Selection selection = job.evaluation().selection() == null ? null
+                    : new io.meshfl.core.protocol.Selection(job.evaluation().selection());
+            double[] bestParams = null;
+            if (selection != null && from != null) {
+                selection.restore(from);
+                bestParams = from.tensors().get("selection.params");
+            }
+            int stoppedAfter = 0;
             SecureRound secure = job.secureAggregation() == null ? null
                     : new SecureRound(job.secureAggregation(), weightCap(), (d, m) -> send(d, m, timeout), pool, timeout);
             List<RoundSummary> history = new ArrayList<>(earlier);
@@ -203,7 +211,14 @@ public final class HorizontalRunner {
                         bytes1[0] - bytes0[0], bytes1[1] - bytes0[1], nodesOk, failures, metrics);
                 history.add(s);
                 last = metrics;
-                observer.round(s, checkpoint(round, global, strategy, start, t0));
+                if (selection != null && selection.offer(round, metrics)) bestParams = global.clone();
+                observer.round(s, checkpoint(round, global, strategy, start, t0, selection, bestParams));
+                if (selection != null && selection.exhausted() && round < job.rounds()) {
+                    stoppedAfter = round;
+                    observer.log(String.format(java.util.Locale.ROOT, "stopped early after round %d: %s has not improved on round %d's %.4f "
+                            + "for %d rounds", round, selection.spec().metric(), selection.bestRound(), selection.best(), selection.spec().patience()));
+                    break;
+                }
             }
             finish(jobId, runId, pool);
             long[] bytes = traffic();
@@ -212,6 +227,16 @@ public final class HorizontalRunner {
             // a run some node missed part of says so: how many rounds ran without every training node
             finalMetrics.put("rounds_degraded", (double) history.stream().filter(h -> !h.failures().isEmpty()).count());
             if (from != null) finalMetrics.put("resumed_from_round", (double) from.round());
+            if (selection != null && selection.bestRound() > 0) {
+                // the run's result is the selected round's model and metrics; the report says which round and why it ended
+                int chosen = selection.bestRound();
+                Map<String, Double> at = history.stream().filter(h -> h.round() == chosen).findFirst().orElseThrow().metrics();
+                at.forEach(finalMetrics::put);
+                finalMetrics.put("selected_round", (double) chosen);
+                finalMetrics.put("rounds_run", (double) history.size());
+                if (stoppedAfter > 0) finalMetrics.put("stopped_early_after_round", (double) stoppedAfter);
+                global = bestParams;
+            }
             return new RunOutcome(global, finalMetrics, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), payload.get() + (long) before("payload_bytes"),
                     (System.nanoTime() - t0) / 1e9 + before("seconds"));
@@ -226,18 +251,22 @@ public final class HorizontalRunner {
     }
 
     /** What the run needs to go on after {@code round}: the model, the strategy's state, the scaling, and its totals so far. */
-    private RunCheckpoint checkpoint(int round, double[] global, Strategy strategy, long[] start, long t0) {
+    private RunCheckpoint checkpoint(int round, double[] global, Strategy strategy, long[] start, long t0,
+                                     io.meshfl.core.protocol.Selection selection, double[] bestParams) {
         Map<String, double[]> tensors = new LinkedHashMap<>();
         tensors.put("params", global);
+        if (selection != null && bestParams != null) tensors.put("selection.params", bestParams);
         strategy.state().forEach((k, v) -> tensors.put("strategy." + k, v));
         if (scaling != null) {
             tensors.put("scaling.mean", scaling.mean());
             tensors.put("scaling.std", scaling.std());
         }
         long[] now = traffic();
-        return new RunCheckpoint(round, tensors, Map.of("bytes_sent", now[0] - start[0] + before("bytes_sent"),
+        Map<String, Double> numbers = new LinkedHashMap<>(Map.of("bytes_sent", now[0] - start[0] + before("bytes_sent"),
                 "bytes_received", now[1] - start[1] + before("bytes_received"), "payload_bytes", payload.get() + before("payload_bytes"),
                 "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")));
+        if (selection != null) numbers.putAll(selection.state());
+        return new RunCheckpoint(round, tensors, numbers);
     }
 
     /** One call to a node, counting the tensor bytes both ways (the floor the wire bytes are measured against). */

@@ -140,15 +140,26 @@ public final class PsiNode implements NodeProtocol {
             filled[rank[i]] = true;
         }
         Map<String, Object> job = ctx.jobState(req.jobId());
+        // the intersection's order is the order of its keys, which every party holds alike, rather than the order the
+        // random blinding left it in: the same data give the same rows in the same order in every run (batches, holdouts)
+        String[] keyAt = new String[aligned.length];
+        for (int i = 0; i < match.length; i++) keyAt[rank[i]] = s.shuffledKeys[match[i]];
+        Integer[] order = new Integer[aligned.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> keyAt[a].compareTo(keyAt[b]));
+        int[] position = new int[aligned.length];
+        for (int i = 0; i < order.length; i++) position[order[i]] = i;
         if (s.rowValue != null) {
             int[] rankOfValue = new int[s.permutation.length];
             java.util.Arrays.fill(rankOfValue, -1);
-            for (int r = 0; r < aligned.length; r++) rankOfValue[aligned[r]] = r;
+            for (int r = 0; r < aligned.length; r++) rankOfValue[aligned[r]] = position[r];
             int[] rowRank = new int[s.rowValue.length];
             for (int i = 0; i < rowRank.length; i++) rowRank[i] = s.rowValue[i] < 0 ? -1 : rankOfValue[s.rowValue[i]];
             job.put(PsiSteps.slotted(PsiSteps.ROW_RANKS, s.slot), rowRank);
         } else {
-            job.put(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, s.slot), aligned);
+            int[] sorted = new int[aligned.length];
+            for (int r = 0; r < aligned.length; r++) sorted[position[r]] = aligned[r];
+            job.put(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, s.slot), sorted);
         }
         job.put(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, s.slot), s.product);
         job.remove(STATE);

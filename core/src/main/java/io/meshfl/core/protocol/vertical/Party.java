@@ -26,6 +26,9 @@ final class Party {
     final List<String> features;
     final Dataset data;          // aligned rows, own columns, standardized
     int[] aligned;               // which of the product's rows, in the run's order (kept in the party's checkpoints)
+    int trainRows;               // the first trainRows aligned rows train; the rest are held out for evaluation
+    double[] keptW;              // the weights and bias of the selected epoch, when the job selects one
+    double keptBias;
     final double[] mean;
     final double[] std;
     final double[] w;
@@ -76,7 +79,10 @@ final class Party {
         this.seed = seed;
     }
 
-    /** The batch rows of an epoch: the same seeded permutation on every party, so batches line up without sending indices. */
+    /**
+     * The batch rows of an epoch: the same seeded permutation of the training rows on every party,
+     * so batches line up without sending indices.
+     */
     int[] batch(int epoch, int from, int to) {
         if (fullBatch) {
             if (perm == null) {
@@ -86,7 +92,7 @@ final class Party {
             return perm;
         }
         if (epoch != permEpoch) {
-            int n = data.rows();
+            int n = trainRows > 0 ? trainRows : data.rows(); // held-out rows never train
             perm = new int[n];
             for (int i = 0; i < n; i++) perm[i] = i;
             Random r = new Random(seed * 1_000_003L + epoch);

@@ -61,6 +61,12 @@ public final class VerticalNode implements NodeProtocol {
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of("to:" + p.guestDomain, sealed));
             }
             case VerticalSteps.EVALUATE -> evaluate(req, party(req, ctx));
+            case VerticalSteps.KEEP -> {
+                Party p = party(req, ctx);
+                p.keptW = p.w.clone();
+                p.keptBias = p.bias;
+                yield req.reply(p.domain, Map.of(), Map.of());
+            }
             case VerticalSteps.SAVE -> save(req, ctx, party(req, ctx));
             case VerticalSteps.CHECKPOINT -> checkpoint(req, ctx, party(req, ctx));
             default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown vertical step '" + req.step() + "'");
@@ -86,12 +92,19 @@ public final class VerticalNode implements NodeProtocol {
                 throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for " + product + " arrived before entity alignment");
             }
         }
+        // a held-out share of the aligned rows: every party derives the same seeded split of the same count and puts
+        // its training rows first, so batches run over [0, train) and the guest scores [train, n) apart; a resumed
+        // party's persisted order is already split
+        double holdout = Double.parseDouble(req.cfg("holdout", "0"));
+        if (holdout > 0 && resumed == null) aligned = trainFirst(aligned, holdout, Long.parseLong(req.cfg("seed")));
+        int train = aligned.length - (int) Math.round(aligned.length * holdout);
         boolean guest = req.cfg("role").equals("guest");
         List<String> features = split(req.cfg("features", ""));
         String label = guest ? req.cfg("label") : null;
         Dataset all = ctx.load(product, features, label);
         Dataset rows = all.select(aligned);
-        Standardizer z = Standardizer.from(ColumnStats.of(rows));
+        // the scaling is learned from the training rows alone, as a model validated on held-out rows must be
+        Standardizer z = Standardizer.from(ColumnStats.of(holdout > 0 ? rows.select(java.util.stream.IntStream.range(0, train).toArray()) : rows));
         Dataset scaled = z.apply(rows);
         PaillierPublicKey pk = PaillierPublicKey.fromBytes(req.blob("pk"));
         Party p = new Party(ctx.domain(), guest, ModelSpec.Type.valueOf(req.cfg("model_type")), features, scaled, z.mean(), z.std(),
@@ -113,10 +126,21 @@ public final class VerticalNode implements NodeProtocol {
             }
         }
         p.aligned = aligned;
+        p.trainRows = train;
         if (resumed != null) restore(p, resumed);
         job.put(STATE, p);
-        return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "features", (double) features.size()), Map.of(),
-                Map.of("seal_pk", p.seal.publicKey()));
+        return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "train_rows", (double) train, "features", (double) features.size()),
+                Map.of(), Map.of("seal_pk", p.seal.publicKey()));
+    }
+
+    /** The aligned rows reordered as the seeded split of their positions puts them: training rows, then held-out rows. */
+    static int[] trainFirst(int[] aligned, double holdout, long seed) {
+        io.meshfl.core.data.Split split = io.meshfl.core.data.Split.of(aligned.length, holdout, seed);
+        int[] out = new int[aligned.length];
+        int k = 0;
+        for (int i : split.train()) out[k++] = aligned[i];
+        for (int i : split.holdout()) out[k++] = aligned[i];
+        return out;
     }
 
     /**
@@ -338,9 +362,20 @@ public final class VerticalNode implements NodeProtocol {
             };
         }
         ModelSpec.Task task = ModelSpec.of(p.model).task();
-        Map<String, Double> m = new LinkedHashMap<>(EvalSums.of(task, pred, p.data.y(), 1).toMap());
-        if (task == ModelSpec.Task.BINARY) m.put("auc", Metrics.auc(pred, p.data.y()));
+        double[] y = p.data.y();
+        int n = pred.length, t = p.trainRows;
+        if (t >= n) return req.reply(p.domain, metrics(task, pred, y), Map.of());
+        // with a holdout: the metrics are the held-out rows', the training rows' come beside them as train_*
+        Map<String, Double> m = metrics(task, java.util.Arrays.copyOfRange(pred, t, n), java.util.Arrays.copyOfRange(y, t, n));
+        metrics(task, java.util.Arrays.copyOf(pred, t), java.util.Arrays.copyOf(y, t)).forEach((k, v) -> m.put("train_" + k, v));
+        m.put("holdout_rows", (double) (n - t));
         return req.reply(p.domain, m, Map.of());
+    }
+
+    private static Map<String, Double> metrics(ModelSpec.Task task, double[] pred, double[] y) {
+        Map<String, Double> m = new LinkedHashMap<>(EvalSums.of(task, pred, y, 1).toMap());
+        if (task == ModelSpec.Task.BINARY) m.put("auc", Metrics.auc(pred, y));
+        return m;
     }
 
     /**
@@ -358,6 +393,10 @@ public final class VerticalNode implements NodeProtocol {
             if (p.m1 != null) {
                 t.put("m1", p.m1.clone());
                 t.put("m2", p.m2.clone());
+            }
+            if (p.keptW != null) {
+                t.put("kept_w", p.keptW.clone());
+                t.put("kept_bias", new double[]{p.keptBias});
             }
             return new RunCheckpoint(round, t, Map.of("steps", (double) p.steps));
         });
@@ -377,6 +416,10 @@ public final class VerticalNode implements NodeProtocol {
             p.m2 = part.tensor("m2").clone();
         }
         p.steps = (int) part.number("steps", 0);
+        if (part.tensors().containsKey("kept_w")) {
+            p.keptW = part.tensor("kept_w").clone();
+            p.keptBias = part.tensor("kept_bias")[0];
+        }
     }
 
     /** The name of this protocol's parts in a party's run folder. */
@@ -390,8 +433,13 @@ public final class VerticalNode implements NodeProtocol {
         part.put("features", p.features);
         part.put("mean", p.mean);
         part.put("std", p.std);
-        part.put("weights", p.w);
-        part.put("bias", p.bias);
+        // a job that selects an epoch saves that epoch's weights, which every party kept when the arbiter said so
+        boolean selected = req.cfg("selected", "false").equals("true");
+        if (selected && p.keptW == null) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the party of " + p.domain + " was asked for its selected weights but kept none");
+        }
+        part.put("weights", selected ? p.keptW : p.w);
+        part.put("bias", selected ? p.keptBias : p.bias);
         try {
             ctx.saveModelPart(req.cfg("model_id"), JSON.writeValueAsBytes(part));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

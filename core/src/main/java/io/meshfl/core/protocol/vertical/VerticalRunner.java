@@ -144,6 +144,7 @@ public final class VerticalRunner implements PartyStateRunner {
                 cfg.put("model_type", plan.model().type().name());
                 cfg.put("frac_bits", Integer.toString(vs.fracBits()));
                 cfg.put("seed", Long.toString(job.seed()));
+                if (holdout() > 0) cfg.put("holdout", Double.toString(holdout()));
                 cfg.put("guest", guest.domain());
                 cfg.put("hosts", String.join(",", hosts.stream().map(Plan.Participant::domain).toList()));
                 if (from != null) {
@@ -159,13 +160,22 @@ public final class VerticalRunner implements PartyStateRunner {
             });
             for (var e : setups.entrySet()) sealKeys.put("peer:" + e.getKey(), e.getValue().blob("seal_pk"));
             // Over a join the guest's base rows set the batch; otherwise every party holds the aligned entities.
-            int n = links.isEmpty() ? aligned : setups.get(guest.domain()).metrics().get("rows").intValue();
+            int n = links.isEmpty() ? setups.get(guest.domain()).metrics().getOrDefault("train_rows", (double) aligned).intValue()
+                    : setups.get(guest.domain()).metrics().get("rows").intValue();
+            if (holdout() > 0) {
+                observer.log(String.format(Locale.ROOT, "evaluation: %d of the %d aligned rows held out (seeded split every party derives); "
+                        + "the other %d train", aligned - n, aligned, n));
+            }
             if (!links.isEmpty()) {
                 observer.log(String.format(Locale.ROOT, "join: %d rows of %s found their rows in %s (%d distinct keys matched)", n,
                         guest.productId(), hosts.stream().map(Plan.Participant::productId).toList(), aligned));
             }
             calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.PEERS, p.domain(), Map.of()).withBlobs(sealKeys));
 
+            io.meshfl.core.protocol.Selection selection = job.evaluation().selection() == null || !links.isEmpty() ? null
+                    : new io.meshfl.core.protocol.Selection(job.evaluation().selection());
+            if (selection != null && from != null) selection.restore(from);
+            int stoppedAfter = 0;
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
             Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
             for (int epoch = from == null ? 1 : from.round() + 1; epoch <= vs.epochs(); epoch++) {
@@ -187,27 +197,51 @@ public final class VerticalRunner implements PartyStateRunner {
                         plan.participants().size(), List.of(), metrics);
                 history.add(s);
                 last = metrics;
+                // every party keeps the selected epoch's weights before it persists its part, so a resume keeps them too
+                if (selection != null && selection.offer(epoch, metrics)) {
+                    int e = epoch;
+                    calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.KEEP, p.domain(), Map.of("epoch", Integer.toString(e))));
+                }
                 Map<String, String> parts = links.isEmpty() && resume.checkpointing() ? checkpoint(jobId, runId, epoch) : null;
                 if (parts == null) {
                     observer.round(s);
                 } else {
-                    RunCheckpoint c = new RunCheckpoint(epoch, Map.of(), Map.of("psi_intersection", (double) aligned,
+                    Map<String, Double> numbers = new LinkedHashMap<>(Map.of("psi_intersection", (double) aligned,
                             "bytes_sent", b1[0] - start[0] + before("bytes_sent"), "bytes_received", b1[1] - start[1] + before("bytes_received"),
-                            "payload_bytes", payload() + before("payload_bytes"), "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")),
-                            parts);
+                            "payload_bytes", payload() + before("payload_bytes"), "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")));
+                    if (selection != null) numbers.putAll(selection.state());
+                    RunCheckpoint c = new RunCheckpoint(epoch, Map.of(), numbers, parts);
                     observer.round(s, c);
                     resume.committed(c, history);
+                }
+                if (selection != null && selection.exhausted() && epoch < vs.epochs()) {
+                    stoppedAfter = epoch;
+                    observer.log(String.format(Locale.ROOT, "stopped early after epoch %d: %s has not improved on epoch %d's %.4f for %d "
+                            + "epochs", epoch, selection.spec().metric(), selection.bestRound(), selection.best(), selection.spec().patience()));
+                    break;
                 }
                 if (dw2 < vs.tol()) {
                     observer.log(String.format(Locale.ROOT, "converged after epoch %d: squared weight change %.3g < tol %.3g", epoch, dw2, vs.tol()));
                     break;
                 }
             }
-            calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.SAVE, p.domain(), Map.of("model_id", runId)));
+            boolean selected = selection != null && selection.bestRound() > 0;
+            calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.SAVE, p.domain(),
+                    Map.of("model_id", runId, "selected", Boolean.toString(selected))));
             long[] bytes = calls.traffic();
             if (from != null) {
                 last = new LinkedHashMap<>(last);
                 last.put("resumed_from_round", (double) from.round());
+            }
+            if (selected) {
+                // the stored model is the selected epoch's: so are the run's metrics, and the report says which epoch it was
+                int chosen = selection.bestRound();
+                Map<String, Double> at = new LinkedHashMap<>(last);
+                at.putAll(history.stream().filter(h -> h.round() == chosen).findFirst().orElseThrow().metrics());
+                at.put("selected_round", (double) chosen);
+                at.put("rounds_run", (double) history.size());
+                if (stoppedAfter > 0) at.put("stopped_early_after_round", (double) stoppedAfter);
+                last = at;
             }
             return new RunOutcome(new double[0], last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), payload() + (long) before("payload_bytes"),
@@ -215,6 +249,11 @@ public final class VerticalRunner implements PartyStateRunner {
         } finally {
             calls.close();
         }
+    }
+
+    /** The held-out share of the aligned rows the job asks for (0: scored on its training rows). */
+    private double holdout() {
+        return links.isEmpty() && job.given().contains("evaluation.holdout") ? job.evaluation().holdout() : 0;
     }
 
     /** A number the run had reached before this coordinator took it up (0 for a fresh run). */

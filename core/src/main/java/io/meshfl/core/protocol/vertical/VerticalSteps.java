@@ -19,6 +19,8 @@ public final class VerticalSteps {
     public static final String SCORE = "score";
     /** Guest: metrics over the aligned rows from its own and the hosts' partial scores. */
     public static final String EVALUATE = "evaluate";
+    /** Every party: keeps its weights of the epoch just ended as the selected epoch's (best-round selection). */
+    public static final String KEEP = "keep";
     /** Every party: persists its part of the epoch just ended in its own run folder; answers its SHA-256. */
     public static final String CHECKPOINT = "checkpoint";
     /** Every party: keeps its part of the model under a model id. */

@@ -226,6 +226,24 @@ class BoostProtocolTest {
     }
 
     @Test
+    void twoRunsOfTheSameJobGrowTheSameTreesBitForBit() throws Exception {
+        RunOutcome a = train(new World(300, 11, false, out.resolve("a")), new ArrayList<>());
+        RunOutcome b = train(new World(300, 11, false, out.resolve("b")), new ArrayList<>());
+        assertEquals(model(a.metrics()), model(b.metrics()));
+        assertTrue(model(a.metrics()).containsKey("auc") && model(a.metrics()).containsKey("log_loss"), a.metrics().toString());
+        for (int t = 0; t < a.rounds().size(); t++) {
+            assertEquals(model(a.rounds().get(t).metrics()), model(b.rounds().get(t).metrics()), "tree " + t);
+        }
+    }
+
+    /** The metrics that describe the model, without the times and byte counts of the run. */
+    private static Map<String, Double> model(Map<String, Double> metrics) {
+        Map<String, Double> out = new java.util.TreeMap<>(metrics);
+        out.keySet().removeIf(k -> k.contains("seconds") || k.contains("bytes") || k.contains("per_second"));
+        return out;
+    }
+
+    @Test
     void federatedTreesMatchCentralizedTrainingAndInferenceReproducesThem() throws Exception {
         World w = new World(600, 11, false, out);
         RunOutcome r = train(w, new ArrayList<>());

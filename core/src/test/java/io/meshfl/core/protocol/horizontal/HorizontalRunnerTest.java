@@ -101,6 +101,47 @@ class HorizontalRunnerTest {
     }
 
     @Test
+    void theStoredModelIsTheSelectedRoundsAndTheRunStopsWhenItsMetricStopsImproving() {
+        JobSpec job = JobLoader.parse(JOB.formatted(3, "10").replace("rounds: 4", "rounds: 40")
+                + "evaluation: {holdout: 0.3}\nselection: {metric: auc, patience: 1}\n", "t.yaml");
+        List<RoundSummary> seen = new ArrayList<>();
+        Map<Integer, double[]> params = new LinkedHashMap<>();
+        List<DirectChannel> nodes = nodes();
+        Map<String, NodeChannel> byDomain = new LinkedHashMap<>();
+        List<Plan.Participant> parts = new ArrayList<>();
+        for (DirectChannel c : nodes) {
+            parts.add(new Plan.Participant(c.domain() + ".p", c.domain(), "1", c.data.rows()));
+            byDomain.put(c.domain(), c);
+        }
+        Plan plan = new Plan("horizontal", "fedavg", parts, List.of(), List.of("a", "b"), "y", ModelSpec.of(ModelSpec.Type.LOGISTIC),
+                3, 40, List.of(), List.of());
+        RunOutcome out = new HorizontalRunner(job, plan, byDomain, d -> true, new io.meshfl.core.protocol.horizontal.RunObserver() {
+            @Override
+            public void round(RoundSummary s) {
+                seen.add(s);
+            }
+
+            @Override
+            public void round(RoundSummary s, io.meshfl.core.protocol.RunCheckpoint c) {
+                seen.add(s);
+                params.put(s.round(), c.tensor("params"));
+            }
+        }).run("job", "run");
+
+        int selected = out.metrics().get("selected_round").intValue();
+        int last = seen.size();
+        assertTrue(last < 40, "an AUC that stopped improving for one round ends the run: it ran " + last + " rounds");
+        assertEquals(last, out.metrics().get("stopped_early_after_round").intValue());
+        assertEquals(last, out.metrics().get("rounds_run").intValue());
+        double best = seen.stream().mapToDouble(r -> r.metrics().get("auc")).max().orElseThrow();
+        assertEquals(best, seen.get(selected - 1).metrics().get("auc"), "the selected round has the best AUC");
+        assertTrue(seen.subList(0, selected - 1).stream().allMatch(r -> r.metrics().get("auc") < best), "and is the first to reach it");
+        assertEquals(best, out.metrics().get("auc"), "the run's metrics are the selected round's");
+        assertTrue(java.util.Arrays.equals(params.get(selected), out.params()), "the stored model is the selected round's");
+        assertTrue(selected == last || !java.util.Arrays.equals(params.get(last), out.params()));
+    }
+
+    @Test
     void aTrainingLossIsReportedOnlyWhereNodesReportIt() {
         List<RoundSummary> plain = new ArrayList<>();
         run(nodes(), 3, "10", plain);

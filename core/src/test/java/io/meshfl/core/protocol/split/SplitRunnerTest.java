@@ -61,6 +61,21 @@ class SplitRunnerTest {
     }
 
     @Test
+    void twoRunsWithTheSameSeedTrainTheSameNetworkBitForBit() {
+        JobSpec.SplitSettings s = SplitWorld.settings("bank", "adam", "relu", 0, 0);
+        SplitWorld a = new SplitWorld(300, 7, false, dir.resolve("a"));
+        SplitWorld b = new SplitWorld(300, 7, false, dir.resolve("b"));
+        RunOutcome x = a.train(s, SEED, new SplitWorld.Log(), "run");
+        RunOutcome y = b.train(s, SEED, new SplitWorld.Log(), "run");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(x.params(), y.params(), "top network");
+        for (int k = 0; k < a.nodes.size(); k++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a.nodes.get(k).part("run").params(), b.nodes.get(k).part("run").params(),
+                    "bottom network of " + a.nodes.get(k).domain());
+        }
+        assertEquals(x.metrics().get("loss"), y.metrics().get("loss"));
+    }
+
+    @Test
     void sharedLabelsRunEqualsTheCentralizedReference() {
         assertMatchesReference(SplitWorld.settings("coordinator", "adam", "relu", 0, 0));
     }

@@ -14,6 +14,7 @@ import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.CheckpointFollower;
 import io.meshfl.core.protocol.RunCheckpoint;
+import io.meshfl.core.protocol.RunParts;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
@@ -173,6 +174,100 @@ class VerticalResumeTest {
         assertEquals(5, after.rounds().size(), "the report holds all five epochs");
         assertEquals(2.0, after.metrics().get("resumed_from_round"));
         assertEquals(whole.metrics().get("auc"), after.metrics().get("auc"));
+    }
+
+    @Test
+    void aHeldOutShareOfTheAlignedRowsNeverTrainsIsScoredApartAndKeepsItsSplitThroughAResume() throws Exception {
+        JobSpec job = JobLoader.parse("""
+                name: v
+                products: [bank.accounts, shop.orders]
+                label: y
+                model: {type: logistic}
+                strategy: vertical
+                vertical: {epochs: 4, batchSize: 64, lr: 0.3, keyBits: 1024, tol: 0, optimizer: adam}
+                evaluation: {holdout: 0.25}
+                """, "v.yaml");
+        Map<String, Dataset> data = data();
+        CheckpointFollower undisturbed = new CheckpointFollower(2, dir.resolve("held"), dir.resolve("held-crash"));
+        Map<String, NodeChannel> first = nodes(data, "held");
+        RunOutcome whole = new VerticalRunner(job, PLAN, first, undisturbed).run("job", "run-h");
+        // 280 customers are in both products: 70 held out, 210 train
+        for (RoundSummary r : undisturbed.rounds) {
+            assertEquals(70.0, r.metrics().get("holdout_rows"), r.metrics().toString());
+            assertTrue(r.metrics().containsKey("train_auc") && r.metrics().containsKey("auc") && r.metrics().containsKey("train_loss"));
+        }
+        assertTrue(!whole.metrics().get("auc").equals(whole.metrics().get("train_auc")), whole.metrics().toString());
+
+        // the held-out rows are the last 70 of the guest's persisted order; flipping their labels changes their scores, never the model
+        RunCheckpoint last = undisturbed.checkpoints.get(3);
+        int[] order = RunParts.rows(RunCheckpoint.decode(RunParts.read(dir.resolve("held").resolve("bank").resolve("run-h"), "vertical", 4,
+                last.part("bank"), "bank")).tensor("aligned"));
+        assertEquals(280, order.length);
+        Dataset bank = data.get("bank");
+        double[] flipped = bank.y().clone();
+        for (int i = 210; i < 280; i++) flipped[order[i]] = 1 - flipped[order[i]];
+        Map<String, Dataset> other = new LinkedHashMap<>(data);
+        other.put("bank", new Dataset(bank.features(), bank.x(), flipped, bank.keys(), bank.rows()));
+        Map<String, NodeChannel> again = nodes(other, "flipped");
+        RunOutcome flippedRun = new VerticalRunner(job, PLAN, again, new CheckpointFollower()).run("job", "run-f");
+        for (String d : List.of("bank", "shop")) {
+            assertEquals(JSON.readTree(((Node) first.get(d)).modelPart("run-h")), JSON.readTree(((Node) again.get(d)).modelPart("run-f")),
+                    "the model of " + d + " does not depend on a held-out label");
+        }
+        assertEquals(whole.metrics().get("train_auc"), flippedRun.metrics().get("train_auc"));
+        assertTrue(flippedRun.metrics().get("auc") < 0.5 && whole.metrics().get("auc") > 0.5, flippedRun.metrics() + " " + whole.metrics());
+
+        // a run resumed after epoch 2 holds out the same rows and ends with the same held-out metrics
+        CheckpointFollower resumed = new CheckpointFollower();
+        RunOutcome after = new VerticalRunner(job, PLAN, nodes(data, "held-crash"), resumed)
+                .resume(undisturbed.checkpoints.get(1), undisturbed.rounds.subList(0, 2)).run("job", "run-h");
+        assertEquals(whole.metrics().get("auc"), after.metrics().get("auc"));
+        assertEquals(whole.metrics().get("train_auc"), after.metrics().get("train_auc"));
+    }
+
+    @Test
+    void theSavedModelIsTheSelectedEpochsOnEveryParty() throws Exception {
+        String base = """
+                name: v
+                products: [bank.accounts, shop.orders]
+                label: y
+                model: {type: logistic}
+                strategy: vertical
+                vertical: {epochs: %d, batchSize: 32, lr: 0.8, keyBits: 1024, tol: 0, optimizer: sgd}
+                evaluation: {holdout: 0.3}
+                %s""";
+        Map<String, Dataset> data = data();
+        Map<String, NodeChannel> selecting = nodes(data, "select");
+        RunOutcome out = new VerticalRunner(JobLoader.parse(base.formatted(12, "selection: {metric: loss, patience: 2}\n"), "v.yaml"), PLAN,
+                selecting, new CheckpointFollower()).run("job", "run-s");
+        int selected = out.metrics().get("selected_round").intValue();
+        int ran = out.metrics().get("rounds_run").intValue();
+        List<Double> losses = out.rounds().stream().map(r -> r.metrics().get("loss")).toList();
+        assertEquals(losses.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), losses.get(selected - 1), losses.toString());
+        assertEquals(losses.get(selected - 1), out.metrics().get("loss"));
+        // at this learning rate the held-out loss bottoms out before the last epoch: the selected epoch is not the last one
+        assertTrue(selected < ran, losses.toString());
+        assertTrue(ran == 12 || (ran == selected + 2 && out.metrics().get("stopped_early_after_round") == ran), out.metrics().toString());
+        // the same job stopped by hand after the selected epoch trains exactly the saved model (runs are deterministic)
+        Map<String, NodeChannel> plain = nodes(data, "plain");
+        new VerticalRunner(JobLoader.parse(base.formatted(selected, ""), "v.yaml"), PLAN, plain, new CheckpointFollower()).run("job", "run-p");
+        for (String d : List.of("bank", "shop")) {
+            assertEquals(JSON.readTree(((Node) plain.get(d)).modelPart("run-p")), JSON.readTree(((Node) selecting.get(d)).modelPart("run-s")), d);
+        }
+    }
+
+    @Test
+    void twoRunsOfTheSameJobAndDataTrainTheSameModelBitForBit() throws Exception {
+        // fresh keys, fresh blinding and fresh masks each time: none of it may reach the model
+        Map<String, Dataset> data = data();
+        Map<String, NodeChannel> a = nodes(data, "twice-a");
+        Map<String, NodeChannel> b = nodes(data, "twice-b");
+        RunOutcome first = new VerticalRunner(JOB, PLAN, a, new CheckpointFollower()).run("job", "run-a");
+        RunOutcome second = new VerticalRunner(JOB, PLAN, b, new CheckpointFollower()).run("job", "run-b");
+        for (String d : List.of("bank", "shop")) {
+            assertEquals(JSON.readTree(((Node) a.get(d)).modelPart("run-a")), JSON.readTree(((Node) b.get(d)).modelPart("run-b")), d);
+        }
+        assertEquals(first.metrics().get("loss"), second.metrics().get("loss"));
     }
 
     @Test
