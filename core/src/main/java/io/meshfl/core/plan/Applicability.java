@@ -62,17 +62,17 @@ public final class Applicability {
         String section = field.contains(".") ? field.substring(0, field.indexOf('.')) : field;
         if (section.equals("selection")) {
             if (strategy.equals("horizontal")) return null;
-            if (!strategy.equals("vertical") || joinedRun) {
-                return "applies to horizontal and vertical linear jobs; this job plans as " + layout;
+            if (!(strategy.equals("vertical") || strategy.equals("secureboost")) || joinedRun) {
+                return "applies to horizontal, vertical linear and boosted-tree jobs; this job plans as " + layout;
             }
             return job.given().contains("evaluation.holdout") && job.evaluation().holdout() > 0 ? null
-                    : "of a vertical job needs held-out rows to select on (evaluation.holdout); on its training rows the last round "
-                    + "would look best";
+                    : "of a " + strategy + " job needs held-out rows to select on (evaluation.holdout); on its training rows the last "
+                    + "round would look best";
         }
-        if (field.equals("evaluation.holdout") && strategy.equals("vertical") && !joinedRun) {
-            return null; // vertical linear runs hold out a seeded share of the aligned rows
+        if (field.equals("evaluation.holdout") && (strategy.equals("vertical") || strategy.equals("secureboost")) && !joinedRun) {
+            return null; // vertical linear and boosted-tree runs hold out a seeded share of the aligned rows
         } else if (HORIZONTAL_ONLY.contains(section) && !strategy.equals("horizontal")) {
-            return (field.equals("evaluation.holdout") ? "applies to horizontal and vertical linear jobs" : "applies to horizontal jobs")
+            return (field.equals("evaluation.holdout") ? "applies to horizontal, vertical linear and boosted-tree jobs" : "applies to horizontal jobs")
                     + "; this job plans as " + layout + why;
         } else if (section.equals("vertical")) {
             boolean linked = strategy.equals("federated-factorized") || (strategy.equals("vertical") && joinedRun);

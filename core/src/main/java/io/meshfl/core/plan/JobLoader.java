@@ -238,7 +238,7 @@ public final class JobLoader {
         JsonNode s = f.object(root, "selection", false);
         f.known(s, "selection.", SELECTION);
         String metric = f.text(s, "selection.metric", "metric", true, null);
-        List<String> offered = io.meshfl.core.protocol.Selection.metrics(model.task());
+        List<String> offered = io.meshfl.core.protocol.Selection.metrics(model);
         if (!offered.contains(metric)) {
             throw f.error("selection.metric", "a " + model.type().name().toLowerCase(Locale.ROOT) + " model is evaluated by " + offered
                     + ", not '" + metric + "'");

@@ -32,6 +32,12 @@ public final class Selection {
 
     private static final Set<String> LOWER_IS_BETTER = Set.of("loss", "rmse", "poisson_deviance", "log_loss");
 
+    /** The evaluation metrics a model of {@code spec} reports, each a valid selection metric. */
+    public static List<String> metrics(ModelSpec spec) {
+        // boosted trees report their own pair, per tree
+        return spec.type() == ModelSpec.Type.GBDT ? List.of("auc", "log_loss") : metrics(spec.task());
+    }
+
     /** The evaluation metrics a model of {@code task} reports, each a valid selection metric. */
     public static List<String> metrics(ModelSpec.Task task) {
         return switch (task) {

@@ -57,7 +57,7 @@ class ApplicabilityTest {
         assertTrue(refused(both, "model: {type: logistic}\naggregator: {name: fedavg, proximalMu: 0.1}\n").getMessage()
                 .contains("field 'aggregator.proximalMu' applies to aggregator fedprox, not fedavg"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: splitnn}\nevaluation: {holdout: 0.3}\n").getMessage()
-                .contains("field 'evaluation.holdout' applies to horizontal and vertical linear jobs; this job plans as split training"));
+                .contains("field 'evaluation.holdout' applies to horizontal, vertical linear and boosted-tree jobs; this job plans as split training"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nsplit: {epochs: 3}\n").getMessage()
                 .contains("field 'split.epochs' applies to split-network jobs"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nvertical: {optimizer: adam, momentum: 0.9}\n")
@@ -77,8 +77,10 @@ class ApplicabilityTest {
                 metric.getMessage());
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nselection: {metric: auc}\n").getMessage()
                 .contains("field 'selection.metric' of a vertical job needs held-out rows to select on (evaluation.holdout)"));
-        assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: gbdt}\nselection: {metric: auc, patience: 3}\n").getMessage()
-                .contains("field 'selection.metric' applies to horizontal and vertical linear jobs; this job plans as secureboost training"));
+        assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: splitnn}\nselection: {metric: auc, patience: 3}\n").getMessage()
+                .contains("field 'selection.metric' applies to horizontal, vertical linear and boosted-tree jobs; this job plans as split training"));
+        assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: gbdt}\nselection: {metric: auc}\n").getMessage()
+                .contains("field 'selection.metric' of a secureboost job needs held-out rows"));
         assertEquals("vertical", planned("[bank.accounts, shop.orders]", "model: {type: logistic}\nevaluation: {holdout: 0.2}\n"
                 + "selection: {metric: loss, patience: 3}\n").strategy());
         assertEquals("horizontal", planned("[bank.accounts, north.accounts]", "model: {type: logistic}\nselection: {metric: auc, patience: 3}\n")

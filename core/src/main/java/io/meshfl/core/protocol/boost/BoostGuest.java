@@ -57,6 +57,8 @@ final class BoostGuest {
     List<String> active = List.of();
     /** Which of the product's rows, in the run's order (kept in the guest's checkpoints). */
     int[] aligned;
+    /** The first {@code train} aligned rows train; the rest are held out. */
+    final int train;
     BinLayout layout;
     int[] firstFeature;
     int[][] hostBins;
@@ -71,16 +73,22 @@ final class BoostGuest {
     private int[] requested;
     private final Map<String, List<int[]>> pending = new LinkedHashMap<>();
 
-    BoostGuest(String domain, List<String> features, double[] x, double[] y, TreeParams params, int maxBins, int keyBits) {
+    /**
+     * The guest over {@code y.length} aligned rows of which the first {@code train} train: the bins
+     * and the base score are learned from them alone, and the rest carry zero gradient and hessian,
+     * so no split, leaf or tree ever depends on a held-out row.
+     */
+    BoostGuest(String domain, List<String> features, double[] x, double[] y, int train, TreeParams params, int maxBins, int keyBits) {
         this.domain = domain;
         this.features = List.copyOf(features);
         this.n = y.length;
+        this.train = train;
         this.y = y;
         this.params = params;
-        this.bins = QuantileBins.fit(x, n, features.size(), maxBins);
+        this.bins = QuantileBins.fit(x, train, features.size(), maxBins);
         this.bin = bins.binIndex(x, n);
         this.frac = Gradients.fracBits(n);
-        this.base = Gradients.baseScore(y);
+        this.base = Gradients.baseScore(train == n ? y : Arrays.copyOf(y, train));
         this.score = new double[n];
         Arrays.fill(score, base);
         this.gq = new long[n];
@@ -102,6 +110,10 @@ final class BoostGuest {
         if (t != trees.size()) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "tree " + t + " asked, guest has " + trees.size());
         long t0 = System.nanoTime();
         Gradients.logistic(score, y, frac, gq, hq);
+        for (int i = train; i < n; i++) {
+            gq[i] = 0; // a held-out row adds nothing to any sum a split or a leaf is chosen from
+            hq[i] = 0;
+        }
         Map<String, byte[]> blobs = new LinkedHashMap<>();
         double encSeconds = 0;
         if (!active.isEmpty()) {
@@ -346,8 +358,18 @@ final class BoostGuest {
         trees.add(tree);
         double[] prob = probabilities();
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("auc", Metrics.auc(prob, y));
-        m.put("log_loss", Metrics.logLoss(prob, y));
+        if (train < n) {
+            // with a holdout the tree's metrics are the held-out rows', the training rows' come beside them
+            double[] hp = Arrays.copyOfRange(prob, train, n), hy = Arrays.copyOfRange(y, train, n);
+            m.put("auc", Metrics.auc(hp, hy));
+            m.put("log_loss", Metrics.logLoss(hp, hy));
+            m.put("train_auc", Metrics.auc(Arrays.copyOf(prob, train), Arrays.copyOf(y, train)));
+            m.put("train_log_loss", Metrics.logLoss(Arrays.copyOf(prob, train), Arrays.copyOf(y, train)));
+            m.put("holdout_rows", (double) (n - train));
+        } else {
+            m.put("auc", Metrics.auc(prob, y));
+            m.put("log_loss", Metrics.logLoss(prob, y));
+        }
         m.put("splits", (double) tree.splits());
         m.put("split_seconds", (System.nanoTime() - t0) / 1e9);
         tree = null;
@@ -401,9 +423,18 @@ final class BoostGuest {
     }
 
     ModelParts.GuestPart part() {
+        return part(trees.size());
+    }
+
+    /** The model of the first {@code keep} trees (the selected round's, when the job selects one). */
+    ModelParts.GuestPart part(int keep) {
+        if (keep < 1 || keep > trees.size()) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "asked to save " + keep + " trees; the guest grew " + trees.size());
+        }
         List<String> parties = new ArrayList<>();
         parties.add(domain);
         parties.addAll(active);
-        return new ModelParts.GuestPart(domain, "guest", features, base, parties, trees.stream().map(ModelParts.TreeArrays::of).toList());
+        return new ModelParts.GuestPart(domain, "guest", features, base, parties,
+                trees.subList(0, keep).stream().map(ModelParts.TreeArrays::of).toList());
     }
 }

@@ -42,12 +42,13 @@ final class BoostHost {
     private CipherSums sums;
     private int sumsTree = -1;
 
-    BoostHost(String domain, String guest, List<String> features, double[] x, int n, int binLimit) {
+    /** A host over {@code n} aligned rows whose first {@code train} train: its quantile bins are learned from those alone. */
+    BoostHost(String domain, String guest, List<String> features, double[] x, int n, int train, int binLimit) {
         this.domain = domain;
         this.guest = guest;
         this.features = List.copyOf(features);
         this.n = n;
-        this.bins = QuantileBins.fit(x, n, features.size(), binLimit);
+        this.bins = QuantileBins.fit(x, train, features.size(), binLimit);
         this.bin = bins.binIndex(x, n);
         int k = 0;
         for (int f = 0; f < features.size(); f++) if (bins.bins(f) > 1) k++;

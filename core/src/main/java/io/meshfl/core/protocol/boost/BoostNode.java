@@ -52,6 +52,10 @@ public final class BoostNode implements NodeProtocol {
         // a run going on under a new coordinator: rows and trees as this party persisted them
         RunCheckpoint resumed = RunParts.resumed(req, ctx, PART);
         int[] aligned = RunParts.alignedRows(resumed, job, product, "secureboost");
+        // held-out rows go last, in the order every party derives from the seed (a resumed party's order already is)
+        double holdout = Double.parseDouble(req.cfg("holdout", "0"));
+        if (holdout > 0 && resumed == null) aligned = io.meshfl.core.protocol.Holdout.trainFirst(aligned, holdout, Long.parseLong(req.cfg("seed")));
+        int train = io.meshfl.core.protocol.Holdout.trainRows(aligned.length, holdout);
         boolean isGuest = req.cfg("role").equals("guest");
         List<String> features = split(req.cfg("features", ""));
         int maxBins = Integer.parseInt(req.cfg("bins"));
@@ -66,7 +70,7 @@ public final class BoostNode implements NodeProtocol {
             }
             TreeParams p = new TreeParams(Integer.parseInt(req.cfg("depth")), Double.parseDouble(req.cfg("lr")),
                     Double.parseDouble(req.cfg("min_child_weight")), Double.parseDouble(req.cfg("l2")), Double.parseDouble(req.cfg("min_gain")));
-            BoostGuest g = new BoostGuest(ctx.domain(), features, rows.x(), rows.y(), p, maxBins, Integer.parseInt(req.cfg("key_bits")));
+            BoostGuest g = new BoostGuest(ctx.domain(), features, rows.x(), rows.y(), train, p, maxBins, Integer.parseInt(req.cfg("key_bits")));
             g.aligned = aligned;
             if (resumed != null) g.restore(resumed);
             job.put(GUEST, g);
@@ -74,7 +78,7 @@ public final class BoostNode implements NodeProtocol {
                     Map.of("seal_pk", g.seal.publicKey(), "pk", g.keys.pub().toBytes()));
         }
         Dataset rows = ctx.load(product, features, null).select(aligned);
-        BoostHost h = new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), maxBins);
+        BoostHost h = new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train, maxBins);
         h.aligned = aligned;
         if (resumed != null) h.restore(resumed);
         job.put(HOST, h);
@@ -98,7 +102,8 @@ public final class BoostNode implements NodeProtocol {
 
     private Message save(Message req, NodeContext ctx) {
         Object s = state(req, ctx);
-        byte[] bytes = s instanceof BoostGuest g ? ModelParts.write(g.part()) : ModelParts.write(((BoostHost) s).part());
+        byte[] bytes = s instanceof BoostGuest g ? ModelParts.write(g.part(Integer.parseInt(req.cfg("trees", Integer.toString(g.trees.size())))))
+                : ModelParts.write(((BoostHost) s).part());
         if (s instanceof BoostGuest g) g.enc.close();
         ctx.saveModelPart(req.cfg("model_id"), bytes);
         ctx.endJob(req.jobId());

@@ -101,6 +101,10 @@ public final class BoostRunner implements PartyStateRunner {
                 cfg.put("l2", Double.toString(bs.l2()));
                 cfg.put("min_gain", Double.toString(bs.minGain()));
                 cfg.put("key_bits", Integer.toString(bs.keyBits()));
+                if (job.given().contains("evaluation.holdout") && job.evaluation().holdout() > 0) {
+                    cfg.put("holdout", Double.toString(job.evaluation().holdout()));
+                    cfg.put("seed", Long.toString(job.seed()));
+                }
                 if (from != null) {
                     cfg.put("resume_round", Integer.toString(from.round()));
                     cfg.put("resume_part", from.part(p.domain()));
@@ -131,6 +135,10 @@ public final class BoostRunner implements PartyStateRunner {
 
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
             Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
+            io.meshfl.core.protocol.Selection selection = job.evaluation() == null || job.evaluation().selection() == null ? null
+                    : new io.meshfl.core.protocol.Selection(job.evaluation().selection());
+            if (selection != null && from != null) selection.restore(from);
+            int stoppedAfter = 0;
             for (int t = from == null ? 0 : from.round(); t < bs.trees(); t++) {
                 Map<String, Double> metrics = tree(jobId, runId, guest.domain(), active, t);
                 metrics.put("psi_intersection", (double) aligned);
@@ -139,15 +147,18 @@ public final class BoostRunner implements PartyStateRunner {
                         plan.participants().size(), List.of(), metrics);
                 history.add(s);
                 last = metrics;
+                if (selection != null) selection.offer(t + 1, metrics);
                 Map<String, String> parts = resume.checkpointing() ? checkpoint(jobId, runId, t + 1) : null;
                 if (parts == null) {
                     observer.round(s);
                 } else {
                     long[] now = calls.traffic();
-                    RunCheckpoint c = new RunCheckpoint(t + 1, Map.of(), Map.of("psi_intersection", (double) aligned,
+                    Map<String, Double> numbers = new LinkedHashMap<>(Map.of("psi_intersection", (double) aligned,
                             "bytes_sent", now[0] - start[0] + before("bytes_sent"), "bytes_received", now[1] - start[1] + before("bytes_received"),
                             "payload_bytes", calls.payload() + resume.carriedPayload() + before("payload_bytes"),
-                            "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")), parts);
+                            "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")));
+                    if (selection != null) numbers.putAll(selection.state());
+                    RunCheckpoint c = new RunCheckpoint(t + 1, Map.of(), numbers, parts);
                     observer.round(s, c);
                     resume.committed(c, history);
                 }
@@ -157,12 +168,29 @@ public final class BoostRunner implements PartyStateRunner {
                         metrics.get("log_loss"), metrics.get("tree_seconds"), metrics.get("encrypt_seconds"), metrics.get("histogram_seconds"),
                         metrics.get("decrypt_seconds"), metrics.get("split_seconds"), metrics.get("network_other_seconds"),
                         elapsed / (t + 1) * (bs.trees() - t - 1)));
+                if (selection != null && selection.exhausted() && t + 1 < bs.trees()) {
+                    stoppedAfter = t + 1;
+                    observer.log(String.format(Locale.ROOT, "stopped early after tree %d: %s has not improved on tree %d's %.4f for %d trees",
+                            t + 1, selection.spec().metric(), selection.bestRound(), selection.best(), selection.spec().patience()));
+                    break;
+                }
             }
-            calls.each(plan.participants(), p -> request(jobId, runId, BoostSteps.SAVE, p.domain(), Map.of("model_id", runId), -1, -1));
+            // a job that selects keeps the trees up to the selected one: the guest saves those, the hosts' extra records go unused
+            int keep = selection != null && selection.bestRound() > 0 ? selection.bestRound() : history.size();
+            calls.each(plan.participants(), p -> request(jobId, runId, BoostSteps.SAVE, p.domain(),
+                    Map.of("model_id", runId, "trees", Integer.toString(keep)), -1, -1));
             long[] bytes = calls.traffic();
             if (from != null) {
                 last = new LinkedHashMap<>(last);
                 last.put("resumed_from_round", (double) from.round());
+            }
+            if (selection != null && selection.bestRound() > 0) {
+                Map<String, Double> at = new LinkedHashMap<>(last);
+                at.putAll(history.stream().filter(h -> h.round() == keep).findFirst().orElseThrow().metrics());
+                at.put("selected_round", (double) keep);
+                at.put("rounds_run", (double) history.size());
+                if (stoppedAfter > 0) at.put("stopped_early_after_round", (double) stoppedAfter);
+                last = at;
             }
             return new RunOutcome(new double[0], last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + resume.carriedPayload() + (long) before("payload_bytes"),
@@ -226,6 +254,9 @@ public final class BoostRunner implements PartyStateRunner {
                 m.put("auc", next.metrics().get("auc"));
                 m.put("log_loss", next.metrics().get("log_loss"));
                 m.put("splits", next.metrics().getOrDefault("splits", 0.0));
+                for (String k : List.of("train_auc", "train_log_loss", "holdout_rows")) {
+                    if (next.metrics().containsKey(k)) m.put(k, next.metrics().get(k));
+                }
                 m.put("tree_seconds", wall);
                 m.put("encrypt_seconds", encrypt);
                 m.put("histogram_seconds", histogram);

@@ -96,8 +96,8 @@ public final class VerticalNode implements NodeProtocol {
         // its training rows first, so batches run over [0, train) and the guest scores [train, n) apart; a resumed
         // party's persisted order is already split
         double holdout = Double.parseDouble(req.cfg("holdout", "0"));
-        if (holdout > 0 && resumed == null) aligned = trainFirst(aligned, holdout, Long.parseLong(req.cfg("seed")));
-        int train = aligned.length - (int) Math.round(aligned.length * holdout);
+        if (holdout > 0 && resumed == null) aligned = io.meshfl.core.protocol.Holdout.trainFirst(aligned, holdout, Long.parseLong(req.cfg("seed")));
+        int train = io.meshfl.core.protocol.Holdout.trainRows(aligned.length, holdout);
         boolean guest = req.cfg("role").equals("guest");
         List<String> features = split(req.cfg("features", ""));
         String label = guest ? req.cfg("label") : null;
@@ -131,16 +131,6 @@ public final class VerticalNode implements NodeProtocol {
         job.put(STATE, p);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "train_rows", (double) train, "features", (double) features.size()),
                 Map.of(), Map.of("seal_pk", p.seal.publicKey()));
-    }
-
-    /** The aligned rows reordered as the seeded split of their positions puts them: training rows, then held-out rows. */
-    static int[] trainFirst(int[] aligned, double holdout, long seed) {
-        io.meshfl.core.data.Split split = io.meshfl.core.data.Split.of(aligned.length, holdout, seed);
-        int[] out = new int[aligned.length];
-        int k = 0;
-        for (int i : split.train()) out[k++] = aligned[i];
-        for (int i : split.holdout()) out[k++] = aligned[i];
-        return out;
     }
 
     /**

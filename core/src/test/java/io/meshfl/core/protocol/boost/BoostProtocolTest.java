@@ -226,6 +226,54 @@ class BoostProtocolTest {
     }
 
     @Test
+    void heldOutRowsNeverShapeATreeAndAreScoredApart() throws Exception {
+        World w = new World(400, 13, false, out.resolve("held"));
+        JobSpec job = new JobSpec("boost-test", List.of("bank.p", "shop.p", "telco.p"), "y", List.of(), ModelSpec.of(ModelSpec.Type.GBDT),
+                "secureboost", null, null, SETTINGS.trees(), new JobSpec.EvaluationSpec(List.of(), 0.25), 120, 7, false, "t.yaml", null, null,
+                SETTINGS, null, null, null, null, java.util.Set.of("evaluation.holdout"), java.util.Map.of());
+        RunOutcome r = new BoostRunner(job, w.plan(), w.channels(), s -> { }).run("job-h", "run-h");
+
+        // the parties order the common entities by key, then put a seeded quarter of the positions last
+        List<Integer> byKey = new ArrayList<>();
+        for (int i = 0; i < w.n; i++) byKey.add(i);
+        byKey.sort((a, b) -> ("id-" + a).compareTo("id-" + b));
+        io.meshfl.core.data.Split split = io.meshfl.core.data.Split.of(w.n, 0.25, 7);
+        Dataset all = w.joined();
+        int[] trainRows = java.util.Arrays.stream(split.train()).map(byKey::get).toArray();
+        int[] heldRows = java.util.Arrays.stream(split.holdout()).map(byKey::get).toArray();
+        Dataset trainSet = all.select(trainRows);
+        Dataset held = all.select(heldRows);
+        // boosting the training entities alone, centrally, grows the federated trees: no held-out row shaped them
+        var central = GradientBoosting.fit(trainSet, TreeParams.of(SETTINGS), SETTINGS.trees(), SETTINGS.bins());
+        int last = SETTINGS.trees() - 1;
+        assertEquals(100.0, r.metrics().get("holdout_rows"));
+        assertEquals(central.aucPerTree()[last], r.metrics().get("train_auc"), 1e-12);
+        assertEquals(central.logLossPerTree()[last], r.metrics().get("train_log_loss"), 1e-12);
+        double[] p = central.model().predict(held.x(), held.rows(), 10);
+        assertEquals(io.meshfl.core.metrics.Metrics.auc(p, held.y()), r.metrics().get("auc"), 1e-9, "the held-out AUC is the held-out rows'");
+    }
+
+    @Test
+    void theSavedModelKeepsTheTreesUpToTheSelectedOne() throws Exception {
+        World w = new World(300, 17, false, out.resolve("select"));
+        JobSpec.BoostSettings deep = new JobSpec.BoostSettings(14, 4, 0.9, 16, 1e-3, 0.0, 0.0, 1024, 1 << 16);
+        JobSpec job = new JobSpec("boost-test", List.of("bank.p", "shop.p", "telco.p"), "y", List.of(), ModelSpec.of(ModelSpec.Type.GBDT),
+                "secureboost", null, null, deep.trees(), new JobSpec.EvaluationSpec(List.of(), 0.3,
+                new io.meshfl.core.protocol.Selection.Spec("log_loss", 3)), 120, 7, false, "t.yaml", null, null, deep, null, null, null, null,
+                java.util.Set.of("evaluation.holdout", "selection.metric"), java.util.Map.of());
+        RunOutcome r = new BoostRunner(job, w.plan(), w.channels(), s -> { }).run("job-s", "run-s");
+        int selected = r.metrics().get("selected_round").intValue();
+        List<Double> losses = r.rounds().stream().map(t -> t.metrics().get("log_loss")).toList();
+        // deep trees at a large step overfit: the held-out log loss turns up and the run stops three trees later
+        assertTrue(selected < r.rounds().size(), losses.toString());
+        assertEquals(losses.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), losses.get(selected - 1), losses.toString());
+        assertEquals(selected + 3, r.rounds().size(), losses.toString());
+        assertEquals(losses.get(selected - 1), r.metrics().get("log_loss"));
+        ModelParts.GuestPart saved = ModelParts.read(w.bank.modelPart("run-s"), ModelParts.GuestPart.class, "run-s");
+        assertEquals(selected, saved.trees().size(), "the guest saved the selected trees only");
+    }
+
+    @Test
     void twoRunsOfTheSameJobGrowTheSameTreesBitForBit() throws Exception {
         RunOutcome a = train(new World(300, 11, false, out.resolve("a")), new ArrayList<>());
         RunOutcome b = train(new World(300, 11, false, out.resolve("b")), new ArrayList<>());
