@@ -69,10 +69,11 @@ public final class Applicability {
                     : "of a " + strategy + " job needs held-out rows to select on (evaluation.holdout); on its training rows the last "
                     + "round would look best";
         }
-        if (field.equals("evaluation.holdout") && (strategy.equals("vertical") || strategy.equals("secureboost")) && !joinedRun) {
-            return null; // vertical linear and boosted-tree runs hold out a seeded share of the aligned rows
+        if (field.equals("evaluation.holdout") && (strategy.equals("vertical") || strategy.equals("secureboost") || strategy.equals("split"))
+                && !joinedRun) {
+            return null; // every vertical protocol holds out a seeded share of the aligned rows
         } else if (HORIZONTAL_ONLY.contains(section) && !strategy.equals("horizontal")) {
-            return (field.equals("evaluation.holdout") ? "applies to horizontal, vertical linear and boosted-tree jobs" : "applies to horizontal jobs")
+            return (field.equals("evaluation.holdout") ? "applies to horizontal and vertical jobs" : "applies to horizontal jobs")
                     + "; this job plans as " + layout + why;
         } else if (section.equals("vertical")) {
             boolean linked = strategy.equals("federated-factorized") || (strategy.equals("vertical") && joinedRun);

@@ -202,7 +202,7 @@ public final class Planner {
         }
         if (!job.evaluation().products().isEmpty()) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: a vertical job is scored on "
-                    + "its aligned training rows; remove the evaluation products");
+                    + "rows its alignment holds out (evaluation.holdout), not on other products; remove the evaluation products");
         }
         DataContract guest = holders.get(0).contract();
         List<ProductView> ordered = new ArrayList<>();
@@ -260,11 +260,10 @@ public final class Planner {
                 + ordered.stream().map(v -> v.contract().policy().entityKey()).distinct().toList() + "); the catalog records only counts");
         reasons.add(cost.why());
         if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
-        reasons.add(!strategy.equals("split") && job.given().contains("evaluation.holdout") && job.evaluation().holdout() > 0
+        reasons.add(job.given().contains("evaluation.holdout") && job.evaluation().holdout() > 0
                 ? String.format(java.util.Locale.ROOT, "scored on a seeded %.0f%% of the aligned rows held out from training, which every "
                 + "party derives from the seed; train_* metrics are the training rows'", 100 * job.evaluation().holdout())
-                : "scored on its aligned training rows" + (!strategy.equals("split") ? " (set evaluation.holdout to hold rows out)"
-                : " (held-out evaluation of " + strategy + " runs is not built)"));
+                : "scored on its aligned training rows (set evaluation.holdout to hold rows out)");
         return new Plan(strategy, cost.aggregator(), parts, List.of(), all, job.label(), job.model(), cost.params(),
                 cost.rounds(), candidates, reasons);
     }

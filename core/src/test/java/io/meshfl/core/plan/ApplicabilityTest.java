@@ -56,8 +56,8 @@ class ApplicabilityTest {
                 .contains("field 'model.classes' applies to model types softmax and mlp; gbdt predicts a binary target"));
         assertTrue(refused(both, "model: {type: logistic}\naggregator: {name: fedavg, proximalMu: 0.1}\n").getMessage()
                 .contains("field 'aggregator.proximalMu' applies to aggregator fedprox, not fedavg"));
-        assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: splitnn}\nevaluation: {holdout: 0.3}\n").getMessage()
-                .contains("field 'evaluation.holdout' applies to horizontal, vertical linear and boosted-tree jobs; this job plans as split training"));
+        assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: splitnn}\nevaluation: {holdout: 0.3, products: [x.y]}\n").getMessage()
+                .contains("evaluation.products: a vertical job is scored on rows its alignment holds out (evaluation.holdout)"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nsplit: {epochs: 3}\n").getMessage()
                 .contains("field 'split.epochs' applies to split-network jobs"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nvertical: {optimizer: adam, momentum: 0.9}\n")

@@ -119,7 +119,7 @@ public final class HorizontalRunner {
                 strategy.restore(state);
                 observer.log("resumed after round " + from.round() + " of " + job.rounds() + ", the last one committed before its coordinator stopped");
             }
-            io.meshfl.core.protocol.Selection selection = job.evaluation().selection() == null ? null
+            io.meshfl.core.protocol.Selection selection = job.evaluation() == null || job.evaluation().selection() == null ? null
                     : new io.meshfl.core.protocol.Selection(job.evaluation().selection());
             double[] bestParams = null;
             if (selection != null && from != null) {

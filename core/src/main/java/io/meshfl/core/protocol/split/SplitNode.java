@@ -3,7 +3,6 @@ package io.meshfl.core.protocol.split;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.data.Dataset;
-import io.meshfl.core.metrics.Metrics;
 import io.meshfl.core.model.Optimizer;
 import io.meshfl.core.model.OptimizerSpec;
 import io.meshfl.core.model.nn.Losses;
@@ -47,6 +46,8 @@ public final class SplitNode implements NodeProtocol {
         final Map<String, String> shape;
         /** Which of the product's rows, in the run's order (kept in the party's checkpoints). */
         int[] aligned;
+        /** The first {@code train} aligned rows train; batches never reach the rest. */
+        int train;
         int t;
         int pendingRows = -1;
         int epoch = -1;
@@ -69,12 +70,12 @@ public final class SplitNode implements NodeProtocol {
         /** Row indices of batch {@code b} of epoch {@code e}, computed like the coordinator does. */
         int[] batch(int e, int b) {
             if (e != epoch) {
-                batches = SplitReference.batches(bottom.data.rows(), batchSize, batchSeed, e);
+                batches = SplitReference.batches(train, batchSize, batchSeed, e);
                 epoch = e;
             }
             if (b < 0 || b >= batches.length) {
                 throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "batch " + b + " of epoch " + e + " does not exist; "
-                        + bottom.data.rows() + " rows make " + batches.length + " batches");
+                        + train + " training rows make " + batches.length + " batches");
             }
             return batches[b];
         }
@@ -153,6 +154,10 @@ public final class SplitNode implements NodeProtocol {
         // a run going on under a new coordinator: rows, network, optimizer and labels as this party persisted them
         RunCheckpoint resumed = RunParts.resumed(req, ctx, PART);
         int[] aligned = RunParts.alignedRows(resumed, job, product, "split");
+        // held-out rows go last, in the order every party derives from the seed (a resumed party's order already is)
+        double holdout = Double.parseDouble(req.cfg("holdout", "0"));
+        if (holdout > 0 && resumed == null) aligned = io.meshfl.core.protocol.Holdout.trainFirst(aligned, holdout, Long.parseLong(req.cfg("seed")));
+        int train = io.meshfl.core.protocol.Holdout.trainRows(aligned.length, holdout);
         List<String> features = csv(req.cfg("features", ""));
         if (features.isEmpty()) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split setup for " + product + " on " + ctx.domain() + " names no columns");
@@ -169,7 +174,9 @@ public final class SplitNode implements NodeProtocol {
                 }
             }
         }
-        ColumnEncoding enc = ColumnEncoding.fit(rows, csv(req.cfg("categorical", "")));
+        // the encoding (scaling, categories) is learned from the training rows alone
+        ColumnEncoding enc = ColumnEncoding.fit(train < rows.rows() ? rows.select(java.util.stream.IntStream.range(0, train).toArray()) : rows,
+                csv(req.cfg("categorical", "")));
         checkFinite(rows, enc, product);
         Map<String, String> shape = new LinkedHashMap<>();
         for (String k : List.of("bottom_hidden", "cut_width", "activation", "embedding_dim")) shape.put(k, req.cfg(k));
@@ -184,6 +191,7 @@ public final class SplitNode implements NodeProtocol {
                 Integer.parseInt(req.cfg("batch_size")), Long.parseLong(req.cfg("batch_seed")), shape);
         double labelEpsilon = Double.parseDouble(req.cfg("label_epsilon", "0"));
         p.aligned = aligned;
+        p.train = train;
         if (resumed != null) {
             restore(p, resumed);
         } else if (y != null && labelEpsilon > 0) {
@@ -278,7 +286,7 @@ public final class SplitNode implements NodeProtocol {
         Bottom.checkBlock("logits", "the coordinator", logits, p.labels.length, 1);
         double[] prob = new double[logits.length];
         for (int i = 0; i < prob.length; i++) prob[i] = Losses.sigmoid(logits[i]);
-        return req.reply(p.domain, Map.of("auc", Metrics.auc(prob, p.labels), "log_loss", Metrics.logLoss(prob, p.labels)), Map.of());
+        return req.reply(p.domain, SplitRunner.scores(prob, p.labels, p.train), Map.of());
     }
 
     private static Party party(Message req, NodeContext ctx) {

@@ -166,6 +166,11 @@ public final class SplitRunner implements PartyStateRunner {
         }
     }
 
+    /** The held-out share of the aligned rows the job asks for (0: scored on its training rows). */
+    private double holdout() {
+        return job.given().contains("evaluation.holdout") && job.evaluation() != null ? job.evaluation().holdout() : 0;
+    }
+
     /** A number the run had reached before this coordinator took it up (0 for a fresh run). */
     private double before(String name) {
         return resume.before(name);
@@ -187,6 +192,8 @@ public final class SplitRunner implements PartyStateRunner {
         final List<String> domains;
         final String holder;
         final int n;
+        /** The first {@code train} aligned rows train; the rest are held out and only scored. */
+        final int train;
         final Network top = SplitArchitecture.top(plan.participants().size(), s);
         final double[] topParams = new double[top.numParams()];
         final Optimizer topOpt = SplitArchitecture.optimizer(s).create();
@@ -201,6 +208,7 @@ public final class SplitRunner implements PartyStateRunner {
             this.domains = domains;
             this.holder = domains.get(0);
             this.n = n;
+            this.train = io.meshfl.core.protocol.Holdout.trainRows(n, holdout());
             top.init(topParams, new Random(SplitReference.topSeed(job.seed())));
             widths = new int[domains.size()];
             Arrays.fill(widths, s.cutWidth());
@@ -229,7 +237,7 @@ public final class SplitRunner implements PartyStateRunner {
          */
         Map<String, Double> epoch(int epoch) {
             long e0 = System.nanoTime();
-            int[][] batches = SplitReference.batches(n, s.batchSize(), job.seed(), epoch);
+            int[][] batches = SplitReference.batches(train, s.batchSize(), job.seed(), epoch);
             List<double[]> pending = null;
             double lossSum = 0;
             long clipped = 0, clipRows = 0;
@@ -260,8 +268,8 @@ public final class SplitRunner implements PartyStateRunner {
             List<Message> ends = calls.parallel(domains, d -> request(jobId, runId, SplitSteps.BACKWARD, d, Map.of())
                     .withTensors(Map.of(SplitSteps.GRAD, lastGrads.get(domains.indexOf(d)))));
             Map<String, Double> m = new LinkedHashMap<>();
-            m.put("loss", lossSum / n);
-            m.put("samples_per_second", n / secs);
+            m.put("loss", lossSum / train);
+            m.put("samples_per_second", train / secs);
             m.put("activation_noise_sd", s.activationNoise());
             if (s.labelEpsilon() > 0) m.put("label_epsilon", s.labelEpsilon());
             if (s.activationNoise() > 0) {
@@ -298,12 +306,40 @@ public final class SplitRunner implements PartyStateRunner {
                     SplitSteps.EVALUATE, d, Map.of("from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
             if (labels == null) {
                 Message r = calls.call(holder, request(jobId, runId, SplitSteps.METRICS, holder, Map.of()).withTensors(Map.of(SplitSteps.LOGITS, z)));
-                return Map.of("auc", r.metrics().getOrDefault("auc", Double.NaN), "log_loss", r.metrics().getOrDefault("log_loss", Double.NaN));
+                Map<String, Double> m = new LinkedHashMap<>();
+                for (String k : List.of("auc", "log_loss", "train_auc", "train_log_loss", "holdout_rows")) {
+                    if (r.metrics().containsKey(k)) m.put(k, r.metrics().get(k));
+                }
+                m.putIfAbsent("auc", Double.NaN);
+                m.putIfAbsent("log_loss", Double.NaN);
+                return m;
             }
             double[] prob = new double[n];
             for (int i = 0; i < n; i++) prob[i] = Losses.sigmoid(z[i]);
-            return Map.of("auc", Metrics.auc(prob, labels), "log_loss", Metrics.logLoss(prob, labels));
+            return scores(prob, labels, train);
         }
+    }
+
+    /**
+     * AUC and log loss of {@code prob} against {@code y}: over every row, or, when the first
+     * {@code train} rows trained and the rest were held out, over the held-out rows with the
+     * training rows' as {@code train_*}.
+     */
+    static Map<String, Double> scores(double[] prob, double[] y, int train) {
+        int n = prob.length;
+        Map<String, Double> m = new LinkedHashMap<>();
+        if (train >= n) {
+            m.put("auc", Metrics.auc(prob, y));
+            m.put("log_loss", Metrics.logLoss(prob, y));
+            return m;
+        }
+        double[] hp = Arrays.copyOfRange(prob, train, n), hy = Arrays.copyOfRange(y, train, n);
+        m.put("auc", Metrics.auc(hp, hy));
+        m.put("log_loss", Metrics.logLoss(hp, hy));
+        m.put("train_auc", Metrics.auc(Arrays.copyOf(prob, train), Arrays.copyOf(y, train)));
+        m.put("train_log_loss", Metrics.logLoss(Arrays.copyOf(prob, train), Arrays.copyOf(y, train)));
+        m.put("holdout_rows", (double) (n - train));
+        return m;
     }
 
     private String progress(int epoch, Map<String, Double> m) {
@@ -342,6 +378,10 @@ public final class SplitRunner implements PartyStateRunner {
             cfg.put("optimizer", s.optimizer());
             cfg.put("lr", Double.toString(s.lr()));
             cfg.put("noise", Double.toString(s.activationNoise()));
+            if (holdout() > 0) {
+                cfg.put("holdout", Double.toString(holdout()));
+                cfg.put("seed", Long.toString(job.seed()));
+            }
             if (from != null) {
                 cfg.put("resume_round", Integer.toString(from.round()));
                 cfg.put("resume_part", from.part(d));

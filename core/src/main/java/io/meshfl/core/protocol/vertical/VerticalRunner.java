@@ -172,7 +172,7 @@ public final class VerticalRunner implements PartyStateRunner {
             }
             calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.PEERS, p.domain(), Map.of()).withBlobs(sealKeys));
 
-            io.meshfl.core.protocol.Selection selection = job.evaluation().selection() == null || !links.isEmpty() ? null
+            io.meshfl.core.protocol.Selection selection = job.evaluation() == null || job.evaluation().selection() == null || !links.isEmpty() ? null
                     : new io.meshfl.core.protocol.Selection(job.evaluation().selection());
             if (selection != null && from != null) selection.restore(from);
             int stoppedAfter = 0;
@@ -253,7 +253,7 @@ public final class VerticalRunner implements PartyStateRunner {
 
     /** The held-out share of the aligned rows the job asks for (0: scored on its training rows). */
     private double holdout() {
-        return links.isEmpty() && job.given().contains("evaluation.holdout") ? job.evaluation().holdout() : 0;
+        return links.isEmpty() && job.given().contains("evaluation.holdout") && job.evaluation() != null ? job.evaluation().holdout() : 0;
     }
 
     /** A number the run had reached before this coordinator took it up (0 for a fresh run). */

@@ -60,6 +60,48 @@ class SplitRunnerTest {
         assertTrue(out.metrics().get("auc") > 0.7, "the model learned little: auc " + out.metrics().get("auc"));
     }
 
+    /** A run of {@code w} holding out a quarter of the aligned rows. */
+    private static RunOutcome heldOut(SplitWorld w, JobSpec.SplitSettings s) {
+        JobSpec job = new JobSpec("split-test", List.of("bank.p", "shop.p", "telco.p"), SplitWorld.LABEL, List.of(),
+                io.meshfl.core.model.ModelSpec.of(io.meshfl.core.model.ModelSpec.Type.SPLITNN), "split", null, null, s.epochs(),
+                new JobSpec.EvaluationSpec(List.of(), 0.25), 60.0, SEED, false, "job.yaml", null, s, null, null, null, null, null,
+                java.util.Set.of("evaluation.holdout"), java.util.Map.of());
+        return new SplitRunner(job, w.plan(s), w.channels, new SplitWorld.Log()).run("job-h", "run-h");
+    }
+
+    @Test
+    void heldOutRowsNeverTrainEitherNetworkAndAreScoredApart() {
+        for (String labels : List.of("coordinator", "bank")) {
+            JobSpec.SplitSettings s = SplitWorld.settings(labels, "adam", "relu", 0, 0);
+            SplitWorld a = new SplitWorld(300, 7, false, dir.resolve("held-" + labels));
+            RunOutcome first = heldOut(a, s);
+            assertEquals(75.0, first.metrics().get("holdout_rows"), labels);
+            assertTrue(first.metrics().containsKey("train_auc") && !first.metrics().get("auc").equals(first.metrics().get("train_auc")));
+
+            // the same world with the labels of the held-out entities flipped: the parties order the 300 common entities
+            // by key and put the seeded quarter of positions last, so those are the entities whose labels change
+            SplitWorld b = new SplitWorld(300, 7, false, dir.resolve("flip-" + labels));
+            List<Integer> byKey = new java.util.ArrayList<>();
+            for (int i = 0; i < 300; i++) byKey.add(i);
+            byKey.sort((x, y) -> ("id-" + x).compareTo("id-" + y));
+            java.util.Set<String> held = new java.util.HashSet<>();
+            for (int i : io.meshfl.core.data.Split.of(300, 0.25, SEED).holdout()) held.add("id-" + byKey.get(i));
+            io.meshfl.core.data.Dataset bank = b.bank.products.get("bank.p");
+            double[] y = bank.y().clone();
+            for (int r = 0; r < bank.rows(); r++) if (held.contains(bank.keys()[r])) y[r] = 1 - y[r];
+            b.bank.products.put("bank.p", new io.meshfl.core.data.Dataset(bank.features(), bank.x(), y, bank.keys(), bank.rows()));
+            RunOutcome flipped = heldOut(b, s);
+
+            org.junit.jupiter.api.Assertions.assertArrayEquals(first.params(), flipped.params(), labels + ": top network");
+            for (int k = 0; k < a.nodes.size(); k++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a.nodes.get(k).part("run-h").params(), b.nodes.get(k).part("run-h").params(),
+                        labels + ": bottom network of " + a.nodes.get(k).domain());
+            }
+            assertEquals(first.metrics().get("train_auc"), flipped.metrics().get("train_auc"), labels);
+            assertEquals(1 - first.metrics().get("auc"), flipped.metrics().get("auc"), 1e-12, labels + ": flipped labels, mirrored AUC");
+        }
+    }
+
     @Test
     void twoRunsWithTheSameSeedTrainTheSameNetworkBitForBit() {
         JobSpec.SplitSettings s = SplitWorld.settings("bank", "adam", "relu", 0, 0);
