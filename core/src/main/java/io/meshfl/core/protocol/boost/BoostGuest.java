@@ -6,7 +6,6 @@ import io.meshfl.core.crypto.paillier.Decryptor;
 import io.meshfl.core.crypto.paillier.Encryptor;
 import io.meshfl.core.crypto.paillier.PaillierKeyPair;
 import io.meshfl.core.crypto.seal.SealedBox;
-import io.meshfl.core.metrics.Metrics;
 import io.meshfl.core.model.tree.BinLayout;
 import io.meshfl.core.model.tree.Gradients;
 import io.meshfl.core.model.tree.Histogram;
@@ -357,19 +356,8 @@ final class BoostGuest {
         for (int node = 0; node < rowsOf.length; node++) if (rowsOf[node] != null) leaf(node);
         trees.add(tree);
         double[] prob = probabilities();
-        Map<String, Double> m = new LinkedHashMap<>();
-        if (train < n) {
-            // with a holdout the tree's metrics are the held-out rows', the training rows' come beside them
-            double[] hp = Arrays.copyOfRange(prob, train, n), hy = Arrays.copyOfRange(y, train, n);
-            m.put("auc", Metrics.auc(hp, hy));
-            m.put("log_loss", Metrics.logLoss(hp, hy));
-            m.put("train_auc", Metrics.auc(Arrays.copyOf(prob, train), Arrays.copyOf(y, train)));
-            m.put("train_log_loss", Metrics.logLoss(Arrays.copyOf(prob, train), Arrays.copyOf(y, train)));
-            m.put("holdout_rows", (double) (n - train));
-        } else {
-            m.put("auc", Metrics.auc(prob, y));
-            m.put("log_loss", Metrics.logLoss(prob, y));
-        }
+        // with a holdout the tree's metrics are the held-out rows', the training rows' come beside them
+        Map<String, Double> m = new LinkedHashMap<>(io.meshfl.core.protocol.Holdout.scores(prob, y, train));
         m.put("splits", (double) tree.splits());
         m.put("split_seconds", (System.nanoTime() - t0) / 1e9);
         tree = null;

@@ -286,7 +286,7 @@ public final class SplitNode implements NodeProtocol {
         Bottom.checkBlock("logits", "the coordinator", logits, p.labels.length, 1);
         double[] prob = new double[logits.length];
         for (int i = 0; i < prob.length; i++) prob[i] = Losses.sigmoid(logits[i]);
-        return req.reply(p.domain, SplitRunner.scores(prob, p.labels, p.train), Map.of());
+        return req.reply(p.domain, io.meshfl.core.protocol.Holdout.scores(prob, p.labels, p.train), Map.of());
     }
 
     private static Party party(Message req, NodeContext ctx) {

@@ -2,7 +2,6 @@ package io.meshfl.core.protocol.split;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
-import io.meshfl.core.metrics.Metrics;
 import io.meshfl.core.model.Optimizer;
 import io.meshfl.core.model.nn.Columns;
 import io.meshfl.core.model.nn.Losses;
@@ -316,30 +315,8 @@ public final class SplitRunner implements PartyStateRunner {
             }
             double[] prob = new double[n];
             for (int i = 0; i < n; i++) prob[i] = Losses.sigmoid(z[i]);
-            return scores(prob, labels, train);
+            return io.meshfl.core.protocol.Holdout.scores(prob, labels, train);
         }
-    }
-
-    /**
-     * AUC and log loss of {@code prob} against {@code y}: over every row, or, when the first
-     * {@code train} rows trained and the rest were held out, over the held-out rows with the
-     * training rows' as {@code train_*}.
-     */
-    static Map<String, Double> scores(double[] prob, double[] y, int train) {
-        int n = prob.length;
-        Map<String, Double> m = new LinkedHashMap<>();
-        if (train >= n) {
-            m.put("auc", Metrics.auc(prob, y));
-            m.put("log_loss", Metrics.logLoss(prob, y));
-            return m;
-        }
-        double[] hp = Arrays.copyOfRange(prob, train, n), hy = Arrays.copyOfRange(y, train, n);
-        m.put("auc", Metrics.auc(hp, hy));
-        m.put("log_loss", Metrics.logLoss(hp, hy));
-        m.put("train_auc", Metrics.auc(Arrays.copyOf(prob, train), Arrays.copyOf(y, train)));
-        m.put("train_log_loss", Metrics.logLoss(Arrays.copyOf(prob, train), Arrays.copyOf(y, train)));
-        m.put("holdout_rows", (double) (n - train));
-        return m;
     }
 
     private String progress(int epoch, Map<String, Double> m) {
