@@ -217,8 +217,9 @@ class GrantsAndReplayTest {
     @Order(3)
     void aSignedJobRunsOnceAndEveryRunPaysItsEpsilon() throws Exception {
         Path report = tmp.resolve("dp.json");
+        // three nodes at epsilon 5 draw the plan's noise warning, which the submitter accepts
         Cli.Result first = Cli.run("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator,
-                "--tls-dir", certs.toString(), "--report", report.toString());
+                "--tls-dir", certs.toString(), "--report", report.toString(), "--accept-warnings");
         assertEquals(0, first.code(), first.output());
         JsonNode r = RunReport.JSON.readTree(report.toFile());
         dpRunId = r.path("run_id").asText();
@@ -226,7 +227,8 @@ class GrantsAndReplayTest {
         assertTrue(eps > 4 && eps <= 5.0001, "spent epsilon " + eps);
 
         // the same job again: 5 + 5 > 8, refused by the coordinator's ledger
-        Cli.Result again = Cli.run("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator, "--tls-dir", certs.toString());
+        Cli.Result again = Cli.run("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator, "--tls-dir", certs.toString(),
+                "--accept-warnings");
         assertEquals(2, again.code(), again.output());
         assertTrue(again.output().contains("privacy budget exceeded"), again.output());
 

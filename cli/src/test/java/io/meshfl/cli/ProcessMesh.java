@@ -53,8 +53,11 @@ final class ProcessMesh implements AutoCloseable {
     Process start(List<String> prefix, String name, Map<String, String> env, String... args) throws IOException {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(prefix);
+        // each process extracts DuckDB's native library (about 70 MB) into its temporary folder and removes it only on a
+        // clean exit; a folder of its own beside the logs goes with the test's folder, whatever kill the process met
+        Path tmp = Files.createDirectories(logs.resolve("tmp").resolve(name));
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", cp, "io.meshfl.cli.Main"));
+                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + tmp, "-cp", cp, "io.meshfl.cli.Main"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(name).toFile());
         pb.environment().putAll(env);

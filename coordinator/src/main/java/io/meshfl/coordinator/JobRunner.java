@@ -215,11 +215,12 @@ public final class JobRunner {
             job = asked;
             plan = plan(job);
             observer.plan(plan.explain());
-            plan.requireAccepted(acceptWarnings, job.sourceFile());
             signed = ticketFor.apply(plan);
             List<JobTicket.ProductVersion> products = Tickets.products(plan);
             ticket = Tickets.admit(verifier, signed, caller, JobTicket.TRAIN, specYaml, plan.strategy(), products, null);
             Tickets.checkGrants(catalog, this::contract, products, ticket.submitter(), JobTicket.TRAIN, plan.strategy());
+            // who may run it is decided first; whether its submitter accepts what the plan warns of, after
+            plan.requireAccepted(acceptWarnings, job.sourceFile());
         } catch (RuntimeException e) {
             catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
             throw e;
