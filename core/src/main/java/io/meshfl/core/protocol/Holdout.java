@@ -1,11 +1,14 @@
 package io.meshfl.core.protocol;
 
+import io.meshfl.core.data.Dataset;
 import io.meshfl.core.data.Split;
 import io.meshfl.core.metrics.Metrics;
+import io.meshfl.core.plan.JobSpec;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * The held-out rows of a run over aligned rows: every party derives the same seeded split of the
@@ -32,25 +35,60 @@ public final class Holdout {
         return n - (int) Math.round(n * holdout);
     }
 
-    /**
-     * AUC and log loss of {@code prob} against {@code y}: over every row, or, when the first
-     * {@code train} rows trained and the rest were held out, over the held-out rows with the
-     * training rows' as {@code train_*}.
-     */
-    public static Map<String, Double> scores(double[] prob, double[] y, int train) {
-        int n = prob.length;
-        Map<String, Double> m = new LinkedHashMap<>();
-        if (train >= n) {
-            m.put("auc", Metrics.auc(prob, y));
-            m.put("log_loss", Metrics.logLoss(prob, y));
-            return m;
+    /** The held-out share of the aligned rows a vertical job asks for: its {@code evaluation.holdout} when the file gave one, else 0. */
+    public static double share(JobSpec job) {
+        return job.evaluation() != null && job.given().contains("evaluation.holdout") ? job.evaluation().holdout() : 0;
+    }
+
+    /** Tells a party's setup the held-out share and the seed it derives the split from; nothing when {@code share} is 0. */
+    public static void configure(Map<String, String> cfg, double share, long seed) {
+        if (share <= 0) return;
+        cfg.put("holdout", Double.toString(share));
+        cfg.put("seed", Long.toString(seed));
+    }
+
+    /** A party's aligned rows in training-first order and how many of them train. */
+    public record Rows(int[] aligned, int train) {
+
+        /** The rows whose scaling, encodings or bins a party learns: the training rows of {@code rows} (aligned order). */
+        public Dataset training(Dataset rows) {
+            return train < rows.rows() ? rows.select(java.util.stream.IntStream.range(0, train).toArray()) : rows;
         }
-        double[] hp = Arrays.copyOfRange(prob, train, n), hy = Arrays.copyOfRange(y, train, n);
-        m.put("auc", Metrics.auc(hp, hy));
-        m.put("log_loss", Metrics.logLoss(hp, hy));
-        m.put("train_auc", Metrics.auc(Arrays.copyOf(prob, train), Arrays.copyOf(y, train)));
-        m.put("train_log_loss", Metrics.logLoss(Arrays.copyOf(prob, train), Arrays.copyOf(y, train)));
+    }
+
+    /**
+     * The rows a setup request asks a party to work on: {@code aligned} put training-first by the
+     * seeded split its config names, or as they are when the party resumes (its persisted order is
+     * already split) or the job holds nothing out.
+     */
+    public static Rows of(Message setup, int[] aligned, boolean resumed) {
+        double share = Double.parseDouble(setup.cfg("holdout", "0"));
+        int[] order = share > 0 && !resumed ? trainFirst(aligned, share, Long.parseLong(setup.cfg("seed"))) : aligned;
+        return new Rows(order, trainRows(order.length, share));
+    }
+
+    /**
+     * {@code metrics} of {@code pred} against {@code y}: over every row, or, when the first
+     * {@code train} rows trained and the rest were held out, over the held-out rows, with the
+     * training rows' beside them as {@code train_*} and the held-out count.
+     */
+    public static Map<String, Double> apart(double[] pred, double[] y, int train,
+                                            BiFunction<double[], double[], Map<String, Double>> metrics) {
+        int n = pred.length;
+        if (train >= n) return new LinkedHashMap<>(metrics.apply(pred, y));
+        Map<String, Double> m = new LinkedHashMap<>(metrics.apply(Arrays.copyOfRange(pred, train, n), Arrays.copyOfRange(y, train, n)));
+        metrics.apply(Arrays.copyOf(pred, train), Arrays.copyOf(y, train)).forEach((k, v) -> m.put("train_" + k, v));
         m.put("holdout_rows", (double) (n - train));
         return m;
+    }
+
+    /** AUC and log loss of probabilities {@code prob}, held-out and training rows apart (see {@link #apart}). */
+    public static Map<String, Double> scores(double[] prob, double[] y, int train) {
+        return apart(prob, y, train, (p, t) -> {
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("auc", Metrics.auc(p, t));
+            m.put("log_loss", Metrics.logLoss(p, t));
+            return m;
+        });
     }
 }

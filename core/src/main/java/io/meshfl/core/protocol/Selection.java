@@ -52,9 +52,41 @@ public final class Selection {
     private int bestRound;
     private double best;
     private int since;
+    private int stoppedAfter;
 
     public Selection(Spec spec) {
         this.spec = spec;
+    }
+
+    /** The selection {@code job} asks for, or null when it asks for none. */
+    public static Selection of(io.meshfl.core.plan.JobSpec job) {
+        return job.evaluation() == null || job.evaluation().selection() == null ? null : new Selection(job.evaluation().selection());
+    }
+
+    /**
+     * Whether the run stops after {@code round} of {@code rounds}: patience ran out before the last
+     * round. Says so in the run's log, naming the round's {@code unit} (round, epoch, tree).
+     */
+    public boolean stops(int round, int rounds, String unit, java.util.function.Consumer<String> log) {
+        if (!exhausted() || round >= rounds) return false;
+        stoppedAfter = round;
+        log.accept(String.format(java.util.Locale.ROOT, "stopped early after %s %d: %s has not improved on %s %d's %.4f for %d %ss",
+                unit, round, spec.metric(), unit, bestRound, best, spec.patience(), unit));
+        return true;
+    }
+
+    /**
+     * The run's metrics as a selecting run reports them: {@code base} overlaid with the selected
+     * round's metrics from {@code history}, then which round that was, how many ran and, when the
+     * run stopped early, after which.
+     */
+    public Map<String, Double> report(Map<String, Double> base, List<io.meshfl.core.protocol.horizontal.RoundSummary> history) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>(base);
+        out.putAll(history.stream().filter(h -> h.round() == bestRound).findFirst().orElseThrow().metrics());
+        out.put("selected_round", (double) bestRound);
+        out.put("rounds_run", (double) history.size());
+        if (stoppedAfter > 0) out.put("stopped_early_after_round", (double) stoppedAfter);
+        return out;
     }
 
     public Spec spec() {

@@ -53,9 +53,9 @@ public final class BoostNode implements NodeProtocol {
         RunCheckpoint resumed = RunParts.resumed(req, ctx, PART);
         int[] aligned = RunParts.alignedRows(resumed, job, product, "secureboost");
         // held-out rows go last, in the order every party derives from the seed (a resumed party's order already is)
-        double holdout = Double.parseDouble(req.cfg("holdout", "0"));
-        if (holdout > 0 && resumed == null) aligned = io.meshfl.core.protocol.Holdout.trainFirst(aligned, holdout, Long.parseLong(req.cfg("seed")));
-        int train = io.meshfl.core.protocol.Holdout.trainRows(aligned.length, holdout);
+        io.meshfl.core.protocol.Holdout.Rows held = io.meshfl.core.protocol.Holdout.of(req, aligned, resumed != null);
+        aligned = held.aligned();
+        int train = held.train();
         boolean isGuest = req.cfg("role").equals("guest");
         List<String> features = split(req.cfg("features", ""));
         int maxBins = Integer.parseInt(req.cfg("bins"));

@@ -101,10 +101,7 @@ public final class BoostRunner implements PartyStateRunner {
                 cfg.put("l2", Double.toString(bs.l2()));
                 cfg.put("min_gain", Double.toString(bs.minGain()));
                 cfg.put("key_bits", Integer.toString(bs.keyBits()));
-                if (job.given().contains("evaluation.holdout") && job.evaluation().holdout() > 0) {
-                    cfg.put("holdout", Double.toString(job.evaluation().holdout()));
-                    cfg.put("seed", Long.toString(job.seed()));
-                }
+                io.meshfl.core.protocol.Holdout.configure(cfg, io.meshfl.core.protocol.Holdout.share(job), job.seed());
                 if (from != null) {
                     cfg.put("resume_round", Integer.toString(from.round()));
                     cfg.put("resume_part", from.part(p.domain()));
@@ -135,10 +132,8 @@ public final class BoostRunner implements PartyStateRunner {
 
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
             Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
-            io.meshfl.core.protocol.Selection selection = job.evaluation() == null || job.evaluation().selection() == null ? null
-                    : new io.meshfl.core.protocol.Selection(job.evaluation().selection());
+            io.meshfl.core.protocol.Selection selection = io.meshfl.core.protocol.Selection.of(job);
             if (selection != null && from != null) selection.restore(from);
-            int stoppedAfter = 0;
             for (int t = from == null ? 0 : from.round(); t < bs.trees(); t++) {
                 Map<String, Double> metrics = tree(jobId, runId, guest.domain(), active, t);
                 metrics.put("psi_intersection", (double) aligned);
@@ -168,12 +163,7 @@ public final class BoostRunner implements PartyStateRunner {
                         metrics.get("log_loss"), metrics.get("tree_seconds"), metrics.get("encrypt_seconds"), metrics.get("histogram_seconds"),
                         metrics.get("decrypt_seconds"), metrics.get("split_seconds"), metrics.get("network_other_seconds"),
                         elapsed / (t + 1) * (bs.trees() - t - 1)));
-                if (selection != null && selection.exhausted() && t + 1 < bs.trees()) {
-                    stoppedAfter = t + 1;
-                    observer.log(String.format(Locale.ROOT, "stopped early after tree %d: %s has not improved on tree %d's %.4f for %d trees",
-                            t + 1, selection.spec().metric(), selection.bestRound(), selection.best(), selection.spec().patience()));
-                    break;
-                }
+                if (selection != null && selection.stops(t + 1, bs.trees(), "tree", observer::log)) break;
             }
             // a job that selects keeps the trees up to the selected one: the guest saves those, the hosts' extra records go unused
             int keep = selection != null && selection.bestRound() > 0 ? selection.bestRound() : history.size();
@@ -184,14 +174,7 @@ public final class BoostRunner implements PartyStateRunner {
                 last = new LinkedHashMap<>(last);
                 last.put("resumed_from_round", (double) from.round());
             }
-            if (selection != null && selection.bestRound() > 0) {
-                Map<String, Double> at = new LinkedHashMap<>(last);
-                at.putAll(history.stream().filter(h -> h.round() == keep).findFirst().orElseThrow().metrics());
-                at.put("selected_round", (double) keep);
-                at.put("rounds_run", (double) history.size());
-                if (stoppedAfter > 0) at.put("stopped_early_after_round", (double) stoppedAfter);
-                last = at;
-            }
+            if (selection != null && selection.bestRound() > 0) last = selection.report(last, history);
             return new RunOutcome(new double[0], last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + resume.carriedPayload() + (long) before("payload_bytes"),
                     (System.nanoTime() - t0) / 1e9 + before("seconds"));

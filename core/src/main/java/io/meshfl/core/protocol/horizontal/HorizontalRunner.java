@@ -119,14 +119,12 @@ public final class HorizontalRunner {
                 strategy.restore(state);
                 observer.log("resumed after round " + from.round() + " of " + job.rounds() + ", the last one committed before its coordinator stopped");
             }
-            io.meshfl.core.protocol.Selection selection = job.evaluation() == null || job.evaluation().selection() == null ? null
-                    : new io.meshfl.core.protocol.Selection(job.evaluation().selection());
+            io.meshfl.core.protocol.Selection selection = io.meshfl.core.protocol.Selection.of(job);
             double[] bestParams = null;
             if (selection != null && from != null) {
                 selection.restore(from);
                 bestParams = from.tensors().get("selection.params");
             }
-            int stoppedAfter = 0;
             SecureRound secure = job.secureAggregation() == null ? null
                     : new SecureRound(job.secureAggregation(), weightCap(), (d, m) -> send(d, m, timeout), pool, timeout);
             List<RoundSummary> history = new ArrayList<>(earlier);
@@ -213,12 +211,7 @@ public final class HorizontalRunner {
                 last = metrics;
                 if (selection != null && selection.offer(round, metrics)) bestParams = global.clone();
                 observer.round(s, checkpoint(round, global, strategy, start, t0, selection, bestParams));
-                if (selection != null && selection.exhausted() && round < job.rounds()) {
-                    stoppedAfter = round;
-                    observer.log(String.format(java.util.Locale.ROOT, "stopped early after round %d: %s has not improved on round %d's %.4f "
-                            + "for %d rounds", round, selection.spec().metric(), selection.bestRound(), selection.best(), selection.spec().patience()));
-                    break;
-                }
+                if (selection != null && selection.stops(round, job.rounds(), "round", observer::log)) break;
             }
             finish(jobId, runId, pool);
             long[] bytes = traffic();
@@ -229,12 +222,7 @@ public final class HorizontalRunner {
             if (from != null) finalMetrics.put("resumed_from_round", (double) from.round());
             if (selection != null && selection.bestRound() > 0) {
                 // the run's result is the selected round's model and metrics; the report says which round and why it ended
-                int chosen = selection.bestRound();
-                Map<String, Double> at = history.stream().filter(h -> h.round() == chosen).findFirst().orElseThrow().metrics();
-                at.forEach(finalMetrics::put);
-                finalMetrics.put("selected_round", (double) chosen);
-                finalMetrics.put("rounds_run", (double) history.size());
-                if (stoppedAfter > 0) finalMetrics.put("stopped_early_after_round", (double) stoppedAfter);
+                finalMetrics = selection.report(finalMetrics, history);
                 global = bestParams;
             }
             return new RunOutcome(global, finalMetrics, history, bytes[0] - start[0] + (long) before("bytes_sent"),

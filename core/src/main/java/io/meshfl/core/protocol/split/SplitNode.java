@@ -155,9 +155,9 @@ public final class SplitNode implements NodeProtocol {
         RunCheckpoint resumed = RunParts.resumed(req, ctx, PART);
         int[] aligned = RunParts.alignedRows(resumed, job, product, "split");
         // held-out rows go last, in the order every party derives from the seed (a resumed party's order already is)
-        double holdout = Double.parseDouble(req.cfg("holdout", "0"));
-        if (holdout > 0 && resumed == null) aligned = io.meshfl.core.protocol.Holdout.trainFirst(aligned, holdout, Long.parseLong(req.cfg("seed")));
-        int train = io.meshfl.core.protocol.Holdout.trainRows(aligned.length, holdout);
+        io.meshfl.core.protocol.Holdout.Rows held = io.meshfl.core.protocol.Holdout.of(req, aligned, resumed != null);
+        aligned = held.aligned();
+        int train = held.train();
         List<String> features = csv(req.cfg("features", ""));
         if (features.isEmpty()) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split setup for " + product + " on " + ctx.domain() + " names no columns");
@@ -175,8 +175,7 @@ public final class SplitNode implements NodeProtocol {
             }
         }
         // the encoding (scaling, categories) is learned from the training rows alone
-        ColumnEncoding enc = ColumnEncoding.fit(train < rows.rows() ? rows.select(java.util.stream.IntStream.range(0, train).toArray()) : rows,
-                csv(req.cfg("categorical", "")));
+        ColumnEncoding enc = ColumnEncoding.fit(held.training(rows), csv(req.cfg("categorical", "")));
         checkFinite(rows, enc, product);
         Map<String, String> shape = new LinkedHashMap<>();
         for (String k : List.of("bottom_hidden", "cut_width", "activation", "embedding_dim")) shape.put(k, req.cfg(k));

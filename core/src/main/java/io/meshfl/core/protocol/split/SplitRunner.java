@@ -167,7 +167,7 @@ public final class SplitRunner implements PartyStateRunner {
 
     /** The held-out share of the aligned rows the job asks for (0: scored on its training rows). */
     private double holdout() {
-        return job.given().contains("evaluation.holdout") && job.evaluation() != null ? job.evaluation().holdout() : 0;
+        return io.meshfl.core.protocol.Holdout.share(job);
     }
 
     /** A number the run had reached before this coordinator took it up (0 for a fresh run). */
@@ -355,10 +355,7 @@ public final class SplitRunner implements PartyStateRunner {
             cfg.put("optimizer", s.optimizer());
             cfg.put("lr", Double.toString(s.lr()));
             cfg.put("noise", Double.toString(s.activationNoise()));
-            if (holdout() > 0) {
-                cfg.put("holdout", Double.toString(holdout()));
-                cfg.put("seed", Long.toString(job.seed()));
-            }
+            io.meshfl.core.protocol.Holdout.configure(cfg, holdout(), job.seed());
             if (from != null) {
                 cfg.put("resume_round", Integer.toString(from.round()));
                 cfg.put("resume_part", from.part(d));

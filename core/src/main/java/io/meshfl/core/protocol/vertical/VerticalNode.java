@@ -95,16 +95,16 @@ public final class VerticalNode implements NodeProtocol {
         // a held-out share of the aligned rows: every party derives the same seeded split of the same count and puts
         // its training rows first, so batches run over [0, train) and the guest scores [train, n) apart; a resumed
         // party's persisted order is already split
-        double holdout = Double.parseDouble(req.cfg("holdout", "0"));
-        if (holdout > 0 && resumed == null) aligned = io.meshfl.core.protocol.Holdout.trainFirst(aligned, holdout, Long.parseLong(req.cfg("seed")));
-        int train = io.meshfl.core.protocol.Holdout.trainRows(aligned.length, holdout);
+        io.meshfl.core.protocol.Holdout.Rows held = io.meshfl.core.protocol.Holdout.of(req, aligned, resumed != null);
+        aligned = held.aligned();
+        int train = held.train();
         boolean guest = req.cfg("role").equals("guest");
         List<String> features = split(req.cfg("features", ""));
         String label = guest ? req.cfg("label") : null;
         Dataset all = ctx.load(product, features, label);
         Dataset rows = all.select(aligned);
         // the scaling is learned from the training rows alone, as a model validated on held-out rows must be
-        Standardizer z = Standardizer.from(ColumnStats.of(holdout > 0 ? rows.select(java.util.stream.IntStream.range(0, train).toArray()) : rows));
+        Standardizer z = Standardizer.from(ColumnStats.of(held.training(rows)));
         Dataset scaled = z.apply(rows);
         PaillierPublicKey pk = PaillierPublicKey.fromBytes(req.blob("pk"));
         Party p = new Party(ctx.domain(), guest, ModelSpec.Type.valueOf(req.cfg("model_type")), features, scaled, z.mean(), z.std(),
@@ -352,14 +352,8 @@ public final class VerticalNode implements NodeProtocol {
             };
         }
         ModelSpec.Task task = ModelSpec.of(p.model).task();
-        double[] y = p.data.y();
-        int n = pred.length, t = p.trainRows;
-        if (t >= n) return req.reply(p.domain, metrics(task, pred, y), Map.of());
         // with a holdout: the metrics are the held-out rows', the training rows' come beside them as train_*
-        Map<String, Double> m = metrics(task, java.util.Arrays.copyOfRange(pred, t, n), java.util.Arrays.copyOfRange(y, t, n));
-        metrics(task, java.util.Arrays.copyOf(pred, t), java.util.Arrays.copyOf(y, t)).forEach((k, v) -> m.put("train_" + k, v));
-        m.put("holdout_rows", (double) (n - t));
-        return req.reply(p.domain, m, Map.of());
+        return req.reply(p.domain, io.meshfl.core.protocol.Holdout.apart(pred, p.data.y(), p.trainRows, (a, b) -> metrics(task, a, b)), Map.of());
     }
 
     private static Map<String, Double> metrics(ModelSpec.Task task, double[] pred, double[] y) {

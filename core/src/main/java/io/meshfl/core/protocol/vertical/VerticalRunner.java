@@ -144,7 +144,7 @@ public final class VerticalRunner implements PartyStateRunner {
                 cfg.put("model_type", plan.model().type().name());
                 cfg.put("frac_bits", Integer.toString(vs.fracBits()));
                 cfg.put("seed", Long.toString(job.seed()));
-                if (holdout() > 0) cfg.put("holdout", Double.toString(holdout()));
+                io.meshfl.core.protocol.Holdout.configure(cfg, holdout(), job.seed());
                 cfg.put("guest", guest.domain());
                 cfg.put("hosts", String.join(",", hosts.stream().map(Plan.Participant::domain).toList()));
                 if (from != null) {
@@ -172,10 +172,8 @@ public final class VerticalRunner implements PartyStateRunner {
             }
             calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.PEERS, p.domain(), Map.of()).withBlobs(sealKeys));
 
-            io.meshfl.core.protocol.Selection selection = job.evaluation() == null || job.evaluation().selection() == null || !links.isEmpty() ? null
-                    : new io.meshfl.core.protocol.Selection(job.evaluation().selection());
+            io.meshfl.core.protocol.Selection selection = links.isEmpty() ? io.meshfl.core.protocol.Selection.of(job) : null;
             if (selection != null && from != null) selection.restore(from);
-            int stoppedAfter = 0;
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
             Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
             for (int epoch = from == null ? 1 : from.round() + 1; epoch <= vs.epochs(); epoch++) {
@@ -214,12 +212,7 @@ public final class VerticalRunner implements PartyStateRunner {
                     observer.round(s, c);
                     resume.committed(c, history);
                 }
-                if (selection != null && selection.exhausted() && epoch < vs.epochs()) {
-                    stoppedAfter = epoch;
-                    observer.log(String.format(Locale.ROOT, "stopped early after epoch %d: %s has not improved on epoch %d's %.4f for %d "
-                            + "epochs", epoch, selection.spec().metric(), selection.bestRound(), selection.best(), selection.spec().patience()));
-                    break;
-                }
+                if (selection != null && selection.stops(epoch, vs.epochs(), "epoch", observer::log)) break;
                 if (dw2 < vs.tol()) {
                     observer.log(String.format(Locale.ROOT, "converged after epoch %d: squared weight change %.3g < tol %.3g", epoch, dw2, vs.tol()));
                     break;
@@ -233,16 +226,8 @@ public final class VerticalRunner implements PartyStateRunner {
                 last = new LinkedHashMap<>(last);
                 last.put("resumed_from_round", (double) from.round());
             }
-            if (selected) {
-                // the stored model is the selected epoch's: so are the run's metrics, and the report says which epoch it was
-                int chosen = selection.bestRound();
-                Map<String, Double> at = new LinkedHashMap<>(last);
-                at.putAll(history.stream().filter(h -> h.round() == chosen).findFirst().orElseThrow().metrics());
-                at.put("selected_round", (double) chosen);
-                at.put("rounds_run", (double) history.size());
-                if (stoppedAfter > 0) at.put("stopped_early_after_round", (double) stoppedAfter);
-                last = at;
-            }
+            // the stored model is the selected epoch's: so are the run's metrics, and the report says which epoch it was
+            if (selected) last = selection.report(last, history);
             return new RunOutcome(new double[0], last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), payload() + (long) before("payload_bytes"),
                     (System.nanoTime() - t0) / 1e9 + before("seconds"));
@@ -253,7 +238,7 @@ public final class VerticalRunner implements PartyStateRunner {
 
     /** The held-out share of the aligned rows the job asks for (0: scored on its training rows). */
     private double holdout() {
-        return links.isEmpty() && job.given().contains("evaluation.holdout") && job.evaluation() != null ? job.evaluation().holdout() : 0;
+        return links.isEmpty() ? io.meshfl.core.protocol.Holdout.share(job) : 0;
     }
 
     /** A number the run had reached before this coordinator took it up (0 for a fresh run). */
