@@ -61,8 +61,26 @@ final class AuditingChannel extends ForwardingChannel {
 
     /** Writes what is pending to the catalog; returns how many records. */
     static int flush(Catalog catalog, ConcurrentLinkedQueue<AuditRecord> pending) {
+        return catalog.auditBatch(drain(pending));
+    }
+
+    /**
+     * Hands what is pending to {@code commit}, which writes it with something else in one
+     * transaction; if that fails the records go back to {@code pending}, for the next flush.
+     */
+    static void withPending(ConcurrentLinkedQueue<AuditRecord> pending, java.util.function.Consumer<List<AuditRecord>> commit) {
+        List<AuditRecord> batch = drain(pending);
+        try {
+            commit.accept(batch);
+        } catch (RuntimeException e) {
+            pending.addAll(batch);
+            throw e;
+        }
+    }
+
+    private static List<AuditRecord> drain(ConcurrentLinkedQueue<AuditRecord> pending) {
         List<AuditRecord> batch = new ArrayList<>();
         for (AuditRecord r; (r = pending.poll()) != null; ) batch.add(r);
-        return catalog.auditBatch(batch);
+        return batch;
     }
 }

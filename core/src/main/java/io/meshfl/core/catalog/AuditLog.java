@@ -35,12 +35,22 @@ public final class AuditLog {
     public List<Long> append(List<AuditRecord> records) {
         for (AuditRecord r : records) check(r);
         return catalog.transaction("INSERT " + records.size() + " audit records", c -> {
-            Chains.Head head = Chains.lock(c, Chains.AUDIT);
             List<Long> seqs = new ArrayList<>(records.size());
-            head = insert(c, head, records, seqs);
-            Chains.advance(c, Chains.AUDIT, head);
+            appendIn(c, records, seqs);
             return seqs;
         });
+    }
+
+    /**
+     * Appends checked records inside a caller's transaction (a round commits the audit of its
+     * messages with itself: one commit a round), adding their sequence numbers to {@code seqs}.
+     */
+    static void appendIn(Connection c, List<AuditRecord> records, List<Long> seqs) throws SQLException {
+        if (records.isEmpty()) return;
+        for (AuditRecord r : records) check(r);
+        Chains.Head head = Chains.lock(c, Chains.AUDIT);
+        head = insert(c, head, records, seqs);
+        Chains.advance(c, Chains.AUDIT, head);
     }
 
     /**

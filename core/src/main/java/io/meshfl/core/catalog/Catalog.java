@@ -638,8 +638,14 @@ public final class Catalog implements AutoCloseable {
 
     /** Appends one round to a run; a round number is recorded once. */
     public void recordRound(String runId, RoundRecord round) {
+        recordRound(runId, round, List.of());
+    }
+
+    /** Appends one round to a run with the audit records of its messages, in one commit. */
+    public void recordRound(String runId, RoundRecord round, List<AuditRecord> audit) {
         tx("INSERT round " + (round == null ? "?" : round.round()) + " of run " + runId, c -> {
             insertRound(c, runId, round);
+            AuditLog.appendIn(c, audit, new ArrayList<>());
             return null;
         });
     }

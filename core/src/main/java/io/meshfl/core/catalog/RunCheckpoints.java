@@ -7,6 +7,7 @@ import io.meshfl.core.protocol.RunCheckpoint;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,12 +31,21 @@ public final class RunCheckpoints {
 
     /** Records {@code round} of a RUNNING run and makes {@code checkpoint} (of the same round) the one it resumes from. */
     public void commit(String runId, RoundRecord round, RunCheckpoint checkpoint) {
+        commit(runId, round, checkpoint, List.of());
+    }
+
+    /**
+     * As {@link #commit(String, RoundRecord, RunCheckpoint)}, with the audit records of the round's
+     * messages in the same commit: one write to the catalog a round, and a resumed run's audit ends
+     * where its committed rounds end.
+     */
+    public void commit(String runId, RoundRecord round, RunCheckpoint checkpoint, List<AuditRecord> audit) {
         if (checkpoint.round() != round.round()) {
             throw new MeshflException(ErrorCode.INTERNAL, "checkpoint of round " + checkpoint.round() + " committed with round " + round.round());
         }
         byte[] state = checkpoint.encode();
         try {
-            insert(runId, round, state);
+            insert(runId, round, state, audit);
         } catch (MeshflException e) {
             // a commit that reached the database just before the connection dropped, retried: it is there already, with its checkpoint
             if (e.getMessage().endsWith(ALREADY) && java.util.Arrays.equals(state, stored(runId, round.round()))) return;
@@ -45,8 +55,8 @@ public final class RunCheckpoints {
 
     private static final String ALREADY = " is already recorded";
 
-    private void insert(String runId, RoundRecord round, byte[] state) {
-        // four statements, the fewest that check the run, keep the round and replace the checkpoint: this wait is every round's
+    private void insert(String runId, RoundRecord round, byte[] state, List<AuditRecord> audit) {
+        // four statements (and the audit of the round's messages), the fewest that check the run, keep the round and replace the checkpoint: this wait is every round's
         catalog.transaction("COMMIT round " + round.round() + " of run " + runId, c -> {
             String status = Catalog.first(Catalog.query(c, "SELECT status FROM runs WHERE id = ? FOR UPDATE", ps -> ps.setString(1, runId),
                     rs -> rs.getString(1))).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "run " + runId + " is not in the catalog"));
@@ -59,20 +69,24 @@ public final class RunCheckpoints {
                 if (!UNIQUE_VIOLATION.equals(e.getSQLState())) throw e;
                 throw new MeshflException(ErrorCode.CATALOG_FAILURE, "round " + round.round() + " of run " + runId + ALREADY);
             }
+            boolean replaced;
             try (PreparedStatement up = c.prepareStatement("UPDATE run_checkpoints SET round_no = ?, state = ?, saved_at = ? WHERE run_id = ?")) {
                 up.setInt(1, round.round());
                 up.setBytes(2, state);
                 up.setObject(3, Catalog.ts(Instant.now()));
                 up.setString(4, runId);
-                if (up.executeUpdate() > 0) return null;
+                replaced = up.executeUpdate() > 0;
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_checkpoints (run_id, round_no, state, saved_at) VALUES (?, ?, ?, ?)")) {
-                ps.setString(1, runId);
-                ps.setInt(2, round.round());
-                ps.setBytes(3, state);
-                ps.setObject(4, Catalog.ts(Instant.now()));
-                ps.executeUpdate();
+            if (!replaced) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_checkpoints (run_id, round_no, state, saved_at) VALUES (?, ?, ?, ?)")) {
+                    ps.setString(1, runId);
+                    ps.setInt(2, round.round());
+                    ps.setBytes(3, state);
+                    ps.setObject(4, Catalog.ts(Instant.now()));
+                    ps.executeUpdate();
+                }
             }
+            AuditLog.appendIn(c, audit, new ArrayList<>());
             return null;
         });
     }

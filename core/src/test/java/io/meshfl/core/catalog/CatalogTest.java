@@ -388,4 +388,25 @@ class CatalogTest {
         store.discard(run.id());
         assertTrue(store.latest(run.id()).isEmpty());
     }
+    @Test
+    void aRoundCommitsTheAuditOfItsMessagesWithItselfOrNotAtAll() {
+        catalog.registerProduct("lending.loans", "lending", "1.0.0", LOANS_V1, 800);
+        JobRecord job = catalog.createJob("j", "name: j");
+        RunRecord run = catalog.startRun(job.id(), "horizontal", "{}", "{}", 1, List.of("lending.loans"));
+        RunCheckpoints store = new RunCheckpoints(catalog);
+        java.util.function.IntFunction<List<AuditRecord>> messages = r -> List.of(
+                AuditRecord.of(null, job.id(), run.id(), "horizontal/fit", "coordinator", "lending", 100, "plain | grpc-mtls", 2L * r - 1),
+                AuditRecord.of(null, job.id(), run.id(), "horizontal/fit", "lending", "coordinator", 200, "plain | grpc-mtls", 2L * r - 1));
+        store.commit(run.id(), new RoundRecord(1, 0.1, 10, 20, 1, 0, "{}"),
+                new io.meshfl.core.protocol.RunCheckpoint(1, java.util.Map.of("params", new double[]{1}), java.util.Map.of()), messages.apply(1));
+        catalog.recordRound(run.id(), new RoundRecord(2, 0.1, 10, 20, 1, 0, "{}"), messages.apply(2));
+        assertEquals(4, catalog.auditLog(run.id(), 0).size());
+        // a round the catalog refuses (recorded already) takes its audit records with it: the caller still holds them
+        assertThrows(io.meshfl.core.MeshflException.class, () -> store.commit(run.id(), new RoundRecord(2, 0.1, 10, 20, 1, 0, "{}"),
+                new io.meshfl.core.protocol.RunCheckpoint(2, java.util.Map.of("params", new double[]{2}), java.util.Map.of()), messages.apply(3)));
+        assertThrows(io.meshfl.core.MeshflException.class, () -> catalog.recordRound(run.id(), new RoundRecord(1, 0.1, 10, 20, 1, 0, "{}"),
+                messages.apply(3)));
+        assertEquals(4, catalog.auditLog(run.id(), 0).size());
+        assertEquals(List.of(1L, 1L, 3L, 3L), catalog.auditLog(run.id(), 0).stream().map(AuditRecord::msgSeq).toList());
+    }
 }
