@@ -119,7 +119,7 @@ final class Predictions {
             String label = prov.path("label").asText();
             java.time.Duration timeout = java.time.Duration.ofMinutes(10);
             var r = switch (strategy) {
-                case "split" -> SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId),
+                case "split" -> SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId), head(prov),
                         new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log);
                 case "secureboost" -> BoostScorer.score(channels, run.id(), partsKey, guest, label, parts, who, timeout, observer::log);
                 default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(), label, parts,
@@ -149,6 +149,15 @@ final class Predictions {
             AuditingChannel.flush(runner.catalog(), audit);
             throw e;
         }
+    }
+
+    /** The head of the split network a model's provenance describes: binary unless its model names another objective. */
+    private static io.meshfl.core.model.nn.Head head(JsonNode prov) {
+        JsonNode m = prov.path("model");
+        String objective = m.path("objective").asText("");
+        if (objective.isEmpty() || m.path("objective").isNull()) return io.meshfl.core.model.nn.Head.BINARY;
+        return new io.meshfl.core.model.nn.Head(io.meshfl.core.model.ModelSpec.Task.valueOf(objective.toUpperCase(java.util.Locale.ROOT)),
+                m.path("classes").asInt(1));
     }
 
     private static JobSpec.SplitSettings splitSettings(JsonNode prov, String modelId) {

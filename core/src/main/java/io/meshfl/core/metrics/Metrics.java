@@ -178,7 +178,8 @@ public final class Metrics {
         return label > 0.5;
     }
 
-    static int argmax(double[] v, int off, int k) {
+    /** The index of the largest of {@code v[off .. off + k)}, the first on a tie. */
+    public static int argmax(double[] v, int off, int k) {
         int best = 0;
         for (int j = 1; j < k; j++) {
             if (v[off + j] > v[off + best]) best = j;
@@ -207,5 +208,16 @@ public final class Metrics {
             throw new IllegalArgumentException("got " + probs.length + " probabilities for " + labels.length
                     + " labels x " + classes + " classes");
         }
+    }
+
+    /** "name value" pairs of {@code metrics} but those in {@code except}, for a progress line: "auc 0.9012, log loss 0.3120". */
+    public static String describe(java.util.Map<String, Double> metrics, java.util.Set<String> except) {
+        StringBuilder sb = new StringBuilder();
+        for (var e : metrics.entrySet()) {
+            if (except.contains(e.getKey())) continue;
+            if (sb.length() > 0) sb.append(", ");
+            sb.append(e.getKey().replace('_', ' ')).append(String.format(java.util.Locale.ROOT, " %.4f", e.getValue()));
+        }
+        return sb.toString();
     }
 }

@@ -3,10 +3,11 @@ package io.meshfl.core.model;
 import java.util.List;
 
 /**
- * What model to train: its type and shape. Validated when built so a bad job file fails early
- * with the field named.
+ * What model to train: its type, shape and, for boosted trees and split networks, the kind of target it learns
+ * ({@code objective}: binary, multiclass, regression or count; null keeps the type's own).
+ * Validated when built so a bad job file fails early with the field named.
  */
-public record ModelSpec(Type type, List<Integer> hidden, int classes, double l2) {
+public record ModelSpec(Type type, List<Integer> hidden, int classes, double l2, Task objective) {
 
     /** The model families MeshFL trains. */
     public enum Type {
@@ -41,6 +42,17 @@ public record ModelSpec(Type type, List<Integer> hidden, int classes, double l2)
             throw new IllegalArgumentException("model.classes: softmax needs at least 2 classes, got " + classes);
         }
         if (l2 < 0 || Double.isNaN(l2)) throw new IllegalArgumentException("model.l2 must be >= 0, got " + l2);
+        if (objective != null && type != Type.GBDT && type != Type.SPLITNN) {
+            throw new IllegalArgumentException("model.objective applies to model types gbdt and splitnn; " + type.name().toLowerCase(java.util.Locale.ROOT)
+                    + " learns a " + type.task().name().toLowerCase(java.util.Locale.ROOT) + " target");
+        }
+        if (objective == Task.MULTICLASS && classes < 2) {
+            throw new IllegalArgumentException("model.classes: a multiclass objective needs at least 2 classes, got " + classes);
+        }
+    }
+
+    public ModelSpec(Type type, List<Integer> hidden, int classes, double l2) {
+        this(type, hidden, classes, l2, null);
     }
 
     public static ModelSpec of(Type type) {
@@ -48,6 +60,7 @@ public record ModelSpec(Type type, List<Integer> hidden, int classes, double l2)
     }
 
     public Task task() {
+        if (objective != null) return objective;
         return type == Type.MLP && classes > 2 ? Task.MULTICLASS : type.task();
     }
 

@@ -105,8 +105,11 @@ public final class Applicability {
         return switch (field) {
             case "model.hidden" -> m.type() == ModelSpec.Type.MLP ? null
                     : "applies to model type mlp, not " + type + (m.type() == ModelSpec.Type.SPLITNN ? " (use split.bottomHidden and split.topHidden)" : "");
-            case "model.classes" -> m.type() == ModelSpec.Type.SOFTMAX || m.type() == ModelSpec.Type.MLP ? null
-                    : "applies to model types softmax and mlp; " + type + " predicts a " + m.type().task().name().toLowerCase(Locale.ROOT) + " target";
+            case "model.classes" -> m.type() == ModelSpec.Type.SOFTMAX || m.type() == ModelSpec.Type.MLP || m.task() == ModelSpec.Task.MULTICLASS ? null
+                    : "applies to model types softmax and mlp and to gbdt with objective multiclass; " + type + " predicts a "
+                    + m.task().name().toLowerCase(Locale.ROOT) + " target";
+            case "split.labelEpsilon" -> m.task() == ModelSpec.Task.BINARY ? null
+                    : "randomized response protects binary labels; this job's are " + m.task().name().toLowerCase(Locale.ROOT);
             case "model.l2" -> "is read by no trainer; set the penalty where the training is: local.l2 (horizontal), vertical.l2, boost.l2 or joined.l2";
             default -> null;
         };

@@ -38,7 +38,7 @@ public final class JobLoader {
             "psiBatch");
     private static final Set<String> VERTICAL = Set.of("epochs", "batchSize", "lr", "decay", "l1", "l2", "tol", "keyBits",
             "fracBits", "psiBatch", "cardinalityOnly", "optimizer", "momentum");
-    private static final Set<String> MODEL = Set.of("type", "hidden", "classes", "l2");
+    private static final Set<String> MODEL = Set.of("type", "hidden", "classes", "l2", "objective");
     private static final Set<String> AGG = Set.of("name", "fraction", "minNodes", "proximalMu", "serverLr", "beta1",
             "beta2", "tau", "trimBeta", "byzantine", "selected", "normBound");
     private static final Set<String> LOCAL = Set.of("epochs", "batchSize", "optimizer", "lr", "momentum", "l2");
@@ -116,7 +116,7 @@ public final class JobLoader {
         ModelSpec model;
         try {
             model = new ModelSpec(type, hidden, f.integer(m, "model.classes", "classes", type == ModelSpec.Type.SOFTMAX ? 2 : 2),
-                    f.number(m, "model.l2", "l2", 0.0));
+                    f.number(m, "model.l2", "l2", 0.0), objective(f, m));
         } catch (IllegalArgumentException e) {
             throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + e.getMessage());
         }
@@ -233,6 +233,16 @@ public final class JobLoader {
     }
 
     /** The {@code selection:} block: a metric the model's evaluation reports, and the patience of early stopping. */
+    /** {@code model.objective}: the kind of target a boosted model learns (binary, multiclass, regression, count), or null. */
+    private static ModelSpec.Task objective(Fields f, JsonNode m) {
+        if (!m.has("objective")) return null;
+        String v = f.text(m, "model.objective", "objective", true, null);
+        for (ModelSpec.Task t : ModelSpec.Task.values()) {
+            if (t.name().equalsIgnoreCase(v)) return t;
+        }
+        throw f.error("model.objective", "unknown objective '" + v + "'; use binary, multiclass, regression or count");
+    }
+
     private static io.meshfl.core.protocol.Selection.Spec selection(Fields f, JsonNode root, ModelSpec model) {
         if (!root.has("selection")) return null;
         JsonNode s = f.object(root, "selection", false);

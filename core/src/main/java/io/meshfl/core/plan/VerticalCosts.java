@@ -89,6 +89,9 @@ final class VerticalCosts {
                 ? ", and the label holder " + guest.domain() + " computes the loss from logits, so no label crosses; "
                   + (s.labelEpsilon() > 0 ? "it trains on labels passed through randomized response, so the loss gradients it returns are "
                   + s.labelEpsilon() + "-label-DP"
+                  : job.model().task() != io.meshfl.core.model.ModelSpec.Task.BINARY
+                  ? "the loss gradients it returns, with the logits, still give the coordinator the training labels (randomized response "
+                  + "covers binary labels only)"
                   : "the signs of the loss gradients it returns still give the coordinator the training labels (set split.labelEpsilon "
                   + "for label DP)")
                 : ", and the label holder shares its labels with the coordinator (split.labels: coordinator)") + protection);
@@ -107,7 +110,12 @@ final class VerticalCosts {
         double seconds = scale * ((double) n * hostFeatures * b.depth() * BOOST_SECONDS_PER_ROW_FEATURE_LEVEL
                 + (double) hostFeatures * b.bins() * ((1 << b.depth()) - 1) * BOOST_SECONDS_PER_DECRYPTION
                 + (double) n * BOOST_SECONDS_PER_ENCRYPTED_ROW);
-        return new Cost("secureboost-paillier", (1 << (b.depth() + 1)) - 1, b.trees(), bytes, seconds, "gradients and hessians "
+        // a multiclass objective grows a tree per class each round
+        int perRound = job.model().task() == io.meshfl.core.model.ModelSpec.Task.MULTICLASS ? job.model().classes() : 1;
+        bytes *= perRound;
+        seconds *= perRound;
+        return new Cost("secureboost-paillier", ((1 << (b.depth() + 1)) - 1) * perRound, b.trees(), bytes, seconds,
+                (perRound > 1 ? "one tree per class (" + perRound + ") each round; " : "") + "gradients and hessians "
                 + "cross as Paillier-" + b.keyBits() + " ciphertexts of the label holder's key; hosts return encrypted per-bin sums "
                 + "over their own quantile bins; a host learns which rows share a tree node and, for its own winning splits, the "
                 + "bin, never a gradient, label or another party's split");

@@ -74,12 +74,29 @@ public final class Holdout {
      */
     public static Map<String, Double> apart(double[] pred, double[] y, int train,
                                             BiFunction<double[], double[], Map<String, Double>> metrics) {
-        int n = pred.length;
+        return apart(pred, y, train, 1, metrics);
+    }
+
+    /** As {@link #apart(double[], double[], int, BiFunction)} for {@code outputs} predictions per row (class probabilities). */
+    public static Map<String, Double> apart(double[] pred, double[] y, int train, int outputs,
+                                            BiFunction<double[], double[], Map<String, Double>> metrics) {
+        int n = y.length;
         if (train >= n) return new LinkedHashMap<>(metrics.apply(pred, y));
-        Map<String, Double> m = new LinkedHashMap<>(metrics.apply(Arrays.copyOfRange(pred, train, n), Arrays.copyOfRange(y, train, n)));
-        metrics.apply(Arrays.copyOf(pred, train), Arrays.copyOf(y, train)).forEach((k, v) -> m.put("train_" + k, v));
+        Map<String, Double> m = new LinkedHashMap<>(metrics.apply(Arrays.copyOfRange(pred, train * outputs, n * outputs),
+                Arrays.copyOfRange(y, train, n)));
+        metrics.apply(Arrays.copyOf(pred, train * outputs), Arrays.copyOf(y, train)).forEach((k, v) -> m.put("train_" + k, v));
         m.put("holdout_rows", (double) (n - train));
         return m;
+    }
+
+    /**
+     * The metrics of a model of {@code task} from its predictions ({@code outputs} per row): AUC and
+     * log loss for binary (see {@link #scores}), what {@link io.meshfl.core.metrics.EvalSums} reports
+     * for the other tasks; held-out and training rows apart (see {@link #apart}).
+     */
+    public static Map<String, Double> metrics(io.meshfl.core.model.ModelSpec.Task task, double[] pred, double[] y, int train, int outputs) {
+        if (task == io.meshfl.core.model.ModelSpec.Task.BINARY) return new LinkedHashMap<>(scores(pred, y, train));
+        return apart(pred, y, train, outputs, (p, t) -> io.meshfl.core.metrics.EvalSums.of(task, p, t, outputs).toMap());
     }
 
     /** AUC and log loss of probabilities {@code prob}, held-out and training rows apart (see {@link #apart}). */

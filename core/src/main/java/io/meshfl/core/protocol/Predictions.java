@@ -35,8 +35,18 @@ public final class Predictions {
      */
     public static Written write(NodeContext ctx, String runId, String product, int[] aligned, double[] pred, String label,
                                 ModelSpec.Task task) {
-        if (pred.length != aligned.length) {
-            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, pred.length + " predictions for " + aligned.length + " aligned rows");
+        return write(ctx, runId, product, aligned, pred, 1, label, task);
+    }
+
+    /**
+     * As {@link #write(NodeContext, String, String, int[], double[], String, ModelSpec.Task)} with
+     * {@code outputs} values per row: for a multiclass model the class probabilities, written as the
+     * most probable class ({@code prediction}) and one {@code p_k} column per class.
+     */
+    public static Written write(NodeContext ctx, String runId, String product, int[] aligned, double[] pred, int outputs, String label,
+                                ModelSpec.Task task) {
+        if (pred.length != (long) aligned.length * outputs) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, pred.length / outputs + " predictions for " + aligned.length + " aligned rows");
         }
         Dataset keys = ctx.load(product, List.of(), null).select(aligned);
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -45,16 +55,25 @@ public final class Predictions {
             Dataset labelled = ctx.loadLabel(product, label);
             if (labelled != null) {
                 Dataset y = labelled.select(aligned);
-                metrics.putAll(EvalSums.of(task, pred, y.y(), 1).toMap());
+                metrics.putAll(EvalSums.of(task, pred, y.y(), outputs).toMap());
                 if (task == ModelSpec.Task.BINARY) metrics.put("auc", Metrics.auc(pred, y.y()));
             }
         }
         Path out = ctx.outputDir().resolve("predictions").resolve(runId + ".csv");
         try {
             Files.createDirectories(out.getParent());
-            StringBuilder sb = new StringBuilder("entity_key,prediction\n");
-            for (int i = 0; i < pred.length; i++) {
-                sb.append(keys.keys()[i]).append(',').append(String.format(Locale.ROOT, "%.6g", pred[i])).append('\n');
+            StringBuilder sb = new StringBuilder("entity_key,prediction");
+            if (outputs > 1) for (int c = 0; c < outputs; c++) sb.append(",p_").append(c);
+            sb.append('\n');
+            for (int i = 0; i < aligned.length; i++) {
+                sb.append(keys.keys()[i]).append(',');
+                if (outputs == 1) {
+                    sb.append(String.format(Locale.ROOT, "%.6g", pred[i]));
+                } else {
+                    sb.append(io.meshfl.core.metrics.Metrics.argmax(pred, i * outputs, outputs));
+                    for (int c = 0; c < outputs; c++) sb.append(',').append(String.format(Locale.ROOT, "%.6g", pred[i * outputs + c]));
+                }
+                sb.append('\n');
             }
             Files.writeString(out, sb);
         } catch (IOException e) {

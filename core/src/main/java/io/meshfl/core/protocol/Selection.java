@@ -34,8 +34,8 @@ public final class Selection {
 
     /** The evaluation metrics a model of {@code spec} reports, each a valid selection metric. */
     public static List<String> metrics(ModelSpec spec) {
-        // boosted trees report their own pair, per tree
-        return spec.type() == ModelSpec.Type.GBDT ? List.of("auc", "log_loss") : metrics(spec.task());
+        // binary boosted trees report their own pair, per tree; the other objectives report what every model of their task does
+        return spec.type() == ModelSpec.Type.GBDT && spec.task() == ModelSpec.Task.BINARY ? List.of("auc", "log_loss") : metrics(spec.task());
     }
 
     /** The evaluation metrics a model of {@code task} reports, each a valid selection metric. */

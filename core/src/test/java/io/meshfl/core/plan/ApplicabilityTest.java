@@ -53,7 +53,12 @@ class ApplicabilityTest {
     void settingsOfAnotherModelOrAggregatorAreRefused() {
         String both = "[bank.accounts, north.accounts]";
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: gbdt, classes: 4}\n").getMessage()
-                .contains("field 'model.classes' applies to model types softmax and mlp; gbdt predicts a binary target"));
+                .contains("field 'model.classes' applies to model types softmax and mlp and to gbdt with objective multiclass; "
+                        + "gbdt predicts a binary target"));
+        assertEquals("secureboost", planned("[bank.accounts, shop.orders]", "model: {type: gbdt, objective: multiclass, classes: 4}\n")
+                .strategy());
+        assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: gbdt, objective: regression, classes: 4}\n").getMessage()
+                .contains("gbdt predicts a regression target"));
         assertTrue(refused(both, "model: {type: logistic}\naggregator: {name: fedavg, proximalMu: 0.1}\n").getMessage()
                 .contains("field 'aggregator.proximalMu' applies to aggregator fedprox, not fedavg"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: splitnn}\nevaluation: {holdout: 0.3, products: [x.y]}\n").getMessage()
@@ -67,6 +72,29 @@ class ApplicabilityTest {
                 .contains("field 'local.momentum' applies to local.optimizer sgd"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nscaling: none\n").getMessage()
                 .contains("scaling none applies to horizontal jobs"));
+    }
+
+    @Test
+    void aBoostedModelsObjectiveIsReadNamedAndCheckedWhereItApplies() {
+        JobSpec multi = JobLoader.parse("name: j\nproducts: [a.b]\nlabel: y\nmodel: {type: gbdt, objective: multiclass, classes: 4}\n", "j.yaml");
+        assertEquals(io.meshfl.core.model.ModelSpec.Task.MULTICLASS, multi.model().task());
+        assertEquals(4, multi.model().outputs());
+        assertEquals(io.meshfl.core.model.ModelSpec.Task.COUNT,
+                JobLoader.parse("name: j\nproducts: [a.b]\nlabel: y\nmodel: {type: gbdt, objective: count}\n", "j.yaml").model().task());
+        var unknown = assertThrows(MeshflException.class, () -> JobLoader.parse("name: j\nproducts: [a.b]\nlabel: y\n"
+                + "model: {type: gbdt, objective: ranking}\n", "j.yaml"));
+        assertTrue(unknown.getMessage().contains("model.objective") && unknown.getMessage().contains("binary, multiclass, regression or count"),
+                unknown.getMessage());
+        var elsewhere = assertThrows(MeshflException.class, () -> JobLoader.parse("name: j\nproducts: [a.b]\nlabel: y\n"
+                + "model: {type: logistic, objective: regression}\n", "j.yaml"));
+        assertTrue(elsewhere.getMessage().contains("model.objective applies to model types gbdt and splitnn"), elsewhere.getMessage());
+        var fewClasses = assertThrows(MeshflException.class, () -> JobLoader.parse("name: j\nproducts: [a.b]\nlabel: y\n"
+                + "model: {type: gbdt, objective: multiclass, classes: 1}\n", "j.yaml"));
+        assertTrue(fewClasses.getMessage().contains("model.classes"), fewClasses.getMessage());
+        // selection offers what the objective reports
+        var metric = assertThrows(MeshflException.class, () -> JobLoader.parse("name: j\nproducts: [a.b]\nlabel: y\n"
+                + "model: {type: gbdt, objective: regression}\nselection: {metric: auc}\n", "j.yaml"));
+        assertTrue(metric.getMessage().contains("[rmse, r2, loss]"), metric.getMessage());
     }
 
     @Test

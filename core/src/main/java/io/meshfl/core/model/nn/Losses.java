@@ -89,6 +89,23 @@ public final class Losses {
         return loss / n;
     }
 
+    /**
+     * Poisson negative log-likelihood with a log link (one output column, the log of the mean),
+     * without the label's constant: {@code mean(exp(z) - y z)}; {@code gradOut[i] = (exp(z_i) - y_i) / rows}.
+     */
+    public static double poissonWithLogLink(double[] logits, double[] y, double[] gradOut) {
+        int n = y.length;
+        check("logits", logits, n);
+        if (gradOut != null) check("gradOut", gradOut, n);
+        double loss = 0;
+        for (int i = 0; i < n; i++) {
+            double mu = Math.exp(logits[i]);
+            loss += mu - y[i] * logits[i];
+            if (gradOut != null) gradOut[i] = (mu - y[i]) / n;
+        }
+        return n == 0 ? 0.0 : loss / n;
+    }
+
     /** Logistic function, without overflow for large negative arguments. */
     public static double sigmoid(double z) {
         if (z >= 0) return 1.0 / (1.0 + Math.exp(-z));

@@ -26,11 +26,17 @@ import java.util.Random;
 public final class SplitReference {
 
     /** Training settings, checked when built. */
-    public record Config(int epochs, int batchSize, OptimizerSpec optimizer, long seed) {
+    public record Config(int epochs, int batchSize, OptimizerSpec optimizer, long seed, Head head) {
         public Config {
             if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
             if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
             if (optimizer == null) throw new IllegalArgumentException("optimizer is required");
+            if (head == null) head = Head.BINARY;
+        }
+
+        /** A binary network: one logit, binary cross-entropy. */
+        public Config(int epochs, int batchSize, OptimizerSpec optimizer, long seed) {
+            this(epochs, batchSize, optimizer, seed, Head.BINARY);
         }
 
         public static Config adam(int epochs, int batchSize, double lr, long seed) {
@@ -80,7 +86,9 @@ public final class SplitReference {
         if (top.inputs() != cut) {
             throw new IllegalArgumentException("top network takes " + top.inputs() + " inputs but the cut layers give " + cut);
         }
-        if (top.outputs() != 1) throw new IllegalArgumentException("top network must give 1 logit, gives " + top.outputs());
+        if (top.outputs() != config.head().outputs()) {
+            throw new IllegalArgumentException("top network must give " + config.head().outputs() + " logit(s) per row, gives " + top.outputs());
+        }
         bottomParams = new double[widths.length][];
         bottomOpt = new Optimizer[widths.length];
         for (int k = 0; k < widths.length; k++) {
@@ -145,7 +153,8 @@ public final class SplitReference {
             }
             epochLoss[e] = rows == 0 ? 0.0 : sum / rows;
         }
-        double auc = Metrics.auc(predict(parties), labels);
+        // training AUC for a binary head; the others are scored from predict by what their task reports
+        double auc = config.head().task() == io.meshfl.core.model.ModelSpec.Task.BINARY ? Metrics.auc(predict(parties), labels) : Double.NaN;
         return new Result(bottomParams(), topParams(), auc, epochLoss);
     }
 
@@ -170,8 +179,8 @@ public final class SplitReference {
         double[] logits = top.forward(topParams, Columns.concat(cut, widths, m), m);
         double[] y = new double[m];
         for (int i = 0; i < m; i++) y[i] = labels[batch[i]];
-        double[] dLogits = new double[m];
-        double loss = Losses.bceWithLogits(logits, y, dLogits);
+        double[] dLogits = new double[m * config.head().outputs()];
+        double loss = config.head().loss(logits, y, dLogits);
         double[] topGrad = new double[topParams.length];
         List<double[]> cutGrad = Columns.split(top.backward(topParams, dLogits, topGrad), widths, m);
         List<double[]> bottomGrad = new ArrayList<>(bottoms.size());
@@ -183,13 +192,18 @@ public final class SplitReference {
         return new Step(t + 1, loss, List.copyOf(cut), List.copyOf(cutGrad), logits, List.copyOf(bottomGrad), topGrad);
     }
 
-    /** P(label = 1) for every row; categories unseen in training map to their embedding's unknown row. */
+    /**
+     * The head's predictions for every row (P(label = 1) for a binary network, the class
+     * probabilities row by row for a multiclass one); categories unseen in training map to their
+     * embedding's unknown row.
+     */
     public double[] predict(List<Dataset> parties) {
         int rows = checkParties(parties, null);
         List<Network> bs = new ArrayList<>();
         for (Network b : bottoms) bs.add(b.forPrediction());
         Network tp = top.forPrediction();
-        double[] out = new double[rows];
+        int outputs = config.head().outputs();
+        double[] out = new double[rows * outputs];
         for (int from = 0; from < rows; from += PREDICT_CHUNK) {
             int m = Math.min(PREDICT_CHUNK, rows - from);
             int[] idx = new int[m];
@@ -199,7 +213,7 @@ public final class SplitReference {
                 cut.add(bs.get(k).forward(bottomParams[k], Columns.gather(parties.get(k), idx), m));
             }
             double[] logits = tp.forward(topParams, Columns.concat(cut, widths, m), m);
-            for (int i = 0; i < m; i++) out[from + i] = Losses.sigmoid(logits[i]);
+            System.arraycopy(config.head().predict(logits), 0, out, from * outputs, m * outputs);
         }
         return out;
     }

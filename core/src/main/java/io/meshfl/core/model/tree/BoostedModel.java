@@ -3,31 +3,40 @@ package io.meshfl.core.model.tree;
 import java.util.List;
 
 /**
- * A centrally trained boosted model over one table: the base score (log-odds) plus the trees,
- * whose splits are all "feature value &lt;= threshold goes left" on that table's columns.
+ * A centrally trained boosted model over one table: the base scores plus the trees, whose splits
+ * are all "feature value &lt;= threshold goes left" on that table's columns. Tree {@code t} adds to
+ * the score of class {@code t % classes} (one class for every objective but multiclass).
  */
-public record BoostedModel(double base, List<Tree> trees) {
+public record BoostedModel(Objective objective, double[] base, List<Tree> trees) {
 
     public BoostedModel {
         trees = List.copyOf(trees);
+        base = base.clone();
+        if (base.length != objective.classes()) throw new IllegalArgumentException(base.length + " base scores for " + objective.classes() + " classes");
     }
 
-    /** Log-odds of every row of row-major {@code x} with {@code cols} columns. */
+    /** A binary model: log-odds {@code base} plus the trees. */
+    public BoostedModel(double base, List<Tree> trees) {
+        this(Objective.of(io.meshfl.core.model.ModelSpec.Task.BINARY, 1), new double[]{base}, trees);
+    }
+
+    /** Scores of every row of row-major {@code x} with {@code cols} columns, {@code classes} per row. */
     public double[] scores(double[] x, int rows, int cols) {
-        double[] s = new double[rows];
+        int k = objective.classes();
+        double[] s = new double[rows * k];
         for (int r = 0; r < rows; r++) {
             int row = r;
-            double v = base;
-            for (Tree t : trees) v += t.value(row, (node, i) -> x[i * cols + t.ref()[node]] <= t.threshold()[node]);
-            s[r] = v;
+            System.arraycopy(base, 0, s, r * k, k);
+            for (int t = 0; t < trees.size(); t++) {
+                Tree tree = trees.get(t);
+                s[r * k + t % k] += tree.value(row, (node, i) -> x[i * cols + tree.ref()[node]] <= tree.threshold()[node]);
+            }
         }
         return s;
     }
 
-    /** Probabilities of the positive class. */
+    /** Predictions (see {@link Objective#predict}): the positive class's probability for a binary model. */
     public double[] predict(double[] x, int rows, int cols) {
-        double[] s = scores(x, rows, cols);
-        for (int i = 0; i < s.length; i++) s[i] = Gradients.sigmoid(s[i]);
-        return s;
+        return objective.predict(scores(x, rows, cols));
     }
 }

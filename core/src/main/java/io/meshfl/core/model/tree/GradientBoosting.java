@@ -9,13 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Centralized gradient-boosted trees with logistic loss on one table: the yardstick for the
+ * Centralized gradient-boosted trees on one table (logistic loss by default, any {@link Objective}): the yardstick for the
  * federated protocol, which must make exactly these splits. Quantile bins are fitted once on the
  * training rows; each tree grows level by level from fixed-point histograms.
  */
 public final class GradientBoosting {
 
-    /** The model, the final training scores (log-odds), and AUC and log loss on the training rows after each tree. */
+    /** The model, the final training scores, and (binary objective) AUC and log loss on the training rows after each tree. */
     public record Result(BoostedModel model, double[] trainScores, double[] aucPerTree, double[] logLossPerTree) {
     }
 
@@ -23,35 +23,47 @@ public final class GradientBoosting {
     }
 
     public static Result fit(Dataset data, TreeParams p, int trees, int bins) {
+        return fit(data, p, trees, bins, Objective.of(io.meshfl.core.model.ModelSpec.Task.BINARY, 1));
+    }
+
+    /**
+     * Boosts {@code rounds} rounds for {@code objective}: one tree per round, or one per class per
+     * round for multiclass, each class's gradients taken at the scores the round started from.
+     * AUC and log loss per round are filled for a binary objective only.
+     */
+    public static Result fit(Dataset data, TreeParams p, int rounds, int bins, Objective objective) {
         if (!data.hasLabel()) throw new MeshflException(ErrorCode.DATA_NO_LABEL, "gradient boosting needs a label");
-        for (double v : data.y()) {
-            if (v != 0 && v != 1) throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "label must be 0 or 1, found " + v);
-        }
-        int n = data.rows(), d = data.cols();
+        io.meshfl.core.model.Labels.check(objective.task(), objective.classes(), data.y(), "label");
+        int n = data.rows(), d = data.cols(), k = objective.classes();
         QuantileBins qb = QuantileBins.fit(data.x(), n, d, bins);
         byte[][] bin = qb.binIndex(data.x(), n);
         BinLayout layout = BinLayout.of(qb.binCounts());
-        int frac = Gradients.fracBits(n);
-        double base = Gradients.baseScore(data.y());
-        double[] score = new double[n];
-        java.util.Arrays.fill(score, base);
+        double[] base = objective.base(data.y(), n);
+        double[] score = new double[n * k];
+        for (int r = 0; r < n; r++) System.arraycopy(base, 0, score, r * k, k);
         long[] gq = new long[n], hq = new long[n];
+        double[][] g = new double[k][n], h = new double[k][n];
         List<Tree> out = new ArrayList<>();
-        double[] auc = new double[trees], ll = new double[trees];
-        for (int t = 0; t < trees; t++) {
-            Gradients.logistic(score, data.y(), frac, gq, hq);
-            Tree tree = grow(bin, layout, qb, gq, hq, n, frac, p);
-            for (int r = 0; r < n; r++) {
-                int row = r;
-                score[r] += tree.value(row, (node, i) -> data.x()[i * d + tree.ref()[node]] <= tree.threshold()[node]);
+        boolean binary = objective.task() == io.meshfl.core.model.ModelSpec.Task.BINARY;
+        double[] auc = new double[binary ? rounds : 0], ll = new double[binary ? rounds : 0];
+        for (int t = 0; t < rounds; t++) {
+            for (int c = 0; c < k; c++) objective.gradients(score, data.y(), c, g[c], h[c]);
+            for (int c = 0; c < k; c++) {
+                int frac = Gradients.quantize(g[c], h[c], gq, hq);
+                Tree tree = grow(bin, layout, qb, gq, hq, n, frac, p);
+                for (int r = 0; r < n; r++) {
+                    int row = r;
+                    score[r * k + c] += tree.value(row, (node, i) -> data.x()[i * d + tree.ref()[node]] <= tree.threshold()[node]);
+                }
+                out.add(tree);
             }
-            out.add(tree);
-            double[] prob = new double[n];
-            for (int r = 0; r < n; r++) prob[r] = Gradients.sigmoid(score[r]);
-            auc[t] = Metrics.auc(prob, data.y());
-            ll[t] = Metrics.logLoss(prob, data.y());
+            if (binary) {
+                double[] prob = objective.predict(score);
+                auc[t] = Metrics.auc(prob, data.y());
+                ll[t] = Metrics.logLoss(prob, data.y());
+            }
         }
-        return new Result(new BoostedModel(base, out), score, auc, ll);
+        return new Result(new BoostedModel(objective, base, out), score, auc, ll);
     }
 
     /** One tree, level by level: each open node takes its best split or becomes a leaf. */

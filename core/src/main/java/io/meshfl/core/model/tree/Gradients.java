@@ -38,6 +38,31 @@ public final class Gradients {
         }
     }
 
+    /**
+     * Fraction bits for {@code rows} rows whose |g| and h are at most {@code bound}: any sum stays
+     * under 2^62 (the same as {@link #fracBits(int)} for a bound of 1, as logistic gradients have).
+     */
+    public static int fracBits(int rows, double bound) {
+        int extra = bound <= 1 ? 0 : Math.getExponent(bound) + 1;
+        return fracBits(rows) - extra;
+    }
+
+    /**
+     * Rounds gradients and hessians to multiples of 2^-bits, with the bits chosen from their
+     * largest magnitude ({@link #fracBits(int, double)}); returns the bits.
+     */
+    public static int quantize(double[] g, double[] h, long[] gq, long[] hq) {
+        double bound = 0;
+        for (int i = 0; i < g.length; i++) bound = Math.max(bound, Math.max(Math.abs(g[i]), Math.abs(h[i])));
+        int bits = fracBits(g.length, bound);
+        double scale = Math.scalb(1.0, bits);
+        for (int i = 0; i < g.length; i++) {
+            gq[i] = Math.round(g[i] * scale);
+            hq[i] = Math.round(h[i] * scale);
+        }
+        return bits;
+    }
+
     public static double toDouble(long q, int fracBits) {
         return Math.scalb((double) q, -fracBits);
     }

@@ -9,6 +9,7 @@ import io.meshfl.core.crypto.seal.SealedBox;
 import io.meshfl.core.model.tree.BinLayout;
 import io.meshfl.core.model.tree.Gradients;
 import io.meshfl.core.model.tree.Histogram;
+import io.meshfl.core.model.tree.Objective;
 import io.meshfl.core.model.tree.QuantileBins;
 import io.meshfl.core.model.tree.SplitFinder;
 import io.meshfl.core.model.tree.Tree;
@@ -41,9 +42,18 @@ final class BoostGuest {
     final byte[][] bin;
     final QuantileBins bins;
     final TreeParams params;
-    final int frac;
-    final double base;
+    final Objective objective;
+    /** Scores per row: the class count for a multiclass objective, else 1; tree t is of class t % k. */
+    final int k;
+    /** Fraction bits of the current tree's fixed-point gradients. */
+    int frac;
+    final double[] base;
+    /** Row-major scores, k per row. */
     final double[] score;
+    /** This round's gradients and hessians per class, taken at the scores the round started from. */
+    private final double[][] gRound;
+    private final double[][] hRound;
+    private int cls;
     final long[] gq;
     final long[] hq;
     final PaillierKeyPair keys;
@@ -77,7 +87,8 @@ final class BoostGuest {
      * and the base score are learned from them alone, and the rest carry zero gradient and hessian,
      * so no split, leaf or tree ever depends on a held-out row.
      */
-    BoostGuest(String domain, List<String> features, double[] x, double[] y, int train, TreeParams params, int maxBins, int keyBits) {
+    BoostGuest(String domain, List<String> features, double[] x, double[] y, int train, TreeParams params, int maxBins, int keyBits,
+               Objective objective) {
         this.domain = domain;
         this.features = List.copyOf(features);
         this.n = y.length;
@@ -86,10 +97,13 @@ final class BoostGuest {
         this.params = params;
         this.bins = QuantileBins.fit(x, train, features.size(), maxBins);
         this.bin = bins.binIndex(x, n);
-        this.frac = Gradients.fracBits(n);
-        this.base = Gradients.baseScore(train == n ? y : Arrays.copyOf(y, train));
-        this.score = new double[n];
-        Arrays.fill(score, base);
+        this.objective = objective;
+        this.k = objective.classes();
+        this.base = objective.base(y, train);
+        this.score = new double[n * k];
+        for (int i = 0; i < n; i++) System.arraycopy(base, 0, score, i * k, k);
+        this.gRound = new double[k][n];
+        this.hRound = new double[k][n];
         this.gq = new long[n];
         this.hq = new long[n];
         this.keys = PaillierKeyPair.generate(keyBits, new SecureRandom());
@@ -108,11 +122,16 @@ final class BoostGuest {
     Message gradients(Message req, int t) {
         if (t != trees.size()) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "tree " + t + " asked, guest has " + trees.size());
         long t0 = System.nanoTime();
-        Gradients.logistic(score, y, frac, gq, hq);
-        for (int i = train; i < n; i++) {
-            gq[i] = 0; // a held-out row adds nothing to any sum a split or a leaf is chosen from
-            hq[i] = 0;
+        cls = t % k;
+        if (cls == 0) {
+            for (int c = 0; c < k; c++) {
+                objective.gradients(score, y, c, gRound[c], hRound[c]);
+                // a held-out row adds nothing to any sum a split or a leaf is chosen from
+                Arrays.fill(gRound[c], train, n, 0.0);
+                Arrays.fill(hRound[c], train, n, 0.0);
+            }
         }
+        frac = Gradients.quantize(gRound[cls], hRound[cls], gq, hq);
         Map<String, byte[]> blobs = new LinkedHashMap<>();
         double encSeconds = 0;
         if (!active.isEmpty()) {
@@ -292,7 +311,7 @@ final class BoostGuest {
     private void leaf(int node) {
         double w = SplitFinder.leafWeight(gT[node], hT[node], frac, params);
         tree.setLeaf(node, w);
-        for (int r : rowsOf[node]) score[r] += w;
+        for (int r : rowsOf[node]) score[r * k + cls] += w;
         rowsOf[node] = null;
         hist[node] = null;
     }
@@ -355,9 +374,8 @@ final class BoostGuest {
         }
         for (int node = 0; node < rowsOf.length; node++) if (rowsOf[node] != null) leaf(node);
         trees.add(tree);
-        double[] prob = probabilities();
-        // with a holdout the tree's metrics are the held-out rows', the training rows' come beside them
-        Map<String, Double> m = new LinkedHashMap<>(io.meshfl.core.protocol.Holdout.scores(prob, y, train));
+        // a round ends with its last class's tree; with a holdout its metrics are the held-out rows', the training rows' beside them
+        Map<String, Double> m = cls == k - 1 ? metrics() : new LinkedHashMap<>();
         m.put("splits", (double) tree.splits());
         m.put("split_seconds", (System.nanoTime() - t0) / 1e9);
         tree = null;
@@ -366,10 +384,14 @@ final class BoostGuest {
         return req.reply(domain, m, Map.of()).withConfig(Map.of("more", "false"));
     }
 
-    double[] probabilities() {
-        double[] p = new double[n];
-        for (int i = 0; i < n; i++) p[i] = Gradients.sigmoid(score[i]);
-        return p;
+    /** AUC and log loss of a binary objective, what every model of the task reports otherwise (see {@link #predictions}). */
+    Map<String, Double> metrics() {
+        return io.meshfl.core.protocol.Holdout.metrics(objective.task(), predictions(), y, train, k);
+    }
+
+    /** Every aligned row's prediction from its scores so far: k per row for multiclass. */
+    double[] predictions() {
+        return objective.predict(score);
     }
 
     private void checkLevel(Message req) {
@@ -398,9 +420,9 @@ final class BoostGuest {
     /** Puts back the trees and scores of a persisted part into a freshly set-up guest. */
     void restore(io.meshfl.core.protocol.RunCheckpoint part) {
         double[] s = part.tensor("score");
-        if (s.length != n) {
+        if (s.length != n * k) {
             throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the part of " + domain + " persisted for round " + part.round() + " scores "
-                    + s.length + " rows; the run aligned " + n);
+                    + s.length / k + " rows; the run aligned " + n);
         }
         System.arraycopy(s, 0, score, 0, n);
         int count = (int) part.number("trees", 0);
@@ -422,7 +444,8 @@ final class BoostGuest {
         List<String> parties = new ArrayList<>();
         parties.add(domain);
         parties.addAll(active);
-        return new ModelParts.GuestPart(domain, "guest", features, base, parties,
-                trees.subList(0, keep).stream().map(ModelParts.TreeArrays::of).toList());
+        return new ModelParts.GuestPart(domain, "guest", features, base[0], parties,
+                trees.subList(0, keep).stream().map(ModelParts.TreeArrays::of).toList(), objective.task().name().toLowerCase(java.util.Locale.ROOT),
+                k, base.clone());
     }
 }

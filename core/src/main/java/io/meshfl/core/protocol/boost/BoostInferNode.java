@@ -5,7 +5,7 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.seal.SealedBox;
 import io.meshfl.core.data.Dataset;
 import io.meshfl.core.model.ModelSpec;
-import io.meshfl.core.model.tree.Gradients;
+import io.meshfl.core.model.tree.Objective;
 import io.meshfl.core.model.tree.Tree;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
@@ -109,11 +109,15 @@ public final class BoostInferNode implements NodeProtocol {
             }
             hostBits.put(p, bits);
         }
-        double[] pred = new double[n];
+        Objective objective = part.learned();
+        int k = objective.classes();
+        double[] base = part.baseScores();
+        double[] score = new double[n * k];
         double[] x = s.rows.x();
-        for (int i = 0; i < n; i++) pred[i] = part.base();
-        for (ModelParts.TreeArrays ta : part.trees()) {
-            Tree t = ta.tree();
+        for (int i = 0; i < n; i++) System.arraycopy(base, 0, score, i * k, k);
+        for (int ti = 0; ti < part.trees().size(); ti++) {
+            Tree t = part.trees().get(ti).tree();
+            int cls = ti % k;
             Tree.Router router = (node, row) -> {
                 int p = t.party()[node];
                 if (p == 0) return x[row * cols + t.ref()[node]] <= t.threshold()[node];
@@ -123,10 +127,10 @@ public final class BoostInferNode implements NodeProtocol {
                 }
                 return b[t.ref()[node]][row];
             };
-            for (int i = 0; i < n; i++) pred[i] += t.value(i, router);
+            for (int i = 0; i < n; i++) score[i * k + cls] += t.value(i, router);
         }
-        for (int i = 0; i < n; i++) pred[i] = Gradients.sigmoid(pred[i]);
-        var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, req.cfg("label", ""), ModelSpec.Task.BINARY);
+        double[] pred = objective.predict(score);
+        var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, k, req.cfg("label", ""), objective.task());
         ctx.endJob(req.jobId());
         return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(Map.of("predictions", written.file().toString()));
     }

@@ -4,6 +4,8 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.paillier.PaillierPublicKey;
 import io.meshfl.core.data.Dataset;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.model.tree.Objective;
 import io.meshfl.core.model.tree.TreeParams;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
@@ -62,15 +64,13 @@ public final class BoostNode implements NodeProtocol {
         if (isGuest) {
             String label = req.cfg("label");
             Dataset rows = ctx.load(product, features, label).select(aligned);
-            for (double v : rows.y()) {
-                if (v != 0 && v != 1) {
-                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + ": label '" + label
-                            + "' must be 0 or 1 for boosted trees with logistic loss, found " + v);
-                }
-            }
+            Objective objective = objective(req);
+            io.meshfl.core.model.Labels.check(objective.task(), objective.classes(), rows.y(),
+                    "product " + product + ": label '" + label + "' of boosted trees");
             TreeParams p = new TreeParams(Integer.parseInt(req.cfg("depth")), Double.parseDouble(req.cfg("lr")),
                     Double.parseDouble(req.cfg("min_child_weight")), Double.parseDouble(req.cfg("l2")), Double.parseDouble(req.cfg("min_gain")));
-            BoostGuest g = new BoostGuest(ctx.domain(), features, rows.x(), rows.y(), train, p, maxBins, Integer.parseInt(req.cfg("key_bits")));
+            BoostGuest g = new BoostGuest(ctx.domain(), features, rows.x(), rows.y(), train, p, maxBins, Integer.parseInt(req.cfg("key_bits")),
+                    objective);
             g.aligned = aligned;
             if (resumed != null) g.restore(resumed);
             job.put(GUEST, g);
@@ -84,6 +84,18 @@ public final class BoostNode implements NodeProtocol {
         job.put(HOST, h);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) h.n, "splittable", (double) h.splittable.length), Map.of(),
                 Map.of("seal_pk", h.seal.publicKey()));
+    }
+
+    /** The objective a setup request names ({@code objective}, {@code classes}); binary when it names none. */
+    static Objective objective(Message req) {
+        String name = req.cfg("objective", "binary");
+        ModelSpec.Task task;
+        try {
+            task = ModelSpec.Task.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "unknown boosting objective '" + name + "'");
+        }
+        return Objective.of(task, Integer.parseInt(req.cfg("classes", "1")));
     }
 
     private Message peers(Message req, NodeContext ctx) {

@@ -1,5 +1,6 @@
 package io.meshfl.core.protocol.boost;
 
+import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
@@ -73,6 +74,8 @@ public final class BoostRunner implements PartyStateRunner {
         calls = new PartyCalls(byDomain, timeout, "boosted trees cannot go on without every party");
         long[] start = resume.start(calls.traffic());
         JobSpec.BoostSettings bs = job.boost();
+        // a multiclass objective grows one tree per class each round, every other one a tree a round
+        int perRound = job.model().task() == ModelSpec.Task.MULTICLASS ? job.model().classes() : 1;
         Plan.Participant guest = plan.participants().get(0);
         List<Plan.Participant> hosts = plan.participants().subList(1, plan.participants().size());
         try {
@@ -101,6 +104,8 @@ public final class BoostRunner implements PartyStateRunner {
                 cfg.put("l2", Double.toString(bs.l2()));
                 cfg.put("min_gain", Double.toString(bs.minGain()));
                 cfg.put("key_bits", Integer.toString(bs.keyBits()));
+                cfg.put("objective", job.model().task().name().toLowerCase(Locale.ROOT));
+                cfg.put("classes", Integer.toString(perRound));
                 io.meshfl.core.protocol.Holdout.configure(cfg, io.meshfl.core.protocol.Holdout.share(job), job.seed());
                 if (from != null) {
                     cfg.put("resume_round", Integer.toString(from.round()));
@@ -135,7 +140,7 @@ public final class BoostRunner implements PartyStateRunner {
             io.meshfl.core.protocol.Selection selection = io.meshfl.core.protocol.Selection.of(job);
             if (selection != null && from != null) selection.restore(from);
             for (int t = from == null ? 0 : from.round(); t < bs.trees(); t++) {
-                Map<String, Double> metrics = tree(jobId, runId, guest.domain(), active, t);
+                Map<String, Double> metrics = round(jobId, runId, guest.domain(), active, t, perRound);
                 metrics.put("psi_intersection", (double) aligned);
                 RoundSummary s = new RoundSummary(t + 1, bs.trees(), metrics.get("tree_seconds"), metrics.get("bytes_sent").longValue(),
                         metrics.get("bytes_received").longValue(),
@@ -158,9 +163,9 @@ public final class BoostRunner implements PartyStateRunner {
                     resume.committed(c, history);
                 }
                 double elapsed = (System.nanoTime() - t0) / 1e9;
-                observer.log(String.format(Locale.ROOT, "tree %d/%d: auc %.4f, log loss %.4f, %.1f s (encrypt %.1f, histograms %.1f, "
-                                + "decrypt %.1f, split %.1f, network/other %.1f); ETA %.0f s", t + 1, bs.trees(), metrics.get("auc"),
-                        metrics.get("log_loss"), metrics.get("tree_seconds"), metrics.get("encrypt_seconds"), metrics.get("histogram_seconds"),
+                observer.log(String.format(Locale.ROOT, "%s %d/%d: %s, %.1f s (encrypt %.1f, histograms %.1f, "
+                                + "decrypt %.1f, split %.1f, network/other %.1f); ETA %.0f s", perRound > 1 ? "round of " + perRound + " trees" : "tree",
+                        t + 1, bs.trees(), quality(metrics), metrics.get("tree_seconds"), metrics.get("encrypt_seconds"), metrics.get("histogram_seconds"),
                         metrics.get("decrypt_seconds"), metrics.get("split_seconds"), metrics.get("network_other_seconds"),
                         elapsed / (t + 1) * (bs.trees() - t - 1)));
                 if (selection != null && selection.stops(t + 1, bs.trees(), "tree", observer::log)) break;
@@ -168,7 +173,7 @@ public final class BoostRunner implements PartyStateRunner {
             // a job that selects keeps the trees up to the selected one: the guest saves those, the hosts' extra records go unused
             int keep = selection != null && selection.bestRound() > 0 ? selection.bestRound() : history.size();
             calls.each(plan.participants(), p -> request(jobId, runId, BoostSteps.SAVE, p.domain(),
-                    Map.of("model_id", runId, "trees", Integer.toString(keep)), -1, -1));
+                    Map.of("model_id", runId, "trees", Integer.toString(keep * perRound)), -1, -1));
             long[] bytes = calls.traffic();
             if (from != null) {
                 last = new LinkedHashMap<>(last);
@@ -192,6 +197,37 @@ public final class BoostRunner implements PartyStateRunner {
     private Map<String, String> checkpoint(String jobId, String runId, int round) {
         return resume.parts(calls.each(plan.participants(), p -> request(jobId, runId, BoostSteps.CHECKPOINT, p.domain(),
                 Map.of("round", Integer.toString(round)), -1, -1)), observer);
+    }
+
+    /**
+     * Round {@code t}: its {@code perRound} trees one after another (tree {@code t * perRound + c} is
+     * class c's), the last one's metrics (the guest scores a round when its last tree is grown), the
+     * splits, times and bytes of all of them summed.
+     */
+    private Map<String, Double> round(String jobId, String runId, String guest, List<Plan.Participant> active, int t, int perRound) {
+        Map<String, Double> sum = null;
+        for (int c = 0; c < perRound; c++) {
+            Map<String, Double> m = tree(jobId, runId, guest, active, t * perRound + c);
+            if (sum == null) {
+                sum = m;
+                continue;
+            }
+            for (String key : ADDED) sum.merge(key, m.getOrDefault(key, 0.0), Double::sum);
+            for (var e : m.entrySet()) if (!ADDED.contains(e.getKey())) sum.put(e.getKey(), e.getValue());
+        }
+        return sum;
+    }
+
+    /** What the trees of one round add up to. */
+    private static final java.util.Set<String> ADDED = java.util.Set.of("splits", "tree_seconds", "encrypt_seconds", "histogram_seconds",
+            "decrypt_seconds", "split_seconds", "network_other_seconds", "bytes_sent", "bytes_received");
+
+    /** The round's model quality for its log line: every reported metric but times, bytes and counts. */
+    private static String quality(Map<String, Double> m) {
+        java.util.Set<String> other = new java.util.HashSet<>(ADDED);
+        other.add("holdout_rows");
+        other.add("psi_intersection");
+        return io.meshfl.core.metrics.Metrics.describe(m, other);
     }
 
     /** One tree: gradients, then per level histograms, split choice, host partitions, assignment. Returns its metrics. */
@@ -234,12 +270,8 @@ public final class BoostRunner implements PartyStateRunner {
                 double wall = (System.nanoTime() - t0) / 1e9;
                 long[] b1 = calls.traffic();
                 Map<String, Double> m = new LinkedHashMap<>();
-                m.put("auc", next.metrics().get("auc"));
-                m.put("log_loss", next.metrics().get("log_loss"));
-                m.put("splits", next.metrics().getOrDefault("splits", 0.0));
-                for (String k : List.of("train_auc", "train_log_loss", "holdout_rows")) {
-                    if (next.metrics().containsKey(k)) m.put(k, next.metrics().get(k));
-                }
+                // the guest's model metrics (on a round's last tree), its split count; the times are measured here
+                for (var e : next.metrics().entrySet()) if (!e.getKey().equals("split_seconds")) m.put(e.getKey(), e.getValue());
                 m.put("tree_seconds", wall);
                 m.put("encrypt_seconds", encrypt);
                 m.put("histogram_seconds", histogram);

@@ -31,9 +31,25 @@ public final class ModelParts {
         }
     }
 
-    /** The label holder's part: its features, the base score (log-odds), the parties in tree order (itself first), the trees. */
+    /**
+     * The label holder's part: its features, the base score (log-odds), the parties in tree order
+     * (itself first), the trees, and what they learn: the objective (binary, multiclass, regression,
+     * count; a part saved before objectives is binary), the scores per row and the base score of each.
+     */
     public record GuestPart(String domain, String role, List<String> features, double base, List<String> parties,
-                            List<TreeArrays> trees) {
+                            List<TreeArrays> trees, String objective, int classes, double[] bases) {
+
+        /** The objective the trees were grown for. */
+        public io.meshfl.core.model.tree.Objective learned() {
+            var task = objective == null ? io.meshfl.core.model.ModelSpec.Task.BINARY
+                    : io.meshfl.core.model.ModelSpec.Task.valueOf(objective.toUpperCase(java.util.Locale.ROOT));
+            return io.meshfl.core.model.tree.Objective.of(task, Math.max(1, classes));
+        }
+
+        /** The base score of each class (one for every objective but multiclass). */
+        public double[] baseScores() {
+            return bases == null ? new double[]{base} : bases.clone();
+        }
     }
 
     /** A host split: own feature name and threshold; rows with value &lt;= threshold go left. */

@@ -60,6 +60,23 @@ public record JoinedProducts(List<String> domains, List<Dataset> parties, double
         return new JoinedProducts(List.copyOf(domains), List.copyOf(parties), parties.get(0).y());
     }
 
+    /**
+     * The same rows in the order a PSI alignment leaves every party's common rows: by entity key
+     * (see {@link io.meshfl.core.protocol.psi.PsiNode}), so that a model trained on them in batches
+     * meets the rows in the order its federated run does.
+     */
+    public JoinedProducts inKeyOrder() {
+        String[] keys = parties.get(0).keys();
+        Integer[] order = new Integer[rows()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> keys[a].compareTo(keys[b]));
+        int[] idx = new int[order.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = order[i];
+        List<Dataset> sorted = new ArrayList<>();
+        for (Dataset d : parties) sorted.add(d.select(idx));
+        return new JoinedProducts(domains, List.copyOf(sorted), sorted.get(0).y());
+    }
+
     public int rows() {
         return labels.length;
     }

@@ -3,6 +3,7 @@ package io.meshfl.core.protocol.split;
 import io.meshfl.core.model.OptimizerSpec;
 import io.meshfl.core.model.nn.Activation;
 import io.meshfl.core.model.nn.InputEncoder;
+import io.meshfl.core.model.nn.Head;
 import io.meshfl.core.model.nn.Network;
 import io.meshfl.core.model.nn.SplitReference;
 import io.meshfl.core.plan.JobSpec;
@@ -43,9 +44,14 @@ public final class SplitArchitecture {
         return Network.of(enc, Network.mlp(enc.outputs(), hidden, cutWidth, act, true));
     }
 
-    /** The coordinator's top network over the side-by-side cut layers of {@code parties} parties. */
+    /** The coordinator's top network over the side-by-side cut layers of {@code parties} parties, with one logit. */
     public static Network top(int parties, JobSpec.SplitSettings s) {
-        return top(parties, s.cutWidth(), s.topHidden(), activation(s.activation()));
+        return top(parties, s, Head.BINARY);
+    }
+
+    /** The coordinator's top network over the side-by-side cut layers of {@code parties} parties, with {@code head}'s outputs. */
+    public static Network top(int parties, JobSpec.SplitSettings s, Head head) {
+        return Network.mlp(s.cutWidth() * parties, s.topHidden(), head.outputs(), activation(s.activation()), false);
     }
 
     /** Top network {@code cutWidth * parties -> topHidden... -> 1 logit}. */
@@ -60,7 +66,12 @@ public final class SplitArchitecture {
 
     /** The centralized run a distributed one with these settings must reproduce. */
     public static SplitReference.Config reference(JobSpec.SplitSettings s, long seed) {
-        return new SplitReference.Config(s.epochs(), s.batchSize(), optimizer(s), seed);
+        return reference(s, seed, Head.BINARY);
+    }
+
+    /** As {@link #reference(JobSpec.SplitSettings, long)} for a network with {@code head}. */
+    public static SplitReference.Config reference(JobSpec.SplitSettings s, long seed, Head head) {
+        return new SplitReference.Config(s.epochs(), s.batchSize(), optimizer(s), seed, head);
     }
 
     /** The job's networks over vertically split products joined in one place: each party's encoded columns and bottom, and the top. */
@@ -72,6 +83,11 @@ public final class SplitArchitecture {
      * encode them (same categorical columns, same standardization), with the same networks.
      */
     public static Centralized centralized(io.meshfl.core.protocol.centralized.JoinedProducts j, JobSpec.SplitSettings s) {
+        return centralized(j, s, Head.BINARY);
+    }
+
+    /** As {@link #centralized(io.meshfl.core.protocol.centralized.JoinedProducts, JobSpec.SplitSettings)} with {@code head}'s top. */
+    public static Centralized centralized(io.meshfl.core.protocol.centralized.JoinedProducts j, JobSpec.SplitSettings s, Head head) {
         List<io.meshfl.core.data.Dataset> encoded = new java.util.ArrayList<>();
         List<Network> bottoms = new java.util.ArrayList<>();
         for (int k = 0; k < j.parties().size(); k++) {
@@ -81,6 +97,6 @@ public final class SplitArchitecture {
             encoded.add(enc.apply(d));
             bottoms.add(bottom(enc, s));
         }
-        return new Centralized(List.copyOf(encoded), List.copyOf(bottoms), top(bottoms.size(), s));
+        return new Centralized(List.copyOf(encoded), List.copyOf(bottoms), top(bottoms.size(), s, head));
     }
 }

@@ -3,7 +3,6 @@ package io.meshfl.core.protocol.split;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.data.Dataset;
-import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
@@ -45,8 +44,9 @@ public final class SplitInferNode implements NodeProtocol {
             }
             case SplitSteps.COLLECT -> {
                 State s = state(req, ctx);
-                var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, req.tensor(SplitSteps.PREDICTIONS),
-                        req.cfg("label", ""), ModelSpec.Task.BINARY);
+                var head = SplitNode.head(req);
+                var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, req.tensor(SplitSteps.PREDICTIONS), head.outputs(),
+                        req.cfg("label", ""), head.task());
                 ctx.endJob(req.jobId());
                 yield req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(Map.of("predictions", written.file().toString()));
             }

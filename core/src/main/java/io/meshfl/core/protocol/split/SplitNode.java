@@ -5,7 +5,7 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.data.Dataset;
 import io.meshfl.core.model.Optimizer;
 import io.meshfl.core.model.OptimizerSpec;
-import io.meshfl.core.model.nn.Losses;
+import io.meshfl.core.model.nn.Head;
 import io.meshfl.core.model.nn.Network;
 import io.meshfl.core.model.nn.SplitReference;
 import io.meshfl.core.protocol.Message;
@@ -44,6 +44,8 @@ public final class SplitNode implements NodeProtocol {
         final int batchSize;
         final long batchSeed;
         final Map<String, String> shape;
+        /** What the label holder's loss and metrics are of (binary for the other parties). */
+        Head head = Head.BINARY;
         /** Which of the product's rows, in the run's order (kept in the party's checkpoints). */
         int[] aligned;
         /** The first {@code train} aligned rows train; batches never reach the rest. */
@@ -165,14 +167,10 @@ public final class SplitNode implements NodeProtocol {
         String label = req.cfg("label", "");
         Dataset rows = ctx.load(product, features, label.isEmpty() ? null : label).select(aligned);
         double[] y = null;
+        Head head = head(req);
         if (!label.isEmpty()) {
             y = rows.y();
-            for (int i = 0; i < y.length; i++) {
-                if (y[i] != 0 && y[i] != 1) {
-                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + ": label '" + label
-                            + "' must be 0 or 1 for a split network, found " + y[i] + " at aligned row " + (i + 1));
-                }
-            }
+            io.meshfl.core.model.Labels.check(head.task(), head.outputs(), y, "product " + product + ": label '" + label + "' of a split network");
         }
         // the encoding (scaling, categories) is learned from the training rows alone
         ColumnEncoding enc = ColumnEncoding.fit(held.training(rows), csv(req.cfg("categorical", "")));
@@ -189,6 +187,11 @@ public final class SplitNode implements NodeProtocol {
         Party p = new Party(ctx.domain(), enc, bottom, opt.create(), y, req.cfg("share_labels", "false").equals("true"),
                 Integer.parseInt(req.cfg("batch_size")), Long.parseLong(req.cfg("batch_seed")), shape);
         double labelEpsilon = Double.parseDouble(req.cfg("label_epsilon", "0"));
+        if (labelEpsilon > 0 && head.task() != io.meshfl.core.model.ModelSpec.Task.BINARY) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "split.labelEpsilon: randomized response protects binary labels; this job's are "
+                    + head.task().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        p.head = head;
         p.aligned = aligned;
         p.train = train;
         if (resumed != null) {
@@ -240,6 +243,17 @@ public final class SplitNode implements NodeProtocol {
         p.t = (int) part.number("t", 0);
     }
 
+    /** The head a setup request names ({@code objective}, {@code classes}); binary when it names none. */
+    static Head head(Message req) {
+        String name = req.cfg("objective", "binary");
+        try {
+            return new Head(io.meshfl.core.model.ModelSpec.Task.valueOf(name.toUpperCase(java.util.Locale.ROOT)),
+                    Integer.parseInt(req.cfg("classes", "1")));
+        } catch (IllegalArgumentException e) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "unknown split-network objective '" + name + "' (" + e.getMessage() + ")");
+        }
+    }
+
     /** The name of this protocol's parts in a party's run folder. */
     private static final String PART = "split";
 
@@ -274,18 +288,18 @@ public final class SplitNode implements NodeProtocol {
     private Message loss(Message req, Party p) {
         int[] rows = p.batch(intCfg(req, "epoch"), intCfg(req, "batch"));
         double[] logits = req.tensor(SplitSteps.LOGITS);
-        Bottom.checkBlock("logits", "the coordinator", logits, rows.length, 1);
-        double[] d = new double[rows.length];
-        double loss = Losses.bceWithLogits(logits, p.labelsOf(rows), d);
+        int k = p.head.outputs();
+        Bottom.checkBlock("logits", "the coordinator", logits, rows.length, k);
+        double[] d = new double[rows.length * k];
+        double loss = p.head.loss(logits, p.labelsOf(rows), d);
         return req.reply(p.domain, Map.of("loss", loss), Map.of(SplitSteps.DLOGITS, d));
     }
 
     private Message metrics(Message req, Party p) {
         double[] logits = req.tensor(SplitSteps.LOGITS);
-        Bottom.checkBlock("logits", "the coordinator", logits, p.labels.length, 1);
-        double[] prob = new double[logits.length];
-        for (int i = 0; i < prob.length; i++) prob[i] = Losses.sigmoid(logits[i]);
-        return req.reply(p.domain, io.meshfl.core.protocol.Holdout.scores(prob, p.labels, p.train), Map.of());
+        int k = p.head.outputs();
+        Bottom.checkBlock("logits", "the coordinator", logits, p.labels.length, k);
+        return req.reply(p.domain, io.meshfl.core.protocol.Holdout.metrics(p.head.task(), p.head.predict(logits), p.labels, p.train, k), Map.of());
     }
 
     private static Party party(Message req, NodeContext ctx) {

@@ -4,7 +4,7 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.model.Optimizer;
 import io.meshfl.core.model.nn.Columns;
-import io.meshfl.core.model.nn.Losses;
+import io.meshfl.core.model.nn.Head;
 import io.meshfl.core.model.nn.Network;
 import io.meshfl.core.model.nn.SplitReference;
 import io.meshfl.core.plan.JobSpec;
@@ -51,6 +51,8 @@ public final class SplitRunner implements PartyStateRunner {
     private final Map<String, NodeChannel> byDomain;
     private final RunObserver observer;
     private final Duration timeout;
+    /** What the top network's last layer predicts and trains on. */
+    private final Head head;
     /** Where the run goes on from after a restart of the coordinator or of a party. */
     private final PartyResume resume = new PartyResume();
     private PartyCalls calls;
@@ -62,6 +64,7 @@ public final class SplitRunner implements PartyStateRunner {
         this.byDomain = Map.copyOf(byDomain);
         this.observer = observer;
         this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
+        this.head = Head.of(job.model());
     }
 
     /**
@@ -193,7 +196,7 @@ public final class SplitRunner implements PartyStateRunner {
         final int n;
         /** The first {@code train} aligned rows train; the rest are held out and only scored. */
         final int train;
-        final Network top = SplitArchitecture.top(plan.participants().size(), s);
+        final Network top = SplitArchitecture.top(plan.participants().size(), s, head);
         final double[] topParams = new double[top.numParams()];
         final Optimizer topOpt = SplitArchitecture.optimizer(s).create();
         final int[] widths;
@@ -251,7 +254,7 @@ public final class SplitRunner implements PartyStateRunner {
                 double[] x = Columns.concat(activations(replies, domains, m, s.cutWidth(), "epoch " + (epoch + 1) + " batch " + (b + 1)),
                         widths, m);
                 double[] logits = top.forward(topParams, x, m);
-                double[] dLogits = new double[m];
+                double[] dLogits = new double[m * head.outputs()];
                 lossSum += loss(pos, batches[b], logits, dLogits) * m;
                 double[] topGrad = new double[topParams.length];
                 double[] gx = top.backward(topParams, dLogits, topGrad);
@@ -280,18 +283,18 @@ public final class SplitRunner implements PartyStateRunner {
             return m;
         }
 
-        /** Batch-mean BCE of {@code logits}, its gradient written to {@code dLogits}: here, or by the label holder that keeps its labels. */
+        /** The head's batch-mean loss of {@code logits}, its gradient written to {@code dLogits}: here, or by the label holder that keeps its labels. */
         double loss(Map<String, String> pos, int[] batch, double[] logits, double[] dLogits) {
             int m = batch.length;
             if (labels != null) {
                 double[] y = new double[m];
                 for (int i = 0; i < m; i++) y[i] = labels[batch[i]];
-                return Losses.bceWithLogits(logits, y, dLogits);
+                return head.loss(logits, y, dLogits);
             }
             Message r = calls.call(holder, request(jobId, runId, SplitSteps.LOSS, holder, pos).withTensors(Map.of(SplitSteps.LOGITS, logits)));
             double[] d = r.tensor(SplitSteps.DLOGITS);
-            Bottom.checkBlock("loss gradient", holder, d, m, 1);
-            System.arraycopy(d, 0, dLogits, 0, m);
+            Bottom.checkBlock("loss gradient", holder, d, m, head.outputs());
+            System.arraycopy(d, 0, dLogits, 0, d.length);
             Double loss = r.metrics().get("loss");
             if (loss == null || !Double.isFinite(loss)) {
                 throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, holder + " returned no finite loss for " + pos);
@@ -299,32 +302,34 @@ public final class SplitRunner implements PartyStateRunner {
             return loss;
         }
 
-        /** AUC and log loss of the current model over all aligned rows, from the shared labels or by the label holder. */
+        /** The current model's metrics over all aligned rows (held-out apart), from the shared labels or by the label holder. */
         Map<String, Double> evaluate() {
             double[] z = logits(calls, domains, n, s.cutWidth(), top.forPrediction(), topParams, (d, r) -> request(jobId, runId,
                     SplitSteps.EVALUATE, d, Map.of("from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
             if (labels == null) {
                 Message r = calls.call(holder, request(jobId, runId, SplitSteps.METRICS, holder, Map.of()).withTensors(Map.of(SplitSteps.LOGITS, z)));
-                Map<String, Double> m = new LinkedHashMap<>();
-                for (String k : List.of("auc", "log_loss", "train_auc", "train_log_loss", "holdout_rows")) {
-                    if (r.metrics().containsKey(k)) m.put(k, r.metrics().get(k));
+                // the names are the head's own (see Holdout.metrics); a label holder that answers none is refused
+                Map<String, Double> m = new LinkedHashMap<>(r.metrics());
+                for (String k : io.meshfl.core.protocol.Selection.metrics(head.task())) {
+                    if (head.task() == io.meshfl.core.model.ModelSpec.Task.BINARY && !k.equals("auc")) continue;
+                    if (!m.containsKey(k)) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, holder + " returned no " + k + " of the model");
                 }
-                m.putIfAbsent("auc", Double.NaN);
-                m.putIfAbsent("log_loss", Double.NaN);
                 return m;
             }
-            double[] prob = new double[n];
-            for (int i = 0; i < n; i++) prob[i] = Losses.sigmoid(z[i]);
-            return io.meshfl.core.protocol.Holdout.scores(prob, labels, train);
+            return io.meshfl.core.protocol.Holdout.metrics(head.task(), head.predict(z), labels, train, head.outputs());
         }
     }
 
     private String progress(int epoch, Map<String, Double> m) {
-        return String.format(Locale.ROOT, "split epoch %d/%d: loss %.5f, auc %.4f, log_loss %.5f, %.0f samples/s%s%s",
-                epoch + 1, s.epochs(), m.get("loss"), m.get("auc"), m.get("log_loss"), m.get("samples_per_second"),
+        return String.format(Locale.ROOT, "split epoch %d/%d: %s, %.0f samples/s%s%s",
+                epoch + 1, s.epochs(), io.meshfl.core.metrics.Metrics.describe(m, PROGRESS_OTHER), m.get("samples_per_second"),
                 m.containsKey("activation_snr") ? String.format(Locale.ROOT, ", activation SNR %.3g", m.get("activation_snr")) : "",
                 m.containsKey("clipped_fraction") ? String.format(Locale.ROOT, ", %.1f%% of gradient rows clipped", 100 * m.get("clipped_fraction")) : "");
     }
+
+    /** What the progress line shows apart from the model's metrics, or not at all. */
+    private static final java.util.Set<String> PROGRESS_OTHER = java.util.Set.of("samples_per_second", "activation_snr", "clipped_fraction",
+            "activation_noise_sd", "label_epsilon", "holdout_rows", "psi_intersection");
 
     private void setup(PartyCalls calls, String jobId, String runId, List<Plan.Participant> parts, int n, RunCheckpoint from) {
         List<String> domains = parts.stream().map(Plan.Participant::domain).toList();
@@ -344,6 +349,8 @@ public final class SplitRunner implements PartyStateRunner {
                 cfg.put("label", plan.label());
                 cfg.put("share_labels", Boolean.toString(!s.labelOwnerComputesLoss()));
                 cfg.put("label_epsilon", Double.toString(s.labelEpsilon()));
+                cfg.put("objective", head.task().name().toLowerCase(Locale.ROOT));
+                cfg.put("classes", Integer.toString(head.outputs()));
             }
             cfg.put("bottom_hidden", String.join(",", s.bottomHidden().stream().map(String::valueOf).toList()));
             cfg.put("cut_width", Integer.toString(s.cutWidth()));
@@ -382,18 +389,19 @@ public final class SplitRunner implements PartyStateRunner {
         }
     }
 
-    /** Logits of all {@code n} aligned rows: parties forward chunk by chunk in parallel, the top runs here. */
+    /** Logits of all {@code n} aligned rows ({@code top}'s outputs per row): parties forward chunk by chunk in parallel, the top runs here. */
     static double[] logits(PartyCalls calls, List<String> domains, int n, int cut, Network top, double[] topParams,
                            BiFunction<String, int[], Message> request) {
         int[] widths = new int[domains.size()];
         Arrays.fill(widths, cut);
-        double[] out = new double[n];
+        int k = top.outputs();
+        double[] out = new double[n * k];
         for (int from = 0; from < n; from += EVAL_CHUNK) {
             int to = Math.min(n, from + EVAL_CHUNK);
             int[] range = {from, to};
             List<Message> replies = calls.parallel(domains, d -> request.apply(d, range));
             double[] x = Columns.concat(activations(replies, domains, to - from, cut, "rows " + from + ".." + to), widths, to - from);
-            System.arraycopy(top.forward(topParams, x, to - from), 0, out, from, to - from);
+            System.arraycopy(top.forward(topParams, x, to - from), 0, out, from * k, (to - from) * k);
         }
         return out;
     }

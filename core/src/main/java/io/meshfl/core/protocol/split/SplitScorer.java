@@ -2,7 +2,7 @@ package io.meshfl.core.protocol.split;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
-import io.meshfl.core.model.nn.Losses;
+import io.meshfl.core.model.nn.Head;
 import io.meshfl.core.model.nn.Network;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.protocol.Message;
@@ -34,6 +34,13 @@ public final class SplitScorer {
     public static VerticalScorer.Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, JobSpec.SplitSettings settings,
                                               List<String> trainingDomains, double[] topParams, List<VerticalScorer.Part> parts,
                                               String requester, String label, Duration timeout, Consumer<String> log) {
+        return score(byDomain, jobId, modelId, settings, Head.BINARY, trainingDomains, topParams, parts, requester, label, timeout, log);
+    }
+
+    /** As the binary {@code score}, for a network whose top ends in {@code head}. */
+    public static VerticalScorer.Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, JobSpec.SplitSettings settings,
+                                              Head head, List<String> trainingDomains, double[] topParams, List<VerticalScorer.Part> parts,
+                                              String requester, String label, Duration timeout, Consumer<String> log) {
         if (parts.stream().noneMatch(p -> p.domain().equals(requester))) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "requester '" + requester + "' has no product among the scoring products");
         }
@@ -43,7 +50,7 @@ public final class SplitScorer {
                         + ", which has no scoring product with a model part");
             }
         }
-        Network top = SplitArchitecture.top(trainingDomains.size(), settings).forPrediction();
+        Network top = SplitArchitecture.top(trainingDomains.size(), settings, head).forPrediction();
         if (topParams.length != top.numParams()) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split model " + modelId + " has " + topParams.length
                     + " top parameters, its architecture needs " + top.numParams());
@@ -61,9 +68,9 @@ public final class SplitScorer {
             double[] logits = SplitRunner.logits(calls, trainingDomains, rows, settings.cutWidth(), top, topParams,
                     (d, r) -> request(jobId, SplitSteps.FORWARD, d, Map.of("model_id", modelId,
                             "from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
-            double[] prob = new double[rows];
-            for (int i = 0; i < rows; i++) prob[i] = Losses.sigmoid(logits[i]);
-            Message done = calls.call(requester, request(jobId, SplitSteps.COLLECT, requester, Map.of("label", label == null ? "" : label))
+            double[] prob = head.predict(logits);
+            Message done = calls.call(requester, request(jobId, SplitSteps.COLLECT, requester, Map.of("label", label == null ? "" : label,
+                    "objective", head.task().name().toLowerCase(java.util.Locale.ROOT), "classes", Integer.toString(head.outputs())))
                     .withTensors(Map.of(SplitSteps.PREDICTIONS, prob)));
             List<String> others = domains.stream().filter(d -> !d.equals(requester)).toList();
             if (!others.isEmpty()) calls.parallel(others, d -> request(jobId, SplitSteps.FINISH, d, Map.of()));

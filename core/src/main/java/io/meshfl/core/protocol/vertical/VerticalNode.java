@@ -118,12 +118,8 @@ public final class VerticalNode implements NodeProtocol {
             for (var e : index.entrySet()) p.hostRows.put(e.getKey(), (Integer) job.get("vertical.hostRows:" + e.getKey()));
         }
         if (guest && p.model == ModelSpec.Type.LOGISTIC) {
-            for (double v : rows.y()) {
-                if (v != 0 && v != 1) {
-                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + ": label '" + label
-                            + "' must be 0 or 1 for logistic regression, found " + v);
-                }
-            }
+            io.meshfl.core.model.Labels.check(ModelSpec.Task.BINARY, 1, rows.y(), "product " + product + ": label '" + label
+                    + "' of logistic regression");
         }
         p.aligned = aligned;
         p.trainRows = train;
