@@ -113,7 +113,8 @@ final class JoinedPlanner {
         candidates.add(new Plan.Candidate("materialized", rowsRule == null, rowsRule, shipped, mat));
         candidates.add(new Plan.Candidate("factorized", rowsRule == null, rowsRule, shipped, fac));
         String federatedRule = federatedFactorizable(jp, contracts);
-        double fed = !known ? 0 : iterations * federatedIterationSeconds(parts, job.vertical().keyBits(), cost);
+        double fed = !known ? 0 : io.meshfl.core.plan.cost.RunOverheads.start(n0, parts.size())
+                + iterations * federatedIterationSeconds(parts, job.vertical().keyBits(), cost);
         double fedBytes = 0;
         for (Plan.Participant p : parts) if (!p.productId().equals(jp.base()) && p.rows() > 0) fedBytes += 2.0 * p.rows() * job.vertical().keyBits() / 4;
         candidates.add(new Plan.Candidate("federated-factorized", federatedRule == null, federatedRule, fedBytes, fed));
@@ -208,15 +209,17 @@ final class JoinedPlanner {
     /**
      * Seconds of one federated-factorized iteration: encrypted work over the base rows and its own
      * columns on the label holder, over each product's own rows and columns on the others; priced
-     * with the vertical constant of the reference machine, scaled by the key size squared.
+     * with the vertical constant of the reference machine, scaled by the key size squared; plus each
+     * joined product's encrypted partial scores and an iteration's calls ({@link io.meshfl.core.plan.cost.RunOverheads}).
      */
     static double federatedIterationSeconds(List<Plan.Participant> parts, int keyBits, CostModel cost) {
         double s = 0;
         for (Plan.Participant p : parts) {
             if (p.rows() < 0) return 0;
             s += cost.encryptedSeconds(p.rows(), p.features().size() + (p.role().equals("base") ? 1 : 0), keyBits);
+            if (!p.role().equals("base")) s += io.meshfl.core.plan.cost.RunOverheads.verticalEpoch(p.rows(), 2, keyBits);
         }
-        return s;
+        return s + io.meshfl.core.plan.cost.RunOverheads.calls(7);
     }
 
     /**

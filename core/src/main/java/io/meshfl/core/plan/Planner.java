@@ -151,7 +151,10 @@ public final class Planner {
         double bytesPerRound = 2.0 * 8 * numParams * nodes;
         List<Plan.Candidate> candidates = new ArrayList<>();
         candidates.add(new Plan.Candidate("centralized", false, policy != null ? policy : "materialized training is not offered for jobs yet", 0, 0));
-        candidates.add(new Plan.Candidate("horizontal", true, null, bytesPerRound, 0.05 * nodes));
+        long largest = products.stream().mapToLong(ProductView::rows).max().orElse(0);
+        long total = products.stream().mapToLong(v -> Math.max(0, v.rows())).sum();
+        double seconds = io.meshfl.core.plan.cost.RunOverheads.horizontal(job.rounds(), total, Math.max(0, largest), job.local().epochs(), numParams);
+        candidates.add(new Plan.Candidate("horizontal", true, null, bytesPerRound, seconds));
         candidates.add(new Plan.Candidate("vertical", false, "every product holds the label '" + job.label() + "': the rows differ, not the columns", 0, 0));
         List<String> reasons = new ArrayList<>();
         reasons.add("every product holds the label '" + job.label() + "' and the same " + features.size()

@@ -1,5 +1,6 @@
 package io.meshfl.core.plan;
 
+import io.meshfl.core.plan.cost.RunOverheads;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.DataContract;
@@ -21,11 +22,10 @@ final class VerticalCosts {
     }
 
     /**
-     * Split learning on the reference machine (docs/benchmarks.md, default-credit-hetero): one
-     * loopback round trip per batch (twice with a label owner), and the networks' arithmetic at
-     * 363,887 training samples per second for a network of about 1,600 parameters.
+     * Split learning's arithmetic on the reference machine (docs/benchmarks.md, default-credit-hetero):
+     * 363,887 training samples per second for a network of about 1,600 parameters; its calls are
+     * priced by {@link RunOverheads}.
      */
-    static final double SPLIT_ROUND_TRIP_SECONDS = 0.7e-3;
     static final double SPLIT_SECONDS_PER_ROW_PARAMETER = 1.0 / (363_887.0 * 1_600);
 
     /**
@@ -41,8 +41,13 @@ final class VerticalCosts {
         int ctBytes = job.vertical().keyBits() / 4;
         double bytes = (double) n * ctBytes * (2.0 * (parties - 1) + 1)
                 + 2.0 * numParams * ctBytes * parties * Math.ceil((double) n / job.vertical().batchSize());
-        return new Cost("arbiter-paillier", numParams, job.vertical().epochs(), bytes,
-                machine.encryptedSeconds(n, numParams, job.vertical().keyBits()), "gradients cross as Paillier-"
+        // per epoch: the multi-exponentiations (calibrated per machine), the rest of the encrypted work, four calls a batch,
+        // the evaluation and checkpoint calls; the run's start and alignment spread over its epochs
+        int keyBits = job.vertical().keyBits();
+        double batches = Math.ceil((double) n / job.vertical().batchSize());
+        double seconds = machine.encryptedSeconds(n, numParams, keyBits) + RunOverheads.verticalEpoch(n, parties, keyBits)
+                + RunOverheads.calls(4 * batches + 3) + RunOverheads.start(n, parties) / Math.max(1, job.vertical().epochs());
+        return new Cost("arbiter-paillier", numParams, job.vertical().epochs(), bytes, seconds, "gradients cross as Paillier-"
                 + job.vertical().keyBits() + " ciphertexts, masked before the coordinator (arbiter) decrypts them; node-to-node "
                 + "payloads are sealed end to end");
     }
@@ -81,8 +86,12 @@ final class VerticalCosts {
                   + (s.gradientClip() > 0 ? ", gradients sent back are clipped to L2 norm " + s.gradientClip() + " per row" : "")
                 : "; no noise on cut-layer outputs (split.activationNoise = 0)";
         double batches = Math.ceil((double) n / s.batchSize());
-        double seconds = batches * SPLIT_ROUND_TRIP_SECONDS * (s.labelOwnerComputesLoss() ? 2 : 1)
-                + (double) n * params * SPLIT_SECONDS_PER_ROW_PARAMETER;
+        // per epoch: a call a batch (two with a label owner), the evaluation in chunks, the last backward and the
+        // checkpoint, and the networks' arithmetic; the run's start and alignment spread over its epochs
+        int perCall = s.labelOwnerComputesLoss() ? 2 : 1;
+        double chunks = Math.ceil((double) n / 8192);
+        double seconds = RunOverheads.calls(batches * perCall + chunks * perCall + 2)
+                + (double) n * params * SPLIT_SECONDS_PER_ROW_PARAMETER + RunOverheads.start(n, parts.size()) / Math.max(1, s.epochs());
         return new Cost(s.labelOwnerComputesLoss() ? "split-label-owner" : "split-label-sharing", params, s.epochs(), bytes, seconds,
                 "each domain runs its bottom network on its own columns; only " + s.cutWidth() + " cut-layer values per row cross to "
                 + "the coordinator's top network" + (s.labelOwnerComputesLoss()
@@ -107,13 +116,17 @@ final class VerticalCosts {
         double bytes = (double) n * ctBytes * hosts + (double) hostFeatures * b.bins() * ctBytes * ((1 << b.depth()) - 1);
         // The reference measurements, scaled by the key size squared and by this machine's measured encrypted speed.
         double scale = (b.keyBits() / 1024.0) * (b.keyBits() / 1024.0) * machine.encrypted() / io.meshfl.core.plan.cost.CostModel.REFERENCE_ENCRYPTED;
-        double seconds = scale * ((double) n * hostFeatures * b.depth() * BOOST_SECONDS_PER_ROW_FEATURE_LEVEL
-                + (double) hostFeatures * b.bins() * ((1 << b.depth()) - 1) * BOOST_SECONDS_PER_DECRYPTION
+        double histograms = scale * n * hostFeatures * b.depth() * BOOST_SECONDS_PER_ROW_FEATURE_LEVEL;
+        // the randomness of a tree's encryptions is computed while the hosts build histograms; what they do not cover shows
+        double randomness = scale * n * RunOverheads.VERTICAL_SECONDS_PER_ROW_HOST_1024;
+        double seconds = histograms + Math.max(0, randomness - histograms)
+                + scale * ((double) hostFeatures * b.bins() * ((1 << b.depth()) - 1) * BOOST_SECONDS_PER_DECRYPTION
                 + (double) n * BOOST_SECONDS_PER_ENCRYPTED_ROW);
         // a multiclass objective grows a tree per class each round
         int perRound = job.model().task() == io.meshfl.core.model.ModelSpec.Task.MULTICLASS ? job.model().classes() : 1;
         bytes *= perRound;
-        seconds *= perRound;
+        // per tree also the calls: gradients, four a level (histograms, split, partition, assign) and the checkpoint
+        seconds = perRound * (seconds + RunOverheads.calls(2 + 4 * b.depth())) + RunOverheads.start(n, parts.size()) / Math.max(1, b.trees());
         return new Cost("secureboost-paillier", ((1 << (b.depth() + 1)) - 1) * perRound, b.trees(), bytes, seconds,
                 (perRound > 1 ? "one tree per class (" + perRound + ") each round; " : "") + "gradients and hessians "
                 + "cross as Paillier-" + b.keyBits() + " ciphertexts of the label holder's key; hosts return encrypted per-bin sums "
