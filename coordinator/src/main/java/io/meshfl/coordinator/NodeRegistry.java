@@ -92,8 +92,13 @@ public final class NodeRegistry {
         long now = System.nanoTime();
         for (Entry e : byNode.values()) {
             if (!e.lost() && now - e.lastSeenNanos() > lostAfterNanos) {
+                // the catalog first: whoever finds the node lost here finds it LOST there too
+                try {
+                    catalog.markLost(e.nodeId(), "no heartbeat for " + (now - e.lastSeenNanos()) / 1_000_000 + " ms");
+                } catch (RuntimeException unrecorded) {
+                    log.accept("node " + e.nodeId() + " of " + e.domain() + " is lost, but the catalog did not take it: " + unrecorded.getMessage());
+                }
                 byNode.put(e.nodeId(), new Entry(e.nodeId(), e.domain(), e.address(), e.channel(), e.lastSeenNanos(), true));
-                catalog.markLost(e.nodeId(), "no heartbeat for " + (now - e.lastSeenNanos()) / 1_000_000 + " ms");
                 log.accept("node " + e.nodeId() + " of " + e.domain() + " is lost: no heartbeat");
             }
         }
