@@ -62,8 +62,8 @@ public final class Applicability {
         String section = field.contains(".") ? field.substring(0, field.indexOf('.')) : field;
         if (section.equals("selection")) {
             if (strategy.equals("horizontal")) return null;
-            if (!(strategy.equals("vertical") || strategy.equals("secureboost")) || joinedRun) {
-                return "applies to horizontal, vertical linear and boosted-tree jobs; this job plans as " + layout;
+            if (!(strategy.equals("vertical") || strategy.equals("secureboost") || strategy.equals("split")) || joinedRun) {
+                return "applies to horizontal, vertical linear, split-network and boosted-tree jobs; this job plans as " + layout;
             }
             return job.given().contains("evaluation.holdout") && job.evaluation().holdout() > 0 ? null
                     : "of a " + strategy + " job needs held-out rows to select on (evaluation.holdout); on its training rows the last "

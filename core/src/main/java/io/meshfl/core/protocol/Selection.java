@@ -34,8 +34,9 @@ public final class Selection {
 
     /** The evaluation metrics a model of {@code spec} reports, each a valid selection metric. */
     public static List<String> metrics(ModelSpec spec) {
-        // binary boosted trees report their own pair, per tree; the other objectives report what every model of their task does
-        return spec.type() == ModelSpec.Type.GBDT && spec.task() == ModelSpec.Task.BINARY ? List.of("auc", "log_loss") : metrics(spec.task());
+        // binary trees and split networks report their own pair each round; other objectives report what every model of their task does
+        boolean ownPair = spec.type() == ModelSpec.Type.GBDT || spec.type() == ModelSpec.Type.SPLITNN;
+        return ownPair && spec.task() == ModelSpec.Task.BINARY ? List.of("auc", "log_loss") : metrics(spec.task());
     }
 
     /** The evaluation metrics a model of {@code task} reports, each a valid selection metric. */

@@ -106,7 +106,9 @@ class ApplicabilityTest {
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nselection: {metric: auc}\n").getMessage()
                 .contains("field 'selection.metric' of a vertical job needs held-out rows to select on (evaluation.holdout)"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: splitnn}\nselection: {metric: auc, patience: 3}\n").getMessage()
-                .contains("field 'selection.metric' applies to horizontal, vertical linear and boosted-tree jobs; this job plans as split training"));
+                .contains("field 'selection.metric' of a split job needs held-out rows to select on (evaluation.holdout)"));
+        assertEquals("split", planned("[bank.accounts, shop.orders]", "model: {type: splitnn}\nevaluation: {holdout: 0.2}\n"
+                + "selection: {metric: log_loss, patience: 3}\n").strategy());
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: gbdt}\nselection: {metric: auc}\n").getMessage()
                 .contains("field 'selection.metric' of a secureboost job needs held-out rows"));
         assertEquals("vertical", planned("[bank.accounts, shop.orders]", "model: {type: logistic}\nevaluation: {holdout: 0.2}\n"

@@ -44,6 +44,8 @@ public final class SplitNode implements NodeProtocol {
         final int batchSize;
         final long batchSeed;
         final Map<String, String> shape;
+        /** The bottom network of the epoch the job's selection picked so far, or null. */
+        double[] kept;
         /** What the label holder's loss and metrics are of (binary for the other parties). */
         Head head = Head.BINARY;
         /** Which of the product's rows, in the run's order (kept in the party's checkpoints). */
@@ -137,11 +139,20 @@ public final class SplitNode implements NodeProtocol {
             }
             case SplitSteps.METRICS -> metrics(req, labelHolder(req, ctx));
             case SplitSteps.CHECKPOINT -> checkpoint(req, ctx, party(req, ctx));
+            case SplitSteps.KEEP -> {
+                Party p = party(req, ctx);
+                p.kept = p.bottom.params.clone();
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of());
+            }
             case SplitSteps.SAVE -> {
                 Party p = party(req, ctx);
                 Map<String, String> s = p.shape;
+                boolean selected = Boolean.parseBoolean(req.cfg("selected", "false"));
+                if (selected && p.kept == null) {
+                    throw new MeshflException(ErrorCode.OUT_OF_ORDER, p.domain + " was asked to save the selected epoch's bottom network but kept none");
+                }
                 SplitPart part = new SplitPart(p.domain, p.encoding, parseInts(s.get("bottom_hidden")), Integer.parseInt(s.get("cut_width")),
-                        s.get("activation"), Integer.parseInt(s.get("embedding_dim")), p.bottom.noiseSd, p.bottom.params.clone());
+                        s.get("activation"), Integer.parseInt(s.get("embedding_dim")), p.bottom.noiseSd, (selected ? p.kept : p.bottom.params).clone());
                 ctx.saveModelPart(req.cfg("model_id"), part.toJson());
                 ctx.endJob(req.jobId());
                 yield req.reply(ctx.nodeId(), Map.of("params", (double) p.bottom.params.length), Map.of());
@@ -223,6 +234,7 @@ public final class SplitNode implements NodeProtocol {
             t.put("params", p.bottom.params.clone());
             p.opt.state().forEach((k, v) -> t.put("opt." + k, v));
             if (p.trainLabels != null && p.trainLabels != p.labels) t.put("train_labels", p.trainLabels.clone());
+            if (p.kept != null) t.put("kept", p.kept.clone());
             return new RunCheckpoint(round, t, Map.of("t", (double) p.t));
         });
     }
@@ -240,6 +252,7 @@ public final class SplitNode implements NodeProtocol {
         });
         p.opt.restore(opt);
         if (part.tensors().containsKey("train_labels")) p.trainLabels = part.tensor("train_labels").clone();
+        if (part.tensors().containsKey("kept")) p.kept = part.tensor("kept").clone();
         p.t = (int) part.number("t", 0);
     }
 

@@ -129,6 +129,8 @@ public final class SplitRunner implements PartyStateRunner {
 
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
             Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
+            io.meshfl.core.protocol.Selection selection = io.meshfl.core.protocol.Selection.of(job);
+            if (selection != null && from != null) selection.restore(from);
             for (int epoch = from == null ? 0 : from.round(); epoch < s.epochs(); epoch++) {
                 long e0 = System.nanoTime();
                 long[] b0 = calls.traffic();
@@ -141,6 +143,11 @@ public final class SplitRunner implements PartyStateRunner {
                 history.add(sum);
                 last = metrics;
                 observer.log(progress(epoch, metrics));
+                // every party keeps the selected epoch's bottom before it persists its part, the top is kept here
+                if (selection != null && selection.offer(epoch + 1, metrics)) {
+                    calls.parallel(tr.domains, d -> request(jobId, runId, SplitSteps.KEEP, d, Map.of()));
+                    tr.keptTop = tr.topParams.clone();
+                }
                 Map<String, String> persisted = resume.checkpointing() ? checkpoint(calls, jobId, runId, tr.domains, epoch + 1) : null;
                 if (persisted == null) {
                     observer.round(sum);
@@ -148,21 +155,29 @@ public final class SplitRunner implements PartyStateRunner {
                     Map<String, double[]> top = new LinkedHashMap<>();
                     top.put("top", tr.topParams.clone());
                     tr.topOpt.state().forEach((k, v) -> top.put("top.opt." + k, v));
-                    RunCheckpoint c = new RunCheckpoint(epoch + 1, top, Map.of("t", (double) tr.t, "psi_intersection", (double) n,
+                    if (tr.keptTop != null) top.put("top.kept", tr.keptTop.clone());
+                    Map<String, Double> numbers = new LinkedHashMap<>(Map.of("t", (double) tr.t, "psi_intersection", (double) n,
                             "bytes_sent", b1[0] - start[0] + before("bytes_sent"), "bytes_received", b1[1] - start[1] + before("bytes_received"),
                             "payload_bytes", calls.payload() + resume.carriedPayload() + before("payload_bytes"),
-                            "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")), persisted);
+                            "seconds", (System.nanoTime() - t0) / 1e9 + before("seconds")));
+                    if (selection != null) numbers.putAll(selection.state());
+                    RunCheckpoint c = new RunCheckpoint(epoch + 1, top, numbers, persisted);
                     observer.round(sum, c);
                     resume.committed(c, history);
                 }
+                if (selection != null && selection.stops(epoch + 1, s.epochs(), "epoch", observer::log)) break;
             }
-            calls.parallel(tr.domains, d -> request(jobId, runId, SplitSteps.SAVE, d, Map.of("model_id", runId)));
+            // a job that selects stores the selected epoch's networks, every party its bottom and the top here
+            boolean selected = selection != null && selection.bestRound() > 0;
+            calls.parallel(tr.domains, d -> request(jobId, runId, SplitSteps.SAVE, d, Map.of("model_id", runId,
+                    "selected", Boolean.toString(selected))));
             long[] bytes = calls.traffic();
             if (from != null) {
                 last = new LinkedHashMap<>(last);
                 last.put("resumed_from_round", (double) from.round());
             }
-            return new RunOutcome(tr.topParams, last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
+            if (selected) last = selection.report(last, history);
+            return new RunOutcome(selected ? tr.keptTop : tr.topParams, last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + resume.carriedPayload() + (long) before("payload_bytes"),
                     (System.nanoTime() - t0) / 1e9 + before("seconds"));
         }
@@ -202,6 +217,8 @@ public final class SplitRunner implements PartyStateRunner {
         final int[] widths;
         double[] labels;
         int t;
+        /** The top network of the epoch the job's selection picked so far, or null. */
+        double[] keptTop;
 
         Training(PartyCalls calls, String jobId, String runId, List<String> domains, int n) {
             this.calls = calls;
@@ -230,6 +247,7 @@ public final class SplitRunner implements PartyStateRunner {
             });
             topOpt.restore(opt);
             t = (int) c.number("t", 0);
+            if (c.tensors().containsKey("top.kept")) keptTop = c.tensor("top.kept").clone();
         }
 
         /**

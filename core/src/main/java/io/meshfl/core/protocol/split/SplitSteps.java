@@ -19,6 +19,8 @@ public final class SplitSteps {
     public static final String METRICS = "metrics";
     /** Node keeps its bottom network and column encoding as its part of the model. */
     public static final String SAVE = "save";
+    /** Every party keeps its bottom network as it is now: the epoch a job's selection picked so far. */
+    public static final String KEEP = "keep";
 
     /** Protocol of scoring new rows with a trained split network. */
     public static final String INFER_PROTOCOL = "split-infer";
