@@ -36,6 +36,7 @@ public final class BoostNode implements NodeProtocol {
     public Message handle(Message req, NodeContext ctx) {
         return switch (req.step()) {
             case BoostSteps.SETUP -> setup(req, ctx);
+            case io.meshfl.core.protocol.LabelCheck.STEP -> io.meshfl.core.protocol.LabelCheck.answer(req, ctx);
             case BoostSteps.PEERS -> peers(req, ctx);
             case BoostSteps.GRADIENTS -> guest(req, ctx).gradients(req, Integer.parseInt(req.cfg("tree")));
             case BoostSteps.HISTOGRAM -> host(req, ctx).histogram(req);

@@ -82,6 +82,9 @@ public final class BoostRunner implements PartyStateRunner {
             RunCheckpoint from = resume.from();
             int aligned;
             if (from == null) {
+                // the guest checks its label against the objective before any entity is aligned
+                io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), BoostSteps.PROTOCOL, jobId, runId, guest.productId(),
+                        plan.label(), job.model().task(), perRound, timeout);
                 List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
                 aligned = new PsiRunner(byDomain, timeout, observer::log, bs.psiBatch()).run(jobId, runId, parties, false).intersection();
             } else {

@@ -110,6 +110,7 @@ public final class SplitNode implements NodeProtocol {
     public Message handle(Message req, NodeContext ctx) {
         return switch (req.step()) {
             case SplitSteps.SETUP -> setup(req, ctx);
+            case io.meshfl.core.protocol.LabelCheck.STEP -> io.meshfl.core.protocol.LabelCheck.answer(req, ctx);
             case SplitSteps.LABELS -> {
                 Party p = labelHolder(req, ctx);
                 if (!p.sharesLabels) {

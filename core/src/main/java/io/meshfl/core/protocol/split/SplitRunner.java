@@ -106,6 +106,9 @@ public final class SplitRunner implements PartyStateRunner {
             RunCheckpoint from = resume.from();
             int n;
             if (from == null) {
+                // the label holder checks its label against the head before any entity is aligned
+                io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(holder.domain()), SplitSteps.PROTOCOL, jobId, runId, holder.productId(),
+                        plan.label(), head.task(), head.outputs(), timeout);
                 n = new PsiRunner(byDomain, timeout, observer::log, s.psiBatch())
                         .run(jobId, runId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false).intersection();
             } else {

@@ -44,6 +44,7 @@ public final class VerticalNode implements NodeProtocol {
     public Message handle(Message req, NodeContext ctx) {
         return switch (req.step()) {
             case VerticalSteps.SETUP -> setup(req, ctx);
+            case io.meshfl.core.protocol.LabelCheck.STEP -> io.meshfl.core.protocol.LabelCheck.answer(req, ctx);
             case VerticalSteps.PEERS -> {
                 Party p = party(req, ctx);
                 for (var e : req.blobs().entrySet()) {

@@ -116,6 +116,9 @@ public final class VerticalRunner implements PartyStateRunner {
                 aligned = (int) from.number("psi_intersection", -1);
                 observer.log("resumed after epoch " + from.round() + " of " + vs.epochs() + ", the last one every party had persisted");
             } else if (links.isEmpty()) {
+                // the label holder checks its label against the model before any entity is aligned
+                io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), VerticalSteps.PROTOCOL, jobId, runId, guest.productId(),
+                        plan.label(), plan.model().task(), plan.model().classes(), timeout);
                 List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
                 aligned = psiRunner.run(jobId, runId, parties, false).intersection();
             } else {

@@ -160,6 +160,10 @@ class BoostObjectivesTest {
         assertTrue(multi.getMessage().contains("class number 0..2"), multi.getMessage());
         // the error crosses to the coordinator: it names the rule and the row, never the label's value
         assertTrue(!multi.getMessage().contains("2.0") && !multi.getMessage().contains("0.5"), multi.getMessage());
+        // the guest refused before any entity was aligned: no party saw a PSI step
+        for (BoostProtocolTest.DataParty p : List.of(w.bank, w.shop, w.telco)) {
+            assertTrue(p.seen.stream().noneMatch(m -> m.protocol().equals("psi")), p.domain() + " took part in an alignment");
+        }
         relabel(w, (s, rnd) -> s > 0 ? 2.0 : -1.0);
         var count = assertThrows(MeshflException.class, () -> train(w, spec(ModelSpec.Task.COUNT, 0), "run-b2"));
         assertTrue(count.getMessage().contains("non-negative count"), count.getMessage());

@@ -175,6 +175,10 @@ class SplitHeadsTest {
         assertTrue(e.getMessage().contains("class number 0..2") && e.getMessage().contains("aligned row"), e.getMessage());
         // the error crosses to the coordinator: it names the rule and the row, never the label's value
         assertTrue(!e.getMessage().contains("4.0"), e.getMessage());
+        // the label holder refused before any entity was aligned: no party answered a PSI step
+        for (SplitWorld.DataNode n : w.nodes) {
+            assertTrue(n.replies.stream().noneMatch(m -> m.protocol().equals("psi")), n.domain() + " took part in an alignment");
+        }
         JobSpec.SplitSettings dp = new JobSpec.SplitSettings(s.bottomHidden(), s.cutWidth(), s.topHidden(), s.activation(), s.epochs(),
                 s.batchSize(), s.lr(), s.optimizer(), s.labels(), s.categorical(), s.embeddingDim(), 0, 0, 2.0, s.psiBatch());
         relabel(w, (x, rnd) -> x[0]);
