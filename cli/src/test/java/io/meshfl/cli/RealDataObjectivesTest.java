@@ -48,132 +48,97 @@ class RealDataObjectivesTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void motorSpeedRegressionTreesMatchCentralBoosting() throws Exception {
+    private static final String BOOST = "boost: {trees: %d, depth: 3, lr: 0.3, bins: 32, keyBits: 1024}";
+    private static final String SPLIT = "split: {bottomHidden: [16], cutWidth: 4, topHidden: [8], epochs: 40, batchSize: 32, lr: 0.005, "
+            + "optimizer: adam, labels: motors}";
+
+    /** A run and the same model trained centrally, on the same rows. */
+    private record Compared(ObjectNode run, Map<String, Double> central) {
+        double got(String metric) {
+            return run.path("metrics").path(metric).asDouble();
+        }
+
+        /** Prints the pair and checks the run within {@code share} (relative) or {@code within} (absolute) of central training. */
+        void near(String what, String metric, double share, double within) {
+            double got = got(metric), want = central.get(metric);
+            System.out.printf(Locale.ROOT, "motor-hetero %s %s %.4f, the same model trained centrally %.4f (%s), %.1f s%n", what, metric, got, want,
+                    central, run.path("wall_seconds").asDouble());
+            assertTrue(Math.abs(got - want) <= Math.max(share * want, within), what + ": " + metric + " " + got + " vs central " + central);
+        }
+    }
+
+    /** The example's own job file, run and compared. */
+    private static Compared example(String file) throws Exception {
         assumeTrue(SharedData.present(), "../shared/datasets is absent");
         Path dir = SharedData.repoRoot().resolve("examples/motor-hetero");
-        JobSpec job = JobLoader.load(dir.resolve("job-gbdt.yaml"));
+        return compare(dir, Files.readString(dir.resolve(file)), file);
+    }
+
+    /** A job over the motor products with a derived {@code label} (in {@code dir}), run and compared. */
+    private static Compared derivedJob(Path dir, String label, String model, String training) throws Exception {
+        String yaml = "name: motor-hetero-" + label + "\nproducts: [motors.speed, cooling.sensors, drives.control]\nlabel: " + label
+                + "\nmodel: " + model + "\n" + training + "\nseed: 42\n";
+        return compare(dir, yaml, "job-" + label + ".yaml");
+    }
+
+    private static Compared compare(Path dir, String yaml, String file) throws Exception {
+        JobSpec job = JobLoader.parse(yaml, file);
         List<DataContract> contracts = ContractLoader.loadDirectory(dir);
-        ObjectNode r = run(contracts, job, Files.readString(dir.resolve("job-gbdt.yaml")));
-        Map<String, Double> central = central(contracts, job);
-        double rmse = r.path("metrics").path("rmse").asDouble();
-        System.out.printf(Locale.ROOT, "motor-hetero SecureBoost regression RMSE %.4f (R2 %.4f), central boosting %.4f, %.1f s%n", rmse,
-                r.path("metrics").path("r2").asDouble(), central.get("rmse"), r.path("wall_seconds").asDouble());
-        assertEquals("secureboost", r.path("plan").path("strategy").asText());
-        assertTrue(Math.abs(rmse - central.get("rmse")) <= 0.03 * central.get("rmse"), "RMSE " + rmse + " vs central " + central);
+        return new Compared(run(contracts, job, yaml), central(contracts, job));
+    }
+
+    /** Motor speed in four classes by its quartiles. */
+    private Path speedClasses() throws Exception {
+        double[] sorted = motorSpeeds();
+        Arrays.sort(sorted);
+        double[] cut = {sorted[sorted.length / 4], sorted[sorted.length / 2], sorted[3 * sorted.length / 4]};
+        return derived("speed_class", s -> (double) (s < cut[0] ? 0 : s < cut[1] ? 1 : s < cut[2] ? 2 : 3));
+    }
+
+    /** Counts drawn with a mean growing with motor speed. */
+    private Path counts() throws Exception {
+        Random rnd = new Random(7);
+        return derived("events", s -> (double) io.meshfl.core.testing.Draws.poisson(Math.exp(0.8 * s + 1), rnd));
+    }
+
+    @Test
+    void motorSpeedRegressionTreesMatchCentralBoosting() throws Exception {
+        Compared c = example("job-gbdt.yaml");
+        assertEquals("secureboost", c.run().path("plan").path("strategy").asText());
+        c.near("SecureBoost regression", "rmse", 0.03, 0);
         // the vertical linear model of the same example reaches 0.279; trees over the same columns do better
-        assertTrue(rmse < 0.279, "RMSE " + rmse);
+        assertTrue(c.got("rmse") < 0.279, "RMSE " + c.got("rmse"));
     }
 
     @Test
     void fourMotorSpeedClassesMatchCentralSoftmaxBoosting() throws Exception {
-        double[] speed = motorSpeeds();
-        double[] sorted = speed.clone();
-        Arrays.sort(sorted);
-        double[] cut = {sorted[sorted.length / 4], sorted[sorted.length / 2], sorted[3 * sorted.length / 4]};
-        Path dir = derived("speed_class", s -> (double) (s < cut[0] ? 0 : s < cut[1] ? 1 : s < cut[2] ? 2 : 3));
-        String yaml = """
-                name: motor-hetero-classes
-                products: [motors.speed, cooling.sensors, drives.control]
-                label: speed_class
-                model: {type: gbdt, objective: multiclass, classes: 4}
-                boost: {trees: 15, depth: 3, lr: 0.3, bins: 32, keyBits: 1024}
-                seed: 42
-                """;
-        JobSpec job = JobLoader.parse(yaml, "job-classes.yaml");
-        List<DataContract> contracts = ContractLoader.loadDirectory(dir);
-        ObjectNode r = run(contracts, job, yaml);
-        Map<String, Double> central = central(contracts, job);
-        double acc = r.path("metrics").path("accuracy").asDouble();
-        System.out.printf(Locale.ROOT, "motor-hetero SecureBoost 4 speed classes accuracy %.4f, central softmax boosting %.4f, %.1f s%n", acc,
-                central.get("accuracy"), r.path("wall_seconds").asDouble());
-        assertTrue(Math.abs(acc - central.get("accuracy")) <= 0.02, "accuracy " + acc + " vs central " + central);
-        assertTrue(acc > 0.5, "four balanced classes: accuracy " + acc + " must be well above 0.25");
+        Compared c = derivedJob(speedClasses(), "speed_class", "{type: gbdt, objective: multiclass, classes: 4}", String.format(BOOST, 15));
+        c.near("SecureBoost 4 speed classes", "accuracy", 0, 0.02);
+        assertTrue(c.got("accuracy") > 0.5, "four balanced classes: accuracy " + c.got("accuracy") + " must be well above 0.25");
     }
 
     @Test
     void countsDrawnFromMotorSpeedMatchCentralPoissonBoosting() throws Exception {
-        Random rnd = new Random(7);
-        Path dir = derived("events", s -> (double) poisson(Math.exp(0.8 * s + 1), rnd));
-        String yaml = """
-                name: motor-hetero-counts
-                products: [motors.speed, cooling.sensors, drives.control]
-                label: events
-                model: {type: gbdt, objective: count}
-                boost: {trees: 20, depth: 3, lr: 0.3, bins: 32, keyBits: 1024}
-                seed: 42
-                """;
-        JobSpec job = JobLoader.parse(yaml, "job-counts.yaml");
-        List<DataContract> contracts = ContractLoader.loadDirectory(dir);
-        ObjectNode r = run(contracts, job, yaml);
-        Map<String, Double> central = central(contracts, job);
-        double rmse = r.path("metrics").path("rmse").asDouble();
-        System.out.printf(Locale.ROOT, "motor-hetero SecureBoost counts RMSE %.4f, deviance %.4f; central Poisson boosting RMSE %.4f, deviance %.4f%n",
-                rmse, r.path("metrics").path("poisson_deviance").asDouble(), central.get("rmse"), central.get("poisson_deviance"));
-        assertTrue(Math.abs(rmse - central.get("rmse")) <= 0.03 * central.get("rmse"), "RMSE " + rmse + " vs central " + central);
+        derivedJob(counts(), "events", "{type: gbdt, objective: count}", String.format(BOOST, 20)).near("SecureBoost counts", "rmse", 0.03, 0);
     }
 
     @Test
     void motorSpeedRegressionSplitNetworkMatchesTheSameNetworkTrainedCentrally() throws Exception {
-        assumeTrue(SharedData.present(), "../shared/datasets is absent");
-        Path dir = SharedData.repoRoot().resolve("examples/motor-hetero");
-        JobSpec job = JobLoader.load(dir.resolve("job-splitnn.yaml"));
-        List<DataContract> contracts = ContractLoader.loadDirectory(dir);
-        ObjectNode r = run(contracts, job, Files.readString(dir.resolve("job-splitnn.yaml")));
-        Map<String, Double> central = central(contracts, job);
-        double rmse = r.path("metrics").path("rmse").asDouble();
-        System.out.printf(Locale.ROOT, "motor-hetero split network regression RMSE %.4f (R2 %.4f), same network trained centrally %.4f, %.1f s%n",
-                rmse, r.path("metrics").path("r2").asDouble(), central.get("rmse"), r.path("wall_seconds").asDouble());
-        assertEquals("split", r.path("plan").path("strategy").asText());
-        assertTrue(Math.abs(rmse - central.get("rmse")) <= 0.03 * central.get("rmse"), "RMSE " + rmse + " vs central " + central);
+        Compared c = example("job-splitnn.yaml");
+        assertEquals("split", c.run().path("plan").path("strategy").asText());
+        c.near("split network regression", "rmse", 0.03, 0);
     }
 
     @Test
     void fourMotorSpeedClassesSplitNetworkMatchesTheSameNetworkTrainedCentrally() throws Exception {
-        double[] speed = motorSpeeds();
-        double[] sorted = speed.clone();
-        Arrays.sort(sorted);
-        double[] cut = {sorted[sorted.length / 4], sorted[sorted.length / 2], sorted[3 * sorted.length / 4]};
-        Path dir = derived("speed_class", s -> (double) (s < cut[0] ? 0 : s < cut[1] ? 1 : s < cut[2] ? 2 : 3));
-        String yaml = """
-                name: motor-hetero-classes-splitnn
-                products: [motors.speed, cooling.sensors, drives.control]
-                label: speed_class
-                model: {type: splitnn, objective: multiclass, classes: 4}
-                split: {bottomHidden: [16], cutWidth: 4, topHidden: [8], epochs: 40, batchSize: 32, lr: 0.005, optimizer: adam, labels: motors}
-                seed: 42
-                """;
-        JobSpec job = JobLoader.parse(yaml, "job-classes-splitnn.yaml");
-        List<DataContract> contracts = ContractLoader.loadDirectory(dir);
-        ObjectNode r = run(contracts, job, yaml);
-        Map<String, Double> central = central(contracts, job);
-        double acc = r.path("metrics").path("accuracy").asDouble();
-        System.out.printf(Locale.ROOT, "motor-hetero split network 4 speed classes accuracy %.4f, same network trained centrally %.4f, %.1f s%n",
-                acc, central.get("accuracy"), r.path("wall_seconds").asDouble());
-        assertTrue(Math.abs(acc - central.get("accuracy")) <= 0.02, "accuracy " + acc + " vs central " + central);
-        assertTrue(acc > 0.5, "four balanced classes: accuracy " + acc + " must be well above 0.25");
+        Compared c = derivedJob(speedClasses(), "speed_class", "{type: splitnn, objective: multiclass, classes: 4}", SPLIT);
+        c.near("split network 4 speed classes", "accuracy", 0, 0.02);
+        assertTrue(c.got("accuracy") > 0.5, "four balanced classes: accuracy " + c.got("accuracy") + " must be well above 0.25");
     }
 
     @Test
     void countsDrawnFromMotorSpeedSplitNetworkMatchesTheSameNetworkTrainedCentrally() throws Exception {
-        Random rnd = new Random(7);
-        Path dir = derived("events", s -> (double) poisson(Math.exp(0.8 * s + 1), rnd));
-        String yaml = """
-                name: motor-hetero-counts-splitnn
-                products: [motors.speed, cooling.sensors, drives.control]
-                label: events
-                model: {type: splitnn, objective: count}
-                split: {bottomHidden: [16], cutWidth: 4, topHidden: [8], epochs: 40, batchSize: 32, lr: 0.005, optimizer: adam, labels: motors}
-                seed: 42
-                """;
-        JobSpec job = JobLoader.parse(yaml, "job-counts-splitnn.yaml");
-        List<DataContract> contracts = ContractLoader.loadDirectory(dir);
-        ObjectNode r = run(contracts, job, yaml);
-        Map<String, Double> central = central(contracts, job);
-        double rmse = r.path("metrics").path("rmse").asDouble();
-        System.out.printf(Locale.ROOT, "motor-hetero split network counts RMSE %.4f, deviance %.4f; same network centrally RMSE %.4f, deviance %.4f%n",
-                rmse, r.path("metrics").path("poisson_deviance").asDouble(), central.get("rmse"), central.get("poisson_deviance"));
-        assertTrue(Math.abs(rmse - central.get("rmse")) <= 0.03 * central.get("rmse"), "RMSE " + rmse + " vs central " + central);
+        derivedJob(counts(), "events", "{type: splitnn, objective: count}", SPLIT).near("split network counts", "rmse", 0.03, 0);
     }
 
     private static ObjectNode run(List<DataContract> contracts, JobSpec job, String yaml) throws Exception {
@@ -266,15 +231,5 @@ class RealDataObjectivesTest {
             Files.writeString(dir.resolve(c), yaml);
         }
         return dir;
-    }
-
-    private static int poisson(double mean, Random rnd) {
-        double l = Math.exp(-mean), p = 1;
-        int k = 0;
-        do {
-            k++;
-            p *= rnd.nextDouble();
-        } while (p > l);
-        return k - 1;
     }
 }

@@ -52,13 +52,7 @@ public record Head(ModelSpec.Task task, int classes) {
                 for (int i = 0; i < out.length; i++) out[i] = Math.exp(logits[i]);
             }
             case MULTICLASS -> {
-                for (int off = 0; off < out.length; off += classes) {
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < classes; j++) max = Math.max(max, logits[off + j]);
-                    double sum = 0;
-                    for (int j = 0; j < classes; j++) sum += out[off + j] = Math.exp(logits[off + j] - max);
-                    for (int j = 0; j < classes; j++) out[off + j] /= sum;
-                }
+                for (int off = 0; off < out.length; off += classes) Losses.softmax(logits, off, classes, out, off);
             }
         }
         return out;

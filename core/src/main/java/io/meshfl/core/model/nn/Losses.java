@@ -106,6 +106,18 @@ public final class Losses {
         return n == 0 ? 0.0 : loss / n;
     }
 
+    /** Writes the softmax of {@code s[from .. from + k)} to {@code out[at .. at + k)}, stable for any scores. */
+    public static void softmax(double[] s, int from, int k, double[] out, int at) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < k; j++) max = Math.max(max, s[from + j]);
+        double sum = 0;
+        for (int j = 0; j < k; j++) {
+            out[at + j] = Math.exp(s[from + j] - max);
+            sum += out[at + j];
+        }
+        for (int j = 0; j < k; j++) out[at + j] /= sum;
+    }
+
     /** Logistic function, without overflow for large negative arguments. */
     public static double sigmoid(double z) {
         if (z >= 0) return 1.0 / (1.0 + Math.exp(-z));

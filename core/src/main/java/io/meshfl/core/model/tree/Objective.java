@@ -92,7 +92,7 @@ public final class Objective {
             case MULTICLASS -> {
                 double[] p = new double[classes];
                 for (int i = 0; i < n; i++) {
-                    softmax(score, i * classes, classes, p, 0);
+                    io.meshfl.core.model.nn.Losses.softmax(score, i * classes, classes, p, 0);
                     g[i] = p[k] - (y[i] == k ? 1 : 0);
                     h[i] = p[k] * (1 - p[k]);
                 }
@@ -115,20 +115,9 @@ public final class Objective {
                 for (int i = 0; i < score.length; i++) out[i] = Math.exp(score[i]);
             }
             case MULTICLASS -> {
-                for (int off = 0; off < score.length; off += classes) softmax(score, off, classes, out, off);
+                for (int off = 0; off < score.length; off += classes) io.meshfl.core.model.nn.Losses.softmax(score, off, classes, out, off);
             }
         }
         return out;
-    }
-
-    private static void softmax(double[] s, int from, int k, double[] out, int at) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < k; j++) max = Math.max(max, s[from + j]);
-        double sum = 0;
-        for (int j = 0; j < k; j++) {
-            out[at + j] = Math.exp(s[from + j] - max);
-            sum += out[at + j];
-        }
-        for (int j = 0; j < k; j++) out[at + j] /= sum;
     }
 }

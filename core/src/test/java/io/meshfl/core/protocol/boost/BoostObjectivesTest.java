@@ -138,14 +138,14 @@ class BoostObjectivesTest {
     @Test
     void countsBoostPoissonLossAsCentralBoostingDoes() throws Exception {
         BoostProtocolTest.World w = new BoostProtocolTest.World(400, 23, false, out.resolve("count"));
-        relabel(w, (s, rnd) -> (double) poisson(Math.exp(0.5 * s), rnd));
+        relabel(w, (s, rnd) -> (double) io.meshfl.core.testing.Draws.poisson(Math.exp(0.5 * s), rnd));
         RunOutcome r = train(w, spec(ModelSpec.Task.COUNT, 0), "run-c");
         var central = GradientBoosting.fit(w.joined(), TreeParams.of(SETTINGS), SETTINGS.trees(), SETTINGS.bins(),
                 Objective.of(ModelSpec.Task.COUNT, 1));
         double[] p = central.model().predict(w.joined().x(), w.n, 10);
         Map<String, Double> expected = EvalSums.of(ModelSpec.Task.COUNT, p, w.y, 1).toMap();
         assertEquals(expected.get("poisson_deviance"), r.metrics().get("poisson_deviance"), 1e-9);
-        double constant = EvalSums.of(ModelSpec.Task.COUNT, constant(w.y), w.y, 1).toMap().get("poisson_deviance");
+        double constant = io.meshfl.core.testing.Draws.constantDeviance(w.y);
         assertTrue(r.metrics().get("poisson_deviance") < 0.9 * constant, r.metrics() + " against the mean's deviance " + constant);
         Map<String, double[]> pred = score(w, "run-c");
         for (int i = 0; i < w.n; i++) assertEquals(p[i], pred.get("id-" + i)[0], 1e-5 * p[i], "entity " + i);
@@ -167,23 +167,5 @@ class BoostObjectivesTest {
         relabel(w, (s, rnd) -> s > 0 ? 2.0 : -1.0);
         var count = assertThrows(MeshflException.class, () -> train(w, spec(ModelSpec.Task.COUNT, 0), "run-b2"));
         assertTrue(count.getMessage().contains("non-negative count"), count.getMessage());
-    }
-
-    private static double[] constant(double[] y) {
-        double m = 0;
-        for (double v : y) m += v;
-        double[] p = new double[y.length];
-        java.util.Arrays.fill(p, m / y.length);
-        return p;
-    }
-
-    private static int poisson(double mean, Random rnd) {
-        double l = Math.exp(-mean), p = 1;
-        int k = 0;
-        do {
-            k++;
-            p *= rnd.nextDouble();
-        } while (p > l);
-        return k - 1;
     }
 }

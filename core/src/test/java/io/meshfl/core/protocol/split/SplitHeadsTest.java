@@ -128,15 +128,6 @@ class SplitHeadsTest {
         assertEquals(expected.get(metric), r.metrics().get(metric), 1e-4, "scored " + metric);
     }
 
-    /** The Poisson deviance of predicting every row's mean count. */
-    private static double constantDeviance(double[] y) {
-        double m = 0;
-        for (double v : y) m += v;
-        double[] p = new double[y.length];
-        java.util.Arrays.fill(p, m / y.length);
-        return EvalSums.of(ModelSpec.Task.COUNT, p, y, 1).toMap().get("poisson_deviance");
-    }
-
     private static ModelSpec spec(ModelSpec.Task task, int classes) {
         return new ModelSpec(ModelSpec.Type.SPLITNN, List.of(), classes, 0.0, task);
     }
@@ -161,8 +152,8 @@ class SplitHeadsTest {
 
     @Test
     void countsTrainAPoissonHead() throws Exception {
-        trainsAsTheReference("bank", spec(ModelSpec.Task.COUNT, 0), (x, rnd) -> (double) poisson(Math.exp(0.7 * x[0] + 0.5), rnd),
-                "poisson_deviance", (v, y) -> v < 0.9 * constantDeviance(y));
+        trainsAsTheReference("bank", spec(ModelSpec.Task.COUNT, 0), (x, rnd) -> (double) io.meshfl.core.testing.Draws.poisson(Math.exp(0.7 * x[0] + 0.5), rnd),
+                "poisson_deviance", (v, y) -> v < 0.9 * io.meshfl.core.testing.Draws.constantDeviance(y));
     }
 
     @Test
@@ -184,15 +175,5 @@ class SplitHeadsTest {
         relabel(w, (x, rnd) -> x[0]);
         var dpRefused = assertThrows(MeshflException.class, () -> train(w, dp, spec(ModelSpec.Task.REGRESSION, 0), "bad-2"));
         assertTrue(dpRefused.getMessage().contains("split.labelEpsilon"), dpRefused.getMessage());
-    }
-
-    private static int poisson(double mean, Random rnd) {
-        double l = Math.exp(-mean), p = 1;
-        int k = 0;
-        do {
-            k++;
-            p *= rnd.nextDouble();
-        } while (p > l);
-        return k - 1;
     }
 }
