@@ -105,19 +105,7 @@ public final class Objective {
      * row by row (multiclass), the value (regression) or the mean count.
      */
     public double[] predict(double[] score) {
-        double[] out = new double[score.length];
-        switch (task) {
-            case BINARY -> {
-                for (int i = 0; i < score.length; i++) out[i] = Gradients.sigmoid(score[i]);
-            }
-            case REGRESSION -> System.arraycopy(score, 0, out, 0, score.length);
-            case COUNT -> {
-                for (int i = 0; i < score.length; i++) out[i] = Math.exp(score[i]);
-            }
-            case MULTICLASS -> {
-                for (int off = 0; off < score.length; off += classes) io.meshfl.core.model.nn.Losses.softmax(score, off, classes, out, off);
-            }
-        }
-        return out;
+        // the same link functions as a network's head of the task
+        return new io.meshfl.core.model.nn.Head(task, classes).predict(score);
     }
 }
