@@ -116,6 +116,33 @@ class DomainNodeTest {
         assertEquals(ErrorCode.POLICY_VIOLATION, never.error().code());
     }
 
+    private static Message labelCheck(String protocol, String objective, String classes, long seq) {
+        return Message.request("job", "run", protocol, io.meshfl.core.protocol.LabelCheck.STEP, 0, "lending")
+                .withConfig(Map.of("product", "lending.p", "label", "y", "objective", objective, "classes", classes)).withSequence(seq);
+    }
+
+    @Test
+    void aLabelCheckIsServedOnlyInARunSignedForItsProtocolAndNamesNoValue() {
+        DomainNode node = new DomainNode("lending", List.of(contract), s -> { });
+        Message unopened = node.handle(labelCheck("secureboost", "binary", "1", 1));
+        assertEquals(ErrorCode.POLICY_VIOLATION, unopened.error().code());
+        assertTrue(unopened.error().message().contains("not authorized"), unopened.error().message());
+
+        byte[] boost = Sessions.authorize("job", "run", "secureboost", "train", "domain:lending", contract).blob(SessionSteps.TICKET);
+        Message ok = node.handle(withTicket(labelCheck("secureboost", "binary", "1", 2), boost));
+        assertFalse(ok.failed(), () -> ok.error().message());
+        assertEquals(4.0, ok.metrics().get("rows"));
+        assertFalse(node.handle(labelCheck("secureboost", "multiclass", "2", 3)).failed(), "0 and 1 are two classes");
+        // the first row's label 1 is no class of a one-class objective: refused by rule and row, the value stays here
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(io.meshfl.core.MeshflException.class,
+                () -> node.handle(labelCheck("secureboost", "multiclass", "1", 4)));
+        assertEquals(ErrorCode.DATA_BAD_VALUE, refused.code());
+        assertTrue(refused.getMessage().contains("row 1 is not") && !refused.getMessage().contains("1.0"), refused.getMessage());
+        // a run signed for secureboost is refused a split step, label check or not
+        Message otherFamily = node.handle(labelCheck("split", "binary", "1", 5));
+        assertEquals(ErrorCode.POLICY_VIOLATION, otherFamily.error().code());
+    }
+
     @Test
     void theRunsFirstRequestOpensItWithTheTicketItCarriesAndOnlyThatTicketJoinsIt() {
         DomainNode node = new DomainNode("lending", List.of(contract), s -> { });

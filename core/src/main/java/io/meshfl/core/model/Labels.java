@@ -27,15 +27,15 @@ public final class Labels {
 
     /**
      * Refuses the first of {@code y} that cannot be a label of {@code task}: the error names
-     * {@code what} (product and label column) and the aligned row; the value itself stays in the
-     * error's local detail, for the node's log only.
+     * {@code what} (product and label column) and the row ({@code rows}: "aligned row", "row"); the
+     * value itself stays in the error's local detail, for the node's log only.
      */
-    public static void check(ModelSpec.Task task, int classes, double[] y, String what) {
+    public static void check(ModelSpec.Task task, int classes, double[] y, String what, String rows) {
         for (int i = 0; i < y.length; i++) {
             String bad = problem(task, classes, y[i]);
             if (bad != null) {
-                throw new MeshflException(ErrorCode.DATA_BAD_VALUE, what + " " + bad + "; aligned row " + (i + 1) + " is not")
-                        .withLocalDetail("aligned row " + (i + 1) + " of " + what + " holds " + y[i]);
+                throw new MeshflException(ErrorCode.DATA_BAD_VALUE, what + " " + bad + "; " + rows + " " + (i + 1) + " is not")
+                        .withLocalDetail(rows + " " + (i + 1) + " of " + what + " holds " + y[i]);
             }
         }
     }

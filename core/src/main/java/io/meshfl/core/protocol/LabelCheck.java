@@ -49,7 +49,7 @@ public final class LabelCheck {
             throw new MeshflException(ErrorCode.DATA_NO_LABEL, "product " + product + " holds no label '" + label + "' on " + ctx.domain());
         }
         Labels.check(task, Integer.parseInt(req.cfg("classes", "1")), y.y(), "product " + product + ": label '" + label + "' of a "
-                + task.name().toLowerCase(Locale.ROOT) + " model");
+                + task.name().toLowerCase(Locale.ROOT) + " model", "row");
         return req.reply(ctx.nodeId(), Map.of("rows", (double) y.rows()), Map.of());
     }
 }

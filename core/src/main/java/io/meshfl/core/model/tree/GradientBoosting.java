@@ -33,7 +33,7 @@ public final class GradientBoosting {
      */
     public static Result fit(Dataset data, TreeParams p, int rounds, int bins, Objective objective) {
         if (!data.hasLabel()) throw new MeshflException(ErrorCode.DATA_NO_LABEL, "gradient boosting needs a label");
-        io.meshfl.core.model.Labels.check(objective.task(), objective.classes(), data.y(), "label");
+        io.meshfl.core.model.Labels.check(objective.task(), objective.classes(), data.y(), "label", "row");
         int n = data.rows(), d = data.cols(), k = objective.classes();
         QuantileBins qb = QuantileBins.fit(data.x(), n, d, bins);
         byte[][] bin = qb.binIndex(data.x(), n);

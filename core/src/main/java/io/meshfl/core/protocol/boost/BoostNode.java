@@ -67,7 +67,7 @@ public final class BoostNode implements NodeProtocol {
             Dataset rows = ctx.load(product, features, label).select(aligned);
             Objective objective = objective(req);
             io.meshfl.core.model.Labels.check(objective.task(), objective.classes(), rows.y(),
-                    "product " + product + ": label '" + label + "' of boosted trees");
+                    "product " + product + ": label '" + label + "' of boosted trees", "aligned row");
             TreeParams p = new TreeParams(Integer.parseInt(req.cfg("depth")), Double.parseDouble(req.cfg("lr")),
                     Double.parseDouble(req.cfg("min_child_weight")), Double.parseDouble(req.cfg("l2")), Double.parseDouble(req.cfg("min_gain")));
             BoostGuest g = new BoostGuest(ctx.domain(), features, rows.x(), rows.y(), train, p, maxBins, Integer.parseInt(req.cfg("key_bits")),

@@ -182,7 +182,7 @@ public final class SplitNode implements NodeProtocol {
         Head head = head(req);
         if (!label.isEmpty()) {
             y = rows.y();
-            io.meshfl.core.model.Labels.check(head.task(), head.outputs(), y, "product " + product + ": label '" + label + "' of a split network");
+            io.meshfl.core.model.Labels.check(head.task(), head.outputs(), y, "product " + product + ": label '" + label + "' of a split network", "aligned row");
         }
         // the encoding (scaling, categories) is learned from the training rows alone
         ColumnEncoding enc = ColumnEncoding.fit(held.training(rows), csv(req.cfg("categorical", "")));

@@ -120,7 +120,7 @@ public final class VerticalNode implements NodeProtocol {
         }
         if (guest && p.model == ModelSpec.Type.LOGISTIC) {
             io.meshfl.core.model.Labels.check(ModelSpec.Task.BINARY, 1, rows.y(), "product " + product + ": label '" + label
-                    + "' of logistic regression");
+                    + "' of logistic regression", "aligned row");
         }
         p.aligned = aligned;
         p.trainRows = train;

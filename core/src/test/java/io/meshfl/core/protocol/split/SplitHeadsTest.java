@@ -163,7 +163,7 @@ class SplitHeadsTest {
         relabel(w, (x, rnd) -> x[0] > 0 ? 4.0 : 0.0);
         var e = assertThrows(MeshflException.class, () -> train(w, s, spec(ModelSpec.Task.MULTICLASS, 3), "bad-1"));
         assertEquals(ErrorCode.DATA_BAD_VALUE, e.code());
-        assertTrue(e.getMessage().contains("class number 0..2") && e.getMessage().contains("aligned row"), e.getMessage());
+        assertTrue(e.getMessage().contains("class number 0..2") && e.getMessage().contains("row 3 is not"), e.getMessage());
         // the error crosses to the coordinator: it names the rule and the row, never the label's value
         assertTrue(!e.getMessage().contains("4.0"), e.getMessage());
         // the label holder refused before any entity was aligned: no party answered a PSI step
