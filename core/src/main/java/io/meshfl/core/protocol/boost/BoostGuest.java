@@ -424,7 +424,7 @@ final class BoostGuest {
             throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the part of " + domain + " persisted for round " + part.round() + " scores "
                     + s.length / k + " rows; the run aligned " + n);
         }
-        System.arraycopy(s, 0, score, 0, n);
+        System.arraycopy(s, 0, score, 0, n * k);
         int count = (int) part.number("trees", 0);
         for (int i = 0; i < count; i++) {
             trees.add(new Tree(io.meshfl.core.protocol.RunParts.rows(part.tensor("tree." + i + ".party")), io.meshfl.core.protocol.RunParts.rows(part.tensor("tree." + i + ".ref")),

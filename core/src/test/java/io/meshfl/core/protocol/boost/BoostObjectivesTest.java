@@ -39,7 +39,7 @@ class BoostObjectivesTest {
     static final JobSpec.BoostSettings SETTINGS = new JobSpec.BoostSettings(4, 3, 0.3, 16, 1e-3, 1.0, 0.0, 1024, 1 << 16);
 
     /** The world's label replaced, entity by entity, by {@code label} of the entity's score and a noise draw. */
-    private static void relabel(BoostProtocolTest.World w, java.util.function.BiFunction<Double, Random, Double> label) {
+    static void relabel(BoostProtocolTest.World w, java.util.function.BiFunction<Double, Random, Double> label) {
         Random rnd = new Random(99);
         for (int e = 0; e < w.n; e++) {
             double[] x = w.x[e];
@@ -52,17 +52,23 @@ class BoostObjectivesTest {
         }
     }
 
-    private static ModelSpec spec(ModelSpec.Task task, int classes) {
+    static ModelSpec spec(ModelSpec.Task task, int classes) {
         return new ModelSpec(ModelSpec.Type.GBDT, List.of(), classes, 0.0, task);
     }
 
-    private static RunOutcome train(BoostProtocolTest.World w, ModelSpec model, String runId) {
-        JobSpec job = new JobSpec("boost-test", List.of("bank.p", "shop.p", "telco.p"), "y", List.of(), model,
+    static JobSpec job(ModelSpec model) {
+        return new JobSpec("boost-test", List.of("bank.p", "shop.p", "telco.p"), "y", List.of(), model,
                 "secureboost", null, null, SETTINGS.trees(), null, 120, 7, false, "t.yaml", null, null, SETTINGS, null, null, null, null,
                 java.util.Set.of("model.objective"), Map.of());
+    }
+
+    static Plan plan(BoostProtocolTest.World w, ModelSpec model) {
         Plan base = w.plan();
-        Plan plan = new Plan("secureboost", "none", base.participants(), List.of(), List.of(), "y", model, 0, 0, List.of(), List.of());
-        return new BoostRunner(job, plan, w.channels(), s -> { }).run("job-" + runId, runId);
+        return new Plan("secureboost", "none", base.participants(), List.of(), List.of(), "y", model, 0, 0, List.of(), List.of());
+    }
+
+    private static RunOutcome train(BoostProtocolTest.World w, ModelSpec model, String runId) {
+        return new BoostRunner(job(model), plan(w, model), w.channels(), s -> { }).run("job-" + runId, runId);
     }
 
     /** Per entity key, the values of the predictions file's columns after the key. */

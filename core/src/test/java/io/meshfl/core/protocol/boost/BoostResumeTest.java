@@ -57,4 +57,24 @@ class BoostResumeTest {
         assertEquals(2.0, after.metrics().get("resumed_from_round"));
     }
 
+    @Test
+    void aMulticlassRunResumesWithEveryClasssScoresAndGrowsTheUndisturbedTrees() {
+        var model = BoostObjectivesTest.spec(io.meshfl.core.model.ModelSpec.Task.MULTICLASS, 3);
+        JobSpec job = BoostObjectivesTest.job(model);
+        CheckpointFollower undisturbed = new CheckpointFollower(2, dir.resolve("first-m"), dir.resolve("crash-m"));
+        BoostProtocolTest.World first = world("first-m");
+        BoostObjectivesTest.relabel(first, (v, rnd) -> v < -0.3 ? 0.0 : v < 1.0 ? 1.0 : 2.0);
+        new BoostRunner(job, BoostObjectivesTest.plan(first, model), first.channels(), undisturbed).run("job", "run");
+
+        CheckpointFollower resumed = new CheckpointFollower();
+        BoostProtocolTest.World restarted = world("crash-m");
+        BoostObjectivesTest.relabel(restarted, (v, rnd) -> v < -0.3 ? 0.0 : v < 1.0 ? 1.0 : 2.0);
+        new BoostRunner(job, BoostObjectivesTest.plan(restarted, model), restarted.channels(), resumed)
+                .resume(undisturbed.checkpoints.get(1), undisturbed.rounds.subList(0, 2)).run("job", "run");
+        for (int i = 0; i < 2; i++) {
+            assertEquals(undisturbed.rounds.get(i + 2).metrics().get("loss"), resumed.rounds.get(i).metrics().get("loss"), "loss after round " + (i + 3));
+        }
+        assertEquals(new String(first.bank.modelPart("run"), StandardCharsets.UTF_8), new String(restarted.bank.modelPart("run"), StandardCharsets.UTF_8),
+                "the guest's trees, three a round");
+    }
 }
