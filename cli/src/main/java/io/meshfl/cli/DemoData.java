@@ -42,7 +42,7 @@ public final class DemoData {
                 double income = Math.max(8, u.incomeScale() * Math.exp(3.8 + 0.45 * rng.nextGaussian()));
                 double debt = clamp(0.35 + 0.15 * rng.nextGaussian(), 0, 1.5);
                 int lines = (int) Math.max(0, Math.round(4 + 2.5 * rng.nextGaussian()));
-                int late = poisson(rng, 0.4 + Math.max(0, debt - 0.3));
+                int late = io.meshfl.core.data.Poisson.draw(rng, 0.4 + Math.max(0, debt - 0.3));
                 double util = clamp(0.3 + 0.25 * rng.nextGaussian() + 0.2 * late / 3.0, 0, 1);
                 int tenure = (int) Math.max(1, Math.round(36 + 30 * rng.nextGaussian()));
                 double loan = Math.max(1, income * (0.2 + 0.3 * rng.nextDouble()));
@@ -106,15 +106,5 @@ public final class DemoData {
 
     private static double clamp(double v, double lo, double hi) {
         return Math.max(lo, Math.min(hi, v));
-    }
-
-    private static int poisson(Random rng, double lambda) {
-        double l = Math.exp(-lambda), p = 1;
-        int k = 0;
-        do {
-            k++;
-            p *= rng.nextDouble();
-        } while (p > l);
-        return k - 1;
     }
 }

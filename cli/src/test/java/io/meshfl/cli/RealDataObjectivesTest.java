@@ -98,7 +98,7 @@ class RealDataObjectivesTest {
     /** Counts drawn with a mean growing with motor speed. */
     private Path counts() throws Exception {
         Random rnd = new Random(7);
-        return derived("events", s -> (double) io.meshfl.core.testing.Draws.poisson(Math.exp(0.8 * s + 1), rnd));
+        return derived("events", s -> (double) io.meshfl.core.data.Poisson.draw(rnd, Math.exp(0.8 * s + 1)));
     }
 
     @Test

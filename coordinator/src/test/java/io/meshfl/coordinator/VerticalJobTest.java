@@ -49,7 +49,7 @@ class VerticalJobTest {
                 z += w[j] * (x[i][j] - j) / (j + 1);
             }
             y[i] = kind.equals("linear") ? z + 0.1 * r.nextGaussian()
-                    : kind.equals("count") ? poisson(r, Math.exp(0.3 * z))
+                    : kind.equals("count") ? io.meshfl.core.data.Poisson.draw(r, Math.exp(0.3 * z))
                     : (r.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1 : 0);
         }
         String[][] cols = {{"a0", "a1"}, {"b0", "b1"}, {"c0"}};
@@ -95,16 +95,6 @@ class VerticalJobTest {
             out.add(ContractLoader.load(f));
         }
         return out;
-    }
-
-    private static int poisson(Random r, double lambda) {
-        double l = Math.exp(-lambda), p = 1;
-        int k = 0;
-        do {
-            k++;
-            p *= r.nextDouble();
-        } while (p > l);
-        return k - 1;
     }
 
     static String job(String model, int epochs, int batch) {

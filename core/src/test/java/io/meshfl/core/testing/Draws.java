@@ -3,23 +3,10 @@ package io.meshfl.core.testing;
 import io.meshfl.core.metrics.EvalSums;
 import io.meshfl.core.model.ModelSpec;
 
-import java.util.Random;
-
-/** Random targets of the kinds tests need, and the yardsticks they are measured against. */
+/** The yardsticks tests measure count models against (counts themselves come from {@link io.meshfl.core.data.Poisson}). */
 public final class Draws {
 
     private Draws() {
-    }
-
-    /** A Poisson count of mean {@code mean} (Knuth's product of uniforms; for the small means tests use). */
-    public static int poisson(double mean, Random rnd) {
-        double l = Math.exp(-mean), p = 1;
-        int k = 0;
-        do {
-            k++;
-            p *= rnd.nextDouble();
-        } while (p > l);
-        return k - 1;
     }
 
     /** The Poisson deviance of predicting every row's mean count: what a count model must beat. */

@@ -144,7 +144,7 @@ class BoostObjectivesTest {
     @Test
     void countsBoostPoissonLossAsCentralBoostingDoes() throws Exception {
         BoostProtocolTest.World w = new BoostProtocolTest.World(400, 23, false, out.resolve("count"));
-        relabel(w, (s, rnd) -> (double) io.meshfl.core.testing.Draws.poisson(Math.exp(0.5 * s), rnd));
+        relabel(w, (s, rnd) -> (double) io.meshfl.core.data.Poisson.draw(rnd, Math.exp(0.5 * s)));
         RunOutcome r = train(w, spec(ModelSpec.Task.COUNT, 0), "run-c");
         var central = GradientBoosting.fit(w.joined(), TreeParams.of(SETTINGS), SETTINGS.trees(), SETTINGS.bins(),
                 Objective.of(ModelSpec.Task.COUNT, 1));

@@ -152,7 +152,7 @@ class SplitHeadsTest {
 
     @Test
     void countsTrainAPoissonHead() throws Exception {
-        trainsAsTheReference("bank", spec(ModelSpec.Task.COUNT, 0), (x, rnd) -> (double) io.meshfl.core.testing.Draws.poisson(Math.exp(0.7 * x[0] + 0.5), rnd),
+        trainsAsTheReference("bank", spec(ModelSpec.Task.COUNT, 0), (x, rnd) -> (double) io.meshfl.core.data.Poisson.draw(rnd, Math.exp(0.7 * x[0] + 0.5)),
                 "poisson_deviance", (v, y) -> v < 0.9 * io.meshfl.core.testing.Draws.constantDeviance(y));
     }
 
