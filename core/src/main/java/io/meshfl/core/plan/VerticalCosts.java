@@ -123,7 +123,7 @@ final class VerticalCosts {
                 + scale * ((double) hostFeatures * b.bins() * ((1 << b.depth()) - 1) * BOOST_SECONDS_PER_DECRYPTION
                 + (double) n * BOOST_SECONDS_PER_ENCRYPTED_ROW);
         // a multiclass objective grows a tree per class each round
-        int perRound = job.model().task() == io.meshfl.core.model.ModelSpec.Task.MULTICLASS ? job.model().classes() : 1;
+        int perRound = job.model().outputs();
         bytes *= perRound;
         // per tree also the calls: gradients, four a level (histograms, split, partition, assign) and the checkpoint
         seconds = perRound * (seconds + RunOverheads.calls(2 + 4 * b.depth())) + RunOverheads.start(n, parts.size()) / Math.max(1, b.trees());

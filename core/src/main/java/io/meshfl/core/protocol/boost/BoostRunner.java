@@ -1,6 +1,5 @@
 package io.meshfl.core.protocol.boost;
 
-import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.Message;
@@ -75,7 +74,7 @@ public final class BoostRunner implements PartyStateRunner {
         long[] start = resume.start(calls.traffic());
         JobSpec.BoostSettings bs = job.boost();
         // a multiclass objective grows one tree per class each round, every other one a tree a round
-        int perRound = job.model().task() == ModelSpec.Task.MULTICLASS ? job.model().classes() : 1;
+        int perRound = job.model().outputs();
         Plan.Participant guest = plan.participants().get(0);
         List<Plan.Participant> hosts = plan.participants().subList(1, plan.participants().size());
         try {
