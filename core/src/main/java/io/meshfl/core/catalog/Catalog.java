@@ -48,8 +48,11 @@ public final class Catalog implements AutoCloseable {
     /*
      * WRITE_DELAY=0: a commit reaches the file before it returns. H2's default keeps up to a second
      * of commits in memory, and a coordinator killed in that second lost rounds its client had seen.
+     * MAX_LENGTH_INPLACE_LOB: a round's metrics and checkpoint (a few hundred bytes to tens of KB)
+     * stay in the row's own page; over H2's 256-byte default each went to the LOB maps, and every
+     * round's commit rewrote those maps' pages as well as the table's.
      */
-    private static final String H2_OPTIONS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+    private static final String H2_OPTIONS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=65536";
 
     private static final String PRODUCT_COLS = "id, domain, version, contract_yaml, contract_sha256, registered_at, row_count, seq";
     private static final String NODE_COLS = "node_id, domain, address, status, last_heartbeat";
