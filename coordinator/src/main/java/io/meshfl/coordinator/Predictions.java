@@ -122,7 +122,8 @@ final class Predictions {
                 case "split" -> SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId), head(prov),
                         new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log);
                 case "secureboost" -> BoostScorer.score(channels, run.id(), partsKey, guest, label, parts, who, timeout, observer::log);
-                default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(), label, parts,
+                default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(),
+                        "SOFTMAX".equals(prov.path("model").path("type").asText()) ? prov.path("model").path("classes").asInt() : 1, label, parts,
                         who, timeout, observer::log, links);
             };
             long[] now = JobRunner.traffic(channels);

@@ -36,8 +36,16 @@ class VerticalJobTest {
         return write(customers, regression ? "linear" : "binary", seed);
     }
 
+    /** The columns and labels of every customer of the last {@link #write}, before each party drops its tenth. */
+    private double[][] generatedX;
+    private double[] generatedY;
+
+    /** Four classes: the class of the largest of these scores of the standardized columns, with Gumbel noise. */
+    private static final double[][] CLASS_WEIGHTS = {{1.5, -1.0, 0.5, 0, 1.0}, {-1.0, 1.5, 0, 1.0, -0.5}, {0, 0.5, -1.5, -1.0, 1.0},
+            {-0.5, -1.0, 1.0, 0, -1.5}};
+
     List<DataContract> write(int customers, String kind, long seed) throws Exception {
-        boolean regression = !kind.equals("binary");
+        boolean regression = !kind.equals("binary") && !kind.equals("classes");
         Random r = new Random(seed);
         double[][] x = new double[customers][5];
         double[] y = new double[customers];
@@ -50,8 +58,11 @@ class VerticalJobTest {
             }
             y[i] = kind.equals("linear") ? z + 0.1 * r.nextGaussian()
                     : kind.equals("count") ? io.meshfl.core.data.Poisson.draw(r, Math.exp(0.3 * z))
+                    : kind.equals("classes") ? likeliestClass(x[i], r)
                     : (r.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1 : 0);
         }
+        generatedX = x;
+        generatedY = y;
         String[][] cols = {{"a0", "a1"}, {"b0", "b1"}, {"c0"}};
         int[][] idx = {{0, 1}, {2, 3}, {4}};
         String[] domains = {"bank", "shop", "telco"};
@@ -95,6 +106,20 @@ class VerticalJobTest {
             out.add(ContractLoader.load(f));
         }
         return out;
+    }
+
+    private static int likeliestClass(double[] x, Random r) {
+        int best = 0;
+        double top = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < CLASS_WEIGHTS.length; c++) {
+            double s = -Math.log(-Math.log(r.nextDouble())) * 0.5;
+            for (int j = 0; j < 5; j++) s += CLASS_WEIGHTS[c][j] * (x[j] - j) / (j + 1);
+            if (s > top) {
+                top = s;
+                best = c;
+            }
+        }
+        return best;
     }
 
     static String job(String model, int epochs, int batch) {
@@ -153,6 +178,53 @@ class VerticalJobTest {
             double last = report.path("metrics").path("poisson_deviance").asDouble();
             assertTrue(last < 0.7 * first, "deviance should fall: first " + first + ", last " + last);
         }
+    }
+
+    @Test
+    void multinomialLogisticRegressionOverThreeDomainsMatchesCentralSoftmaxAndScoresEveryClass() throws Exception {
+        try (TestMesh mesh = new TestMesh(write(400, "classes", 8), 200)) {
+            String yaml = job("softmax, classes: 4", 12, 32).replace("lr: 0.3", "lr: 0.1");
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
+            assertEquals("vertical", report.path("plan").path("strategy").asText());
+            double accuracy = report.path("metrics").path("accuracy").asDouble();
+            double central = centralSoftmaxAccuracy(12, 32, 0.1, 3);
+            System.out.printf(Locale.ROOT, "vertical multinomial logistic regression, 4 classes: accuracy %.4f, central softmax %.4f%n", accuracy, central);
+            assertTrue(central > 0.6, "the generated classes are learnable: central accuracy " + central);
+            assertEquals(central, accuracy, 0.02, "multinomial under Paillier against the same model trained centrally");
+
+            ObjectNode pred = mesh.coordinator.predict(report.path("model_id").asText(),
+                    List.of("bank.customers", "shop.customers", "telco.customers"), null, rec);
+            assertEquals(accuracy, pred.path("metrics").path("accuracy").asDouble(), 1e-5, "scoring the training rows reproduces the training accuracy");
+            List<String> lines = Files.readAllLines(Path.of(pred.path("predictions").asText()));
+            assertEquals(281, lines.size());
+            assertTrue(lines.get(0).contains("p_0") && lines.get(0).contains("p_3"), lines.get(0));
+        }
+    }
+
+    /**
+     * The last generated customers every party holds (each misses a different tenth: 0, 1 and 2),
+     * standardized, and softmax regression trained on them centrally with exact gradients; its
+     * training accuracy.
+     */
+    private double centralSoftmaxAccuracy(int epochs, int batch, double lr, long seed) {
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < generatedY.length; i++) if (i % 10 > 2) rows.add(i);
+        double[] x = new double[rows.size() * 5];
+        double[] y = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(generatedX[rows.get(i)], 0, x, i * 5, 5);
+            y[i] = generatedY[rows.get(i)];
+        }
+        io.meshfl.core.data.Dataset raw = new io.meshfl.core.data.Dataset(List.of("a0", "a1", "b0", "b1", "c0"), x, y, null, rows.size());
+        io.meshfl.core.data.Dataset data = io.meshfl.core.data.Standardizer.from(io.meshfl.core.data.ColumnStats.of(raw)).apply(raw);
+        var spec = new io.meshfl.core.model.ModelSpec(io.meshfl.core.model.ModelSpec.Type.SOFTMAX, List.of(), 4, 0);
+        var model = new io.meshfl.core.model.SoftmaxRegression(spec, 5);
+        var fit = io.meshfl.core.model.LocalTrainer.train(model, new double[model.numParams()], data,
+                new io.meshfl.core.model.LocalConfig(epochs, batch, new io.meshfl.core.model.OptimizerSpec("sgd", lr, 0), 0, 0, seed));
+        double[] prob = new double[rows.size() * 4];
+        model.predict(fit.params(), data, prob);
+        return io.meshfl.core.metrics.EvalSums.of(io.meshfl.core.model.ModelSpec.Task.MULTICLASS, prob, y, 4).toMap().get("accuracy");
     }
 
     @Test

@@ -196,9 +196,10 @@ public final class Planner {
                 }
             }
             default -> {
-                if (type != ModelSpec.Type.LOGISTIC && type != ModelSpec.Type.LINEAR && type != ModelSpec.Type.POISSON) {
+                if (type != ModelSpec.Type.LOGISTIC && type != ModelSpec.Type.SOFTMAX && type != ModelSpec.Type.LINEAR
+                        && type != ModelSpec.Type.POISSON) {
                     throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": model.type: vertical training supports "
-                            + "logistic, linear and poisson regression (splitnn with strategy split, gbdt with strategy secureboost), not "
+                            + "logistic, softmax, linear and poisson regression (splitnn with strategy split, gbdt with strategy secureboost), not "
                             + typeName);
                 }
             }
@@ -242,7 +243,7 @@ public final class Planner {
         VerticalCosts.Cost cost = switch (strategy) {
             case "split" -> VerticalCosts.split(job, guest, parts, n);
             case "secureboost" -> VerticalCosts.boost(job, parts, n, machine);
-            default -> VerticalCosts.linear(job, all.size() + 1, parts.size(), n, machine);
+            default -> VerticalCosts.linear(job, job.model().outputs() * (all.size() + 1), parts.size(), n, machine);
         };
         List<Plan.Candidate> candidates = new ArrayList<>();
         candidates.add(new Plan.Candidate("centralized", false, policy != null ? policy : "materialized training is not offered for jobs yet", 0, 0));

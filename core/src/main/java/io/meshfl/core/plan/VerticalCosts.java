@@ -39,13 +39,15 @@ final class VerticalCosts {
 
     static Cost linear(JobSpec job, int numParams, int parties, long n, io.meshfl.core.plan.cost.CostModel machine) {
         int ctBytes = job.vertical().keyBits() / 4;
-        double bytes = (double) n * ctBytes * (2.0 * (parties - 1) + 1)
+        // a multinomial model sends, encrypts and expands one score per class and row
+        int outputs = job.model().outputs();
+        double bytes = (double) n * outputs * ctBytes * (2.0 * (parties - 1) + 1)
                 + 2.0 * numParams * ctBytes * parties * Math.ceil((double) n / job.vertical().batchSize());
         // per epoch: the multi-exponentiations (calibrated per machine), the rest of the encrypted work, four calls a batch,
         // the evaluation and checkpoint calls; the run's start and alignment spread over its epochs
         int keyBits = job.vertical().keyBits();
         double batches = Math.ceil((double) n / job.vertical().batchSize());
-        double seconds = machine.encryptedSeconds(n, numParams, keyBits) + RunOverheads.verticalEpoch(n, parties, keyBits)
+        double seconds = machine.encryptedSeconds(n, numParams, keyBits) + outputs * RunOverheads.verticalEpoch(n, parties, keyBits)
                 + RunOverheads.calls(4 * batches + 3) + RunOverheads.start(n, parties) / Math.max(1, job.vertical().epochs());
         return new Cost("arbiter-paillier", numParams, job.vertical().epochs(), bytes, seconds, "gradients cross as Paillier-"
                 + job.vertical().keyBits() + " ciphertexts, masked before the coordinator (arbiter) decrypts them; node-to-node "

@@ -31,6 +31,8 @@ public final class InferNode implements NodeProtocol {
     private static final class State {
         SealedBox seal = SealedBox.generate();
         double[] partial;
+        /** Scores per row of the model: its class count when multinomial, otherwise 1. */
+        int outputs = 1;
         ModelPart part;
         String product;
         int[] aligned;
@@ -81,8 +83,10 @@ public final class InferNode implements NodeProtocol {
             s.part = ModelPart.parse(ctx.modelPart(modelId), modelId);
             Dataset d = ctx.load(s.product, s.part.features(), null).select(s.aligned);
             s.partial = s.part.partial(d.x(), d.rows());
+            s.outputs = s.part.outputs();
         } else {
-            s.partial = new double[s.aligned.length];
+            s.outputs = Integer.parseInt(req.cfg("outputs", "1"));
+            s.partial = new double[s.aligned.length * s.outputs];
         }
         job.put(STATE, s);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) s.aligned.length), Map.of(), Map.of("seal_pk", s.seal.publicKey()));
@@ -98,13 +102,14 @@ public final class InferNode implements NodeProtocol {
             byte[] open = s.seal.open(req.blob("peer:" + p), req.jobId() + "/infer", req.blob("from:" + p));
             double[] pu = CipherCodec.unpackDoubles(open, "partial scores of " + p);
             int[] idx = s.index == null ? null : s.index.get(p);
-            int expected = idx == null ? u.length : (Integer) s.job.get("vertical.hostRows:" + p);
+            int expected = idx == null ? u.length : (Integer) s.job.get("vertical.hostRows:" + p) * s.outputs;
             if (pu.length != expected) {
                 throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, p + " scored " + pu.length + " rows, expected " + expected);
             }
-            for (int i = 0; i < u.length; i++) u[i] += pu[idx == null ? i : idx[i]];
+            for (int i = 0; i < u.length; i++) u[i] += pu[idx == null ? i : idx[i / s.outputs] * s.outputs + i % s.outputs];
         }
         ModelSpec.Type type = ModelSpec.Type.valueOf(req.cfg("model_type"));
+        int k = s.outputs;
         double[] pred = new double[u.length];
         for (int i = 0; i < u.length; i++) {
             pred[i] = switch (type) {
@@ -113,8 +118,11 @@ public final class InferNode implements NodeProtocol {
                 default -> u[i];
             };
         }
-        var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, req.cfg("label", ""),
-                ModelSpec.of(type).task());
+        if (type == ModelSpec.Type.SOFTMAX) {
+            for (int i = 0; i < u.length / k; i++) io.meshfl.core.model.nn.Losses.softmax(u, i * k, k, pred, i * k);
+        }
+        var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, k, req.cfg("label", ""),
+                type == ModelSpec.Type.SOFTMAX ? ModelSpec.Task.MULTICLASS : ModelSpec.of(type).task());
         ctx.endJob(req.jobId());
         return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(Map.of("predictions", written.file().toString()));
     }

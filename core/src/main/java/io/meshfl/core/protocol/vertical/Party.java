@@ -27,12 +27,20 @@ final class Party {
     final Dataset data;          // aligned rows, own columns, standardized
     int[] aligned;               // which of the product's rows, in the run's order (kept in the party's checkpoints)
     int trainRows;               // the first trainRows aligned rows train; the rest are held out for evaluation
-    double[] keptW;              // the weights and bias of the selected epoch, when the job selects one
-    double keptBias;
+    double[] keptW;              // the weights and biases of the selected epoch, when the job selects one
+    double[] keptBias;
     final double[] mean;
     final double[] std;
-    final double[] w;
-    double bias;                 // held by the guest only
+    /** Scores per row: the class count for multinomial logistic regression, otherwise 1. */
+    final int outputs;
+    final double[] w;            // class-major: w[c * features + j]
+    final double[] bias;         // one per output, held by the guest only
+    /**
+     * Multinomial, on the guest: every aligned row's full scores (own plus the hosts') at the start
+     * of the epoch, from the evaluation that ended the last one; the residuals expand the softmax
+     * about them (see {@link SoftmaxResidual}). Zero before the first epoch, as the weights are.
+     */
+    double[] anchor;
     final PaillierPublicKey pk;
     final FixedPoint fp;
     final Homomorphic he;
@@ -61,7 +69,7 @@ final class Party {
     int[] perm;
     final SecureRandom random = new SecureRandom();
 
-    Party(String domain, boolean guest, ModelSpec.Type model, List<String> features, Dataset data, double[] mean, double[] std,
+    Party(String domain, boolean guest, ModelSpec.Type model, int outputs, List<String> features, Dataset data, double[] mean, double[] std,
           PaillierPublicKey pk, int fracBits, long seed) {
         this.domain = domain;
         this.guest = guest;
@@ -70,7 +78,10 @@ final class Party {
         this.data = data;
         this.mean = mean;
         this.std = std;
-        this.w = new double[features.size()];
+        this.outputs = outputs;
+        this.w = new double[outputs * features.size()];
+        this.bias = new double[outputs];
+        this.anchor = guest && outputs > 1 ? new double[data.rows() * outputs] : null;
         this.pk = pk;
         this.fracBits = fracBits;
         this.fp = new FixedPoint(pk, fracBits);
@@ -110,15 +121,17 @@ final class Party {
         return java.util.Arrays.copyOfRange(perm, from, to);
     }
 
-    /** Own partial score x.w (+ bias on the guest) for the given rows. */
+    /** Own partial scores x.w_c (+ bias on the guest) for the given rows, {@code outputs} per row, row-major. */
     double[] partial(int[] rows) {
         int d = features.size();
-        double[] u = new double[rows.length];
+        double[] u = new double[rows.length * outputs];
         for (int i = 0; i < rows.length; i++) {
-            double s = guest ? bias : 0;
             int off = rows[i] * d;
-            for (int j = 0; j < d; j++) s += data.x()[off + j] * w[j];
-            u[i] = s;
+            for (int c = 0; c < outputs; c++) {
+                double s = guest ? bias[c] : 0;
+                for (int j = 0; j < d; j++) s += data.x()[off + j] * w[c * d + j];
+                u[i * outputs + c] = s;
+            }
         }
         return u;
     }

@@ -65,7 +65,7 @@ public final class VerticalNode implements NodeProtocol {
             case VerticalSteps.KEEP -> {
                 Party p = party(req, ctx);
                 p.keptW = p.w.clone();
-                p.keptBias = p.bias;
+                p.keptBias = p.bias.clone();
                 yield req.reply(p.domain, Map.of(), Map.of());
             }
             case VerticalSteps.SAVE -> save(req, ctx, party(req, ctx));
@@ -108,7 +108,12 @@ public final class VerticalNode implements NodeProtocol {
         Standardizer z = Standardizer.from(ColumnStats.of(held.training(rows)));
         Dataset scaled = z.apply(rows);
         PaillierPublicKey pk = PaillierPublicKey.fromBytes(req.blob("pk"));
-        Party p = new Party(ctx.domain(), guest, ModelSpec.Type.valueOf(req.cfg("model_type")), features, scaled, z.mean(), z.std(),
+        ModelSpec.Type type = ModelSpec.Type.valueOf(req.cfg("model_type"));
+        int classes = type == ModelSpec.Type.SOFTMAX ? Integer.parseInt(req.cfg("classes")) : 1;
+        if (type == ModelSpec.Type.SOFTMAX && (classes < 2 || req.cfg("joins", null) != null || req.cfg("slot", "").length() > 0)) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "multinomial logistic regression runs on aligned entities with at least 2 classes, not over a join");
+        }
+        Party p = new Party(ctx.domain(), guest, type, classes, features, scaled, z.mean(), z.std(),
                 pk, Integer.parseInt(req.cfg("frac_bits")), Long.parseLong(req.cfg("seed")));
         p.guestDomain = req.cfg("guest");
         p.hosts = split(req.cfg("hosts", ""));
@@ -118,9 +123,9 @@ public final class VerticalNode implements NodeProtocol {
             p.hostRows = new LinkedHashMap<>();
             for (var e : index.entrySet()) p.hostRows.put(e.getKey(), (Integer) job.get("vertical.hostRows:" + e.getKey()));
         }
-        if (guest && p.model == ModelSpec.Type.LOGISTIC) {
-            io.meshfl.core.model.Labels.check(ModelSpec.Task.BINARY, 1, rows.y(), "product " + product + ": label '" + label
-                    + "' of logistic regression", "aligned row");
+        if (guest && (p.model == ModelSpec.Type.LOGISTIC || p.model == ModelSpec.Type.SOFTMAX)) {
+            io.meshfl.core.model.Labels.check(ModelSpec.of(p.model).task(), classes, rows.y(), "product " + product + ": label '" + label
+                    + "' of " + (p.model == ModelSpec.Type.SOFTMAX ? "multinomial " : "") + "logistic regression", "aligned row");
         }
         p.aligned = aligned;
         p.trainRows = train;
@@ -143,7 +148,7 @@ public final class VerticalNode implements NodeProtocol {
         if (p.model == ModelSpec.Type.POISSON && req.cfg("chain_from", null) != null) {
             onlyFrom(req, p.hosts, p.domain);
             String prev = req.cfg("chain_from");
-            ct = hostCiphers(req, p, prev, rows.length);
+            ct = hostCiphers(req, p, prev, rows.length * p.outputs);
             for (int i = 0; i < ct.length; i++) ct[i] = p.he.mulPlain(ct[i], p.fp.encode(Math.exp(Math.min(30, u[i]))));
         } else {
             BigInteger[] plain = new BigInteger[u.length];
@@ -170,7 +175,15 @@ public final class VerticalNode implements NodeProtocol {
         double[] y = new double[rows.length];
         for (int i = 0; i < rows.length; i++) y[i] = p.data.y()[rows[i]];
         BigInteger[] d;
-        if (p.model == ModelSpec.Type.POISSON) {
+        if (p.model == ModelSpec.Type.SOFTMAX) {
+            BigInteger[] hc = null;
+            for (String h : p.hosts) {
+                BigInteger[] c = hostCiphers(req, p, h, u.length);
+                if (hc == null) hc = c;
+                else for (int i = 0; i < hc.length; i++) hc[i] = p.he.add(hc[i], c[i]);
+            }
+            d = SoftmaxResidual.encrypted(p, rows, u, hc, y);
+        } else if (p.model == ModelSpec.Type.POISSON) {
             int m = p.hosts.size();
             BigInteger[] e = hostCiphers(req, p, p.hosts.get(m - 1), rows.length);
             BigInteger[] minusY = new BigInteger[rows.length];
@@ -252,27 +265,42 @@ public final class VerticalNode implements NodeProtocol {
         int[] rows = batch(req, p);
         byte[] open = p.seal.open(p.peer(p.guestDomain), context(req, "d:" + p.domain), req.blob("from:" + p.guestDomain));
         BigInteger[] d = CipherCodec.unpack(open, p.pk.nSquared(), "residuals from " + p.guestDomain);
-        if (d.length != rows.length) {
-            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "guest sent " + d.length + " residuals for a batch of " + rows.length);
+        if (d.length != rows.length * p.outputs) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "guest sent " + d.length + " residuals for a batch of " + rows.length
+                    + (p.outputs > 1 ? " rows of " + p.outputs + " classes" : ""));
         }
         return req.reply(p.domain, Map.of(), Map.of(), Map.of("grad", maskedGradient(p, rows, d)));
     }
 
-    /** [[X^T d + r]] per own column (and the bias on the guest), r uniform mod n and kept here. */
+    /**
+     * [[X^T d_c + r]] per output c and own column (and the bias on the guest), class-major, r
+     * uniform mod n and kept here; {@code d} holds {@code outputs} residuals per row.
+     */
     private static byte[] maskedGradient(Party p, int[] rows, BigInteger[] d) {
         int k = p.features.size();
         int cols = k + (p.guest ? 1 : 0);
+        int outputs = p.outputs;
+        BigInteger[][] byOutput = new BigInteger[outputs][];
+        for (int c = 0; c < outputs; c++) {
+            if (outputs == 1) {
+                byOutput[c] = d;
+                continue;
+            }
+            byOutput[c] = new BigInteger[rows.length];
+            for (int i = 0; i < rows.length; i++) byOutput[c][i] = d[i * outputs + c];
+        }
         BigInteger n = p.pk.n();
-        BigInteger[] out = new BigInteger[cols];
-        BigInteger[] masks = new BigInteger[cols];
-        IntStream.range(0, cols).parallel().forEach(j -> {
+        BigInteger[] out = new BigInteger[cols * outputs];
+        BigInteger[] masks = new BigInteger[cols * outputs];
+        IntStream.range(0, cols * outputs).parallel().forEach(q -> {
+            int j = q % cols;
             long[] e = new long[rows.length];
             for (int i = 0; i < rows.length; i++) {
                 e[i] = j < k ? p.fp.encodeLong(p.data.x()[rows[i] * k + j]) : p.fp.encodeLong(1.0);
             }
             BigInteger r = new BigInteger(n.bitLength() + 64, p.random).mod(n);
-            masks[j] = r;
-            out[j] = p.he.addPlain(p.he.sumProducts(d, e), r);
+            masks[q] = r;
+            out[q] = p.he.addPlain(p.he.sumProducts(byOutput[q / cols], e), r);
         });
         p.masks = masks;
         return CipherCodec.pack(out, p.pk.nSquared());
@@ -300,27 +328,30 @@ public final class VerticalNode implements NodeProtocol {
         p.steps++;
         double dw2 = 0;
         int k = p.features.size();
-        for (int j = 0; j < plain.length; j++) {
-            BigInteger g = plain[j].subtract(p.masks[j]).mod(n);
+        int cols = k + (p.guest ? 1 : 0);
+        for (int q = 0; q < plain.length; q++) {
+            int c = q / cols;
+            int j = q % cols;
+            BigInteger g = plain[q].subtract(p.masks[q]).mod(n);
             if (g.compareTo(n.shiftRight(1)) > 0) g = g.subtract(n);
             double grad = Math.scalb(g.doubleValue(), -scale) / b;
-            double old = j < k ? p.w[j] : p.bias;
+            double old = j < k ? p.w[c * k + j] : p.bias[c];
             if (j < k) grad += l2 * old;
             double step;
             if (optimizer.equals("adam")) {
-                p.m1[j] = 0.9 * p.m1[j] + 0.1 * grad;
-                p.m2[j] = 0.999 * p.m2[j] + 0.001 * grad * grad;
-                double mh = p.m1[j] / (1 - Math.pow(0.9, p.steps));
-                double vh = p.m2[j] / (1 - Math.pow(0.999, p.steps));
+                p.m1[q] = 0.9 * p.m1[q] + 0.1 * grad;
+                p.m2[q] = 0.999 * p.m2[q] + 0.001 * grad * grad;
+                double mh = p.m1[q] / (1 - Math.pow(0.9, p.steps));
+                double vh = p.m2[q] / (1 - Math.pow(0.999, p.steps));
                 step = lr * mh / (Math.sqrt(vh) + 1e-8);
             } else {
-                p.m1[j] = momentum * p.m1[j] + grad;
-                step = lr * p.m1[j];
+                p.m1[q] = momentum * p.m1[q] + grad;
+                step = lr * p.m1[q];
             }
             double nw = old - step;
             if (j < k && l1 > 0) nw = Math.signum(nw) * Math.max(0, Math.abs(nw) - lr * l1);
-            if (j < k) p.w[j] = nw;
-            else p.bias = nw;
+            if (j < k) p.w[c * k + j] = nw;
+            else p.bias[c] = nw;
             dw2 += (nw - old) * (nw - old);
         }
         p.masks = null;
@@ -335,10 +366,18 @@ public final class VerticalNode implements NodeProtocol {
             double[] hu = CipherCodec.unpackDoubles(open, "scores of " + h);
             int expected = p.index == null ? u.length : p.hostRows.get(h);
             if (hu.length != expected) {
-                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "host " + h + " scored " + hu.length + " rows, the guest expects " + expected);
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "host " + h + " scored " + hu.length + " values, the guest expects " + expected);
             }
             int[] idx = p.index == null ? null : p.index.get(h);
             for (int i = 0; i < u.length; i++) u[i] += hu[idx == null ? i : idx[i]];
+        }
+        if (p.model == ModelSpec.Type.SOFTMAX) {
+            // the next epoch's residuals expand the softmax about these scores, the weights' after this epoch
+            p.anchor = u.clone();
+            double[] prob = new double[u.length];
+            for (int i = 0; i < u.length / p.outputs; i++) io.meshfl.core.model.nn.Losses.softmax(u, i * p.outputs, p.outputs, prob, i * p.outputs);
+            return req.reply(p.domain, io.meshfl.core.protocol.Holdout.metrics(ModelSpec.Task.MULTICLASS, prob, p.data.y(), p.trainRows, p.outputs),
+                    Map.of());
         }
         double[] pred = new double[u.length];
         for (int i = 0; i < u.length; i++) {
@@ -370,14 +409,15 @@ public final class VerticalNode implements NodeProtocol {
             Map<String, double[]> t = new LinkedHashMap<>();
             t.put("aligned", RunParts.values(p.aligned));
             t.put("w", p.w.clone());
-            t.put("bias", new double[]{p.bias});
+            t.put("bias", p.bias.clone());
+            if (p.anchor != null) t.put("anchor", p.anchor.clone());
             if (p.m1 != null) {
                 t.put("m1", p.m1.clone());
                 t.put("m2", p.m2.clone());
             }
             if (p.keptW != null) {
                 t.put("kept_w", p.keptW.clone());
-                t.put("kept_bias", new double[]{p.keptBias});
+                t.put("kept_bias", p.keptBias.clone());
             }
             return new RunCheckpoint(round, t, Map.of("steps", (double) p.steps));
         });
@@ -391,7 +431,13 @@ public final class VerticalNode implements NodeProtocol {
                     + w.length + " weights; the run's columns are " + p.w.length);
         }
         System.arraycopy(w, 0, p.w, 0, w.length);
-        p.bias = part.tensor("bias")[0];
+        double[] bias = part.tensor("bias");
+        if (bias.length != p.bias.length) {
+            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the part of " + p.domain + " persisted for round " + part.round() + " has "
+                    + bias.length + " biases; the run's model has " + p.bias.length);
+        }
+        System.arraycopy(bias, 0, p.bias, 0, bias.length);
+        if (p.anchor != null) p.anchor = part.tensor("anchor").clone();
         if (part.tensors().containsKey("m1")) {
             p.m1 = part.tensor("m1").clone();
             p.m2 = part.tensor("m2").clone();
@@ -399,7 +445,7 @@ public final class VerticalNode implements NodeProtocol {
         p.steps = (int) part.number("steps", 0);
         if (part.tensors().containsKey("kept_w")) {
             p.keptW = part.tensor("kept_w").clone();
-            p.keptBias = part.tensor("kept_bias")[0];
+            p.keptBias = part.tensor("kept_bias").clone();
         }
     }
 
@@ -420,7 +466,12 @@ public final class VerticalNode implements NodeProtocol {
             throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the party of " + p.domain + " was asked for its selected weights but kept none");
         }
         part.put("weights", selected ? p.keptW : p.w);
-        part.put("bias", selected ? p.keptBias : p.bias);
+        double[] bias = selected ? p.keptBias : p.bias;
+        part.put("bias", bias[0]);
+        if (p.outputs > 1) {
+            part.put("classes", p.outputs);
+            part.put("biases", bias);
+        }
         try {
             ctx.saveModelPart(req.cfg("model_id"), JSON.writeValueAsBytes(part));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -430,9 +481,16 @@ public final class VerticalNode implements NodeProtocol {
         return req.reply(p.domain, Map.of(), Map.of());
     }
 
-    /** Powers of 2^fracBits carried by [[d]]: one, or for Poisson one per factor exp(u) multiplied in. */
+    /**
+     * Powers of 2^fracBits carried by [[d]]: one; for Poisson one per factor exp(u) multiplied in;
+     * three for the multinomial residual (scores, their softmax weights and the outer probability).
+     */
     static int dScale(ModelSpec.Type model, int hosts) {
-        return model == ModelSpec.Type.POISSON ? hosts + 1 : 1;
+        return switch (model) {
+            case POISSON -> hosts + 1;
+            case SOFTMAX -> 3;
+            default -> 1;
+        };
     }
 
     private static int[] batch(Message req, Party p) {

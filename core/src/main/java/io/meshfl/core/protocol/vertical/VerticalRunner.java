@@ -145,6 +145,7 @@ public final class VerticalRunner implements PartyStateRunner {
                 cfg.put("features", String.join(",", p.features()));
                 cfg.put("label", plan.label());
                 cfg.put("model_type", plan.model().type().name());
+                cfg.put("classes", Integer.toString(plan.model().classes()));
                 cfg.put("frac_bits", Integer.toString(vs.fracBits()));
                 cfg.put("seed", Long.toString(job.seed()));
                 io.meshfl.core.protocol.Holdout.configure(cfg, holdout(), job.seed());
@@ -319,14 +320,15 @@ public final class VerticalRunner implements PartyStateRunner {
     }
 
     /**
-     * The encrypted work of one epoch in the cost model's unit (rows x coefficients, at 1024-bit
+     * The encrypted work of one epoch in the cost model's unit (rows x coefficients x outputs, at 1024-bit
      * keys), so the run log can re-fit the machine's encrypted-work constant from actual epochs.
      */
     private double encryptedUnits(int n, Plan.Participant guest, List<Plan.Participant> hosts, Map<String, Integer> alignedByHost) {
         double units = (double) n * (guest.features().size() + 1);
         for (Plan.Participant h : hosts) units += (double) alignedByHost.getOrDefault(h.domain(), n) * h.features().size();
         double scale = vs.keyBits() / 1024.0;
-        return units * scale * scale;
+        // one multi-exponentiation per class and column for a multinomial model
+        return units * plan.model().outputs() * scale * scale;
     }
 
     private static Message request(String jobId, String runId, String step, String domain, Map<String, String> cfg) {

@@ -32,15 +32,16 @@ public final class VerticalScorer {
 
     public static Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, String modelType, String label,
                                List<Part> parts, String requester, Duration timeout, Consumer<String> log) {
-        return score(byDomain, jobId, modelId, modelType, label, parts, requester, timeout, log, List.of());
+        return score(byDomain, jobId, modelId, modelType, 1, label, parts, requester, timeout, log, List.of());
     }
 
     /**
      * Scoring with a model trained over a join ({@code links} non-empty): the requester must be the
      * base product's domain, whose rows are scored; each other party scores its own rows once and
-     * the requester picks each base row's partial scores through its join index.
+     * the requester picks each base row's partial scores through its join index. {@code outputs}:
+     * scores per row (the class count of a multinomial model, otherwise 1).
      */
-    public static Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, String modelType, String label,
+    public static Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, String modelType, int outputs, String label,
                                List<Part> parts, String requester, Duration timeout, Consumer<String> log, List<VerticalRunner.Link> links) {
         if (parts.stream().noneMatch(p -> p.domain().equals(requester))) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "requester '" + requester + "' has no product among the scoring products");
@@ -61,7 +62,7 @@ public final class VerticalScorer {
         int rows = 0;
         for (Part p : parts) {
             Map<String, String> cfg = new LinkedHashMap<>(Map.of("product", p.productId(), "model_id", modelId,
-                    "has_part", Boolean.toString(p.hasPart())));
+                    "has_part", Boolean.toString(p.hasPart()), "outputs", Integer.toString(outputs)));
             if (!links.isEmpty()) {
                 if (p == base) cfg.put("joins", String.join(",", links.stream().map(l -> l.host() + "=" + l.host()).toList()));
                 else cfg.put("slot", p.domain());
