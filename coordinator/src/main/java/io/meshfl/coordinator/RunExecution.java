@@ -79,7 +79,8 @@ final class RunExecution {
             m.put("predicted_seconds", perRound ? est * out.rounds().size() : est);
         }
         m.put("actual_seconds", out.wallSeconds());
-        return new RunOutcome(out.params(), m, out.rounds(), out.bytesSent(), out.bytesReceived(), out.payloadBytes(), out.wallSeconds());
+        return new RunOutcome(out.params(), m, out.rounds(), out.bytesSent(), out.bytesReceived(), out.payloadBytes(), out.wallSeconds(),
+                out.diagnostics());
     }
 
     /** The relationships of a star join, as links from the base product's domain to each joined product's. */

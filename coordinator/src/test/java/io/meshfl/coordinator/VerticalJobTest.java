@@ -192,6 +192,17 @@ class VerticalJobTest {
             System.out.printf(Locale.ROOT, "vertical multinomial logistic regression, 4 classes: accuracy %.4f, central softmax %.4f%n", accuracy, central);
             assertTrue(central > 0.6, "the generated classes are learnable: central accuracy " + central);
             assertEquals(central, accuracy, 0.02, "multinomial under Paillier against the same model trained centrally");
+            // the report carries the label holder's confusion matrix and per-class metrics of the stored model
+            var confusion = report.path("diagnostics").path("confusion").path("matrix");
+            assertEquals(4, confusion.size());
+            long rows = 0, right = 0;
+            for (int c = 0; c < 4; c++) for (int j = 0; j < 4; j++) {
+                rows += confusion.get(c).get(j).asLong();
+                if (c == j) right += confusion.get(c).get(j).asLong();
+            }
+            assertEquals(280, rows);
+            assertEquals(accuracy, (double) right / rows, 1e-6);
+            assertEquals(4, report.path("diagnostics").path("per_class").size());
 
             ObjectNode pred = mesh.coordinator.predict(report.path("model_id").asText(),
                     List.of("bank.customers", "shop.customers", "telco.customers"), null, rec);

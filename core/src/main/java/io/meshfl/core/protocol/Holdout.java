@@ -99,6 +99,23 @@ public final class Holdout {
         return apart(pred, y, train, outputs, (p, t) -> io.meshfl.core.metrics.EvalSums.of(task, p, t, outputs).toMap());
     }
 
+    /** The blob under which a label holder returns its evaluation's {@link io.meshfl.core.metrics.Diagnostics}. */
+    public static final String DIAGNOSTICS = "diagnostics";
+
+    /**
+     * The {@link io.meshfl.core.metrics.Diagnostics} of {@code pred} ({@code outputs} per row) over
+     * the held-out rows when the first {@code train} rows trained, otherwise over every row; which
+     * rows they describe is named in the result ({@code over}: held-out or training).
+     */
+    public static byte[] diagnostics(io.meshfl.core.model.ModelSpec.Task task, double[] pred, double[] y, int train, int outputs) {
+        int n = y.length;
+        boolean held = train < n;
+        var d = held ? io.meshfl.core.metrics.Diagnostics.of(task, Arrays.copyOfRange(pred, train * outputs, n * outputs),
+                Arrays.copyOfRange(y, train, n), outputs) : io.meshfl.core.metrics.Diagnostics.of(task, pred, y, outputs);
+        d.put("over", held ? "held-out rows" : "training rows");
+        return io.meshfl.core.metrics.Diagnostics.encode(d);
+    }
+
     /** AUC and log loss of probabilities {@code prob}, held-out and training rows apart (see {@link #apart}). */
     public static Map<String, Double> scores(double[] prob, double[] y, int train) {
         return apart(prob, y, train, (p, t) -> {

@@ -57,8 +57,15 @@ public final class HtmlReport {
         }
         sb.append("</table>");
         sb.append("<h2>Curves</h2><div class=\"charts\">");
-        for (var e : series.entrySet()) sb.append(chart(e.getKey(), e.getValue()));
+        List<String> constant = new ArrayList<>();
+        for (var e : series.entrySet()) {
+            // a value that never changes is a number, not a curve: it is listed once below the charts
+            if (e.getValue().stream().allMatch(p -> p[1] == e.getValue().get(0)[1])) constant.add(e.getKey());
+            else sb.append(chart(e.getKey(), e.getValue()));
+        }
         sb.append("</div>");
+        if (!constant.isEmpty()) sb.append("<p>The same in every round: ").append(esc(String.join(", ", constant))).append(".</p>");
+        DiagnosticsSection.render(report.get("diagnostics"), sb);
         tradeoff(report.path("tradeoff"), sb);
         sb.append("<h2>Traffic</h2><p>").append(report.path("bytes_sent").asLong()).append(" bytes sent, ")
                 .append(report.path("bytes_received").asLong()).append(" bytes received; wire bytes / parameter bytes = ")
@@ -127,7 +134,7 @@ public final class HtmlReport {
         return v.isNumber() ? String.format(Locale.ROOT, "%.4f", v.asDouble()) : "-";
     }
 
-    private static String esc(String s) {
+    static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

@@ -49,6 +49,7 @@ public final class RunReport {
         r.put("payload_bytes", out.payloadBytes());
         r.put("wire_overhead", out.payloadBytes() == 0 ? 0 : round4((double) (out.bytesSent() + out.bytesReceived()) / out.payloadBytes()));
         putMetrics(r.putObject("metrics"), out.metrics());
+        if (out.diagnostics() != null) r.set("diagnostics", out.diagnostics());
         if (job.privacy() != null) putPrivacy(r.putObject("privacy"), job, out);
         ArrayNode hist = r.putArray("history");
         for (RoundSummary s : out.rounds()) {

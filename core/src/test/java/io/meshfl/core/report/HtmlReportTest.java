@@ -25,6 +25,40 @@ class HtmlReportTest {
     }
 
     @Test
+    void aMetricThatNeverChangesIsListedNotDrawn() {
+        ObjectNode r = report();
+        for (var h : r.path("history")) ((ObjectNode) h.path("metrics")).put("psi_intersection", 210.0);
+        String html = HtmlReport.render(r);
+        assertFalse(html.contains(">psi_intersection<"), "no chart for a constant");
+        assertTrue(html.contains("The same in every round: psi_intersection"), html);
+    }
+
+    @Test
+    void diagnosticsRenderAsConfusionMatrixAndCurves() {
+        ObjectNode r = report();
+        double[] p = new double[100], y = new double[100];
+        for (int i = 0; i < 100; i++) {
+            p[i] = i / 100.0;
+            y[i] = i % 3 == 0 || i > 60 ? 1 : 0;
+        }
+        ObjectNode d = io.meshfl.core.metrics.Diagnostics.of(io.meshfl.core.model.ModelSpec.Task.BINARY, p, y, 1);
+        d.put("over", "held-out rows");
+        r.set("diagnostics", d);
+        String html = HtmlReport.render(r);
+        assertTrue(html.contains("Confusion matrix at 0.50") && html.contains("held-out rows (100 rows)"), html);
+        assertTrue(html.contains("ROC (true against false positive rate)") && html.contains("calibration (observed rate"), html);
+
+        double[] q = new double[30], z = new double[10];
+        for (int i = 0; i < 10; i++) {
+            z[i] = i % 3;
+            q[i * 3 + (i % 2)] = 1;
+        }
+        r.set("diagnostics", io.meshfl.core.metrics.Diagnostics.of(io.meshfl.core.model.ModelSpec.Task.MULTICLASS, q, z, 3));
+        html = HtmlReport.render(r);
+        assertTrue(html.contains("Confusion matrix (rows: true class") && html.contains("<th>precision</th>"), html);
+    }
+
+    @Test
     void noiseSweepRendersThePrivacyAccuracyTradeOff() {
         ObjectNode r = report();
         var t = r.putArray("tradeoff");

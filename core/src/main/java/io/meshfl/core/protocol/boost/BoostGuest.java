@@ -381,7 +381,10 @@ final class BoostGuest {
         tree = null;
         rowsOf = null;
         hist = null;
-        return req.reply(domain, m, Map.of()).withConfig(Map.of("more", "false"));
+        // a round's last tree carries the diagnostics of the model so far
+        Map<String, byte[]> blobs = cls == k - 1 ? Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS,
+                io.meshfl.core.protocol.Holdout.diagnostics(objective.task(), predictions(), y, train, k)) : Map.of();
+        return req.reply(domain, m, Map.of(), blobs).withConfig(Map.of("more", "false"));
     }
 
     /** AUC and log loss of a binary objective, what every model of the task reports otherwise (see {@link #predictions}). */

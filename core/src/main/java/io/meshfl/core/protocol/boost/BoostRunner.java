@@ -143,6 +143,7 @@ public final class BoostRunner implements PartyStateRunner {
             if (selection != null && from != null) selection.restore(from);
             for (int t = from == null ? 0 : from.round(); t < bs.trees(); t++) {
                 Map<String, Double> metrics = round(jobId, runId, guest.domain(), active, t, perRound);
+                if (lastDiagnostics != null) diagnostics.offer(t + 1, lastDiagnostics, guest.domain());
                 metrics.put("psi_intersection", (double) aligned);
                 RoundSummary s = new RoundSummary(t + 1, bs.trees(), metrics.get("tree_seconds"), metrics.get("bytes_sent").longValue(),
                         metrics.get("bytes_received").longValue(),
@@ -184,11 +185,15 @@ public final class BoostRunner implements PartyStateRunner {
             if (selection != null && selection.bestRound() > 0) last = selection.report(last, history);
             return new RunOutcome(new double[0], last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + resume.carriedPayload() + (long) before("payload_bytes"),
-                    (System.nanoTime() - t0) / 1e9 + before("seconds"));
+                    (System.nanoTime() - t0) / 1e9 + before("seconds"), history.isEmpty() ? null : diagnostics.of(keep));
         } finally {
             calls.close();
         }
     }
+
+    /** The diagnostics the guest returned with the last tree grown, and those of every round of this attempt. */
+    private byte[] lastDiagnostics;
+    private final io.meshfl.core.protocol.RoundDiagnostics diagnostics = new io.meshfl.core.protocol.RoundDiagnostics();
 
     /** A number the run had reached before this coordinator took it up (0 for a fresh run). */
     private double before(String name) {
@@ -269,6 +274,7 @@ public final class BoostRunner implements PartyStateRunner {
             Message next = calls.call(guest, request(jobId, runId, BoostSteps.ASSIGN, guest, Map.of(), t, lv).withBlobs(back));
             split += next.metrics().getOrDefault("split_seconds", 0.0);
             if (!Boolean.parseBoolean(next.cfg("more", "false"))) {
+                lastDiagnostics = next.blobs().get(io.meshfl.core.protocol.Holdout.DIAGNOSTICS);
                 double wall = (System.nanoTime() - t0) / 1e9;
                 long[] b1 = calls.traffic();
                 Map<String, Double> m = new LinkedHashMap<>();

@@ -313,7 +313,9 @@ public final class SplitNode implements NodeProtocol {
         double[] logits = req.tensor(SplitSteps.LOGITS);
         int k = p.head.outputs();
         Bottom.checkBlock("logits", "the coordinator", logits, p.labels.length, k);
-        return req.reply(p.domain, io.meshfl.core.protocol.Holdout.metrics(p.head.task(), p.head.predict(logits), p.labels, p.train, k), Map.of());
+        double[] pred = p.head.predict(logits);
+        return req.reply(p.domain, io.meshfl.core.protocol.Holdout.metrics(p.head.task(), pred, p.labels, p.train, k), Map.of(),
+                Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS, io.meshfl.core.protocol.Holdout.diagnostics(p.head.task(), pred, p.labels, p.train, k)));
     }
 
     private static Party party(Message req, NodeContext ctx) {

@@ -139,6 +139,7 @@ public final class SplitRunner implements PartyStateRunner {
                 long[] b0 = calls.traffic();
                 Map<String, Double> metrics = tr.epoch(epoch);
                 metrics.putAll(tr.evaluate());
+                tr.diagnostics.offer(epoch + 1, tr.lastDiagnostics, holder.domain());
                 metrics.put("psi_intersection", (double) n);
                 long[] b1 = calls.traffic();
                 RoundSummary sum = new RoundSummary(epoch + 1, s.epochs(), (System.nanoTime() - e0) / 1e9, b1[0] - b0[0], b1[1] - b0[1],
@@ -182,7 +183,8 @@ public final class SplitRunner implements PartyStateRunner {
             if (selected) last = selection.report(last, history);
             return new RunOutcome(selected ? tr.keptTop : tr.topParams, last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + resume.carriedPayload() + (long) before("payload_bytes"),
-                    (System.nanoTime() - t0) / 1e9 + before("seconds"));
+                    (System.nanoTime() - t0) / 1e9 + before("seconds"),
+                    history.isEmpty() ? null : tr.diagnostics.of(selected ? selection.bestRound() : history.get(history.size() - 1).round()));
         }
     }
 
@@ -323,12 +325,17 @@ public final class SplitRunner implements PartyStateRunner {
             return loss;
         }
 
+        /** The diagnostics of the last evaluation, made here or by the label holder; those of every epoch. */
+        byte[] lastDiagnostics;
+        final io.meshfl.core.protocol.RoundDiagnostics diagnostics = new io.meshfl.core.protocol.RoundDiagnostics();
+
         /** The current model's metrics over all aligned rows (held-out apart), from the shared labels or by the label holder. */
         Map<String, Double> evaluate() {
             double[] z = logits(calls, domains, n, s.cutWidth(), top.forPrediction(), topParams, (d, r) -> request(jobId, runId,
                     SplitSteps.EVALUATE, d, Map.of("from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
             if (labels == null) {
                 Message r = calls.call(holder, request(jobId, runId, SplitSteps.METRICS, holder, Map.of()).withTensors(Map.of(SplitSteps.LOGITS, z)));
+                lastDiagnostics = r.blob(io.meshfl.core.protocol.Holdout.DIAGNOSTICS);
                 // the names are the head's own (see Holdout.metrics); a label holder that answers none is refused
                 Map<String, Double> m = new LinkedHashMap<>(r.metrics());
                 for (String k : io.meshfl.core.protocol.Selection.metrics(head.task())) {
@@ -337,7 +344,9 @@ public final class SplitRunner implements PartyStateRunner {
                 }
                 return m;
             }
-            return io.meshfl.core.protocol.Holdout.metrics(head.task(), head.predict(z), labels, train, head.outputs());
+            double[] pred = head.predict(z);
+            lastDiagnostics = io.meshfl.core.protocol.Holdout.diagnostics(head.task(), pred, labels, train, head.outputs());
+            return io.meshfl.core.protocol.Holdout.metrics(head.task(), pred, labels, train, head.outputs());
         }
     }
 

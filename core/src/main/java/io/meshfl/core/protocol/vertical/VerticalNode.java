@@ -377,7 +377,8 @@ public final class VerticalNode implements NodeProtocol {
             double[] prob = new double[u.length];
             for (int i = 0; i < u.length / p.outputs; i++) io.meshfl.core.model.nn.Losses.softmax(u, i * p.outputs, p.outputs, prob, i * p.outputs);
             return req.reply(p.domain, io.meshfl.core.protocol.Holdout.metrics(ModelSpec.Task.MULTICLASS, prob, p.data.y(), p.trainRows, p.outputs),
-                    Map.of());
+                    Map.of(), Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS, io.meshfl.core.protocol.Holdout.diagnostics(
+                            ModelSpec.Task.MULTICLASS, prob, p.data.y(), p.trainRows, p.outputs)));
         }
         double[] pred = new double[u.length];
         for (int i = 0; i < u.length; i++) {
@@ -389,7 +390,8 @@ public final class VerticalNode implements NodeProtocol {
         }
         ModelSpec.Task task = ModelSpec.of(p.model).task();
         // with a holdout: the metrics are the held-out rows', the training rows' come beside them as train_*
-        return req.reply(p.domain, io.meshfl.core.protocol.Holdout.apart(pred, p.data.y(), p.trainRows, (a, b) -> metrics(task, a, b)), Map.of());
+        return req.reply(p.domain, io.meshfl.core.protocol.Holdout.apart(pred, p.data.y(), p.trainRows, (a, b) -> metrics(task, a, b)), Map.of(),
+                Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS, io.meshfl.core.protocol.Holdout.diagnostics(task, pred, p.data.y(), p.trainRows, 1)));
     }
 
     private static Map<String, Double> metrics(ModelSpec.Task task, double[] pred, double[] y) {

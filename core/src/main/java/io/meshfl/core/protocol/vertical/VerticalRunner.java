@@ -42,6 +42,8 @@ public final class VerticalRunner implements PartyStateRunner {
     private final List<Link> links;
     private final JobSpec.VerticalSettings vs;
     private PartyCalls calls;
+    /** The label holder's diagnostics of every epoch's evaluation in this attempt. */
+    private io.meshfl.core.protocol.RoundDiagnostics diagnostics = new io.meshfl.core.protocol.RoundDiagnostics();
     /** Where the run goes on from after a restart of the coordinator or of a party. */
     private final PartyResume resume = new PartyResume();
 
@@ -179,6 +181,7 @@ public final class VerticalRunner implements PartyStateRunner {
             io.meshfl.core.protocol.Selection selection = links.isEmpty() ? io.meshfl.core.protocol.Selection.of(job) : null;
             if (selection != null && from != null) selection.restore(from);
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
+            diagnostics = new io.meshfl.core.protocol.RoundDiagnostics();
             Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
             for (int epoch = from == null ? 1 : from.round() + 1; epoch <= vs.epochs(); epoch++) {
                 long e0 = System.nanoTime();
@@ -234,7 +237,8 @@ public final class VerticalRunner implements PartyStateRunner {
             if (selected) last = selection.report(last, history);
             return new RunOutcome(new double[0], last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), payload() + (long) before("payload_bytes"),
-                    (System.nanoTime() - t0) / 1e9 + before("seconds"));
+                    (System.nanoTime() - t0) / 1e9 + before("seconds"),
+                    history.isEmpty() ? null : diagnostics.of(selected ? selection.bestRound() : history.get(history.size() - 1).round()));
         } finally {
             calls.close();
         }
@@ -316,7 +320,9 @@ public final class VerticalRunner implements PartyStateRunner {
         Map<String, Message> scores = calls.each(hosts, h -> request(jobId, runId, VerticalSteps.SCORE, h.domain(), cfg));
         Map<String, byte[]> blobs = new LinkedHashMap<>();
         for (var e : scores.entrySet()) blobs.put("from:" + e.getKey(), e.getValue().blob("to:" + guest.domain()));
-        return calls.call(guest.domain(), request(jobId, runId, VerticalSteps.EVALUATE, guest.domain(), cfg).withBlobs(blobs)).metrics();
+        Message r = calls.call(guest.domain(), request(jobId, runId, VerticalSteps.EVALUATE, guest.domain(), cfg).withBlobs(blobs));
+        diagnostics.offer(epoch, r, guest.domain());
+        return r.metrics();
     }
 
     /**

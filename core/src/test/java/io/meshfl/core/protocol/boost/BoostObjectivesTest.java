@@ -111,6 +111,9 @@ class BoostObjectivesTest {
         assertEquals(expected.get("accuracy"), r.metrics().get("accuracy"), 1e-12);
         assertEquals(expected.get("loss"), r.metrics().get("loss"), 1e-9);
         assertTrue(r.metrics().get("accuracy") > 0.6, "accuracy " + r.metrics().get("accuracy"));
+        // the guest's diagnostics of the stored model: the central model's confusion matrix over every row
+        assertEquals(io.meshfl.core.metrics.Diagnostics.of(ModelSpec.Task.MULTICLASS, p, w.y, 4).path("confusion").toString(),
+                r.diagnostics().path("confusion").toString());
 
         Map<String, double[]> pred = score(w, "run-m");
         ModelParts.GuestPart saved = ModelParts.read(w.bank.modelPart("run-m"), ModelParts.GuestPart.class, "run-m");

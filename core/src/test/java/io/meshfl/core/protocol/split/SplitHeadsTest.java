@@ -105,6 +105,20 @@ class SplitHeadsTest {
         Map<String, Double> expected = EvalSums.of(model.task(), pred, y[0], head.outputs()).toMap();
         assertEquals(expected.get(metric), out.metrics().get(metric), 1e-9, metric + " of the run: " + out.metrics());
         assertTrue(learned.test(out.metrics().get(metric), y[0]), metric + " " + out.metrics().get(metric) + ": the network learned little");
+        // the report's diagnostics are those of the reference's predictions, made where the labels are
+        var diag = out.diagnostics();
+        var want = io.meshfl.core.metrics.Diagnostics.of(model.task(), pred, y[0], head.outputs());
+        assertEquals("training rows", diag.path("over").asText());
+        assertEquals(y[0].length, diag.path("rows").asInt());
+        if (model.task() == ModelSpec.Task.MULTICLASS) {
+            assertEquals(want.path("confusion").toString(), diag.path("confusion").toString(), "confusion matrix");
+        } else {
+            assertEquals(want.path("residuals").size(), diag.path("residuals").size());
+            for (int b = 0; b < want.path("residuals").size(); b++) {
+                assertEquals(want.path("residuals").get(b).path("mean_residual").asDouble(), diag.path("residuals").get(b).path("mean_residual").asDouble(),
+                        1e-6, "residual bin " + b);
+            }
+        }
 
         // scoring the training rows gives the reference's predictions, at the label holder
         var parts = List.of(new VerticalScorer.Part("bank", "bank.p", true), new VerticalScorer.Part("shop", "shop.p", true),

@@ -1,0 +1,66 @@
+package io.meshfl.core.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The report's diagnostics of the stored model (see {@link io.meshfl.core.metrics.Diagnostics}):
+ * confusion matrix and per-class metrics, ROC and calibration curves, residuals against the
+ * prediction, on the rows the label holder scored them on.
+ */
+final class DiagnosticsSection {
+
+    private DiagnosticsSection() {
+    }
+
+    static void render(JsonNode d, StringBuilder sb) {
+        if (d == null || !d.isObject()) return;
+        sb.append("<h2>Diagnostics</h2><p>On the ").append(HtmlReport.esc(d.path("over").asText("scored rows"))).append(" (")
+                .append(d.path("rows").asLong()).append(" rows), computed by the label holder; only counts and groups of at least ")
+                .append(io.meshfl.core.metrics.Diagnostics.MIN_GROUP).append(" rows leave it.</p>");
+        JsonNode c = d.path("confusion");
+        if (c.has("matrix")) {
+            int k = c.path("classes").asInt();
+            sb.append("<h3>Confusion matrix (rows: true class, columns: predicted)</h3><table><tr><th></th>");
+            for (int j = 0; j < k; j++) sb.append("<th>").append(j).append("</th>");
+            sb.append("</tr>");
+            int i = 0;
+            for (JsonNode row : c.path("matrix")) {
+                sb.append("<tr><th>").append(i++).append("</th>");
+                for (JsonNode v : row) sb.append("<td>").append(v.asLong()).append("</td>");
+                sb.append("</tr>");
+            }
+            sb.append("</table><h3>Per class</h3><table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>");
+            for (JsonNode pc : d.path("per_class")) {
+                sb.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%d</td></tr>", pc.path("class").asInt(),
+                        pc.path("precision").asDouble(), pc.path("recall").asDouble(), pc.path("f1").asDouble(), pc.path("support").asLong()));
+            }
+            sb.append("</table>");
+        } else if (c.has("tp")) {
+            sb.append(String.format(Locale.ROOT, "<h3>Confusion matrix at %.2f</h3><table><tr><th></th><th>predicted 0</th><th>predicted 1</th></tr>"
+                            + "<tr><th>true 0</th><td>%d</td><td>%d</td></tr><tr><th>true 1</th><td>%d</td><td>%d</td></tr></table>",
+                    c.path("threshold").asDouble(), c.path("tn").asLong(), c.path("fp").asLong(), c.path("fn").asLong(), c.path("tp").asLong()));
+        }
+        List<String> charts = new ArrayList<>();
+        if (d.path("roc").size() > 2) charts.add(HtmlReport.chart("ROC (true against false positive rate)", points(d.path("roc"), null, null), "FPR"));
+        if (d.path("calibration").size() > 1) {
+            charts.add(HtmlReport.chart("calibration (observed rate against mean predicted)", points(d.path("calibration"), "mean_predicted", "observed"),
+                    "predicted"));
+        }
+        if (d.path("residuals").size() > 1) {
+            charts.add(HtmlReport.chart("mean residual against prediction", points(d.path("residuals"), "mean_predicted", "mean_residual"),
+                    "predicted"));
+        }
+        if (!charts.isEmpty()) sb.append("<div class=\"charts\">").append(String.join("", charts)).append("</div>");
+    }
+
+    /** (x, y) from pairs, or from objects' {@code x} and {@code y} fields. */
+    private static List<double[]> points(JsonNode rows, String x, String y) {
+        List<double[]> pts = new ArrayList<>();
+        for (JsonNode r : rows) pts.add(x == null ? new double[]{r.get(0).asDouble(), r.get(1).asDouble()} : new double[]{r.path(x).asDouble(), r.path(y).asDouble()});
+        return pts;
+    }
+}
