@@ -203,6 +203,9 @@ class VerticalJobTest {
             assertEquals(280, rows);
             assertEquals(accuracy, (double) right / rows, 1e-6);
             assertEquals(4, report.path("diagnostics").path("per_class").size());
+            var share = report.path("diagnostics").path("contribution");
+            assertEquals(3, share.size(), share.toString());
+            assertEquals(1.0, share.path("bank").asDouble() + share.path("shop").asDouble() + share.path("telco").asDouble(), 1e-9);
 
             ObjectNode pred = mesh.coordinator.predict(report.path("model_id").asText(),
                     List.of("bank.customers", "shop.customers", "telco.customers"), null, rec);

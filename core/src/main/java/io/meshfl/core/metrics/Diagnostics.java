@@ -160,6 +160,34 @@ public final class Diagnostics {
         return b;
     }
 
+    /**
+     * Each domain's share of the variance of the model's score {@code u = sum of the domains' parts}
+     * over the rows: {@code cov(u_d, u) / var(u)}, summed over the outputs of a multi-output model.
+     * The shares add up to 1; a part that works against the others has a negative share. Empty when
+     * the score does not vary or fewer than {@link #MIN_GROUP} rows are scored.
+     */
+    public static ObjectNode contribution(java.util.Map<String, double[]> parts, int rows, int outputs) {
+        ObjectNode out = JSON.createObjectNode();
+        if (rows < MIN_GROUP || parts.isEmpty()) return out;
+        int len = rows * outputs;
+        double[] u = new double[len];
+        for (double[] part : parts.values()) for (int i = 0; i < len; i++) u[i] += part[i];
+        double[] mean = new double[outputs];
+        for (int i = 0; i < len; i++) mean[i % outputs] += u[i] / rows;
+        double var = 0;
+        for (int i = 0; i < len; i++) var += (u[i] - mean[i % outputs]) * (u[i] - mean[i % outputs]);
+        if (!(var > 0)) return out;
+        for (var e : parts.entrySet()) {
+            double[] part = e.getValue();
+            double[] pm = new double[outputs];
+            for (int i = 0; i < len; i++) pm[i % outputs] += part[i] / rows;
+            double cov = 0;
+            for (int i = 0; i < len; i++) cov += (part[i] - pm[i % outputs]) * (u[i] - mean[i % outputs]);
+            out.put(e.getKey(), cov / var);
+        }
+        return out;
+    }
+
     /** Encoded for the wire. */
     public static byte[] encode(ObjectNode d) {
         try {

@@ -108,12 +108,35 @@ public final class Holdout {
      * rows they describe is named in the result ({@code over}: held-out or training).
      */
     public static byte[] diagnostics(io.meshfl.core.model.ModelSpec.Task task, double[] pred, double[] y, int train, int outputs) {
+        return diagnostics(task, pred, y, train, outputs, Map.of());
+    }
+
+    /**
+     * As {@link #diagnostics(io.meshfl.core.model.ModelSpec.Task, double[], double[], int, int)}, with
+     * each domain's share of the score's variance over the same rows ({@code contribution}) from the
+     * domains' partial scores {@code parts} ({@code outputs} per row, summing to the score).
+     */
+    public static byte[] diagnostics(io.meshfl.core.model.ModelSpec.Task task, double[] pred, double[] y, int train, int outputs,
+                                     Map<String, double[]> parts) {
+        return io.meshfl.core.metrics.Diagnostics.encode(diagnosticsNode(task, pred, y, train, outputs, parts));
+    }
+
+    /** The diagnostics of {@link #diagnostics(io.meshfl.core.model.ModelSpec.Task, double[], double[], int, int, Map)}, not yet encoded. */
+    public static com.fasterxml.jackson.databind.node.ObjectNode diagnosticsNode(io.meshfl.core.model.ModelSpec.Task task, double[] pred,
+                                                                                double[] y, int train, int outputs, Map<String, double[]> parts) {
         int n = y.length;
         boolean held = train < n;
+        int from = held ? train : 0;
         var d = held ? io.meshfl.core.metrics.Diagnostics.of(task, Arrays.copyOfRange(pred, train * outputs, n * outputs),
                 Arrays.copyOfRange(y, train, n), outputs) : io.meshfl.core.metrics.Diagnostics.of(task, pred, y, outputs);
         d.put("over", held ? "held-out rows" : "training rows");
-        return io.meshfl.core.metrics.Diagnostics.encode(d);
+        if (!parts.isEmpty()) {
+            Map<String, double[]> rows = new LinkedHashMap<>();
+            parts.forEach((domain, u) -> rows.put(domain, Arrays.copyOfRange(u, from * outputs, n * outputs)));
+            var c = io.meshfl.core.metrics.Diagnostics.contribution(rows, n - from, outputs);
+            if (!c.isEmpty()) d.set("contribution", c);
+        }
+        return d;
     }
 
     /** AUC and log loss of probabilities {@code prob}, held-out and training rows apart (see {@link #apart}). */

@@ -9,7 +9,8 @@ import java.util.Locale;
 /**
  * The report's diagnostics of the stored model (see {@link io.meshfl.core.metrics.Diagnostics}):
  * confusion matrix and per-class metrics, ROC and calibration curves, residuals against the
- * prediction, on the rows the label holder scored them on.
+ * prediction, each domain's contribution to the score or its importance in the trees, on the rows
+ * the label holder scored them on.
  */
 final class DiagnosticsSection {
 
@@ -44,6 +45,25 @@ final class DiagnosticsSection {
                             + "<tr><th>true 0</th><td>%d</td><td>%d</td></tr><tr><th>true 1</th><td>%d</td><td>%d</td></tr></table>",
                     c.path("threshold").asDouble(), c.path("tn").asLong(), c.path("fp").asLong(), c.path("fn").asLong(), c.path("tp").asLong()));
         }
+        JsonNode share = d.path("contribution");
+        if (share.isObject() && share.size() > 0) {
+            sb.append("<h3>Contribution per domain (share of the score's variance, cov(part, score) / var(score))</h3><table>"
+                    + "<tr><th>domain</th><th>share</th><th></th></tr>");
+            share.fields().forEachRemaining(e -> sb.append("<tr><td>").append(HtmlReport.esc(e.getKey())).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.3f", e.getValue().asDouble())).append("</td><td>").append(bar(e.getValue().asDouble()))
+                    .append("</td></tr>"));
+            sb.append("</table>");
+        }
+        JsonNode imp = d.path("importance");
+        if (imp.isObject() && imp.size() > 0) {
+            sb.append("<h3>Importance per domain (splits and their gain over the trees)</h3><table>"
+                    + "<tr><th>domain</th><th>splits</th><th>gain</th><th>share of the gain</th><th></th></tr>");
+            imp.fields().forEachRemaining(e -> sb.append("<tr><td>").append(HtmlReport.esc(e.getKey())).append("</td><td>")
+                    .append(e.getValue().path("splits").asInt()).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.4g</td><td>%.3f</td><td>", e.getValue().path("gain").asDouble(), e.getValue().path("share").asDouble()))
+                    .append(bar(e.getValue().path("share").asDouble())).append("</td></tr>"));
+            sb.append("</table>");
+        }
         List<String> charts = new ArrayList<>();
         if (d.path("roc").size() > 2) charts.add(HtmlReport.chart("ROC (true against false positive rate)", points(d.path("roc"), null, null), "FPR"));
         if (d.path("calibration").size() > 1) {
@@ -55,6 +75,12 @@ final class DiagnosticsSection {
                     "predicted"));
         }
         if (!charts.isEmpty()) sb.append("<div class=\"charts\">").append(String.join("", charts)).append("</div>");
+    }
+
+    /** A horizontal bar for a share in [0, 1] (clamped; a negative share draws none). */
+    private static String bar(double share) {
+        int w = (int) Math.round(Math.max(0, Math.min(1, share)) * 200);
+        return "<svg width=\"200\" height=\"12\"><rect width=\"" + w + "\" height=\"12\" fill=\"#1f6feb\"/></svg>";
     }
 
     /** (x, y) from pairs, or from objects' {@code x} and {@code y} fields. */

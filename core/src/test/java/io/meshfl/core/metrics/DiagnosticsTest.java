@@ -119,6 +119,27 @@ class DiagnosticsTest {
     }
 
     @Test
+    void eachDomainsContributionIsItsShareOfTheScoresVariance() {
+        Random r = new Random(4);
+        int n = 20_000;
+        double[] a = new double[n], b = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = 2 * r.nextGaussian() + 1;
+            b[i] = r.nextGaussian();
+        }
+        JsonNode c = Diagnostics.contribution(new java.util.LinkedHashMap<>(java.util.Map.of("bank", a, "shop", b)), n, 1);
+        assertEquals(0.8, c.path("bank").asDouble(), 0.02);
+        assertEquals(0.2, c.path("shop").asDouble(), 0.02);
+        assertEquals(1.0, c.path("bank").asDouble() + c.path("shop").asDouble(), 1e-12);
+        // two outputs per row, a part that cancels the other: shares still add up to one, the cancelling one below zero
+        double[] u = {1, 0, 2, 0, 3, 0, 4, 0, 5, 0}, v = {-0.5, 0, -1, 0, -1.5, 0, -2, 0, -2.5, 0};
+        JsonNode two = Diagnostics.contribution(new java.util.LinkedHashMap<>(java.util.Map.of("u", u, "v", v)), 5, 2);
+        assertEquals(2.0, two.path("u").asDouble(), 1e-12);
+        assertEquals(-1.0, two.path("v").asDouble(), 1e-12);
+        assertTrue(Diagnostics.contribution(java.util.Map.of("a", new double[]{1, 1, 1, 1, 1}), 5, 1).isEmpty(), "a constant score has no shares");
+    }
+
+    @Test
     void diagnosticsFromALabelHolderAreBoundedAndMustBeAJsonObject() {
         assertEquals(3, Diagnostics.decode("{\"rows\":3}".getBytes(StandardCharsets.UTF_8), "bank").path("rows").asInt());
         var big = assertThrows(MeshflException.class, () -> Diagnostics.decode(new byte[Diagnostics.MAX_BYTES + 1], "bank"));

@@ -47,6 +47,11 @@ class HtmlReportTest {
         String html = HtmlReport.render(r);
         assertTrue(html.contains("Confusion matrix at 0.50") && html.contains("held-out rows (100 rows)"), html);
         assertTrue(html.contains("ROC (true against false positive rate)") && html.contains("calibration (observed rate"), html);
+        d.putObject("contribution").put("bank", 0.7).put("shop", 0.3);
+        d.putObject("importance").putObject("bank").put("splits", 5).put("gain", 12.5).put("share", 1.0);
+        html = HtmlReport.render(r);
+        assertTrue(html.contains("Contribution per domain") && html.contains("<td>shop</td><td>0.300</td>"), html);
+        assertTrue(html.contains("Importance per domain") && html.contains("<td>bank</td><td>5</td>"), html);
 
         double[] q = new double[30], z = new double[10];
         for (int i = 0; i < 10; i++) {

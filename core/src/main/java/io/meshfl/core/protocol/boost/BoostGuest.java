@@ -48,6 +48,9 @@ final class BoostGuest {
     /** Fraction bits of the current tree's fixed-point gradients. */
     int frac;
     final double[] base;
+    /** The gain of the chosen splits per party, the guest first (see {@link #gain}). */
+    private double[] gainByParty;
+    private double[] restoredGain;
     /** Row-major scores, k per row. */
     final double[] score;
     /** This round's gradients and hessians per class, taken at the scores the round started from. */
@@ -257,6 +260,7 @@ final class BoostGuest {
             }
             int party = partyOf(s.feature());
             int local = s.feature() - firstFeature[party];
+            gain()[party] += s.gain();
             if (party == 0) {
                 tree.setSplit(node, 0, local, bins.thresholds()[local][s.bin()]);
                 boolean[] left = new boolean[rowsOf[node].length];
@@ -382,9 +386,36 @@ final class BoostGuest {
         rowsOf = null;
         hist = null;
         // a round's last tree carries the diagnostics of the model so far
-        Map<String, byte[]> blobs = cls == k - 1 ? Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS,
-                io.meshfl.core.protocol.Holdout.diagnostics(objective.task(), predictions(), y, train, k)) : Map.of();
+        Map<String, byte[]> blobs = cls == k - 1 ? Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS, diagnostics()) : Map.of();
         return req.reply(domain, m, Map.of(), blobs).withConfig(Map.of("more", "false"));
+    }
+
+    /**
+     * The diagnostics of the model so far, with each party's splits and gain over the trees
+     * ({@code importance}: the feature importance of a domain, by total gain).
+     */
+    private byte[] diagnostics() {
+        var d = io.meshfl.core.protocol.Holdout.diagnosticsNode(objective.task(), predictions(), y, train, k, Map.of());
+        List<String> parties = new ArrayList<>();
+        parties.add(domain);
+        parties.addAll(active);
+        int[] splits = new int[parties.size()];
+        for (Tree tr : trees) for (int p : tr.party()) if (p >= 0 && p < splits.length) splits[p]++;
+        double total = 0;
+        for (double g : gain()) total += g;
+        var imp = d.putObject("importance");
+        for (int i = 0; i < parties.size(); i++) {
+            imp.putObject(parties.get(i)).put("splits", splits[i]).put("gain", gain()[i]).put("share", total > 0 ? gain()[i] / total : 0);
+        }
+        return io.meshfl.core.metrics.Diagnostics.encode(d);
+    }
+
+    /** The gain of the splits chosen so far, per party (the guest first, then the active hosts). */
+    private double[] gain() {
+        if (gainByParty == null) {
+            gainByParty = restoredGain != null && restoredGain.length == active.size() + 1 ? restoredGain : new double[active.size() + 1];
+        }
+        return gainByParty;
     }
 
     /** AUC and log loss of a binary objective, what every model of the task reports otherwise (see {@link #predictions}). */
@@ -410,6 +441,7 @@ final class BoostGuest {
         Map<String, double[]> t = new LinkedHashMap<>();
         t.put("aligned", io.meshfl.core.protocol.RunParts.values(aligned));
         t.put("score", score.clone());
+        t.put("gain", gain().clone());
         for (int i = 0; i < trees.size(); i++) {
             Tree tr = trees.get(i);
             t.put("tree." + i + ".party", io.meshfl.core.protocol.RunParts.values(tr.party()));
@@ -428,6 +460,8 @@ final class BoostGuest {
                     + s.length / k + " rows; the run aligned " + n);
         }
         System.arraycopy(s, 0, score, 0, n * k);
+        // the hosts taking part may be known only after set-up: the gains are adopted when they are (see gain())
+        if (part.tensors().containsKey("gain")) restoredGain = part.tensor("gain").clone();
         int count = (int) part.number("trees", 0);
         for (int i = 0; i < count; i++) {
             trees.add(new Tree(io.meshfl.core.protocol.RunParts.rows(part.tensor("tree." + i + ".party")), io.meshfl.core.protocol.RunParts.rows(part.tensor("tree." + i + ".ref")),

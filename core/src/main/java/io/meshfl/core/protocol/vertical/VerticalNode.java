@@ -361,6 +361,9 @@ public final class VerticalNode implements NodeProtocol {
     private Message evaluate(Message req, Party p) {
         onlyFrom(req, p.hosts, p.domain);
         double[] u = p.partialAll();
+        // each domain's partial scores of the rows, for its share of the score in the diagnostics
+        Map<String, double[]> parts = new LinkedHashMap<>();
+        parts.put(p.domain, u.clone());
         for (String h : p.hosts) {
             byte[] open = p.seal.open(p.peer(h), context(req, "score"), req.blob("from:" + h));
             double[] hu = CipherCodec.unpackDoubles(open, "scores of " + h);
@@ -369,7 +372,10 @@ public final class VerticalNode implements NodeProtocol {
                 throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "host " + h + " scored " + hu.length + " values, the guest expects " + expected);
             }
             int[] idx = p.index == null ? null : p.index.get(h);
-            for (int i = 0; i < u.length; i++) u[i] += hu[idx == null ? i : idx[i]];
+            double[] part = new double[u.length];
+            for (int i = 0; i < u.length; i++) part[i] = hu[idx == null ? i : idx[i]];
+            for (int i = 0; i < u.length; i++) u[i] += part[i];
+            parts.put(h, part);
         }
         if (p.model == ModelSpec.Type.SOFTMAX) {
             // the next epoch's residuals expand the softmax about these scores, the weights' after this epoch
@@ -378,7 +384,7 @@ public final class VerticalNode implements NodeProtocol {
             for (int i = 0; i < u.length / p.outputs; i++) io.meshfl.core.model.nn.Losses.softmax(u, i * p.outputs, p.outputs, prob, i * p.outputs);
             return req.reply(p.domain, io.meshfl.core.protocol.Holdout.metrics(ModelSpec.Task.MULTICLASS, prob, p.data.y(), p.trainRows, p.outputs),
                     Map.of(), Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS, io.meshfl.core.protocol.Holdout.diagnostics(
-                            ModelSpec.Task.MULTICLASS, prob, p.data.y(), p.trainRows, p.outputs)));
+                            ModelSpec.Task.MULTICLASS, prob, p.data.y(), p.trainRows, p.outputs, parts)));
         }
         double[] pred = new double[u.length];
         for (int i = 0; i < u.length; i++) {
@@ -391,7 +397,7 @@ public final class VerticalNode implements NodeProtocol {
         ModelSpec.Task task = ModelSpec.of(p.model).task();
         // with a holdout: the metrics are the held-out rows', the training rows' come beside them as train_*
         return req.reply(p.domain, io.meshfl.core.protocol.Holdout.apart(pred, p.data.y(), p.trainRows, (a, b) -> metrics(task, a, b)), Map.of(),
-                Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS, io.meshfl.core.protocol.Holdout.diagnostics(task, pred, p.data.y(), p.trainRows, 1)));
+                Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS, io.meshfl.core.protocol.Holdout.diagnostics(task, pred, p.data.y(), p.trainRows, 1, parts)));
     }
 
     private static Map<String, Double> metrics(ModelSpec.Task task, double[] pred, double[] y) {

@@ -114,6 +114,18 @@ class BoostObjectivesTest {
         // the guest's diagnostics of the stored model: the central model's confusion matrix over every row
         assertEquals(io.meshfl.core.metrics.Diagnostics.of(ModelSpec.Task.MULTICLASS, p, w.y, 4).path("confusion").toString(),
                 r.diagnostics().path("confusion").toString());
+        // and every split of the stored trees under the party that holds it, with its share of the gain
+        int splits = 0;
+        for (var round : r.rounds()) splits += round.metrics().get("splits").intValue();
+        int counted = 0;
+        double shares = 0;
+        for (var e : r.diagnostics().path("importance")) {
+            counted += e.path("splits").asInt();
+            shares += e.path("share").asDouble();
+        }
+        assertEquals(splits, counted, r.diagnostics().path("importance").toString());
+        assertEquals(1.0, shares, 1e-9);
+        assertEquals(3, r.diagnostics().path("importance").size(), "the guest and both hosts");
 
         Map<String, double[]> pred = score(w, "run-m");
         ModelParts.GuestPart saved = ModelParts.read(w.bank.modelPart("run-m"), ModelParts.GuestPart.class, "run-m");
