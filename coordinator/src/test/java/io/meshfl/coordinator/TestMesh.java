@@ -73,14 +73,26 @@ final class TestMesh implements AutoCloseable {
     }
 
     TestMesh(List<DataContract> contracts, int heartbeatMillis) throws IOException {
+        this(contracts.stream().map(List::of).toList(), heartbeatMillis, true);
+    }
+
+    /** A node per domain serving all of that domain's products. */
+    static TestMesh byDomain(List<DataContract> contracts, int heartbeatMillis) throws IOException {
+        java.util.Map<String, List<DataContract>> by = new java.util.LinkedHashMap<>();
+        for (DataContract c : contracts) by.computeIfAbsent(c.domain(), d -> new ArrayList<>()).add(c);
+        return new TestMesh(new ArrayList<>(by.values()), heartbeatMillis, true);
+    }
+
+    /** A node per list of products, all of one domain. */
+    private TestMesh(List<List<DataContract>> perNode, int heartbeatMillis, boolean grouped) throws IOException {
         catalog = Catalog.inMemory("mesh-" + System.nanoTime());
         String coordName = InProcessServerBuilder.generateName();
         coordinator = new Coordinator(catalog, addr -> InProcessChannelBuilder.forName(addr).build(), heartbeatMillis, s -> { })
                 .transport("in-process gRPC")
                 .start(InProcessServerBuilder.forName(coordName));
-        for (DataContract c : contracts) {
+        for (List<DataContract> cs : perNode) {
             String name = InProcessServerBuilder.generateName();
-            DomainNode n = new DomainNode(c.domain(), List.of(c), s -> { }).start(InProcessServerBuilder.forName(name), name);
+            DomainNode n = new DomainNode(cs.get(0).domain(), cs, s -> { }).start(InProcessServerBuilder.forName(name), name);
             ManagedChannel ch = InProcessChannelBuilder.forName(coordName).build();
             channels.add(ch);
             n.joinCoordinator(ch);

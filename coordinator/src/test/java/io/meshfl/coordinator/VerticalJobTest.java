@@ -216,6 +216,57 @@ class VerticalJobTest {
         }
     }
 
+    @Test
+    void evaluationProductsAreAlignedApartAndScoreTheModelEveryEpochWithoutTraining() throws Exception {
+        List<DataContract> cs = new ArrayList<>(write(400, false, 9));
+        // the bank's customers from C300 on are its recent ones: a product of their own, which only evaluates
+        List<String> lines = Files.readAllLines(dir.resolve("bank.csv"));
+        List<String> old = new ArrayList<>(List.of(lines.get(0))), recent = new ArrayList<>(List.of(lines.get(0)));
+        for (String line : lines.subList(1, lines.size())) (Integer.parseInt(line.substring(1, line.indexOf(','))) >= 300 ? recent : old).add(line);
+        Files.write(dir.resolve("bank.csv"), old);
+        Files.write(dir.resolve("bank-recent.csv"), recent);
+        Files.writeString(dir.resolve("bank-recent.yaml"), Files.readString(dir.resolve("bank.yaml")).replace("id: bank.customers", "id: bank.recent")
+                .replace("dataProduct: customers", "dataProduct: recent").replace("path: bank.csv", "path: bank-recent.csv"));
+        cs.set(0, ContractLoader.load(dir.resolve("bank.yaml")));
+        cs.add(ContractLoader.load(dir.resolve("bank-recent.yaml")));
+        try (TestMesh mesh = TestMesh.byDomain(cs, 200)) {
+            String yaml = job("logistic", 4, 64) + "evaluation: {products: [bank.recent]}\nselection: {metric: auc, patience: 10}\n";
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
+            assertTrue(rec.plan.contains("evaluate bank.recent") && rec.plan.contains("aligned by a second private set intersection"), rec.plan);
+            // customers 0..299 train where all three parties hold them; 300..399 only evaluate (each party misses a different tenth)
+            assertEquals(210.0, report.path("metrics").path("psi_intersection").asDouble());
+            assertEquals(70.0, report.path("metrics").path("eval_rows").asDouble());
+            for (var h : report.path("history")) {
+                assertTrue(h.path("metrics").has("auc") && h.path("metrics").has("train_auc"), "every epoch scores both: " + h.path("metrics"));
+            }
+            double auc = report.path("metrics").path("auc").asDouble();
+            assertTrue(auc > 0.8, "auc on the evaluation rows " + auc);
+            assertEquals("evaluation products' rows", report.path("diagnostics").path("over").asText());
+            assertEquals(70, report.path("diagnostics").path("rows").asInt());
+
+            // the run's evaluation is what scoring the stored model on the evaluation rows gives
+            ObjectNode pred = mesh.coordinator.predict(report.path("model_id").asText(),
+                    List.of("bank.recent", "shop.customers", "telco.customers"), null, rec);
+            assertEquals(70, pred.path("rows").asInt());
+            assertEquals(auc, pred.path("metrics").path("auc").asDouble(), 1e-5, "the evaluation products scored by the stored model");
+        }
+    }
+
+    @Test
+    void evaluationProductsMustBeScoredByTheLabelHolderAndNeverTrain() throws Exception {
+        try (TestMesh mesh = new TestMesh(write(100, false, 10), 200)) {
+            String training = job("logistic", 1, 64) + "evaluation: {products: [bank.customers]}\n";
+            var e = assertThrows(MeshflException.class, () -> mesh.coordinator.runJob(JobLoader.parse(training, "job.yaml"), training,
+                    new HorizontalJobTest.Recorder()));
+            assertTrue(e.getMessage().contains("evaluation.products: 'bank.customers' is a training product"), e.getMessage());
+            String split = job("splitnn", 1, 64) + "evaluation: {products: [bank.customers]}\n";
+            var s = assertThrows(MeshflException.class, () -> mesh.coordinator.runJob(JobLoader.parse(split, "job.yaml"), split,
+                    new HorizontalJobTest.Recorder()));
+            assertTrue(s.getMessage().contains("evaluation products score vertical linear models only"), s.getMessage());
+        }
+    }
+
     /**
      * The last generated customers every party holds (each misses a different tenth: 0, 1 and 2),
      * standardized, and softmax regression trained on them centrally with exact gradients; its

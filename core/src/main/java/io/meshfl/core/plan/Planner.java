@@ -96,7 +96,7 @@ public final class Planner {
         }
         PrivacyPlanning.requireHorizontal(job, strategy);
         if (job.secureAggregation() != null && !strategy.equals("horizontal")) refuseSecureAggregation(job, strategy + " training");
-        return strategy.equals("horizontal") ? horizontal(job, catalog, products, domains, policy) : vertical(job, strategy, products, holders, policy, cost);
+        return strategy.equals("horizontal") ? horizontal(job, catalog, products, domains, policy) : vertical(job, catalog, strategy, products, holders, policy, cost);
     }
 
     /** The vertical protocol that trains a model type. */
@@ -171,8 +171,8 @@ public final class Planner {
                 numParams, job.rounds(), candidates, reasons, warnings);
     }
 
-    private static Plan vertical(JobSpec job, String strategy, List<ProductView> products, List<ProductView> holders, String policy,
-                                 io.meshfl.core.plan.cost.CostModel machine) {
+    private static Plan vertical(JobSpec job, Map<String, ProductView> catalog, String strategy, List<ProductView> products,
+                                 List<ProductView> holders, String policy, io.meshfl.core.plan.cost.CostModel machine) {
         if (holders.size() != 1) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": a vertical job needs exactly one product holding the label '"
                     + job.label() + "', found " + holders.stream().map(v -> v.contract().id()).toList());
@@ -204,9 +204,9 @@ public final class Planner {
                 }
             }
         }
-        if (!job.evaluation().products().isEmpty()) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: a vertical job is scored on "
-                    + "rows its alignment holds out (evaluation.holdout), not on other products; remove the evaluation products");
+        if (!job.evaluation().products().isEmpty() && !strategy.equals("vertical")) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: a " + strategy + " job is scored on "
+                    + "rows its alignment holds out (evaluation.holdout); evaluation products score vertical linear models only so far");
         }
         DataContract guest = holders.get(0).contract();
         List<ProductView> ordered = new ArrayList<>();
@@ -237,6 +237,7 @@ public final class Planner {
                         + products.stream().map(v -> v.contract().id() + " " + whyNot(v.contract(), f)).toList());
             }
         }
+        List<Plan.Participant> eval = evaluationProducts(job, catalog, parts);
         int hosts = parts.size() - 1;
         long rows = holders.get(0).rows();
         long n = Math.max(1, rows);
@@ -264,12 +265,57 @@ public final class Planner {
                 + ordered.stream().map(v -> v.contract().policy().entityKey()).distinct().toList() + "); the catalog records only counts");
         reasons.add(cost.why());
         if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
-        reasons.add(job.given().contains("evaluation.holdout") && job.evaluation().holdout() > 0
+        reasons.add(!eval.isEmpty()
+                ? "scored on " + eval.stream().map(Plan.Participant::productId).toList() + " aligned by a second private set "
+                + "intersection with the other parties' products, every epoch; train_* metrics are the training rows'"
+                : job.given().contains("evaluation.holdout") && job.evaluation().holdout() > 0
                 ? String.format(java.util.Locale.ROOT, "scored on a seeded %.0f%% of the aligned rows held out from training, which every "
                 + "party derives from the seed; train_* metrics are the training rows'", 100 * job.evaluation().holdout())
-                : "scored on its aligned training rows (set evaluation.holdout to hold rows out)");
-        return new Plan(strategy, cost.aggregator(), parts, List.of(), all, job.label(), job.model(), cost.params(),
+                : "scored on its aligned training rows (set evaluation.holdout to hold rows out, or name evaluation.products)");
+        return new Plan(strategy, cost.aggregator(), parts, eval, all, job.label(), job.model(), cost.params(),
                 cost.rounds(), candidates, reasons);
+    }
+
+    /**
+     * A vertical job's evaluation products: at most one per party's domain, holding the columns that
+     * party trains on (and, for the label holder, the label); a party without one is scored on its
+     * training product's rows of the evaluation entities. The label holder must name one.
+     */
+    private static List<Plan.Participant> evaluationProducts(JobSpec job, Map<String, ProductView> catalog, List<Plan.Participant> parts) {
+        List<Plan.Participant> eval = new ArrayList<>();
+        for (String id : job.evaluation().products()) {
+            DataContract c = require(catalog, id, job).contract();
+            Plan.Participant party = parts.stream().filter(p -> p.domain().equals(c.domain())).findFirst().orElseThrow(() -> new MeshflException(
+                    ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: '" + id + "' belongs to domain '" + c.domain()
+                    + "', which has no training product in this job " + parts.stream().map(Plan.Participant::domain).toList()));
+            if (eval.stream().anyMatch(e -> e.domain().equals(c.domain()))) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: two products of domain '"
+                        + c.domain() + "'; name at most one per party");
+            }
+            if (c.policy().entityKey() == null) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: '" + id
+                        + "' declares no entity key (meshfl.entityKey); its rows are aligned by it");
+            }
+            if (job.products().contains(id)) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: '" + id
+                        + "' is a training product of this job; name a product whose rows do not train (or use evaluation.holdout)");
+            }
+            List<String> missing = party.features().stream().filter(f -> !c.featureColumns().contains(f)).toList();
+            if (!missing.isEmpty()) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: '" + id + "' does not allow "
+                        + missing + " as features, which " + party.productId() + " trains on");
+            }
+            if (party.role().equals("guest") && !job.label().equals(c.policy().label())) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: '" + id + "' does not declare the label '"
+                        + job.label() + "' (contract " + c.sourceFile() + " declares meshfl.label: " + c.policy().label() + ")");
+            }
+            eval.add(new Plan.Participant(c.id(), c.domain(), c.version(), require(catalog, id, job).rows(), "evaluate", party.features()));
+        }
+        if (!eval.isEmpty() && eval.stream().noneMatch(e -> e.domain().equals(parts.get(0).domain()))) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: none belongs to the label holder's domain '"
+                    + parts.get(0).domain() + "', so no label would score them; name its evaluation product");
+        }
+        return eval;
     }
 
     /** Refuses secure aggregation where the coordinator needs more than the sum of the updates, and says what it learns otherwise. */

@@ -136,6 +136,27 @@ final class Party {
         return u;
     }
 
+    /**
+     * The rows of the job's evaluation products this party scores (its own evaluation product's, or
+     * its training product's rows of the evaluation entities), standardized as its training rows;
+     * null when the job names no evaluation products.
+     */
+    Dataset evalData;
+
+    /** Own partial scores of every row of {@code d} (same columns, standardized), {@code outputs} per row. */
+    double[] partialOf(Dataset d) {
+        int f = features.size();
+        double[] u = new double[d.rows() * outputs];
+        for (int i = 0; i < d.rows(); i++) {
+            for (int c = 0; c < outputs; c++) {
+                double s = guest ? bias[c] : 0;
+                for (int j = 0; j < f; j++) s += d.x()[i * f + j] * w[c * f + j];
+                u[i * outputs + c] = s;
+            }
+        }
+        return u;
+    }
+
     double[] partialAll() {
         int[] all = new int[data.rows()];
         for (int i = 0; i < all.length; i++) all[i] = i;

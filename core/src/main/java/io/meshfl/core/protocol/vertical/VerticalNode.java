@@ -56,12 +56,8 @@ public final class VerticalNode implements NodeProtocol {
             case VerticalSteps.RESIDUAL -> residual(req, party(req, ctx));
             case VerticalSteps.GRADIENT -> gradient(req, party(req, ctx));
             case VerticalSteps.UPDATE -> update(req, party(req, ctx));
-            case VerticalSteps.SCORE -> {
-                Party p = party(req, ctx);
-                byte[] sealed = p.seal.seal(p.peer(p.guestDomain), context(req, "score"), CipherCodec.packDoubles(p.partialAll()));
-                yield req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of("to:" + p.guestDomain, sealed));
-            }
-            case VerticalSteps.EVALUATE -> evaluate(req, party(req, ctx));
+            case VerticalSteps.SCORE -> VerticalEvaluation.score(req, party(req, ctx));
+            case VerticalSteps.EVALUATE -> VerticalEvaluation.evaluate(req, party(req, ctx));
             case VerticalSteps.KEEP -> {
                 Party p = party(req, ctx);
                 p.keptW = p.w.clone();
@@ -129,6 +125,20 @@ public final class VerticalNode implements NodeProtocol {
         }
         p.aligned = aligned;
         p.trainRows = train;
+        String evalProduct = req.cfg("eval_product", null);
+        if (evalProduct != null) {
+            // the evaluation entities, aligned apart: this party's rows of them, scaled as its training rows
+            int[] evalRows = (int[]) job.get(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, EVAL_SLOT));
+            if (evalRows == null || !evalProduct.equals(job.get(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, EVAL_SLOT)))) {
+                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for evaluation product " + evalProduct + " arrived before its alignment");
+            }
+            Dataset ev = ctx.load(evalProduct, features, label).select(evalRows);
+            if (guest && (p.model == ModelSpec.Type.LOGISTIC || p.model == ModelSpec.Type.SOFTMAX)) {
+                io.meshfl.core.model.Labels.check(ModelSpec.of(p.model).task(), classes, ev.y(), "product " + evalProduct + ": label '" + label
+                        + "' of " + (p.model == ModelSpec.Type.SOFTMAX ? "multinomial " : "") + "logistic regression", "aligned row");
+            }
+            p.evalData = z.apply(ev);
+        }
         if (resumed != null) restore(p, resumed);
         job.put(STATE, p);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "train_rows", (double) train, "features", (double) features.size()),
@@ -358,54 +368,6 @@ public final class VerticalNode implements NodeProtocol {
         return req.reply(p.domain, Map.of("dw2", dw2), Map.of());
     }
 
-    private Message evaluate(Message req, Party p) {
-        onlyFrom(req, p.hosts, p.domain);
-        double[] u = p.partialAll();
-        // each domain's partial scores of the rows, for its share of the score in the diagnostics
-        Map<String, double[]> parts = new LinkedHashMap<>();
-        parts.put(p.domain, u.clone());
-        for (String h : p.hosts) {
-            byte[] open = p.seal.open(p.peer(h), context(req, "score"), req.blob("from:" + h));
-            double[] hu = CipherCodec.unpackDoubles(open, "scores of " + h);
-            int expected = p.index == null ? u.length : p.hostRows.get(h);
-            if (hu.length != expected) {
-                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "host " + h + " scored " + hu.length + " values, the guest expects " + expected);
-            }
-            int[] idx = p.index == null ? null : p.index.get(h);
-            double[] part = new double[u.length];
-            for (int i = 0; i < u.length; i++) part[i] = hu[idx == null ? i : idx[i]];
-            for (int i = 0; i < u.length; i++) u[i] += part[i];
-            parts.put(h, part);
-        }
-        if (p.model == ModelSpec.Type.SOFTMAX) {
-            // the next epoch's residuals expand the softmax about these scores, the weights' after this epoch
-            p.anchor = u.clone();
-            double[] prob = new double[u.length];
-            for (int i = 0; i < u.length / p.outputs; i++) io.meshfl.core.model.nn.Losses.softmax(u, i * p.outputs, p.outputs, prob, i * p.outputs);
-            return req.reply(p.domain, io.meshfl.core.protocol.Holdout.metrics(ModelSpec.Task.MULTICLASS, prob, p.data.y(), p.trainRows, p.outputs),
-                    Map.of(), Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS, io.meshfl.core.protocol.Holdout.diagnostics(
-                            ModelSpec.Task.MULTICLASS, prob, p.data.y(), p.trainRows, p.outputs, parts)));
-        }
-        double[] pred = new double[u.length];
-        for (int i = 0; i < u.length; i++) {
-            pred[i] = switch (p.model) {
-                case LOGISTIC -> 1 / (1 + Math.exp(-u[i]));
-                case POISSON -> Math.exp(Math.min(30, u[i]));
-                default -> u[i];
-            };
-        }
-        ModelSpec.Task task = ModelSpec.of(p.model).task();
-        // with a holdout: the metrics are the held-out rows', the training rows' come beside them as train_*
-        return req.reply(p.domain, io.meshfl.core.protocol.Holdout.apart(pred, p.data.y(), p.trainRows, (a, b) -> metrics(task, a, b)), Map.of(),
-                Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS, io.meshfl.core.protocol.Holdout.diagnostics(task, pred, p.data.y(), p.trainRows, 1, parts)));
-    }
-
-    private static Map<String, Double> metrics(ModelSpec.Task task, double[] pred, double[] y) {
-        Map<String, Double> m = new LinkedHashMap<>(EvalSums.of(task, pred, y, 1).toMap());
-        if (task == ModelSpec.Task.BINARY) m.put("auc", Metrics.auc(pred, y));
-        return m;
-    }
-
     /**
      * Persists this party's part of the epoch just ended (its aligned rows, weights and optimizer
      * state) in its own run folder, forced to the disk, and answers with its SHA-256, which the
@@ -456,6 +418,9 @@ public final class VerticalNode implements NodeProtocol {
             p.keptBias = part.tensor("kept_bias").clone();
         }
     }
+
+    /** The alignment slot of a job's evaluation products. */
+    static final String EVAL_SLOT = "eval";
 
     /** The name of this protocol's parts in a party's run folder. */
     private static final String PART = "vertical";

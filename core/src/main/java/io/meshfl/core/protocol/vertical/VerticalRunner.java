@@ -134,6 +134,17 @@ public final class VerticalRunner implements PartyStateRunner {
                     aligned += matched;
                 }
             }
+            Map<String, String> evalProducts = evaluationProducts();
+            if (!evalProducts.isEmpty()) {
+                // the evaluation entities: the label holder checks its evaluation labels, then a second alignment over the
+                // evaluation products (a party without one takes part with its training product)
+                io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), VerticalSteps.PROTOCOL, jobId, runId,
+                        evalProducts.get(guest.domain()), plan.label(), plan.model().task(), plan.model().classes(), timeout);
+                int evalAligned = psiRunner.run(jobId, runId, plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(),
+                        evalProducts.get(p.domain()))).toList(), false, VerticalNode.EVAL_SLOT).intersection();
+                observer.log("evaluation: " + evalAligned + " entities of " + plan.evaluation().stream().map(Plan.Participant::productId).toList()
+                        + " aligned with the other parties' products; they score the model after every epoch and never train");
+            }
             observer.log("arbiter: generating a " + vs.keyBits() + "-bit Paillier key");
             PaillierKeyPair keys = PaillierKeyPair.generate(vs.keyBits(), new SecureRandom());
             Decryptor dec = new Decryptor(keys.priv());
@@ -151,6 +162,7 @@ public final class VerticalRunner implements PartyStateRunner {
                 cfg.put("frac_bits", Integer.toString(vs.fracBits()));
                 cfg.put("seed", Long.toString(job.seed()));
                 io.meshfl.core.protocol.Holdout.configure(cfg, holdout(), job.seed());
+                if (!evalProducts.isEmpty()) cfg.put("eval_product", evalProducts.get(p.domain()));
                 cfg.put("guest", guest.domain());
                 cfg.put("hosts", String.join(",", hosts.stream().map(Plan.Participant::domain).toList()));
                 if (from != null) {
@@ -242,6 +254,18 @@ public final class VerticalRunner implements PartyStateRunner {
         } finally {
             calls.close();
         }
+    }
+
+    /** Every party's product for the evaluation alignment (its evaluation product, else its training product); empty without evaluation products. */
+    private Map<String, String> evaluationProducts() {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (plan.evaluation().isEmpty()) return out;
+        if (!links.isEmpty()) throw new MeshflException(ErrorCode.PLAN_REFUSED, "evaluation products do not score a model trained over a join");
+        for (Plan.Participant p : plan.participants()) {
+            out.put(p.domain(), plan.evaluation().stream().filter(e -> e.domain().equals(p.domain())).map(Plan.Participant::productId)
+                    .findFirst().orElse(p.productId()));
+        }
+        return out;
     }
 
     /** The held-out share of the aligned rows the job asks for (0: scored on its training rows). */
