@@ -42,7 +42,8 @@ public final class JobLoader {
     private static final Set<String> AGG = Set.of("name", "fraction", "minNodes", "proximalMu", "serverLr", "beta1",
             "beta2", "tau", "trimBeta", "byzantine", "selected", "normBound");
     private static final Set<String> LOCAL = Set.of("epochs", "batchSize", "optimizer", "lr", "momentum", "l2");
-    private static final Set<String> EVAL = Set.of("products", "holdout");
+    private static final Set<String> EVAL = Set.of("products", "holdout", "outOfTime");
+    private static final Set<String> OUT_OF_TIME = Set.of("column", "after");
     private static final Set<String> SELECTION = Set.of("metric", "patience");
     private static final Set<String> AGGREGATORS = Set.of("fedavg", "fedprox", "fedadam", "fedyogi", "fedmedian", "trimmedmean",
             "krum", "multikrum");
@@ -160,7 +161,16 @@ public final class JobLoader {
         f.known(e, "evaluation.", EVAL);
         double holdout = f.number(e, "evaluation.holdout", "holdout", 0.2);
         if (holdout < 0 || holdout >= 1) throw f.error("evaluation.holdout", "must be in [0, 1), got " + holdout);
-        var eval = new JobSpec.EvaluationSpec(f.list(e, "evaluation.products", "products", false), holdout, selection(f, root, model));
+        JobSpec.OutOfTime outOfTime = null;
+        if (e.has("outOfTime")) {
+            JsonNode o = e.get("outOfTime");
+            if (!o.isObject()) throw f.error("evaluation.outOfTime", "must be a mapping: {column: <the label holder's time column>, after: <date or number>}");
+            f.known(o, "evaluation.outOfTime.", OUT_OF_TIME);
+            outOfTime = new JobSpec.OutOfTime(f.text(o, "evaluation.outOfTime.column", "column", true, null),
+                    f.text(o, "evaluation.outOfTime.after", "after", true, null));
+            if (e.has("products")) throw f.error("evaluation.outOfTime", "give evaluation.products or evaluation.outOfTime, not both");
+        }
+        var eval = new JobSpec.EvaluationSpec(f.list(e, "evaluation.products", "products", false), holdout, selection(f, root, model), outOfTime);
 
         double timeout = f.number(root, "roundTimeoutSeconds", "roundTimeoutSeconds", 120.0);
         if (!(timeout > 0)) throw f.error("roundTimeoutSeconds", "must be > 0, got " + timeout);

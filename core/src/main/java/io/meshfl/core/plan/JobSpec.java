@@ -220,13 +220,29 @@ public record JobSpec(String name, List<String> products, String label, List<Str
      * (of the aligned rows, in a vertical job); and, when {@code selection} is set, which round's
      * model is kept and when training stops early.
      */
-    public record EvaluationSpec(List<String> products, double holdout, io.meshfl.core.protocol.Selection.Spec selection) {
+    public record EvaluationSpec(List<String> products, double holdout, io.meshfl.core.protocol.Selection.Spec selection,
+                                 OutOfTime outOfTime) {
         public EvaluationSpec {
             products = List.copyOf(products);
         }
 
+        public EvaluationSpec(List<String> products, double holdout, io.meshfl.core.protocol.Selection.Spec selection) {
+            this(products, holdout, selection, null);
+        }
+
         public EvaluationSpec(List<String> products, double holdout) {
-            this(products, holdout, null);
+            this(products, holdout, null, null);
+        }
+    }
+
+    /**
+     * Out-of-time evaluation: the label holder's rows whose {@code column} (a date, timestamp or
+     * number it keeps) is later than {@code after} score the model; the others train.
+     */
+    public record OutOfTime(String column, String after) {
+        public OutOfTime {
+            if (column == null || column.isBlank()) throw new IllegalArgumentException("evaluation.outOfTime.column is required");
+            if (after == null || after.isBlank()) throw new IllegalArgumentException("evaluation.outOfTime.after is required");
         }
     }
 }

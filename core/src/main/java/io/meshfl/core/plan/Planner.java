@@ -238,6 +238,7 @@ public final class Planner {
             }
         }
         List<Plan.Participant> eval = evaluationProducts(job, catalog, parts);
+        JobSpec.OutOfTime outOfTime = outOfTime(job, strategy, guest);
         int hosts = parts.size() - 1;
         long rows = holders.get(0).rows();
         long n = Math.max(1, rows);
@@ -265,7 +266,11 @@ public final class Planner {
                 + ordered.stream().map(v -> v.contract().policy().entityKey()).distinct().toList() + "); the catalog records only counts");
         reasons.add(cost.why());
         if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
-        reasons.add(!eval.isEmpty()
+        reasons.add(outOfTime != null
+                ? "scored out of time: the rows of " + guest.id() + " with " + outOfTime.column() + " after " + outOfTime.after()
+                + " never train and are aligned apart by a second private set intersection, every epoch (the other parties learn which of "
+                + "their entities fall after the cut); train_* metrics are the earlier rows'"
+                : !eval.isEmpty()
                 ? "scored on " + eval.stream().map(Plan.Participant::productId).toList() + " aligned by a second private set "
                 + "intersection with the other parties' products, every epoch; train_* metrics are the training rows'"
                 : job.given().contains("evaluation.holdout") && job.evaluation().holdout() > 0
@@ -274,6 +279,38 @@ public final class Planner {
                 : "scored on its aligned training rows (set evaluation.holdout to hold rows out, or name evaluation.products)");
         return new Plan(strategy, cost.aggregator(), parts, eval, all, job.label(), job.model(), cost.params(),
                 cost.rounds(), candidates, reasons);
+    }
+
+    /** A vertical job's out-of-time cut, checked against the label holder's contract; null when the job sets none. */
+    private static JobSpec.OutOfTime outOfTime(JobSpec job, String strategy, DataContract guest) {
+        JobSpec.OutOfTime o = job.evaluation() == null ? null : job.evaluation().outOfTime();
+        if (o == null) return null;
+        String at = job.sourceFile() + ": evaluation.outOfTime";
+        if (!strategy.equals("vertical")) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, at + ": a " + strategy + " job is scored on rows its alignment holds out "
+                    + "(evaluation.holdout); an out-of-time cut scores vertical linear models only so far");
+        }
+        if (job.given().contains("evaluation.holdout")) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, at + ": give evaluation.holdout or evaluation.outOfTime, not both");
+        }
+        var column = guest.property(o.column()).orElseThrow(() -> new MeshflException(ErrorCode.PLAN_REFUSED, at + ".column: the label "
+                + "holder's product " + guest.id() + " declares no column '" + o.column() + "'"
+                + io.meshfl.core.contract.NameHints.hint(o.column(), guest.columns())));
+        io.meshfl.core.contract.LogicalType type = column.logicalType();
+        io.meshfl.core.data.TimeCut cut;
+        try {
+            cut = io.meshfl.core.data.TimeCut.parse(o.after());
+        } catch (IllegalArgumentException e) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, at + ".after: " + e.getMessage());
+        }
+        boolean numeric = type == io.meshfl.core.contract.LogicalType.NUMBER || type == io.meshfl.core.contract.LogicalType.INTEGER;
+        boolean temporal = type == io.meshfl.core.contract.LogicalType.DATE || type == io.meshfl.core.contract.LogicalType.TIMESTAMP;
+        if (!numeric && !temporal || numeric != (cut.number() != null)) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, at + ": column '" + o.column() + "' of " + guest.id() + " is "
+                    + (type == null ? "untyped" : type.yamlName()) + "; a cut '" + o.after() + "' needs a "
+                    + (cut.number() != null ? "number or integer" : "date or timestamp") + " column");
+        }
+        return o;
     }
 
     /**

@@ -33,6 +33,8 @@ public final class PsiNode implements NodeProtocol {
         Blinder blinder;
         /** Distinct-value alignment only: each product row's value, as an index into the distinct values (-1 if blank). */
         int[] rowValue;
+        /** With an out-of-time cut: the product rows that take part, by their index among the keys. */
+        int[] rows;
     }
 
     @Override
@@ -71,6 +73,33 @@ public final class PsiNode implements NodeProtocol {
         State s = new State();
         s.product = product;
         s.slot = req.cfg("slot", "");
+        String periodColumn = req.cfg("period_column", null);
+        if (periodColumn != null) {
+            // only the rows on one side of an out-of-time cut take part: the others are as if absent
+            if (distinct) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "an out-of-time cut applies to entity keys, not join keys");
+            io.meshfl.core.data.TimeCut cut;
+            try {
+                cut = io.meshfl.core.data.TimeCut.parse(req.cfg("period_after"));
+            } catch (IllegalArgumentException e) {
+                throw new MeshflException(ErrorCode.JOB_INVALID, "evaluation.outOfTime.after: " + e.getMessage());
+            }
+            boolean late = Boolean.parseBoolean(req.cfg("period_late", "false"));
+            String[] when = ctx.joinKeys(product, periodColumn);
+            List<Integer> rows = new java.util.ArrayList<>();
+            for (int i = 0; i < when.length; i++) {
+                boolean after;
+                try {
+                    after = cut.isAfter(when[i], "product " + product + ": column '" + periodColumn + "' at data row " + (i + 1));
+                } catch (IllegalArgumentException e) {
+                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, e.getMessage() + "; an out-of-time cut needs a value in every row");
+                }
+                if (after == late) rows.add(i);
+            }
+            s.rows = rows.stream().mapToInt(Integer::intValue).toArray();
+            String[] kept = new String[s.rows.length];
+            for (int i = 0; i < kept.length; i++) kept[i] = keys[s.rows[i]];
+            keys = kept;
+        }
         if (distinct) {
             // A foreign key: many rows share a value; the values are aligned, each row follows its value.
             Map<String, Integer> index = new HashMap<>(keys.length * 2);
@@ -94,14 +123,16 @@ public final class PsiNode implements NodeProtocol {
             for (int i = 0; i < keys.length; i++) {
                 if (keys[i] == null) {
                     throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + " has a blank "
-                            + (column.isEmpty() ? "entity key" : "key in column '" + column + "'") + " at data row " + (i + 1));
+                            + (column.isEmpty() ? "entity key" : "key in column '" + column + "'") + " at data row "
+                            + ((s.rows == null ? i : s.rows[i]) + 1));
                 }
                 Integer prev = seen.put(keys[i], i);
                 if (prev != null) {
                     // The key itself may be personal data: name the rows, not the value.
                     throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + " has a duplicate "
                             + (column.isEmpty() ? "entity key" : "key in column '" + column + "'") + " at data rows "
-                            + (prev + 1) + " and " + (i + 1) + "; entity alignment needs unique keys");
+                            + ((s.rows == null ? prev : s.rows[prev]) + 1) + " and " + ((s.rows == null ? i : s.rows[i]) + 1)
+                            + "; entity alignment needs unique keys");
                 }
             }
         }
@@ -136,7 +167,7 @@ public final class PsiNode implements NodeProtocol {
             if (match[i] < 0 || match[i] >= s.permutation.length || rank[i] < 0 || rank[i] >= match.length || filled[rank[i]]) {
                 throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "align: invalid match " + match[i] + " or rank " + rank[i]);
             }
-            aligned[rank[i]] = s.permutation[match[i]];
+            aligned[rank[i]] = s.rows == null ? s.permutation[match[i]] : s.rows[s.permutation[match[i]]];
             filled[rank[i]] = true;
         }
         Map<String, Object> job = ctx.jobState(req.jobId());

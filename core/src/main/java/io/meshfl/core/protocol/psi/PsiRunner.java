@@ -30,10 +30,23 @@ public final class PsiRunner {
      * One product taking part, in its domain: its entity keys, or the values of a join-key
      * {@code column} ({@code distinct}: a foreign key whose values repeat, aligned value by value).
      */
-    public record Party(String domain, String productId, String column, boolean distinct) {
+    public record Party(String domain, String productId, String column, boolean distinct, Period period) {
         public Party(String domain, String productId) {
-            this(domain, productId, "", false);
+            this(domain, productId, "", false, null);
         }
+
+        public Party(String domain, String productId, String column, boolean distinct) {
+            this(domain, productId, column, distinct, null);
+        }
+
+        /** This party with only the rows of its product on one side of an out-of-time cut. */
+        public Party within(Period p) {
+            return new Party(domain, productId, column, distinct, p);
+        }
+    }
+
+    /** Rows whose {@code column} is later than {@code after} ({@code late}) or not ({@code !late}); the others take no part. */
+    public record Period(String column, String after, boolean late) {
     }
 
     /** Counts only: what the catalog may record. */
@@ -65,9 +78,14 @@ public final class PsiRunner {
         long t0 = System.nanoTime();
         Map<String, Integer> sizes = new LinkedHashMap<>();
         for (Party p : parties) {
-            Message r = call(p.domain(), Message.request(jobId, runId, PsiSteps.PROTOCOL, PsiSteps.KEYS, 0, p.domain())
-                    .withConfig(Map.of("product", p.productId(), "column", p.column(), "distinct", Boolean.toString(p.distinct()),
-                            "slot", slot)));
+            Map<String, String> cfg = new LinkedHashMap<>(Map.of("product", p.productId(), "column", p.column(),
+                    "distinct", Boolean.toString(p.distinct()), "slot", slot));
+            if (p.period() != null) {
+                cfg.put("period_column", p.period().column());
+                cfg.put("period_after", p.period().after());
+                cfg.put("period_late", Boolean.toString(p.period().late()));
+            }
+            Message r = call(p.domain(), Message.request(jobId, runId, PsiSteps.PROTOCOL, PsiSteps.KEYS, 0, p.domain()).withConfig(cfg));
             sizes.put(p.domain(), r.metrics().get("count").intValue());
         }
         log.accept("psi: set sizes " + sizes);

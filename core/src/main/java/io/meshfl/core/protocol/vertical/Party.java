@@ -142,6 +142,8 @@ final class Party {
      * null when the job names no evaluation products.
      */
     Dataset evalData;
+    /** What the evaluation rows are, as the diagnostics name them. */
+    String evalOver;
 
     /** Own partial scores of every row of {@code d} (same columns, standardized), {@code outputs} per row. */
     double[] partialOf(Dataset d) {

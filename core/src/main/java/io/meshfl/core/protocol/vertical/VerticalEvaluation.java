@@ -79,7 +79,7 @@ final class VerticalEvaluation {
         metrics(task, pred, p.data.y(), k).forEach((name, v) -> m.put("train_" + name, v));
         m.put("eval_rows", (double) evalY.length);
         var d = Holdout.diagnosticsNode(task, evalPred, evalY, evalY.length, k, evalParts);
-        d.put("over", "evaluation products' rows");
+        d.put("over", p.evalOver);
         return req.reply(p.domain, m, Map.of(), Map.of(Holdout.DIAGNOSTICS, Diagnostics.encode(d)));
     }
 

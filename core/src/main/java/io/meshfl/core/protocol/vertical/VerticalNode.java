@@ -138,6 +138,7 @@ public final class VerticalNode implements NodeProtocol {
                         + "' of " + (p.model == ModelSpec.Type.SOFTMAX ? "multinomial " : "") + "logistic regression", "aligned row");
             }
             p.evalData = z.apply(ev);
+            p.evalOver = req.cfg("eval_over", "evaluation rows");
         }
         if (resumed != null) restore(p, resumed);
         job.put(STATE, p);

@@ -121,7 +121,10 @@ public final class VerticalRunner implements PartyStateRunner {
                 // the label holder checks its label against the model before any entity is aligned
                 io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), VerticalSteps.PROTOCOL, jobId, runId, guest.productId(),
                         plan.label(), plan.model().task(), plan.model().classes(), timeout);
-                List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
+                // out of time, only the label holder's rows up to the cut align for training
+                List<PsiRunner.Party> parties = plan.participants().stream().map(p -> p == guest && outOfTime() != null
+                        ? new PsiRunner.Party(p.domain(), p.productId()).within(new PsiRunner.Period(outOfTime().column(), outOfTime().after(), false))
+                        : new PsiRunner.Party(p.domain(), p.productId())).toList();
                 aligned = psiRunner.run(jobId, runId, parties, false).intersection();
             } else {
                 aligned = 0;
@@ -138,12 +141,16 @@ public final class VerticalRunner implements PartyStateRunner {
             if (!evalProducts.isEmpty()) {
                 // the evaluation entities: the label holder checks its evaluation labels, then a second alignment over the
                 // evaluation products (a party without one takes part with its training product)
-                io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), VerticalSteps.PROTOCOL, jobId, runId,
-                        evalProducts.get(guest.domain()), plan.label(), plan.model().task(), plan.model().classes(), timeout);
-                int evalAligned = psiRunner.run(jobId, runId, plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(),
-                        evalProducts.get(p.domain()))).toList(), false, VerticalNode.EVAL_SLOT).intersection();
-                observer.log("evaluation: " + evalAligned + " entities of " + plan.evaluation().stream().map(Plan.Participant::productId).toList()
-                        + " aligned with the other parties' products; they score the model after every epoch and never train");
+                if (outOfTime() == null) {
+                    io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), VerticalSteps.PROTOCOL, jobId, runId,
+                            evalProducts.get(guest.domain()), plan.label(), plan.model().task(), plan.model().classes(), timeout);
+                }
+                int evalAligned = psiRunner.run(jobId, runId, plan.participants().stream().map(p -> {
+                    PsiRunner.Party party = new PsiRunner.Party(p.domain(), evalProducts.get(p.domain()));
+                    return p == guest && outOfTime() != null ? party.within(new PsiRunner.Period(outOfTime().column(), outOfTime().after(), true)) : party;
+                }).toList(), false, VerticalNode.EVAL_SLOT).intersection();
+                observer.log("evaluation: " + evalAligned + " entities of " + evaluated() + " aligned with the other parties' products; "
+                        + "they score the model after every epoch and never train");
             }
             observer.log("arbiter: generating a " + vs.keyBits() + "-bit Paillier key");
             PaillierKeyPair keys = PaillierKeyPair.generate(vs.keyBits(), new SecureRandom());
@@ -162,7 +169,10 @@ public final class VerticalRunner implements PartyStateRunner {
                 cfg.put("frac_bits", Integer.toString(vs.fracBits()));
                 cfg.put("seed", Long.toString(job.seed()));
                 io.meshfl.core.protocol.Holdout.configure(cfg, holdout(), job.seed());
-                if (!evalProducts.isEmpty()) cfg.put("eval_product", evalProducts.get(p.domain()));
+                if (!evalProducts.isEmpty()) {
+                    cfg.put("eval_product", evalProducts.get(p.domain()));
+                    cfg.put("eval_over", evaluated());
+                }
                 cfg.put("guest", guest.domain());
                 cfg.put("hosts", String.join(",", hosts.stream().map(Plan.Participant::domain).toList()));
                 if (from != null) {
@@ -259,6 +269,11 @@ public final class VerticalRunner implements PartyStateRunner {
     /** Every party's product for the evaluation alignment (its evaluation product, else its training product); empty without evaluation products. */
     private Map<String, String> evaluationProducts() {
         Map<String, String> out = new LinkedHashMap<>();
+        if (outOfTime() != null) {
+            // out of time, every party scores the later entities from its training product
+            for (Plan.Participant p : plan.participants()) out.put(p.domain(), p.productId());
+            return out;
+        }
         if (plan.evaluation().isEmpty()) return out;
         if (!links.isEmpty()) throw new MeshflException(ErrorCode.PLAN_REFUSED, "evaluation products do not score a model trained over a join");
         for (Plan.Participant p : plan.participants()) {
@@ -266,6 +281,18 @@ public final class VerticalRunner implements PartyStateRunner {
                     .findFirst().orElse(p.productId()));
         }
         return out;
+    }
+
+    /** The job's out-of-time cut, or null. */
+    private JobSpec.OutOfTime outOfTime() {
+        return links.isEmpty() && job.evaluation() != null ? job.evaluation().outOfTime() : null;
+    }
+
+    /** What the evaluation rows are, for the log and the diagnostics. */
+    private String evaluated() {
+        JobSpec.OutOfTime o = outOfTime();
+        return o != null ? "out-of-time rows of " + plan.participants().get(0).productId() + " (" + o.column() + " after " + o.after() + ")"
+                : "evaluation products' rows " + plan.evaluation().stream().map(Plan.Participant::productId).toList();
     }
 
     /** The held-out share of the aligned rows the job asks for (0: scored on its training rows). */
