@@ -60,6 +60,13 @@ class HorizontalJobTest {
             double auc = report.path("metrics").path("auc").asDouble();
             assertTrue(auc > 0.75, "auc " + auc);
             assertTrue(report.path("bytes_sent").asLong() > 0 && report.path("bytes_received").asLong() > 0);
+            // the report's diagnostics come from the nodes' merged score histograms: counts of the same held-out rows
+            var d = report.path("diagnostics");
+            var c = d.path("confusion");
+            assertEquals(d.path("rows").asLong(), c.path("tp").asLong() + c.path("fp").asLong() + c.path("tn").asLong() + c.path("fn").asLong());
+            assertEquals(report.path("metrics").path("accuracy").asDouble(), (double) (c.path("tp").asLong() + c.path("tn").asLong())
+                    / d.path("rows").asLong(), 1e-6, "the confusion matrix at 0.5 gives the run's accuracy");
+            assertTrue(d.path("roc").size() > 2 && d.path("calibration").size() > 1, d.toString());
             RunRecord run = mesh.catalog.run(report.path("run_id").asText()).orElseThrow();
             assertEquals(RunRecord.SUCCEEDED, run.status());
             assertEquals(6, mesh.catalog.rounds(run.id()).size());

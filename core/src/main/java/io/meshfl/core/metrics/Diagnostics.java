@@ -96,6 +96,11 @@ public final class Diagnostics {
     }
 
     private static void multiclass(ObjectNode d, double[] p, double[] y, int k) {
+        confusion(d, confusion(p, y, k));
+    }
+
+    /** The confusion counts of class probabilities {@code p} ({@code k} per row) against class labels {@code y}: [true][predicted]. */
+    public static long[][] confusion(double[] p, double[] y, int k) {
         long[][] m = new long[k][k];
         for (int i = 0; i < y.length; i++) {
             int best = 0;
@@ -103,6 +108,25 @@ public final class Diagnostics {
             int truth = (int) y[i];
             if (truth >= 0 && truth < k) m[truth][best]++;
         }
+        return m;
+    }
+
+    /**
+     * The diagnostics of a multiclass model from its confusion counts alone (summed over the nodes
+     * of a horizontal job): the matrix and per-class metrics.
+     */
+    public static ObjectNode ofConfusion(long[][] m) {
+        ObjectNode d = JSON.createObjectNode();
+        d.put("task", "multiclass");
+        long rows = 0;
+        for (long[] r : m) for (long v : r) rows += v;
+        d.put("rows", rows);
+        if (rows >= MIN_GROUP) confusion(d, m);
+        return d;
+    }
+
+    private static void confusion(ObjectNode d, long[][] m) {
+        int k = m.length;
         ObjectNode c = d.putObject("confusion");
         c.put("classes", k);
         ArrayNode rows = c.putArray("matrix");
@@ -121,6 +145,75 @@ public final class Diagnostics {
             per.addObject().put("class", cl).put("precision", precision).put("recall", recall)
                     .put("f1", precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)).put("support", support);
         }
+    }
+
+    /**
+     * The diagnostics of a binary model from a histogram of its scores by label (merged over the
+     * nodes of a horizontal job): the confusion matrix at 0.5, the ROC curve and calibration, each
+     * point and bin over groups of at least {@link #MIN_GROUP} rows; a bin's scores count at its centre.
+     */
+    public static ObjectNode ofHistogram(ScoreHistogram h) {
+        double[][] a = h.toArrays();
+        double[] pos = a[0], neg = a[1];
+        int bins = pos.length;
+        long positives = h.positives(), negatives = h.negatives(), n = positives + negatives;
+        ObjectNode d = JSON.createObjectNode();
+        d.put("task", "binary");
+        d.put("rows", n);
+        if (n < MIN_GROUP) return d;
+        long tp = 0, fp = 0;
+        for (int b = bins / 2; b < bins; b++) {
+            tp += (long) pos[b];
+            fp += (long) neg[b];
+        }
+        ObjectNode c = d.putObject("confusion");
+        c.put("threshold", 0.5);
+        c.put("tn", negatives - fp).put("fp", fp).put("fn", positives - tp).put("tp", tp);
+        ArrayNode roc = d.putArray("roc");
+        roc.addArray().add(0.0).add(0.0);
+        if (positives > 0 && negatives > 0) {
+            long step = Math.max(MIN_GROUP, (long) Math.ceil(n / (double) (ROC_POINTS - 1)));
+            long seenPos = 0, seenNeg = 0, since = 0;
+            int last = 0;
+            while (last < bins && pos[last] + neg[last] == 0) last++;
+            for (int b = bins - 1; b >= 0; b--) {
+                long rows = (long) (pos[b] + neg[b]);
+                if (rows == 0) continue;
+                seenPos += (long) pos[b];
+                seenNeg += (long) neg[b];
+                since += rows;
+                boolean end = b == last;
+                if (end || since >= step && n - seenPos - seenNeg >= MIN_GROUP) {
+                    roc.addArray().add((double) seenNeg / negatives).add((double) seenPos / positives);
+                    since = 0;
+                }
+            }
+        }
+        ArrayNode cal = d.putArray("calibration");
+        long target = Math.max(MIN_GROUP, (long) Math.ceil(n / (double) BINS));
+        long rows = 0, obs = 0;
+        double sum = 0;
+        ObjectNode open = null;
+        for (int b = 0; b < bins; b++) {
+            long r = (long) (pos[b] + neg[b]);
+            if (r == 0) continue;
+            rows += r;
+            obs += (long) pos[b];
+            sum += r * (b + 0.5) / bins;
+            if (rows >= target) {
+                open = cal.addObject().put("mean_predicted", sum / rows).put("observed", (double) obs / rows).put("rows", rows);
+                rows = 0;
+                obs = 0;
+                sum = 0;
+            }
+        }
+        if (rows > 0 && open != null) {
+            // the last rows join the bin before them rather than make a group of fewer than MIN_GROUP
+            long all = open.path("rows").asLong() + rows;
+            open.put("mean_predicted", (open.path("mean_predicted").asDouble() * open.path("rows").asLong() + sum) / all)
+                    .put("observed", (open.path("observed").asDouble() * open.path("rows").asLong() + obs) / all).put("rows", all);
+        }
+        return d;
     }
 
     private static void residuals(ObjectNode d, double[] p, double[] y) {

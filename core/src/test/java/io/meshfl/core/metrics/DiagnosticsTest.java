@@ -119,6 +119,36 @@ class DiagnosticsTest {
     }
 
     @Test
+    void aHistogramOfScoresGivesTheSameConfusionAndCurvesAsTheScores() {
+        Random r = new Random(6);
+        int n = 1000;
+        double[] p = new double[n], y = new double[n];
+        ScoreHistogram h = new ScoreHistogram();
+        for (int i = 0; i < n; i++) {
+            p[i] = r.nextDouble();
+            y[i] = r.nextDouble() < p[i] ? 1 : 0;
+            h.add(p[i], y[i]);
+        }
+        JsonNode exact = Diagnostics.of(ModelSpec.Task.BINARY, p, y, 1), binned = Diagnostics.ofHistogram(h);
+        assertEquals(exact.path("confusion").toString(), binned.path("confusion").toString());
+        JsonNode roc = binned.path("roc");
+        assertEquals(1.0, roc.get(roc.size() - 1).get(0).asDouble(), 1e-12);
+        assertEquals(1.0, roc.get(roc.size() - 1).get(1).asDouble(), 1e-12);
+        int rows = 0;
+        for (JsonNode b : binned.path("calibration")) {
+            assertTrue(b.path("rows").asInt() >= Diagnostics.MIN_GROUP);
+            assertEquals(b.path("mean_predicted").asDouble(), b.path("observed").asDouble(), 0.12, binned.path("calibration").toString());
+            rows += b.path("rows").asInt();
+        }
+        assertEquals(n, rows, "every row in one calibration bin");
+
+        double[] q = {0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.3, 0.3, 0.4, 0.6, 0.3, 0.1, 0.2, 0.2, 0.6};
+        double[] z = {0, 1, 2, 0, 2};
+        assertEquals(Diagnostics.of(ModelSpec.Task.MULTICLASS, q, z, 3).path("per_class").toString(),
+                Diagnostics.ofConfusion(Diagnostics.confusion(q, z, 3)).path("per_class").toString());
+    }
+
+    @Test
     void eachDomainsContributionIsItsShareOfTheScoresVariance() {
         Random r = new Random(4);
         int n = 20_000;

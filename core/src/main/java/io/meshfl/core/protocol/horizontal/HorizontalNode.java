@@ -186,6 +186,9 @@ public final class HorizontalNode implements NodeProtocol {
         ModelSpec.Task task = s.model.spec().task();
         EvalSums sums = null;
         ScoreHistogram hist = task == ModelSpec.Task.BINARY ? new ScoreHistogram() : null;
+        int k = s.model.outputs();
+        // a multiclass model's confusion counts, [true][predicted], for the report's diagnostics: counts add up over nodes
+        double[] confusion = task == ModelSpec.Task.MULTICLASS ? new double[k * k] : null;
         long n = 0;
         for (Dataset d : sets) {
             double[] pred = new double[d.rows() * s.model.outputs()];
@@ -195,10 +198,15 @@ public final class HorizontalNode implements NodeProtocol {
             if (hist != null) {
                 for (int i = 0; i < d.rows(); i++) hist.add(pred[i], d.y()[i]);
             }
+            if (confusion != null) {
+                long[][] m = io.meshfl.core.metrics.Diagnostics.confusion(pred, d.y(), k);
+                for (int a = 0; a < k; a++) for (int b = 0; b < k; b++) confusion[a * k + b] += m[a][b];
+            }
             n += d.rows();
         }
         Map<String, double[]> t = new LinkedHashMap<>();
         if (sums != null) t.put("sums", sums.toArray());
+        if (confusion != null) t.put("confusion", confusion);
         if (hist != null) {
             double[][] h = hist.toSparse(MIN_ROWS_PER_BIN);
             t.put("hist_bin", h[0]);

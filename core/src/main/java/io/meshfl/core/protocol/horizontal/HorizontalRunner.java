@@ -209,7 +209,11 @@ public final class HorizontalRunner {
                         bytes1[0] - bytes0[0], bytes1[1] - bytes0[1], nodesOk, failures, metrics);
                 history.add(s);
                 last = metrics;
-                if (selection != null && selection.offer(round, metrics)) bestParams = global.clone();
+                roundDiagnostics = lastDiagnostics;
+                if (selection != null && selection.offer(round, metrics)) {
+                    bestParams = global.clone();
+                    bestDiagnostics = lastDiagnostics;
+                }
                 observer.round(s, checkpoint(round, global, strategy, start, t0, selection, bestParams));
                 if (selection != null && selection.stops(round, job.rounds(), "round", observer::log)) break;
             }
@@ -220,14 +224,16 @@ public final class HorizontalRunner {
             // a run some node missed part of says so: how many rounds ran without every training node
             finalMetrics.put("rounds_degraded", (double) history.stream().filter(h -> !h.failures().isEmpty()).count());
             if (from != null) finalMetrics.put("resumed_from_round", (double) from.round());
+            com.fasterxml.jackson.databind.JsonNode diagnostics = roundDiagnostics;
             if (selection != null && selection.bestRound() > 0) {
                 // the run's result is the selected round's model and metrics; the report says which round and why it ended
                 finalMetrics = selection.report(finalMetrics, history);
                 global = bestParams;
+                diagnostics = bestDiagnostics;
             }
             return new RunOutcome(global, finalMetrics, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), payload.get() + (long) before("payload_bytes"),
-                    (System.nanoTime() - t0) / 1e9 + before("seconds"));
+                    (System.nanoTime() - t0) / 1e9 + before("seconds"), diagnostics);
         } finally {
             pool.shutdownNow();
         }
@@ -440,6 +446,14 @@ public final class HorizontalRunner {
         }
     }
 
+    /**
+     * The diagnostics of the last federated evaluation (from the merged score histogram of a binary
+     * model, the summed confusion counts of a multiclass one), of the last round and of the selected one.
+     */
+    private com.fasterxml.jackson.databind.node.ObjectNode lastDiagnostics;
+    private com.fasterxml.jackson.databind.JsonNode roundDiagnostics;
+    private com.fasterxml.jackson.databind.JsonNode bestDiagnostics;
+
     private Map<String, Double> evaluate(String jobId, String runId, int round, double[] global, ExecutorService pool,
                                          Duration timeout, Strategy strategy, Random rng) {
         List<String> domains = new ArrayList<>();
@@ -457,6 +471,7 @@ public final class HorizontalRunner {
         }
         EvalSums sums = null;
         ScoreHistogram hist = null;
+        double[] confusion = null;
         List<Failure> failures = new ArrayList<>();
         for (var e : calls.entrySet()) {
             Message reply = await(e.getKey(), e.getValue(), timeout, failures);
@@ -468,12 +483,28 @@ public final class HorizontalRunner {
                 ScoreHistogram h = ScoreHistogram.fromSparse(bins, reply.tensor("hist_bin"), reply.tensor("hist_pos"), reply.tensor("hist_neg"));
                 hist = hist == null ? h : hist.merge(h);
             }
+            double[] c = reply.tensors().get("confusion");
+            int k = plan.model().outputs();
+            if (c != null && c.length == k * k) {
+                if (confusion == null) confusion = new double[k * k];
+                for (int i = 0; i < c.length; i++) confusion[i] += c[i];
+            }
         }
+        lastDiagnostics = hist != null ? io.meshfl.core.metrics.Diagnostics.ofHistogram(hist) : confusion != null ? confusionDiagnostics(confusion) : null;
+        if (lastDiagnostics != null) lastDiagnostics.put("over", plan.evaluation().isEmpty() ? "the nodes' held-out rows" : "evaluation products' rows");
         for (Failure f : failures) observer.log("round " + round + ": evaluation on " + f.nodeId() + " failed: " + f.reason());
         Map<String, Double> out = new LinkedHashMap<>();
         if (sums != null) out.putAll(sums.toMap());
         if (hist != null) out.put("auc", hist.auc());
         return out;
+    }
+
+    /** The diagnostics of a multiclass model from the nodes' summed confusion counts (row-major [true][predicted]). */
+    private com.fasterxml.jackson.databind.node.ObjectNode confusionDiagnostics(double[] counts) {
+        int k = plan.model().outputs();
+        long[][] m = new long[k][k];
+        for (int i = 0; i < counts.length; i++) m[i / k][i % k] = Math.round(counts[i]);
+        return io.meshfl.core.metrics.Diagnostics.ofConfusion(m);
     }
 
     private void finish(String jobId, String runId, ExecutorService pool) {
