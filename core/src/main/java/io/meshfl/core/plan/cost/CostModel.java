@@ -70,10 +70,11 @@ public record CostModel(double dense, double join, double index, double row, dou
     }
 
     /**
-     * Constants fitted to the factorized benchmark grid on the reference machine (2-CPU AMD EPYC,
-     * Java 17, docs/benchmarks.md), used until a machine has measured its own.
+     * Constants of {@code meshfl calibrate} on the reference machine (2-CPU AMD EPYC, Java 17; the
+     * median of three idle runs on 2026-12-06, the grid trained as jobs train: standardized columns,
+     * Nesterov momentum), used until a machine has measured its own.
      */
-    public static final CostModel REFERENCE = new CostModel(4.76e-10, 4.15e-8, 0, 1.70e-8);
+    public static final CostModel REFERENCE = new CostModel(1.10e-9, 1.61e-7, 0, 2.02e-8);
 
     public static final String MATERIALIZED = "materialized";
     public static final String FACTORIZED = "factorized";

@@ -44,6 +44,16 @@ public final class Calibration {
     /** Logistic regression by gradient descent on a fact source of {@code tupleRatio * nk} rows x {@code d0} and a dimension of {@code nk} x {@code featureRatio * d0}. */
     public static Timing measure(int nk, int d0, int tupleRatio, double featureRatio, GradientDescent.Settings settings, int repeats,
                                  long seed) {
+        return measure(nk, d0, tupleRatio, featureRatio, settings, repeats, seed, false);
+    }
+
+    /**
+     * As {@link #measure(int, int, int, double, GradientDescent.Settings, int, long)}; {@code asJobs}:
+     * both plans train on standardized columns (the view a job's training takes of its table), so the
+     * constants price what a job runs.
+     */
+    public static Timing measure(int nk, int d0, int tupleRatio, double featureRatio, GradientDescent.Settings settings, int repeats,
+                                 long seed, boolean asJobs) {
         Random rnd = new Random(seed + 31L * tupleRatio + (long) (10 * featureRatio));
         int n0 = tupleRatio * nk;
         int dk = Math.max(1, (int) Math.round(featureRatio * d0));
@@ -70,11 +80,11 @@ public final class Calibration {
         Model fm = null, mm = null;
         for (int r = 0; r < repeats; r++) {
             long a = System.nanoTime();
-            fm = GradientDescent.fit(t, y, GradientDescent.Loss.LOGISTIC, settings);
+            fm = GradientDescent.fit(asJobs ? Standardized.of(t) : t, y, GradientDescent.Loss.LOGISTIC, settings);
             long b = System.nanoTime();
             DenseMatrix dense = EngineJoin.materialize(plan, tables, d0 + dk);
             long c = System.nanoTime();
-            mm = GradientDescent.fit(dense, y, GradientDescent.Loss.LOGISTIC, settings);
+            mm = GradientDescent.fit(asJobs ? Standardized.of(dense) : dense, y, GradientDescent.Loss.LOGISTIC, settings);
             long d = System.nanoTime();
             fac = Math.min(fac, (b - a) / 1e9);
             build = Math.min(build, (c - b) / 1e9);
@@ -83,13 +93,16 @@ public final class Calibration {
         return new Timing(n0, d0, nk, dk, settings.iterations(), fac, mat, build, fm, mm);
     }
 
-    /** Samples of a grid of tuple and feature ratios, after a warm-up so the first cell does not pay for the JIT. */
+    /**
+     * Samples of a grid of tuple and feature ratios, after a warm-up so the first cell does not pay
+     * for the JIT, trained as jobs train (standardized columns, Nesterov momentum).
+     */
     public static List<CostModel.Sample> grid(int nk, int d0, int[] tupleRatios, double[] featureRatios, int iterations, int repeats,
                                               long seed) {
-        GradientDescent.Settings s = GradientDescent.Settings.plain(iterations, 0.1);
-        for (int i = 0; i < 2; i++) measure(nk, d0, 5, 2, s, 1, seed);
+        GradientDescent.Settings s = new GradientDescent.Settings(iterations, 0.1, 0, 0.9, true, true);
+        for (int i = 0; i < 2; i++) measure(nk, d0, 5, 2, s, 1, seed, true);
         List<CostModel.Sample> out = new ArrayList<>();
-        for (int tr : tupleRatios) for (double fr : featureRatios) out.add(measure(nk, d0, tr, fr, s, repeats, seed).sample());
+        for (int tr : tupleRatios) for (double fr : featureRatios) out.add(measure(nk, d0, tr, fr, s, repeats, seed, true).sample());
         return out;
     }
 
