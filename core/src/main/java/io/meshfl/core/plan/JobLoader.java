@@ -23,28 +23,22 @@ import java.util.Set;
 public final class JobLoader {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> TOP = Set.of("name", "products", "label", "features", "model", "strategy",
-            "aggregator", "local", "rounds", "evaluation", "roundTimeoutSeconds", "seed", "scaling", "description", "vertical",
-            "split", "boost", "integration", "joined", "privacy", "secureAggregation", "selection");
-    private static final Set<String> PRIVACY = Set.of("mode", "clipping", "clipAt", "clip", "noiseMultiplier", "targetEpsilon",
-            "targetQuantile", "clipLr", "delta");
+    // the names each section accepts: one list of every field with its default and meaning (JobFields)
+    private static final Set<String> TOP = JobFields.names("");
+    private static final Set<String> PRIVACY = JobFields.names("privacy");
     /** Aggregators that average, so clipping bounds one node's pull on the result by C/k; a median has no such bound. */
     private static final Set<String> DP_AGGREGATORS = Set.of("fedavg", "fedprox", "fedadam", "fedyogi");
-    private static final Set<String> JOINED = Set.of("iterations", "lr", "l2", "momentum");
-    private static final Set<String> SECAGG = Set.of("enabled", "degree", "threshold", "modulusBits", "clip", "maxExamples");
-    private static final Set<String> SPLIT = Set.of("bottomHidden", "cutWidth", "topHidden", "activation", "epochs", "batchSize",
-            "lr", "optimizer", "labels", "categorical", "embeddingDim", "activationNoise", "gradientClip", "labelEpsilon", "psiBatch");
-    private static final Set<String> BOOST = Set.of("trees", "depth", "lr", "bins", "minChildWeight", "l2", "minGain", "keyBits",
-            "psiBatch");
-    private static final Set<String> VERTICAL = Set.of("epochs", "batchSize", "lr", "decay", "l1", "l2", "tol", "keyBits",
-            "fracBits", "psiBatch", "cardinalityOnly", "optimizer", "momentum");
-    private static final Set<String> MODEL = Set.of("type", "hidden", "classes", "l2", "objective");
-    private static final Set<String> AGG = Set.of("name", "fraction", "minNodes", "proximalMu", "serverLr", "beta1",
-            "beta2", "tau", "trimBeta", "byzantine", "selected", "normBound");
-    private static final Set<String> LOCAL = Set.of("epochs", "batchSize", "optimizer", "lr", "momentum", "l2");
-    private static final Set<String> EVAL = Set.of("products", "holdout", "outOfTime");
-    private static final Set<String> OUT_OF_TIME = Set.of("column", "after");
-    private static final Set<String> SELECTION = Set.of("metric", "patience");
+    private static final Set<String> JOINED = JobFields.names("joined");
+    private static final Set<String> SECAGG = JobFields.names("secureAggregation");
+    private static final Set<String> SPLIT = JobFields.names("split");
+    private static final Set<String> BOOST = JobFields.names("boost");
+    private static final Set<String> VERTICAL = JobFields.names("vertical");
+    private static final Set<String> MODEL = JobFields.names("model");
+    private static final Set<String> AGG = JobFields.names("aggregator");
+    private static final Set<String> LOCAL = JobFields.names("local");
+    private static final Set<String> EVAL = JobFields.names("evaluation");
+    private static final Set<String> OUT_OF_TIME = JobFields.names("evaluation.outOfTime");
+    private static final Set<String> SELECTION = JobFields.names("selection");
     private static final Set<String> AGGREGATORS = Set.of("fedavg", "fedprox", "fedadam", "fedyogi", "fedmedian", "trimmedmean",
             "krum", "multikrum");
 

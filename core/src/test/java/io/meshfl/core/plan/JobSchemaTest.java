@@ -1,0 +1,109 @@
+package io.meshfl.core.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The job schema and reference are generated from the one list of fields, say what the loader
+ * does, and describe every example job of the repository.
+ */
+class JobSchemaTest {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final String BASE = "name: j\nproducts: [a.b, c.d, e.f]\nlabel: y\nmodel: {type: logistic}\n";
+    /** Sections a field needs around it to be read at all. */
+    private static final Map<String, String> CONTEXT = Map.of("privacy", "privacy: {noiseMultiplier: 1.0}\n",
+            "secureAggregation", "secureAggregation: {}\n", "selection", "selection: {metric: auc}\n");
+    /** Defaults that stand for "unset" and cannot be written (the loader refuses them given explicitly). */
+    private static final Set<String> UNSET = Set.of("aggregator.byzantine", "aggregator.selected");
+
+    @Test
+    void theCommittedSchemaAndReferenceAreTheGeneratedOnes() throws Exception {
+        if (Boolean.getBoolean("meshfl.writeReference")) JobSchema.write(ROOT);
+        assertEquals(JobSchema.json(), Files.readString(ROOT.resolve("core/src/main/resources").resolve(JobSchema.RESOURCE)),
+                "core/src/main/resources/" + JobSchema.RESOURCE + " is stale: edit JobFields, then rerun this test with -Dmeshfl.writeReference=true");
+        assertEquals(JobSchema.reference(), Files.readString(ROOT.resolve("docs/reference.md")),
+                "docs/reference.md is stale: rerun this test with -Dmeshfl.writeReference=true");
+        assertTrue(getClass().getClassLoader().getResource(JobSchema.RESOURCE) != null, "the schema ships in the jar");
+    }
+
+    @Test
+    void everyDocumentedDefaultIsWhatTheLoaderDoesWhenTheFieldIsLeftOut() throws Exception {
+        int checked = 0;
+        for (JobFields.Field f : JobFields.all()) {
+            String value = literal(f);
+            if (value == null || UNSET.contains(f.path())) continue;
+            String top = f.path().contains(".") ? f.path().substring(0, f.path().indexOf('.')) : "";
+            String context = CONTEXT.getOrDefault(top, "");
+            JobSpec without = JobLoader.parse(BASE + context, "j.yaml");
+            JobSpec with = JobLoader.parse(set(BASE + context, f.path(), value), "j.yaml");
+            for (var c : JobSpec.class.getRecordComponents()) {
+                if (c.getName().equals("given") || c.getName().equals("sourceFile")) continue;
+                assertTrue(Objects.equals(c.getAccessor().invoke(without), c.getAccessor().invoke(with)),
+                        f.path() + ": the reference says its default is " + f.fallback() + ", but setting it changes " + c.getName());
+            }
+            checked++;
+        }
+        assertTrue(checked > 70, "defaults checked: " + checked);
+    }
+
+    @Test
+    void everyExampleJobUsesOnlyFieldsOfTheSchema() throws Exception {
+        JsonNode schema = new ObjectMapper().readTree(JobSchema.json());
+        List<Path> jobs = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(ROOT.resolve("examples"))) {
+            s.filter(p -> p.getFileName().toString().startsWith("job") && p.toString().endsWith(".yaml")).forEach(jobs::add);
+        }
+        assertTrue(jobs.size() >= 6, "example jobs: " + jobs);
+        for (Path job : jobs) walk(YAML.readTree(job.toFile()), schema, job + ": ");
+    }
+
+    private static void walk(JsonNode doc, JsonNode schema, String at) {
+        for (Iterator<String> it = doc.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            JsonNode p = schema.path("properties").get(k);
+            assertTrue(p != null, at + k + " is not in the schema");
+            if (doc.get(k).isObject() && "object".equals(p.path("type").asText())) walk(doc.get(k), p, at + k + ".");
+        }
+    }
+
+    /** The default as YAML, when it is a value and not words. */
+    private static String literal(JobFields.Field f) {
+        String d = f.fallback();
+        if (d == null || f.kind().equals("mapping")) return null;
+        return switch (f.kind()) {
+            case "list", "widths" -> d.startsWith("[") ? d : null;
+            case "string" -> d.contains(" ") ? null : d;
+            default -> d;
+        };
+    }
+
+    /** {@code yaml} with {@code path} set to {@code value}, in the section's flow mapping. */
+    private static String set(String yaml, String path, String value) throws Exception {
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) YAML.readTree(yaml);
+        String[] parts = path.split("\\.");
+        var node = root;
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (!node.has(parts[i])) node.putObject(parts[i]);
+            node = (com.fasterxml.jackson.databind.node.ObjectNode) node.get(parts[i]);
+        }
+        node.set(parts[parts.length - 1], YAML.readTree(value));
+        return YAML.writeValueAsString(root);
+    }
+}
