@@ -36,12 +36,12 @@ import java.util.regex.Pattern;
 public final class IntegrationLoader {
 
     static final String KIND = "MeshIntegration";
-    static final Set<String> TOP_FIELDS = set("apiVersion", "kind", "id", "version", "description", "base",
-            "relationships", "columns", "overlaps");
-    static final Set<String> RELATIONSHIP_FIELDS = set("name", "from", "to", "cardinality", "description");
-    static final Set<String> REF_FIELDS = set("product", "column");
-    static final Set<String> COLUMN_FIELDS = set("target", "product", "column", "description");
-    static final Set<String> OVERLAP_FIELDS = set("target", "keep", "description");
+    // the names each section accepts: the one list of the file's fields (IntegrationFields)
+    static final Set<String> TOP_FIELDS = IntegrationFields.names("");
+    static final Set<String> RELATIONSHIP_FIELDS = IntegrationFields.names("relationships");
+    static final Set<String> REF_FIELDS = IntegrationFields.names("relationships.from");
+    static final Set<String> COLUMN_FIELDS = IntegrationFields.names("columns");
+    static final Set<String> OVERLAP_FIELDS = IntegrationFields.names("overlaps");
 
     // Target names become column names of the training table and of SQL built from it.
     private static final Pattern TARGET = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -484,9 +484,5 @@ public final class IntegrationLoader {
         static String child(String path, String key) {
             return path.isEmpty() ? key : path + "." + key;
         }
-    }
-
-    private static Set<String> set(String... names) {
-        return new LinkedHashSet<>(Arrays.asList(names));
     }
 }

@@ -1,7 +1,9 @@
 package io.meshfl.core.plan;
 
+import io.meshfl.core.schema.SchemaField;
+import io.meshfl.core.schema.Schemas;
+
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -13,25 +15,14 @@ import java.util.Set;
  */
 public final class JobFields {
 
-    /** A field: {@code path} dotted from the top; {@code kind} one of string, integer, number, boolean, list, widths, mapping. */
-    public record Field(String path, String kind, String fallback, String about, List<String> choices) {
+    private static final List<SchemaField> ALL = new ArrayList<>();
 
-        /** The section the field belongs to ("" at the top). */
-        public String section() {
-            int dot = path.lastIndexOf('.');
-            return dot < 0 ? "" : path.substring(0, dot);
-        }
-
-        /** The field's own name within its section. */
-        public String name() {
-            return path.substring(path.lastIndexOf('.') + 1);
-        }
-    }
-
-    private static final List<Field> ALL = new ArrayList<>();
+    /** Fields the file must give (when their section is there). */
+    private static final Set<String> REQUIRED = Set.of("name", "products", "label", "model", "model.type", "selection.metric",
+            "evaluation.outOfTime.column", "evaluation.outOfTime.after");
 
     private static void f(String path, String kind, String fallback, String about, String... choices) {
-        ALL.add(new Field(path, kind, fallback, about, List.of(choices)));
+        ALL.add(new SchemaField(path, kind, fallback, about.replace(" Required.", ""), List.of(choices), REQUIRED.contains(path)));
     }
 
     static {
@@ -156,15 +147,12 @@ public final class JobFields {
     }
 
     /** Every field, in the order of the reference. */
-    public static List<Field> all() {
+    public static List<SchemaField> all() {
         return List.copyOf(ALL);
     }
 
     /** The names {@link JobLoader} accepts in {@code section} ("" for the top of the file). */
     static Set<String> names(String section) {
-        Set<String> out = new LinkedHashSet<>();
-        for (Field f : ALL) if (f.section().equals(section)) out.add(f.name());
-        if (out.isEmpty()) throw new IllegalArgumentException("no job section '" + section + "'");
-        return Set.copyOf(out);
+        return Schemas.names(ALL, section);
     }
 }

@@ -19,10 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The job schema and reference are generated from the one list of fields, say what the loader
- * does, and describe every example job of the repository.
+ * The schemas and the reference are generated from the loaders' lists of fields, the documented
+ * defaults are what the job loader does, and every example file of the repository stays inside them.
  */
-class JobSchemaTest {
+class FileSchemasTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -35,18 +35,20 @@ class JobSchemaTest {
 
     @Test
     void theCommittedSchemaAndReferenceAreTheGeneratedOnes() throws Exception {
-        if (Boolean.getBoolean("meshfl.writeReference")) JobSchema.write(ROOT);
-        assertEquals(JobSchema.json(), Files.readString(ROOT.resolve("core/src/main/resources").resolve(JobSchema.RESOURCE)),
-                "core/src/main/resources/" + JobSchema.RESOURCE + " is stale: edit JobFields, then rerun this test with -Dmeshfl.writeReference=true");
-        assertEquals(JobSchema.reference(), Files.readString(ROOT.resolve("docs/reference.md")),
+        if (Boolean.getBoolean("meshfl.writeReference")) FileSchemas.write(ROOT);
+        for (var s : FileSchemas.all()) {
+            assertEquals(s.json(), Files.readString(ROOT.resolve("core/src/main/resources").resolve(s.resource())),
+                    "core/src/main/resources/" + s.resource() + " is stale: rerun this test with -Dmeshfl.writeReference=true");
+            assertTrue(getClass().getClassLoader().getResource(s.resource()) != null, s.resource() + " ships in the jar");
+        }
+        assertEquals(FileSchemas.reference(), Files.readString(ROOT.resolve("docs/reference.md")),
                 "docs/reference.md is stale: rerun this test with -Dmeshfl.writeReference=true");
-        assertTrue(getClass().getClassLoader().getResource(JobSchema.RESOURCE) != null, "the schema ships in the jar");
     }
 
     @Test
     void everyDocumentedDefaultIsWhatTheLoaderDoesWhenTheFieldIsLeftOut() throws Exception {
         int checked = 0;
-        for (JobFields.Field f : JobFields.all()) {
+        for (io.meshfl.core.schema.SchemaField f : JobFields.all()) {
             String value = literal(f);
             if (value == null || UNSET.contains(f.path())) continue;
             String top = f.path().contains(".") ? f.path().substring(0, f.path().indexOf('.')) : "";
@@ -64,27 +66,47 @@ class JobSchemaTest {
     }
 
     @Test
-    void everyExampleJobUsesOnlyFieldsOfTheSchema() throws Exception {
-        JsonNode schema = new ObjectMapper().readTree(JobSchema.json());
-        List<Path> jobs = new ArrayList<>();
+    void everyExampleJobAndIntegrationUsesOnlyFieldsOfItsSchema() throws Exception {
+        JsonNode job = new ObjectMapper().readTree(FileSchemas.JOB.json());
+        JsonNode integration = new ObjectMapper().readTree(FileSchemas.INTEGRATION.json());
+        int jobs = 0, integrations = 0;
+        List<Path> files = new ArrayList<>();
         try (Stream<Path> s = Files.walk(ROOT.resolve("examples"))) {
-            s.filter(p -> p.getFileName().toString().startsWith("job") && p.toString().endsWith(".yaml")).forEach(jobs::add);
+            s.filter(p -> p.toString().endsWith(".yaml")).forEach(files::add);
         }
-        assertTrue(jobs.size() >= 6, "example jobs: " + jobs);
-        for (Path job : jobs) walk(YAML.readTree(job.toFile()), schema, job + ": ");
+        for (Path f : files) {
+            JsonNode doc = YAML.readTree(f.toFile());
+            if (f.getFileName().toString().startsWith("job")) {
+                walk(doc, job, f + ": ");
+                jobs++;
+            } else if ("MeshIntegration".equals(doc.path("kind").asText())) {
+                walk(doc, integration, f + ": ");
+                integrations++;
+            }
+        }
+        assertTrue(jobs >= 6 && integrations >= 2, jobs + " example jobs, " + integrations + " integrations");
+        // and a field of neither is caught
+        var e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                () -> walk(YAML.readTree("columns: [{target: a, product: p, column: c, weight: 2}]"), integration, "x: "));
+        assertTrue(e.getMessage().contains("columns.weight"), e.getMessage());
     }
 
+    /** Fails on the first key of {@code doc} its schema does not declare, naming its path. */
     private static void walk(JsonNode doc, JsonNode schema, String at) {
         for (Iterator<String> it = doc.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             JsonNode p = schema.path("properties").get(k);
             assertTrue(p != null, at + k + " is not in the schema");
-            if (doc.get(k).isObject() && "object".equals(p.path("type").asText())) walk(doc.get(k), p, at + k + ".");
+            JsonNode v = doc.get(k);
+            if (v.isObject() && "object".equals(p.path("type").asText())) walk(v, p, at + k + ".");
+            if (v.isArray() && p.path("items").path("type").asText().equals("object")) {
+                for (JsonNode item : v) walk(item, p.path("items"), at + k + ".");
+            }
         }
     }
 
     /** The default as YAML, when it is a value and not words. */
-    private static String literal(JobFields.Field f) {
+    private static String literal(io.meshfl.core.schema.SchemaField f) {
         String d = f.fallback();
         if (d == null || f.kind().equals("mapping")) return null;
         return switch (f.kind()) {
