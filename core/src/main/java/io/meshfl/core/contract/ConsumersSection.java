@@ -26,7 +26,7 @@ final class ConsumersSection {
         void error(Node at, String path, String message);
     }
 
-    private static final Set<String> FIELDS = Set.of("identity", "may", "protocols");
+    private static final Set<String> FIELDS = ContractFields.names("meshfl.consumers");
 
     private ConsumersSection() {
     }

@@ -30,22 +30,13 @@ import java.util.regex.Pattern;
  */
 public final class ContractLoader {
 
-    static final Set<String> TOP_FIELDS = set("apiVersion", "kind", "id", "name", "version", "status", "tenant",
-            "domain", "dataProduct", "description", "team", "roles", "servers", "schema", "support", "price", "tags",
-            "customProperties", "slaProperties", "slaDefaultElement", "authoritativeDefinitions", "contractCreatedTs",
-            "meshfl");
-    static final Set<String> MESHFL_FIELDS = set("entityKey", "label", "features", "rawRowsMayLeave",
-            "allowPiiFeatures", "imputation", "epsilonBudget", "protocols", "requires", "consumers");
-    static final Set<String> IMPUTATION_FIELDS = set("strategy", "value");
-    static final Set<String> SCHEMA_FIELDS = set("name", "id", "physicalName", "physicalType", "logicalType",
-            "description", "businessName", "dataGranularityDescription", "authoritativeDefinitions", "tags",
-            "customProperties", "quality", "properties", "relationships");
-    // Strict on purpose: a misspelt "classification" would silently let a pii column become a feature.
-    static final Set<String> PROPERTY_FIELDS = set("name", "id", "physicalName", "physicalType", "logicalType",
-            "logicalTypeOptions", "description", "businessName", "primaryKey", "primaryKeyPosition", "required",
-            "unique", "partitioned", "partitionKeyPosition", "classification", "encryptedName",
-            "transformSourceObjects", "transformLogic", "transformDescription", "examples", "criticalDataElement",
-            "quality", "tags", "customProperties", "authoritativeDefinitions", "relationships");
+    // the names each section accepts: the one list of the contract's fields (ContractFields). Strict on purpose: a
+    // misspelt "classification" would silently let a pii column become a feature.
+    static final Set<String> TOP_FIELDS = ContractFields.names("");
+    static final Set<String> MESHFL_FIELDS = ContractFields.names("meshfl");
+    static final Set<String> IMPUTATION_FIELDS = ContractFields.names("meshfl.imputation");
+    static final Set<String> SCHEMA_FIELDS = ContractFields.names("schema");
+    static final Set<String> PROPERTY_FIELDS = ContractFields.names("schema.properties");
 
     private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
     private static final Pattern PRODUCT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");

@@ -65,6 +65,7 @@ public final class Schemas {
                     p.put("type", "array");
                     p.putObject("items").put("type", "integer").put("minimum", 1);
                 }
+                case "any" -> { } // a field kept as written, of any shape
                 default -> p.put("type", f.kind());
             }
             if (!f.choices().isEmpty()) {

@@ -66,10 +66,11 @@ class FileSchemasTest {
     }
 
     @Test
-    void everyExampleJobAndIntegrationUsesOnlyFieldsOfItsSchema() throws Exception {
+    void everyExampleContractJobAndIntegrationUsesOnlyFieldsOfItsSchema() throws Exception {
         JsonNode job = new ObjectMapper().readTree(FileSchemas.JOB.json());
         JsonNode integration = new ObjectMapper().readTree(FileSchemas.INTEGRATION.json());
-        int jobs = 0, integrations = 0;
+        JsonNode contract = new ObjectMapper().readTree(FileSchemas.CONTRACT.json());
+        int jobs = 0, integrations = 0, contracts = 0;
         List<Path> files = new ArrayList<>();
         try (Stream<Path> s = Files.walk(ROOT.resolve("examples"))) {
             s.filter(p -> p.toString().endsWith(".yaml")).forEach(files::add);
@@ -82,9 +83,13 @@ class FileSchemasTest {
             } else if ("MeshIntegration".equals(doc.path("kind").asText())) {
                 walk(doc, integration, f + ": ");
                 integrations++;
+            } else if ("DataContract".equals(doc.path("kind").asText())) {
+                walk(doc, contract, f + ": ");
+                contracts++;
             }
         }
-        assertTrue(jobs >= 6 && integrations >= 2, jobs + " example jobs, " + integrations + " integrations");
+        assertTrue(jobs >= 6 && integrations >= 2 && contracts >= 10, jobs + " example jobs, " + integrations + " integrations, "
+                + contracts + " contracts");
         // and a field of neither is caught
         var e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
                 () -> walk(YAML.readTree("columns: [{target: a, product: p, column: c, weight: 2}]"), integration, "x: "));
