@@ -74,26 +74,11 @@ class ReproducibilityTest {
             }
             String domain = VERTICAL.get(d);
             Files.writeString(dir.resolve(domain + ".csv"), csv);
-            StringBuilder props = new StringBuilder("      - {name: cid, logicalType: string, primaryKey: true, classification: pii}\n");
+            StringBuilder props = new StringBuilder(io.meshfl.core.testing.CustomerContracts.PII_KEY);
             if (d == 0) props.append("      - {name: target, logicalType: integer}\n");
             for (String c : cols[d]) props.append("      - {name: ").append(c).append(", logicalType: number}\n");
-            Files.writeString(dir.resolve(domain + ".yaml"), """
-                    apiVersion: v3.0.2
-                    kind: DataContract
-                    id: %1$s.customers
-                    version: 1.0.0
-                    domain: %1$s
-                    dataProduct: customers
-                    servers:
-                      - {server: local, type: csv, path: %1$s.csv}
-                    schema:
-                      - name: customers
-                        properties:
-                    %2$smeshfl:
-                      entityKey: cid
-                      consumers: [{identity: 'client:operator'}]
-                    %3$s
-                    """.formatted(domain, props, d == 0 ? "  label: target" : ""));
+            Files.writeString(dir.resolve(domain + ".yaml"), io.meshfl.core.testing.CustomerContracts.yaml(domain, props.toString(),
+                    "  consumers: [{identity: 'client:operator'}]\n" + (d == 0 ? "  label: target\n" : "")));
         }
         String head = "products: [bank.customers, shop.customers, telco.customers]\nlabel: target\nseed: 5\n";
         Files.writeString(dir.resolve("vertical.yaml"), "name: repro-vertical\n" + head

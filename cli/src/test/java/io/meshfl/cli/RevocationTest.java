@@ -98,23 +98,9 @@ class RevocationTest {
                     + "      - {name: b1, logicalType: number}\n      - {name: b2, logicalType: number}\n"
                     : "      - {name: s0, logicalType: number}\n      - {name: s1, logicalType: number}\n      - {name: s2, logicalType: number}\n"
                     + "      - {name: s3, logicalType: number}\n";
-            Files.writeString(dir.resolve(d + ".customers.yaml"), """
-                    apiVersion: v3.0.2
-                    kind: DataContract
-                    id: %1$s.customers
-                    version: 1.0.0
-                    domain: %1$s
-                    dataProduct: customers
-                    servers:
-                      - {server: local, type: csv, path: %1$s.csv}
-                    schema:
-                      - name: customers
-                        properties:
-                          - {name: cid, logicalType: string, primaryKey: true, classification: pii}
-                    %2$smeshfl:
-                      entityKey: cid
-                    %3$s  consumers: [{identity: 'client:operator', may: [train], protocols: [vertical]}]
-                    """.formatted(d, cols, d.equals("bank") ? "  label: target\n" : ""));
+            Files.writeString(dir.resolve(d + ".customers.yaml"), io.meshfl.core.testing.CustomerContracts.yaml(d,
+                    io.meshfl.core.testing.CustomerContracts.PII_KEY + cols, (d.equals("bank") ? "  label: target\n" : "")
+                    + "  consumers: [{identity: 'client:operator', may: [train], protocols: [vertical]}]\n"));
         }
         Files.writeString(dir.resolve("job-vertical.yaml"), """
                 name: vertical-churn

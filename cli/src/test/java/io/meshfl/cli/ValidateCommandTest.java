@@ -21,23 +21,9 @@ class ValidateCommandTest {
     private void contract(String domain, String label, String columns, String extra) throws Exception {
         Files.writeString(dir.resolve(domain + ".csv"), "cid" + (label == null ? "" : "," + label) + ",a,b\nC1" + (label == null ? "" : ",1")
                 + ",0.5,0.25\n");
-        Files.writeString(dir.resolve(domain + ".customers.yaml"), """
-                apiVersion: v3.0.2
-                kind: DataContract
-                id: %1$s.customers
-                version: 1.0.0
-                domain: %1$s
-                dataProduct: customers
-                servers:
-                  - {server: local, type: csv, path: %1$s.csv}
-                schema:
-                  - name: customers
-                    properties:
-                      - {name: cid, logicalType: string, primaryKey: true}
-                %2$smeshfl:
-                  entityKey: cid
-                %3$s
-                """.formatted(domain, columns, extra));
+        // the key without a classification: these products check fields, not policies
+        Files.writeString(dir.resolve(domain + ".customers.yaml"), io.meshfl.core.testing.CustomerContracts.yaml(domain,
+                "      - {name: cid, logicalType: string, primaryKey: true}\n" + columns, extra + "\n"));
     }
 
     private void job(String file, String body) throws Exception {

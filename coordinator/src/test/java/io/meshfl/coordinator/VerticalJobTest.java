@@ -82,27 +82,12 @@ class VerticalJobTest {
                 csv.append('\n');
             }
             Files.writeString(dir.resolve(domains[d] + ".csv"), csv);
-            StringBuilder props = new StringBuilder("      - {name: cid, logicalType: string, primaryKey: true, classification: pii}\n");
+            StringBuilder props = new StringBuilder(io.meshfl.core.testing.CustomerContracts.PII_KEY);
             if (d == 0) props.append("      - {name: target, logicalType: ").append(regression ? "number" : "integer").append("}\n");
             for (String c : cols[d]) props.append("      - {name: ").append(c).append(", logicalType: number}\n");
             Path f = dir.resolve(domains[d] + ".yaml");
-            Files.writeString(f, """
-                    apiVersion: v3.0.2
-                    kind: DataContract
-                    id: %1$s.customers
-                    version: 1.0.0
-                    domain: %1$s
-                    dataProduct: customers
-                    servers:
-                      - {server: local, type: csv, path: %1$s.csv}
-                    schema:
-                      - name: customers
-                        properties:
-                    %2$smeshfl:
-                      entityKey: cid
-                      consumers: [{identity: 'client:operator'}]
-                    %3$s
-                    """.formatted(domains[d], props, d == 0 ? "  label: target" : ""));
+            Files.writeString(f, io.meshfl.core.testing.CustomerContracts.yaml(domains[d], props.toString(),
+                    "  consumers: [{identity: 'client:operator'}]\n" + (d == 0 ? "  label: target\n" : "")));
             out.add(ContractLoader.load(f));
         }
         return out;
