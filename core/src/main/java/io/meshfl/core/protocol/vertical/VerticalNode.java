@@ -1,14 +1,11 @@
 package io.meshfl.core.protocol.vertical;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.paillier.PaillierPublicKey;
 import io.meshfl.core.data.ColumnStats;
 import io.meshfl.core.data.Dataset;
 import io.meshfl.core.data.Standardizer;
-import io.meshfl.core.metrics.EvalSums;
-import io.meshfl.core.metrics.Metrics;
 import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
@@ -33,7 +30,6 @@ import java.util.stream.IntStream;
 public final class VerticalNode implements NodeProtocol {
 
     private static final String STATE = "vertical.party";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
     public String name() {
@@ -64,8 +60,8 @@ public final class VerticalNode implements NodeProtocol {
                 p.keptBias = p.bias.clone();
                 yield req.reply(p.domain, Map.of(), Map.of());
             }
-            case VerticalSteps.SAVE -> save(req, ctx, party(req, ctx));
-            case VerticalSteps.CHECKPOINT -> checkpoint(req, ctx, party(req, ctx));
+            case VerticalSteps.SAVE -> VerticalParts.save(req, ctx, party(req, ctx));
+            case VerticalSteps.CHECKPOINT -> VerticalParts.checkpoint(req, ctx, party(req, ctx));
             default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown vertical step '" + req.step() + "'");
         };
     }
@@ -76,7 +72,7 @@ public final class VerticalNode implements NodeProtocol {
         Map<String, int[]> index = null;
         int[] aligned;
         // a run going on under a new coordinator: the aligned rows and the weights are the part this party persisted
-        RunCheckpoint resumed = req.cfg("joins", null) == null ? RunParts.resumed(req, ctx, PART) : null;
+        RunCheckpoint resumed = req.cfg("joins", null) == null ? RunParts.resumed(req, ctx, VerticalParts.PART) : null;
         if (req.cfg("joins", null) != null) {
             index = new LinkedHashMap<>();
             aligned = JoinIndex.rows(req, job, product, index);
@@ -140,7 +136,7 @@ public final class VerticalNode implements NodeProtocol {
             p.evalData = z.apply(ev);
             p.evalOver = req.cfg("eval_over", "evaluation rows");
         }
-        if (resumed != null) restore(p, resumed);
+        if (resumed != null) VerticalParts.restore(p, resumed);
         job.put(STATE, p);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "train_rows", (double) train, "features", (double) features.size()),
                 Map.of(), Map.of("seal_pk", p.seal.publicKey()));
@@ -369,91 +365,8 @@ public final class VerticalNode implements NodeProtocol {
         return req.reply(p.domain, Map.of("dw2", dw2), Map.of());
     }
 
-    /**
-     * Persists this party's part of the epoch just ended (its aligned rows, weights and optimizer
-     * state) in its own run folder, forced to the disk, and answers with its SHA-256, which the
-     * coordinator commits as the epoch's marker once every party has answered. A node without a
-     * state folder answers that it keeps none ({@code persisted} 0): the run then cannot resume.
-     */
-    private Message checkpoint(Message req, NodeContext ctx, Party p) {
-        return RunParts.answer(req, ctx, PART, round -> {
-            Map<String, double[]> t = new LinkedHashMap<>();
-            t.put("aligned", RunParts.values(p.aligned));
-            t.put("w", p.w.clone());
-            t.put("bias", p.bias.clone());
-            if (p.anchor != null) t.put("anchor", p.anchor.clone());
-            if (p.m1 != null) {
-                t.put("m1", p.m1.clone());
-                t.put("m2", p.m2.clone());
-            }
-            if (p.keptW != null) {
-                t.put("kept_w", p.keptW.clone());
-                t.put("kept_bias", p.keptBias.clone());
-            }
-            return new RunCheckpoint(round, t, Map.of("steps", (double) p.steps));
-        });
-    }
-
-    /** Puts the weights and optimizer state of a persisted part back into a freshly set-up party. */
-    private static void restore(Party p, RunCheckpoint part) {
-        double[] w = part.tensor("w");
-        if (w.length != p.w.length) {
-            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the part of " + p.domain + " persisted for round " + part.round() + " has "
-                    + w.length + " weights; the run's columns are " + p.w.length);
-        }
-        System.arraycopy(w, 0, p.w, 0, w.length);
-        double[] bias = part.tensor("bias");
-        if (bias.length != p.bias.length) {
-            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the part of " + p.domain + " persisted for round " + part.round() + " has "
-                    + bias.length + " biases; the run's model has " + p.bias.length);
-        }
-        System.arraycopy(bias, 0, p.bias, 0, bias.length);
-        if (p.anchor != null) p.anchor = part.tensor("anchor").clone();
-        if (part.tensors().containsKey("m1")) {
-            p.m1 = part.tensor("m1").clone();
-            p.m2 = part.tensor("m2").clone();
-        }
-        p.steps = (int) part.number("steps", 0);
-        if (part.tensors().containsKey("kept_w")) {
-            p.keptW = part.tensor("kept_w").clone();
-            p.keptBias = part.tensor("kept_bias").clone();
-        }
-    }
-
     /** The alignment slot of a job's evaluation products. */
     static final String EVAL_SLOT = "eval";
-
-    /** The name of this protocol's parts in a party's run folder. */
-    private static final String PART = "vertical";
-
-    private Message save(Message req, NodeContext ctx, Party p) {
-        Map<String, Object> part = new LinkedHashMap<>();
-        part.put("domain", p.domain);
-        part.put("role", p.guest ? "guest" : "host");
-        part.put("model", p.model.name());
-        part.put("features", p.features);
-        part.put("mean", p.mean);
-        part.put("std", p.std);
-        // a job that selects an epoch saves that epoch's weights, which every party kept when the arbiter said so
-        boolean selected = req.cfg("selected", "false").equals("true");
-        if (selected && p.keptW == null) {
-            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the party of " + p.domain + " was asked for its selected weights but kept none");
-        }
-        part.put("weights", selected ? p.keptW : p.w);
-        double[] bias = selected ? p.keptBias : p.bias;
-        part.put("bias", bias[0]);
-        if (p.outputs > 1) {
-            part.put("classes", p.outputs);
-            part.put("biases", bias);
-        }
-        try {
-            ctx.saveModelPart(req.cfg("model_id"), JSON.writeValueAsBytes(part));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new MeshflException(ErrorCode.INTERNAL, "cannot serialize model part: " + e.getMessage(), e);
-        }
-        ctx.endJob(req.jobId());
-        return req.reply(p.domain, Map.of(), Map.of());
-    }
 
     /**
      * Powers of 2^fracBits carried by [[d]]: one; for Poisson one per factor exp(u) multiplied in;
