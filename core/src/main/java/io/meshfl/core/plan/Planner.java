@@ -321,7 +321,8 @@ public final class Planner {
     private static List<Plan.Participant> evaluationProducts(JobSpec job, Map<String, ProductView> catalog, List<Plan.Participant> parts) {
         List<Plan.Participant> eval = new ArrayList<>();
         for (String id : job.evaluation().products()) {
-            DataContract c = require(catalog, id, job).contract();
+            ProductView view = require(catalog, id, job);
+            DataContract c = view.contract();
             Plan.Participant party = parts.stream().filter(p -> p.domain().equals(c.domain())).findFirst().orElseThrow(() -> new MeshflException(
                     ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: '" + id + "' belongs to domain '" + c.domain()
                     + "', which has no training product in this job " + parts.stream().map(Plan.Participant::domain).toList()));
@@ -346,7 +347,7 @@ public final class Planner {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: '" + id + "' does not declare the label '"
                         + job.label() + "' (contract " + c.sourceFile() + " declares meshfl.label: " + c.policy().label() + ")");
             }
-            eval.add(new Plan.Participant(c.id(), c.domain(), c.version(), require(catalog, id, job).rows(), "evaluate", party.features()));
+            eval.add(new Plan.Participant(c.id(), c.domain(), c.version(), view.rows(), "evaluate", party.features()));
         }
         if (!eval.isEmpty() && eval.stream().noneMatch(e -> e.domain().equals(parts.get(0).domain()))) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: none belongs to the label holder's domain '"

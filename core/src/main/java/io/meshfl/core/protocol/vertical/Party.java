@@ -123,17 +123,7 @@ final class Party {
 
     /** Own partial scores x.w_c (+ bias on the guest) for the given rows, {@code outputs} per row, row-major. */
     double[] partial(int[] rows) {
-        int d = features.size();
-        double[] u = new double[rows.length * outputs];
-        for (int i = 0; i < rows.length; i++) {
-            int off = rows[i] * d;
-            for (int c = 0; c < outputs; c++) {
-                double s = guest ? bias[c] : 0;
-                for (int j = 0; j < d; j++) s += data.x()[off + j] * w[c * d + j];
-                u[i * outputs + c] = s;
-            }
-        }
-        return u;
+        return scores(data, rows);
     }
 
     /**
@@ -147,22 +137,27 @@ final class Party {
 
     /** Own partial scores of every row of {@code d} (same columns, standardized), {@code outputs} per row. */
     double[] partialOf(Dataset d) {
+        return scores(d, null);
+    }
+
+    double[] partialAll() {
+        return scores(data, null);
+    }
+
+    /** The scores of {@code rows} of {@code d} (every row, in order, when null), {@code outputs} per row. */
+    private double[] scores(Dataset d, int[] rows) {
         int f = features.size();
-        double[] u = new double[d.rows() * outputs];
-        for (int i = 0; i < d.rows(); i++) {
+        int n = rows == null ? d.rows() : rows.length;
+        double[] u = new double[n * outputs];
+        for (int i = 0; i < n; i++) {
+            int off = (rows == null ? i : rows[i]) * f;
             for (int c = 0; c < outputs; c++) {
                 double s = guest ? bias[c] : 0;
-                for (int j = 0; j < f; j++) s += d.x()[i * f + j] * w[c * f + j];
+                for (int j = 0; j < f; j++) s += d.x()[off + j] * w[c * f + j];
                 u[i * outputs + c] = s;
             }
         }
         return u;
-    }
-
-    double[] partialAll() {
-        int[] all = new int[data.rows()];
-        for (int i = 0; i < all.length; i++) all[i] = i;
-        return partial(all);
     }
 
     byte[] peer(String d) {

@@ -115,10 +115,7 @@ public final class VerticalNode implements NodeProtocol {
             p.hostRows = new LinkedHashMap<>();
             for (var e : index.entrySet()) p.hostRows.put(e.getKey(), (Integer) job.get("vertical.hostRows:" + e.getKey()));
         }
-        if (guest && (p.model == ModelSpec.Type.LOGISTIC || p.model == ModelSpec.Type.SOFTMAX)) {
-            io.meshfl.core.model.Labels.check(ModelSpec.of(p.model).task(), classes, rows.y(), "product " + product + ": label '" + label
-                    + "' of " + (p.model == ModelSpec.Type.SOFTMAX ? "multinomial " : "") + "logistic regression", "aligned row");
-        }
+        if (guest) checkLabels(p, classes, rows, product, label);
         p.aligned = aligned;
         p.trainRows = train;
         String evalProduct = req.cfg("eval_product", null);
@@ -129,10 +126,7 @@ public final class VerticalNode implements NodeProtocol {
                 throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for evaluation product " + evalProduct + " arrived before its alignment");
             }
             Dataset ev = ctx.load(evalProduct, features, label).select(evalRows);
-            if (guest && (p.model == ModelSpec.Type.LOGISTIC || p.model == ModelSpec.Type.SOFTMAX)) {
-                io.meshfl.core.model.Labels.check(ModelSpec.of(p.model).task(), classes, ev.y(), "product " + evalProduct + ": label '" + label
-                        + "' of " + (p.model == ModelSpec.Type.SOFTMAX ? "multinomial " : "") + "logistic regression", "aligned row");
-            }
+            if (guest) checkLabels(p, classes, ev, evalProduct, label);
             p.evalData = z.apply(ev);
             p.evalOver = req.cfg("eval_over", "evaluation rows");
         }
@@ -140,6 +134,13 @@ public final class VerticalNode implements NodeProtocol {
         job.put(STATE, p);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "train_rows", (double) train, "features", (double) features.size()),
                 Map.of(), Map.of("seal_pk", p.seal.publicKey()));
+    }
+
+    /** The classes of a (multinomial) logistic model's labels in {@code rows} of {@code product}; other models take any number. */
+    private static void checkLabels(Party p, int classes, Dataset rows, String product, String label) {
+        if (p.model != ModelSpec.Type.LOGISTIC && p.model != ModelSpec.Type.SOFTMAX) return;
+        io.meshfl.core.model.Labels.check(ModelSpec.of(p.model).task(), classes, rows.y(), "product " + product + ": label '" + label
+                + "' of " + (p.model == ModelSpec.Type.SOFTMAX ? "multinomial " : "") + "logistic regression", "aligned row");
     }
 
     /**
