@@ -209,10 +209,10 @@ public final class HorizontalRunner {
                         bytes1[0] - bytes0[0], bytes1[1] - bytes0[1], nodesOk, failures, metrics);
                 history.add(s);
                 last = metrics;
-                roundDiagnostics = lastDiagnostics;
+                roundCounts = lastCounts;
                 if (selection != null && selection.offer(round, metrics)) {
                     bestParams = global.clone();
-                    bestDiagnostics = lastDiagnostics;
+                    bestCounts = lastCounts;
                 }
                 observer.round(s, checkpoint(round, global, strategy, start, t0, selection, bestParams));
                 if (selection != null && selection.stops(round, job.rounds(), "round", observer::log)) break;
@@ -224,13 +224,14 @@ public final class HorizontalRunner {
             // a run some node missed part of says so: how many rounds ran without every training node
             finalMetrics.put("rounds_degraded", (double) history.stream().filter(h -> !h.failures().isEmpty()).count());
             if (from != null) finalMetrics.put("resumed_from_round", (double) from.round());
-            com.fasterxml.jackson.databind.JsonNode diagnostics = roundDiagnostics;
+            EvalCounts counts = roundCounts;
             if (selection != null && selection.bestRound() > 0) {
                 // the run's result is the selected round's model and metrics; the report says which round and why it ended
                 finalMetrics = selection.report(finalMetrics, history);
                 global = bestParams;
-                diagnostics = bestDiagnostics;
+                counts = bestCounts;
             }
+            com.fasterxml.jackson.databind.JsonNode diagnostics = counts == null ? null : counts.diagnostics();
             return new RunOutcome(global, finalMetrics, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), payload.get() + (long) before("payload_bytes"),
                     (System.nanoTime() - t0) / 1e9 + before("seconds"), diagnostics);
@@ -447,12 +448,28 @@ public final class HorizontalRunner {
     }
 
     /**
-     * The diagnostics of the last federated evaluation (from the merged score histogram of a binary
-     * model, the summed confusion counts of a multiclass one), of the last round and of the selected one.
+     * What a federated evaluation counted: the merged score histogram of a binary model, or the
+     * summed confusion counts ([true][predicted], row-major) of a multiclass one. The report's
+     * diagnostics are drawn from the stored round's counts once, at the end, not every round.
      */
-    private com.fasterxml.jackson.databind.node.ObjectNode lastDiagnostics;
-    private com.fasterxml.jackson.databind.JsonNode roundDiagnostics;
-    private com.fasterxml.jackson.databind.JsonNode bestDiagnostics;
+    private record EvalCounts(ScoreHistogram hist, double[] confusion, int classes, String over) {
+        com.fasterxml.jackson.databind.node.ObjectNode diagnostics() {
+            com.fasterxml.jackson.databind.node.ObjectNode d;
+            if (hist != null) {
+                d = io.meshfl.core.metrics.Diagnostics.ofHistogram(hist);
+            } else {
+                long[][] m = new long[classes][classes];
+                for (int i = 0; i < confusion.length; i++) m[i / classes][i % classes] = Math.round(confusion[i]);
+                d = io.meshfl.core.metrics.Diagnostics.ofConfusion(m);
+            }
+            return d.put("over", over);
+        }
+    }
+
+    /** The counts of the last evaluation, of the last round and of the selected one. */
+    private EvalCounts lastCounts;
+    private EvalCounts roundCounts;
+    private EvalCounts bestCounts;
 
     private Map<String, Double> evaluate(String jobId, String runId, int round, double[] global, ExecutorService pool,
                                          Duration timeout, Strategy strategy, Random rng) {
@@ -490,21 +507,13 @@ public final class HorizontalRunner {
                 for (int i = 0; i < c.length; i++) confusion[i] += c[i];
             }
         }
-        lastDiagnostics = hist != null ? io.meshfl.core.metrics.Diagnostics.ofHistogram(hist) : confusion != null ? confusionDiagnostics(confusion) : null;
-        if (lastDiagnostics != null) lastDiagnostics.put("over", plan.evaluation().isEmpty() ? "the nodes' held-out rows" : "evaluation products' rows");
+        lastCounts = hist == null && confusion == null ? null : new EvalCounts(hist, confusion, plan.model().outputs(),
+                plan.evaluation().isEmpty() ? "the nodes' held-out rows" : "evaluation products' rows");
         for (Failure f : failures) observer.log("round " + round + ": evaluation on " + f.nodeId() + " failed: " + f.reason());
         Map<String, Double> out = new LinkedHashMap<>();
         if (sums != null) out.putAll(sums.toMap());
         if (hist != null) out.put("auc", hist.auc());
         return out;
-    }
-
-    /** The diagnostics of a multiclass model from the nodes' summed confusion counts (row-major [true][predicted]). */
-    private com.fasterxml.jackson.databind.node.ObjectNode confusionDiagnostics(double[] counts) {
-        int k = plan.model().outputs();
-        long[][] m = new long[k][k];
-        for (int i = 0; i < counts.length; i++) m[i / k][i % k] = Math.round(counts[i]);
-        return io.meshfl.core.metrics.Diagnostics.ofConfusion(m);
     }
 
     private void finish(String jobId, String runId, ExecutorService pool) {
