@@ -71,6 +71,11 @@ final class Predictions {
             String d = part.path("domain").asText();
             partDomains.add(d);
             if ("guest".equals(part.path("role").asText())) guest = d;
+            if (part.hasNonNull("group")) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained with party group '" + part.path("group").asText()
+                        + "' (several nodes holding one party's rows); meshfl predict does not score such a model yet: its members would "
+                        + "need to mask their partial scores as they do in training, or the requester would learn which member holds each entity");
+            }
             if (!productOfDomain.containsKey(d)) {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " has a part in domain '" + d
                         + "' but no scoring product of that domain was given; domains given: " + productOfDomain.keySet());

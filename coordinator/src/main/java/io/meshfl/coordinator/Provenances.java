@@ -34,7 +34,9 @@ final class Provenances {
             p.put("parts_key", runId);
             var parts = p.putArray("parts");
             for (Plan.Participant x : plan.participants()) {
-                parts.addObject().put("domain", x.domain()).put("product", x.productId()).put("role", x.role()).putPOJO("features", x.features());
+                ObjectNode part = parts.addObject().put("domain", x.domain()).put("product", x.productId()).put("role", x.role());
+                part.putPOJO("features", x.features());
+                if (x.group() != null) part.put("group", x.group());
             }
             switch (plan.strategy()) {
                 case "split" -> p.set("split_settings", RunReport.JSON.valueToTree(job.split()));

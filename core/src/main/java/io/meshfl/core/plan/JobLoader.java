@@ -87,6 +87,7 @@ public final class JobLoader {
             products.add(id);
         }
         if (products.isEmpty()) throw f.error("products", "must name at least one data product");
+        java.util.Map<String, List<String>> groups = groups(f, root, products);
         String label = f.text(root, "label", true, null);
         List<String> features = root.has("features") && root.get("features").isTextual()
                 && root.get("features").asText().equals("*") ? List.of() : f.list(root, "features", false);
@@ -210,7 +211,28 @@ public final class JobLoader {
         }
         return new JobSpec(name, products, label, features, model, strategy, agg, local, rounds, eval, timeout, seed,
                 scaling.equals("standard"), source, vertical, split, boost, integration, joined, privacy,
-                secureAggregation(f, root, source), given(root), pins);
+                secureAggregation(f, root, source), given(root), pins, groups);
+    }
+
+    /** {@code groups:} parties of two or more of the job's products each; a product is in one group at most. */
+    private static java.util.Map<String, List<String>> groups(Fields f, JsonNode root, List<String> products) {
+        JsonNode g = root.get("groups");
+        if (g == null || g.isNull()) return java.util.Map.of();
+        if (!g.isObject()) throw f.error("groups", "must be a mapping of a party's name to its products, e.g. billing: [a.usage, b.usage]");
+        java.util.Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        Set<String> seen = new java.util.HashSet<>();
+        for (Iterator<java.util.Map.Entry<String, JsonNode>> it = g.fields(); it.hasNext(); ) {
+            var e = it.next();
+            String at = "groups." + e.getKey();
+            List<String> members = f.list(g, at, e.getKey(), true);
+            if (members.size() < 2) throw f.error(at, "a group is a party of at least two products, got " + members.size());
+            for (String m : members) {
+                if (!products.contains(m)) throw f.error(at, "'" + m + "' is not among the job's products " + products);
+                if (!seen.add(m)) throw f.error(at, "product '" + m + "' is in a group twice");
+            }
+            out.put(e.getKey(), members);
+        }
+        return out;
     }
 
     private static final Set<String> SECTIONS = Set.of("model", "aggregator", "local", "evaluation", "vertical", "split", "boost",

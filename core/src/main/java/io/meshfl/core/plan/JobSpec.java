@@ -25,6 +25,8 @@ import java.util.List;
  *                 any the chosen plan would not read
  * @param pins     product id to the contract version the job pins ({@code products: [id@1.0.0]}); unpinned products plan
  *                 against the version their node serves
+ * @param groups   vertical parties made of several products with the same columns, each held by its own node (regions of
+ *                 one domain, banks holding the same columns for other customers): a name to its products, in file order
  */
 public record JobSpec(String name, List<String> products, String label, List<String> features,
                       ModelSpec model, String strategy, AggregatorSpec aggregator, LocalSettings local,
@@ -32,25 +34,46 @@ public record JobSpec(String name, List<String> products, String label, List<Str
                       boolean standardize, String sourceFile, VerticalSettings vertical, SplitSettings split,
                       BoostSettings boost, String integration, JoinedSettings joined, PrivacySettings privacy,
                       SecureAggregationSpec secureAggregation, java.util.Set<String> given,
-                      java.util.Map<String, String> pins) {
+                      java.util.Map<String, String> pins, java.util.Map<String, List<String>> groups) {
 
     public JobSpec {
         products = List.copyOf(products);
         features = List.copyOf(features);
         given = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(given));
         pins = java.util.Map.copyOf(pins);
+        java.util.Map<String, List<String>> g = new java.util.LinkedHashMap<>();
+        groups.forEach((k, v) -> g.put(k, List.copyOf(v)));
+        groups = java.util.Collections.unmodifiableMap(g);
+    }
+
+    /** A job whose every party is one product. */
+    public JobSpec(String name, List<String> products, String label, List<String> features,
+                   ModelSpec model, String strategy, AggregatorSpec aggregator, LocalSettings local,
+                   int rounds, EvaluationSpec evaluation, double roundTimeoutSeconds, long seed,
+                   boolean standardize, String sourceFile, VerticalSettings vertical, SplitSettings split,
+                   BoostSettings boost, String integration, JoinedSettings joined, PrivacySettings privacy,
+                   SecureAggregationSpec secureAggregation, java.util.Set<String> given,
+                   java.util.Map<String, String> pins) {
+        this(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation, roundTimeoutSeconds, seed,
+                standardize, sourceFile, vertical, split, boost, integration, joined, privacy, secureAggregation, given, pins, java.util.Map.of());
+    }
+
+    /** The group a product belongs to, or null when it is a party of its own. */
+    public String groupOf(String productId) {
+        for (var e : groups.entrySet()) if (e.getValue().contains(productId)) return e.getKey();
+        return null;
     }
 
     /** This job trained over the join of mesh integration {@code id}. */
     public JobSpec withIntegration(String id) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy, secureAggregation, given, pins);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy, secureAggregation, given, pins, groups);
     }
 
     /** This job with other split-network settings. */
     public JobSpec withSplit(SplitSettings s) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy, secureAggregation, given, pins);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy, secureAggregation, given, pins, groups);
     }
 
     /**

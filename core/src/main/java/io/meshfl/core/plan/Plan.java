@@ -35,10 +35,16 @@ public record Plan(String strategy, String aggregator, List<Participant> partici
      *
      * @param role     {@code train} or {@code evaluate} (horizontal); {@code guest} (label holder) or {@code host} (vertical)
      * @param features the columns this product contributes (vertical); empty where the plan's features apply
+     * @param group    the vertical party this product is one member of (the job's {@code groups}), or null for a party of its own
      */
-    public record Participant(String productId, String domain, String version, long rows, String role, List<String> features) {
+    public record Participant(String productId, String domain, String version, long rows, String role, List<String> features,
+                              String group) {
         public Participant {
             features = List.copyOf(features);
+        }
+
+        public Participant(String productId, String domain, String version, long rows, String role, List<String> features) {
+            this(productId, domain, version, rows, role, features, null);
         }
 
         public Participant(String productId, String domain, String version, long rows) {
@@ -75,6 +81,13 @@ public record Plan(String strategy, String aggregator, List<Participant> partici
                 + " warning(s) to accept before it runs: " + String.join("; ", warnings) + ". Run again with --accept-warnings to accept them");
     }
 
+    /** The domains of each party made of several members (the job's groups), by the party's name, in plan order. */
+    public java.util.Map<String, List<String>> groups() {
+        java.util.Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        for (Participant p : participants) if (p.group() != null) out.computeIfAbsent(p.group(), g -> new ArrayList<>()).add(p.domain());
+        return out;
+    }
+
     public List<String> domains() {
         List<String> out = new ArrayList<>();
         for (Participant p : participants) if (!out.contains(p.domain())) out.add(p.domain());
@@ -96,6 +109,7 @@ public record Plan(String strategy, String aggregator, List<Participant> partici
             sb.append(String.format(Locale.ROOT, "  %-8s ", p.role())).append(p.productId()).append(" v").append(p.version())
                     .append("  @").append(p.domain()).append(p.rows() >= 0 ? "  rows=" + p.rows() : "");
             if (!p.features().isEmpty()) sb.append("  features=").append(p.features().size());
+            if (p.group() != null) sb.append("  group=").append(p.group());
             sb.append('\n');
         }
         for (Participant p : evaluation) {

@@ -222,15 +222,19 @@ public final class Planner {
                         + " declares no entity key (meshfl.entityKey); vertical alignment needs one in every product");
             }
             List<String> mine = new ArrayList<>();
+            String group = job.groupOf(c.id());
+            // a group's members share one set of weights: its columns count once, under the party's name
+            boolean counted = group != null && parts.stream().anyMatch(p -> group.equals(p.group()));
             for (String f : job.features().isEmpty() ? c.featureColumns() : job.features()) {
                 if (!f.equals(job.label()) && c.featureColumns().contains(f)) {
                     mine.add(f);
                     used.add(f);
-                    all.add(c.domain() + ":" + f);
+                    if (!counted) all.add((group == null ? c.domain() : group) + ":" + f);
                 }
             }
-            parts.add(new Plan.Participant(c.id(), c.domain(), c.version(), v.rows(), c == guest ? "guest" : "host", mine));
+            parts.add(new Plan.Participant(c.id(), c.domain(), c.version(), v.rows(), c == guest ? "guest" : "host", mine, job.groupOf(c.id())));
         }
+        String groups = PartyGroups.check(job, catalog, parts);
         for (String f : job.features()) {
             if (!used.contains(f)) {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": features: no product allows '" + f + "' as a feature; "
@@ -245,7 +249,8 @@ public final class Planner {
         VerticalCosts.Cost cost = switch (strategy) {
             case "split" -> VerticalCosts.split(job, guest, parts, n);
             case "secureboost" -> VerticalCosts.boost(job, parts, n, machine);
-            default -> VerticalCosts.linear(job, job.model().outputs() * (all.size() + 1), parts.size(), n, machine);
+            default -> VerticalCosts.linear(job, job.model().outputs() * (all.size() + 1), job.model().outputs()
+                    * (1 + parts.stream().mapToInt(p -> p.features().size()).sum()), parts.size(), n, machine);
         };
         List<Plan.Candidate> candidates = new ArrayList<>();
         candidates.add(new Plan.Candidate("centralized", false, policy != null ? policy : "materialized training is not offered for jobs yet", 0, 0));
@@ -265,6 +270,7 @@ public final class Planner {
         reasons.add("entities are aligned by ECDH private set intersection on the entity keys ("
                 + ordered.stream().map(v -> v.contract().policy().entityKey()).distinct().toList() + "); the catalog records only counts");
         reasons.add(cost.why());
+        if (groups != null) reasons.add(groups);
         if (policy != null) reasons.add("raw rows may not move (" + policy + ")");
         reasons.add(outOfTime != null
                 ? "scored out of time: the rows of " + guest.id() + " with " + outOfTime.column() + " after " + outOfTime.after()

@@ -37,17 +37,22 @@ final class VerticalCosts {
     static final double BOOST_SECONDS_PER_DECRYPTION = 6.6 / (300.0 * 32 * 7);
     static final double BOOST_SECONDS_PER_ENCRYPTED_ROW = 0.4 / 100_000.0;
 
-    static Cost linear(JobSpec job, int numParams, int parties, long n, io.meshfl.core.plan.cost.CostModel machine) {
+    /**
+     * @param numParams the model's coefficients
+     * @param work      the coefficients the parties compute gradients of: more than {@code numParams} when a party is a
+     *                  group, each of whose members computes its share of the party's gradient over every aligned row
+     */
+    static Cost linear(JobSpec job, int numParams, int work, int parties, long n, io.meshfl.core.plan.cost.CostModel machine) {
         int ctBytes = job.vertical().keyBits() / 4;
         // a multinomial model sends, encrypts and expands one score per class and row
         int outputs = job.model().outputs();
         double bytes = (double) n * outputs * ctBytes * (2.0 * (parties - 1) + 1)
-                + 2.0 * numParams * ctBytes * parties * Math.ceil((double) n / job.vertical().batchSize());
+                + 2.0 * work * ctBytes * parties * Math.ceil((double) n / job.vertical().batchSize());
         // per epoch: the multi-exponentiations (calibrated per machine), the rest of the encrypted work, four calls a batch,
         // the evaluation and checkpoint calls; the run's start and alignment spread over its epochs
         int keyBits = job.vertical().keyBits();
         double batches = Math.ceil((double) n / job.vertical().batchSize());
-        double seconds = machine.encryptedSeconds(n, numParams, keyBits) + outputs * RunOverheads.verticalEpoch(n, parties, keyBits)
+        double seconds = machine.encryptedSeconds(n, work, keyBits) + outputs * RunOverheads.verticalEpoch(n, parties, keyBits)
                 + RunOverheads.calls(4 * batches + 3) + RunOverheads.start(n, parties) / Math.max(1, job.vertical().epochs());
         return new Cost("arbiter-paillier", numParams, job.vertical().epochs(), bytes, seconds, "gradients cross as Paillier-"
                 + job.vertical().keyBits() + " ciphertexts, masked before the coordinator (arbiter) decrypts them; node-to-node "

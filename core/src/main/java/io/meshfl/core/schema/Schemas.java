@@ -65,6 +65,14 @@ public final class Schemas {
                     p.put("type", "array");
                     p.putObject("items").put("type", "integer").put("minimum", 1);
                 }
+                case "groups" -> {
+                    // named lists of at least two names each
+                    p.put("type", "object");
+                    ObjectNode list = p.putObject("additionalProperties");
+                    list.put("type", "array");
+                    list.put("minItems", 2);
+                    list.putObject("items").put("type", "string");
+                }
                 case "any" -> { } // a field kept as written, of any shape
                 default -> p.put("type", f.kind());
             }

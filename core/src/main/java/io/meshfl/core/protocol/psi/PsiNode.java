@@ -161,6 +161,7 @@ public final class PsiNode implements NodeProtocol {
         if (match.length != rank.length) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "align: " + match.length + " matches but " + rank.length + " ranks");
         }
+        if (req.cfg("ordered", "false").equals("true")) return alignMember(req, ctx, s, match, rank);
         int[] aligned = new int[match.length];
         boolean[] filled = new boolean[match.length];
         for (int i = 0; i < match.length; i++) {
@@ -177,7 +178,14 @@ public final class PsiNode implements NodeProtocol {
         for (int i = 0; i < match.length; i++) keyAt[rank[i]] = s.shuffledKeys[match[i]];
         Integer[] order = new Integer[aligned.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
-        java.util.Arrays.sort(order, (a, b) -> keyAt[a].compareTo(keyAt[b]));
+        String orderSeed = req.cfg("order_seed", null);
+        if (orderSeed == null) {
+            java.util.Arrays.sort(order, (a, b) -> keyAt[a].compareTo(keyAt[b]));
+        } else {
+            // with a group among the parties: by a keyed hash of the key, the same on every party, and unrelated to the keys' own order
+            byte[][] h = KeyedOrder.hashes(Long.parseLong(orderSeed), keyAt);
+            java.util.Arrays.sort(order, (a, b) -> KeyedOrder.compare(h[a], h[b], keyAt[a], keyAt[b]));
+        }
         int[] position = new int[aligned.length];
         for (int i = 0; i < order.length; i++) position[order[i]] = i;
         if (s.rowValue != null) {
@@ -194,7 +202,37 @@ public final class PsiNode implements NodeProtocol {
         }
         job.put(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, s.slot), s.product);
         job.remove(STATE);
-        return req.reply(ctx.nodeId(), Map.of("aligned", (double) aligned.length), Map.of());
+        // the leader of an alignment with groups says where each common entity (by its rank among the blinded values) fell,
+        // so the coordinator can tell each group member the places of its own entities
+        Map<String, byte[]> out = req.cfg("report_order", "false").equals("true") ? Map.of("order", PackedInts.pack(position)) : Map.of();
+        return req.reply(ctx.nodeId(), Map.of("aligned", (double) aligned.length), Map.of(), out);
+    }
+
+    /**
+     * A group member: the places of its entities in the common order come from the alignment, as it
+     * cannot order entities it does not hold; its aligned rows are the common order with -1 where
+     * another member holds the entity.
+     */
+    private static Message alignMember(Message req, NodeContext ctx, State s, int[] match, int[] place) {
+        if (s.rowValue != null) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "a group member aligns entity keys, not join keys");
+        int common = Integer.parseInt(req.cfg("common"));
+        if (match.length != place.length || match.length > common) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "align: " + match.length + " matches, " + place.length + " places, "
+                    + common + " common entities");
+        }
+        int[] sparse = new int[common];
+        java.util.Arrays.fill(sparse, -1);
+        for (int i = 0; i < match.length; i++) {
+            if (match[i] < 0 || match[i] >= s.permutation.length || place[i] < 0 || place[i] >= common || sparse[place[i]] >= 0) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "align: invalid match " + match[i] + " or place " + place[i]);
+            }
+            sparse[place[i]] = s.rows == null ? s.permutation[match[i]] : s.rows[s.permutation[match[i]]];
+        }
+        Map<String, Object> job = ctx.jobState(req.jobId());
+        job.put(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, s.slot), sparse);
+        job.put(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, s.slot), s.product);
+        job.remove(STATE);
+        return req.reply(ctx.nodeId(), Map.of("aligned", (double) match.length), Map.of());
     }
 
     private static int[] shuffle(int n) {

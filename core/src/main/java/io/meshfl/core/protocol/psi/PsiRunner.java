@@ -30,18 +30,26 @@ public final class PsiRunner {
      * One product taking part, in its domain: its entity keys, or the values of a join-key
      * {@code column} ({@code distinct}: a foreign key whose values repeat, aligned value by value).
      */
-    public record Party(String domain, String productId, String column, boolean distinct, Period period) {
+    public record Party(String domain, String productId, String column, boolean distinct, Period period, String group) {
         public Party(String domain, String productId) {
-            this(domain, productId, "", false, null);
+            this(domain, productId, "", false, null, null);
         }
 
         public Party(String domain, String productId, String column, boolean distinct) {
-            this(domain, productId, column, distinct, null);
+            this(domain, productId, column, distinct, null, null);
         }
 
         /** This party with only the rows of its product on one side of an out-of-time cut. */
         public Party within(Period p) {
-            return new Party(domain, productId, column, distinct, p);
+            return new Party(domain, productId, column, distinct, p, group);
+        }
+
+        /**
+         * This product as one member of party {@code group}: the members' keys count as one set (their
+         * union), and each member learns only where its own entities fall in the common order.
+         */
+        public Party inGroup(String group) {
+            return new Party(domain, productId, column, distinct, period, group);
         }
     }
 
@@ -57,13 +65,28 @@ public final class PsiRunner {
     private final Duration timeout;
     private final Consumer<String> log;
     private final int batch;
+    private final long orderSeed;
 
     public PsiRunner(Map<String, NodeChannel> byDomain, Duration timeout, Consumer<String> log, int batch) {
+        this(byDomain, timeout, log, batch, 0);
+    }
+
+    private PsiRunner(Map<String, NodeChannel> byDomain, Duration timeout, Consumer<String> log, int batch, long orderSeed) {
         this.byDomain = Map.copyOf(byDomain);
         this.timeout = timeout;
         this.log = log;
         if (batch < 1) throw new IllegalArgumentException("psi batch must be >= 1, got " + batch);
         this.batch = batch;
+        this.orderSeed = orderSeed;
+    }
+
+    /**
+     * This runner with the job's seed, from which alignments with a group order their entities: by a
+     * keyed hash of the key rather than the key, so that a member told its entities' places in the
+     * order learns nothing of the keys of the entities between them.
+     */
+    public PsiRunner seeded(long seed) {
+        return new PsiRunner(byDomain, timeout, log, batch, seed);
     }
 
     public Result run(String jobId, String runId, List<Party> parties, boolean cardinalityOnly) {
@@ -108,13 +131,16 @@ public final class PsiRunner {
         } finally {
             pool.shutdownNow();
         }
-        int[][] matches = new int[parties.size()][];
-        for (int i = 0; i < parties.size(); i++) {
-            List<byte[]> others = new ArrayList<>(full);
-            others.remove(i);
-            matches[i] = Intersection.matchIndices(full.get(i), others);
+        GroupAlignment groups = GroupAlignment.of(parties, full);
+        int[][] matches = groups == null ? new int[parties.size()][] : groups.matches();
+        if (groups == null) {
+            for (int i = 0; i < parties.size(); i++) {
+                List<byte[]> others = new ArrayList<>(full);
+                others.remove(i);
+                matches[i] = Intersection.matchIndices(full.get(i), others);
+            }
         }
-        int common = matches[0].length;
+        int common = groups == null ? matches[0].length : groups.common();
         if (common == 0 && parties.stream().anyMatch(p -> !p.column().isEmpty())) {
             throw new MeshflException(ErrorCode.DATA_EMPTY, "the join keys share no value: " + parties.stream()
                     .map(p -> p.productId() + "." + (p.column().isEmpty() ? "<entity key>" : p.column())).toList()
@@ -126,7 +152,9 @@ public final class PsiRunner {
                     + parties.stream().map(Party::productId).toList() + " have set sizes " + sizes.values()
                     + " and an empty intersection; check that the entity keys (meshfl.entityKey) hold the same identifiers");
         }
-        if (!cardinalityOnly) {
+        if (!cardinalityOnly && groups != null) {
+            groups.align(jobId, runId, orderSeed, this::call);
+        } else if (!cardinalityOnly) {
             for (int i = 0; i < parties.size(); i++) {
                 Party p = parties.get(i);
                 int[] rank = PointOrder.ranks(full.get(i), matches[i]);

@@ -24,13 +24,13 @@ final class Party {
     final boolean guest;
     final ModelSpec.Type model;
     final List<String> features;
-    final Dataset data;          // aligned rows, own columns, standardized
+    Dataset data;                // aligned rows, own columns, standardized
     int[] aligned;               // which of the product's rows, in the run's order (kept in the party's checkpoints)
     int trainRows;               // the first trainRows aligned rows train; the rest are held out for evaluation
     double[] keptW;              // the weights and biases of the selected epoch, when the job selects one
     double[] keptBias;
-    final double[] mean;
-    final double[] std;
+    double[] mean;
+    double[] std;
     /** Scores per row: the class count for multinomial logistic regression, otherwise 1. */
     final int outputs;
     final double[] w;            // class-major: w[c * features + j]
@@ -51,6 +51,10 @@ final class Party {
     final long seed;
     String guestDomain;
     List<String> hosts = List.of();
+    /** A member of a party made of several products: its side of the group, or null. */
+    PartyGroup group;
+    /** On the guest: each party made of several products, by name, with its members' domains. */
+    Map<String, List<String>> groups = Map.of();
     BigInteger[] masks;
     /** Optimizer state over this party's own coordinates (weights, then the bias on the guest): elementwise, so identical to centralized. */
     double[] m1;

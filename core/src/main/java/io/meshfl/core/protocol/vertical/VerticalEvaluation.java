@@ -28,7 +28,9 @@ final class VerticalEvaluation {
     static Message score(Message req, Party p) {
         double[] u = p.partialAll();
         if (p.evalData != null) u = concat(u, p.partialOf(p.evalData));
-        byte[] sealed = p.seal.seal(p.peer(p.guestDomain), VerticalNode.context(req, "score"), CipherCodec.packDoubles(u));
+        // a group member's scores are masked so that only the members' sum means anything to the guest
+        byte[] plain = p.group == null ? CipherCodec.packDoubles(u) : p.group.maskScores(VerticalNode.context(req, "score-mask"), u);
+        byte[] sealed = p.seal.seal(p.peer(p.guestDomain), VerticalNode.context(req, "score"), plain);
         return req.reply(p.domain, Map.of(), Map.of(), Map.of("to:" + p.guestDomain, sealed));
     }
 
@@ -47,9 +49,9 @@ final class VerticalEvaluation {
         Map<String, double[]> evalParts = new LinkedHashMap<>();
         parts.put(p.domain, u.clone());
         evalParts.put(p.domain, ue.clone());
-        for (String h : p.hosts) {
-            byte[] open = p.seal.open(p.peer(h), VerticalNode.context(req, "score"), req.blob("from:" + h));
-            double[] hu = CipherCodec.unpackDoubles(open, "scores of " + h);
+        for (var e : hostScores(req, p, u.length + ue.length).entrySet()) {
+            String h = e.getKey();
+            double[] hu = e.getValue();
             int training = p.index == null ? u.length : p.hostRows.get(h);
             if (hu.length != training + ue.length) {
                 throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "host " + h + " scored " + hu.length + " values, the guest expects "
@@ -81,6 +83,27 @@ final class VerticalEvaluation {
         var d = Holdout.diagnosticsNode(task, evalPred, evalY, evalY.length, k, evalParts);
         d.put("over", p.evalOver);
         return req.reply(p.domain, m, Map.of(), Map.of(Holdout.DIAGNOSTICS, Diagnostics.encode(d)));
+    }
+
+    /**
+     * Every other party's partial scores, opened: a host's as it sent them, a group's as the sum of
+     * its members' masked vectors (of {@code n} values each), under the group's name.
+     */
+    private static Map<String, double[]> hostScores(Message req, Party p, int n) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        java.util.Set<String> members = new java.util.HashSet<>();
+        p.groups.values().forEach(members::addAll);
+        for (String h : p.hosts) {
+            if (members.contains(h)) continue;
+            byte[] open = p.seal.open(p.peer(h), VerticalNode.context(req, "score"), req.blob("from:" + h));
+            out.put(h, CipherCodec.unpackDoubles(open, "scores of " + h));
+        }
+        for (var g : p.groups.entrySet()) {
+            java.util.List<byte[]> vectors = new java.util.ArrayList<>();
+            for (String m : g.getValue()) vectors.add(p.seal.open(p.peer(m), VerticalNode.context(req, "score"), req.blob("from:" + m)));
+            out.put(g.getKey(), PartyGroup.unmaskScores(vectors, n, g.getKey()));
+        }
+        return out;
     }
 
     /** Predictions from scores: probabilities (logistic, softmax), means (Poisson) or the score itself. */

@@ -48,6 +48,8 @@ public final class VerticalNode implements NodeProtocol {
                 }
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of());
             }
+            case VerticalSteps.GROUP_SHARE -> GroupSteps.share(req, party(req, ctx));
+            case VerticalSteps.GROUP_JOIN -> GroupSteps.join(req, party(req, ctx));
             case VerticalSteps.FORWARD -> forward(req, party(req, ctx));
             case VerticalSteps.RESIDUAL -> residual(req, party(req, ctx));
             case VerticalSteps.GRADIENT -> gradient(req, party(req, ctx));
@@ -95,10 +97,15 @@ public final class VerticalNode implements NodeProtocol {
         List<String> features = split(req.cfg("features", ""));
         String label = guest ? req.cfg("label") : null;
         Dataset all = ctx.load(product, features, label);
-        Dataset rows = all.select(aligned);
-        // the scaling is learned from the training rows alone, as a model validated on held-out rows must be
-        Standardizer z = Standardizer.from(ColumnStats.of(held.training(rows)));
-        Dataset scaled = z.apply(rows);
+        String group = req.cfg("group", null);
+        // a group member holds the common order sparsely: zero rows where another member holds the entity
+        Dataset rows = group == null ? all.select(aligned) : PartyGroup.select(all, aligned);
+        // the scaling is learned from the training rows alone, as a model validated on held-out rows must be; a group member's
+        // is its own until the members merge their sums (group-join)
+        ColumnStats stats = group == null ? ColumnStats.of(held.training(rows)) : PartyGroup.stats(rows, aligned, train);
+        Standardizer z = Standardizer.from(stats);
+        PartyGroup g = group == null ? null : new PartyGroup(group, split(req.cfg("group_members")), ctx.domain(), aligned, rows, stats);
+        Dataset scaled = g == null ? z.apply(rows) : PartyGroup.scaled(z, rows, g.present);
         PaillierPublicKey pk = PaillierPublicKey.fromBytes(req.blob("pk"));
         ModelSpec.Type type = ModelSpec.Type.valueOf(req.cfg("model_type"));
         int classes = type == ModelSpec.Type.SOFTMAX ? Integer.parseInt(req.cfg("classes")) : 1;
@@ -110,6 +117,8 @@ public final class VerticalNode implements NodeProtocol {
         p.guestDomain = req.cfg("guest");
         p.hosts = split(req.cfg("hosts", ""));
         p.fullBatch = req.cfg("full_batch", "false").equals("true");
+        p.group = g;
+        if (guest) p.groups = GroupSteps.groups(req.cfg("groups", ""));
         if (index != null) {
             p.index = index;
             p.hostRows = new LinkedHashMap<>();
@@ -125,9 +134,11 @@ public final class VerticalNode implements NodeProtocol {
             if (evalRows == null || !evalProduct.equals(job.get(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, EVAL_SLOT)))) {
                 throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for evaluation product " + evalProduct + " arrived before its alignment");
             }
-            Dataset ev = ctx.load(evalProduct, features, label).select(evalRows);
+            Dataset evAll = ctx.load(evalProduct, features, label);
+            Dataset ev = g == null ? evAll.select(evalRows) : PartyGroup.select(evAll, evalRows);
             if (guest) checkLabels(p, classes, ev, evalProduct, label);
-            p.evalData = z.apply(ev);
+            if (g != null) p.group = g.withEvaluation(evalRows, ev);
+            p.evalData = g == null ? z.apply(ev) : PartyGroup.scaled(z, ev, p.group.evalPresent);
             p.evalOver = req.cfg("eval_over", "evaluation rows");
         }
         if (resumed != null) VerticalParts.restore(p, resumed);
@@ -218,7 +229,7 @@ public final class VerticalNode implements NodeProtocol {
             byte[] forHost = p.index == null ? packed : CipherCodec.pack(JoinIndex.scatter(p, d, h), p.pk.nSquared());
             blobs.put("to:" + h, p.seal.seal(p.peer(h), context(req, "d:" + h), forHost));
         }
-        blobs.put("grad", maskedGradient(p, rows, d));
+        blobs.put("grad", maskedGradient(p, rows, d, context(req, "mask")));
         return req.reply(p.domain, Map.of("d_scale", (double) dScale(p.model, p.hosts.size())), Map.of(), blobs);
     }
 
@@ -277,14 +288,16 @@ public final class VerticalNode implements NodeProtocol {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "guest sent " + d.length + " residuals for a batch of " + rows.length
                     + (p.outputs > 1 ? " rows of " + p.outputs + " classes" : ""));
         }
-        return req.reply(p.domain, Map.of(), Map.of(), Map.of("grad", maskedGradient(p, rows, d)));
+        return req.reply(p.domain, Map.of(), Map.of(), Map.of("grad", maskedGradient(p, rows, d, context(req, "mask"))));
     }
 
     /**
      * [[X^T d_c + r]] per output c and own column (and the bias on the guest), class-major, r
-     * uniform mod n and kept here; {@code d} holds {@code outputs} residuals per row.
+     * uniform mod n and kept here; {@code d} holds {@code outputs} residuals per row. A group member
+     * draws r from the members' seed and keeps the sum of every member's r, as the arbiter decrypts
+     * only the members' sum.
      */
-    private static byte[] maskedGradient(Party p, int[] rows, BigInteger[] d) {
+    private static byte[] maskedGradient(Party p, int[] rows, BigInteger[] d, String context) {
         int k = p.features.size();
         int cols = k + (p.guest ? 1 : 0);
         int outputs = p.outputs;
@@ -306,8 +319,8 @@ public final class VerticalNode implements NodeProtocol {
             for (int i = 0; i < rows.length; i++) {
                 e[i] = j < k ? p.fp.encodeLong(p.data.x()[rows[i] * k + j]) : p.fp.encodeLong(1.0);
             }
-            BigInteger r = new BigInteger(n.bitLength() + 64, p.random).mod(n);
-            masks[q] = r;
+            BigInteger r = p.group == null ? new BigInteger(n.bitLength() + 64, p.random).mod(n) : p.group.mask(context, p.group.index, q, n);
+            masks[q] = p.group == null ? r : p.group.maskSum(context, q, n);
             out[q] = p.he.addPlain(p.he.sumProducts(byOutput[q / cols], e), r);
         });
         p.masks = masks;

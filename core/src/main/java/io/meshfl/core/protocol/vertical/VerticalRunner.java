@@ -17,7 +17,6 @@ import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
 import io.meshfl.core.protocol.psi.PsiRunner;
 
-import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +40,8 @@ public final class VerticalRunner implements PartyStateRunner {
     private final Duration timeout;
     private final List<Link> links;
     private final JobSpec.VerticalSettings vs;
+    /** The parties made of several products (the job's groups). */
+    private final GroupArbiter groups;
     private PartyCalls calls;
     /** The label holder's diagnostics of every epoch's evaluation in this attempt. */
     private io.meshfl.core.protocol.RoundDiagnostics diagnostics = new io.meshfl.core.protocol.RoundDiagnostics();
@@ -73,6 +74,8 @@ public final class VerticalRunner implements PartyStateRunner {
         this.vs = links.isEmpty() ? v : new JobSpec.VerticalSettings(j.iterations(), Integer.MAX_VALUE, j.lr(), 0, 0, j.l2(), 0,
                 v.keyBits(), v.fracBits(), v.psiBatch(), false, "sgd", j.momentum());
         this.byDomain = Map.copyOf(byDomain);
+        this.groups = new GroupArbiter(plan.groups());
+        if (!groups.isEmpty() && !links.isEmpty()) throw new MeshflException(ErrorCode.PLAN_REFUSED, "a party group does not train over a join");
         this.observer = observer;
         this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
     }
@@ -109,7 +112,7 @@ public final class VerticalRunner implements PartyStateRunner {
         Plan.Participant guest = plan.participants().get(0);
         List<Plan.Participant> hosts = plan.participants().subList(1, plan.participants().size());
         try {
-            PsiRunner psiRunner = new PsiRunner(byDomain, timeout, observer::log, vs.psiBatch());
+            PsiRunner psiRunner = new PsiRunner(byDomain, timeout, observer::log, vs.psiBatch()).seeded(job.seed());
             int aligned;
             Map<String, Integer> alignedByHost = new LinkedHashMap<>();
             RunCheckpoint from = resume.from();
@@ -124,7 +127,7 @@ public final class VerticalRunner implements PartyStateRunner {
                 // out of time, only the label holder's rows up to the cut align for training
                 List<PsiRunner.Party> parties = plan.participants().stream().map(p -> p == guest && outOfTime() != null
                         ? new PsiRunner.Party(p.domain(), p.productId()).within(new PsiRunner.Period(outOfTime().column(), outOfTime().after(), false))
-                        : new PsiRunner.Party(p.domain(), p.productId())).toList();
+                        : psiParty(p, p.productId())).toList();
                 aligned = psiRunner.run(jobId, runId, parties, false).intersection();
             } else {
                 aligned = 0;
@@ -146,7 +149,7 @@ public final class VerticalRunner implements PartyStateRunner {
                             evalProducts.get(guest.domain()), plan.label(), plan.model().task(), plan.model().classes(), timeout);
                 }
                 int evalAligned = psiRunner.run(jobId, runId, plan.participants().stream().map(p -> {
-                    PsiRunner.Party party = new PsiRunner.Party(p.domain(), evalProducts.get(p.domain()));
+                    PsiRunner.Party party = psiParty(p, evalProducts.get(p.domain()));
                     return p == guest && outOfTime() != null ? party.within(new PsiRunner.Period(outOfTime().column(), outOfTime().after(), true)) : party;
                 }).toList(), false, VerticalNode.EVAL_SLOT).intersection();
                 observer.log("evaluation: " + evalAligned + " entities of " + evaluated() + " aligned with the other parties' products; "
@@ -175,6 +178,7 @@ public final class VerticalRunner implements PartyStateRunner {
                 }
                 cfg.put("guest", guest.domain());
                 cfg.put("hosts", String.join(",", hosts.stream().map(Plan.Participant::domain).toList()));
+                groups.configure(cfg, p, p == guest);
                 if (from != null) {
                     cfg.put("resume_round", Integer.toString(from.round()));
                     cfg.put("resume_part", from.part(p.domain()));
@@ -199,6 +203,7 @@ public final class VerticalRunner implements PartyStateRunner {
                         guest.productId(), hosts.stream().map(Plan.Participant::productId).toList(), aligned));
             }
             calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.PEERS, p.domain(), Map.of()).withBlobs(sealKeys));
+            groups.join(calls, plan, jobId, runId, observer);
 
             io.meshfl.core.protocol.Selection selection = links.isEmpty() ? io.meshfl.core.protocol.Selection.of(job) : null;
             if (selection != null && from != null) selection.restore(from);
@@ -264,6 +269,12 @@ public final class VerticalRunner implements PartyStateRunner {
         } finally {
             calls.close();
         }
+    }
+
+    /** A participant's product in an alignment, as a member of its group when it is one. */
+    private static PsiRunner.Party psiParty(Plan.Participant p, String product) {
+        PsiRunner.Party party = new PsiRunner.Party(p.domain(), product);
+        return p.group() == null ? party : party.inGroup(p.group());
     }
 
     /** Every party's product for the evaluation alignment (its evaluation product, else its training product); empty without evaluation products. */
@@ -345,12 +356,7 @@ public final class VerticalRunner implements PartyStateRunner {
         grads.put(guest.domain(), res);
         grads.putAll(calls.each(hosts, h -> request(jobId, runId, VerticalSteps.GRADIENT, h.domain(), pos)
                 .withBlobs(Map.of("from:" + guest.domain(), res.blob("to:" + h.domain())))));
-        Map<String, byte[]> plain = new LinkedHashMap<>();
-        BigInteger nsq = dec.publicKey().nSquared();
-        for (var e : grads.entrySet()) {
-            BigInteger[] c = CipherCodec.unpack(e.getValue().blob("grad"), nsq, "masked gradient of " + e.getKey());
-            plain.put(e.getKey(), CipherCodec.pack(dec.decryptAll(c), dec.publicKey().n()));
-        }
+        Map<String, byte[]> plain = groups.decrypt(grads, dec);
         Map<String, String> upd = new LinkedHashMap<>(pos);
         upd.put("lr", Double.toString(lr));
         upd.put("l1", Double.toString(vs.l1()));
@@ -361,7 +367,10 @@ public final class VerticalRunner implements PartyStateRunner {
         Map<String, Message> done = calls.each(plan.participants(), p -> request(jobId, runId, VerticalSteps.UPDATE, p.domain(), upd)
                 .withBlobs(Map.of("plain", plain.get(p.domain()))));
         double dw2 = 0;
-        for (Message m : done.values()) dw2 += m.metrics().getOrDefault("dw2", 0.0);
+        for (var m : done.entrySet()) {
+            // a group's members step the same weights: their change counts once
+            if (groups.counts(m.getKey())) dw2 += m.getValue().metrics().getOrDefault("dw2", 0.0);
+        }
         return dw2;
     }
 

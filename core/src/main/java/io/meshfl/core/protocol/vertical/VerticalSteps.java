@@ -7,6 +7,10 @@ public final class VerticalSteps {
     public static final String SETUP = "setup";
     /** Node learns the other parties' sealing keys. */
     public static final String PEERS = "peers";
+    /** Group member: its column sums sealed for each other member, and from the first member the members' secret seed. */
+    public static final String GROUP_SHARE = "group-share";
+    /** Group member: scales its columns by the party's merged sums and takes the members' seed. */
+    public static final String GROUP_JOIN = "group-join";
     /** Host: encrypted partial scores of a mini-batch, sealed for the guest. */
     public static final String FORWARD = "forward";
     /** Guest: encrypted residuals from its labels and all partial scores, sealed for each host; its own masked encrypted gradient. */

@@ -131,4 +131,81 @@ class PsiRunnerTest {
         assertEquals(ErrorCode.DATA_BAD_VALUE, e.code());
         assertTrue(e.getMessage().contains("rows 1 and 3") && !e.getMessage().contains("secret-1"), e.getMessage());
     }
+
+    /** Runs an alignment in which the parties named in {@code group} are members of one party "region". */
+    private static PsiRunner.Result runGrouped(Set<String> group, KeyParty... parties) {
+        Map<String, NodeChannel> byDomain = new LinkedHashMap<>();
+        List<PsiRunner.Party> ps = new ArrayList<>();
+        for (KeyParty p : parties) {
+            byDomain.put(p.domain(), p);
+            PsiRunner.Party party = new PsiRunner.Party(p.domain(), p.domain() + ".p");
+            ps.add(group.contains(p.domain()) ? party.inGroup("region") : party);
+        }
+        return new PsiRunner(byDomain, Duration.ofSeconds(30), s -> { }, 64).seeded(7).run("job", "run", ps, false);
+    }
+
+    @Test
+    void groupMembersAlignAsTheUnionOfTheirKeysEachHoldingOnlyItsOwnPlacesInTheCommonOrder() {
+        List<String> bank = new ArrayList<>(), shop = new ArrayList<>(), north = new ArrayList<>(), south = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            if (i % 7 != 0) bank.add("c" + i);
+            if (i % 5 != 0) shop.add("c" + i);
+            if (i < 200) (i % 2 == 0 ? north : south).add("c" + i); // the region holds customers 0..199, split between two nodes
+        }
+        KeyParty b = new KeyParty("bank", bank.toArray(String[]::new));
+        KeyParty s = new KeyParty("shop", shop.toArray(String[]::new));
+        KeyParty n = new KeyParty("north", north.toArray(String[]::new));
+        KeyParty so = new KeyParty("south", south.toArray(String[]::new));
+        PsiRunner.Result r = runGrouped(Set.of("north", "south"), b, n, s, so);
+        Set<String> expected = new HashSet<>(bank);
+        expected.retainAll(shop);
+        expected.removeIf(k -> Integer.parseInt(k.substring(1)) >= 200);
+        assertEquals(expected.size(), r.intersection());
+        List<String> order = b.alignedKeys();
+        assertEquals(order, s.alignedKeys(), "the parties of their own order the common entities alike");
+        assertEquals(expected, new HashSet<>(order));
+        List<String> sorted = new ArrayList<>(order);
+        java.util.Collections.sort(sorted);
+        assertTrue(!sorted.equals(order), "with a group the order is a keyed hash's, not the keys' own");
+        int[] northRows = (int[]) n.jobState("job").get(PsiSteps.ALIGNED_ROWS);
+        int[] southRows = (int[]) so.jobState("job").get(PsiSteps.ALIGNED_ROWS);
+        assertEquals(order.size(), northRows.length);
+        assertEquals(order.size(), southRows.length);
+        for (int i = 0; i < order.size(); i++) {
+            // every place is held by exactly one member, and it is the same entity as the bank's at that place
+            assertTrue(northRows[i] < 0 ^ southRows[i] < 0, "place " + i);
+            String held = northRows[i] >= 0 ? n.keys[northRows[i]] : so.keys[southRows[i]];
+            assertEquals(order.get(i), held, "place " + i);
+        }
+        // the same keys and seed give the same order in another run (fresh blinding secrets)
+        KeyParty b2 = new KeyParty("bank", bank.toArray(String[]::new));
+        runGrouped(Set.of("north", "south"), b2, new KeyParty("north", north.toArray(String[]::new)),
+                new KeyParty("shop", shop.toArray(String[]::new)), new KeyParty("south", south.toArray(String[]::new)));
+        assertEquals(order, b2.alignedKeys());
+    }
+
+    @Test
+    void anEntityHeldByTwoMembersOfAGroupIsRefusedWithACountNotAValue() {
+        KeyParty b = new KeyParty("bank", "c1", "c2", "c3", "c4");
+        KeyParty n = new KeyParty("north", "c1", "c2", "secret-c3");
+        KeyParty so = new KeyParty("south", "secret-c3", "c4");
+        MeshflException e = assertThrows(MeshflException.class, () -> runGrouped(Set.of("north", "south"), b, n, so));
+        assertEquals(ErrorCode.DATA_BAD_VALUE, e.code());
+        assertTrue(e.getMessage().contains("north.p and south.p both hold 1 of the same entities"), e.getMessage());
+        assertTrue(!e.getMessage().contains("secret"), e.getMessage());
+    }
+
+    @Test
+    void aGroupMemberIsToldOnlyItsOwnPlacesNeverTheOtherMembersMatches() {
+        KeyParty b = new KeyParty("bank", "c1", "c2", "c3", "c4", "c5", "c6");
+        KeyParty n = new KeyParty("north", "c1", "c2", "c3");
+        KeyParty so = new KeyParty("south", "c4", "c5", "c9");
+        runGrouped(Set.of("north", "south"), b, n, so);
+        for (KeyParty member : List.of(n, so)) {
+            Message align = member.seen.stream().filter(m -> m.step().equals(PsiSteps.ALIGN)).findFirst().orElseThrow();
+            int[] places = PackedInts.unpack(align.blob("rank"));
+            assertEquals(member == n ? 3 : 2, places.length, "one place per own match");
+            assertEquals("5", align.cfg("common"));
+        }
+    }
 }

@@ -177,6 +177,49 @@ class VerticalResumeTest {
     }
 
     @Test
+    void aPartyOfTwoNodesResumesFromItsMembersSparsePartsAndTrainsTheUndisturbedEpochs() throws Exception {
+        // the shop's customers live on two nodes, by the parity of their row: one party, "shop"
+        Map<String, Dataset> data = new LinkedHashMap<>(data());
+        Dataset shop = data.remove("shop");
+        for (int part = 0; part < 2; part++) {
+            List<Integer> rows = new ArrayList<>();
+            for (int i = part; i < shop.rows(); i += 2) rows.add(i);
+            data.put("shop-" + (char) ('a' + part), shop.select(rows.stream().mapToInt(Integer::intValue).toArray()));
+        }
+        Plan plan = new Plan("vertical", "paillier-arbiter", List.of(
+                new Plan.Participant("bank.accounts", "bank", "1", 300, "guest", List.of("a", "b")),
+                new Plan.Participant("shop-a.orders", "shop-a", "1", 155, "host", List.of("c", "d"), "shop"),
+                new Plan.Participant("shop-b.orders", "shop-b", "1", 155, "host", List.of("c", "d"), "shop")),
+                List.of(), List.of("a", "b", "shop:c", "shop:d"), "y", ModelSpec.of(ModelSpec.Type.LOGISTIC), 5, 0, List.of(), List.of());
+        java.util.function.Function<String, Map<String, NodeChannel>> nodes = folders -> {
+            Map<String, NodeChannel> m = new LinkedHashMap<>();
+            for (String d : List.of("bank", "shop-a", "shop-b")) m.put(d, new Node(d, data.get(d), dir.resolve(folders).resolve(d)));
+            return m;
+        };
+        CheckpointFollower undisturbed = new CheckpointFollower(2, dir.resolve("g-first"), dir.resolve("g-crash"));
+        Map<String, NodeChannel> first = nodes.apply("g-first");
+        RunOutcome whole = new VerticalRunner(JOB, plan, first, undisturbed).run("job", "run-g");
+        assertEquals(280.0, whole.metrics().get("psi_intersection"), "the party's entities are the union of its members'");
+        assertTrue(whole.metrics().get("auc") > 0.7, whole.metrics().toString());
+        JsonNode a = JSON.readTree(((Node) first.get("shop-a")).modelPart("run-g"));
+        JsonNode b = JSON.readTree(((Node) first.get("shop-b")).modelPart("run-g"));
+        assertEquals(a.get("weights"), b.get("weights"), "the members step one set of weights");
+        assertEquals(a.get("mean"), b.get("mean"), "and scale by the party's statistics");
+
+        CheckpointFollower resumed = new CheckpointFollower();
+        Map<String, NodeChannel> restarted = nodes.apply("g-crash");
+        RunOutcome after = new VerticalRunner(JOB, plan, restarted, resumed).resume(undisturbed.checkpoints.get(1), undisturbed.rounds.subList(0, 2))
+                .run("job", "run-g");
+        assertEquals(List.of(3, 4, 5), resumed.rounds.stream().map(RoundSummary::round).toList());
+        assertEquals(whole.metrics().get("auc"), after.metrics().get("auc"));
+        assertEquals(whole.metrics().get("loss"), after.metrics().get("loss"));
+        for (String d : List.of("bank", "shop-a", "shop-b")) {
+            assertEquals(JSON.readTree(((Node) first.get(d)).modelPart("run-g")).get("weights"),
+                    JSON.readTree(((Node) restarted.get(d)).modelPart("run-g")).get("weights"), "weights of " + d);
+        }
+    }
+
+    @Test
     void aHeldOutShareOfTheAlignedRowsNeverTrainsIsScoredApartAndKeepsItsSplitThroughAResume() throws Exception {
         JobSpec job = JobLoader.parse("""
                 name: v

@@ -1,0 +1,239 @@
+package io.meshfl.core.protocol.vertical;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.data.ColumnStats;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.data.Standardizer;
+
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.List;
+
+/**
+ * A member's side of a vertical party made of several products on their own nodes (a job's
+ * {@code groups}). The member holds the party's common row order sparsely: its own entities'
+ * rows, zero rows where another member holds the entity, so its scores and gradient shares
+ * are zero there and the members' sums are the party's. The members agree on the party's column
+ * scaling (each other's column sums) and on a secret seed the arbiter and the other parties never
+ * see, from which they draw the masks that let the arbiter decrypt only their summed gradient and
+ * let the label holder add up their scores without learning which member holds an entity.
+ */
+final class PartyGroup {
+
+    /** Fixed-point scale of masked partial scores: 2^-32 resolution, exact sums modulo 2^64. */
+    private static final double SCORE_SCALE = 0x1p32;
+
+    final String name;
+    /** The members' domains in the job's order; every member derives the same masks from it. */
+    final List<String> members;
+    final int index;
+    /** Which rows of the common order this member holds. */
+    final boolean[] present;
+    final boolean[] evalPresent;
+    /** The member's rows before scaling, as aligned (zero rows where another member holds the entity). */
+    final Dataset raw;
+    Dataset rawEval;
+    /** This member's count, sum and sum of squares of its own training rows. */
+    final ColumnStats own;
+    byte[] seed;
+
+    PartyGroup(String name, List<String> members, String self, int[] aligned, Dataset raw, ColumnStats own) {
+        this.name = name;
+        this.members = List.copyOf(members);
+        this.index = members.indexOf(self);
+        if (index < 0) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, self + " is no member of group " + name + " " + members);
+        this.present = present(aligned);
+        this.evalPresent = null;
+        this.raw = raw;
+        this.own = own;
+    }
+
+    private PartyGroup(PartyGroup g, boolean[] evalPresent, Dataset rawEval) {
+        this.name = g.name;
+        this.members = g.members;
+        this.index = g.index;
+        this.present = g.present;
+        this.evalPresent = evalPresent;
+        this.raw = g.raw;
+        this.rawEval = rawEval;
+        this.own = g.own;
+        this.seed = g.seed;
+    }
+
+    /** This member with its sparse rows of the evaluation entities too. */
+    PartyGroup withEvaluation(int[] evalAligned, Dataset rawEval) {
+        return new PartyGroup(this, present(evalAligned), rawEval);
+    }
+
+    boolean leader() {
+        return index == 0;
+    }
+
+    /** Rows {@code aligned} of {@code all} in order; a row of -1 (an entity another member holds) is all zeros. */
+    static Dataset select(Dataset all, int[] aligned) {
+        int d = all.cols();
+        double[] x = new double[aligned.length * d];
+        double[] y = all.y() == null ? null : new double[aligned.length];
+        for (int i = 0; i < aligned.length; i++) {
+            if (aligned[i] < 0) continue;
+            System.arraycopy(all.x(), aligned[i] * d, x, i * d, d);
+            if (y != null) y[i] = all.y()[aligned[i]];
+        }
+        return new Dataset(all.features(), x, y, null, aligned.length);
+    }
+
+    /** Count, sums and sums of squares over the member's own rows among the first {@code train} of {@code rows}. */
+    static ColumnStats stats(Dataset rows, int[] aligned, int train) {
+        int k = 0;
+        for (int i = 0; i < train; i++) if (aligned[i] >= 0) k++;
+        int[] own = new int[k];
+        k = 0;
+        for (int i = 0; i < train; i++) if (aligned[i] >= 0) own[k++] = i;
+        return ColumnStats.of(rows.select(own));
+    }
+
+    /** The party's scaling from every member's stats, merged in member order so that every member gets the same numbers. */
+    static Standardizer scaling(List<ColumnStats> inMemberOrder) {
+        ColumnStats all = inMemberOrder.get(0);
+        for (int i = 1; i < inMemberOrder.size(); i++) all = all.merge(inMemberOrder.get(i));
+        return Standardizer.from(all);
+    }
+
+    /** {@code rows} scaled by {@code z}, with the rows the member does not hold left at zero. */
+    static Dataset scaled(Standardizer z, Dataset rows, boolean[] present) {
+        Dataset s = z.apply(rows);
+        int d = s.cols();
+        for (int i = 0; i < present.length; i++) if (!present[i]) java.util.Arrays.fill(s.x(), i * d, i * d + d, 0.0);
+        return s;
+    }
+
+    static byte[] encodeStats(ColumnStats s) {
+        int d = s.features().size();
+        double[] v = new double[3 * d];
+        for (int j = 0; j < d; j++) {
+            v[j] = s.count()[j];
+            v[d + j] = s.sum()[j];
+            v[2 * d + j] = s.sumSq()[j];
+        }
+        return CipherCodec.packDoubles(v);
+    }
+
+    static ColumnStats decodeStats(byte[] b, List<String> features, String from) {
+        double[] v = CipherCodec.unpackDoubles(b, "column statistics of " + from);
+        int d = features.size();
+        if (v.length != 3 * d) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "group member " + from + " sent statistics of " + v.length / 3 + " columns, not " + d);
+        }
+        long[] count = new long[d];
+        for (int j = 0; j < d; j++) count[j] = (long) v[j];
+        return new ColumnStats(features, count, java.util.Arrays.copyOfRange(v, d, 2 * d), java.util.Arrays.copyOfRange(v, 2 * d, 3 * d));
+    }
+
+    static byte[] newSeed() {
+        byte[] s = new byte[32];
+        new SecureRandom().nextBytes(s);
+        return s;
+    }
+
+    /**
+     * Member {@code m}'s mask of gradient coordinate {@code q} at step {@code context}: uniform
+     * modulo {@code n} (64 bits beyond it), from the members' seed; every member can draw every
+     * member's mask, the arbiter none.
+     */
+    BigInteger mask(String context, int m, int q, BigInteger n) {
+        int bytes = (n.bitLength() + 64 + 7) / 8;
+        byte[] out = new byte[bytes];
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(seed(), "HmacSHA256"));
+            for (int block = 0, at = 0; at < bytes; block++, at += 32) {
+                mac.update((context + "/grad/" + m + "/" + q + "/" + block).getBytes(StandardCharsets.UTF_8));
+                byte[] h = mac.doFinal();
+                System.arraycopy(h, 0, out, at, Math.min(32, bytes - at));
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+        }
+        return new BigInteger(1, out).mod(n);
+    }
+
+    /** The sum of every member's mask of coordinate {@code q}: what the arbiter's decryption of the members' sum carries. */
+    BigInteger maskSum(String context, int q, BigInteger n) {
+        BigInteger s = BigInteger.ZERO;
+        for (int m = 0; m < members.size(); m++) s = s.add(mask(context, m, q, n));
+        return s.mod(n);
+    }
+
+    /**
+     * This member's partial scores as fixed-point integers plus a mask; the members' masks sum to
+     * zero modulo 2^64, so the label holder's sum of the members' vectors is the party's scores and
+     * any one vector is uniform noise to it.
+     */
+    byte[] maskScores(String context, double[] u) {
+        long[] out = new long[u.length];
+        long[] sum = new long[u.length];
+        for (int m = 0; m < members.size(); m++) {
+            if (m == members.size() - 1) break;
+            long[] z = stream(context + "/score/" + m, u.length);
+            for (int i = 0; i < u.length; i++) sum[i] += z[i];
+            if (m == index) System.arraycopy(z, 0, out, 0, u.length);
+        }
+        // the last member's mask cancels the others'
+        if (index == members.size() - 1) for (int i = 0; i < u.length; i++) out[i] = -sum[i];
+        for (int i = 0; i < u.length; i++) out[i] += Math.round(u[i] * SCORE_SCALE);
+        ByteBuffer b = ByteBuffer.allocate(8 * out.length);
+        b.asLongBuffer().put(out);
+        return b.array();
+    }
+
+    /** The party's scores from its members' masked vectors (label holder). */
+    static double[] unmaskScores(List<byte[]> vectors, int n, String group) {
+        long[] sum = new long[n];
+        for (byte[] v : vectors) {
+            if (v.length != 8 * n) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "a member of group " + group + " scored " + v.length / 8 + " values, not " + n);
+            }
+            java.nio.LongBuffer lb = ByteBuffer.wrap(v).asLongBuffer();
+            for (int i = 0; i < n; i++) sum[i] += lb.get(i);
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) out[i] = sum[i] / SCORE_SCALE;
+        return out;
+    }
+
+    /** {@code n} pseudo-random longs: AES-256 in counter mode under a key derived from the seed and {@code label}. */
+    private long[] stream(String label, int n) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(seed(), "HmacSHA256"));
+            byte[] key = mac.doFinal(label.getBytes(StandardCharsets.UTF_8));
+            Cipher aes = Cipher.getInstance("AES/CTR/NoPadding");
+            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
+            byte[] bytes = aes.doFinal(new byte[8 * n]);
+            long[] out = new long[n];
+            ByteBuffer.wrap(bytes).asLongBuffer().get(out);
+            return out;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/CTR is missing from this JVM", e);
+        }
+    }
+
+    private byte[] seed() {
+        if (seed == null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "group " + name + ": masks asked before the members agreed on a seed");
+        return seed;
+    }
+
+    private static boolean[] present(int[] aligned) {
+        boolean[] p = new boolean[aligned.length];
+        for (int i = 0; i < aligned.length; i++) p[i] = aligned[i] >= 0;
+        return p;
+    }
+}
