@@ -90,7 +90,7 @@ public final class EmbeddedMesh implements AutoCloseable {
                 .start(ctls.server(loopback, PeerPolicy.anyMember()));
         for (var e : byDomain.entrySet()) {
             MeshTls ntls = MeshTls.load(certs, MeshIdentity.Role.DOMAIN, e.getKey()).log(log);
-            DomainNode n = new DomainNode(e.getKey(), e.getValue(), log).trust(ntls.ca(), ntls.revocations()).ephemeral();
+            DomainNode n = new DomainNode(e.getKey(), e.getValue(), log).trust(ntls.ca(), ntls.revocations(), ntls.signer()).ephemeral();
             setUp.accept(e.getKey(), n);
             n.start(ntls.server(loopback, PeerPolicy.coordinator()), null);
             if (stateRoot != null) n.stateDir(stateRoot.resolve(e.getKey()));

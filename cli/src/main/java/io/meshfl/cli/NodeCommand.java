@@ -71,7 +71,7 @@ final class NodeCommand implements Callable<Integer> {
         List<DataContract> own = ContractLoader.loadDirectory(contracts).stream().filter(c -> c.domain().equals(domain)).toList();
         InetSocketAddress at = new InetSocketAddress(host, port);
         DomainNode n = new DomainNode(domain, own, System.out::println);
-        if (mtls != null) n.trust(mtls.ca(), mtls.revocations());
+        if (mtls != null) n.trust(mtls.ca(), mtls.revocations(), mtls.signer());
         try (DomainNode node = n.stateDir(state != null ? state : Path.of(".meshfl", "node-" + domain))
                 .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.coordinator()), advertised())) {
             // the probes answer while the node waits for a coordinator: alive, not ready

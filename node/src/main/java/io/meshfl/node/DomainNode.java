@@ -47,6 +47,7 @@ public final class DomainNode implements AutoCloseable {
     private volatile RunAuthorizations runs;
     private volatile NodeAudit audit;
     private volatile SealCheck sealCheck = SealCheck.NONE;
+    private volatile PeerKeys peerKeys = PeerKeys.NONE;
     private final java.util.Deque<String> violations = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final Consumer<String> log;
     private Server server;
@@ -102,6 +103,21 @@ public final class DomainNode implements AutoCloseable {
     public DomainNode trust(java.security.cert.X509Certificate ca, io.meshfl.core.trust.Revocations revocations) {
         runs.verifier(io.meshfl.core.trust.TicketVerifier.of(ca, revocations));
         sealCheck = new SealCheck(ca);
+        peerKeys = new PeerKeys(ca, revocations, peerKeys.signer());
+        return this;
+    }
+
+    /**
+     * As {@link #trust(java.security.cert.X509Certificate, io.meshfl.core.trust.Revocations)}, and this
+     * node's own certificate and key, with which it signs its per-job sealing keys for its peers.
+     */
+    public DomainNode trust(java.security.cert.X509Certificate ca, io.meshfl.core.trust.Revocations revocations,
+                            io.meshfl.core.trust.Signer self) {
+        if (self != null && !self.identity().isDomain(domain)) {
+            throw new IllegalArgumentException("node of " + domain + " cannot sign as " + self.identity().label());
+        }
+        trust(ca, revocations);
+        peerKeys = new PeerKeys(ca, revocations, self);
         return this;
     }
 
@@ -217,7 +233,8 @@ public final class DomainNode implements AutoCloseable {
                     + req.protocol() + "'; it runs " + protocols.keySet());
         }
         try {
-            return p.handle(req, context);
+            PeerKeys keys = peerKeys;
+            return keys.sign(req, p.handle(keys.check(req), context));
         } catch (MeshflException e) {
             if (e.code() == ErrorCode.POLICY_VIOLATION) refused(req, e.getMessage());
             // Its message crosses (the transport answers with it); its local detail goes to the log only.
