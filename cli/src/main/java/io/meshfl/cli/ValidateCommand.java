@@ -6,6 +6,7 @@ import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.integration.Integration;
 import io.meshfl.core.integration.IntegrationLoader;
+import io.meshfl.core.plan.FileSchemas;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
@@ -28,7 +29,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code meshfl validate DIR}: checks every contract, integration and job file of a folder and
- * reports every error, not just the first: contracts against their schema and data, integrations
+ * reports every error, not just the first: each file against its JSON Schema (the one shipped in
+ * the jar, with a JSON Schema validator), then contracts against their data, integrations
  * against the contracts, jobs by planning them against both (settings that do not apply, unknown
  * products, columns a policy forbids), with each plan's warnings.
  */
@@ -78,6 +80,8 @@ final class ValidateCommand implements Callable<Integer> {
         Map<String, Planner.ProductView> views = new LinkedHashMap<>();
         Map<String, Path> declaredBy = new LinkedHashMap<>();
         for (Path f : contracts) {
+            int broken = schemaErrors(out, f, FileSchemas.CONTRACT);
+            errors += broken;
             try {
                 DataContract c = ContractLoader.load(f);
                 Path other = declaredBy.putIfAbsent(c.id(), f);
@@ -86,14 +90,18 @@ final class ValidateCommand implements Callable<Integer> {
                             + other.getFileName());
                 }
                 views.put(c.id(), new Planner.ProductView(c, -1));
-                out.println("ok       contract     " + f.getFileName() + "  " + c.id() + " v" + c.version());
+                if (broken == 0) out.println("ok       contract     " + f.getFileName() + "  " + c.id() + " v" + c.version());
             } catch (MeshflException e) {
-                errors += report(out, f, e);
+                // its schema errors said it already: the loader's first error would repeat one of them
+                if (broken == 0) errors += report(out, f, e);
             }
         }
         List<DataContract> all = views.values().stream().map(Planner.ProductView::contract).toList();
         Map<String, Integration> joins = new LinkedHashMap<>();
         for (Path f : integrations) {
+            int broken = schemaErrors(out, f, FileSchemas.INTEGRATION);
+            errors += broken;
+            if (broken > 0) continue;
             try {
                 Integration in = IntegrationLoader.load(f, all);
                 joins.put(in.id(), in);
@@ -103,6 +111,9 @@ final class ValidateCommand implements Callable<Integer> {
             }
         }
         for (Path f : jobs) {
+            int broken = schemaErrors(out, f, FileSchemas.JOB);
+            errors += broken;
+            if (broken > 0) continue;
             try {
                 JobSpec job = JobLoader.load(f);
                 Plan plan = Planner.plan(job, views, id -> {
@@ -124,6 +135,27 @@ final class ValidateCommand implements Callable<Integer> {
         }
         return new Result(files, contracts.size(), integrations.size(), jobs.size(), errors, warnings);
     }
+
+    /**
+     * The file checked against its JSON Schema by a JSON Schema validator, as an editor would: every
+     * field that is not one, of the wrong type or out of its choices, and every required field missing,
+     * each on a line of its own; the count. Malformed YAML is left to the loader, which says where.
+     */
+    private static int schemaErrors(PrintStream out, Path f, io.meshfl.core.schema.FileSchema schema) {
+        com.fasterxml.jackson.databind.JsonNode doc;
+        try {
+            doc = YAML.readTree(f.toFile());
+        } catch (IOException e) {
+            return 0;
+        }
+        if (doc == null || !doc.isObject()) return 0;
+        List<String> problems = io.meshfl.core.schema.SchemaCheck.problems(schema, doc);
+        for (String p : problems) out.println("ERROR    " + f.getFileName() + ": " + p);
+        return problems.size();
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper YAML =
+            new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
 
     /** Prints each error of a file on its own line (a contract's errors come as one message of several lines). */
     private static int report(PrintStream out, Path f, MeshflException e) {

@@ -41,6 +41,9 @@ class ValidateCommandTest {
         job("misfit.yaml", "products: [bank.customers, shop.customers]\nlabel: y\nmodel: {type: logistic}\nlocal: {epochs: 3}\n");
         job("unknown.yaml", "products: [bank.customers, nobody.customers]\nlabel: y\nmodel: {type: logistic}\n");
         job("typo.yaml", "products: [bank.customers]\nlabel: y\nmodel: {type: logistic}\nrouns: 3\n");
+        // three mistakes in one file, all reported at once by its JSON Schema
+        job("sloppy.yaml", "products: [bank.customers, shop.customers]\nlabel: y\nmodel: {type: logistic}\nstrategy: sideways\n"
+                + "vertical: {epochz: 3, lr: fast}\n");
         Files.writeString(dir.resolve("notes.yaml"), "just: a note\n");
 
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -48,7 +51,7 @@ class ValidateCommandTest {
         String out = buf.toString(StandardCharsets.UTF_8);
         List<String> lines = out.lines().toList();
 
-        assertEquals(new ValidateCommand.Result(8, 3, 0, 4, 5, 0), r, out);
+        assertEquals(new ValidateCommand.Result(9, 3, 0, 5, 8, 0), r, out);
         assertTrue(lines.contains("ok       contract     bank.customers.yaml  bank.customers v1.0.0"), out);
         assertTrue(lines.contains("ok       job          good.yaml  good -> vertical"), out);
         assertEquals(2, lines.stream().filter(l -> l.startsWith("ERROR    broken.customers.yaml: ")).count(), out);
@@ -57,6 +60,10 @@ class ValidateCommandTest {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("ERROR    unknown.yaml: ") && l.contains("nobody.customers")), out);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("ERROR    typo.yaml: ") && l.contains("'rouns'")), out);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("skipped  notes.yaml")), out);
+        List<String> sloppy = lines.stream().filter(l -> l.startsWith("ERROR    sloppy.yaml: ")).toList();
+        assertEquals(3, sloppy.size(), out);
+        assertTrue(sloppy.get(0).contains("field 'strategy'") && sloppy.get(1).contains("field 'vertical.epochz': is not a field")
+                && sloppy.get(2).contains("field 'vertical.lr'"), out);
     }
 
     @Test

@@ -52,13 +52,17 @@ public final class Schemas {
                     sections.put(f.path(), object(p.putObject("items")));
                 }
                 case "list" -> {
-                    if (f.fallback() != null && f.fallback().equals("every allowed column")) {
+                    // a list of names; its choices, when it has some, are each entry's
+                    ObjectNode items = JSON.createObjectNode().put("type", "string");
+                    if (!f.choices().isEmpty()) f.choices().forEach(items.putArray("enum")::add);
+                    if (f.about().contains("`\"*\"`")) {
+                        // or "*": every column the contracts allow
                         ArrayNode any = p.putArray("anyOf");
-                        any.addObject().put("type", "array").putObject("items").put("type", "string");
+                        any.addObject().put("type", "array").set("items", items);
                         any.addObject().put("const", "*");
                     } else {
                         p.put("type", "array");
-                        p.putObject("items").put("type", "string");
+                        p.set("items", items);
                     }
                 }
                 case "widths" -> {
@@ -76,7 +80,7 @@ public final class Schemas {
                 case "any" -> { } // a field kept as written, of any shape
                 default -> p.put("type", f.kind());
             }
-            if (!f.choices().isEmpty()) {
+            if (!f.choices().isEmpty() && !f.kind().equals("list")) {
                 ArrayNode e = p.putArray("enum");
                 f.choices().forEach(e::add);
             }

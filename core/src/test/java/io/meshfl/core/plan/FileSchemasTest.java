@@ -67,9 +67,6 @@ class FileSchemasTest {
 
     @Test
     void everyExampleContractJobAndIntegrationUsesOnlyFieldsOfItsSchema() throws Exception {
-        JsonNode job = new ObjectMapper().readTree(FileSchemas.JOB.json());
-        JsonNode integration = new ObjectMapper().readTree(FileSchemas.INTEGRATION.json());
-        JsonNode contract = new ObjectMapper().readTree(FileSchemas.CONTRACT.json());
         int jobs = 0, integrations = 0, contracts = 0;
         List<Path> files = new ArrayList<>();
         try (Stream<Path> s = Files.walk(ROOT.resolve("examples"))) {
@@ -77,38 +74,28 @@ class FileSchemasTest {
         }
         for (Path f : files) {
             JsonNode doc = YAML.readTree(f.toFile());
+            io.meshfl.core.schema.FileSchema schema;
             if (f.getFileName().toString().startsWith("job")) {
-                walk(doc, job, f + ": ");
+                schema = FileSchemas.JOB;
                 jobs++;
             } else if ("MeshIntegration".equals(doc.path("kind").asText())) {
-                walk(doc, integration, f + ": ");
+                schema = FileSchemas.INTEGRATION;
                 integrations++;
             } else if ("DataContract".equals(doc.path("kind").asText())) {
-                walk(doc, contract, f + ": ");
+                schema = FileSchemas.CONTRACT;
                 contracts++;
+            } else {
+                continue;
             }
+            // a JSON Schema validator, as editors and meshfl validate use the schema
+            assertEquals(List.of(), io.meshfl.core.schema.SchemaCheck.problems(schema, doc), f.toString());
         }
         assertTrue(jobs >= 6 && integrations >= 2 && contracts >= 10, jobs + " example jobs, " + integrations + " integrations, "
                 + contracts + " contracts");
         // and a field of neither is caught
-        var e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
-                () -> walk(YAML.readTree("columns: [{target: a, product: p, column: c, weight: 2}]"), integration, "x: "));
-        assertTrue(e.getMessage().contains("columns.weight"), e.getMessage());
-    }
-
-    /** Fails on the first key of {@code doc} its schema does not declare, naming its path. */
-    private static void walk(JsonNode doc, JsonNode schema, String at) {
-        for (Iterator<String> it = doc.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            JsonNode p = schema.path("properties").get(k);
-            assertTrue(p != null, at + k + " is not in the schema");
-            JsonNode v = doc.get(k);
-            // a mapping of names the user chooses (groups) declares what its values are, not its keys
-            if (v.isObject() && "object".equals(p.path("type").asText()) && !p.path("additionalProperties").isObject()) walk(v, p, at + k + ".");
-            if (v.isArray() && p.path("items").path("type").asText().equals("object")) {
-                for (JsonNode item : v) walk(item, p.path("items"), at + k + ".");
-            }
-        }
+        List<String> bad = io.meshfl.core.schema.SchemaCheck.problems(FileSchemas.INTEGRATION,
+                YAML.readTree("columns: [{target: a, product: p, column: c, weight: 2}]"));
+        assertTrue(bad.stream().anyMatch(m -> m.contains("columns[0].weight")), bad.toString());
     }
 
     /** The default as YAML, when it is a value and not words. */
