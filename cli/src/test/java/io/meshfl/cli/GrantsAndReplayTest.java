@@ -138,9 +138,14 @@ class GrantsAndReplayTest {
     }
 
     private static JobTicket ticket(String submitter, String strategy, String... products) {
+        return signedFor("name: rogue", submitter, strategy, products);
+    }
+
+    /** A ticket for the job spec {@code spec}. */
+    private static JobTicket signedFor(String spec, String submitter, String strategy, String... products) {
         List<JobTicket.ProductVersion> pv = new ArrayList<>();
         for (String p : products) pv.add(new JobTicket.ProductVersion(p, "1.0.0"));
-        return Tickets.draft(submitter, JobTicket.TRAIN, "rogue", strategy, "name: rogue", pv, null);
+        return Tickets.draft(submitter, JobTicket.TRAIN, "rogue", strategy, spec, pv, null);
     }
 
     /**
@@ -235,7 +240,8 @@ class GrantsAndReplayTest {
         // a coordinator that skips its ledger and re-uses the charged run's id: the nodes refuse the id
         JobSpec job = JobLoader.parse(Files.readString(data.resolve("job.yaml")), "job.yaml");
         List<String> lending = List.of("lending-north.loans", "lending-south.loans", "lending-online.loans");
-        SignedTicket fresh = SignedTicket.sign(ticket("client:operator", "horizontal", lending.toArray(new String[0])), operator);
+        String spec = Files.readString(data.resolve("job.yaml"));
+        SignedTicket fresh = SignedTicket.sign(signedFor(spec, "client:operator", "horizontal", lending.toArray(new String[0])), operator);
         for (String d : LENDING) {
             String why = refusal(d, dpRunId, fresh);
             assertTrue(why.contains("run id " + dpRunId + " was already used"), why);
@@ -245,7 +251,9 @@ class GrantsAndReplayTest {
         Map<String, NodeChannel> channels = new LinkedHashMap<>();
         for (String d : LENDING) channels.put(d, asCoordinator(d));
         for (String d : LENDING) {
-            Message ok = channels.get(d).call(authorize("job-rogue", "run-rogue-dp", d, fresh), Duration.ofSeconds(30));
+            // with the spec the ticket was signed for, as every node asks of a training run's ticket
+            Message ok = channels.get(d).call(authorize("job-rogue", "run-rogue-dp", d, fresh).withBlobs(Map.of("ticket", fresh.encode(),
+                    SessionSteps.SPEC, spec.getBytes(StandardCharsets.UTF_8))), Duration.ofSeconds(30));
             assertFalse(ok.failed(), () -> ok.error().message());
         }
         Map<String, Planner.ProductView> views = new LinkedHashMap<>();

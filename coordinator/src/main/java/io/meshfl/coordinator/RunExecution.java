@@ -107,7 +107,10 @@ final class RunExecution {
             channels.put(d, AuditingChannel.wrap(new RegistryChannel(registry, d), audit, transport, (long) x.attempt() << 32));
         }
         // a fresh run is opened on each node by the ticket its first request there carries; a resumed one is open already
-        if (x.from() == null) channels = TicketChannel.wrapAll(channels, x.signed().encode());
+        if (x.from() == null) {
+            channels = TicketChannel.wrapAll(channels, x.signed().encode(), catalog.job(jobId).map(io.meshfl.core.catalog.JobRecord::specYaml)
+                    .orElseThrow(() -> new MeshflException(ErrorCode.INTERNAL, "job " + jobId + " of run " + run.id() + " is not in the catalog")));
+        }
         long[] start = JobRunner.traffic(channels);
         Privacy dp = Privacy.of(job, plan, catalog);
         RunSession session = new RunSession(channels, jobId, run.id());

@@ -23,18 +23,29 @@ final class TicketChannel extends ForwardingChannel {
     static final Duration OPENING = Duration.ofSeconds(60);
 
     private final byte[] ticket;
+    private final byte[] spec;
     private volatile boolean accepted;
     private volatile boolean presented;
 
-    TicketChannel(NodeChannel inner, byte[] ticket) {
+    TicketChannel(NodeChannel inner, byte[] ticket, byte[] spec) {
         super(inner);
         this.ticket = ticket;
+        this.spec = spec;
     }
 
     /** Wraps every channel of {@code channels} (in the same order) to carry {@code ticket}. */
     static Map<String, NodeChannel> wrapAll(Map<String, NodeChannel> channels, byte[] ticket) {
+        return wrapAll(channels, ticket, null);
+    }
+
+    /**
+     * Wraps every channel to carry {@code ticket} and beside it {@code spec}, the job spec a training
+     * ticket was signed for, against which each node checks the run's settings.
+     */
+    static Map<String, NodeChannel> wrapAll(Map<String, NodeChannel> channels, byte[] ticket, String spec) {
+        byte[] bytes = spec == null ? null : spec.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Map<String, NodeChannel> out = new java.util.LinkedHashMap<>();
-        channels.forEach((d, c) -> out.put(d, new TicketChannel(c, ticket)));
+        channels.forEach((d, c) -> out.put(d, new TicketChannel(c, ticket, bytes)));
         return out;
     }
 
@@ -48,6 +59,7 @@ final class TicketChannel extends ForwardingChannel {
         if (accepted || request.protocol().equals(SessionSteps.PROTOCOL)) return inner.call(request, timeout);
         Map<String, byte[]> blobs = new HashMap<>(request.blobs());
         blobs.put(SessionSteps.TICKET, ticket);
+        if (spec != null) blobs.put(SessionSteps.SPEC, spec);
         presented = true;
         // the node opens the run before it serves this request (its first signature checks may be cold), as the
         // separate authorize call did under its own minute: a step timeout of seconds must not fail a run there

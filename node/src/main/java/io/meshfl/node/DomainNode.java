@@ -48,6 +48,7 @@ public final class DomainNode implements AutoCloseable {
     private volatile NodeAudit audit;
     private volatile SealCheck sealCheck = SealCheck.NONE;
     private volatile PeerKeys peerKeys = PeerKeys.NONE;
+    private final SignedSettings signedSettings = new SignedSettings();
     private final java.util.Deque<String> violations = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final Consumer<String> log;
     private Server server;
@@ -216,6 +217,7 @@ public final class DomainNode implements AutoCloseable {
         }
         if (family != null) {
             String unauthorized = runs.violation(req, family);
+            if (unauthorized == null) unauthorized = signedSettings.violation(req, runs.active(req.runId()));
             if (unauthorized != null) {
                 refused(req, unauthorized);
                 return req.failure(nodeId, ErrorCode.POLICY_VIOLATION, unauthorized);
@@ -280,6 +282,7 @@ public final class DomainNode implements AutoCloseable {
         String outcome = req.cfg("outcome", "FAILED");
         com.fasterxml.jackson.databind.node.ObjectNode seal = SealCheck.read(req.blobs().get("seal"));
         RunAuthorizations.Active a = runs.end(req.runId(), outcome, seal);
+        signedSettings.end(req.runId());
         if (seal != null && a != null) {
             SealCheck check = sealCheck;
             String runId = req.runId();

@@ -39,7 +39,7 @@ final class RunAuthorizations {
 
     /** A run this node agreed to serve. */
     record Active(String runId, String jobId, String submitter, boolean authenticated, String purpose, String strategy,
-                  Set<String> products, String nonce, String ticket) {
+                  Set<String> products, String nonce, String ticket, String spec) {
     }
 
     private final String domain;
@@ -63,7 +63,8 @@ final class RunAuthorizations {
                     Set<String> own = new LinkedHashSet<>();
                     e.path("products").forEach(p -> own.add(p.asText()));
                     active.put(run, new Active(run, e.path("job").asText(), e.path("submitter").asText(), e.path("authenticated").asBoolean(),
-                            e.path("purpose").asText(), e.path("strategy").asText(), own, e.path("nonce").asText(), e.path("ticket").asText()));
+                            e.path("purpose").asText(), e.path("strategy").asText(), own, e.path("nonce").asText(), e.path("ticket").asText(),
+                            e.hasNonNull("spec") ? e.path("spec").asText() : null));
                 }
                 case "end" -> active.remove(run);
                 default -> { }
@@ -126,19 +127,43 @@ final class RunAuthorizations {
             own.add(pv.id());
         }
         if (own.isEmpty()) throw refuse("the job ticket of " + v.submitter() + " names none of this node's products " + products.keySet());
+        String spec = signedSpec(req, t, v);
         ArrayNode ps = JsonNodeFactory.instance.arrayNode();
         own.forEach(ps::add);
         ObjectNode entry = JsonNodeFactory.instance.objectNode().put("kind", "authorize").put("run", req.runId()).put("job", req.jobId())
                 .put("nonce", t.nonce()).put("submitter", v.submitter()).put("authenticated", v.authenticated()).put("purpose", t.purpose())
                 .put("strategy", t.strategy()).put("ticket", v.fingerprint()).put("issued", t.issuedAt().toString());
         entry.set("products", ps);
+        if (spec != null) entry.put("spec", spec);
         // on the disk before the first byte of the run is served: a restart cannot forget a used nonce
         journal.append(entry, true);
         usedNonces.add(t.nonce());
         usedRuns.add(req.runId());
-        Active a = new Active(req.runId(), req.jobId(), v.submitter(), v.authenticated(), t.purpose(), t.strategy(), own, t.nonce(), v.fingerprint());
+        Active a = new Active(req.runId(), req.jobId(), v.submitter(), v.authenticated(), t.purpose(), t.strategy(), own, t.nonce(), v.fingerprint(),
+                spec);
         active.put(req.runId(), a);
         return a;
+    }
+
+    /**
+     * The job spec a training run's ticket was signed for, sent beside the ticket: the node checks the
+     * settings of the run's requests against it ({@link SignedSettings}). It must hash to the ticket's
+     * spec SHA-256; in a mesh with a CA a training ticket without it is refused, since a coordinator
+     * could otherwise choose settings no submitter signed.
+     */
+    private String signedSpec(Message req, JobTicket t, TicketVerifier.Verified v) {
+        byte[] spec = req.blobs().get(SessionSteps.SPEC);
+        if (spec == null) {
+            if (v.authenticated() && t.purpose().equals(JobTicket.TRAIN)) {
+                throw refuse("the job ticket of " + v.submitter() + " came without the job spec it was signed for; this node checks a training "
+                        + "run's settings against the spec its submitter signed");
+            }
+            return null;
+        }
+        if (!io.meshfl.core.trust.HashChain.sha256Hex(spec).equals(t.specSha256())) {
+            throw refuse("the job spec sent with the ticket of " + v.submitter() + " is not the one it was signed for (sha256 " + t.specSha256() + ")");
+        }
+        return new String(spec, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Why {@code req} (of protocol family {@code family}) must be refused, or null when its run allows it. */

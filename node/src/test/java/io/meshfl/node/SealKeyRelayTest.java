@@ -78,10 +78,12 @@ class SealKeyRelayTest {
     /** The lending node, with a vertical run of job "job" opened by the operator's signed ticket. */
     private DomainNode node() {
         DomainNode node = new DomainNode("lending", List.of(contract), s -> { }).trust(ca.certificate(), revocations, signer("lending"));
-        JobTicket t = new JobTicket(JobTicket.VERSION, "client:operator", JobTicket.TRAIN, "job", "vertical", "0".repeat(64),
+        String spec = "name: job\nproducts: [lending.p, payments.p]\nlabel: y\nmodel: {type: logistic}\n";
+        JobTicket t = new JobTicket(JobTicket.VERSION, "client:operator", JobTicket.TRAIN, "job", "vertical", io.meshfl.core.trust.HashChain.sha256Hex(spec),
                 JobTicket.freshNonce(), List.of(new JobTicket.ProductVersion("lending.p", "1.0.0")), null, System.currentTimeMillis());
         Message open = node.handle(Message.request("job", "run", SessionSteps.PROTOCOL, SessionSteps.AUTHORIZE, 0, "lending")
-                .withBlobs(Map.of("ticket", SignedTicket.sign(t, signer("client-operator")).encode())));
+                .withBlobs(Map.of("ticket", SignedTicket.sign(t, signer("client-operator")).encode(),
+                        SessionSteps.SPEC, spec.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
         assertFalse(open.failed(), () -> open.error().message());
         return node;
     }

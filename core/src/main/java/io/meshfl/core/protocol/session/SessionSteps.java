@@ -18,6 +18,8 @@ public final class SessionSteps {
     public static final String RESUME = "resume";
     /** The blob that carries the signed job ticket. */
     public static final String TICKET = "ticket";
+    /** The job spec (its YAML, UTF-8) a training ticket was signed for, carried beside the ticket. */
+    public static final String SPEC = "spec";
 
     private SessionSteps() {
     }
