@@ -67,15 +67,13 @@ final class Predictions {
         }
         String guest = null;
         java.util.Set<String> partDomains = new java.util.LinkedHashSet<>();
+        // the members of a party made of several products score as its members: sparse rows, masked partial scores
+        Map<String, String> groupOf = new LinkedHashMap<>();
         for (JsonNode part : prov.path("parts")) {
             String d = part.path("domain").asText();
             partDomains.add(d);
             if ("guest".equals(part.path("role").asText())) guest = d;
-            if (part.hasNonNull("group")) {
-                throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained with party group '" + part.path("group").asText()
-                        + "' (several nodes holding one party's rows); meshfl predict does not score such a model yet: its members would "
-                        + "need to mask their partial scores as they do in training, or the requester would learn which member holds each entity");
-            }
+            if (part.hasNonNull("group")) groupOf.put(d, part.path("group").asText());
             if (!productOfDomain.containsKey(d)) {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " has a part in domain '" + d
                         + "' but no scoring product of that domain was given; domains given: " + productOfDomain.keySet());
@@ -94,7 +92,7 @@ final class Predictions {
         Map<String, NodeChannel> channels = new LinkedHashMap<>();
         var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
         for (var e : productOfDomain.entrySet()) {
-            parts.add(new VerticalScorer.Part(e.getKey(), e.getValue(), partDomains.contains(e.getKey())));
+            parts.add(new VerticalScorer.Part(e.getKey(), e.getValue(), partDomains.contains(e.getKey()), groupOf.get(e.getKey())));
             channels.put(e.getKey(), AuditingChannel.wrap(runner.registry().channel(e.getKey()).filter(x -> runner.registry().alive(e.getKey())).orElseThrow(() ->
                     new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")), audit, runner.transport()));
         }

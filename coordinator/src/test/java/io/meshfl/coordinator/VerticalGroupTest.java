@@ -110,10 +110,17 @@ class VerticalGroupTest {
             assertTrue(held.path("metrics").has("train_auc") && held.path("metrics").path("auc").asDouble() > 0.75, held.path("metrics").toString());
             assertEquals(70, held.path("diagnostics").path("rows").asInt(), "a quarter of the 280 aligned rows is held out");
 
-            // predictions of a group's model are refused by name rather than leaking which member holds an entity
+            // the group's model scores rows spread over the three parties, the regional nodes masking their partial scores as in training
+            ObjectNode pred = mesh.coordinator.predict(grouped.path("model_id").asText(),
+                    List.of("bank.customers", "shop.customers", "telco-north.customers", "telco-south.customers"), null, new HorizontalJobTest.Recorder());
+            assertEquals("bank", pred.path("requester").asText());
+            assertEquals(grouped.path("metrics").path("psi_intersection").asInt(), pred.path("rows").asInt());
+            assertEquals(g, pred.path("metrics").path("auc").asDouble(), 1e-5, "scoring the training rows reproduces the training AUC");
+            // a member holds only its own entities: the predictions go to a party of its own
             MeshflException e = assertThrows(MeshflException.class, () -> mesh.coordinator.predict(grouped.path("model_id").asText(),
-                    List.of("bank.customers", "shop.customers", "telco-north.customers", "telco-south.customers"), null, new HorizontalJobTest.Recorder()));
-            assertTrue(e.getMessage().contains("party group 'telco'"), e.getMessage());
+                    List.of("bank.customers", "shop.customers", "telco-north.customers", "telco-south.customers"), "telco-north",
+                    new HorizontalJobTest.Recorder()));
+            assertTrue(e.getMessage().contains("is one member of party telco"), e.getMessage());
         }
     }
 

@@ -25,6 +25,10 @@ public final class InferNode implements NodeProtocol {
     public static final String PREPARE = "prepare";
     public static final String SEND = "send";
     public static final String COLLECT = "collect";
+    /** The first member of a group: a fresh seed for the members' masks, sealed for each other member. */
+    public static final String GROUP_SEED = "group-seed";
+    /** Every other member of a group: takes the first member's seed. */
+    public static final String GROUP_JOIN = "group-join";
     private static final String STATE = "infer.state";
 
     /** What a party keeps between the inference steps. */
@@ -39,6 +43,8 @@ public final class InferNode implements NodeProtocol {
         /** Scoring over a join, on the base product's domain: each other party's row of every scored row. */
         Map<String, int[]> index;
         Map<String, Object> job;
+        /** A member of a party made of several products: the masks of its partial scores. */
+        PartyGroup group;
     }
 
     @Override
@@ -50,10 +56,27 @@ public final class InferNode implements NodeProtocol {
     public Message handle(Message req, NodeContext ctx) {
         return switch (req.step()) {
             case PREPARE -> prepare(req, ctx);
+            case GROUP_SEED -> {
+                State s = state(req, ctx);
+                s.group.seed = PartyGroup.newSeed();
+                Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+                for (String m : s.group.members) {
+                    if (!m.equals(ctx.domain())) out.put("seed-to:" + m, s.seal.seal(req.blob("peer:" + m), req.jobId() + "/infer-seed/" + m, s.group.seed));
+                }
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(), out);
+            }
+            case GROUP_JOIN -> {
+                State s = state(req, ctx);
+                String first = s.group.members.get(0);
+                s.group.seed = s.seal.open(req.blob("peer:" + first), req.jobId() + "/infer-seed/" + ctx.domain(), req.blob("seed:" + first));
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of());
+            }
             case SEND -> {
                 State s = state(req, ctx);
                 String to = req.cfg("requester");
-                byte[] sealed = s.seal.seal(req.blob("peer:" + to), req.jobId() + "/infer", CipherCodec.packDoubles(s.partial));
+                // a group member's scores are masked so that only the members' sum means anything to the requester
+                byte[] plain = s.group == null ? CipherCodec.packDoubles(s.partial) : s.group.maskScores(req.jobId() + "/infer", s.partial);
+                byte[] sealed = s.seal.seal(req.blob("peer:" + to), req.jobId() + "/infer", plain);
                 ctx.endJob(req.jobId());
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of("to:" + to, sealed));
             }
@@ -79,11 +102,20 @@ public final class InferNode implements NodeProtocol {
         }
         String modelId = req.cfg("model_id");
         boolean hasPart = Boolean.parseBoolean(req.cfg("has_part", "true"));
+        String group = req.cfg("group", null);
+        if (group != null) s.group = PartyGroup.forScoring(group, VerticalNode.split(req.cfg("group_members")), ctx.domain());
         if (hasPart) {
             s.part = ModelPart.parse(ctx.modelPart(modelId), modelId);
-            Dataset d = ctx.load(s.product, s.part.features(), null).select(s.aligned);
+            Dataset all = ctx.load(s.product, s.part.features(), null);
+            // a group member holds the common order sparsely: its partial scores are zero where another member holds the entity
+            Dataset d = group == null ? all.select(s.aligned) : PartyGroup.select(all, s.aligned);
             s.partial = s.part.partial(d.x(), d.rows());
             s.outputs = s.part.outputs();
+            if (group != null) {
+                for (int i = 0; i < s.aligned.length; i++) {
+                    if (s.aligned[i] < 0) java.util.Arrays.fill(s.partial, i * s.outputs, (i + 1) * s.outputs, 0.0);
+                }
+            }
         } else {
             s.outputs = Integer.parseInt(req.cfg("outputs", "1"));
             s.partial = new double[s.aligned.length * s.outputs];
@@ -97,8 +129,18 @@ public final class InferNode implements NodeProtocol {
         List<String> parties = VerticalNode.split(req.cfg("parties"));
         VerticalNode.onlyFrom(req, parties, ctx.domain());
         double[] u = s.partial.clone();
+        // a group's members' masked vectors add up to the group's scores
+        Map<String, List<String>> groups = GroupSteps.groups(req.cfg("groups", ""));
+        java.util.Set<String> members = new java.util.HashSet<>();
+        for (var g : groups.entrySet()) {
+            members.addAll(g.getValue());
+            List<byte[]> vectors = new java.util.ArrayList<>();
+            for (String m : g.getValue()) vectors.add(s.seal.open(req.blob("peer:" + m), req.jobId() + "/infer", req.blob("from:" + m)));
+            double[] gu = PartyGroup.unmaskScores(vectors, u.length, g.getKey());
+            for (int i = 0; i < u.length; i++) u[i] += gu[i];
+        }
         for (String p : parties) {
-            if (p.equals(ctx.domain())) continue;
+            if (p.equals(ctx.domain()) || members.contains(p)) continue;
             byte[] open = s.seal.open(req.blob("peer:" + p), req.jobId() + "/infer", req.blob("from:" + p));
             double[] pu = CipherCodec.unpackDoubles(open, "partial scores of " + p);
             int[] idx = s.index == null ? null : s.index.get(p);

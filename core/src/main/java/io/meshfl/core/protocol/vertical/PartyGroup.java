@@ -68,6 +68,22 @@ final class PartyGroup {
         this.seed = g.seed;
     }
 
+    private PartyGroup(String name, List<String> members, String self) {
+        this.name = name;
+        this.members = List.copyOf(members);
+        this.index = members.indexOf(self);
+        if (index < 0) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, self + " is no member of group " + name + " " + members);
+        this.present = null;
+        this.evalPresent = null;
+        this.raw = null;
+        this.own = null;
+    }
+
+    /** A member scoring with a stored model: only the masks of its partial scores, from a seed the members agree on afresh. */
+    static PartyGroup forScoring(String name, List<String> members, String self) {
+        return new PartyGroup(name, members, self);
+    }
+
     /** This member with its sparse rows of the evaluation entities too. */
     PartyGroup withEvaluation(int[] evalAligned, Dataset rawEval) {
         return new PartyGroup(this, present(evalAligned), rawEval);

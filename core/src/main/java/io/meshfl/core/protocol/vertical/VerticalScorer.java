@@ -19,8 +19,14 @@ import java.util.function.Consumer;
  */
 public final class VerticalScorer {
 
-    /** A party of the scoring: its domain, the product with the rows to score, and whether it holds a model part. */
-    public record Part(String domain, String productId, boolean hasPart) {
+    /**
+     * A party of the scoring: its domain, the product with the rows to score, whether it holds a
+     * model part, and the group (a party made of several products) it is a member of, or null.
+     */
+    public record Part(String domain, String productId, boolean hasPart, String group) {
+        public Part(String domain, String productId, boolean hasPart) {
+            this(domain, productId, hasPart, null);
+        }
     }
 
     /** What the requester reports back: counts, metrics if its product has labels, where its predictions are. */
@@ -48,8 +54,16 @@ public final class VerticalScorer {
         }
         PsiRunner psi = new PsiRunner(byDomain, timeout, log, 1 << 16);
         Part base = parts.stream().filter(p -> p.domain().equals(requester)).findFirst().orElseThrow();
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        for (Part p : parts) if (p.group() != null) groups.computeIfAbsent(p.group(), g -> new java.util.ArrayList<>()).add(p.domain());
+        if (base.group() != null) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "requester '" + requester + "' is one member of party " + base.group()
+                    + " and holds only its own entities; the predictions go to a party of its own, such as the label holder");
+        }
+        if (!groups.isEmpty() && !links.isEmpty()) throw new MeshflException(ErrorCode.PLAN_REFUSED, "a party group does not score over a join");
         if (links.isEmpty()) {
-            psi.run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
+            psi.run(jobId, jobId, parts.stream().map(p -> p.group() == null ? new PsiRunner.Party(p.domain(), p.productId())
+                    : new PsiRunner.Party(p.domain(), p.productId()).inGroup(p.group())).toList(), false);
         } else {
             for (VerticalRunner.Link l : links) {
                 Part host = parts.stream().filter(p -> p.domain().equals(l.host())).findFirst().orElseThrow(() -> new MeshflException(
@@ -67,9 +81,24 @@ public final class VerticalScorer {
                 if (p == base) cfg.put("joins", String.join(",", links.stream().map(l -> l.host() + "=" + l.host()).toList()));
                 else cfg.put("slot", p.domain());
             }
+            if (p.group() != null) {
+                cfg.put("group", p.group());
+                cfg.put("group_members", String.join(",", groups.get(p.group())));
+            }
             Message r = call(byDomain, p.domain(), timeout, request(jobId, InferNode.PREPARE, p.domain(), cfg));
             keys.put("peer:" + p.domain(), r.blob("seal_pk"));
             if (links.isEmpty() || p == base) rows = r.metrics().get("rows").intValue();
+        }
+        // the members of each group agree on a fresh seed for their masks, sealed member to member
+        for (List<String> members : groups.values()) {
+            String first = members.get(0);
+            Map<String, byte[]> peers = new LinkedHashMap<>();
+            for (String m : members) peers.put("peer:" + m, keys.get("peer:" + m));
+            Message seeds = call(byDomain, first, timeout, request(jobId, InferNode.GROUP_SEED, first, Map.of()).withBlobs(peers));
+            for (String m : members.subList(1, members.size())) {
+                call(byDomain, m, timeout, request(jobId, InferNode.GROUP_JOIN, m, Map.of())
+                        .withBlobs(Map.of("peer:" + first, keys.get("peer:" + first), "seed:" + first, seeds.blob("seed-to:" + m))));
+            }
         }
         Map<String, byte[]> blobs = new LinkedHashMap<>(keys);
         for (Part p : parts) {
@@ -79,8 +108,8 @@ public final class VerticalScorer {
             blobs.put("from:" + p.domain(), r.blob("to:" + requester));
         }
         Message done = call(byDomain, requester, timeout, request(jobId, InferNode.COLLECT, requester, Map.of("model_type", modelType,
-                "label", label == null ? "" : label, "parties", String.join(",", parts.stream().map(Part::domain).toList())))
-                .withBlobs(blobs));
+                "label", label == null ? "" : label, "parties", String.join(",", parts.stream().map(Part::domain).toList()),
+                "groups", GroupSteps.groupsConfig(groups))).withBlobs(blobs));
         log.accept("scored " + rows + " aligned rows; predictions kept by " + requester);
         return new Result(rows, done.metrics(), done.config().getOrDefault("predictions", ""), requester);
     }
