@@ -77,6 +77,32 @@ class HorizontalJobTest {
     }
 
     @Test
+    void aRegressionReportPlotsTheNodesResidualsInGroupsWhosePooledSpreadIsTheRunsRmse() throws Exception {
+        var contracts = TestMesh.writeProducts(dir, 3, 300, 4, 2);
+        try (TestMesh mesh = new TestMesh(contracts, 200)) {
+            String yaml = TestMesh.job(3, 4, 2, "").replace("model: {type: logistic}", "model: {type: linear}");
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, new Recorder());
+            var d = report.path("diagnostics");
+            assertEquals("regression", d.path("task").asText(), d.toString());
+            var points = d.path("residuals");
+            assertTrue(points.size() >= 5 && points.size() <= 10, d.toString());
+            long rows = 0;
+            double squares = 0, previous = Double.NEGATIVE_INFINITY;
+            for (var pt : points) {
+                long n = pt.path("rows").asLong();
+                assertTrue(n >= 5, "no point stands for fewer than five rows: " + pt);
+                assertTrue(pt.path("mean_predicted").asDouble() >= previous, "points in order of prediction");
+                previous = pt.path("mean_predicted").asDouble();
+                rows += n;
+                squares += n * (Math.pow(pt.path("sd_residual").asDouble(), 2) + Math.pow(pt.path("mean_residual").asDouble(), 2));
+            }
+            assertEquals(180, rows, "a fifth of each node's 300 rows is held out");
+            assertEquals(report.path("metrics").path("rmse").asDouble(), Math.sqrt(squares / rows), 1e-5,
+                    "the pooled residuals of the plot are the run's held-out RMSE");
+        }
+    }
+
+    @Test
     void roundCompletesWithoutANodeThatDiesWhenTheMinimumIsMet() throws Exception {
         var contracts = TestMesh.writeProducts(dir, 3, 200, 3, 2);
         try (TestMesh mesh = new TestMesh(contracts, 200)) {

@@ -189,6 +189,9 @@ public final class HorizontalNode implements NodeProtocol {
         int k = s.model.outputs();
         // a multiclass model's confusion counts, [true][predicted], for the report's diagnostics: counts add up over nodes
         double[] confusion = task == ModelSpec.Task.MULTICLASS ? new double[k * k] : null;
+        // a regression or count model's residuals by prediction, in groups of several rows, for the report's residual plot
+        boolean residuals = task != ModelSpec.Task.BINARY && task != ModelSpec.Task.MULTICLASS;
+        io.meshfl.core.metrics.ResidualGroups groups = null;
         long n = 0;
         for (Dataset d : sets) {
             double[] pred = new double[d.rows() * s.model.outputs()];
@@ -197,6 +200,10 @@ public final class HorizontalNode implements NodeProtocol {
             sums = sums == null ? part : sums.merge(part);
             if (hist != null) {
                 for (int i = 0; i < d.rows(); i++) hist.add(pred[i], d.y()[i]);
+            }
+            if (residuals) {
+                var g = io.meshfl.core.metrics.ResidualGroups.of(pred, d.y());
+                groups = groups == null ? g : groups.merge(g);
             }
             if (confusion != null) {
                 long[][] m = io.meshfl.core.metrics.Diagnostics.confusion(pred, d.y(), k);
@@ -207,6 +214,7 @@ public final class HorizontalNode implements NodeProtocol {
         Map<String, double[]> t = new LinkedHashMap<>();
         if (sums != null) t.put("sums", sums.toArray());
         if (confusion != null) t.put("confusion", confusion);
+        if (groups != null) t.put("residuals", groups.toArray());
         if (hist != null) {
             double[][] h = hist.toSparse(MIN_ROWS_PER_BIN);
             t.put("hist_bin", h[0]);

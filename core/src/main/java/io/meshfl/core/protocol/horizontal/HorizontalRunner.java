@@ -452,11 +452,14 @@ public final class HorizontalRunner {
      * summed confusion counts ([true][predicted], row-major) of a multiclass one. The report's
      * diagnostics are drawn from the stored round's counts once, at the end, not every round.
      */
-    private record EvalCounts(ScoreHistogram hist, double[] confusion, int classes, String over) {
+    private record EvalCounts(ScoreHistogram hist, double[] confusion, int classes, io.meshfl.core.metrics.ResidualGroups residuals,
+                              String task, String over) {
         com.fasterxml.jackson.databind.node.ObjectNode diagnostics() {
             com.fasterxml.jackson.databind.node.ObjectNode d;
             if (hist != null) {
                 d = io.meshfl.core.metrics.Diagnostics.ofHistogram(hist);
+            } else if (residuals != null) {
+                d = residuals.diagnostics(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("task", task));
             } else {
                 long[][] m = new long[classes][classes];
                 for (int i = 0; i < confusion.length; i++) m[i / classes][i % classes] = Math.round(confusion[i]);
@@ -489,6 +492,7 @@ public final class HorizontalRunner {
         EvalSums sums = null;
         ScoreHistogram hist = null;
         double[] confusion = null;
+        io.meshfl.core.metrics.ResidualGroups residuals = null;
         List<Failure> failures = new ArrayList<>();
         for (var e : calls.entrySet()) {
             Message reply = await(e.getKey(), e.getValue(), timeout, failures);
@@ -500,6 +504,11 @@ public final class HorizontalRunner {
                 ScoreHistogram h = ScoreHistogram.fromSparse(bins, reply.tensor("hist_bin"), reply.tensor("hist_pos"), reply.tensor("hist_neg"));
                 hist = hist == null ? h : hist.merge(h);
             }
+            double[] rg = reply.tensors().get("residuals");
+            if (rg != null) {
+                var g = io.meshfl.core.metrics.ResidualGroups.fromArray(rg);
+                residuals = residuals == null ? g : residuals.merge(g);
+            }
             double[] c = reply.tensors().get("confusion");
             int k = plan.model().outputs();
             if (c != null && c.length == k * k) {
@@ -507,7 +516,8 @@ public final class HorizontalRunner {
                 for (int i = 0; i < c.length; i++) confusion[i] += c[i];
             }
         }
-        lastCounts = hist == null && confusion == null ? null : new EvalCounts(hist, confusion, plan.model().outputs(),
+        lastCounts = hist == null && confusion == null && residuals == null ? null : new EvalCounts(hist, confusion, plan.model().outputs(),
+                residuals, plan.model().task().name().toLowerCase(java.util.Locale.ROOT),
                 plan.evaluation().isEmpty() ? "the nodes' held-out rows" : "evaluation products' rows");
         for (Failure f : failures) observer.log("round " + round + ": evaluation on " + f.nodeId() + " failed: " + f.reason());
         Map<String, Double> out = new LinkedHashMap<>();
