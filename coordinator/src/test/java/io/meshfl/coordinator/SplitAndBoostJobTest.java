@@ -98,6 +98,42 @@ class SplitAndBoostJobTest {
         }
     }
 
+    /**
+     * A split network and boosted trees scored out of time equal the same models scored on the same
+     * later customers given as an evaluation product: the evaluation entities come after every
+     * party's training rows and never train; the stored model scores them as the run did.
+     */
+    @Test
+    void splitNetworksAndBoostedTreesScoreEvaluationProductsAndOutOfTimeRowsAlike() throws Exception {
+        VerticalJobTest v = new VerticalJobTest();
+        v.dir = dir;
+        try (TestMesh mesh = TestMesh.byDomain(v.dated(400, 9), 200)) {
+            for (String yaml : List.of(splitJob("bank", 3), boostJob(3))) {
+                String cut = yaml + "evaluation: {outOfTime: {column: opened, after: 2024-10-26}}\nselection: {metric: auc, patience: 5}\n";
+                ObjectNode byTime = mesh.coordinator.runJob(JobLoader.parse(cut, "job.yaml"), cut, new HorizontalJobTest.Recorder());
+                String products = yaml.replace("bank.customers", "bank.old") + "evaluation: {products: [bank.recent]}\nselection: {metric: auc, patience: 5}\n";
+                HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+                ObjectNode byProduct = mesh.coordinator.runJob(JobLoader.parse(products, "job.yaml"), products, rec);
+                String strategy = byTime.path("plan").path("strategy").asText();
+                assertTrue(rec.plan.contains("evaluate bank.recent"), rec.plan);
+                assertEquals(210.0, byTime.path("metrics").path("psi_intersection").asDouble(), strategy + ": the rows up to the cut train");
+                assertEquals(70.0, byTime.path("metrics").path("holdout_rows").asDouble(), strategy + ": the rows after it evaluate");
+                for (String m : List.of("auc", "train_auc", "holdout_rows")) {
+                    assertEquals(byProduct.path("metrics").path(m).asDouble(), byTime.path("metrics").path(m).asDouble(), 1e-12, strategy + " " + m);
+                }
+                assertTrue(byTime.path("metrics").path("auc").asDouble() > 0.7, strategy + " " + byTime.path("metrics"));
+                assertTrue(byTime.path("diagnostics").path("over").asText().startsWith("out-of-time rows of bank.customers"),
+                        byTime.path("diagnostics").toString());
+                assertEquals(70, byProduct.path("diagnostics").path("rows").asInt());
+                ObjectNode pred = mesh.coordinator.predict(byProduct.path("model_id").asText(),
+                        List.of("bank.recent", "shop.customers", "telco.customers"), null, rec);
+                assertEquals(70, pred.path("rows").asInt());
+                assertEquals(byProduct.path("metrics").path("auc").asDouble(), pred.path("metrics").path("auc").asDouble(), 1e-4,
+                        strategy + ": the stored model scores the evaluation rows as the run did");
+            }
+        }
+    }
+
     private void labelHolderDropsOut(String yaml) throws Exception {
         try (TestMesh mesh = new TestMesh(data(200, 13), 200)) {
             HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();

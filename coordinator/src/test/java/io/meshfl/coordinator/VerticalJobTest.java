@@ -238,10 +238,14 @@ class VerticalJobTest {
         }
     }
 
-    @Test
-    void outOfTimeRowsScoreTheModelExactlyAsTheSameRowsGivenAsAnEvaluationProduct() throws Exception {
-        List<DataContract> cs = new ArrayList<>(write(400, false, 9));
-        // customer Ci opened its account on day i of 2024: from C300 on (2024-10-27) they are after the cut
+    /**
+     * The products of {@link #write} with the bank's customers dated: customer Ci opened its account
+     * on day i of 2024, so from C300 on (2024-10-27) they are after a cut at 2024-10-26; beside
+     * bank.customers (every customer, with its date) bank.old and bank.recent hold the customers
+     * before and after it.
+     */
+    List<DataContract> dated(int customers, long seed) throws Exception {
+        List<DataContract> cs = new ArrayList<>(write(customers, false, seed));
         List<String> lines = Files.readAllLines(dir.resolve("bank.csv"));
         List<String> dated = new ArrayList<>(List.of(lines.get(0) + ",opened"));
         List<String> old = new ArrayList<>(List.of(lines.get(0))), recent = new ArrayList<>(List.of(lines.get(0)));
@@ -261,6 +265,12 @@ class VerticalJobTest {
             cs.add(ContractLoader.load(dir.resolve("bank-" + part + ".yaml")));
         }
         cs.set(0, ContractLoader.load(dir.resolve("bank.yaml")));
+        return cs;
+    }
+
+    @Test
+    void outOfTimeRowsScoreTheModelExactlyAsTheSameRowsGivenAsAnEvaluationProduct() throws Exception {
+        List<DataContract> cs = dated(400, 9);
         try (TestMesh mesh = TestMesh.byDomain(cs, 200)) {
             String cut = job("logistic", 3, 64) + "evaluation: {outOfTime: {column: opened, after: 2024-10-26}}\n";
             HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
@@ -293,7 +303,7 @@ class VerticalJobTest {
             String split = job("splitnn", 1, 64) + "evaluation: {products: [bank.customers]}\n";
             var s = assertThrows(MeshflException.class, () -> mesh.coordinator.runJob(JobLoader.parse(split, "job.yaml"), split,
                     new HorizontalJobTest.Recorder()));
-            assertTrue(s.getMessage().contains("evaluation products score vertical linear models only"), s.getMessage());
+            assertTrue(s.getMessage().contains("evaluation.products: 'bank.customers' is a training product"), s.getMessage());
         }
     }
 

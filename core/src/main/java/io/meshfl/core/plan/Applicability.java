@@ -70,21 +70,21 @@ public final class Applicability {
                 return "applies to horizontal, vertical linear, split-network and boosted-tree jobs; this job plans as " + layout;
             }
             return job.given().contains("evaluation.holdout") && job.evaluation().holdout() > 0
-                    || strategy.equals("vertical") && (!job.evaluation().products().isEmpty() || job.evaluation().outOfTime() != null) ? null
-                    : "of a " + strategy + " job needs held-out rows to select on (evaluation.holdout, or evaluation.products or "
-                    + "evaluation.outOfTime for a vertical linear job); on its training rows the last "
-                    + "round would look best";
+                    || !job.evaluation().products().isEmpty() || job.evaluation().outOfTime() != null ? null
+                    : "of a " + strategy + " job needs held-out rows to select on (evaluation.holdout, evaluation.products or "
+                    + "evaluation.outOfTime); on its training rows the last round would look best";
         }
         if (field.equals("evaluation.holdout") && (strategy.equals("vertical") || strategy.equals("secureboost") || strategy.equals("split"))
                 && !joinedRun) {
             return null; // every vertical protocol holds out a seeded share of the aligned rows
-        } else if ((field.equals("evaluation.products") || field.equals("evaluation.outOfTime")) && strategy.equals("vertical") && !joinedRun) {
-            return null; // vertical linear models score evaluation products, or out-of-time rows, aligned apart
+        } else if ((field.equals("evaluation.products") || field.equals("evaluation.outOfTime")) && !joinedRun
+                && (strategy.equals("vertical") || strategy.equals("secureboost") || strategy.equals("split"))) {
+            return null; // vertical jobs score evaluation products, or out-of-time rows, aligned apart
         } else if (field.equals("evaluation.outOfTime")) {
-            return "applies to vertical linear jobs; this job plans as " + layout + why;
+            return "applies to vertical jobs (linear, split network, boosted trees); this job plans as " + layout + why;
         } else if (HORIZONTAL_ONLY.contains(section) && !strategy.equals("horizontal")) {
             return (field.equals("evaluation.holdout") ? "applies to horizontal and vertical jobs"
-                    : field.equals("evaluation.products") ? "applies to horizontal and vertical linear jobs" : "applies to horizontal jobs")
+                    : field.equals("evaluation.products") ? "applies to horizontal and vertical jobs" : "applies to horizontal jobs")
                     + "; this job plans as " + layout + why;
         } else if (section.equals("vertical")) {
             boolean linked = strategy.equals("federated-factorized") || (strategy.equals("vertical") && joinedRun);

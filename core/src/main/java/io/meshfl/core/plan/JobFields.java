@@ -72,9 +72,10 @@ public final class JobFields {
         f("evaluation", "mapping", null, "Which rows score the model.");
         f("evaluation.holdout", "number", "0.2", "Share of rows held out from training and scored, every node or party deriving the same seeded split; "
                 + "horizontal nodes use it when no evaluation products are named, vertical jobs only when the file sets it.");
-        f("evaluation.products", "list", "[]", "Products that only score the model: horizontal, on their nodes; vertical linear models, aligned by a "
-                + "second private set intersection (the label holder's must be among them).");
-        f("evaluation.outOfTime", "mapping", null, "Vertical linear models: the label holder's rows later than a cut score the model, the earlier ones train.");
+        f("evaluation.products", "list", "[]", "Products that only score the model: horizontal, on their nodes; vertical jobs (linear, split network, "
+                + "boosted trees), aligned by a second private set intersection (the label holder's must be among them).");
+        f("evaluation.outOfTime", "mapping", null, "Vertical jobs (linear, split network, boosted trees): the label holder's rows later than a cut score the "
+                + "model, the earlier ones train.");
         f("evaluation.outOfTime.column", "string", null, "A date, timestamp or number column of the label holder's product. Required.");
         f("evaluation.outOfTime.after", "string", null, "The cut: a number, an ISO date (2024-06-30) or timestamp. Required.");
         f("selection", "mapping", null, "Best round and early stopping: the stored model is the best round's on held-out rows.");

@@ -204,9 +204,12 @@ public final class Planner {
                 }
             }
         }
-        if (!job.evaluation().products().isEmpty() && !strategy.equals("vertical")) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.products: a " + strategy + " job is scored on "
-                    + "rows its alignment holds out (evaluation.holdout); evaluation products score vertical linear models only so far");
+        boolean evaluationApart = !job.evaluation().products().isEmpty() || job.evaluation().outOfTime() != null;
+        if (evaluationApart && !strategy.equals("vertical") && job.given().contains("evaluation.holdout")) {
+            // a split network or boosted trees score one set of rows after the training rows: held-out rows or the evaluation entities
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": evaluation.holdout: a " + strategy + " job is scored on "
+                    + "held-out rows or on evaluation entities aligned apart; give evaluation.holdout or evaluation."
+                    + (job.evaluation().outOfTime() != null ? "outOfTime" : "products") + ", not both");
         }
         DataContract guest = holders.get(0).contract();
         List<ProductView> ordered = new ArrayList<>();
@@ -292,9 +295,9 @@ public final class Planner {
         JobSpec.OutOfTime o = job.evaluation() == null ? null : job.evaluation().outOfTime();
         if (o == null) return null;
         String at = job.sourceFile() + ": evaluation.outOfTime";
-        if (!strategy.equals("vertical")) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, at + ": a " + strategy + " job is scored on rows its alignment holds out "
-                    + "(evaluation.holdout); an out-of-time cut scores vertical linear models only so far");
+        if (!strategy.equals("vertical") && !strategy.equals("split") && !strategy.equals("secureboost")) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, at + ": an out-of-time cut scores vertical linear, split-network and "
+                    + "boosted-tree jobs, not " + strategy);
         }
         if (job.given().contains("evaluation.holdout")) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, at + ": give evaluation.holdout or evaluation.outOfTime, not both");

@@ -30,4 +30,11 @@ public final class RoundDiagnostics {
     public JsonNode of(int round) {
         return byRound.get(round);
     }
+
+    /** As {@link #of(int)}, saying what the scored rows are ({@code over}) when not null: the evaluation entities of the job. */
+    public JsonNode of(int round, String over) {
+        JsonNode d = byRound.get(round);
+        if (over != null && d instanceof com.fasterxml.jackson.databind.node.ObjectNode o) o.put("over", over);
+        return d;
+    }
 }

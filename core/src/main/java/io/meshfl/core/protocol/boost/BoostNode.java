@@ -64,7 +64,8 @@ public final class BoostNode implements NodeProtocol {
         int maxBins = Integer.parseInt(req.cfg("bins"));
         if (isGuest) {
             String label = req.cfg("label");
-            Dataset rows = ctx.load(product, features, label).select(aligned);
+            Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, ctx.load(product, features, label).select(aligned),
+                    features, label);
             Objective objective = objective(req);
             io.meshfl.core.model.Labels.check(objective.task(), objective.classes(), rows.y(),
                     "product " + product + ": label '" + label + "' of boosted trees", "aligned row");
@@ -78,7 +79,8 @@ public final class BoostNode implements NodeProtocol {
             return req.reply(ctx.nodeId(), Map.of("rows", (double) g.n, "splittable", (double) g.bins.splittable()), Map.of(),
                     Map.of("seal_pk", g.seal.publicKey(), "pk", g.keys.pub().toBytes()));
         }
-        Dataset rows = ctx.load(product, features, null).select(aligned);
+        Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, ctx.load(product, features, null).select(aligned),
+                features, null);
         BoostHost h = new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train, maxBins);
         h.aligned = aligned;
         if (resumed != null) h.restore(resumed);

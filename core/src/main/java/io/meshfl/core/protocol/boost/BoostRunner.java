@@ -80,17 +80,23 @@ public final class BoostRunner implements PartyStateRunner {
         try {
             RunCheckpoint from = resume.from();
             int aligned;
+            io.meshfl.core.protocol.EvaluationAlignment evaluation = new io.meshfl.core.protocol.EvaluationAlignment(job, plan);
+            PsiRunner psi = new PsiRunner(byDomain, timeout, observer::log, bs.psiBatch());
             if (from == null) {
                 // the guest checks its label against the objective before any entity is aligned
                 io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), BoostSteps.PROTOCOL, jobId, runId, guest.productId(),
                         plan.label(), job.model().task(), perRound, timeout);
-                List<PsiRunner.Party> parties = plan.participants().stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList();
-                aligned = new PsiRunner(byDomain, timeout, observer::log, bs.psiBatch()).run(jobId, runId, parties, false).intersection();
+                // out of time, only the label holder's rows up to the cut align for training
+                aligned = psi.run(jobId, runId, evaluation.training((p, product) -> new PsiRunner.Party(p.domain(), product)), false).intersection();
             } else {
                 // the entities stay aligned as every party persisted them: no second alignment
                 aligned = (int) from.number("psi_intersection", -1);
                 observer.log("resumed after tree " + from.round() + " of " + bs.trees() + ", the last one every party had persisted");
             }
+            // the evaluation entities, aligned apart (again on a resume: the parties keep only their training rows); they come after
+            // every party's training rows, carry no gradient and are scored as held-out rows
+            int evaluated = evaluation.align(psi, jobId, runId, byDomain, BoostSteps.PROTOCOL, timeout, observer::log,
+                    (p, product) -> new PsiRunner.Party(p.domain(), product));
             observer.log("guest " + guest.domain() + ": generating a " + bs.keyBits() + "-bit Paillier key");
             Map<String, Message> setups = calls.each(plan.participants(), p -> {
                 Map<String, String> cfg = new LinkedHashMap<>();
@@ -109,6 +115,7 @@ public final class BoostRunner implements PartyStateRunner {
                 cfg.put("objective", job.model().task().name().toLowerCase(Locale.ROOT));
                 cfg.put("classes", Integer.toString(perRound));
                 io.meshfl.core.protocol.Holdout.configure(cfg, io.meshfl.core.protocol.Holdout.share(job), job.seed());
+                evaluation.configure(cfg, p);
                 if (from != null) {
                     cfg.put("resume_round", Integer.toString(from.round()));
                     cfg.put("resume_part", from.part(p.domain()));
@@ -185,7 +192,7 @@ public final class BoostRunner implements PartyStateRunner {
             if (selection != null && selection.bestRound() > 0) last = selection.report(last, history);
             return new RunOutcome(new double[0], last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + resume.carriedPayload() + (long) before("payload_bytes"),
-                    (System.nanoTime() - t0) / 1e9 + before("seconds"), history.isEmpty() ? null : diagnostics.of(keep));
+                    (System.nanoTime() - t0) / 1e9 + before("seconds"), history.isEmpty() ? null : diagnostics.of(keep, evaluated >= 0 ? evaluation.over() : null));
         } finally {
             calls.close();
         }

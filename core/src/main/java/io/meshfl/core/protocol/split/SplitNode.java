@@ -177,7 +177,8 @@ public final class SplitNode implements NodeProtocol {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split setup for " + product + " on " + ctx.domain() + " names no columns");
         }
         String label = req.cfg("label", "");
-        Dataset rows = ctx.load(product, features, label.isEmpty() ? null : label).select(aligned);
+        Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx,
+                ctx.load(product, features, label.isEmpty() ? null : label).select(aligned), features, label.isEmpty() ? null : label);
         double[] y = null;
         Head head = head(req);
         if (!label.isEmpty()) {

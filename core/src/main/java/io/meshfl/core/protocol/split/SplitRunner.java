@@ -65,6 +65,7 @@ public final class SplitRunner implements PartyStateRunner {
         this.observer = observer;
         this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
         this.head = Head.of(job.model());
+        this.evaluation = new io.meshfl.core.protocol.EvaluationAlignment(job, plan);
     }
 
     /**
@@ -105,26 +106,32 @@ public final class SplitRunner implements PartyStateRunner {
             long[] start = resume.start(calls.traffic());
             RunCheckpoint from = resume.from();
             int n;
+            PsiRunner psi = new PsiRunner(byDomain, timeout, observer::log, s.psiBatch());
             if (from == null) {
                 // the label holder checks its label against the head before any entity is aligned
                 io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(holder.domain()), SplitSteps.PROTOCOL, jobId, runId, holder.productId(),
                         plan.label(), head.task(), head.outputs(), timeout);
-                n = new PsiRunner(byDomain, timeout, observer::log, s.psiBatch())
-                        .run(jobId, runId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false).intersection();
+                // out of time, only the label holder's rows up to the cut align for training
+                n = psi.run(jobId, runId, evaluation.training((p, product) -> new PsiRunner.Party(p.domain(), product)), false).intersection();
             } else {
                 // the entities stay aligned as every party persisted them: no second alignment
                 n = (int) from.number("psi_intersection", -1);
                 observer.log("resumed after epoch " + from.round() + " of " + s.epochs() + ", the last one every party had persisted");
             }
-            setup(calls, jobId, runId, parts, n, from);
-            Training tr = new Training(calls, jobId, runId, parts.stream().map(Plan.Participant::domain).toList(), n);
+            // the evaluation entities, aligned apart (again on a resume: the parties keep only their training rows); every party puts
+            // its rows of them after its training rows, where they are scored as held-out rows and never train
+            evaluated = evaluation.align(psi, jobId, runId, byDomain, SplitSteps.PROTOCOL, timeout, observer::log,
+                    (p, product) -> new PsiRunner.Party(p.domain(), product));
+            int rows = n + Math.max(0, evaluated);
+            setup(calls, jobId, runId, parts, rows, from);
+            Training tr = new Training(calls, jobId, runId, parts.stream().map(Plan.Participant::domain).toList(), rows);
             if (from != null) tr.restore(from);
             if (!owner) {
                 tr.labels = calls.call(holder.domain(), request(jobId, runId, SplitSteps.LABELS, holder.domain(), Map.of()))
                         .tensor(SplitSteps.LABEL_TENSOR);
-                if (tr.labels.length != n) {
+                if (tr.labels.length != rows) {
                     throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, holder.domain() + " sent " + tr.labels.length + " labels for "
-                            + n + " aligned rows");
+                            + rows + " aligned rows");
                 }
             }
             observer.log("split: " + parts.size() + " parties, " + n + " aligned rows, top network " + tr.top.numParams() + " parameters, "
@@ -184,7 +191,8 @@ public final class SplitRunner implements PartyStateRunner {
             return new RunOutcome(selected ? tr.keptTop : tr.topParams, last, history, bytes[0] - start[0] + (long) before("bytes_sent"),
                     bytes[1] - start[1] + (long) before("bytes_received"), calls.payload() + resume.carriedPayload() + (long) before("payload_bytes"),
                     (System.nanoTime() - t0) / 1e9 + before("seconds"),
-                    history.isEmpty() ? null : tr.diagnostics.of(selected ? selection.bestRound() : history.get(history.size() - 1).round()));
+                    history.isEmpty() ? null : tr.diagnostics.of(selected ? selection.bestRound() : history.get(history.size() - 1).round(),
+                            evaluated >= 0 ? evaluation.over() : null));
         }
     }
 
@@ -207,6 +215,11 @@ public final class SplitRunner implements PartyStateRunner {
     }
 
     /** The coordinator's side of one training run: the top network, its optimizer, and the labels if they are shared. */
+    /** The job's evaluation entities, aligned apart from the training rows. */
+    private final io.meshfl.core.protocol.EvaluationAlignment evaluation;
+    /** How many evaluation entities were aligned in this attempt, or -1 when the job scores none. */
+    private int evaluated = -1;
+
     private final class Training {
         final PartyCalls calls;
         final String jobId;
@@ -232,7 +245,7 @@ public final class SplitRunner implements PartyStateRunner {
             this.domains = domains;
             this.holder = domains.get(0);
             this.n = n;
-            this.train = io.meshfl.core.protocol.Holdout.trainRows(n, holdout());
+            this.train = evaluated >= 0 ? n - evaluated : io.meshfl.core.protocol.Holdout.trainRows(n, holdout());
             top.init(topParams, new Random(SplitReference.topSeed(job.seed())));
             widths = new int[domains.size()];
             Arrays.fill(widths, s.cutWidth());
@@ -393,6 +406,7 @@ public final class SplitRunner implements PartyStateRunner {
             cfg.put("lr", Double.toString(s.lr()));
             cfg.put("noise", Double.toString(s.activationNoise()));
             io.meshfl.core.protocol.Holdout.configure(cfg, holdout(), job.seed());
+            evaluation.configure(cfg, p);
             if (from != null) {
                 cfg.put("resume_round", Integer.toString(from.round()));
                 cfg.put("resume_part", from.part(d));

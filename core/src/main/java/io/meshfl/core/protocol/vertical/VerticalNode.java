@@ -380,7 +380,7 @@ public final class VerticalNode implements NodeProtocol {
     }
 
     /** The alignment slot of a job's evaluation products. */
-    static final String EVAL_SLOT = "eval";
+    static final String EVAL_SLOT = io.meshfl.core.protocol.EvaluationAlignment.SLOT;
 
     /**
      * Powers of 2^fracBits carried by [[d]]: one; for Poisson one per factor exp(u) multiplied in;

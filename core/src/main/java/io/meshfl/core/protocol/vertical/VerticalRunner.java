@@ -40,6 +40,8 @@ public final class VerticalRunner implements PartyStateRunner {
     private final Duration timeout;
     private final List<Link> links;
     private final JobSpec.VerticalSettings vs;
+    /** The job's evaluation entities, aligned apart from the training rows. */
+    private final io.meshfl.core.protocol.EvaluationAlignment evaluation;
     /** The parties made of several products (the job's groups). */
     private final GroupArbiter groups;
     private PartyCalls calls;
@@ -75,6 +77,7 @@ public final class VerticalRunner implements PartyStateRunner {
                 v.keyBits(), v.fracBits(), v.psiBatch(), false, "sgd", j.momentum());
         this.byDomain = Map.copyOf(byDomain);
         this.groups = new GroupArbiter(plan.groups());
+        this.evaluation = new io.meshfl.core.protocol.EvaluationAlignment(job, plan);
         if (!groups.isEmpty() && !links.isEmpty()) throw new MeshflException(ErrorCode.PLAN_REFUSED, "a party group does not train over a join");
         this.observer = observer;
         this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
@@ -125,10 +128,7 @@ public final class VerticalRunner implements PartyStateRunner {
                 io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), VerticalSteps.PROTOCOL, jobId, runId, guest.productId(),
                         plan.label(), plan.model().task(), plan.model().classes(), timeout);
                 // out of time, only the label holder's rows up to the cut align for training
-                List<PsiRunner.Party> parties = plan.participants().stream().map(p -> p == guest && outOfTime() != null
-                        ? new PsiRunner.Party(p.domain(), p.productId()).within(new PsiRunner.Period(outOfTime().column(), outOfTime().after(), false))
-                        : psiParty(p, p.productId())).toList();
-                aligned = psiRunner.run(jobId, runId, parties, false).intersection();
+                aligned = psiRunner.run(jobId, runId, evaluation.training(VerticalRunner::psiParty), false).intersection();
             } else {
                 aligned = 0;
                 for (Link l : links) {
@@ -140,21 +140,12 @@ public final class VerticalRunner implements PartyStateRunner {
                     aligned += matched;
                 }
             }
-            Map<String, String> evalProducts = evaluationProducts();
-            if (!evalProducts.isEmpty()) {
-                // the evaluation entities: the label holder checks its evaluation labels, then a second alignment over the
-                // evaluation products (a party without one takes part with its training product)
-                if (outOfTime() == null) {
-                    io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), VerticalSteps.PROTOCOL, jobId, runId,
-                            evalProducts.get(guest.domain()), plan.label(), plan.model().task(), plan.model().classes(), timeout);
-                }
-                int evalAligned = psiRunner.run(jobId, runId, plan.participants().stream().map(p -> {
-                    PsiRunner.Party party = psiParty(p, evalProducts.get(p.domain()));
-                    return p == guest && outOfTime() != null ? party.within(new PsiRunner.Period(outOfTime().column(), outOfTime().after(), true)) : party;
-                }).toList(), false, VerticalNode.EVAL_SLOT).intersection();
-                observer.log("evaluation: " + evalAligned + " entities of " + evaluated() + " aligned with the other parties' products; "
-                        + "they score the model after every epoch and never train");
+            // the evaluation entities: the label holder checks its evaluation labels, then a second alignment over the evaluation
+            // products (a party without one takes part with its training product)
+            if (!links.isEmpty() && !evaluation.products().isEmpty()) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, "evaluation products do not score a model trained over a join");
             }
+            evaluation.align(psiRunner, jobId, runId, byDomain, VerticalSteps.PROTOCOL, timeout, observer::log, VerticalRunner::psiParty);
             observer.log("arbiter: generating a " + vs.keyBits() + "-bit Paillier key");
             PaillierKeyPair keys = PaillierKeyPair.generate(vs.keyBits(), new SecureRandom());
             Decryptor dec = new Decryptor(keys.priv());
@@ -172,10 +163,7 @@ public final class VerticalRunner implements PartyStateRunner {
                 cfg.put("frac_bits", Integer.toString(vs.fracBits()));
                 cfg.put("seed", Long.toString(job.seed()));
                 io.meshfl.core.protocol.Holdout.configure(cfg, holdout(), job.seed());
-                if (!evalProducts.isEmpty()) {
-                    cfg.put("eval_product", evalProducts.get(p.domain()));
-                    cfg.put("eval_over", evaluated());
-                }
+                evaluation.configure(cfg, p);
                 cfg.put("guest", guest.domain());
                 cfg.put("hosts", String.join(",", hosts.stream().map(Plan.Participant::domain).toList()));
                 groups.configure(cfg, p, p == guest);
@@ -275,35 +263,6 @@ public final class VerticalRunner implements PartyStateRunner {
     private static PsiRunner.Party psiParty(Plan.Participant p, String product) {
         PsiRunner.Party party = new PsiRunner.Party(p.domain(), product);
         return p.group() == null ? party : party.inGroup(p.group());
-    }
-
-    /** Every party's product for the evaluation alignment (its evaluation product, else its training product); empty without evaluation products. */
-    private Map<String, String> evaluationProducts() {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (outOfTime() != null) {
-            // out of time, every party scores the later entities from its training product
-            for (Plan.Participant p : plan.participants()) out.put(p.domain(), p.productId());
-            return out;
-        }
-        if (plan.evaluation().isEmpty()) return out;
-        if (!links.isEmpty()) throw new MeshflException(ErrorCode.PLAN_REFUSED, "evaluation products do not score a model trained over a join");
-        for (Plan.Participant p : plan.participants()) {
-            out.put(p.domain(), plan.evaluation().stream().filter(e -> e.domain().equals(p.domain())).map(Plan.Participant::productId)
-                    .findFirst().orElse(p.productId()));
-        }
-        return out;
-    }
-
-    /** The job's out-of-time cut, or null. */
-    private JobSpec.OutOfTime outOfTime() {
-        return links.isEmpty() && job.evaluation() != null ? job.evaluation().outOfTime() : null;
-    }
-
-    /** What the evaluation rows are, for the log and the diagnostics. */
-    private String evaluated() {
-        JobSpec.OutOfTime o = outOfTime();
-        return o != null ? "out-of-time rows of " + plan.participants().get(0).productId() + " (" + o.column() + " after " + o.after() + ")"
-                : "evaluation products' rows " + plan.evaluation().stream().map(Plan.Participant::productId).toList();
     }
 
     /** The held-out share of the aligned rows the job asks for (0: scored on its training rows). */
