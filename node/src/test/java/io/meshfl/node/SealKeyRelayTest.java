@@ -7,7 +7,6 @@ import io.meshfl.core.crypto.seal.SealedBox;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.session.SessionSteps;
 import io.meshfl.core.trust.JobTicket;
-import io.meshfl.core.trust.MeshIdentity;
 import io.meshfl.core.trust.Revocations;
 import io.meshfl.core.trust.SealKeys;
 import io.meshfl.core.trust.SignedTicket;
@@ -42,9 +41,7 @@ class SealKeyRelayTest {
 
     @BeforeEach
     void mesh() throws Exception {
-        ca = CertificateAuthority.create(dir.resolve("certs"), CertificateAuthority.KeyType.EC, "t", 10);
-        for (String d : List.of("lending", "payments", "evil")) ca.issue(MeshIdentity.Role.DOMAIN, d, 5);
-        ca.issue(MeshIdentity.Role.CLIENT, "operator", 5);
+        ca = TrustedNodes.ca(dir, "lending", "payments", "evil");
         revocations = new Revocations(dir.resolve("certs").resolve(CertificateAuthority.CRL), ca.certificate());
         Files.writeString(dir.resolve("p.csv"), "id,a,y\n1,0.5,1\n2,0.1,0\n");
         Files.writeString(dir.resolve("p.yaml"), """
@@ -71,8 +68,7 @@ class SealKeyRelayTest {
     }
 
     private Signer signer(String stem) {
-        Path certs = dir.resolve("certs");
-        return Signer.load(certs.resolve(stem + ".pem"), certs.resolve(stem + "-key.pem"));
+        return TrustedNodes.signer(dir, stem);
     }
 
     /** The lending node, with a vertical run of job "job" opened by the operator's signed ticket. */
@@ -90,13 +86,8 @@ class SealKeyRelayTest {
 
     /** How the lending node answers a vertical peers step relaying {@code key} as payments' sealing key: an error's code and message. */
     private static io.meshfl.core.MeshflException relay(DomainNode node, byte[] key) {
-        try {
-            Message reply = node.handle(Message.request("job", "run", "vertical", "peers", 0, "lending").withBlobs(Map.of("peer:payments", key)));
-            assertTrue(reply.failed(), "the node took the key: the run has no setup yet, so even a good key ends in an error");
-            return new io.meshfl.core.MeshflException(reply.error().code(), reply.error().message());
-        } catch (io.meshfl.core.MeshflException e) {
-            return e;
-        }
+        // the run has no setup yet, so even a good key ends in an error: the protocol's, past the key check
+        return TrustedNodes.refusal(node, Message.request("job", "run", "vertical", "peers", 0, "lending").withBlobs(Map.of("peer:payments", key)));
     }
 
     @Test

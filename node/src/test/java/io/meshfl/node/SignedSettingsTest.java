@@ -8,10 +8,8 @@ import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.session.SessionSteps;
 import io.meshfl.core.trust.HashChain;
 import io.meshfl.core.trust.JobTicket;
-import io.meshfl.core.trust.MeshIdentity;
 import io.meshfl.core.trust.Revocations;
 import io.meshfl.core.trust.SignedTicket;
-import io.meshfl.core.trust.Signer;
 import io.meshfl.wire.tls.CertificateAuthority;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,9 +50,7 @@ class SignedSettingsTest {
 
     @BeforeEach
     void mesh() throws Exception {
-        ca = CertificateAuthority.create(dir.resolve("certs"), CertificateAuthority.KeyType.EC, "t", 10);
-        ca.issue(MeshIdentity.Role.DOMAIN, "payments", 5);
-        ca.issue(MeshIdentity.Role.CLIENT, "operator", 5);
+        ca = TrustedNodes.ca(dir, "payments");
         Files.writeString(dir.resolve("p.csv"), "id,a\n1,0.5\n2,0.1\n");
         Files.writeString(dir.resolve("p.yaml"), """
                 apiVersion: v3.0.2
@@ -78,10 +74,8 @@ class SignedSettingsTest {
     }
 
     private DomainNode node() {
-        Path certs = dir.resolve("certs");
         return new DomainNode("payments", List.of(contract), s -> { }).trust(ca.certificate(),
-                new Revocations(certs.resolve(CertificateAuthority.CRL), ca.certificate()),
-                Signer.load(certs.resolve("payments.pem"), certs.resolve("payments-key.pem")));
+                new Revocations(dir.resolve("certs").resolve(CertificateAuthority.CRL), ca.certificate()), TrustedNodes.signer(dir, "payments"));
     }
 
     /** The operator's ticket for {@code spec}, presented with {@code sent} beside it (null: none) on the run's first request. */
@@ -89,8 +83,7 @@ class SignedSettingsTest {
         JobTicket t = new JobTicket(JobTicket.VERSION, "client:operator", JobTicket.TRAIN, "signed", "vertical", HashChain.sha256Hex(spec),
                 JobTicket.freshNonce(), List.of(new JobTicket.ProductVersion("payments.history", "1.0.0")), null, System.currentTimeMillis());
         Map<String, byte[]> blobs = new LinkedHashMap<>(first.blobs());
-        blobs.put(SessionSteps.TICKET, SignedTicket.sign(t, Signer.load(certs.resolve("client-operator.pem"),
-                certs.resolve("client-operator-key.pem"))).encode());
+        blobs.put(SessionSteps.TICKET, SignedTicket.sign(t, TrustedNodes.signer(certs.getParent(), "client-operator")).encode());
         if (sent != null) blobs.put(SessionSteps.SPEC, sent.getBytes(StandardCharsets.UTF_8));
         return first.withBlobs(blobs);
     }
@@ -100,13 +93,7 @@ class SignedSettingsTest {
     }
 
     private static MeshflException outcome(DomainNode node, Message req) {
-        try {
-            Message reply = node.handle(req);
-            assertTrue(reply.failed(), "served");
-            return new MeshflException(reply.error().code(), reply.error().message());
-        } catch (MeshflException e) {
-            return e;
-        }
+        return TrustedNodes.refusal(node, req);
     }
 
     @Test

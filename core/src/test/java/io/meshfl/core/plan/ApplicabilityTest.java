@@ -62,8 +62,8 @@ class ApplicabilityTest {
         assertTrue(refused(both, "model: {type: logistic}\naggregator: {name: fedavg, proximalMu: 0.1}\n").getMessage()
                 .contains("field 'aggregator.proximalMu' applies to aggregator fedprox, not fedavg"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: splitnn}\nevaluation: {holdout: 0.3, products: [x.y]}\n").getMessage()
-                .contains("evaluation.products: a split job is scored on rows its alignment holds out (evaluation.holdout); evaluation "
-                        + "products score vertical linear models only so far"));
+                .contains("evaluation.holdout: a split job is scored on held-out rows or on evaluation entities aligned apart; give "
+                        + "evaluation.holdout or evaluation.products, not both"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nsplit: {epochs: 3}\n").getMessage()
                 .contains("field 'split.epochs' applies to split-network jobs"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nvertical: {optimizer: adam, momentum: 0.9}\n")
@@ -105,8 +105,8 @@ class ApplicabilityTest {
         assertTrue(metric.getMessage().contains("field 'selection.metric': a linear model is evaluated by [rmse, r2, loss], not 'auc'"),
                 metric.getMessage());
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: logistic}\nselection: {metric: auc}\n").getMessage()
-                .contains("field 'selection.metric' of a vertical job needs held-out rows to select on (evaluation.holdout, or evaluation.products or "
-                        + "evaluation.outOfTime for a vertical linear job)"));
+                .contains("field 'selection.metric' of a vertical job needs held-out rows to select on (evaluation.holdout, evaluation.products or "
+                        + "evaluation.outOfTime)"));
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: splitnn}\nselection: {metric: auc, patience: 3}\n").getMessage()
                 .contains("field 'selection.metric' of a split job needs held-out rows to select on (evaluation.holdout"));
         assertEquals("split", planned("[bank.accounts, shop.orders]", "model: {type: splitnn}\nevaluation: {holdout: 0.2}\n"
