@@ -252,8 +252,11 @@ public final class Planner {
         VerticalCosts.Cost cost = switch (strategy) {
             case "split" -> VerticalCosts.split(job, guest, parts, n);
             case "secureboost" -> VerticalCosts.boost(job, parts, n, machine);
-            default -> VerticalCosts.linear(job, job.model().outputs() * (all.size() + 1), job.model().outputs()
-                    * (1 + parts.stream().mapToInt(p -> p.features().size()).sum()), parts.size(), n, machine);
+            // a group member's gradient share multiplies only its own rows (the others are zero and skipped), though it encrypts
+            // its scores for every aligned row (priced per party by the cost model)
+            default -> VerticalCosts.linear(job, job.model().outputs() * (all.size() + 1), (int) Math.ceil(job.model().outputs()
+                    * (1 + parts.stream().mapToDouble(p -> p.features().size() * (p.group() == null ? 1 : Math.min(1, (double) p.rows() / n)))
+                    .sum())), parts.size(), n, machine);
         };
         List<Plan.Candidate> candidates = new ArrayList<>();
         candidates.add(new Plan.Candidate("centralized", false, policy != null ? policy : "materialized training is not offered for jobs yet", 0, 0));
