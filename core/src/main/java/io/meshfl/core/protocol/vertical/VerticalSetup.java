@@ -1,0 +1,116 @@
+package io.meshfl.core.protocol.vertical;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.crypto.paillier.PaillierPublicKey;
+import io.meshfl.core.data.ColumnStats;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.data.Standardizer;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.protocol.Message;
+import io.meshfl.core.protocol.NodeContext;
+import io.meshfl.core.protocol.RunCheckpoint;
+import io.meshfl.core.protocol.RunParts;
+import io.meshfl.core.protocol.psi.PsiSteps;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A party's set-up in a vertical linear job: its aligned rows (from the alignment, a join's index,
+ * or the part it persisted), held-out rows last, its columns scaled by its training rows (a group
+ * member's by the party's, once the members agree), its evaluation rows, and its sealing key.
+ */
+final class VerticalSetup {
+
+    private VerticalSetup() {
+    }
+
+    static Message setup(Message req, NodeContext ctx) {
+        Map<String, Object> job = ctx.jobState(req.jobId());
+        String product = req.cfg("product");
+        Map<String, int[]> index = null;
+        int[] aligned;
+        // a run going on under a new coordinator: the aligned rows and the weights are the part this party persisted
+        RunCheckpoint resumed = req.cfg("joins", null) == null ? RunParts.resumed(req, ctx, VerticalParts.PART) : null;
+        if (req.cfg("joins", null) != null) {
+            index = new LinkedHashMap<>();
+            aligned = JoinIndex.rows(req, job, product, index);
+        } else if (resumed != null) {
+            aligned = RunParts.rows(resumed.tensor("aligned"));
+        } else {
+            String slot = req.cfg("slot", "");
+            aligned = (int[]) job.get(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, slot));
+            if (aligned == null || !product.equals(job.get(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, slot)))) {
+                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for " + product + " arrived before entity alignment");
+            }
+        }
+        // a held-out share of the aligned rows: every party derives the same seeded split of the same count and puts
+        // its training rows first, so batches run over [0, train) and the guest scores [train, n) apart; a resumed
+        // party's persisted order is already split
+        io.meshfl.core.protocol.Holdout.Rows held = io.meshfl.core.protocol.Holdout.of(req, aligned, resumed != null);
+        aligned = held.aligned();
+        int train = held.train();
+        boolean guest = req.cfg("role").equals("guest");
+        List<String> features = VerticalNode.split(req.cfg("features", ""));
+        String label = guest ? req.cfg("label") : null;
+        Dataset all = ctx.load(product, features, label);
+        String group = req.cfg("group", null);
+        // a group member holds the common order sparsely: zero rows where another member holds the entity
+        Dataset rows = group == null ? all.select(aligned) : PartyGroup.select(all, aligned);
+        // the scaling is learned from the training rows alone, as a model validated on held-out rows must be; a group member's
+        // is its own until the members merge their sums (group-join)
+        ColumnStats stats = group == null ? ColumnStats.of(held.training(rows)) : PartyGroup.stats(rows, aligned, train);
+        Standardizer z = Standardizer.from(stats);
+        PartyGroup g = group == null ? null : new PartyGroup(group, VerticalNode.split(req.cfg("group_members")), ctx.domain(), aligned, rows, stats);
+        Dataset scaled = g == null ? z.apply(rows) : PartyGroup.scaled(z, rows, g.present);
+        PaillierPublicKey pk = PaillierPublicKey.fromBytes(req.blob("pk"));
+        ModelSpec.Type type = ModelSpec.Type.valueOf(req.cfg("model_type"));
+        int classes = type == ModelSpec.Type.SOFTMAX ? Integer.parseInt(req.cfg("classes")) : 1;
+        if (type == ModelSpec.Type.SOFTMAX && (classes < 2 || req.cfg("joins", null) != null || req.cfg("slot", "").length() > 0)) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "multinomial logistic regression runs on aligned entities with at least 2 classes, not over a join");
+        }
+        Party p = new Party(ctx.domain(), guest, type, classes, features, scaled, z.mean(), z.std(),
+                pk, Integer.parseInt(req.cfg("frac_bits")), Long.parseLong(req.cfg("seed")));
+        p.guestDomain = req.cfg("guest");
+        p.hosts = VerticalNode.split(req.cfg("hosts", ""));
+        p.fullBatch = req.cfg("full_batch", "false").equals("true");
+        p.group = g;
+        if (guest) p.groups = GroupSteps.groups(req.cfg("groups", ""));
+        if (index != null) {
+            p.index = index;
+            p.hostRows = new LinkedHashMap<>();
+            for (var e : index.entrySet()) p.hostRows.put(e.getKey(), (Integer) job.get("vertical.hostRows:" + e.getKey()));
+        }
+        if (guest) checkLabels(p, classes, rows, product, label);
+        p.aligned = aligned;
+        p.trainRows = train;
+        String evalProduct = req.cfg("eval_product", null);
+        if (evalProduct != null) {
+            // the evaluation entities, aligned apart: this party's rows of them, scaled as its training rows
+            int[] evalRows = (int[]) job.get(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, VerticalNode.EVAL_SLOT));
+            if (evalRows == null || !evalProduct.equals(job.get(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, VerticalNode.EVAL_SLOT)))) {
+                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for evaluation product " + evalProduct + " arrived before its alignment");
+            }
+            Dataset evAll = ctx.load(evalProduct, features, label);
+            Dataset ev = g == null ? evAll.select(evalRows) : PartyGroup.select(evAll, evalRows);
+            if (guest) checkLabels(p, classes, ev, evalProduct, label);
+            if (g != null) p.group = g.withEvaluation(evalRows, ev);
+            p.evalData = g == null ? z.apply(ev) : PartyGroup.scaled(z, ev, p.group.evalPresent);
+            p.evalOver = req.cfg("eval_over", "evaluation rows");
+        }
+        if (resumed != null) VerticalParts.restore(p, resumed);
+        job.put(VerticalNode.STATE, p);
+        return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "train_rows", (double) train, "features", (double) features.size()),
+                Map.of(), Map.of("seal_pk", p.seal.publicKey()));
+    }
+
+    /** The classes of a (multinomial) logistic model's labels in {@code rows} of {@code product}; other models take any number. */
+    private static void checkLabels(Party p, int classes, Dataset rows, String product, String label) {
+        if (p.model != ModelSpec.Type.LOGISTIC && p.model != ModelSpec.Type.SOFTMAX) return;
+        io.meshfl.core.model.Labels.check(ModelSpec.of(p.model).task(), classes, rows.y(), "product " + product + ": label '" + label
+                + "' of " + (p.model == ModelSpec.Type.SOFTMAX ? "multinomial " : "") + "logistic regression", "aligned row");
+    }
+
+}
