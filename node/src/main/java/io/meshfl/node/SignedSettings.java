@@ -31,8 +31,7 @@ final class SignedSettings {
         JobSpec job = jobs.computeIfAbsent(a.runId(), r -> parse(a));
         String holdout = req.cfg("holdout", null);
         if (holdout != null) {
-            double signed = req.protocol().equals("horizontal") ? (job.evaluation().products().isEmpty() ? job.evaluation().holdout() : 0)
-                    : Holdout.share(job);
+            double signed = req.protocol().equals("horizontal") ? Holdout.horizontalShare(job) : Holdout.share(job);
             if (Double.parseDouble(holdout) != signed) return differs(req, "a held-out share of " + holdout, signed);
             String seed = req.cfg("seed", null);
             if (seed != null && Long.parseLong(seed) != job.seed()) return differs(req, "seed " + seed, job.seed());

@@ -36,6 +36,26 @@ public record Dataset(List<String> features, double[] x, double[] y, String[] ke
         return y != null;
     }
 
+    /** The rows of {@code parts} one after the other (same columns; labels when every part has them). */
+    public static Dataset concat(java.util.List<Dataset> parts) {
+        int rows = 0;
+        boolean labels = true;
+        for (Dataset d : parts) {
+            rows += d.rows();
+            labels &= d.y() != null;
+        }
+        int cols = parts.get(0).cols();
+        double[] x = new double[rows * cols];
+        double[] y = labels ? new double[rows] : null;
+        int r = 0;
+        for (Dataset d : parts) {
+            System.arraycopy(d.x(), 0, x, r * cols, d.rows() * cols);
+            if (y != null) System.arraycopy(d.y(), 0, y, r, d.rows());
+            r += d.rows();
+        }
+        return new Dataset(parts.get(0).features(), x, y, null, rows);
+    }
+
     /** The rows at the given indices, in that order. */
     public Dataset select(int[] idx) {
         int d = cols();

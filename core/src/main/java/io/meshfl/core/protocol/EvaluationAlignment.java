@@ -115,15 +115,6 @@ public final class EvaluationAlignment {
             throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.OUT_OF_ORDER, setup.protocol() + " setup for evaluation product "
                     + product + " arrived before its alignment");
         }
-        Dataset ev = ctx.load(product, features, label).select(evalRows);
-        int d = rows.cols();
-        double[] x = java.util.Arrays.copyOf(rows.x(), (rows.rows() + ev.rows()) * d);
-        System.arraycopy(ev.x(), 0, x, rows.rows() * d, ev.rows() * d);
-        double[] y = null;
-        if (rows.y() != null) {
-            y = java.util.Arrays.copyOf(rows.y(), rows.rows() + ev.rows());
-            System.arraycopy(ev.y(), 0, y, rows.rows(), ev.rows());
-        }
-        return new Dataset(rows.features(), x, y, null, rows.rows() + ev.rows());
+        return Dataset.concat(List.of(rows, ctx.load(product, features, label).select(evalRows)));
     }
 }

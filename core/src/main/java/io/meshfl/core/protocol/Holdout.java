@@ -40,6 +40,14 @@ public final class Holdout {
         return job.evaluation() != null && job.given().contains("evaluation.holdout") ? job.evaluation().holdout() : 0;
     }
 
+    /**
+     * The held-out share of a horizontal job's nodes: its {@code evaluation.holdout} (given or the
+     * default), or 0 when evaluation products score the model instead.
+     */
+    public static double horizontalShare(JobSpec job) {
+        return job.evaluation().products().isEmpty() ? job.evaluation().holdout() : 0;
+    }
+
     /** Tells a party's setup the held-out share and the seed it derives the split from; nothing when {@code share} is 0. */
     public static void configure(Map<String, String> cfg, double share, long seed) {
         if (share <= 0) return;

@@ -71,17 +71,6 @@ public final class CentralizedBaseline {
     }
 
     static Dataset concat(List<Dataset> parts) {
-        int rows = 0;
-        for (Dataset d : parts) rows += d.rows();
-        int cols = parts.get(0).cols();
-        double[] x = new double[rows * cols];
-        double[] y = new double[rows];
-        int r = 0;
-        for (Dataset d : parts) {
-            System.arraycopy(d.x(), 0, x, r * cols, d.rows() * cols);
-            System.arraycopy(d.y(), 0, y, r, d.rows());
-            r += d.rows();
-        }
-        return new Dataset(parts.get(0).features(), x, y, null, rows);
+        return Dataset.concat(parts);
     }
 }

@@ -415,7 +415,7 @@ public final class HorizontalRunner {
         cfg.put("hidden", m.hidden().stream().map(String::valueOf).collect(Collectors.joining(",")));
         cfg.put("classes", Integer.toString(m.classes()));
         cfg.put("model_l2", Double.toString(m.l2()));
-        cfg.put("holdout", plan.evaluation().isEmpty() ? Double.toString(job.evaluation().holdout()) : "0");
+        cfg.put("holdout", Double.toString(io.meshfl.core.protocol.Holdout.horizontalShare(job)));
         cfg.put("seed", Long.toString(job.seed()));
         // Nodes whose products require secure aggregation check this, and then refuse plain fit steps.
         if (job.secureAggregation() != null) cfg.put("secure_aggregation", "true");
@@ -459,7 +459,7 @@ public final class HorizontalRunner {
             if (hist != null) {
                 d = io.meshfl.core.metrics.Diagnostics.ofHistogram(hist);
             } else if (residuals != null) {
-                d = residuals.diagnostics(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("task", task));
+                d = residuals.diagnostics(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("task", task));
             } else {
                 long[][] m = new long[classes][classes];
                 for (int i = 0; i < confusion.length; i++) m[i / classes][i % classes] = Math.round(confusion[i]);

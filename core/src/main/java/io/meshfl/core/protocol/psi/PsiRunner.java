@@ -46,7 +46,8 @@ public final class PsiRunner {
 
         /**
          * This product as one member of party {@code group}: the members' keys count as one set (their
-         * union), and each member learns only where its own entities fall in the common order.
+         * union), and each member learns only where its own entities fall in the common order; a
+         * party of its own when {@code group} is null.
          */
         public Party inGroup(String group) {
             return new Party(domain, productId, column, distinct, period, group);

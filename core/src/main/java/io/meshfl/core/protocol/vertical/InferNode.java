@@ -132,11 +132,9 @@ public final class InferNode implements NodeProtocol {
         // a group's members' masked vectors add up to the group's scores
         Map<String, List<String>> groups = GroupSteps.groups(req.cfg("groups", ""));
         java.util.Set<String> members = new java.util.HashSet<>();
-        for (var g : groups.entrySet()) {
-            members.addAll(g.getValue());
-            List<byte[]> vectors = new java.util.ArrayList<>();
-            for (String m : g.getValue()) vectors.add(s.seal.open(req.blob("peer:" + m), req.jobId() + "/infer", req.blob("from:" + m)));
-            double[] gu = PartyGroup.unmaskScores(vectors, u.length, g.getKey());
+        groups.values().forEach(members::addAll);
+        for (double[] gu : PartyGroup.partyScores(groups, m -> s.seal.open(req.blob("peer:" + m), req.jobId() + "/infer", req.blob("from:" + m)),
+                u.length).values()) {
             for (int i = 0; i < u.length; i++) u[i] += gu[i];
         }
         for (String p : parties) {

@@ -225,6 +225,17 @@ final class PartyGroup {
         return out;
     }
 
+    /**
+     * Each group's scores from its members' masked vectors, by the group's name: {@code opened}
+     * gives a member's vector as the label holder opened it.
+     */
+    static java.util.Map<String, double[]> partyScores(java.util.Map<String, List<String>> groups,
+                                                       java.util.function.Function<String, byte[]> opened, int n) {
+        java.util.Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        for (var g : groups.entrySet()) out.put(g.getKey(), unmaskScores(g.getValue().stream().map(opened).toList(), n, g.getKey()));
+        return out;
+    }
+
     /** {@code n} pseudo-random longs: AES-256 in counter mode under a key derived from the seed and {@code label}. */
     private long[] stream(String label, int n) {
         try {

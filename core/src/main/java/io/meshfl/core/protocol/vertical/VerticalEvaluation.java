@@ -98,11 +98,7 @@ final class VerticalEvaluation {
             byte[] open = p.seal.open(p.peer(h), VerticalNode.context(req, "score"), req.blob("from:" + h));
             out.put(h, CipherCodec.unpackDoubles(open, "scores of " + h));
         }
-        for (var g : p.groups.entrySet()) {
-            java.util.List<byte[]> vectors = new java.util.ArrayList<>();
-            for (String m : g.getValue()) vectors.add(p.seal.open(p.peer(m), VerticalNode.context(req, "score"), req.blob("from:" + m)));
-            out.put(g.getKey(), PartyGroup.unmaskScores(vectors, n, g.getKey()));
-        }
+        out.putAll(PartyGroup.partyScores(p.groups, m -> p.seal.open(p.peer(m), VerticalNode.context(req, "score"), req.blob("from:" + m)), n));
         return out;
     }
 

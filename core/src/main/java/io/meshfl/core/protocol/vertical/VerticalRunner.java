@@ -261,8 +261,7 @@ public final class VerticalRunner implements PartyStateRunner {
 
     /** A participant's product in an alignment, as a member of its group when it is one. */
     private static PsiRunner.Party psiParty(Plan.Participant p, String product) {
-        PsiRunner.Party party = new PsiRunner.Party(p.domain(), product);
-        return p.group() == null ? party : party.inGroup(p.group());
+        return new PsiRunner.Party(p.domain(), product).inGroup(p.group());
     }
 
     /** The held-out share of the aligned rows the job asks for (0: scored on its training rows). */

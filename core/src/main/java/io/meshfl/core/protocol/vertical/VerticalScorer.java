@@ -62,8 +62,7 @@ public final class VerticalScorer {
         }
         if (!groups.isEmpty() && !links.isEmpty()) throw new MeshflException(ErrorCode.PLAN_REFUSED, "a party group does not score over a join");
         if (links.isEmpty()) {
-            psi.run(jobId, jobId, parts.stream().map(p -> p.group() == null ? new PsiRunner.Party(p.domain(), p.productId())
-                    : new PsiRunner.Party(p.domain(), p.productId()).inGroup(p.group())).toList(), false);
+            psi.run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId()).inGroup(p.group())).toList(), false);
         } else {
             for (VerticalRunner.Link l : links) {
                 Part host = parts.stream().filter(p -> p.domain().equals(l.host())).findFirst().orElseThrow(() -> new MeshflException(
