@@ -29,7 +29,7 @@ class VerticalGroupTest {
     Path dir;
 
     /** The three products of {@link VerticalJobTest}, plus the telco's customers split between two regional products. */
-    private List<DataContract> write(int customers, String kind, long seed, boolean overlap) throws Exception {
+    List<DataContract> write(int customers, String kind, long seed, boolean overlap) throws Exception {
         VerticalJobTest base = new VerticalJobTest();
         base.dir = dir;
         List<DataContract> out = new ArrayList<>(base.write(customers, kind, seed));
@@ -125,15 +125,20 @@ class VerticalGroupTest {
     }
 
     @Test
-    void anEntityInBothRegionsIsRefusedAndGroupsOutsideVerticalLinearJobsAreNamed() throws Exception {
+    void anEntityInBothRegionsIsRefusedAndGroupsOutsideLinearAndBoostedJobsAreNamed() throws Exception {
         try (TestMesh mesh = new TestMesh(write(200, "binary", 5, true), 200)) {
             MeshflException e = assertThrows(MeshflException.class, () -> run(mesh, job(GROUPED, GROUPS, 2, 64, ""), new HorizontalJobTest.Recorder()));
             assertEquals(ErrorCode.DATA_BAD_VALUE, e.code());
             assertTrue(e.getMessage().contains("telco-north.customers and telco-south.customers both hold 1 of the same entities"), e.getMessage());
 
+            // boosted trees align a group the same way, and refuse the same overlap
             String boost = job(GROUPED, GROUPS, 2, 64, "").replace("type: logistic", "type: gbdt").replace("vertical: {epochs: 2, batchSize: 64, lr: 0.3, keyBits: 1024, tol: 0}", "");
             MeshflException b = assertThrows(MeshflException.class, () -> run(mesh, boost, new HorizontalJobTest.Recorder()));
-            assertTrue(b.getMessage().contains("field 'groups' applies to vertical linear jobs"), b.getMessage());
+            assertTrue(b.getMessage().contains("both hold 1 of the same entities"), b.getMessage());
+            String split = job(GROUPED, GROUPS, 2, 64, "").replace("type: logistic", "type: splitnn").replace("vertical: {epochs: 2, batchSize: 64, lr: 0.3, keyBits: 1024, tol: 0}", "");
+            MeshflException sp = assertThrows(MeshflException.class, () -> run(mesh, split, new HorizontalJobTest.Recorder()));
+            assertTrue(sp.getMessage().contains("field 'groups' applies to vertical linear jobs (logistic, softmax, linear, poisson) and boosted trees"),
+                    sp.getMessage());
 
             String withLabel = job("bank.customers, shop.customers, telco-north.customers", "groups: {retail: [bank.customers, shop.customers]}", 2, 64, "");
             MeshflException l = assertThrows(MeshflException.class, () -> run(mesh, withLabel, new HorizontalJobTest.Recorder()));

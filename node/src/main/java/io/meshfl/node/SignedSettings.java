@@ -45,7 +45,8 @@ final class SignedSettings {
             }
         }
         String product = req.cfg("product", null);
-        if (product != null && req.protocol().equals("vertical") && req.step().equals("setup")) {
+        // every training protocol's set-up names the party's product and, for a member, its group
+        if (product != null && req.step().equals("setup")) {
             String group = job.groupOf(product);
             if (!Objects.equals(group, req.cfg("group", null))) {
                 return differs(req, "group " + req.cfg("group", "(none)") + " for " + product, group == null ? "(none)" : group);

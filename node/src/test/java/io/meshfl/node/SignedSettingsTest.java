@@ -68,7 +68,7 @@ class SignedSettingsTest {
                       - {name: a, logicalType: number}
                 meshfl:
                   entityKey: id
-                  consumers: [{identity: 'client:operator', may: [train], protocols: [vertical]}]
+                  consumers: [{identity: 'client:operator', may: [train], protocols: [vertical, secureboost]}]
                 """);
         contract = ContractLoader.load(dir.resolve("p.yaml"));
     }
@@ -80,7 +80,7 @@ class SignedSettingsTest {
 
     /** The operator's ticket for {@code spec}, presented with {@code sent} beside it (null: none) on the run's first request. */
     private static Message opening(String spec, String sent, Message first, Path certs) {
-        JobTicket t = new JobTicket(JobTicket.VERSION, "client:operator", JobTicket.TRAIN, "signed", "vertical", HashChain.sha256Hex(spec),
+        JobTicket t = new JobTicket(JobTicket.VERSION, "client:operator", JobTicket.TRAIN, "signed", first.protocol(), HashChain.sha256Hex(spec),
                 JobTicket.freshNonce(), List.of(new JobTicket.ProductVersion("payments.history", "1.0.0")), null, System.currentTimeMillis());
         Map<String, byte[]> blobs = new LinkedHashMap<>(first.blobs());
         blobs.put(SessionSteps.TICKET, SignedTicket.sign(t, TrustedNodes.signer(certs.getParent(), "client-operator")).encode());
@@ -119,6 +119,24 @@ class SignedSettingsTest {
         Message cut = Message.request("job", "run-1", "psi", "keys", 0, "payments").withConfig(Map.of("product", "payments.history",
                 "column", "", "distinct", "false", "slot", "", "period_column", "opened", "period_after", "2023-01-01", "period_late", "false"));
         assertRefused(outcome(node, cut), "an out-of-time cut on 'opened' after 2023-01-01");
+    }
+
+    @Test
+    void aBoostedTreeMembersGroupIsCheckedAgainstTheSignedJobToo() {
+        Path certs = dir.resolve("certs");
+        DomainNode node = node();
+        String spec = SPEC.replace("model: {type: logistic}", "model: {type: gbdt}").replace("vertical: {epochs: 2}\n", "");
+        Map<String, String> honest = new LinkedHashMap<>(Map.of("product", "payments.history", "role", "host", "features", "a",
+                "group", "payments", "group_members", "payments,payments-east", "bins", "16"));
+        MeshflException ok = outcome(node, opening(spec, spec, boostSetup("run-4", honest), certs));
+        assertEquals(ErrorCode.OUT_OF_ORDER, ok.code(), "the signed group reaches the protocol: " + ok.getMessage());
+        Map<String, String> rogue = new LinkedHashMap<>(honest);
+        rogue.put("group_members", "payments,evil");
+        assertRefused(outcome(node, boostSetup("run-4", rogue)), "secureboost/setup asks for group payments of members payments,evil");
+    }
+
+    private static Message boostSetup(String run, Map<String, String> cfg) {
+        return Message.request("job", run, "secureboost", "setup", 0, "payments").withConfig(cfg);
     }
 
     @Test

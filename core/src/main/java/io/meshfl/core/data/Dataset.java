@@ -69,4 +69,20 @@ public record Dataset(List<String> features, double[] x, double[] y, String[] ke
         }
         return new Dataset(features, nx, ny, nk, idx.length);
     }
+
+    /**
+     * The rows at the given indices, in that order, where -1 stands for a row of zeros (an entity
+     * another member of a party group holds): a group member's sparse view of the common order.
+     */
+    public Dataset selectSparse(int[] idx) {
+        int d = cols();
+        double[] nx = new double[idx.length * d];
+        double[] ny = y == null ? null : new double[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0) continue;
+            System.arraycopy(x, idx[i] * d, nx, i * d, d);
+            if (ny != null) ny[i] = y[idx[i]];
+        }
+        return new Dataset(features, nx, ny, null, idx.length);
+    }
 }

@@ -117,17 +117,24 @@ final class VerticalCosts {
         JobSpec.BoostSettings b = job.boost();
         int ctBytes = b.keyBits() / 4;
         int hostFeatures = 0;
-        for (Plan.Participant p : parts.subList(1, parts.size())) hostFeatures += p.features().size();
+        // a group's members each send a histogram of the party's columns, but each sums only its own rows and the label
+        // holder decrypts their product once: the work is the party's, the bytes every member's
+        int partyFeatures = 0;
+        java.util.Set<String> groups = new java.util.HashSet<>();
+        for (Plan.Participant p : parts.subList(1, parts.size())) {
+            hostFeatures += p.features().size();
+            if (p.group() == null || groups.add(p.group())) partyFeatures += p.features().size();
+        }
         int hosts = parts.size() - 1;
         // Encrypted gradient/hessian pairs to every host, then one encrypted histogram per node split of each level.
         double bytes = (double) n * ctBytes * hosts + (double) hostFeatures * b.bins() * ctBytes * ((1 << b.depth()) - 1);
         // The reference measurements, scaled by the key size squared and by this machine's measured encrypted speed.
         double scale = (b.keyBits() / 1024.0) * (b.keyBits() / 1024.0) * machine.encrypted() / io.meshfl.core.plan.cost.CostModel.REFERENCE_ENCRYPTED;
-        double histograms = scale * n * hostFeatures * b.depth() * BOOST_SECONDS_PER_ROW_FEATURE_LEVEL;
+        double histograms = scale * n * partyFeatures * b.depth() * BOOST_SECONDS_PER_ROW_FEATURE_LEVEL;
         // the randomness of a tree's encryptions is computed while the hosts build histograms; what they do not cover shows
         double randomness = scale * n * RunOverheads.VERTICAL_SECONDS_PER_ROW_HOST_1024;
         double seconds = histograms + Math.max(0, randomness - histograms)
-                + scale * ((double) hostFeatures * b.bins() * ((1 << b.depth()) - 1) * BOOST_SECONDS_PER_DECRYPTION
+                + scale * ((double) partyFeatures * b.bins() * ((1 << b.depth()) - 1) * BOOST_SECONDS_PER_DECRYPTION
                 + (double) n * BOOST_SECONDS_PER_ENCRYPTED_ROW);
         // a multiclass objective grows a tree per class each round
         int perRound = job.model().outputs();
@@ -138,7 +145,8 @@ final class VerticalCosts {
                 (perRound > 1 ? "one tree per class (" + perRound + ") each round; " : "") + "gradients and hessians "
                 + "cross as Paillier-" + b.keyBits() + " ciphertexts of the label holder's key; hosts return encrypted per-bin sums "
                 + "over their own quantile bins; a host learns which rows share a tree node and, for its own winning splits, the "
-                + "bin, never a gradient, label or another party's split");
+                + "bin, never a gradient, label or another party's split" + (groups.isEmpty() ? "" : "; the members of a group sum their own "
+                + "rows and mask their sums and partition bits with shares of zero, so the label holder sees only the party's"));
     }
 
 }

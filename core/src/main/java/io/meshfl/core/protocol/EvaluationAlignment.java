@@ -104,17 +104,34 @@ public final class EvaluationAlignment {
     /**
      * A split or boosted-tree party's rows: its aligned rows of its training product, then, when its
      * setup names an evaluation product, that product's rows of the entities aligned in {@link #SLOT},
-     * which score the model as held-out rows and never train.
+     * which score the model as held-out rows and never train (a group member's sparsely: zero rows
+     * where another member holds the entity).
      */
     public static Dataset append(Message setup, NodeContext ctx, Dataset rows, List<String> features, String label) {
+        int[] evalRows = evaluationRows(setup, ctx);
+        if (evalRows == null) return rows;
+        Dataset all = ctx.load(setup.cfg("eval_product"), features, label);
+        return Dataset.concat(List.of(rows, setup.cfg("group", null) == null ? all.select(evalRows) : all.selectSparse(evalRows)));
+    }
+
+    /** {@code aligned} followed by the party's rows of the evaluation entities, when its setup names an evaluation product. */
+    public static int[] withEvaluationRows(Message setup, NodeContext ctx, int[] aligned) {
+        int[] evalRows = evaluationRows(setup, ctx);
+        if (evalRows == null) return aligned;
+        int[] out = java.util.Arrays.copyOf(aligned, aligned.length + evalRows.length);
+        System.arraycopy(evalRows, 0, out, aligned.length, evalRows.length);
+        return out;
+    }
+
+    private static int[] evaluationRows(Message setup, NodeContext ctx) {
         String product = setup.cfg("eval_product", null);
-        if (product == null) return rows;
+        if (product == null) return null;
         Map<String, Object> job = ctx.jobState(setup.jobId());
         int[] evalRows = (int[]) job.get(PsiSteps.slotted(PsiSteps.ALIGNED_ROWS, SLOT));
         if (evalRows == null || !product.equals(job.get(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, SLOT)))) {
             throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.OUT_OF_ORDER, setup.protocol() + " setup for evaluation product "
                     + product + " arrived before its alignment");
         }
-        return Dataset.concat(List.of(rows, ctx.load(product, features, label).select(evalRows)));
+        return evalRows;
     }
 }

@@ -65,8 +65,10 @@ final class BoostGuest {
     final SealedBox seal = SealedBox.generate();
     final Map<String, byte[]> peers = new HashMap<>();
     final List<Tree> trees = new ArrayList<>();
-    /** Hosts with at least one splittable column, in plan order: party i + 1 in the trees. */
+    /** Host parties with at least one splittable column, in plan order: party i + 1 in the trees (a group by its name). */
     List<String> active = List.of();
+    /** The parties made of several products, whose members' sums and bits the guest adds up. */
+    io.meshfl.core.protocol.group.GroupRoster roster = new io.meshfl.core.protocol.group.GroupRoster(Map.of());
     /** Which of the product's rows, in the run's order (kept in the guest's checkpoints). */
     int[] aligned;
     /** The first {@code train} aligned rows train; the rest are held out. */
@@ -144,7 +146,7 @@ final class BoostGuest {
             BigInteger[] ct = enc.encryptAll(plain);
             encSeconds = (System.nanoTime() - t0) / 1e9;
             byte[] packed = CipherCodec.pack(ct, keys.pub().nSquared());
-            for (String h : active) blobs.put("gh:" + h, seal.seal(peer(h), BoostNode.context(req, "gh"), packed));
+            for (String h : active) for (String d : roster.domains(h)) blobs.put("gh:" + d, seal.seal(peer(d), BoostNode.context(req, "gh"), packed));
         }
         treeNo = t;
         tree = Tree.empty(params.depth());
@@ -179,7 +181,9 @@ final class BoostGuest {
         for (int node : requested) w.putInt(node).putInts(rowsOf[node]);
         byte[] plain = w.bytes();
         Map<String, byte[]> out = new LinkedHashMap<>();
-        for (String h : active) out.put("to:" + h, seal.seal(peer(h), BoostNode.context(req.jobId(), treeNo, level, "assign"), plain));
+        for (String h : active) {
+            for (String d : roster.domains(h)) out.put("to:" + d, seal.seal(peer(d), BoostNode.context(req.jobId(), treeNo, level, "assign"), plain));
+        }
         return out;
     }
 
@@ -189,13 +193,27 @@ final class BoostGuest {
         long t0 = System.nanoTime();
         List<BigInteger[]> perHost = new ArrayList<>();
         int[][] counts = new int[active.size()][];
+        BigInteger nsq = keys.pub().nSquared();
         for (int i = 0; i < active.size(); i++) {
             String h = active.get(i);
-            byte[] open = seal.open(peer(h), BoostNode.context(req, "hist:" + h), req.blob("from:" + h));
-            Wire.In in = new Wire.In(open, "histograms of " + h);
-            counts[i] = in.getInts();
-            BigInteger[] c = CipherCodec.unpack(in.getBytes(), keys.pub().nSquared(), "histograms of " + h);
-            perHost.add(c);
+            BigInteger[] sum = null;
+            for (String d : roster.domains(h)) {
+                byte[] open = seal.open(peer(d), BoostNode.context(req, "hist:" + d), req.blob("from:" + d));
+                Wire.In in = new Wire.In(open, "histograms of " + d);
+                int[] binCounts = in.getInts();
+                BigInteger[] c = CipherCodec.unpack(in.getBytes(), nsq, "histograms of " + d);
+                if (sum == null) {
+                    counts[i] = binCounts;
+                    sum = c;
+                } else if (!Arrays.equals(binCounts, counts[i]) || c.length != sum.length) {
+                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the members of " + h + " sent histograms of different bins");
+                } else {
+                    // a group's members' masked sums, multiplied: their masks cancel and the party's sums remain
+                    BigInteger[] acc = sum;
+                    IntStream.range(0, c.length).parallel().forEach(j -> acc[j] = acc[j].multiply(c[j]).mod(nsq));
+                }
+            }
+            perHost.add(sum);
         }
         if (layout == null) buildLayout(counts);
         int total = 0;
@@ -276,7 +294,8 @@ final class BoostGuest {
         for (var e : pending.entrySet()) {
             Wire.Out w = new Wire.Out().putInt(e.getValue().size());
             for (int[] p : e.getValue()) w.putInt(p[0]).putInt(p[1]).putInt(p[2]).putInts(rowsOf[p[0]]);
-            blobs.put("to:" + e.getKey(), seal.seal(peer(e.getKey()), BoostNode.context(req, "split:" + e.getKey()), w.bytes()));
+            byte[] instructions = w.bytes();
+            for (String d : roster.domains(e.getKey())) blobs.put("to:" + d, seal.seal(peer(d), BoostNode.context(req, "split:" + d), instructions));
         }
         long t3 = System.nanoTime();
         Map<String, Double> m = new LinkedHashMap<>();
@@ -343,21 +362,33 @@ final class BoostGuest {
         long t0 = System.nanoTime();
         for (var e : pending.entrySet()) {
             String h = e.getKey();
-            byte[] open = seal.open(peer(h), BoostNode.context(req, "part:" + h), req.blob("from:" + h));
-            Wire.In in = new Wire.In(open, "partition from " + h);
-            int k = in.getInt();
-            if (k != e.getValue().size()) {
-                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, h + " answered " + k + " of " + e.getValue().size() + " splits");
+            List<Wire.In> answers = new ArrayList<>();
+            for (String d : roster.domains(h)) {
+                byte[] open = seal.open(peer(d), BoostNode.context(req, "part:" + d), req.blob("from:" + d));
+                Wire.In in = new Wire.In(open, "partition from " + d);
+                int k = in.getInt();
+                if (k != e.getValue().size()) {
+                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, d + " answered " + k + " of " + e.getValue().size() + " splits");
+                }
+                answers.add(in);
             }
             for (int[] p : e.getValue()) {
-                int node = in.getInt();
-                int record = in.getInt();
-                boolean[] left = in.getBits();
-                if (node != p[0] || left.length != rowsOf[node].length || record < 0) {
-                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, h + " answered a split it was not asked (node " + node + ")");
+                boolean[] left = null;
+                int record = -1;
+                for (Wire.In in : answers) {
+                    int node = in.getInt();
+                    int rec = in.getInt();
+                    boolean[] bits = in.getBits();
+                    if (node != p[0] || bits.length != rowsOf[p[0]].length || rec < 0 || (record >= 0 && rec != record)) {
+                        throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, h + " answered a split it was not asked (node " + node + ")");
+                    }
+                    record = rec;
+                    // a group's members' XOR-masked bits: together the party's partition, each alone noise
+                    if (left == null) left = bits;
+                    else for (int i = 0; i < left.length; i++) left[i] ^= bits[i];
                 }
-                tree.ref()[node] = record;
-                divide(node, left);
+                tree.ref()[p[0]] = record;
+                divide(p[0], left);
             }
         }
         pending.clear();

@@ -3,9 +3,12 @@ package io.meshfl.core.protocol.boost;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.paillier.CipherSums;
+import io.meshfl.core.crypto.paillier.Encryptor;
 import io.meshfl.core.crypto.paillier.PaillierPublicKey;
 import io.meshfl.core.crypto.seal.SealedBox;
 import io.meshfl.core.model.tree.QuantileBins;
+import io.meshfl.core.model.tree.QuantileSketch;
+import io.meshfl.core.protocol.group.GroupMember;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.Wire;
 import io.meshfl.core.protocol.vertical.CipherCodec;
@@ -27,43 +30,92 @@ final class BoostHost {
     final String guest;
     final List<String> features;
     final int n;
-    final QuantileBins bins;
-    final byte[][] bin;
+    QuantileBins bins;
+    byte[][] bin;
     /** Own features with at least one cut point, and their bin columns: only these are summed. */
-    final int[] splittable;
-    final byte[][] splittableBins;
-    final int maxBins;
+    int[] splittable;
+    byte[][] splittableBins;
+    int maxBins;
     final SealedBox seal = SealedBox.generate();
     final Map<String, byte[]> peers = new HashMap<>();
     final List<ModelParts.SplitRecord> records = new ArrayList<>();
     PaillierPublicKey pk;
+    /** Re-randomizes (and, in a group, masks) every sum before it leaves: the guest must not trace a sum to the rows it encrypted. */
+    Encryptor enc;
     /** Which of the product's rows, in the run's order (kept in the host's checkpoints). */
     int[] aligned;
+    /** A member of a party made of several products: its seat, which rows it holds, and its rows until the members agree on bins. */
+    GroupMember group;
+    boolean[] present;
+    private double[] x;
+    private final int train;
     private CipherSums sums;
     private int sumsTree = -1;
 
     /** A host over {@code n} aligned rows whose first {@code train} train: its quantile bins are learned from those alone. */
     BoostHost(String domain, String guest, List<String> features, double[] x, int n, int train, int binLimit) {
+        this(domain, guest, features, n, train);
+        bin(QuantileBins.fit(x, train, features.size(), binLimit), x);
+    }
+
+    /**
+     * A member of party {@code group} over the common order, holding the rows {@code present} marks
+     * ({@code x} is zero elsewhere): its bins come from every member's sketch (see {@link #sketch}).
+     */
+    BoostHost(String domain, String guest, List<String> features, double[] x, int n, int train, GroupMember group, boolean[] present) {
+        this(domain, guest, features, n, train);
+        this.group = group;
+        this.present = present;
+        this.x = x;
+    }
+
+    private BoostHost(String domain, String guest, List<String> features, int n, int train) {
         this.domain = domain;
         this.guest = guest;
         this.features = List.copyOf(features);
         this.n = n;
-        this.bins = QuantileBins.fit(x, train, features.size(), binLimit);
-        this.bin = bins.binIndex(x, n);
+        this.train = train;
+    }
+
+    /** A member's sketch of its own training rows' columns, for the other members. */
+    QuantileSketch sketch() {
         int k = 0;
-        for (int f = 0; f < features.size(); f++) if (bins.bins(f) > 1) k++;
+        for (int i = 0; i < train; i++) if (present[i]) k++;
+        int[] own = new int[k];
+        k = 0;
+        for (int i = 0; i < train; i++) if (present[i]) own[k++] = i;
+        return QuantileSketch.of(x, own, features.size(), QuantileSketch.LIMIT);
+    }
+
+    /** Takes the party's bins (a member's, merged from every member's sketch) and bins its rows by them. */
+    void bin(QuantileBins bins) {
+        bin(bins, x);
+        x = null;
+    }
+
+    private void bin(QuantileBins b, double[] rows) {
+        this.bins = b;
+        this.bin = b.binIndex(rows, n);
+        int k = 0;
+        for (int f = 0; f < features.size(); f++) if (b.bins(f) > 1) k++;
         splittable = new int[k];
         splittableBins = new byte[k][];
         int m = 1;
         k = 0;
         for (int f = 0; f < features.size(); f++) {
-            if (bins.bins(f) > 1) {
+            if (b.bins(f) > 1) {
                 splittable[k] = f;
                 splittableBins[k++] = bin[f];
-                m = Math.max(m, bins.bins(f));
+                m = Math.max(m, b.bins(f));
             }
         }
         this.maxBins = m;
+    }
+
+    /** Learns the guest's public key; sums leave re-randomized under it. */
+    void publicKey(PaillierPublicKey key) {
+        this.pk = key;
+        this.enc = new Encryptor(key, new java.security.SecureRandom());
     }
 
     private byte[] guestKey() {
@@ -94,14 +146,14 @@ final class BoostHost {
         List<BigInteger> flat = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             in.getInt();
-            int[] rows = checkRows(in.getInts());
+            int[] rows = own(checkRows(in.getInts()));
             BigInteger[][] s = sums.sums(rows, splittableBins, maxBins);
             for (int j = 0; j < splittable.length; j++) {
                 int nb = bins.bins(splittable[j]);
                 for (int b = 0; b < nb; b++) flat.add(s[j][b]);
             }
         }
-        byte[] packed = CipherCodec.pack(flat.toArray(BigInteger[]::new), pk.nSquared());
+        byte[] packed = CipherCodec.pack(protect(flat.toArray(BigInteger[]::new), BoostNode.context(req, "hist-mask")), pk.nSquared());
         byte[] payload = new Wire.Out().putInts(bins.binCounts()).putBytes(packed).bytes();
         byte[] sealed = seal.seal(guestKey(), BoostNode.context(req, "hist:" + domain), payload);
         return req.reply(domain, Map.of("histogram_seconds", (System.nanoTime() - t0) / 1e9), Map.of(),
@@ -124,11 +176,45 @@ final class BoostHost {
             int record = records.size();
             records.add(new ModelParts.SplitRecord(features.get(f), bins.thresholds()[f][b]));
             boolean[] left = new boolean[rows.length];
-            for (int r = 0; r < rows.length; r++) left[r] = (bin[f][rows[r]] & 0xFF) <= b;
+            for (int r = 0; r < rows.length; r++) left[r] = (present == null || present[rows[r]]) && (bin[f][rows[r]] & 0xFF) <= b;
+            if (group != null) {
+                // a member answers for its own rows only, XOR-masked so that only the members' answers together say anything
+                boolean[] share = group.xorShares(BoostNode.context(req, "part-mask:" + node), rows.length);
+                for (int r = 0; r < rows.length; r++) left[r] ^= share[r];
+            }
             out.putInt(node).putInt(record).putBits(left);
         }
         byte[] sealed = seal.seal(guestKey(), BoostNode.context(req, "part:" + domain), out.bytes());
         return req.reply(domain, Map.of(), Map.of(), Map.of("to:" + guest, sealed));
+    }
+
+    /** The rows of {@code rows} this host holds: all of them, or a group member's own. */
+    private int[] own(int[] rows) {
+        if (present == null) return rows;
+        int k = 0;
+        for (int r : rows) if (present[r]) k++;
+        int[] out = new int[k];
+        k = 0;
+        for (int r : rows) if (present[r]) out[k++] = r;
+        return out;
+    }
+
+    /**
+     * Sums as they leave: re-randomized, so that the guest, who can recover a ciphertext's
+     * randomness with its private key, cannot trace a sum back to the rows it encrypted; in a group
+     * also plus this member's share of zero, so that only the members' sums together decrypt to
+     * anything (the guest multiplies them).
+     */
+    private BigInteger[] protect(BigInteger[] c, String label) {
+        BigInteger[] out = new BigInteger[c.length];
+        BigInteger nsq = pk.nSquared();
+        if (group == null) {
+            java.util.stream.IntStream.range(0, c.length).parallel().forEach(i -> out[i] = enc.rerandomize(c[i]));
+        } else {
+            BigInteger[] zero = group.zeroShares(label, pk.n(), c.length);
+            java.util.stream.IntStream.range(0, c.length).parallel().forEach(i -> out[i] = c[i].multiply(enc.encrypt(zero[i])).mod(nsq));
+        }
+        return out;
     }
 
     private int[] checkRows(int[] rows) {
@@ -162,6 +248,10 @@ final class BoostHost {
             }
             records.add(new ModelParts.SplitRecord(features.get(f), threshold[i]));
         }
+    }
+
+    void close() {
+        if (enc != null) enc.close();
     }
 
     ModelParts.HostPart part() {

@@ -34,6 +34,9 @@ public final class BoostInferNode implements NodeProtocol {
         int[] aligned;
         byte[] part;
         Dataset rows;
+        /** A member of a party made of several products: its seat and which aligned rows it holds. */
+        io.meshfl.core.protocol.group.GroupMember group;
+        boolean[] present;
     }
 
     @Override
@@ -45,6 +48,17 @@ public final class BoostInferNode implements NodeProtocol {
     public Message handle(Message req, NodeContext ctx) {
         return switch (req.step()) {
             case BoostSteps.INFER_PREPARE -> prepare(req, ctx);
+            case BoostSteps.INFER_GROUP_SEED -> {
+                State s = state(req, ctx);
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(), member(s).offerSeed(s.seal, m -> req.blob("peer:" + m),
+                        m -> req.jobId() + "/boost-infer-seed/" + m));
+            }
+            case BoostSteps.INFER_GROUP_JOIN -> {
+                State s = state(req, ctx);
+                String first = member(s).members().get(0);
+                member(s).acceptSeed(s.seal, req.blob("peer:" + first), req.jobId() + "/boost-infer-seed/" + ctx.domain(), req.blob("seed:" + first));
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of());
+            }
             case BoostSteps.INFER_BITS -> bits(req, ctx);
             case BoostSteps.INFER_COLLECT -> collect(req, ctx);
             default -> req.failure(ctx.nodeId(), ErrorCode.PROTOCOL_FAILURE, "unknown secureboost inference step '" + req.step() + "'");
@@ -65,7 +79,14 @@ public final class BoostInferNode implements NodeProtocol {
         List<String> features = ModelParts.role(s.part, modelId).equals("guest")
                 ? ModelParts.read(s.part, ModelParts.GuestPart.class, modelId).features()
                 : ModelParts.read(s.part, ModelParts.HostPart.class, modelId).features();
-        s.rows = ctx.load(s.product, features, null).select(s.aligned);
+        String group = req.cfg("group", null);
+        Dataset all = ctx.load(s.product, features, null);
+        if (group != null) {
+            // a member holds the common order sparsely: it answers for its own entities only
+            s.group = new io.meshfl.core.protocol.group.GroupMember(group, java.util.Arrays.asList(req.cfg("group_members").split(",")), ctx.domain());
+            s.present = io.meshfl.core.protocol.group.GroupMember.present(s.aligned);
+        }
+        s.rows = group == null ? all.select(s.aligned) : all.selectSparse(s.aligned);
         job.put(STATE, s);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) s.aligned.length), Map.of(), Map.of("seal_pk", s.seal.publicKey()));
     }
@@ -77,11 +98,18 @@ public final class BoostInferNode implements NodeProtocol {
         ModelParts.HostPart part = ModelParts.read(s.part, ModelParts.HostPart.class, req.cfg("model_id"));
         Wire.Out out = new Wire.Out().putInt(part.records().size());
         int cols = s.rows.cols();
+        int record = 0;
         for (ModelParts.SplitRecord r : part.records()) {
             int f = part.features().indexOf(r.feature());
             boolean[] left = new boolean[s.rows.rows()];
-            for (int i = 0; i < left.length; i++) left[i] = s.rows.x()[i * cols + f] <= r.threshold();
+            for (int i = 0; i < left.length; i++) left[i] = (s.present == null || s.present[i]) && s.rows.x()[i * cols + f] <= r.threshold();
+            if (s.group != null) {
+                // XOR-masked: only the members' bits together say where an entity goes
+                boolean[] share = s.group.xorShares(req.jobId() + "/boost-infer/" + record, left.length);
+                for (int i = 0; i < left.length; i++) left[i] ^= share[i];
+            }
             out.putBits(left);
+            record++;
         }
         byte[] sealed = s.seal.seal(req.blob("peer:" + guest), req.jobId() + "/boost-infer/" + ctx.domain(), out.bytes());
         ctx.endJob(req.jobId());
@@ -95,16 +123,24 @@ public final class BoostInferNode implements NodeProtocol {
         ModelParts.GuestPart part = ModelParts.read(s.part, ModelParts.GuestPart.class, modelId);
         int n = s.rows.rows(), cols = s.rows.cols();
         Map<Integer, boolean[][]> hostBits = new HashMap<>();
+        var roster = io.meshfl.core.protocol.group.GroupRoster.parse(req.cfg("groups", ""));
         for (int p = 1; p < part.parties().size(); p++) {
-            String h = part.parties().get(p);
-            byte[] open = s.seal.open(req.blob("peer:" + h), req.jobId() + "/boost-infer/" + h, req.blob("from:" + h));
-            Wire.In in = new Wire.In(open, "split bits of " + h);
-            int k = in.getInt();
-            boolean[][] bits = new boolean[k][];
-            for (int r = 0; r < k; r++) {
-                bits[r] = in.getBits();
-                if (bits[r].length != n) {
-                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, h + " evaluated " + bits[r].length + " rows, the guest has " + n);
+            String party = part.parties().get(p);
+            boolean[][] bits = null;
+            // a group's members' XOR-masked bits together are the party's
+            for (String h : roster.domains(party)) {
+                byte[] open = s.seal.open(req.blob("peer:" + h), req.jobId() + "/boost-infer/" + h, req.blob("from:" + h));
+                Wire.In in = new Wire.In(open, "split bits of " + h);
+                int k = in.getInt();
+                if (bits != null && bits.length != k) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the members of " + party + " sent bits of different records");
+                if (bits == null) bits = new boolean[k][];
+                for (int r = 0; r < k; r++) {
+                    boolean[] b = in.getBits();
+                    if (b.length != n) {
+                        throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, h + " evaluated " + b.length + " rows, the guest has " + n);
+                    }
+                    if (bits[r] == null) bits[r] = b;
+                    else for (int i = 0; i < n; i++) bits[r][i] ^= b[i];
                 }
             }
             hostBits.put(p, bits);
@@ -133,6 +169,11 @@ public final class BoostInferNode implements NodeProtocol {
         var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, k, req.cfg("label", ""), objective.task());
         ctx.endJob(req.jobId());
         return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(Map.of("predictions", written.file().toString()));
+    }
+
+    private static io.meshfl.core.protocol.group.GroupMember member(State s) {
+        if (s.group == null) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "this node is no member of a group in this scoring");
+        return s.group;
     }
 
     private static State state(Message req, NodeContext ctx) {

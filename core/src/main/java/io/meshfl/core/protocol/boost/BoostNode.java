@@ -38,6 +38,8 @@ public final class BoostNode implements NodeProtocol {
             case BoostSteps.SETUP -> setup(req, ctx);
             case io.meshfl.core.protocol.LabelCheck.STEP -> io.meshfl.core.protocol.LabelCheck.answer(req, ctx);
             case BoostSteps.PEERS -> peers(req, ctx);
+            case BoostSteps.GROUP_SHARE -> BoostGroupSteps.share(req, host(req, ctx));
+            case BoostSteps.GROUP_JOIN -> BoostGroupSteps.join(req, host(req, ctx));
             case BoostSteps.GRADIENTS -> guest(req, ctx).gradients(req, Integer.parseInt(req.cfg("tree")));
             case BoostSteps.HISTOGRAM -> host(req, ctx).histogram(req);
             case BoostSteps.SPLIT -> guest(req, ctx).split(req);
@@ -74,19 +76,27 @@ public final class BoostNode implements NodeProtocol {
             BoostGuest g = new BoostGuest(ctx.domain(), features, rows.x(), rows.y(), train, p, maxBins, Integer.parseInt(req.cfg("key_bits")),
                     objective);
             g.aligned = aligned;
+            g.roster = io.meshfl.core.protocol.group.GroupRoster.parse(req.cfg("groups", ""));
             if (resumed != null) g.restore(resumed);
             job.put(GUEST, g);
             return req.reply(ctx.nodeId(), Map.of("rows", (double) g.n, "splittable", (double) g.bins.splittable()), Map.of(),
                     Map.of("seal_pk", g.seal.publicKey(), "pk", g.keys.pub().toBytes()));
         }
-        Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, ctx.load(product, features, null).select(aligned),
+        String group = req.cfg("group", null);
+        Dataset all = ctx.load(product, features, null);
+        // a group member holds the common order sparsely: zero rows where another member holds the entity
+        Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, group == null ? all.select(aligned) : all.selectSparse(aligned),
                 features, null);
-        BoostHost h = new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train, maxBins);
+        BoostHost h = group == null ? new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train, maxBins)
+                : new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train,
+                new io.meshfl.core.protocol.group.GroupMember(group, split(req.cfg("group_members")), ctx.domain()),
+                io.meshfl.core.protocol.group.GroupMember.present(io.meshfl.core.protocol.EvaluationAlignment.withEvaluationRows(req, ctx, aligned)));
         h.aligned = aligned;
         if (resumed != null) h.restore(resumed);
         job.put(HOST, h);
-        return req.reply(ctx.nodeId(), Map.of("rows", (double) h.n, "splittable", (double) h.splittable.length), Map.of(),
-                Map.of("seal_pk", h.seal.publicKey()));
+        // a member's bins, and so its splittable columns, are known once the members have merged their sketches
+        return req.reply(ctx.nodeId(), group == null ? Map.of("rows", (double) h.n, "splittable", (double) h.splittable.length)
+                : Map.of("rows", (double) h.n), Map.of(), Map.of("seal_pk", h.seal.publicKey()));
     }
 
     /** The objective a setup request names ({@code objective}, {@code classes}); binary when it names none. */
@@ -110,7 +120,7 @@ public final class BoostNode implements NodeProtocol {
         if (s instanceof BoostGuest g) {
             g.active = split(req.cfg("active", ""));
         } else {
-            ((BoostHost) s).pk = PaillierPublicKey.fromBytes(req.blob("pk"));
+            ((BoostHost) s).publicKey(PaillierPublicKey.fromBytes(req.blob("pk")));
         }
         return req.reply(ctx.nodeId(), Map.of(), Map.of());
     }
@@ -120,6 +130,7 @@ public final class BoostNode implements NodeProtocol {
         byte[] bytes = s instanceof BoostGuest g ? ModelParts.write(g.part(Integer.parseInt(req.cfg("trees", Integer.toString(g.trees.size())))))
                 : ModelParts.write(((BoostHost) s).part());
         if (s instanceof BoostGuest g) g.enc.close();
+        else ((BoostHost) s).close();
         ctx.saveModelPart(req.cfg("model_id"), bytes);
         ctx.endJob(req.jobId());
         return req.reply(ctx.nodeId(), Map.of(), Map.of());

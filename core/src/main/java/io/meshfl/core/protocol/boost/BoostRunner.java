@@ -33,6 +33,8 @@ public final class BoostRunner implements PartyStateRunner {
     private final RunObserver observer;
     private final Duration timeout;
     private PartyCalls calls;
+    /** The parties made of several products (the job's groups). */
+    private final io.meshfl.core.protocol.group.GroupRoster roster;
     /** Where the run goes on from after a restart of the coordinator or of a party. */
     private final PartyResume resume = new PartyResume();
 
@@ -42,6 +44,12 @@ public final class BoostRunner implements PartyStateRunner {
         this.byDomain = Map.copyOf(byDomain);
         this.observer = observer;
         this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
+        this.roster = new io.meshfl.core.protocol.group.GroupRoster(plan.groups());
+    }
+
+    /** A participant's side of an alignment: a group's member aligns as part of its group's union. */
+    private static PsiRunner.Party psiParty(Plan.Participant p, String product) {
+        return new PsiRunner.Party(p.domain(), product).inGroup(p.group());
     }
 
     /**
@@ -81,13 +89,13 @@ public final class BoostRunner implements PartyStateRunner {
             RunCheckpoint from = resume.from();
             int aligned;
             io.meshfl.core.protocol.EvaluationAlignment evaluation = new io.meshfl.core.protocol.EvaluationAlignment(job, plan);
-            PsiRunner psi = new PsiRunner(byDomain, timeout, observer::log, bs.psiBatch());
+            PsiRunner psi = new PsiRunner(byDomain, timeout, observer::log, bs.psiBatch()).seeded(job.seed());
             if (from == null) {
                 // the guest checks its label against the objective before any entity is aligned
                 io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), BoostSteps.PROTOCOL, jobId, runId, guest.productId(),
                         plan.label(), job.model().task(), perRound, timeout);
                 // out of time, only the label holder's rows up to the cut align for training
-                aligned = psi.run(jobId, runId, evaluation.training((p, product) -> new PsiRunner.Party(p.domain(), product)), false).intersection();
+                aligned = psi.run(jobId, runId, evaluation.training(BoostRunner::psiParty), false).intersection();
             } else {
                 // the entities stay aligned as every party persisted them: no second alignment
                 aligned = (int) from.number("psi_intersection", -1);
@@ -95,8 +103,7 @@ public final class BoostRunner implements PartyStateRunner {
             }
             // the evaluation entities, aligned apart (again on a resume: the parties keep only their training rows); they come after
             // every party's training rows, carry no gradient and are scored as held-out rows
-            int evaluated = evaluation.align(psi, jobId, runId, byDomain, BoostSteps.PROTOCOL, timeout, observer::log,
-                    (p, product) -> new PsiRunner.Party(p.domain(), product));
+            int evaluated = evaluation.align(psi, jobId, runId, byDomain, BoostSteps.PROTOCOL, timeout, observer::log, BoostRunner::psiParty);
             observer.log("guest " + guest.domain() + ": generating a " + bs.keyBits() + "-bit Paillier key");
             Map<String, Message> setups = calls.each(plan.participants(), p -> {
                 Map<String, String> cfg = new LinkedHashMap<>();
@@ -116,33 +123,47 @@ public final class BoostRunner implements PartyStateRunner {
                 cfg.put("classes", Integer.toString(perRound));
                 io.meshfl.core.protocol.Holdout.configure(cfg, io.meshfl.core.protocol.Holdout.share(job), job.seed());
                 evaluation.configure(cfg, p);
+                roster.configure(cfg, p, p == guest);
                 if (from != null) {
                     cfg.put("resume_round", Integer.toString(from.round()));
                     cfg.put("resume_part", from.part(p.domain()));
                 }
                 return request(jobId, runId, BoostSteps.SETUP, p.domain(), cfg, -1, -1);
             });
-            List<Plan.Participant> active = new ArrayList<>();
+            Map<String, byte[]> peers = new LinkedHashMap<>();
+            for (var e : setups.entrySet()) peers.put("peer:" + e.getKey(), e.getValue().blob("seal_pk"));
+            byte[] pk = setups.get(guest.domain()).blob("pk");
+            calls.each(hosts, p -> {
+                Map<String, byte[]> blobs = new LinkedHashMap<>(peers);
+                blobs.put("pk", pk);
+                return request(jobId, runId, BoostSteps.PEERS, p.domain(), Map.of(), -1, -1).withBlobs(blobs);
+            });
+            // the members of each group agree on the party's bins and on their masks' seed, sealed member to member
+            Map<String, Message> joined = io.meshfl.core.protocol.group.GroupRelay.agree(calls, plan.participants(), roster,
+                    BoostSteps.GROUP_SHARE, BoostSteps.GROUP_JOIN, (step, domain) -> request(jobId, runId, step, domain,
+                            Map.of("bins", Integer.toString(bs.bins())), -1, -1));
+            for (var g : roster.groups().entrySet()) {
+                observer.log(String.format(Locale.ROOT, "group %s: %d members %s cut the party's bins from their merged quantile sketches "
+                        + "and share a seed for their masks", g.getKey(), g.getValue().size(), g.getValue()));
+            }
+            // a host party takes part when one of its columns can split: a group's members cut the same bins, its first member speaks for it
+            List<String> active = new ArrayList<>();
             for (Plan.Participant h : hosts) {
-                if (setups.get(h.domain()).metrics().getOrDefault("splittable", 0.0) > 0) {
-                    active.add(h);
+                String party = h.group() != null ? h.group() : h.domain();
+                if (active.contains(party) || h.group() != null && !roster.domains(party).get(0).equals(h.domain())) continue;
+                Message said = h.group() != null ? joined.get(h.domain()) : setups.get(h.domain());
+                if (said.metrics().getOrDefault("splittable", 0.0) > 0) {
+                    active.add(party);
                 } else {
-                    observer.log("warning: every column of " + h.domain() + " is constant over the " + aligned
+                    observer.log("warning: every column of " + party + " is constant over the " + aligned
                             + " aligned rows; its features cannot split and it sits out the trees");
                 }
             }
             if (setups.get(guest.domain()).metrics().getOrDefault("splittable", 0.0) == 0 && active.isEmpty()) {
                 observer.log("warning: no party has a non-constant column; every tree will be a single leaf");
             }
-            Map<String, byte[]> peers = new LinkedHashMap<>();
-            for (var e : setups.entrySet()) peers.put("peer:" + e.getKey(), e.getValue().blob("seal_pk"));
-            byte[] pk = setups.get(guest.domain()).blob("pk");
-            String activeCsv = String.join(",", active.stream().map(Plan.Participant::domain).toList());
-            calls.each(plan.participants(), p -> {
-                Map<String, byte[]> blobs = new LinkedHashMap<>(peers);
-                if (!p.role().equals("guest")) blobs.put("pk", pk);
-                return request(jobId, runId, BoostSteps.PEERS, p.domain(), Map.of("active", activeCsv), -1, -1).withBlobs(blobs);
-            });
+            calls.call(guest.domain(), request(jobId, runId, BoostSteps.PEERS, guest.domain(), Map.of("active", String.join(",", active)), -1, -1)
+                    .withBlobs(peers));
 
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
             Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
@@ -218,7 +239,7 @@ public final class BoostRunner implements PartyStateRunner {
      * class c's), the last one's metrics (the guest scores a round when its last tree is grown), the
      * splits, times and bytes of all of them summed.
      */
-    private Map<String, Double> round(String jobId, String runId, String guest, List<Plan.Participant> active, int t, int perRound) {
+    private Map<String, Double> round(String jobId, String runId, String guest, List<String> active, int t, int perRound) {
         Map<String, Double> sum = null;
         for (int c = 0; c < perRound; c++) {
             Map<String, Double> m = tree(jobId, runId, guest, active, t * perRound + c);
@@ -245,7 +266,7 @@ public final class BoostRunner implements PartyStateRunner {
     }
 
     /** One tree: gradients, then per level histograms, split choice, host partitions, assignment. Returns its metrics. */
-    private Map<String, Double> tree(String jobId, String runId, String guest, List<Plan.Participant> active, int t) {
+    private Map<String, Double> tree(String jobId, String runId, String guest, List<String> active, int t) {
         long t0 = System.nanoTime();
         long[] b0 = calls.traffic();
         double encrypt = 0, histogram = 0, decrypt = 0, split = 0;
@@ -255,29 +276,30 @@ public final class BoostRunner implements PartyStateRunner {
         for (int level = 0; ; level++) {
             int lv = level;
             Message a = assigned;
-            List<Plan.Participant> asked = active.stream().filter(h -> a.blobs().containsKey("to:" + h.domain())).toList();
-            Map<String, Message> hists = calls.each(asked, h -> {
+            // every member of a group party is asked what a party of its own is asked
+            List<String> asked = domains(active.stream().filter(h -> a.blobs().containsKey("to:" + roster.domains(h).get(0))).toList());
+            List<Message> hists = calls.parallel(asked, h -> {
                 Map<String, byte[]> blobs = new LinkedHashMap<>();
-                blobs.put("from:" + guest, a.blob("to:" + h.domain()));
-                if (lv == 0) blobs.put("gh", g.blob("gh:" + h.domain()));
-                return request(jobId, runId, BoostSteps.HISTOGRAM, h.domain(), Map.of(), t, lv).withBlobs(blobs);
+                blobs.put("from:" + guest, a.blob("to:" + h));
+                if (lv == 0) blobs.put("gh", g.blob("gh:" + h));
+                return request(jobId, runId, BoostSteps.HISTOGRAM, h, Map.of(), t, lv).withBlobs(blobs);
             });
             double slowest = 0;
             Map<String, byte[]> toGuest = new LinkedHashMap<>();
-            for (var e : hists.entrySet()) {
-                slowest = Math.max(slowest, e.getValue().metrics().getOrDefault("histogram_seconds", 0.0));
-                toGuest.put("from:" + e.getKey(), e.getValue().blob("to:" + guest));
+            for (int i = 0; i < asked.size(); i++) {
+                slowest = Math.max(slowest, hists.get(i).metrics().getOrDefault("histogram_seconds", 0.0));
+                toGuest.put("from:" + asked.get(i), hists.get(i).blob("to:" + guest));
             }
             histogram += slowest;
             Message s = calls.call(guest, request(jobId, runId, BoostSteps.SPLIT, guest, Map.of(), t, lv).withBlobs(toGuest));
             decrypt += s.metrics().getOrDefault("decrypt_seconds", 0.0);
             split += s.metrics().getOrDefault("split_seconds", 0.0);
             List<String> winners = BoostNode.split(s.cfg("partition", ""));
-            List<Plan.Participant> won = active.stream().filter(h -> winners.contains(h.domain())).toList();
-            Map<String, Message> parts = calls.each(won, h -> request(jobId, runId, BoostSteps.PARTITION, h.domain(), Map.of(), t, lv)
-                    .withBlobs(Map.of("from:" + guest, s.blob("to:" + h.domain()))));
+            List<String> won = domains(active.stream().filter(winners::contains).toList());
+            List<Message> parts = calls.parallel(won, h -> request(jobId, runId, BoostSteps.PARTITION, h, Map.of(), t, lv)
+                    .withBlobs(Map.of("from:" + guest, s.blob("to:" + h))));
             Map<String, byte[]> back = new LinkedHashMap<>();
-            for (var e : parts.entrySet()) back.put("from:" + e.getKey(), e.getValue().blob("to:" + guest));
+            for (int i = 0; i < won.size(); i++) back.put("from:" + won.get(i), parts.get(i).blob("to:" + guest));
             Message next = calls.call(guest, request(jobId, runId, BoostSteps.ASSIGN, guest, Map.of(), t, lv).withBlobs(back));
             split += next.metrics().getOrDefault("split_seconds", 0.0);
             if (!Boolean.parseBoolean(next.cfg("more", "false"))) {
@@ -299,6 +321,13 @@ public final class BoostRunner implements PartyStateRunner {
             }
             assigned = next;
         }
+    }
+
+    /** The domains of host parties: a group's members, or the party itself. */
+    private List<String> domains(List<String> parties) {
+        List<String> out = new ArrayList<>();
+        for (String p : parties) out.addAll(roster.domains(p));
+        return out;
     }
 
     private static Message request(String jobId, String runId, String step, String domain, Map<String, String> cfg, int tree, int level) {

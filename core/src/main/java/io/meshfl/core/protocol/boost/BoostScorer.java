@@ -32,15 +32,26 @@ public final class BoostScorer {
         if (parts.stream().noneMatch(p -> p.domain().equals(guestDomain))) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "the guest '" + guestDomain + "' has no product among the scoring products");
         }
-        new PsiRunner(byDomain, timeout, log, 1 << 16).run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
+        // a group's members align as one set, each told only its own places in the common order
+        new PsiRunner(byDomain, timeout, log, 1 << 16).run(jobId, jobId, parts.stream()
+                .map(p -> new PsiRunner.Party(p.domain(), p.productId()).inGroup(p.group())).toList(), false);
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        for (VerticalScorer.Part p : parts) if (p.group() != null) groups.computeIfAbsent(p.group(), g -> new java.util.ArrayList<>()).add(p.domain());
         Map<String, byte[]> keys = new LinkedHashMap<>();
         int rows = 0;
         for (VerticalScorer.Part p : parts) {
-            Message r = call(byDomain, p.domain(), timeout, request(jobId, BoostSteps.INFER_PREPARE, p.domain(),
-                    Map.of("product", p.productId(), "model_id", modelId)));
+            Map<String, String> cfg = new LinkedHashMap<>(Map.of("product", p.productId(), "model_id", modelId));
+            if (p.group() != null) {
+                cfg.put("group", p.group());
+                cfg.put("group_members", String.join(",", groups.get(p.group())));
+            }
+            Message r = call(byDomain, p.domain(), timeout, request(jobId, BoostSteps.INFER_PREPARE, p.domain(), cfg));
             keys.put("peer:" + p.domain(), r.blob("seal_pk"));
             rows = r.metrics().get("rows").intValue();
         }
+        // the members of each group agree on a fresh seed for the masks of their bits, sealed member to member
+        io.meshfl.core.protocol.group.GroupRelay.seeds(groups, keys, BoostSteps.INFER_GROUP_SEED, BoostSteps.INFER_GROUP_JOIN,
+                (step, domain) -> request(jobId, step, domain, Map.of()), r -> call(byDomain, r.receiver(), timeout, r));
         Map<String, byte[]> blobs = new LinkedHashMap<>(keys);
         for (VerticalScorer.Part p : parts) {
             if (p.domain().equals(guestDomain)) continue;
@@ -49,7 +60,8 @@ public final class BoostScorer {
             blobs.put("from:" + p.domain(), r.blob("to:" + guestDomain));
         }
         Message done = call(byDomain, guestDomain, timeout, request(jobId, BoostSteps.INFER_COLLECT, guestDomain,
-                Map.of("model_id", modelId, "label", label == null ? "" : label)).withBlobs(blobs));
+                Map.of("model_id", modelId, "label", label == null ? "" : label, "groups",
+                        new io.meshfl.core.protocol.group.GroupRoster(groups).config())).withBlobs(blobs));
         log.accept("scored " + rows + " aligned rows with boosted trees; predictions kept by " + guestDomain);
         return new VerticalScorer.Result(rows, done.metrics(), done.config().getOrDefault("predictions", ""), guestDomain);
     }

@@ -22,9 +22,11 @@ import java.util.Map;
 final class GroupArbiter {
 
     private final Map<String, List<String>> groups;
+    private final io.meshfl.core.protocol.group.GroupRoster roster;
 
     GroupArbiter(Map<String, List<String>> groups) {
         this.groups = Map.copyOf(groups);
+        this.roster = new io.meshfl.core.protocol.group.GroupRoster(groups);
     }
 
     boolean isEmpty() {
@@ -33,8 +35,7 @@ final class GroupArbiter {
 
     /** The group of the party of {@code domain}, or null. */
     String groupOf(String domain) {
-        for (var e : groups.entrySet()) if (e.getValue().contains(domain)) return e.getKey();
-        return null;
+        return roster.groupOf(domain);
     }
 
     /** Whether {@code domain}'s weight change counts in the epoch's total: a group's members step the same weights, counted once. */
@@ -45,11 +46,7 @@ final class GroupArbiter {
 
     /** A party's setup: the guest learns the groups, a member its group and its fellow members. */
     void configure(Map<String, String> cfg, Plan.Participant p, boolean guest) {
-        if (guest && !groups.isEmpty()) cfg.put("groups", GroupSteps.groupsConfig(groups));
-        if (p.group() != null) {
-            cfg.put("group", p.group());
-            cfg.put("group_members", String.join(",", groups.get(p.group())));
-        }
+        roster.configure(cfg, p, guest);
     }
 
     /**
@@ -59,17 +56,8 @@ final class GroupArbiter {
      */
     void join(PartyCalls calls, Plan plan, String jobId, String runId, RunObserver observer) {
         if (groups.isEmpty()) return;
-        List<Plan.Participant> members = plan.participants().stream().filter(p -> p.group() != null).toList();
-        Map<String, Message> shared = calls.each(members, p -> request(jobId, runId, VerticalSteps.GROUP_SHARE, p.domain()));
-        Map<String, Message> joined = calls.each(members, p -> {
-            Map<String, byte[]> in = new LinkedHashMap<>();
-            List<String> group = groups.get(p.group());
-            for (String m : group) {
-                if (!m.equals(p.domain())) in.put("from:" + m, shared.get(m).blob("to:" + p.domain()));
-            }
-            if (!group.get(0).equals(p.domain())) in.put("seed:" + group.get(0), shared.get(group.get(0)).blob("seed-to:" + p.domain()));
-            return request(jobId, runId, VerticalSteps.GROUP_JOIN, p.domain()).withBlobs(in);
-        });
+        Map<String, Message> joined = io.meshfl.core.protocol.group.GroupRelay.agree(calls, plan.participants(), roster, VerticalSteps.GROUP_SHARE,
+                VerticalSteps.GROUP_JOIN, (step, domain) -> request(jobId, runId, step, domain));
         for (var g : groups.entrySet()) {
             observer.log(String.format(Locale.ROOT, "group %s: %d members %s scale their columns by the party's %d training rows and share "
                     + "a seed for their masks", g.getKey(), g.getValue().size(), g.getValue(),

@@ -24,7 +24,7 @@ final class GroupSteps {
     /** Member: its training rows' column sums sealed for every other member; the first member also seals a fresh seed for each. */
     static Message share(Message req, Party p) {
         PartyGroup g = member(p);
-        if (g.leader()) g.seed = PartyGroup.newSeed();
+        if (g.leader()) g.seed = io.meshfl.core.protocol.group.SeedStreams.newSeed();
         Map<String, byte[]> out = new LinkedHashMap<>();
         byte[] stats = PartyGroup.encodeStats(g.own);
         for (String m : g.members) {
@@ -63,24 +63,6 @@ final class GroupSteps {
         long rows = 0;
         for (ColumnStats s : all) rows += s.features().isEmpty() ? 0 : s.count()[0];
         return req.reply(p.domain, Map.of("group_training_rows", (double) rows), Map.of());
-    }
-
-    /** The guest's view of a job's groups from its setup config: {@code name=a|b;name2=c|d}. */
-    static Map<String, List<String>> groups(String cfg) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        for (String g : cfg.split(";")) {
-            if (g.isBlank()) continue;
-            String[] kv = g.split("=", 2);
-            out.put(kv[0], List.of(kv[1].split("\\|")));
-        }
-        return out;
-    }
-
-    /** The setup config value of {@code groups}. */
-    static String groupsConfig(Map<String, List<String>> groups) {
-        List<String> parts = new ArrayList<>();
-        groups.forEach((k, v) -> parts.add(k + "=" + String.join("|", v)));
-        return String.join(";", parts);
     }
 
     private static PartyGroup member(Party p) {

@@ -58,7 +58,7 @@ public final class InferNode implements NodeProtocol {
             case PREPARE -> prepare(req, ctx);
             case GROUP_SEED -> {
                 State s = state(req, ctx);
-                s.group.seed = PartyGroup.newSeed();
+                s.group.seed = io.meshfl.core.protocol.group.SeedStreams.newSeed();
                 Map<String, byte[]> out = new java.util.LinkedHashMap<>();
                 for (String m : s.group.members) {
                     if (!m.equals(ctx.domain())) out.put("seed-to:" + m, s.seal.seal(req.blob("peer:" + m), req.jobId() + "/infer-seed/" + m, s.group.seed));
@@ -108,7 +108,7 @@ public final class InferNode implements NodeProtocol {
             s.part = ModelPart.parse(ctx.modelPart(modelId), modelId);
             Dataset all = ctx.load(s.product, s.part.features(), null);
             // a group member holds the common order sparsely: its partial scores are zero where another member holds the entity
-            Dataset d = group == null ? all.select(s.aligned) : PartyGroup.select(all, s.aligned);
+            Dataset d = group == null ? all.select(s.aligned) : all.selectSparse(s.aligned);
             s.partial = s.part.partial(d.x(), d.rows());
             s.outputs = s.part.outputs();
             if (group != null) {
@@ -130,7 +130,7 @@ public final class InferNode implements NodeProtocol {
         VerticalNode.onlyFrom(req, parties, ctx.domain());
         double[] u = s.partial.clone();
         // a group's members' masked vectors add up to the group's scores
-        Map<String, List<String>> groups = GroupSteps.groups(req.cfg("groups", ""));
+        Map<String, List<String>> groups = io.meshfl.core.protocol.group.GroupRoster.parse(req.cfg("groups", "")).groups();
         java.util.Set<String> members = new java.util.HashSet<>();
         groups.values().forEach(members::addAll);
         for (double[] gu : PartyGroup.partyScores(groups, m -> s.seal.open(req.blob("peer:" + m), req.jobId() + "/infer", req.blob("from:" + m)),

@@ -93,19 +93,6 @@ final class PartyGroup {
         return index == 0;
     }
 
-    /** Rows {@code aligned} of {@code all} in order; a row of -1 (an entity another member holds) is all zeros. */
-    static Dataset select(Dataset all, int[] aligned) {
-        int d = all.cols();
-        double[] x = new double[aligned.length * d];
-        double[] y = all.y() == null ? null : new double[aligned.length];
-        for (int i = 0; i < aligned.length; i++) {
-            if (aligned[i] < 0) continue;
-            System.arraycopy(all.x(), aligned[i] * d, x, i * d, d);
-            if (y != null) y[i] = all.y()[aligned[i]];
-        }
-        return new Dataset(all.features(), x, y, null, aligned.length);
-    }
-
     /** Count, sums and sums of squares over the member's own rows among the first {@code train} of {@code rows}. */
     static ColumnStats stats(Dataset rows, int[] aligned, int train) {
         int k = 0;
@@ -153,32 +140,13 @@ final class PartyGroup {
         return new ColumnStats(features, count, java.util.Arrays.copyOfRange(v, d, 2 * d), java.util.Arrays.copyOfRange(v, 2 * d, 3 * d));
     }
 
-    static byte[] newSeed() {
-        byte[] s = new byte[32];
-        new SecureRandom().nextBytes(s);
-        return s;
-    }
-
     /**
      * Member {@code m}'s mask of gradient coordinate {@code q} at step {@code context}: uniform
      * modulo {@code n} (64 bits beyond it), from the members' seed; every member can draw every
      * member's mask, the arbiter none.
      */
     BigInteger mask(String context, int m, int q, BigInteger n) {
-        int bytes = (n.bitLength() + 64 + 7) / 8;
-        byte[] out = new byte[bytes];
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(seed(), "HmacSHA256"));
-            for (int block = 0, at = 0; at < bytes; block++, at += 32) {
-                mac.update((context + "/grad/" + m + "/" + q + "/" + block).getBytes(StandardCharsets.UTF_8));
-                byte[] h = mac.doFinal();
-                System.arraycopy(h, 0, out, at, Math.min(32, bytes - at));
-            }
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
-        }
-        return new BigInteger(1, out).mod(n);
+        return io.meshfl.core.protocol.group.SeedStreams.modN(seed(), context + "/grad/" + m + "/" + q, n, 1)[0];
     }
 
     /** The sum of every member's mask of coordinate {@code q}: what the arbiter's decryption of the members' sum carries. */
@@ -236,21 +204,9 @@ final class PartyGroup {
         return out;
     }
 
-    /** {@code n} pseudo-random longs: AES-256 in counter mode under a key derived from the seed and {@code label}. */
+    /** {@code n} pseudo-random longs drawn from the members' seed under {@code label}. */
     private long[] stream(String label, int n) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(seed(), "HmacSHA256"));
-            byte[] key = mac.doFinal(label.getBytes(StandardCharsets.UTF_8));
-            Cipher aes = Cipher.getInstance("AES/CTR/NoPadding");
-            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
-            byte[] bytes = aes.doFinal(new byte[8 * n]);
-            long[] out = new long[n];
-            ByteBuffer.wrap(bytes).asLongBuffer().get(out);
-            return out;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES/CTR is missing from this JVM", e);
-        }
+        return io.meshfl.core.protocol.group.SeedStreams.longs(seed(), label, n);
     }
 
     private byte[] seed() {

@@ -89,16 +89,8 @@ public final class VerticalScorer {
             if (links.isEmpty() || p == base) rows = r.metrics().get("rows").intValue();
         }
         // the members of each group agree on a fresh seed for their masks, sealed member to member
-        for (List<String> members : groups.values()) {
-            String first = members.get(0);
-            Map<String, byte[]> peers = new LinkedHashMap<>();
-            for (String m : members) peers.put("peer:" + m, keys.get("peer:" + m));
-            Message seeds = call(byDomain, first, timeout, request(jobId, InferNode.GROUP_SEED, first, Map.of()).withBlobs(peers));
-            for (String m : members.subList(1, members.size())) {
-                call(byDomain, m, timeout, request(jobId, InferNode.GROUP_JOIN, m, Map.of())
-                        .withBlobs(Map.of("peer:" + first, keys.get("peer:" + first), "seed:" + first, seeds.blob("seed-to:" + m))));
-            }
-        }
+        io.meshfl.core.protocol.group.GroupRelay.seeds(groups, keys, InferNode.GROUP_SEED, InferNode.GROUP_JOIN,
+                (step, domain) -> request(jobId, step, domain, Map.of()), r -> call(byDomain, r.receiver(), timeout, r));
         Map<String, byte[]> blobs = new LinkedHashMap<>(keys);
         for (Part p : parts) {
             if (p.domain().equals(requester)) continue;
@@ -108,7 +100,7 @@ public final class VerticalScorer {
         }
         Message done = call(byDomain, requester, timeout, request(jobId, InferNode.COLLECT, requester, Map.of("model_type", modelType,
                 "label", label == null ? "" : label, "parties", String.join(",", parts.stream().map(Part::domain).toList()),
-                "groups", GroupSteps.groupsConfig(groups))).withBlobs(blobs));
+                "groups", new io.meshfl.core.protocol.group.GroupRoster(groups).config())).withBlobs(blobs));
         log.accept("scored " + rows + " aligned rows; predictions kept by " + requester);
         return new Result(rows, done.metrics(), done.config().getOrDefault("predictions", ""), requester);
     }

@@ -58,7 +58,7 @@ final class VerticalSetup {
         Dataset all = ctx.load(product, features, label);
         String group = req.cfg("group", null);
         // a group member holds the common order sparsely: zero rows where another member holds the entity
-        Dataset rows = group == null ? all.select(aligned) : PartyGroup.select(all, aligned);
+        Dataset rows = group == null ? all.select(aligned) : all.selectSparse(aligned);
         // the scaling is learned from the training rows alone, as a model validated on held-out rows must be; a group member's
         // is its own until the members merge their sums (group-join)
         ColumnStats stats = group == null ? ColumnStats.of(held.training(rows)) : PartyGroup.stats(rows, aligned, train);
@@ -77,7 +77,7 @@ final class VerticalSetup {
         p.hosts = VerticalNode.split(req.cfg("hosts", ""));
         p.fullBatch = req.cfg("full_batch", "false").equals("true");
         p.group = g;
-        if (guest) p.groups = GroupSteps.groups(req.cfg("groups", ""));
+        if (guest) p.groups = io.meshfl.core.protocol.group.GroupRoster.parse(req.cfg("groups", "")).groups();
         if (index != null) {
             p.index = index;
             p.hostRows = new LinkedHashMap<>();
@@ -94,7 +94,7 @@ final class VerticalSetup {
                 throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for evaluation product " + evalProduct + " arrived before its alignment");
             }
             Dataset evAll = ctx.load(evalProduct, features, label);
-            Dataset ev = g == null ? evAll.select(evalRows) : PartyGroup.select(evAll, evalRows);
+            Dataset ev = g == null ? evAll.select(evalRows) : evAll.selectSparse(evalRows);
             if (guest) checkLabels(p, classes, ev, evalProduct, label);
             if (g != null) p.group = g.withEvaluation(evalRows, ev);
             p.evalData = g == null ? z.apply(ev) : PartyGroup.scaled(z, ev, p.group.evalPresent);

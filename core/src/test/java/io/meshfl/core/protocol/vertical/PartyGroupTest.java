@@ -32,7 +32,7 @@ class PartyGroupTest {
     @Test
     void membersMaskedScoresAddUpToThePartysScoresAndEachAloneHidesWhereItsZerosAre() {
         int n = 300;
-        byte[] seed = PartyGroup.newSeed();
+        byte[] seed = io.meshfl.core.protocol.group.SeedStreams.newSeed();
         Random r = new Random(1);
         double[] party = new double[n];
         List<byte[]> sent = new ArrayList<>();
@@ -60,19 +60,19 @@ class PartyGroupTest {
     @Test
     void theArbiterDecryptsTheMembersSumAndEveryMemberKnowsTheSumOfTheirMasks() {
         BigInteger n = BigInteger.ONE.shiftLeft(1024).subtract(BigInteger.valueOf(159)); // any odd modulus of the key's size
-        byte[] seed = PartyGroup.newSeed();
+        byte[] seed = io.meshfl.core.protocol.group.SeedStreams.newSeed();
         BigInteger total = BigInteger.ZERO;
         for (int m = 0; m < 3; m++) total = total.add(member(m, 9, seed).mask("job/1/0/mask", m, 4, n));
         for (int m = 0; m < 3; m++) assertEquals(total.mod(n), member(m, 9, seed).maskSum("job/1/0/mask", 4, n));
-        assertNotEquals(member(0, 9, seed).mask("job/1/0/mask", 0, 4, n), member(0, 9, PartyGroup.newSeed()).mask("job/1/0/mask", 0, 4, n),
+        assertNotEquals(member(0, 9, seed).mask("job/1/0/mask", 0, 4, n), member(0, 9, io.meshfl.core.protocol.group.SeedStreams.newSeed()).mask("job/1/0/mask", 0, 4, n),
                 "another seed, another mask: without the members' seed the arbiter cannot remove it");
     }
 
     @Test
     void membersScaleByTheMergedStatisticsOfTheWholePartyAndLeaveOthersRowsAtZero() {
         Dataset all = new Dataset(List.of("x"), new double[]{1, 2, 3, 4, 5, 6}, null, null, 6);
-        Dataset a = PartyGroup.select(all, new int[]{0, -1, 1, -1});
-        Dataset b = PartyGroup.select(all, new int[]{-1, 2, -1, 3});
+        Dataset a = all.selectSparse(new int[]{0, -1, 1, -1});
+        Dataset b = all.selectSparse(new int[]{-1, 2, -1, 3});
         var z = PartyGroup.scaling(List.of(PartyGroup.stats(a, new int[]{0, -1, 1, -1}, 4), PartyGroup.stats(b, new int[]{-1, 2, -1, 3}, 4)));
         assertArrayEquals(new double[]{2.5}, z.mean(), 1e-12, "the mean of 1, 2, 3, 4: the party's rows, not either member's");
         Dataset scaled = PartyGroup.scaled(z, a, new boolean[]{true, false, true, false});
