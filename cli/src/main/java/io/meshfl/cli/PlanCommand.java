@@ -4,11 +4,13 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.data.Dataset;
 import io.meshfl.core.data.ProductReader;
 import io.meshfl.core.integration.Integration;
 import io.meshfl.core.integration.IntegrationLoader;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.plan.LabelPreflight;
 import io.meshfl.core.plan.Plan;
 import io.meshfl.core.plan.Planner;
 import picocli.CommandLine.Command;
@@ -20,7 +22,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code meshfl plan}: prints how a job would run, like a database EXPLAIN, without running it. */
+/**
+ * {@code meshfl plan}: prints how a job would run, like a database EXPLAIN, without running it; a
+ * label holder's product this process can read has its label checked against the model's kind of
+ * target first ({@link LabelPreflight}).
+ */
 @Command(name = "plan", mixinStandardHelpOptions = true, description = "Explain how a job would run.")
 final class PlanCommand implements Callable<Integer> {
 
@@ -53,8 +59,18 @@ final class PlanCommand implements Callable<Integer> {
             plan = plan.withReason("integration(s) " + joining.stream().map(Integration::id).toList() + " in " + dir + " join these products; "
                     + "the job names none, so it trains as planned here; name one in 'integration' to train over its join");
         }
+        plan = LabelPreflight.check(plan, id -> label(views.get(id)));
         System.out.print(plan.explain());
         return 0;
+    }
+
+    /**
+     * The product's declared label as its node reads it (no features, the label only), or null when
+     * this process cannot read the product, as its row count above found.
+     */
+    private static Dataset label(Planner.ProductView v) {
+        if (v == null || v.rows() < 0) return null;
+        return ProductReader.read(v.contract(), List.of(), v.contract().policy().label());
     }
 
     /** The product's row count where this process can read it, for the cost estimates; -1 otherwise. */
