@@ -125,7 +125,7 @@ class VerticalGroupTest {
     }
 
     @Test
-    void anEntityInBothRegionsIsRefusedAndGroupsOutsideLinearAndBoostedJobsAreNamed() throws Exception {
+    void anEntityInBothRegionsIsRefusedInLinearAndBoostedJobsAndAMemberCannotHoldTheLabel() throws Exception {
         try (TestMesh mesh = new TestMesh(write(200, "binary", 5, true), 200)) {
             MeshflException e = assertThrows(MeshflException.class, () -> run(mesh, job(GROUPED, GROUPS, 2, 64, ""), new HorizontalJobTest.Recorder()));
             assertEquals(ErrorCode.DATA_BAD_VALUE, e.code());
@@ -135,10 +135,7 @@ class VerticalGroupTest {
             String boost = job(GROUPED, GROUPS, 2, 64, "").replace("type: logistic", "type: gbdt").replace("vertical: {epochs: 2, batchSize: 64, lr: 0.3, keyBits: 1024, tol: 0}", "");
             MeshflException b = assertThrows(MeshflException.class, () -> run(mesh, boost, new HorizontalJobTest.Recorder()));
             assertTrue(b.getMessage().contains("both hold 1 of the same entities"), b.getMessage());
-            String split = job(GROUPED, GROUPS, 2, 64, "").replace("type: logistic", "type: splitnn").replace("vertical: {epochs: 2, batchSize: 64, lr: 0.3, keyBits: 1024, tol: 0}", "");
-            MeshflException sp = assertThrows(MeshflException.class, () -> run(mesh, split, new HorizontalJobTest.Recorder()));
-            assertTrue(sp.getMessage().contains("field 'groups' applies to vertical linear jobs (logistic, softmax, linear, poisson) and boosted trees"),
-                    sp.getMessage());
+
 
             String withLabel = job("bank.customers, shop.customers, telco-north.customers", "groups: {retail: [bank.customers, shop.customers]}", 2, 64, "");
             MeshflException l = assertThrows(MeshflException.class, () -> run(mesh, withLabel, new HorizontalJobTest.Recorder()));

@@ -61,9 +61,9 @@ public final class Applicability {
         String why = plan.reasons().isEmpty() || !strategy.equals(plan.strategy()) ? "" : " (" + plan.reasons().get(0) + ")";
         String section = field.contains(".") ? field.substring(0, field.indexOf('.')) : field;
         if (field.equals("groups")) {
-            return (strategy.equals("vertical") || strategy.equals("secureboost")) && !joinedRun ? null
-                    : "applies to vertical linear jobs (logistic, softmax, linear, poisson) and boosted trees: a party made of several nodes "
-                    + "trains no other way yet; this job plans as " + layout;
+            return (strategy.equals("vertical") || strategy.equals("secureboost") || strategy.equals("split")) && !joinedRun ? null
+                    : "applies to vertical linear jobs (logistic, softmax, linear, poisson), split networks and boosted trees: a party made "
+                    + "of several nodes trains no other way yet; this job plans as " + layout;
         }
         if (section.equals("selection")) {
             if (strategy.equals("horizontal")) return null;

@@ -29,7 +29,7 @@ public final class JobFields {
         f("name", "string", null, "The job's name, shown in runs, reports and the catalog. Required.");
         f("description", "string", null, "Free text kept with the job.");
         f("products", "list", null, "Data products to train on, by id; `id@version` pins a contract version. Required.");
-        f("groups", "groups", null, "Vertical linear models: parties made of several products with the same feature columns, each on its own "
+        f("groups", "groups", null, "Vertical linear models, split networks and boosted trees: parties made of several products with the same feature columns, each on its own "
                 + "node (regions of one domain, banks holding the same columns for other customers), as `name: [product, product]`; each "
                 + "product is also listed in `products`, and no entity is in two of them.");
         f("label", "string", null, "The label column; it must be the declared `meshfl.label` of the product that holds it. Required.");

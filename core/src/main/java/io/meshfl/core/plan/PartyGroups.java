@@ -56,10 +56,21 @@ final class PartyGroups {
                     .append(String.join(", ", g.getValue())).append(") with the same ").append(first.features().size())
                     .append(" columns");
         }
-        return why + ": their entities are aligned as one set (an entity in two members is refused), each member encrypts its own rows' "
-                + "scores (zero for the party's other rows, so no one learns which member holds an entity) and its share of the "
-                + "gradient; the arbiter decrypts only the members' masked sum. The members share one set of weights, scaled by the "
-                + "party's column statistics, and learn the party's gradient and each other's column sums, nothing of other parties";
+        String aligned = why + ": their entities are aligned as one set (an entity in two members is refused); ";
+        return aligned + switch (job.model().type()) {
+            case GBDT -> "the members cut the party's quantile bins from each other's sealed sketches, each sums the label holder's "
+                    + "encrypted gradients over its own rows and masks its sums and partition bits with shares of zero from a seed only "
+                    + "the members hold, so the label holder sees only the party's histograms; the members learn each other's column "
+                    + "sketches, nothing of other parties";
+            case SPLITNN -> "the members share one bottom network, encoded by the party's column statistics; each forwards its own "
+                    + "rows masked with its share of zero, so the coordinator sees only the party's cut-layer block, and the members "
+                    + "add up the party's bottom gradient among themselves, sealed; they learn each other's column sums, category values "
+                    + "and gradient shares, nothing of other parties";
+            default -> "each member encrypts its own rows' scores (zero for the party's other rows, so no one learns which member holds "
+                    + "an entity) and its share of the gradient; the arbiter decrypts only the members' masked sum. The members share one "
+                    + "set of weights, scaled by the party's column statistics, and learn the party's gradient and each other's column "
+                    + "sums, nothing of other parties";
+        };
     }
 
     private static String name(io.meshfl.core.contract.LogicalType t) {

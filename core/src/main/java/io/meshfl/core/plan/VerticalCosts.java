@@ -66,13 +66,19 @@ final class VerticalCosts {
                     + "'coordinator' nor the label holder's domain '" + guest.domain() + "' (product " + guest.id() + ")");
         }
         for (String c : s.categorical()) {
-            if (parts.stream().noneMatch(p -> p.features().stream().anyMatch(f -> c.equals(f) || c.equals(p.domain() + ":" + f)))) {
+            if (parts.stream().noneMatch(p -> p.features().stream().anyMatch(f -> c.equals(f) || c.equals(p.domain() + ":" + f)
+                    || p.group() != null && c.equals(p.group() + ":" + f)))) {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": split.categorical: '" + c + "' is no feature column "
-                        + "of any product in this job (write column or domain:column)");
+                        + "of any product in this job (write column, domain:column or group:column)");
             }
         }
         int params = 0;
+        // a group's members share one bottom network and one block of the top's input
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int partyCount = 0;
         for (Plan.Participant p : parts) {
+            if (p.group() != null && !seen.add(p.group())) continue;
+            partyCount++;
             int in = p.features().size();
             for (int h : s.bottomHidden()) {
                 params += (in + 1) * h;
@@ -80,7 +86,7 @@ final class VerticalCosts {
             }
             params += (in + 1) * s.cutWidth();
         }
-        int in = s.cutWidth() * parts.size();
+        int in = s.cutWidth() * partyCount;
         for (int h : s.topHidden()) {
             params += (in + 1) * h;
             in = h;
@@ -95,7 +101,8 @@ final class VerticalCosts {
         double batches = Math.ceil((double) n / s.batchSize());
         // per epoch: a call a batch (two with a label owner), the evaluation in chunks, the last backward and the
         // checkpoint, and the networks' arithmetic; the run's start and alignment spread over its epochs
-        int perCall = s.labelOwnerComputesLoss() ? 2 : 1;
+        // a group's members exchange their gradient shares in a call of their own each batch
+        int perCall = (s.labelOwnerComputesLoss() ? 2 : 1) + (seen.isEmpty() ? 0 : 1);
         double chunks = Math.ceil((double) n / 8192);
         double seconds = RunOverheads.calls(batches * perCall + chunks * perCall + 2)
                 + (double) n * params * SPLIT_SECONDS_PER_ROW_PARAMETER + RunOverheads.start(n, parts.size()) / Math.max(1, s.epochs());

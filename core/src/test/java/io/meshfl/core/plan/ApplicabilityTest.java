@@ -50,6 +50,13 @@ class ApplicabilityTest {
     }
 
     @Test
+    void groupsOutsideVerticalLinearSplitAndBoostedJobsAreRefusedNamingTheLayout() {
+        MeshflException e = refused("[bank.accounts, north.accounts]", "model: {type: logistic}\ngroups: {accounts: [bank.accounts, north.accounts]}\n");
+        assertTrue(e.getMessage().contains("field 'groups' applies to vertical linear jobs (logistic, softmax, linear, poisson), split networks "
+                + "and boosted trees: a party made of several nodes trains no other way yet; this job plans as horizontal training"), e.getMessage());
+    }
+
+    @Test
     void settingsOfAnotherModelOrAggregatorAreRefused() {
         String both = "[bank.accounts, north.accounts]";
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: gbdt, classes: 4}\n").getMessage()

@@ -31,6 +31,12 @@ public final class GroupMember {
         if (index < 0) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, self + " is no member of group " + name + " " + members);
     }
 
+    /** A member whose seed the members agreed on already. */
+    public GroupMember(String name, List<String> members, String self, byte[] seed) {
+        this(name, members, self);
+        this.seed = seed;
+    }
+
     public String name() {
         return name;
     }
@@ -90,6 +96,46 @@ public final class GroupMember {
             boolean[] z = SeedStreams.bits(seed(), label + "/" + m, count);
             for (int i = 0; i < count; i++) out[i] ^= z[i];
         }
+        return out;
+    }
+
+    /** Fixed-point scale of masked real values: 2^-32 resolution, exact sums modulo 2^64. */
+    private static final double FIXED_SCALE = 0x1p32;
+
+    /**
+     * This member's values as fixed-point integers plus its share of zero modulo 2^64: the sum of
+     * the members' vectors ({@link #sumFixed}) is the sum of their values, any one vector is uniform
+     * noise to whoever adds them up.
+     */
+    public byte[] maskFixed(String label, double[] v) {
+        long[] out = new long[v.length];
+        if (index < members.size() - 1) {
+            out = SeedStreams.longs(seed(), label + "/" + index, v.length);
+        } else {
+            for (int m = 0; m < members.size() - 1; m++) {
+                long[] z = SeedStreams.longs(seed(), label + "/" + m, v.length);
+                for (int i = 0; i < v.length; i++) out[i] -= z[i];
+            }
+        }
+        for (int i = 0; i < v.length; i++) out[i] += Math.round(v[i] * FIXED_SCALE);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * out.length);
+        b.asLongBuffer().put(out);
+        return b.array();
+    }
+
+    /** The sum of the members' masked vectors of {@code n} values each (see {@link #maskFixed}); {@code group} names it in errors. */
+    public static double[] sumFixed(List<byte[]> vectors, int n, String group) {
+        long[] sum = new long[n];
+        for (byte[] v : vectors) {
+            if (v == null || v.length != 8 * n) {
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "a member of group " + group + " sent " + (v == null ? "no" : v.length / 8)
+                        + " values, not " + n);
+            }
+            java.nio.LongBuffer lb = java.nio.ByteBuffer.wrap(v).asLongBuffer();
+            for (int i = 0; i < n; i++) sum[i] += lb.get(i);
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) out[i] = sum[i] / FIXED_SCALE;
         return out;
     }
 

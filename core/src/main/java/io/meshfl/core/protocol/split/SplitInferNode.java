@@ -22,7 +22,8 @@ public final class SplitInferNode implements NodeProtocol {
     private static final String STATE = "split-infer.state";
 
     /** What a party keeps between the scoring steps. */
-    private record State(String product, int[] aligned, Bottom bottom) {
+    /** A party's scoring rows and bottom network; a group member's seat (null otherwise). */
+    private record State(String product, int[] aligned, Bottom bottom, SplitGroup.Seat seat) {
     }
 
     @Override
@@ -39,8 +40,25 @@ public final class SplitInferNode implements NodeProtocol {
                 if (s.bottom == null) {
                     throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, ctx.domain() + " holds no part of split model " + req.cfg("model_id", ""));
                 }
-                yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.ACT,
-                        s.bottom.predict(SplitNode.intCfg(req, "from"), SplitNode.intCfg(req, "to"))));
+                int from = SplitNode.intCfg(req, "from"), to = SplitNode.intCfg(req, "to");
+                double[] act = s.bottom.predict(from, to);
+                if (s.seat != null) {
+                    // a member answers for its own entities, masked: only the members' blocks together are the party's
+                    yield req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of(SplitSteps.ACT, s.seat.masked(req.jobId() + "/split-infer/" + from, act,
+                            SplitGroup.range(from, to), s.bottom.cutWidth())));
+                }
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.ACT, act));
+            }
+            case SplitSteps.INFER_GROUP_SEED -> {
+                SplitGroup.Seat seat = seat(state(req, ctx));
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(), seat.member.offerSeed(seat.seal, m -> req.blob("peer:" + m),
+                        m -> req.jobId() + "/split-infer-seed/" + m));
+            }
+            case SplitSteps.INFER_GROUP_JOIN -> {
+                SplitGroup.Seat seat = seat(state(req, ctx));
+                String first = seat.member.members().get(0);
+                seat.member.acceptSeed(seat.seal, req.blob("peer:" + first), req.jobId() + "/split-infer-seed/" + ctx.domain(), req.blob("seed:" + first));
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of());
             }
             case SplitSteps.COLLECT -> {
                 State s = state(req, ctx);
@@ -66,15 +84,26 @@ public final class SplitInferNode implements NodeProtocol {
             throw new MeshflException(ErrorCode.OUT_OF_ORDER, "split scoring of " + product + " arrived before entity alignment");
         }
         Bottom bottom = null;
+        String group = req.cfg("group", null);
         if (Boolean.parseBoolean(req.cfg("has_part", "true"))) {
             String modelId = req.cfg("model_id");
             SplitPart part = SplitPart.parse(ctx.modelPart(modelId), modelId);
-            Dataset rows = ctx.load(product, part.encoding().features(), null).select(aligned);
+            Dataset all = ctx.load(product, part.encoding().features(), null);
+            // a group member holds the common order sparsely: zero rows where another member holds the entity
+            Dataset rows = group == null ? all.select(aligned) : all.selectSparse(aligned);
             bottom = new Bottom(ctx.domain(), part.encoding().apply(rows), part.predictionBottom(), part.params().clone(),
                     part.activationNoise());
         }
-        job.put(STATE, new State(product, aligned, bottom));
-        return req.reply(ctx.nodeId(), Map.of("rows", (double) aligned.length), Map.of());
+        SplitGroup.Seat seat = group == null ? null : new SplitGroup.Seat(new io.meshfl.core.protocol.group.GroupMember(group,
+                SplitNode.csv(req.cfg("group_members")), ctx.domain()), io.meshfl.core.protocol.group.GroupMember.present(aligned));
+        job.put(STATE, new State(product, aligned, bottom, seat));
+        return req.reply(ctx.nodeId(), Map.of("rows", (double) aligned.length), Map.of(),
+                seat == null ? Map.of() : Map.of("seal_pk", seat.seal.publicKey()));
+    }
+
+    private static SplitGroup.Seat seat(State s) {
+        if (s.seat == null) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "this node is no member of a group in this scoring");
+        return s.seat;
     }
 
     private static State state(Message req, NodeContext ctx) {

@@ -29,10 +29,10 @@ import java.util.Random;
  */
 public final class SplitNode implements NodeProtocol {
 
-    private static final String STATE = "split.party";
+    static final String STATE = "split.party";
 
     /** What a party keeps between training steps. */
-    private static final class Party {
+    static final class Party {
         final String domain;
         final ColumnEncoding encoding;
         final Bottom bottom;
@@ -56,6 +56,13 @@ public final class SplitNode implements NodeProtocol {
         int pendingRows = -1;
         int epoch = -1;
         int[][] batches;
+        /** A member of a party made of several products (null otherwise): its seat, its rows, its sealing key and peers. */
+        SplitGroup.Seat seat;
+        /** The rows of the batch forwarded last, and a member's share of the party's gradient for it. */
+        int[] pendingBatch;
+        double[] share;
+        /** How many evaluations this party answered: a member's masks differ for each. */
+        int evaluations;
 
         Party(String domain, ColumnEncoding encoding, Bottom bottom, Optimizer opt, double[] labels, boolean sharesLabels,
               int batchSize, long batchSeed, Map<String, String> shape) {
@@ -86,12 +93,23 @@ public final class SplitNode implements NodeProtocol {
 
         /** Backpropagates the cut gradient of the pending batch and steps the optimizer. */
         void apply(double[] cutGrad) {
+            step(gradient(cutGrad));
+        }
+
+        /** The bottom network's parameter gradient for the cut gradient of the pending batch. */
+        double[] gradient(double[] cutGrad) {
             if (pendingRows < 0) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "cut gradient for " + domain + " with no batch forwarded");
             Bottom.checkBlock("cut gradient", domain, cutGrad, pendingRows, bottom.cutWidth());
             double[] g = new double[bottom.params.length];
             bottom.net.backwardParams(bottom.params, bottom.backThroughBound(cutGrad), g);
+            return g;
+        }
+
+        /** Steps the optimizer with the pending batch's parameter gradient {@code g}. */
+        void step(double[] g) {
             opt.step(bottom.params, g, ++t);
             pendingRows = -1;
+            share = null;
         }
 
         double[] labelsOf(int[] rows) {
@@ -119,24 +137,41 @@ public final class SplitNode implements NodeProtocol {
                 }
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.LABEL_TENSOR, p.labels.clone()));
             }
+            case SplitSteps.GROUP_SHARE -> SplitGroup.share(req, ctx, pending(req, ctx));
+            case SplitSteps.GROUP_JOIN -> SplitGroup.join(req, ctx, pending(req, ctx));
+            case SplitSteps.GROUP_GRAD -> SplitGroup.gradient(req, party(req, ctx));
             case SplitSteps.BATCH -> {
                 Party p = party(req, ctx);
                 double[] g = req.tensors().get(SplitSteps.GRAD);
                 if (g != null) p.apply(g);
+                if (p.seat != null && p.share != null) p.step(SplitGroup.total(req, p));
                 int[] rows = p.batch(intCfg(req, "epoch"), intCfg(req, "batch"));
                 double[] act = p.bottom.forward(rows);
                 p.pendingRows = rows.length;
+                p.pendingBatch = rows;
+                // a group member's block: its own rows only, masked so that only the members' sum means anything
+                if (p.seat != null) {
+                    yield req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of(SplitSteps.ACT, p.seat.masked(req.jobId() + "/split/act/"
+                            + req.cfg("epoch") + "/" + req.cfg("batch"), act, rows, p.bottom.cutWidth())));
+                }
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.ACT, act));
             }
             case SplitSteps.BACKWARD -> {
                 Party p = party(req, ctx);
-                p.apply(req.tensor(SplitSteps.GRAD));
+                if (p.seat != null) p.step(SplitGroup.total(req, p));
+                else p.apply(req.tensor(SplitSteps.GRAD));
                 yield req.reply(ctx.nodeId(), Map.of("activation_mean_square", p.bottom.takeMeanSquare()), Map.of());
             }
             case SplitSteps.LOSS -> loss(req, labelHolder(req, ctx));
             case SplitSteps.EVALUATE -> {
                 Party p = party(req, ctx);
-                yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.ACT, p.bottom.predict(intCfg(req, "from"), intCfg(req, "to"))));
+                int from = intCfg(req, "from"), to = intCfg(req, "to");
+                double[] act = p.bottom.predict(from, to);
+                if (p.seat != null) {
+                    yield req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of(SplitSteps.ACT, p.seat.masked(req.jobId() + "/split/eval/"
+                            + (p.evaluations++) + "/" + from, act, SplitGroup.range(from, to), p.bottom.cutWidth())));
+                }
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.ACT, act));
             }
             case SplitSteps.METRICS -> metrics(req, labelHolder(req, ctx));
             case SplitSteps.CHECKPOINT -> checkpoint(req, ctx, party(req, ctx));
@@ -177,16 +212,37 @@ public final class SplitNode implements NodeProtocol {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split setup for " + product + " on " + ctx.domain() + " names no columns");
         }
         String label = req.cfg("label", "");
-        Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx,
-                ctx.load(product, features, label.isEmpty() ? null : label).select(aligned), features, label.isEmpty() ? null : label);
+        String group = req.cfg("group", null);
+        Dataset all = ctx.load(product, features, label.isEmpty() ? null : label);
+        // a group member holds the common order sparsely: zero rows where another member holds the entity
+        Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, group == null ? all.select(aligned) : all.selectSparse(aligned),
+                features, label.isEmpty() ? null : label);
+        if (group != null) {
+            // its encoding and network wait for the other members' column statistics (group-share, group-join)
+            SplitGroup.Pending pending = new SplitGroup.Pending(req, rows, aligned, train, resumed, new SplitGroup.Seat(
+                    new io.meshfl.core.protocol.group.GroupMember(group, csv(req.cfg("group_members")), ctx.domain()),
+                    io.meshfl.core.protocol.group.GroupMember.present(io.meshfl.core.protocol.EvaluationAlignment.withEvaluationRows(req, ctx, aligned))));
+            job.put(SplitGroup.PENDING, pending);
+            return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "columns", (double) features.size()), Map.of(),
+                    Map.of("seal_pk", pending.seat().seal.publicKey()));
+        }
+        // the encoding (scaling, categories) is learned from the training rows alone
+        ColumnEncoding enc = ColumnEncoding.fit(held.training(rows), csv(req.cfg("categorical", "")));
+        return build(req, ctx, rows, enc, aligned, train, resumed, null);
+    }
+
+    /** The rest of a party's set-up once its encoding is known: its bottom network, optimizer and state; a member's {@code seat}. */
+    static Message build(Message req, NodeContext ctx, Dataset rows, ColumnEncoding enc, int[] aligned, int train, RunCheckpoint resumed,
+                         SplitGroup.Seat seat) {
+        String product = req.cfg("product");
+        List<String> features = csv(req.cfg("features", ""));
+        String label = req.cfg("label", "");
         double[] y = null;
         Head head = head(req);
         if (!label.isEmpty()) {
             y = rows.y();
             io.meshfl.core.model.Labels.check(head.task(), head.outputs(), y, "product " + product + ": label '" + label + "' of a split network", "aligned row");
         }
-        // the encoding (scaling, categories) is learned from the training rows alone
-        ColumnEncoding enc = ColumnEncoding.fit(held.training(rows), csv(req.cfg("categorical", "")));
         checkFinite(rows, enc, product);
         Map<String, String> shape = new LinkedHashMap<>();
         for (String k : List.of("bottom_hidden", "cut_width", "activation", "embedding_dim")) shape.put(k, req.cfg(k));
@@ -207,12 +263,13 @@ public final class SplitNode implements NodeProtocol {
         p.head = head;
         p.aligned = aligned;
         p.train = train;
+        p.seat = seat;
         if (resumed != null) {
             restore(p, resumed);
         } else if (y != null && labelEpsilon > 0) {
             p.trainLabels = randomizedResponse(y, labelEpsilon, new java.security.SecureRandom());
         }
-        job.put(STATE, p);
+        ctx.jobState(req.jobId()).put(STATE, p);
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("rows", (double) rows.rows());
         m.put("columns", (double) features.size());
@@ -319,7 +376,13 @@ public final class SplitNode implements NodeProtocol {
                 Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS, io.meshfl.core.protocol.Holdout.diagnostics(p.head.task(), pred, p.labels, p.train, k)));
     }
 
-    private static Party party(Message req, NodeContext ctx) {
+    private static SplitGroup.Pending pending(Message req, NodeContext ctx) {
+        Object p = ctx.jobState(req.jobId()).get(SplitGroup.PENDING);
+        if (p == null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "split step '" + req.step() + "' for a group member arrived before its setup");
+        return (SplitGroup.Pending) p;
+    }
+
+    static Party party(Message req, NodeContext ctx) {
         Object p = ctx.jobState(req.jobId()).get(STATE);
         if (p == null) {
             throw new MeshflException(ErrorCode.OUT_OF_ORDER, "split step '" + req.step() + "' of job " + req.jobId() + " arrived before setup");

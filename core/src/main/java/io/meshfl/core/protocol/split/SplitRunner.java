@@ -66,6 +66,16 @@ public final class SplitRunner implements PartyStateRunner {
         this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
         this.head = Head.of(job.model());
         this.evaluation = new io.meshfl.core.protocol.EvaluationAlignment(job, plan);
+        this.parties = new SplitParties(plan.participants().stream().map(Plan.Participant::domain).toList(),
+                new io.meshfl.core.protocol.group.GroupRoster(plan.groups()));
+    }
+
+    /** The parties in the top network's input order; a group's members as one. */
+    private final SplitParties parties;
+
+    /** A participant's side of an alignment: a group's member aligns as part of its group's union. */
+    private static PsiRunner.Party psiParty(Plan.Participant p, String product) {
+        return new PsiRunner.Party(p.domain(), product).inGroup(p.group());
     }
 
     /**
@@ -106,13 +116,13 @@ public final class SplitRunner implements PartyStateRunner {
             long[] start = resume.start(calls.traffic());
             RunCheckpoint from = resume.from();
             int n;
-            PsiRunner psi = new PsiRunner(byDomain, timeout, observer::log, s.psiBatch());
+            PsiRunner psi = new PsiRunner(byDomain, timeout, observer::log, s.psiBatch()).seeded(job.seed());
             if (from == null) {
                 // the label holder checks its label against the head before any entity is aligned
                 io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(holder.domain()), SplitSteps.PROTOCOL, jobId, runId, holder.productId(),
                         plan.label(), head.task(), head.outputs(), timeout);
                 // out of time, only the label holder's rows up to the cut align for training
-                n = psi.run(jobId, runId, evaluation.training((p, product) -> new PsiRunner.Party(p.domain(), product)), false).intersection();
+                n = psi.run(jobId, runId, evaluation.training(SplitRunner::psiParty), false).intersection();
             } else {
                 // the entities stay aligned as every party persisted them: no second alignment
                 n = (int) from.number("psi_intersection", -1);
@@ -120,8 +130,7 @@ public final class SplitRunner implements PartyStateRunner {
             }
             // the evaluation entities, aligned apart (again on a resume: the parties keep only their training rows); every party puts
             // its rows of them after its training rows, where they are scored as held-out rows and never train
-            evaluated = evaluation.align(psi, jobId, runId, byDomain, SplitSteps.PROTOCOL, timeout, observer::log,
-                    (p, product) -> new PsiRunner.Party(p.domain(), product));
+            evaluated = evaluation.align(psi, jobId, runId, byDomain, SplitSteps.PROTOCOL, timeout, observer::log, SplitRunner::psiParty);
             int rows = n + Math.max(0, evaluated);
             setup(calls, jobId, runId, parts, rows, from);
             Training tr = new Training(calls, jobId, runId, parts.stream().map(Plan.Participant::domain).toList(), rows);
@@ -134,7 +143,7 @@ public final class SplitRunner implements PartyStateRunner {
                             + rows + " aligned rows");
                 }
             }
-            observer.log("split: " + parts.size() + " parties, " + n + " aligned rows, top network " + tr.top.numParams() + " parameters, "
+            observer.log("split: " + parties.size() + " parties, " + n + " aligned rows, top network " + tr.top.numParams() + " parameters, "
                     + (owner ? "loss computed by label holder " + holder.domain() : "labels shared with the coordinator"));
 
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
@@ -229,7 +238,7 @@ public final class SplitRunner implements PartyStateRunner {
         final int n;
         /** The first {@code train} aligned rows train; the rest are held out and only scored. */
         final int train;
-        final Network top = SplitArchitecture.top(plan.participants().size(), s, head);
+        final Network top = SplitArchitecture.top(parties.size(), s, head);
         final double[] topParams = new double[top.numParams()];
         final Optimizer topOpt = SplitArchitecture.optimizer(s).create();
         final int[] widths;
@@ -247,7 +256,7 @@ public final class SplitRunner implements PartyStateRunner {
             this.n = n;
             this.train = evaluated >= 0 ? n - evaluated : io.meshfl.core.protocol.Holdout.trainRows(n, holdout());
             top.init(topParams, new Random(SplitReference.topSeed(job.seed())));
-            widths = new int[domains.size()];
+            widths = new int[parties.size()];
             Arrays.fill(widths, s.cutWidth());
         }
 
@@ -283,11 +292,11 @@ public final class SplitRunner implements PartyStateRunner {
                 int m = batches[b].length;
                 Map<String, String> pos = Map.of("epoch", Integer.toString(epoch), "batch", Integer.toString(b));
                 List<double[]> grads = pending;
-                List<Message> replies = calls.parallel(domains, d -> {
-                    Message r = request(jobId, runId, SplitSteps.BATCH, d, pos);
-                    return grads == null ? r : r.withTensors(Map.of(SplitSteps.GRAD, grads.get(domains.indexOf(d))));
-                });
-                double[] x = Columns.concat(activations(replies, domains, m, s.cutWidth(), "epoch " + (epoch + 1) + " batch " + (b + 1)),
+                // a group's members first exchange their shares of the party's gradient, sealed among themselves
+                Map<String, Map<String, byte[]>> shares = parties.shareGradients(calls, grads, (step, d) -> request(jobId, runId, step, d, Map.of()));
+                List<Message> replies = calls.parallel(domains, d -> parties.withGradient(request(jobId, runId, SplitSteps.BATCH, d, pos), d,
+                        grads, shares));
+                double[] x = Columns.concat(parties.blocks(replies, domains, m, s.cutWidth(), "epoch " + (epoch + 1) + " batch " + (b + 1)),
                         widths, m);
                 double[] logits = top.forward(topParams, x, m);
                 double[] dLogits = new double[m * head.outputs()];
@@ -298,13 +307,14 @@ public final class SplitRunner implements PartyStateRunner {
                 pending = Columns.split(gx, widths, m);
                 if (s.gradientClip() > 0) {
                     for (double[] g : pending) clipped += clip(g, m, s.cutWidth(), s.gradientClip());
-                    clipRows += (long) m * domains.size();
+                    clipRows += (long) m * parties.size();
                 }
             }
             double secs = (System.nanoTime() - e0) / 1e9;
             List<double[]> lastGrads = pending;
-            List<Message> ends = calls.parallel(domains, d -> request(jobId, runId, SplitSteps.BACKWARD, d, Map.of())
-                    .withTensors(Map.of(SplitSteps.GRAD, lastGrads.get(domains.indexOf(d)))));
+            Map<String, Map<String, byte[]>> lastShares = parties.shareGradients(calls, lastGrads, (step, d) -> request(jobId, runId, step, d, Map.of()));
+            List<Message> ends = calls.parallel(domains, d -> parties.withGradient(request(jobId, runId, SplitSteps.BACKWARD, d, Map.of()), d,
+                    lastGrads, lastShares));
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("loss", lossSum / train);
             m.put("samples_per_second", train / secs);
@@ -344,7 +354,7 @@ public final class SplitRunner implements PartyStateRunner {
 
         /** The current model's metrics over all aligned rows (held-out apart), from the shared labels or by the label holder. */
         Map<String, Double> evaluate() {
-            double[] z = logits(calls, domains, n, s.cutWidth(), top.forPrediction(), topParams, (d, r) -> request(jobId, runId,
+            double[] z = logits(calls, domains, parties, n, s.cutWidth(), top.forPrediction(), topParams, (d, r) -> request(jobId, runId,
                     SplitSteps.EVALUATE, d, Map.of("from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
             if (labels == null) {
                 Message r = calls.call(holder, request(jobId, runId, SplitSteps.METRICS, holder, Map.of()).withTensors(Map.of(SplitSteps.LOGITS, z)));
@@ -376,8 +386,10 @@ public final class SplitRunner implements PartyStateRunner {
 
     private void setup(PartyCalls calls, String jobId, String runId, List<Plan.Participant> parts, int n, RunCheckpoint from) {
         List<String> domains = parts.stream().map(Plan.Participant::domain).toList();
+        // a categorical column is named plainly or as PARTY:COLUMN, a group's by the group's name
+        java.util.function.Function<Plan.Participant, String> party = p -> parties.names().get(parties.partyOf(p.domain()));
         for (String c : s.categorical()) {
-            if (parts.stream().noneMatch(p -> p.features().contains(c))) {
+            if (parts.stream().noneMatch(p -> p.features().contains(c) || p.features().stream().anyMatch(f -> c.equals(party.apply(p) + ":" + f)))) {
                 observer.log("WARNING: split.categorical names '" + c + "', which is no party's column; it is ignored");
             }
         }
@@ -387,7 +399,7 @@ public final class SplitRunner implements PartyStateRunner {
             Map<String, String> cfg = new LinkedHashMap<>();
             cfg.put("product", p.productId());
             cfg.put("features", String.join(",", p.features()));
-            cfg.put("categorical", String.join(",", p.features().stream().filter(f -> s.isCategorical(p.domain(), f)).toList()));
+            cfg.put("categorical", String.join(",", p.features().stream().filter(f -> s.isCategorical(party.apply(p), f)).toList()));
             if (k == 0) {
                 cfg.put("label", plan.label());
                 cfg.put("share_labels", Boolean.toString(!s.labelOwnerComputesLoss()));
@@ -399,7 +411,9 @@ public final class SplitRunner implements PartyStateRunner {
             cfg.put("cut_width", Integer.toString(s.cutWidth()));
             cfg.put("activation", s.activation());
             cfg.put("embedding_dim", Integer.toString(s.embeddingDim()));
-            cfg.put("bottom_seed", Long.toString(SplitReference.bottomSeed(job.seed(), k)));
+            // a group's members start from the same bottom network: the party's
+            cfg.put("bottom_seed", Long.toString(SplitReference.bottomSeed(job.seed(), parties.partyOf(d))));
+            parties.configure(cfg, d);
             cfg.put("batch_seed", Long.toString(job.seed()));
             cfg.put("batch_size", Integer.toString(s.batchSize()));
             cfg.put("optimizer", s.optimizer());
@@ -413,8 +427,16 @@ public final class SplitRunner implements PartyStateRunner {
             }
             return request(jobId, runId, SplitSteps.SETUP, d, cfg);
         });
+        // the members of each group agree on the party's encoding and on their masks' seed, sealed member to member
+        Map<String, Message> joined = io.meshfl.core.protocol.group.GroupRelay.agree(calls, parts, parties.roster(), SplitSteps.GROUP_SHARE,
+                SplitSteps.GROUP_JOIN, (step, d) -> request(jobId, runId, step, d, Map.of()).withBlobs(step.equals(SplitSteps.GROUP_SHARE)
+                        ? parties.peers(d, domains, replies) : Map.of()));
+        for (var g : parties.roster().groups().entrySet()) {
+            observer.log(String.format(Locale.ROOT, "group %s: %d members %s encode their columns by the party's statistics and share one "
+                    + "bottom network, each forwarding its own rows", g.getKey(), g.getValue().size(), g.getValue()));
+        }
         for (int k = 0; k < parts.size(); k++) {
-            Map<String, Double> m = replies.get(k).metrics();
+            Map<String, Double> m = joined.getOrDefault(domains.get(k), replies.get(k)).metrics();
             String d = domains.get(k);
             int rows = m.getOrDefault("rows", -1.0).intValue();
             if (rows != n) {
@@ -434,9 +456,9 @@ public final class SplitRunner implements PartyStateRunner {
     }
 
     /** Logits of all {@code n} aligned rows ({@code top}'s outputs per row): parties forward chunk by chunk in parallel, the top runs here. */
-    static double[] logits(PartyCalls calls, List<String> domains, int n, int cut, Network top, double[] topParams,
+    static double[] logits(PartyCalls calls, List<String> domains, SplitParties parties, int n, int cut, Network top, double[] topParams,
                            BiFunction<String, int[], Message> request) {
-        int[] widths = new int[domains.size()];
+        int[] widths = new int[parties.size()];
         Arrays.fill(widths, cut);
         int k = top.outputs();
         double[] out = new double[n * k];
@@ -444,19 +466,8 @@ public final class SplitRunner implements PartyStateRunner {
             int to = Math.min(n, from + EVAL_CHUNK);
             int[] range = {from, to};
             List<Message> replies = calls.parallel(domains, d -> request.apply(d, range));
-            double[] x = Columns.concat(activations(replies, domains, to - from, cut, "rows " + from + ".." + to), widths, to - from);
+            double[] x = Columns.concat(parties.blocks(replies, domains, to - from, cut, "rows " + from + ".." + to), widths, to - from);
             System.arraycopy(top.forward(topParams, x, to - from), 0, out, from * k, (to - from) * k);
-        }
-        return out;
-    }
-
-    /** Each party's activation block, refused unless it is {@code rows x cut} finite values. */
-    static List<double[]> activations(List<Message> replies, List<String> domains, int rows, int cut, String where) {
-        List<double[]> out = new ArrayList<>(replies.size());
-        for (int k = 0; k < replies.size(); k++) {
-            double[] a = replies.get(k).tensor(SplitSteps.ACT);
-            Bottom.checkBlock("cut activations (" + where + ")", domains.get(k), a, rows, cut);
-            out.add(a);
         }
         return out;
     }

@@ -50,22 +50,39 @@ public final class SplitScorer {
                         + ", which has no scoring product with a model part");
             }
         }
-        Network top = SplitArchitecture.top(trainingDomains.size(), settings, head).forPrediction();
+        // a group's members score as one party, each forwarding its own entities, masked
+        Map<String, List<String>> groups = new java.util.LinkedHashMap<>();
+        for (String d : trainingDomains) {
+            parts.stream().filter(p -> p.domain().equals(d) && p.group() != null).findFirst()
+                    .ifPresent(p -> groups.computeIfAbsent(p.group(), g -> new java.util.ArrayList<>()).add(d));
+        }
+        io.meshfl.core.protocol.group.GroupRoster roster = new io.meshfl.core.protocol.group.GroupRoster(groups);
+        SplitParties parties = new SplitParties(trainingDomains, roster);
+        Network top = SplitArchitecture.top(parties.size(), settings, head).forPrediction();
         if (topParams.length != top.numParams()) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split model " + modelId + " has " + topParams.length
                     + " top parameters, its architecture needs " + top.numParams());
         }
         new PsiRunner(byDomain, timeout, log, settings.psiBatch())
-                .run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId())).toList(), false);
+                .run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId()).inGroup(p.group())).toList(), false);
         List<String> domains = parts.stream().map(VerticalScorer.Part::domain).toList();
         try (PartyCalls calls = new PartyCalls(byDomain, timeout, SplitRunner.NEEDS_EVERY_PARTY)) {
             List<Message> prepared = calls.parallel(domains, d -> {
                 VerticalScorer.Part p = parts.get(domains.indexOf(d));
-                return request(jobId, SplitSteps.PREPARE, d, Map.of("product", p.productId(), "model_id", modelId,
+                Map<String, String> cfg = new java.util.LinkedHashMap<>(Map.of("product", p.productId(), "model_id", modelId,
                         "has_part", Boolean.toString(p.hasPart())));
+                parties.configure(cfg, d);
+                return request(jobId, SplitSteps.PREPARE, d, cfg);
             });
             int rows = prepared.get(0).metrics().getOrDefault("rows", 0.0).intValue();
-            double[] logits = SplitRunner.logits(calls, trainingDomains, rows, settings.cutWidth(), top, topParams,
+            Map<String, byte[]> keys = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < domains.size(); i++) {
+                byte[] k = prepared.get(i).blobs().get("seal_pk");
+                if (k != null) keys.put("peer:" + domains.get(i), k);
+            }
+            io.meshfl.core.protocol.group.GroupRelay.seeds(groups, keys, SplitSteps.INFER_GROUP_SEED, SplitSteps.INFER_GROUP_JOIN,
+                    (step, d) -> request(jobId, step, d, Map.of()), r -> calls.call(r.receiver(), r));
+            double[] logits = SplitRunner.logits(calls, trainingDomains, parties, rows, settings.cutWidth(), top, topParams,
                     (d, r) -> request(jobId, SplitSteps.FORWARD, d, Map.of("model_id", modelId,
                             "from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
             double[] prob = head.predict(logits);

@@ -5,6 +5,12 @@ public final class SplitSteps {
     public static final String PROTOCOL = "split";
     /** Node loads its aligned rows, fits its column encoding, builds and seeds its bottom network; returns counts only. */
     public static final String SETUP = "setup";
+    /** Member of a group: its training rows' column statistics sealed for every other member; the first member also seals a fresh seed. */
+    public static final String GROUP_SHARE = "group-share";
+    /** Member of a group: encodes its columns by the members' merged statistics and builds the party's bottom network. */
+    public static final String GROUP_JOIN = "group-join";
+    /** Member of a group: its share of the party's bottom gradient for the pending batch, sealed for every other member. */
+    public static final String GROUP_GRAD = "group-grad";
     /** Label holder, only when labels are shared with the coordinator: its labels in aligned order. */
     public static final String LABELS = "labels";
     /** Node applies the cut gradient of its previous batch (if sent), then returns the cut activations of the next batch. */
@@ -26,6 +32,10 @@ public final class SplitSteps {
     public static final String INFER_PROTOCOL = "split-infer";
     /** Node loads its saved part and its aligned scoring rows. */
     public static final String PREPARE = "prepare";
+    /** First member of a group: a fresh seed for the members' masks, sealed for each other member. */
+    public static final String INFER_GROUP_SEED = "group-seed";
+    /** Every other member of a group: takes the first member's seed. */
+    public static final String INFER_GROUP_JOIN = "group-join";
     /** Node returns prediction-mode cut activations for a range of its aligned scoring rows. */
     public static final String FORWARD = "forward";
     /** Requester writes the probabilities the coordinator computed next to its own entity keys. */

@@ -6,15 +6,7 @@ import io.meshfl.core.data.ColumnStats;
 import io.meshfl.core.data.Dataset;
 import io.meshfl.core.data.Standardizer;
 
-import javax.crypto.Cipher;
-import javax.crypto.Mac;
-import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.List;
 
 /**
@@ -27,9 +19,6 @@ import java.util.List;
  * let the label holder add up their scores without learning which member holds an entity.
  */
 final class PartyGroup {
-
-    /** Fixed-point scale of masked partial scores: 2^-32 resolution, exact sums modulo 2^64. */
-    private static final double SCORE_SCALE = 0x1p32;
 
     final String name;
     /** The members' domains in the job's order; every member derives the same masks from it. */
@@ -162,35 +151,12 @@ final class PartyGroup {
      * any one vector is uniform noise to it.
      */
     byte[] maskScores(String context, double[] u) {
-        long[] out = new long[u.length];
-        long[] sum = new long[u.length];
-        for (int m = 0; m < members.size(); m++) {
-            if (m == members.size() - 1) break;
-            long[] z = stream(context + "/score/" + m, u.length);
-            for (int i = 0; i < u.length; i++) sum[i] += z[i];
-            if (m == index) System.arraycopy(z, 0, out, 0, u.length);
-        }
-        // the last member's mask cancels the others'
-        if (index == members.size() - 1) for (int i = 0; i < u.length; i++) out[i] = -sum[i];
-        for (int i = 0; i < u.length; i++) out[i] += Math.round(u[i] * SCORE_SCALE);
-        ByteBuffer b = ByteBuffer.allocate(8 * out.length);
-        b.asLongBuffer().put(out);
-        return b.array();
+        return new io.meshfl.core.protocol.group.GroupMember(name, members, members.get(index), seed()).maskFixed(context + "/score", u);
     }
 
     /** The party's scores from its members' masked vectors (label holder). */
     static double[] unmaskScores(List<byte[]> vectors, int n, String group) {
-        long[] sum = new long[n];
-        for (byte[] v : vectors) {
-            if (v.length != 8 * n) {
-                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "a member of group " + group + " scored " + v.length / 8 + " values, not " + n);
-            }
-            java.nio.LongBuffer lb = ByteBuffer.wrap(v).asLongBuffer();
-            for (int i = 0; i < n; i++) sum[i] += lb.get(i);
-        }
-        double[] out = new double[n];
-        for (int i = 0; i < n; i++) out[i] = sum[i] / SCORE_SCALE;
-        return out;
+        return io.meshfl.core.protocol.group.GroupMember.sumFixed(vectors, n, group);
     }
 
     /**
@@ -202,11 +168,6 @@ final class PartyGroup {
         java.util.Map<String, double[]> out = new java.util.LinkedHashMap<>();
         for (var g : groups.entrySet()) out.put(g.getKey(), unmaskScores(g.getValue().stream().map(opened).toList(), n, g.getKey()));
         return out;
-    }
-
-    /** {@code n} pseudo-random longs drawn from the members' seed under {@code label}. */
-    private long[] stream(String label, int n) {
-        return io.meshfl.core.protocol.group.SeedStreams.longs(seed(), label, n);
     }
 
     private byte[] seed() {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GroupMemberTest {
 
@@ -53,6 +54,20 @@ class GroupMemberTest {
         }
         assertNotEquals(0, ones, "one member's share is not all false");
         assertArrayEquals(b[1], g[1].xorShares("job/0/1/part-mask:3", 200), "every member draws the same shares from the seed");
+    }
+
+    @Test
+    void maskedRealVectorsSumToTheMembersValuesAndAloneAreNoise() {
+        GroupMember[] g = agreed();
+        double[][] own = {{0.5, 0, -1.25}, {0, 2.0, 0}, {0, 0, 0.125}};
+        List<byte[]> vectors = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) vectors.add(g[i].maskFixed("job/split/act/0/1", own[i]));
+        assertArrayEquals(new double[]{0.5, 2.0, -1.125}, GroupMember.sumFixed(vectors, 3, "region"), 1e-9);
+        java.nio.LongBuffer alone = java.nio.ByteBuffer.wrap(vectors.get(1)).asLongBuffer();
+        assertNotEquals(0L, alone.get(0), "a member's zero is masked");
+        assertNotEquals(Math.round(2.0 * 0x1p32), alone.get(1), "and so is its value");
+        var e = assertThrows(io.meshfl.core.MeshflException.class, () -> GroupMember.sumFixed(List.of(vectors.get(0), new byte[8]), 3, "region"));
+        assertTrue(e.getMessage().contains("a member of group region sent 1 values, not 3"), e.getMessage());
     }
 
     @Test
