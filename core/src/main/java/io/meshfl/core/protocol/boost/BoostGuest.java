@@ -50,7 +50,7 @@ final class BoostGuest {
     final double[] base;
     /** The gain of the chosen splits per party, the guest first (see {@link #gain}). */
     private double[] gainByParty;
-    private double[] restoredGain;
+    double[] restoredGain;
     /** Row-major scores, k per row. */
     final double[] score;
     /** This round's gradients and hessians per class, taken at the scores the round started from. */
@@ -77,8 +77,8 @@ final class BoostGuest {
     int[] firstFeature;
     int[][] hostBins;
 
-    private int treeNo = -1;
-    private Tree tree;
+    int treeNo = -1;
+    Tree tree;
     private int[][] rowsOf;
     private Histogram[] hist;
     private long[] gT;
@@ -442,7 +442,7 @@ final class BoostGuest {
     }
 
     /** The gain of the splits chosen so far, per party (the guest first, then the active hosts). */
-    private double[] gain() {
+    double[] gain() {
         if (gainByParty == null) {
             gainByParty = restoredGain != null && restoredGain.length == active.size() + 1 ? restoredGain : new double[active.size() + 1];
         }
@@ -463,40 +463,6 @@ final class BoostGuest {
         if (tree == null || Integer.parseInt(req.cfg("tree")) != treeNo || Integer.parseInt(req.cfg("level")) != level) {
             throw new MeshflException(ErrorCode.OUT_OF_ORDER, req.step() + " for tree " + req.cfg("tree", "?") + " level "
                     + req.cfg("level", "?") + " does not match the guest's tree " + treeNo + " level " + level);
-        }
-    }
-
-    /** The trees so far and every aligned row's score after them, as a part of round {@code round}. */
-    io.meshfl.core.protocol.RunCheckpoint checkpoint(int round) {
-        if (tree != null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "checkpoint of " + domain + " with tree " + treeNo + " in progress");
-        Map<String, double[]> t = new LinkedHashMap<>();
-        t.put("aligned", io.meshfl.core.protocol.RunParts.values(aligned));
-        t.put("score", score.clone());
-        t.put("gain", gain().clone());
-        for (int i = 0; i < trees.size(); i++) {
-            Tree tr = trees.get(i);
-            t.put("tree." + i + ".party", io.meshfl.core.protocol.RunParts.values(tr.party()));
-            t.put("tree." + i + ".ref", io.meshfl.core.protocol.RunParts.values(tr.ref()));
-            t.put("tree." + i + ".threshold", tr.threshold().clone());
-            t.put("tree." + i + ".weight", tr.weight().clone());
-        }
-        return new io.meshfl.core.protocol.RunCheckpoint(round, t, Map.of("trees", (double) trees.size()));
-    }
-
-    /** Puts back the trees and scores of a persisted part into a freshly set-up guest. */
-    void restore(io.meshfl.core.protocol.RunCheckpoint part) {
-        double[] s = part.tensor("score");
-        if (s.length != n * k) {
-            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the part of " + domain + " persisted for round " + part.round() + " scores "
-                    + s.length / k + " rows; the run aligned " + n);
-        }
-        System.arraycopy(s, 0, score, 0, n * k);
-        // the hosts taking part may be known only after set-up: the gains are adopted when they are (see gain())
-        if (part.tensors().containsKey("gain")) restoredGain = part.tensor("gain").clone();
-        int count = (int) part.number("trees", 0);
-        for (int i = 0; i < count; i++) {
-            trees.add(new Tree(io.meshfl.core.protocol.RunParts.rows(part.tensor("tree." + i + ".party")), io.meshfl.core.protocol.RunParts.rows(part.tensor("tree." + i + ".ref")),
-                    part.tensor("tree." + i + ".threshold").clone(), part.tensor("tree." + i + ".weight").clone()));
         }
     }
 

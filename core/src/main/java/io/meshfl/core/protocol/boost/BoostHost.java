@@ -224,32 +224,6 @@ final class BoostHost {
         return rows;
     }
 
-    /** This host's split records so far, as a part of round {@code round}. */
-    io.meshfl.core.protocol.RunCheckpoint checkpoint(int round) {
-        double[] feature = new double[records.size()];
-        double[] threshold = new double[records.size()];
-        for (int i = 0; i < feature.length; i++) {
-            feature[i] = features.indexOf(records.get(i).feature());
-            threshold[i] = records.get(i).threshold();
-        }
-        return new io.meshfl.core.protocol.RunCheckpoint(round, Map.of("aligned", io.meshfl.core.protocol.RunParts.values(aligned), "records.feature", feature,
-                "records.threshold", threshold), Map.of());
-    }
-
-    /** Puts back the split records of a persisted part into a freshly set-up host. */
-    void restore(io.meshfl.core.protocol.RunCheckpoint part) {
-        double[] feature = part.tensor("records.feature");
-        double[] threshold = part.tensor("records.threshold");
-        for (int i = 0; i < feature.length; i++) {
-            int f = (int) feature[i];
-            if (f < 0 || f >= features.size()) {
-                throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the part of " + domain + " persisted for round " + part.round()
-                        + " names a column the run does not use");
-            }
-            records.add(new ModelParts.SplitRecord(features.get(f), threshold[i]));
-        }
-    }
-
     void close() {
         if (enc != null) enc.close();
     }

@@ -77,7 +77,7 @@ public final class BoostNode implements NodeProtocol {
                     objective);
             g.aligned = aligned;
             g.roster = io.meshfl.core.protocol.group.GroupRoster.parse(req.cfg("groups", ""));
-            if (resumed != null) g.restore(resumed);
+            if (resumed != null) BoostParts.restore(g, resumed);
             job.put(GUEST, g);
             return req.reply(ctx.nodeId(), Map.of("rows", (double) g.n, "splittable", (double) g.bins.splittable()), Map.of(),
                     Map.of("seal_pk", g.seal.publicKey(), "pk", g.keys.pub().toBytes()));
@@ -92,7 +92,7 @@ public final class BoostNode implements NodeProtocol {
                 new io.meshfl.core.protocol.group.GroupMember(group, split(req.cfg("group_members")), ctx.domain()),
                 io.meshfl.core.protocol.group.GroupMember.present(io.meshfl.core.protocol.EvaluationAlignment.withEvaluationRows(req, ctx, aligned)));
         h.aligned = aligned;
-        if (resumed != null) h.restore(resumed);
+        if (resumed != null) BoostParts.restore(h, resumed);
         job.put(HOST, h);
         // a member's bins, and so its splittable columns, are known once the members have merged their sketches
         return req.reply(ctx.nodeId(), group == null ? Map.of("rows", (double) h.n, "splittable", (double) h.splittable.length)
@@ -143,7 +143,7 @@ public final class BoostNode implements NodeProtocol {
      */
     private Message checkpoint(Message req, NodeContext ctx) {
         Object s = state(req, ctx);
-        return RunParts.answer(req, ctx, PART, round -> s instanceof BoostGuest g ? g.checkpoint(round) : ((BoostHost) s).checkpoint(round));
+        return RunParts.answer(req, ctx, PART, round -> s instanceof BoostGuest g ? BoostParts.of(g, round) : BoostParts.of((BoostHost) s, round));
     }
 
     /** The name of this protocol's parts in a party's run folder. */

@@ -4,9 +4,7 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.data.Dataset;
 import io.meshfl.core.model.Optimizer;
-import io.meshfl.core.model.OptimizerSpec;
 import io.meshfl.core.model.nn.Head;
-import io.meshfl.core.model.nn.Network;
 import io.meshfl.core.model.nn.SplitReference;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
@@ -18,7 +16,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * The node side of split neural-network training. A party keeps its rows, its column encoding,
@@ -228,55 +225,7 @@ public final class SplitNode implements NodeProtocol {
         }
         // the encoding (scaling, categories) is learned from the training rows alone
         ColumnEncoding enc = ColumnEncoding.fit(held.training(rows), csv(req.cfg("categorical", "")));
-        return build(req, ctx, rows, enc, aligned, train, resumed, null);
-    }
-
-    /** The rest of a party's set-up once its encoding is known: its bottom network, optimizer and state; a member's {@code seat}. */
-    static Message build(Message req, NodeContext ctx, Dataset rows, ColumnEncoding enc, int[] aligned, int train, RunCheckpoint resumed,
-                         SplitGroup.Seat seat) {
-        String product = req.cfg("product");
-        List<String> features = csv(req.cfg("features", ""));
-        String label = req.cfg("label", "");
-        double[] y = null;
-        Head head = head(req);
-        if (!label.isEmpty()) {
-            y = rows.y();
-            io.meshfl.core.model.Labels.check(head.task(), head.outputs(), y, "product " + product + ": label '" + label + "' of a split network", "aligned row");
-        }
-        checkFinite(rows, enc, product);
-        Map<String, String> shape = new LinkedHashMap<>();
-        for (String k : List.of("bottom_hidden", "cut_width", "activation", "embedding_dim")) shape.put(k, req.cfg(k));
-        Network net = SplitArchitecture.bottom(enc, Integer.parseInt(shape.get("embedding_dim")), parseInts(shape.get("bottom_hidden")),
-                Integer.parseInt(shape.get("cut_width")), SplitArchitecture.activation(shape.get("activation")));
-        double[] params = new double[net.numParams()];
-        net.init(params, new Random(Long.parseLong(req.cfg("bottom_seed"))));
-        Bottom bottom = new Bottom(ctx.domain(), enc.apply(rows), net, params, Double.parseDouble(req.cfg("noise", "0")));
-        OptimizerSpec opt = req.cfg("optimizer").equals("adam") ? OptimizerSpec.adam(Double.parseDouble(req.cfg("lr")))
-                : OptimizerSpec.sgd(Double.parseDouble(req.cfg("lr")), 0.0);
-        Party p = new Party(ctx.domain(), enc, bottom, opt.create(), y, req.cfg("share_labels", "false").equals("true"),
-                Integer.parseInt(req.cfg("batch_size")), Long.parseLong(req.cfg("batch_seed")), shape);
-        double labelEpsilon = Double.parseDouble(req.cfg("label_epsilon", "0"));
-        if (labelEpsilon > 0 && head.task() != io.meshfl.core.model.ModelSpec.Task.BINARY) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, "split.labelEpsilon: randomized response protects binary labels; this job's are "
-                    + head.task().name().toLowerCase(java.util.Locale.ROOT));
-        }
-        p.head = head;
-        p.aligned = aligned;
-        p.train = train;
-        p.seat = seat;
-        if (resumed != null) {
-            restore(p, resumed);
-        } else if (y != null && labelEpsilon > 0) {
-            p.trainLabels = randomizedResponse(y, labelEpsilon, new java.security.SecureRandom());
-        }
-        ctx.jobState(req.jobId()).put(STATE, p);
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("rows", (double) rows.rows());
-        m.put("columns", (double) features.size());
-        m.put("inputs", (double) net.inputs());
-        m.put("constant_columns", (double) enc.constantColumns());
-        m.put("params", (double) params.length);
-        return req.reply(ctx.nodeId(), m, Map.of());
+        return BottomSetup.build(req, ctx, rows, enc, aligned, train, resumed, null);
     }
 
     /**
@@ -296,23 +245,6 @@ public final class SplitNode implements NodeProtocol {
             if (p.kept != null) t.put("kept", p.kept.clone());
             return new RunCheckpoint(round, t, Map.of("t", (double) p.t));
         });
-    }
-
-    private static void restore(Party p, RunCheckpoint part) {
-        double[] params = part.tensor("params");
-        if (params.length != p.bottom.params.length) {
-            throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the part of " + p.domain + " persisted for round " + part.round() + " has "
-                    + params.length + " parameters; the run's bottom network has " + p.bottom.params.length);
-        }
-        System.arraycopy(params, 0, p.bottom.params, 0, params.length);
-        Map<String, double[]> opt = new LinkedHashMap<>();
-        part.tensors().forEach((k, v) -> {
-            if (k.startsWith("opt.")) opt.put(k.substring(4), v);
-        });
-        p.opt.restore(opt);
-        if (part.tensors().containsKey("train_labels")) p.trainLabels = part.tensor("train_labels").clone();
-        if (part.tensors().containsKey("kept")) p.kept = part.tensor("kept").clone();
-        p.t = (int) part.number("t", 0);
     }
 
     /** The head a setup request names ({@code objective}, {@code classes}); binary when it names none. */
@@ -339,22 +271,6 @@ public final class SplitNode implements NodeProtocol {
         double[] out = y.clone();
         for (int i = 0; i < out.length; i++) if (rnd.nextDouble() < flip) out[i] = 1 - out[i];
         return out;
-    }
-
-    /** Refuses missing or infinite numeric values, which would otherwise surface as a non-finite activation. */
-    private static void checkFinite(Dataset rows, ColumnEncoding enc, String product) {
-        int d = rows.cols();
-        double[] x = rows.x();
-        for (int j = 0; j < d; j++) {
-            if (enc.categorical().contains(rows.features().get(j))) continue;
-            for (int i = 0; i < rows.rows(); i++) {
-                if (!Double.isFinite(x[i * d + j])) {
-                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + product + ": numeric column '" + rows.features().get(j)
-                            + "' has the value " + x[i * d + j] + " at aligned row " + (i + 1) + "; a split network needs finite numbers"
-                            + " (list the column under split.categorical to treat missing values as a category)");
-                }
-            }
-        }
     }
 
     private Message loss(Message req, Party p) {

@@ -2,12 +2,15 @@ package io.meshfl.core.protocol.split;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
+import io.meshfl.core.model.nn.Columns;
+import io.meshfl.core.model.nn.Network;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.PartyCalls;
 import io.meshfl.core.protocol.group.GroupMember;
 import io.meshfl.core.protocol.group.GroupRoster;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,5 +126,38 @@ final class SplitParties {
 
     GroupRoster roster() {
         return roster;
+    }
+
+    /** Logits of all {@code n} aligned rows ({@code top}'s outputs per row): parties forward chunk by chunk in parallel, the top runs here. */
+    double[] logits(PartyCalls calls, List<String> domains, int n, int cut, Network top, double[] topParams,
+                    BiFunction<String, int[], Message> request) {
+        int[] widths = new int[size()];
+        Arrays.fill(widths, cut);
+        int k = top.outputs();
+        double[] out = new double[n * k];
+        for (int from = 0; from < n; from += SplitRunner.EVAL_CHUNK) {
+            int to = Math.min(n, from + SplitRunner.EVAL_CHUNK);
+            int[] range = {from, to};
+            List<Message> replies = calls.parallel(domains, d -> request.apply(d, range));
+            double[] x = Columns.concat(blocks(replies, domains, to - from, cut, "rows " + from + ".." + to), widths, to - from);
+            System.arraycopy(top.forward(topParams, x, to - from), 0, out, from * k, (to - from) * k);
+        }
+        return out;
+    }
+
+    /** Scales each row of {@code g} ({@code rows x width}) whose L2 norm exceeds {@code bound} down to it; returns how many were. */
+    static int clip(double[] g, int rows, int width, double bound) {
+        int clipped = 0;
+        for (int i = 0; i < rows; i++) {
+            int off = i * width;
+            double sq = 0;
+            for (int j = 0; j < width; j++) sq += g[off + j] * g[off + j];
+            if (sq > bound * bound) {
+                double f = bound / Math.sqrt(sq);
+                for (int j = 0; j < width; j++) g[off + j] *= f;
+                clipped++;
+            }
+        }
+        return clipped;
     }
 }

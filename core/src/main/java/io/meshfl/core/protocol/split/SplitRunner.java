@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.BiFunction;
 
 /**
  * The coordinator side of split neural-network training. After PSI alignment every domain runs
@@ -132,7 +131,7 @@ public final class SplitRunner implements PartyStateRunner {
             // its rows of them after its training rows, where they are scored as held-out rows and never train
             evaluated = evaluation.align(psi, jobId, runId, byDomain, SplitSteps.PROTOCOL, timeout, observer::log, SplitRunner::psiParty);
             int rows = n + Math.max(0, evaluated);
-            setup(calls, jobId, runId, parts, rows, from);
+            new SplitSetup(job, plan, head, parties, evaluation, holdout(), observer).run(calls, jobId, runId, rows, from);
             Training tr = new Training(calls, jobId, runId, parts.stream().map(Plan.Participant::domain).toList(), rows);
             if (from != null) tr.restore(from);
             if (!owner) {
@@ -306,7 +305,7 @@ public final class SplitRunner implements PartyStateRunner {
                 topOpt.step(topParams, topGrad, ++t);
                 pending = Columns.split(gx, widths, m);
                 if (s.gradientClip() > 0) {
-                    for (double[] g : pending) clipped += clip(g, m, s.cutWidth(), s.gradientClip());
+                    for (double[] g : pending) clipped += SplitParties.clip(g, m, s.cutWidth(), s.gradientClip());
                     clipRows += (long) m * parties.size();
                 }
             }
@@ -354,7 +353,7 @@ public final class SplitRunner implements PartyStateRunner {
 
         /** The current model's metrics over all aligned rows (held-out apart), from the shared labels or by the label holder. */
         Map<String, Double> evaluate() {
-            double[] z = logits(calls, domains, parties, n, s.cutWidth(), top.forPrediction(), topParams, (d, r) -> request(jobId, runId,
+            double[] z = parties.logits(calls, domains, n, s.cutWidth(), top.forPrediction(), topParams, (d, r) -> request(jobId, runId,
                     SplitSteps.EVALUATE, d, Map.of("from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
             if (labels == null) {
                 Message r = calls.call(holder, request(jobId, runId, SplitSteps.METRICS, holder, Map.of()).withTensors(Map.of(SplitSteps.LOGITS, z)));
@@ -384,111 +383,7 @@ public final class SplitRunner implements PartyStateRunner {
     private static final java.util.Set<String> PROGRESS_OTHER = java.util.Set.of("samples_per_second", "activation_snr", "clipped_fraction",
             "activation_noise_sd", "label_epsilon", "holdout_rows", "psi_intersection");
 
-    private void setup(PartyCalls calls, String jobId, String runId, List<Plan.Participant> parts, int n, RunCheckpoint from) {
-        List<String> domains = parts.stream().map(Plan.Participant::domain).toList();
-        // a categorical column is named plainly or as PARTY:COLUMN, a group's by the group's name
-        java.util.function.Function<Plan.Participant, String> party = p -> parties.names().get(parties.partyOf(p.domain()));
-        for (String c : s.categorical()) {
-            if (parts.stream().noneMatch(p -> p.features().contains(c) || p.features().stream().anyMatch(f -> c.equals(party.apply(p) + ":" + f)))) {
-                observer.log("WARNING: split.categorical names '" + c + "', which is no party's column; it is ignored");
-            }
-        }
-        List<Message> replies = calls.parallel(domains, d -> {
-            int k = domains.indexOf(d);
-            Plan.Participant p = parts.get(k);
-            Map<String, String> cfg = new LinkedHashMap<>();
-            cfg.put("product", p.productId());
-            cfg.put("features", String.join(",", p.features()));
-            cfg.put("categorical", String.join(",", p.features().stream().filter(f -> s.isCategorical(party.apply(p), f)).toList()));
-            if (k == 0) {
-                cfg.put("label", plan.label());
-                cfg.put("share_labels", Boolean.toString(!s.labelOwnerComputesLoss()));
-                cfg.put("label_epsilon", Double.toString(s.labelEpsilon()));
-                cfg.put("objective", head.task().name().toLowerCase(Locale.ROOT));
-                cfg.put("classes", Integer.toString(head.outputs()));
-            }
-            cfg.put("bottom_hidden", String.join(",", s.bottomHidden().stream().map(String::valueOf).toList()));
-            cfg.put("cut_width", Integer.toString(s.cutWidth()));
-            cfg.put("activation", s.activation());
-            cfg.put("embedding_dim", Integer.toString(s.embeddingDim()));
-            // a group's members start from the same bottom network: the party's
-            cfg.put("bottom_seed", Long.toString(SplitReference.bottomSeed(job.seed(), parties.partyOf(d))));
-            parties.configure(cfg, d);
-            cfg.put("batch_seed", Long.toString(job.seed()));
-            cfg.put("batch_size", Integer.toString(s.batchSize()));
-            cfg.put("optimizer", s.optimizer());
-            cfg.put("lr", Double.toString(s.lr()));
-            cfg.put("noise", Double.toString(s.activationNoise()));
-            io.meshfl.core.protocol.Holdout.configure(cfg, holdout(), job.seed());
-            evaluation.configure(cfg, p);
-            if (from != null) {
-                cfg.put("resume_round", Integer.toString(from.round()));
-                cfg.put("resume_part", from.part(d));
-            }
-            return request(jobId, runId, SplitSteps.SETUP, d, cfg);
-        });
-        // the members of each group agree on the party's encoding and on their masks' seed, sealed member to member
-        Map<String, Message> joined = io.meshfl.core.protocol.group.GroupRelay.agree(calls, parts, parties.roster(), SplitSteps.GROUP_SHARE,
-                SplitSteps.GROUP_JOIN, (step, d) -> request(jobId, runId, step, d, Map.of()).withBlobs(step.equals(SplitSteps.GROUP_SHARE)
-                        ? parties.peers(d, domains, replies) : Map.of()));
-        for (var g : parties.roster().groups().entrySet()) {
-            observer.log(String.format(Locale.ROOT, "group %s: %d members %s encode their columns by the party's statistics and share one "
-                    + "bottom network, each forwarding its own rows", g.getKey(), g.getValue().size(), g.getValue()));
-        }
-        for (int k = 0; k < parts.size(); k++) {
-            Map<String, Double> m = joined.getOrDefault(domains.get(k), replies.get(k)).metrics();
-            String d = domains.get(k);
-            int rows = m.getOrDefault("rows", -1.0).intValue();
-            if (rows != n) {
-                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, d + " set up " + rows + " rows, the alignment has " + n);
-            }
-            int cols = m.getOrDefault("columns", 0.0).intValue();
-            int constant = m.getOrDefault("constant_columns", 0.0).intValue();
-            observer.log(String.format(Locale.ROOT, "split: %s bottom network over %d columns (%d inputs), %d parameters",
-                    d, cols, m.getOrDefault("inputs", 0.0).intValue(), m.getOrDefault("params", 0.0).intValue()));
-            if (cols > 0 && constant == cols) {
-                observer.log("WARNING: every column of " + d + " (" + parts.get(k).productId() + ") is constant over the " + n
-                        + " aligned rows; its bottom network can only add a constant, training goes on without its signal");
-            } else if (constant > 0) {
-                observer.log("split: " + constant + " of " + d + "'s " + cols + " columns are constant over the aligned rows");
-            }
-        }
-    }
-
-    /** Logits of all {@code n} aligned rows ({@code top}'s outputs per row): parties forward chunk by chunk in parallel, the top runs here. */
-    static double[] logits(PartyCalls calls, List<String> domains, SplitParties parties, int n, int cut, Network top, double[] topParams,
-                           BiFunction<String, int[], Message> request) {
-        int[] widths = new int[parties.size()];
-        Arrays.fill(widths, cut);
-        int k = top.outputs();
-        double[] out = new double[n * k];
-        for (int from = 0; from < n; from += EVAL_CHUNK) {
-            int to = Math.min(n, from + EVAL_CHUNK);
-            int[] range = {from, to};
-            List<Message> replies = calls.parallel(domains, d -> request.apply(d, range));
-            double[] x = Columns.concat(parties.blocks(replies, domains, to - from, cut, "rows " + from + ".." + to), widths, to - from);
-            System.arraycopy(top.forward(topParams, x, to - from), 0, out, from * k, (to - from) * k);
-        }
-        return out;
-    }
-
-    /** Scales each row of {@code g} ({@code rows x width}) whose L2 norm exceeds {@code bound} down to it; returns how many were. */
-    static int clip(double[] g, int rows, int width, double bound) {
-        int clipped = 0;
-        for (int i = 0; i < rows; i++) {
-            int off = i * width;
-            double sq = 0;
-            for (int j = 0; j < width; j++) sq += g[off + j] * g[off + j];
-            if (sq > bound * bound) {
-                double f = bound / Math.sqrt(sq);
-                for (int j = 0; j < width; j++) g[off + j] *= f;
-                clipped++;
-            }
-        }
-        return clipped;
-    }
-
-    private static Message request(String jobId, String runId, String step, String domain, Map<String, String> cfg) {
+    static Message request(String jobId, String runId, String step, String domain, Map<String, String> cfg) {
         return Message.request(jobId, runId, SplitSteps.PROTOCOL, step, 0, domain).withConfig(cfg);
     }
 }

@@ -82,7 +82,7 @@ public final class SplitScorer {
             }
             io.meshfl.core.protocol.group.GroupRelay.seeds(groups, keys, SplitSteps.INFER_GROUP_SEED, SplitSteps.INFER_GROUP_JOIN,
                     (step, d) -> request(jobId, step, d, Map.of()), r -> calls.call(r.receiver(), r));
-            double[] logits = SplitRunner.logits(calls, trainingDomains, parties, rows, settings.cutWidth(), top, topParams,
+            double[] logits = parties.logits(calls, trainingDomains, rows, settings.cutWidth(), top, topParams,
                     (d, r) -> request(jobId, SplitSteps.FORWARD, d, Map.of("model_id", modelId,
                             "from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
             double[] prob = head.predict(logits);

@@ -260,7 +260,7 @@ class SplitRunnerTest {
     @Test
     void gradientClippingBoundsEachRowAndIsReported() {
         double[] g = {3, 4, 0.3, 0.4};
-        assertEquals(1, SplitRunner.clip(g, 2, 2, 1.0));
+        assertEquals(1, SplitParties.clip(g, 2, 2, 1.0));
         assertEquals(1.0, Math.hypot(g[0], g[1]), 1e-12);
         assertEquals(0.3, g[2]);
         JobSpec.SplitSettings clipped = SplitWorld.settings("coordinator", "adam", "relu", 0, 1e-4);
