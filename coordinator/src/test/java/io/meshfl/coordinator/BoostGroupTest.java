@@ -2,7 +2,6 @@ package io.meshfl.coordinator;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfl.core.contract.DataContract;
-import io.meshfl.core.plan.JobLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,12 +41,12 @@ class BoostGroupTest {
                 """.formatted(products, groups, trees, extra);
     }
 
-    private static final String GROUPED = "bank.customers, shop.customers, telco-north.customers, telco-south.customers";
-    private static final String GROUPS = "groups: {telco: [telco-north.customers, telco-south.customers]}";
-    private static final String JOINED = "bank.customers, shop.customers, telco.customers";
+    private static final String GROUPED = VerticalGroupTest.GROUPED;
+    private static final String GROUPS = VerticalGroupTest.GROUPS;
+    private static final String JOINED = VerticalGroupTest.JOINED;
 
     private static ObjectNode run(TestMesh mesh, String yaml, HorizontalJobTest.Recorder rec) {
-        return mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
+        return VerticalGroupTest.run(mesh, yaml, rec);
     }
 
     @Test

@@ -65,11 +65,11 @@ class VerticalGroupTest {
                 """.formatted(products, groups, epochs, batch, extra);
     }
 
-    private static final String GROUPED = "bank.customers, shop.customers, telco-north.customers, telco-south.customers";
-    private static final String GROUPS = "groups: {telco: [telco-north.customers, telco-south.customers]}";
-    private static final String JOINED = "bank.customers, shop.customers, telco.customers";
+    static final String GROUPED = "bank.customers, shop.customers, telco-north.customers, telco-south.customers";
+    static final String GROUPS = "groups: {telco: [telco-north.customers, telco-south.customers]}";
+    static final String JOINED = "bank.customers, shop.customers, telco.customers";
 
-    private static ObjectNode run(TestMesh mesh, String yaml, HorizontalJobTest.Recorder rec) {
+    static ObjectNode run(TestMesh mesh, String yaml, HorizontalJobTest.Recorder rec) {
         return mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
     }
 
