@@ -50,11 +50,15 @@ final class CertsCommand implements Runnable {
         @Option(names = "--mesh", defaultValue = "mesh", description = "Name of the mesh in the CA's subject (default: ${DEFAULT-VALUE}).")
         String mesh;
 
+        @Option(names = "--hosts", split = ",", defaultValue = "localhost,127.0.0.1",
+                description = "Host names and addresses the coordinator's certificate names, for HTTPS clients of its REST API (default: ${DEFAULT-VALUE}).")
+        List<String> hosts;
+
         @Override
         public void run() {
             CertificateAuthority ca = CertificateAuthority.create(dir, key, mesh, caDays);
             System.out.println("CA          " + dir.resolve("ca.pem") + "  (" + key + ", until " + ca.certificate().getNotAfter().toInstant() + ")");
-            print(ca.issue(MeshIdentity.Role.COORDINATOR, "coordinator", days), dir, "coordinator");
+            print(ca.issue(MeshIdentity.Role.COORDINATOR, "coordinator", days, hosts), dir, "coordinator");
             print(ca.issue(MeshIdentity.Role.CLIENT, EmbeddedMesh.OPERATOR, days), dir, "client-" + EmbeddedMesh.OPERATOR);
             for (String d : domains) print(ca.issue(MeshIdentity.Role.DOMAIN, d, days), dir, d);
             System.out.println("client-" + EmbeddedMesh.OPERATOR + " signs the jobs 'meshfl run' and 'meshfl predict' submit (--tls-identity "
@@ -80,6 +84,10 @@ final class CertsCommand implements Runnable {
         @Option(names = "--days", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
         int days;
 
+        @Option(names = "--hosts", split = ",", defaultValue = "localhost,127.0.0.1",
+                description = "With --coordinator: host names and addresses its certificate names, for HTTPS clients (default: ${DEFAULT-VALUE}).")
+        List<String> hosts;
+
         @Override
         public void run() {
             if ((domain != null ? 1 : 0) + (client != null ? 1 : 0) + (coordinator ? 1 : 0) != 1) {
@@ -88,7 +96,7 @@ final class CertsCommand implements Runnable {
             CertificateAuthority ca = CertificateAuthority.open(dir);
             MeshIdentity.Role role = coordinator ? MeshIdentity.Role.COORDINATOR : domain != null ? MeshIdentity.Role.DOMAIN : MeshIdentity.Role.CLIENT;
             String name = coordinator ? "coordinator" : domain != null ? domain : client;
-            print(ca.issue(role, name, days), dir, CertificateAuthority.stem(role, name));
+            print(coordinator ? ca.issue(role, name, days, hosts) : ca.issue(role, name, days), dir, CertificateAuthority.stem(role, name));
         }
     }
 

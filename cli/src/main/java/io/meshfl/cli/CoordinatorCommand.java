@@ -40,6 +40,10 @@ final class CoordinatorCommand implements Callable<Integer> {
             description = "Serve liveness (GET /livez) and readiness (GET /readyz: catalog answering) probes over plain HTTP here. Off by default.")
     String health;
 
+    @Option(names = "--http", paramLabel = "PORT",
+            description = "Serve the REST API (HTTPS with the mesh's certificates; OpenAPI at /api/openapi.json) on this port of --host. Off by default.")
+    Integer http;
+
     /** How often a standby asks for the catalog's lease, and the holder checks it still has it. */
     static final java.time.Duration LEASE_POLL = java.time.Duration.ofSeconds(1);
 
@@ -50,6 +54,10 @@ final class CoordinatorCommand implements Callable<Integer> {
             mtls.log(System.out::println);
             String soon = mtls.expiryWarning();
             if (soon != null) System.out.println(soon);
+        }
+        if (http != null && mtls == null) {
+            throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.CRYPTO_FAILURE, "--http serves HTTPS with the mesh's certificates "
+                    + "and takes callers by their client certificates: give the coordinator's key folder (--tls-dir), not --insecure");
         }
         InetSocketAddress at = new InetSocketAddress(host, port);
         // Nodes and clients present mesh certificates; Register checks the node's domain per call.
@@ -77,9 +85,13 @@ final class CoordinatorCommand implements Callable<Integer> {
             });
             System.out.println("coordinator listening on " + host + ":" + c.port() + (mtls == null ? " (plaintext)" : " (mutual TLS)")
                     + ", catalog " + catalog.describe());
+            io.meshfl.web.ApiServer api = http == null ? null : io.meshfl.web.ApiServer.start(new InetSocketAddress(host, http),
+                    mtls.httpsContext(), mtls.revocations(), cat, System.out::println);
+            if (api != null) System.out.println("REST API on https://" + host + ":" + api.port() + "/api (OpenAPI at /api/openapi.json)");
             System.out.flush();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 if (probes != null) probes.close();
+                if (api != null) api.close();
                 c.close();
             }));
             c.awaitTermination();

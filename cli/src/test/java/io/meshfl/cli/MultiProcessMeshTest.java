@@ -29,7 +29,9 @@ class MultiProcessMeshTest {
         List<String> domains = List.of("cards-east", "cards-west", "cards-south");
         assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains), "--days", "1"));
         try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
-            String coordinator = mesh.coordinator(certs, tmp.resolve("catalog"));
+            // the coordinator also serves its REST API over HTTPS with the mesh's certificates
+            int http = ProcessMesh.freePort();
+            String coordinator = mesh.coordinator(certs, java.util.Map.of(), "--catalog", tmp.resolve("catalog").toString(), "--http", Integer.toString(http));
             for (String d : domains) mesh.node(d, examples, coordinator, certs, tmp.resolve("nodes").resolve(d));
             mesh.awaitNodes(domains.toArray(new String[0]));
             Path report = tmp.resolve("report.json");
@@ -42,6 +44,25 @@ class MultiProcessMeshTest {
             assertTrue(Files.exists(tmp.resolve("report.html")));
             assertTrue(r.path("provenance").path("submitter").asText().equals("client:operator"), r.path("provenance").toString());
             for (String name : List.of("coordinator", "cards-east", "cards-west", "cards-south")) assertTrue(mesh.alive(name), name + " died");
+
+            // the run and the nodes as the API shows them: the operator sees every node, a domain its own
+            JsonNode runs = api(certs, io.meshfl.core.trust.MeshIdentity.Role.CLIENT, "operator", http, "/api/runs");
+            assertEquals(1, runs.path("total").asInt(), runs.toString());
+            assertEquals("SUCCEEDED", runs.path("items").get(0).path("status").asText());
+            assertEquals(3, api(certs, io.meshfl.core.trust.MeshIdentity.Role.CLIENT, "operator", http, "/api/nodes").path("total").asInt());
+            JsonNode own = api(certs, io.meshfl.core.trust.MeshIdentity.Role.DOMAIN, "cards-east", http, "/api/nodes");
+            assertEquals(1, own.path("total").asInt(), own.toString());
+            assertEquals("cards-east", own.path("items").get(0).path("domain").asText());
         }
+    }
+
+    /** GET {@code path} of the coordinator's REST API with the certificate of {@code name}. */
+    private static JsonNode api(Path certs, io.meshfl.core.trust.MeshIdentity.Role role, String name, int port, String path) throws Exception {
+        var tls = io.meshfl.wire.tls.MeshTls.load(certs, role, name);
+        var client = java.net.http.HttpClient.newBuilder().sslContext(tls.httpsContext()).build();
+        var r = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + port + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return RunReport.JSON.readTree(r.body());
     }
 }

@@ -144,6 +144,21 @@ public final class CertificateAuthority {
      * existing certificate (revoke it first). The key pair has the CA's algorithm.
      */
     public X509Certificate issue(MeshIdentity.Role role, String name, Instant notBefore, Instant notAfter) {
+        return issue(role, name, notBefore, notAfter, List.of());
+    }
+
+    /**
+     * As {@link #issue(MeshIdentity.Role, String, int)}, the certificate also naming {@code hosts}
+     * (DNS names or IP addresses) for clients that check a server's host name, such as browsers and
+     * HTTP clients of the REST API; the mesh identity stays the {@code meshfl://} URI.
+     */
+    public X509Certificate issue(MeshIdentity.Role role, String name, int days, List<String> hosts) {
+        requireDays(days, "the certificate of " + MeshIdentity.label(role, name));
+        Instant now = Instant.now();
+        return issue(role, name, now.minusSeconds(60), now.plus(Duration.ofDays(days)), hosts);
+    }
+
+    private X509Certificate issue(MeshIdentity.Role role, String name, Instant notBefore, Instant notAfter, List<String> hosts) {
         if (role == MeshIdentity.Role.DOMAIN && (name.equals("coordinator") || name.equals(CA) || name.equals("crl") || name.startsWith("client-"))) {
             throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "'" + name + "' cannot name a domain here: its files would clash with "
                     + "the CA, the CRL, the coordinator or a client");
@@ -164,8 +179,14 @@ public final class CertificateAuthority {
             // every mesh party is both a TLS server and a TLS client (nodes serve the coordinator and call it)
             b.addExtension(Extension.extendedKeyUsage, false,
                     new ExtendedKeyUsage(new KeyPurposeId[]{KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            b.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, MeshIdentity.uri(role, name))));
+            List<GeneralName> names = new java.util.ArrayList<>();
+            names.add(new GeneralName(GeneralName.uniformResourceIdentifier, MeshIdentity.uri(role, name)));
+            for (String h : hosts) {
+                boolean ip = h.matches("[0-9.]+") || h.contains(":");
+                if (!ip && !h.matches("[A-Za-z0-9.-]+")) throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "host '" + h + "' is neither a DNS name nor an IP address");
+                names.add(new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, h));
+            }
+            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
             X509Certificate cert = convert(b.build(signer(caKey)));

@@ -105,11 +105,6 @@ public final class MeshTls {
         return self;
     }
 
-    /** The mesh CA's certificate. */
-    public X509Certificate ca() {
-        return ca;
-    }
-
     /** The CA's revocation list as this party reads it. */
     public Revocations revocations() {
         return revocations;
@@ -158,6 +153,35 @@ public final class MeshTls {
         } catch (IOException e) {
             throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "cannot read " + certFile + " / " + keyFile + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * A JSSE context for an HTTPS server of the mesh (the coordinator's REST API): this party's key
+     * and certificate, and the mesh's trust in client certificates (signed by the mesh CA, valid now;
+     * revocation and roles are the server's to check per request, as on the gRPC side).
+     */
+    public javax.net.ssl.SSLContext httpsContext() {
+        try {
+            X509Certificate cert = Pem.certificate(certFile);
+            java.security.PrivateKey key = Pem.privateKey(keyFile, cert.getPublicKey().getAlgorithm());
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            char[] none = new char[0];
+            ks.setKeyEntry("self", key, none, new java.security.cert.Certificate[]{cert});
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, none);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            ctx.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[]{new MeshTrustManager(ca, revocations, null, m -> log.accept(m))},
+                    new java.security.SecureRandom());
+            return ctx;
+        } catch (java.security.GeneralSecurityException | java.io.IOException e) {
+            throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "cannot make an HTTPS context from " + certFile + ": " + e.getMessage());
+        }
+    }
+
+    /** The mesh CA's certificate. */
+    public X509Certificate ca() {
+        return ca;
     }
 
     /** A channel to {@code target} (host:port) that only talks to a server {@code server} allows, checked on every call. */

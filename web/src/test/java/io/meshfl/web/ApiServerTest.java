@@ -1,0 +1,254 @@
+package io.meshfl.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfl.core.catalog.Catalog;
+import io.meshfl.core.catalog.RoundRecord;
+import io.meshfl.core.trust.MeshIdentity;
+import io.meshfl.core.trust.Revocations;
+import io.meshfl.wire.tls.CertificateAuthority;
+import io.meshfl.wire.tls.MeshTls;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The REST API over real HTTPS with the mesh's certificates: who may connect, what each identity
+ * sees, pages, problem details, and an OpenAPI document that lists every route it serves.
+ */
+class ApiServerTest {
+
+    @TempDir
+    Path dir;
+    private Catalog catalog;
+    private ApiServer api;
+    private CertificateAuthority ca;
+    private final List<String> runIds = new ArrayList<>();
+
+    private static final String LENDING_PATH = "/srv/lending/secret-accounts.csv";
+
+    private static String contract(String domain, String path, String consumers) {
+        return """
+                apiVersion: v3.0.2
+                kind: DataContract
+                id: %1$s.accounts
+                version: 1.0.0
+                domain: %1$s
+                dataProduct: accounts
+                servers:
+                  - {server: local, type: csv, path: %2$s}
+                schema:
+                  - name: accounts
+                    properties:
+                      - {name: id, logicalType: string, primaryKey: true}
+                      - {name: income, logicalType: number}
+                      - {name: y, logicalType: integer}
+                meshfl:
+                  entityKey: id
+                  label: y
+                %3$s""".formatted(domain, path, consumers);
+    }
+
+    @BeforeEach
+    void mesh() throws Exception {
+        ca = CertificateAuthority.create(dir.resolve("certs"), CertificateAuthority.KeyType.EC, "t", 10);
+        ca.issue(MeshIdentity.Role.COORDINATOR, "coordinator", 5, List.of("localhost", "127.0.0.1"));
+        for (String d : List.of("lending", "shop")) ca.issue(MeshIdentity.Role.DOMAIN, d, 5);
+        for (String c : List.of("operator", "alice", "bob")) ca.issue(MeshIdentity.Role.CLIENT, c, 5);
+        catalog = Catalog.inMemory("api" + System.nanoTime());
+        catalog.upsertDomain("lending", "lending-owner");
+        catalog.upsertDomain("shop", "shop-owner");
+        catalog.registerProduct("lending.accounts", "lending", "1.0.0",
+                contract("lending", LENDING_PATH, "  consumers: [{identity: 'client:alice', may: [train]}]\n"), 1000);
+        catalog.registerProduct("shop.accounts", "shop", "1.0.0", contract("shop", "/srv/shop/orders.csv", ""), 500);
+        String job = catalog.createJob("credit", "name: credit").id();
+        for (int i = 0; i < 120; i++) {
+            // alice's runs use lending's product; the operator's also shop's
+            boolean alice = i % 3 == 0;
+            var run = catalog.startRun(job, "horizontal", "{}", "{}", i, alice ? List.of("lending.accounts") : List.of("lending.accounts", "shop.accounts"),
+                    new Catalog.Ticket(alice ? "client:alice" : "client:operator", "n" + i, "sha"));
+            catalog.recordRound(run.id(), new RoundRecord(1, 0.5, 100, 100, 2, 0, "{\"auc\": 0.7}"));
+            catalog.finishRun(run.id(), "{\"auc\": 0.71}", 100, 100);
+            runIds.add(run.id());
+        }
+        MeshTls tls = MeshTls.load(dir.resolve("certs"), MeshIdentity.Role.COORDINATOR, "coordinator");
+        api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), tls.httpsContext(), tls.revocations(), catalog, m -> { });
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+        catalog.close();
+    }
+
+    private HttpClient client(MeshIdentity.Role role, String name) {
+        MeshTls tls = MeshTls.load(dir.resolve("certs"), role, name);
+        return HttpClient.newBuilder().sslContext(tls.httpsContext()).build();
+    }
+
+    private HttpResponse<String> get(HttpClient c, String path) throws Exception {
+        return c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api.port() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws IOException {
+        return Json.MAPPER.readTree(r.body());
+    }
+
+    @Test
+    void theOperatorPagesThroughEveryRunNewestFirstAndSeesRoundsAndPlans() throws Exception {
+        HttpClient op = client(MeshIdentity.Role.CLIENT, "operator");
+        JsonNode me = json(get(op, "/api/me"));
+        assertEquals("client:operator", me.path("identity").asText());
+        assertTrue(me.path("operator").asBoolean());
+        JsonNode first = json(get(op, "/api/runs"));
+        assertEquals(120, first.path("total").asInt());
+        assertEquals(50, first.path("items").size());
+        assertEquals(50, first.path("next").asInt());
+        JsonNode last = json(get(op, "/api/runs?offset=100&limit=50"));
+        assertEquals(20, last.path("items").size());
+        assertFalse(last.has("next"), "the last page has no next");
+        JsonNode run = json(get(op, "/api/runs/" + runIds.get(7)));
+        assertEquals("SUCCEEDED", run.path("status").asText());
+        assertEquals(0.7, run.path("rounds").get(0).path("metrics").path("auc").asDouble());
+        assertEquals(2, json(get(op, "/api/products")).path("total").asInt());
+    }
+
+    @Test
+    void eachIdentitySeesOnlyWhatItsGrantsAndDomainAllowAndNoDomainsFilePath() throws Exception {
+        HttpClient shop = client(MeshIdentity.Role.DOMAIN, "shop");
+        JsonNode products = json(get(shop, "/api/products"));
+        assertEquals(1, products.path("total").asInt(), "a domain reads its own products: " + products);
+        assertEquals("shop.accounts", products.path("items").get(0).path("id").asText());
+        HttpResponse<String> hidden = get(shop, "/api/products/lending.accounts");
+        assertEquals(404, hidden.statusCode(), "a product the caller may not read answers as absent");
+        assertEquals(Problem.MEDIA_TYPE, hidden.headers().firstValue("Content-Type").orElse(""));
+        assertEquals("MeshFL-301 CATALOG_NOT_FOUND", json(hidden).path("code").asText());
+        assertEquals(80, json(get(shop, "/api/runs")).path("total").asInt(), "the runs over shop's product");
+
+        HttpClient alice = client(MeshIdentity.Role.CLIENT, "alice");
+        HttpResponse<String> granted = get(alice, "/api/products/lending.accounts");
+        assertEquals(200, granted.statusCode());
+        JsonNode version = json(granted).path("versions").get(0);
+        assertEquals("y", version.path("label").asText());
+        assertEquals(3, version.path("columns").size());
+        assertFalse(granted.body().contains(LENDING_PATH) || granted.body().contains("secret-accounts"), "where the data lives stays with lending");
+        assertEquals(40, json(get(alice, "/api/runs")).path("total").asInt(), "the runs alice submitted");
+        assertEquals(404, get(alice, "/api/runs/" + runIds.get(1)).statusCode(), "the operator's run over shop's product");
+
+        HttpClient lending = client(MeshIdentity.Role.DOMAIN, "lending");
+        assertEquals(120, json(get(lending, "/api/runs")).path("total").asInt(), "every run used lending's product");
+        for (String path : List.of("/api/products", "/api/runs?limit=500", "/api/runs/" + runIds.get(3))) {
+            assertFalse(get(lending, path).body().contains("/srv/"), path + " names no file path");
+        }
+    }
+
+    @Test
+    void connectionsWithoutAMeshCertificateAreRefusedAtTheHandshakeAndARevokedOneOnItsNextRequest() throws Exception {
+        HttpClient bob = client(MeshIdentity.Role.CLIENT, "bob");
+        assertEquals(200, get(bob, "/api/me").statusCode());
+        ca.revoke(CertificateAuthority.stem(MeshIdentity.Role.CLIENT, "bob"));
+        Thread.sleep(1200);
+        HttpResponse<String> refused = get(bob, "/api/me");
+        assertEquals(403, refused.statusCode());
+        assertTrue(json(refused).path("detail").asText().contains("is revoked"), refused.body());
+
+        // no client certificate at all, and one of another CA
+        HttpClient none = HttpClient.newBuilder().sslContext(trustOnly()).build();
+        assertThrows(IOException.class, () -> get(none, "/api/me"));
+        CertificateAuthority other = CertificateAuthority.create(dir.resolve("other"), CertificateAuthority.KeyType.EC, "t", 10);
+        other.issue(MeshIdentity.Role.CLIENT, "operator", 5);
+        HttpClient foreign = HttpClient.newBuilder().sslContext(MeshTls.load(dir.resolve("other"), MeshIdentity.Role.CLIENT, "operator")
+                .httpsContext()).build();
+        assertThrows(IOException.class, () -> get(foreign, "/api/me"));
+    }
+
+    /** A TLS context that trusts the mesh CA and presents no certificate. */
+    private javax.net.ssl.SSLContext trustOnly() throws Exception {
+        return standard(null);
+    }
+
+    /**
+     * An ordinary HTTPS client's context, as curl's or a browser's: the JDK's PKIX trust in the mesh
+     * CA alone (host names checked by the client), presenting the certificate of {@code stem} if given.
+     */
+    private javax.net.ssl.SSLContext standard(String stem) throws Exception {
+        Path certs = dir.resolve("certs");
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", io.meshfl.core.trust.Pem.certificate(certs.resolve("ca.pem")));
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        javax.net.ssl.KeyManager[] keys = null;
+        if (stem != null) {
+            var cert = io.meshfl.core.trust.Pem.certificate(certs.resolve(stem + ".pem"));
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("me", io.meshfl.core.trust.Pem.privateKey(certs.resolve(stem + "-key.pem"), cert.getPublicKey().getAlgorithm()),
+                    new char[0], new java.security.cert.Certificate[]{cert});
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, new char[0]);
+            keys = kmf.getKeyManagers();
+        }
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        ctx.init(keys, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    @Test
+    void anOrdinaryHttpsClientThatChecksHostNamesReachesTheApiByTheNamesTheCoordinatorsCertificateCarries() throws Exception {
+        HttpClient plain = HttpClient.newBuilder().sslContext(standard("client-operator")).build();
+        HttpResponse<String> me = plain.send(HttpRequest.newBuilder(URI.create("https://localhost:" + api.port() + "/api/me")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, me.statusCode(), me.body());
+        assertEquals("client:operator", json(me).path("identity").asText());
+    }
+
+    @Test
+    void theOpenApiDocumentListsEveryRouteTheServerDispatchesAndErrorsAreProblemDetails() throws Exception {
+        HttpClient op = client(MeshIdentity.Role.CLIENT, "operator");
+        JsonNode doc = json(get(op, "/api/openapi.json"));
+        assertEquals("3.1.0", doc.path("openapi").asText());
+        for (Route r : api.routes()) {
+            JsonNode op2 = doc.path("paths").path(r.path()).path(r.method().toLowerCase());
+            assertFalse(op2.isMissingNode(), r.method() + " " + r.path() + " is undocumented");
+            for (Route.Param p : r.params()) {
+                boolean listed = false;
+                for (JsonNode q : op2.path("parameters")) listed |= q.path("name").asText().equals(p.name());
+                assertTrue(listed, "parameter " + p.name() + " of " + r.path());
+            }
+        }
+        // every reference resolves
+        List<String> refs = new ArrayList<>();
+        doc.findValues("$ref").forEach(v -> refs.add(v.asText()));
+        assertFalse(refs.isEmpty());
+        for (String ref : refs) assertTrue(doc.path("components").path("schemas").has(ref.substring(ref.lastIndexOf('/') + 1)), ref);
+        int paths = 0;
+        for (var it = doc.path("paths").fieldNames(); it.hasNext(); it.next()) paths++;
+        assertEquals(api.routes().size(), paths, "one documented path per route, no more");
+
+        HttpResponse<String> bad = get(op, "/api/runs?limit=0");
+        assertEquals(400, bad.statusCode());
+        assertTrue(json(bad).path("detail").asText().contains("'limit'"), bad.body());
+        HttpResponse<String> none = get(op, "/api/nothing");
+        assertEquals(404, none.statusCode());
+        assertEquals("Not found", json(none).path("title").asText());
+        HttpResponse<String> post = op.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api.port() + "/api/runs"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, post.statusCode(), "nothing here changes the catalog yet");
+    }
+}
