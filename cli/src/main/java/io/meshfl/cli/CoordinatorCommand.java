@@ -86,7 +86,7 @@ final class CoordinatorCommand implements Callable<Integer> {
             System.out.println("coordinator listening on " + host + ":" + c.port() + (mtls == null ? " (plaintext)" : " (mutual TLS)")
                     + ", catalog " + catalog.describe());
             io.meshfl.web.ApiServer api = http == null ? null : io.meshfl.web.ApiServer.start(new InetSocketAddress(host, http),
-                    mtls.httpsContext(), mtls.revocations(), cat, System.out::println);
+                    mtls.httpsContext(), mtls.revocations(), new io.meshfl.web.Backend(cat, c.runner()::plan, mtls.ca()), System.out::println);
             if (api != null) System.out.println("REST API on https://" + host + ":" + api.port() + "/api (OpenAPI at /api/openapi.json)");
             System.out.flush();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -53,6 +53,10 @@ class MultiProcessMeshTest {
             JsonNode own = api(certs, io.meshfl.core.trust.MeshIdentity.Role.DOMAIN, "cards-east", http, "/api/nodes");
             assertEquals(1, own.path("total").asInt(), own.toString());
             assertEquals("cards-east", own.path("items").get(0).path("domain").asText());
+            // the run's audit as the API pages it, and the coordinator's signed seals verified
+            assertTrue(api(certs, io.meshfl.core.trust.MeshIdentity.Role.CLIENT, "operator", http, "/api/audit").path("total").asInt() > 0);
+            JsonNode verified = api(certs, io.meshfl.core.trust.MeshIdentity.Role.CLIENT, "operator", http, "/api/audit/verify");
+            assertTrue(verified.path("ok").asBoolean() && verified.path("signed_seals").asInt() >= 1, verified.toString());
         }
     }
 

@@ -23,12 +23,18 @@ import java.util.Map;
 final class ApiRoutes {
 
     private final Catalog catalog;
+    private final Backend backend;
 
-    ApiRoutes(Catalog catalog) {
-        this.catalog = catalog;
+    ApiRoutes(Backend backend) {
+        this.catalog = backend.catalog();
+        this.backend = backend;
     }
 
     private static final Route.Param ID = Route.Param.path("id", "the record's id");
+    private static final Route.Param RUN = Route.Param.query("run", "string", "only the records of this run");
+    private static final Route.Param PARTY = Route.Param.query("party", "string", "only messages this party (a domain, or coordinator) sent or received");
+    private static final Route.Param STEP = Route.Param.query("step", "string", "only this protocol step (e.g. horizontal/train)");
+    private static final Route.Param PROTECTION = Route.Param.query("protection", "string", "only messages whose protection names this (e.g. paillier)");
     private static final Route.Param STATUS = Route.Param.query("status", "string", "only runs in this state (RUNNING, SUCCEEDED, FAILED, ...)");
 
     List<Route> routes() {
@@ -45,6 +51,13 @@ final class ApiRoutes {
         r.add(new Route("GET", "/api/runs/{id}", "One run: plan, metrics, every round, its models", List.of(ID), false, "RunDetail", this::run));
         r.add(new Route("GET", "/api/models", "Models of runs the caller may see, newest first", List.of(), true, "Model", this::models));
         r.add(new Route("GET", "/api/models/{id}", "One model with its provenance", List.of(ID), false, "Model", this::model));
+        r.add(new Route("POST", "/api/plan", "How a job (its YAML file as the body) would run, as the coordinator would plan it, without running it; "
+                + "every product it names must be the caller's domain's or granted to it", List.of(), false, "Plan", "application/yaml", this::plan));
+        r.add(new Route("GET", "/api/audit", "Audit records newest first: every message of every run, its step, parties, bytes and protection "
+                + "(a domain sees what it sent or received, a client the runs it submitted)", List.of(RUN, PARTY, STEP, PROTECTION), true, "AuditRecord",
+                this::audit));
+        r.add(new Route("GET", "/api/audit/verify", "The operator's check of the catalog's hash chains and signed seals", List.of(), false,
+                "ChainReport", this::verify));
         return r;
     }
 
@@ -126,5 +139,52 @@ final class ApiRoutes {
         if (m == null) throw new ApiException(Problem.notFound("no model '" + id + "' the caller may see"));
         visibleRun(q, m.runId());
         return Views.model(m);
+    }
+
+    private JsonNode plan(Request q) {
+        io.meshfl.core.plan.JobSpec job;
+        try {
+            job = io.meshfl.core.plan.JobLoader.parse(q.body(), "job.yaml");
+        } catch (MeshflException e) {
+            throw new ApiException(Problem.of(e));
+        }
+        io.meshfl.core.plan.Plan plan = backend.planner().apply(job);
+        // the plan shows the products' rows and columns: only to a caller who may use every one of them
+        for (io.meshfl.core.plan.Plan.Participant p : plan.participants()) {
+            ProductRecord rec = catalog.product(p.productId()).orElse(null);
+            DataContract c = rec == null ? null : contract(rec);
+            if (c == null || q.caller().operator() || p.domain().equals(q.caller().domain())) continue;
+            String refused = io.meshfl.core.trust.Access.refusal(c, q.caller().label(), "train", plan.strategy());
+            if (refused != null) throw new ApiException(Problem.forbidden(refused));
+        }
+        var o = Json.MAPPER.createObjectNode().put("name", job.name()).put("strategy", plan.strategy())
+                .put("spec_sha256", io.meshfl.core.trust.HashChain.sha256Hex(q.body())).put("explain", plan.explain());
+        var products = o.putArray("products");
+        for (io.meshfl.core.plan.Plan.Participant p : plan.participants()) {
+            products.addObject().put("id", p.productId()).put("version", p.version()).put("domain", p.domain()).put("role", p.role());
+        }
+        o.set("warnings", Json.MAPPER.valueToTree(plan.warnings()));
+        return o;
+    }
+
+    private JsonNode audit(Request q) {
+        Caller c = q.caller();
+        var f = new io.meshfl.core.catalog.AuditLog.Filter(q.param("run"), q.param("party"), q.param("step"), q.param("protection"),
+                c.operator() ? null : c.domain(), c.operator() || c.domain() != null ? null : c.label());
+        int offset = q.intParam("offset", 0, 0, Integer.MAX_VALUE);
+        int limit = q.intParam("limit", Page.DEFAULT_LIMIT, 1, Page.MAX_LIMIT);
+        var page = catalog.auditPage(f, offset, limit);
+        return Page.counted(page.records(), page.total(), q, Views::audit);
+    }
+
+    private JsonNode verify(Request q) {
+        if (!q.caller().operator()) throw new ApiException(Problem.forbidden("only the operator verifies the catalog's chains"));
+        var r = io.meshfl.core.catalog.ChainVerifier.verify(catalog, backend.ca());
+        var o = Json.MAPPER.createObjectNode().put("ok", r.ok()).put("audit_records", r.auditRecords()).put("ledger_entries", r.ledgerEntries())
+                .put("seals", r.seals()).put("signed_seals", r.signedSeals());
+        var findings = o.putArray("findings");
+        for (var x : r.findings()) findings.addObject().put("chain", x.chain()).put("seq", x.seq()).put("what", x.what());
+        o.set("notes", Json.MAPPER.valueToTree(r.notes()));
+        return o;
     }
 }

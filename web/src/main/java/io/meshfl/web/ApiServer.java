@@ -7,7 +7,6 @@ import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.meshfl.core.MeshflException;
-import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.trust.MeshIdentity;
 import io.meshfl.core.trust.Revocations;
 
@@ -33,7 +32,7 @@ import java.util.function.Consumer;
  * coordinator's certificate, a client certificate of the mesh CA required at the handshake, and its
  * revocation checked again on every request, as the gRPC side does. Routes are dispatched from
  * {@link Route}s, which also make the OpenAPI document at {@code /api/openapi.json}; every error is a
- * problem detail. Only GET routes so far: nothing here changes the catalog.
+ * problem detail. Nothing here changes the catalog yet: its one POST route plans a job without running it.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -53,9 +52,9 @@ public final class ApiServer implements AutoCloseable {
 
     /**
      * Listens on {@code address} with {@code tls} (the coordinator's key, certificate and trust in the
-     * mesh CA) and answers from {@code catalog}; refusals go to {@code log}.
+     * mesh CA) and answers from {@code backend}; refusals go to {@code log}.
      */
-    public static ApiServer start(InetSocketAddress address, SSLContext tls, Revocations revocations, Catalog catalog, Consumer<String> log)
+    public static ApiServer start(InetSocketAddress address, SSLContext tls, Revocations revocations, Backend backend, Consumer<String> log)
             throws IOException {
         HttpsServer s = HttpsServer.create(address, 64);
         s.setHttpsConfigurator(new HttpsConfigurator(tls) {
@@ -67,7 +66,7 @@ public final class ApiServer implements AutoCloseable {
                 p.setSSLParameters(sp);
             }
         });
-        List<Route> routes = new ArrayList<>(new ApiRoutes(catalog).routes());
+        List<Route> routes = new ArrayList<>(new ApiRoutes(backend).routes());
         ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "meshfl-api");
             t.setDaemon(true);
@@ -115,7 +114,8 @@ public final class ApiServer implements AutoCloseable {
                 Map<String, String> params = r.match(ex.getRequestMethod(), path);
                 if (params == null) continue;
                 try {
-                    send(ex, 200, "application/json", Json.MAPPER.writeValueAsBytes(r.handler().handle(new Request(caller, params, query(uri)))));
+                    String body = r.body() == null ? "" : body(ex);
+                    send(ex, 200, "application/json", Json.MAPPER.writeValueAsBytes(r.handler().handle(new Request(caller, params, query(uri), body))));
                 } catch (ApiException e) {
                     send(ex, e.problem);
                 } catch (MeshflException e) {
@@ -145,6 +145,15 @@ public final class ApiServer implements AutoCloseable {
         MeshIdentity id = MeshIdentity.of(cert).orElseThrow(() -> new ApiException(Problem.forbidden("the client certificate carries no mesh identity")));
         if (revocations.isRevoked(id.serial())) throw new ApiException(Problem.forbidden("the certificate of " + id.describe() + " is revoked"));
         return new Caller(id);
+    }
+
+    /** Largest request body read: a job file is a few kilobytes. */
+    static final int MAX_BODY = 1 << 20;
+
+    private static String body(HttpExchange ex) throws IOException {
+        byte[] b = ex.getRequestBody().readNBytes(MAX_BODY + 1);
+        if (b.length > MAX_BODY) throw new ApiException(Problem.badRequest("the request body is larger than " + MAX_BODY + " bytes"));
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     private static Map<String, String> query(URI uri) {

@@ -30,6 +30,9 @@ final class OpenApi {
                 param(params, "offset", "query", "integer", "index of the first item (default 0)", false);
                 param(params, "limit", "query", "integer", "items per page (default " + Page.DEFAULT_LIMIT + ", at most " + Page.MAX_LIMIT + ")", false);
             }
+            if (r.body() != null) {
+                op.putObject("requestBody").put("required", true).putObject("content").putObject(r.body()).putObject("schema").put("type", "string");
+            }
             ObjectNode responses = op.putObject("responses");
             ObjectNode ok = responses.putObject("200").put("description", r.summary());
             ObjectNode schema = ok.putObject("content").putObject("application/json").putObject("schema");

@@ -20,6 +20,20 @@ final class Page {
     private Page() {
     }
 
+    /** A page the database cut: {@code items} from the request's offset, of {@code total} in all. */
+    static <T> ObjectNode counted(List<T> items, long total, Request r, Function<T, JsonNode> view) {
+        int offset = r.intParam("offset", 0, 0, Integer.MAX_VALUE);
+        int limit = r.intParam("limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        ObjectNode page = Json.MAPPER.createObjectNode();
+        ArrayNode out = page.putArray("items");
+        for (T t : items) out.add(view.apply(t));
+        page.put("total", total);
+        page.put("offset", offset);
+        page.put("limit", limit);
+        if (offset + (long) items.size() < total) page.put("next", offset + items.size());
+        return page;
+    }
+
     static <T> ObjectNode of(List<T> all, Request r, Function<T, JsonNode> view) {
         int offset = r.intParam("offset", 0, 0, Integer.MAX_VALUE);
         int limit = r.intParam("limit", DEFAULT_LIMIT, 1, MAX_LIMIT);

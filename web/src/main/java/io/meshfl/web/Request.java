@@ -2,8 +2,12 @@ package io.meshfl.web;
 
 import java.util.Map;
 
-/** A request a route matched: who asks, its path parameters and its query parameters. */
-public record Request(Caller caller, Map<String, String> path, Map<String, String> query) {
+/** A request a route matched: who asks, its path and query parameters, and its body (empty for a GET). */
+public record Request(Caller caller, Map<String, String> path, Map<String, String> query, String body) {
+
+    public Request(Caller caller, Map<String, String> path, Map<String, String> query) {
+        this(caller, path, query, "");
+    }
 
     String path(String name) {
         return path.get(name);

@@ -13,8 +13,15 @@ import java.util.Map;
  *
  * @param paged    a list route: takes {@code offset} and {@code limit}, answers a {@link Page}
  * @param response the name of the schema of its answer (of one item, for a paged route)
+ * @param body     the media type of the request body it reads, or null for none
  */
-public record Route(String method, String path, String summary, List<Param> params, boolean paged, String response, Handler handler) {
+public record Route(String method, String path, String summary, List<Param> params, boolean paged, String response, String body,
+                    Handler handler) {
+
+    /** A route without a request body. */
+    public Route(String method, String path, String summary, List<Param> params, boolean paged, String response, Handler handler) {
+        this(method, path, summary, params, paged, response, null, handler);
+    }
 
     /** A path or query parameter. */
     public record Param(String name, String in, String type, String description) {

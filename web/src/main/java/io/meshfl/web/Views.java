@@ -95,4 +95,10 @@ final class Views {
         o.set("provenance", prov);
         return o;
     }
+
+    static JsonNode audit(io.meshfl.core.catalog.AuditRecord a) {
+        return Json.MAPPER.createObjectNode().put("seq", a.seq()).put("at", String.valueOf(a.at())).put("job_id", a.jobId()).put("run_id", a.runId())
+                .put("step", a.step()).put("sender", a.sender()).put("receiver", a.receiver()).put("bytes", a.bytes())
+                .put("protection", a.protection()).put("message", a.msgSeq());
+    }
 }

@@ -82,12 +82,28 @@ class ApiServerTest {
             boolean alice = i % 3 == 0;
             var run = catalog.startRun(job, "horizontal", "{}", "{}", i, alice ? List.of("lending.accounts") : List.of("lending.accounts", "shop.accounts"),
                     new Catalog.Ticket(alice ? "client:alice" : "client:operator", "n" + i, "sha"));
-            catalog.recordRound(run.id(), new RoundRecord(1, 0.5, 100, 100, 2, 0, "{\"auc\": 0.7}"));
+            catalog.recordRound(run.id(), new RoundRecord(1, 0.5, 100, 100, 2, 0, "{\"auc\": 0.7}"), List.of(
+                    io.meshfl.core.catalog.AuditRecord.of(java.time.Instant.now(), job, run.id(), "horizontal/train", "coordinator", "lending", 10,
+                            "secure-aggregation | mutual TLS"),
+                    io.meshfl.core.catalog.AuditRecord.of(java.time.Instant.now(), job, run.id(), "horizontal/train", "coordinator",
+                            alice ? "lending" : "shop", 10, "plain | mutual TLS")));
             catalog.finishRun(run.id(), "{\"auc\": 0.71}", 100, 100);
             runIds.add(run.id());
         }
         MeshTls tls = MeshTls.load(dir.resolve("certs"), MeshIdentity.Role.COORDINATOR, "coordinator");
-        api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), tls.httpsContext(), tls.revocations(), catalog, m -> { });
+        api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), tls.httpsContext(), tls.revocations(), new Backend(catalog,
+                spec -> io.meshfl.core.plan.Planner.plan(spec, views()), io.meshfl.core.trust.Pem.certificate(dir.resolve("certs").resolve("ca.pem"))),
+                m -> { });
+    }
+
+    /** The catalog's products as the planner sees them. */
+    private java.util.Map<String, io.meshfl.core.plan.Planner.ProductView> views() {
+        java.util.Map<String, io.meshfl.core.plan.Planner.ProductView> m = new java.util.LinkedHashMap<>();
+        for (var p : catalog.products()) {
+            m.put(p.id(), new io.meshfl.core.plan.Planner.ProductView(io.meshfl.core.contract.ContractLoader.parse(p.contractYaml(),
+                    Path.of(p.id() + ".yaml"), false), p.rows()));
+        }
+        return m;
     }
 
     @AfterEach
@@ -250,5 +266,62 @@ class ApiServerTest {
         HttpResponse<String> post = op.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api.port() + "/api/runs"))
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(405, post.statusCode(), "nothing here changes the catalog yet");
+        assertEquals("application/yaml", doc.path("paths").path("/api/plan").path("post").path("requestBody").path("content")
+                .fieldNames().next(), "the plan route documents its body");
+    }
+
+    private HttpResponse<String> post(HttpClient c, String path, String body) throws Exception {
+        return c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api.port() + path)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static final String JOB = """
+            name: credit
+            products: [lending.accounts, shop.accounts]
+            label: y
+            model: {type: logistic}
+            rounds: 3
+            """;
+
+    @Test
+    void aJobIsPlannedWithoutRunningOnlyForACallerWhoMayUseEveryProduct() throws Exception {
+        JsonNode plan = json(post(client(MeshIdentity.Role.CLIENT, "operator"), "/api/plan", JOB));
+        assertEquals("horizontal", plan.path("strategy").asText(), plan.toString());
+        assertTrue(plan.path("explain").asText().contains("PLAN  strategy=horizontal"), plan.toString());
+        assertEquals(2, plan.path("products").size());
+        assertEquals(120, json(get(client(MeshIdentity.Role.CLIENT, "operator"), "/api/runs")).path("total").asInt(), "planning ran nothing");
+
+        HttpResponse<String> refused = post(client(MeshIdentity.Role.CLIENT, "alice"), "/api/plan", JOB);
+        assertEquals(403, refused.statusCode(), refused.body());
+        assertTrue(json(refused).path("detail").asText().contains("product shop.accounts grants no access to client:alice"), refused.body());
+        HttpResponse<String> bad = post(client(MeshIdentity.Role.CLIENT, "operator"), "/api/plan", "name: x\nproducts: [lending.accounts]\nmodel: {type: nope}\n");
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertEquals(Problem.MEDIA_TYPE, bad.headers().firstValue("Content-Type").orElse(""));
+    }
+
+    @Test
+    void theAuditIsFilteredAndPagedByTheDatabaseAndEachIdentitySeesItsOwnMessages() throws Exception {
+        HttpClient op = client(MeshIdentity.Role.CLIENT, "operator");
+        JsonNode all = json(get(op, "/api/audit?limit=100"));
+        assertEquals(240, all.path("total").asInt());
+        assertEquals(100, all.path("items").size());
+        assertEquals(100, all.path("next").asInt());
+        assertTrue(all.path("items").get(0).path("seq").asLong() > all.path("items").get(1).path("seq").asLong(), "newest first");
+        assertEquals(2, json(get(op, "/api/audit?run=" + runIds.get(5))).path("total").asInt());
+        assertEquals(120, json(get(op, "/api/audit?protection=secure-aggregation")).path("total").asInt());
+        assertEquals(80, json(get(op, "/api/audit?party=shop")).path("total").asInt());
+
+        assertEquals(80, json(get(client(MeshIdentity.Role.DOMAIN, "shop"), "/api/audit")).path("total").asInt(), "what shop sent or received");
+        assertEquals(0, json(get(client(MeshIdentity.Role.DOMAIN, "shop"), "/api/audit?party=lending&protection=secure-aggregation"))
+                .path("total").asInt(), "a domain's filter narrows its own view, never widens it");
+        assertEquals(80, json(get(client(MeshIdentity.Role.CLIENT, "alice"), "/api/audit")).path("total").asInt(), "the runs alice submitted");
+
+        // these runs were ended straight in the catalog, never sealed by a coordinator: the check finds each one
+        JsonNode verified = json(get(op, "/api/audit/verify"));
+        assertFalse(verified.path("ok").asBoolean());
+        assertEquals(240, verified.path("audit_records").asInt());
+        assertEquals(120, verified.path("findings").size());
+        assertTrue(verified.path("findings").get(0).path("what").asText().contains("has no seal"), verified.path("findings").get(0).toString());
+        assertEquals(403, get(client(MeshIdentity.Role.DOMAIN, "shop"), "/api/audit/verify").statusCode());
     }
 }

@@ -104,6 +104,66 @@ public final class AuditLog {
         });
     }
 
+    /**
+     * Which records a page holds: of one run, with one party as sender or receiver, of one step, with
+     * one protection (each null for any); {@code domain} and {@code submitter} restrict the records to
+     * those a domain sent or received, or to runs a client submitted (null: no restriction).
+     */
+    public record Filter(String runId, String party, String step, String protection, String domain, String submitter) {
+        public static Filter all() {
+            return new Filter(null, null, null, null, null, null);
+        }
+    }
+
+    /** One page of records, newest first, and how many match in all. */
+    public record Page(List<AuditRecord> records, long total) {
+    }
+
+    /** The records matching {@code f}, newest first, from {@code offset}, at most {@code limit}, counted and paged by the database. */
+    public Page page(Filter f, int offset, int limit) {
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        List<String> args = new ArrayList<>();
+        if (f.runId() != null) {
+            where.append(" AND run_id = ?");
+            args.add(f.runId());
+        }
+        if (f.party() != null) {
+            where.append(" AND (sender = ? OR receiver = ?)");
+            args.add(f.party());
+            args.add(f.party());
+        }
+        if (f.step() != null) {
+            where.append(" AND step = ?");
+            args.add(f.step());
+        }
+        if (f.protection() != null) {
+            where.append(" AND protection LIKE ?");
+            args.add("%" + f.protection().replace("%", "").replace("_", "") + "%");
+        }
+        if (f.domain() != null) {
+            where.append(" AND (sender = ? OR receiver = ?)");
+            args.add(f.domain());
+            args.add(f.domain());
+        }
+        if (f.submitter() != null) {
+            where.append(" AND run_id IN (SELECT id FROM runs WHERE submitter = ?)");
+            args.add(f.submitter());
+        }
+        return catalog.transaction("SELECT a page of the audit log", c -> {
+            List<Long> count = Catalog.query(c, "SELECT COUNT(*) FROM audit_records" + where, ps -> {
+                for (int i = 0; i < args.size(); i++) ps.setString(i + 1, args.get(i));
+            }, rs -> rs.getLong(1));
+            List<AuditRecord> rows = Catalog.query(c, "SELECT " + COLS + " FROM audit_records" + where + " ORDER BY seq DESC LIMIT ? OFFSET ?",
+                    ps -> {
+                        int i = 1;
+                        for (String a : args) ps.setString(i++, a);
+                        ps.setInt(i++, limit);
+                        ps.setInt(i, offset);
+                    }, AuditLog::row);
+            return new Page(rows, count.isEmpty() ? 0 : count.get(0));
+        });
+    }
+
     static AuditRecord row(ResultSet rs) throws SQLException {
         return new AuditRecord(rs.getLong(1), Catalog.instant(rs, 2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
                 rs.getString(7), rs.getLong(8), rs.getString(9), rs.getLong(10));

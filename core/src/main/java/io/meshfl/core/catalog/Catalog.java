@@ -864,6 +864,11 @@ public final class Catalog implements AutoCloseable {
         return new AuditLog(this).list(runIdOrNull, limit);
     }
 
+    /** A page of the audit log, newest first, filtered and counted by the database (see {@link AuditLog#page}). */
+    public AuditLog.Page auditPage(AuditLog.Filter filter, int offset, int limit) {
+        return new AuditLog(this).page(filter, offset, limit);
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     @FunctionalInterface
