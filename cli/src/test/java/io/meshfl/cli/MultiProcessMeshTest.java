@@ -57,7 +57,31 @@ class MultiProcessMeshTest {
             assertTrue(api(certs, io.meshfl.core.trust.MeshIdentity.Role.CLIENT, "operator", http, "/api/audit").path("total").asInt() > 0);
             JsonNode verified = api(certs, io.meshfl.core.trust.MeshIdentity.Role.CLIENT, "operator", http, "/api/audit/verify");
             assertTrue(verified.path("ok").asBoolean() && verified.path("signed_seals").asInt() >= 1, verified.toString());
+
+            // what the coordinator measured while it ran the job, and every series the Grafana dashboard draws
+            String metrics = text(certs, http, "/api/metrics");
+            assertTrue(metrics.contains("meshfl_protocol_step_seconds_count{protocol=\"horizontal\""), metrics);
+            assertTrue(metrics.contains("meshfl_round_seconds_count{strategy=\"horizontal\"}"), metrics);
+            assertTrue(metrics.contains("meshfl_nodes{state=\"ACTIVE\"} 3.0"), metrics);
+            String dashboard = Files.readString(SharedData.repoRoot().resolve("deploy/grafana/meshfl-dashboard.json"));
+            var used = java.util.regex.Pattern.compile("meshfl_[a-z_]+").matcher(dashboard).results().map(m -> m.group())
+                    .map(n -> n.replaceAll("_(sum|count|max|total)$", "")).distinct().toList();
+            for (String series : used) {
+                // refusals appear with the first refusal: none happened in this run
+                if (series.contains("refusals")) continue;
+                assertTrue(metrics.contains(series), "the dashboard draws " + series + ", which the coordinator does not serve");
+            }
         }
+    }
+
+    /** The operator's GET of a text route of the coordinator's REST API. */
+    private static String text(Path certs, int port, String path) throws Exception {
+        var tls = io.meshfl.wire.tls.MeshTls.load(certs, io.meshfl.core.trust.MeshIdentity.Role.CLIENT, "operator");
+        var client = java.net.http.HttpClient.newBuilder().sslContext(tls.httpsContext()).build();
+        var r = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + port + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
     }
 
     /** GET {@code path} of the coordinator's REST API with the certificate of {@code name}. */

@@ -46,7 +46,10 @@ final class AuditingChannel extends ForwardingChannel {
         // numbered here, per run and node: the number the node checks for replays and keeps in its own audit
         Message numbered = request.sequence() > 0 ? request : request.withSequence(sequence.incrementAndGet());
         note(numbered, "coordinator", inner.domain(), numbered.sequence());
+        long t0 = System.nanoTime();
         Message reply = inner.call(numbered, timeout);
+        MeshMetrics.step(numbered.protocol(), numbered.step(), System.nanoTime() - t0, numbered.payloadBytes() + reply.payloadBytes());
+        if (reply.failed() && reply.error().code() == io.meshfl.core.ErrorCode.POLICY_VIOLATION) MeshMetrics.violation(inner.domain());
         note(reply, inner.domain(), "coordinator", numbered.sequence());
         return reply;
     }

@@ -81,7 +81,7 @@ public final class Coordinator implements AutoCloseable {
      * stopped are not resumed in the background but ended INTERRUPTED at once, saying so.
      */
     public Coordinator(Catalog catalog, NodeDialer dial, int heartbeatMillis, Consumer<String> log, boolean takesUpRuns) {
-        this.catalog = catalog;
+        this.catalog = catalog.timing(MeshMetrics::catalog);
         this.takesUpRuns = takesUpRuns;
         this.heartbeatMillis = heartbeatMillis;
         this.log = log;

@@ -134,6 +134,7 @@ final class RunExecution {
                 @Override
                 public void round(RoundSummary s) {
                     roundsDone[0] = s.round();
+                    MeshMetrics.round(run.strategy(), s.seconds());
                     // the round and the audit of its messages in one commit
                     AuditingChannel.withPending(audit, batch -> catalog.recordRound(run.id(), roundRecord(s), batch));
                     obs.round(s);
@@ -142,6 +143,7 @@ final class RunExecution {
                 @Override
                 public void round(RoundSummary s, RunCheckpoint checkpoint) {
                     roundsDone[0] = s.round();
+                    MeshMetrics.round(run.strategy(), s.seconds());
                     // committed before the next round starts: a coordinator that dies after this goes on from here
                     switch (durable) {
                         case CHECKPOINT -> AuditingChannel.withPending(audit, batch -> checkpoints.commit(run.id(), roundRecord(s), checkpoint, batch));

@@ -84,7 +84,10 @@ public final class Tickets {
         for (JobTicket.ProductVersion pv : products) {
             ProductRecord r = catalog.product(pv.id(), pv.version()).orElseGet(() -> catalog.requireProduct(pv.id()));
             String why = Access.refusal(contracts.apply(r), submitter, purpose, strategy);
-            if (why != null) throw new MeshflException(ErrorCode.PLAN_REFUSED, why);
+            if (why != null) {
+                MeshMetrics.refused(pv.id());
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, why);
+            }
         }
     }
 

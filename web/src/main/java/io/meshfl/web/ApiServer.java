@@ -67,6 +67,7 @@ public final class ApiServer implements AutoCloseable {
             }
         });
         List<Route> routes = new ArrayList<>(new ApiRoutes(backend).routes());
+        routes.add(OperatorMetrics.route(backend.catalog()));
         ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "meshfl-api");
             t.setDaemon(true);
@@ -115,7 +116,9 @@ public final class ApiServer implements AutoCloseable {
                 if (params == null) continue;
                 try {
                     String body = r.body() == null ? "" : body(ex);
-                    send(ex, 200, "application/json", Json.MAPPER.writeValueAsBytes(r.handler().handle(new Request(caller, params, query(uri), body))));
+                    JsonNode answer = r.handler().handle(new Request(caller, params, query(uri), body));
+                    send(ex, 200, r.produces(), r.produces().equals(Route.JSON) ? Json.MAPPER.writeValueAsBytes(answer)
+                            : answer.asText().getBytes(StandardCharsets.UTF_8));
                 } catch (ApiException e) {
                     send(ex, e.problem);
                 } catch (MeshflException e) {

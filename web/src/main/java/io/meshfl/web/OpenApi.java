@@ -35,7 +35,7 @@ final class OpenApi {
             }
             ObjectNode responses = op.putObject("responses");
             ObjectNode ok = responses.putObject("200").put("description", r.summary());
-            ObjectNode schema = ok.putObject("content").putObject("application/json").putObject("schema");
+            ObjectNode schema = ok.putObject("content").putObject(r.produces()).putObject("schema");
             if (r.paged()) {
                 schema.put("type", "object");
                 ObjectNode props = schema.putObject("properties");

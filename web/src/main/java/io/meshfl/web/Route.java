@@ -14,13 +14,21 @@ import java.util.Map;
  * @param paged    a list route: takes {@code offset} and {@code limit}, answers a {@link Page}
  * @param response the name of the schema of its answer (of one item, for a paged route)
  * @param body     the media type of the request body it reads, or null for none
+ * @param produces the media type of its answer: JSON, or text whose handler answers a text node
  */
 public record Route(String method, String path, String summary, List<Param> params, boolean paged, String response, String body,
-                    Handler handler) {
+                    String produces, Handler handler) {
 
-    /** A route without a request body. */
+    public static final String JSON = "application/json";
+
+    /** A route answering JSON. */
+    public Route(String method, String path, String summary, List<Param> params, boolean paged, String response, String body, Handler handler) {
+        this(method, path, summary, params, paged, response, body, JSON, handler);
+    }
+
+    /** A route without a request body, answering JSON. */
     public Route(String method, String path, String summary, List<Param> params, boolean paged, String response, Handler handler) {
-        this(method, path, summary, params, paged, response, null, handler);
+        this(method, path, summary, params, paged, response, null, JSON, handler);
     }
 
     /** A path or query parameter. */

@@ -270,6 +270,18 @@ class ApiServerTest {
                 .fieldNames().next(), "the plan route documents its body");
     }
 
+    @Test
+    void operatorsScrapeRunsNodesStepsAndCatalogLatencyInPrometheusFormatAndNoOneElseDoes() throws Exception {
+        HttpResponse<String> r = get(client(MeshIdentity.Role.CLIENT, "operator"), "/api/metrics");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"), r.headers().toString());
+        assertTrue(r.body().contains("meshfl_runs{state=\"SUCCEEDED\"} 120.0"), r.body());
+        assertTrue(r.body().contains("meshfl_privacy_spent{product=\"lending.accounts\"} 0.0"), r.body());
+        assertTrue(r.body().contains("meshfl_catalog_transaction_seconds_count"), "the catalog's latency: " + r.body());
+        assertEquals(403, get(client(MeshIdentity.Role.CLIENT, "alice"), "/api/metrics").statusCode());
+        assertEquals(403, get(client(MeshIdentity.Role.DOMAIN, "shop"), "/api/metrics").statusCode());
+    }
+
     private HttpResponse<String> post(HttpClient c, String path, String body) throws Exception {
         return c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api.port() + path)).POST(HttpRequest.BodyPublishers.ofString(body))
                 .build(), HttpResponse.BodyHandlers.ofString());

@@ -900,7 +900,25 @@ public final class Catalog implements AutoCloseable {
      * concurrent update, deadlock or lock timeout) are retried; with {@code retryDuplicates} so is a
      * duplicate key, which for upserts and fresh ids means another writer won a race.
      */
+    /** Told how long every transaction took, in nanoseconds (the coordinator's metrics); nothing by default. */
+    private volatile java.util.function.LongConsumer timing = nanos -> { };
+
+    /** Has {@code sink} told the duration of every transaction from now on, in nanoseconds. */
+    public Catalog timing(java.util.function.LongConsumer sink) {
+        this.timing = sink;
+        return this;
+    }
+
     private <T> T tx(String action, boolean retryDuplicates, SqlWork<T> work) {
+        long t0 = System.nanoTime();
+        try {
+            return txOnce(action, retryDuplicates, work);
+        } finally {
+            timing.accept(System.nanoTime() - t0);
+        }
+    }
+
+    private <T> T txOnce(String action, boolean retryDuplicates, SqlWork<T> work) {
         if (closed) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "catalog " + url + " is closed; cannot " + action);
         long outageDeadline = 0;
         for (int attempt = 1; ; attempt++) {
