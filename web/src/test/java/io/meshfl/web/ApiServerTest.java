@@ -42,7 +42,8 @@ class ApiServerTest {
 
     private static final String LENDING_PATH = "/srv/lending/secret-accounts.csv";
 
-    private static String contract(String domain, String path, String consumers) {
+    /** A product of {@code domain} with three columns, its data at {@code path}, granted per {@code consumers} (a meshfl line or empty). */
+    static String contract(String domain, String path, String consumers) {
         return """
                 apiVersion: v3.0.2
                 kind: DataContract

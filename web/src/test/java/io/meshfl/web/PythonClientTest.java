@@ -36,25 +36,7 @@ class PythonClientTest {
     Path dir;
 
     private static String contract(String domain) {
-        return """
-                apiVersion: v3.0.2
-                kind: DataContract
-                id: %1$s.accounts
-                version: 1.0.0
-                domain: %1$s
-                dataProduct: accounts
-                servers:
-                  - {server: local, type: csv, path: /srv/%1$s/accounts.csv}
-                schema:
-                  - name: accounts
-                    properties:
-                      - {name: id, logicalType: string, primaryKey: true}
-                      - {name: income, logicalType: number}
-                      - {name: y, logicalType: integer}
-                meshfl:
-                  entityKey: id
-                  label: y
-                """.formatted(domain);
+        return ApiServerTest.contract(domain, "/srv/" + domain + "/accounts.csv", "");
     }
 
     private static RoundRecord round(int round, double auc) {
