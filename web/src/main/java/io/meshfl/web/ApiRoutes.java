@@ -49,6 +49,8 @@ final class ApiRoutes {
         r.add(new Route("GET", "/api/products/{id}", "One data product with all its versions", List.of(ID), false, "ProductVersions", this::product));
         r.add(new Route("GET", "/api/runs", "Runs the caller may see, newest first", List.of(STATUS), true, "Run", this::runs));
         r.add(new Route("GET", "/api/runs/{id}", "One run: plan, metrics, every round, its models", List.of(ID), false, "RunDetail", this::run));
+        r.add(Route.events("/api/runs/{id}/events", "A run as it goes, as server-sent events: a 'round' event for every committed round (those "
+                + "already committed first), then one 'ended' event with the run's state", List.of(ID), "RoundEvent", this::follow));
         r.add(new Route("GET", "/api/models", "Models of runs the caller may see, newest first", List.of(), true, "Model", this::models));
         r.add(new Route("GET", "/api/models/{id}", "One model with its provenance", List.of(ID), false, "Model", this::model));
         r.add(new Route("POST", "/api/plan", "How a job (its YAML file as the body) would run, as the coordinator would plan it, without running it; "
@@ -186,5 +188,26 @@ final class ApiRoutes {
         for (var x : r.findings()) findings.addObject().put("chain", x.chain()).put("seq", x.seq()).put("what", x.what());
         o.set("notes", Json.MAPPER.valueToTree(r.notes()));
         return o;
+    }
+
+    /** How often a followed run's new rounds are looked for: a round shows within this of its commit. */
+    static final long FOLLOW_POLL_MILLIS = 250;
+
+    private void follow(Request q, Route.Emitter emit) throws InterruptedException {
+        RunRecord r = visibleRun(q, q.path("id"));
+        int sent = 0;
+        while (true) {
+            var rounds = catalog.rounds(r.id());
+            for (int i = sent; i < rounds.size(); i++) {
+                if (!emit.send("round", Views.round(rounds.get(i)))) return;
+            }
+            sent = rounds.size();
+            if (!RunRecord.RUNNING.equals(r.status())) {
+                emit.send("ended", Views.run(r));
+                return;
+            }
+            Thread.sleep(FOLLOW_POLL_MILLIS);
+            r = catalog.run(r.id()).orElse(r);
+        }
     }
 }

@@ -68,7 +68,8 @@ public final class ApiServer implements AutoCloseable {
         });
         List<Route> routes = new ArrayList<>(new ApiRoutes(backend).routes());
         routes.add(OperatorMetrics.route(backend.catalog()));
-        ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
+        // a followed run holds its thread for as long as it runs: enough threads that followers never starve other requests
+        ExecutorService pool = Executors.newFixedThreadPool(MAX_STREAMS + 8, r -> {
             Thread t = new Thread(r, "meshfl-api");
             t.setDaemon(true);
             return t;
@@ -114,6 +115,10 @@ public final class ApiServer implements AutoCloseable {
             for (Route r : routes) {
                 Map<String, String> params = r.match(ex.getRequestMethod(), path);
                 if (params == null) continue;
+                if (r.streamer() != null) {
+                    stream(ex, r, new Request(caller, params, query(uri)));
+                    return;
+                }
                 try {
                     String body = r.body() == null ? "" : body(ex);
                     JsonNode answer = r.handler().handle(new Request(caller, params, query(uri), body));
@@ -148,6 +153,56 @@ public final class ApiServer implements AutoCloseable {
         MeshIdentity id = MeshIdentity.of(cert).orElseThrow(() -> new ApiException(Problem.forbidden("the client certificate carries no mesh identity")));
         if (revocations.isRevoked(id.serial())) throw new ApiException(Problem.forbidden("the certificate of " + id.describe() + " is revoked"));
         return new Caller(id);
+    }
+
+    /**
+     * Answers with server-sent events until the route's stream ends or the client goes; a refusal
+     * before the first event is a problem detail like any other.
+     */
+    /** Runs followed at once; one more is refused (503) rather than queued behind them. */
+    static final int MAX_STREAMS = 32;
+    private final java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(MAX_STREAMS);
+
+    private void stream(HttpExchange ex, Route r, Request q) throws IOException {
+        if (!streams.tryAcquire()) {
+            send(ex, new Problem(503, "Service unavailable", "MeshFL-700 COORDINATOR_FAILURE", MAX_STREAMS + " runs are followed already; try again later"));
+            return;
+        }
+        try {
+            streamHeld(ex, r, q);
+        } finally {
+            streams.release();
+        }
+    }
+
+    private void streamHeld(HttpExchange ex, Route r, Request q) throws IOException {
+        final boolean[] started = {false};
+        OutputStream out = ex.getResponseBody();
+        Route.Emitter emit = (event, data) -> {
+            try {
+                if (!started[0]) {
+                    ex.getResponseHeaders().set("Content-Type", Route.EVENTS);
+                    ex.getResponseHeaders().set("Cache-Control", "no-store");
+                    ex.sendResponseHeaders(200, 0);
+                    started[0] = true;
+                }
+                out.write(("event: " + event + "\ndata: " + Json.MAPPER.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                return true;
+            } catch (IOException gone) {
+                return false;
+            }
+        };
+        try {
+            r.streamer().stream(q, emit);
+        } catch (ApiException e) {
+            if (!started[0]) send(ex, e.problem);
+        } catch (MeshflException e) {
+            if (!started[0]) send(ex, Problem.of(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (started[0]) out.close();
     }
 
     /** Largest request body read: a job file is a few kilobytes. */

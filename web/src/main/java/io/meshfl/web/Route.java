@@ -17,9 +17,33 @@ import java.util.Map;
  * @param produces the media type of its answer: JSON, or text whose handler answers a text node
  */
 public record Route(String method, String path, String summary, List<Param> params, boolean paged, String response, String body,
-                    String produces, Handler handler) {
+                    String produces, Handler handler, Streamer streamer) {
 
     public static final String JSON = "application/json";
+    public static final String EVENTS = "text/event-stream";
+
+    /** Writes server-sent events for a request until its stream ends; {@code emit} sends one event and says whether the client still listens. */
+    @FunctionalInterface
+    public interface Streamer {
+        void stream(Request r, Emitter emit) throws InterruptedException;
+    }
+
+    /** Sends one server-sent event; false once the client has gone. */
+    @FunctionalInterface
+    public interface Emitter {
+        boolean send(String event, com.fasterxml.jackson.databind.JsonNode data);
+    }
+
+    /** A route answering with {@code produces}. */
+    public Route(String method, String path, String summary, List<Param> params, boolean paged, String response, String body, String produces,
+                 Handler handler) {
+        this(method, path, summary, params, paged, response, body, produces, handler, null);
+    }
+
+    /** A route of server-sent events. */
+    static Route events(String path, String summary, List<Param> params, String response, Streamer streamer) {
+        return new Route("GET", path, summary, params, false, response, null, EVENTS, null, streamer);
+    }
 
     /** A route answering JSON. */
     public Route(String method, String path, String summary, List<Param> params, boolean paged, String response, String body, Handler handler) {

@@ -74,14 +74,17 @@ final class Views {
         ObjectNode o = run(r);
         o.set("plan", Json.parse(r.planJson()));
         ArrayNode rs = o.putArray("rounds");
-        for (RoundRecord x : rounds) {
-            ObjectNode n = rs.addObject().put("round", x.round()).put("seconds", x.seconds()).put("bytes_sent", x.bytesSent())
-                    .put("bytes_received", x.bytesReceived()).put("nodes_ok", x.nodesOk()).put("nodes_failed", x.nodesFailed());
-            n.set("metrics", Json.parse(x.metricsJson()));
-            if (x.failuresJson() != null) n.set("failures", Json.parse(x.failuresJson()));
-        }
+        for (RoundRecord x : rounds) rs.add(round(x));
         o.set("models", Json.MAPPER.valueToTree(models.stream().map(ModelRecord::id).toList()));
         return o;
+    }
+
+    static ObjectNode round(RoundRecord x) {
+        ObjectNode n = Json.MAPPER.createObjectNode().put("round", x.round()).put("seconds", x.seconds()).put("bytes_sent", x.bytesSent())
+                .put("bytes_received", x.bytesReceived()).put("nodes_ok", x.nodesOk()).put("nodes_failed", x.nodesFailed());
+        n.set("metrics", Json.parse(x.metricsJson()));
+        if (x.failuresJson() != null) n.set("failures", Json.parse(x.failuresJson()));
+        return n;
     }
 
     static ObjectNode model(ModelRecord m) {

@@ -283,6 +283,55 @@ class ApiServerTest {
         assertEquals(403, get(client(MeshIdentity.Role.DOMAIN, "shop"), "/api/metrics").statusCode());
     }
 
+    @Test
+    void aFollowedRunShowsEachRoundWithinASecondOfItsCommitAndEndsWithItsState() throws Exception {
+        String job = catalog.createJob("live", "name: live").id();
+        var run = catalog.startRun(job, "horizontal", "{}", "{}", 1, List.of("lending.accounts"), new Catalog.Ticket("client:alice", "live", "sha"));
+        catalog.recordRound(run.id(), new RoundRecord(1, 0.5, 100, 100, 2, 0, "{\"auc\": 0.61}"));
+        HttpClient alice = client(MeshIdentity.Role.CLIENT, "alice");
+        HttpResponse<java.util.stream.Stream<String>> events = alice.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api.port()
+                + "/api/runs/" + run.id() + "/events")).build(), HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, events.statusCode());
+        assertEquals(Route.EVENTS, events.headers().firstValue("Content-Type").orElse(""));
+        var lines = events.body().iterator();
+        List<Long> lags = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicLong committed = new java.util.concurrent.atomic.AtomicLong();
+        Thread writer = new Thread(() -> {
+            try {
+                for (int round = 2; round <= 4; round++) {
+                    Thread.sleep(400);
+                    committed.set(System.nanoTime());
+                    catalog.recordRound(run.id(), new RoundRecord(round, 0.5, 100, 100, 2, 0, "{\"auc\": 0.6" + round + "}"));
+                }
+                Thread.sleep(300);
+                catalog.finishRun(run.id(), "{\"auc\": 0.64}", 400, 400);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        writer.start();
+        List<String> seen = new ArrayList<>();
+        String event = null;
+        while (lines.hasNext()) {
+            String line = lines.next();
+            if (line.startsWith("event: ")) event = line.substring(7);
+            if (!line.startsWith("data: ")) continue;
+            JsonNode data = Json.MAPPER.readTree(line.substring(6));
+            if (event.equals("round")) {
+                seen.add("round " + data.path("round").asInt());
+                if (data.path("round").asInt() > 1) lags.add((System.nanoTime() - committed.get()) / 1_000_000);
+            } else {
+                seen.add(event + " " + data.path("status").asText());
+            }
+        }
+        writer.join();
+        assertEquals(List.of("round 1", "round 2", "round 3", "round 4", "ended SUCCEEDED"), seen);
+        System.out.println("rounds shown after their commit (ms): " + lags);
+        for (long lag : lags) assertTrue(lag < 1000, "a round showed " + lag + " ms after its commit");
+        assertEquals(404, get(client(MeshIdentity.Role.DOMAIN, "shop"), "/api/runs/" + run.id() + "/events").statusCode(),
+                "a run the caller may not see is not followed either");
+    }
+
     private HttpResponse<String> post(HttpClient c, String path, String body) throws Exception {
         return c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api.port() + path)).POST(HttpRequest.BodyPublishers.ofString(body))
                 .build(), HttpResponse.BodyHandlers.ofString());
