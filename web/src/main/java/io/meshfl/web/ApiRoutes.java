@@ -150,8 +150,17 @@ final class ApiRoutes {
         } catch (MeshflException e) {
             throw new ApiException(Problem.of(e));
         }
+        // a plan shows the products' rows and columns, and the planner's errors name their columns: it is made only for a caller
+        // who may read every product the job names, checked before the planner sees them
+        List<String> named = new ArrayList<>(job.products());
+        if (job.evaluation() != null) named.addAll(job.evaluation().products());
+        for (String id : named) {
+            ProductRecord rec = catalog.product(id).orElse(null);
+            DataContract c = rec == null ? null : contract(rec);
+            if (c == null || !q.caller().mayRead(rec, c)) throw new ApiException(Problem.notFound("no data product '" + id + "' the caller may read"));
+        }
         io.meshfl.core.plan.Plan plan = backend.planner().apply(job);
-        // the plan shows the products' rows and columns: only to a caller who may use every one of them
+        // and may use them for this plan's protocol
         for (io.meshfl.core.plan.Plan.Participant p : plan.participants()) {
             ProductRecord rec = catalog.product(p.productId()).orElse(null);
             DataContract c = rec == null ? null : contract(rec);

@@ -353,9 +353,15 @@ class ApiServerTest {
         assertEquals(2, plan.path("products").size());
         assertEquals(120, json(get(client(MeshIdentity.Role.CLIENT, "operator"), "/api/runs")).path("total").asInt(), "planning ran nothing");
 
+        // shop's product is not alice's to read: refused before the planner sees it, as if it did not exist
         HttpResponse<String> refused = post(client(MeshIdentity.Role.CLIENT, "alice"), "/api/plan", JOB);
-        assertEquals(403, refused.statusCode(), refused.body());
-        assertTrue(json(refused).path("detail").asText().contains("product shop.accounts grants no access to client:alice"), refused.body());
+        assertEquals(404, refused.statusCode(), refused.body());
+        assertTrue(json(refused).path("detail").asText().contains("no data product 'shop.accounts' the caller may read"), refused.body());
+        assertEquals(json(post(client(MeshIdentity.Role.CLIENT, "alice"), "/api/plan", JOB.replace("shop.accounts", "nowhere.accounts")))
+                .path("detail").asText().replace("nowhere", "shop"), json(refused).path("detail").asText(), "an absent product reads the same");
+        // readable but not granted for this use: alice may train lending's product, not predict with it; a plan over it alone is hers
+        JsonNode own = json(post(client(MeshIdentity.Role.CLIENT, "alice"), "/api/plan", JOB.replace(", shop.accounts", "")));
+        assertEquals("lending.accounts", own.path("products").get(0).path("id").asText(), own.toString());
         HttpResponse<String> bad = post(client(MeshIdentity.Role.CLIENT, "operator"), "/api/plan", "name: x\nproducts: [lending.accounts]\nmodel: {type: nope}\n");
         assertEquals(400, bad.statusCode(), bad.body());
         assertEquals(Problem.MEDIA_TYPE, bad.headers().firstValue("Content-Type").orElse(""));
