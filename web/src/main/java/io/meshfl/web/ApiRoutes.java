@@ -79,9 +79,23 @@ final class ApiRoutes {
         List<JsonNode> out = new ArrayList<>();
         for (ProductRecord p : catalog.products()) {
             DataContract c = contract(p);
-            if (c != null && q.caller().mayRead(p, c)) out.add(Views.product(p, c));
+            if (c != null ? q.caller().mayRead(p, c) : unreadableShown(q, p)) out.add(shown(p, c));
         }
         return Page.of(out, q, x -> x);
+    }
+
+    /**
+     * A stored contract that no longer loads still lists its product, saying so, to those who answer for it (the operator and
+     * its domain), rather than dropping it from the list without a word; no one else sees it.
+     */
+    private static boolean unreadableShown(Request q, ProductRecord p) {
+        return q.caller().operator() || p.domain().equals(q.caller().domain());
+    }
+
+    private static JsonNode shown(ProductRecord p, DataContract c) {
+        var o = Views.product(p, c);
+        if (c == null) o.put("contract_error", "the stored contract of version " + p.version() + " does not load with this coordinator's loader");
+        return o;
     }
 
     private JsonNode product(Request q) {
@@ -91,7 +105,7 @@ final class ApiRoutes {
         List<JsonNode> out = new ArrayList<>();
         for (ProductRecord p : versions) {
             DataContract c = contract(p);
-            if (c != null && q.caller().mayRead(p, c)) out.add(Views.product(p, c));
+            if (c != null ? q.caller().mayRead(p, c) : unreadableShown(q, p)) out.add(shown(p, c));
         }
         if (out.isEmpty()) throw new ApiException(Problem.notFound("no data product '" + id + "' the caller may read"));
         var o = Json.MAPPER.createObjectNode().put("id", id);

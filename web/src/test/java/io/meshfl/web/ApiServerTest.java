@@ -143,6 +143,12 @@ class ApiServerTest {
         assertEquals("SUCCEEDED", run.path("status").asText());
         assertEquals(0.7, run.path("rounds").get(0).path("metrics").path("auc").asDouble());
         assertEquals(2, json(get(op, "/api/products")).path("total").asInt());
+
+        // a stored contract the loader no longer reads is listed with the reason, not dropped without a word
+        catalog.registerProduct("lending.legacy", "lending", "0.9.0", "apiVersion: v3.0.2\nkind: DataContract\nid: lending.legacy\n", 10);
+        JsonNode legacy = json(get(op, "/api/products/lending.legacy")).path("versions").get(0);
+        assertTrue(legacy.path("contract_error").asText().contains("does not load"), legacy.toString());
+        assertEquals(404, get(client(MeshIdentity.Role.CLIENT, "alice"), "/api/products/lending.legacy").statusCode());
     }
 
     @Test
