@@ -123,11 +123,21 @@ class WireLeakTest {
                 Map<String, List<DataContract>> byDomain = new TreeMap<>();
                 for (DataContract c : contracts) byDomain.computeIfAbsent(c.domain(), k -> new ArrayList<>()).add(c);
                 for (var e : byDomain.entrySet()) {
-                    int port = ProcessMesh.freePort();
-                    TcpRelay toNode = new TcpRelay(port);
-                    proxies.add(toNode);
-                    DomainNode n = new DomainNode(e.getKey(), e.getValue(), s -> { })
-                            .start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)), "127.0.0.1:" + toNode.port());
+                    // the node's port is chosen before the relay in front of it opens its own, which the system may hand the
+                    // same number: a port taken in between is chosen again
+                    DomainNode n = null;
+                    for (int attempt = 1; n == null; attempt++) {
+                        int port = ProcessMesh.freePort();
+                        TcpRelay toNode = new TcpRelay(port);
+                        try {
+                            n = new DomainNode(e.getKey(), e.getValue(), s -> { })
+                                    .start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)), "127.0.0.1:" + toNode.port());
+                            proxies.add(toNode);
+                        } catch (java.io.IOException taken) {
+                            toNode.close();
+                            if (attempt == 5) throw taken;
+                        }
+                    }
                     nodes.add(n);
                     ManagedChannel ch = EmbeddedMesh.dial("127.0.0.1:" + toCoordinator.port());
                     channels.add(ch);
