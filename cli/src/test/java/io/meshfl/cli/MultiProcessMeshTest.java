@@ -30,8 +30,9 @@ class MultiProcessMeshTest {
         assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains), "--days", "1"));
         try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
             // the coordinator also serves its REST API over HTTPS with the mesh's certificates
-            int http = ProcessMesh.freePort();
-            String coordinator = mesh.coordinator(certs, java.util.Map.of(), "--catalog", tmp.resolve("catalog").toString(), "--http", Integer.toString(http));
+            String coordinator = mesh.coordinator(certs, java.util.Map.of(), "--catalog", tmp.resolve("catalog").toString(), "--http", "0");
+            int http = Integer.parseInt(mesh.await("coordinator", java.util.regex.Pattern.compile("REST API on https://127\\.0\\.0\\.1:(\\d+)/api"),
+                    30_000));
             for (String d : domains) mesh.node(d, examples, coordinator, certs, tmp.resolve("nodes").resolve(d));
             mesh.awaitNodes(domains.toArray(new String[0]));
             Path report = tmp.resolve("report.json");
