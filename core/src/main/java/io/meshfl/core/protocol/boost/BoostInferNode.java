@@ -50,13 +50,11 @@ public final class BoostInferNode implements NodeProtocol {
             case BoostSteps.INFER_PREPARE -> prepare(req, ctx);
             case BoostSteps.INFER_GROUP_SEED -> {
                 State s = state(req, ctx);
-                yield req.reply(ctx.nodeId(), Map.of(), Map.of(), member(s).offerSeed(s.seal, m -> req.blob("peer:" + m),
-                        m -> req.jobId() + "/boost-infer-seed/" + m));
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(), member(s).offerSeed(s.seal, req, "boost-infer-seed"));
             }
             case BoostSteps.INFER_GROUP_JOIN -> {
                 State s = state(req, ctx);
-                String first = member(s).members().get(0);
-                member(s).acceptSeed(s.seal, req.blob("peer:" + first), req.jobId() + "/boost-infer-seed/" + ctx.domain(), req.blob("seed:" + first));
+                member(s).acceptSeed(s.seal, req, ctx.domain(), "boost-infer-seed");
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of());
             }
             case BoostSteps.INFER_BITS -> bits(req, ctx);

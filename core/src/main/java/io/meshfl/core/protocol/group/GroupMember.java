@@ -73,6 +73,21 @@ public final class GroupMember {
     }
 
     /**
+     * The node side of {@link GroupRelay#seeds}: the first member answers the relay's request (every
+     * member's sealing key as {@code peer:MEMBER}) with the fresh seed sealed for each other member,
+     * bound to the job and {@code purpose}.
+     */
+    public Map<String, byte[]> offerSeed(SealedBox seal, io.meshfl.core.protocol.Message req, String purpose) {
+        return offerSeed(seal, m -> req.blob("peer:" + m), m -> req.jobId() + "/" + purpose + "/" + m);
+    }
+
+    /** The node side of {@link GroupRelay#seeds} for every other member {@code self}: opens the first member's sealed seed. */
+    public void acceptSeed(SealedBox seal, io.meshfl.core.protocol.Message req, String self, String purpose) {
+        String first = members.get(0);
+        acceptSeed(seal, req.blob("peer:" + first), req.jobId() + "/" + purpose + "/" + self, req.blob("seed:" + first));
+    }
+
+    /**
      * This member's shares of zero modulo {@code n} for {@code count} values: the members' shares sum
      * to zero, so adding them to the members' encrypted sums leaves the party's sum unchanged.
      */

@@ -51,13 +51,11 @@ public final class SplitInferNode implements NodeProtocol {
             }
             case SplitSteps.INFER_GROUP_SEED -> {
                 SplitGroup.Seat seat = seat(state(req, ctx));
-                yield req.reply(ctx.nodeId(), Map.of(), Map.of(), seat.member.offerSeed(seat.seal, m -> req.blob("peer:" + m),
-                        m -> req.jobId() + "/split-infer-seed/" + m));
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(), seat.member.offerSeed(seat.seal, req, "split-infer-seed"));
             }
             case SplitSteps.INFER_GROUP_JOIN -> {
                 SplitGroup.Seat seat = seat(state(req, ctx));
-                String first = seat.member.members().get(0);
-                seat.member.acceptSeed(seat.seal, req.blob("peer:" + first), req.jobId() + "/split-infer-seed/" + ctx.domain(), req.blob("seed:" + first));
+                seat.member.acceptSeed(seat.seal, req, ctx.domain(), "split-infer-seed");
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of());
             }
             case SplitSteps.COLLECT -> {
