@@ -410,15 +410,22 @@ class FaultSuiteTest {
             try {
                 return inject(s, undisturbed, mesh, problems);
             } catch (Exception | AssertionError e) {
-                printLogs(mesh);
+                try {
+                    printLogs(mesh);
+                } catch (java.io.IOException | RuntimeException unreadable) {
+                    e.addSuppressed(unreadable);
+                }
                 throw e;
             }
         }
     }
 
     private static void printLogs(Mesh mesh) throws java.io.IOException {
+        // the logs folder also holds each process's temporary folder
         try (var logs = Files.list(mesh.dir.resolve("logs"))) {
-            for (Path log : logs.sorted().toList()) System.out.println("---- " + log.getFileName() + "\n" + Files.readString(log));
+            for (Path log : logs.filter(f -> f.toString().endsWith(".log") && Files.isRegularFile(f)).sorted().toList()) {
+                System.out.println("---- " + log.getFileName() + "\n" + Files.readString(log));
+            }
         }
     }
 

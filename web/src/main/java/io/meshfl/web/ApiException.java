@@ -1,11 +1,11 @@
 package io.meshfl.web;
 
 /** A request the API answers with a problem detail. */
-final class ApiException extends RuntimeException {
+public final class ApiException extends RuntimeException {
 
-    final Problem problem;
+    public final Problem problem;
 
-    ApiException(Problem problem) {
+    public ApiException(Problem problem) {
         super(problem.detail());
         this.problem = problem;
     }

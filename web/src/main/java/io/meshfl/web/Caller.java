@@ -27,25 +27,25 @@ public record Caller(MeshIdentity identity) {
     }
 
     /** The caller's domain, or null for a client. */
-    String domain() {
+    public String domain() {
         return identity.role() == MeshIdentity.Role.DOMAIN ? identity.name() : null;
     }
 
-    boolean mayRead(ProductRecord p, DataContract c) {
+    public boolean mayRead(ProductRecord p, DataContract c) {
         if (operator() || p.domain().equals(domain())) return true;
         var grants = c.policy().consumers();
         return grants != null && grants.stream().anyMatch(g -> g.names(label()));
     }
 
     /** A run: the operator, its submitter, or a domain one of whose products it used ({@code domainOf}: a product's domain). */
-    boolean mayRead(RunRecord r, Function<String, String> domainOf) {
+    public boolean mayRead(RunRecord r, Function<String, String> domainOf) {
         if (operator() || label().equals(r.submitter())) return true;
         String d = domain();
         if (d == null || r.productsCsv() == null) return false;
         return Arrays.stream(r.productsCsv().split(",")).map(String::trim).anyMatch(id -> d.equals(domainOf.apply(id)));
     }
 
-    boolean mayReadNode(String nodeDomain) {
+    public boolean mayReadNode(String nodeDomain) {
         return operator() || nodeDomain.equals(domain());
     }
 }

@@ -4,15 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The API's one JSON mapper and how stored JSON text becomes a node. */
-final class Json {
+public final class Json {
 
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    public static final ObjectMapper MAPPER = new ObjectMapper();
 
     private Json() {
     }
 
     /** Stored JSON text as a node; an empty object for none. */
-    static JsonNode parse(String text) {
+    public static JsonNode parse(String text) {
         if (text == null || text.isBlank()) return MAPPER.createObjectNode();
         try {
             return MAPPER.readTree(text);

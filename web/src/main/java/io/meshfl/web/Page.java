@@ -12,16 +12,16 @@ import java.util.function.Function;
  * of the next page ({@code next}, absent on the last). Every list route takes {@code offset} and
  * {@code limit} (default 50, at most 500).
  */
-final class Page {
+public final class Page {
 
-    static final int DEFAULT_LIMIT = 50;
-    static final int MAX_LIMIT = 500;
+    public static final int DEFAULT_LIMIT = 50;
+    public static final int MAX_LIMIT = 500;
 
     private Page() {
     }
 
     /** A page the database cut: {@code items} from the request's offset, of {@code total} in all. */
-    static <T> ObjectNode counted(List<T> items, long total, Request r, Function<T, JsonNode> view) {
+    public static <T> ObjectNode counted(List<T> items, long total, Request r, Function<T, JsonNode> view) {
         int offset = r.intParam("offset", 0, 0, Integer.MAX_VALUE);
         int limit = r.intParam("limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
         ObjectNode page = Json.MAPPER.createObjectNode();
@@ -34,7 +34,7 @@ final class Page {
         return page;
     }
 
-    static <T> ObjectNode of(List<T> all, Request r, Function<T, JsonNode> view) {
+    public static <T> ObjectNode of(List<T> all, Request r, Function<T, JsonNode> view) {
         int offset = r.intParam("offset", 0, 0, Integer.MAX_VALUE);
         int limit = r.intParam("limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
         ObjectNode page = Json.MAPPER.createObjectNode();

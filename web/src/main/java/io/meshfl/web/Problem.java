@@ -18,15 +18,15 @@ public record Problem(int status, String title, String code, String detail) {
         return new Problem(status(e.code()), title(e.code()), "MeshFL-" + e.code().number() + " " + e.code().name(), e.getMessage());
     }
 
-    static Problem notFound(String what) {
+    public static Problem notFound(String what) {
         return of(new MeshflException(ErrorCode.CATALOG_NOT_FOUND, what));
     }
 
-    static Problem badRequest(String what) {
+    public static Problem badRequest(String what) {
         return new Problem(400, "Bad request", "MeshFL-" + ErrorCode.JOB_INVALID.number() + " " + ErrorCode.JOB_INVALID.name(), what);
     }
 
-    static Problem forbidden(String what) {
+    public static Problem forbidden(String what) {
         return of(new MeshflException(ErrorCode.POLICY_VIOLATION, what));
     }
 

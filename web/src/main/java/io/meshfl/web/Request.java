@@ -9,12 +9,12 @@ public record Request(Caller caller, Map<String, String> path, Map<String, Strin
         this(caller, path, query, "");
     }
 
-    String path(String name) {
+    public String path(String name) {
         return path.get(name);
     }
 
     /** Query parameter {@code name} as an integer in [min, max], {@code def} when absent; a bad one is a 400 naming it. */
-    int intParam(String name, int def, int min, int max) {
+    public int intParam(String name, int def, int min, int max) {
         String v = query.get(name);
         if (v == null || v.isEmpty()) return def;
         try {
@@ -26,7 +26,7 @@ public record Request(Caller caller, Map<String, String> path, Map<String, Strin
         }
     }
 
-    String param(String name) {
+    public String param(String name) {
         String v = query.get(name);
         return v == null || v.isEmpty() ? null : v;
     }

@@ -41,7 +41,7 @@ public record Route(String method, String path, String summary, List<Param> para
     }
 
     /** A route of server-sent events. */
-    static Route events(String path, String summary, List<Param> params, String response, Streamer streamer) {
+    public static Route events(String path, String summary, List<Param> params, String response, Streamer streamer) {
         return new Route("GET", path, summary, params, false, response, null, EVENTS, null, streamer);
     }
 
@@ -57,11 +57,11 @@ public record Route(String method, String path, String summary, List<Param> para
 
     /** A path or query parameter. */
     public record Param(String name, String in, String type, String description) {
-        static Param path(String name, String description) {
+        public static Param path(String name, String description) {
             return new Param(name, "path", "string", description);
         }
 
-        static Param query(String name, String type, String description) {
+        public static Param query(String name, String type, String description) {
             return new Param(name, "query", type, description);
         }
     }

@@ -19,21 +19,21 @@ import java.util.List;
  * out, and so are a model's parameters (served by the model routes of their own) and a job file's
  * folder.
  */
-final class Views {
+public final class Views {
 
     private Views() {
     }
 
-    static JsonNode domain(DomainRecord d) {
+    public static JsonNode domain(DomainRecord d) {
         return Json.MAPPER.createObjectNode().put("name", d.name()).put("owner", d.owner()).put("registered_at", String.valueOf(d.registeredAt()));
     }
 
-    static JsonNode node(NodeRecord n) {
+    public static JsonNode node(NodeRecord n) {
         return Json.MAPPER.createObjectNode().put("id", n.nodeId()).put("domain", n.domain()).put("status", n.status())
                 .put("last_heartbeat", String.valueOf(n.lastHeartbeat()));
     }
 
-    static ObjectNode product(ProductRecord p, DataContract c) {
+    public static ObjectNode product(ProductRecord p, DataContract c) {
         ObjectNode o = Json.MAPPER.createObjectNode().put("id", p.id()).put("domain", p.domain()).put("version", p.version())
                 .put("rows", p.rows()).put("contract_sha256", p.contractSha256()).put("registered_at", String.valueOf(p.registeredAt()));
         if (c != null) {
@@ -58,7 +58,7 @@ final class Views {
         return o;
     }
 
-    static ObjectNode run(RunRecord r) {
+    public static ObjectNode run(RunRecord r) {
         ObjectNode o = Json.MAPPER.createObjectNode().put("id", r.id()).put("job_id", r.jobId()).put("strategy", r.strategy())
                 .put("status", r.status()).put("started_at", String.valueOf(r.startedAt()))
                 .put("bytes_sent", r.bytesSent()).put("bytes_received", r.bytesReceived());
@@ -70,7 +70,7 @@ final class Views {
         return o;
     }
 
-    static ObjectNode runDetail(RunRecord r, List<RoundRecord> rounds, List<ModelRecord> models) {
+    public static ObjectNode runDetail(RunRecord r, List<RoundRecord> rounds, List<ModelRecord> models) {
         ObjectNode o = run(r);
         o.set("plan", Json.parse(r.planJson()));
         ArrayNode rs = o.putArray("rounds");
@@ -79,7 +79,7 @@ final class Views {
         return o;
     }
 
-    static ObjectNode round(RoundRecord x) {
+    public static ObjectNode round(RoundRecord x) {
         ObjectNode n = Json.MAPPER.createObjectNode().put("round", x.round()).put("seconds", x.seconds()).put("bytes_sent", x.bytesSent())
                 .put("bytes_received", x.bytesReceived()).put("nodes_ok", x.nodesOk()).put("nodes_failed", x.nodesFailed());
         n.set("metrics", Json.parse(x.metricsJson()));
@@ -87,7 +87,7 @@ final class Views {
         return n;
     }
 
-    static ObjectNode model(ModelRecord m) {
+    public static ObjectNode model(ModelRecord m) {
         ObjectNode o = Json.MAPPER.createObjectNode().put("id", m.id()).put("run_id", m.runId()).put("type", m.modelType())
                 .put("params", m.numParams()).put("created_at", String.valueOf(m.createdAt()));
         JsonNode prov = Json.parse(m.provenanceJson());
@@ -99,7 +99,7 @@ final class Views {
         return o;
     }
 
-    static JsonNode audit(io.meshfl.core.catalog.AuditRecord a) {
+    public static JsonNode audit(io.meshfl.core.catalog.AuditRecord a) {
         return Json.MAPPER.createObjectNode().put("seq", a.seq()).put("at", String.valueOf(a.at())).put("job_id", a.jobId()).put("run_id", a.runId())
                 .put("step", a.step()).put("sender", a.sender()).put("receiver", a.receiver()).put("bytes", a.bytes())
                 .put("protection", a.protection()).put("message", a.msgSeq());
