@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * The console's static files, served to anyone (they hold no data): its own scripts and style
  * from this package's resources and the browser libraries from their WebJars. Only the files named
- * here are served; nothing else on the class path can be asked for by name.
+ * here and the plain-named scripts and styles of the console's resource folder are served; nothing
+ * else on the class path can be asked for by name.
  */
 public final class Assets {
 
@@ -19,12 +20,13 @@ public final class Assets {
     public record Asset(byte[] bytes, String type) {
     }
 
-    private static final Map<String, String> FILES = Map.of(
-            "console.css", "io/meshfl/web/console/console.css",
-            "console.js", "io/meshfl/web/console/console.js",
-            "login.js", "io/meshfl/web/console/login.js",
+    /** The browser libraries, from their WebJars. */
+    private static final Map<String, String> LIBRARIES = Map.of(
             "uPlot.min.css", "META-INF/resources/webjars/uplot/1.6.30/dist/uPlot.min.css",
             "uPlot.iife.min.js", "META-INF/resources/webjars/uplot/1.6.30/dist/uPlot.iife.min.js");
+
+    /** The console's own files: a plain name (no folder, no dots but the extension's) in this package's resources. */
+    private static final java.util.regex.Pattern OWN = java.util.regex.Pattern.compile("[a-z][a-z0-9-]*\\.(js|css)");
 
     private static final Map<String, Asset> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -35,8 +37,9 @@ public final class Assets {
     public static Optional<Asset> find(String path) {
         if (!path.startsWith(URL)) return Optional.empty();
         String name = path.substring(URL.length());
-        String resource = FILES.get(name);
-        if (resource == null) return Optional.empty();
+        String resource = LIBRARIES.containsKey(name) ? LIBRARIES.get(name)
+                : OWN.matcher(name).matches() ? "io/meshfl/web/console/" + name : null;
+        if (resource == null || Assets.class.getClassLoader().getResource(resource) == null) return Optional.empty();
         return Optional.of(LOADED.computeIfAbsent(name, n -> load(resource, n)));
     }
 
