@@ -85,9 +85,10 @@ final class CoordinatorCommand implements Callable<Integer> {
             });
             System.out.println("coordinator listening on " + host + ":" + c.port() + (mtls == null ? " (plaintext)" : " (mutual TLS)")
                     + ", catalog " + catalog.describe());
-            io.meshfl.web.ApiServer api = http == null ? null : io.meshfl.web.ApiServer.start(new InetSocketAddress(host, http),
-                    mtls.httpsContext(), mtls.revocations(), new io.meshfl.web.Backend(cat, c.runner()::plan, mtls.ca()), System.out::println);
-            if (api != null) System.out.println("REST API on https://" + host + ":" + api.port() + "/api (OpenAPI at /api/openapi.json)");
+            io.meshfl.web.ApiServer api = http == null ? null : io.meshfl.web.ApiServer.start(new InetSocketAddress(host, http), mtls,
+                    new io.meshfl.web.Backend(cat, c.runner()::plan, mtls.ca(), new io.meshfl.web.RunnerJobs(c.runner(), System.out::println)),
+                    System.out::println);
+            if (api != null) System.out.println("REST API on https://" + host + ":" + api.port() + "/api (OpenAPI at /api/openapi.json), console at /console");
             System.out.flush();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 if (probes != null) probes.close();

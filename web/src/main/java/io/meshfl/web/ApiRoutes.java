@@ -158,30 +158,8 @@ final class ApiRoutes {
     }
 
     private JsonNode plan(Request q) {
-        io.meshfl.core.plan.JobSpec job;
-        try {
-            job = io.meshfl.core.plan.JobLoader.parse(q.body(), "job.yaml");
-        } catch (MeshflException e) {
-            throw new ApiException(Problem.of(e));
-        }
-        // a plan shows the products' rows and columns, and the planner's errors name their columns: it is made only for a caller
-        // who may read every product the job names, checked before the planner sees them
-        List<String> named = new ArrayList<>(job.products());
-        if (job.evaluation() != null) named.addAll(job.evaluation().products());
-        for (String id : named) {
-            ProductRecord rec = catalog.product(id).orElse(null);
-            DataContract c = rec == null ? null : contract(rec);
-            if (c == null || !q.caller().mayRead(rec, c)) throw new ApiException(Problem.notFound("no data product '" + id + "' the caller may read"));
-        }
-        io.meshfl.core.plan.Plan plan = backend.planner().apply(job);
-        // and may use them for this plan's protocol
-        for (io.meshfl.core.plan.Plan.Participant p : plan.participants()) {
-            ProductRecord rec = catalog.product(p.productId()).orElse(null);
-            DataContract c = rec == null ? null : contract(rec);
-            if (c == null || q.caller().operator() || p.domain().equals(q.caller().domain())) continue;
-            String refused = io.meshfl.core.trust.Access.refusal(c, q.caller().label(), "train", plan.strategy());
-            if (refused != null) throw new ApiException(Problem.forbidden(refused));
-        }
+        io.meshfl.core.plan.JobSpec job = Planning.parse(q.body());
+        io.meshfl.core.plan.Plan plan = Planning.plan(backend, q.caller(), job);
         var o = Json.MAPPER.createObjectNode().put("name", job.name()).put("strategy", plan.strategy())
                 .put("spec_sha256", io.meshfl.core.trust.HashChain.sha256Hex(q.body())).put("explain", plan.explain());
         var products = o.putArray("products");

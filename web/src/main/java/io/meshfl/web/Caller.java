@@ -9,12 +9,18 @@ import java.util.Arrays;
 import java.util.function.Function;
 
 /**
- * Who calls the API, from the client certificate of the connection, and what they may see: the
+ * Who calls the API, from the client certificate of the connection or a browser's console session
+ * ({@code session}: its id, else null), and what they may see: the
  * operator ({@code client:operator}) and the coordinator see everything; a domain sees its own
  * products and nodes, the runs and models over them; any other client the products whose contract
  * grants it use and the runs it submitted.
  */
-public record Caller(MeshIdentity identity) {
+public record Caller(MeshIdentity identity, String session) {
+
+    /** A caller by its client certificate. */
+    public Caller(MeshIdentity identity) {
+        this(identity, null);
+    }
 
     /** The identity as the catalog and contracts name it ({@code client:operator}, {@code domain:lending}). */
     public String label() {

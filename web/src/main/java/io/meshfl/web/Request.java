@@ -1,12 +1,45 @@
 package io.meshfl.web;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
-/** A request a route matched: who asks, its path and query parameters, and its body (empty for a GET). */
-public record Request(Caller caller, Map<String, String> path, Map<String, String> query, String body) {
+/**
+ * A request a route matched: who asks (null on the routes anyone may call), its path and query
+ * parameters, its body (empty for a GET), and what the handler adds to the answer besides its body
+ * ({@link Reply}: cookies, a status other than 200).
+ */
+public record Request(Caller caller, Map<String, String> path, Map<String, String> query, String body, Reply reply) {
 
     public Request(Caller caller, Map<String, String> path, Map<String, String> query) {
         this(caller, path, query, "");
+    }
+
+    public Request(Caller caller, Map<String, String> path, Map<String, String> query, String body) {
+        this(caller, path, query, body, new Reply());
+    }
+
+    /** What a handler sets on its answer besides the body. */
+    public static final class Reply {
+        private int status = 200;
+        private final List<String> cookies = new ArrayList<>();
+
+        public void status(int s) {
+            status = s;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        /** A Set-Cookie header's value. */
+        public void cookie(String setCookie) {
+            cookies.add(setCookie);
+        }
+
+        public List<String> cookies() {
+            return List.copyOf(cookies);
+        }
     }
 
     public String path(String name) {

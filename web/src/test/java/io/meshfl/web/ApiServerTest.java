@@ -92,7 +92,7 @@ class ApiServerTest {
             runIds.add(run.id());
         }
         MeshTls tls = MeshTls.load(dir.resolve("certs"), MeshIdentity.Role.COORDINATOR, "coordinator");
-        api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), tls.httpsContext(), tls.revocations(), new Backend(catalog,
+        api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), tls, new Backend(catalog,
                 spec -> io.meshfl.core.plan.Planner.plan(spec, views()), io.meshfl.core.trust.Pem.certificate(dir.resolve("certs").resolve("ca.pem"))),
                 m -> { });
     }
@@ -181,7 +181,7 @@ class ApiServerTest {
     }
 
     @Test
-    void connectionsWithoutAMeshCertificateAreRefusedAtTheHandshakeAndARevokedOneOnItsNextRequest() throws Exception {
+    void connectionsWithoutAMeshCertificateReachOnlyTheLoginAForeignOneIsRefusedAtTheHandshakeAndARevokedOneOnItsNextRequest() throws Exception {
         HttpClient bob = client(MeshIdentity.Role.CLIENT, "bob");
         assertEquals(200, get(bob, "/api/me").statusCode());
         ca.revoke(CertificateAuthority.stem(MeshIdentity.Role.CLIENT, "bob"));
@@ -190,9 +190,18 @@ class ApiServerTest {
         assertEquals(403, refused.statusCode());
         assertTrue(json(refused).path("detail").asText().contains("is revoked"), refused.body());
 
-        // no client certificate at all, and one of another CA
+        // no client certificate at all: the login page only (a browser signs in there), never the API or a console page
         HttpClient none = HttpClient.newBuilder().sslContext(trustOnly()).build();
-        assertThrows(IOException.class, () -> get(none, "/api/me"));
+        HttpResponse<String> anonymous = get(none, "/api/me");
+        assertEquals(401, anonymous.statusCode(), anonymous.body());
+        assertEquals(Problem.MEDIA_TYPE, anonymous.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(401, get(none, "/api/runs").statusCode());
+        assertEquals(401, get(none, "/api/openapi.json").statusCode());
+        HttpResponse<String> page = get(none, "/console");
+        assertEquals(303, page.statusCode());
+        assertEquals("/console/login?next=%2Fconsole", page.headers().firstValue("Location").orElse(""));
+        assertEquals(200, get(none, "/console/login").statusCode());
+        // and one of another CA is refused at the handshake
         CertificateAuthority other = CertificateAuthority.create(dir.resolve("other"), CertificateAuthority.KeyType.EC, "t", 10);
         other.issue(MeshIdentity.Role.CLIENT, "operator", 5);
         HttpClient foreign = HttpClient.newBuilder().sslContext(MeshTls.load(dir.resolve("other"), MeshIdentity.Role.CLIENT, "operator")
@@ -260,9 +269,10 @@ class ApiServerTest {
         doc.findValues("$ref").forEach(v -> refs.add(v.asText()));
         assertFalse(refs.isEmpty());
         for (String ref : refs) assertTrue(doc.path("components").path("schemas").has(ref.substring(ref.lastIndexOf('/') + 1)), ref);
-        int paths = 0;
-        for (var it = doc.path("paths").fieldNames(); it.hasNext(); it.next()) paths++;
-        assertEquals(api.routes().size(), paths, "one documented path per route, no more");
+        int operations = 0;
+        for (JsonNode path : doc.path("paths")) operations += path.size();
+        assertEquals(api.routes().size(), operations, "one documented operation per route, no more");
+        for (Route r : api.pages()) assertTrue(r.path().startsWith("/console"), "a page outside the console: " + r.path());
 
         HttpResponse<String> bad = get(op, "/api/runs?limit=0");
         assertEquals(400, bad.statusCode());
@@ -272,7 +282,7 @@ class ApiServerTest {
         assertEquals("Not found", json(none).path("title").asText());
         HttpResponse<String> post = op.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api.port() + "/api/runs"))
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(405, post.statusCode(), "nothing here changes the catalog yet");
+        assertEquals(405, post.statusCode(), "runs are listed here, started through /api/jobs");
         assertEquals("application/yaml", doc.path("paths").path("/api/plan").path("post").path("requestBody").path("content")
                 .fieldNames().next(), "the plan route documents its body");
     }

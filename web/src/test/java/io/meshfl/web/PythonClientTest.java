@@ -82,7 +82,7 @@ class PythonClientTest {
             Path signal = dir.resolve("live-signal");
 
             MeshTls tls = MeshTls.load(dir.resolve("certs"), MeshIdentity.Role.COORDINATOR, "coordinator");
-            try (ApiServer api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), tls.httpsContext(), tls.revocations(),
+            try (ApiServer api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), tls,
                     new Backend(catalog, spec -> { throw new IllegalStateException("no planner here"); }, tls.ca()), m -> { })) {
                 Path certs = dir.resolve("certs");
                 ProcessBuilder pb = new ProcessBuilder(python, "-m", "unittest", "discover", "-s", "clients/python/tests", "-v")
