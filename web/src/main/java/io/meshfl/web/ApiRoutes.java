@@ -79,17 +79,9 @@ final class ApiRoutes {
         List<JsonNode> out = new ArrayList<>();
         for (ProductRecord p : catalog.products()) {
             DataContract c = contract(p);
-            if (c != null ? q.caller().mayRead(p, c) : unreadableShown(q, p)) out.add(shown(p, c));
+            if (q.caller().mayRead(p, c)) out.add(shown(p, c));
         }
         return Page.of(out, q, x -> x);
-    }
-
-    /**
-     * A stored contract that no longer loads still lists its product, saying so, to those who answer for it (the operator and
-     * its domain), rather than dropping it from the list without a word; no one else sees it.
-     */
-    private static boolean unreadableShown(Request q, ProductRecord p) {
-        return q.caller().operator() || p.domain().equals(q.caller().domain());
     }
 
     private static JsonNode shown(ProductRecord p, DataContract c) {
@@ -105,7 +97,7 @@ final class ApiRoutes {
         List<JsonNode> out = new ArrayList<>();
         for (ProductRecord p : versions) {
             DataContract c = contract(p);
-            if (c != null ? q.caller().mayRead(p, c) : unreadableShown(q, p)) out.add(shown(p, c));
+            if (q.caller().mayRead(p, c)) out.add(shown(p, c));
         }
         if (out.isEmpty()) throw new ApiException(Problem.notFound("no data product '" + id + "' the caller may read"));
         var o = Json.MAPPER.createObjectNode().put("id", id);
@@ -172,8 +164,7 @@ final class ApiRoutes {
 
     private JsonNode audit(Request q) {
         Caller c = q.caller();
-        var f = new io.meshfl.core.catalog.AuditLog.Filter(q.param("run"), q.param("party"), q.param("step"), q.param("protection"),
-                c.operator() ? null : c.domain(), c.operator() || c.domain() != null ? null : c.label());
+        var f = c.auditFilter(q.param("run"), q.param("party"), q.param("step"), q.param("protection"));
         int offset = q.intParam("offset", 0, 0, Integer.MAX_VALUE);
         int limit = q.intParam("limit", Page.DEFAULT_LIMIT, 1, Page.MAX_LIMIT);
         var page = catalog.auditPage(f, offset, limit);

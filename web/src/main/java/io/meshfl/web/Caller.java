@@ -37,8 +37,13 @@ public record Caller(MeshIdentity identity, String session) {
         return identity.role() == MeshIdentity.Role.DOMAIN ? identity.name() : null;
     }
 
+    /**
+     * One version of a product, {@code c} its contract, null when the stored contract no longer loads: such a version is still
+     * shown, saying so, to those who answer for it (the operator and its domain) rather than dropped without a word; to no one else.
+     */
     public boolean mayRead(ProductRecord p, DataContract c) {
         if (operator() || p.domain().equals(domain())) return true;
+        if (c == null) return false;
         var grants = c.policy().consumers();
         return grants != null && grants.stream().anyMatch(g -> g.names(label()));
     }
@@ -49,6 +54,15 @@ public record Caller(MeshIdentity identity, String session) {
         String d = domain();
         if (d == null || r.productsCsv() == null) return false;
         return Arrays.stream(r.productsCsv().split(",")).map(String::trim).anyMatch(id -> d.equals(domainOf.apply(id)));
+    }
+
+    /**
+     * The audit records matching the asked filters ({@code run}, {@code party}, {@code step}, {@code protection}, each null for any)
+     * that this caller may see: a domain those it sent or received, a client those of the runs it submitted.
+     */
+    public io.meshfl.core.catalog.AuditLog.Filter auditFilter(String run, String party, String step, String protection) {
+        return new io.meshfl.core.catalog.AuditLog.Filter(run, party, step, protection, operator() ? null : domain(),
+                operator() || domain() != null ? null : label());
     }
 
     public boolean mayReadNode(String nodeDomain) {
