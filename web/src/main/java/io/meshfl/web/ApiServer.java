@@ -196,9 +196,9 @@ public final class ApiServer implements AutoCloseable {
                 send(ex, q.reply().status(), r.produces(), r.produces().equals(Route.JSON) ? Json.MAPPER.writeValueAsBytes(answer)
                         : answer.asText().getBytes(StandardCharsets.UTF_8));
             } catch (ApiException e) {
-                send(ex, e.problem);
+                answer(ex, page, caller, e.problem);
             } catch (MeshflException e) {
-                send(ex, Problem.of(e));
+                answer(ex, page, caller, Problem.of(e));
             } catch (RuntimeException e) {
                 // the cause stays in the coordinator's log: a message may name what the caller must not see
                 String incident = Long.toHexString(System.nanoTime());
@@ -206,6 +206,17 @@ public final class ApiServer implements AutoCloseable {
                 send(ex, new Problem(500, "Server error", "MeshFL-900 INTERNAL", "internal error, incident " + incident));
             }
         }
+    }
+
+    /** A problem as a console page (for a browser's page) or as a problem detail (for the API). */
+    private static void answer(HttpExchange ex, boolean page, Caller caller, Problem p) throws IOException {
+        if (!page) {
+            send(ex, p);
+            return;
+        }
+        String body = "<div class=\"problem\" id=\"page-problem\">" + io.meshfl.web.console.Html.esc(p.code() + ": " + p.detail()) + "</div>";
+        send(ex, p.status(), io.meshfl.web.console.Html.MEDIA_TYPE,
+                io.meshfl.web.console.Html.page(p.title(), caller, body, List.of()).asText().getBytes(StandardCharsets.UTF_8));
     }
 
     private record Matched(Route route, Map<String, String> params, boolean open) {
