@@ -11,9 +11,7 @@ import io.meshfl.core.contract.DataContract;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The read routes of the API over the catalog: who is calling, domains, nodes, products, runs with
@@ -105,16 +103,8 @@ final class ApiRoutes {
         return o;
     }
 
-    private java.util.function.Function<String, String> domains() {
-        Map<String, String> byId = new HashMap<>();
-        for (ProductRecord p : catalog.products()) byId.put(p.id(), p.domain());
-        return byId::get;
-    }
-
     private List<RunRecord> visibleRuns(Caller c) {
-        var domainOf = domains();
-        return catalog.runs().stream().filter(r -> c.mayRead(r, domainOf))
-                .sorted(Comparator.comparing(RunRecord::startedAt, Comparator.nullsLast(Comparator.reverseOrder()))).toList();
+        return Visibility.runs(catalog, c);
     }
 
     private JsonNode runs(Request q) {
@@ -123,9 +113,7 @@ final class ApiRoutes {
     }
 
     private RunRecord visibleRun(Request q, String id) {
-        RunRecord r = catalog.run(id).orElse(null);
-        if (r == null || !q.caller().mayRead(r, domains())) throw new ApiException(Problem.notFound("no run '" + id + "' the caller may see"));
-        return r;
+        return Visibility.run(catalog, q.caller(), id);
     }
 
     private JsonNode run(Request q) {
@@ -164,7 +152,11 @@ final class ApiRoutes {
 
     private JsonNode audit(Request q) {
         Caller c = q.caller();
+<<<<<<< HEAD
         var f = c.auditFilter(q.param("run"), q.param("party"), q.param("step"), q.param("protection"));
+=======
+        var f = Visibility.audit(c, q.param("run"), q.param("party"), q.param("step"), q.param("protection"));
+>>>>>>> console-b
         int offset = q.intParam("offset", 0, 0, Integer.MAX_VALUE);
         int limit = q.intParam("limit", Page.DEFAULT_LIMIT, 1, Page.MAX_LIMIT);
         var page = catalog.auditPage(f, offset, limit);
