@@ -212,9 +212,14 @@ class ConsoleBrowserTest {
         browser.get(base + path);
     }
 
+    /** The text of the first element {@code css} selects now, or "" (also while the page is being replaced). */
     private String text(String css) {
-        List<WebElement> e = browser.findElements(By.cssSelector(css));
-        return e.isEmpty() ? "" : e.get(0).getText();
+        try {
+            List<WebElement> e = browser.findElements(By.cssSelector(css));
+            return e.isEmpty() ? "" : e.get(0).getText();
+        } catch (org.openqa.selenium.StaleElementReferenceException replaced) {
+            return "";
+        }
     }
 
     private void setValue(String id, String value) {

@@ -152,11 +152,7 @@ final class ApiRoutes {
 
     private JsonNode audit(Request q) {
         Caller c = q.caller();
-<<<<<<< HEAD
         var f = c.auditFilter(q.param("run"), q.param("party"), q.param("step"), q.param("protection"));
-=======
-        var f = Visibility.audit(c, q.param("run"), q.param("party"), q.param("step"), q.param("protection"));
->>>>>>> console-b
         int offset = q.intParam("offset", 0, 0, Integer.MAX_VALUE);
         int limit = q.intParam("limit", Page.DEFAULT_LIMIT, 1, Page.MAX_LIMIT);
         var page = catalog.auditPage(f, offset, limit);

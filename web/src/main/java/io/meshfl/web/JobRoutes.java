@@ -106,12 +106,6 @@ final class JobRoutes {
         return Json.MAPPER.createObjectNode().put("run_id", s.runId()).put("job_id", s.jobId());
     }
 
-    private java.util.function.Function<String, String> domainOf() {
-        Map<String, String> byId = new java.util.HashMap<>();
-        for (var p : backend.catalog().products()) byId.put(p.id(), p.domain());
-        return byId::get;
-    }
-
     private static byte[] decode(JsonNode in, String field) {
         String v = in.path(field).asText("");
         if (v.isEmpty()) throw new ApiException(Problem.badRequest("the submission has no '" + field + "'"));
@@ -125,9 +119,8 @@ final class JobRoutes {
     private JsonNode cancel(Request q) {
         JobService jobs = jobs();
         String id = q.path("id");
-        var r = backend.catalog().run(id).orElse(null);
         Caller c = q.caller();
-        if (r == null || !c.mayRead(r, domainOf())) throw new ApiException(Problem.notFound("no run '" + id + "' the caller may see"));
+        var r = Visibility.run(backend.catalog(), c, id);
         if (!c.operator() && !c.label().equals(r.submitter())) {
             throw new ApiException(Problem.forbidden("run " + id + " was submitted by " + r.submitter() + "; only its submitter or the operator may cancel it"));
         }

@@ -1,6 +1,5 @@
 package io.meshfl.web;
 
-import io.meshfl.core.catalog.AuditLog;
 import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.catalog.ProductRecord;
 import io.meshfl.core.catalog.RunRecord;
@@ -12,7 +11,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Which runs and audit records a caller may see, in one place: the API and the console answer the
+ * Which runs a caller may see, in one place: the API and the console answer the
  * same caller the same records, and a run it may not see is absent in both rather than forbidden.
  */
 public final class Visibility {
@@ -39,13 +38,5 @@ public final class Visibility {
         RunRecord r = id == null ? null : catalog.run(id).orElse(null);
         if (r == null || !c.mayRead(r, productDomains(catalog))) throw new ApiException(Problem.notFound("no run '" + id + "' the caller may see"));
         return r;
-    }
-
-    /**
-     * The audit records {@code c} may see among those the other arguments select (each null for any): the operator all, a
-     * domain what it sent or received, a client the messages of the runs it submitted.
-     */
-    public static AuditLog.Filter audit(Caller c, String run, String party, String step, String protection) {
-        return new AuditLog.Filter(run, party, step, protection, c.operator() ? null : c.domain(), c.operator() || c.domain() != null ? null : c.label());
     }
 }

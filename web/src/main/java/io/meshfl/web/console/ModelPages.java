@@ -147,7 +147,7 @@ final class ModelPages {
             if (p.features() >= 0) s.features = Math.max(0, s.features) + p.features();
         }
         long messages = 0, bytes = 0;
-        AuditLog.Filter f = Visibility.audit(c, r.id(), null, null, null);
+        AuditLog.Filter f = c.auditFilter(r.id(), null, null, null);
         Set<Long> seen = new HashSet<>();
         for (int offset = 0; ; offset += AUDIT_BATCH) {
             List<AuditRecord> page = catalog.auditPage(f, offset, AUDIT_BATCH).records();
