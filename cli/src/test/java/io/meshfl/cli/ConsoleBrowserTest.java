@@ -6,8 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -243,10 +241,20 @@ class ConsoleBrowserTest {
         }
     }
 
+    /** The whole page, not only what the window shows (Chromium's own capture, through the DevTools protocol). */
+    private byte[] fullPage() {
+        var js = (JavascriptExecutor) browser;
+        long w = ((Number) js.executeScript("return document.documentElement.scrollWidth")).longValue();
+        long h = ((Number) js.executeScript("return Math.min(document.documentElement.scrollHeight, 6000)")).longValue();
+        var r = ((ChromeDriver) browser).executeCdpCommand("Page.captureScreenshot", java.util.Map.of("format", "png", "captureBeyondViewport", true,
+                "clip", java.util.Map.of("x", 0, "y", 0, "width", w, "height", h, "scale", 0.7)));
+        return Base64.getDecoder().decode((String) r.get("data"));
+    }
+
     private void shot(String name) {
         try {
             Path dir = Files.createDirectories(Path.of("target", "console"));
-            Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+            Files.write(dir.resolve(name + ".png"), fullPage());
             if (!name.equals("failed")) shots.add(name + ".png");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -129,7 +129,7 @@ final class MeshPages {
         }
         // the domains are drawn after every line so that no line crosses a domain's circle
         placed.forEach(s::append);
-        s.append("<circle class=\"coordinator\" cx=\"").append(num(half)).append("\" cy=\"").append(num(half)).append("\" r=\"34\"><title>")
+        s.append("<circle class=\"coordinator\" cx=\"").append(num(half)).append("\" cy=\"").append(num(half)).append("\" r=\"46\"><title>")
                 .append("the coordinator</title></circle><text class=\"coordinator\" text-anchor=\"middle\" x=\"").append(num(half))
                 .append("\" y=\"").append(num(half + 4)).append("\">coordinator</text>");
         if (n == 0) {
