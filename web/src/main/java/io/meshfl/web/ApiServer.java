@@ -87,6 +87,7 @@ public final class ApiServer implements AutoCloseable {
                 java.time.Clock.systemUTC());
         List<Route> routes = new ArrayList<>(new ApiRoutes(backend).routes());
         routes.addAll(new JobRoutes(backend).routes());
+        routes.addAll(new MeshRoutes(backend).routes());
         routes.add(OperatorMetrics.route(backend.catalog()));
         SessionRoutes login = new SessionRoutes(sessions);
         List<Route> open = login.open();

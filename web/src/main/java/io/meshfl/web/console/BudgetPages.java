@@ -1,11 +1,10 @@
 package io.meshfl.web.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.meshfl.core.ErrorCode;
 import io.meshfl.core.catalog.JobRecord;
-import io.meshfl.core.catalog.PrivacyLedger;
 import io.meshfl.core.catalog.RunRecord;
 import io.meshfl.web.Backend;
+import io.meshfl.web.Governance;
 import io.meshfl.web.Request;
 import io.meshfl.web.Route;
 
@@ -18,9 +17,6 @@ import java.util.List;
  */
 final class BudgetPages {
 
-    /** The errors that say a run was stopped by the rules rather than by a fault: a node's policy, or the coordinator's plan check. */
-    static final List<ErrorCode> VIOLATIONS = List.of(ErrorCode.POLICY_VIOLATION, ErrorCode.PLAN_REFUSED);
-
     private final Backend backend;
 
     BudgetPages(Backend backend) {
@@ -31,34 +27,17 @@ final class BudgetPages {
         return List.of(MeshPages.page("/console/budgets", "Privacy budgets, policy violations and refused jobs", this::budgets));
     }
 
-    /** The code a stored run error carries ({@code MeshFL-601 POLICY_VIOLATION: ...}), if it is a violation; else null. */
-    static ErrorCode violation(String error) {
-        if (error == null) return null;
-        for (ErrorCode c : VIOLATIONS) {
-            if (error.contains(c.name()) || error.contains("MeshFL-" + c.number())) return c;
-        }
-        return null;
-    }
-
     private JsonNode budgets(Request q) {
-        Visible v = new Visible(backend.catalog(), q.caller());
-        PrivacyLedger ledger = new PrivacyLedger(backend.catalog());
-        List<RunRecord> runs = v.runs();
-        java.util.Set<String> readable = new java.util.HashSet<>();
-        for (RunRecord r : runs) readable.add(r.id());
+        Governance g = new Governance(backend.catalog(), q.caller());
         List<List<String>> budgets = new ArrayList<>();
         List<List<String>> charges = new ArrayList<>();
-        for (Visible.Shown s : v.products()) {
-            String id = s.record().id();
-            double spent = ledger.spent(id);
-            Double total = s.contract() == null ? null : s.contract().policy().epsilonBudget();
-            var charged = ledger.charges(id);
-            budgets.add(List.of(Cells.product(id), Html.esc(s.record().domain()), total == null ? "none" : Cells.eps(total), Cells.eps(spent),
-                    total == null ? "—" : Cells.eps(Math.max(0, total - spent)),
-                    total == null ? "" : Cells.gauge("budget-gauge-" + id, spent, total), Html.esc(charged.size())));
-            for (PrivacyLedger.Charge c : charged) {
-                // what another caller's run charged counts against the budget, but which run it was is that caller's to see
-                String run = readable.contains(c.runId()) ? Cells.run(c.runId()) : "<span class=\"muted\">a run not shown to you</span>";
+        for (Governance.Budget x : g.budgets()) {
+            String id = x.productId();
+            budgets.add(List.of(Cells.product(id), Html.esc(x.domain()), x.total() == null ? "none" : Cells.eps(x.total()), Cells.eps(x.spent()),
+                    x.total() == null ? "—" : Cells.eps(x.left()),
+                    x.total() == null ? "" : Cells.gauge("budget-gauge-" + id, x.spent(), x.total()), Html.esc(x.charges().size())));
+            for (Governance.Charge c : x.charges()) {
+                String run = c.runId() != null ? Cells.run(c.runId()) : "<span class=\"muted\">a run not shown to you</span>";
                 charges.add(List.of(Cells.product(id), run, Cells.eps(c.epsilon()), Html.esc(c.delta()), Html.esc(c.status())));
             }
         }
@@ -69,10 +48,9 @@ final class BudgetPages {
 
         // a run's error is shown where the API shows it: to whoever may read the run
         List<List<String>> violations = new ArrayList<>();
-        for (RunRecord r : runs) {
-            ErrorCode code = RunRecord.FAILED.equals(r.status()) ? violation(r.error()) : null;
-            if (code == null) continue;
-            violations.add(List.of(Cells.run(r.id()), "<span class=\"bad\">" + Html.esc("MeshFL-" + code.number() + " " + code.name()) + "</span>",
+        for (Governance.Violation v : g.violations()) {
+            RunRecord r = v.run();
+            violations.add(List.of(Cells.run(r.id()), "<span class=\"bad\">" + Html.esc("MeshFL-" + v.code().number() + " " + v.code().name()) + "</span>",
                     Html.esc(r.error()), Cells.join(r.productIds(), ", "), Html.esc(r.submitter() == null ? "—" : r.submitter()),
                     Cells.time(r.endedAt() != null ? r.endedAt() : r.startedAt())));
         }
@@ -81,9 +59,7 @@ final class BudgetPages {
         if (q.caller().operator()) {
             // to the operator only: a refused job names products, possibly of domains the reader may not see
             List<List<String>> refused = new ArrayList<>();
-            for (JobRecord j : backend.catalog().jobs()) {
-                if (JobRecord.REFUSED.equals(j.status())) refused.add(List.of(Html.esc(j.id()), Html.esc(j.name()), Cells.time(j.submittedAt())));
-            }
+            for (JobRecord j : g.refusedJobs()) refused.add(List.of(Html.esc(j.id()), Html.esc(j.name()), Cells.time(j.submittedAt())));
             b.append("<h2>Refused jobs</h2>").append(Html.table("refused-jobs-table", List.of("Job", "Name", "Submitted"), refused));
         }
         return Html.page("Budgets & violations", q.caller(), b.toString(), List.of());

@@ -1,27 +1,20 @@
 package io.meshfl.web.console;
 
-import io.meshfl.core.MeshflException;
 import io.meshfl.core.catalog.DomainRecord;
 import io.meshfl.core.catalog.IntegrationRecord;
-import io.meshfl.core.catalog.IntegrationStore;
 import io.meshfl.core.catalog.NodeRecord;
-import io.meshfl.core.contract.DataContract;
-import io.meshfl.core.integration.Integration;
-import io.meshfl.core.integration.IntegrationLoader;
-import io.meshfl.core.integration.Relationship;
 import io.meshfl.web.Backend;
+import io.meshfl.web.Governance;
 import io.meshfl.web.Request;
 import io.meshfl.web.Route;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The mesh's pages: the map of domains and nodes with the integrations that join their products (here), and, from the
@@ -143,36 +136,20 @@ final class MeshPages {
         return String.format(Locale.ROOT, "%.1f", d);
     }
 
-    /**
-     * The registered integrations (how products join), to the operator and the domains whose products they join; a client sees
-     * none, as it sees no domain's structure beyond the products granted to it.
-     */
+    /** The registered integrations (how products join), as {@link Governance#integrations()} lets the caller see them. */
     private String integrations(Visible v) {
         if (!v.caller.operator() && v.caller.domain() == null) return "";
-        List<IntegrationRecord> all = new IntegrationStore(backend.catalog()).list();
-        List<DataContract> contracts = backend.catalog().products().stream().map(Visible::contract).filter(Objects::nonNull).toList();
         List<List<String>> rows = new ArrayList<>();
-        for (IntegrationRecord r : all) {
-            Integration i;
-            try {
-                i = IntegrationLoader.parse(r.yaml(), Path.of("catalog:" + r.id() + "@" + r.version()), contracts);
-            } catch (MeshflException e) {
-                // which products it joins is known only from a loaded integration: then only the operator, who answers for all, sees it
-                if (v.caller.operator()) {
-                    rows.add(List.of(Html.esc(r.id()), Html.esc(r.version()), "—", "<span class=\"bad\">does not load against the catalog's "
-                            + "contracts</span>", "—", Cells.time(r.registeredAt())));
-                }
+        for (Governance.IntegrationView i : new Governance(backend.catalog(), v.caller).integrations()) {
+            IntegrationRecord r = i.record();
+            if (!i.loads()) {
+                rows.add(List.of(Html.esc(r.id()), Html.esc(r.version()), "—", "<span class=\"bad\">does not load against the catalog's "
+                        + "contracts</span>", "—", Cells.time(r.registeredAt())));
                 continue;
             }
-            boolean involved = v.caller.operator() || i.products().stream().anyMatch(p -> Objects.equals(v.domainOf().apply(p), v.caller.domain()));
-            if (!involved) continue;
-            List<String> joins = new ArrayList<>();
-            for (Relationship rel : i.relationships()) {
-                joins.add(Html.esc(rel.from()) + " → " + Html.esc(rel.to()) + " <span class=\"muted\">" + Html.esc(rel.cardinality().yamlName())
-                        + "</span>");
-            }
-            rows.add(List.of(Html.esc(i.id()), Html.esc(i.version()), Html.esc(i.base()), joins.isEmpty() ? "—" : String.join("<br>", joins),
-                    Cells.join(new ArrayList<>(i.products()), ", "), Cells.time(r.registeredAt())));
+            List<String> joins = i.joins().stream().map(Html::esc).toList();
+            rows.add(List.of(Html.esc(r.id()), Html.esc(r.version()), Html.esc(i.base()), joins.isEmpty() ? "—" : String.join("<br>", joins),
+                    Cells.join(i.products(), ", "), Cells.time(r.registeredAt())));
         }
         return "<h2>Integrations</h2><p class=\"muted\">How products join into one training table, by key.</p>"
                 + Html.table("integrations-table", List.of("Integration", "Version", "Base", "Joins", "Products", "Registered"), rows);

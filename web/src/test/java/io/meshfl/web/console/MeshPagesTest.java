@@ -360,4 +360,34 @@ class MeshPagesTest {
         String product = page(ALICE, "/console/products/lending.accounts");
         assertTrue(product.contains("id=\"budget-gauge\"") && product.contains("style=\"width:33.3%\""), section(product, "product-budget"));
     }
+
+    @Test
+    void budgetsViolationsRefusedJobsAndIntegrationsAnswerEachCallerWhatTheApiAndConsoleShowIt() {
+        var op = new io.meshfl.web.Governance(catalog, OPERATOR);
+        var lendingBudget = op.budgets().stream().filter(b -> b.productId().equals("lending.accounts")).findFirst().orElseThrow();
+        assertEquals(3.0, lendingBudget.total());
+        assertEquals(1.0, lendingBudget.spent(), 1e-12);
+        assertEquals(2.0, lendingBudget.left(), 1e-12);
+        assertEquals(runs.get(0), lendingBudget.charges().get(0).runId());
+        assertEquals(List.of(violated), op.violations().stream().map(v -> v.run().id()).toList(), "a timeout is a fault, not a violation");
+        assertEquals(1, op.refusedJobs().size());
+        assertEquals(1, op.integrations().size());
+        assertEquals(List.of("lending.accounts", "shop.orders"), op.integrations().get(0).products().stream().sorted().toList());
+
+        // bob reads lending.accounts (granted) but not the run alice's charge came from: it counts, unnamed
+        var bob = new io.meshfl.web.Governance(catalog, BOB);
+        var bobs = bob.budgets();
+        assertEquals(List.of("lending.accounts"), bobs.stream().map(io.meshfl.web.Governance.Budget::productId).toList());
+        assertEquals(1.0, bobs.get(0).spent(), 1e-12);
+        assertEquals(null, bobs.get(0).charges().get(0).runId());
+        assertTrue(bob.violations().isEmpty(), "bob submitted none of the runs");
+        assertTrue(bob.refusedJobs().isEmpty());
+        assertTrue(bob.integrations().isEmpty(), "a client sees no domain's joins");
+
+        // the shop sees the violation over its product and the integration joining it; no refused jobs
+        var shop = new io.meshfl.web.Governance(catalog, SHOP);
+        assertEquals(List.of(violated), shop.violations().stream().map(v -> v.run().id()).toList());
+        assertEquals(1, shop.integrations().size());
+        assertTrue(shop.refusedJobs().isEmpty());
+    }
 }
