@@ -1,14 +1,11 @@
 package io.meshfl.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.meshfl.core.MeshflException;
 import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.catalog.ProductRecord;
 import io.meshfl.core.catalog.RunRecord;
-import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -65,18 +62,10 @@ final class ApiRoutes {
         return Json.MAPPER.createObjectNode().put("identity", q.caller().label()).put("operator", q.caller().operator());
     }
 
-    private DataContract contract(ProductRecord p) {
-        try {
-            return ContractLoader.parse(p.contractYaml(), Path.of(p.id() + ".yaml"), false);
-        } catch (MeshflException e) {
-            return null;
-        }
-    }
-
     private JsonNode products(Request q) {
         List<JsonNode> out = new ArrayList<>();
         for (ProductRecord p : catalog.products()) {
-            DataContract c = contract(p);
+            DataContract c = StoredContracts.load(p);
             if (q.caller().mayRead(p, c)) out.add(shown(p, c));
         }
         return Page.of(out, q, x -> x);
@@ -94,7 +83,7 @@ final class ApiRoutes {
         // one that exists but may not be read answers as one that does not: the API does not confirm a product's existence
         List<JsonNode> out = new ArrayList<>();
         for (ProductRecord p : versions) {
-            DataContract c = contract(p);
+            DataContract c = StoredContracts.load(p);
             if (q.caller().mayRead(p, c)) out.add(shown(p, c));
         }
         if (out.isEmpty()) throw new ApiException(Problem.notFound("no data product '" + id + "' the caller may read"));

@@ -9,7 +9,6 @@ import io.meshfl.core.catalog.JobRecord;
 import io.meshfl.core.catalog.PrivacyLedger;
 import io.meshfl.core.catalog.ProductRecord;
 import io.meshfl.core.catalog.RunRecord;
-import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.integration.Integration;
 import io.meshfl.core.integration.IntegrationLoader;
@@ -72,21 +71,13 @@ public final class Governance {
         return null;
     }
 
-    private static DataContract contract(ProductRecord p) {
-        try {
-            return ContractLoader.parse(p.contractYaml(), Path.of(p.id() + ".yaml"), false);
-        } catch (MeshflException e) {
-            return null;
-        }
-    }
-
     public List<Budget> budgets() {
         PrivacyLedger ledger = new PrivacyLedger(catalog);
         Set<String> readable = new HashSet<>();
         for (RunRecord r : Visibility.runs(catalog, caller)) readable.add(r.id());
         List<Budget> out = new ArrayList<>();
         for (ProductRecord p : catalog.products()) {
-            DataContract c = contract(p);
+            DataContract c = StoredContracts.load(p);
             if (!caller.mayRead(p, c)) continue;
             List<Charge> charges = new ArrayList<>();
             // what another caller's run charged counts against the budget, but which run it was is that caller's to see
@@ -120,7 +111,7 @@ public final class Governance {
      */
     public List<IntegrationView> integrations() {
         if (!caller.operator() && caller.domain() == null) return List.of();
-        List<DataContract> contracts = catalog.products().stream().map(Governance::contract).filter(Objects::nonNull).toList();
+        List<DataContract> contracts = catalog.products().stream().map(StoredContracts::load).filter(Objects::nonNull).toList();
         Map<String, String> domainOf = new HashMap<>();
         for (ProductRecord p : catalog.products()) domainOf.put(p.id(), p.domain());
         List<IntegrationView> out = new ArrayList<>();

@@ -93,27 +93,18 @@ final class JobRoutes {
             throw new ApiException(Problem.notFound("no job draft '" + in.path("draft").asText("") + "' of " + q.caller().label()
                     + " waits for a signature (drafts last " + DRAFT_LIFE.toMinutes() + " minutes and are used once)"));
         }
-        byte[] certDer = decode(in, "certificate");
+        byte[] certDer = Json.base64(in, "certificate", "the submission");
         X509Certificate cert;
         try {
             cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(certDer));
         } catch (java.security.GeneralSecurityException | RuntimeException e) {
             throw new ApiException(Problem.badRequest("the submission's certificate does not parse"));
         }
-        SignedTicket ticket = new SignedTicket(d.ticket(), certDer, Sessions.der(cert, d.ticket(), decode(in, "signature")));
+        byte[] signature = Json.base64(in, "signature", "the submission");
+        SignedTicket ticket = new SignedTicket(d.ticket(), certDer, Sessions.der(cert, d.ticket(), signature));
         JobService.Started s = jobs.submit(d.job(), d.yaml(), ticket, q.caller().label(), in.path("accept_warnings").asBoolean(false));
         q.reply().status(202);
         return Json.MAPPER.createObjectNode().put("run_id", s.runId()).put("job_id", s.jobId());
-    }
-
-    private static byte[] decode(JsonNode in, String field) {
-        String v = in.path(field).asText("");
-        if (v.isEmpty()) throw new ApiException(Problem.badRequest("the submission has no '" + field + "'"));
-        try {
-            return Base64.getDecoder().decode(v.replaceAll("\\s", ""));
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(Problem.badRequest("the submission's '" + field + "' is not base64"));
-        }
     }
 
     private JsonNode cancel(Request q) {

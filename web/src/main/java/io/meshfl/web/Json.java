@@ -20,4 +20,15 @@ public final class Json {
             return MAPPER.createObjectNode();
         }
     }
+
+    /** Field {@code field} of {@code in}, base64 (whitespace ignored); a missing or bad one is a 400 naming it in {@code what}. */
+    public static byte[] base64(JsonNode in, String field, String what) {
+        String v = in.path(field).asText("");
+        if (v.isEmpty()) throw new ApiException(Problem.badRequest(what + " has no '" + field + "'"));
+        try {
+            return java.util.Base64.getDecoder().decode(v.replaceAll("\\s", ""));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest(what + "'s '" + field + "' is not base64"));
+        }
+    }
 }

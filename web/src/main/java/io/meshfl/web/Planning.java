@@ -2,13 +2,11 @@ package io.meshfl.web;
 
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.catalog.ProductRecord;
-import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Plan;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,13 +34,13 @@ final class Planning {
         if (job.evaluation() != null) named.addAll(job.evaluation().products());
         for (String id : named) {
             ProductRecord rec = backend.catalog().product(id).orElse(null);
-            DataContract c = rec == null ? null : contract(rec);
+            DataContract c = rec == null ? null : StoredContracts.load(rec);
             if (c == null || !caller.mayRead(rec, c)) throw new ApiException(Problem.notFound("no data product '" + id + "' the caller may read"));
         }
         Plan plan = backend.planner().apply(job);
         for (Plan.Participant p : plan.participants()) {
             ProductRecord rec = backend.catalog().product(p.productId()).orElse(null);
-            DataContract c = rec == null ? null : contract(rec);
+            DataContract c = rec == null ? null : StoredContracts.load(rec);
             if (c == null || caller.operator() || p.domain().equals(caller.domain())) continue;
             String refused = io.meshfl.core.trust.Access.refusal(c, caller.label(), "train", plan.strategy());
             if (refused != null) throw new ApiException(Problem.forbidden(refused));
@@ -50,11 +48,4 @@ final class Planning {
         return plan;
     }
 
-    private static DataContract contract(ProductRecord p) {
-        try {
-            return ContractLoader.parse(p.contractYaml(), Path.of(p.id() + ".yaml"), false);
-        } catch (MeshflException e) {
-            return null;
-        }
-    }
 }

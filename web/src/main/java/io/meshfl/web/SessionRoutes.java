@@ -3,7 +3,6 @@ package io.meshfl.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfl.web.console.Html;
 
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -44,23 +43,13 @@ final class SessionRoutes {
         } catch (java.io.IOException e) {
             throw new ApiException(Problem.badRequest("the login is not JSON"));
         }
-        byte[] cert = base64(in, "certificate");
-        byte[] signature = base64(in, "signature");
+        byte[] cert = Json.base64(in, "certificate", "the login");
+        byte[] signature = Json.base64(in, "signature", "the login");
         Sessions.Session s = sessions.login(cert, in.path("origin").asText(null), in.path("challenge").asText(null), signature);
         q.reply().cookie(ApiServer.SESSION_COOKIE + "=" + s.id() + "; Path=/; Secure; HttpOnly; SameSite=Strict");
         q.reply().cookie(ApiServer.CSRF_COOKIE + "=" + s.csrf() + "; Path=/; Secure; SameSite=Strict");
         Caller c = new Caller(s.identity(), s.id());
         return Json.MAPPER.createObjectNode().put("identity", c.label()).put("operator", c.operator());
-    }
-
-    private static byte[] base64(JsonNode in, String field) {
-        String v = in.path(field).asText("");
-        if (v.isEmpty()) throw new ApiException(Problem.badRequest("the login has no '" + field + "'"));
-        try {
-            return Base64.getDecoder().decode(v.replaceAll("\\s", ""));
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(Problem.badRequest("the login's '" + field + "' is not base64"));
-        }
     }
 
     private JsonNode logout(Request q) {

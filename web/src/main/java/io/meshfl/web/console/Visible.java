@@ -1,14 +1,12 @@
 package io.meshfl.web.console;
 
-import io.meshfl.core.MeshflException;
 import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.catalog.ProductRecord;
 import io.meshfl.core.catalog.RunRecord;
-import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.web.Caller;
+import io.meshfl.web.StoredContracts;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,20 +34,11 @@ final class Visible {
         this.latest = catalog.products();
     }
 
-    /** A stored contract as the API's loader reads it, or null when it no longer loads. */
-    static DataContract contract(ProductRecord p) {
-        try {
-            return ContractLoader.parse(p.contractYaml(), Path.of(p.id() + ".yaml"), false);
-        } catch (MeshflException e) {
-            return null;
-        }
-    }
-
     /** The latest version of every product the caller may read, by id. */
     List<Shown> products() {
         List<Shown> out = new ArrayList<>();
         for (ProductRecord p : latest) {
-            DataContract c = contract(p);
+            DataContract c = StoredContracts.load(p);
             if (caller.mayRead(p, c)) out.add(new Shown(p, c));
         }
         return out;
@@ -59,7 +48,7 @@ final class Visible {
     List<Shown> versions(String id) {
         List<Shown> out = new ArrayList<>();
         for (ProductRecord p : catalog.productVersions(id)) {
-            DataContract c = contract(p);
+            DataContract c = StoredContracts.load(p);
             if (caller.mayRead(p, c)) out.add(new Shown(p, c));
         }
         return out;
