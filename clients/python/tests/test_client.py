@@ -4,10 +4,13 @@ Set MESHFL_API_URL, MESHFL_CA, MESHFL_CERT, MESHFL_KEY (the operator's certifica
 (a finished run with rounds); without them every test is skipped. MESHFL_OTHER_CA (the certificate
 of another CA) and MESHFL_LIVE_RUN_ID with MESHFL_LIVE_SIGNAL (a RUNNING run the server moves on,
 round by round to its end, once the file MESHFL_LIVE_SIGNAL exists) enable the tests that need them.
-web's PythonClientTest sets all of them up.
+MESHFL_JOB (a job's YAML the server runs: two rounds, then its end with a report; a job named
+"wait..." runs until it is cancelled) and MESHFL_OTHER_KEY (a key that is not the certificate's)
+enable submitting. web's PythonClientTest sets all of them up.
 """
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -16,6 +19,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import unittest
 from unittest import mock
@@ -164,6 +168,75 @@ class ClientTest(unittest.TestCase):
         self.assertEqual([1, 2, 3], seen)
         self.assertNotEqual("RUNNING", self.api.run(run_id)["status"])
 
+    @unittest.skipUnless(env("MESHFL_JOB"), "needs MESHFL_JOB, a job the server runs")
+    def test_submit_signs_the_ticket_with_the_key_file_and_follows_the_run_to_its_report(self):
+        seen = []
+        run = self.api.submit(env("MESHFL_JOB"), follow=True, interval=0.05, timeout=60, on_round=seen.append)
+        self.assertEqual("SUCCEEDED", run["status"], run)
+        self.assertEqual("client:operator", run["submitter"], "the run is the signer's")
+        self.assertEqual([1, 2], [row["round"] for row in seen])
+        report = self.api.report(run["id"])
+        self.assertEqual(run["id"], report["run_id"])
+        self.assertEqual("SUCCEEDED", report["status"])
+        self.assertEqual(2, len(report["history"]))
+        self.assertNotIn("/", report["provenance"]["job_file"], "no folder of any machine in a report")
+        html = self.api.report(run["id"], html=True)
+        self.assertIn("<h1>Run " + run["id"] + "</h1>", html)
+        with tempfile.TemporaryDirectory() as tmp:
+            written = self.api.report(run["id"], pathlib.Path(tmp) / "report.html", html=True)
+            self.assertEqual(html, written.read_text(encoding="utf-8"))
+            self.assertEqual(report, json.loads(self.api.report(run["id"], os.path.join(tmp, "r.json")).read_text()))
+
+    @unittest.skipUnless(env("MESHFL_JOB"), "needs MESHFL_JOB, a job the server runs")
+    def test_submit_takes_a_job_file_or_a_dict_sent_as_json(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "credit.yaml"
+            path.write_text(env("MESHFL_JOB"), encoding="utf-8")
+            for job in (str(path), path):
+                started = self.api.submit(job)
+                self.assertTrue(started["run_id"] and started["job_id"], started)
+        job = {"name": "credit-dict", "products": ["lending.accounts"], "label": "y", "model": {"type": "logistic"}}
+        draft = self.api.draft(job)
+        self.assertEqual("credit-dict", draft["says"]["jobName"], draft["says"])
+        self.assertEqual(hashlib.sha256(json.dumps(job).encode("utf-8")).hexdigest(), draft["says"]["specSha256"],
+                         "the ticket names the JSON text that was sent")
+        started = self.api.submit(job)
+        self.assertEqual(started["run_id"], self.api.run(started["run_id"])["id"])
+        with self.assertRaises(TypeError):
+            self.api.submit(42)
+
+    @unittest.skipUnless(env("MESHFL_JOB") and env("MESHFL_OTHER_KEY"), "needs MESHFL_JOB and MESHFL_OTHER_KEY")
+    def test_a_ticket_signed_with_a_key_that_is_not_the_certificates_is_refused(self):
+        with mock.patch.object(self.api, "key", env("MESHFL_OTHER_KEY")):
+            with self.assertRaises(MeshflError) as e:
+                self.api.submit(env("MESHFL_JOB"))
+        self.assertEqual(403, e.exception.status, e.exception)
+
+    @unittest.skipUnless(env("MESHFL_JOB"), "needs MESHFL_JOB, a job the server runs")
+    def test_submit_without_openssl_says_what_to_install_before_asking_the_coordinator(self):
+        with mock.patch.dict(os.environ, {"PATH": ""}), mock.patch.object(self.api, "draft") as draft:
+            with self.assertRaises(FileNotFoundError) as e:
+                self.api.submit(env("MESHFL_JOB"))
+        self.assertIn("openssl", str(e.exception))
+        self.assertIn("apt-get install openssl", str(e.exception))
+        draft.assert_not_called()
+
+    @unittest.skipUnless(env("MESHFL_JOB"), "needs MESHFL_JOB, a job the server runs")
+    def test_cancel_stops_a_run_whose_report_is_absent_until_then(self):
+        waiting = env("MESHFL_JOB").replace("name: ", "name: wait-", 1)
+        run_id = self.api.submit(waiting)["run_id"]
+        self.assertEqual("RUNNING", self.api.run(run_id)["status"])
+        with self.assertRaises(MeshflError) as e:
+            self.api.report(run_id)
+        self.assertEqual(404, e.exception.status)
+        self.assertIn("no report yet", e.exception.detail)
+        self.assertEqual(run_id, self.api.cancel(run_id)["run_id"])
+        self.assertEqual("CANCELLED", self.api.run(run_id)["status"])
+        self.assertEqual("CANCELLED", self.api.report(run_id)["status"])
+        with self.assertRaises(MeshflError) as e:
+            self.api.cancel(run_id)
+        self.assertEqual(409, e.exception.status, "an ended run has nothing to stop")
+
     def cli(self, *args):
         return subprocess.run([sys.executable, "-m", "meshfl_client", "--url", ENV["MESHFL_API_URL"], "--ca", ENV["MESHFL_CA"],
                                "--cert", ENV["MESHFL_CERT"], "--key", ENV["MESHFL_KEY"], *args],
@@ -182,6 +255,36 @@ class ClientTest(unittest.TestCase):
         missing = self.cli("run", "no-such-run")
         self.assertEqual(1, missing.returncode)
         self.assertIn("MeshFL-301 CATALOG_NOT_FOUND", missing.stderr)
+        missing = self.cli("report", "no-such-run")
+        self.assertEqual(1, missing.returncode)
+        self.assertIn("MeshFL-301 CATALOG_NOT_FOUND", missing.stderr)
+
+    @unittest.skipUnless(env("MESHFL_JOB"), "needs MESHFL_JOB, a job the server runs")
+    def test_command_line_submits_follows_cancels_and_writes_reports(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            job = pathlib.Path(tmp) / "credit.yaml"
+            job.write_text(env("MESHFL_JOB"), encoding="utf-8")
+            out = pathlib.Path(tmp) / "report.json"
+            done = self.cli("submit", str(job), "--follow", "--interval", "0.05", "--report", str(out))
+            self.assertEqual(0, done.returncode, done.stderr)
+            lines = [json.loads(line) for line in done.stdout.splitlines()]
+            self.assertEqual([1, 2], [line["round"] for line in lines[:-1]])
+            run_id = lines[-1]["ended"]["id"]
+            self.assertEqual("SUCCEEDED", lines[-1]["ended"]["status"])
+            self.assertEqual(self.api.report(run_id), json.loads(out.read_text()))
+            self.assertIn("<h1>Run " + run_id, (pathlib.Path(tmp) / "report.html").read_text())
+            printed = self.cli("report", run_id, "--html")
+            self.assertEqual(0, printed.returncode, printed.stderr)
+            self.assertEqual(self.api.report(run_id, html=True), printed.stdout)
+
+            job.write_text(env("MESHFL_JOB").replace("name: ", "name: wait-", 1), encoding="utf-8")
+            started = self.cli("submit", str(job))
+            self.assertEqual(0, started.returncode, started.stderr)
+            waiting = json.loads(started.stdout)["run_id"]
+            cancelled = self.cli("cancel", waiting)
+            self.assertEqual(0, cancelled.returncode, cancelled.stderr)
+            self.assertEqual(waiting, json.loads(cancelled.stdout)["run_id"])
+            self.assertEqual("CANCELLED", self.api.run(waiting)["status"])
 
 
 if __name__ == "__main__":

@@ -160,6 +160,7 @@ final class Resumptions {
         } catch (MeshflException e) {
             if (e.code() == ErrorCode.RUN_CANCELLED && runner.catalog().run(r.id()).map(x -> x.status().equals(RunRecord.RUNNING)).orElse(false)) {
                 // cancelled while it waited for its nodes: it never went on
+                EndReports.keepPartial(runner.catalog(), r, RunRecord.CANCELLED, e.getMessage(), log);
                 runner.catalog().cancelRun(r.id(), e.getMessage(), r.bytesSent(), r.bytesReceived());
                 new RunCheckpoints(runner.catalog()).discard(r.id());
                 runner.seal(r.id());
@@ -174,6 +175,7 @@ final class Resumptions {
     }
 
     private String interrupt(RunRecord r, String why) {
+        EndReports.keepPartial(runner.catalog(), r, RunRecord.INTERRUPTED, why, log);
         runner.catalog().interruptRun(r.id(), why);
         new RunCheckpoints(runner.catalog()).discard(r.id());
         ChainSeals.Seal seal = runner.seal(r.id());

@@ -200,6 +200,10 @@ final class RunExecution {
             String provenance = prov.toString();
             for (RoundRecord r : held) catalog.recordRound(run.id(), r);
             var model = catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
+            ObjectNode report = RunReport.build(jobId, run.id(), model.id(), job, plan, out);
+            report.set("provenance", prov.deepCopy());
+            // kept before the run is seen ended, so whoever sees it ended finds its report; kept again with its seal below
+            EndReports.keep(catalog, run.id(), report, RunRecord.SUCCEEDED, null, obs::log);
             catalog.finishRun(run.id(), metricsJson, out.bytesSent(), out.bytesReceived());
             checkpoints.discard(run.id());
             AuditingChannel.flush(catalog, audit);
@@ -207,9 +211,8 @@ final class RunExecution {
             ChainSeals.Seal seal = seal(run.id());
             // the result does not wait for the parties to hear of it; what they answer reaches the audit after
             runner.endsLater(session.endLater(RunRecord.SUCCEEDED, seal, obs::log).whenComplete((v, err) -> flushLate(audit, run.id(), obs)));
-            ObjectNode report = RunReport.build(jobId, run.id(), model.id(), job, plan, out);
-            report.set("provenance", RunReport.JSON.readTree(provenance));
             report.put("seal", seal.hash());
+            EndReports.keep(catalog, run.id(), report, RunRecord.SUCCEEDED, null, obs::log);
             obs.ended(run.id(), RunRecord.SUCCEEDED, "");
             return report;
         } catch (RuntimeException e) {
@@ -221,8 +224,10 @@ final class RunExecution {
             long beforeIn = x.from() == null ? 0 : (long) x.from().number("bytes_received", 0);
             try {
                 for (RoundRecord r : held) catalog.recordRound(run.id(), r);
-                if (cancelled) catalog.cancelRun(run.id(), msg, now[0] - start[0] + before, now[1] - start[1] + beforeIn);
-                else catalog.failRun(run.id(), msg, now[0] - start[0] + before, now[1] - start[1] + beforeIn);
+                long sent = now[0] - start[0] + before, received = now[1] - start[1] + beforeIn;
+                keepPartial(run, job, plan, status, msg, sent, received, obs);
+                if (cancelled) catalog.cancelRun(run.id(), msg, sent, received);
+                else catalog.failRun(run.id(), msg, sent, received);
             } catch (MeshflException unrecorded) {
                 // the catalog is the record: an end it did not take is not told to the parties either; the run stays
                 // RUNNING there, and the coordinator holding the catalog's lease next resumes or ends it
@@ -240,10 +245,17 @@ final class RunExecution {
             AuditingChannel.flush(catalog, audit);
             obs.ended(run.id(), status, msg);
             throw e;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new MeshflException(ErrorCode.INTERNAL, "provenance is not valid JSON: " + e.getMessage(), e);
         } finally {
             runner.liveRuns().end(run.id());
+        }
+    }
+
+    /** Keeps the report of how far a run that did not succeed got, before its end is recorded; one that cannot be made is logged. */
+    private void keepPartial(RunRecord run, JobSpec job, Plan plan, String status, String why, long sent, long received, JobObserver obs) {
+        try {
+            EndReports.keep(catalog, run.id(), EndReports.partial(catalog, run, job, plan, sent, received), status, why, obs::log);
+        } catch (RuntimeException e) {
+            obs.log("run " + run.id() + " ends without a report: " + e.getMessage());
         }
     }
 

@@ -46,6 +46,10 @@ final class ApiRoutes {
         r.add(new Route("GET", "/api/runs/{id}", "One run: plan, metrics, every round, its models", List.of(ID), false, "RunDetail", this::run));
         r.add(Route.events("/api/runs/{id}/events", "A run as it goes, as server-sent events: a 'round' event for every committed round (those "
                 + "already committed first), then one 'ended' event with the run's state", List.of(ID), "RoundEvent", this::follow));
+        r.add(new Route("GET", "/api/runs/{id}/report", "The report of a run that ended, as its submitter's report.json (a run that did not "
+                + "succeed: how far it got); no file path of any machine; 404 until the run has one", List.of(ID), false, "RunReport", this::report));
+        r.add(new Route("GET", "/api/runs/{id}/report.html", "The same report as a page of HTML with its curves", List.of(ID), false, "RunReportHtml",
+                null, io.meshfl.web.console.Html.MEDIA_TYPE, this::reportHtml));
         r.add(new Route("GET", "/api/models", "Models of runs the caller may see, newest first", List.of(), true, "Model", this::models));
         r.add(new Route("GET", "/api/models/{id}", "One model with its provenance", List.of(ID), false, "Model", this::model));
         r.add(new Route("POST", "/api/plan", "How a job (its YAML file as the body) would run, as the coordinator would plan it, without running it; "
@@ -108,6 +112,21 @@ final class ApiRoutes {
     private JsonNode run(Request q) {
         RunRecord r = visibleRun(q, q.path("id"));
         return Views.runDetail(r, catalog.rounds(r.id()), catalog.modelsForRun(r.id()));
+    }
+
+    /** The stored report of a run the caller may see; a run without one yet answers as absent. */
+    private JsonNode storedReport(Request q) {
+        RunRecord r = visibleRun(q, q.path("id"));
+        return catalog.runReport(r.id()).orElseThrow(() -> new ApiException(Problem.notFound("run " + r.id() + " has no report yet ("
+                + r.status() + "): a run's report is kept when it ends")));
+    }
+
+    private JsonNode report(Request q) {
+        return storedReport(q);
+    }
+
+    private JsonNode reportHtml(Request q) {
+        return com.fasterxml.jackson.databind.node.TextNode.valueOf(io.meshfl.core.report.HtmlReport.render(storedReport(q)));
     }
 
     private JsonNode models(Request q) {

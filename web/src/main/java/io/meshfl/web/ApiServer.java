@@ -170,7 +170,8 @@ public final class ApiServer implements AutoCloseable {
                         : Problem.notFound("no route " + path + " (see /api/openapi.json)"));
                 return;
             }
-            boolean page = m.route().produces().startsWith("text/html");
+            // an API route answers problem details even where it serves HTML (a run's report): only the console's are pages
+            boolean page = m.route().produces().startsWith("text/html") && !path.startsWith("/api/");
             Caller caller;
             try {
                 caller = caller((HttpsExchange) ex, !m.open());

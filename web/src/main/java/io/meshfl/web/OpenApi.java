@@ -44,6 +44,8 @@ final class OpenApi {
                 props.putObject("offset").put("type", "integer");
                 props.putObject("limit").put("type", "integer");
                 props.putObject("next").put("type", "integer");
+            } else if (text(r)) {
+                schema.put("type", "string");
             } else {
                 schema.put("$ref", "#/components/schemas/" + r.response());
             }
@@ -54,7 +56,7 @@ final class OpenApi {
         }
         ObjectNode components = doc.putObject("components");
         ObjectNode schemas = components.putObject("schemas");
-        for (Route r : routes) schemas.putObject(r.response()).put("type", "object");
+        for (Route r : routes) if (!text(r)) schemas.putObject(r.response()).put("type", "object");
         ObjectNode problem = schemas.putObject("Problem").put("type", "object");
         ObjectNode props = problem.putObject("properties");
         for (String f : List.of("type", "title", "detail", "code")) props.putObject(f).put("type", "string");
@@ -63,6 +65,11 @@ final class OpenApi {
                 .put("description", "a client certificate signed by the mesh CA, not revoked");
         doc.putArray("security").addObject().putArray("meshCertificate");
         return doc;
+    }
+
+    /** A route answering a page of text (HTML), not a JSON object. */
+    private static boolean text(Route r) {
+        return r.produces().startsWith("text/html");
     }
 
     private static void param(ArrayNode params, String name, String in, String type, String description, boolean required) {
@@ -77,6 +84,6 @@ final class OpenApi {
             String w = part.startsWith("{") ? "By" + Character.toUpperCase(part.charAt(1)) + part.substring(2, part.length() - 1) : part;
             b.append(Character.toUpperCase(w.charAt(0))).append(w.substring(1));
         }
-        return b.toString().replace(".json", "Json");
+        return b.toString().replace(".json", "Json").replace(".html", "Html");
     }
 }

@@ -19,7 +19,8 @@ import java.util.function.Consumer;
 /**
  * The coordinator's {@link JobRunner} as the API starts runs: each job on a thread of its own,
  * answered as soon as its run is registered (or refused); its rounds reach the catalog, and so the
- * API's followers, as any run's do, and how it ended goes to the coordinator's log.
+ * API's followers, as any run's do, its report is kept there when it ends (served at
+ * {@code /api/runs/{id}/report}), and how it ended goes to the coordinator's log.
  */
 public final class RunnerJobs implements JobService, AutoCloseable {
 

@@ -181,6 +181,42 @@ class ApiServerTest {
     }
 
     @Test
+    void aRunsReportIsServedAsJsonAndHtmlToWhoeverMaySeeTheRunWithoutAFolderAndIsAbsentUntilKept() throws Exception {
+        String alices = runIds.get(0), operators = runIds.get(1);
+        var report = Json.MAPPER.createObjectNode().put("run_id", alices).put("job_name", "credit").put("rounds", 1).put("status", "FAILED")
+                .put("error", "MeshFL-501 NODE_FAILURE: cannot read " + dir.resolve("lending/accounts.csv"));
+        report.putObject("plan").put("strategy", "horizontal").put("explain", "PLAN  strategy=horizontal");
+        report.putObject("metrics").put("auc", 0.7);
+        report.putArray("history").addObject().put("round", 1).putObject("metrics").put("auc", 0.7);
+        report.putObject("provenance").put("job_file", dir.resolve("jobs/credit.yaml").toString());
+        catalog.saveRunReport(alices, report);
+
+        HttpClient alice = client(MeshIdentity.Role.CLIENT, "alice");
+        HttpResponse<String> json = get(alice, "/api/runs/" + alices + "/report");
+        assertEquals(200, json.statusCode(), json.body());
+        assertEquals("credit", json(json).path("job_name").asText());
+        assertEquals("credit.yaml", json(json).path("provenance").path("job_file").asText());
+        assertEquals("MeshFL-501 NODE_FAILURE: cannot read accounts.csv", json(json).path("error").asText());
+        HttpResponse<String> html = get(alice, "/api/runs/" + alices + "/report.html");
+        assertEquals(200, html.statusCode(), html.body());
+        assertTrue(html.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(html.body().contains("<h1>Run " + alices + "</h1>"), html.body());
+        for (HttpResponse<String> r : List.of(json, html)) assertFalse(r.body().contains(dir.toString()), "a folder of this machine: " + r.body());
+
+        assertEquals(200, get(client(MeshIdentity.Role.DOMAIN, "lending"), "/api/runs/" + alices + "/report").statusCode(), "a run over its product");
+        for (HttpClient other : List.of(client(MeshIdentity.Role.CLIENT, "bob"), client(MeshIdentity.Role.DOMAIN, "shop"))) {
+            for (String path : List.of("/report", "/report.html")) {
+                HttpResponse<String> hidden = get(other, "/api/runs/" + alices + path);
+                assertEquals(404, hidden.statusCode(), "a run the caller may not see: " + path);
+                assertEquals(Problem.MEDIA_TYPE, hidden.headers().firstValue("Content-Type").orElse(""), "a problem detail, not a page");
+            }
+        }
+        HttpResponse<String> none = get(client(MeshIdentity.Role.CLIENT, "operator"), "/api/runs/" + operators + "/report.html");
+        assertEquals(404, none.statusCode(), "no report kept for this run");
+        assertTrue(json(none).path("detail").asText().contains("no report yet"), none.body());
+    }
+
+    @Test
     void connectionsWithoutAMeshCertificateReachOnlyTheLoginAForeignOneIsRefusedAtTheHandshakeAndARevokedOneOnItsNextRequest() throws Exception {
         HttpClient bob = client(MeshIdentity.Role.CLIENT, "bob");
         assertEquals(200, get(bob, "/api/me").statusCode());

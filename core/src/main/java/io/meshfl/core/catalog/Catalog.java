@@ -780,6 +780,16 @@ public final class Catalog implements AutoCloseable {
         return first(query(c, "SELECT " + RUN_COLS + " FROM runs r WHERE r.id = ?", ps -> ps.setString(1, id), Catalog::runRow));
     }
 
+    /** Keeps a run's report (see {@link RunReports#save}): without file paths; returns what was stored. */
+    public com.fasterxml.jackson.databind.JsonNode saveRunReport(String runId, com.fasterxml.jackson.databind.JsonNode report) {
+        return new RunReports(this).save(runId, report);
+    }
+
+    /** A run's stored report, if it ended with one (see {@link RunReports}). */
+    public Optional<com.fasterxml.jackson.databind.JsonNode> runReport(String runId) {
+        return new RunReports(this).find(runId);
+    }
+
     // ---------------------------------------------------------------- models
 
     /** Stores a trained model's parameters (little-endian doubles) and provenance; {@code runId} may be null. */

@@ -117,7 +117,21 @@ final class RunPages {
         }
         if (models.isEmpty()) b.append("<li class=\"muted none\">none yet</li>");
         b.append("</ul>");
+        b.append(report(r));
         return Html.page("Run " + r.id(), c, b.toString(), List.of("uPlot.min.css", "uPlot.iife.min.js", "run.js"));
+    }
+
+    /**
+     * The link to the run's report (HTML, with its curves) once it has one, kept when the run ends; until then a note the page's
+     * script turns into the link when the run ends. The API serves the report to whoever may see the run, as this page.
+     */
+    private String report(RunRecord r) {
+        String href = "/api/runs/" + Html.seg(r.id()) + "/report.html";
+        if (catalog.runReport(r.id()).isPresent()) {
+            return "<p id=\"run-report\" class=\"run-report\">" + Html.a(href, "Report") + " <span class=\"muted\">(" + Html.a("/api/runs/"
+                    + Html.seg(r.id()) + "/report", "JSON") + ")</span></p>";
+        }
+        return "<p id=\"run-report\" class=\"run-report muted\" data-report=\"" + Html.esc(href) + "\">Report: kept when the run ends</p>";
     }
 
     /** The run's state and, for a run that did not succeed, why: the element the page's script updates when the run ends. */

@@ -129,7 +129,20 @@
       }
     }
 
+    function showReport() {
+      const p = document.getElementById('run-report');
+      if (!p || !p.dataset.report || p.querySelector('a')) return;
+      const a = document.createElement('a');
+      a.href = p.dataset.report;
+      a.textContent = 'Report';
+      p.textContent = '';
+      p.classList.remove('muted');
+      p.appendChild(a);
+    }
+
     function ended(run) {
+      // a run seen ending here has its report; one that had ended before the page came either shows its link already or has none
+      const sawItEnd = box.dataset.status === 'RUNNING';
       const status = document.getElementById('run-status');
       status.className = 'run-status ' + run.status;
       status.querySelector('.state').textContent = run.status;
@@ -137,6 +150,7 @@
       box.dataset.status = run.status;
       if (cancel) cancel.hidden = true;
       if (run.status === 'SUCCEEDED') showModels().catch(() => {});
+      if (sawItEnd) showReport();
     }
 
     const events = new EventSource('/api/runs/' + encodeURIComponent(runId) + '/events');

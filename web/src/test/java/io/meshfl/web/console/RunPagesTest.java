@@ -242,6 +242,19 @@ class RunPagesTest {
     }
 
     @Test
+    void aRunPageLinksItsReportBesideItsModelsOnceTheRunHasOne() {
+        String before = element(page("/console/runs/{id}", client("alice"), Map.of("id", aliceRun)), "p", "run-report");
+        assertFalse(before.contains("<a "), "no report kept yet: no link to a 404 " + before);
+        assertTrue(before.contains("data-report=\"/api/runs/" + Html.seg(aliceRun) + "/report.html\""), "the script's link for when it ends");
+        catalog.saveRunReport(aliceRun, Json.MAPPER.createObjectNode().put("run_id", aliceRun).put("status", "SUCCEEDED"));
+        String html = page("/console/runs/{id}", client("alice"), Map.of("id", aliceRun));
+        String link = element(html, "p", "run-report");
+        assertTrue(link.contains("<a href=\"/api/runs/" + Html.seg(aliceRun) + "/report.html\">Report</a>"), link);
+        assertTrue(html.indexOf("id=\"run-models\"") < html.indexOf("id=\"run-report\""), "beside the models");
+        assertTrue(element(html, "ul", "run-models").contains("/console/models/" + Html.seg(model)), "the models' list keeps its id");
+    }
+
+    @Test
     void aRunningRunOffersCancelToItsSubmitterAndTheOperatorOnly() {
         assertTrue(page("/console/runs/{id}", client("alice"), Map.of("id", aliceRunning)).contains("id=\"run-cancel\""));
         assertTrue(page("/console/runs/{id}", client("operator"), Map.of("id", aliceRunning)).contains("id=\"run-cancel\""));
