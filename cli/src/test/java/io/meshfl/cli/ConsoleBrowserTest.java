@@ -127,8 +127,16 @@ class ConsoleBrowserTest {
         assertEquals(30, rounds(), "every round of the run is on the page");
         shot("run-done");
 
+        // the run's report, kept by the catalog
+        waitUntil(() -> !browser.findElements(By.cssSelector("#run-report a")).isEmpty(), 20, "the report's link once the run ended");
+        String runPage = browser.getCurrentUrl();
+        browser.findElement(By.cssSelector("#run-report a")).click();
+        waitUntil(() -> browser.getPageSource().contains("breast-homo") && browser.getPageSource().contains("auc"), 20, "the HTML report");
+        shot("report");
+        browser.get(runPage);
+
         // the model: its lineage from the products through the run
-        browser.findElement(By.cssSelector("a[href^='/console/models/']")).click();
+        waitFor(By.cssSelector("a[href^='/console/models/']")).click();
         WebElement lineage = waitFor(By.id("lineage"));
         String svg = lineage.getAttribute("outerHTML");
         assertTrue(svg.contains("clinic-a.breast") && svg.contains("clinic-b.breast") && svg.contains(run), svg);
