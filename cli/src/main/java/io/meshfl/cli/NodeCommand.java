@@ -49,6 +49,11 @@ final class NodeCommand implements Callable<Integer> {
         return one && port != 0 ? (host.contains(":") ? "[" + host + "]" : host) + ":" + port : null;
     }
 
+    @Option(names = "--trainer", paramLabel = "NAME=COMMAND", description = "An external trainer this node may start for jobs whose model "
+            + "is external and names it (repeatable); COMMAND is split on spaces and runs in this directory with MESHFL_TRAINER_SOCKET and "
+            + "MESHFL_TRAINER_TOKEN set (docs/trainers.md).")
+    List<String> trainers;
+
     @Option(names = "--state", description = "Folder for this node's model parts and predictions. Default: .meshfl/node-<domain>")
     Path state;
 
@@ -72,6 +77,7 @@ final class NodeCommand implements Callable<Integer> {
         InetSocketAddress at = new InetSocketAddress(host, port);
         DomainNode n = new DomainNode(domain, own, System.out::println);
         if (mtls != null) n.trust(mtls.ca(), mtls.revocations(), mtls.signer());
+        n.trainers(io.meshfl.node.trainer.Trainers.parse(trainers));
         try (DomainNode node = n.stateDir(state != null ? state : Path.of(".meshfl", "node-" + domain))
                 .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.coordinator()), advertised())) {
             // the probes answer while the node waits for a coordinator: alive, not ready

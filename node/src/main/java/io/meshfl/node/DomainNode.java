@@ -158,6 +158,17 @@ public final class DomainNode implements AutoCloseable {
         return domain;
     }
 
+    /**
+     * The external trainers this node may start beside it, by name ({@code --trainer NAME=COMMAND}):
+     * a job whose model is external and names one of them trains through it, in a fresh owner-only
+     * folder under the node's state folder.
+     */
+    public DomainNode trainers(Map<String, List<String>> commands) {
+        context.trainers(commands.isEmpty() ? null
+                : new io.meshfl.node.trainer.Trainers(nodeId, domain, commands, context::stateDirectory, log));
+        return this;
+    }
+
     public String address() {
         return address;
     }
@@ -236,7 +247,10 @@ public final class DomainNode implements AutoCloseable {
         }
         try {
             PeerKeys keys = peerKeys;
-            return keys.sign(req, p.handle(keys.check(req), context));
+            Message reply = p.handle(keys.check(req), context);
+            // a protocol that answers with a refusal (a trainer's answer it would not use, ...) is noted as one
+            if (reply.failed() && reply.error().code() == ErrorCode.POLICY_VIOLATION) refused(req, reply.error().message());
+            return keys.sign(req, reply);
         } catch (MeshflException e) {
             if (e.code() == ErrorCode.POLICY_VIOLATION) refused(req, e.getMessage());
             // Its message crosses (the transport answers with it); its local detail goes to the log only.
@@ -423,6 +437,7 @@ public final class DomainNode implements AutoCloseable {
     @Override
     public void close() {
         if (link != null) link.stop();
+        context.stopTrainers();
         if (server != null) {
             server.shutdownNow();
             try {

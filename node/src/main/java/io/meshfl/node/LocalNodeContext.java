@@ -24,6 +24,7 @@ final class LocalNodeContext implements NodeContext {
     private final Map<String, byte[]> models = new ConcurrentHashMap<>();
     private volatile java.nio.file.Path stateDir;
     private volatile NodeLedger ledger = NodeLedger.inMemory();
+    private volatile io.meshfl.node.trainer.Trainers trainers;
 
     /** Where model parts and the privacy ledger are kept across restarts; null keeps them in memory only. */
     java.nio.file.Path stateDirectory() {
@@ -139,6 +140,27 @@ final class LocalNodeContext implements NodeContext {
     @Override
     public void endJob(String jobId) {
         jobs.remove(jobId);
+        io.meshfl.node.trainer.Trainers t = trainers;
+        if (t != null) t.endJob(jobId);
+    }
+
+    /** The external trainers this node may run; null runs none. */
+    void trainers(io.meshfl.node.trainer.Trainers t) {
+        io.meshfl.node.trainer.Trainers before = trainers;
+        trainers = t;
+        if (before != null) before.close();
+    }
+
+    /** Stops every trainer this node started. */
+    void stopTrainers() {
+        io.meshfl.node.trainer.Trainers t = trainers;
+        if (t != null) t.close();
+    }
+
+    @Override
+    public io.meshfl.core.protocol.external.ExternalTrainer trainer(String name, String jobId, java.time.Duration timeout) {
+        io.meshfl.node.trainer.Trainers t = trainers;
+        return t == null ? NodeContext.super.trainer(name, jobId, timeout) : t.trainer(name, jobId, timeout);
     }
 
     @Override

@@ -20,6 +20,7 @@ public final class Models {
             case LINEAR -> new LinearRegression(spec, inputs);
             case POISSON -> new PoissonRegression(spec, inputs);
             case MLP -> new Mlp(spec, inputs);
+            case EXTERNAL -> new ExternalModel(spec, inputs);
             case SPLITNN, GBDT -> throw new IllegalArgumentException("model type " + spec.type().name().toLowerCase(java.util.Locale.ROOT)
                     + " is trained by its own vertical protocol, not as one parameter vector");
         };

@@ -43,11 +43,18 @@ public final class JobFields {
                 "standard", "none");
         f("integration", "string", null, "A registered mesh integration (join) to train over; required by materialized, factorized and federated-factorized.");
         f("model", "mapping", null, "What to train. Required.");
-        f("model.type", "string", null, "The model family. Required.", "logistic", "softmax", "linear", "poisson", "mlp", "splitnn", "gbdt");
+        f("model.type", "string", null, "The model family (`external`: a model the nodes train through a trainer beside them, see "
+                + "docs/trainers.md). Required.", "logistic", "softmax", "linear", "poisson", "mlp", "splitnn", "gbdt", "external");
         f("model.hidden", "widths", "[]", "Hidden layer widths of an `mlp`.");
         f("model.classes", "integer", "2", "Number of classes of a `softmax` or `mlp` model, or of gbdt / splitnn with objective multiclass.");
         f("model.l2", "number", "0.0", "L2 penalty (read by no trainer: use the protocol's own l2).");
-        f("model.objective", "string", "the type's own", "The kind of target of a gbdt or splitnn model.", "binary", "multiclass", "regression", "count");
+        f("model.objective", "string", "the type's own", "The kind of target of a gbdt, splitnn or external model (external: binary by default).",
+                "binary", "multiclass", "regression", "count");
+        f("model.trainer", "string", null, "An `external` model: the trainer's name, as each node configures it with `--trainer NAME=COMMAND`.");
+        f("model.parameters", "objects", null, "An `external` model: its parameter tensors in the order of the flat parameter vector "
+                + "(each row-major); the trainer must declare exactly these.");
+        f("model.parameters.name", "string", null, "The tensor's name, as the trainer declares it (e.g. `fc1.weight`).");
+        f("model.parameters.shape", "widths", null, "The tensor's dimensions, e.g. `[16, 23]` (`[]`: a scalar).");
         f("aggregator", "mapping", null, "Horizontal: how the coordinator combines the nodes' updates.");
         f("aggregator.name", "string", "fedavg", "The aggregation rule.", "fedavg", "fedprox", "fedadam", "fedyogi", "fedmedian", "trimmedmean",
                 "krum", "multikrum");

@@ -34,6 +34,7 @@ public final class JobLoader {
     private static final Set<String> BOOST = JobFields.names("boost");
     private static final Set<String> VERTICAL = JobFields.names("vertical");
     private static final Set<String> MODEL = JobFields.names("model");
+    private static final Set<String> PARAMETER = JobFields.names("model.parameters");
     private static final Set<String> AGG = JobFields.names("aggregator");
     private static final Set<String> LOCAL = JobFields.names("local");
     private static final Set<String> EVAL = JobFields.names("evaluation");
@@ -99,7 +100,7 @@ public final class JobLoader {
         try {
             type = ModelSpec.Type.valueOf(typeText.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw f.error("model.type", "unknown model type '" + typeText + "'; use one of logistic, softmax, linear, poisson, mlp, splitnn, gbdt");
+            throw f.error("model.type", "unknown model type '" + typeText + "'; use one of logistic, softmax, linear, poisson, mlp, splitnn, gbdt, external");
         }
         List<Integer> hidden = new ArrayList<>();
         if (m.has("hidden")) {
@@ -112,7 +113,8 @@ public final class JobLoader {
         ModelSpec model;
         try {
             model = new ModelSpec(type, hidden, f.integer(m, "model.classes", "classes", type == ModelSpec.Type.SOFTMAX ? 2 : 2),
-                    f.number(m, "model.l2", "l2", 0.0), objective(f, m));
+                    f.number(m, "model.l2", "l2", 0.0), objective(f, m),
+                    m.has("trainer") ? f.text(m, "model.trainer", "trainer", true, null) : null, parameters(f, m));
         } catch (IllegalArgumentException e) {
             throw new MeshflException(ErrorCode.JOB_INVALID, source + ": " + e.getMessage());
         }
@@ -254,6 +256,34 @@ public final class JobLoader {
             } else {
                 out.add(e.getKey());
             }
+        }
+        return out;
+    }
+
+    /** {@code model.parameters}: an external model's tensors in order, each {@code {name, shape}}; empty when not given. */
+    private static List<io.meshfl.core.model.TensorSpec> parameters(Fields f, JsonNode m) {
+        List<io.meshfl.core.model.TensorSpec> out = new ArrayList<>();
+        if (!m.has("parameters")) return out;
+        JsonNode list = m.get("parameters");
+        if (!list.isArray()) throw f.error("model.parameters", "must be a list of {name, shape} in the order of the model's flat parameters");
+        int i = 0;
+        for (JsonNode t : list) {
+            String at = "model.parameters[" + i + "]";
+            if (!t.isObject()) throw f.error(at, "must be a mapping {name: ..., shape: [...]}");
+            f.known(t, at + ".", PARAMETER);
+            String name = f.text(t, at + ".name", "name", true, null);
+            if (!t.has("shape") || !t.get("shape").isArray()) throw f.error(at + ".shape", "must be a list of dimensions, e.g. [16, 23]");
+            List<Integer> shape = new ArrayList<>();
+            for (JsonNode d : t.get("shape")) {
+                if (!d.canConvertToInt() || d.asInt() < 1) throw f.error(at + ".shape", "dimensions must be integers >= 1, got " + d);
+                shape.add(d.asInt());
+            }
+            try {
+                out.add(new io.meshfl.core.model.TensorSpec(name, shape));
+            } catch (IllegalArgumentException e) {
+                throw f.error(at, e.getMessage());
+            }
+            i++;
         }
         return out;
     }

@@ -54,6 +54,11 @@ public final class Planner {
     private static Plan layout(JobSpec job, Map<String, ProductView> catalog, java.util.function.Function<String, Integration> integrations,
                                io.meshfl.core.plan.cost.CostModel cost, String costOrigin) {
         PrivacyPlanning.admit(job, catalog);
+        if (job.model().type() == ModelSpec.Type.EXTERNAL && (job.integration() != null
+                || !(job.strategy().equals("auto") || job.strategy().equals("horizontal")))) {
+            refuseExternal(job, job.integration() != null ? "training over the join of mesh integration " + job.integration()
+                    : "strategy " + job.strategy());
+        }
         if (job.secureAggregation() != null && job.integration() != null) refuseSecureAggregation(job, "training over the join of a mesh integration");
         if (job.integration() != null) return JoinedPlanner.plan(job, catalog, integrations.apply(job.integration()), cost, costOrigin);
         if (job.strategy().equals("materialized") || job.strategy().equals("factorized")) {
@@ -88,6 +93,9 @@ public final class Planner {
                         + " products declare the label '" + job.label() + "': neither horizontal (all do) nor vertical (exactly one does)");
             }
         }
+        if (job.model().type() == ModelSpec.Type.EXTERNAL && !strategy.equals("horizontal")) {
+            refuseExternal(job, "these products, laid out vertically (one of them holds the label '" + job.label() + "'),");
+        }
         boolean treeOrSplit = job.model().type() == ModelSpec.Type.SPLITNN || job.model().type() == ModelSpec.Type.GBDT;
         if (strategy.equals("horizontal") && treeOrSplit) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": model.type: "
@@ -97,6 +105,14 @@ public final class Planner {
         PrivacyPlanning.requireHorizontal(job, strategy);
         if (job.secureAggregation() != null && !strategy.equals("horizontal")) refuseSecureAggregation(job, strategy + " training");
         return strategy.equals("horizontal") ? horizontal(job, catalog, products, domains, policy) : vertical(job, catalog, strategy, products, holders, policy, cost);
+    }
+
+    /** An external model trains horizontally only, for now: any other way is refused, never replaced by another model. */
+    private static void refuseExternal(JobSpec job, String what) {
+        throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": model.type: an external model (trainer '"
+                + job.model().trainer() + "') trains only with the horizontal strategy, where every product holds the label "
+                + "and the nodes train it beside their own rows; " + what + " would need another protocol, which external trainers "
+                + "do not speak yet");
     }
 
     /** The vertical protocol that trains a model type. */

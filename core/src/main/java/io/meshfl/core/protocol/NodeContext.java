@@ -82,6 +82,16 @@ public interface NodeContext {
     }
 
     /**
+     * The external trainer {@code name} this node runs for job {@code jobId}, started on first use
+     * and stopped when the job ends; each call to it is bounded by {@code timeout}. Fails with
+     * {@code NODE_FAILURE} when the node configures no such trainer or it cannot be started.
+     */
+    default io.meshfl.core.protocol.external.ExternalTrainer trainer(String name, String jobId, java.time.Duration timeout) {
+        throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.NODE_FAILURE, "node of " + domain() + " runs no trainer '" + name
+                + "' (a node runs one when started with --trainer " + name + "=COMMAND)");
+    }
+
+    /**
      * Charges {@code epsilon} of a run against this node's own ledger for one of its products, or
      * refuses with {@code POLICY_VIOLATION} when the product's contract budget has not that much
      * left. A run without differential privacy spends {@code Double.POSITIVE_INFINITY}. Charging

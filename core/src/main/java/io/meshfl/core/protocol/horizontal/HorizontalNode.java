@@ -13,11 +13,14 @@ import io.meshfl.core.model.LocalResult;
 import io.meshfl.core.model.LocalTrainer;
 import io.meshfl.core.model.Model;
 import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.model.ExternalModel;
 import io.meshfl.core.model.Models;
+import io.meshfl.core.model.TensorSpec;
 import io.meshfl.core.model.OptimizerSpec;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
+import io.meshfl.core.protocol.external.ExternalTraining;
 import io.meshfl.core.protocol.horizontal.privacy.NodeProtections;
 import io.meshfl.core.protocol.horizontal.privacy.PlannedPrivacy;
 import io.meshfl.core.protocol.horizontal.secagg.SecAggNode;
@@ -49,6 +52,8 @@ public final class HorizontalNode implements NodeProtocol {
         /** The job's privacy as this node prepared and charged it; null without DP. */
         PlannedPrivacy privacy;
         int fits;
+        /** The trainer beside the node that trains an external model; null for MeshFL's own models. */
+        ExternalTraining external;
     }
 
     @Override
@@ -85,9 +90,12 @@ public final class HorizontalNode implements NodeProtocol {
         s.privacy = PlannedPrivacy.fromConfig(req.config());
         // charged before any training, on the node's own ledger: the coordinator's check is not trusted
         ctx.chargePrivacy(req.cfg("product"), req.runId(), s.privacy == null ? Double.POSITIVE_INFINITY : s.privacy.epsilon());
-        ModelSpec spec = new ModelSpec(ModelSpec.Type.valueOf(req.cfg("model_type")),
-                splitList(req.cfg("hidden", "")).stream().map(Integer::parseInt).toList(),
-                Integer.parseInt(req.cfg("classes", "2")), Double.parseDouble(req.cfg("model_l2", "0")));
+        ModelSpec.Type type = ModelSpec.Type.valueOf(req.cfg("model_type"));
+        ModelSpec spec = type == ModelSpec.Type.EXTERNAL
+                ? ModelSpec.external(req.cfg("trainer"), TensorSpec.decode(req.cfg("trainer_parameters")),
+                        ModelSpec.Task.valueOf(req.cfg("objective", "BINARY")), Integer.parseInt(req.cfg("classes", "2")))
+                : new ModelSpec(type, splitList(req.cfg("hidden", "")).stream().map(Integer::parseInt).toList(),
+                        Integer.parseInt(req.cfg("classes", "2")), Double.parseDouble(req.cfg("model_l2", "0")));
         s.model = Models.create(spec, features.size());
         double holdout = Double.parseDouble(req.cfg("holdout", "0"));
         if (holdout > 0) {
@@ -103,6 +111,7 @@ public final class HorizontalNode implements NodeProtocol {
             s.eval.add(d);
             evalRows += d.rows();
         }
+        if (s.model instanceof ExternalModel em) s.external = ExternalTraining.open(ctx, em, req.jobId(), label, trainerTimeout(req));
         ctx.jobState(req.jobId()).put(STATE, s);
         ColumnStats stats = ColumnStats.of(s.train);
         Map<String, double[]> t = new LinkedHashMap<>();
@@ -162,9 +171,11 @@ public final class HorizontalNode implements NodeProtocol {
         }
         return FitMod.chain(NodeProtections.forRound(s.privacy, req.config(), new java.security.SecureRandom()),
                 global, req.config(), () -> {
-                    LocalResult r = LocalTrainer.train(s.model, global, s.train, cfg);
+                    LocalResult r = s.external != null ? s.external.fit(global, s.train, cfg, req.round())
+                            : LocalTrainer.train(s.model, global, s.train, cfg);
                     // under DP the training loss would be an un-noised release about the rows; it stays here
-                    return new FitMod.LocalUpdate(r.params(), s.privacy == null ? Map.of("loss", r.meanLoss()) : Map.of());
+                    return new FitMod.LocalUpdate(r.params(), s.privacy == null && !Double.isNaN(r.meanLoss())
+                            ? Map.of("loss", r.meanLoss()) : Map.of());
                 });
     }
 
@@ -193,9 +204,16 @@ public final class HorizontalNode implements NodeProtocol {
         boolean residuals = task != ModelSpec.Task.BINARY && task != ModelSpec.Task.MULTICLASS;
         io.meshfl.core.metrics.ResidualGroups groups = null;
         long n = 0;
-        for (Dataset d : sets) {
-            double[] pred = new double[d.rows() * s.model.outputs()];
-            s.model.predict(params, d, pred);
+        for (int set = 0; set < sets.size(); set++) {
+            Dataset d = sets.get(set);
+            double[] pred;
+            if (s.external != null) {
+                // the trainer scores the rows; the labels stay here, where the metrics are computed
+                pred = s.external.predict(d == s.train ? ExternalTraining.TRAIN : "eval:" + set, d, params);
+            } else {
+                pred = new double[d.rows() * s.model.outputs()];
+                s.model.predict(params, d, pred);
+            }
             EvalSums part = EvalSums.of(task, pred, d.y(), s.model.outputs());
             sums = sums == null ? part : sums.merge(part);
             if (hist != null) {
@@ -225,6 +243,15 @@ public final class HorizontalNode implements NodeProtocol {
         m.put("num_examples", (double) n);
         if (hist != null) m.put("hist_bins", (double) hist.bins());
         return req.reply(ctx.nodeId(), m, t);
+    }
+
+    /**
+     * How long one call to an external trainer may take: nine tenths of the coordinator's step
+     * timeout, so the node's own answer (the trainer's failure) arrives before the coordinator gives up.
+     */
+    private static java.time.Duration trainerTimeout(Message req) {
+        double seconds = Double.parseDouble(req.cfg("step_timeout", "120"));
+        return java.time.Duration.ofMillis(Math.max(1, (long) (seconds * 900)));
     }
 
     private static State state(Message req, NodeContext ctx) {

@@ -415,6 +415,13 @@ public final class HorizontalRunner {
         cfg.put("hidden", m.hidden().stream().map(String::valueOf).collect(Collectors.joining(",")));
         cfg.put("classes", Integer.toString(m.classes()));
         cfg.put("model_l2", Double.toString(m.l2()));
+        if (m.type() == ModelSpec.Type.EXTERNAL) {
+            // the node starts the named trainer and holds it to these declared tensors
+            cfg.put("trainer", m.trainer());
+            cfg.put("trainer_parameters", io.meshfl.core.model.TensorSpec.encode(m.parameters()));
+            cfg.put("objective", m.task().name());
+            cfg.put("step_timeout", Double.toString(job.roundTimeoutSeconds()));
+        }
         cfg.put("holdout", Double.toString(io.meshfl.core.protocol.Holdout.horizontalShare(job)));
         cfg.put("seed", Long.toString(job.seed()));
         // Nodes whose products require secure aggregation check this, and then refuse plain fit steps.
