@@ -91,7 +91,7 @@ class _Service:
         params = _tensors(request.parameters, self.declared, "Fit")
         config = {"round": request.round, "epochs": request.epochs, "batch_size": request.batch_size,
                   "learning_rate": request.learning_rate, "optimizer": request.optimizer, "seed": request.seed,
-                  "l2": request.l2, "proximal_mu": request.proximal_mu}
+                  "l2": request.l2, "proximal_mu": request.proximal_mu, "momentum": request.momentum}
         result = self.trainer.fit(request.job_id, params, config)
         arrays, examples, metrics = result
         reply = pb.FitReply(parameters=_messages(arrays, self.declared, "Fit"), examples=int(examples))

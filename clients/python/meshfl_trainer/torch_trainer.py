@@ -110,6 +110,7 @@ class TorchTrainer(Trainer):
         epochs, batch_size = int(config["epochs"]), int(config["batch_size"])
         lr, seed = float(config["learning_rate"]), int(config["seed"])
         l2, mu = float(config.get("l2", 0.0)), float(config.get("proximal_mu", 0.0))
+        momentum = float(config.get("momentum", 0.0))
         optimizer = config.get("optimizer") or "sgd"
         if optimizer not in ("sgd", "adam"):
             raise TrainerError(f"optimizer {optimizer!r} is not sgd or adam", "INVALID_ARGUMENT")
@@ -128,7 +129,7 @@ class TorchTrainer(Trainer):
             loss_fn = self._loss(task)
             torch.manual_seed(seed)
             shuffles = torch.Generator().manual_seed(seed)
-            opt = torch.optim.Adam(params, lr=lr) if optimizer == "adam" else torch.optim.SGD(params, lr=lr)
+            opt = torch.optim.Adam(params, lr=lr) if optimizer == "adam" else torch.optim.SGD(params, lr=lr, momentum=momentum)
             b = min(batch_size, n)
             module.train()
             epoch_loss = 0.0

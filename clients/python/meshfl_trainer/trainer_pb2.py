@@ -19,7 +19,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fmeshfl/trainer/v1/trainer.proto\x12\x11meshfl.trainer.v1\"9\n\x06Tensor\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x03\x12\x12\n\x06values\x18\x03 \x03(\x01\x42\x02\x10\x01\":\n\x05\x42lock\x12\x0f\n\x07\x63olumns\x18\x01 \x03(\t\x12\x0c\n\x04rows\x18\x02 \x01(\x03\x12\x12\n\x06values\x18\x03 \x03(\x01\x42\x02\x10\x01\"\"\n\x0f\x44\x65scribeRequest\x12\x0f\n\x07trainer\x18\x01 \x01(\t\"]\n\rDescribeReply\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12-\n\nparameters\x18\x03 \x03(\x0b\x32\x19.meshfl.trainer.v1.Tensor\"\x9f\x01\n\x0bLoadRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04part\x18\x02 \x01(\t\x12*\n\x08\x66\x65\x61tures\x18\x03 \x01(\x0b\x32\x18.meshfl.trainer.v1.Block\x12\'\n\x05label\x18\x04 \x01(\x0b\x32\x18.meshfl.trainer.v1.Block\x12\x0c\n\x04task\x18\x05 \x01(\t\x12\x0f\n\x07\x63lasses\x18\x06 \x01(\x05\"\x19\n\tLoadReply\x12\x0c\n\x04rows\x18\x01 \x01(\x03\"\xd7\x01\n\nFitRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\r\n\x05round\x18\x02 \x01(\x05\x12-\n\nparameters\x18\x03 \x03(\x0b\x32\x19.meshfl.trainer.v1.Tensor\x12\x0e\n\x06\x65pochs\x18\x04 \x01(\x05\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x15\n\rlearning_rate\x18\x06 \x01(\x01\x12\x11\n\toptimizer\x18\x07 \x01(\t\x12\x0c\n\x04seed\x18\x08 \x01(\x03\x12\n\n\x02l2\x18\t \x01(\x01\x12\x13\n\x0bproximal_mu\x18\n \x01(\x01\"\xb6\x01\n\x08\x46itReply\x12-\n\nparameters\x18\x01 \x03(\x0b\x32\x19.meshfl.trainer.v1.Tensor\x12\x10\n\x08\x65xamples\x18\x02 \x01(\x03\x12\x39\n\x07metrics\x18\x03 \x03(\x0b\x32(.meshfl.trainer.v1.FitReply.MetricsEntry\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"]\n\x0ePredictRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04part\x18\x02 \x01(\t\x12-\n\nparameters\x18\x03 \x03(\x0b\x32\x19.meshfl.trainer.v1.Tensor\"3\n\x0cPredictReply\x12\x0f\n\x07outputs\x18\x01 \x01(\x05\x12\x12\n\x06scores\x18\x02 \x03(\x01\x42\x02\x10\x01\" \n\x0eReleaseRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\x0e\n\x0cReleaseReply2\x89\x03\n\x0eTrainerService\x12P\n\x08\x44\x65scribe\x12\".meshfl.trainer.v1.DescribeRequest\x1a .meshfl.trainer.v1.DescribeReply\x12\x44\n\x04Load\x12\x1e.meshfl.trainer.v1.LoadRequest\x1a\x1c.meshfl.trainer.v1.LoadReply\x12\x41\n\x03\x46it\x12\x1d.meshfl.trainer.v1.FitRequest\x1a\x1b.meshfl.trainer.v1.FitReply\x12M\n\x07Predict\x12!.meshfl.trainer.v1.PredictRequest\x1a\x1f.meshfl.trainer.v1.PredictReply\x12M\n\x07Release\x12!.meshfl.trainer.v1.ReleaseRequest\x1a\x1f.meshfl.trainer.v1.ReleaseReplyB\x1b\n\x17io.meshfl.proto.trainerP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fmeshfl/trainer/v1/trainer.proto\x12\x11meshfl.trainer.v1\"9\n\x06Tensor\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x03\x12\x12\n\x06values\x18\x03 \x03(\x01\x42\x02\x10\x01\":\n\x05\x42lock\x12\x0f\n\x07\x63olumns\x18\x01 \x03(\t\x12\x0c\n\x04rows\x18\x02 \x01(\x03\x12\x12\n\x06values\x18\x03 \x03(\x01\x42\x02\x10\x01\"\"\n\x0f\x44\x65scribeRequest\x12\x0f\n\x07trainer\x18\x01 \x01(\t\"]\n\rDescribeReply\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12-\n\nparameters\x18\x03 \x03(\x0b\x32\x19.meshfl.trainer.v1.Tensor\"\x9f\x01\n\x0bLoadRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04part\x18\x02 \x01(\t\x12*\n\x08\x66\x65\x61tures\x18\x03 \x01(\x0b\x32\x18.meshfl.trainer.v1.Block\x12\'\n\x05label\x18\x04 \x01(\x0b\x32\x18.meshfl.trainer.v1.Block\x12\x0c\n\x04task\x18\x05 \x01(\t\x12\x0f\n\x07\x63lasses\x18\x06 \x01(\x05\"\x19\n\tLoadReply\x12\x0c\n\x04rows\x18\x01 \x01(\x03\"\xe9\x01\n\nFitRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\r\n\x05round\x18\x02 \x01(\x05\x12-\n\nparameters\x18\x03 \x03(\x0b\x32\x19.meshfl.trainer.v1.Tensor\x12\x0e\n\x06\x65pochs\x18\x04 \x01(\x05\x12\x12\n\nbatch_size\x18\x05 \x01(\x05\x12\x15\n\rlearning_rate\x18\x06 \x01(\x01\x12\x11\n\toptimizer\x18\x07 \x01(\t\x12\x0c\n\x04seed\x18\x08 \x01(\x03\x12\n\n\x02l2\x18\t \x01(\x01\x12\x13\n\x0bproximal_mu\x18\n \x01(\x01\x12\x10\n\x08momentum\x18\x0b \x01(\x01\"\xb6\x01\n\x08\x46itReply\x12-\n\nparameters\x18\x01 \x03(\x0b\x32\x19.meshfl.trainer.v1.Tensor\x12\x10\n\x08\x65xamples\x18\x02 \x01(\x03\x12\x39\n\x07metrics\x18\x03 \x03(\x0b\x32(.meshfl.trainer.v1.FitReply.MetricsEntry\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"]\n\x0ePredictRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04part\x18\x02 \x01(\t\x12-\n\nparameters\x18\x03 \x03(\x0b\x32\x19.meshfl.trainer.v1.Tensor\"3\n\x0cPredictReply\x12\x0f\n\x07outputs\x18\x01 \x01(\x05\x12\x12\n\x06scores\x18\x02 \x03(\x01\x42\x02\x10\x01\" \n\x0eReleaseRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\x0e\n\x0cReleaseReply2\x89\x03\n\x0eTrainerService\x12P\n\x08\x44\x65scribe\x12\".meshfl.trainer.v1.DescribeRequest\x1a .meshfl.trainer.v1.DescribeReply\x12\x44\n\x04Load\x12\x1e.meshfl.trainer.v1.LoadRequest\x1a\x1c.meshfl.trainer.v1.LoadReply\x12\x41\n\x03\x46it\x12\x1d.meshfl.trainer.v1.FitRequest\x1a\x1b.meshfl.trainer.v1.FitReply\x12M\n\x07Predict\x12!.meshfl.trainer.v1.PredictRequest\x1a\x1f.meshfl.trainer.v1.PredictReply\x12M\n\x07Release\x12!.meshfl.trainer.v1.ReleaseRequest\x1a\x1f.meshfl.trainer.v1.ReleaseReplyB\x1b\n\x17io.meshfl.proto.trainerP\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'meshfl.trainer.v1.trainer_pb2', globals())
@@ -48,19 +48,19 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LOADREPLY._serialized_start=466
   _LOADREPLY._serialized_end=491
   _FITREQUEST._serialized_start=494
-  _FITREQUEST._serialized_end=709
-  _FITREPLY._serialized_start=712
-  _FITREPLY._serialized_end=894
-  _FITREPLY_METRICSENTRY._serialized_start=848
-  _FITREPLY_METRICSENTRY._serialized_end=894
-  _PREDICTREQUEST._serialized_start=896
-  _PREDICTREQUEST._serialized_end=989
-  _PREDICTREPLY._serialized_start=991
-  _PREDICTREPLY._serialized_end=1042
-  _RELEASEREQUEST._serialized_start=1044
-  _RELEASEREQUEST._serialized_end=1076
-  _RELEASEREPLY._serialized_start=1078
-  _RELEASEREPLY._serialized_end=1092
-  _TRAINERSERVICE._serialized_start=1095
-  _TRAINERSERVICE._serialized_end=1488
+  _FITREQUEST._serialized_end=727
+  _FITREPLY._serialized_start=730
+  _FITREPLY._serialized_end=912
+  _FITREPLY_METRICSENTRY._serialized_start=866
+  _FITREPLY_METRICSENTRY._serialized_end=912
+  _PREDICTREQUEST._serialized_start=914
+  _PREDICTREQUEST._serialized_end=1007
+  _PREDICTREPLY._serialized_start=1009
+  _PREDICTREPLY._serialized_end=1060
+  _RELEASEREQUEST._serialized_start=1062
+  _RELEASEREQUEST._serialized_end=1094
+  _RELEASEREPLY._serialized_start=1096
+  _RELEASEREPLY._serialized_end=1110
+  _TRAINERSERVICE._serialized_start=1113
+  _TRAINERSERVICE._serialized_end=1506
 # @@protoc_insertion_point(module_scope)
