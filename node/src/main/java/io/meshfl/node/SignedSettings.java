@@ -44,6 +44,11 @@ final class SignedSettings {
                 return differs(req, "an out-of-time cut on '" + column + "' after " + req.cfg("period_after", ""), o.column() + " after " + o.after());
             }
         }
+        String modelType = req.cfg("model_type", null);
+        if (modelType != null) {
+            String wrong = model(req, job.model());
+            if (wrong != null) return wrong;
+        }
         String product = req.cfg("product", null);
         // every training protocol's set-up names the party's product and, for a member, its group
         if (product != null && req.step().equals("setup")) {
@@ -56,6 +61,29 @@ final class SignedSettings {
                 if (!String.join(",", domains).equals(req.cfg("group_members", ""))) {
                     return differs(req, "group " + group + " of members " + req.cfg("group_members", ""), domains);
                 }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Why a request's model departs from the signed one, or null: its type, hidden layers and, for a
+     * model trained by an external trainer, the trainer and its declared tensors. A coordinator that
+     * named another trainer of this node's (or other tensors) would run code, or shapes, the
+     * submitter never asked for on this node's rows.
+     */
+    private static String model(Message req, io.meshfl.core.model.ModelSpec signed) {
+        if (signed == null) return null;
+        if (!req.cfg("model_type", "").equals(signed.type().name())) return differs(req, "model type " + req.cfg("model_type", ""), signed.type().name());
+        String hidden = signed.hidden().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+        if (req.cfg("hidden", null) != null && !req.cfg("hidden", "").equals(hidden)) {
+            return differs(req, "hidden layers " + req.cfg("hidden", ""), hidden.isEmpty() ? "(none)" : hidden);
+        }
+        if (signed.type() == io.meshfl.core.model.ModelSpec.Type.EXTERNAL) {
+            if (!Objects.equals(req.cfg("trainer", null), signed.trainer())) return differs(req, "trainer " + req.cfg("trainer", "(none)"), signed.trainer());
+            String tensors = io.meshfl.core.model.TensorSpec.encode(signed.parameters());
+            if (!Objects.equals(req.cfg("trainer_parameters", null), tensors)) {
+                return differs(req, "the trainer's tensors " + req.cfg("trainer_parameters", "(none)"), tensors);
             }
         }
         return null;

@@ -68,7 +68,7 @@ class SignedSettingsTest {
                       - {name: a, logicalType: number}
                 meshfl:
                   entityKey: id
-                  consumers: [{identity: 'client:operator', may: [train], protocols: [vertical, secureboost]}]
+                  consumers: [{identity: 'client:operator', may: [train], protocols: [vertical, secureboost, horizontal]}]
                 """);
         contract = ContractLoader.load(dir.resolve("p.yaml"));
     }
@@ -137,6 +137,43 @@ class SignedSettingsTest {
 
     private static Message boostSetup(String run, Map<String, String> cfg) {
         return Message.request("job", run, "secureboost", "setup", 0, "payments").withConfig(cfg);
+    }
+
+    @Test
+    void aModelOtherThanTheSignedOneIsRefusedAnotherTrainerOrOtherTensorsAbove() {
+        Path certs = dir.resolve("certs");
+        DomainNode node = node();
+        String spec = """
+                name: signed
+                products: [payments.history]
+                label: y
+                model:
+                  type: external
+                  trainer: credit-mlp
+                  parameters: [{name: w, shape: [1, 1]}, {name: b, shape: [1]}]
+                seed: 7
+                """;
+        Map<String, String> honest = new LinkedHashMap<>(Map.of("product", "payments.history", "features", "a", "label", "y",
+                "model_type", "EXTERNAL", "hidden", "", "trainer", "credit-mlp", "trainer_parameters", "",
+                "holdout", Double.toString(io.meshfl.core.protocol.Holdout.horizontalShare(io.meshfl.core.plan.JobLoader.parse(spec, "job"))),
+                "seed", "7"));
+        honest.put("trainer_parameters", io.meshfl.core.model.TensorSpec.encode(io.meshfl.core.plan.JobLoader.parse(spec, "job").model().parameters()));
+        // the signed model passes this check and reaches the protocol, which finds no trainer configured under that name
+        MeshflException ok = outcome(node, opening(spec, spec, prepare("run-5", honest), certs));
+        assertTrue(!ok.getMessage().contains("signed") && ok.getMessage().contains("declares label"), "the signed model reaches the protocol (which finds this product has no label): " + ok.getMessage());
+        Map<String, String> other = new LinkedHashMap<>(honest);
+        other.put("trainer", "exfiltrate");
+        assertRefused(outcome(node, prepare("run-5", other)), "asks for trainer exfiltrate, but the job its submitter signed says credit-mlp");
+        Map<String, String> wider = new LinkedHashMap<>(honest);
+        wider.put("trainer_parameters", io.meshfl.core.model.TensorSpec.encode(List.of(new io.meshfl.core.model.TensorSpec("w", List.of(1, 1000000)))));
+        assertRefused(outcome(node, prepare("run-5", wider)), "asks for the trainer's tensors");
+        Map<String, String> own = new LinkedHashMap<>(honest);
+        own.put("model_type", "MLP");
+        assertRefused(outcome(node, prepare("run-5", own)), "asks for model type MLP");
+    }
+
+    private static Message prepare(String run, Map<String, String> cfg) {
+        return Message.request("job", run, "horizontal", "prepare", 0, "payments").withConfig(cfg);
     }
 
     @Test
