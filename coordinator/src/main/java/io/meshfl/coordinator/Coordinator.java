@@ -199,7 +199,7 @@ public final class Coordinator implements AutoCloseable {
                 catalog.registerProduct(p.getId(), info.getDomain(), p.getVersion(), p.getContractYaml(), (int) p.getRows());
                 runner.served(p.getId(), p.getVersion());
             }
-            registry.register(info.getNodeId(), info.getDomain(), info.getAddress(), info.getEphemeral());
+            registry.register(info.getNodeId(), info.getDomain(), info.getAddress(), info.getEphemeral(), info.getVersion());
             if (peer != null) {
                 String soon = io.meshfl.wire.tls.MeshTls.expiryWarning(peer, java.time.Instant.now());
                 if (soon != null) log.accept(soon);

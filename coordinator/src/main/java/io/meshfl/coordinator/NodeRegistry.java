@@ -41,6 +41,11 @@ public final class NodeRegistry {
 
     /** Registers a node; an {@code ephemeral} one (of an embedded mesh) is removed from the catalog when its mesh closes. */
     public synchronized void register(String nodeId, String domain, String address, boolean ephemeral) {
+        register(nodeId, domain, address, ephemeral, null);
+    }
+
+    /** As {@link #register(String, String, String, boolean)}, recording the MeshFL {@code version} the node says it runs. */
+    public synchronized void register(String nodeId, String domain, String address, boolean ephemeral, String version) {
         String previous = nodeOfDomain.get(domain);
         if (previous != null && !previous.equals(nodeId)) {
             Entry old = byNode.remove(previous);
@@ -51,7 +56,7 @@ public final class NodeRegistry {
         GrpcNodeChannel ch = new GrpcNodeChannel(nodeId, domain, dial.dial(domain, address), true);
         byNode.put(nodeId, new Entry(nodeId, domain, address, ch, System.nanoTime(), false));
         nodeOfDomain.put(domain, nodeId);
-        catalog.upsertNode(nodeId, domain, address, ephemeral);
+        catalog.upsertNode(nodeId, domain, address, ephemeral, version == null || version.isBlank() ? null : version);
     }
 
     /**

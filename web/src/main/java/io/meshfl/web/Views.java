@@ -30,7 +30,7 @@ public final class Views {
 
     public static JsonNode node(NodeRecord n) {
         return Json.MAPPER.createObjectNode().put("id", n.nodeId()).put("domain", n.domain()).put("status", n.status())
-                .put("last_heartbeat", String.valueOf(n.lastHeartbeat()));
+                .put("last_heartbeat", String.valueOf(n.lastHeartbeat())).put("version", n.version());
     }
 
     public static ObjectNode product(ProductRecord p, DataContract c) {

@@ -444,4 +444,27 @@ class ApiServerTest {
         assertTrue(verified.path("findings").get(0).path("what").asText().contains("has no seal"), verified.path("findings").get(0).toString());
         assertEquals(403, get(client(MeshIdentity.Role.DOMAIN, "shop"), "/api/audit/verify").statusCode());
     }
+
+    @Test
+    void nodesAnswerTheirStateHeartbeatAndTheVersionTheyRegisteredWithEachDomainItsOwn() throws Exception {
+        catalog.upsertNode("lending-1", "lending", "10.0.0.7:7001", false, "0.1.0-test");
+        catalog.upsertNode("shop-1", "shop", "10.0.0.8:7001", false, null);
+        catalog.markLost("shop-1", "no heartbeat");
+        JsonNode all = json(get(client(MeshIdentity.Role.CLIENT, "operator"), "/api/nodes"));
+        assertEquals(2, all.path("total").asInt(), all.toString());
+        JsonNode lending = all.path("items").get(0);
+        assertEquals("lending-1", lending.path("id").asText());
+        assertEquals("ACTIVE", lending.path("status").asText());
+        assertEquals("0.1.0-test", lending.path("version").asText());
+        assertFalse(lending.path("last_heartbeat").asText().isEmpty());
+        assertTrue(all.path("items").get(1).path("version").isNull(), "a node that said no version answers none");
+        assertEquals("LOST", all.path("items").get(1).path("status").asText());
+        assertFalse(all.toString().contains("10.0.0."), "a node's address is not answered");
+        JsonNode own = json(get(client(MeshIdentity.Role.DOMAIN, "shop"), "/api/nodes"));
+        assertEquals(1, own.path("total").asInt());
+        assertEquals("shop-1", own.path("items").get(0).path("id").asText());
+        // registering again with a new version replaces it
+        catalog.upsertNode("lending-1", "lending", "10.0.0.7:7001", false, "0.2.0-test");
+        assertEquals("0.2.0-test", catalog.node("lending-1").orElseThrow().version());
+    }
 }

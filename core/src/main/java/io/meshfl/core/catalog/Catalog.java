@@ -55,7 +55,7 @@ public final class Catalog implements AutoCloseable {
     private static final String H2_OPTIONS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=65536";
 
     private static final String PRODUCT_COLS = "id, domain, version, contract_yaml, contract_sha256, registered_at, row_count, seq";
-    private static final String NODE_COLS = "node_id, domain, address, status, last_heartbeat";
+    private static final String NODE_COLS = "node_id, domain, address, status, last_heartbeat, version";
     private static final String JOB_COLS = "id, name, spec_yaml, submitted_at, status";
     private static final String RUN_COLS = "r.id, r.job_id, r.strategy, r.plan_json, r.config_json, r.seed, r.status, r.started_at,"
             + " r.ended_at, r.bytes_sent, r.bytes_received, r.metrics_json, r.error, r.products_csv, r.submitter, r.nonce";
@@ -440,27 +440,34 @@ public final class Catalog implements AutoCloseable {
      * is removed again when its mesh closes.
      */
     public NodeRecord upsertNode(String nodeId, String domain, String address, boolean ephemeral) {
+        return upsertNode(nodeId, domain, address, ephemeral, null);
+    }
+
+    /** As {@link #upsertNode(String, String, String, boolean)}, with the MeshFL {@code version} the node registered with (null: none said). */
+    public NodeRecord upsertNode(String nodeId, String domain, String address, boolean ephemeral, String version) {
         requireText(nodeId, "node id");
         requireText(domain, "domain of node " + nodeId);
         requireText(address, "address of node " + nodeId);
         return tx("MERGE node " + nodeId, true, c -> {
             Instant now = Instant.now();
             try (PreparedStatement ps = c.prepareStatement("UPDATE nodes SET domain = ?, address = ?, status = 'ACTIVE', status_reason = NULL, "
-                    + "last_heartbeat = ?, ephemeral = ? WHERE node_id = ?")) {
+                    + "last_heartbeat = ?, ephemeral = ?, version = ? WHERE node_id = ?")) {
                 ps.setString(1, domain);
                 ps.setString(2, address);
                 ps.setObject(3, ts(now));
                 ps.setBoolean(4, ephemeral);
-                ps.setString(5, nodeId);
+                ps.setString(5, version);
+                ps.setString(6, nodeId);
                 if (ps.executeUpdate() == 0) {
                     try (PreparedStatement in = c.prepareStatement("INSERT INTO nodes (node_id, domain, address, status, last_heartbeat, "
-                            + "registered_at, ephemeral) VALUES (?, ?, ?, 'ACTIVE', ?, ?, ?)")) {
+                            + "registered_at, ephemeral, version) VALUES (?, ?, ?, 'ACTIVE', ?, ?, ?, ?)")) {
                         in.setString(1, nodeId);
                         in.setString(2, domain);
                         in.setString(3, address);
                         in.setObject(4, ts(now));
                         in.setObject(5, ts(now));
                         in.setBoolean(6, ephemeral);
+                        in.setString(7, version);
                         in.executeUpdate();
                     }
                 }
@@ -1090,7 +1097,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     private static NodeRecord nodeRow(ResultSet rs) throws SQLException {
-        return new NodeRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5));
+        return new NodeRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5), rs.getString(6));
     }
 
     private static JobRecord jobRow(ResultSet rs) throws SQLException {

@@ -72,7 +72,8 @@ final class MeshPages {
             List<String> cells = new ArrayList<>();
             for (NodeRecord n : nodes.get(d)) {
                 cells.add("<span class=\"node-state\" data-node=\"" + Html.esc(n.nodeId()) + "\">" + Html.esc(n.nodeId()) + " "
-                        + Cells.stateText(n.status()) + " <span class=\"muted\">" + Cells.time(n.lastHeartbeat()) + "</span></span>");
+                        + Cells.stateText(n.status()) + " <span class=\"muted\">" + Cells.time(n.lastHeartbeat())
+                        + (n.version() == null ? "" : " · MeshFL " + Html.esc(n.version())) + "</span></span>");
             }
             String nodeCell = q.caller().mayReadNode(d) ? (cells.isEmpty() ? "<span class=\"muted\">no nodes</span>" : String.join("<br>", cells))
                     : "<span class=\"muted\">not shown</span>";
@@ -116,7 +117,8 @@ final class MeshPages {
                 g.append("<circle class=\"node ").append(Cells.state(node.status())).append("\" data-node=\"").append(Html.esc(node.nodeId()))
                         .append("\" cx=\"").append(num(x + r * Math.cos(b))).append("\" cy=\"").append(num(y + r * Math.sin(b)))
                         .append("\" r=\"6\"><title>").append(Html.esc(node.nodeId())).append(" · ").append(Html.esc(node.status()))
-                        .append(" · last heartbeat ").append(Cells.time(node.lastHeartbeat())).append("</title></circle>");
+                        .append(" · last heartbeat ").append(Cells.time(node.lastHeartbeat()))
+                        .append(node.version() == null ? "" : " · MeshFL " + Html.esc(node.version())).append("</title></circle>");
             }
             placed.add(g.append("</g>").toString());
         }
