@@ -37,9 +37,13 @@ for t in "${targets[@]}"; do
     durability)  java -Xmx2g -cp "$CP" io.meshfl.bench.DurabilityBench "$DOC" ;;
     faults)      # the whole fault table (44 faults on both catalogs, about 30 minutes, root), into docs/reliability.md
                  mvn -B -q ${MVN_FLAGS:-} -Pfaults test -pl cli -am -Dsurefire.failIfNoSpecifiedTests=false -Dmeshfl.faults=long -Dmeshfl.faults.doc="$(pwd)/docs/reliability.md" ;;
+    trainer)     # an external trainer's round against MeshFL's own, arithmetic removed; a Java trainer and the Python SDK
+                 # (/usr/bin/python3 with Debian's grpcio, numpy, protobuf); the modules just built come first, as for trust
+                 java -Xmx2g -cp "node/target/classes:proto/target/classes:core/target/classes:$CP" \
+                   io.meshfl.bench.TrainerOverheadBenchmark "$DOC" ;;
     trust)       # the modules just built come first: the classpath file names installed jars, which may be older
                  java -Xmx2g -cp "cli/target/classes:coordinator/target/classes:node/target/classes:proto/target/classes:core/target/classes:$CP" \
                    io.meshfl.bench.TrustBench "$DOC" ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale tls split factorized fedjoin dp secagg durability faults trust psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale tls split factorized fedjoin dp secagg durability trainer faults trust psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
   esac
 done

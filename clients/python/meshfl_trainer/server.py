@@ -32,6 +32,50 @@ def _log(message):
     print("meshfl-trainer: " + message, file=sys.stderr, flush=True)
 
 
+def _varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _doubles(message, field, values):
+    """The packed float64 field ``field`` of ``message`` (its last field) as a new float64 array.
+
+    Read from the message's serialized bytes, where it comes last (fields are written in number
+    order), without a Python float per value; from the field itself if the bytes say otherwise.
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.float64)
+    raw = message.SerializeToString()
+    start = len(raw) - 8 * n
+    head = bytes([field << 3 | 2]) + _varint(8 * n)
+    if start >= len(head) and raw[start - len(head):start] == head:
+        return np.frombuffer(raw, dtype="<f8", count=n, offset=start).astype(np.float64)
+    return np.asarray(values, dtype=np.float64)
+
+
+def _packed(field, array):
+    """A packed float64 field's bytes, straight from the array's memory (empty for no values)."""
+    data = np.ascontiguousarray(array, dtype="<f8").tobytes()
+    return bytes([field << 3 | 2]) + _varint(len(data)) + data if data else b""
+
+
+def _embedded(field, data):
+    return bytes([field << 3 | 2]) + _varint(len(data)) + data
+
+
+def _serialize(reply):
+    """A reply message, or its bytes already written by the service."""
+    return reply if isinstance(reply, bytes) else reply.SerializeToString()
+
+
 def _tensors(tensors, declared, what):
     """Named tensors of a request as float64 arrays in the declared order; refuses any other layout."""
     if len(tensors) != len(declared):
@@ -42,7 +86,7 @@ def _tensors(tensors, declared, what):
         if t.name != d.name or shape != d.shape:
             raise TrainerError(f"{what} has tensor {t.name!r} {list(shape)} where the trainer declares {d.name!r} {list(d.shape)}",
                                "INVALID_ARGUMENT")
-        values = np.asarray(t.values, dtype=np.float64)
+        values = _doubles(t, 3, t.values)
         if values.size != int(np.prod(shape, dtype=np.int64)):
             raise TrainerError(f"{what}: tensor {t.name!r} {list(shape)} holds {values.size} values", "INVALID_ARGUMENT")
         out.append(values.reshape(shape))
@@ -50,7 +94,11 @@ def _tensors(tensors, declared, what):
 
 
 def _messages(arrays, declared, what):
-    """Arrays a trainer returned as named tensors, after checking them against the declaration."""
+    """Arrays a trainer returned as serialized named tensors, after checking them against the declaration.
+
+    The values are written from the arrays' memory: a million parameters cost one copy, not a
+    million Python floats.
+    """
     arrays = list(arrays)
     if len(arrays) != len(declared):
         raise TrainerError(f"{what} returned {len(arrays)} tensors, the trainer declares {len(declared)}", "INTERNAL")
@@ -59,7 +107,7 @@ def _messages(arrays, declared, what):
         a = np.asarray(a, dtype=np.float64)
         if a.shape != d.shape:
             raise TrainerError(f"{what} returned {list(a.shape)} for {d.name!r}, declared {list(d.shape)}", "INTERNAL")
-        out.append(pb.Tensor(name=d.name, shape=d.shape, values=a.ravel(order="C").tolist()))
+        out.append(pb.Tensor(name=d.name, shape=d.shape).SerializeToString() + _packed(3, a.ravel(order="C")))
     return out
 
 
@@ -76,14 +124,14 @@ class _Service:
 
     def Load(self, request):
         f = request.features
-        features = as_rows(f.values, f.rows, len(f.columns))
+        features = as_rows(_doubles(f, 3, f.values), f.rows, len(f.columns))
         label = None
         if request.HasField("label"):
             lb = request.label
             if len(lb.columns) != 1 or lb.rows != f.rows:
                 raise TrainerError(f"the label block has {len(lb.columns)} columns and {lb.rows} rows, "
                                    f"the features {f.rows} rows", "INVALID_ARGUMENT")
-            label = as_rows(lb.values, lb.rows, 1).reshape(-1)
+            label = as_rows(_doubles(lb, 3, lb.values), lb.rows, 1).reshape(-1)
         rows = self.trainer.load(request.job_id, request.part, features, list(f.columns), label, request.task, request.classes)
         return pb.LoadReply(rows=int(rows if rows is not None else f.rows))
 
@@ -94,10 +142,12 @@ class _Service:
                   "l2": request.l2, "proximal_mu": request.proximal_mu, "momentum": request.momentum}
         result = self.trainer.fit(request.job_id, params, config)
         arrays, examples, metrics = result
-        reply = pb.FitReply(parameters=_messages(arrays, self.declared, "Fit"), examples=int(examples))
+        tensors = _messages(arrays, self.declared, "Fit")
+        reply = pb.FitReply(examples=int(examples))
         for k, v in (metrics or {}).items():
             reply.metrics[str(k)] = float(v)
-        return reply
+        # field 1 (parameters) written here; a message's fields may come in any order and concatenate
+        return b"".join(_embedded(1, t) for t in tensors) + reply.SerializeToString()
 
     def Predict(self, request):
         params = _tensors(request.parameters, self.declared, "Predict")
@@ -106,7 +156,7 @@ class _Service:
             scores = scores.reshape(-1, 1)
         if scores.ndim != 2:
             raise TrainerError(f"Predict returned scores of shape {list(scores.shape)}, not rows x outputs", "INTERNAL")
-        return pb.PredictReply(outputs=scores.shape[1], scores=scores.ravel(order="C").tolist())
+        return pb.PredictReply(outputs=scores.shape[1]).SerializeToString() + _packed(2, scores.ravel(order="C"))
 
     def Release(self, request):
         self.trainer.release(request.job_id)
@@ -168,7 +218,7 @@ def start(trainer, socket_path, token, workers=4):
                                         "Release": (pb.ReleaseRequest, pb.ReleaseReply)}.items():
         handlers[operation] = grpc.unary_unary_rpc_method_handler(
             _guarded(operation, getattr(service, operation)),
-            request_deserializer=request.FromString, response_serializer=reply.SerializeToString)
+            request_deserializer=request.FromString, response_serializer=_serialize)
     server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="meshfl-trainer"),
                          handlers=[grpc.method_handlers_generic_handler(SERVICE, handlers)],
                          interceptors=[_TokenCheck(token)], options=_OPTIONS)

@@ -1,0 +1,116 @@
+package io.meshfl.bench;
+
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.stub.StreamObserver;
+import io.meshfl.proto.trainer.DescribeReply;
+import io.meshfl.proto.trainer.DescribeRequest;
+import io.meshfl.proto.trainer.FitReply;
+import io.meshfl.proto.trainer.FitRequest;
+import io.meshfl.proto.trainer.LoadReply;
+import io.meshfl.proto.trainer.LoadRequest;
+import io.meshfl.proto.trainer.ReleaseReply;
+import io.meshfl.proto.trainer.ReleaseRequest;
+import io.meshfl.proto.trainer.Tensor;
+import io.meshfl.proto.trainer.TrainerServiceGrpc;
+
+/**
+ * A trainer process for {@link TrainerOverheadBenchmark}, as a data scientist's Java trainer would
+ * be: it serves the trainer protocol on MESHFL_TRAINER_SOCKET, refuses calls without
+ * MESHFL_TRAINER_TOKEN, declares {@code w [1000, 999]} and {@code b [1000]} (1,000,000 parameters),
+ * keeps the rows it is loaded with, and fits by returning the parameters it got each plus 1e-9
+ * (no arithmetic beyond that). It prints the serialized size of every Load and Fit request and
+ * reply to its log ({@code sizes load|fit REQUEST REPLY}), where the benchmark reads them.
+ */
+public final class EchoTrainer extends TrainerServiceGrpc.TrainerServiceImplBase {
+
+    static final Metadata.Key<String> TOKEN = Metadata.Key.of("meshfl-trainer-token", Metadata.ASCII_STRING_MARSHALLER);
+    /** The declared parameters: names and shapes, 1,000,000 values in all. */
+    static final String[] NAMES = {"w", "b"};
+    static final long[][] SHAPES = {{1000, 999}, {1000}};
+
+    private volatile long rows;
+
+    public static void main(String[] args) throws Exception {
+        String socket = System.getenv("MESHFL_TRAINER_SOCKET");
+        String token = System.getenv("MESHFL_TRAINER_TOKEN");
+        if (socket == null || token == null) {
+            System.err.println("no socket or token in the environment");
+            System.exit(2);
+        }
+        ServerInterceptor check = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                if (!token.equals(headers.get(TOKEN))) {
+                    call.close(Status.UNAUTHENTICATED.withDescription("wrong trainer token"), new Metadata());
+                    return new ServerCall.Listener<>() { };
+                }
+                return next.startCall(call, headers);
+            }
+        };
+        Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket)).channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(new EpollEventLoopGroup(1)).workerEventLoopGroup(new EpollEventLoopGroup(1))
+                .maxInboundMessageSize(Integer.MAX_VALUE).addService(ServerInterceptors.intercept(new EchoTrainer(), check)).build().start();
+        System.out.println("echo trainer listening");
+        server.awaitTermination();
+    }
+
+    @Override
+    public void describe(DescribeRequest r, StreamObserver<DescribeReply> out) {
+        DescribeReply.Builder b = DescribeReply.newBuilder().setName("echo").setVersion("1");
+        for (int i = 0; i < NAMES.length; i++) {
+            Tensor.Builder t = Tensor.newBuilder().setName(NAMES[i]);
+            for (long d : SHAPES[i]) t.addShape(d);
+            b.addParameters(t);
+        }
+        out.onNext(b.build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void load(LoadRequest r, StreamObserver<LoadReply> out) {
+        // the rows as a trainer keeps them: the column-major block into a row-major matrix
+        int n = (int) r.getFeatures().getRows();
+        int cols = r.getFeatures().getColumnsCount();
+        double[] x = new double[n * cols];
+        for (int c = 0; c < cols; c++) for (int i = 0; i < n; i++) x[i * cols + c] = r.getFeatures().getValues(c * n + i);
+        rows = n;
+        LoadReply reply = LoadReply.newBuilder().setRows(n).build();
+        System.out.println("sizes load " + r.getSerializedSize() + " " + reply.getSerializedSize());
+        System.out.flush();
+        out.onNext(reply);
+        out.onCompleted();
+    }
+
+    @Override
+    public void fit(FitRequest r, StreamObserver<FitReply> out) {
+        FitReply.Builder b = FitReply.newBuilder().setExamples(rows).putMetrics("loss", 0.0);
+        for (Tensor t : r.getParametersList()) {
+            double[] v = new double[t.getValuesCount()];
+            for (int i = 0; i < v.length; i++) v[i] = t.getValues(i) + 1e-9;
+            Tensor.Builder o = Tensor.newBuilder().setName(t.getName()).addAllShape(t.getShapeList());
+            for (double x : v) o.addValues(x);
+            b.addParameters(o);
+        }
+        FitReply reply = b.build();
+        System.out.println("sizes fit " + r.getSerializedSize() + " " + reply.getSerializedSize());
+        System.out.flush();
+        out.onNext(reply);
+        out.onCompleted();
+    }
+
+    @Override
+    public void release(ReleaseRequest r, StreamObserver<ReleaseReply> out) {
+        out.onNext(ReleaseReply.getDefaultInstance());
+        out.onCompleted();
+    }
+}
