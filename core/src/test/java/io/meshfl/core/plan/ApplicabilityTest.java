@@ -95,7 +95,7 @@ class ApplicabilityTest {
                 unknown.getMessage());
         var elsewhere = assertThrows(MeshflException.class, () -> JobLoader.parse("name: j\nproducts: [a.b]\nlabel: y\n"
                 + "model: {type: logistic, objective: regression}\n", "j.yaml"));
-        assertTrue(elsewhere.getMessage().contains("model.objective applies to model types gbdt and splitnn"), elsewhere.getMessage());
+        assertTrue(elsewhere.getMessage().contains("model.objective applies to model types gbdt, splitnn and external"), elsewhere.getMessage());
         var fewClasses = assertThrows(MeshflException.class, () -> JobLoader.parse("name: j\nproducts: [a.b]\nlabel: y\n"
                 + "model: {type: gbdt, objective: multiclass, classes: 1}\n", "j.yaml"));
         assertTrue(fewClasses.getMessage().contains("model.classes"), fewClasses.getMessage());
