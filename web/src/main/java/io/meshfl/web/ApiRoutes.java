@@ -7,7 +7,6 @@ import io.meshfl.core.catalog.RunRecord;
 import io.meshfl.core.contract.DataContract;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -96,13 +95,17 @@ final class ApiRoutes {
         return o;
     }
 
-    private List<RunRecord> visibleRuns(Caller c) {
-        return Visibility.runs(catalog, c);
+    private JsonNode runs(Request q) {
+        var page = Visibility.page(catalog, q.caller(), q.param("status"), offset(q), limit(q));
+        return Page.counted(page.items(), page.total(), q, Views::run);
     }
 
-    private JsonNode runs(Request q) {
-        String status = q.param("status");
-        return Page.of(visibleRuns(q.caller()).stream().filter(r -> status == null || status.equalsIgnoreCase(r.status())).toList(), q, Views::run);
+    private static int offset(Request q) {
+        return q.intParam("offset", 0, 0, Integer.MAX_VALUE);
+    }
+
+    private static int limit(Request q) {
+        return q.intParam("limit", Page.DEFAULT_LIMIT, 1, Page.MAX_LIMIT);
     }
 
     private RunRecord visibleRun(Request q, String id) {
@@ -130,11 +133,8 @@ final class ApiRoutes {
     }
 
     private JsonNode models(Request q) {
-        java.util.Set<String> runs = new java.util.HashSet<>();
-        for (RunRecord r : visibleRuns(q.caller())) runs.add(r.id());
-        return Page.of(catalog.models().stream().filter(m -> runs.contains(m.runId()))
-                .sorted(Comparator.comparing(io.meshfl.core.catalog.ModelRecord::createdAt, Comparator.nullsLast(Comparator.reverseOrder()))).toList(),
-                q, Views::model);
+        var page = Visibility.models(catalog, q.caller(), offset(q), limit(q));
+        return Page.counted(page.items(), page.total(), q, Views::model);
     }
 
     private JsonNode model(Request q) {

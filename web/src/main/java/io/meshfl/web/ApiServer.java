@@ -305,6 +305,10 @@ public final class ApiServer implements AutoCloseable {
      */
     /** Runs followed at once; one more is refused (503) rather than queued behind them. */
     static final int MAX_STREAMS = 32;
+
+    static {
+        NoDelay.ask();
+    }
     private final java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(MAX_STREAMS);
 
     private void stream(HttpExchange ex, Route r, Request q) throws IOException {

@@ -5,7 +5,6 @@ import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.catalog.NodeRecord;
 import io.meshfl.core.catalog.PrivacyLedger;
 import io.meshfl.core.catalog.ProductRecord;
-import io.meshfl.core.catalog.RunRecord;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -19,7 +18,7 @@ import java.util.TreeMap;
 /**
  * Prometheus metrics for operators at {@code /api/metrics}: what the coordinator measures as it
  * works ({@code MeshMetrics}: steps, rounds, refusals, catalog latency) and, read from the catalog at
- * each scrape, runs by state, nodes by state and the privacy budget spent per product. Only the
+ * each scrape, runs by state (counted by the database), nodes by state and the privacy budget spent per product. Only the
  * operator and a {@code client:prometheus} certificate may scrape.
  */
 final class OperatorMetrics {
@@ -50,8 +49,7 @@ final class OperatorMetrics {
             if (!c.operator() && !c.label().equals("client:prometheus")) {
                 throw new ApiException(Problem.forbidden("metrics are the operator's (or client:prometheus's)"));
             }
-            Map<String, Integer> byState = new TreeMap<>();
-            for (RunRecord r : catalog.runs()) byState.merge(r.status(), 1, Integer::sum);
+            Map<String, Long> byState = catalog.runCountsByStatus();
             runs.register(byState.entrySet().stream().map(e -> MultiGauge.Row.of(Tags.of("state", e.getKey()), e.getValue())).toList(), true);
             Map<String, Integer> nodeStates = new TreeMap<>();
             for (NodeRecord n : catalog.nodes()) nodeStates.merge(n.status(), 1, Integer::sum);

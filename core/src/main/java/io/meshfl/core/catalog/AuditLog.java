@@ -58,8 +58,9 @@ public final class AuditLog {
      * a null time means now. Adds their sequence numbers to {@code seqs}; returns the new head.
      */
     static Chains.Head insert(Connection c, Chains.Head head, List<AuditRecord> records, List<Long> seqs) throws SQLException {
+        java.util.Map<String, String> submitters = AuditTallies.submitters(c, records);
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_records (seq, logged_at, job_id, run_id, step, sender, "
-                + "receiver, msg_seq, byte_count, protection, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "receiver, msg_seq, byte_count, protection, prev_hash, row_hash, submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (AuditRecord given : records) {
                 AuditRecord r = new AuditRecord(head.seq() + 1, HashChain.micros(given.at() == null ? Instant.now() : given.at()),
                         given.jobId(), given.runId(), given.step(), given.sender(), given.receiver(), given.bytes(), given.protection(),
@@ -77,12 +78,15 @@ public final class AuditLog {
                 ps.setString(10, r.protection());
                 ps.setString(11, head.hash());
                 ps.setString(12, hash);
+                String submitter = r.runId() == null ? "" : submitters.getOrDefault(r.runId(), "");
+                ps.setString(13, submitter.isEmpty() ? null : submitter); // beside the record, outside its hash
                 ps.addBatch();
                 seqs.add(r.seq());
                 head = new Chains.Head(r.seq(), hash);
             }
             if (!records.isEmpty()) ps.executeBatch();
         }
+        AuditTallies.add(c, records, submitters);
         return head;
     }
 
@@ -119,49 +123,93 @@ public final class AuditLog {
     public record Page(List<AuditRecord> records, long total) {
     }
 
-    /** The records matching {@code f}, newest first, from {@code offset}, at most {@code limit}, counted and paged by the database. */
+    /**
+     * The records matching {@code f}, newest first, from {@code offset}, at most {@code limit}, paged by the database; how many
+     * match is read from {@link AuditTallies} (or counted, for one run's records).
+     */
     public Page page(Filter f, int offset, int limit) {
+        // conditions on a record's own step, parties and protection: the tallies answer how many match them
+        StringBuilder own = new StringBuilder();
+        List<String> ownArgs = new ArrayList<>();
+        if (f.party() != null) {
+            own.append(" AND (sender = ? OR receiver = ?)");
+            ownArgs.add(f.party());
+            ownArgs.add(f.party());
+        }
+        if (f.step() != null) {
+            own.append(" AND step = ?");
+            ownArgs.add(f.step());
+        }
+        if (f.protection() != null) {
+            own.append(" AND protection LIKE ?");
+            ownArgs.add("%" + f.protection().replace("%", "").replace("_", "") + "%");
+        }
+        if (f.domain() != null) {
+            own.append(" AND (sender = ? OR receiver = ?)");
+            ownArgs.add(f.domain());
+            ownArgs.add(f.domain());
+        }
         StringBuilder where = new StringBuilder(" WHERE 1 = 1");
         List<String> args = new ArrayList<>();
         if (f.runId() != null) {
             where.append(" AND run_id = ?");
             args.add(f.runId());
         }
-        if (f.party() != null) {
-            where.append(" AND (sender = ? OR receiver = ?)");
-            args.add(f.party());
-            args.add(f.party());
-        }
-        if (f.step() != null) {
-            where.append(" AND step = ?");
-            args.add(f.step());
-        }
-        if (f.protection() != null) {
-            where.append(" AND protection LIKE ?");
-            args.add("%" + f.protection().replace("%", "").replace("_", "") + "%");
-        }
-        if (f.domain() != null) {
-            where.append(" AND (sender = ? OR receiver = ?)");
-            args.add(f.domain());
-            args.add(f.domain());
-        }
+        where.append(own);
+        args.addAll(ownArgs);
         if (f.submitter() != null) {
-            where.append(" AND run_id IN (SELECT id FROM runs WHERE submitter = ?)");
+            where.append(" AND submitter = ?"); // the submitter of the record's run, kept beside it
             args.add(f.submitter());
         }
+        if (args.isEmpty()) return catalog.transaction("SELECT a page of the audit log", c -> everything(c, offset, limit));
         return catalog.transaction("SELECT a page of the audit log", c -> {
-            List<Long> count = Catalog.query(c, "SELECT COUNT(*) FROM audit_records" + where, ps -> {
-                for (int i = 0; i < args.size(); i++) ps.setString(i + 1, args.get(i));
-            }, rs -> rs.getLong(1));
-            List<AuditRecord> rows = Catalog.query(c, "SELECT " + COLS + " FROM audit_records" + where + " ORDER BY seq DESC LIMIT ? OFFSET ?",
+            long total = f.runId() != null
+                    ? Catalog.query(c, "SELECT COUNT(*) FROM audit_records" + where, ps -> {
+                        for (int i = 0; i < args.size(); i++) ps.setString(i + 1, args.get(i));
+                    }, rs -> rs.getLong(1)).get(0)
+                    : AuditTallies.count(c, own.toString(), ownArgs, f.submitter());
+            if (total <= offset) return new Page(List.of(), total);
+            // newest first; with the column fixed by the filter in front, so that H2 reads the order from its index
+            String order = f.submitter() != null ? " ORDER BY submitter DESC, seq DESC" : f.runId() != null ? " ORDER BY run_id DESC, seq DESC" : " ORDER BY seq DESC";
+            List<AuditRecord> rows = Catalog.query(c, "SELECT " + COLS + " FROM audit_records" + where + order + " LIMIT ? OFFSET ?",
                     ps -> {
                         int i = 1;
                         for (String a : args) ps.setString(i++, a);
                         ps.setInt(i++, limit);
                         ps.setInt(i, offset);
                     }, AuditLog::row);
-            return new Page(rows, count.isEmpty() ? 0 : count.get(0));
+            return new Page(rows, total);
         });
+    }
+
+    /**
+     * A page of the whole log. The chain numbers records one after another from its first, and none is
+     * ever removed, so the record {@code offset} places from the newest is the one numbered
+     * {@code newest - offset}: the page starts there, read from the key, however deep it is. Should the
+     * numbers have a gap (the count says so), the page is cut by offset as any other.
+     */
+    private static Page everything(Connection c, int offset, int limit) throws SQLException {
+        long[] range = null;
+        boolean numberedInARow = false;
+        // H2 reads a table's count and its first and last key apart: a record appended between them looks like a gap,
+        // which a second look does not show
+        for (int look = 0; look < 3 && !numberedInARow; look++) {
+            range = Catalog.query(c, "SELECT COUNT(*), MIN(seq), MAX(seq) FROM audit_records", ps -> { },
+                    rs -> new long[]{rs.getLong(1), rs.getLong(2), rs.getLong(3)}).get(0);
+            numberedInARow = range[0] == 0 || range[2] - range[1] + 1 == range[0];
+        }
+        long[] last = range;
+        long total = last[0];
+        List<AuditRecord> rows = numberedInARow
+                ? Catalog.query(c, "SELECT " + COLS + " FROM audit_records WHERE seq <= ? ORDER BY seq DESC LIMIT ?", ps -> {
+                    ps.setLong(1, last[2] - offset);
+                    ps.setInt(2, limit);
+                }, AuditLog::row)
+                : Catalog.query(c, "SELECT " + COLS + " FROM audit_records ORDER BY seq DESC LIMIT ? OFFSET ?", ps -> {
+                    ps.setInt(1, limit);
+                    ps.setInt(2, offset);
+                }, AuditLog::row);
+        return new Page(rows, total);
     }
 
     static AuditRecord row(ResultSet rs) throws SQLException {

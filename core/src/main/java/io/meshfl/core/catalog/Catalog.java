@@ -631,12 +631,15 @@ public final class Catalog implements AutoCloseable {
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO run_products (run_id, product_id, product_version, position) VALUES (?, ?, ?, ?)")) {
+                    // the run's number and start beside each product, for the lists of runs over products (RunListing)
+                    "INSERT INTO run_products (run_id, product_id, product_version, position, run_seq, run_started_at) "
+                            + "SELECT ?, ?, ?, ?, r.seq, r.started_at FROM runs r WHERE r.id = ?")) {
                 for (int i = 0; i < products.size(); i++) {
                     ps.setString(1, runId);
                     ps.setString(2, products.get(i).id());
                     ps.setString(3, products.get(i).version());
                     ps.setInt(4, i);
+                    ps.setString(5, runId);
                     ps.addBatch();
                 }
                 if (!products.isEmpty()) ps.executeBatch();
@@ -760,6 +763,21 @@ public final class Catalog implements AutoCloseable {
     /** All runs, newest first. */
     public List<RunRecord> runs() {
         return tx("SELECT runs", c -> query(c, "SELECT " + RUN_COLS + " FROM runs r ORDER BY r.seq DESC", ps -> {}, Catalog::runRow));
+    }
+
+    /** A page of the runs {@code scope} sees (in state {@code status} when not null), newest first, cut and counted by the database (see {@link RunListing}). */
+    public RunListing.Page<RunRecord> runsPage(RunListing.Scope scope, String status, int offset, int limit) {
+        return new RunListing(this).runs(scope, status, offset, limit);
+    }
+
+    /** A page of the models of the runs {@code scope} sees, newest first (see {@link RunListing#models}). */
+    public RunListing.Page<ModelRecord> modelsPage(RunListing.Scope scope, int offset, int limit) {
+        return new RunListing(this).models(scope, offset, limit);
+    }
+
+    /** How many runs are in each state, counted by the database. */
+    public java.util.Map<String, Long> runCountsByStatus() {
+        return new RunListing(this).countByStatus();
     }
 
     /** The runs that read a product (any version), newest first. */

@@ -22,6 +22,12 @@ public final class HealthEndpoint implements AutoCloseable {
 
     private final HttpServer server;
 
+    static {
+        // the JDK's server reads this once, when the first server of the process loads it; the coordinator's
+        // API (io.meshfl.web.NoDelay) needs it, or each reply's body waits up to 40 ms for an acknowledgement
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private HealthEndpoint(HttpServer server) {
         this.server = server;
     }

@@ -17,7 +17,6 @@ import io.meshfl.web.Route;
 import io.meshfl.web.Visibility;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,11 +50,10 @@ final class ModelPages {
 
     JsonNode models(Request q) {
         int offset = q.intParam("offset", 0, 0, Integer.MAX_VALUE);
+        var page = Visibility.models(catalog, q.caller(), offset, Page.DEFAULT_LIMIT);
+        List<ModelRecord> shown = page.items();
         Map<String, RunRecord> runs = new LinkedHashMap<>();
-        for (RunRecord r : Visibility.runs(catalog, q.caller())) runs.put(r.id(), r);
-        List<ModelRecord> all = catalog.models().stream().filter(m -> runs.containsKey(m.runId()))
-                .sorted(Comparator.comparing(ModelRecord::createdAt, Comparator.nullsLast(Comparator.reverseOrder()))).toList();
-        List<ModelRecord> shown = all.subList(Math.min(offset, all.size()), (int) Math.min(all.size(), (long) offset + Page.DEFAULT_LIMIT));
+        for (ModelRecord m : shown) runs.computeIfAbsent(m.runId(), id -> catalog.run(id).orElseThrow());
         List<String> rows = new ArrayList<>();
         for (ModelRecord m : shown) {
             RunRecord r = runs.get(m.runId());
@@ -65,7 +63,7 @@ final class ModelPages {
                     + Html.esc(RunFacts.when(m.createdAt())) + "</td></tr>");
         }
         String body = RunFacts.table("models-table", List.of("Model", "Type", "Parameters", "Run", "Job", "Metric", "Created"), rows)
-                + RunFacts.pager("/console/models", "models", offset, Page.DEFAULT_LIMIT, shown.size(), all.size());
+                + RunFacts.pager("/console/models", "models", offset, Page.DEFAULT_LIMIT, shown.size(), (int) page.total());
         return Html.page("Models", q.caller(), body, List.of());
     }
 

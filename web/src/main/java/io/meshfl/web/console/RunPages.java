@@ -47,8 +47,8 @@ final class RunPages {
 
     JsonNode runs(Request q) {
         int offset = q.intParam("offset", 0, 0, Integer.MAX_VALUE);
-        List<RunRecord> all = Visibility.runs(catalog, q.caller());
-        List<RunRecord> shown = all.subList(Math.min(offset, all.size()), (int) Math.min(all.size(), (long) offset + Page.DEFAULT_LIMIT));
+        var page = Visibility.page(catalog, q.caller(), null, offset, Page.DEFAULT_LIMIT);
+        List<RunRecord> shown = page.items();
         List<String> rows = new ArrayList<>();
         for (RunRecord r : shown) {
             rows.add("<tr data-run=\"" + Html.esc(r.id()) + "\"><td>" + Html.a("/console/runs/" + Html.seg(r.id()), r.id()) + "</td><td>"
@@ -57,7 +57,7 @@ final class RunPages {
                     + "</td><td class=\"num\">" + catalog.rounds(r.id()).size() + "</td><td>" + Html.esc(RunFacts.headline(r.metricsJson())) + "</td></tr>");
         }
         String body = RunFacts.table("runs-table", List.of("Run", "Job", "Strategy", "Status", "Submitter", "Started", "Rounds", "Metric"), rows)
-                + RunFacts.pager("/console/runs", "runs", offset, Page.DEFAULT_LIMIT, shown.size(), all.size())
+                + RunFacts.pager("/console/runs", "runs", offset, Page.DEFAULT_LIMIT, shown.size(), (int) page.total())
                 + "<p><a href=\"/console/jobs/new\">Submit a new job</a></p>";
         return Html.page("Runs", q.caller(), body, List.of());
     }
