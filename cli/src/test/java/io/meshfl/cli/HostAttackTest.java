@@ -241,7 +241,8 @@ class HostAttackTest {
                 "DELETE FROM ledger_entries WHERE run_id = '" + run + "'",
                 "DELETE FROM chain_seals WHERE run_id = '" + run + "'",
                 "DELETE FROM run_rounds WHERE run_id = '" + run + "'", "DELETE FROM run_products WHERE run_id = '" + run + "'",
-                "DELETE FROM models WHERE run_id = '" + run + "'", "DELETE FROM runs WHERE id = '" + run + "'",
+                "DELETE FROM models WHERE run_id = '" + run + "'", "DELETE FROM run_reports WHERE run_id = '" + run + "'",
+                "DELETE FROM runs WHERE id = '" + run + "'",
                 "UPDATE chain_heads SET head_seq = (SELECT MAX(seq) FROM audit_records), head_hash = (SELECT row_hash FROM audit_records "
                         + "WHERE seq = (SELECT MAX(seq) FROM audit_records)) WHERE chain = 'audit'",
                 "UPDATE chain_heads SET head_seq = (SELECT COALESCE(MAX(seq), 0) FROM ledger_entries), head_hash = COALESCE((SELECT row_hash FROM "
