@@ -13,7 +13,6 @@ import io.meshfl.wire.tls.MeshTls;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,9 +51,9 @@ class PythonClientTest {
 
     @Test
     void thePythonClientsTestsPassAgainstTheApi() throws Exception {
-        String python = onPath("python3");
+        String python = PythonTests.onPath("python3");
         assumeTrue(python != null, "python3 is not on PATH");
-        Path repo = repoRoot();
+        Path repo = PythonTests.repoRoot();
 
         CertificateAuthority ca = CertificateAuthority.create(dir.resolve("certs"), CertificateAuthority.KeyType.EC, "t", 10);
         ca.issue(MeshIdentity.Role.COORDINATOR, "coordinator", 5, List.of("localhost", "127.0.0.1"));
@@ -237,22 +236,5 @@ class PythonClientTest {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    /** The executable {@code name} on PATH, null when there is none. */
-    private static String onPath(String name) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path f = Path.of(d.isEmpty() ? "." : d, name);
-            if (Files.isExecutable(f)) return f.toString();
-        }
-        return null;
-    }
-
-    /** The checkout's root: the first folder up from here that holds {@code clients/python}. */
-    private static Path repoRoot() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            if (Files.isDirectory(d.resolve("clients/python"))) return d;
-        }
-        throw new IllegalStateException("no clients/python above " + Path.of("").toAbsolutePath());
     }
 }

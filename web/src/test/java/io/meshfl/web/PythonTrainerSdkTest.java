@@ -3,7 +3,6 @@ package io.meshfl.web;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +34,7 @@ class PythonTrainerSdkTest {
     @Test
     void thePythonTrainerSdksTestsPass() throws Exception {
         Set<String> pythons = new LinkedHashSet<>();
-        String onPath = onPath("python3");
+        String onPath = PythonTests.onPath("python3");
         if (onPath != null) pythons.add(onPath);
         for (String p : List.of("/usr/bin/python3", "/usr/local/bin/python3")) {
             if (Files.isExecutable(Path.of(p))) pythons.add(p);
@@ -51,7 +50,7 @@ class PythonTrainerSdkTest {
             }
         }
         assumeTrue(python != null, "no python3 with torch (Debian: python3-torch); tried " + tried);
-        Path repo = repoRoot();
+        Path repo = PythonTests.repoRoot();
 
         ProcessBuilder pb = new ProcessBuilder(python, "-m", "unittest", "discover", "-s", "clients/python/tests",
                 "-p", "test_trainer.py", "-v")
@@ -87,22 +86,5 @@ class PythonTrainerSdkTest {
             return false;
         }
         return p.exitValue() == 0;
-    }
-
-    /** The executable {@code name} on PATH, null when there is none. */
-    private static String onPath(String name) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path f = Path.of(d.isEmpty() ? "." : d, name);
-            if (Files.isExecutable(f)) return f.toString();
-        }
-        return null;
-    }
-
-    /** The checkout's root: the first folder up from here that holds {@code clients/python}. */
-    private static Path repoRoot() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            if (Files.isDirectory(d.resolve("clients/python"))) return d;
-        }
-        throw new IllegalStateException("no clients/python above " + Path.of("").toAbsolutePath());
     }
 }
