@@ -44,25 +44,38 @@ class ExternalTrainerMeshTest {
         return null;
     }
 
-    @Test
-    void aPyTorchNetworkThroughExternalTrainersMatchesMeshflsOwnMlpOnDefaultCredit() throws Exception {
+    static final List<String> DOMAINS = List.of("cards-east", "cards-west", "cards-south");
+
+    /** The example's folder, once the data, Debian's Python packages and the mesh's certificates (in tmp/certs) are there. */
+    private Path prerequisites() throws Exception {
         assumeTrue(SharedData.present(), "../shared/datasets is absent");
         String missing = pythonMissing();
         if (missing != null) throw new AssertionError("the external trainer suite needs " + missing + " (.ci/run installs them)");
-        Path repo = SharedData.repoRoot();
-        Path examples = repo.resolve("examples/default-credit-homo");
+        assertEquals(0, Main.execute("certs", "init", "--dir", tmp.resolve("certs").toString(), "--domains", String.join(",", DOMAINS), "--days", "1"));
+        return SharedData.repoRoot().resolve("examples/default-credit-homo");
+    }
+
+    /** A coordinator over {@code catalog} and the three card units' nodes, each starting the example's PyTorch trainer; its address. */
+    private String start(ProcessMesh mesh, Path examples, Path catalog) throws Exception {
         Path certs = tmp.resolve("certs");
-        List<String> domains = List.of("cards-east", "cards-west", "cards-south");
-        assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains), "--days", "1"));
         String trainer = "credit-mlp=" + PYTHON + " -m meshfl_trainer --path " + examples.resolve("trainer") + " credit_mlp:make";
-        Map<String, String> env = Map.of("PYTHONPATH", repo.resolve("clients/python").toString());
+        Map<String, String> env = Map.of("PYTHONPATH", SharedData.repoRoot().resolve("clients/python").toString());
+        String coordinator = mesh.coordinator(certs, catalog);
+        for (String d : DOMAINS) {
+            mesh.start(d, env, "node", "--domain", d, "--contracts", examples.toString(), "--coordinator", coordinator, "--tls-dir",
+                    certs.toString(), "--state", tmp.resolve("nodes").resolve(d).toString(), "--trainer", trainer);
+        }
+        mesh.awaitNodes(DOMAINS.toArray(new String[0]));
+        return coordinator;
+    }
+
+    @Test
+    void aPyTorchNetworkThroughExternalTrainersMatchesMeshflsOwnMlpOnDefaultCredit() throws Exception {
+        Path examples = prerequisites();
+        Path certs = tmp.resolve("certs");
+        List<String> domains = DOMAINS;
         try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
-            String coordinator = mesh.coordinator(certs, tmp.resolve("catalog"));
-            for (String d : domains) {
-                mesh.start(d, env, "node", "--domain", d, "--contracts", examples.toString(), "--coordinator", coordinator, "--tls-dir",
-                        certs.toString(), "--state", tmp.resolve("nodes").resolve(d).toString(), "--trainer", trainer);
-            }
-            mesh.awaitNodes(domains.toArray(new String[0]));
+            String coordinator = start(mesh, examples, tmp.resolve("catalog"));
 
             String external = Files.readString(examples.resolve("job-external.yaml"));
             String own = external.replace("name: default-credit-homo-external", "name: default-credit-homo-mlp")
@@ -92,28 +105,16 @@ class ExternalTrainerMeshTest {
      */
     @Test
     void aTrainerKilledMidRunIsItsNodesFailureAndTheRunGoesOnWithoutIt() throws Exception {
-        assumeTrue(SharedData.present(), "../shared/datasets is absent");
-        String missing = pythonMissing();
-        if (missing != null) throw new AssertionError("the external trainer suite needs " + missing + " (.ci/run installs them)");
-        Path repo = SharedData.repoRoot();
-        Path examples = repo.resolve("examples/default-credit-homo");
+        Path examples = prerequisites();
         Path certs = tmp.resolve("certs");
-        List<String> domains = List.of("cards-east", "cards-west", "cards-south");
+        List<String> domains = DOMAINS;
         String victim = "cards-south";
-        assertEquals(0, Main.execute("certs", "init", "--dir", certs.toString(), "--domains", String.join(",", domains), "--days", "1"));
-        String trainer = "credit-mlp=" + PYTHON + " -m meshfl_trainer --path " + examples.resolve("trainer") + " credit_mlp:make";
-        Map<String, String> env = Map.of("PYTHONPATH", repo.resolve("clients/python").toString());
         Path catalog = tmp.resolve("catalog");
         Path report = tmp.resolve("report-killed.json");
         String run;
         long trainerPid;
         try (ProcessMesh mesh = new ProcessMesh(tmp.resolve("logs"))) {
-            String coordinator = mesh.coordinator(certs, catalog);
-            for (String d : domains) {
-                mesh.start(d, env, "node", "--domain", d, "--contracts", examples.toString(), "--coordinator", coordinator, "--tls-dir",
-                        certs.toString(), "--state", tmp.resolve("nodes").resolve(d).toString(), "--trainer", trainer);
-            }
-            mesh.awaitNodes(domains.toArray(new String[0]));
+            String coordinator = start(mesh, examples, catalog);
             Process client = mesh.start("client", "run", "--job", examples.resolve("job-external.yaml").toString(), "--coordinator", coordinator,
                     "--tls-dir", certs.toString(), "--report", report.toString());
             run = mesh.await("client", Pattern.compile("run (\\S+) of job \\S+ started"), 120_000);
