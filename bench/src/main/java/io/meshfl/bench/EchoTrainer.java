@@ -82,7 +82,8 @@ public final class EchoTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
         int n = (int) r.getFeatures().getRows();
         int cols = r.getFeatures().getColumnsCount();
         double[] x = new double[n * cols];
-        for (int c = 0; c < cols; c++) for (int i = 0; i < n; i++) x[i * cols + c] = r.getFeatures().getValues(c * n + i);
+        java.nio.DoubleBuffer columnMajor = r.getFeatures().getData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
+        for (int c = 0; c < cols; c++) for (int i = 0; i < n; i++) x[i * cols + c] = columnMajor.get(c * n + i);
         rows = n;
         LoadReply reply = LoadReply.newBuilder().setRows(n).build();
         System.out.println("sizes load " + r.getSerializedSize() + " " + reply.getSerializedSize());
@@ -95,11 +96,13 @@ public final class EchoTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
     public void fit(FitRequest r, StreamObserver<FitReply> out) {
         FitReply.Builder b = FitReply.newBuilder().setExamples(rows).putMetrics("loss", 0.0);
         for (Tensor t : r.getParametersList()) {
-            double[] v = new double[t.getValuesCount()];
-            for (int i = 0; i < v.length; i++) v[i] = t.getValues(i) + 1e-9;
-            Tensor.Builder o = Tensor.newBuilder().setName(t.getName()).addAllShape(t.getShapeList());
-            for (double x : v) o.addValues(x);
-            b.addParameters(o);
+            double[] v = new double[t.getData().size() / 8];
+            t.getData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(v);
+            for (int i = 0; i < v.length; i++) v[i] += 1e-9;
+            java.nio.ByteBuffer out8 = java.nio.ByteBuffer.allocate(8 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            out8.asDoubleBuffer().put(v);
+            b.addParameters(Tensor.newBuilder().setName(t.getName()).addAllShape(t.getShapeList())
+                    .setData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(out8.array())));
         }
         FitReply reply = b.build();
         System.out.println("sizes fit " + r.getSerializedSize() + " " + reply.getSerializedSize());

@@ -65,6 +65,12 @@ final class Predictions {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, "two scoring products of domain " + v.contract().domain());
             }
         }
+        if ("EXTERNAL".equals(prov.path("model").path("type").asText())) {
+            // refused before any alignment: scoring would run every party's trainer, which inference does not start yet
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " is a split network its domains' external trainer "
+                    + prov.path("model").path("trainer").asText() + " trained; its parts are kept on each node, but meshfl predict does not "
+                    + "score through trainers yet");
+        }
         String guest = null;
         java.util.Set<String> partDomains = new java.util.LinkedHashSet<>();
         // the members of a party made of several products score as its members: sparse rows, masked partial scores

@@ -20,7 +20,7 @@ public record ModelSpec(Type type, List<Integer> hidden, int classes, double l2,
         SPLITNN(Task.BINARY),
         /** Gradient-boosted trees over vertically split columns (SecureBoost). */
         GBDT(Task.BINARY),
-        /** A model the domains' nodes train through a trainer process beside them (PyTorch, ...), horizontally. */
+        /** A model the domains' nodes train through a trainer process beside them (PyTorch, ...), horizontally or as a split network. */
         EXTERNAL(Task.BINARY);
 
         private final Task task;

@@ -120,6 +120,9 @@ public final class Applicability {
             case "model.classes" -> m.type() == ModelSpec.Type.SOFTMAX || m.type() == ModelSpec.Type.MLP || m.task() == ModelSpec.Task.MULTICLASS ? null
                     : "applies to model types softmax and mlp and to gbdt with objective multiclass; " + type + " predicts a "
                     + m.task().name().toLowerCase(Locale.ROOT) + " target";
+            case "split.bottomHidden", "split.topHidden", "split.activation", "split.embeddingDim", "split.categorical" ->
+                    m.type() != ModelSpec.Type.EXTERNAL ? null : "applies to MeshFL's own split networks (model.type splitnn); an external "
+                    + "split network's layers are its trainer's, declared in model.parameters";
             case "split.labelEpsilon" -> m.task() == ModelSpec.Task.BINARY ? null
                     : "randomized response protects binary labels; this job's are " + m.task().name().toLowerCase(Locale.ROOT);
             case "model.l2" -> "is read by no trainer; set the penalty where the training is: local.l2 (horizontal), vertical.l2, boost.l2 or joined.l2";

@@ -52,7 +52,8 @@ public final class JobFields {
                 "binary", "multiclass", "regression", "count");
         f("model.trainer", "string", null, "An `external` model: the trainer's name, as each node configures it with `--trainer NAME=COMMAND`.");
         f("model.parameters", "objects", null, "An `external` model: its parameter tensors in the order of the flat parameter vector "
-                + "(each row-major); the trainer must declare exactly these.");
+                + "(each row-major); the trainer must declare exactly these. An external split network (vertical layout) declares each "
+                + "party's bottom as `DOMAIN/NAME` and the top, which runs on the label holder, as `top/NAME`.");
         f("model.parameters.name", "string", null, "The tensor's name, as the trainer declares it (e.g. `fc1.weight`).");
         f("model.parameters.shape", "widths", null, "The tensor's dimensions, e.g. `[16, 23]` (`[]`: a scalar).");
         f("aggregator", "mapping", null, "Horizontal: how the coordinator combines the nodes' updates.");
@@ -120,7 +121,8 @@ public final class JobFields {
         f("vertical.cardinalityOnly", "boolean", "false", "Only count the common entities (no training).");
         f("vertical.optimizer", "string", "sgd", "Every party's optimizer over its own weights.", "sgd", "adam");
         f("vertical.momentum", "number", "0.0", "SGD momentum.");
-        f("split", "mapping", null, "Split neural networks: a bottom network per domain, the top at the coordinator.");
+        f("split", "mapping", null, "Split neural networks: a bottom network per domain, the top at the coordinator (an external "
+                + "model's top runs on the label holder).");
         f("split.bottomHidden", "widths", "[32]", "Hidden layer widths of every domain's bottom network.");
         f("split.cutWidth", "integer", "8", "Width of the cut layer each bottom sends.");
         f("split.topHidden", "widths", "[16]", "Hidden layer widths of the top network.");

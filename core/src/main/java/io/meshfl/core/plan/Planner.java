@@ -55,7 +55,7 @@ public final class Planner {
                                io.meshfl.core.plan.cost.CostModel cost, String costOrigin) {
         PrivacyPlanning.admit(job, catalog);
         if (job.model().type() == ModelSpec.Type.EXTERNAL && (job.integration() != null
-                || !(job.strategy().equals("auto") || job.strategy().equals("horizontal")))) {
+                || !(job.strategy().equals("auto") || job.strategy().equals("horizontal") || job.strategy().equals("split")))) {
             refuseExternal(job, job.integration() != null ? "training over the join of mesh integration " + job.integration()
                     : "strategy " + job.strategy());
         }
@@ -93,7 +93,7 @@ public final class Planner {
                         + " products declare the label '" + job.label() + "': neither horizontal (all do) nor vertical (exactly one does)");
             }
         }
-        if (job.model().type() == ModelSpec.Type.EXTERNAL && !strategy.equals("horizontal")) {
+        if (job.model().type() == ModelSpec.Type.EXTERNAL && !strategy.equals("horizontal") && !strategy.equals("split")) {
             refuseExternal(job, "these products, laid out vertically (one of them holds the label '" + job.label() + "'),");
         }
         boolean treeOrSplit = job.model().type() == ModelSpec.Type.SPLITNN || job.model().type() == ModelSpec.Type.GBDT;
@@ -107,18 +107,17 @@ public final class Planner {
         return strategy.equals("horizontal") ? horizontal(job, catalog, products, domains, policy) : vertical(job, catalog, strategy, products, holders, policy, cost);
     }
 
-    /** An external model trains horizontally only, for now: any other way is refused, never replaced by another model. */
+    /** An external model trains horizontally, or as a split network over a vertical layout: any other way is refused, never replaced. */
     private static void refuseExternal(JobSpec job, String what) {
         throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": model.type: an external model (trainer '"
-                + job.model().trainer() + "') trains only with the horizontal strategy, where every product holds the label "
-                + "and the nodes train it beside their own rows; " + what + " would need another protocol, which external trainers "
-                + "do not speak yet");
+                + job.model().trainer() + "') trains with the horizontal strategy (every product holds the label) or as a split "
+                + "network (one product holds it); " + what + " would need another protocol, which external trainers do not speak yet");
     }
 
     /** The vertical protocol that trains a model type. */
     private static String verticalStrategy(ModelSpec.Type type) {
         return switch (type) {
-            case SPLITNN -> "split";
+            case SPLITNN, EXTERNAL -> "split";
             case GBDT -> "secureboost";
             default -> "vertical";
         };
@@ -200,9 +199,9 @@ public final class Planner {
         String typeName = type.name().toLowerCase(java.util.Locale.ROOT);
         switch (strategy) {
             case "split" -> {
-                if (type != ModelSpec.Type.SPLITNN) {
+                if (type != ModelSpec.Type.SPLITNN && type != ModelSpec.Type.EXTERNAL) {
                     throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": model.type: strategy split trains model "
-                            + "type splitnn, not " + typeName);
+                            + "types splitnn and external, not " + typeName);
                 }
             }
             case "secureboost" -> {
@@ -254,6 +253,7 @@ public final class Planner {
             parts.add(new Plan.Participant(c.id(), c.domain(), c.version(), v.rows(), c == guest ? "guest" : "host", mine, job.groupOf(c.id())));
         }
         String groups = PartyGroups.check(job, catalog, parts);
+        if (type == ModelSpec.Type.EXTERNAL) ExternalSplitPlanning.check(job, parts);
         for (String f : job.features()) {
             if (!used.contains(f)) {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": features: no product allows '" + f + "' as a feature; "

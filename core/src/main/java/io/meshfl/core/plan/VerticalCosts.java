@@ -100,6 +100,9 @@ final class VerticalCosts {
             in = h;
         }
         params += in + 1;
+        boolean external = job.model().type() == io.meshfl.core.model.ModelSpec.Type.EXTERNAL;
+        // an external network is priced by its declared tensors, its arithmetic as if it were MeshFL's own
+        if (external) params = io.meshfl.core.model.TensorSpec.total(job.model().parameters());
         // Activations forward and gradients back for every row, per party; logits and their gradients with a label owner.
         double bytes = 2.0 * 8 * n * s.cutWidth() * parts.size() + (s.labelOwnerComputesLoss() ? 2.0 * 8 * n : 0);
         String protection = s.activationNoise() > 0 || s.gradientClip() > 0
@@ -115,7 +118,8 @@ final class VerticalCosts {
         double seconds = RunOverheads.calls(batches * perCall + chunks * perCall + 2)
                 + (double) n * params * SPLIT_SECONDS_PER_ROW_PARAMETER + RunOverheads.start(n, parts.size()) / Math.max(1, s.epochs());
         return new Cost(s.labelOwnerComputesLoss() ? "split-label-owner" : "split-label-sharing", params, s.epochs(), bytes, seconds,
-                "each domain runs its bottom network on its own columns; only " + s.cutWidth() + " cut-layer values per row cross to "
+                external ? ExternalSplitPlanning.why(job, guest.domain()) + protection
+                : "each domain runs its bottom network on its own columns; only " + s.cutWidth() + " cut-layer values per row cross to "
                 + "the coordinator's top network" + (s.labelOwnerComputesLoss()
                 ? ", and the label holder " + guest.domain() + " computes the loss from logits, so no label crosses; "
                   + (s.labelEpsilon() > 0 ? "it trains on labels passed through randomized response, so the loss gradients it returns are "

@@ -13,7 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Job files with a model of type external: read with errors naming the field, planned horizontally only, priced as an MLP. */
+/**
+ * Job files with a model of type external: read with errors naming the field, planned horizontally
+ * (priced as an MLP) or, over a vertical layout, as a split network declared by role; any other way
+ * refused.
+ */
 class ExternalModelPlanTest {
 
     private static final String MODEL = "model: {type: external, trainer: credit-mlp, objective: binary, parameters: [{name: fc1.weight, shape: [4, 2]}, "
@@ -64,12 +68,45 @@ class ExternalModelPlanTest {
                 ext.candidates().stream().filter(c -> c.strategy().equals("horizontal")).findFirst().orElseThrow().estSeconds());
     }
 
+    /** An external split network over north (label holder) and shop: each party's bottom and the top declared by role. */
+    private static final String SPLIT = "model: {type: external, trainer: credit-split, parameters: [{name: north/l0.weight, shape: [4, 2]}, "
+            + "{name: north/l0.bias, shape: [4]}, {name: shop/l0.weight, shape: [4, 2]}, {name: shop/l0.bias, shape: [4]}, "
+            + "{name: top/l0.weight, shape: [1, 8]}, {name: top/l0.bias, shape: [1]}]}\nsplit: {cutWidth: 4, labels: north}\n";
+
+    @Test
+    void overAVerticalLayoutAnExternalModelTrainsAsASplitNetworkWithItsTopOnTheLabelHolder() {
+        Plan p = Planner.plan(job("north.accounts, shop.orders", SPLIT), catalog());
+        assertEquals("split", p.strategy());
+        assertEquals(4 * 2 + 4 + 4 * 2 + 4 + 8 + 1, p.numParams());
+        assertTrue(p.reasons().stream().anyMatch(r -> r.contains("top runs in the label holder north's trainer")
+                && r.contains("north learns every party's cut layers")), p.reasons().toString());
+    }
+
+    @Test
+    void anExternalSplitNetworkWithoutEveryRoleDeclaredOrWithSharedLabelsIsRefusedByField() {
+        String noShop = SPLIT.replace("{name: shop/l0.weight, shape: [4, 2]}, {name: shop/l0.bias, shape: [4]}, ", "");
+        assertTrue(assertThrows(MeshflException.class, () -> Planner.plan(job("north.accounts, shop.orders", noShop), catalog()))
+                .getMessage().contains("no tensor declared for the bottom of shop"));
+        String noRole = SPLIT.replace("top/l0.bias", "l0.bias");
+        assertTrue(assertThrows(MeshflException.class, () -> Planner.plan(job("north.accounts, shop.orders", noRole), catalog()))
+                .getMessage().contains("'l0.bias' names no role"));
+        String stranger = SPLIT.replace("shop/l0.bias", "telco/l0.bias");
+        assertTrue(assertThrows(MeshflException.class, () -> Planner.plan(job("north.accounts, shop.orders", stranger), catalog()))
+                .getMessage().contains("[telco] take no part in this job"));
+        String shared = SPLIT.replace("labels: north", "labels: coordinator");
+        assertTrue(assertThrows(MeshflException.class, () -> Planner.plan(job("north.accounts, shop.orders", shared), catalog()))
+                .getMessage().contains("set split.labels to north"));
+        String layers = SPLIT.replace("cutWidth: 4", "cutWidth: 4, bottomHidden: [8]");
+        assertTrue(assertThrows(MeshflException.class, () -> Planner.plan(job("north.accounts, shop.orders", layers), catalog()))
+                .getMessage().contains("field 'split.bottomHidden' applies to MeshFL's own split networks"));
+    }
+
     @Test
     void anyOtherStrategyIsRefusedAtPlanTimeNeverReplaced() {
-        var vertical = assertThrows(MeshflException.class, () -> Planner.plan(job("north.accounts, shop.orders", MODEL), catalog()));
-        assertEquals(ErrorCode.PLAN_REFUSED, vertical.code());
-        assertTrue(vertical.getMessage().contains("trains only with the horizontal strategy"), vertical.getMessage());
         var asked = assertThrows(MeshflException.class, () -> Planner.plan(job("north.accounts, shop.orders", MODEL + "strategy: vertical\n"), catalog()));
+        assertEquals(ErrorCode.PLAN_REFUSED, asked.code());
         assertTrue(asked.getMessage().contains("strategy vertical"), asked.getMessage());
+        var boost = assertThrows(MeshflException.class, () -> Planner.plan(job("north.accounts, shop.orders", MODEL + "strategy: secureboost\n"), catalog()));
+        assertTrue(boost.getMessage().contains("strategy secureboost"), boost.getMessage());
     }
 }

@@ -24,6 +24,19 @@ import io.meshfl.proto.trainer.PredictReply;
 import io.meshfl.proto.trainer.PredictRequest;
 import io.meshfl.proto.trainer.ReleaseRequest;
 import io.meshfl.proto.trainer.TrainerServiceGrpc;
+import io.meshfl.proto.trainer.BackwardRequest;
+import io.meshfl.proto.trainer.ForwardRequest;
+import io.meshfl.proto.trainer.Matrix;
+import io.meshfl.proto.trainer.SplitSetupRequest;
+import io.meshfl.proto.trainer.StateRequest;
+import io.meshfl.proto.trainer.TopPredictRequest;
+import io.meshfl.proto.trainer.TopStepReply;
+import io.meshfl.proto.trainer.TopStepRequest;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 import java.nio.file.Files;
 import java.time.Duration;
@@ -156,9 +169,58 @@ final class GrpcTrainer implements ExternalTrainer {
         PredictRequest.Builder b = PredictRequest.newBuilder().setJobId(jobId).setPart(part);
         for (ExternalTrainer.Tensor t : parameters) b.addParameters(tensor(t));
         PredictReply r = call("Predict", () -> stub().predict(b.build()));
-        double[] s = new double[r.getScoresCount()];
-        for (int i = 0; i < s.length; i++) s[i] = r.getScores(i);
-        return new Scores(r.getOutputs(), s);
+        return new Scores(r.getOutputs(), doubles(r.getScores(), "Predict's scores"));
+    }
+
+    @Override
+    public List<ExternalTrainer.Tensor> splitSetup(SplitSetup s) {
+        SplitSetupRequest req = SplitSetupRequest.newBuilder().setJobId(s.jobId()).setRole(s.role().wire()).setInputs(s.inputs())
+                .setOutputs(s.outputs()).setTask(s.task().name().toLowerCase(Locale.ROOT)).setClasses(s.classes()).setOptimizer(s.optimizer())
+                .setLearningRate(s.learningRate()).setSeed(s.seed()).build();
+        return tensors(call("SplitSetup", () -> stub().splitSetup(req)).getParametersList());
+    }
+
+    @Override
+    public double[] forward(String jobId, int[] rows, boolean training) {
+        ForwardRequest.Builder b = ForwardRequest.newBuilder().setJobId(jobId).setTraining(training);
+        for (int r : rows) b.addRows(r);
+        Matrix m = call("Forward", () -> stub().forward(b.build()));
+        return doubles(m.getData(), "Forward's outputs");
+    }
+
+    @Override
+    public void backward(String jobId, double[] gradient, int rows, int width) {
+        BackwardRequest req = BackwardRequest.newBuilder().setJobId(jobId).setGradient(matrix(gradient, rows, width)).build();
+        call("Backward", () -> stub().backward(req));
+    }
+
+    @Override
+    public TopStep topStep(String jobId, int[] rows, double[] input, int width) {
+        TopStepRequest.Builder b = TopStepRequest.newBuilder().setJobId(jobId).setInput(matrix(input, rows.length, width));
+        for (int r : rows) b.addRows(r);
+        TopStepReply r = call("TopStep", () -> stub().topStep(b.build()));
+        return new TopStep(r.getLoss(), doubles(r.getInputGradient().getData(), "TopStep's input gradient"));
+    }
+
+    @Override
+    public double[] topPredict(String jobId, double[] input, int rows, int width) {
+        TopPredictRequest req = TopPredictRequest.newBuilder().setJobId(jobId).setInput(matrix(input, rows, width)).build();
+        return doubles(call("TopPredict", () -> stub().topPredict(req)).getData(), "TopPredict's outputs");
+    }
+
+    @Override
+    public State state(String jobId, Role role) {
+        io.meshfl.proto.trainer.State s = call("GetState", () -> stub().getState(StateRequest.newBuilder().setJobId(jobId)
+                .setRole(role.wire()).build()));
+        return new State(tensors(s.getParametersList()), s.getOptimizer().toByteArray());
+    }
+
+    @Override
+    public void restore(String jobId, Role role, State state) {
+        io.meshfl.proto.trainer.State.Builder b = io.meshfl.proto.trainer.State.newBuilder().setJobId(jobId).setRole(role.wire())
+                .setOptimizer(ByteString.copyFrom(state.optimizer()));
+        for (ExternalTrainer.Tensor t : state.parameters()) b.addParameters(tensor(t));
+        call("SetState", () -> stub().setState(b.build()));
     }
 
     @Override
@@ -213,27 +275,47 @@ final class GrpcTrainer implements ExternalTrainer {
     /** A row-major matrix as the wire's column-major block. */
     static Block block(List<String> columns, double[] rowMajor, int rows) {
         int cols = columns.size();
-        Block.Builder b = Block.newBuilder().addAllColumns(columns).setRows(rows);
+        ByteBuffer buf = ByteBuffer.allocate(8 * rows * cols).order(ByteOrder.LITTLE_ENDIAN);
         for (int c = 0; c < cols; c++) {
-            for (int r = 0; r < rows; r++) b.addValues(rowMajor[r * cols + c]);
+            for (int r = 0; r < rows; r++) buf.putDouble(rowMajor[r * cols + c]);
         }
-        return b.build();
+        return Block.newBuilder().addAllColumns(columns).setRows(rows).setData(UnsafeByteOperations.unsafeWrap(buf.array())).build();
+    }
+
+    static Matrix matrix(double[] rowMajor, int rows, int cols) {
+        return Matrix.newBuilder().setRows(rows).setColumns(cols).setData(bytes(rowMajor)).build();
     }
 
     static io.meshfl.proto.trainer.Tensor tensor(ExternalTrainer.Tensor t) {
         io.meshfl.proto.trainer.Tensor.Builder b = io.meshfl.proto.trainer.Tensor.newBuilder().setName(t.name());
         for (long d : t.shape()) b.addShape(d);
-        for (double v : t.values()) b.addValues(v);
-        return b.build();
+        return b.setData(bytes(t.values())).build();
     }
 
     static List<ExternalTrainer.Tensor> tensors(List<io.meshfl.proto.trainer.Tensor> wire) {
         List<ExternalTrainer.Tensor> out = new ArrayList<>();
         for (io.meshfl.proto.trainer.Tensor t : wire) {
-            double[] v = new double[t.getValuesCount()];
-            for (int i = 0; i < v.length; i++) v[i] = t.getValues(i);
-            out.add(new ExternalTrainer.Tensor(t.getName(), t.getShapeList().stream().mapToLong(Long::longValue).toArray(), v));
+            out.add(new ExternalTrainer.Tensor(t.getName(), t.getShapeList().stream().mapToLong(Long::longValue).toArray(),
+                    doubles(t.getData(), "the tensor's values")));
         }
+        return out;
+    }
+
+    /** Values as the wire's little-endian float64 bytes, written straight into one array the message then wraps. */
+    static ByteString bytes(double[] values) {
+        ByteBuffer buf = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asDoubleBuffer().put(values);
+        return UnsafeByteOperations.unsafeWrap(buf.array());
+    }
+
+    /** The wire's little-endian float64 bytes as values; a length that is not whole values is the trainer's error. */
+    static double[] doubles(ByteString data, String what) {
+        if (data.size() % 8 != 0) {
+            throw new MeshflException(ErrorCode.NODE_FAILURE, "a trainer sent " + data.size() + " bytes as " + what
+                    + ", not a whole number of float64 values");
+        }
+        double[] out = new double[data.size() / 8];
+        data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(out);
         return out;
     }
 

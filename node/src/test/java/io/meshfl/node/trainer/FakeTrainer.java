@@ -105,7 +105,7 @@ public final class FakeTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
                 b.addShape(d);
                 n *= (int) d;
             }
-            if (flat != null) for (int k = 0; k < n; k++) b.addValues(flat[off + k]);
+            if (flat != null) b.setData(GrpcTrainer.bytes(java.util.Arrays.copyOfRange(flat, off, off + n)));
             off += n;
             out.add(b.build());
         }
@@ -114,7 +114,7 @@ public final class FakeTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
 
     private static double[] flat(List<Tensor> tensors) {
         List<Double> v = new ArrayList<>();
-        for (Tensor t : tensors) v.addAll(t.getValuesList());
+        for (Tensor t : tensors) for (double d : GrpcTrainer.doubles(t.getData(), "a tensor")) v.add(d);
         return v.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
@@ -130,12 +130,9 @@ public final class FakeTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
         int rows = (int) f.getRows();
         int cols = f.getColumnsCount();
         double[] x = new double[rows * cols];
-        for (int c = 0; c < cols; c++) for (int i = 0; i < rows; i++) x[i * cols + c] = f.getValues(c * rows + i);
-        double[] y = null;
-        if (r.hasLabel()) {
-            y = new double[rows];
-            for (int i = 0; i < rows; i++) y[i] = r.getLabel().getValues(i);
-        }
+        double[] columnMajor = GrpcTrainer.doubles(f.getData(), "features");
+        for (int c = 0; c < cols; c++) for (int i = 0; i < rows; i++) x[i * cols + c] = columnMajor[c * rows + i];
+        double[] y = r.hasLabel() ? GrpcTrainer.doubles(r.getLabel().getData(), "label") : null;
         parts.put(r.getPart(), new Dataset(f.getColumnsList(), x, y, null, rows));
         // what it was given, for the test to read in the trainer's log
         System.out.println("loaded " + r.getPart() + " rows=" + rows + " columns=" + f.getColumnsList() + " label=" + r.hasLabel()
@@ -156,8 +153,8 @@ public final class FakeTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
         List<Tensor> params = new ArrayList<>(layout(res.params()));
         switch (mode) {
             case "wrong-shape" -> params.set(0, params.get(0).toBuilder().clearShape().addShape(inputs).addShape(hidden).build());
-            case "extra" -> params.add(Tensor.newBuilder().setName("memorized.rows").addShape(1).addValues(1.0).build());
-            case "nan" -> params.set(3, params.get(3).toBuilder().setValues(0, Double.NaN).build());
+            case "extra" -> params.add(Tensor.newBuilder().setName("memorized.rows").addShape(1).setData(GrpcTrainer.bytes(new double[]{1.0})).build());
+            case "nan" -> params.set(3, params.get(3).toBuilder().setData(GrpcTrainer.bytes(new double[]{Double.NaN})).build());
             default -> { }
         }
         out.onNext(FitReply.newBuilder().addAllParameters(params).setExamples(train.rows()).putMetrics("loss", res.meanLoss()).build());
@@ -170,8 +167,7 @@ public final class FakeTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
         double[] pred = new double[d.rows()];
         mlp().predict(flat(r.getParametersList()), d, pred);
         if (mode.equals("bad-scores")) pred[0] = 1.5;
-        PredictReply.Builder b = PredictReply.newBuilder().setOutputs(1);
-        for (double p : pred) b.addScores(p);
+        PredictReply.Builder b = PredictReply.newBuilder().setOutputs(1).setScores(GrpcTrainer.bytes(pred));
         out.onNext(b.build());
         out.onCompleted();
     }

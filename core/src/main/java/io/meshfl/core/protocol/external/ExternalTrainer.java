@@ -42,6 +42,29 @@ public interface ExternalTrainer extends AutoCloseable {
     record Scores(int outputs, double[] scores) {
     }
 
+    /** A split network's role on a node: the bottom on every party, the top on the label holder. */
+    enum Role {
+        BOTTOM, TOP;
+
+        /** The role as the wire names it. */
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** One role's network for a split job: its input and output widths, the head's task, the job's optimizer and a seed. */
+    record SplitSetup(String jobId, Role role, int inputs, int outputs, ModelSpec.Task task, int classes, String optimizer,
+                      double learningRate, long seed) {
+    }
+
+    /** What {@code TopStep} answered, unchecked: the batch's loss and the gradient w.r.t. the top's input (row-major). */
+    record TopStep(double loss, double[] inputGradient) {
+    }
+
+    /** A role's parameters (as the trainer names them) and its optimizer's state, opaque to the node. */
+    record State(List<Tensor> parameters, byte[] optimizer) {
+    }
+
     /** The trainer's name as the job and the node call it. */
     String name();
 
@@ -53,6 +76,25 @@ public interface ExternalTrainer extends AutoCloseable {
     Fitted fit(Fit fit);
 
     Scores predict(String jobId, String part, List<Tensor> parameters);
+
+    /** Builds a role's network for a split job; the parameters it declares (names and shapes). */
+    List<Tensor> splitSetup(SplitSetup setup);
+
+    /** The bottom's cut-layer outputs for {@code rows} of the loaded training part, row-major, unchecked. */
+    double[] forward(String jobId, int[] rows, boolean training);
+
+    /** The gradient w.r.t. the last training forward's outputs ({@code rows x width}); the bottom steps. */
+    void backward(String jobId, double[] gradient, int rows, int width);
+
+    /** One training step of the top over {@code input} ({@code rows.length x width}) against the labels of {@code rows}. */
+    TopStep topStep(String jobId, int[] rows, double[] input, int width);
+
+    /** The top's outputs for {@code input} ({@code rows x width}), row-major, unchecked. */
+    double[] topPredict(String jobId, double[] input, int rows, int width);
+
+    State state(String jobId, Role role);
+
+    void restore(String jobId, Role role, State state);
 
     /** The trainer forgets the job's rows (best effort). */
     void release(String jobId);

@@ -107,6 +107,19 @@ public final class TrainerChecks {
         return s.scores();
     }
 
+    /** Refuses a block the trainer answered that is not {@code rows x width} finite values, naming what it was. */
+    public static void block(String trainer, String what, double[] values, int rows, int width) {
+        if (values == null || values.length != (long) rows * width) {
+            throw refuse(trainer, "returned " + (values == null ? 0 : values.length) + " values for " + what + "; expected " + rows + " rows x "
+                    + width);
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (!Double.isFinite(values[i])) {
+                throw refuse(trainer, "returned a non-finite value (NaN or infinite) in " + what + " at row " + i / width + ", column " + i % width);
+            }
+        }
+    }
+
     /** The declared order as the wire's tensors, with {@code flat}'s values. */
     public static List<ExternalTrainer.Tensor> split(List<TensorSpec> declared, double[] flat) {
         List<ExternalTrainer.Tensor> out = new java.util.ArrayList<>();
@@ -131,7 +144,8 @@ public final class TrainerChecks {
         return "'" + (n.length() > 80 ? n.substring(0, 80) + "..." : n) + "'";
     }
 
-    private static MeshflException refuse(String trainer, String what) {
+    /** A refusal of what the trainer named {@code trainer} did. */
+    public static MeshflException refuse(String trainer, String what) {
         return new MeshflException(ErrorCode.POLICY_VIOLATION, "the trainer " + trainer + " " + what + "; refused");
     }
 }

@@ -6,15 +6,9 @@ import io.meshfl.core.data.Dataset;
 import io.meshfl.core.model.nn.Columns;
 import io.meshfl.core.model.nn.Network;
 
-import java.security.SecureRandom;
-import java.util.SplittableRandom;
-
 /**
- * A party's bottom network over its encoded aligned rows, and the protection of what leaves it.
- * When a noise level is set, every cut-layer row sent is first scaled to an L2 norm of at most 1
- * and then gets fresh Gaussian noise: without the bound the network would learn to scale its
- * outputs up until the noise no longer mattered, so a noise level would promise nothing. The
- * noise generator is seeded from a secure source, so the coordinator cannot replay it.
+ * A party's own (MeshFL-built) bottom network over its encoded aligned rows; what leaves it is
+ * protected by {@link CutProtection}.
  */
 final class Bottom {
 
@@ -25,12 +19,7 @@ final class Bottom {
     final double noiseSd;
     private final Network predictNet;
     private final int cut;
-    private final SplittableRandom noise;
-    private double actSq;
-    private long actCount;
-    /** The last training batch's unclipped outputs and their row norms, for backward through the bound. */
-    private double[] lastRaw;
-    private double[] lastNorm;
+    private final CutProtection protection;
 
     Bottom(String domain, Dataset data, Network net, double[] params, double noiseSd) {
         this.domain = domain;
@@ -40,61 +29,24 @@ final class Bottom {
         this.noiseSd = noiseSd;
         this.predictNet = net.forPrediction();
         this.cut = net.outputs();
-        this.noise = noiseSd > 0 ? new SplittableRandom(new SecureRandom().nextLong()) : null;
+        this.protection = new CutProtection(cut, noiseSd);
     }
 
     int cutWidth() {
         return cut;
     }
 
-    /** Training-mode cut activations of {@code rows}, with noise; the network keeps what backward needs. */
+    /** Training-mode cut activations of {@code rows}, protected; the network keeps what backward needs. */
     double[] forward(int[] rows) {
-        double[] a = net.forward(params, Columns.gather(data, rows), rows.length);
-        if (noise != null) {
-            lastRaw = a;
-            lastNorm = new double[rows.length];
-            a = bound(a, lastNorm);
-        }
-        for (double v : a) actSq += v * v;
-        actCount += a.length;
-        return protect(a);
+        return protection.training(net.forward(params, Columns.gather(data, rows), rows.length), rows.length);
     }
 
-    /**
-     * The gradient w.r.t. the network's output from the gradient w.r.t. what was sent: through the
-     * row-norm bound of the last training batch when noise is on, unchanged otherwise.
-     */
+    /** The gradient w.r.t. the network's output from the gradient w.r.t. what was sent (see {@link CutProtection#backward}). */
     double[] backThroughBound(double[] grad) {
-        if (noise == null) return grad;
-        double[] g = grad.clone();
-        for (int i = 0; i < lastNorm.length; i++) {
-            double norm = lastNorm[i];
-            if (norm <= 1) continue;
-            // d(a/|a|)/da = (I - a a^T / |a|^2) / |a|
-            double dot = 0;
-            for (int j = 0; j < cut; j++) dot += lastRaw[i * cut + j] * grad[i * cut + j];
-            for (int j = 0; j < cut; j++) {
-                g[i * cut + j] = (grad[i * cut + j] - dot * lastRaw[i * cut + j] / (norm * norm)) / norm;
-            }
-        }
-        return g;
+        return protection.backward(grad);
     }
 
-    /** {@code a} with every row of L2 norm above 1 scaled to norm 1; the row norms go to {@code norms}. */
-    private double[] bound(double[] a, double[] norms) {
-        double[] out = a.clone();
-        int rows = a.length / cut;
-        for (int i = 0; i < rows; i++) {
-            double sq = 0;
-            for (int j = 0; j < cut; j++) sq += a[i * cut + j] * a[i * cut + j];
-            double norm = Math.sqrt(sq);
-            if (norms != null) norms[i] = norm;
-            if (norm > 1) for (int j = 0; j < cut; j++) out[i * cut + j] = a[i * cut + j] / norm;
-        }
-        return out;
-    }
-
-    /** Prediction-mode cut activations of aligned rows {@code [from, to)}, with noise. */
+    /** Prediction-mode cut activations of aligned rows {@code [from, to)}, protected. */
     double[] predict(int from, int to) {
         if (from < 0 || to > data.rows() || from >= to) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "row range [" + from + ", " + to + ") is outside the "
@@ -102,23 +54,12 @@ final class Bottom {
         }
         int[] idx = new int[to - from];
         for (int i = 0; i < idx.length; i++) idx[i] = from + i;
-        double[] a = predictNet.forward(params, Columns.gather(data, idx), idx.length);
-        return protect(noise == null ? a : bound(a, null));
+        return protection.prediction(predictNet.forward(params, Columns.gather(data, idx), idx.length), idx.length);
     }
 
     /** Mean squared clean activation since the last call, then resets it. */
     double takeMeanSquare() {
-        double m = actCount == 0 ? 0.0 : actSq / actCount;
-        actSq = 0;
-        actCount = 0;
-        return m;
-    }
-
-    private double[] protect(double[] a) {
-        if (noise == null) return a;
-        // a is the bounded copy, never the network's own output (a tanh layer keeps that for backward).
-        for (int i = 0; i < a.length; i++) a[i] += noiseSd * noise.nextGaussian();
-        return a;
+        return protection.takeMeanSquare();
     }
 
     /** Refuses a gradient or activation block that is not {@code rows x width} finite values. */

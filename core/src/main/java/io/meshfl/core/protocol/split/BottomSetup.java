@@ -38,6 +38,9 @@ final class BottomSetup {
             io.meshfl.core.model.Labels.check(head.task(), head.outputs(), y, "product " + product + ": label '" + label + "' of a split network", "aligned row");
         }
         checkFinite(rows, enc, product);
+        if (req.cfg("model_type", "").equals(io.meshfl.core.model.ModelSpec.Type.EXTERNAL.name())) {
+            return external(req, ctx, rows, enc, aligned, train, resumed, seat, y, head);
+        }
         Map<String, String> shape = new LinkedHashMap<>();
         for (String k : List.of("bottom_hidden", "cut_width", "activation", "embedding_dim")) shape.put(k, req.cfg(k));
         Network net = SplitArchitecture.bottom(enc, Integer.parseInt(shape.get("embedding_dim")), SplitNode.parseInts(shape.get("bottom_hidden")),
@@ -71,6 +74,71 @@ final class BottomSetup {
         m.put("constant_columns", (double) enc.constantColumns());
         m.put("params", (double) params.length);
         return req.reply(ctx.nodeId(), m, Map.of());
+    }
+
+    /**
+     * A party whose networks its external trainer runs: the trainer gets the encoded rows once (the
+     * label holder's labels, once randomized under label DP), sets up its bottom (and the top on the
+     * label holder), each checked against the signed job's declaration; a resumed party's networks
+     * and optimizers are put back from its part.
+     */
+    private static Message external(Message req, NodeContext ctx, Dataset rows, ColumnEncoding enc, int[] aligned, int train, RunCheckpoint resumed,
+                                    SplitGroup.Seat seat, double[] y, Head head) {
+        if (seat != null) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "an external split network's bottom is not shared by a group's members; "
+                    + ctx.domain() + " was set up as a member of " + req.cfg("group", "a group"));
+        }
+        boolean shares = req.cfg("share_labels", "false").equals("true");
+        if (y != null && shares) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "an external split network's top runs on the label holder, which keeps its "
+                    + "labels; " + ctx.domain() + " was asked to share them with the coordinator; refused");
+        }
+        double labelEpsilon = Double.parseDouble(req.cfg("label_epsilon", "0"));
+        if (labelEpsilon > 0 && head.task() != io.meshfl.core.model.ModelSpec.Task.BINARY) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "split.labelEpsilon: randomized response protects binary labels; this job's are "
+                    + head.task().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        double[] trainLabels = y;
+        if (y != null && resumed != null && resumed.tensors().containsKey("train_labels")) trainLabels = resumed.tensor("train_labels").clone();
+        else if (y != null && labelEpsilon > 0) trainLabels = SplitNode.randomizedResponse(y, labelEpsilon, new java.security.SecureRandom());
+        io.meshfl.core.model.ModelSpec model = io.meshfl.core.model.ModelSpec.external(req.cfg("trainer"),
+                io.meshfl.core.model.TensorSpec.decode(req.cfg("trainer_parameters")), head.task(), Math.max(2, head.outputs()));
+        Dataset encoded = enc.apply(rows);
+        ExternalParty ext = ExternalParty.open(ctx, model, req.jobId(), ctx.domain(), ctx.domain(), encoded, req.cfg("label", ""), trainLabels,
+                head, SplitTensors.of(model.parameters()), Integer.parseInt(req.cfg("cut_width")), Integer.parseInt(req.cfg("parties")),
+                req.cfg("optimizer"), Double.parseDouble(req.cfg("lr")), Long.parseLong(req.cfg("bottom_seed")),
+                io.meshfl.core.model.nn.SplitReference.topSeed(Long.parseLong(req.cfg("batch_seed"))),
+                Double.parseDouble(req.cfg("noise", "0")), java.time.Duration.ofMillis((long) (1000 * Double.parseDouble(req.cfg("step_timeout", "120")))));
+        SplitNode.Party p = new SplitNode.Party(ctx.domain(), enc, null, null, y, false, Integer.parseInt(req.cfg("batch_size")),
+                Long.parseLong(req.cfg("batch_seed")), Map.of());
+        p.external = ext;
+        p.trainLabels = trainLabels;
+        p.head = head;
+        p.aligned = aligned;
+        p.train = train;
+        if (resumed != null) {
+            ext.restore(prefixed(resumed.tensors(), "external."));
+            Map<String, double[]> kept = prefixed(resumed.tensors(), "kept.");
+            if (!kept.isEmpty()) p.keptState = kept;
+            p.t = (int) resumed.number("t", 0);
+        }
+        ctx.jobState(req.jobId()).put(SplitNode.STATE, p);
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("rows", (double) rows.rows());
+        m.put("columns", (double) encoded.cols());
+        m.put("inputs", (double) encoded.cols());
+        m.put("constant_columns", (double) enc.constantColumns());
+        m.put("params", (double) io.meshfl.core.model.TensorSpec.total(ext.bottomTensors));
+        return req.reply(ctx.nodeId(), m, Map.of());
+    }
+
+    /** The tensors under {@code prefix}, without it. */
+    private static Map<String, double[]> prefixed(Map<String, double[]> tensors, String prefix) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> {
+            if (k.startsWith(prefix)) out.put(k.substring(prefix.length()), v);
+        });
+        return out;
     }
 
     private static void restore(SplitNode.Party p, RunCheckpoint part) {

@@ -60,6 +60,9 @@ public final class SplitNode implements NodeProtocol {
         double[] share;
         /** How many evaluations this party answered: a member's masks differ for each. */
         int evaluations;
+        /** The party's networks as its external trainer runs them (null for MeshFL's own bottom), and the kept epoch's state. */
+        ExternalParty external;
+        Map<String, double[]> keptState;
 
         Party(String domain, ColumnEncoding encoding, Bottom bottom, Optimizer opt, double[] labels, boolean sharesLabels,
               int batchSize, long batchSeed, Map<String, String> shape) {
@@ -90,7 +93,36 @@ public final class SplitNode implements NodeProtocol {
 
         /** Backpropagates the cut gradient of the pending batch and steps the optimizer. */
         void apply(double[] cutGrad) {
+            if (external != null) {
+                external.backward(cutGrad);
+                pendingRows = -1;
+                return;
+            }
             step(gradient(cutGrad));
+        }
+
+        /** Training-mode cut activations of {@code rows}, protected. */
+        double[] forward(int[] rows) {
+            return external != null ? external.forward(rows) : bottom.forward(rows);
+        }
+
+        /** Prediction-mode cut activations of aligned rows {@code [from, to)}, protected. */
+        double[] predict(int from, int to) {
+            return external != null ? external.predict(from, to) : bottom.predict(from, to);
+        }
+
+        int cutWidth() {
+            return external != null ? external.cutWidth() : bottom.cutWidth();
+        }
+
+        double takeMeanSquare() {
+            return external != null ? external.takeMeanSquare() : bottom.takeMeanSquare();
+        }
+
+        /** Keeps the current epoch's networks as the selected ones. */
+        void keep() {
+            if (external != null) keptState = external.state();
+            else kept = bottom.params.clone();
         }
 
         /** The bottom network's parameter gradient for the cut gradient of the pending batch. */
@@ -143,7 +175,7 @@ public final class SplitNode implements NodeProtocol {
                 if (g != null) p.apply(g);
                 if (p.seat != null && p.share != null) p.step(SplitGroup.total(req, p));
                 int[] rows = p.batch(intCfg(req, "epoch"), intCfg(req, "batch"));
-                double[] act = p.bottom.forward(rows);
+                double[] act = p.forward(rows);
                 p.pendingRows = rows.length;
                 p.pendingBatch = rows;
                 // a group member's block: its own rows only, masked so that only the members' sum means anything
@@ -157,13 +189,24 @@ public final class SplitNode implements NodeProtocol {
                 Party p = party(req, ctx);
                 if (p.seat != null) p.step(SplitGroup.total(req, p));
                 else p.apply(req.tensor(SplitSteps.GRAD));
-                yield req.reply(ctx.nodeId(), Map.of("activation_mean_square", p.bottom.takeMeanSquare()), Map.of());
+                yield req.reply(ctx.nodeId(), Map.of("activation_mean_square", p.takeMeanSquare()), Map.of());
             }
             case SplitSteps.LOSS -> loss(req, labelHolder(req, ctx));
+            case SplitSteps.TOP -> {
+                Party p = labelHolder(req, ctx);
+                int[] rows = p.batch(intCfg(req, "epoch"), intCfg(req, "batch"));
+                io.meshfl.core.protocol.external.ExternalTrainer.TopStep step = topOf(p).top(rows, req.tensor(SplitSteps.CUTS));
+                yield req.reply(p.domain, Map.of("loss", step.loss()), Map.of(SplitSteps.GRAD, step.inputGradient()));
+            }
+            case SplitSteps.TOP_PREDICT -> {
+                Party p = labelHolder(req, ctx);
+                double[] x = req.tensor(SplitSteps.CUTS);
+                yield req.reply(p.domain, Map.of(), Map.of(SplitSteps.LOGITS, topOf(p).topPredict(x, intCfg(req, "rows"))));
+            }
             case SplitSteps.EVALUATE -> {
                 Party p = party(req, ctx);
                 int from = intCfg(req, "from"), to = intCfg(req, "to");
-                double[] act = p.bottom.predict(from, to);
+                double[] act = p.predict(from, to);
                 if (p.seat != null) {
                     yield req.reply(ctx.nodeId(), Map.of(), Map.of(), Map.of(SplitSteps.ACT, p.seat.masked(req.jobId() + "/split/eval/"
                             + (p.evaluations++) + "/" + from, act, SplitGroup.range(from, to), p.bottom.cutWidth())));
@@ -173,12 +216,12 @@ public final class SplitNode implements NodeProtocol {
             case SplitSteps.METRICS -> metrics(req, labelHolder(req, ctx));
             case SplitSteps.CHECKPOINT -> checkpoint(req, ctx, party(req, ctx));
             case SplitSteps.KEEP -> {
-                Party p = party(req, ctx);
-                p.kept = p.bottom.params.clone();
+                party(req, ctx).keep();
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of());
             }
             case SplitSteps.SAVE -> {
                 Party p = party(req, ctx);
+                if (p.external != null) yield ExternalSplitPart.save(req, ctx, p);
                 Map<String, String> s = p.shape;
                 boolean selected = Boolean.parseBoolean(req.cfg("selected", "false"));
                 if (selected && p.kept == null) {
@@ -239,8 +282,13 @@ public final class SplitNode implements NodeProtocol {
         return RunParts.answer(req, ctx, PART, round -> {
             Map<String, double[]> t = new LinkedHashMap<>();
             t.put("aligned", RunParts.values(p.aligned));
-            t.put("params", p.bottom.params.clone());
-            p.opt.state().forEach((k, v) -> t.put("opt." + k, v));
+            if (p.external != null) {
+                p.external.state().forEach((k, v) -> t.put("external." + k, v));
+                if (p.keptState != null) p.keptState.forEach((k, v) -> t.put("kept." + k, v));
+            } else {
+                t.put("params", p.bottom.params.clone());
+                p.opt.state().forEach((k, v) -> t.put("opt." + k, v));
+            }
             if (p.trainLabels != null && p.trainLabels != p.labels) t.put("train_labels", p.trainLabels.clone());
             if (p.kept != null) t.put("kept", p.kept.clone());
             return new RunCheckpoint(round, t, Map.of("t", (double) p.t));
@@ -290,6 +338,15 @@ public final class SplitNode implements NodeProtocol {
         double[] pred = p.head.predict(logits);
         return req.reply(p.domain, io.meshfl.core.protocol.Holdout.metrics(p.head.task(), pred, p.labels, p.train, k), Map.of(),
                 Map.of(io.meshfl.core.protocol.Holdout.DIAGNOSTICS, io.meshfl.core.protocol.Holdout.diagnostics(p.head.task(), pred, p.labels, p.train, k)));
+    }
+
+    /** The label holder's top network, which only an external split network runs on a node. */
+    private static ExternalParty topOf(Party p) {
+        if (p.external == null || !p.external.holdsTop()) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "a top-network step was asked of " + p.domain + ", whose split network's top "
+                    + "runs on the coordinator");
+        }
+        return p.external;
     }
 
     private static SplitGroup.Pending pending(Message req, NodeContext ctx) {

@@ -131,16 +131,21 @@ final class SplitParties {
     /** Logits of all {@code n} aligned rows ({@code top}'s outputs per row): parties forward chunk by chunk in parallel, the top runs here. */
     double[] logits(PartyCalls calls, List<String> domains, int n, int cut, Network top, double[] topParams,
                     BiFunction<String, int[], Message> request) {
+        return logits(calls, domains, n, cut, top.outputs(), (x, rows) -> top.forward(topParams, x, rows), request);
+    }
+
+    /** As above with the top run by {@code top} (the cut layers side by side and their row count to {@code k} logits a row). */
+    double[] logits(PartyCalls calls, List<String> domains, int n, int cut, int k, java.util.function.BiFunction<double[], Integer, double[]> top,
+                    BiFunction<String, int[], Message> request) {
         int[] widths = new int[size()];
         Arrays.fill(widths, cut);
-        int k = top.outputs();
         double[] out = new double[n * k];
         for (int from = 0; from < n; from += SplitRunner.EVAL_CHUNK) {
             int to = Math.min(n, from + SplitRunner.EVAL_CHUNK);
             int[] range = {from, to};
             List<Message> replies = calls.parallel(domains, d -> request.apply(d, range));
             double[] x = Columns.concat(blocks(replies, domains, to - from, cut, "rows " + from + ".." + to), widths, to - from);
-            System.arraycopy(top.forward(topParams, x, to - from), 0, out, from * k, (to - from) * k);
+            System.arraycopy(top.apply(x, to - from), 0, out, from * k, (to - from) * k);
         }
         return out;
     }

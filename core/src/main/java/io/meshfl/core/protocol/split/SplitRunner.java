@@ -52,6 +52,8 @@ public final class SplitRunner implements PartyStateRunner {
     private final Duration timeout;
     /** What the top network's last layer predicts and trains on. */
     private final Head head;
+    /** Whether the networks are an external trainer's: the bottoms on the parties, the top on the label holder, none here. */
+    private final boolean external;
     /** Where the run goes on from after a restart of the coordinator or of a party. */
     private final PartyResume resume = new PartyResume();
     private PartyCalls calls;
@@ -64,6 +66,7 @@ public final class SplitRunner implements PartyStateRunner {
         this.observer = observer;
         this.timeout = Duration.ofMillis((long) (job.roundTimeoutSeconds() * 1000));
         this.head = Head.of(job.model());
+        this.external = job.model().type() == io.meshfl.core.model.ModelSpec.Type.EXTERNAL;
         this.evaluation = new io.meshfl.core.protocol.EvaluationAlignment(job, plan);
         this.parties = new SplitParties(plan.participants().stream().map(Plan.Participant::domain).toList(),
                 new io.meshfl.core.protocol.group.GroupRoster(plan.groups()));
@@ -106,6 +109,10 @@ public final class SplitRunner implements PartyStateRunner {
         List<Plan.Participant> parts = plan.participants();
         Plan.Participant holder = parts.get(0);
         boolean owner = s.labelOwnerComputesLoss();
+        if (external && !owner) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "split.labels is 'coordinator', but an external split network's top runs on "
+                    + "the label holder, which keeps its labels: set split.labels to " + holder.domain());
+        }
         if (owner && !s.labels().equals(holder.domain())) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "split.labels is '" + s.labels() + "', but the label holder is "
                     + holder.domain());
@@ -142,8 +149,10 @@ public final class SplitRunner implements PartyStateRunner {
                             + rows + " aligned rows");
                 }
             }
-            observer.log("split: " + parties.size() + " parties, " + n + " aligned rows, top network " + tr.top.numParams() + " parameters, "
-                    + (owner ? "loss computed by label holder " + holder.domain() : "labels shared with the coordinator"));
+            observer.log("split: " + parties.size() + " parties, " + n + " aligned rows, " + (external ? "top network run by "
+                    + holder.domain() + "'s trainer " + job.model().trainer() + ", which computes the loss"
+                    : "top network " + tr.top.numParams() + " parameters, " + (owner ? "loss computed by label holder " + holder.domain()
+                    : "labels shared with the coordinator")));
 
             List<RoundSummary> history = new ArrayList<>(resume.earlier());
             Map<String, Double> last = history.isEmpty() ? Map.of() : history.get(history.size() - 1).metrics();
@@ -237,8 +246,9 @@ public final class SplitRunner implements PartyStateRunner {
         final int n;
         /** The first {@code train} aligned rows train; the rest are held out and only scored. */
         final int train;
-        final Network top = SplitArchitecture.top(parties.size(), s, head);
-        final double[] topParams = new double[top.numParams()];
+        /** The top network, here unless an external trainer runs it on the label holder (then null, and no parameters here). */
+        final Network top = external ? null : SplitArchitecture.top(parties.size(), s, head);
+        final double[] topParams = new double[top == null ? 0 : top.numParams()];
         final Optimizer topOpt = SplitArchitecture.optimizer(s).create();
         final int[] widths;
         double[] labels;
@@ -254,7 +264,7 @@ public final class SplitRunner implements PartyStateRunner {
             this.holder = domains.get(0);
             this.n = n;
             this.train = evaluated >= 0 ? n - evaluated : io.meshfl.core.protocol.Holdout.trainRows(n, holdout());
-            top.init(topParams, new Random(SplitReference.topSeed(job.seed())));
+            if (top != null) top.init(topParams, new Random(SplitReference.topSeed(job.seed())));
             widths = new int[parties.size()];
             Arrays.fill(widths, s.cutWidth());
         }
@@ -297,12 +307,25 @@ public final class SplitRunner implements PartyStateRunner {
                         grads, shares));
                 double[] x = Columns.concat(parties.blocks(replies, domains, m, s.cutWidth(), "epoch " + (epoch + 1) + " batch " + (b + 1)),
                         widths, m);
-                double[] logits = top.forward(topParams, x, m);
-                double[] dLogits = new double[m * head.outputs()];
-                lossSum += loss(pos, batches[b], logits, dLogits) * m;
-                double[] topGrad = new double[topParams.length];
-                double[] gx = top.backward(topParams, dLogits, topGrad);
-                topOpt.step(topParams, topGrad, ++t);
+                double[] gx;
+                if (top == null) {
+                    // the label holder's trainer steps its top and answers the batch's loss and the gradient w.r.t. the cut layers
+                    Message r = calls.call(holder, request(jobId, runId, SplitSteps.TOP, holder, pos).withTensors(Map.of(SplitSteps.CUTS, x)));
+                    gx = r.tensor(SplitSteps.GRAD);
+                    Bottom.checkBlock("cut-layer gradient of the top", holder, gx, m, s.cutWidth() * parties.size());
+                    Double loss = r.metrics().get("loss");
+                    if (loss == null || !Double.isFinite(loss)) {
+                        throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, holder + " returned no finite loss for " + pos);
+                    }
+                    lossSum += loss * m;
+                } else {
+                    double[] logits = top.forward(topParams, x, m);
+                    double[] dLogits = new double[m * head.outputs()];
+                    lossSum += loss(pos, batches[b], logits, dLogits) * m;
+                    double[] topGrad = new double[topParams.length];
+                    gx = top.backward(topParams, dLogits, topGrad);
+                    topOpt.step(topParams, topGrad, ++t);
+                }
                 pending = Columns.split(gx, widths, m);
                 if (s.gradientClip() > 0) {
                     for (double[] g : pending) clipped += SplitParties.clip(g, m, s.cutWidth(), s.gradientClip());
@@ -353,8 +376,16 @@ public final class SplitRunner implements PartyStateRunner {
 
         /** The current model's metrics over all aligned rows (held-out apart), from the shared labels or by the label holder. */
         Map<String, Double> evaluate() {
-            double[] z = parties.logits(calls, domains, n, s.cutWidth(), top.forPrediction(), topParams, (d, r) -> request(jobId, runId,
-                    SplitSteps.EVALUATE, d, Map.of("from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
+            java.util.function.BiFunction<String, int[], Message> forward = (d, r) -> request(jobId, runId, SplitSteps.EVALUATE, d,
+                    Map.of("from", Integer.toString(r[0]), "to", Integer.toString(r[1])));
+            double[] z = top != null ? parties.logits(calls, domains, n, s.cutWidth(), top.forPrediction(), topParams, forward)
+                    : parties.logits(calls, domains, n, s.cutWidth(), head.outputs(), (x, rows) -> {
+                        Message r = calls.call(holder, request(jobId, runId, SplitSteps.TOP_PREDICT, holder, Map.of("rows", Integer.toString(rows)))
+                                .withTensors(Map.of(SplitSteps.CUTS, x)));
+                        double[] logits = r.tensor(SplitSteps.LOGITS);
+                        Bottom.checkBlock("logits of the top", holder, logits, rows, head.outputs());
+                        return logits;
+                    }, forward);
             if (labels == null) {
                 Message r = calls.call(holder, request(jobId, runId, SplitSteps.METRICS, holder, Map.of()).withTensors(Map.of(SplitSteps.LOGITS, z)));
                 lastDiagnostics = r.blob(io.meshfl.core.protocol.Holdout.DIAGNOSTICS);

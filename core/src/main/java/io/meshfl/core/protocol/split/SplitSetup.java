@@ -63,6 +63,14 @@ record SplitSetup(JobSpec job, Plan plan, Head head, SplitParties parties, Evalu
             cfg.put("optimizer", s.optimizer());
             cfg.put("lr", Double.toString(s.lr()));
             cfg.put("noise", Double.toString(s.activationNoise()));
+            if (job.model().type() == io.meshfl.core.model.ModelSpec.Type.EXTERNAL) {
+                // the node starts the named trainer and holds each role's network to these declared tensors
+                cfg.put("model_type", job.model().type().name());
+                cfg.put("trainer", job.model().trainer());
+                cfg.put("trainer_parameters", io.meshfl.core.model.TensorSpec.encode(job.model().parameters()));
+                cfg.put("parties", Integer.toString(parties.size()));
+                cfg.put("step_timeout", Double.toString(job.roundTimeoutSeconds()));
+            }
             io.meshfl.core.protocol.Holdout.configure(cfg, holdout, job.seed());
             evaluation.configure(cfg, p);
             if (from != null) {

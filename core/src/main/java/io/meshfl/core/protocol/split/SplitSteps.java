@@ -19,6 +19,13 @@ public final class SplitSteps {
     public static final String BACKWARD = "backward";
     /** Label holder that keeps its labels: batch loss and its gradient with respect to the logits the coordinator sent. */
     public static final String LOSS = "loss";
+    /**
+     * Label holder of an external split network: one training step of its top over the parties' cut
+     * layers side by side ({@link #CUTS}); answers the loss and the gradient w.r.t. them ({@link #GRAD}).
+     */
+    public static final String TOP = "top";
+    /** Label holder of an external split network: its top's logits for the parties' cut layers ({@link #CUTS}), no training. */
+    public static final String TOP_PREDICT = "top-predict";
     /** Node returns prediction-mode cut activations for a range of its aligned rows. */
     public static final String EVALUATE = "evaluate";
     /** Label holder that keeps its labels: metrics of the logits of all aligned rows. */
@@ -47,6 +54,8 @@ public final class SplitSteps {
     public static final String ACT = "act";
     /** Tensor of the loss gradient with respect to a party's cut-layer output. */
     public static final String GRAD = "grad";
+    /** Tensor of the parties' cut layers side by side, {@code rows x (parties * cutWidth)}, row-major. */
+    public static final String CUTS = "cuts";
     /** Tensor of the top network's logits. */
     public static final String LOGITS = "logits";
     /** Tensor of the loss gradient with respect to the logits. */

@@ -47,6 +47,8 @@ final class SplitWorld {
         Path out;
         /** Where this node keeps its run folders; null: none (its runs are not checkpointed). */
         Path runs;
+        /** The external trainer this node runs, if any. */
+        io.meshfl.core.protocol.external.ExternalTrainer trainer;
 
         DataNode(String domain, Path out) {
             super(domain);
@@ -96,6 +98,11 @@ final class SplitWorld {
         @Override
         public Path outputDir() {
             return out;
+        }
+
+        @Override
+        public io.meshfl.core.protocol.external.ExternalTrainer trainer(String name, String jobId, Duration timeout) {
+            return trainer != null ? trainer : super.trainer(name, jobId, timeout);
         }
 
         @Override
@@ -208,6 +215,17 @@ final class SplitWorld {
         shop.products.put("shop.p", table(List.of("s1", "cat", "s2"), new double[][]{cols[2], cols[3], cols[4]}, null, rows(total, n, 1, r)));
         telco.products.put("telco.p", table(List.of("t1", "t2"), new double[][]{cols[5], cols[6]}, null, rows(total, n, 2, r)));
         for (DataNode d : nodes) channels.put(d.domain(), d);
+    }
+
+    /** Every node's replies to {@code step} of the split protocol. */
+    List<Message> replies(String step) {
+        List<Message> out = new ArrayList<>();
+        for (DataNode d : nodes) {
+            synchronized (d.replies) {
+                for (Message m : d.replies) if (m.protocol().equals(SplitSteps.PROTOCOL) && m.step().equals(step)) out.add(m);
+            }
+        }
+        return out;
     }
 
     /** Entity ids of one domain: all common ones and every third extra one, shuffled. */

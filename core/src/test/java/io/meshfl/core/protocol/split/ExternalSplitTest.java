@@ -1,0 +1,114 @@
+package io.meshfl.core.protocol.split;
+
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.model.TensorSpec;
+import io.meshfl.core.model.nn.Activation;
+import io.meshfl.core.model.nn.Network;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.plan.Plan;
+import io.meshfl.core.protocol.external.ExternalTrainer;
+import io.meshfl.core.protocol.horizontal.RunObserver;
+import io.meshfl.core.protocol.horizontal.RunOutcome;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Split networks whose bottoms and top an external trainer runs, beside each node: with trainers
+ * that run MeshFL's own layers the run equals MeshFL's own split network, metric for metric; the
+ * top runs on the label holder, which never shares its labels; a trainer that declares other
+ * tensors or answers malformed blocks is refused before anything of it leaves the node.
+ */
+class ExternalSplitTest {
+
+    private static final long SEED = 17;
+    private static final List<Integer> HIDDEN = List.of(6);
+    private static final List<Integer> TOP_HIDDEN = List.of(5);
+
+    @TempDir
+    Path dir;
+
+    private static JobSpec.SplitSettings settings() {
+        return new JobSpec.SplitSettings(HIDDEN, 3, TOP_HIDDEN, "relu", 4, 64, 0.03, "adam", "bank", List.of(), 2, 0, 0, 0, 97);
+    }
+
+    /** The job's declaration: each party's bottom as PARTY/l0.weight ..., the top as top/l0.weight ... */
+    private static ModelSpec model(SplitWorld w) {
+        List<TensorSpec> all = new ArrayList<>();
+        for (SplitWorld.DataNode d : w.nodes) {
+            Network bottom = Network.mlp(w.features.get(d.domain()).size(), HIDDEN, 3, Activation.RELU, true);
+            for (ExternalTrainer.Tensor t : JvmSplitTrainer.declared(bottom)) all.add(spec(d.domain() + "/" + t.name(), t.shape()));
+        }
+        Network top = Network.mlp(3 * w.nodes.size(), TOP_HIDDEN, 1, Activation.RELU, false);
+        for (ExternalTrainer.Tensor t : JvmSplitTrainer.declared(top)) all.add(spec("top/" + t.name(), t.shape()));
+        return ModelSpec.external("jvm-split", all, ModelSpec.Task.BINARY, 2);
+    }
+
+    private static TensorSpec spec(String name, long[] shape) {
+        return new TensorSpec(name, java.util.Arrays.stream(shape).mapToInt(v -> (int) v).boxed().toList());
+    }
+
+    private static RunOutcome train(SplitWorld w, ModelSpec model, String runId) {
+        JobSpec.SplitSettings s = settings();
+        JobSpec job = new JobSpec("split-test", List.of("bank.p", "shop.p", "telco.p"), SplitWorld.LABEL, List.of(), model,
+                "split", null, null, s.epochs(), null, 60.0, SEED, false, "job.yaml", null, s, null, null, null, null, null,
+                java.util.Set.of(), java.util.Map.of());
+        Plan p = w.plan(s);
+        Plan plan = new Plan(p.strategy(), p.aggregator(), p.participants(), List.of(), p.features(), p.label(), model, 0, s.epochs(),
+                List.of(), List.of());
+        return new SplitRunner(job, plan, w.channels, RunObserver.NONE).run("job-" + runId, runId);
+    }
+
+    private static void trainers(SplitWorld w, String bankMode, String otherMode) {
+        for (SplitWorld.DataNode d : w.nodes) d.trainer = new JvmSplitTrainer(HIDDEN, TOP_HIDDEN, d == w.bank ? bankMode : otherMode);
+    }
+
+    @Test
+    void trainersRunningMeshflsOwnLayersTrainTheSameSplitNetworkWithTheTopOnTheLabelHolder() {
+        SplitWorld own = new SplitWorld(300, 3, false, dir.resolve("own"));
+        RunOutcome mine = own.train(settings(), SEED, RunObserver.NONE, "own");
+        SplitWorld ext = new SplitWorld(300, 3, false, dir.resolve("ext"));
+        trainers(ext, "", "");
+        RunOutcome theirs = train(ext, model(ext), "ext");
+        for (String m : List.of("auc", "loss")) {
+            assertEquals(mine.metrics().get(m), theirs.metrics().get(m), 1e-12, m + ": " + mine.metrics() + " vs " + theirs.metrics());
+        }
+        assertEquals(0, theirs.params().length, "no top network is kept on the coordinator");
+        // the label holder's trainer got the label and ran the top; the others got no label and ran only a bottom
+        JvmSplitTrainer bank = (JvmSplitTrainer) ext.bank.trainer, shop = (JvmSplitTrainer) ext.shop.trainer;
+        assertTrue(bank.calls.contains("setup top") && !shop.calls.contains("setup top"), bank.calls + " / " + shop.calls);
+        assertTrue(ext.replies(SplitSteps.LABELS).isEmpty(), "no party was asked for its labels");
+        // every party keeps its networks as the trainer held them, checked against the declaration
+        ExternalSplitPart part = ExternalSplitPart.parse(ext.bank.modelPart("ext"), "ext");
+        assertEquals(TensorSpec.total(part.topTensors()), part.top().length);
+        assertNull(ExternalSplitPart.parse(ext.shop.modelPart("ext"), "ext").top(), "only the label holder keeps the top");
+    }
+
+    @Test
+    void aTrainerDeclaringATensorTheJobDoesNotIsRefusedBeforeTraining() {
+        SplitWorld w = new SplitWorld(120, 3, false, dir.resolve("extra"));
+        trainers(w, "", "declare-extra");
+        MeshflException e = assertThrows(MeshflException.class, () -> train(w, model(w), "extra"));
+        assertTrue(e.getMessage().contains("jvm-split") && e.getMessage().contains("memorized.rows"), e.getMessage());
+        assertTrue(w.replies(SplitSteps.BATCH).isEmpty(), "no batch was forwarded");
+    }
+
+    @Test
+    void aTrainerAnsweringNonFiniteOrShortActivationsIsRefusedAtItsNode() {
+        for (String mode : List.of("nan", "short")) {
+            SplitWorld w = new SplitWorld(120, 3, false, dir.resolve(mode));
+            trainers(w, "", mode);
+            MeshflException e = assertThrows(MeshflException.class, () -> train(w, model(w), mode));
+            assertTrue(e.getMessage().contains("the trainer jvm-split") && e.getMessage().contains("cut layer"), mode + ": " + e.getMessage());
+        }
+    }
+}
