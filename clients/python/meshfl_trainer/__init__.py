@@ -2,7 +2,9 @@
 
 The node serves the mesh; the trainer serves the node, over gRPC on a Unix socket
 (meshfl.trainer.v1.TrainerService, proto/src/main/proto/meshfl/trainer/v1/trainer.proto). Write a
-:class:`Trainer` (or wrap a ``torch.nn.Module`` in a :class:`TorchTrainer`) and let the node run
+:class:`Trainer` (or wrap a ``torch.nn.Module`` in a :class:`TorchTrainer`) for horizontal jobs, a
+:class:`SplitTrainer` (or give a :class:`TorchSplitTrainer` a bottom and a top module factory) for
+split networks, and let the node run
 
     python3 -m meshfl_trainer MODULE:FACTORY [--path DIR]
 
@@ -17,11 +19,12 @@ Debian's python3-numpy, python3-grpcio and python3-protobuf suffice (python3-tor
         return TorchTrainer(lambda: nn.Sequential(nn.Linear(23, 16), nn.ReLU(), nn.Linear(16, 1)))
 """
 
-__all__ = ["Trainer", "TrainerError", "Declared", "TorchTrainer", "serve", "start", "SERVICE", "TOKEN_KEY"]
+__all__ = ["Trainer", "SplitTrainer", "TrainerError", "Declared", "TorchTrainer", "TorchSplitTrainer", "meshfl_init",
+           "serve", "start", "SERVICE", "TOKEN_KEY"]
 
 _WHERE = {
-    "Trainer": ".trainer", "TrainerError": ".trainer", "Declared": ".trainer",
-    "TorchTrainer": ".torch_trainer",
+    "Trainer": ".trainer", "SplitTrainer": ".trainer", "TrainerError": ".trainer", "Declared": ".trainer",
+    "TorchTrainer": ".torch_trainer", "TorchSplitTrainer": ".torch_trainer", "meshfl_init": ".torch_trainer",
     "serve": ".server", "start": ".server", "SERVICE": ".server", "TOKEN_KEY": ".server",
 }
 

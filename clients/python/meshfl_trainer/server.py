@@ -1,5 +1,7 @@
-"""meshfl.trainer.v1.TrainerService over gRPC on a Unix socket, for one :class:`~meshfl_trainer.Trainer`."""
+"""meshfl.trainer.v1.TrainerService over gRPC on a Unix socket, for one :class:`~meshfl_trainer.Trainer`,
+:class:`~meshfl_trainer.SplitTrainer` or an object that is both."""
 
+import collections
 import concurrent.futures
 import hmac
 import os
@@ -13,9 +15,9 @@ import grpc
 import numpy as np
 
 from . import trainer_pb2 as pb
-from .trainer import TrainerError, as_rows
+from .trainer import ROLES, SplitTrainer, Trainer, TrainerError, as_declared, as_rows
 
-__all__ = ["SERVICE", "TOKEN_KEY", "SOCKET_ENV", "TOKEN_ENV", "start", "serve"]
+__all__ = ["SERVICE", "TOKEN_KEY", "SOCKET_ENV", "TOKEN_ENV", "METHODS", "start", "serve"]
 
 SERVICE = "meshfl.trainer.v1.TrainerService"
 #: The metadata key of the launch's secret on every call.
@@ -32,51 +34,58 @@ def _log(message):
     print("meshfl-trainer: " + message, file=sys.stderr, flush=True)
 
 
-def _varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _doubles(message, field, values):
-    """The packed float64 field ``field`` of ``message`` (its last field) as a new float64 array.
-
-    Read from the message's serialized bytes, where it comes last (fields are written in number
-    order), without a Python float per value; from the field itself if the bytes say otherwise.
-    """
-    n = len(values)
-    if n == 0:
+def _floats(data, count, what):
+    """Little-endian float64 bytes holding exactly ``count`` values, as a new (writable) float64 array."""
+    if len(data) != 8 * count:
+        raise TrainerError(f"{what} holds {len(data)} bytes where {count} values take {8 * count}", "INVALID_ARGUMENT")
+    if count == 0:
         return np.zeros(0, dtype=np.float64)
-    raw = message.SerializeToString()
-    start = len(raw) - 8 * n
-    head = bytes([field << 3 | 2]) + _varint(8 * n)
-    if start >= len(head) and raw[start - len(head):start] == head:
-        return np.frombuffer(raw, dtype="<f8", count=n, offset=start).astype(np.float64)
-    return np.asarray(values, dtype=np.float64)
+    return np.frombuffer(data, dtype="<f8", count=count).astype(np.float64)
 
 
-def _packed(field, array):
-    """A packed float64 field's bytes, straight from the array's memory (empty for no values)."""
-    data = np.ascontiguousarray(array, dtype="<f8").tobytes()
-    return bytes([field << 3 | 2]) + _varint(len(data)) + data if data else b""
+def _bytes(array):
+    """An array's values as little-endian float64 bytes, row-major."""
+    return np.ascontiguousarray(array, dtype="<f8").tobytes()
 
 
-def _embedded(field, data):
-    return bytes([field << 3 | 2]) + _varint(len(data)) + data
+def _block(b, what):
+    """A column-major block as a rows x columns array."""
+    if b.rows < 0:
+        raise TrainerError(f"{what} has {b.rows} rows", "INVALID_ARGUMENT")
+    return as_rows(_floats(b.data, b.rows * len(b.columns), what), b.rows, len(b.columns))
 
 
-def _serialize(reply):
-    """A reply message, or its bytes already written by the service."""
-    return reply if isinstance(reply, bytes) else reply.SerializeToString()
+def _matrix(m, what, rows=None, columns=None):
+    """A request's row-major matrix as a rows x columns array, refused unless finite and of the expected size."""
+    if m.rows < 0 or m.columns < 0:
+        raise TrainerError(f"{what} is {m.rows} x {m.columns}", "INVALID_ARGUMENT")
+    if (rows is not None and m.rows != rows) or (columns is not None and m.columns != columns):
+        expected = f"{'?' if rows is None else rows} x {'?' if columns is None else columns}"
+        raise TrainerError(f"{what} is {m.rows} x {m.columns}, expected {expected}", "INVALID_ARGUMENT")
+    values = _floats(m.data, m.rows * m.columns, what).reshape(m.rows, m.columns)
+    if not np.all(np.isfinite(values)):
+        raise TrainerError(f"{what} holds non-finite values", "INVALID_ARGUMENT")
+    return values
 
 
-def _tensors(tensors, declared, what):
+def _returned(array, shape, what):
+    """An array a trainer returned, as float64 of exactly ``shape`` with finite values (INTERNAL otherwise)."""
+    try:
+        a = np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TrainerError(f"{what} returned a {type(array).__name__}, not an array of numbers", "INTERNAL") from None
+    if a.shape != tuple(shape):
+        raise TrainerError(f"{what} returned an array of shape {list(a.shape)}, expected {list(shape)}", "INTERNAL")
+    if not np.all(np.isfinite(a)):
+        raise TrainerError(f"{what} returned non-finite values", "INTERNAL")
+    return a
+
+
+def _reply_matrix(a):
+    return pb.Matrix(rows=a.shape[0], columns=a.shape[1], data=_bytes(a))
+
+
+def _tensors(tensors, declared, what, finite=False):
     """Named tensors of a request as float64 arrays in the declared order; refuses any other layout."""
     if len(tensors) != len(declared):
         raise TrainerError(f"{what} has {len(tensors)} tensors, the trainer declares {len(declared)}", "INVALID_ARGUMENT")
@@ -86,19 +95,15 @@ def _tensors(tensors, declared, what):
         if t.name != d.name or shape != d.shape:
             raise TrainerError(f"{what} has tensor {t.name!r} {list(shape)} where the trainer declares {d.name!r} {list(d.shape)}",
                                "INVALID_ARGUMENT")
-        values = _doubles(t, 3, t.values)
-        if values.size != int(np.prod(shape, dtype=np.int64)):
-            raise TrainerError(f"{what}: tensor {t.name!r} {list(shape)} holds {values.size} values", "INVALID_ARGUMENT")
-        out.append(values.reshape(shape))
+        values = _floats(t.data, int(np.prod(shape, dtype=np.int64)), f"{what}: tensor {t.name!r} {list(shape)}").reshape(shape)
+        if finite and not np.all(np.isfinite(values)):
+            raise TrainerError(f"{what}: tensor {t.name!r} holds non-finite values", "INVALID_ARGUMENT")
+        out.append(values)
     return out
 
 
-def _messages(arrays, declared, what):
-    """Arrays a trainer returned as serialized named tensors, after checking them against the declaration.
-
-    The values are written from the arrays' memory: a million parameters cost one copy, not a
-    million Python floats.
-    """
+def _messages(arrays, declared, what, finite=False):
+    """Arrays a trainer returned as named tensors, after checking them against the declaration."""
     arrays = list(arrays)
     if len(arrays) != len(declared):
         raise TrainerError(f"{what} returned {len(arrays)} tensors, the trainer declares {len(declared)}", "INTERNAL")
@@ -107,47 +112,138 @@ def _messages(arrays, declared, what):
         a = np.asarray(a, dtype=np.float64)
         if a.shape != d.shape:
             raise TrainerError(f"{what} returned {list(a.shape)} for {d.name!r}, declared {list(d.shape)}", "INTERNAL")
-        out.append(pb.Tensor(name=d.name, shape=d.shape).SerializeToString() + _packed(3, a.ravel(order="C")))
+        if finite and not np.all(np.isfinite(a)):
+            raise TrainerError(f"{what} returned non-finite values for {d.name!r}", "INTERNAL")
+        out.append(pb.Tensor(name=d.name, shape=d.shape, data=_bytes(a)))
     return out
 
 
+#: Each call's request and reply messages.
+METHODS = {
+    "Describe": (pb.DescribeRequest, pb.DescribeReply),
+    "Load": (pb.LoadRequest, pb.LoadReply),
+    "Fit": (pb.FitRequest, pb.FitReply),
+    "Predict": (pb.PredictRequest, pb.PredictReply),
+    "Release": (pb.ReleaseRequest, pb.ReleaseReply),
+    "SplitSetup": (pb.SplitSetupRequest, pb.SplitSetupReply),
+    "Forward": (pb.ForwardRequest, pb.Matrix),
+    "Backward": (pb.BackwardRequest, pb.BackwardReply),
+    "TopStep": (pb.TopStepRequest, pb.TopStepReply),
+    "TopPredict": (pb.TopPredictRequest, pb.Matrix),
+    "GetState": (pb.StateRequest, pb.State),
+    "SetState": (pb.State, pb.SetStateReply),
+}
+
+#: The calls a kind of trainer serves, and the method each needs.
+_NEEDS = {
+    "Fit": (Trainer, "fit"), "Predict": (Trainer, "predict"),
+    "SplitSetup": (SplitTrainer, "split_setup"), "Forward": (SplitTrainer, "bottom_forward"),
+    "Backward": (SplitTrainer, "bottom_backward"), "TopStep": (SplitTrainer, "top_backward"),
+    "TopPredict": (SplitTrainer, "top_forward"), "GetState": (SplitTrainer, "get_state"),
+    "SetState": (SplitTrainer, "set_state"),
+}
+
+#: A role's network as set up for a job: its declaration and widths.
+_Role = collections.namedtuple("_Role", "declared inputs outputs")
+
+
+class _Job:
+    """What the server knows of a job to check calls and answers: the train part's size, the roles set up."""
+
+    def __init__(self):
+        self.train_rows = None
+        self.train_columns = None
+        self.roles = {}
+        #: The rows of the last training Forward, until its Backward.
+        self.pending = None
+
+
 class _Service:
-    """The five calls, each turning messages into the trainer's numpy arguments and back."""
+    """The calls, each turning messages into the trainer's numpy arguments and back."""
 
     def __init__(self, trainer):
+        if not isinstance(trainer, (Trainer, SplitTrainer)):
+            raise TypeError(f"a {type(trainer).__name__} is neither a meshfl_trainer.Trainer nor a meshfl_trainer.SplitTrainer")
         self.trainer = trainer
-        self.declared = trainer.declared()
+        self.name = trainer.name or type(trainer).__name__
+        self.declared = trainer.declared() if isinstance(trainer, Trainer) else []
+        self._jobs = {}
+        self._lock = threading.Lock()
+
+    def refusal(self, operation):
+        """Why the trainer does not serve ``operation`` (UNIMPLEMENTED), or None."""
+        needs = _NEEDS.get(operation)
+        if needs is None:
+            return None
+        kind, method = needs
+        if not isinstance(self.trainer, kind):
+            what = "split networks" if kind is SplitTrainer else "horizontal training"
+            return TrainerError(f"the trainer {self.name} does not serve {operation}: it is not a meshfl_trainer.{kind.__name__} "
+                                f"(it does not train {what})", "UNIMPLEMENTED")
+        if getattr(type(self.trainer), method, None) is getattr(kind, method):
+            return TrainerError(f"the trainer {self.name} does not serve {operation}: it does not implement {kind.__name__}.{method}",
+                                "UNIMPLEMENTED")
+        return None
+
+    def _job(self, job):
+        with self._lock:
+            return self._jobs.setdefault(job, _Job())
+
+    def _role(self, job, role, operation):
+        if role not in ROLES:
+            raise TrainerError(f"{operation} names the role {role!r}, not {' or '.join(ROLES)}", "INVALID_ARGUMENT")
+        with self._lock:
+            found = self._jobs.get(job)
+            found = found.roles.get(role) if found is not None else None
+        if found is None:
+            raise TrainerError(f"job {job} has no {role} network set up: SplitSetup comes before {operation}")
+        return found
+
+    def _rows(self, job, rows, operation, training):
+        with self._lock:
+            found = self._jobs.get(job)
+            n = found.train_rows if found is not None else None
+        if n is None:
+            raise TrainerError(f"job {job} has no part 'train' loaded")
+        rows = np.asarray(rows, dtype=np.int64)
+        if training and rows.size == 0:
+            raise TrainerError(f"{operation} names no rows: a training batch has at least one", "INVALID_ARGUMENT")
+        if rows.size and (rows.min() < 0 or rows.max() >= n):
+            raise TrainerError(f"{operation} names rows outside the {n} loaded rows of the train part", "INVALID_ARGUMENT")
+        return rows
 
     def Describe(self, request):
-        return pb.DescribeReply(name=self.trainer.name or type(self.trainer).__name__, version=str(self.trainer.version),
+        return pb.DescribeReply(name=self.name, version=str(self.trainer.version),
                                 parameters=[pb.Tensor(name=d.name, shape=d.shape) for d in self.declared])
 
     def Load(self, request):
         f = request.features
-        features = as_rows(_doubles(f, 3, f.values), f.rows, len(f.columns))
+        features = _block(f, "the features block")
         label = None
         if request.HasField("label"):
             lb = request.label
             if len(lb.columns) != 1 or lb.rows != f.rows:
                 raise TrainerError(f"the label block has {len(lb.columns)} columns and {lb.rows} rows, "
                                    f"the features {f.rows} rows", "INVALID_ARGUMENT")
-            label = as_rows(_doubles(lb, 3, lb.values), lb.rows, 1).reshape(-1)
+            label = _block(lb, "the label block").reshape(-1)
         rows = self.trainer.load(request.job_id, request.part, features, list(f.columns), label, request.task, request.classes)
-        return pb.LoadReply(rows=int(rows if rows is not None else f.rows))
+        rows = int(rows if rows is not None else f.rows)
+        if request.part == "train":
+            state = self._job(request.job_id)
+            with self._lock:
+                state.train_rows, state.train_columns, state.pending = rows, len(f.columns), None
+        return pb.LoadReply(rows=rows)
 
     def Fit(self, request):
         params = _tensors(request.parameters, self.declared, "Fit")
         config = {"round": request.round, "epochs": request.epochs, "batch_size": request.batch_size,
                   "learning_rate": request.learning_rate, "optimizer": request.optimizer, "seed": request.seed,
                   "l2": request.l2, "proximal_mu": request.proximal_mu, "momentum": request.momentum}
-        result = self.trainer.fit(request.job_id, params, config)
-        arrays, examples, metrics = result
-        tensors = _messages(arrays, self.declared, "Fit")
-        reply = pb.FitReply(examples=int(examples))
+        arrays, examples, metrics = self.trainer.fit(request.job_id, params, config)
+        reply = pb.FitReply(parameters=_messages(arrays, self.declared, "Fit"), examples=int(examples))
         for k, v in (metrics or {}).items():
             reply.metrics[str(k)] = float(v)
-        # field 1 (parameters) written here; a message's fields may come in any order and concatenate
-        return b"".join(_embedded(1, t) for t in tensors) + reply.SerializeToString()
+        return reply
 
     def Predict(self, request):
         params = _tensors(request.parameters, self.declared, "Predict")
@@ -156,18 +252,131 @@ class _Service:
             scores = scores.reshape(-1, 1)
         if scores.ndim != 2:
             raise TrainerError(f"Predict returned scores of shape {list(scores.shape)}, not rows x outputs", "INTERNAL")
-        return pb.PredictReply(outputs=scores.shape[1]).SerializeToString() + _packed(2, scores.ravel(order="C"))
+        return pb.PredictReply(outputs=scores.shape[1], scores=_bytes(scores))
 
     def Release(self, request):
         self.trainer.release(request.job_id)
+        with self._lock:
+            self._jobs.pop(request.job_id, None)
         return pb.ReleaseReply()
 
+    def SplitSetup(self, request):
+        job, role = request.job_id, request.role
+        if role not in ROLES:
+            raise TrainerError(f"SplitSetup names the role {role!r}, not {' or '.join(ROLES)}", "INVALID_ARGUMENT")
+        if request.inputs < 1 or request.outputs < 1:
+            raise TrainerError(f"SplitSetup of the {role} asks for {request.inputs} inputs and {request.outputs} outputs; "
+                               "each must be at least 1", "INVALID_ARGUMENT")
+        state = self._job(job)
+        with self._lock:
+            columns = state.train_columns
+        if role == "bottom" and columns is not None and request.inputs != columns:
+            raise TrainerError(f"SplitSetup of the bottom asks for {request.inputs} inputs; the train part has {columns} columns",
+                               "INVALID_ARGUMENT")
+        with self._lock:
+            state.roles.pop(role, None)
+            if role == "bottom":
+                state.pending = None
+        declared = as_declared(self.trainer.split_setup(job, role, request.inputs, request.outputs, request.task, request.classes,
+                                                        request.optimizer, request.learning_rate, request.seed))
+        names = [d.name for d in declared]
+        if len(set(names)) != len(names):
+            raise TrainerError(f"SplitSetup of the {role} declares a parameter name twice", "INTERNAL")
+        if any(n < 0 for d in declared for n in d.shape):
+            raise TrainerError(f"SplitSetup of the {role} declares a negative dimension", "INTERNAL")
+        with self._lock:
+            state.roles[role] = _Role(declared, request.inputs, request.outputs)
+        return pb.SplitSetupReply(parameters=[pb.Tensor(name=d.name, shape=d.shape) for d in declared])
 
-def _guarded(operation, call):
-    """A gRPC behaviour answering a refusal with its code and any other exception with INTERNAL."""
+    def Forward(self, request):
+        job = request.job_id
+        bottom = self._role(job, "bottom", "Forward")
+        rows = self._rows(job, request.rows, "Forward", request.training)
+        state = self._job(job)
+        if request.training:
+            with self._lock:
+                state.pending = None
+        out = _returned(self.trainer.bottom_forward(job, rows, bool(request.training)), (rows.size, bottom.outputs), "Forward")
+        if request.training:
+            with self._lock:
+                state.pending = rows.size
+        return _reply_matrix(out)
+
+    def Backward(self, request):
+        job = request.job_id
+        bottom = self._role(job, "bottom", "Backward")
+        state = self._job(job)
+        with self._lock:
+            pending = state.pending
+        if pending is None:
+            raise TrainerError(f"job {job}: Backward without a training Forward before it")
+        gradient = _matrix(request.gradient, "Backward's gradient", pending, bottom.outputs)
+        with self._lock:
+            state.pending = None
+        self.trainer.bottom_backward(job, gradient)
+        return pb.BackwardReply()
+
+    def TopStep(self, request):
+        job = request.job_id
+        top = self._role(job, "top", "TopStep")
+        rows = self._rows(job, request.rows, "TopStep", True)
+        x = _matrix(request.input, "TopStep's input", rows.size, top.inputs)
+        result = self.trainer.top_backward(job, rows, x)
+        try:
+            loss, dx = result
+            loss = float(loss)
+        except (TypeError, ValueError):
+            raise TrainerError("TopStep: the trainer's top_backward returned something other than (loss, gradient)", "INTERNAL") from None
+        if not np.isfinite(loss):
+            raise TrainerError("TopStep returned a non-finite loss", "INTERNAL")
+        dx = _returned(dx, x.shape, "TopStep")
+        return pb.TopStepReply(loss=loss, input_gradient=_reply_matrix(dx))
+
+    def TopPredict(self, request):
+        job = request.job_id
+        top = self._role(job, "top", "TopPredict")
+        x = _matrix(request.input, "TopPredict's input", None, top.inputs)
+        logits = self.trainer.top_forward(job, x)
+        if top.outputs == 1 and np.ndim(logits) == 1:
+            logits = np.reshape(logits, (-1, 1))
+        return _reply_matrix(_returned(logits, (x.shape[0], top.outputs), "TopPredict"))
+
+    def GetState(self, request):
+        job, role = request.job_id, request.role
+        declared = self._role(job, role, "GetState").declared
+        result = self.trainer.get_state(job, role)
+        try:
+            arrays, optimizer = result
+        except (TypeError, ValueError):
+            raise TrainerError("GetState: the trainer's get_state returned something other than (arrays, bytes)", "INTERNAL") from None
+        if optimizer is None:
+            optimizer = b""
+        if not isinstance(optimizer, (bytes, bytearray, memoryview)):
+            raise TrainerError(f"GetState: the trainer's optimizer state is a {type(optimizer).__name__}, not bytes", "INTERNAL")
+        return pb.State(job_id=job, role=role, parameters=_messages(arrays, declared, "GetState", finite=True),
+                        optimizer=bytes(optimizer))
+
+    def SetState(self, request):
+        job, role = request.job_id, request.role
+        declared = self._role(job, role, "SetState").declared
+        arrays = _tensors(request.parameters, declared, "SetState", finite=True)
+        if role == "bottom":
+            state = self._job(job)
+            with self._lock:
+                state.pending = None
+        self.trainer.set_state(job, role, arrays, bytes(request.optimizer))
+        return pb.SetStateReply()
+
+
+def _guarded(operation, service, call):
+    """A gRPC behaviour answering a refusal with its code, a call the trainer does not serve with
+    UNIMPLEMENTED and any other exception with INTERNAL."""
 
     def behaviour(request, context):
         try:
+            unserved = service.refusal(operation)
+            if unserved is not None:
+                raise unserved
             return call(request)
         except TrainerError as e:
             code = getattr(grpc.StatusCode, e.code, grpc.StatusCode.FAILED_PRECONDITION)
@@ -213,12 +422,10 @@ def start(trainer, socket_path, token, workers=4):
         os.unlink(socket_path)  # a socket left by a trainer that died
     service = _Service(trainer)
     handlers = {}
-    for operation, (request, reply) in {"Describe": (pb.DescribeRequest, pb.DescribeReply), "Load": (pb.LoadRequest, pb.LoadReply),
-                                        "Fit": (pb.FitRequest, pb.FitReply), "Predict": (pb.PredictRequest, pb.PredictReply),
-                                        "Release": (pb.ReleaseRequest, pb.ReleaseReply)}.items():
+    for operation, (request, reply) in METHODS.items():
         handlers[operation] = grpc.unary_unary_rpc_method_handler(
-            _guarded(operation, getattr(service, operation)),
-            request_deserializer=request.FromString, response_serializer=_serialize)
+            _guarded(operation, service, getattr(service, operation)),
+            request_deserializer=request.FromString, response_serializer=reply.SerializeToString)
     server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="meshfl-trainer"),
                          handlers=[grpc.method_handlers_generic_handler(SERVICE, handlers)],
                          interceptors=[_TokenCheck(token)], options=_OPTIONS)

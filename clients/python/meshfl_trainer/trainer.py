@@ -5,7 +5,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["Trainer", "TrainerError", "Declared", "Part"]
+__all__ = ["Trainer", "SplitTrainer", "TrainerError", "Declared", "Part", "ROLES", "as_declared"]
 
 #: One declared parameter: its name and shape.
 Declared = collections.namedtuple("Declared", "name shape")
@@ -13,6 +13,9 @@ Declared = collections.namedtuple("Declared", "name shape")
 #: A loaded part of a job: features [rows x columns] (float64, row-major), the column names, the
 #: label [rows] (None where the node withheld it), the task and the class count.
 Part = collections.namedtuple("Part", "features columns label task classes")
+
+#: The roles of a split network: a bottom on every party, a top on the label holder.
+ROLES = ("bottom", "top")
 
 
 class TrainerError(Exception):
@@ -27,13 +30,16 @@ class TrainerError(Exception):
         self.code = code
 
 
-class Trainer:
-    """A model the node trains through: override :meth:`parameters`, :meth:`fit` and :meth:`predict`.
+def as_declared(pairs):
+    """(name, shape) pairs as :class:`Declared` with shapes as tuples of ints."""
+    return [Declared(str(n), tuple(int(d) for d in s)) for n, s in pairs]
 
-    In the spirit of Flower's NumPy client: parameters travel as a list of float64 arrays in the
-    declared order; the rows of a job arrive once per part with :meth:`load`, which keeps them
-    (see :meth:`part`), and are forgotten with :meth:`release`. Calls may come from several
-    threads; the rows kept here are guarded by a lock.
+
+class _Rows:
+    """What every trainer does with a job's rows: keeps each loaded part until the job is released.
+
+    Shared by :class:`Trainer` and :class:`SplitTrainer`, so one object may be both and keep the
+    rows once. Calls may come from several threads; the rows kept here are guarded by a lock.
     """
 
     #: What Describe answers; the entry point names an unnamed trainer after MODULE:FACTORY.
@@ -43,10 +49,6 @@ class Trainer:
     def __init__(self):
         self._jobs = {}
         self._lock = threading.Lock()
-
-    def parameters(self):
-        """The declared parameters, in order: a list of :class:`Declared` (or (name, shape) pairs)."""
-        raise NotImplementedError
 
     def load(self, job, part, features, columns, label, task, classes):
         """Keeps a part of a job's rows: ``features`` rows x columns, ``label`` one value a row or None.
@@ -66,6 +68,25 @@ class Trainer:
             raise TrainerError(f"job {job} has no part {part!r} loaded")
         return found
 
+    def release(self, job):
+        """Forgets a job's rows."""
+        with self._lock:
+            self._jobs.pop(job, None)
+
+
+class Trainer(_Rows):
+    """A model the node trains through: override :meth:`parameters`, :meth:`fit` and :meth:`predict`.
+
+    In the spirit of Flower's NumPy client: parameters travel as a list of float64 arrays in the
+    declared order; the rows of a job arrive once per part with :meth:`load`, which keeps them
+    (see :meth:`part`), and are forgotten with :meth:`release`. Calls may come from several
+    threads; the rows kept here are guarded by a lock.
+    """
+
+    def parameters(self):
+        """The declared parameters, in order: a list of :class:`Declared` (or (name, shape) pairs)."""
+        raise NotImplementedError
+
     def fit(self, job, parameters, config):
         """Local training from ``parameters``: returns (parameters, examples, metrics).
 
@@ -79,14 +100,68 @@ class Trainer:
         """Scores of a loaded part under ``parameters``: rows x outputs (class 1's probability for binary)."""
         raise NotImplementedError
 
-    def release(self, job):
-        """Forgets a job's rows."""
-        with self._lock:
-            self._jobs.pop(job, None)
-
     def declared(self):
         """:meth:`parameters` as :class:`Declared` with shapes as tuples of ints."""
-        return [Declared(str(n), tuple(int(d) for d in s)) for n, s in self.parameters()]
+        return as_declared(self.parameters())
+
+
+class SplitTrainer(_Rows):
+    """A split network the node trains through, one party's part of it: override the methods below.
+
+    In the spirit of Flower's NumPy client, everything comes and goes as float64 numpy arrays. The
+    node loads the party's aligned rows once per job (:meth:`load`, part "train"; the label only on
+    the label holder) and sets up one network per role with :meth:`split_setup`: "bottom" on every
+    party, also "top" on the label holder. Then, per batch:
+
+    - :meth:`bottom_forward` (``training=True``) gives the bottom's cut layer for rows of the part;
+    - :meth:`top_backward` (label holder) takes the parties' cut layers side by side, trains the top
+      one step against the label of those rows and answers the loss and the gradient of its input;
+    - :meth:`bottom_backward` takes the gradient of the last training forward's outputs: the bottom
+      backpropagates it and steps its optimizer.
+
+    :meth:`bottom_forward` with ``training=False`` and :meth:`top_forward` score without training;
+    :meth:`get_state` and :meth:`set_state` take and restore a role's parameters and optimizer state.
+    The server checks what these methods get and give against the role's declaration and shapes.
+    """
+
+    def split_setup(self, job, role, inputs, outputs, task, classes, optimizer, learning_rate, seed):
+        """Builds the network of ``role`` ("bottom" or "top") for a job: returns its declared parameters.
+
+        A bottom maps ``inputs`` columns (those of the loaded features) to ``outputs`` (the cut
+        width); the top maps ``inputs`` (parties x cut width) to ``outputs`` logits (1, or the class
+        count of a multiclass ``task``). ``optimizer`` is "sgd" or "adam" at ``learning_rate``;
+        ``seed`` makes the initial values reproducible. Returns a list of :class:`Declared` (or
+        (name, shape) pairs) in the order of the role's parameter vector. Called again, starts over.
+        """
+        raise NotImplementedError
+
+    def bottom_forward(self, job, rows, training):
+        """The bottom's outputs for ``rows`` (int64 indices into the "train" part): rows x cut width.
+
+        A training forward keeps what :meth:`bottom_backward` needs; an evaluation one does not.
+        """
+        raise NotImplementedError
+
+    def bottom_backward(self, job, gradient):
+        """Backpropagates ``gradient`` (rows x cut width, of the last training forward's outputs) and steps."""
+        raise NotImplementedError
+
+    def top_forward(self, job, x):
+        """The top's logits for ``x`` (rows x inputs), no training: rows x outputs."""
+        raise NotImplementedError
+
+    def top_backward(self, job, rows, x):
+        """One training step of the top: forward ``x``, the task's batch-mean loss against the label of
+        ``rows``, backward, an optimizer step. Returns (loss, the gradient of the loss with respect to x)."""
+        raise NotImplementedError
+
+    def get_state(self, job, role):
+        """A role's parameters (arrays in the declared order) and its optimizer state (bytes)."""
+        raise NotImplementedError
+
+    def set_state(self, job, role, arrays, optimizer):
+        """Puts back what :meth:`get_state` gave (``optimizer`` may be empty: a fresh optimizer)."""
+        raise NotImplementedError
 
 
 def as_rows(values, rows, columns):
