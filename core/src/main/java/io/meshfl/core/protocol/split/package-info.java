@@ -20,6 +20,11 @@
  *       about the labels.</li>
  *   <li>The label holder, when it computes the loss: the logits of every batch and of every aligned row
  *       at evaluation.</li>
+ *   <li>With an external model ({@link io.meshfl.core.protocol.split.ExternalParty}) the top runs in the
+ *       label holder's trainer, not on the coordinator: the coordinator forwards every party's cut-layer
+ *       activations side by side to the label holder, which therefore learns them as the coordinator
+ *       does, and returns each party its gradient; the logits stay with the label holder except at
+ *       evaluation, when the coordinator collects them for the label holder's metrics.</li>
  *   <li>At scoring, the coordinator sees the parties' activations and the probabilities it computes;
  *       the requester keeps the probabilities next to its own entity keys.</li>
  * </ul>
