@@ -23,6 +23,8 @@ import io.meshfl.proto.trainer.ReleaseRequest;
 import io.meshfl.proto.trainer.Tensor;
 import io.meshfl.proto.trainer.TrainerServiceGrpc;
 
+import java.util.List;
+
 /**
  * A trainer process for {@link TrainerOverheadBenchmark}, as a data scientist's Java trainer would
  * be: it serves the trainer protocol on MESHFL_TRAINER_SOCKET, refuses calls without
@@ -39,6 +41,32 @@ public final class EchoTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
     static final long[][] SHAPES = {{1000, 999}, {1000}};
 
     private volatile long rows;
+    /** With {@code mlp HIDDEN,... INPUTS} on the command line: MeshFL's own MLP, trained by its own local trainer. */
+    private final io.meshfl.core.model.Mlp mlp;
+    private volatile io.meshfl.core.data.Dataset data;
+
+    EchoTrainer(io.meshfl.core.model.Mlp mlp) {
+        this.mlp = mlp;
+    }
+
+    /** MeshFL's own MLP of {@code hidden} widths over {@code inputs} columns, binary. */
+    static io.meshfl.core.model.Mlp mlp(List<Integer> hidden, int inputs) {
+        return new io.meshfl.core.model.Mlp(new io.meshfl.core.model.ModelSpec(io.meshfl.core.model.ModelSpec.Type.MLP, hidden, 2, 0.0), inputs);
+    }
+
+    /** The MLP's tensors in its flat order: each layer's weight [out, in], then its bias [out]. */
+    static long[][] shapes(List<Integer> hidden, int inputs) {
+        List<long[]> out = new java.util.ArrayList<>();
+        int in = inputs;
+        List<Integer> widths = new java.util.ArrayList<>(hidden);
+        widths.add(1);
+        for (int w : widths) {
+            out.add(new long[]{w, in});
+            out.add(new long[]{w});
+            in = w;
+        }
+        return out.toArray(new long[0][]);
+    }
 
     public static void main(String[] args) throws Exception {
         String socket = System.getenv("MESHFL_TRAINER_SOCKET");
@@ -59,17 +87,20 @@ public final class EchoTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
         };
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket)).channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(new EpollEventLoopGroup(1)).workerEventLoopGroup(new EpollEventLoopGroup(1))
-                .maxInboundMessageSize(Integer.MAX_VALUE).addService(ServerInterceptors.intercept(new EchoTrainer(), check)).build().start();
+                .maxInboundMessageSize(Integer.MAX_VALUE).addService(ServerInterceptors.intercept(new EchoTrainer(args.length == 3 && args[0].equals("mlp")
+                        ? mlp(java.util.Arrays.stream(args[1].split(",")).map(Integer::valueOf).toList(), Integer.parseInt(args[2])) : null), check))
+                .build().start();
         System.out.println("echo trainer listening");
         server.awaitTermination();
     }
 
     @Override
     public void describe(DescribeRequest r, StreamObserver<DescribeReply> out) {
-        DescribeReply.Builder b = DescribeReply.newBuilder().setName("echo").setVersion("1");
-        for (int i = 0; i < NAMES.length; i++) {
-            Tensor.Builder t = Tensor.newBuilder().setName(NAMES[i]);
-            for (long d : SHAPES[i]) t.addShape(d);
+        DescribeReply.Builder b = DescribeReply.newBuilder().setName(mlp == null ? "echo" : "meshfl-mlp").setVersion("1");
+        long[][] shapes = mlp == null ? SHAPES : shapes(mlp.spec().hidden(), mlp.inputs());
+        for (int i = 0; i < shapes.length; i++) {
+            Tensor.Builder t = Tensor.newBuilder().setName(mlp == null ? NAMES[i] : "l" + i / 2 + (i % 2 == 0 ? ".weight" : ".bias"));
+            for (long d : shapes[i]) t.addShape(d);
             b.addParameters(t);
         }
         out.onNext(b.build());
@@ -85,6 +116,9 @@ public final class EchoTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
         java.nio.DoubleBuffer columnMajor = r.getFeatures().getData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
         for (int c = 0; c < cols; c++) for (int i = 0; i < n; i++) x[i * cols + c] = columnMajor.get(c * n + i);
         rows = n;
+        double[] y = r.hasLabel() ? new double[n] : null;
+        if (y != null) r.getLabel().getData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(y);
+        data = new io.meshfl.core.data.Dataset(r.getFeatures().getColumnsList(), x, y, null, n);
         LoadReply reply = LoadReply.newBuilder().setRows(n).build();
         System.out.println("sizes load " + r.getSerializedSize() + " " + reply.getSerializedSize());
         System.out.flush();
@@ -95,6 +129,27 @@ public final class EchoTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
     @Override
     public void fit(FitRequest r, StreamObserver<FitReply> out) {
         FitReply.Builder b = FitReply.newBuilder().setExamples(rows).putMetrics("loss", 0.0);
+        if (mlp != null) {
+            // MeshFL's own local training, here in the trainer's process: the same arithmetic as the node's in-JVM path
+            java.nio.DoubleBuffer all = java.nio.DoubleBuffer.allocate(mlp.numParams());
+            for (Tensor t : r.getParametersList()) all.put(t.getData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer());
+            io.meshfl.core.model.LocalResult res = io.meshfl.core.model.LocalTrainer.train(mlp, all.array(), data, new io.meshfl.core.model.LocalConfig(
+                    r.getEpochs(), r.getBatchSize(), new io.meshfl.core.model.OptimizerSpec(r.getOptimizer(), r.getLearningRate(), r.getMomentum()),
+                    r.getProximalMu(), r.getL2(), r.getSeed()));
+            int off = 0;
+            for (Tensor t : r.getParametersList()) {
+                int count = t.getData().size() / 8;
+                java.nio.ByteBuffer out8 = java.nio.ByteBuffer.allocate(8 * count).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                out8.asDoubleBuffer().put(res.params(), off, count);
+                off += count;
+                b.addParameters(Tensor.newBuilder().setName(t.getName()).addAllShape(t.getShapeList())
+                        .setData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(out8.array())));
+            }
+            b.putMetrics("loss", res.meanLoss());
+            out.onNext(b.build());
+            out.onCompleted();
+            return;
+        }
         for (Tensor t : r.getParametersList()) {
             double[] v = new double[t.getData().size() / 8];
             t.getData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(v);
