@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * nodes in separate processes over mutual TLS, each node starting the example's PyTorch trainer
  * beside it (its bottom; the label holder's also runs the top and computes the loss). MeshFL's own
  * split network of the same layers (labels kept by their holder, numeric columns) trains on the same
- * mesh in the same test; the two must agree within 0.005 AUC on the same held-out rows.
+ * mesh in the same test; the two must agree within 0.005 AUC on the same held-out rows. The stored
+ * external networks then score the products through the trainers with {@code meshfl predict}.
  */
 @Tag("realdata")
 class ExternalSplitMeshTest {
@@ -72,6 +73,17 @@ class ExternalSplitMeshTest {
             assertTrue(a > 0.70, "MeshFL's own split network learned: " + a);
             assertTrue(Math.abs(a - b) <= 0.005, "within 0.005 AUC of MeshFL's own split network: " + a + " vs " + b);
             assertTrue(theirs.path("metrics").has("train_auc"), "held-out and training metrics apart: " + theirs.path("metrics"));
+            // the stored networks score through the trainers again: each party's bottom from the part its node kept, the top in the
+            // label holder's trainer
+            Path scored = tmp.resolve("predict.json");
+            String products = String.join(",", external.lines().filter(l -> l.startsWith("products:")).findFirst().orElseThrow()
+                    .replaceAll("products: \\[|\\]", "").split(",\\s*"));
+            assertEquals(0, Main.execute("predict", "--model", theirs.path("model_id").asText(), "--products", products, "--coordinator",
+                    coordinator, "--tls-dir", certs.toString(), "--report", scored.toString()));
+            JsonNode p = RunReport.JSON.readTree(scored.toFile());
+            System.out.println(example + " scored through the trainers: " + p);
+            assertTrue(p.path("rows").asInt() > 0 && !p.path("predictions").asText().isEmpty(), p.toString());
+            assertTrue(p.path("metrics").path("auc").asDouble() > 0.70, "the stored networks score as trained: " + p.path("metrics"));
             for (String name : domains) assertTrue(mesh.alive(name), name + " died");
         }
         // every trainer was stopped with its job

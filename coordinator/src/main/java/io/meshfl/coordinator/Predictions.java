@@ -65,12 +65,6 @@ final class Predictions {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, "two scoring products of domain " + v.contract().domain());
             }
         }
-        if ("EXTERNAL".equals(prov.path("model").path("type").asText())) {
-            // refused before any alignment: scoring would run every party's trainer, which inference does not start yet
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " is a split network its domains' external trainer "
-                    + prov.path("model").path("trainer").asText() + " trained; its parts are kept on each node, but meshfl predict does not "
-                    + "score through trainers yet");
-        }
         String guest = null;
         java.util.Set<String> partDomains = new java.util.LinkedHashSet<>();
         // the members of a party made of several products score as its members: sparse rows, masked partial scores
@@ -128,7 +122,11 @@ final class Predictions {
             String label = prov.path("label").asText();
             java.time.Duration timeout = java.time.Duration.ofMinutes(10);
             var r = switch (strategy) {
-                case "split" -> SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId), head(prov),
+                // an external trainer's network: its top runs in the training label holder's trainer, from the part that node kept
+                case "split" -> "EXTERNAL".equals(prov.path("model").path("type").asText())
+                        ? SplitScorer.scoreExternal(channels, run.id(), partsKey, splitSettings(prov, modelId), head(prov),
+                        new ArrayList<>(partDomains), guest, parts, who, label, timeout, observer::log)
+                        : SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId), head(prov),
                         new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log);
                 case "secureboost" -> BoostScorer.score(channels, run.id(), partsKey, guest, label, parts, who, timeout, observer::log);
                 default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(),

@@ -83,6 +83,43 @@ final class ExternalParty {
         return cut;
     }
 
+    /** The parties whose cut layers the top takes side by side. */
+    int parties() {
+        return topWidth / cut;
+    }
+
+    /**
+     * A party's stored networks put back into its trainer for scoring job {@code jobId}: the scoring
+     * rows ({@code encoded}, no label) handed over, each role set up and checked against the stored
+     * declaration, then the stored parameters set (no optimizer state: nothing steps while scoring).
+     */
+    static ExternalParty forScoring(io.meshfl.core.protocol.NodeContext ctx, ExternalSplitPart part, String jobId, Dataset encoded,
+                                    Duration timeout) {
+        ExternalTrainer t = ctx.trainer(part.trainer(), jobId, timeout);
+        Head head = part.head();
+        long n = t.load(new ExternalTrainer.Part(jobId, io.meshfl.core.protocol.external.ExternalTraining.TRAIN, encoded.features(), encoded.x(),
+                encoded.rows(), null, null, head.task(), head.task() == ModelSpec.Task.MULTICLASS ? head.outputs() : 0));
+        if (n != encoded.rows()) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "the trainer " + part.trainer() + " says it loaded " + n + " rows; it was given "
+                    + encoded.rows() + "; refused");
+        }
+        // the optimizer a role is set up with never steps here; the stored parameters replace the initial ones
+        TrainerChecks.declaration(part.trainer() + " (bottom of " + part.domain() + ")", part.bottomTensors(), t.splitSetup(
+                new ExternalTrainer.SplitSetup(jobId, ExternalTrainer.Role.BOTTOM, encoded.cols(), part.cutWidth(), head.task(), head.outputs(),
+                        "sgd", 1e-3, 0)));
+        if (part.topTensors() != null) {
+            TrainerChecks.declaration(part.trainer() + " (top)", part.topTensors(), t.splitSetup(new ExternalTrainer.SplitSetup(jobId,
+                    ExternalTrainer.Role.TOP, part.cutWidth() * part.parties(), head.outputs(), head.task(), head.outputs(), "sgd", 1e-3, 0)));
+        }
+        ExternalParty p = new ExternalParty(t, part.trainer(), jobId, part.domain(), encoded.rows(), part.cutWidth(), part.activationNoise(),
+                part.bottomTensors(), part.topTensors(), part.cutWidth() * part.parties(), head.outputs());
+        Map<String, double[]> state = new LinkedHashMap<>();
+        state.put("bottom", part.bottom());
+        if (part.topTensors() != null) state.put("top", part.top());
+        p.restore(state);
+        return p;
+    }
+
     String trainerName() {
         return name;
     }

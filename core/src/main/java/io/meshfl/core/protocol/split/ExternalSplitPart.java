@@ -18,7 +18,8 @@ import java.util.Map;
  * declaration, so a stored model holds nothing the job did not declare.
  */
 public record ExternalSplitPart(String domain, ColumnEncoding encoding, String trainer, int cutWidth, double activationNoise,
-                                List<TensorSpec> bottomTensors, double[] bottom, List<TensorSpec> topTensors, double[] top) {
+                                List<TensorSpec> bottomTensors, double[] bottom, List<TensorSpec> topTensors, double[] top, String task,
+                                int outputs, int parties) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,6 +49,11 @@ public record ExternalSplitPart(String domain, ColumnEncoding encoding, String t
         }
     }
 
+    /** The head the top was trained with. */
+    public io.meshfl.core.model.nn.Head head() {
+        return new io.meshfl.core.model.nn.Head(io.meshfl.core.model.ModelSpec.Task.valueOf(task), outputs);
+    }
+
     /** The SAVE step of a party with an external network: the selected epoch's state (or the last one) stored as its model part. */
     static Message save(Message req, NodeContext ctx, SplitNode.Party p) {
         boolean selected = Boolean.parseBoolean(req.cfg("selected", "false"));
@@ -56,7 +62,8 @@ public record ExternalSplitPart(String domain, ColumnEncoding encoding, String t
         }
         Map<String, double[]> state = selected ? p.keptState : p.external.state();
         ExternalSplitPart part = new ExternalSplitPart(p.domain, p.encoding, p.external.trainerName(), p.external.cutWidth(),
-                p.external.noiseSd(), p.external.bottomTensors, state.get("bottom"), p.external.topTensors, state.get("top"));
+                p.external.noiseSd(), p.external.bottomTensors, state.get("bottom"), p.external.topTensors, state.get("top"),
+                p.head.task().name(), p.head.outputs(), p.external.parties());
         ctx.saveModelPart(req.cfg("model_id"), part.toJson());
         ctx.endJob(req.jobId());
         int params = part.bottom().length + (part.top() == null ? 0 : part.top().length);

@@ -23,7 +23,7 @@ public final class SplitInferNode implements NodeProtocol {
 
     /** What a party keeps between the scoring steps. */
     /** A party's scoring rows and bottom network; a group member's seat (null otherwise). */
-    private record State(String product, int[] aligned, Bottom bottom, SplitGroup.Seat seat) {
+    private record State(String product, int[] aligned, Bottom bottom, SplitGroup.Seat seat, ExternalParty external) {
     }
 
     @Override
@@ -37,10 +37,11 @@ public final class SplitInferNode implements NodeProtocol {
             case SplitSteps.PREPARE -> prepare(req, ctx);
             case SplitSteps.FORWARD -> {
                 State s = state(req, ctx);
-                if (s.bottom == null) {
+                if (s.bottom == null && s.external == null) {
                     throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, ctx.domain() + " holds no part of split model " + req.cfg("model_id", ""));
                 }
                 int from = SplitNode.intCfg(req, "from"), to = SplitNode.intCfg(req, "to");
+                if (s.external != null) yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.ACT, s.external.predict(from, to)));
                 double[] act = s.bottom.predict(from, to);
                 if (s.seat != null) {
                     // a member answers for its own entities, masked: only the members' blocks together are the party's
@@ -48,6 +49,14 @@ public final class SplitInferNode implements NodeProtocol {
                             SplitGroup.range(from, to), s.bottom.cutWidth())));
                 }
                 yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.ACT, act));
+            }
+            case SplitSteps.TOP_PREDICT -> {
+                State s = state(req, ctx);
+                if (s.external == null || !s.external.holdsTop()) {
+                    throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, ctx.domain() + " holds no top network of split model " + req.cfg("model_id", ""));
+                }
+                yield req.reply(ctx.nodeId(), Map.of(), Map.of(SplitSteps.LOGITS, s.external.topPredict(req.tensor(SplitSteps.CUTS),
+                        SplitNode.intCfg(req, "rows"))));
             }
             case SplitSteps.INFER_GROUP_SEED -> {
                 SplitGroup.Seat seat = seat(state(req, ctx));
@@ -82,10 +91,19 @@ public final class SplitInferNode implements NodeProtocol {
             throw new MeshflException(ErrorCode.OUT_OF_ORDER, "split scoring of " + product + " arrived before entity alignment");
         }
         Bottom bottom = null;
+        ExternalParty external = null;
         String group = req.cfg("group", null);
-        if (Boolean.parseBoolean(req.cfg("has_part", "true"))) {
+        byte[] stored = Boolean.parseBoolean(req.cfg("has_part", "true")) ? ctx.modelPart(req.cfg("model_id")) : null;
+        if (stored != null && ExternalSplitPart.isExternal(stored)) {
+            // a network an external trainer trained: scored by this node's trainer, from the part this node kept
+            ExternalSplitPart part = ExternalSplitPart.parse(stored, req.cfg("model_id"));
+            if (group != null) throw new MeshflException(ErrorCode.PLAN_REFUSED, "an external split network is not scored by a group's members");
+            Dataset rows = ctx.load(product, part.encoding().features(), null).select(aligned);
+            external = ExternalParty.forScoring(ctx, part, req.jobId(), part.encoding().apply(rows),
+                    java.time.Duration.ofMillis((long) (1000 * Double.parseDouble(req.cfg("step_timeout", "600")))));
+        } else if (Boolean.parseBoolean(req.cfg("has_part", "true"))) {
             String modelId = req.cfg("model_id");
-            SplitPart part = SplitPart.parse(ctx.modelPart(modelId), modelId);
+            SplitPart part = SplitPart.parse(stored, modelId);
             Dataset all = ctx.load(product, part.encoding().features(), null);
             // a group member holds the common order sparsely: zero rows where another member holds the entity
             Dataset rows = group == null ? all.select(aligned) : all.selectSparse(aligned);
@@ -94,7 +112,7 @@ public final class SplitInferNode implements NodeProtocol {
         }
         SplitGroup.Seat seat = group == null ? null : new SplitGroup.Seat(new io.meshfl.core.protocol.group.GroupMember(group,
                 SplitNode.csv(req.cfg("group_members")), ctx.domain()), io.meshfl.core.protocol.group.GroupMember.present(aligned));
-        job.put(STATE, new State(product, aligned, bottom, seat));
+        job.put(STATE, new State(product, aligned, bottom, seat, external));
         return req.reply(ctx.nodeId(), Map.of("rows", (double) aligned.length), Map.of(),
                 seat == null ? Map.of() : Map.of("seal_pk", seat.seal.publicKey()));
     }

@@ -41,6 +41,24 @@ public final class SplitScorer {
     public static VerticalScorer.Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, JobSpec.SplitSettings settings,
                                               Head head, List<String> trainingDomains, double[] topParams, List<VerticalScorer.Part> parts,
                                               String requester, String label, Duration timeout, Consumer<String> log) {
+        return score(byDomain, jobId, modelId, settings, head, trainingDomains, topParams, null, parts, requester, label, timeout, log);
+    }
+
+    /**
+     * Scores with a network an external trainer trained: every party's trainer forwards its bottom
+     * from the part its node kept, and the top runs in the trainer of {@code topHolder} (the label
+     * holder of training), which gets the cut layers side by side and answers the logits.
+     */
+    public static VerticalScorer.Result scoreExternal(Map<String, NodeChannel> byDomain, String jobId, String modelId, JobSpec.SplitSettings settings,
+                                                      Head head, List<String> trainingDomains, String topHolder, List<VerticalScorer.Part> parts,
+                                                      String requester, String label, Duration timeout, Consumer<String> log) {
+        return score(byDomain, jobId, modelId, settings, head, trainingDomains, new double[0], topHolder, parts, requester, label, timeout, log);
+    }
+
+    private static VerticalScorer.Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, JobSpec.SplitSettings settings,
+                                               Head head, List<String> trainingDomains, double[] topParams, String topHolder,
+                                               List<VerticalScorer.Part> parts, String requester, String label, Duration timeout,
+                                               Consumer<String> log) {
         if (parts.stream().noneMatch(p -> p.domain().equals(requester))) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "requester '" + requester + "' has no product among the scoring products");
         }
@@ -58,8 +76,8 @@ public final class SplitScorer {
         }
         io.meshfl.core.protocol.group.GroupRoster roster = new io.meshfl.core.protocol.group.GroupRoster(groups);
         SplitParties parties = new SplitParties(trainingDomains, roster);
-        Network top = SplitArchitecture.top(parties.size(), settings, head).forPrediction();
-        if (topParams.length != top.numParams()) {
+        Network top = topHolder != null ? null : SplitArchitecture.top(parties.size(), settings, head).forPrediction();
+        if (top != null && topParams.length != top.numParams()) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split model " + modelId + " has " + topParams.length
                     + " top parameters, its architecture needs " + top.numParams());
         }
@@ -82,9 +100,15 @@ public final class SplitScorer {
             }
             io.meshfl.core.protocol.group.GroupRelay.seeds(groups, keys, SplitSteps.INFER_GROUP_SEED, SplitSteps.INFER_GROUP_JOIN,
                     (step, d) -> request(jobId, step, d, Map.of()), r -> calls.call(r.receiver(), r));
-            double[] logits = parties.logits(calls, trainingDomains, rows, settings.cutWidth(), top, topParams,
-                    (d, r) -> request(jobId, SplitSteps.FORWARD, d, Map.of("model_id", modelId,
-                            "from", Integer.toString(r[0]), "to", Integer.toString(r[1]))));
+            java.util.function.BiFunction<String, int[], Message> forward = (d, r) -> request(jobId, SplitSteps.FORWARD, d, Map.of("model_id",
+                    modelId, "from", Integer.toString(r[0]), "to", Integer.toString(r[1])));
+            double[] logits = top != null ? parties.logits(calls, trainingDomains, rows, settings.cutWidth(), top, topParams, forward)
+                    : parties.logits(calls, trainingDomains, rows, settings.cutWidth(), head.outputs(), (x, n) -> {
+                        double[] z = calls.call(topHolder, request(jobId, SplitSteps.TOP_PREDICT, topHolder, Map.of("model_id", modelId,
+                                "rows", Integer.toString(n))).withTensors(Map.of(SplitSteps.CUTS, x))).tensor(SplitSteps.LOGITS);
+                        Bottom.checkBlock("logits of the top", topHolder, z, n, head.outputs());
+                        return z;
+                    }, forward);
             double[] prob = head.predict(logits);
             Message done = calls.call(requester, request(jobId, SplitSteps.COLLECT, requester, Map.of("label", label == null ? "" : label,
                     "objective", head.task().name().toLowerCase(java.util.Locale.ROOT), "classes", Integer.toString(head.outputs())))

@@ -10,10 +10,14 @@ import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.external.ExternalTrainer;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
+import io.meshfl.core.protocol.vertical.VerticalScorer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,8 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Split networks whose bottoms and top an external trainer runs, beside each node: with trainers
- * that run MeshFL's own layers the run equals MeshFL's own split network, metric for metric; the
- * top runs on the label holder, which never shares its labels; a trainer that declares other
+ * that run MeshFL's own layers the run equals MeshFL's own split network, metric for metric, and so
+ * do the predictions of the stored networks scored through the trainers; the top runs on the label
+ * holder, which never shares its labels; a trainer that declares other
  * tensors or answers malformed blocks is refused before anything of it leaves the node.
  */
 class ExternalSplitTest {
@@ -73,7 +78,7 @@ class ExternalSplitTest {
     }
 
     @Test
-    void trainersRunningMeshflsOwnLayersTrainTheSameSplitNetworkWithTheTopOnTheLabelHolder() {
+    void trainersRunningMeshflsOwnLayersTrainAndScoreAsMeshflsOwnSplitNetworkWithTheTopOnTheLabelHolder() throws IOException {
         SplitWorld own = new SplitWorld(300, 3, false, dir.resolve("own"));
         RunOutcome mine = own.train(settings(), SEED, RunObserver.NONE, "own");
         SplitWorld ext = new SplitWorld(300, 3, false, dir.resolve("ext"));
@@ -91,6 +96,20 @@ class ExternalSplitTest {
         ExternalSplitPart part = ExternalSplitPart.parse(ext.bank.modelPart("ext"), "ext");
         assertEquals(TensorSpec.total(part.topTensors()), part.top().length);
         assertNull(ExternalSplitPart.parse(ext.shop.modelPart("ext"), "ext").top(), "only the label holder keeps the top");
+
+        // scoring: every party's trainer forwards its kept bottom, the label holder's runs the kept top; the same predictions as
+        // MeshFL's own network scored by the coordinator
+        List<VerticalScorer.Part> parts = ext.nodes.stream().map(d -> new VerticalScorer.Part(d.domain(), d.domain() + ".p", true)).toList();
+        List<String> parties = ext.nodes.stream().map(SplitWorld.DataNode::domain).toList();
+        var ours = SplitScorer.score(own.channels, "score-own", "own", settings(), parties, mine.params(), parts, "shop", SplitWorld.LABEL,
+                Duration.ofSeconds(30), line -> { });
+        var viaTrainers = SplitScorer.scoreExternal(ext.channels, "score-ext", "ext", settings(), io.meshfl.core.model.nn.Head.BINARY, parties,
+                "bank", parts, "shop", SplitWorld.LABEL, Duration.ofSeconds(30), line -> { });
+        Map<String, Double> a = SplitScorerTest.readPredictions(Path.of(ours.predictions()));
+        Map<String, Double> b = SplitScorerTest.readPredictions(Path.of(viaTrainers.predictions()));
+        assertEquals(a.keySet(), b.keySet());
+        assertTrue(a.size() >= 300, "scored the common entities: " + a.size());
+        for (String k : a.keySet()) assertEquals(a.get(k), b.get(k), 1e-12, k);
     }
 
     @Test

@@ -34,7 +34,7 @@ class SplitScorerTest {
     @TempDir
     Path dir;
 
-    private static Map<String, Double> readPredictions(Path csv) throws IOException {
+    static Map<String, Double> readPredictions(Path csv) throws IOException {
         Map<String, Double> out = new HashMap<>();
         List<String> lines = Files.readAllLines(csv);
         assertEquals("entity_key,prediction", lines.get(0));
