@@ -62,15 +62,20 @@ class ExternalSplitTest {
         return new TensorSpec(name, java.util.Arrays.stream(shape).mapToInt(v -> (int) v).boxed().toList());
     }
 
-    private static RunOutcome train(SplitWorld w, ModelSpec model, String runId) {
-        JobSpec.SplitSettings s = settings();
-        JobSpec job = new JobSpec("split-test", List.of("bank.p", "shop.p", "telco.p"), SplitWorld.LABEL, List.of(), model,
+    private static JobSpec job(JobSpec.SplitSettings s, ModelSpec model) {
+        return new JobSpec("split-test", List.of("bank.p", "shop.p", "telco.p"), SplitWorld.LABEL, List.of(), model,
                 "split", null, null, s.epochs(), null, 60.0, SEED, false, "job.yaml", null, s, null, null, null, null, null,
                 java.util.Set.of(), java.util.Map.of());
-        Plan p = w.plan(s);
-        Plan plan = new Plan(p.strategy(), p.aggregator(), p.participants(), List.of(), p.features(), p.label(), model, 0, s.epochs(),
+    }
+
+    private static Plan plan(SplitWorld w, ModelSpec model) {
+        Plan p = w.plan(settings());
+        return new Plan(p.strategy(), p.aggregator(), p.participants(), List.of(), p.features(), p.label(), model, 0, settings().epochs(),
                 List.of(), List.of());
-        return new SplitRunner(job, plan, w.channels, RunObserver.NONE).run("job-" + runId, runId);
+    }
+
+    private static RunOutcome train(SplitWorld w, ModelSpec model, String runId) {
+        return new SplitRunner(job(settings(), model), plan(w, model), w.channels, RunObserver.NONE).run("job-" + runId, runId);
     }
 
     private static void trainers(SplitWorld w, String bankMode, String otherMode) {
@@ -110,6 +115,42 @@ class ExternalSplitTest {
         assertEquals(a.keySet(), b.keySet());
         assertTrue(a.size() >= 300, "scored the common entities: " + a.size());
         for (String k : a.keySet()) assertEquals(a.get(k), b.get(k), 1e-12, k);
+    }
+
+    /**
+     * A run that stopped after epoch 2 goes on with every party's node and trainer started afresh:
+     * each trainer is set up again, gets its networks and optimizer state back from its node's part,
+     * and the run trains exactly the undisturbed run's remaining epochs and networks.
+     */
+    @Test
+    void freshTrainersResumeFromTheirNodesPartsAndTrainTheUndisturbedRunsRemainingEpochsExactly() {
+        io.meshfl.core.protocol.CheckpointFollower undisturbed = new io.meshfl.core.protocol.CheckpointFollower(2, dir.resolve("first"),
+                dir.resolve("crash"));
+        SplitWorld first = new SplitWorld(300, 7, false, dir.resolve("out-first"));
+        for (SplitWorld.DataNode n : first.nodes) n.runs = dir.resolve("first").resolve(n.domain());
+        trainers(first, "", "");
+        JobSpec.SplitSettings s = settings();
+        RunOutcome whole = new SplitRunner(job(s, model(first)), plan(first, model(first)), first.channels, undisturbed).run("job-run", "run");
+        assertEquals(4, undisturbed.checkpoints.size());
+
+        io.meshfl.core.protocol.CheckpointFollower resumed = new io.meshfl.core.protocol.CheckpointFollower();
+        SplitWorld restarted = new SplitWorld(300, 7, false, dir.resolve("out-crash"));
+        for (SplitWorld.DataNode n : restarted.nodes) n.runs = dir.resolve("crash").resolve(n.domain());
+        trainers(restarted, "", "");
+        RunOutcome after = new SplitRunner(job(s, model(restarted)), plan(restarted, model(restarted)), restarted.channels, resumed)
+                .resume(undisturbed.checkpoints.get(1), undisturbed.rounds.subList(0, 2)).run("job-run", "run");
+        assertEquals(List.of(3, 4), resumed.rounds.stream().map(io.meshfl.core.protocol.horizontal.RoundSummary::round).toList());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(undisturbed.rounds.get(i + 2).metrics().get("loss"), resumed.rounds.get(i).metrics().get("loss"), "loss of epoch " + (i + 3));
+        }
+        for (int k = 0; k < first.nodes.size(); k++) {
+            ExternalSplitPart a = ExternalSplitPart.parse(first.nodes.get(k).modelPart("run"), "run");
+            ExternalSplitPart b = ExternalSplitPart.parse(restarted.nodes.get(k).modelPart("run"), "run");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a.bottom(), b.bottom(), "the bottom of " + a.domain());
+            if (a.top() != null) org.junit.jupiter.api.Assertions.assertArrayEquals(a.top(), b.top(), "the top");
+        }
+        assertEquals(2.0, after.metrics().get("resumed_from_round"));
+        assertEquals(whole.metrics().get("auc"), after.metrics().get("auc"));
     }
 
     @Test

@@ -139,7 +139,21 @@ final class JvmSplitTrainer implements ExternalTrainer {
             out.add(new Tensor(t.name(), t.shape(), Arrays.copyOfRange(p, off, off + n)));
             off += n;
         }
-        return new State(out, new byte[]{(byte) (int) steps.get(role)});
+        // the optimizer's state as a trainer would write it: its step count, then each named array
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream o = new java.io.DataOutputStream(bytes)) {
+            o.writeInt(steps.get(role));
+            Map<String, double[]> st = opts.get(role).state();
+            o.writeInt(st.size());
+            for (var e : st.entrySet()) {
+                o.writeUTF(e.getKey());
+                o.writeInt(e.getValue().length);
+                for (double v : e.getValue()) o.writeDouble(v);
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return new State(out, bytes.toByteArray());
     }
 
     @Override
@@ -149,6 +163,20 @@ final class JvmSplitTrainer implements ExternalTrainer {
         for (Tensor t : state.parameters()) {
             System.arraycopy(t.values(), 0, p, off, t.values().length);
             off += t.values().length;
+        }
+        if (state.optimizer().length == 0) return;
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state.optimizer()))) {
+            steps.put(role, in.readInt());
+            Map<String, double[]> st = new LinkedHashMap<>();
+            for (int k = in.readInt(); k > 0; k--) {
+                String name = in.readUTF();
+                double[] v = new double[in.readInt()];
+                for (int i = 0; i < v.length; i++) v[i] = in.readDouble();
+                st.put(name, v);
+            }
+            opts.get(role).restore(st);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
