@@ -28,6 +28,15 @@ final class SubmitterTlsOptions extends TlsOptions {
         return !insecure;
     }
 
+    /** The chosen identity's certificate and key from --tls-dir, or null with --insecure. */
+    Signer signer() {
+        MeshIdentity.Role role = role(tlsIdentity);
+        String name = name(tlsIdentity);
+        if (load(role, name) == null) return null;
+        String stem = CertificateAuthority.stem(role, name);
+        return Signer.load(tlsDir.resolve(stem + ".pem"), tlsDir.resolve(stem + "-key.pem"));
+    }
+
     /** Who signs: the chosen identity's key from --tls-dir, or with --insecure an unsigned claim of that identity. */
     Submitter submitter() {
         MeshIdentity.Role role = role(tlsIdentity);

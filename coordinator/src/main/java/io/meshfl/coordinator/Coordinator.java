@@ -351,6 +351,23 @@ public final class Coordinator implements AutoCloseable {
         }
 
         @Override
+        public void models(io.meshfl.proto.ModelsRequest request, StreamObserver<io.meshfl.proto.ModelsReply> out) {
+            try {
+                ObjectNode r = runner.models().handle(request.getAction(), request.getModelId(), request.getProduct(), request.getSignature().toByteArray(),
+                        request.getCertificate().toByteArray(), request.getReason(), caller());
+                out.onNext(io.meshfl.proto.ModelsReply.newBuilder().setJson(r.toString()).build());
+                out.onCompleted();
+            } catch (MeshflException e) {
+                if (e.code() == io.meshfl.core.ErrorCode.POLICY_VIOLATION) log.accept("registry: refused " + (caller() == null ? "a caller" : caller())
+                        + ": " + e.getMessage());
+                out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
+            } catch (RuntimeException e) {
+                log.accept("registry failed: " + e);
+                out.onError(io.grpc.Status.INTERNAL.withDescription("MeshFL-900 INTERNAL: " + e).asRuntimeException());
+            }
+        }
+
+        @Override
         public void followRun(io.meshfl.proto.RunRef request, StreamObserver<JobEvent> out) {
             var serverOut = (ServerCallStreamObserver<JobEvent>) out;
             String runId = request.getRunId();

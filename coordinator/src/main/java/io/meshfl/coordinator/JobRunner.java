@@ -62,6 +62,14 @@ public final class JobRunner {
     public JobRunner(Catalog catalog, NodeRegistry registry) {
         this.catalog = catalog;
         this.registry = registry;
+        this.models = new Registry(catalog, () -> verifier.approvals());
+    }
+
+    /** The model registry's face: every stored model is registered, and owners approve and promote through it. */
+    private final Registry models;
+
+    Registry models() {
+        return models;
     }
 
     /** The products the catalog knows, parsed back into contracts (schema and policy only). */

@@ -200,6 +200,8 @@ final class RunExecution {
             String provenance = prov.toString();
             for (RoundRecord r : held) catalog.recordRound(run.id(), r);
             var model = catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
+            // a candidate version of the job's model, owned by its submitter, until every owner of its inputs approves it
+            obs.log(runner.models().register(model.id(), job.name(), x.submitter()));
             ObjectNode report = RunReport.build(jobId, run.id(), model.id(), job, plan, out);
             report.set("provenance", prov.deepCopy());
             // kept before the run is seen ended, so whoever sees it ended finds its report; kept again with its seal below

@@ -51,6 +51,11 @@ public final class TicketVerifier {
         return new TicketVerifier(null, s -> false, DEFAULT_MAX_AGE);
     }
 
+    /** The check of data owners' model approvals against the same CA and revocations. */
+    public ApprovalVerifier approvals() {
+        return new ApprovalVerifier(ca, revoked);
+    }
+
     public boolean authenticates() {
         return ca != null;
     }

@@ -1,0 +1,150 @@
+package io.meshfl.core.catalog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A registered model's card and the contract of its output port, made from the registry, the
+ * model's provenance and its job: purpose, the exact product versions and contract hashes it
+ * learned from, its metrics (held-out and training apart), the privacy it spent, its limits, who
+ * approved it with which certificate, what each missing owner would sign, and its stages.
+ */
+public final class ModelCards {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private ModelCards() {
+    }
+
+    /** The card of model {@code modelId}. */
+    public static ObjectNode card(Catalog catalog, String modelId) {
+        ModelRegistry registry = new ModelRegistry(catalog);
+        ModelRegistry.Entry e = registry.require(modelId);
+        ModelRecord m = catalog.model(modelId).orElseThrow();
+        JsonNode prov = read(m.provenanceJson());
+        ObjectNode card = JSON.createObjectNode();
+        card.put("model_id", e.modelId()).put("name", e.name()).put("version", e.version()).put("owner", e.owner()).put("stage", e.stage().label())
+                .put("run_id", m.runId()).put("created_at", m.createdAt().toString()).put("model_type", m.modelType())
+                .put("strategy", prov.path("strategy").asText()).put("purpose", purpose(catalog, prov.path("job_id").asText(null)));
+        ArrayNode data = card.putArray("data");
+        List<ModelRegistry.Input> inputs = registry.inputs(modelId);
+        for (ModelRegistry.Input i : inputs) {
+            data.addObject().put("product", i.productId()).put("version", i.version()).put("owner", i.domain()).put("contract_sha256", i.contractSha256());
+        }
+        ObjectNode heldOut = card.putObject("metrics").putObject("held_out");
+        ObjectNode training = ((ObjectNode) card.get("metrics")).putObject("training");
+        for (Iterator<Map.Entry<String, JsonNode>> it = prov.path("metrics").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            if (!f.getValue().isNumber() || f.getKey().startsWith("dp_")) continue;
+            if (f.getKey().startsWith("train_")) training.set(f.getKey().substring(6), f.getValue());
+            else if (METRICS.contains(f.getKey())) heldOut.set(f.getKey(), f.getValue());
+        }
+        JsonNode eps = prov.path("metrics").path("dp_epsilon");
+        card.put("privacy", eps.isNumber() ? "differentially private: epsilon " + eps.asDouble() + ", delta "
+                + prov.path("metrics").path("dp_delta").asDouble() + " spent on each product it learned from" : "no differential privacy");
+        ArrayNode limits = card.putArray("limits");
+        limits.add("learned from " + inputs.size() + " product(s), at the versions and contracts listed under data; a new version of any of "
+                + "them is a new model");
+        limits.add(training.isEmpty() ? "its metrics are on the rows it trained on (no held-out rows)" : "metrics under held_out are on rows it "
+                + "never trained on; training repeats them on its training rows");
+        ArrayNode approvals = card.putArray("approvals");
+        for (ModelRegistry.Approval a : registry.approvals(modelId)) {
+            approvals.addObject().put("product", a.productId()).put("version", a.productVersion()).put("contract_sha256", a.contractSha256())
+                    .put("approver", a.approver()).put("certificate_sha256", a.certificateSha256()).put("at", a.at().toString());
+        }
+        ArrayNode toApprove = card.putArray("to_approve");
+        java.util.Set<String> approved = new java.util.HashSet<>();
+        registry.approvals(modelId).forEach(a -> approved.add(a.productId()));
+        for (ModelRegistry.Input i : inputs) {
+            if (approved.contains(i.productId())) continue;
+            toApprove.addObject().put("product", i.productId()).put("owner", i.domain())
+                    .put("statement", new String(ModelRegistry.statement(e, i), StandardCharsets.UTF_8));
+        }
+        ArrayNode history = card.putArray("history");
+        for (ModelRegistry.StageChange s : registry.history(modelId)) {
+            history.addObject().put("stage", s.stage().label()).put("by", s.actor()).put("reason", s.reason()).put("at", s.at().toString());
+        }
+        if (e.outputContract() != null) card.put("output_contract", e.outputContract());
+        return card;
+    }
+
+    /** The metrics a card lists as the model's, held-out unless prefixed {@code train_}. */
+    private static final java.util.Set<String> METRICS = java.util.Set.of("auc", "accuracy", "f1", "loss", "rmse", "mae", "r2", "deviance",
+            "log_loss", "macro_f1", "precision", "recall");
+
+    /**
+     * The ODCS-shaped contract of a promoted model's output port: its predictions per entity (one
+     * probability or value, a column per class for multiclass), who it is for (the owner and the
+     * owners of its inputs) and how it is served.
+     */
+    public static String outputContract(Catalog catalog, String modelId) {
+        ModelRegistry registry = new ModelRegistry(catalog);
+        ModelRegistry.Entry e = registry.require(modelId);
+        ModelRecord m = catalog.model(modelId).orElseThrow();
+        JsonNode prov = read(m.provenanceJson());
+        JsonNode model = prov.path("model");
+        int classes = "MULTICLASS".equals(model.path("objective").asText()) || "softmax".equals(m.modelType()) ? model.path("classes").asInt(2) : 0;
+        ObjectNode c = YAML.createObjectNode();
+        c.put("apiVersion", "v3.0.2").put("kind", "DataContract").put("id", "model." + e.name()).put("name", e.name() + " predictions")
+                .put("version", e.version() + ".0.0").put("status", "active").put("domain", owner(e.owner()));
+        c.putObject("description").put("purpose", "Predictions of model " + e.name() + " v" + e.version() + " (" + e.modelId()
+                + "), trained by run " + m.runId() + " on " + registry.inputs(modelId).stream().map(i -> i.productId() + "@" + i.version()).toList());
+        ArrayNode props = c.putArray("schema").addObject().put("name", "predictions").put("physicalType", "table").putArray("properties");
+        props.addObject().put("name", "entity_key").put("logicalType", "string").put("required", true).put("primaryKey", true);
+        if (classes > 0) {
+            props.addObject().put("name", "prediction").put("logicalType", "integer").put("description", "the most probable class");
+            for (int k = 0; k < classes; k++) props.addObject().put("name", "p_" + k).put("logicalType", "number");
+        } else {
+            props.addObject().put("name", "prediction").put("logicalType", "number")
+                    .put("description", "the probability of class 1, the value or the expected count the model predicts");
+        }
+        props.addObject().put("name", "model").put("logicalType", "string").put("description", "the model's name and version");
+        ObjectNode meshfl = c.putObject("meshfl");
+        meshfl.put("model", e.modelId()).put("strategy", prov.path("strategy").asText());
+        ArrayNode consumers = meshfl.putArray("consumers");
+        java.util.Set<String> who = new java.util.LinkedHashSet<>();
+        who.add(e.owner());
+        registry.inputs(modelId).forEach(i -> who.add("domain:" + i.domain()));
+        for (String w : who) consumers.addObject().put("identity", w).putArray("may").add("predict");
+        meshfl.put("serviceLevel", "batch scoring with meshfl predict; predictions land with the requester");
+        try {
+            return YAML.writeValueAsString(c);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.INTERNAL, "cannot write the output contract of " + modelId, ex);
+        }
+    }
+
+    /** The domain of an owner identity ({@code domain:NAME}), or the identity itself for a client. */
+    private static String owner(String identity) {
+        return identity.startsWith("domain:") ? identity.substring(7) : identity;
+    }
+
+    private static String purpose(Catalog catalog, String jobId) {
+        if (jobId == null) return "(no job recorded)";
+        return catalog.job(jobId).map(j -> {
+            try {
+                JsonNode d = YAML.readTree(j.specYaml()).path("description");
+                return d.isTextual() ? d.asText() : "(the job " + j.name() + " gives no description)";
+            } catch (java.io.IOException ex) {
+                return "(the job " + j.name() + " gives no description)";
+            }
+        }).orElse("(job " + jobId + " is not in the catalog)");
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return JSON.readTree(json == null ? "{}" : json);
+        } catch (java.io.IOException ex) {
+            return JSON.createObjectNode();
+        }
+    }
+}
