@@ -409,4 +409,46 @@ class CatalogTest {
         assertEquals(4, catalog.auditLog(run.id(), 0).size());
         assertEquals(List.of(1L, 1L, 3L, 3L), catalog.auditLog(run.id(), 0).stream().map(AuditRecord::msgSeq).toList());
     }
+
+    /** A stored model of a run over lending.loans@1.0.0 and payments.tx@2.0.0. */
+    private ModelRecord modelOverTwoProducts(String jobName) {
+        JobRecord job = catalog.createJob(jobName, "name: " + jobName + "\n");
+        RunRecord run = catalog.startRun(job.id(), "vertical", "{}", "{}", 1, List.of("lending.loans", "payments.tx"));
+        String prov = "{\"job_id\":\"" + job.id() + "\",\"products\":[{\"id\":\"lending.loans\",\"version\":\"1.0.0\",\"domain\":\"lending\","
+                + "\"role\":\"train\"},{\"id\":\"payments.tx\",\"version\":\"2.0.0\",\"domain\":\"payments\",\"role\":\"train\"}],"
+                + "\"metrics\":{\"auc\":0.71,\"train_auc\":0.74}}";
+        return catalog.saveModel(run.id(), "logistic", new double[]{1, 2}, prov);
+    }
+
+    @Test
+    void theRegistryVersionsAModelAndPromotesItOnlyWithEveryOwnersApprovalRetiringTheVersionBefore() {
+        catalog.registerProduct("lending.loans", "lending", "1.0.0", LOANS_V1, 800);
+        catalog.registerProduct("payments.tx", "payments", "2.0.0", "id: payments.tx\n", 100);
+        ModelRegistry registry = new ModelRegistry(catalog);
+        ModelRegistry.Entry one = registry.register(modelOverTwoProducts("credit").id(), "credit", "client:analyst");
+        assertEquals(1, one.version());
+        assertEquals(ModelRegistry.Stage.CANDIDATE, one.stage());
+        List<ModelRegistry.Input> inputs = registry.inputs(one.modelId());
+        assertEquals(List.of("lending", "payments"), inputs.stream().map(ModelRegistry.Input::domain).toList());
+        assertEquals(catalog.product("lending.loans", "1.0.0").orElseThrow().contractSha256(), inputs.get(0).contractSha256());
+
+        var early = assertThrows(MeshflException.class, () -> registry.promote(one.modelId(), "client:analyst", "contract"));
+        assertTrue(early.getMessage().contains("missing: lending (lending.loans@1.0.0), payments (payments.tx@2.0.0)"), early.getMessage());
+        var stranger = new ModelRegistry.Input("lending.loans", "lending", "1.0.0", "00".repeat(32));
+        assertThrows(MeshflException.class, () -> registry.approve(one.modelId(), stranger, "domain:lending", "ff".repeat(32), "c2ln"));
+        assertEquals(ModelRegistry.Stage.CANDIDATE, registry.approve(one.modelId(), inputs.get(0), "domain:lending", "ab".repeat(32), "c2ln").stage());
+        assertEquals(ModelRegistry.Stage.APPROVED, registry.approve(one.modelId(), inputs.get(1), "domain:payments", "cd".repeat(32), "c2ln").stage());
+        assertEquals(ModelRegistry.Stage.PRODUCTION, registry.promote(one.modelId(), "client:analyst", "kind: DataContract").stage());
+        assertEquals("kind: DataContract", registry.require(one.modelId()).outputContract());
+
+        ModelRegistry.Entry two = registry.register(modelOverTwoProducts("credit").id(), "credit", "client:analyst");
+        assertEquals(2, two.version());
+        for (ModelRegistry.Input i : registry.inputs(two.modelId())) registry.approve(two.modelId(), i, "domain:" + i.domain(), "ab".repeat(32), "c2ln");
+        registry.promote(two.modelId(), "client:operator", "kind: DataContract");
+        assertEquals(ModelRegistry.Stage.RETIRED, registry.require(one.modelId()).stage());
+        assertEquals(List.of(ModelRegistry.Stage.CANDIDATE, ModelRegistry.Stage.APPROVED, ModelRegistry.Stage.PRODUCTION, ModelRegistry.Stage.RETIRED),
+                registry.history(one.modelId()).stream().map(ModelRegistry.StageChange::stage).toList());
+        assertThrows(MeshflException.class, () -> registry.promote(one.modelId(), "client:operator", "kind: DataContract"));
+        assertEquals(List.of(two.modelId(), one.modelId()), registry.list().stream().map(ModelRegistry.Entry::modelId).toList());
+    }
 }
