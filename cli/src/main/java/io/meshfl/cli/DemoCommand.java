@@ -6,8 +6,6 @@ import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.plan.JobSpec;
-import io.meshfl.core.plan.Plan;
-import io.meshfl.core.plan.Planner;
 import io.meshfl.core.protocol.centralized.CentralizedBaseline;
 import io.meshfl.core.report.RunReport;
 import picocli.CommandLine.Command;
@@ -15,7 +13,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,14 +52,7 @@ final class DemoCommand implements Callable<Integer> {
                     + mesh.nodes().stream().map(n -> n.domain() + "@" + n.address()).toList() + "\n");
             report = mesh.coordinator().runJob(job, Files.readString(jobFile), new Progress(System.out, false));
         }
-        Map<String, DataContract> byId = new LinkedHashMap<>();
-        Map<String, Planner.ProductView> views = new LinkedHashMap<>();
-        for (DataContract c : contracts) {
-            byId.put(c.id(), c);
-            views.put(c.id(), new Planner.ProductView(c, -1));
-        }
-        Plan plan = Planner.plan(job, views);
-        Map<String, Double> central = CentralizedBaseline.run(job, plan, byId);
+        Map<String, Double> central = CentralizedBaseline.run(job, contracts);
         RunReport.putBaseline(report, central, "same model, split, scaling and passes over all rows pooled in one process");
         System.out.println();
         System.out.printf("%-12s %12s %14s%n", "metric", "federated", "centralized");

@@ -56,6 +56,20 @@ final class ModelsCommand {
         }
     }
 
+    /** A command about one model: its id and where to ask. */
+    abstract static class OneModel implements Callable<Integer> {
+        @Parameters(paramLabel = "MODEL_ID")
+        String modelId;
+
+        @Mixin
+        Target target;
+
+        /** The registry's answer to {@code action} on this model. */
+        JsonNode ask(String action, String reason) {
+            return target.ask(ModelsRequest.newBuilder().setAction(action).setModelId(modelId).setReason(reason == null ? "" : reason).build());
+        }
+    }
+
     static void print(JsonNode card) throws Exception {
         System.out.println(RunReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(card));
     }
@@ -80,31 +94,19 @@ final class ModelsCommand {
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "A model's card: purpose, data (product versions and contract hashes), "
             + "metrics, privacy, limits, approvals, what each missing owner signs, stages and, once promoted, its output contract.")
-    static final class Show implements Callable<Integer> {
-        @Parameters(paramLabel = "MODEL_ID")
-        String modelId;
-
-        @Mixin
-        Target target;
-
+    static final class Show extends OneModel {
         @Override
         public Integer call() throws Exception {
-            print(target.ask(ModelsRequest.newBuilder().setAction("show").setModelId(modelId).build()));
+            print(ask("show", null));
             return 0;
         }
     }
 
     @Command(name = "approve", mixinStandardHelpOptions = true, description = "As the owner of products a model learned from (--tls-identity "
             + "domain:NAME), sign the registry's statement for each of your products (or --product) with your domain's key and send the approval.")
-    static final class Approve implements Callable<Integer> {
-        @Parameters(paramLabel = "MODEL_ID")
-        String modelId;
-
+    static final class Approve extends OneModel {
         @Option(names = "--product", description = "Approve only this product (default: every product of your domain the model learned from).")
         String product;
-
-        @Mixin
-        Target target;
 
         @Override
         public Integer call() throws Exception {
@@ -114,7 +116,7 @@ final class ModelsCommand {
                         + "--tls-identity domain:NAME (not --insecure)");
             }
             String domain = target.tls.tlsIdentity.startsWith("domain:") ? target.tls.tlsIdentity.substring(7) : null;
-            JsonNode card = target.ask(ModelsRequest.newBuilder().setAction("show").setModelId(modelId).build());
+            JsonNode card = ask("show", null);
             List<JsonNode> mine = new ArrayList<>();
             for (JsonNode t : card.path("to_approve")) {
                 if (product != null ? product.equals(t.path("product").asText()) : t.path("owner").asText().equals(domain)) mine.add(t);
@@ -138,35 +140,23 @@ final class ModelsCommand {
 
     @Command(name = "promote", mixinStandardHelpOptions = true, description = "Promote an approved model to production (its owner or the "
             + "operator); the version of its name in production before is retired, its output contract published.")
-    static final class Promote implements Callable<Integer> {
-        @Parameters(paramLabel = "MODEL_ID")
-        String modelId;
-
-        @Mixin
-        Target target;
-
+    static final class Promote extends OneModel {
         @Override
         public Integer call() throws Exception {
-            JsonNode card = target.ask(ModelsRequest.newBuilder().setAction("promote").setModelId(modelId).build());
+            JsonNode card = ask("promote", null);
             System.out.println("model " + card.path("name").asText() + " v" + card.path("version").asInt() + " (" + modelId + ") is in production");
             return 0;
         }
     }
 
     @Command(name = "retire", mixinStandardHelpOptions = true, description = "Retire a model version (its owner or the operator).")
-    static final class Retire implements Callable<Integer> {
-        @Parameters(paramLabel = "MODEL_ID")
-        String modelId;
-
+    static final class Retire extends OneModel {
         @Option(names = "--reason", description = "Why, kept in the model's history.")
         String reason;
 
-        @Mixin
-        Target target;
-
         @Override
         public Integer call() throws Exception {
-            target.ask(ModelsRequest.newBuilder().setAction("retire").setModelId(modelId).setReason(reason == null ? "" : reason).build());
+            ask("retire", reason);
             System.out.println("model " + modelId + " is retired");
             return 0;
         }

@@ -95,11 +95,6 @@ class ExternalSplitMeshTest {
     }
 
     private JsonNode run(String coordinator, Path certs, String job, String name) throws Exception {
-        Path file = tmp.resolve("job-" + name + ".yaml");
-        Files.writeString(file, job);
-        Path report = tmp.resolve("report-" + name + ".json");
-        assertEquals(0, Main.execute("run", "--job", file.toString(), "--coordinator", coordinator, "--report", report.toString(), "--tls-dir",
-                certs.toString()));
-        return RunReport.JSON.readTree(report.toFile());
+        return ExternalTrainerMeshTest.run(tmp, coordinator, certs, job, name);
     }
 }

@@ -158,6 +158,11 @@ class ExternalTrainerMeshTest {
     }
 
     private JsonNode run(String coordinator, Path certs, String job, String name) throws Exception {
+        return run(tmp, coordinator, certs, job, name);
+    }
+
+    /** {@code job} written to {@code dir} and run with 'meshfl run' on the coordinator at {@code coordinator}; its report. */
+    static JsonNode run(Path tmp, String coordinator, Path certs, String job, String name) throws Exception {
         Path file = tmp.resolve("job-" + name + ".yaml");
         Files.writeString(file, job);
         Path report = tmp.resolve("report-" + name + ".json");

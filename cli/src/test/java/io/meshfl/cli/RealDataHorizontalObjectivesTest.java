@@ -5,8 +5,6 @@ import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.plan.JobSpec;
-import io.meshfl.core.plan.Plan;
-import io.meshfl.core.plan.Planner;
 import io.meshfl.core.protocol.centralized.CentralizedBaseline;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -17,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -87,14 +84,7 @@ class RealDataHorizontalObjectivesTest {
 
     /** The same model, scaling, optimizer and passes (local epochs x rounds) over the plants' rows pooled, scored on the held-out product. */
     private static Map<String, Double> central(List<DataContract> contracts, JobSpec job) {
-        Map<String, DataContract> byId = new LinkedHashMap<>();
-        Map<String, Planner.ProductView> views = new LinkedHashMap<>();
-        for (DataContract c : contracts) {
-            byId.put(c.id(), c);
-            views.put(c.id(), new Planner.ProductView(c, -1));
-        }
-        Plan plan = Planner.plan(job, views);
-        return CentralizedBaseline.run(job, plan, byId);
+        return CentralizedBaseline.run(job, contracts);
     }
 
     /**

@@ -33,6 +33,17 @@ public final class CentralizedBaseline {
     private CentralizedBaseline() {
     }
 
+    /** The baseline of {@code job} over {@code contracts}, planned here as the coordinator would plan it (row counts unknown). */
+    public static Map<String, Double> run(JobSpec job, List<DataContract> contracts) {
+        Map<String, DataContract> byId = new LinkedHashMap<>();
+        Map<String, io.meshfl.core.plan.Planner.ProductView> views = new LinkedHashMap<>();
+        for (DataContract c : contracts) {
+            byId.put(c.id(), c);
+            views.put(c.id(), new io.meshfl.core.plan.Planner.ProductView(c, -1));
+        }
+        return run(job, io.meshfl.core.plan.Planner.plan(job, views), byId);
+    }
+
     public static Map<String, Double> run(JobSpec job, Plan plan, Map<String, DataContract> contracts) {
                 List<Dataset> train = new ArrayList<>();
         List<Dataset> eval = new ArrayList<>();

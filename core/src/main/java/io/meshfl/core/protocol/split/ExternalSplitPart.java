@@ -33,20 +33,11 @@ public record ExternalSplitPart(String domain, ColumnEncoding encoding, String t
     }
 
     public static ExternalSplitPart parse(byte[] json, String modelId) {
-        if (json == null) throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "no split model part " + modelId + " on this node");
-        try {
-            return JSON.readValue(json, ExternalSplitPart.class);
-        } catch (IOException e) {
-            throw new MeshflException(ErrorCode.NODE_FAILURE, "split model part " + modelId + " is unreadable: " + e.getMessage(), e);
-        }
+        return SplitPart.read(json, modelId, ExternalSplitPart.class);
     }
 
     public byte[] toJson() {
-        try {
-            return JSON.writeValueAsBytes(this);
-        } catch (IOException e) {
-            throw new MeshflException(ErrorCode.INTERNAL, "cannot serialize an external split model part: " + e.getMessage(), e);
-        }
+        return SplitPart.write(this);
     }
 
     /** The head the top was trained with. */

@@ -22,17 +22,26 @@ public record SplitPart(String domain, ColumnEncoding encoding, List<Integer> bo
     }
 
     public static SplitPart parse(byte[] json, String modelId) {
+        return read(json, modelId, SplitPart.class);
+    }
+
+    public byte[] toJson() {
+        return write(this);
+    }
+
+    /** A stored part of a split model as {@code type}; a part that is absent or does not read is an error naming the model. */
+    static <T> T read(byte[] json, String modelId, Class<T> type) {
         if (json == null) throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "no split model part " + modelId + " on this node");
         try {
-            return JSON.readValue(json, SplitPart.class);
+            return JSON.readValue(json, type);
         } catch (IOException e) {
             throw new MeshflException(ErrorCode.NODE_FAILURE, "split model part " + modelId + " is unreadable: " + e.getMessage(), e);
         }
     }
 
-    public byte[] toJson() {
+    static byte[] write(Object part) {
         try {
-            return JSON.writeValueAsBytes(this);
+            return JSON.writeValueAsBytes(part);
         } catch (IOException e) {
             throw new MeshflException(ErrorCode.INTERNAL, "cannot serialize split model part: " + e.getMessage(), e);
         }
