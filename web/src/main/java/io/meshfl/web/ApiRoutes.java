@@ -51,6 +51,9 @@ final class ApiRoutes {
                 null, io.meshfl.web.console.Html.MEDIA_TYPE, this::reportHtml));
         r.add(new Route("GET", "/api/models", "Models of runs the caller may see, newest first", List.of(), true, "Model", this::models));
         r.add(new Route("GET", "/api/models/{id}", "One model with its provenance", List.of(ID), false, "Model", this::model));
+        r.add(new Route("GET", "/api/models/{id}/card", "A registered model's card: name, version, stage, data it learned from with contract "
+                + "hashes, metrics, privacy, limits, the owners' signed approvals, what each missing owner signs, its stages and output contract",
+                List.of(ID), false, "ModelCard", this::card));
         r.add(new Route("POST", "/api/plan", "How a job (its YAML file as the body) would run, as the coordinator would plan it, without running it; "
                 + "every product it names must be the caller's domain's or granted to it", List.of(), false, "Plan", "application/yaml", this::plan));
         r.add(new Route("GET", "/api/audit", "Audit records newest first: every message of every run, its step, parties, bytes and protection "
@@ -143,6 +146,17 @@ final class ApiRoutes {
         if (m == null) throw new ApiException(Problem.notFound("no model '" + id + "' the caller may see"));
         visibleRun(q, m.runId());
         return Views.model(m);
+    }
+
+    private JsonNode card(Request q) {
+        String id = q.path("id");
+        var m = catalog.model(id).orElse(null);
+        if (m == null) throw new ApiException(Problem.notFound("no model '" + id + "' the caller may see"));
+        visibleRun(q, m.runId());
+        if (new io.meshfl.core.catalog.ModelRegistry(catalog).entry(id).isEmpty()) {
+            throw new ApiException(Problem.notFound("model '" + id + "' is not in the registry"));
+        }
+        return io.meshfl.core.catalog.ModelCards.card(catalog, id);
     }
 
     private JsonNode plan(Request q) {

@@ -104,10 +104,50 @@ final class ModelPages {
         fact(b, "Metrics", Html.esc(RunFacts.metricsText(RunFacts.metrics(metrics))));
         b.append("</dl></section>");
 
+        b.append(registry(m.id()));
         List<Lineage.Source> sources = sources(prov, r);
         b.append("<h2>Lineage</h2><div class=\"lineage-box\">").append(Lineage.svg(sources, r.id(), r.strategy(), m.id(), m.modelType())).append("</div>");
         b.append("<h2>What each domain brought</h2>").append(contribution(q.caller(), r));
         return Html.page("Model " + m.id(), q.caller(), b.toString(), List.of());
+    }
+
+    /**
+     * The model's place in the registry: its name and version, stage and owner, the owners' signed
+     * approvals with the certificates that signed them, the owners still missing, its stages and,
+     * once promoted, its output contract.
+     */
+    private String registry(String modelId) {
+        if (new io.meshfl.core.catalog.ModelRegistry(catalog).entry(modelId).isEmpty()) return "";
+        JsonNode card = io.meshfl.core.catalog.ModelCards.card(catalog, modelId);
+        StringBuilder b = new StringBuilder("<h2>Registry</h2><section class=\"card\"><dl id=\"model-registry\" class=\"facts\">");
+        fact(b, "Name", Html.esc(card.path("name").asText() + " v" + card.path("version").asInt()));
+        fact(b, "Stage", "<span class=\"stage-" + Html.esc(card.path("stage").asText()) + "\">" + Html.esc(card.path("stage").asText()) + "</span>");
+        fact(b, "Owner", Html.esc(card.path("owner").asText()));
+        fact(b, "Purpose", Html.esc(card.path("purpose").asText()));
+        fact(b, "Privacy", Html.esc(card.path("privacy").asText()));
+        List<String> missing = new ArrayList<>();
+        for (JsonNode t : card.path("to_approve")) missing.add(t.path("owner").asText() + " (" + t.path("product").asText() + ")");
+        fact(b, "Awaiting approval of", Html.esc(missing.isEmpty() ? "no one" : String.join(", ", missing)));
+        b.append("</dl>");
+        List<String> rows = new ArrayList<>();
+        for (JsonNode a : card.path("approvals")) {
+            rows.add("<tr><td>" + Html.esc(a.path("product").asText() + "@" + a.path("version").asText()) + "</td><td>" + Html.esc(a.path("approver").asText())
+                    + "</td><td><code>" + Html.esc(a.path("certificate_sha256").asText().substring(0, 16)) + "</code></td><td><code>"
+                    + Html.esc(a.path("contract_sha256").asText().substring(0, 16)) + "</code></td><td>" + Html.esc(a.path("at").asText()) + "</td></tr>");
+        }
+        if (!rows.isEmpty()) {
+            b.append(RunFacts.table("model-approvals", List.of("Product", "Approved by", "Certificate SHA-256", "Contract SHA-256", "At"), rows));
+        }
+        List<String> stages = new ArrayList<>();
+        for (JsonNode h : card.path("history")) {
+            stages.add("<tr><td>" + Html.esc(h.path("stage").asText()) + "</td><td>" + Html.esc(h.path("by").asText()) + "</td><td>"
+                    + Html.esc(h.path("reason").asText()) + "</td><td>" + Html.esc(h.path("at").asText()) + "</td></tr>");
+        }
+        b.append(RunFacts.table("model-stages", List.of("Stage", "By", "Why", "At"), stages));
+        if (card.hasNonNull("output_contract")) {
+            b.append("<h3>Output contract</h3><pre id=\"model-output-contract\">").append(Html.esc(card.path("output_contract").asText())).append("</pre>");
+        }
+        return b.append("</section>").toString();
     }
 
     /** The product versions the model's run read: as its provenance records them, else as its plan or the catalog does. */

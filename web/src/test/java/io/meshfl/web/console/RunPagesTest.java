@@ -279,6 +279,22 @@ class RunPagesTest {
     }
 
     @Test
+    void theModelPageShowsItsRegistryStageTheOwnersApprovalsAndWhoIsStillMissing() {
+        assertFalse(page("/console/models/{id}", client("alice"), Map.of("id", model)).contains("model-registry"), "not registered: no section");
+        io.meshfl.core.catalog.ModelRegistry registry = new io.meshfl.core.catalog.ModelRegistry(catalog);
+        registry.register(model, JOB_NAME, "client:alice");
+        var lending = registry.inputs(model).get(0);
+        registry.approve(model, lending, "domain:lending", "ab".repeat(32), "c2ln");
+        String html = page("/console/models/{id}", client("alice"), Map.of("id", model));
+        String facts = element(html, "dl", "model-registry");
+        assertTrue(facts.contains(Html.esc(JOB_NAME) + " v1") && !facts.contains(JOB_NAME) && facts.contains("candidate") && facts.contains("client:alice"), facts);
+        assertTrue(facts.contains("shop (shop.accounts)"), "shop's approval is still missing: " + facts);
+        String approvals = element(html, "table", "model-approvals");
+        assertTrue(approvals.contains("lending.accounts@1.0.0") && approvals.contains("domain:lending") && approvals.contains("abababab"), approvals);
+        assertFalse(html.contains("model-output-contract"), "no output contract before promotion");
+    }
+
+    @Test
     void theContributionTableSumsTheAuditBytesOfEachParty() {
         String table = element(page("/console/models/{id}", client("operator"), Map.of("id", model)), "table", "contribution");
         // two rounds of: coordinator -> lending 100, -> shop 200; lending -> coordinator 40; shop -> coordinator 60
