@@ -241,6 +241,10 @@ class HostAttackTest {
                 "DELETE FROM ledger_entries WHERE run_id = '" + run + "'",
                 "DELETE FROM chain_seals WHERE run_id = '" + run + "'",
                 "DELETE FROM run_rounds WHERE run_id = '" + run + "'", "DELETE FROM run_products WHERE run_id = '" + run + "'",
+                // the run's model with its registry entry, approvals and stages, as an attacker with the catalog's files would
+                "DELETE FROM model_stages WHERE model_id IN (SELECT id FROM models WHERE run_id = '" + run + "')",
+                "DELETE FROM model_approvals WHERE model_id IN (SELECT id FROM models WHERE run_id = '" + run + "')",
+                "DELETE FROM model_registry WHERE model_id IN (SELECT id FROM models WHERE run_id = '" + run + "')",
                 "DELETE FROM models WHERE run_id = '" + run + "'", "DELETE FROM run_reports WHERE run_id = '" + run + "'",
                 "DELETE FROM runs WHERE id = '" + run + "'",
                 "UPDATE chain_heads SET head_seq = (SELECT MAX(seq) FROM audit_records), head_hash = (SELECT row_hash FROM audit_records "
