@@ -72,7 +72,7 @@ final class Registry {
             }
             case "promote" -> {
                 owned(modelId, who, "promote");
-                registry.promote(modelId, who, registry.missingApprovals(modelId).isEmpty() ? ModelCards.outputContract(catalog, modelId) : null);
+                registry.promote(modelId, who, () -> ModelCards.outputContract(catalog, modelId));
                 yield ModelCards.card(catalog, modelId);
             }
             case "retire" -> {

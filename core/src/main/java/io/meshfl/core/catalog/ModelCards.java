@@ -57,13 +57,14 @@ public final class ModelCards {
         limits.add(training.isEmpty() ? "its metrics are on the rows it trained on (no held-out rows)" : "metrics under held_out are on rows it "
                 + "never trained on; training repeats them on its training rows");
         ArrayNode approvals = card.putArray("approvals");
-        for (ModelRegistry.Approval a : registry.approvals(modelId)) {
+        List<ModelRegistry.Approval> given = registry.approvals(modelId);
+        for (ModelRegistry.Approval a : given) {
             approvals.addObject().put("product", a.productId()).put("version", a.productVersion()).put("contract_sha256", a.contractSha256())
                     .put("approver", a.approver()).put("certificate_sha256", a.certificateSha256()).put("at", a.at().toString());
         }
         ArrayNode toApprove = card.putArray("to_approve");
         java.util.Set<String> approved = new java.util.HashSet<>();
-        registry.approvals(modelId).forEach(a -> approved.add(a.productId()));
+        given.forEach(a -> approved.add(a.productId()));
         for (ModelRegistry.Input i : inputs) {
             if (approved.contains(i.productId())) continue;
             toApprove.addObject().put("product", i.productId()).put("owner", i.domain())
@@ -92,12 +93,13 @@ public final class ModelCards {
         ModelRecord m = catalog.model(modelId).orElseThrow();
         JsonNode prov = read(m.provenanceJson());
         JsonNode model = prov.path("model");
+        List<ModelRegistry.Input> inputs = registry.inputs(modelId);
         int classes = "MULTICLASS".equals(model.path("objective").asText()) || "softmax".equals(m.modelType()) ? model.path("classes").asInt(2) : 0;
         ObjectNode c = YAML.createObjectNode();
         c.put("apiVersion", "v3.0.2").put("kind", "DataContract").put("id", "model." + e.name()).put("name", e.name() + " predictions")
                 .put("version", e.version() + ".0.0").put("status", "active").put("domain", owner(e.owner()));
         c.putObject("description").put("purpose", "Predictions of model " + e.name() + " v" + e.version() + " (" + e.modelId()
-                + "), trained by run " + m.runId() + " on " + registry.inputs(modelId).stream().map(i -> i.productId() + "@" + i.version()).toList());
+                + "), trained by run " + m.runId() + " on " + inputs.stream().map(i -> i.productId() + "@" + i.version()).toList());
         ArrayNode props = c.putArray("schema").addObject().put("name", "predictions").put("physicalType", "table").putArray("properties");
         props.addObject().put("name", "entity_key").put("logicalType", "string").put("required", true).put("primaryKey", true);
         if (classes > 0) {
@@ -113,7 +115,7 @@ public final class ModelCards {
         ArrayNode consumers = meshfl.putArray("consumers");
         java.util.Set<String> who = new java.util.LinkedHashSet<>();
         who.add(e.owner());
-        registry.inputs(modelId).forEach(i -> who.add("domain:" + i.domain()));
+        inputs.forEach(i -> who.add("domain:" + i.domain()));
         for (String w : who) consumers.addObject().put("identity", w).putArray("may").add("predict");
         meshfl.put("serviceLevel", "batch scoring with meshfl predict; predictions land with the requester");
         try {

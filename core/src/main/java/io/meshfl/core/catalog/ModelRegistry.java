@@ -193,11 +193,11 @@ public final class ModelRegistry {
     }
 
     /**
-     * Promotes an approved version to production with the contract of its output port; the version of
-     * the same name in production before is retired. Refused, naming the owners, while any approval
-     * is missing.
+     * Promotes an approved version to production with the contract of its output port (made once the
+     * approvals are known complete); the version of the same name in production before is retired.
+     * Refused, naming the owners, while any approval is missing.
      */
-    public Entry promote(String modelId, String actor, String outputContract) {
+    public Entry promote(String modelId, String actor, java.util.function.Supplier<String> outputContract) {
         Entry e = require(modelId);
         if (e.stage() == Stage.PRODUCTION) return e;
         if (e.stage() == Stage.RETIRED) {
@@ -208,6 +208,7 @@ public final class ModelRegistry {
             throw new MeshflException(ErrorCode.POLICY_VIOLATION, "model " + describe(e) + " cannot be promoted: it needs the approval of the "
                     + "owner of every product it learned from; missing: " + String.join(", ", missing));
         }
+        String contract = outputContract.get();
         return catalog.transaction("UPDATE model stage " + modelId, c -> {
             Instant now = Instant.now();
             for (Entry other : Catalog.query(c, "SELECT model_id, name, version, owner, stage, output_contract, updated_at FROM model_registry "
@@ -218,7 +219,7 @@ public final class ModelRegistry {
                 setStage(c, other.modelId(), Stage.RETIRED, actor, "replaced in production by version " + e.version(), now);
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE model_registry SET output_contract = ? WHERE model_id = ?")) {
-                ps.setString(1, outputContract);
+                ps.setString(1, contract);
                 ps.setString(2, modelId);
                 ps.executeUpdate();
             }

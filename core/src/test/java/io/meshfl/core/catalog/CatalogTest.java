@@ -432,23 +432,23 @@ class CatalogTest {
         assertEquals(List.of("lending", "payments"), inputs.stream().map(ModelRegistry.Input::domain).toList());
         assertEquals(catalog.product("lending.loans", "1.0.0").orElseThrow().contractSha256(), inputs.get(0).contractSha256());
 
-        var early = assertThrows(MeshflException.class, () -> registry.promote(one.modelId(), "client:analyst", "contract"));
+        var early = assertThrows(MeshflException.class, () -> registry.promote(one.modelId(), "client:analyst", () -> "contract"));
         assertTrue(early.getMessage().contains("missing: lending (lending.loans@1.0.0), payments (payments.tx@2.0.0)"), early.getMessage());
         var stranger = new ModelRegistry.Input("lending.loans", "lending", "1.0.0", "00".repeat(32));
         assertThrows(MeshflException.class, () -> registry.approve(one.modelId(), stranger, "domain:lending", "ff".repeat(32), "c2ln"));
         assertEquals(ModelRegistry.Stage.CANDIDATE, registry.approve(one.modelId(), inputs.get(0), "domain:lending", "ab".repeat(32), "c2ln").stage());
         assertEquals(ModelRegistry.Stage.APPROVED, registry.approve(one.modelId(), inputs.get(1), "domain:payments", "cd".repeat(32), "c2ln").stage());
-        assertEquals(ModelRegistry.Stage.PRODUCTION, registry.promote(one.modelId(), "client:analyst", "kind: DataContract").stage());
+        assertEquals(ModelRegistry.Stage.PRODUCTION, registry.promote(one.modelId(), "client:analyst", () -> "kind: DataContract").stage());
         assertEquals("kind: DataContract", registry.require(one.modelId()).outputContract());
 
         ModelRegistry.Entry two = registry.register(modelOverTwoProducts("credit").id(), "credit", "client:analyst");
         assertEquals(2, two.version());
         for (ModelRegistry.Input i : registry.inputs(two.modelId())) registry.approve(two.modelId(), i, "domain:" + i.domain(), "ab".repeat(32), "c2ln");
-        registry.promote(two.modelId(), "client:operator", "kind: DataContract");
+        registry.promote(two.modelId(), "client:operator", () -> "kind: DataContract");
         assertEquals(ModelRegistry.Stage.RETIRED, registry.require(one.modelId()).stage());
         assertEquals(List.of(ModelRegistry.Stage.CANDIDATE, ModelRegistry.Stage.APPROVED, ModelRegistry.Stage.PRODUCTION, ModelRegistry.Stage.RETIRED),
                 registry.history(one.modelId()).stream().map(ModelRegistry.StageChange::stage).toList());
-        assertThrows(MeshflException.class, () -> registry.promote(one.modelId(), "client:operator", "kind: DataContract"));
+        assertThrows(MeshflException.class, () -> registry.promote(one.modelId(), "client:operator", () -> "kind: DataContract"));
         assertEquals(List.of(two.modelId(), one.modelId()), registry.list().stream().map(ModelRegistry.Entry::modelId).toList());
     }
 }

@@ -64,12 +64,7 @@ final class ExternalParty {
         ExternalTrainer t = ctx.trainer(model.trainer(), jobId, timeout);
         List<TensorSpec> bottom = declared.bottom(party);
         List<TensorSpec> top = labels == null ? null : declared.top();
-        long n = t.load(new ExternalTrainer.Part(jobId, io.meshfl.core.protocol.external.ExternalTraining.TRAIN, encoded.features(),
-                encoded.x(), encoded.rows(), labelName, labels, head.task(), head.task() == ModelSpec.Task.MULTICLASS ? head.outputs() : 0));
-        if (n != encoded.rows()) {
-            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "the trainer " + model.trainer() + " says it loaded " + n
-                    + " rows; it was given " + encoded.rows() + "; refused");
-        }
+        load(t, model.trainer(), jobId, encoded, labelName, labels, head);
         TrainerChecks.declaration(model.trainer() + " (bottom of " + party + ")", bottom, t.splitSetup(new ExternalTrainer.SplitSetup(jobId,
                 ExternalTrainer.Role.BOTTOM, encoded.cols(), cut, head.task(), head.outputs(), optimizer, lr, seed)));
         if (top != null) {
@@ -77,6 +72,16 @@ final class ExternalParty {
                     ExternalTrainer.Role.TOP, cut * parties, head.outputs(), head.task(), head.outputs(), optimizer, lr, topSeed)));
         }
         return new ExternalParty(t, model.trainer(), jobId, domain, encoded.rows(), cut, noiseSd, bottom, top, cut * parties, head.outputs());
+    }
+
+    /** Hands the trainer the party's encoded rows as its training part ({@code labels} only on the label holder); refuses a count it did not get. */
+    private static void load(ExternalTrainer t, String trainer, String jobId, Dataset encoded, String labelName, double[] labels, Head head) {
+        long n = t.load(new ExternalTrainer.Part(jobId, io.meshfl.core.protocol.external.ExternalTraining.TRAIN, encoded.features(), encoded.x(),
+                encoded.rows(), labelName, labels, head.task(), head.task() == ModelSpec.Task.MULTICLASS ? head.outputs() : 0));
+        if (n != encoded.rows()) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "the trainer " + trainer + " says it loaded " + n + " rows; it was given "
+                    + encoded.rows() + "; refused");
+        }
     }
 
     int cutWidth() {
@@ -97,12 +102,7 @@ final class ExternalParty {
                                     Duration timeout) {
         ExternalTrainer t = ctx.trainer(part.trainer(), jobId, timeout);
         Head head = part.head();
-        long n = t.load(new ExternalTrainer.Part(jobId, io.meshfl.core.protocol.external.ExternalTraining.TRAIN, encoded.features(), encoded.x(),
-                encoded.rows(), null, null, head.task(), head.task() == ModelSpec.Task.MULTICLASS ? head.outputs() : 0));
-        if (n != encoded.rows()) {
-            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "the trainer " + part.trainer() + " says it loaded " + n + " rows; it was given "
-                    + encoded.rows() + "; refused");
-        }
+        load(t, part.trainer(), jobId, encoded, null, null, head);
         // the optimizer a role is set up with never steps here; the stored parameters replace the initial ones
         TrainerChecks.declaration(part.trainer() + " (bottom of " + part.domain() + ")", part.bottomTensors(), t.splitSetup(
                 new ExternalTrainer.SplitSetup(jobId, ExternalTrainer.Role.BOTTOM, encoded.cols(), part.cutWidth(), head.task(), head.outputs(),
