@@ -73,12 +73,14 @@ final class NodeCommand implements Callable<Integer> {
             String soon = mtls.expiryWarning();
             if (soon != null) System.out.println(soon);
         }
-        List<DataContract> own = ContractLoader.loadDirectory(contracts).stream().filter(c -> c.domain().equals(domain)).toList();
+        Path stateDir = state != null ? state : Path.of(".meshfl", "node-" + domain);
+        List<DataContract> own = new java.util.ArrayList<>(ContractLoader.loadDirectory(contracts).stream().filter(c -> c.domain().equals(domain)).toList());
+        own.addAll(published(stateDir, domain));
         InetSocketAddress at = new InetSocketAddress(host, port);
         DomainNode n = new DomainNode(domain, own, System.out::println);
         if (mtls != null) n.trust(mtls.ca(), mtls.revocations(), mtls.signer());
         n.trainers(io.meshfl.node.trainer.Trainers.parse(trainers));
-        try (DomainNode node = n.stateDir(state != null ? state : Path.of(".meshfl", "node-" + domain))
+        try (DomainNode node = n.stateDir(stateDir)
                 .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.coordinator()), advertised())) {
             // the probes answer while the node waits for a coordinator: alive, not ready
             io.meshfl.wire.health.HealthEndpoint probes = health == null ? null : io.meshfl.wire.health.HealthEndpoint.start(health, node::notReady);
@@ -97,5 +99,26 @@ final class NodeCommand implements Callable<Integer> {
             node.awaitTermination();
         }
         return 0;
+    }
+
+    /** The products this node published its predictions as ({@code products/NAME/contract.yaml} in its state folder): it serves them too. */
+    static List<DataContract> published(Path stateDir, String domain) throws java.io.IOException {
+        Path root = stateDir.resolve("products");
+        if (!java.nio.file.Files.isDirectory(root)) return List.of();
+        List<DataContract> out = new java.util.ArrayList<>();
+        try (var folders = java.nio.file.Files.list(root)) {
+            for (Path f : folders.sorted().toList()) {
+                Path c = f.resolve("contract.yaml");
+                if (!java.nio.file.Files.isRegularFile(c)) continue;
+                DataContract dc = ContractLoader.load(c);
+                if (!dc.domain().equals(domain)) {
+                    throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.CONTRACT_INVALID, c + ": a published product of domain '"
+                            + dc.domain() + "' in the state folder of a node of '" + domain + "'");
+                }
+                System.out.println("serving published product " + dc.id() + " version " + dc.version());
+                out.add(dc);
+            }
+        }
+        return out;
     }
 }

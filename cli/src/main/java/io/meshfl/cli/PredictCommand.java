@@ -27,6 +27,18 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--requester", description = "Domain that receives the predictions. Default: the model's label holder.")
     String requester;
 
+    @Option(names = "--missing", paramLabel = "MODE", description = "How a row of the requester's product that a domain of the model does "
+            + "not know is scored: impute-mean (that domain's part at its means) or refuse (listed without a score; the default). "
+            + "Every row is listed with coverage columns saying which parts were present.")
+    String missing;
+
+    @Option(names = "--output", paramLabel = "NAME", description = "Publish the predictions as the requester's data product NAME "
+            + "(each scoring a new version, with its contract, registered in the catalog).")
+    String output;
+
+    @Option(names = "--format", paramLabel = "csv|parquet", description = "Format of the --output product (default: csv).")
+    String format;
+
     @Option(names = "--contracts", description = "Folder of data product contracts for the embedded mesh (without --coordinator).")
     Path contracts;
 
@@ -56,7 +68,7 @@ final class PredictCommand implements Callable<Integer> {
         var all = ContractLoader.loadDirectory(contracts);
         try (Catalog cat = catalog.open();
              EmbeddedMesh mesh = new EmbeddedMesh(cat, all, s -> { }, (state != null ? state.resolve("nodes") : catalog.nodeState()))) {
-            ObjectNode r = mesh.coordinator().predict(model, products, requester, new JobObserver() {
+            ObjectNode r = mesh.coordinator().predict(model, products, requester, options(), new JobObserver() {
                 @Override
                 public void plan(String explain) {
                 }
@@ -76,17 +88,22 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
+    private io.meshfl.coordinator.PredictOptions options() {
+        return new io.meshfl.coordinator.PredictOptions(missing, output, format);
+    }
+
     private int remote() throws Exception {
         io.grpc.ManagedChannel ch = tls.dialCoordinator(coordinator);
         var submitter = tls.submitter();
         try {
             var stub = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(ch);
             var request = io.meshfl.proto.PredictRequest.newBuilder().setModelId(model).addAllProducts(products)
-                    .setRequester(requester == null ? "" : requester).build();
+                    .setRequester(requester == null ? "" : requester).setMissing(missing == null ? "" : missing)
+                    .setOutputProduct(output == null ? "" : output).setOutputFormat(format == null ? "" : format).build();
             io.meshfl.proto.PlanReply[] plan = new io.meshfl.proto.PlanReply[1];
             TlsOptions.explainRefusal(coordinator, tls.usingTls(), () -> plan[0] = stub.planPredict(request));
             var ticket = submitter.sign(io.meshfl.coordinator.Tickets.draft(submitter.identity(), io.meshfl.core.trust.JobTicket.PREDICT,
-                    plan[0].getJobName(), plan[0].getStrategy(), io.meshfl.coordinator.Tickets.predictSpec(model, products, requester),
+                    plan[0].getJobName(), plan[0].getStrategy(), io.meshfl.coordinator.Tickets.predictSpec(model, products, requester, options()),
                     plan[0].getProductsList().stream().map(p -> new io.meshfl.core.trust.JobTicket.ProductVersion(p.getId(), p.getVersion())).toList(),
                     model));
             var events = stub.predict(request.toBuilder().setSignedTicket(com.google.protobuf.ByteString.copyFrom(ticket.encode())).build());

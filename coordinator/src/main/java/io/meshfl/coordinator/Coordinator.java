@@ -217,6 +217,16 @@ public final class Coordinator implements AutoCloseable {
         return runner.predict(modelId, products, requester, observer);
     }
 
+    /** As above, with what the request declares besides (how rows a party does not know are treated, the output product). */
+    public ObjectNode predict(String modelId, java.util.List<String> products, String requester, PredictOptions options, JobObserver observer) {
+        return runner.predict(modelId, products, requester, options, observer);
+    }
+
+    /** The declarations of a prediction request as it came over the wire. */
+    static PredictOptions options(io.meshfl.proto.PredictRequest r) {
+        return new PredictOptions(r.getMissing(), r.getOutputProduct(), r.getOutputFormat());
+    }
+
     /** Runs a job to the end; the report is the return value, failures are thrown and recorded in the catalog. */
     public ObjectNode runJob(JobSpec job, String yaml, JobObserver observer) {
         return runner.run(job, yaml, observer);
@@ -278,7 +288,7 @@ public final class Coordinator implements AutoCloseable {
                 JobRunner.PredictPlan pp = runner.planPredict(request.getModelId(), request.getProductsList());
                 io.meshfl.proto.PlanReply.Builder b = io.meshfl.proto.PlanReply.newBuilder().setStrategy(pp.strategy())
                         .setJobName("predict-" + request.getModelId()).setSpecSha256(HashChain.sha256Hex(Tickets.predictSpec(request.getModelId(),
-                                request.getProductsList(), request.getRequester().isEmpty() ? null : request.getRequester())));
+                                request.getProductsList(), request.getRequester().isEmpty() ? null : request.getRequester(), options(request))));
                 pp.products().forEach(p -> b.addProducts(io.meshfl.proto.ProductVersion.newBuilder().setId(p.id()).setVersion(p.version())));
                 return b.build();
             });
@@ -302,7 +312,8 @@ public final class Coordinator implements AutoCloseable {
             try {
                 SignedTicket ticket = ticket(request.getSignedTicket());
                 String requester = request.getRequester().isEmpty() ? null : request.getRequester();
-                ObjectNode r = runner.predict(request.getModelId(), request.getProductsList(), requester, (strategy, products) -> ticket,
+                ObjectNode r = runner.predict(request.getModelId(), request.getProductsList(), requester,
+                        options(request), (strategy, products) -> ticket,
                         caller(), new JobObserver() {
                             @Override
                             public void plan(String explain) {

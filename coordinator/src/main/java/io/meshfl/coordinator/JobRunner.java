@@ -308,9 +308,14 @@ public final class JobRunner {
      * columns, the sealed partial scores land with {@code requester} (default: the label holder).
      */
     public ObjectNode predict(String modelId, List<String> productIds, String requester, JobObserver observer) {
+        return predict(modelId, productIds, requester, PredictOptions.NONE, observer);
+    }
+
+    /** As above, with what the request declares besides ({@code missing}: how rows a party does not know are treated; the output product). */
+    public ObjectNode predict(String modelId, List<String> productIds, String requester, PredictOptions missing, JobObserver observer) {
         Submitter s = localSubmitter;
-        return predict(modelId, productIds, requester, (strategy, products) -> s.sign(Tickets.draft(s.identity(), JobTicket.PREDICT,
-                "predict-" + modelId, strategy, Tickets.predictSpec(modelId, productIds, requester), products, modelId)), null, observer);
+        return predict(modelId, productIds, requester, missing, (strategy, products) -> s.sign(Tickets.draft(s.identity(), JobTicket.PREDICT,
+                "predict-" + modelId, strategy, Tickets.predictSpec(modelId, productIds, requester, missing), products, modelId)), null, observer);
     }
 
     /** What a prediction request reads: the model's training strategy and the scoring products' latest versions. */
@@ -336,10 +341,10 @@ public final class JobRunner {
      * As {@link #predict(String, List, String, JobObserver)} under a ticket its submitter signed for
      * the prediction's strategy and product versions ({@code ticketFor}); {@code caller} as for runs.
      */
-    public ObjectNode predict(String modelId, List<String> productIds, String requester,
+    public ObjectNode predict(String modelId, List<String> productIds, String requester, PredictOptions missing,
                               java.util.function.BiFunction<String, List<JobTicket.ProductVersion>, SignedTicket> ticketFor, String caller,
                               JobObserver observer) {
-        return new Predictions(this).predict(modelId, productIds, requester, ticketFor, caller, observer);
+        return new Predictions(this).predict(modelId, productIds, requester, missing, ticketFor, caller, observer);
     }
 
     // ---- what the run and prediction paths share

@@ -11,6 +11,8 @@ import io.meshfl.core.plan.JobSpec;
 import io.meshfl.core.plan.Planner;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.boost.BoostScorer;
+import io.meshfl.core.protocol.scoring.Missing;
+import io.meshfl.core.protocol.scoring.ScoringRequest;
 import io.meshfl.core.protocol.split.SplitScorer;
 import io.meshfl.core.protocol.vertical.VerticalRunner;
 import io.meshfl.core.protocol.vertical.VerticalScorer;
@@ -40,7 +42,7 @@ final class Predictions {
         this.runner = runner;
     }
 
-    ObjectNode predict(String modelId, List<String> productIds, String requester,
+    ObjectNode predict(String modelId, List<String> productIds, String requester, PredictOptions options,
                               java.util.function.BiFunction<String, List<JobTicket.ProductVersion>, SignedTicket> ticketFor, String caller,
                               JobObserver observer) {
         var model = runner.catalog().model(modelId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND,
@@ -96,7 +98,8 @@ final class Predictions {
             channels.put(e.getKey(), AuditingChannel.wrap(runner.registry().channel(e.getKey()).filter(x -> runner.registry().alive(e.getKey())).orElseThrow(() ->
                     new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")), audit, runner.transport()));
         }
-        String spec = Tickets.predictSpec(modelId, productIds, requester);
+        ScoringRequest scoring = scoring(modelId, strategy, prov, links, groupOf, options, observer);
+        String spec = Tickets.predictSpec(modelId, productIds, requester, options);
         var jobRecord = runner.catalog().createJob("predict-" + modelId, spec);
         JobRunner.PredictPlan pp = runner.planPredict(modelId, productIds);
         SignedTicket signed;
@@ -128,10 +131,10 @@ final class Predictions {
                         new ArrayList<>(partDomains), guest, parts, who, label, timeout, observer::log)
                         : SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId), head(prov),
                         new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log);
-                case "secureboost" -> BoostScorer.score(channels, run.id(), partsKey, guest, label, parts, who, timeout, observer::log);
+                case "secureboost" -> BoostScorer.score(channels, run.id(), partsKey, guest, label, parts, who, timeout, observer::log, scoring);
                 default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(),
                         "SOFTMAX".equals(prov.path("model").path("type").asText()) ? prov.path("model").path("classes").asInt() : 1, label, parts,
-                        who, timeout, observer::log, links);
+                        who, timeout, observer::log, links, scoring);
             };
             long[] now = JobRunner.traffic(channels);
             runner.catalog().finishRun(run.id(), RunReport.JSON.valueToTree(r.metrics()).toString(), now[0] - start[0], now[1] - start[1]);
@@ -148,6 +151,7 @@ final class Predictions {
             out.put("bytes_sent", now[0] - start[0]);
             out.put("bytes_received", now[1] - start[1]);
             out.set("metrics", RunReport.JSON.valueToTree(r.metrics()));
+            published(r, out, observer);
             return out;
         } catch (RuntimeException e) {
             long[] now = JobRunner.traffic(channels);
@@ -157,6 +161,57 @@ final class Predictions {
             AuditingChannel.flush(runner.catalog(), audit);
             throw e;
         }
+    }
+
+    /**
+     * What the scoring asks of the nodes: every row of the requester's product, with rows a party
+     * does not know treated as {@code missing} says (refused, that is listed unscored, by default),
+     * for models whose parties are single products aligned by entity key (vertical and SecureBoost);
+     * the rows all parties share for the others, said in the log, and a declared treatment refused.
+     */
+    private ScoringRequest scoring(String modelId, String strategy, JsonNode prov, List<VerticalRunner.Link> links, Map<String, String> groupOf,
+                                   PredictOptions options, JobObserver observer) {
+        String missing = options.missing();
+        if (options.product() != null && !List.of("vertical", "secureboost").contains(strategy)) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "output.product: the predictions of a " + strategy
+                    + " model are written to the requester's predictions folder only");
+        }
+        Missing mode = missing == null || missing.isEmpty() ? Missing.REFUSE : Missing.parse(missing, "missing.mode");
+        if (mode == Missing.FALLBACK_MODEL) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, "missing.mode: fallback-model is not available; use impute-mean or refuse");
+        }
+        var entry = new io.meshfl.core.catalog.ModelRegistry(runner.catalog()).entry(modelId);
+        String name = entry.map(io.meshfl.core.catalog.ModelRegistry.Entry::name).orElse(prov.path("job").asText(modelId));
+        String version = entry.map(e -> Integer.toString(e.version())).orElse("");
+        boolean everyRow = List.of("vertical", "secureboost").contains(strategy) && links.isEmpty() && groupOf.isEmpty();
+        if (!everyRow) {
+            String why = !links.isEmpty() ? "it was trained over a join" : !groupOf.isEmpty() ? "a party of it is made of several products"
+                    : "it is a " + strategy + " model";
+            if (missing != null && !missing.isEmpty()) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, "missing.mode: model " + modelId + " scores only the rows every party "
+                        + "holds (" + why + "); leave the treatment of missing parts out");
+            }
+            observer.log("scoring the rows every party holds: " + why + ", so rows a party does not know are not listed");
+        }
+        return new ScoringRequest(everyRow, mode, name, version, options.product(), options.format());
+    }
+
+    /**
+     * Registers the product the requester's node published its predictions as, under the requester's
+     * domain, so that it is discovered and requested like any other product.
+     */
+    private void published(VerticalScorer.Result r, ObjectNode out, JobObserver observer) {
+        String id = r.output().get("product_id");
+        if (id == null) return;
+        io.meshfl.core.contract.DataContract c = io.meshfl.core.contract.ContractLoader.parse(r.output().get("product_contract"), null, false);
+        if (!c.domain().equals(r.requester()) || !c.id().equals(id)) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the predictions product " + id + " is not of the requester's domain "
+                    + r.requester());
+        }
+        runner.catalog().registerProduct(c.id(), c.domain(), c.version(), r.output().get("product_contract"),
+                Integer.parseInt(r.output().getOrDefault("product_rows", "0")));
+        out.put("product", c.id() + "@" + c.version());
+        observer.log("predictions published as product " + c.id() + " version " + c.version() + " of " + c.domain());
     }
 
     /** The head of the split network a model's provenance describes: binary unless its model names another objective. */

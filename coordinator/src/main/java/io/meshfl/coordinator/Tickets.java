@@ -40,7 +40,13 @@ public final class Tickets {
 
     /** The text a prediction request's ticket hashes as its spec (both the client and the coordinator build it). */
     public static String predictSpec(String modelId, List<String> products, String requester) {
-        return "predict model=" + modelId + " products=" + String.join(",", products) + " requester=" + (requester == null ? "" : requester);
+        return predictSpec(modelId, products, requester, PredictOptions.NONE);
+    }
+
+    /** As above, with what the request declares besides ({@code options}). */
+    public static String predictSpec(String modelId, List<String> products, String requester, PredictOptions options) {
+        return "predict model=" + modelId + " products=" + String.join(",", products) + " requester=" + (requester == null ? "" : requester)
+                + options.spec();
     }
 
     /** A ticket for {@code submitter} to sign, matching a plan. */

@@ -136,10 +136,12 @@ class VerticalJobTest {
             ObjectNode pred = mesh.coordinator.predict(report.path("model_id").asText(),
                     List.of("bank.customers", "shop.customers", "telco.customers"), null, rec);
             assertEquals("bank", pred.path("requester").asText());
-            assertEquals(210, pred.path("rows").asInt());
+            // every one of the bank's 270 customers is listed; the 60 another party does not know without a score
+            assertEquals(270, pred.path("rows").asInt());
+            assertEquals(210, pred.path("metrics").path("rows_scored").asInt());
             assertEquals(auc, pred.path("metrics").path("auc").asDouble(), 1e-5, "scoring the training rows reproduces the training AUC");
             List<String> lines = Files.readAllLines(Path.of(pred.path("predictions").asText()));
-            assertEquals(211, lines.size());
+            assertEquals(271, lines.size());
             assertTrue(lines.get(1).startsWith("C"));
         }
     }
@@ -196,7 +198,7 @@ class VerticalJobTest {
                     List.of("bank.customers", "shop.customers", "telco.customers"), null, rec);
             assertEquals(accuracy, pred.path("metrics").path("accuracy").asDouble(), 1e-5, "scoring the training rows reproduces the training accuracy");
             List<String> lines = Files.readAllLines(Path.of(pred.path("predictions").asText()));
-            assertEquals(281, lines.size());
+            assertEquals(361, lines.size(), "every one of the bank's 360 customers is listed");
             assertTrue(lines.get(0).contains("p_0") && lines.get(0).contains("p_3"), lines.get(0));
         }
     }
@@ -233,7 +235,7 @@ class VerticalJobTest {
             // the run's evaluation is what scoring the stored model on the evaluation rows gives
             ObjectNode pred = mesh.coordinator.predict(report.path("model_id").asText(),
                     List.of("bank.recent", "shop.customers", "telco.customers"), null, rec);
-            assertEquals(70, pred.path("rows").asInt());
+            assertEquals(70, pred.path("metrics").path("rows_scored").asInt());
             assertEquals(auc, pred.path("metrics").path("auc").asDouble(), 1e-5, "the evaluation products scored by the stored model");
         }
     }

@@ -85,4 +85,22 @@ public record Dataset(List<String> features, double[] x, double[] y, String[] ke
         }
         return new Dataset(features, nx, ny, null, idx.length);
     }
+
+    /** The mean of every column over these rows (zeros when there are none). */
+    public double[] columnMeans() {
+        int d = cols();
+        double[] m = new double[d];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < d; j++) m[j] += x[i * d + j];
+        if (rows > 0) for (int j = 0; j < d; j++) m[j] /= rows;
+        return m;
+    }
+
+    /** These rows and one more, {@code row}, at the end, with no label or key. */
+    public Dataset withRow(double[] row) {
+        int d = cols();
+        if (row.length != d) throw new IllegalArgumentException("row has " + row.length + " values, expected " + d);
+        double[] nx = java.util.Arrays.copyOf(x, x.length + d);
+        System.arraycopy(row, 0, nx, x.length, d);
+        return new Dataset(features, nx, null, null, rows + 1);
+    }
 }

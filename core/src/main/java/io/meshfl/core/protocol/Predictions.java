@@ -6,6 +6,8 @@ import io.meshfl.core.data.Dataset;
 import io.meshfl.core.metrics.EvalSums;
 import io.meshfl.core.metrics.Metrics;
 import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.protocol.scoring.Coverage;
+import io.meshfl.core.protocol.scoring.PredictionProduct;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +25,23 @@ import java.util.Map;
 public final class Predictions {
 
     /** Metrics over the scored rows, and the file the predictions were written to. */
-    public record Written(Map<String, Double> metrics, Path file) {
+    public record Written(Map<String, Double> metrics, Path file, PredictionProduct.Published published) {
+        public Written(Map<String, Double> metrics, Path file) {
+            this(metrics, file, null);
+        }
+
+        /** What the requester's node answers: where its predictions are, and the product they were published as. */
+        public Map<String, String> replyConfig() {
+            Map<String, String> c = new LinkedHashMap<>();
+            c.put("predictions", file.toString());
+            if (published != null) {
+                c.put("product_id", published.id());
+                c.put("product_version", published.version());
+                c.put("product_contract", published.contractYaml());
+                c.put("product_rows", Integer.toString(published.rows()));
+            }
+            return c;
+        }
     }
 
     private Predictions() {
@@ -45,18 +63,50 @@ public final class Predictions {
      */
     public static Written write(NodeContext ctx, String runId, String product, int[] aligned, double[] pred, int outputs, String label,
                                 ModelSpec.Task task) {
+        return write(ctx, runId, product, aligned, pred, outputs, label, task, Tag.NONE);
+    }
+
+    /**
+     * What a prediction file says besides the scores: the model's name and version, and which
+     * parts of the model were present on each row (null: every part, the rows all parties share).
+     */
+    public record Tag(String model, String version, Coverage coverage, String product, String format) {
+        public static final Tag NONE = new Tag("", "", null, "", "csv");
+    }
+
+    /**
+     * As above, with the model's name and version on every row and, when {@code tag} has a coverage,
+     * one {@code part_DOMAIN} column per domain of the model (1 where its part was present) and
+     * {@code parts_present}. A row whose prediction is NaN was not scored (a part was missing and the
+     * request refused such rows): it is listed with an empty prediction and left out of the metrics.
+     */
+    public static Written write(NodeContext ctx, String runId, String product, int[] aligned, double[] pred, int outputs, String label,
+                                ModelSpec.Task task, Tag tag) {
         if (pred.length != (long) aligned.length * outputs) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, pred.length / outputs + " predictions for " + aligned.length + " aligned rows");
         }
+        Coverage cov = tag.coverage();
+        if (cov != null && cov.rows() != aligned.length) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "coverage of " + cov.rows() + " rows for " + aligned.length + " scored rows");
+        }
         Dataset keys = ctx.load(product, List.of(), null).select(aligned);
+        int[] scored = scoredRows(pred, outputs, aligned.length);
         Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("rows", (double) pred.length);
-        if (label != null && !label.isEmpty()) {
+        metrics.put("rows", (double) aligned.length);
+        metrics.put("rows_scored", (double) scored.length);
+        if (cov != null) metrics.putAll(cov.counts());
+        if (label != null && !label.isEmpty() && scored.length > 0) {
             Dataset labelled = ctx.loadLabel(product, label);
             if (labelled != null) {
-                Dataset y = labelled.select(aligned);
-                metrics.putAll(EvalSums.of(task, pred, y.y(), outputs).toMap());
-                if (task == ModelSpec.Task.BINARY) metrics.put("auc", Metrics.auc(pred, y.y()));
+                int[] rows = new int[scored.length];
+                double[] p = new double[scored.length * outputs];
+                for (int i = 0; i < scored.length; i++) {
+                    rows[i] = aligned[scored[i]];
+                    System.arraycopy(pred, scored[i] * outputs, p, i * outputs, outputs);
+                }
+                Dataset y = labelled.select(rows);
+                metrics.putAll(EvalSums.of(task, p, y.y(), outputs).toMap());
+                if (task == ModelSpec.Task.BINARY) metrics.put("auc", Metrics.auc(p, y.y()));
             }
         }
         Path out = ctx.outputDir().resolve("predictions").resolve(runId + ".csv");
@@ -64,14 +114,28 @@ public final class Predictions {
             Files.createDirectories(out.getParent());
             StringBuilder sb = new StringBuilder("entity_key,prediction");
             if (outputs > 1) for (int c = 0; c < outputs; c++) sb.append(",p_").append(c);
+            if (!tag.model().isEmpty()) sb.append(",model,model_version");
+            if (cov != null) {
+                sb.append(",parts_present");
+                for (String d : cov.domains()) sb.append(",part_").append(d);
+            }
             sb.append('\n');
             for (int i = 0; i < aligned.length; i++) {
                 sb.append(keys.keys()[i]).append(',');
+                boolean none = Double.isNaN(pred[i * outputs]);
                 if (outputs == 1) {
-                    sb.append(String.format(Locale.ROOT, "%.6g", pred[i]));
+                    if (!none) sb.append(String.format(Locale.ROOT, "%.6g", pred[i]));
                 } else {
-                    sb.append(io.meshfl.core.metrics.Metrics.argmax(pred, i * outputs, outputs));
-                    for (int c = 0; c < outputs; c++) sb.append(',').append(String.format(Locale.ROOT, "%.6g", pred[i * outputs + c]));
+                    if (!none) sb.append(io.meshfl.core.metrics.Metrics.argmax(pred, i * outputs, outputs));
+                    for (int c = 0; c < outputs; c++) {
+                        sb.append(',');
+                        if (!none) sb.append(String.format(Locale.ROOT, "%.6g", pred[i * outputs + c]));
+                    }
+                }
+                if (!tag.model().isEmpty()) sb.append(',').append(tag.model()).append(',').append(tag.version());
+                if (cov != null) {
+                    sb.append(',').append(cov.count(i));
+                    for (String d : cov.domains()) sb.append(',').append(cov.has(d, i) ? '1' : '0');
                 }
                 sb.append('\n');
             }
@@ -79,6 +143,16 @@ public final class Predictions {
         } catch (IOException e) {
             throw new MeshflException(ErrorCode.NODE_FAILURE, "cannot write predictions to " + out + ": " + e.getMessage(), e);
         }
-        return new Written(metrics, out.toAbsolutePath());
+        PredictionProduct.Published published = tag.product().isEmpty() ? null
+                : PredictionProduct.publish(ctx.outputDir(), ctx.domain(), tag.product(), tag.format(), out, aligned.length, tag.model(), tag.version());
+        return new Written(metrics, out.toAbsolutePath(), published);
+    }
+
+    /** The rows that got a score (a NaN first value marks a row left unscored). */
+    private static int[] scoredRows(double[] pred, int outputs, int rows) {
+        int n = 0;
+        int[] out = new int[rows];
+        for (int i = 0; i < rows; i++) if (!Double.isNaN(pred[i * outputs])) out[n++] = i;
+        return java.util.Arrays.copyOf(out, n);
     }
 }

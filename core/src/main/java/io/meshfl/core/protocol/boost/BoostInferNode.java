@@ -13,6 +13,9 @@ import io.meshfl.core.protocol.NodeProtocol;
 import io.meshfl.core.protocol.Predictions;
 import io.meshfl.core.protocol.Wire;
 import io.meshfl.core.protocol.psi.PsiSteps;
+import io.meshfl.core.protocol.scoring.Missing;
+import io.meshfl.core.protocol.scoring.OuterAlignment;
+import io.meshfl.core.protocol.scoring.ScoringRequest;
 
 import java.util.HashMap;
 import java.util.List;
@@ -37,6 +40,9 @@ public final class BoostInferNode implements NodeProtocol {
         /** A member of a party made of several products: its seat and which aligned rows it holds. */
         io.meshfl.core.protocol.group.GroupMember group;
         boolean[] present;
+        /** Scoring every row, on the guest: where each of its rows is among each host's aligned rows. */
+        OuterAlignment.Index outer;
+        ScoringRequest request = ScoringRequest.SHARED;
     }
 
     @Override
@@ -67,8 +73,16 @@ public final class BoostInferNode implements NodeProtocol {
         Map<String, Object> job = ctx.jobState(req.jobId());
         State s = new State();
         s.product = req.cfg("product");
-        s.aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
-        if (s.aligned == null || !s.product.equals(job.get(PsiSteps.ALIGNED_PRODUCT))) {
+        s.request = ScoringRequest.of(req);
+        if (req.cfg(OuterAlignment.HOSTS, null) != null) {
+            s.outer = OuterAlignment.read(req.cfg(OuterAlignment.HOSTS), job, s.product);
+            s.aligned = s.outer.allRows();
+        } else if (req.cfg(OuterAlignment.SLOT, null) != null) {
+            s.aligned = OuterAlignment.hostRows(req.cfg(OuterAlignment.SLOT), job, s.product);
+        } else {
+            s.aligned = (int[]) job.get(PsiSteps.ALIGNED_ROWS);
+        }
+        if (s.aligned == null || (s.outer == null && req.cfg(OuterAlignment.SLOT, null) == null && !s.product.equals(job.get(PsiSteps.ALIGNED_PRODUCT)))) {
             throw new MeshflException(ErrorCode.OUT_OF_ORDER, "inference on " + s.product + " arrived before entity alignment");
         }
         String modelId = req.cfg("model_id");
@@ -85,6 +99,10 @@ public final class BoostInferNode implements NodeProtocol {
             s.present = io.meshfl.core.protocol.group.GroupMember.present(s.aligned);
         }
         s.rows = group == null ? all.select(s.aligned) : all.selectSparse(s.aligned);
+        if (req.cfg(OuterAlignment.SLOT, null) != null && s.request.missing() == Missing.IMPUTE_MEAN) {
+            // one more row at the end: the means of this domain's scoring rows, for the guest's rows it does not know
+            s.rows = s.rows.withRow(all.columnMeans());
+        }
         job.put(STATE, s);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) s.aligned.length), Map.of(), Map.of("seal_pk", s.seal.publicKey()));
     }
@@ -121,6 +139,9 @@ public final class BoostInferNode implements NodeProtocol {
         ModelParts.GuestPart part = ModelParts.read(s.part, ModelParts.GuestPart.class, modelId);
         int n = s.rows.rows(), cols = s.rows.cols();
         Map<Integer, boolean[][]> hostBits = new HashMap<>();
+        // scoring every row: each host's row of each guest row (its means' row, or -1 when such rows are refused)
+        Map<Integer, int[]> hostRow = new HashMap<>();
+        boolean[] missing = new boolean[n];
         var roster = io.meshfl.core.protocol.group.GroupRoster.parse(req.cfg("groups", ""));
         for (int p = 1; p < part.parties().size(); p++) {
             String party = part.parties().get(p);
@@ -132,9 +153,23 @@ public final class BoostInferNode implements NodeProtocol {
                 int k = in.getInt();
                 if (bits != null && bits.length != k) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the members of " + party + " sent bits of different records");
                 if (bits == null) bits = new boolean[k][];
+                int expect = n;
+                if (s.outer != null) {
+                    int[] idx = s.outer.rowOf().get(h);
+                    int known = s.outer.hostRows().get(h);
+                    boolean impute = s.request.missing() == Missing.IMPUTE_MEAN;
+                    if (idx == null) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the guest was not aligned with " + h);
+                    expect = known + (impute ? 1 : 0);
+                    int[] map = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        map[i] = idx[i] >= 0 ? idx[i] : impute ? known : 0;
+                        missing[i] |= idx[i] < 0 && !impute;
+                    }
+                    hostRow.put(p, map);
+                }
                 for (int r = 0; r < k; r++) {
                     boolean[] b = in.getBits();
-                    if (b.length != n) {
+                    if (b.length != expect) {
                         throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, h + " evaluated " + b.length + " rows, the guest has " + n);
                     }
                     if (bits[r] == null) bits[r] = b;
@@ -159,14 +194,18 @@ public final class BoostInferNode implements NodeProtocol {
                 if (b == null || t.ref()[node] >= b.length) {
                     throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "no split bits for record " + t.ref()[node] + " of " + part.parties().get(p));
                 }
-                return b[t.ref()[node]][row];
+                int[] map = hostRow.get(p);
+                return b[t.ref()[node]][map == null ? row : map[row]];
             };
             for (int i = 0; i < n; i++) score[i * k + cls] += t.value(i, router);
         }
         double[] pred = objective.predict(score);
-        var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, k, req.cfg("label", ""), objective.task());
+        // a row a host did not know, when the request refused such rows, is listed without a score
+        for (int i = 0; i < n; i++) if (missing[i]) java.util.Arrays.fill(pred, i * k, (i + 1) * k, Double.NaN);
+        var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, k, req.cfg("label", ""), objective.task(),
+                s.request.tag(s.outer == null ? null : s.outer.coverage(ctx.domain(), part.parties())));
         ctx.endJob(req.jobId());
-        return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(Map.of("predictions", written.file().toString()));
+        return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(written.replyConfig());
     }
 
     private static io.meshfl.core.protocol.group.GroupMember member(State s) {

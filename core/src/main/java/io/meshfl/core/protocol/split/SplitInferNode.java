@@ -73,7 +73,7 @@ public final class SplitInferNode implements NodeProtocol {
                 var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, req.tensor(SplitSteps.PREDICTIONS), head.outputs(),
                         req.cfg("label", ""), head.task());
                 ctx.endJob(req.jobId());
-                yield req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(Map.of("predictions", written.file().toString()));
+                yield req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(written.replyConfig());
             }
             case SplitSteps.FINISH -> {
                 ctx.endJob(req.jobId());

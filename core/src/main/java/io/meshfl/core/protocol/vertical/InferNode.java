@@ -10,6 +10,9 @@ import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
 import io.meshfl.core.protocol.Predictions;
 import io.meshfl.core.protocol.psi.PsiSteps;
+import io.meshfl.core.protocol.scoring.Missing;
+import io.meshfl.core.protocol.scoring.OuterAlignment;
+import io.meshfl.core.protocol.scoring.ScoringRequest;
 
 import java.util.List;
 import java.util.Map;
@@ -45,6 +48,9 @@ public final class InferNode implements NodeProtocol {
         Map<String, Object> job;
         /** A member of a party made of several products: the masks of its partial scores. */
         PartyGroup group;
+        /** Scoring every row, on the requester: where each of its rows is among each other party's aligned rows. */
+        OuterAlignment.Index outer;
+        ScoringRequest request = ScoringRequest.SHARED;
     }
 
     @Override
@@ -90,7 +96,16 @@ public final class InferNode implements NodeProtocol {
         State s = new State();
         s.product = req.cfg("product");
         s.job = job;
-        if (req.cfg("joins", null) != null) {
+        s.request = ScoringRequest.of(req);
+        boolean imputeRow = false;
+        if (req.cfg(OuterAlignment.HOSTS, null) != null) {
+            s.outer = OuterAlignment.read(req.cfg(OuterAlignment.HOSTS), job, s.product);
+            s.aligned = s.outer.allRows();
+        } else if (req.cfg(OuterAlignment.SLOT, null) != null) {
+            s.aligned = OuterAlignment.hostRows(req.cfg(OuterAlignment.SLOT), job, s.product);
+            // one more row at the end: this part at its training means, for the requester's rows this domain does not know
+            imputeRow = s.request.missing() == Missing.IMPUTE_MEAN;
+        } else if (req.cfg("joins", null) != null) {
             s.index = new java.util.LinkedHashMap<>();
             s.aligned = JoinIndex.rows(req, job, s.product, s.index);
         } else {
@@ -109,6 +124,7 @@ public final class InferNode implements NodeProtocol {
             Dataset all = ctx.load(s.product, s.part.features(), null);
             // a group member holds the common order sparsely: its partial scores are zero where another member holds the entity
             Dataset d = group == null ? all.select(s.aligned) : all.selectSparse(s.aligned);
+            if (imputeRow) d = d.withRow(s.part.mean());
             s.partial = s.part.partial(d.x(), d.rows());
             s.outputs = s.part.outputs();
             if (group != null) {
@@ -137,10 +153,15 @@ public final class InferNode implements NodeProtocol {
                 u.length).values()) {
             for (int i = 0; i < u.length; i++) u[i] += gu[i];
         }
+        boolean[] missing = new boolean[u.length / s.outputs];
         for (String p : parties) {
             if (p.equals(ctx.domain()) || members.contains(p)) continue;
             byte[] open = s.seal.open(req.blob("peer:" + p), req.jobId() + "/infer", req.blob("from:" + p));
             double[] pu = CipherCodec.unpackDoubles(open, "partial scores of " + p);
+            if (s.outer != null) {
+                addOuter(s, p, pu, u, missing);
+                continue;
+            }
             int[] idx = s.index == null ? null : s.index.get(p);
             int expected = idx == null ? u.length : (Integer) s.job.get("vertical.hostRows:" + p) * s.outputs;
             if (pu.length != expected) {
@@ -161,10 +182,36 @@ public final class InferNode implements NodeProtocol {
         if (type == ModelSpec.Type.SOFTMAX) {
             for (int i = 0; i < u.length / k; i++) io.meshfl.core.model.nn.Losses.softmax(u, i * k, k, pred, i * k);
         }
+        // a row a party did not know, when the request refused such rows, is listed without a score
+        for (int i = 0; i < missing.length; i++) if (missing[i]) java.util.Arrays.fill(pred, i * k, (i + 1) * k, Double.NaN);
         var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, k, req.cfg("label", ""),
-                type == ModelSpec.Type.SOFTMAX ? ModelSpec.Task.MULTICLASS : ModelSpec.of(type).task());
+                type == ModelSpec.Type.SOFTMAX ? ModelSpec.Task.MULTICLASS : ModelSpec.of(type).task(),
+                s.request.tag(s.outer == null ? null : s.outer.coverage(ctx.domain(), parties)));
         ctx.endJob(req.jobId());
-        return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(Map.of("predictions", written.file().toString()));
+        return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(written.replyConfig());
+    }
+
+    /**
+     * Adds party {@code p}'s partial scores to each of the requester's rows it knows; a row it does not
+     * know takes the party's score at its means (its last row) when imputing, else is marked missing.
+     */
+    private static void addOuter(State s, String p, double[] pu, double[] u, boolean[] missing) {
+        int k = s.outputs;
+        int[] idx = s.outer.rowOf().get(p);
+        int known = s.outer.hostRows().get(p);
+        boolean impute = s.request.missing() == Missing.IMPUTE_MEAN;
+        int expected = (known + (impute ? 1 : 0)) * k;
+        if (idx == null || pu.length != expected) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, p + " scored " + pu.length / k + " rows, expected " + expected / k);
+        }
+        for (int i = 0; i < missing.length; i++) {
+            int r = idx[i] >= 0 ? idx[i] : impute ? known : -1;
+            if (r < 0) {
+                missing[i] = true;
+                continue;
+            }
+            for (int c = 0; c < k; c++) u[i * k + c] += pu[r * k + c];
+        }
     }
 
     private static State state(Message req, NodeContext ctx) {

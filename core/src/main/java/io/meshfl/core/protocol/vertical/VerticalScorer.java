@@ -5,6 +5,8 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.psi.PsiRunner;
+import io.meshfl.core.protocol.scoring.OuterAlignment;
+import io.meshfl.core.protocol.scoring.ScoringRequest;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -30,7 +32,10 @@ public final class VerticalScorer {
     }
 
     /** What the requester reports back: counts, metrics if its product has labels, where its predictions are. */
-    public record Result(int rows, Map<String, Double> metrics, String predictions, String requester) {
+    public record Result(int rows, Map<String, Double> metrics, String predictions, String requester, Map<String, String> output) {
+        public Result(int rows, Map<String, Double> metrics, String predictions, String requester) {
+            this(rows, metrics, predictions, requester, Map.of());
+        }
     }
 
     private VerticalScorer() {
@@ -49,6 +54,17 @@ public final class VerticalScorer {
      */
     public static Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, String modelType, int outputs, String label,
                                List<Part> parts, String requester, Duration timeout, Consumer<String> log, List<VerticalRunner.Link> links) {
+        return score(byDomain, jobId, modelId, modelType, outputs, label, parts, requester, timeout, log, links, ScoringRequest.SHARED);
+    }
+
+    /**
+     * As above, as {@code request} asks: with {@code everyRow}, every row of the requester's product
+     * is scored (one alignment per other party with a model part; parties without a part take no
+     * part), with the coverage of each row and the missing parts treated as it says.
+     */
+    public static Result score(Map<String, NodeChannel> byDomain, String jobId, String modelId, String modelType, int outputs, String label,
+                               List<Part> parts, String requester, Duration timeout, Consumer<String> log, List<VerticalRunner.Link> links,
+                               ScoringRequest request) {
         if (parts.stream().noneMatch(p -> p.domain().equals(requester))) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "requester '" + requester + "' has no product among the scoring products");
         }
@@ -61,7 +77,16 @@ public final class VerticalScorer {
                     + " and holds only its own entities; the predictions go to a party of its own, such as the label holder");
         }
         if (!groups.isEmpty() && !links.isEmpty()) throw new MeshflException(ErrorCode.PLAN_REFUSED, "a party group does not score over a join");
-        if (links.isEmpty()) {
+        if (request.everyRow()) {
+            if (!groups.isEmpty() || !links.isEmpty()) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, "scoring every row of the requester's product is for models whose parties are "
+                        + "single products aligned by entity key; this model " + (links.isEmpty() ? "has a party made of several products" : "was trained over a join"));
+            }
+            parts = parts.stream().filter(p -> p == base || p.hasPart()).toList();
+            Map<String, String> hosts = new LinkedHashMap<>();
+            for (Part p : parts) if (p != base) hosts.put(p.domain(), p.productId());
+            OuterAlignment.run(psi, jobId, base.domain(), base.productId(), hosts);
+        } else if (links.isEmpty()) {
             psi.run(jobId, jobId, parts.stream().map(p -> new PsiRunner.Party(p.domain(), p.productId()).inGroup(p.group())).toList(), false);
         } else {
             for (VerticalRunner.Link l : links) {
@@ -76,7 +101,11 @@ public final class VerticalScorer {
         for (Part p : parts) {
             Map<String, String> cfg = new LinkedHashMap<>(Map.of("product", p.productId(), "model_id", modelId,
                     "has_part", Boolean.toString(p.hasPart()), "outputs", Integer.toString(outputs)));
-            if (!links.isEmpty()) {
+            cfg.putAll(request.config());
+            if (request.everyRow()) {
+                if (p == base) cfg.put(OuterAlignment.HOSTS, String.join(",", parts.stream().filter(q -> q != base).map(Part::domain).toList()));
+                else cfg.put(OuterAlignment.SLOT, p.domain());
+            } else if (!links.isEmpty()) {
                 if (p == base) cfg.put("joins", String.join(",", links.stream().map(l -> l.host() + "=" + l.host()).toList()));
                 else cfg.put("slot", p.domain());
             }
@@ -86,7 +115,7 @@ public final class VerticalScorer {
             }
             Message r = call(byDomain, p.domain(), timeout, request(jobId, InferNode.PREPARE, p.domain(), cfg));
             keys.put("peer:" + p.domain(), r.blob("seal_pk"));
-            if (links.isEmpty() || p == base) rows = r.metrics().get("rows").intValue();
+            if ((links.isEmpty() && !request.everyRow()) || p == base) rows = r.metrics().get("rows").intValue();
         }
         // the members of each group agree on a fresh seed for their masks, sealed member to member
         io.meshfl.core.protocol.group.GroupRelay.seeds(groups, keys, InferNode.GROUP_SEED, InferNode.GROUP_JOIN,
@@ -98,11 +127,14 @@ public final class VerticalScorer {
                     .withBlobs(Map.of("peer:" + requester, keys.get("peer:" + requester))));
             blobs.put("from:" + p.domain(), r.blob("to:" + requester));
         }
-        Message done = call(byDomain, requester, timeout, request(jobId, InferNode.COLLECT, requester, Map.of("model_type", modelType,
+        Map<String, String> collect = new LinkedHashMap<>(Map.of("model_type", modelType,
                 "label", label == null ? "" : label, "parties", String.join(",", parts.stream().map(Part::domain).toList()),
-                "groups", new io.meshfl.core.protocol.group.GroupRoster(groups).config())).withBlobs(blobs));
-        log.accept("scored " + rows + " aligned rows; predictions kept by " + requester);
-        return new Result(rows, done.metrics(), done.config().getOrDefault("predictions", ""), requester);
+                "groups", new io.meshfl.core.protocol.group.GroupRoster(groups).config()));
+        collect.putAll(request.config());
+        Message done = call(byDomain, requester, timeout, request(jobId, InferNode.COLLECT, requester, collect).withBlobs(blobs));
+        log.accept("scored " + rows + (request.everyRow() ? " rows of " + base.productId() + " (" + request.missing().label() + " where a part is missing)"
+                : " aligned rows") + "; predictions kept by " + requester);
+        return new Result(rows, done.metrics(), done.config().getOrDefault("predictions", ""), requester, done.config());
     }
 
     private static Message request(String jobId, String step, String domain, Map<String, String> cfg) {
