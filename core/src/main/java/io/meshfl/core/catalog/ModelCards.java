@@ -109,7 +109,15 @@ public final class ModelCards {
             props.addObject().put("name", "prediction").put("logicalType", "number")
                     .put("description", "the probability of class 1, the value or the expected count the model predicts");
         }
-        props.addObject().put("name", "model").put("logicalType", "string").put("description", "the model's name and version");
+        props.addObject().put("name", "model").put("logicalType", "string").put("description", "the model's name");
+        props.addObject().put("name", "model_version").put("logicalType", "string").put("description", "the model's version");
+        if (List.of("vertical", "secureboost").contains(prov.path("strategy").asText()) && prov.path("links").isEmpty()) {
+            // every row of the requester is listed; these say which domains' parts were present on it
+            props.addObject().put("name", "parts_present").put("logicalType", "integer").put("description", "how many domains' parts were present");
+            for (String d : partDomains(prov)) {
+                props.addObject().put("name", "part_" + d).put("logicalType", "integer").put("description", "1 where " + d + " knew the entity");
+            }
+        }
         ObjectNode meshfl = c.putObject("meshfl");
         meshfl.put("model", e.modelId()).put("strategy", prov.path("strategy").asText());
         ArrayNode consumers = meshfl.putArray("consumers");
@@ -123,6 +131,16 @@ public final class ModelCards {
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
             throw new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.INTERNAL, "cannot write the output contract of " + modelId, ex);
         }
+    }
+
+    /** The domains holding a part of the model, in its provenance's order. */
+    private static List<String> partDomains(JsonNode prov) {
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode p : prov.path("parts")) {
+            if (p.hasNonNull("group")) return List.of();
+            if (!out.contains(p.path("domain").asText())) out.add(p.path("domain").asText());
+        }
+        return out;
     }
 
     /** The domain of an owner identity ({@code domain:NAME}), or the identity itself for a client. */
