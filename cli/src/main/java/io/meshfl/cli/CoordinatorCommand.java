@@ -44,11 +44,19 @@ final class CoordinatorCommand implements Callable<Integer> {
             description = "Serve the REST API (HTTPS with the mesh's certificates; OpenAPI at /api/openapi.json) on this port of --host. Off by default.")
     Integer http;
 
+    @Option(names = "--lineage", paramLabel = "TARGET",
+            description = "Send the OpenLineage events of every run and promotion to file:PATH (one JSON event per line, appended) or "
+                    + "http(s)://HOST:PORT (POST /api/v1/lineage, as Marquez, DataHub and OpenMetadata take them). Off by default.")
+    String lineage;
+
     /** How often a standby asks for the catalog's lease, and the holder checks it still has it. */
     static final java.time.Duration LEASE_POLL = java.time.Duration.ofSeconds(1);
 
     @Override
     public Integer call() throws Exception {
+        // an unusable target stops the coordinator before it serves, not at its first run
+        io.meshfl.coordinator.lineage.LineageSink lineageSink = lineage == null ? null
+                : io.meshfl.coordinator.lineage.LineageSink.parse("--lineage", lineage);
         MeshTls mtls = tls.load(MeshIdentity.Role.COORDINATOR, "coordinator");
         if (mtls != null) {
             mtls.log(System.out::println);
@@ -75,6 +83,7 @@ final class CoordinatorCommand implements Callable<Integer> {
              Coordinator c = new Coordinator(cat, dial, heartbeatMs, System.out::println)
                      .transport(mtls == null ? "plaintext gRPC" : "mutual TLS")
                      .trust(mtls == null ? TicketVerifier.unauthenticated() : mtls.ticketVerifier(), mtls == null ? null : mtls.signer())
+                     .lineage(lineageSink)
                      .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.anyMember()))) {
             active.set(c);
             // only the lease holder drives runs: one that loses it stops at once, as if it had crashed, and the standby resumes its runs

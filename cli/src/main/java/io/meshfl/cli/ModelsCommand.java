@@ -145,6 +145,9 @@ final class ModelsCommand {
         public Integer call() throws Exception {
             JsonNode card = ask("promote", null);
             System.out.println("model " + card.path("name").asText() + " v" + card.path("version").asInt() + " (" + modelId + ") is in production");
+            for (JsonNode d : card.path("lineage")) {
+                if (!d.path("delivered").asBoolean(true)) System.out.println("LINEAGE EVENT NOT DELIVERED: the promotion: " + d.path("reason").asText());
+            }
             return 0;
         }
     }

@@ -68,21 +68,40 @@ final class RunCommand implements Callable<Integer> {
             + "signal); without it such a plan is shown and refused.")
     boolean acceptWarnings;
 
+    @Option(names = "--lineage", paramLabel = "TARGET",
+            description = "Without --coordinator: send the run's OpenLineage events to file:PATH (one JSON event per line, appended) or "
+                    + "http(s)://HOST:PORT (POST /api/v1/lineage). A running coordinator sends them as its own --lineage says.")
+    String lineage;
+
     @Option(names = {"-v", "--verbose"}, description = "Print node and protocol log lines.")
     boolean verbose;
 
     @Override
     public Integer call() throws Exception {
+        if (lineage != null && coordinator != null) {
+            throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "--lineage applies to the embedded mesh; a running coordinator sends "
+                    + "lineage events as its own --lineage says");
+        }
+        // checked before any mesh starts: an unusable target is an error naming the option
+        lineageSink = lineage == null ? null : io.meshfl.coordinator.lineage.LineageSink.parse("--lineage", lineage);
         JobSpec spec = JobLoader.load(job);
         String yaml = Files.readString(job);
         Path out = report != null ? report : Path.of("reports", spec.name() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
         JsonNode result = coordinator == null ? runEmbedded(spec, yaml) : runRemote(yaml);
         Reports.printSummary(result, System.out);
+        for (JsonNode d : result.path("lineage")) {
+            // the coordinator logged it too; an embedded one logs quietly, so the run's own output says it as well
+            if (!d.path("delivered").asBoolean(true)) {
+                System.out.println("LINEAGE EVENT NOT DELIVERED: the " + d.path("event").asText() + " event: " + d.path("reason").asText());
+            }
+        }
         Path html = Reports.write(result, out);
         System.out.println("report: " + out.toAbsolutePath() + "  (curves: " + html + ")");
         return 0;
     }
+
+    private io.meshfl.coordinator.lineage.LineageSink lineageSink;
 
     private ObjectNode runEmbedded(JobSpec spec, String yaml) throws Exception {
         Path dir = contracts != null ? contracts : job.toAbsolutePath().getParent();
@@ -94,6 +113,10 @@ final class RunCommand implements Callable<Integer> {
         try (Catalog cat = catalog.open(); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { }, (state != null ? state.resolve("nodes") : catalog.nodeState()))) {
             System.out.println("embedded mesh: coordinator on 127.0.0.1:" + mesh.coordinator().port() + ", "
                     + mesh.nodes().size() + " domain node(s) " + mesh.nodes().stream().map(n -> n.domain() + "@" + n.address()).toList());
+            if (lineageSink != null) {
+                mesh.coordinator().lineage(lineageSink);
+                System.out.println("lineage: OpenLineage events go to " + lineageSink.describe());
+            }
             if (sweepNoise == null) return mesh.coordinator().runJob(spec, yaml, acceptWarnings, new Progress(System.out, verbose));
             return sweep(mesh, spec, yaml);
         }

@@ -125,6 +125,18 @@ public final class Coordinator implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sends the OpenLineage events of every run and promotion to {@code sink} (see
+     * {@link io.meshfl.coordinator.lineage.LineageSink#parse}); null leaves lineage off, the default.
+     */
+    public Coordinator lineage(io.meshfl.coordinator.lineage.LineageSink sink) {
+        io.meshfl.coordinator.lineage.Lineage before = runner.lineage();
+        runner.lineage(io.meshfl.coordinator.lineage.Lineage.to(sink, log));
+        before.close();
+        if (sink != null) log.accept("lineage: OpenLineage events of runs and promotions go to " + sink.describe());
+        return this;
+    }
+
     public Coordinator start(ServerBuilder<?> builder) throws IOException {
         server = builder.addService(new Service()).build().start();
         return this;
@@ -255,6 +267,7 @@ public final class Coordinator implements AutoCloseable {
             }
         }
         registry.close();
+        runner.lineage().close();
     }
 
     public void awaitTermination() throws InterruptedException {

@@ -51,6 +51,9 @@ public final class JobRunner {
     private final LiveRuns liveRuns = new LiveRuns();
     private volatile Durability durability = Durability.CHECKPOINT;
     private final java.util.Set<java.util.concurrent.CompletableFuture<?>> ends = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile io.meshfl.coordinator.lineage.Lineage lineage = io.meshfl.coordinator.lineage.Lineage.off();
+    /** The OpenLineage events of runs and promotions, read from the catalog only while lineage is on. */
+    private final RunLineage runLineage;
 
     /**
      * When a horizontal run's rounds reach the catalog: each with the checkpoint to resume from
@@ -62,7 +65,22 @@ public final class JobRunner {
     public JobRunner(Catalog catalog, NodeRegistry registry) {
         this.catalog = catalog;
         this.registry = registry;
-        this.models = new Registry(catalog, () -> verifier.approvals());
+        this.runLineage = new RunLineage(catalog, this::contract, () -> lineage);
+        this.models = new Registry(catalog, () -> verifier.approvals(), runLineage);
+    }
+
+    /** Where runs and promotions send their OpenLineage events; off until told. */
+    void lineage(io.meshfl.coordinator.lineage.Lineage l) {
+        this.lineage = l == null ? io.meshfl.coordinator.lineage.Lineage.off() : l;
+    }
+
+    /** The coordinator's lineage target: its undelivered events, where events go. */
+    public io.meshfl.coordinator.lineage.Lineage lineage() {
+        return lineage;
+    }
+
+    RunLineage runLineage() {
+        return runLineage;
     }
 
     /** The model registry's face: every stored model is registered, and owners approve and promote through it. */

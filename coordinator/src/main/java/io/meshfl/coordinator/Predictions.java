@@ -114,6 +114,9 @@ final class Predictions {
         }
         RunRecord run = runner.catalog().startRun(jobRecord.id(), strategy + "-inference", "{}", "{}", 0, productIds,
                 new Catalog.Ticket(ticket.submitter(), ticket.ticket().nonce(), ticket.fingerprint()));
+        RunLineage lineage = runner.runLineage();
+        List<io.meshfl.coordinator.lineage.Lineage.Delivery> deliveries = new ArrayList<>();
+        if (lineage.on()) deliveries.add(lineage.scoring("START", run, jobRecord.name(), modelId, pp.products(), who, 0, null, observer::log));
         // each node checks the ticket on the first request of the run it receives
         channels = TicketChannel.wrapAll(channels, signed.encode());
         long[] start = JobRunner.traffic(channels);
@@ -152,6 +155,11 @@ final class Predictions {
             out.put("bytes_received", now[1] - start[1]);
             out.set("metrics", RunReport.JSON.valueToTree(r.metrics()));
             published(r, out, observer);
+            if (lineage.on()) {
+                deliveries.add(lineage.scoring("COMPLETE", run, jobRecord.name(), modelId, pp.products(), r.requester(), r.rows(), null,
+                        observer::log));
+                out.set("lineage", io.meshfl.coordinator.lineage.Lineage.toJson(deliveries));
+            }
             return out;
         } catch (RuntimeException e) {
             long[] now = JobRunner.traffic(channels);
@@ -159,6 +167,8 @@ final class Predictions {
             AuditingChannel.flush(runner.catalog(), audit);
             session.end(RunRecord.FAILED, runner.seal(run.id()), observer::log);
             AuditingChannel.flush(runner.catalog(), audit);
+            if (lineage.on()) lineage.scoring("FAIL", run, jobRecord.name(), modelId, pp.products(), who, 0,
+                    e instanceof MeshflException me ? me.toString() : e.toString(), observer::log);
             throw e;
         }
     }

@@ -27,10 +27,13 @@ final class Registry {
     private final Catalog catalog;
     private final ModelRegistry registry;
     private final java.util.function.Supplier<ApprovalVerifier> verifier;
-    Registry(Catalog catalog, java.util.function.Supplier<ApprovalVerifier> verifier) {
+    private final RunLineage lineage;
+
+    Registry(Catalog catalog, java.util.function.Supplier<ApprovalVerifier> verifier, RunLineage lineage) {
         this.catalog = catalog;
         this.registry = new ModelRegistry(catalog);
         this.verifier = verifier;
+        this.lineage = lineage;
     }
 
     /** Registers a model its run just stored as the next candidate version of its job's name; the line that says so. */
@@ -71,9 +74,15 @@ final class Registry {
                 yield ModelCards.card(catalog, modelId);
             }
             case "promote" -> {
-                owned(modelId, who, "promote");
+                ModelRegistry.Entry before = owned(modelId, who, "promote");
                 registry.promote(modelId, who, () -> ModelCards.outputContract(catalog, modelId));
-                yield ModelCards.card(catalog, modelId);
+                ObjectNode card = ModelCards.card(catalog, modelId);
+                // a version already in production was not promoted again: nothing new for lineage
+                if (before.stage() != ModelRegistry.Stage.PRODUCTION && lineage.on()) {
+                    card.set("lineage", io.meshfl.coordinator.lineage.Lineage.toJson(java.util.Collections.singletonList(
+                            lineage.promoted(modelId, who, null))));
+                }
+                yield card;
             }
             case "retire" -> {
                 owned(modelId, who, "retire");

@@ -1,6 +1,7 @@
 package io.meshfl.coordinator;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfl.coordinator.lineage.Lineage;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.catalog.Catalog;
@@ -120,6 +121,10 @@ final class RunExecution {
         List<RoundRecord> held = new ArrayList<>();
         JobObserver obs = live.fanOut(observer);
         obs.started(run.id(), jobId);
+        RunLineage lineage = runner.runLineage();
+        List<Lineage.Delivery> deliveries = new ArrayList<>();
+        // a resumed run said START on its first attempt; its end carries the same OpenLineage run id
+        if (x.from() == null && lineage.on()) deliveries.add(lineage.trainingStarted(run, job.name(), plan, x.submitter(), obs::log));
         if (durable != JobRunner.Durability.CHECKPOINT && plan.strategy().equals("horizontal")) {
             obs.log("rounds of this run are committed " + (durable == JobRunner.Durability.ROUND ? "each without a checkpoint" : "at its end")
                     + ": it cannot resume if its coordinator stops");
@@ -214,6 +219,10 @@ final class RunExecution {
             // the result does not wait for the parties to hear of it; what they answer reaches the audit after
             runner.endsLater(session.endLater(RunRecord.SUCCEEDED, seal, obs::log).whenComplete((v, err) -> flushLate(audit, run.id(), obs)));
             report.put("seal", seal.hash());
+            if (lineage.on()) {
+                deliveries.add(lineage.trainingCompleted(run, job.name(), plan, x.submitter(), model.id(), obs::log));
+                report.set("lineage", Lineage.toJson(deliveries));
+            }
             EndReports.keep(catalog, run.id(), report, RunRecord.SUCCEEDED, null, obs::log);
             obs.ended(run.id(), RunRecord.SUCCEEDED, "");
             return report;
@@ -224,10 +233,11 @@ final class RunExecution {
             String status = cancelled ? RunRecord.CANCELLED : RunRecord.FAILED;
             long before = x.from() == null ? 0 : (long) x.from().number("bytes_sent", 0);
             long beforeIn = x.from() == null ? 0 : (long) x.from().number("bytes_received", 0);
+            ObjectNode partial;
             try {
                 for (RoundRecord r : held) catalog.recordRound(run.id(), r);
                 long sent = now[0] - start[0] + before, received = now[1] - start[1] + beforeIn;
-                keepPartial(run, job, plan, status, msg, sent, received, obs);
+                partial = keepPartial(run, job, plan, status, msg, sent, received, obs);
                 if (cancelled) catalog.cancelRun(run.id(), msg, sent, received);
                 else catalog.failRun(run.id(), msg, sent, received);
             } catch (MeshflException unrecorded) {
@@ -245,6 +255,11 @@ final class RunExecution {
             // the parties discard what they hold of a run that did not succeed
             session.end(status, seal, obs::log);
             AuditingChannel.flush(catalog, audit);
+            if (lineage.on()) {
+                // said only once the catalog took the end: a run it did not take stays RUNNING and may still complete
+                deliveries.add(lineage.trainingEnded(run, job.name(), plan, x.submitter(), cancelled, msg, obs::log));
+                if (partial != null) EndReports.keep(catalog, run.id(), partial.set("lineage", Lineage.toJson(deliveries)), status, msg, obs::log);
+            }
             obs.ended(run.id(), status, msg);
             throw e;
         } finally {
@@ -252,12 +267,18 @@ final class RunExecution {
         }
     }
 
-    /** Keeps the report of how far a run that did not succeed got, before its end is recorded; one that cannot be made is logged. */
-    private void keepPartial(RunRecord run, JobSpec job, Plan plan, String status, String why, long sent, long received, JobObserver obs) {
+    /**
+     * Keeps the report of how far a run that did not succeed got, before its end is recorded, and
+     * answers it; one that cannot be made is logged (null).
+     */
+    private ObjectNode keepPartial(RunRecord run, JobSpec job, Plan plan, String status, String why, long sent, long received, JobObserver obs) {
         try {
-            EndReports.keep(catalog, run.id(), EndReports.partial(catalog, run, job, plan, sent, received), status, why, obs::log);
+            ObjectNode report = EndReports.partial(catalog, run, job, plan, sent, received);
+            EndReports.keep(catalog, run.id(), report, status, why, obs::log);
+            return report;
         } catch (RuntimeException e) {
             obs.log("run " + run.id() + " ends without a report: " + e.getMessage());
+            return null;
         }
     }
 
