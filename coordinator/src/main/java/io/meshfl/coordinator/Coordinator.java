@@ -97,6 +97,22 @@ public final class Coordinator implements AutoCloseable {
             return t;
         });
         sweeper.scheduleAtFixedRate(registry::sweep, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
+        this.retraining = new Retraining(runner, log);
+        // retraining schedules are minutes of a cron expression: looking twice a minute sees each one
+        sweeper.scheduleAtFixedRate(() -> {
+            try {
+                retraining.tick(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+            } catch (RuntimeException e) {
+                log.accept("retraining schedules could not be checked: " + e.getMessage());
+            }
+        }, 30, 30, TimeUnit.SECONDS);
+    }
+
+    private final Retraining retraining;
+
+    /** Retraining of models in production with champion and challenger. */
+    public Retraining retraining() {
+        return retraining;
     }
 
     /**
@@ -207,6 +223,11 @@ public final class Coordinator implements AutoCloseable {
                 }
             }
             catalog.upsertDomain(info.getDomain(), info.getDomain() + "-team");
+            // versions the catalog did not hold before: the champions learned from older ones may be retrained
+            java.util.Map<String, String> added = new java.util.LinkedHashMap<>();
+            for (ProductInfo p : info.getProductsList()) {
+                if (catalog.product(p.getId(), p.getVersion()).isEmpty()) added.put(p.getId(), p.getVersion());
+            }
             for (ProductInfo p : info.getProductsList()) {
                 catalog.registerProduct(p.getId(), info.getDomain(), p.getVersion(), p.getContractYaml(), (int) p.getRows());
                 runner.served(p.getId(), p.getVersion());
@@ -218,6 +239,12 @@ public final class Coordinator implements AutoCloseable {
             }
             log.accept("node " + info.getNodeId() + " of " + info.getDomain() + " registered at " + info.getAddress()
                     + " with " + info.getProductsCount() + " product(s)");
+            try {
+                retraining.newVersions(added);
+            } catch (RuntimeException e) {
+                // a node's registration stands whatever retraining makes of it
+                log.accept("retraining on the new versions " + added + " could not start: " + e.getMessage());
+            }
             return RegisterReply.newBuilder().setAccepted(true).setHeartbeatMillis(heartbeatMillis).build();
         } catch (MeshflException e) {
             return RegisterReply.newBuilder().setAccepted(false).setMessage(e.toString()).build();
@@ -253,6 +280,7 @@ public final class Coordinator implements AutoCloseable {
     public void close() {
         if (!runner.awaitEnds(java.time.Duration.ofSeconds(10))) log.accept("stopping before every node heard how its last run ended");
         sweeper.shutdownNow();
+        retraining.close();
         try {
             catalog.removeEphemeralNodes();
         } catch (RuntimeException e) {

@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -197,6 +198,20 @@ public final class JobRunner {
     /** Who signs the jobs submitted in this process ({@link #run(JobSpec, String, JobObserver)}). */
     void submitter(Submitter s) {
         this.localSubmitter = s;
+    }
+
+    /**
+     * The signer of {@code identity}'s tickets, when this process holds its key (its local submitter):
+     * a retraining's challenger runs under a ticket of its model's owner, never under another's.
+     */
+    Optional<Submitter> submitterFor(String identity) {
+        Submitter s = localSubmitter;
+        return s.identity().equals(identity) ? Optional.of(s) : Optional.empty();
+    }
+
+    /** The identity this process signs tickets as. */
+    String localIdentity() {
+        return localSubmitter.identity();
     }
 
     /** The coordinator's key, which signs the seals of the catalog's chains; null leaves them unsigned. */

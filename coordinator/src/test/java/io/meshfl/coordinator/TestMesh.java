@@ -23,6 +23,7 @@ final class TestMesh implements AutoCloseable {
     final List<DomainNode> nodes = new ArrayList<>();
     final Catalog catalog;
     private final List<ManagedChannel> channels = new ArrayList<>();
+    private String coordName;
 
     /** Writes {@code domains} products d0.loans, d1.loans, ... of {@code rows} rows each under {@code dir}. */
     static List<DataContract> writeProducts(Path dir, int domains, int rows, int features, long seed) throws IOException {
@@ -86,7 +87,7 @@ final class TestMesh implements AutoCloseable {
     /** A node per list of products, all of one domain. */
     private TestMesh(List<List<DataContract>> perNode, int heartbeatMillis, boolean grouped) throws IOException {
         catalog = Catalog.inMemory("mesh-" + System.nanoTime());
-        String coordName = InProcessServerBuilder.generateName();
+        coordName = InProcessServerBuilder.generateName();
         coordinator = new Coordinator(catalog, addr -> InProcessChannelBuilder.forName(addr).build(), heartbeatMillis, s -> { })
                 .transport("in-process gRPC")
                 .start(InProcessServerBuilder.forName(coordName));
@@ -98,6 +99,23 @@ final class TestMesh implements AutoCloseable {
             n.joinCoordinator(ch);
             nodes.add(n);
         }
+    }
+
+    /**
+     * The domain publishes a new version of its product: its node stops, and a node serving
+     * {@code c} starts and registers with the coordinator, as a redeployed node would.
+     */
+    DomainNode republish(DataContract c) throws IOException {
+        DomainNode old = nodes.stream().filter(n -> n.domain().equals(c.domain())).findFirst().orElseThrow();
+        old.close();
+        nodes.remove(old);
+        String name = InProcessServerBuilder.generateName();
+        DomainNode n = new DomainNode(c.domain(), List.of(c), s -> { }).start(InProcessServerBuilder.forName(name), name);
+        ManagedChannel ch = InProcessChannelBuilder.forName(coordName).build();
+        channels.add(ch);
+        n.joinCoordinator(ch);
+        nodes.add(n);
+        return n;
     }
 
     /**

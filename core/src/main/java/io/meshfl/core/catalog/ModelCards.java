@@ -61,6 +61,7 @@ public final class ModelCards {
         for (ModelRegistry.Approval a : given) {
             approvals.addObject().put("product", a.productId()).put("version", a.productVersion()).put("contract_sha256", a.contractSha256())
                     .put("approver", a.approver()).put("certificate_sha256", a.certificateSha256()).put("at", a.at().toString());
+            if (a.carriedFrom() != null) ((ObjectNode) approvals.get(approvals.size() - 1)).put("carried_from", a.carriedFrom());
         }
         ArrayNode toApprove = card.putArray("to_approve");
         java.util.Set<String> approved = new java.util.HashSet<>();
@@ -74,6 +75,7 @@ public final class ModelCards {
         for (ModelRegistry.StageChange s : registry.history(modelId)) {
             history.addObject().put("stage", s.stage().label()).put("by", s.actor()).put("reason", s.reason()).put("at", s.at().toString());
         }
+        card.set("retraining", retraining(catalog, prov.path("job_id").asText(null), modelId));
         if (e.outputContract() != null) card.put("output_contract", e.outputContract());
         return card;
     }
@@ -146,6 +148,29 @@ public final class ModelCards {
     /** The domain of an owner identity ({@code domain:NAME}), or the identity itself for a client. */
     private static String owner(String identity) {
         return identity.startsWith("domain:") ? identity.substring(7) : identity;
+    }
+
+    /** The job's {@code retrain:} policy as written (null: none), and every retraining the model took part in, champion or challenger. */
+    private static ObjectNode retraining(Catalog catalog, String jobId, String modelId) {
+        ObjectNode out = JSON.createObjectNode();
+        JsonNode policy = jobId == null ? null : catalog.job(jobId).map(j -> {
+            try {
+                return YAML.readTree(j.specYaml()).get("retrain");
+            } catch (java.io.IOException ex) {
+                return null;
+            }
+        }).orElse(null);
+        out.set("policy", policy == null ? JSON.nullNode() : policy);
+        ArrayNode decisions = out.putArray("decisions");
+        for (Retrainings.Retraining r : new Retrainings(catalog).of(modelId)) {
+            ObjectNode d = decisions.addObject().put("role", r.championId().equals(modelId) ? "champion" : "challenger").put("champion", r.championId())
+                    .put("challenger", r.challengerId()).put("run", r.runId()).put("cause", r.cause()).put("metric", r.metric())
+                    .put("margin", r.margin()).put("decision", r.decision().label()).put("reason", r.reason()).put("started_at", r.startedAt().toString());
+            if (r.championValue() != null) d.put("champion_value", r.championValue());
+            if (r.challengerValue() != null) d.put("challenger_value", r.challengerValue());
+            if (r.decidedAt() != null) d.put("decided_at", r.decidedAt().toString());
+        }
+        return out;
     }
 
     private static String purpose(Catalog catalog, String jobId) {

@@ -50,9 +50,13 @@ public final class ModelRegistry {
     public record Input(String productId, String domain, String version, String contractSha256) {
     }
 
-    /** An owner's approval, as verified and stored. */
+    /**
+     * An owner's approval, as verified and stored. {@code carriedFrom} is the champion a retrained
+     * challenger took it over from (its products and grants unchanged), whose statement the
+     * signature is over; null for an approval of this very version.
+     */
     public record Approval(String modelId, String productId, String productVersion, String contractSha256, String approver,
-                           String certificateSha256, String signature, Instant at) {
+                           String certificateSha256, String signature, Instant at, String carriedFrom) {
     }
 
     /** One change of stage. */
@@ -130,9 +134,9 @@ public final class ModelRegistry {
 
     public List<Approval> approvals(String modelId) {
         return catalog.transaction("SELECT model approvals " + modelId, c -> Catalog.query(c, "SELECT model_id, product_id, product_version, "
-                + "contract_sha256, approver, certificate_sha256, signature, approved_at FROM model_approvals WHERE model_id = ? ORDER BY approved_at, "
-                + "product_id", ps -> ps.setString(1, modelId), rs -> new Approval(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                rs.getString(5), rs.getString(6), rs.getString(7), Catalog.instant(rs, 8))));
+                + "contract_sha256, approver, certificate_sha256, signature, approved_at, carried_from FROM model_approvals WHERE model_id = ? ORDER BY "
+                + "approved_at, product_id", ps -> ps.setString(1, modelId), rs -> new Approval(rs.getString(1), rs.getString(2), rs.getString(3),
+                rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), Catalog.instant(rs, 8), rs.getString(9))));
     }
 
     public List<StageChange> history(String modelId) {
@@ -182,6 +186,58 @@ public final class ModelRegistry {
                 setStage(c, modelId, Stage.APPROVED, approver, "every owner of its inputs approved it", now);
             }
             return entry(c, modelId).orElseThrow();
+        });
+    }
+
+    /**
+     * Takes over champion {@code fromId}'s approvals for candidate {@code toId}, each for the product
+     * version and contract the challenger learned from and naming the champion it came from; the
+     * caller has established that the products and their grants did not change. The challenger is
+     * then approved as a champion's approvals make it.
+     */
+    public Entry carryApprovals(String fromId, String toId, String actor, String reason) {
+        Entry e = require(toId);
+        if (e.stage() != Stage.CANDIDATE) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "model " + describe(e) + " is " + e.stage().label() + "; approvals are carried "
+                    + "over to a candidate only");
+        }
+        java.util.Map<String, Approval> given = new java.util.HashMap<>();
+        for (Approval a : approvals(fromId)) given.put(a.productId(), a);
+        List<Input> inputs = inputs(toId);
+        for (Input i : inputs) {
+            if (!given.containsKey(i.productId())) {
+                throw new MeshflException(ErrorCode.POLICY_VIOLATION, "model " + fromId + " has no approval of " + i.productId() + " to carry over");
+            }
+        }
+        return catalog.transaction("INSERT carried approvals " + toId, c -> {
+            Instant now = Instant.now();
+            for (Input i : inputs) {
+                Approval a = given.get(i.productId());
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO model_approvals (model_id, product_id, product_version, contract_sha256, "
+                        + "approver, certificate_sha256, signature, approved_at, carried_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    ps.setString(1, toId);
+                    ps.setString(2, i.productId());
+                    ps.setString(3, i.version());
+                    ps.setString(4, i.contractSha256());
+                    ps.setString(5, a.approver());
+                    ps.setString(6, a.certificateSha256());
+                    ps.setString(7, a.signature());
+                    ps.setObject(8, Catalog.ts(now));
+                    ps.setString(9, a.carriedFrom() != null ? a.carriedFrom() : fromId);
+                    ps.executeUpdate();
+                }
+            }
+            setStage(c, toId, Stage.APPROVED, actor, reason, now);
+            return entry(c, toId).orElseThrow();
+        });
+    }
+
+    /** Adds a line to a version's history at the stage it is at, e.g. the decision of a retraining it took part in. */
+    public void note(String modelId, String actor, String reason) {
+        Entry e = require(modelId);
+        catalog.transaction("INSERT model note " + modelId, c -> {
+            stageChange(c, modelId, e.stage(), actor, reason, Instant.now());
+            return null;
         });
     }
 

@@ -19,7 +19,7 @@ public final class JobFields {
 
     /** Fields the file must give (when their section is there). */
     private static final Set<String> REQUIRED = Set.of("name", "products", "label", "model", "model.type", "selection.metric",
-            "evaluation.outOfTime.column", "evaluation.outOfTime.after");
+            "evaluation.outOfTime.column", "evaluation.outOfTime.after", "retrain.metric");
 
     private static void f(String path, String kind, String fallback, String about, String... choices) {
         ALL.add(new SchemaField(path, kind, fallback, about.replace(" Required.", ""), List.of(choices), REQUIRED.contains(path)));
@@ -154,6 +154,13 @@ public final class JobFields {
         f("joined.lr", "number", "0.5", "Learning rate.");
         f("joined.l2", "number", "0.0", "L2 penalty.");
         f("joined.momentum", "number", "0.9", "Nesterov momentum.");
+        f("retrain", "mapping", null, "Train the model again as a challenger of the version in production, on a new version of an input "
+                + "product and/or a schedule; it replaces the champion only if it beats it on a held-out metric by the margin (docs/registry.md).");
+        f("retrain.on", "string", null, "`product-version`: retrain when a node registers a new version of any product the champion learned "
+                + "from (the job's products must not be pinned).", "product-version");
+        f("retrain.cron", "string", null, "Retrain on this five-field cron schedule, in UTC (`0 3 * * 1`: Mondays at 03:00).");
+        f("retrain.metric", "string", null, "The held-out metric champion and challenger are compared on (auc, log_loss, rmse, ...). Required.");
+        f("retrain.margin", "number", "0.0", "How much better the challenger must be on the metric, in the metric's own direction.");
     }
 
     private JobFields() {

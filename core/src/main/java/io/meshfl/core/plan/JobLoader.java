@@ -213,7 +213,7 @@ public final class JobLoader {
         }
         return new JobSpec(name, products, label, features, model, strategy, agg, local, rounds, eval, timeout, seed,
                 scaling.equals("standard"), source, vertical, split, boost, integration, joined, privacy,
-                secureAggregation(f, root, source), given(root), pins, groups);
+                secureAggregation(f, root, source), given(root), pins, groups, RetrainPolicy.read(root, source, model, eval, pins));
     }
 
     /** {@code groups:} parties of two or more of the job's products each; a product is in one group at most. */
@@ -238,7 +238,7 @@ public final class JobLoader {
     }
 
     private static final Set<String> SECTIONS = Set.of("model", "aggregator", "local", "evaluation", "vertical", "split", "boost",
-            "joined", "privacy", "secureAggregation", "selection");
+            "joined", "privacy", "secureAggregation", "selection", "retrain");
 
     /** The fields the file set, as dotted paths in file order; a switched-off block sets nothing. */
     private static Set<String> given(JsonNode root) {

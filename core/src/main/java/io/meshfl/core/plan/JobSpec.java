@@ -27,6 +27,7 @@ import java.util.List;
  *                 against the version their node serves
  * @param groups   vertical parties made of several products with the same columns, each held by its own node (regions of
  *                 one domain, banks holding the same columns for other customers): a name to its products, in file order
+ * @param retrain  when the job's model is trained again as a challenger of the version in production, or null: never
  */
 public record JobSpec(String name, List<String> products, String label, List<String> features,
                       ModelSpec model, String strategy, AggregatorSpec aggregator, LocalSettings local,
@@ -34,7 +35,7 @@ public record JobSpec(String name, List<String> products, String label, List<Str
                       boolean standardize, String sourceFile, VerticalSettings vertical, SplitSettings split,
                       BoostSettings boost, String integration, JoinedSettings joined, PrivacySettings privacy,
                       SecureAggregationSpec secureAggregation, java.util.Set<String> given,
-                      java.util.Map<String, String> pins, java.util.Map<String, List<String>> groups) {
+                      java.util.Map<String, String> pins, java.util.Map<String, List<String>> groups, RetrainPolicy retrain) {
 
     public JobSpec {
         products = List.copyOf(products);
@@ -55,7 +56,7 @@ public record JobSpec(String name, List<String> products, String label, List<Str
                    SecureAggregationSpec secureAggregation, java.util.Set<String> given,
                    java.util.Map<String, String> pins) {
         this(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation, roundTimeoutSeconds, seed,
-                standardize, sourceFile, vertical, split, boost, integration, joined, privacy, secureAggregation, given, pins, java.util.Map.of());
+                standardize, sourceFile, vertical, split, boost, integration, joined, privacy, secureAggregation, given, pins, java.util.Map.of(), null);
     }
 
     /** The group a product belongs to, or null when it is a party of its own. */
@@ -67,13 +68,13 @@ public record JobSpec(String name, List<String> products, String label, List<Str
     /** This job trained over the join of mesh integration {@code id}. */
     public JobSpec withIntegration(String id) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy, secureAggregation, given, pins, groups);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy, secureAggregation, given, pins, groups, retrain);
     }
 
     /** This job with other split-network settings. */
     public JobSpec withSplit(SplitSettings s) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy, secureAggregation, given, pins, groups);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy, secureAggregation, given, pins, groups, retrain);
     }
 
     /**

@@ -29,7 +29,8 @@ class FileSchemasTest {
     private static final String BASE = "name: j\nproducts: [a.b, c.d, e.f]\nlabel: y\nmodel: {type: logistic}\n";
     /** Sections a field needs around it to be read at all. */
     private static final Map<String, String> CONTEXT = Map.of("privacy", "privacy: {noiseMultiplier: 1.0}\n",
-            "secureAggregation", "secureAggregation: {}\n", "selection", "selection: {metric: auc}\n");
+            "secureAggregation", "secureAggregation: {}\n", "selection", "selection: {metric: auc}\n",
+            "retrain", "retrain: {on: product-version, metric: auc}\n");
     /** Defaults that stand for "unset" and cannot be written (the loader refuses them given explicitly). */
     private static final Set<String> UNSET = Set.of("aggregator.byzantine", "aggregator.selected");
 

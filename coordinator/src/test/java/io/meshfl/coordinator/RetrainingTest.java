@@ -1,0 +1,231 @@
+package io.meshfl.coordinator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfl.core.catalog.ModelCards;
+import io.meshfl.core.catalog.ModelRegistry;
+import io.meshfl.core.catalog.Retrainings;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.plan.JobLoader;
+import io.meshfl.core.protocol.horizontal.RoundSummary;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Retraining with champion and challenger over a real coordinator and nodes: a node registering a
+ * new version of an input product trains a challenger from the champion's job, which replaces the
+ * champion only if it beats it on the held-out metric by the margin, keeping the owners' approvals
+ * only when the products' grants did not change; the champion is in production throughout.
+ */
+class RetrainingTest {
+
+    @TempDir
+    Path dir;
+
+    /** Products d0.loans and d1.loans whose version 1.0.0 of d0 has labels drawn at random, and a version 2.0.0 of d0 with the true labels. */
+    private List<DataContract> products() throws Exception {
+        List<DataContract> contracts = TestMesh.writeProducts(dir, 2, 400, 3, 11);
+        List<String> lines = Files.readAllLines(dir.resolve("d0.csv"));
+        Files.write(dir.resolve("d0-v2.csv"), lines);
+        Random rng = new Random(3);
+        StringBuilder noisy = new StringBuilder(lines.get(0)).append('\n');
+        for (String l : lines.subList(1, lines.size())) noisy.append(l, 0, l.lastIndexOf(',') + 1).append(rng.nextBoolean() ? 1 : 0).append('\n');
+        Files.writeString(dir.resolve("d0.csv"), noisy);
+        return contracts;
+    }
+
+    /** Version 2.0.0 of d0.loans, over the true labels; {@code consumers} replaces its grants when not null. */
+    private DataContract version2(String consumers) throws Exception {
+        String yaml = Files.readString(dir.resolve("d0.loans.yaml")).replace("version: 1.0.0", "version: 2.0.0").replace("path: d0.csv", "path: d0-v2.csv");
+        if (consumers != null) yaml = yaml.replace("consumers: [{identity: 'client:operator'}]", "consumers: " + consumers);
+        Path file = dir.resolve("d0.loans-v2.yaml");
+        Files.writeString(file, yaml);
+        return ContractLoader.load(file);
+    }
+
+    /** Trains the job, has every owner approve the model and promotes it: the champion. */
+    private static String champion(TestMesh mesh, String yaml) {
+        ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, JobObserver.QUIET);
+        String id = report.path("model_id").asText();
+        ModelRegistry registry = new ModelRegistry(mesh.catalog);
+        for (ModelRegistry.Input i : registry.inputs(id)) registry.approve(id, i, "domain:" + i.domain(), "ab".repeat(32), "c2lnbmVk");
+        registry.promote(id, "client:operator", () -> ModelCards.outputContract(mesh.catalog, id));
+        assertEquals(ModelRegistry.Stage.PRODUCTION, registry.require(id).stage());
+        return id;
+    }
+
+    /** The champion's stage at every round of the challenger's run. */
+    private static List<ModelRegistry.Stage> watch(TestMesh mesh, String champion) {
+        List<ModelRegistry.Stage> seen = new CopyOnWriteArrayList<>();
+        ModelRegistry registry = new ModelRegistry(mesh.catalog);
+        mesh.coordinator.retraining().observers(name -> new JobObserver() {
+            @Override
+            public void plan(String explain) {
+            }
+
+            @Override
+            public void round(RoundSummary round) {
+                seen.add(registry.require(champion).stage());
+            }
+
+            @Override
+            public void log(String line) {
+            }
+        });
+        return seen;
+    }
+
+    /** The retrainings of the test job once none is still running. */
+    private static List<Retrainings.Retraining> decided(TestMesh mesh, int count) throws InterruptedException {
+        Retrainings store = new Retrainings(mesh.catalog);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            List<Retrainings.Retraining> all = store.named("test-job");
+            if (all.size() >= count && all.stream().noneMatch(r -> r.decision() == Retrainings.Decision.RUNNING)) return all;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no decision within 120 s: " + store.named("test-job"));
+    }
+
+    @Test
+    void aNewProductVersionTrainsAChallengerThatBeatsTheChampionByTheMarginAndReplacesIt() throws Exception {
+        List<DataContract> contracts = products();
+        try (TestMesh mesh = new TestMesh(contracts, 200)) {
+            String champion = champion(mesh, TestMesh.job(2, 3, 2, "retrain: {on: product-version, metric: auc, margin: 0.005}"));
+            List<ModelRegistry.Stage> seen = watch(mesh, champion);
+            mesh.republish(version2(null));
+
+            Retrainings.Retraining r = decided(mesh, 1).get(0);
+            assertEquals(Retrainings.Decision.PROMOTED, r.decision(), r.reason());
+            assertEquals(champion, r.championId());
+            assertTrue(r.cause().contains("d0.loans 1.0.0 -> 2.0.0"), r.cause());
+            assertEquals("auc", r.metric());
+            assertTrue(r.challengerValue() >= r.championValue() + 0.005, r.toString());
+            assertFalse(seen.isEmpty(), "the challenger's rounds were seen");
+            assertTrue(seen.stream().allMatch(s -> s == ModelRegistry.Stage.PRODUCTION), "the champion served throughout: " + seen);
+
+            ModelRegistry registry = new ModelRegistry(mesh.catalog);
+            assertEquals(ModelRegistry.Stage.PRODUCTION, registry.require(r.challengerId()).stage());
+            assertEquals(ModelRegistry.Stage.RETIRED, registry.require(champion).stage());
+            assertEquals(2, registry.require(r.challengerId()).version());
+            // the owners' approvals carried over, each naming the champion it came from, for the version the challenger learned from
+            List<ModelRegistry.Approval> carried = registry.approvals(r.challengerId());
+            assertEquals(2, carried.size());
+            assertTrue(carried.stream().allMatch(a -> champion.equals(a.carriedFrom())), carried.toString());
+            assertTrue(carried.stream().anyMatch(a -> a.productId().equals("d0.loans") && a.productVersion().equals("2.0.0")), carried.toString());
+            ObjectNode card = ModelCards.card(mesh.catalog, r.challengerId());
+            assertEquals("promoted", card.path("retraining").path("decisions").get(0).path("decision").asText());
+            assertEquals("challenger", card.path("retraining").path("decisions").get(0).path("role").asText());
+            assertEquals(r.championValue(), card.path("retraining").path("decisions").get(0).path("champion_value").asDouble());
+            assertEquals("product-version", card.path("retraining").path("policy").path("on").asText());
+            assertTrue(registry.history(champion).get(registry.history(champion).size() - 1).reason().contains("replaced in production by version 2"));
+        }
+    }
+
+    @Test
+    void aChallengerShortOfTheMarginIsRejectedAndTheChampionServesOnWhetherAVersionOrTheScheduleTriggeredIt() throws Exception {
+        List<DataContract> contracts = products();
+        try (TestMesh mesh = new TestMesh(contracts, 200)) {
+            String champion = champion(mesh, TestMesh.job(2, 3, 2,
+                    "retrain: {on: product-version, cron: \"0 3 * * 1\", metric: auc, margin: 0.5}"));
+            List<ModelRegistry.Stage> seen = watch(mesh, champion);
+            mesh.republish(version2(null));
+
+            Retrainings.Retraining r = decided(mesh, 1).get(0);
+            assertEquals(Retrainings.Decision.REJECTED, r.decision(), r.reason());
+            assertNotNull(r.championValue());
+            assertNotNull(r.challengerValue());
+            assertTrue(r.reason().contains("does not beat the champion by the margin"), r.reason());
+            ModelRegistry registry = new ModelRegistry(mesh.catalog);
+            assertEquals(ModelRegistry.Stage.PRODUCTION, registry.require(champion).stage());
+            assertEquals(ModelRegistry.Stage.RETIRED, registry.require(r.challengerId()).stage());
+            assertFalse(seen.isEmpty());
+            assertTrue(seen.stream().allMatch(s -> s == ModelRegistry.Stage.PRODUCTION), seen.toString());
+            assertTrue(registry.history(champion).get(registry.history(champion).size() - 1).reason().contains("still in production"),
+                    registry.history(champion).toString());
+            ObjectNode card = ModelCards.card(mesh.catalog, champion);
+            assertEquals("champion", card.path("retraining").path("decisions").get(0).path("role").asText());
+            assertEquals("rejected", card.path("retraining").path("decisions").get(0).path("decision").asText());
+
+            // the schedule: Mondays at 03:00 UTC fire once, other minutes never
+            assertTrue(mesh.coordinator.retraining().tick(ZonedDateTime.parse("2026-12-08T03:00:00Z")).isEmpty());
+            var fired = mesh.coordinator.retraining().tick(ZonedDateTime.parse("2026-12-07T03:00:20Z"));
+            assertEquals(1, fired.size());
+            assertTrue(mesh.coordinator.retraining().tick(ZonedDateTime.parse("2026-12-07T03:00:50Z")).isEmpty(), "a minute fires once");
+            Retrainings.Retraining scheduled = fired.get(0).get(120, TimeUnit.SECONDS);
+            assertTrue(scheduled.cause().startsWith("schedule 0 3 * * 1"), scheduled.cause());
+            assertEquals(Retrainings.Decision.REJECTED, scheduled.decision(), scheduled.reason());
+            assertEquals(ModelRegistry.Stage.PRODUCTION, registry.require(champion).stage());
+        }
+    }
+
+    @Test
+    void approvalsDoNotCarryOverWhenTheNewVersionChangesTheProductsGrants() throws Exception {
+        List<DataContract> contracts = products();
+        try (TestMesh mesh = new TestMesh(contracts, 200)) {
+            String champion = champion(mesh, TestMesh.job(2, 3, 2, "retrain: {on: product-version, metric: auc, margin: 0.005}"));
+            mesh.republish(version2("[{identity: 'client:operator'}, {identity: 'client:marketing', may: [predict]}]"));
+
+            Retrainings.Retraining r = decided(mesh, 1).get(0);
+            assertEquals(Retrainings.Decision.NEEDS_APPROVALS, r.decision(), r.reason());
+            assertTrue(r.reason().contains("the grants of d0.loans changed between version 1.0.0"), r.reason());
+            ModelRegistry registry = new ModelRegistry(mesh.catalog);
+            assertEquals(ModelRegistry.Stage.CANDIDATE, registry.require(r.challengerId()).stage());
+            assertTrue(registry.approvals(r.challengerId()).isEmpty(), "nothing carried over");
+            assertEquals(2, registry.missingApprovals(r.challengerId()).size());
+            assertEquals(ModelRegistry.Stage.PRODUCTION, registry.require(champion).stage());
+        }
+    }
+
+    @Test
+    void aChallengerRunsOnlyUnderItsOwnersTicketAndTheGrantsOfTheNewVersion() throws Exception {
+        List<DataContract> contracts = products();
+        try (TestMesh mesh = new TestMesh(contracts, 200)) {
+            String champion = champion(mesh, TestMesh.job(2, 3, 2, "retrain: {on: product-version, metric: auc, margin: 0.005}"));
+            // version 2.0.0 no longer lets the champion's owner train on d0.loans: the challenger is refused as any job would be
+            mesh.republish(version2("[{identity: 'client:marketing'}]"));
+            Retrainings.Retraining r = decided(mesh, 1).get(0);
+            assertEquals(Retrainings.Decision.FAILED, r.decision(), r.reason());
+            assertTrue(r.reason().contains("product d0.loans grants no access to client:operator"), r.reason());
+            assertEquals(null, r.challengerId());
+            assertEquals(ModelRegistry.Stage.PRODUCTION, new ModelRegistry(mesh.catalog).require(champion).stage());
+        }
+    }
+
+    @Test
+    void theCoordinatorSignsNoChallengerForAnOwnerWhoseKeyItDoesNotHold() throws Exception {
+        List<DataContract> contracts = products();
+        try (TestMesh mesh = new TestMesh(contracts, 200)) {
+            mesh.coordinator.submitter(io.meshfl.core.trust.Submitter.unsigned("client:platform"));
+            String yaml = TestMesh.job(2, 3, 2, "retrain: {on: product-version, metric: auc, margin: 0.005}");
+            io.meshfl.core.trust.Submitter owner = io.meshfl.core.trust.Submitter.unsigned("client:operator");
+            ObjectNode report = mesh.coordinator.runner().run(JobLoader.parse(yaml, "job.yaml"), yaml, plan -> owner.sign(Tickets.draft(
+                    owner.identity(), io.meshfl.core.trust.JobTicket.TRAIN, "test-job", plan.strategy(), yaml, Tickets.products(plan), null)),
+                    null, false, JobObserver.QUIET);
+            String champion = report.path("model_id").asText();
+            ModelRegistry registry = new ModelRegistry(mesh.catalog);
+            for (ModelRegistry.Input i : registry.inputs(champion)) registry.approve(champion, i, "domain:" + i.domain(), "ab".repeat(32), "c2ln");
+            registry.promote(champion, "client:operator", () -> ModelCards.outputContract(mesh.catalog, champion));
+
+            mesh.republish(version2(null));
+            Retrainings.Retraining r = decided(mesh, 1).get(0);
+            assertEquals(Retrainings.Decision.FAILED, r.decision(), r.reason());
+            assertTrue(r.reason().contains("holds no key of client:operator (it signs for client:platform)"), r.reason());
+            assertEquals(1, mesh.catalog.runs().size(), "no challenger run was started");
+            assertEquals(ModelRegistry.Stage.PRODUCTION, registry.require(champion).stage());
+        }
+    }
+}
