@@ -48,6 +48,7 @@ public final class Coordinator implements AutoCloseable {
     private final Catalog catalog;
     private final NodeRegistry registry;
     private final JobRunner runner;
+    private final Serving serving;
     private final int heartbeatMillis;
     private final Consumer<String> log;
     private final ScheduledExecutorService sweeper;
@@ -87,6 +88,7 @@ public final class Coordinator implements AutoCloseable {
         this.log = log;
         this.registry = new NodeRegistry(dial, catalog, 3L * heartbeatMillis, log);
         this.runner = new JobRunner(catalog, registry);
+        this.serving = new Serving(runner);
         // no run stays RUNNING without a live coordinator: those of a coordinator that stopped resume here, or end INTERRUPTED now
         resumeOrphans();
         int stale = catalog.removeEphemeralNodes();
@@ -261,6 +263,16 @@ public final class Coordinator implements AutoCloseable {
         return runner.predict(modelId, products, requester, options, observer);
     }
 
+    /** A serving session's ticket signed by this process's own submitter (the embedded mesh's operator). */
+    public io.meshfl.core.trust.SignedTicket servingTicket(String modelId, java.util.List<String> products) {
+        return runner.servingTicket(modelId, products);
+    }
+
+    /** Online serving, in this process (tests and the embedded mesh): a step of a session, as the caller {@code caller}. */
+    public io.meshfl.proto.ServeReply serve(io.meshfl.proto.ServeCall call, String caller) {
+        return serving.handle(call, caller);
+    }
+
     /** The declarations of a prediction request as it came over the wire. */
     static PredictOptions options(io.meshfl.proto.PredictRequest r) {
         return new PredictOptions(r.getMissing(), r.getOutputProduct(), r.getOutputFormat());
@@ -415,6 +427,21 @@ public final class Coordinator implements AutoCloseable {
                 out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
             } catch (RuntimeException e) {
                 log.accept("registry failed: " + e);
+                out.onError(io.grpc.Status.INTERNAL.withDescription("MeshFL-900 INTERNAL: " + e).asRuntimeException());
+            }
+        }
+
+        @Override
+        public void serve(io.meshfl.proto.ServeCall request, StreamObserver<io.meshfl.proto.ServeReply> out) {
+            try {
+                out.onNext(serving.handle(request, caller()));
+                out.onCompleted();
+            } catch (MeshflException e) {
+                if (e.code() == io.meshfl.core.ErrorCode.POLICY_VIOLATION) log.accept("serving: refused " + (caller() == null ? "a caller" : caller())
+                        + ": " + e.getMessage());
+                out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
+            } catch (RuntimeException e) {
+                log.accept("serving failed: " + e);
                 out.onError(io.grpc.Status.INTERNAL.withDescription("MeshFL-900 INTERNAL: " + e).asRuntimeException());
             }
         }

@@ -351,6 +351,14 @@ public final class JobRunner {
                 "predict-" + modelId, strategy, Tickets.predictSpec(modelId, productIds, requester, missing), products, modelId)), null, observer);
     }
 
+    /** A serving session's ticket signed by this process's own submitter (the embedded mesh's operator). */
+    public SignedTicket servingTicket(String modelId, List<String> productIds) {
+        PredictPlan pp = planPredict(modelId, productIds);
+        Submitter s = localSubmitter;
+        return s.sign(Tickets.draft(s.identity(), JobTicket.PREDICT, "serve-" + modelId, pp.strategy(), Serving.spec(modelId, productIds),
+                pp.products(), modelId));
+    }
+
     /** What a prediction request reads: the model's training strategy and the scoring products' latest versions. */
     public record PredictPlan(String strategy, List<JobTicket.ProductVersion> products) {
     }

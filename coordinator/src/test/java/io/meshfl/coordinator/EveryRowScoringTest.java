@@ -32,13 +32,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EveryRowScoringTest {
 
     private static final int CUSTOMERS = 500;
-    private static final List<String> PRODUCTS = List.of("bank.customers", "shop.customers", "telco.customers");
+    static final List<String> PRODUCTS = List.of("bank.customers", "shop.customers", "telco.customers");
 
     @TempDir
     Path dir;
 
     /** The customers shop does not know: every 12th and a half (40 of 500, 8%). */
-    private static boolean unknownToShop(int i) {
+    static boolean unknownToShop(int i) {
         return i % 25 == 3 || i % 25 == 15;
     }
 
@@ -115,7 +115,7 @@ class EveryRowScoringTest {
     }
 
     /** The predictions file as rows by entity key: its columns by name. */
-    private static Map<String, Map<String, String>> rows(ObjectNode pred) throws Exception {
+    static Map<String, Map<String, String>> rows(ObjectNode pred) throws Exception {
         List<String> lines = Files.readAllLines(Path.of(pred.path("predictions").asText()));
         String[] head = lines.get(0).split(",", -1);
         Map<String, Map<String, String>> out = new LinkedHashMap<>();
@@ -128,7 +128,7 @@ class EveryRowScoringTest {
         return out;
     }
 
-    private static final String JOB = """
+    static final String JOB = """
             name: every-row
             products: [bank.customers, shop.customers, telco.customers]
             label: target

@@ -57,7 +57,7 @@ final class PolicyGuard {
     static String family(String protocol) {
         return switch (protocol) {
             case "horizontal" -> "horizontal";
-            case "vertical", "vertical-infer" -> "vertical";
+            case "vertical", "vertical-infer", "vertical-serve" -> "vertical";
             case "split", "split-infer" -> "split";
             case "secureboost", "secureboost-infer" -> "secureboost";
             case "rows" -> "pooled";

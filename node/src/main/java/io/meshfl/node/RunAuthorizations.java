@@ -176,7 +176,7 @@ final class RunAuthorizations {
         if (!a.jobId().equals(req.jobId())) {
             return "run " + a.runId() + " was authorized for job " + a.jobId() + ", not job " + req.jobId() + "; refused " + req.protocol() + "/" + req.step();
         }
-        boolean inference = req.protocol().endsWith("-infer");
+        boolean inference = req.protocol().endsWith("-infer") || req.protocol().endsWith("-serve");
         if (!family.equals("psi") && inference != a.purpose().equals(JobTicket.PREDICT)) {
             return "run " + a.runId() + " was granted to " + a.purpose() + " (job ticket of " + a.submitter() + "); refused a "
                     + req.protocol() + " request";

@@ -62,6 +62,12 @@ public final class WireProtection {
                 default -> "paillier ciphertexts";
             };
             case "vertical-infer", "secureboost-infer", "split-infer" -> request ? "instructions" : "partial scores or split bits";
+            case "vertical-serve" -> switch (step) {
+                case "lookup" -> request ? "blinded entity keys" : "partial scores sealed for the requester";
+                case "key" -> request ? "session key sealed for this party" : "acknowledgement";
+                case "prepare" -> request ? "instructions" : "public key";
+                default -> request ? "instructions" : "acknowledgement";
+            };
             case "split" -> switch (step) {
                 case "batch", "backward" -> request ? "cut-layer gradients" : splitActivations(m);
                 case "loss" -> request ? "logits" : "loss gradients";

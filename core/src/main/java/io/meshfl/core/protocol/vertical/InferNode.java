@@ -171,17 +171,7 @@ public final class InferNode implements NodeProtocol {
         }
         ModelSpec.Type type = ModelSpec.Type.valueOf(req.cfg("model_type"));
         int k = s.outputs;
-        double[] pred = new double[u.length];
-        for (int i = 0; i < u.length; i++) {
-            pred[i] = switch (type) {
-                case LOGISTIC -> 1 / (1 + Math.exp(-u[i]));
-                case POISSON -> Math.exp(Math.min(30, u[i]));
-                default -> u[i];
-            };
-        }
-        if (type == ModelSpec.Type.SOFTMAX) {
-            for (int i = 0; i < u.length / k; i++) io.meshfl.core.model.nn.Losses.softmax(u, i * k, k, pred, i * k);
-        }
+        double[] pred = ScoreLink.apply(type, u, k);
         // a row a party did not know, when the request refused such rows, is listed without a score
         for (int i = 0; i < missing.length; i++) if (missing[i]) java.util.Arrays.fill(pred, i * k, (i + 1) * k, Double.NaN);
         var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, k, req.cfg("label", ""),
