@@ -36,6 +36,9 @@ final class Predictions {
     /** Strategies whose models stay split over the domains' nodes and are scored here. */
     static final List<String> SPREAD = List.of("vertical", "split", "secureboost", "federated-factorized");
 
+    /** Strategies whose models can score every row of the requester's product. */
+    static final List<String> EVERY_ROW = List.of("vertical", "split", "secureboost");
+
     private final JobRunner runner;
 
     Predictions(JobRunner runner) {
@@ -131,9 +134,9 @@ final class Predictions {
                 // an external trainer's network: its top runs in the training label holder's trainer, from the part that node kept
                 case "split" -> "EXTERNAL".equals(prov.path("model").path("type").asText())
                         ? SplitScorer.scoreExternal(channels, run.id(), partsKey, splitSettings(prov, modelId), head(prov),
-                        new ArrayList<>(partDomains), guest, parts, who, label, timeout, observer::log)
+                        new ArrayList<>(partDomains), guest, parts, who, label, timeout, observer::log, scoring)
                         : SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId), head(prov),
-                        new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log);
+                        new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log, scoring);
                 case "secureboost" -> BoostScorer.score(channels, run.id(), partsKey, guest, label, parts, who, timeout, observer::log, scoring);
                 default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(),
                         "SOFTMAX".equals(prov.path("model").path("type").asText()) ? prov.path("model").path("classes").asInt() : 1, label, parts,
@@ -176,13 +179,14 @@ final class Predictions {
     /**
      * What the scoring asks of the nodes: every row of the requester's product, with rows a party
      * does not know treated as {@code missing} says (refused, that is listed unscored, by default),
-     * for models whose parties are single products aligned by entity key (vertical and SecureBoost);
+     * for models whose parties are single products aligned by entity key (vertical, split networks
+     * and SecureBoost);
      * the rows all parties share for the others, said in the log, and a declared treatment refused.
      */
     private ScoringRequest scoring(String modelId, String strategy, JsonNode prov, List<VerticalRunner.Link> links, Map<String, String> groupOf,
                                    PredictOptions options, JobObserver observer) {
         String missing = options.missing();
-        if (options.product() != null && !List.of("vertical", "secureboost").contains(strategy)) {
+        if (options.product() != null && !EVERY_ROW.contains(strategy)) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "output.product: the predictions of a " + strategy
                     + " model are written to the requester's predictions folder only");
         }
@@ -193,7 +197,7 @@ final class Predictions {
         var entry = new io.meshfl.core.catalog.ModelRegistry(runner.catalog()).entry(modelId);
         String name = entry.map(io.meshfl.core.catalog.ModelRegistry.Entry::name).orElse(prov.path("job").asText(modelId));
         String version = entry.map(e -> Integer.toString(e.version())).orElse("");
-        boolean everyRow = List.of("vertical", "secureboost").contains(strategy) && links.isEmpty() && groupOf.isEmpty();
+        boolean everyRow = EVERY_ROW.contains(strategy) && links.isEmpty() && groupOf.isEmpty();
         if (!everyRow) {
             String why = !links.isEmpty() ? "it was trained over a join" : !groupOf.isEmpty() ? "a party of it is made of several products"
                     : "it is a " + strategy + " model";

@@ -253,6 +253,69 @@ class EveryRowScoringTest {
     }
 
     @Test
+    void splitNetworksScoreEveryRowWithTheUnknownPartysBottomAtItsMeans() throws Exception {
+        write(14, null);
+        double[] means = shopMeans();
+        try (TestMesh mesh = TestMesh.byDomain(write(14, means), 200)) {
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            String yaml = """
+                    name: every-row-split
+                    products: [bank.customers, shop.customers, telco.customers]
+                    label: target
+                    model: {type: splitnn}
+                    split: {bottomHidden: [8], cutWidth: 3, topHidden: [4], epochs: 6, batchSize: 32, lr: 0.02, labels: bank}
+                    seed: 7
+                    """;
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
+            assertEquals("split", report.path("plan").path("strategy").asText());
+            String model = report.path("model_id").asText();
+            ObjectNode imputed = mesh.coordinator.predict(model, PRODUCTS, null, new PredictOptions("impute-mean", null, null), rec);
+            assertEquals(CUSTOMERS, imputed.path("rows").asInt());
+            assertEquals(CUSTOMERS, imputed.path("metrics").path("rows_scored").asInt());
+            assertEquals(460, imputed.path("metrics").path("rows_with:shop").asInt());
+            assertEquals(460, imputed.path("metrics").path("rows_complete").asInt());
+            Map<String, Map<String, String>> imp = rows(imputed);
+            ObjectNode refused = mesh.coordinator.predict(model, PRODUCTS, null, PredictOptions.NONE, rec);
+            assertEquals(CUSTOMERS, refused.path("rows").asInt());
+            assertEquals(460, refused.path("metrics").path("rows_scored").asInt());
+            Map<String, Map<String, String>> ref = rows(refused);
+            // a shop that knew the missing customers at the means of its own gives each of them the imputed score
+            ObjectNode filled = mesh.coordinator.predict(model, List.of("bank.customers", "shop.full", "telco.customers"), null, PredictOptions.NONE, rec);
+            assertEquals(CUSTOMERS, filled.path("metrics").path("rows_complete").asInt());
+            Map<String, Map<String, String>> full = rows(filled);
+            assertEquals(CUSTOMERS, imp.size());
+            java.util.Set<String> unknownScores = new java.util.HashSet<>();
+            for (var e : imp.entrySet()) {
+                boolean unknown = unknownToShop(Integer.parseInt(e.getKey().substring(1)));
+                Map<String, String> row = e.getValue();
+                assertEquals(unknown ? "0" : "1", row.get("part_shop"), e.getKey());
+                assertEquals(unknown ? "2" : "3", row.get("parts_present"), e.getKey());
+                assertEquals("1", row.get("part_bank"));
+                assertEquals("every-row-split", row.get("model"));
+                assertEquals("1", row.get("model_version"));
+                assertEquals(unknown ? "" : row.get("prediction"), ref.get(e.getKey()).get("prediction"), e.getKey());
+                assertEquals(Double.parseDouble(row.get("prediction")), Double.parseDouble(full.get(e.getKey()).get("prediction")), 2e-6, e.getKey());
+                if (unknown) unknownScores.add(row.get("prediction"));
+            }
+            assertTrue(unknownScores.size() > 30, "the other parties' bottoms still tell the unknown customers apart: " + unknownScores.size());
+            assertTrue(imputed.path("metrics").path("auc").asDouble() > 0.7, imputed.toString());
+
+            ObjectNode published = mesh.coordinator.predict(model, PRODUCTS, null, new PredictOptions("impute-mean", "split-scores", "parquet"), rec);
+            assertTrue(published.path("product").asText().startsWith("bank.split-scores@1.0."), published.toString());
+            Path folder = Path.of(published.path("predictions").asText()).getParent().getParent().resolve("products").resolve("split-scores");
+            try (var c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT count(*), count(prediction), sum(part_shop), min(model) FROM read_parquet('"
+                         + folder.resolve("split-scores.parquet") + "')")) {
+                assertTrue(rs.next());
+                assertEquals(CUSTOMERS, rs.getInt(1));
+                assertEquals(CUSTOMERS, rs.getInt(2));
+                assertEquals(460, rs.getInt(3));
+                assertEquals("every-row-split", rs.getString(4));
+            }
+        }
+    }
+
+    @Test
     void aTreatmentOfMissingPartsThatCannotApplyIsRefusedByName() throws Exception {
         try (TestMesh mesh = TestMesh.byDomain(write(13, null), 200)) {
             HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();

@@ -58,9 +58,8 @@ class SplitAndBoostJobTest {
     private static void assertScoresTrainingRows(TestMesh mesh, ObjectNode report, HorizontalJobTest.Recorder rec, double auc) throws Exception {
         ObjectNode pred = mesh.coordinator.predict(report.path("model_id").asText(), PRODUCTS, null, rec);
         assertEquals("bank", pred.path("requester").asText());
-        // a boosted model lists every row of the label holder's 270 (those a party does not know unscored), a split network the shared ones
-        boolean everyRow = report.path("plan").path("strategy").asText().equals("secureboost");
-        assertEquals(everyRow ? 270 : 210, pred.path("rows").asInt());
+        // every row of the label holder's 270 is listed, those a party does not know unscored
+        assertEquals(270, pred.path("rows").asInt());
         assertEquals(210, pred.path("metrics").path("rows_scored").asInt());
         assertEquals(auc, pred.path("metrics").path("auc").asDouble(), 1e-4, "scoring the training rows reproduces the training AUC");
         List<String> lines = Files.readAllLines(Path.of(pred.path("predictions").asText()));

@@ -113,7 +113,7 @@ public final class ModelCards {
         }
         props.addObject().put("name", "model").put("logicalType", "string").put("description", "the model's name");
         props.addObject().put("name", "model_version").put("logicalType", "string").put("description", "the model's version");
-        if (List.of("vertical", "secureboost").contains(prov.path("strategy").asText()) && prov.path("links").isEmpty()) {
+        if (List.of("vertical", "split", "secureboost").contains(prov.path("strategy").asText()) && prov.path("links").isEmpty() && ungrouped(prov)) {
             // every row of the requester is listed; these say which domains' parts were present on it
             props.addObject().put("name", "parts_present").put("logicalType", "integer").put("description", "how many domains' parts were present");
             for (String d : partDomains(prov)) {
@@ -136,6 +136,12 @@ public final class ModelCards {
     }
 
     /** The domains holding a part of the model, in its provenance's order. */
+    /** Whether every party of the model is a single product (a group's members score only the rows every party holds). */
+    private static boolean ungrouped(JsonNode prov) {
+        for (JsonNode p : prov.path("parts")) if (p.hasNonNull("group")) return false;
+        return true;
+    }
+
     private static List<String> partDomains(JsonNode prov) {
         List<String> out = new java.util.ArrayList<>();
         for (JsonNode p : prov.path("parts")) {

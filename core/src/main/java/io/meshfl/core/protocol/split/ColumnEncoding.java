@@ -85,6 +85,30 @@ public record ColumnEncoding(List<String> features, List<String> categorical, do
         return new Dataset(features, out, data.y(), data.keys(), data.rows());
     }
 
+    /**
+     * The encoded row at the centre of {@code encoded} (rows this encoding produced): each numeric
+     * column's mean and each categorical column's most frequent index, the lowest on a tie; a mean of
+     * category indices would name no category. Zeros when there are no rows.
+     */
+    public double[] typicalRow(Dataset encoded) {
+        if (!encoded.features().equals(features)) {
+            throw new IllegalArgumentException("encoding is for columns " + features + ", data has " + encoded.features());
+        }
+        double[] row = encoded.columnMeans();
+        int[] cat = categoricalSlots();
+        int d = features.size();
+        double[] x = encoded.x();
+        for (int j = 0; j < d; j++) {
+            if (cat[j] < 0) continue;
+            int[] count = new int[vocab.get(cat[j]).length + 1];
+            for (int i = 0; i < encoded.rows(); i++) count[(int) x[i * d + j]]++;
+            int best = 0;
+            for (int v = 1; v < count.length; v++) if (count[v] > count[best]) best = v;
+            row[j] = best;
+        }
+        return row;
+    }
+
     /** Index of {@code value} in categorical column {@code c}: 1..V for a training value, 0 for any other. */
     public double index(int c, double value) {
         int k = Arrays.binarySearch(vocab.get(c), value);

@@ -43,6 +43,14 @@ public final class SplitSteps {
     public static final String INFER_GROUP_SEED = "group-seed";
     /** Every other member of a group: takes the first member's seed. */
     public static final String INFER_GROUP_JOIN = "group-join";
+    /**
+     * Requester scoring every row of its product: for each other party, the party's row of each of
+     * the requester's rows in a secret shuffled order (its row at its means where it does not know the
+     * entity), sealed for that party.
+     */
+    public static final String ORDER = "order";
+    /** Another party scoring every row of the requester's product: opens the requester's order and lines its rows up in it. */
+    public static final String REORDER = "reorder";
     /** Node returns prediction-mode cut activations for a range of its aligned scoring rows. */
     public static final String FORWARD = "forward";
     /** Requester writes the probabilities the coordinator computed next to its own entity keys. */

@@ -46,6 +46,17 @@ class ColumnEncodingTest {
     }
 
     @Test
+    void theTypicalRowIsTheNumericMeansAndTheMostFrequentCategory() {
+        ColumnEncoding e = ColumnEncoding.fit(train, List.of("city"));
+        // a at 2, 4 and 9 (mean 5); cities 10, 20, 20: index 2, where the mean index 5/3 would name no city
+        double[] row = e.typicalRow(e.apply(rows(new double[]{2, 10, 5}, new double[]{4, 20, 5}, new double[]{9, 20, 5})));
+        assertEquals((5 - 4) / Math.sqrt(5.0), row[0], 1e-12);
+        assertEquals(2.0, row[1]);
+        assertEquals(0.0, row[2]);
+        assertArrayEquals(new double[]{0, 0, 0}, e.typicalRow(e.apply(rows())), "no rows: zeros, the unknown category");
+    }
+
+    @Test
     void dataWithOtherColumnsIsRefused() {
         ColumnEncoding e = ColumnEncoding.fit(train, List.of());
         Dataset swapped = new Dataset(List.of("city", "a", "k"), train.x(), null, null, train.rows());

@@ -10,6 +10,8 @@ import io.meshfl.core.plan.Plan;
 import io.meshfl.core.protocol.external.ExternalTrainer;
 import io.meshfl.core.protocol.horizontal.RunObserver;
 import io.meshfl.core.protocol.horizontal.RunOutcome;
+import io.meshfl.core.protocol.scoring.Missing;
+import io.meshfl.core.protocol.scoring.ScoringRequest;
 import io.meshfl.core.protocol.vertical.VerticalScorer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,6 +117,30 @@ class ExternalSplitTest {
         assertEquals(a.keySet(), b.keySet());
         assertTrue(a.size() >= 300, "scored the common entities: " + a.size());
         for (String k : a.keySet()) assertEquals(a.get(k), b.get(k), 1e-12, k);
+
+        // every row of shop's product, each other party lining its rows (and its row at its means) up in shop's secret order: the
+        // trainers' bottoms take the same rows as MeshFL's own
+        ScoringRequest every = new ScoringRequest(true, Missing.IMPUTE_MEAN, "ext-split", "1", "", "csv");
+        var oursAll = SplitScorer.score(own.channels, "score-own-all", "own", settings(), io.meshfl.core.model.nn.Head.BINARY, parties,
+                mine.params(), parts, "shop", SplitWorld.LABEL, Duration.ofSeconds(30), line -> { }, every);
+        var theirsAll = SplitScorer.scoreExternal(ext.channels, "score-ext-all", "ext", settings(), io.meshfl.core.model.nn.Head.BINARY, parties,
+                "bank", parts, "shop", SplitWorld.LABEL, Duration.ofSeconds(30), line -> { }, every);
+        Map<String, Double> all = tagged(Path.of(oursAll.predictions()));
+        Map<String, Double> allExt = tagged(Path.of(theirsAll.predictions()));
+        assertEquals(ext.shop.products.get("shop.p").rows(), all.size(), "every row of shop's product");
+        assertTrue(all.size() > a.size(), all.size() + " rows, " + a.size() + " shared");
+        assertEquals(all.keySet(), allExt.keySet());
+        for (String k : all.keySet()) assertEquals(all.get(k), allExt.get(k), 1e-12, k);
+        for (String k : a.keySet()) assertEquals(a.get(k), all.get(k), 1e-12, "a row every party knows scores as before: " + k);
+    }
+
+    /** A predictions file with tag and coverage columns: its scores by entity. */
+    private static Map<String, Double> tagged(Path csv) throws IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(csv);
+        assertTrue(lines.get(0).startsWith("entity_key,prediction,model,model_version,parts_present,part_"), lines.get(0));
+        Map<String, Double> out = new java.util.HashMap<>();
+        for (String l : lines.subList(1, lines.size())) out.put(l.split(",")[0], Double.parseDouble(l.split(",")[1]));
+        return out;
     }
 
     /**
