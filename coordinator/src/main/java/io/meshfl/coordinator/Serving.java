@@ -141,7 +141,9 @@ final class Serving {
         s.calls().parallel(s.parties(), d -> {
             var sealed = c.getBlobsMap().get(d);
             if (sealed == null) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "serve: no session key sealed for " + d);
-            return request(s, ServeSteps.KEY, d, Map.of()).withBlobs(Map.of("requester_pk", pk, "key", sealed.toByteArray()));
+            // as a peer's key, so that each node takes it only signed by the requester's domain certificate for this session
+            return request(s, ServeSteps.KEY, d, Map.of("requester", requesterName(s))).withBlobs(Map.of("peer:" + requesterName(s), pk,
+                    "key", sealed.toByteArray()));
         });
         return io.meshfl.proto.ServeReply.newBuilder().setSession(s.id()).build();
     }
@@ -181,6 +183,11 @@ final class Serving {
         AuditingChannel.flush(runner.catalog(), s.audit());
         s.run().end(status, runner.seal(s.id()), line -> { });
         AuditingChannel.flush(runner.catalog(), s.audit());
+    }
+
+    /** The name of the requester's identity (domain:NAME signs its sealing key as domain NAME). */
+    private static String requesterName(Session s) {
+        return s.requester().substring(s.requester().indexOf(':') + 1);
     }
 
     private Session session(io.meshfl.proto.ServeCall c, String caller) {

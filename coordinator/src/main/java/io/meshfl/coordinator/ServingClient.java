@@ -25,6 +25,16 @@ public final class ServingClient implements AutoCloseable {
         ServeReply call(ServeCall call);
     }
 
+    /**
+     * What vouches for the session's sealing keys: the requester's own certificate key, which signs
+     * its key for the parties, and the mesh CA and revocation list its parties' keys are checked
+     * against, so that a coordinator cannot put a key of its own between them. {@link #NONE} on a
+     * trial mesh without certificates, which takes every party at its word.
+     */
+    public record Keys(io.meshfl.core.trust.Signer signer, java.security.cert.X509Certificate ca, io.meshfl.core.trust.Revocations revocations) {
+        public static final Keys NONE = new Keys(null, null, null);
+    }
+
     /** One call's predictions ({@code outputs} per key, NaN where refused) and which parties knew each key. */
     public record Answer(String[] keys, double[] predictions, int outputs, Map<String, boolean[]> known) {
     }
@@ -44,10 +54,29 @@ public final class ServingClient implements AutoCloseable {
         this.version = version;
     }
 
+    /** The spec a serving session's ticket signs. */
+    public static String spec(String modelId, List<String> products) {
+        return Serving.spec(modelId, products);
+    }
+
     /** Opens a session for {@code modelId} over {@code products} under {@code ticket}; the parties are warm when it returns. */
-    public static ServingClient open(Link link, String modelId, List<String> products, SignedTicket ticket, Missing missing) {
+    public static ServingClient open(Link link, String modelId, List<String> products, SignedTicket ticket, Missing missing, Keys trust) {
         ServeReply opened = link.call(ServeCall.newBuilder().setStep("open").setModelId(modelId).addAllProducts(products)
                 .setSignedTicket(com.google.protobuf.ByteString.copyFrom(ticket.encode())).build());
+        try {
+            return setUp(link, opened, modelId, missing, trust);
+        } catch (RuntimeException e) {
+            // a session that cannot be set up is closed at once: its parties drop what they warmed
+            try {
+                link.call(ServeCall.newBuilder().setStep("close").setSession(opened.getSession()).build());
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    private static ServingClient setUp(Link link, ServeReply opened, String modelId, Missing missing, Keys trust) {
         ModelSpec.Type type;
         try {
             type = ModelSpec.Type.valueOf(opened.getInfoOrDefault("model_type", ""));
@@ -56,18 +85,17 @@ public final class ServingClient implements AutoCloseable {
         }
         ServingRequester r = new ServingRequester(type, Integer.parseInt(opened.getInfoOrDefault("outputs", "1")), missing);
         Map<String, byte[]> pks = new java.util.LinkedHashMap<>();
-        opened.getBlobsMap().forEach((d, pk) -> pks.put(d, pk.toByteArray()));
+        java.time.Instant now = java.time.Instant.now();
+        // each party's key must be signed by that party's certificate for this session, or the coordinator could hand us its own
+        opened.getBlobsMap().forEach((d, pk) -> pks.put(d, trust.ca() == null ? io.meshfl.core.trust.SealKeys.unwrap(pk.toByteArray())
+                : io.meshfl.core.trust.SealKeys.verify(pk.toByteArray(), opened.getSession(), d, trust.ca(), trust.revocations(), now)));
+        byte[] mine = trust.signer() == null ? r.publicKey() : io.meshfl.core.trust.SealKeys.attest(trust.signer(), opened.getSession(), r.publicKey());
         ServeCall.Builder keys = ServeCall.newBuilder().setStep("keys").setSession(opened.getSession())
-                .setRequesterPk(com.google.protobuf.ByteString.copyFrom(r.publicKey()));
+                .setRequesterPk(com.google.protobuf.ByteString.copyFrom(mine));
         r.sealedKeys(opened.getSession(), pks).forEach((d, k) -> keys.putBlobs(d, com.google.protobuf.ByteString.copyFrom(k)));
         ServingClient client = new ServingClient(link, opened.getSession(), r, opened.getInfoOrDefault("model_name", modelId),
                 opened.getInfoOrDefault("model_version", ""));
-        try {
-            link.call(keys.build());
-        } catch (RuntimeException e) {
-            client.close();
-            throw e;
-        }
+        link.call(keys.build());
         return client;
     }
 

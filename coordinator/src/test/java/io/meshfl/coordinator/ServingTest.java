@@ -44,7 +44,8 @@ class ServingTest {
 
             ServingClient.Link link = c -> mesh.coordinator.serve(c, null);
             String session;
-            try (ServingClient client = ServingClient.open(link, model, products, mesh.coordinator.servingTicket(model, products), Missing.IMPUTE_MEAN)) {
+            try (ServingClient client = ServingClient.open(link, model, products, mesh.coordinator.servingTicket(model, products), Missing.IMPUTE_MEAN,
+                    ServingClient.Keys.NONE)) {
                 session = client.session();
                 assertEquals(List.of("bank", "shop", "telco"), client.parties());
                 assertEquals("every-row", client.model());
@@ -79,13 +80,15 @@ class ServingTest {
             assertTrue(run.metricsJson().contains("\"keys_scored\":501.0"), run.metricsJson());
 
             // refused keys stay unscored; a ticket signed for another spec opens nothing
-            try (ServingClient strict = ServingClient.open(link, model, products, mesh.coordinator.servingTicket(model, products), Missing.REFUSE)) {
+            try (ServingClient strict = ServingClient.open(link, model, products, mesh.coordinator.servingTicket(model, products), Missing.REFUSE,
+                    ServingClient.Keys.NONE)) {
                 ServingClient.Answer a = strict.score(new String[]{"C3", "C4"});
                 assertTrue(Double.isNaN(a.predictions()[0]), "C3 is unknown to shop");
                 assertEquals(Double.parseDouble(batch.get("C4").get("prediction")), a.predictions()[1], 1e-5);
             }
             MeshflException forged = assertThrows(MeshflException.class, () -> ServingClient.open(link, model, products,
-                    mesh.coordinator.servingTicket(model, List.of("bank.customers", "shop.customers")), Missing.REFUSE));
+                    mesh.coordinator.servingTicket(model, List.of("bank.customers", "shop.customers")), Missing.REFUSE,
+                    ServingClient.Keys.NONE));
             assertEquals(ErrorCode.POLICY_VIOLATION, forged.code(), forged.getMessage());
         }
     }

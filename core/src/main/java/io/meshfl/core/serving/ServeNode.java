@@ -72,7 +72,8 @@ public final class ServeNode implements NodeProtocol {
 
     private Message key(Message req, NodeContext ctx) {
         State s = state(req, ctx);
-        s.requester = req.blob("requester_pk");
+        // the node took this key only signed by the requester's domain for this session (on a mesh with a CA)
+        s.requester = req.blob("peer:" + req.cfg("requester"));
         byte[] k = s.seal.open(s.requester, ServeSteps.keyContext(s.session, ctx.domain()), req.blob("key"));
         BlindKeys blind = new BlindKeys(k);
         Map<ByteBuffer, Integer> index = new HashMap<>(s.keys.length * 2);

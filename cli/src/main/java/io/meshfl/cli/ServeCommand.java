@@ -1,0 +1,152 @@
+package io.meshfl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.grpc.ManagedChannel;
+import io.meshfl.coordinator.ServingClient;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.protocol.scoring.Missing;
+import io.meshfl.core.report.RunReport;
+import io.meshfl.core.trust.MeshIdentity;
+import io.meshfl.proto.CoordinatorServiceGrpc;
+import io.meshfl.serving.ScoreEndpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code meshfl serve}: online scoring with a vertical model, run by the requesting domain. It opens
+ * a serving session at the coordinator under its own signed ticket (every party warms its index of
+ * blinded keys once) and answers {@code POST /score} over HTTPS with mutual TLS to the identities it
+ * allows; entity keys and predictions stay in this process.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve a vertical model online: POST /score {\"keys\": [...]} over HTTPS with the mesh's identities.")
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL|NAME[@VERSION]",
+            description = "A model id, or a registered name (its production version) with @VERSION for another version.")
+    String model;
+
+    @Option(names = "--products", required = true, split = ",", description = "One product per domain of the model, the requester's first.")
+    List<String> products;
+
+    @Option(names = "--missing", defaultValue = "refuse", paramLabel = "MODE",
+            description = "A key a domain does not know: impute-mean (that domain's part at its means) or refuse (no score; default).")
+    String missing;
+
+    @Option(names = "--coordinator", required = true, description = "host:port of the running coordinator.")
+    String coordinator;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8443", description = "HTTPS port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--allow", split = ",", paramLabel = "ID",
+            description = "Identities that may call /score (client:NAME, domain:NAME). Default: the serving identity only.")
+    List<String> allow;
+
+    @picocli.CommandLine.Mixin
+    SubmitterTlsOptions tls;
+
+    /** A running endpoint and its session, until closed. */
+    record Served(ServingClient client, ScoreEndpoint endpoint, ManagedChannel channel) implements AutoCloseable {
+        @Override
+        public void close() {
+            try (endpoint) {
+                client.close();
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        try (Served s = start()) {
+            CountDownLatch stop = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                s.close();
+                stop.countDown();
+            }));
+            stop.await();
+        }
+        return 0;
+    }
+
+    /** Opens the session and starts the endpoint. */
+    Served start() throws Exception {
+        if (!tls.usingTls()) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, "--insecure: serving answers over HTTPS to the mesh's identities only; give --tls-dir");
+        }
+        Missing mode = Missing.parse(missing, "--missing");
+        if (TlsOptions.role(tls.tlsIdentity) != MeshIdentity.Role.DOMAIN) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, "--tls-identity: the requesting domain serves its model (domain:NAME), whose "
+                    + "certificate signs the session's key for the other parties; " + tls.tlsIdentity + " is not a domain");
+        }
+        var mtls = tls.load(TlsOptions.role(tls.tlsIdentity), TlsOptions.name(tls.tlsIdentity));
+        ManagedChannel ch = tls.dialCoordinator(coordinator);
+        try {
+            var stub = CoordinatorServiceGrpc.newBlockingStub(ch);
+            String modelId = resolve(stub);
+            io.meshfl.proto.PlanReply[] plan = new io.meshfl.proto.PlanReply[1];
+            TlsOptions.explainRefusal(coordinator, true, () -> plan[0] = stub.planPredict(io.meshfl.proto.PredictRequest.newBuilder()
+                    .setModelId(modelId).addAllProducts(products).build()));
+            var submitter = tls.submitter();
+            var ticket = submitter.sign(io.meshfl.coordinator.Tickets.draft(submitter.identity(), io.meshfl.core.trust.JobTicket.PREDICT,
+                    "serve-" + modelId, plan[0].getStrategy(), io.meshfl.coordinator.ServingClient.spec(modelId, products),
+                    plan[0].getProductsList().stream().map(p -> new io.meshfl.core.trust.JobTicket.ProductVersion(p.getId(), p.getVersion())).toList(),
+                    modelId));
+            ServingClient.Link link = c -> {
+                try {
+                    return stub.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS).serve(c);
+                } catch (io.grpc.StatusRuntimeException e) {
+                    throw new MeshflException(ErrorCode.COORDINATOR_FAILURE, "serving " + c.getStep() + " refused by the coordinator: "
+                            + e.getStatus().getDescription());
+                }
+            };
+            ServingClient client = ServingClient.open(link, modelId, products, ticket, mode,
+                    new ServingClient.Keys(tls.signer(), mtls.ca(), mtls.revocations()));
+            Set<String> allowed = new LinkedHashSet<>(allow == null || allow.isEmpty() ? List.of(mtls.self().label()) : allow);
+            ScoreEndpoint endpoint;
+            try {
+                endpoint = ScoreEndpoint.start(new InetSocketAddress(host, port), mtls, client, allowed, System.out::println);
+            } catch (java.io.IOException | RuntimeException e) {
+                client.close();
+                throw e;
+            }
+            System.out.println("serving " + client.model() + " v" + client.version() + " (" + modelId + ", session " + client.session() + ") at https://"
+                    + host + ":" + endpoint.port() + "/score for " + allowed + "; parties " + client.parties() + "; unknown keys: " + mode.label());
+            return new Served(client, endpoint, ch);
+        } catch (Exception e) {
+            ch.shutdownNow();
+            throw e;
+        }
+    }
+
+    /** The model id {@code --model} names: an id as it is, a name as its production version, NAME@V as that version. */
+    private String resolve(CoordinatorServiceGrpc.CoordinatorServiceBlockingStub stub) throws Exception {
+        if (model.startsWith("model-")) return model;
+        String name = model.contains("@") ? model.substring(0, model.indexOf('@')) : model;
+        String version = model.contains("@") ? model.substring(model.indexOf('@') + 1) : null;
+        String[] json = new String[1];
+        TlsOptions.explainRefusal(coordinator, true, () -> json[0] = stub.models(io.meshfl.proto.ModelsRequest.newBuilder().setAction("list").build())
+                .getJson());
+        for (JsonNode m : RunReport.JSON.readTree(json[0]).path("models")) {
+            if (!m.path("name").asText().equals(name)) continue;
+            if (version == null ? m.path("stage").asText().equals("production") : m.path("version").asText().equals(version)) {
+                return m.path("model_id").asText();
+            }
+        }
+        throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "--model: no " + (version == null ? "production version" : "version " + version)
+                + " of a model named '" + name + "' that " + tls.tlsIdentity + " may see; see 'meshfl models list'");
+    }
+}
