@@ -7,14 +7,14 @@ package io.meshfl.web;
  * JDK reads the setting once, when its server first loads: this runs before any server of this
  * process starts (an operator's own {@code -Dsun.net.httpserver.nodelay=false} is kept).
  */
-final class NoDelay {
+public final class NoDelay {
 
     static final String PROPERTY = "sun.net.httpserver.nodelay";
 
     private NoDelay() {
     }
 
-    static void ask() {
+    public static void ask() {
         if (System.getProperty(PROPERTY) == null) System.setProperty(PROPERTY, "true");
     }
 }
