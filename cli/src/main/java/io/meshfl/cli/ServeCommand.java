@@ -54,13 +54,19 @@ final class ServeCommand implements Callable<Integer> {
             description = "Identities that may call /score (client:NAME, domain:NAME). Default: the serving identity only.")
     List<String> allow;
 
+    @Option(names = "--refresh-seconds", defaultValue = "60", description = "How often the catalog is asked for newer versions of the "
+            + "products; a newer one opens a new session over it (default: ${DEFAULT-VALUE}).")
+    int refreshSeconds;
+
     @picocli.CommandLine.Mixin
     SubmitterTlsOptions tls;
 
     /** A running endpoint and its session, until closed. */
-    record Served(ServingClient client, ScoreEndpoint endpoint, ManagedChannel channel) implements AutoCloseable {
+    record Served(io.meshfl.coordinator.RenewingServing client, ScoreEndpoint endpoint, ManagedChannel channel,
+                  java.util.concurrent.ScheduledExecutorService checks) implements AutoCloseable {
         @Override
         public void close() {
+            checks.shutdownNow();
             try (endpoint) {
                 client.close();
             } finally {
@@ -101,10 +107,10 @@ final class ServeCommand implements Callable<Integer> {
             TlsOptions.explainRefusal(coordinator, true, () -> plan[0] = stub.planPredict(io.meshfl.proto.PredictRequest.newBuilder()
                     .setModelId(modelId).addAllProducts(products).build()));
             var submitter = tls.submitter();
-            var ticket = submitter.sign(io.meshfl.coordinator.Tickets.draft(submitter.identity(), io.meshfl.core.trust.JobTicket.PREDICT,
-                    "serve-" + modelId, plan[0].getStrategy(), io.meshfl.coordinator.ServingClient.spec(modelId, products),
-                    plan[0].getProductsList().stream().map(p -> new io.meshfl.core.trust.JobTicket.ProductVersion(p.getId(), p.getVersion())).toList(),
-                    modelId));
+            var request = io.meshfl.proto.PredictRequest.newBuilder().setModelId(modelId).addAllProducts(products).build();
+            java.util.function.Supplier<List<io.meshfl.core.trust.JobTicket.ProductVersion>> versions = () -> stub
+                    .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS).planPredict(request).getProductsList().stream()
+                    .map(p -> new io.meshfl.core.trust.JobTicket.ProductVersion(p.getId(), p.getVersion())).toList();
             ServingClient.Link link = c -> {
                 try {
                     return stub.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS).serve(c);
@@ -113,8 +119,12 @@ final class ServeCommand implements Callable<Integer> {
                             + e.getStatus().getDescription());
                 }
             };
-            ServingClient client = ServingClient.open(link, modelId, products, ticket, mode,
-                    new ServingClient.Keys(tls.signer(), mtls.ca(), mtls.revocations()));
+            var keys = new ServingClient.Keys(tls.signer(), mtls.ca(), mtls.revocations());
+            // each session under a fresh ticket over the products' versions of the moment: a node takes a ticket's nonce once
+            java.util.function.Supplier<ServingClient> opener = () -> ServingClient.open(link, modelId, products,
+                    submitter.sign(io.meshfl.coordinator.Tickets.draft(submitter.identity(), io.meshfl.core.trust.JobTicket.PREDICT,
+                            "serve-" + modelId, plan[0].getStrategy(), ServingClient.spec(modelId, products), versions.get(), modelId)), mode, keys);
+            var client = new io.meshfl.coordinator.RenewingServing(opener, versions, java.time.Duration.ofSeconds(5), System.out::println);
             Set<String> allowed = new LinkedHashSet<>(allow == null || allow.isEmpty() ? List.of(mtls.self().label()) : allow);
             ScoreEndpoint endpoint;
             try {
@@ -123,9 +133,16 @@ final class ServeCommand implements Callable<Integer> {
                 client.close();
                 throw e;
             }
-            System.out.println("serving " + client.model() + " v" + client.version() + " (" + modelId + ", session " + client.session() + ") at https://"
-                    + host + ":" + endpoint.port() + "/score for " + allowed + "; parties " + client.parties() + "; unknown keys: " + mode.label());
-            return new Served(client, endpoint, ch);
+            var checks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "meshfl-serve-refresh");
+                t.setDaemon(true);
+                return t;
+            });
+            checks.scheduleWithFixedDelay(client::check, refreshSeconds, refreshSeconds, java.util.concurrent.TimeUnit.SECONDS);
+            System.out.println("serving " + client.model() + " v" + client.version() + " (" + modelId + ", session " + client.current().session()
+                    + ") at https://" + host + ":" + endpoint.port() + "/score for " + allowed + "; parties " + client.current().parties()
+                    + "; unknown keys: " + mode.label());
+            return new Served(client, endpoint, ch, checks);
         } catch (Exception e) {
             ch.shutdownNow();
             throw e;

@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.meshfl.coordinator.ServingClient;
+import io.meshfl.coordinator.ServingScorer;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.trust.MeshIdentity;
 import io.meshfl.wire.tls.MeshTls;
@@ -52,8 +53,8 @@ public final class ScoreEndpoint implements AutoCloseable {
     }
 
     /** Listens on {@code at} with {@code tls} (the serving identity's certificate), answering from {@code client}. */
-    public static ScoreEndpoint start(InetSocketAddress at, MeshTls tls, ServingClient client, Set<String> allowed, Consumer<String> log)
-            throws IOException {
+    public static ScoreEndpoint start(InetSocketAddress at, MeshTls tls, ServingScorer client, Set<String> allowed,
+                                      Consumer<String> log) throws IOException {
         SSLContext ssl = tls.httpsContext();
         HttpsServer s = HttpsServer.create(at, 256);
         s.setHttpsConfigurator(new HttpsConfigurator(ssl) {
@@ -80,7 +81,7 @@ public final class ScoreEndpoint implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    private static void handle(HttpExchange ex, MeshTls tls, ServingClient client, Set<String> allowed, Consumer<String> log) throws IOException {
+    private static void handle(HttpExchange ex, MeshTls tls, ServingScorer client, Set<String> allowed, Consumer<String> log) throws IOException {
         try (ex) {
             if (!ex.getRequestURI().getPath().equals("/score")) {
                 send(ex, 404, problem("no such resource; POST /score"));
@@ -147,7 +148,7 @@ public final class ScoreEndpoint implements AutoCloseable {
         return out;
     }
 
-    private static ObjectNode answer(ServingClient client, ServingClient.Answer a) {
+    private static ObjectNode answer(ServingScorer client, ServingClient.Answer a) {
         ObjectNode out = JSON.createObjectNode().put("model", client.model()).put("version", client.version());
         ArrayNode scores = out.putArray("scores");
         int k = a.outputs();

@@ -97,7 +97,7 @@ class ServeCommandTest {
                     "--allow", "client:operator", "--missing", "impute-mean");
             String session;
             try (ServeCommand.Served served = cmd.start()) {
-                session = served.client().session();
+                session = served.client().current().session();
                 URI score = URI.create("https://127.0.0.1:" + served.endpoint().port() + "/score");
                 HttpClient operator = client(certs, MeshIdentity.Role.CLIENT, "operator");
                 HttpResponse<String> ok = post(operator, score, "{\"keys\": [\"C1\", \"C7\", \"C-unknown\"]}");

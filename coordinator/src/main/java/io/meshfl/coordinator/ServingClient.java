@@ -18,7 +18,7 @@ import java.util.UUID;
  * in-process): opens the session under a signed ticket, hands the parties the session key, scores
  * entity keys call by call and closes. Raw keys and predictions never leave it.
  */
-public final class ServingClient implements AutoCloseable {
+public final class ServingClient implements ServingScorer, AutoCloseable {
 
     /** How a step reaches the coordinator. */
     public interface Link {
@@ -100,6 +100,7 @@ public final class ServingClient implements AutoCloseable {
     }
 
     /** Scores {@code keys}, one prediction row per key in order. */
+    @Override
     public Answer score(String[] keys) {
         if (closed) throw new MeshflException(ErrorCode.JOB_INVALID, "the serving session " + session + " is closed");
         String call = UUID.randomUUID().toString();
@@ -115,10 +116,12 @@ public final class ServingClient implements AutoCloseable {
         return session;
     }
 
+    @Override
     public String model() {
         return model;
     }
 
+    @Override
     public String version() {
         return version;
     }

@@ -92,4 +92,49 @@ class ServingTest {
             assertEquals(ErrorCode.POLICY_VIOLATION, forged.code(), forged.getMessage());
         }
     }
+
+    /**
+     * A party's node that lost its index (a restart) ends the session: the next call opens a fresh
+     * one under a fresh ticket and is answered; a newer product version the node does not serve yet
+     * keeps the old session answering, saying why.
+     */
+    @Test
+    void aSessionALostIndexEndsIsRenewedAndANewerVersionNobodyServesKeepsTheOld() throws Exception {
+        EveryRowScoringTest data = new EveryRowScoringTest();
+        data.dir = dir;
+        try (TestMesh mesh = TestMesh.byDomain(data.write(12, null), 200)) {
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            String model = mesh.coordinator.runJob(JobLoader.parse(EveryRowScoringTest.JOB, "job.yaml"), EveryRowScoringTest.JOB, rec)
+                    .path("model_id").asText();
+            List<String> products = EveryRowScoringTest.PRODUCTS;
+            ServingClient.Link link = c -> mesh.coordinator.serve(c, null);
+            java.util.function.Supplier<List<io.meshfl.core.trust.JobTicket.ProductVersion>> versions = () -> products.stream()
+                    .map(p -> new io.meshfl.core.trust.JobTicket.ProductVersion(p, mesh.catalog.requireProduct(p).version())).toList();
+            List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (RenewingServing serving = new RenewingServing(() -> ServingClient.open(link, model, products,
+                    mesh.coordinator.servingTicket(model, products), Missing.IMPUTE_MEAN, ServingClient.Keys.NONE), versions,
+                    java.time.Duration.ZERO, log::add)) {
+                double before = serving.score(new String[]{"C5"}).predictions()[0];
+                String first = serving.current().session();
+                // shop's node forgets the session, as a restarted node would
+                var shop = mesh.nodes.stream().filter(n -> n.domain().equals("shop")).findFirst().orElseThrow();
+                var dropped = shop.handle(io.meshfl.core.protocol.Message.request(first, first, io.meshfl.core.serving.ServeSteps.PROTOCOL,
+                        io.meshfl.core.serving.ServeSteps.CLOSE, 0, "shop"));
+                assertFalse(dropped.failed(), String.valueOf(dropped.error()));
+                assertEquals(before, serving.score(new String[]{"C5"}).predictions()[0], 1e-12, "answered by a fresh session");
+                assertTrue(!serving.current().session().equals(first), "a new session");
+                assertEquals(RunRecord.SUCCEEDED, mesh.catalog.run(first).orElseThrow().status(), "the old session's run ended");
+                assertTrue(log.stream().anyMatch(l -> l.contains("replaces " + first)), log.toString());
+
+                // telco publishes 1.1.0 in the catalog, but its node still serves 1.0.0: no session opens over it, the current one answers
+                String yaml = mesh.catalog.requireProduct("telco.customers").contractYaml().replace("version: 1.0.0", "version: 1.1.0");
+                mesh.catalog.registerProduct("telco.customers", "telco", "1.1.0", yaml, 500);
+                String second = serving.current().session();
+                serving.check();
+                assertEquals(second, serving.current().session());
+                assertTrue(serving.status().contains("kept") && serving.status().contains("1.1.0"), serving.status());
+                assertEquals(before, serving.score(new String[]{"C5"}).predictions()[0], 1e-12);
+            }
+        }
+    }
 }
