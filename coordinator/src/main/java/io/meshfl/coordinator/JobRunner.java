@@ -359,20 +359,24 @@ public final class JobRunner {
                 pp.products(), modelId));
     }
 
+    /** The provenance of a stored model; CATALOG_NOT_FOUND when there is no such model. */
+    com.fasterxml.jackson.databind.JsonNode provenance(String modelId) {
+        var model = catalog.model(modelId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND,
+                "no model '" + modelId + "' in the catalog; see 'meshfl catalog models'"));
+        try {
+            return RunReport.JSON.readTree(model.provenanceJson());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "provenance of model " + modelId + " is unreadable", e);
+        }
+    }
+
     /** What a prediction request reads: the model's training strategy and the scoring products' latest versions. */
     public record PredictPlan(String strategy, List<JobTicket.ProductVersion> products) {
     }
 
     /** The strategy and product versions a prediction's ticket must name. */
     public PredictPlan planPredict(String modelId, List<String> productIds) {
-        var model = catalog.model(modelId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND,
-                "no model '" + modelId + "' in the catalog; see 'meshfl catalog models'"));
-        String strategy;
-        try {
-            strategy = RunReport.JSON.readTree(model.provenanceJson()).path("strategy").asText();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "provenance of model " + modelId + " is unreadable", e);
-        }
+        String strategy = provenance(modelId).path("strategy").asText();
         List<JobTicket.ProductVersion> products = new ArrayList<>();
         for (String id : productIds) products.add(new JobTicket.ProductVersion(id, catalog.requireProduct(id).version()));
         return new PredictPlan(strategy, products);

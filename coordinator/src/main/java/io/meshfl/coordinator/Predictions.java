@@ -50,12 +50,7 @@ final class Predictions {
                               JobObserver observer) {
         var model = runner.catalog().model(modelId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND,
                 "no model '" + modelId + "' in the catalog; see 'meshfl catalog models'"));
-        JsonNode prov;
-        try {
-            prov = RunReport.JSON.readTree(model.provenanceJson());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "provenance of model " + modelId + " is unreadable", e);
-        }
+        JsonNode prov = runner.provenance(modelId);
         String strategy = prov.path("strategy").asText();
         if (!SPREAD.contains(strategy)) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained " + strategy

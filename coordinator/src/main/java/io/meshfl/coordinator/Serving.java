@@ -61,14 +61,7 @@ final class Serving {
 
     private io.meshfl.proto.ServeReply open(io.meshfl.proto.ServeCall c, String caller) {
         String modelId = c.getModelId();
-        var model = runner.catalog().model(modelId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND,
-                "no model '" + modelId + "' in the catalog"));
-        JsonNode prov;
-        try {
-            prov = RunReport.JSON.readTree(model.provenanceJson());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new MeshflException(ErrorCode.CATALOG_FAILURE, "provenance of model " + modelId + " is unreadable", e);
-        }
+        JsonNode prov = runner.provenance(modelId);
         String strategy = prov.path("strategy").asText();
         if (!strategy.equals("vertical") || !prov.path("links").isEmpty()) {
             throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " is a " + strategy + (prov.path("links").isEmpty() ? "" : " join")
