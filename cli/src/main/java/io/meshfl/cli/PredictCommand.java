@@ -28,9 +28,13 @@ final class PredictCommand implements Callable<Integer> {
     String requester;
 
     @Option(names = "--missing", paramLabel = "MODE", description = "How a row of the requester's product that a domain of the model does "
-            + "not know is scored: impute-mean (that domain's part at its means) or refuse (listed without a score; the default). "
+            + "not know is scored: impute-mean (that domain's part at its means), fallback-model (by --fallback) or refuse (listed without a score; the default). "
             + "Every row is listed with coverage columns saying which parts were present.")
     String missing;
+
+    @Option(names = "--fallback", paramLabel = "MODEL", description = "With --missing fallback-model: the model (same strategy, parts only "
+            + "in domains given here) that scores the rows a domain of --model does not know.")
+    String fallback;
 
     @Option(names = "--output", paramLabel = "NAME", description = "Publish the predictions as the requester's data product NAME "
             + "(each scoring a new version, with its contract, registered in the catalog).")
@@ -89,7 +93,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private io.meshfl.coordinator.PredictOptions options() {
-        return new io.meshfl.coordinator.PredictOptions(missing, output, format);
+        return new io.meshfl.coordinator.PredictOptions(missing, output, format, fallback);
     }
 
     private int remote() throws Exception {
@@ -99,7 +103,8 @@ final class PredictCommand implements Callable<Integer> {
             var stub = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(ch);
             var request = io.meshfl.proto.PredictRequest.newBuilder().setModelId(model).addAllProducts(products)
                     .setRequester(requester == null ? "" : requester).setMissing(missing == null ? "" : missing)
-                    .setOutputProduct(output == null ? "" : output).setOutputFormat(format == null ? "" : format).build();
+                    .setOutputProduct(output == null ? "" : output).setOutputFormat(format == null ? "" : format)
+                    .setFallbackModel(fallback == null ? "" : fallback).build();
             io.meshfl.proto.PlanReply[] plan = new io.meshfl.proto.PlanReply[1];
             TlsOptions.explainRefusal(coordinator, tls.usingTls(), () -> plan[0] = stub.planPredict(request));
             var ticket = submitter.sign(io.meshfl.coordinator.Tickets.draft(submitter.identity(), io.meshfl.core.trust.JobTicket.PREDICT,

@@ -275,7 +275,7 @@ public final class Coordinator implements AutoCloseable {
 
     /** The declarations of a prediction request as it came over the wire. */
     static PredictOptions options(io.meshfl.proto.PredictRequest r) {
-        return new PredictOptions(r.getMissing(), r.getOutputProduct(), r.getOutputFormat());
+        return new PredictOptions(r.getMissing(), r.getOutputProduct(), r.getOutputFormat(), r.getFallbackModel());
     }
 
     /** Runs a job to the end; the report is the return value, failures are thrown and recorded in the catalog. */

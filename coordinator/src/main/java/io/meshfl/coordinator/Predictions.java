@@ -97,6 +97,8 @@ final class Predictions {
                     new MeshflException(ErrorCode.TOO_FEW_NODES, "no live node of domain '" + e.getKey() + "'")), audit, runner.transport()));
         }
         ScoringRequest scoring = scoring(modelId, strategy, prov, links, groupOf, options, observer);
+        FallbackScoring fallback = options.fallback() == null ? null
+                : FallbackScoring.of(runner, modelId, prov, options.fallback(), productOfDomain.keySet(), who, scoring);
         String spec = Tickets.predictSpec(modelId, productIds, requester, options);
         var jobRecord = runner.catalog().createJob("predict-" + modelId, spec);
         JobRunner.PredictPlan pp = runner.planPredict(modelId, productIds);
@@ -122,21 +124,15 @@ final class Predictions {
         RunSession session = new RunSession(channels, run.id(), run.id());
         try {
             long t0 = System.nanoTime();
-            String partsKey = prov.path("parts_key").asText();
-            String label = prov.path("label").asText();
-            java.time.Duration timeout = java.time.Duration.ofMinutes(10);
-            var r = switch (strategy) {
-                // an external trainer's network: its top runs in the training label holder's trainer, from the part that node kept
-                case "split" -> "EXTERNAL".equals(prov.path("model").path("type").asText())
-                        ? SplitScorer.scoreExternal(channels, run.id(), partsKey, splitSettings(prov, modelId), head(prov),
-                        new ArrayList<>(partDomains), guest, parts, who, label, timeout, observer::log, scoring)
-                        : SplitScorer.score(channels, run.id(), partsKey, splitSettings(prov, modelId), head(prov),
-                        new ArrayList<>(partDomains), model.parameters(), parts, who, label, timeout, observer::log, scoring);
-                case "secureboost" -> BoostScorer.score(channels, run.id(), partsKey, guest, label, parts, who, timeout, observer::log, scoring);
-                default -> VerticalScorer.score(channels, run.id(), partsKey, prov.path("model").path("type").asText(),
-                        "SOFTMAX".equals(prov.path("model").path("type").asText()) ? prov.path("model").path("classes").asInt() : 1, label, parts,
-                        who, timeout, observer::log, links, scoring);
-            };
+            if (fallback != null) {
+                // the fallback model first, over its own domains' products, into a file of this run the requester merges next
+                var f = scoreWith(fallback.modelId(), fallback.provenance(), fallback.parts(parts, who), channels, run.id(), who, List.of(),
+                        fallback.request(run.id()), observer);
+                observer.log("fallback model " + fallback.modelId() + " scored " + f.metrics().getOrDefault("rows_scored", 0.0).intValue()
+                        + " rows of " + who);
+                scoring = scoring.files("", fallback.file(run.id()));
+            }
+            var r = scoreWith(modelId, prov, parts, channels, run.id(), who, links, scoring, observer);
             long[] now = JobRunner.traffic(channels);
             runner.catalog().finishRun(run.id(), RunReport.JSON.valueToTree(r.metrics()).toString(), now[0] - start[0], now[1] - start[1]);
             AuditingChannel.flush(runner.catalog(), audit);
@@ -186,8 +182,10 @@ final class Predictions {
                     + " model are written to the requester's predictions folder only");
         }
         Missing mode = missing == null || missing.isEmpty() ? Missing.REFUSE : Missing.parse(missing, "missing.mode");
-        if (mode == Missing.FALLBACK_MODEL) {
-            throw new MeshflException(ErrorCode.JOB_INVALID, "missing.mode: fallback-model is not available; use impute-mean or refuse");
+        if ((mode == Missing.FALLBACK_MODEL) != (options.fallback() != null)) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, mode == Missing.FALLBACK_MODEL
+                    ? "missing.mode: fallback-model needs the fallback model (missing.model, --fallback MODEL)"
+                    : "missing.model: a fallback model is used only with missing.mode fallback-model");
         }
         var entry = new io.meshfl.core.catalog.ModelRegistry(runner.catalog()).entry(modelId);
         String name = entry.map(io.meshfl.core.catalog.ModelRegistry.Entry::name).orElse(prov.path("job").asText(modelId));
@@ -221,6 +219,32 @@ final class Predictions {
                 Integer.parseInt(r.output().getOrDefault("product_rows", "0")));
         out.put("product", c.id() + "@" + c.version());
         observer.log("predictions published as product " + c.id() + " version " + c.version() + " of " + c.domain());
+    }
+
+    /** Scores with one stored model: the scorer of its strategy, told everything it needs from the model's provenance. */
+    private VerticalScorer.Result scoreWith(String modelId, JsonNode prov, List<VerticalScorer.Part> parts, Map<String, NodeChannel> channels,
+                                            String runId, String who, List<VerticalRunner.Link> links, ScoringRequest scoring, JobObserver observer) {
+        String partsKey = prov.path("parts_key").asText();
+        String label = prov.path("label").asText();
+        java.time.Duration timeout = java.time.Duration.ofMinutes(10);
+        List<String> partDomains = new ArrayList<>();
+        String guest = null;
+        for (JsonNode part : prov.path("parts")) {
+            if (!partDomains.contains(part.path("domain").asText())) partDomains.add(part.path("domain").asText());
+            if ("guest".equals(part.path("role").asText())) guest = part.path("domain").asText();
+        }
+        String type = prov.path("model").path("type").asText();
+        return switch (prov.path("strategy").asText()) {
+            // an external trainer's network: its top runs in the training label holder's trainer, from the part that node kept
+            case "split" -> "EXTERNAL".equals(type)
+                    ? SplitScorer.scoreExternal(channels, runId, partsKey, splitSettings(prov, modelId), head(prov), partDomains, guest, parts, who,
+                    label, timeout, observer::log, scoring)
+                    : SplitScorer.score(channels, runId, partsKey, splitSettings(prov, modelId), head(prov), partDomains,
+                    runner.catalog().model(modelId).orElseThrow().parameters(), parts, who, label, timeout, observer::log, scoring);
+            case "secureboost" -> BoostScorer.score(channels, runId, partsKey, guest, label, parts, who, timeout, observer::log, scoring);
+            default -> VerticalScorer.score(channels, runId, partsKey, type, "SOFTMAX".equals(type) ? prov.path("model").path("classes").asInt() : 1,
+                    label, parts, who, timeout, observer::log, links, scoring);
+        };
     }
 
     /** The head of the split network a model's provenance describes: binary unless its model names another objective. */

@@ -328,4 +328,50 @@ class EveryRowScoringTest {
             assertTrue(e.getMessage().contains("fallback-model"), e.getMessage());
         }
     }
+
+    /**
+     * With {@code fallback-model}, the rows shop does not know are scored by a model of bank and telco
+     * alone, exactly as that model scores them by itself, and say so in their model columns; the rows
+     * every domain knows keep the main model's scores. An unfit fallback is refused naming the field.
+     */
+    @Test
+    void rowsADomainDoesNotKnowAreScoredByAFallbackModelOfTheOtherDomains() throws Exception {
+        try (TestMesh mesh = TestMesh.byDomain(write(14, null), 200)) {
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            String main = mesh.coordinator.runJob(JobLoader.parse(JOB, "job.yaml"), JOB, rec).path("model_id").asText();
+            String twoJob = JOB.replace("name: every-row", "name: every-row-fallback").replace("products: [bank.customers, shop.customers, telco.customers]",
+                    "products: [bank.customers, telco.customers]");
+            String fallback = mesh.coordinator.runJob(JobLoader.parse(twoJob, "job.yaml"), twoJob, rec).path("model_id").asText();
+
+            Map<String, Map<String, String>> alone = rows(mesh.coordinator.predict(fallback, List.of("bank.customers", "telco.customers"), null,
+                    PredictOptions.NONE, rec));
+            Map<String, Map<String, String>> refused = rows(mesh.coordinator.predict(main, PRODUCTS, null, PredictOptions.NONE, rec));
+            ObjectNode merged = mesh.coordinator.predict(main, PRODUCTS, null, new PredictOptions("fallback-model", null, null, fallback), rec);
+            assertEquals(CUSTOMERS, merged.path("metrics").path("rows_scored").asInt());
+            assertEquals(40, merged.path("metrics").path("rows_fallback").asInt());
+            assertTrue(rec.logs.stream().anyMatch(l -> l.contains("fallback model " + fallback)), rec.logs.toString());
+            Map<String, Map<String, String>> m = rows(merged);
+            assertEquals(CUSTOMERS, m.size());
+            for (var e : m.entrySet()) {
+                boolean unknown = unknownToShop(Integer.parseInt(e.getKey().substring(1)));
+                Map<String, String> row = e.getValue();
+                assertEquals(unknown ? alone.get(e.getKey()).get("prediction") : refused.get(e.getKey()).get("prediction"), row.get("prediction"), e.getKey());
+                assertEquals(unknown ? "every-row-fallback" : "every-row", row.get("model"), e.getKey());
+                assertEquals(unknown ? "0" : "1", row.get("part_shop"));
+            }
+            // the fallback's own file of the run is merged and gone: one predictions file per run
+            Path folder = Path.of(merged.path("predictions").asText()).getParent();
+            assertFalse(Files.exists(folder.resolve(merged.path("run_id").asText() + "-fallback.csv")));
+
+            MeshflException none = assertThrows(MeshflException.class, () -> mesh.coordinator.predict(main, PRODUCTS, null,
+                    new PredictOptions("fallback-model", null, null, null), rec));
+            assertTrue(none.getMessage().contains("missing.mode") && none.getMessage().contains("--fallback"), none.getMessage());
+            MeshflException self = assertThrows(MeshflException.class, () -> mesh.coordinator.predict(main, PRODUCTS, null,
+                    new PredictOptions("fallback-model", null, null, main), rec));
+            assertTrue(self.getMessage().contains("missing.model"), self.getMessage());
+            MeshflException stray = assertThrows(MeshflException.class, () -> mesh.coordinator.predict(main, PRODUCTS, null,
+                    new PredictOptions("impute-mean", null, null, fallback), rec));
+            assertTrue(stray.getMessage().contains("missing.model"), stray.getMessage());
+        }
+    }
 }

@@ -70,8 +70,8 @@ public final class Predictions {
      * What a prediction file says besides the scores: the model's name and version, and which
      * parts of the model were present on each row (null: every part, the rows all parties share).
      */
-    public record Tag(String model, String version, Coverage coverage, String product, String format) {
-        public static final Tag NONE = new Tag("", "", null, "", "csv");
+    public record Tag(String model, String version, Coverage coverage, String product, String format, String file, String fallback) {
+        public static final Tag NONE = new Tag("", "", null, "", "csv", "", "");
     }
 
     /**
@@ -90,10 +90,14 @@ public final class Predictions {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "coverage of " + cov.rows() + " rows for " + aligned.length + " scored rows");
         }
         Dataset keys = ctx.load(product, List.of(), null).select(aligned);
+        Path folder = ctx.outputDir().resolve("predictions");
+        // rows this model left unscored take a fallback model's scores, when one scored them in this run
+        String[][] by = tag.fallback().isEmpty() ? null : FallbackScores.merge(folder.resolve(tag.fallback() + ".csv"), keys.keys(), pred, outputs);
         int[] scored = scoredRows(pred, outputs, aligned.length);
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("rows", (double) aligned.length);
         metrics.put("rows_scored", (double) scored.length);
+        if (by != null) metrics.put("rows_fallback", (double) java.util.Arrays.stream(by).filter(java.util.Objects::nonNull).count());
         if (cov != null) metrics.putAll(cov.counts());
         if (label != null && !label.isEmpty() && scored.length > 0) {
             Dataset labelled = ctx.loadLabel(product, label);
@@ -109,7 +113,7 @@ public final class Predictions {
                 if (task == ModelSpec.Task.BINARY) metrics.put("auc", Metrics.auc(p, y.y()));
             }
         }
-        Path out = ctx.outputDir().resolve("predictions").resolve(runId + ".csv");
+        Path out = folder.resolve((tag.file().isEmpty() ? runId : tag.file()) + ".csv");
         try {
             Files.createDirectories(out.getParent());
             StringBuilder sb = new StringBuilder("entity_key,prediction");
@@ -132,7 +136,10 @@ public final class Predictions {
                         if (!none) sb.append(String.format(Locale.ROOT, "%.6g", pred[i * outputs + c]));
                     }
                 }
-                if (!tag.model().isEmpty()) sb.append(',').append(tag.model()).append(',').append(tag.version());
+                if (!tag.model().isEmpty()) {
+                    String[] m = by != null && by[i] != null ? by[i] : new String[]{tag.model(), tag.version()};
+                    sb.append(',').append(m[0]).append(',').append(m[1]);
+                }
                 if (cov != null) {
                     sb.append(',').append(cov.count(i));
                     for (String d : cov.domains()) sb.append(',').append(cov.has(d, i) ? '1' : '0');
