@@ -130,4 +130,33 @@ class DriftMonitoringTest {
             Metrics.removeRegistry(meters);
         }
     }
+
+    @Test
+    void boostedTreesReportTheShiftedFeatureOfTheirHostToo() throws Exception {
+        EveryRowScoringTest gen = new EveryRowScoringTest();
+        gen.dir = dir;
+        List<DataContract> contracts = new ArrayList<>(gen.write(12, null));
+        contracts.add(shiftedShop());
+        try (TestMesh mesh = TestMesh.byDomain(contracts, 200)) {
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            String yaml = """
+                    name: drift-boost
+                    products: [bank.customers, shop.customers, telco.customers]
+                    label: target
+                    model: {type: gbdt}
+                    boost: {trees: 2, depth: 2, bins: 16, lr: 0.3, keyBits: 1024}
+                    seed: 5
+                    """;
+            String model = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec).path("model_id").asText();
+            ObjectNode first = mesh.coordinator.predict(model, EveryRowScoringTest.PRODUCTS, null, new PredictOptions("impute-mean", null, null), rec);
+            assertTrue(psi(first, "shop:b0") < 0.05 && psi(first, "bank:a0") < 0.05 && psi(first, "telco:c0") < 0.05, first.path("metrics").toString());
+            assertEquals(1.0, first.path("metrics").path("drift_baseline").asDouble());
+            ObjectNode second = mesh.coordinator.predict(model, List.of("bank.customers", "shop.shifted", "telco.customers"), null,
+                    new PredictOptions("impute-mean", null, null), rec);
+            assertTrue(psi(second, "shop:b0") > 0.2, second.path("metrics").toString());
+            assertEquals(psi(first, "telco:c0"), psi(second, "telco:c0"), 1e-12);
+            assertTrue(second.path("metrics").path("drift_psi:score").isNumber());
+            assertTrue(second.path("metrics").path("drift_alerts").asDouble() >= 1);
+        }
+    }
 }

@@ -53,6 +53,21 @@ public final class DriftRecords {
         ctx.saveModelPart(modelId + PROFILE_KEY, write(profiles, modelId));
     }
 
+    /** Where a party keeps its profiles in a training job's state, from its setup until it saves its part. */
+    public static final String JOB_PROFILES = "drift.profiles";
+
+    /**
+     * Saves the profiles a party kept in its training job's state ({@link #JOB_PROFILES}) beside model
+     * part {@code modelId}; a party whose setup kept none says so rather than saving a part without them.
+     */
+    public static void saveKept(NodeContext ctx, Map<String, Object> job, String modelId) {
+        Object kept = job.get(JOB_PROFILES);
+        if (kept == null) throw new MeshflException(ErrorCode.OUT_OF_ORDER, "the party of " + ctx.domain() + " kept no drift profile of model " + modelId);
+        @SuppressWarnings("unchecked")
+        Map<String, Drift.Profile> profiles = (Map<String, Drift.Profile>) kept;
+        saveProfiles(ctx, modelId, profiles);
+    }
+
     /**
      * The PSI of each column of {@code scored} (the rows this party scores in the batch, raw values)
      * against the profile kept with model part {@code modelId}, as reply metrics; a part saved before
