@@ -49,6 +49,11 @@ final class CoordinatorCommand implements Callable<Integer> {
                     + "http(s)://HOST:PORT (POST /api/v1/lineage, as Marquez, DataHub and OpenMetadata take them). Off by default.")
     String lineage;
 
+    @Option(names = "--drift-alert", paramLabel = "PSI", defaultValue = "0.2",
+            description = "The population stability index above which a scoring batch's drift of a feature or of the score is an alert "
+                    + "(meshfl_drift_alerts_total and a line in the prediction's log). Default: ${DEFAULT-VALUE}, the usual significant shift.")
+    double driftAlert;
+
     /** How often a standby asks for the catalog's lease, and the holder checks it still has it. */
     static final java.time.Duration LEASE_POLL = java.time.Duration.ofSeconds(1);
 
@@ -84,6 +89,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                      .transport(mtls == null ? "plaintext gRPC" : "mutual TLS")
                      .trust(mtls == null ? TicketVerifier.unauthenticated() : mtls.ticketVerifier(), mtls == null ? null : mtls.signer())
                      .lineage(lineageSink)
+                     .driftAlert(driftAlert)
                      .start(mtls == null ? NettyServerBuilder.forAddress(at) : mtls.server(at, PeerPolicy.anyMember()))) {
             active.set(c);
             // only the lease holder drives runs: one that loses it stops at once, as if it had crashed, and the standby resumes its runs

@@ -155,6 +155,19 @@ public final class Coordinator implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The population stability index above which a scoring batch's drift of a feature or of the score
+     * is an alert (0.2 by default); refused unless positive and finite.
+     */
+    public Coordinator driftAlert(double threshold) {
+        if (!(threshold > 0) || Double.isInfinite(threshold)) {
+            throw new MeshflException(io.meshfl.core.ErrorCode.JOB_INVALID, "--drift-alert: the alert threshold is a positive index, got " + threshold);
+        }
+        runner.driftAlert(threshold);
+        log.accept("drift: an alert when a scoring batch's population stability index exceeds " + threshold);
+        return this;
+    }
+
     public Coordinator start(ServerBuilder<?> builder) throws IOException {
         server = builder.addService(new Service()).build().start();
         return this;

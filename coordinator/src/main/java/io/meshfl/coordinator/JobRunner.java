@@ -84,6 +84,17 @@ public final class JobRunner {
         return runLineage;
     }
 
+    /** The population stability index above which a scoring batch's drift is an alert (0.2: the usual significant shift). */
+    private volatile double driftAlert = io.meshfl.core.monitoring.Drift.SIGNIFICANT;
+
+    void driftAlert(double threshold) {
+        this.driftAlert = threshold;
+    }
+
+    double driftAlert() {
+        return driftAlert;
+    }
+
     /** The model registry's face: every stored model is registered, and owners approve and promote through it. */
     private final Registry models;
 

@@ -133,8 +133,11 @@ final class Predictions {
                 scoring = scoring.files("", fallback.file(run.id()));
             }
             var r = scoreWith(modelId, prov, parts, channels, run.id(), who, links, scoring, observer);
+            // drift is stored with the run's metrics, and each index above the threshold is an alert in the log and for Prometheus
+            Map<String, Double> metrics = new LinkedHashMap<>(r.metrics());
+            metrics.putAll(DriftAlerts.record(modelId, metrics, runner.driftAlert(), observer::log));
             long[] now = JobRunner.traffic(channels);
-            runner.catalog().finishRun(run.id(), RunReport.JSON.valueToTree(r.metrics()).toString(), now[0] - start[0], now[1] - start[1]);
+            runner.catalog().finishRun(run.id(), RunReport.JSON.valueToTree(metrics).toString(), now[0] - start[0], now[1] - start[1]);
             AuditingChannel.flush(runner.catalog(), audit);
             session.end(RunRecord.SUCCEEDED, runner.seal(run.id()), observer::log);
             AuditingChannel.flush(runner.catalog(), audit);
@@ -147,7 +150,7 @@ final class Predictions {
             out.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
             out.put("bytes_sent", now[0] - start[0]);
             out.put("bytes_received", now[1] - start[1]);
-            out.set("metrics", RunReport.JSON.valueToTree(r.metrics()));
+            out.set("metrics", RunReport.JSON.valueToTree(metrics));
             published(r, out, observer);
             if (lineage.on()) {
                 deliveries.add(lineage.scoring("COMPLETE", run, jobRecord.name(), modelId, pp.products(), r.requester(), r.rows(), null,

@@ -15,7 +15,8 @@ import java.util.Map;
  * A registered model's card and the contract of its output port, made from the registry, the
  * model's provenance and its job: purpose, the exact product versions and contract hashes it
  * learned from, its metrics (held-out and training apart), the privacy it spent, its limits, who
- * approved it with which certificate, what each missing owner would sign, and its stages.
+ * approved it with which certificate, what each missing owner would sign, its stages, and the
+ * latest drift of its scoring batches.
  */
 public final class ModelCards {
 
@@ -76,6 +77,7 @@ public final class ModelCards {
             history.addObject().put("stage", s.stage().label()).put("by", s.actor()).put("reason", s.reason()).put("at", s.at().toString());
         }
         card.set("retraining", retraining(catalog, prov.path("job_id").asText(null), modelId));
+        card.set("drift", DriftCard.of(catalog, modelId));
         if (e.outputContract() != null) card.put("output_contract", e.outputContract());
         return card;
     }

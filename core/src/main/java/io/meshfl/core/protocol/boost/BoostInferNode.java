@@ -4,6 +4,7 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.seal.SealedBox;
 import io.meshfl.core.data.Dataset;
+import io.meshfl.core.monitoring.DriftRecords;
 import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.model.tree.Objective;
 import io.meshfl.core.model.tree.Tree;
@@ -43,6 +44,8 @@ public final class BoostInferNode implements NodeProtocol {
         /** Scoring every row, on the guest: where each of its rows is among each host's aligned rows. */
         OuterAlignment.Index outer;
         ScoringRequest request = ScoringRequest.SHARED;
+        /** The model's parts key: the baseline of its scores is kept under it. */
+        String modelId;
     }
 
     @Override
@@ -99,12 +102,17 @@ public final class BoostInferNode implements NodeProtocol {
             s.present = io.meshfl.core.protocol.group.GroupMember.present(s.aligned);
         }
         s.rows = group == null ? all.select(s.aligned) : all.selectSparse(s.aligned);
+        // drift over the rows this party scores, its own entities only (not the row at its means)
+        Map<String, Double> metrics = new java.util.LinkedHashMap<>(DriftRecords.features(ctx, modelId, group == null ? s.rows
+                : all.select(java.util.Arrays.stream(s.aligned).filter(i -> i >= 0).toArray())));
+        s.modelId = modelId;
         if (req.cfg(OuterAlignment.SLOT, null) != null && s.request.missing() == Missing.IMPUTE_MEAN) {
             // one more row at the end: the means of this domain's scoring rows, for the guest's rows it does not know
             s.rows = s.rows.withRow(all.columnMeans());
         }
         job.put(STATE, s);
-        return req.reply(ctx.nodeId(), Map.of("rows", (double) s.aligned.length), Map.of(), Map.of("seal_pk", s.seal.publicKey()));
+        metrics.put("rows", (double) s.aligned.length);
+        return req.reply(ctx.nodeId(), metrics, Map.of(), Map.of("seal_pk", s.seal.publicKey()));
     }
 
     /** Host: for every own record, which aligned rows go left; sealed for the guest. */
@@ -204,8 +212,10 @@ public final class BoostInferNode implements NodeProtocol {
         for (int i = 0; i < n; i++) if (missing[i]) java.util.Arrays.fill(pred, i * k, (i + 1) * k, Double.NaN);
         var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, k, req.cfg("label", ""), objective.task(),
                 s.request.tag(s.outer == null ? null : s.outer.coverage(ctx.domain(), part.parties())));
+        Map<String, Double> metrics = new java.util.LinkedHashMap<>(written.metrics());
+        metrics.putAll(DriftRecords.score(ctx, s.modelId, pred, k));
         ctx.endJob(req.jobId());
-        return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(written.replyConfig());
+        return req.reply(ctx.nodeId(), metrics, Map.of()).withConfig(written.replyConfig());
     }
 
     private static io.meshfl.core.protocol.group.GroupMember member(State s) {

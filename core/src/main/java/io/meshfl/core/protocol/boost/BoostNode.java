@@ -5,6 +5,7 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.paillier.PaillierPublicKey;
 import io.meshfl.core.data.Dataset;
 import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.monitoring.DriftRecords;
 import io.meshfl.core.model.tree.Objective;
 import io.meshfl.core.model.tree.TreeParams;
 import io.meshfl.core.protocol.Message;
@@ -73,6 +74,8 @@ public final class BoostNode implements NodeProtocol {
                     "product " + product + ": label '" + label + "' of boosted trees", "aligned row");
             TreeParams p = new TreeParams(Integer.parseInt(req.cfg("depth")), Double.parseDouble(req.cfg("lr")),
                     Double.parseDouble(req.cfg("min_child_weight")), Double.parseDouble(req.cfg("l2")), Double.parseDouble(req.cfg("min_gain")));
+            // the reference of drift: the raw training rows (evaluation rows come after them)
+            job.put(DriftRecords.JOB_PROFILES, DriftRecords.profiles(held.training(rows)));
             BoostGuest g = new BoostGuest(ctx.domain(), features, rows.x(), rows.y(), train, p, maxBins, Integer.parseInt(req.cfg("key_bits")),
                     objective);
             g.aligned = aligned;
@@ -91,6 +94,9 @@ public final class BoostNode implements NodeProtocol {
                 : new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train,
                 new io.meshfl.core.protocol.group.GroupMember(group, split(req.cfg("group_members")), ctx.domain()),
                 io.meshfl.core.protocol.group.GroupMember.present(io.meshfl.core.protocol.EvaluationAlignment.withEvaluationRows(req, ctx, aligned)));
+        // the reference of drift: the raw training rows, a group member's own entities only
+        job.put(DriftRecords.JOB_PROFILES, DriftRecords.profiles(group == null ? held.training(rows)
+                : all.select(java.util.Arrays.stream(aligned, 0, train).filter(i -> i >= 0).toArray())));
         h.aligned = aligned;
         if (resumed != null) BoostParts.restore(h, resumed);
         job.put(HOST, h);
@@ -132,6 +138,7 @@ public final class BoostNode implements NodeProtocol {
         if (s instanceof BoostGuest g) g.enc.close();
         else ((BoostHost) s).close();
         ctx.saveModelPart(req.cfg("model_id"), bytes);
+        DriftRecords.saveKept(ctx, ctx.jobState(req.jobId()), req.cfg("model_id"));
         ctx.endJob(req.jobId());
         return req.reply(ctx.nodeId(), Map.of(), Map.of());
     }

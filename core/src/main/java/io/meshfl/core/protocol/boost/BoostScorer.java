@@ -2,6 +2,7 @@ package io.meshfl.core.protocol.boost;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
+import io.meshfl.core.monitoring.DriftRecords;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.psi.PsiRunner;
@@ -63,6 +64,7 @@ public final class BoostScorer {
         Map<String, List<String>> groups = new LinkedHashMap<>();
         for (VerticalScorer.Part p : parts) if (p.group() != null) groups.computeIfAbsent(p.group(), g -> new java.util.ArrayList<>()).add(p.domain());
         Map<String, byte[]> keys = new LinkedHashMap<>();
+        Map<String, Double> drift = new LinkedHashMap<>();
         int rows = 0;
         for (VerticalScorer.Part p : parts) {
             Map<String, String> cfg = new LinkedHashMap<>(Map.of("product", p.productId(), "model_id", modelId));
@@ -80,6 +82,7 @@ public final class BoostScorer {
             }
             Message r = call(byDomain, p.domain(), timeout, request(jobId, BoostSteps.INFER_PREPARE, p.domain(), cfg));
             keys.put("peer:" + p.domain(), r.blob("seal_pk"));
+            drift.putAll(DriftRecords.of(r.metrics()));
             if (!request.everyRow() || p.domain().equals(guestDomain)) rows = r.metrics().get("rows").intValue();
         }
         // the members of each group agree on a fresh seed for the masks of their bits, sealed member to member
@@ -100,7 +103,8 @@ public final class BoostScorer {
         Message done = call(byDomain, guestDomain, timeout, request(jobId, BoostSteps.INFER_COLLECT, guestDomain, collect).withBlobs(blobs));
         log.accept("scored " + rows + (request.everyRow() ? " rows (" + request.missing().label() + " where a part is missing)" : " aligned rows")
                 + " with boosted trees; predictions kept by " + guestDomain);
-        return new VerticalScorer.Result(rows, done.metrics(), done.config().getOrDefault("predictions", ""), guestDomain, done.config());
+        return new VerticalScorer.Result(rows, DriftRecords.merge(done.metrics(), drift, log), done.config().getOrDefault("predictions", ""),
+                guestDomain, done.config());
     }
 
     /** Why a requester other than the label holder is refused. */

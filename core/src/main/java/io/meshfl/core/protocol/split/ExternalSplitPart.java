@@ -56,6 +56,7 @@ public record ExternalSplitPart(String domain, ColumnEncoding encoding, String t
                 p.external.noiseSd(), p.external.bottomTensors, state.get("bottom"), p.external.topTensors, state.get("top"),
                 p.head.task().name(), p.head.outputs(), p.external.parties());
         ctx.saveModelPart(req.cfg("model_id"), part.toJson());
+        io.meshfl.core.monitoring.DriftRecords.saveKept(ctx, ctx.jobState(req.jobId()), req.cfg("model_id"));
         ctx.endJob(req.jobId());
         int params = part.bottom().length + (part.top() == null ? 0 : part.top().length);
         return req.reply(ctx.nodeId(), Map.of("params", (double) params), Map.of());

@@ -4,6 +4,7 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.seal.SealedBox;
 import io.meshfl.core.data.Dataset;
+import io.meshfl.core.monitoring.DriftRecords;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
@@ -42,6 +43,8 @@ public final class SplitInferNode implements NodeProtocol {
         /** A group member's seat (null otherwise). */
         SplitGroup.Seat seat;
         ScoringRequest request = ScoringRequest.SHARED;
+        /** The model's parts key: the baseline of its scores is kept under it. */
+        String modelId;
         /** The part the forwarding network is built from, one of the two. */
         SplitPart own;
         ExternalSplitPart externalPart;
@@ -133,8 +136,10 @@ public final class SplitInferNode implements NodeProtocol {
         }
         if (host || s.outer != null) s.seal = SealedBox.generate();
         s.trainerTimeout = Duration.ofMillis((long) (1000 * Double.parseDouble(req.cfg("step_timeout", "600"))));
+        s.modelId = req.cfg("model_id");
+        Map<String, Double> metrics = new java.util.LinkedHashMap<>();
         if (Boolean.parseBoolean(req.cfg("has_part", "true"))) {
-            String modelId = req.cfg("model_id");
+            String modelId = s.modelId;
             byte[] stored = ctx.modelPart(modelId);
             ColumnEncoding encoding;
             if (stored != null && ExternalSplitPart.isExternal(stored)) {
@@ -147,6 +152,9 @@ public final class SplitInferNode implements NodeProtocol {
                 encoding = s.own.encoding();
             }
             Dataset all = ctx.load(s.product, encoding.features(), null);
+            // drift over the rows this party scores, its own entities only (not the row at its means)
+            metrics.putAll(DriftRecords.features(ctx, modelId, group == null ? all.select(s.aligned)
+                    : all.select(java.util.Arrays.stream(s.aligned).filter(i -> i >= 0).toArray())));
             if (host) {
                 // the row at its means last, for the requester's rows this party does not know; its bottom waits for the requester's order
                 s.pending = encoding.apply(all.select(s.aligned)).withRow(encoding.typicalRow(encoding.apply(all)));
@@ -159,7 +167,8 @@ public final class SplitInferNode implements NodeProtocol {
                 SplitNode.csv(req.cfg("group_members")), ctx.domain()), io.meshfl.core.protocol.group.GroupMember.present(s.aligned));
         job.put(STATE, s);
         byte[] key = s.seat != null ? s.seat.seal.publicKey() : s.seal != null ? s.seal.publicKey() : null;
-        return req.reply(ctx.nodeId(), Map.of("rows", (double) s.aligned.length), Map.of(), key == null ? Map.of() : Map.of("seal_pk", key));
+        metrics.put("rows", (double) s.aligned.length);
+        return req.reply(ctx.nodeId(), metrics, Map.of(), key == null ? Map.of() : Map.of("seal_pk", key));
     }
 
     /**
@@ -237,8 +246,10 @@ public final class SplitInferNode implements NodeProtocol {
             coverage = s.outer.coverage(ctx.domain(), SplitNode.csv(req.cfg("parties")));
         }
         var written = Predictions.write(ctx, req.jobId(), s.product, aligned, pred, k, req.cfg("label", ""), head.task(), s.request.tag(coverage));
+        Map<String, Double> metrics = new java.util.LinkedHashMap<>(written.metrics());
+        metrics.putAll(DriftRecords.score(ctx, s.modelId, pred, k));
         ctx.endJob(req.jobId());
-        return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(written.replyConfig());
+        return req.reply(ctx.nodeId(), metrics, Map.of()).withConfig(written.replyConfig());
     }
 
     /** Builds the party's forwarding network, its own bottom or its trainer's, over {@code encoded} rows in scoring order. */

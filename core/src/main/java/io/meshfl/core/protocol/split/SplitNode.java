@@ -3,6 +3,7 @@ package io.meshfl.core.protocol.split;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.data.Dataset;
+import io.meshfl.core.monitoring.DriftRecords;
 import io.meshfl.core.model.Optimizer;
 import io.meshfl.core.model.nn.Head;
 import io.meshfl.core.model.nn.SplitReference;
@@ -230,6 +231,7 @@ public final class SplitNode implements NodeProtocol {
                 SplitPart part = new SplitPart(p.domain, p.encoding, parseInts(s.get("bottom_hidden")), Integer.parseInt(s.get("cut_width")),
                         s.get("activation"), Integer.parseInt(s.get("embedding_dim")), p.bottom.noiseSd, (selected ? p.kept : p.bottom.params).clone());
                 ctx.saveModelPart(req.cfg("model_id"), part.toJson());
+                DriftRecords.saveKept(ctx, ctx.jobState(req.jobId()), req.cfg("model_id"));
                 ctx.endJob(req.jobId());
                 yield req.reply(ctx.nodeId(), Map.of("params", (double) p.bottom.params.length), Map.of());
             }
@@ -257,6 +259,9 @@ public final class SplitNode implements NodeProtocol {
         // a group member holds the common order sparsely: zero rows where another member holds the entity
         Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, group == null ? all.select(aligned) : all.selectSparse(aligned),
                 features, label.isEmpty() ? null : label);
+        // the reference of drift: the raw training rows (evaluation rows come after them), a group member's own entities only
+        job.put(DriftRecords.JOB_PROFILES, DriftRecords.profiles(group == null ? held.training(rows)
+                : all.select(java.util.Arrays.stream(aligned, 0, train).filter(i -> i >= 0).toArray())));
         if (group != null) {
             // its encoding and network wait for the other members' column statistics (group-share, group-join)
             SplitGroup.Pending pending = new SplitGroup.Pending(req, rows, aligned, train, resumed, new SplitGroup.Seat(

@@ -5,6 +5,7 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.model.nn.Head;
 import io.meshfl.core.model.nn.Network;
 import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.monitoring.DriftRecords;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.PartyCalls;
 import io.meshfl.core.protocol.NodeChannel;
@@ -138,6 +139,8 @@ public final class SplitScorer {
                 return request(jobId, SplitSteps.PREPARE, d, cfg);
             });
             int rows = prepared.get(domains.indexOf(requester)).metrics().getOrDefault("rows", 0.0).intValue();
+            Map<String, Double> drift = new LinkedHashMap<>();
+            for (Message m : prepared) drift.putAll(DriftRecords.of(m.metrics()));
             Map<String, byte[]> keys = new java.util.LinkedHashMap<>();
             for (int i = 0; i < domains.size(); i++) {
                 byte[] k = prepared.get(i).blobs().get("seal_pk");
@@ -164,7 +167,8 @@ public final class SplitScorer {
             if (!hosts.isEmpty()) calls.parallel(hosts, d -> request(jobId, SplitSteps.FINISH, d, Map.of()));
             log.accept("split: scored " + rows + (request.everyRow() ? " rows of " + parts.get(domains.indexOf(requester)).productId() + " ("
                     + request.missing().label() + " where a part is missing)" : " aligned rows") + "; predictions kept by " + requester);
-            return new VerticalScorer.Result(rows, done.metrics(), done.config().getOrDefault("predictions", ""), requester, done.config());
+            return new VerticalScorer.Result(rows, DriftRecords.merge(done.metrics(), drift, log), done.config().getOrDefault("predictions", ""),
+                    requester, done.config());
         }
     }
 

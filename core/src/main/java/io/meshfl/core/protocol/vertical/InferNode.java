@@ -5,6 +5,7 @@ import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.seal.SealedBox;
 import io.meshfl.core.data.Dataset;
 import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.monitoring.DriftRecords;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.NodeProtocol;
@@ -51,6 +52,8 @@ public final class InferNode implements NodeProtocol {
         /** Scoring every row, on the requester: where each of its rows is among each other party's aligned rows. */
         OuterAlignment.Index outer;
         ScoringRequest request = ScoringRequest.SHARED;
+        /** The model's parts key: the baseline of its scores is kept under it. */
+        String modelId;
     }
 
     @Override
@@ -119,11 +122,16 @@ public final class InferNode implements NodeProtocol {
         boolean hasPart = Boolean.parseBoolean(req.cfg("has_part", "true"));
         String group = req.cfg("group", null);
         if (group != null) s.group = PartyGroup.forScoring(group, VerticalNode.split(req.cfg("group_members")), ctx.domain());
+        s.modelId = modelId;
+        Map<String, Double> metrics = new java.util.LinkedHashMap<>();
         if (hasPart) {
             s.part = ModelPart.parse(ctx.modelPart(modelId), modelId);
             Dataset all = ctx.load(s.product, s.part.features(), null);
             // a group member holds the common order sparsely: its partial scores are zero where another member holds the entity
             Dataset d = group == null ? all.select(s.aligned) : all.selectSparse(s.aligned);
+            // drift over the rows this party scores, its own entities only (not the row at its means nor another member's)
+            metrics.putAll(DriftRecords.features(ctx, modelId, group == null ? d
+                    : all.select(java.util.Arrays.stream(s.aligned).filter(i -> i >= 0).toArray())));
             if (imputeRow) d = d.withRow(s.part.mean());
             s.partial = s.part.partial(d.x(), d.rows());
             s.outputs = s.part.outputs();
@@ -137,7 +145,8 @@ public final class InferNode implements NodeProtocol {
             s.partial = new double[s.aligned.length * s.outputs];
         }
         job.put(STATE, s);
-        return req.reply(ctx.nodeId(), Map.of("rows", (double) s.aligned.length), Map.of(), Map.of("seal_pk", s.seal.publicKey()));
+        metrics.put("rows", (double) s.aligned.length);
+        return req.reply(ctx.nodeId(), metrics, Map.of(), Map.of("seal_pk", s.seal.publicKey()));
     }
 
     private Message collect(Message req, NodeContext ctx) {
@@ -177,8 +186,10 @@ public final class InferNode implements NodeProtocol {
         var written = Predictions.write(ctx, req.jobId(), s.product, s.aligned, pred, k, req.cfg("label", ""),
                 type == ModelSpec.Type.SOFTMAX ? ModelSpec.Task.MULTICLASS : ModelSpec.of(type).task(),
                 s.request.tag(s.outer == null ? null : s.outer.coverage(ctx.domain(), parties)));
+        Map<String, Double> metrics = new java.util.LinkedHashMap<>(written.metrics());
+        metrics.putAll(DriftRecords.score(ctx, s.modelId, pred, k));
         ctx.endJob(req.jobId());
-        return req.reply(ctx.nodeId(), written.metrics(), Map.of()).withConfig(written.replyConfig());
+        return req.reply(ctx.nodeId(), metrics, Map.of()).withConfig(written.replyConfig());
     }
 
     /**

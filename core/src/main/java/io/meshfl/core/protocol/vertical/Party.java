@@ -66,6 +66,8 @@ final class Party {
      * step covers all rows (full batch), so no party learns another's batch membership.
      */
     Map<String, int[]> index;
+    /** The profile of each own column over the training rows, kept beside the part for drift (null: not known). */
+    Map<String, io.meshfl.core.monitoring.Drift.Profile> profiles;
     /** Over a join, on the guest: each host's number of aligned rows. */
     Map<String, Integer> hostRows;
     boolean fullBatch;

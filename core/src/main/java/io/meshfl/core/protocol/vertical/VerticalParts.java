@@ -98,6 +98,7 @@ final class VerticalParts {
         }
         try {
             ctx.saveModelPart(req.cfg("model_id"), JSON.writeValueAsBytes(part));
+            if (p.profiles != null) io.meshfl.core.monitoring.DriftRecords.saveProfiles(ctx, req.cfg("model_id"), p.profiles);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new MeshflException(ErrorCode.INTERNAL, "cannot serialize model part: " + e.getMessage(), e);
         }

@@ -2,6 +2,7 @@ package io.meshfl.core.protocol.vertical;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
+import io.meshfl.core.monitoring.DriftRecords;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeChannel;
 import io.meshfl.core.protocol.psi.PsiRunner;
@@ -97,6 +98,7 @@ public final class VerticalScorer {
             }
         }
         Map<String, byte[]> keys = new LinkedHashMap<>();
+        Map<String, Double> drift = new LinkedHashMap<>();
         int rows = 0;
         for (Part p : parts) {
             Map<String, String> cfg = new LinkedHashMap<>(Map.of("product", p.productId(), "model_id", modelId,
@@ -115,6 +117,7 @@ public final class VerticalScorer {
             }
             Message r = call(byDomain, p.domain(), timeout, request(jobId, InferNode.PREPARE, p.domain(), cfg));
             keys.put("peer:" + p.domain(), r.blob("seal_pk"));
+            drift.putAll(DriftRecords.of(r.metrics()));
             if ((links.isEmpty() && !request.everyRow()) || p == base) rows = r.metrics().get("rows").intValue();
         }
         // the members of each group agree on a fresh seed for their masks, sealed member to member
@@ -134,7 +137,7 @@ public final class VerticalScorer {
         Message done = call(byDomain, requester, timeout, request(jobId, InferNode.COLLECT, requester, collect).withBlobs(blobs));
         log.accept("scored " + rows + (request.everyRow() ? " rows of " + base.productId() + " (" + request.missing().label() + " where a part is missing)"
                 : " aligned rows") + "; predictions kept by " + requester);
-        return new Result(rows, done.metrics(), done.config().getOrDefault("predictions", ""), requester, done.config());
+        return new Result(rows, DriftRecords.merge(done.metrics(), drift, log), done.config().getOrDefault("predictions", ""), requester, done.config());
     }
 
     private static Message request(String jobId, String step, String domain, Map<String, String> cfg) {

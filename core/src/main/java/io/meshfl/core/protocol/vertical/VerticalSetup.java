@@ -86,6 +86,9 @@ final class VerticalSetup {
         if (guest) checkLabels(p, classes, rows, product, label);
         p.aligned = aligned;
         p.trainRows = train;
+        // the reference of drift: this party's raw training rows (a group member's own entities only)
+        p.profiles = io.meshfl.core.monitoring.DriftRecords.profiles(group == null ? held.training(rows)
+                : all.select(java.util.Arrays.stream(aligned, 0, train).filter(i -> i >= 0).toArray()));
         String evalProduct = req.cfg("eval_product", null);
         if (evalProduct != null) {
             // the evaluation entities, aligned apart: this party's rows of them, scaled as its training rows
