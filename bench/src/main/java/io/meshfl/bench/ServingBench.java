@@ -6,20 +6,15 @@ import io.meshfl.cli.Main;
 import io.meshfl.coordinator.JobObserver;
 import io.meshfl.coordinator.PredictOptions;
 import io.meshfl.coordinator.ServingClient;
-import io.meshfl.coordinator.Tickets;
 import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.plan.JobLoader;
 import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.scoring.Missing;
 import io.meshfl.core.report.RunReport;
-import io.meshfl.core.trust.JobTicket;
 import io.meshfl.core.trust.MeshIdentity;
-import io.meshfl.core.trust.Signer;
-import io.meshfl.core.trust.Submitter;
 import io.meshfl.serving.ScoreEndpoint;
 import io.meshfl.wire.tls.MeshTls;
-import io.meshfl.wire.tls.PeerPolicy;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -98,16 +93,8 @@ public final class ServingBench {
             int batchRows = batch.path("rows").asInt();
 
             MeshTls bank = MeshTls.load(certs, MeshIdentity.Role.DOMAIN, "bank");
-            var ch = bank.dial("127.0.0.1:" + mesh.coordinator().port(), PeerPolicy.coordinator());
-            var stub = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(ch);
-            Signer bankKey = Signer.load(certs.resolve("bank.pem"), certs.resolve("bank-key.pem"));
-            var plan = stub.planPredict(io.meshfl.proto.PredictRequest.newBuilder().setModelId(model).addAllProducts(PRODUCTS).build());
-            var ticket = Submitter.of(bankKey).sign(Tickets.draft("domain:bank", JobTicket.PREDICT, "serve-" + model, plan.getStrategy(),
-                    ServingClient.spec(model, PRODUCTS), plan.getProductsList().stream()
-                            .map(p -> new JobTicket.ProductVersion(p.getId(), p.getVersion())).toList(), model));
             long o0 = System.nanoTime();
-            try (ServingClient client = ServingClient.open(stub::serve, model, PRODUCTS, ticket, Missing.IMPUTE_MEAN,
-                    new ServingClient.Keys(bankKey, bank.ca(), bank.revocations()));
+            try (ServingClient client = mesh.serve("bank", model, PRODUCTS, Missing.IMPUTE_MEAN);
                  ScoreEndpoint endpoint = ScoreEndpoint.start(new InetSocketAddress("127.0.0.1", 0), bank, client, Set.of("client:operator"), s -> { })) {
                 double openSeconds = (System.nanoTime() - o0) / 1e9;
                 URI score = URI.create("https://127.0.0.1:" + endpoint.port() + "/score");
@@ -151,8 +138,6 @@ public final class ServingBench {
                 md.append('\n').append(Docs.stamp()).append('\n');
                 System.out.println(md);
                 Docs.replaceBlock(doc, "serving", md.toString());
-            } finally {
-                ch.shutdownNow();
             }
         }
     }

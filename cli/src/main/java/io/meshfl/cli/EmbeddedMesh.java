@@ -149,6 +149,28 @@ public final class EmbeddedMesh implements AutoCloseable {
         return certs;
     }
 
+    /**
+     * A serving session of this mesh's domain {@code domain}, opened as {@code meshfl serve} opens one:
+     * over loopback gRPC with the domain's certificate, under a ticket its key signs, its sealing key
+     * signed for the parties and theirs checked against the mesh CA.
+     */
+    public io.meshfl.coordinator.ServingClient serve(String domain, String modelId, List<String> products,
+                                                     io.meshfl.core.protocol.scoring.Missing missing) {
+        MeshTls tls = MeshTls.load(certs, MeshIdentity.Role.DOMAIN, domain);
+        ManagedChannel ch = tls.dial("127.0.0.1:" + coordinator.port(), PeerPolicy.coordinator());
+        synchronized (channels) {
+            channels.add(ch);
+        }
+        var stub = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(ch);
+        var plan = stub.planPredict(io.meshfl.proto.PredictRequest.newBuilder().setModelId(modelId).addAllProducts(products).build());
+        io.meshfl.core.trust.Signer key = io.meshfl.core.trust.Signer.load(certs.resolve(domain + ".pem"), certs.resolve(domain + "-key.pem"));
+        var ticket = Submitter.of(key).sign(io.meshfl.coordinator.Tickets.draft("domain:" + domain, io.meshfl.core.trust.JobTicket.PREDICT,
+                "serve-" + modelId, plan.getStrategy(), io.meshfl.coordinator.ServingClient.spec(modelId, products), plan.getProductsList().stream()
+                        .map(p -> new io.meshfl.core.trust.JobTicket.ProductVersion(p.getId(), p.getVersion())).toList(), modelId));
+        return io.meshfl.coordinator.ServingClient.open(stub::serve, modelId, products, ticket, missing,
+                new io.meshfl.coordinator.ServingClient.Keys(key, tls.ca(), tls.revocations()));
+    }
+
     @Override
     public void close() {
         // the parties hear how the last runs ended before they stop

@@ -49,10 +49,14 @@ class RealDataEveryRowTest {
         }
         assertEquals(2400, dropped);
         Files.write(dir.resolve("payments.csv"), kept);
+        // both owners also grant lending the scoring of their products, which online serving from lending's own process needs
+        String grant = "    - {identity: \"client:operator\", may: [train, predict], protocols: [vertical, split, secureboost]}\n";
+        String grants = grant + "    - {identity: \"domain:lending\", may: [predict], protocols: [vertical]}\n";
         Files.writeString(dir.resolve("lending.accounts.yaml"), Files.readString(example.resolve("lending.accounts.yaml"))
-                .replace("../../../shared/datasets/default_credit_hetero_guest.csv", guest.toString()));
+                .replace("../../../shared/datasets/default_credit_hetero_guest.csv", guest.toString()).replace(grant, grants));
         Files.writeString(dir.resolve("payments.history.yaml"), Files.readString(example.resolve("payments.history.yaml"))
-                .replace("../../../shared/datasets/default_credit_hetero_host.csv", "payments.csv"));
+                .replace("../../../shared/datasets/default_credit_hetero_host.csv", "payments.csv").replace(grant, grants));
+        assertTrue(Files.readString(dir.resolve("payments.history.yaml")).contains("domain:lending"), "the grant was added");
         String job = Files.readString(example.resolve("job.yaml"));
         JobObserver quiet = new JobObserver() {
             @Override
@@ -112,9 +116,7 @@ class RealDataEveryRowTest {
             for (String l : lines.subList(1, lines.size())) batch.put(l.split(",")[0], Double.parseDouble(l.split(",")[pred]));
             String[] keys = batch.keySet().toArray(new String[0]);
             long s0 = System.nanoTime();
-            try (io.meshfl.coordinator.ServingClient serving = io.meshfl.coordinator.ServingClient.open(c -> mesh.coordinator().serve(c, null), model,
-                    products, mesh.coordinator().servingTicket(model, products), io.meshfl.core.protocol.scoring.Missing.IMPUTE_MEAN,
-                    io.meshfl.coordinator.ServingClient.Keys.NONE)) {
+            try (io.meshfl.coordinator.ServingClient serving = mesh.serve("lending", model, products, io.meshfl.core.protocol.scoring.Missing.IMPUTE_MEAN)) {
                 double open = (System.nanoTime() - s0) / 1e9;
                 long c0 = System.nanoTime();
                 int unknownServed = 0;
