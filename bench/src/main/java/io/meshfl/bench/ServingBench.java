@@ -9,7 +9,6 @@ import io.meshfl.coordinator.ServingClient;
 import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.plan.JobLoader;
-import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.protocol.scoring.Missing;
 import io.meshfl.core.report.RunReport;
 import io.meshfl.core.trust.MeshIdentity;
@@ -68,19 +67,7 @@ public final class ServingBench {
                 vertical: {epochs: 1, batchSize: 4096, lr: 0.3, keyBits: 1024, tol: 0}
                 seed: 3
                 """;
-        JobObserver quiet = new JobObserver() {
-            @Override
-            public void plan(String explain) {
-            }
-
-            @Override
-            public void round(RoundSummary r) {
-            }
-
-            @Override
-            public void log(String line) {
-            }
-        };
+        JobObserver quiet = JobObserver.QUIET;
         try (Catalog cat = Catalog.inMemory("serving-bench-" + System.nanoTime());
              EmbeddedMesh mesh = new EmbeddedMesh(cat, ContractLoader.loadDirectory(data), s -> { }, work.resolve("state"), certs)) {
             String model = mesh.coordinator().runJob(JobLoader.parse(job, "job.yaml"), job, quiet).path("model_id").asText();

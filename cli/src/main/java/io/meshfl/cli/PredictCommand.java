@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfl.coordinator.JobObserver;
 import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.contract.ContractLoader;
-import io.meshfl.core.protocol.horizontal.RoundSummary;
 import io.meshfl.core.report.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,20 +71,7 @@ final class PredictCommand implements Callable<Integer> {
         var all = ContractLoader.loadDirectory(contracts);
         try (Catalog cat = catalog.open();
              EmbeddedMesh mesh = new EmbeddedMesh(cat, all, s -> { }, (state != null ? state.resolve("nodes") : catalog.nodeState()))) {
-            ObjectNode r = mesh.coordinator().predict(model, products, requester, options(), new JobObserver() {
-                @Override
-                public void plan(String explain) {
-                }
-
-                @Override
-                public void round(RoundSummary round) {
-                }
-
-                @Override
-                public void log(String line) {
-                    System.out.println("  " + line);
-                }
-            });
+            ObjectNode r = mesh.coordinator().predict(model, products, requester, options(), JobObserver.logging(line -> System.out.println("  " + line)));
             System.out.println(RunReport.JSON.writeValueAsString(r));
             if (report != null) java.nio.file.Files.writeString(report, RunReport.JSON.writeValueAsString(r));
         }

@@ -7,7 +7,6 @@ import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.metrics.Metrics;
 import io.meshfl.core.plan.JobLoader;
-import io.meshfl.core.protocol.horizontal.RoundSummary;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,20 +57,7 @@ class RealDataEveryRowTest {
                 .replace("../../../shared/datasets/default_credit_hetero_host.csv", "payments.csv").replace(grant, grants));
         assertTrue(Files.readString(dir.resolve("payments.history.yaml")).contains("domain:lending"), "the grant was added");
         String job = Files.readString(example.resolve("job.yaml"));
-        JobObserver quiet = new JobObserver() {
-            @Override
-            public void plan(String explain) {
-            }
-
-            @Override
-            public void round(RoundSummary r) {
-            }
-
-            @Override
-            public void log(String line) {
-                System.out.println("  " + line);
-            }
-        };
+        JobObserver quiet = JobObserver.logging(line -> System.out.println("  " + line));
         try (Catalog cat = Catalog.inMemory("every-row" + System.nanoTime());
              EmbeddedMesh mesh = new EmbeddedMesh(cat, ContractLoader.loadDirectory(dir), s -> { })) {
             ObjectNode run = mesh.coordinator().runJob(JobLoader.parse(job, "job.yaml"), job, quiet);

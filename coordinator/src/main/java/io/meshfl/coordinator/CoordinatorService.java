@@ -94,22 +94,11 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
             String requester = request.getRequester().isEmpty() ? null : request.getRequester();
             ObjectNode r = runner.predict(request.getModelId(), request.getProductsList(), requester,
                     Coordinator.options(request), (strategy, products) -> ticket,
-                    caller(), new JobObserver() {
-                        @Override
-                        public void plan(String explain) {
+                    caller(), JobObserver.logging(line -> {
+                        synchronized (out) {
+                            out.onNext(JobEvent.newBuilder().setLog(line).build());
                         }
-
-                        @Override
-                        public void round(RoundSummary round) {
-                        }
-
-                        @Override
-                        public void log(String line) {
-                            synchronized (out) {
-                                out.onNext(JobEvent.newBuilder().setLog(line).build());
-                            }
-                        }
-                    });
+                    }));
             out.onNext(JobEvent.newBuilder().setReportJson(r.toString()).build());
         } catch (MeshflException e) {
             refused(e);
@@ -143,32 +132,30 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
 
     @Override
     public void models(io.meshfl.proto.ModelsRequest request, StreamObserver<io.meshfl.proto.ModelsReply> out) {
-        try {
-            ObjectNode r = runner.models().handle(request.getAction(), request.getModelId(), request.getProduct(), request.getSignature().toByteArray(),
-                    request.getCertificate().toByteArray(), request.getReason(), caller());
-            out.onNext(io.meshfl.proto.ModelsReply.newBuilder().setJson(r.toString()).build());
-            out.onCompleted();
-        } catch (MeshflException e) {
-            if (e.code() == io.meshfl.core.ErrorCode.POLICY_VIOLATION) log.accept("registry: refused " + (caller() == null ? "a caller" : caller())
-                    + ": " + e.getMessage());
-            out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
-        } catch (RuntimeException e) {
-            log.accept("registry failed: " + e);
-            out.onError(io.grpc.Status.INTERNAL.withDescription("MeshFL-900 INTERNAL: " + e).asRuntimeException());
-        }
+        answer(out, "registry", () -> io.meshfl.proto.ModelsReply.newBuilder().setJson(runner.models().handle(request.getAction(),
+                request.getModelId(), request.getProduct(), request.getSignature().toByteArray(), request.getCertificate().toByteArray(),
+                request.getReason(), caller()).toString()).build());
     }
 
     @Override
     public void serve(io.meshfl.proto.ServeCall request, StreamObserver<io.meshfl.proto.ServeReply> out) {
+        answer(out, "serving", () -> serving.handle(request, caller()));
+    }
+
+    /**
+     * Answers a unary call of the registry or serving ({@code what}): the reply, or a refusal as
+     * FAILED_PRECONDITION with its message (logged when it is a policy violation), or INTERNAL.
+     */
+    private <T> void answer(StreamObserver<T> out, String what, java.util.function.Supplier<T> reply) {
         try {
-            out.onNext(serving.handle(request, caller()));
+            out.onNext(reply.get());
             out.onCompleted();
         } catch (MeshflException e) {
-            if (e.code() == io.meshfl.core.ErrorCode.POLICY_VIOLATION) log.accept("serving: refused " + (caller() == null ? "a caller" : caller())
+            if (e.code() == io.meshfl.core.ErrorCode.POLICY_VIOLATION) log.accept(what + ": refused " + (caller() == null ? "a caller" : caller())
                     + ": " + e.getMessage());
             out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.toString()).asRuntimeException());
         } catch (RuntimeException e) {
-            log.accept("serving failed: " + e);
+            log.accept(what + " failed: " + e);
             out.onError(io.grpc.Status.INTERNAL.withDescription("MeshFL-900 INTERNAL: " + e).asRuntimeException());
         }
     }

@@ -20,6 +20,24 @@ public interface JobObserver {
         }
     };
 
+    /** Follows a job by its log lines only, each handed to {@code log}. */
+    static JobObserver logging(java.util.function.Consumer<String> log) {
+        return new JobObserver() {
+            @Override
+            public void plan(String explain) {
+            }
+
+            @Override
+            public void round(RoundSummary round) {
+            }
+
+            @Override
+            public void log(String line) {
+                log.accept(line);
+            }
+        };
+    }
+
     void plan(String explain);
 
     void round(RoundSummary round);
