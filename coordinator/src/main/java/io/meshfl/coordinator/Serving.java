@@ -33,7 +33,7 @@ final class Serving {
 
     /** One open session: its run, its parties' channels and who opened it. */
     private record Session(String id, String requester, List<String> parties, Map<String, NodeChannel> channels, PartyCalls calls,
-                           RunSession run, AtomicLong calls_, AtomicLong keys, java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord> audit) {
+                           RunSession run, AtomicLong answered, AtomicLong keys, java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord> audit) {
     }
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -147,7 +147,7 @@ final class Serving {
         if (c.getCall().isEmpty()) throw new MeshflException(ErrorCode.JOB_INVALID, "serve: a score call needs its id (call)");
         List<Message> answers = s.calls().parallel(s.parties(), d -> request(s, ServeSteps.LOOKUP, d, Map.of("call", c.getCall()))
                 .withBlobs(Map.of("keys", keys)));
-        s.calls_().incrementAndGet();
+        s.answered().incrementAndGet();
         s.keys().addAndGet(keys.length / io.meshfl.core.serving.BlindKeys.BYTES);
         io.meshfl.proto.ServeReply.Builder b = io.meshfl.proto.ServeReply.newBuilder().setSession(s.id());
         for (int i = 0; i < s.parties().size(); i++) {
@@ -170,7 +170,7 @@ final class Serving {
     /** Ends a session's run: its counts in the catalog, the parties told, its audit flushed. */
     private void end(Session s, String status, String error) {
         s.calls().close();
-        Map<String, Double> m = Map.of("calls", (double) s.calls_().get(), "keys_scored", (double) s.keys().get());
+        Map<String, Double> m = Map.of("calls", (double) s.answered().get(), "keys_scored", (double) s.keys().get());
         if (error == null) runner.catalog().finishRun(s.id(), RunReport.JSON.valueToTree(m).toString(), 0, 0);
         else runner.catalog().failRun(s.id(), error, 0, 0);
         AuditingChannel.flush(runner.catalog(), s.audit());
