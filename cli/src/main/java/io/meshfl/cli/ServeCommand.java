@@ -21,13 +21,14 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code meshfl serve}: online scoring with a vertical model, run by the requesting domain. It opens
+ * {@code meshfl serve}: online scoring with a stored model (vertical, boosted trees, split network or
+ * horizontal), run by the requesting domain. It opens
  * a serving session at the coordinator under its own signed ticket (every party warms its index of
  * blinded keys once) and answers {@code POST /score} over HTTPS with mutual TLS to the identities it
  * allows; entity keys and predictions stay in this process.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve a vertical model online: POST /score {\"keys\": [...]} over HTTPS with the mesh's identities.")
+        description = "Serve a model online (vertical, secureboost, split, horizontal): POST /score {\"keys\": [...]} over HTTPS with the mesh's identities.")
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "MODEL|NAME[@VERSION]",

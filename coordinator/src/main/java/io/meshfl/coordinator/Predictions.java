@@ -251,7 +251,7 @@ final class Predictions {
     }
 
     /** The head of the split network a model's provenance describes: binary unless its model names another objective. */
-    private static io.meshfl.core.model.nn.Head head(JsonNode prov) {
+    static io.meshfl.core.model.nn.Head head(JsonNode prov) {
         JsonNode m = prov.path("model");
         String objective = m.path("objective").asText("");
         if (objective.isEmpty() || m.path("objective").isNull()) return io.meshfl.core.model.nn.Head.BINARY;
@@ -259,7 +259,7 @@ final class Predictions {
                 m.path("classes").asInt(1));
     }
 
-    private static JobSpec.SplitSettings splitSettings(JsonNode prov, String modelId) {
+    static JobSpec.SplitSettings splitSettings(JsonNode prov, String modelId) {
         try {
             return RunReport.JSON.treeToValue(prov.path("split_settings"), JobSpec.SplitSettings.class);
         } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {

@@ -172,6 +172,7 @@ final class RunExecution {
             };
             String runJobId = jobId;
             PartyResume.Recovery recovery = (lost, fromRound) -> awaitParties(plan.domains(), live, obs, run.id(), lost, fromRound);
+            io.meshfl.core.data.Standardizer[] scaling = new io.meshfl.core.data.Standardizer[1];
             RunOutcome out = switch (plan.strategy()) {
                 case "vertical" -> onParties(new VerticalRunner(job, plan, channels, ro), x, recovery).run(runJobId, run.id());
                 case "split" -> onParties(new SplitRunner(job, plan, channels, ro), x, recovery).run(runJobId, run.id());
@@ -183,12 +184,20 @@ final class RunExecution {
                 default -> {
                     HorizontalRunner h = new HorizontalRunner(job, plan, channels, registry::alive, ro);
                     if (x.from() != null) h.resume(x.from(), x.before());
-                    yield h.run(runJobId, run.id());
+                    RunOutcome o = h.run(runJobId, run.id());
+                    scaling[0] = h.scaling();
+                    yield o;
                 }
             };
             out = withPrediction(out, plan);
             String metricsJson = RunReport.JSON.valueToTree(out.metrics()).toString();
             ObjectNode prov = Provenances.of(jobId, run.id(), job, plan, out);
+            if (plan.strategy().equals("horizontal")) {
+                // what a horizontal model's inputs are scaled by (null: not at all), so that it scores new rows as it was trained (online serving)
+                if (scaling[0] == null) prov.putNull("scaling");
+                else prov.putObject("scaling").<ObjectNode>set("mean", RunReport.JSON.valueToTree(scaling[0].mean()))
+                        .set("std", RunReport.JSON.valueToTree(scaling[0].std()));
+            }
             prov.put("submitter", x.submitter()).put("ticket_sha256", x.ticketSha256());
             if (plan.strategy().equals("federated-factorized")) {
                 // scoring new base rows aligns them with the joined products the same way

@@ -25,15 +25,22 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The coordinator's side of online serving: a session per requester and model, signed and checked
- * like a prediction and recorded as a run; it has every party warm its index once, then relays each
- * call's blinded keys to the parties and their sealed answers back. Only the identity that opened a
- * session may use it; it sees no entity key, feature or score.
+ * like a prediction and recorded as a run ({@code STRATEGY-serving}); it has every party warm its
+ * index once, then relays each call's blinded keys to the parties and their sealed answers back
+ * ({@link ServedModels} says which parties, routes and finishing party a model's strategy needs).
+ * Only the identity that opened a session may use it. It sees no entity key and no feature; for a
+ * split network it runs the top over the parties' cut layers, and so sees those and the predictions,
+ * as in batch scoring.
  */
 final class Serving {
 
-    /** One open session: its run, its parties' channels and who opened it. */
-    private record Session(String id, String requester, List<String> parties, Map<String, NodeChannel> channels, PartyCalls calls,
-                           RunSession run, AtomicLong answered, AtomicLong keys, java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord> audit) {
+    /** One open session: its run, its parties' channels and sealing keys, what it serves and who opened it. */
+    private record Session(String id, String requester, ServedModels model, Map<String, NodeChannel> channels, PartyCalls calls,
+                           RunSession run, AtomicLong answered, AtomicLong keys, java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord> audit,
+                           Map<String, byte[]> sealKeys) {
+        List<String> parties() {
+            return model.parties();
+        }
     }
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -63,25 +70,16 @@ final class Serving {
         String modelId = c.getModelId();
         JsonNode prov = runner.provenance(modelId);
         String strategy = prov.path("strategy").asText();
-        if (!strategy.equals("vertical") || !prov.path("links").isEmpty()) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " is a " + strategy + (prov.path("links").isEmpty() ? "" : " join")
-                    + " model; online serving is for vertical linear models whose parties are single products (meshfl predict scores the others)");
-        }
         Map<String, String> productOf = new LinkedHashMap<>();
         for (String id : c.getProductsList()) {
             var v = runner.productViews().get(id);
             if (v == null) throw new MeshflException(ErrorCode.UNKNOWN_PRODUCT, "unknown data product '" + id + "'");
             productOf.put(v.contract().domain(), id);
         }
-        List<String> parties = new ArrayList<>();
-        for (JsonNode part : prov.path("parts")) {
-            if (part.hasNonNull("group")) throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " has a party made of several products");
-            String d = part.path("domain").asText();
-            if (!productOf.containsKey(d)) {
-                throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " has a part in domain '" + d + "' but no product of it was given");
-            }
-            parties.add(d);
-        }
+        var stored = runner.catalog().model(modelId).orElseThrow(() -> new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "no model '" + modelId
+                + "' in the catalog; see 'meshfl catalog models'"));
+        ServedModels served = ServedModels.of(modelId, prov, productOf, stored.parameters());
+        List<String> parties = served.parties();
         String spec = spec(modelId, c.getProductsList());
         JobRecord job = runner.catalog().createJob("serve-" + modelId, spec);
         JobRunner.PredictPlan pp = runner.planPredict(modelId, parties.stream().map(productOf::get).toList());
@@ -94,7 +92,7 @@ final class Serving {
             runner.catalog().updateJobStatus(job.id(), JobRecord.REFUSED);
             throw e;
         }
-        RunRecord run = runner.catalog().startRun(job.id(), "vertical-serving", "{}", "{}", 0, pp.products().stream().map(JobTicket.ProductVersion::id).toList(),
+        RunRecord run = runner.catalog().startRun(job.id(), strategy + "-serving", "{}", "{}", 0, pp.products().stream().map(JobTicket.ProductVersion::id).toList(),
                 new Catalog.Ticket(ticket.submitter(), ticket.ticket().nonce(), ticket.fingerprint()));
         var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
         Map<String, NodeChannel> channels = new LinkedHashMap<>();
@@ -104,33 +102,49 @@ final class Serving {
         }
         channels = TicketChannel.wrapAll(channels, signed.encode());
         PartyCalls calls = new PartyCalls(channels, TIMEOUT, "a serving session needs every party of the model");
-        Session s = new Session(run.id(), ticket.submitter(), parties, channels, calls, new RunSession(channels, run.id(), run.id()),
-                new AtomicLong(), new AtomicLong(), audit);
+        Session s = new Session(run.id(), ticket.submitter(), served, channels, calls, new RunSession(channels, run.id(), run.id()),
+                new AtomicLong(), new AtomicLong(), audit, new LinkedHashMap<>());
         // the parties keep their parts under the key the training run gave them
-        String partsKey = prov.path("parts_key").asText();
         List<Message> prepared;
         try {
-            prepared = calls.parallel(parties, d -> request(s, ServeSteps.PREPARE, d, Map.of("model_id", partsKey, "product", productOf.get(d))));
+            prepared = calls.parallel(parties, d -> request(s, ServeSteps.PREPARE, d, served.prepare().get(d)).withTensors(served.tensors()));
         } catch (RuntimeException e) {
             end(s, RunRecord.FAILED, e.toString());
             throw e;
         }
         sessions.put(s.id(), s);
         io.meshfl.proto.ServeReply.Builder b = io.meshfl.proto.ServeReply.newBuilder().setSession(s.id());
+        int outputs = served.top() != null ? served.top().head().outputs() : 1;
         for (int i = 0; i < parties.size(); i++) {
-            b.putBlobs(parties.get(i), com.google.protobuf.ByteString.copyFrom(prepared.get(i).blob("seal_pk")));
+            byte[] pk = prepared.get(i).blob("seal_pk");
+            s.sealKeys().put(parties.get(i), pk);
+            b.putBlobs(parties.get(i), com.google.protobuf.ByteString.copyFrom(pk));
+            String d = parties.get(i);
+            if (served.top() == null && (served.finisher() == null ? i == 0 : d.equals(served.finisher()))) {
+                outputs = prepared.get(i).metrics().getOrDefault("outputs", 1.0).intValue();
+            }
         }
         var entry = new io.meshfl.core.catalog.ModelRegistry(runner.catalog()).entry(modelId);
-        b.putInfo("model_type", prov.path("model").path("type").asText()).putInfo("outputs",
-                Integer.toString(prepared.get(0).metrics().getOrDefault("outputs", 1.0).intValue()))
+        b.putInfo("model_type", prov.path("model").path("type").asText()).putInfo("outputs", Integer.toString(outputs))
+                .putInfo("answer", served.kind().name().toLowerCase(java.util.Locale.ROOT))
+                .putInfo("strategy", strategy)
                 .putInfo("model_name", entry.map(io.meshfl.core.catalog.ModelRegistry.Entry::name).orElse(modelId))
                 .putInfo("model_version", entry.map(e -> Integer.toString(e.version())).orElse(""));
+        if (served.finisher() != null) b.putInfo("finisher", served.finisher());
         return b.build();
     }
 
     private io.meshfl.proto.ServeReply keys(io.meshfl.proto.ServeCall c, String caller) {
         Session s = session(c, caller);
         byte[] pk = c.getRequesterPk().toByteArray();
+        String finisher = s.model().finisher();
+        if (finisher != null && !s.model().lookups().equals(List.of(finisher))) {
+            // the parties that seal for the finishing party get its key, and it gets theirs: each checked by its node as signed by that domain
+            Map<String, byte[]> others = new LinkedHashMap<>();
+            for (String d : s.model().lookups()) others.put("peer:" + d, s.sealKeys().get(d));
+            s.calls().parallel(s.parties(), d -> request(s, ServeSteps.PEERS, d, Map.of()).withBlobs(d.equals(finisher) ? others
+                    : Map.of("peer:" + finisher, s.sealKeys().get(finisher))));
+        }
         s.calls().parallel(s.parties(), d -> {
             var sealed = c.getBlobsMap().get(d);
             if (sealed == null) throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "serve: no session key sealed for " + d);
@@ -145,15 +159,45 @@ final class Serving {
         Session s = session(c, caller);
         byte[] keys = c.getBlobsMap().getOrDefault("keys", com.google.protobuf.ByteString.EMPTY).toByteArray();
         if (c.getCall().isEmpty()) throw new MeshflException(ErrorCode.JOB_INVALID, "serve: a score call needs its id (call)");
-        List<Message> answers = s.calls().parallel(s.parties(), d -> request(s, ServeSteps.LOOKUP, d, Map.of("call", c.getCall()))
-                .withBlobs(Map.of("keys", keys)));
-        s.answered().incrementAndGet();
-        s.keys().addAndGet(keys.length / io.meshfl.core.serving.BlindKeys.BYTES);
+        int n = keys.length / io.meshfl.core.serving.BlindKeys.BYTES;
+        ServedModels m = s.model();
+        Map<String, String> cfg = new LinkedHashMap<>(Map.of("call", c.getCall()));
+        if (m.finisher() != null) cfg.put("finisher", m.finisher());
+        List<Message> answers = s.calls().parallel(m.lookups(), d -> request(s, ServeSteps.LOOKUP, d, cfg).withBlobs(Map.of("keys", keys)));
         io.meshfl.proto.ServeReply.Builder b = io.meshfl.proto.ServeReply.newBuilder().setSession(s.id());
-        for (int i = 0; i < s.parties().size(); i++) {
-            b.putBlobs(s.parties().get(i), com.google.protobuf.ByteString.copyFrom(answers.get(i).blob("partial")));
+        switch (m.kind()) {
+            case SUM -> {
+                for (int i = 0; i < m.lookups().size(); i++) b.putBlobs(m.lookups().get(i), bytes(answers.get(i).blob("partial")));
+            }
+            case FINAL -> b.putBlobs(io.meshfl.core.serving.ServingRequester.FINAL_BLOB, bytes(finish(s, c.getCall(), keys, answers)));
+            case TOP -> {
+                List<double[]> cuts = new ArrayList<>();
+                for (int i = 0; i < m.lookups().size(); i++) {
+                    cuts.add(answers.get(i).tensor(ServeSteps.ACT));
+                    b.putBlobs(m.lookups().get(i), bytes(answers.get(i).blob("flags")));
+                }
+                ServedModels.Top top = m.top();
+                double[] pred = io.meshfl.core.protocol.split.SplitServing.predict(top.net(), top.params(), top.head(), cuts, top.cut(), n);
+                b.putBlobs(io.meshfl.core.serving.ServingRequester.PREDICTIONS_BLOB, bytes(io.meshfl.core.serving.Served.doubles(pred)));
+            }
         }
+        s.answered().incrementAndGet();
+        s.keys().addAndGet(n);
         return b.build();
+    }
+
+    /** The finishing party's sealed predictions: its own lookup's (a horizontal model), or its walk over the hosts' sealed bits. */
+    private static byte[] finish(Session s, String call, byte[] keys, List<Message> answers) {
+        ServedModels m = s.model();
+        if (m.lookups().equals(List.of(m.finisher()))) return answers.get(0).blob("final");
+        Map<String, byte[]> blobs = new LinkedHashMap<>(Map.of("keys", keys));
+        for (int i = 0; i < m.lookups().size(); i++) blobs.put("from:" + m.lookups().get(i), answers.get(i).blob("to:" + m.finisher()));
+        return s.calls().call(m.finisher(), request(s, ServeSteps.FINISH, m.finisher(), Map.of("call", call, "parties", String.join(",", m.parties())))
+                .withBlobs(blobs)).blob("final");
+    }
+
+    private static com.google.protobuf.ByteString bytes(byte[] b) {
+        return com.google.protobuf.ByteString.copyFrom(b);
     }
 
     private io.meshfl.proto.ServeReply close(io.meshfl.proto.ServeCall c, String caller) {
@@ -193,6 +237,6 @@ final class Serving {
     }
 
     private static Message request(Session s, String step, String domain, Map<String, String> cfg) {
-        return Message.request(s.id(), s.id(), ServeSteps.PROTOCOL, step, 0, domain).withConfig(cfg);
+        return Message.request(s.id(), s.id(), s.model().protocol(), step, 0, domain).withConfig(cfg);
     }
 }

@@ -83,7 +83,9 @@ public final class ServingClient implements ServingScorer, AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the serving session names no model type it can score");
         }
-        ServingRequester r = new ServingRequester(type, Integer.parseInt(opened.getInfoOrDefault("outputs", "1")), missing);
+        String finisher = opened.getInfoOrDefault("finisher", "");
+        ServingRequester r = new ServingRequester(ServingRequester.Kind.of(opened.getInfoOrDefault("answer", "sum")), type,
+                Integer.parseInt(opened.getInfoOrDefault("outputs", "1")), missing, finisher.isEmpty() ? null : finisher);
         Map<String, byte[]> pks = new java.util.LinkedHashMap<>();
         java.time.Instant now = java.time.Instant.now();
         // each party's key must be signed by that party's certificate for this session, or the coordinator could hand us its own

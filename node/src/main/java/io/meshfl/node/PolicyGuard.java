@@ -56,10 +56,10 @@ final class PolicyGuard {
     /** The protocol family a request belongs to, as contracts name them; null for steps that read no product. */
     static String family(String protocol) {
         return switch (protocol) {
-            case "horizontal" -> "horizontal";
+            case "horizontal", "horizontal-serve" -> "horizontal";
             case "vertical", "vertical-infer", "vertical-serve" -> "vertical";
-            case "split", "split-infer" -> "split";
-            case "secureboost", "secureboost-infer" -> "secureboost";
+            case "split", "split-infer", "split-serve" -> "split";
+            case "secureboost", "secureboost-infer", "secureboost-serve" -> "secureboost";
             case "rows" -> "pooled";
             case "psi" -> "psi";
             default -> null;
@@ -82,11 +82,12 @@ final class PolicyGuard {
                 case "differential-privacy" -> {
                     if (family.equals("psi")) continue;
                     if (!family.equals("horizontal")) return r + " (only horizontal training offers it)";
-                    if (req.step().equals("prepare") && req.cfg("dp_mode", null) == null) return r;
+                    // serving scores rows with a model already trained under the product's protections
+                    if (req.protocol().equals("horizontal") && req.step().equals("prepare") && req.cfg("dp_mode", null) == null) return r;
                 }
                 case "secure-aggregation" -> {
                     // Only horizontal training sends model updates that aggregation could hide.
-                    if (family.equals("horizontal") && req.step().equals("prepare") && !"true".equals(req.cfg("secure_aggregation", "false"))) return r;
+                    if (req.protocol().equals("horizontal") && req.step().equals("prepare") && !"true".equals(req.cfg("secure_aggregation", "false"))) return r;
                 }
                 default -> {
                     return r + " (unknown to this node)";

@@ -62,10 +62,17 @@ public final class WireProtection {
                 default -> "paillier ciphertexts";
             };
             case "vertical-infer", "secureboost-infer", "split-infer" -> request ? "instructions" : "partial scores or split bits";
-            case "vertical-serve" -> switch (step) {
-                case "lookup" -> request ? "blinded entity keys" : "partial scores sealed for the requester";
+            case "vertical-serve", "secureboost-serve", "split-serve", "horizontal-serve" -> switch (step) {
+                case "lookup" -> request ? "blinded entity keys" : switch (protocol) {
+                    case "secureboost-serve" -> "split bits sealed for the guest";
+                    case "split-serve" -> splitActivations(m) + ", coverage sealed for the requester";
+                    case "horizontal-serve" -> "predictions sealed for the requester";
+                    default -> "partial scores sealed for the requester";
+                };
+                case "finish" -> request ? "blinded entity keys and relayed sealed split bits" : "predictions sealed for the requester";
                 case "key" -> request ? "session key sealed for this party" : "acknowledgement";
-                case "prepare" -> request ? "instructions" : "public key";
+                case "peers" -> request ? "other parties' public keys" : "acknowledgement";
+                case "prepare" -> request ? (protocol.equals("horizontal-serve") ? "global model" : "instructions") : "public key";
                 default -> request ? "instructions" : "acknowledgement";
             };
             case "split" -> switch (step) {

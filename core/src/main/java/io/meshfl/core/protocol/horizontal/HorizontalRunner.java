@@ -51,6 +51,11 @@ public final class HorizontalRunner {
     private final Set<String> away = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The run's standardization, sent again to a node that rejoins. */
     private volatile Standardizer scaling;
+
+    /** The feature scaling the run trained with (federated mean and deviation), or null when it did not standardize. */
+    public Standardizer scaling() {
+        return scaling;
+    }
     private final java.util.concurrent.atomic.AtomicLong payload = new java.util.concurrent.atomic.AtomicLong();
     /** The committed round a resumed run goes on from, and the rounds before it; null for a fresh run. */
     private RunCheckpoint resumeFrom;

@@ -1,0 +1,69 @@
+package io.meshfl.core.protocol.split;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.data.Dataset;
+import io.meshfl.core.model.nn.Columns;
+import io.meshfl.core.model.nn.Head;
+import io.meshfl.core.model.nn.Network;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.protocol.NodeContext;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A split network as online serving uses it: a party's bottom over every row of its product and
+ * over its row at its means (the typical encoded row, as scoring every row takes it), computed once
+ * as batch scoring computes them ({@link SplitInferNode}); and the top network over the parties' cut
+ * layers side by side, where the coordinator runs it.
+ */
+public final class SplitServing {
+
+    private SplitServing() {
+    }
+
+    /** A party's cut activations: {@code width} a row, then its row at its means. */
+    public record Cuts(String[] keys, int width, double[] rows, double[] mean) {
+    }
+
+    /** The cut activations of every row of {@code product} through this node's bottom of {@code modelId}. */
+    public static Cuts bottoms(NodeContext ctx, String modelId, String product) {
+        byte[] stored = ctx.modelPart(modelId);
+        if (stored != null && ExternalSplitPart.isExternal(stored)) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "split model " + modelId + " was trained by external trainers; online serving is "
+                    + "for MeshFL's own split networks (meshfl predict scores it through the trainers)");
+        }
+        SplitPart part = SplitPart.parse(stored, modelId);
+        ColumnEncoding encoding = part.encoding();
+        Dataset all = ctx.load(product, encoding.features(), null);
+        Dataset encoded = encoding.apply(all);
+        Dataset withMean = encoded.withRow(encoding.typicalRow(encoded));
+        Bottom bottom = new Bottom(ctx.domain(), withMean, part.predictionBottom(), part.params().clone(), part.activationNoise());
+        int n = all.rows(), cut = bottom.cutWidth();
+        double[] act = new double[(n + 1) * cut];
+        for (int from = 0; from <= n; from += SplitRunner.EVAL_CHUNK) {
+            int to = Math.min(n + 1, from + SplitRunner.EVAL_CHUNK);
+            System.arraycopy(bottom.predict(from, to), 0, act, from * cut, (to - from) * cut);
+        }
+        return new Cuts(all.keys(), cut, Arrays.copyOf(act, n * cut), Arrays.copyOfRange(act, n * cut, (n + 1) * cut));
+    }
+
+    /** The network on top of {@code parties} cut layers of the model's settings and head, for prediction. */
+    public static Network top(int parties, JobSpec.SplitSettings settings, Head head, double[] params, String modelId) {
+        Network top = SplitArchitecture.top(parties, settings, head).forPrediction();
+        if (params.length != top.numParams()) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "split model " + modelId + " has " + params.length
+                    + " top parameters, its architecture needs " + top.numParams());
+        }
+        return top;
+    }
+
+    /** The head's predictions of {@code n} rows from each party's cut block ({@code n x cut}, in training order). */
+    public static double[] predict(Network top, double[] params, Head head, List<double[]> cuts, int cut, int n) {
+        int[] widths = new int[cuts.size()];
+        Arrays.fill(widths, cut);
+        for (int p = 0; p < cuts.size(); p++) Bottom.checkBlock("cut activations", "party " + p, cuts.get(p), n, cut);
+        return head.predict(top.forward(params, Columns.concat(cuts, widths, n), n));
+    }
+}
