@@ -34,7 +34,7 @@ import java.util.concurrent.Future;
 
 /**
  * Online scoring of a three-domain vertical model over loopback, against batch scoring of the same
- * rows in the same run: an embedded mesh with mutual TLS (coordinator and three nodes on loopback
+ * rows in the same run, then of a SecureBoost model and a split network on the same mesh: an embedded mesh with mutual TLS (coordinator and three nodes on loopback
  * gRPC), the bank serving the model from its own endpoint (HTTPS, client certificates) as
  * {@code meshfl serve} does, asked by the JDK's HttpClient on one keep-alive connection per client.
  * Single keys one after another (latency percentiles), batches of 1,000 from one and from four
@@ -72,60 +72,106 @@ public final class ServingBench {
              EmbeddedMesh mesh = new EmbeddedMesh(cat, ContractLoader.loadDirectory(data), s -> { }, work.resolve("state"), certs)) {
             String model = mesh.coordinator().runJob(JobLoader.parse(job, "job.yaml"), job, quiet).path("model_id").asText();
             System.out.println("trained " + model);
-            // batch scoring of every row, twice (the first warms the JIT), the second measured
-            mesh.coordinator().predict(model, PRODUCTS, null, new PredictOptions("impute-mean", null, null), quiet);
-            long b0 = System.nanoTime();
-            JsonNode batch = mesh.coordinator().predict(model, PRODUCTS, null, new PredictOptions("impute-mean", null, null), quiet);
-            double batchSeconds = (System.nanoTime() - b0) / 1e9;
-            int batchRows = batch.path("rows").asInt();
+            Row v = measure(mesh, certs, model, true);
+            StringBuilder md = new StringBuilder();
+            md.append(String.format(Locale.ROOT, """
+                    ### Online serving of a three-domain vertical model (`bench/run.sh serving`, `ServingBench`)
 
-            MeshTls bank = MeshTls.load(certs, MeshIdentity.Role.DOMAIN, "bank");
-            long o0 = System.nanoTime();
-            try (ServingClient client = mesh.serve("bank", model, PRODUCTS, Missing.IMPUTE_MEAN);
-                 ScoreEndpoint endpoint = ScoreEndpoint.start(new InetSocketAddress("127.0.0.1", 0), bank, client, Set.of("client:operator"), s -> { })) {
-                double openSeconds = (System.nanoTime() - o0) / 1e9;
-                URI score = URI.create("https://127.0.0.1:" + endpoint.port() + "/score");
-                MeshTls operator = MeshTls.load(certs, MeshIdentity.Role.CLIENT, "operator");
-                Random r = new Random(1);
-                String[] keys = new String[CUSTOMERS];
-                for (int i = 0; i < CUSTOMERS; i++) keys[i] = "C" + i;
+                    %,d customers; bank (label, 3 columns), shop (4 columns, missing 8%% of them) and telco (3 columns); a logistic
+                    model trained under Paillier. Embedded mesh with mutual TLS over loopback gRPC (coordinator and three nodes in
+                    one JVM); the bank serves from its own HTTPS endpoint (client certificates, TLS 1.3) as `meshfl serve` does,
+                    asked by the JDK's HttpClient on keep-alive connections; keys a party does not know are imputed at its means.
+                    Opening the session (every party scores and indexes its %,d rows under the session's key): %.2f s.
 
-                HttpClient http = HttpClient.newBuilder().sslContext(operator.httpsContext()).build();
-                double[] httpSingle = singles(() -> post(http, score, new String[]{keys[r.nextInt(CUSTOMERS)]}));
-                double[] directSingle = singles(() -> client.score(new String[]{keys[r.nextInt(CUSTOMERS)]}));
-                double httpBatch = batches(1, () -> post(HttpClient.newBuilder().sslContext(operator.httpsContext()).build(), score,
-                        sample(keys, r, 1000)), () -> post(http, score, sample(keys, new Random(), 1000)));
-                double directBatch = batches(1, null, () -> client.score(sample(keys, new Random(), 1000)));
-                List<HttpClient> four = new ArrayList<>();
-                for (int i = 0; i < 4; i++) four.add(HttpClient.newBuilder().sslContext(operator.httpsContext()).build());
-                double httpBatch4 = batchesConcurrent(four, score, keys);
+                    | path | single key p50 / p90 / p99 / max (ms) | batches of 1,000: entities/s |
+                    |---|---|---|
+                    | `POST /score` over HTTPS, one client | %.2f / %.2f / %.2f / %.2f | %,.0f |
+                    | `POST /score` over HTTPS, four clients at once | | %,.0f |
+                    | the session without the HTTPS hop (what the endpoint calls) | %.2f / %.2f / %.2f / %.2f | %,.0f |
+                    | batch `meshfl predict` of all %,d rows (PSI with each party, then scoring) | | %,.0f (%.2f s) |
 
-                StringBuilder md = new StringBuilder();
-                md.append(String.format(Locale.ROOT, """
-                        ### Online serving of a three-domain vertical model (`bench/run.sh serving`, `ServingBench`)
+                    Bars: p99 under 20 ms for one entity, at least 5,000 entities/s in batches of 1,000.
+                    """, CUSTOMERS, CUSTOMERS, v.openSeconds,
+                    pct(v.httpSingle, 50), pct(v.httpSingle, 90), pct(v.httpSingle, 99), v.httpSingle[v.httpSingle.length - 1], v.httpBatch, v.httpBatch4,
+                    pct(v.directSingle, 50), pct(v.directSingle, 90), pct(v.directSingle, 99), v.directSingle[v.directSingle.length - 1], v.directBatch,
+                    v.batchRows, v.batchRows / v.batchSeconds, v.batchSeconds));
+            md.append(String.format(Locale.ROOT, """
 
-                        %,d customers; bank (label, 3 columns), shop (4 columns, missing 8%% of them) and telco (3 columns); a logistic
-                        model trained under Paillier. Embedded mesh with mutual TLS over loopback gRPC (coordinator and three nodes in
-                        one JVM); the bank serves from its own HTTPS endpoint (client certificates, TLS 1.3) as `meshfl serve` does,
-                        asked by the JDK's HttpClient on keep-alive connections; keys a party does not know are imputed at its means.
-                        Opening the session (every party scores and indexes its %,d rows under the session's key): %.2f s.
+                    The other model families on the same mesh and products, the same way (HTTPS from one client; batch `meshfl predict` beside):
+                    a SecureBoost model (%s; the hosts' split bits sealed for the bank's node, which walks the trees and seals the
+                    predictions for the endpoint) and a split network (%s; the parties' cut layers to the coordinator's top network).
 
-                        | path | single key p50 / p90 / p99 / max (ms) | batches of 1,000: entities/s |
-                        |---|---|---|
-                        | `POST /score` over HTTPS, one client | %.2f / %.2f / %.2f / %.2f | %,.0f |
-                        | `POST /score` over HTTPS, four clients at once | | %,.0f |
-                        | the session without the HTTPS hop (what the endpoint calls) | %.2f / %.2f / %.2f / %.2f | %,.0f |
-                        | batch `meshfl predict` of all %,d rows (PSI with each party, then scoring) | | %,.0f (%.2f s) |
-
-                        Bars: p99 under 20 ms for one entity, at least 5,000 entities/s in batches of 1,000.
-                        """, CUSTOMERS, CUSTOMERS, openSeconds,
-                        pct(httpSingle, 50), pct(httpSingle, 90), pct(httpSingle, 99), httpSingle[httpSingle.length - 1], httpBatch, httpBatch4,
-                        pct(directSingle, 50), pct(directSingle, 90), pct(directSingle, 99), directSingle[directSingle.length - 1], directBatch,
-                        batchRows, batchRows / batchSeconds, batchSeconds));
-                md.append('\n').append(Docs.stamp()).append('\n');
-                System.out.println(md);
-                Docs.replaceBlock(doc, "serving", md.toString());
+                    | model | opening (s) | single key p50 / p90 / p99 / max (ms) | batches of 1,000 over HTTPS: entities/s | batch `meshfl predict`: rows/s |
+                    |---|---:|---|---:|---:|
+                    """, BOOST_SETTINGS, SPLIT_SETTINGS));
+            String[][] others = {{"secureboost", BOOST_JOB}, {"split network", SPLIT_JOB}};
+            for (String[] o : others) {
+                String id = mesh.coordinator().runJob(JobLoader.parse(o[1], "job.yaml"), o[1], quiet).path("model_id").asText();
+                System.out.println("trained " + o[0] + " " + id);
+                Row r = measure(mesh, certs, id, false);
+                md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f / %.2f / %.2f / %.2f | %,.0f | %,.0f |%n", o[0], r.openSeconds,
+                        pct(r.httpSingle, 50), pct(r.httpSingle, 90), pct(r.httpSingle, 99), r.httpSingle[r.httpSingle.length - 1], r.httpBatch,
+                        r.batchRows / r.batchSeconds));
             }
+            md.append('\n').append(Docs.stamp()).append('\n');
+            System.out.println(md);
+            Docs.replaceBlock(doc, "serving", md.toString());
+        }
+    }
+
+    static final String BOOST_SETTINGS = "10 trees of depth 3, 32 bins, 1024-bit Paillier";
+    static final String BOOST_JOB = """
+            name: served-boost
+            products: [bank.customers, shop.customers, telco.customers]
+            label: target
+            model: {type: gbdt}
+            boost: {trees: 10, depth: 3, bins: 32, lr: 0.3, keyBits: 1024}
+            seed: 5
+            """;
+    static final String SPLIT_SETTINGS = "bottoms 16 -> cut 4 per party, top 8, 2 epochs";
+    static final String SPLIT_JOB = """
+            name: served-split
+            products: [bank.customers, shop.customers, telco.customers]
+            label: target
+            model: {type: splitnn}
+            split: {bottomHidden: [16], cutWidth: 4, topHidden: [8], epochs: 2, batchSize: 256, lr: 0.02, labels: bank}
+            seed: 7
+            """;
+
+    /** What one model's serving measured. */
+    private record Row(double openSeconds, double[] httpSingle, double httpBatch, double httpBatch4, double[] directSingle, double directBatch,
+                       int batchRows, double batchSeconds) {
+    }
+
+    /** Batch scoring of every row (measured the second time), then the bank's endpoint: single keys and batches. */
+    private static Row measure(EmbeddedMesh mesh, Path certs, String model, boolean full) throws Exception {
+        JobObserver quiet = JobObserver.QUIET;
+        mesh.coordinator().predict(model, PRODUCTS, null, new PredictOptions("impute-mean", null, null), quiet);
+        long b0 = System.nanoTime();
+        JsonNode batch = mesh.coordinator().predict(model, PRODUCTS, null, new PredictOptions("impute-mean", null, null), quiet);
+        double batchSeconds = (System.nanoTime() - b0) / 1e9;
+        int batchRows = batch.path("rows").asInt();
+        MeshTls bank = MeshTls.load(certs, MeshIdentity.Role.DOMAIN, "bank");
+        long o0 = System.nanoTime();
+        try (ServingClient client = mesh.serve("bank", model, PRODUCTS, Missing.IMPUTE_MEAN);
+             ScoreEndpoint endpoint = ScoreEndpoint.start(new InetSocketAddress("127.0.0.1", 0), bank, client, Set.of("client:operator"), s -> { })) {
+            double openSeconds = (System.nanoTime() - o0) / 1e9;
+            URI score = URI.create("https://127.0.0.1:" + endpoint.port() + "/score");
+            MeshTls operator = MeshTls.load(certs, MeshIdentity.Role.CLIENT, "operator");
+            Random r = new Random(1);
+            String[] keys = new String[CUSTOMERS];
+            for (int i = 0; i < CUSTOMERS; i++) keys[i] = "C" + i;
+            HttpClient http = HttpClient.newBuilder().sslContext(operator.httpsContext()).build();
+            double[] httpSingle = singles(() -> post(http, score, new String[]{keys[r.nextInt(CUSTOMERS)]}));
+            double httpBatch = batches(1, () -> post(HttpClient.newBuilder().sslContext(operator.httpsContext()).build(), score,
+                    sample(keys, r, 1000)), () -> post(http, score, sample(keys, new Random(), 1000)));
+            if (!full) return new Row(openSeconds, httpSingle, httpBatch, 0, null, 0, batchRows, batchSeconds);
+            double[] directSingle = singles(() -> client.score(new String[]{keys[r.nextInt(CUSTOMERS)]}));
+            double directBatch = batches(1, null, () -> client.score(sample(keys, new Random(), 1000)));
+            List<HttpClient> four = new ArrayList<>();
+            for (int i = 0; i < 4; i++) four.add(HttpClient.newBuilder().sslContext(operator.httpsContext()).build());
+            double httpBatch4 = batchesConcurrent(four, score, keys);
+            return new Row(openSeconds, httpSingle, httpBatch, httpBatch4, directSingle, directBatch, batchRows, batchSeconds);
         }
     }
 
