@@ -338,15 +338,7 @@ public final class JobRunner {
             v = Tickets.admitChallenger(verifier, armed.signed(), specYaml, plan.strategy(), products);
             Tickets.checkGrants(catalog, this::contract, products, v.submitter(), JobTicket.TRAIN, plan.strategy());
             plan.requireAccepted(false, job.sourceFile());
-            // one run per set of versions in the catalog as well (each node keeps its own count): the standing nonce with the versions read
-            List<String> read = products.stream().map(p -> p.id() + "@" + p.version()).toList();
-            nonce = v.ticket().nonce() + "-" + io.meshfl.core.trust.HashChain.sha256Hex(read.toString()
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
-            String n = nonce;
-            catalog.runs().stream().filter(r -> n.equals(r.nonce())).findFirst().ifPresent(r -> {
-                throw new MeshflException(ErrorCode.POLICY_VIOLATION, "the standing retraining ticket of " + v.submitter() + " already ran a "
-                        + "challenger over " + read + " as run " + r.id() + "; it allows one run per new version");
-            });
+            nonce = Tickets.challengerNonce(catalog, v, products);
         } catch (RuntimeException e) {
             catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
             throw e;

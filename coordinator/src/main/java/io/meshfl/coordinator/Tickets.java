@@ -118,6 +118,20 @@ public final class Tickets {
         return v;
     }
 
+    /**
+     * The nonce a challenger's run is recorded under: the standing ticket's with the versions it reads,
+     * so the catalog too holds one run per set of versions (each node keeps its own count); refused
+     * when a run under it read these versions already.
+     */
+    static String challengerNonce(Catalog catalog, TicketVerifier.VerifiedStanding v, List<JobTicket.ProductVersion> products) {
+        List<String> read = products.stream().map(p -> p.id() + "@" + p.version()).toList();
+        String nonce = v.ticket().nonce() + "-" + HashChain.sha256Hex(read.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .substring(0, 16);
+        catalog.runs().stream().filter(r -> nonce.equals(r.nonce())).findFirst().ifPresent(r -> refuse("the standing retraining ticket of "
+                + v.submitter() + " already ran a challenger over " + read + " as run " + r.id() + "; it allows one run per new version"));
+        return nonce;
+    }
+
     private static TicketVerifier.VerifiedStanding standingFor(TicketVerifier verifier, SignedTicket signed, String spec, String strategy,
                                                                List<JobTicket.ProductVersion> products) {
         TicketVerifier.VerifiedStanding v = verifier.verifyStanding(signed, java.time.Instant.now());

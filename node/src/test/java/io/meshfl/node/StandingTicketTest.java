@@ -189,8 +189,13 @@ class StandingTicketTest {
         refused(node(v2, "n3"), run("run-4", SignedTicket.sign(job, operator()), versions("2.0.0", "1.0.0"), SPEC),
                 "the standing retraining ticket is malformed");
 
+        // nor is a standing ticket a job ticket: presented as one, it opens no run
+        Message asJobTicket = Message.request("churn", "run-6", SessionSteps.PROTOCOL, SessionSteps.AUTHORIZE, 0, "payments")
+                .withBlobs(Map.of(SessionSteps.TICKET, good.encode(), SessionSteps.SPEC, SPEC.getBytes(StandardCharsets.UTF_8)));
+        refused(node(v2, "n5"), asJobTicket, "the job ticket is malformed");
+
         ca.revoke("client-operator");
-        refused(node(v2, "n4"), run("run-5", good, versions("2.0.0", "1.0.0"), SPEC), "is revoked by the mesh CA");
+        refused(node(v2, "n6"), run("run-5", good, versions("2.0.0", "1.0.0"), SPEC), "is revoked by the mesh CA");
     }
 
     @Test
