@@ -20,6 +20,7 @@ import io.meshfl.proto.PlanReply;
 import io.meshfl.coordinator.Tickets;
 import io.meshfl.core.trust.JobTicket;
 import io.meshfl.core.trust.SignedTicket;
+import io.meshfl.core.trust.StandingTicket;
 import io.meshfl.core.trust.Submitter;
 import com.google.protobuf.ByteString;
 import picocli.CommandLine.Command;
@@ -76,6 +77,21 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Print node and protocol log lines.")
     boolean verbose;
 
+    @Option(names = "--retrain-valid-days", paramLabel = "DAYS", defaultValue = "90",
+            description = "For a job with a retrain: section: how many days (1 to 366, default ${DEFAULT-VALUE}) the standing retraining "
+                    + "ticket signed with it is valid, under which the coordinator may train challengers without your key, once per new "
+                    + "version of each product.")
+    int retrainValidDays;
+
+    /** The validity {@code --retrain-valid-days} asks for, or a JOB_INVALID naming the flag. */
+    static java.time.Duration retrainValidity(int days) {
+        long most = io.meshfl.core.trust.StandingTicket.MAX_VALIDITY.toDays();
+        if (days < 1 || days > most) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, "--retrain-valid-days must be between 1 and " + most + " (got " + days + ")");
+        }
+        return java.time.Duration.ofDays(days);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (lineage != null && coordinator != null) {
@@ -84,11 +100,12 @@ final class RunCommand implements Callable<Integer> {
         }
         // checked before any mesh starts: an unusable target is an error naming the option
         lineageSink = lineage == null ? null : io.meshfl.coordinator.lineage.LineageSink.parse("--lineage", lineage);
+        retrainValidity = retrainValidity(retrainValidDays);
         JobSpec spec = JobLoader.load(job);
         String yaml = Files.readString(job);
         Path out = report != null ? report : Path.of("reports", spec.name() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
-        JsonNode result = coordinator == null ? runEmbedded(spec, yaml) : runRemote(yaml);
+        JsonNode result = coordinator == null ? runEmbedded(spec, yaml) : runRemote(spec, yaml);
         Reports.printSummary(result, System.out);
         for (JsonNode d : result.path("lineage")) {
             // the coordinator logged it too; an embedded one logs quietly, so the run's own output says it as well
@@ -102,6 +119,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private io.meshfl.coordinator.lineage.LineageSink lineageSink;
+    private java.time.Duration retrainValidity;
 
     private ObjectNode runEmbedded(JobSpec spec, String yaml) throws Exception {
         Path dir = contracts != null ? contracts : job.toAbsolutePath().getParent();
@@ -113,6 +131,7 @@ final class RunCommand implements Callable<Integer> {
         try (Catalog cat = catalog.open(); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { }, (state != null ? state.resolve("nodes") : catalog.nodeState()))) {
             System.out.println("embedded mesh: coordinator on 127.0.0.1:" + mesh.coordinator().port() + ", "
                     + mesh.nodes().size() + " domain node(s) " + mesh.nodes().stream().map(n -> n.domain() + "@" + n.address()).toList());
+            mesh.coordinator().standingValidity(retrainValidity);
             if (lineageSink != null) {
                 mesh.coordinator().lineage(lineageSink);
                 System.out.println("lineage: OpenLineage events go to " + lineageSink.describe());
@@ -155,7 +174,7 @@ final class RunCommand implements Callable<Integer> {
         return last;
     }
 
-    private JsonNode runRemote(String yaml) throws Exception {
+    private JsonNode runRemote(JobSpec spec, String yaml) throws Exception {
         ManagedChannel ch = tls.dialCoordinator(coordinator);
         Submitter submitter = tls.submitter();
         try {
@@ -167,7 +186,15 @@ final class RunCommand implements Callable<Integer> {
             SignedTicket ticket = submitter.sign(Tickets.draft(submitter.identity(), JobTicket.TRAIN, plan[0].getJobName(),
                     plan[0].getStrategy(), yaml, plan[0].getProductsList().stream().map(p -> new JobTicket.ProductVersion(p.getId(), p.getVersion()))
                             .toList(), null));
-            Iterator<JobEvent> events = stub.submitJob(request.toBuilder().setSignedTicket(ByteString.copyFrom(ticket.encode())).build());
+            JobRequest.Builder submitted = request.toBuilder().setSignedTicket(ByteString.copyFrom(ticket.encode()));
+            if (spec.retrain() != null) {
+                // arms retraining: the coordinator may train challengers of exactly this job under this name, once per new product version
+                StandingTicket standing = StandingTicket.draft(submitter.identity(), plan[0].getJobName(), plan[0].getStrategy(), yaml,
+                        ticket.content().products(), retrainValidity);
+                submitted.setStandingTicket(ByteString.copyFrom(submitter.sign(standing).encode()));
+                System.out.println("retraining armed until " + standing.validUntil() + " (--retrain-valid-days " + retrainValidDays + ")");
+            }
+            Iterator<JobEvent> events = stub.submitJob(submitted.build());
             long start = System.nanoTime();
             String[] runId = {null};
             while (TlsOptions.next(events, coordinator, runId[0] == null ? "" : "; the run may go on there: follow it with 'meshfl runs follow "

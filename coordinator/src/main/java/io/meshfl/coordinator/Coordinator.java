@@ -285,6 +285,12 @@ public final class Coordinator implements AutoCloseable {
         return runner.run(job, yaml, observer);
     }
 
+    /** How long the standing retraining tickets this process signs for its own jobs are valid ({@code meshfl run --retrain-valid-days}). */
+    public Coordinator standingValidity(java.time.Duration d) {
+        runner.standingValidity(d);
+        return this;
+    }
+
     /** As {@link #runJob(JobSpec, String, JobObserver)}, accepting the plan's warnings when {@code acceptWarnings}. */
     public ObjectNode runJob(JobSpec job, String yaml, boolean acceptWarnings, JobObserver observer) {
         return runner.run(job, yaml, acceptWarnings, observer);

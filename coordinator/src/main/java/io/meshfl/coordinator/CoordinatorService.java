@@ -271,7 +271,9 @@ final class CoordinatorService extends CoordinatorServiceGrpc.CoordinatorService
         try {
             JobSpec job = JobLoader.parse(request.getJobYaml(), request.getBaseDir().isEmpty() ? "job" : request.getBaseDir());
             SignedTicket ticket = ticket(request.getSignedTicket());
-            ObjectNode report = runner.run(job, request.getJobYaml(), plan -> ticket, caller(), request.getAcceptWarnings(), new JobObserver() {
+            SignedTicket standing = request.getStandingTicket().isEmpty() ? null : SignedTicket.decode(request.getStandingTicket().toByteArray());
+            ObjectNode report = runner.run(job, request.getJobYaml(), plan -> ticket, standing == null ? null : plan -> standing, caller(),
+                    request.getAcceptWarnings(), new JobObserver() {
                 @Override
                 public void plan(String explain) {
                     send(JobEvent.newBuilder().setPlanText(explain).build());

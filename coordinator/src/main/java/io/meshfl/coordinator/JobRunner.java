@@ -25,11 +25,15 @@ import io.meshfl.core.catalog.ChainSeals;
 import io.meshfl.core.catalog.JobRecord;
 import io.meshfl.core.trust.JobTicket;
 import io.meshfl.core.trust.SignedTicket;
+import io.meshfl.core.trust.StandingRun;
+import io.meshfl.core.trust.StandingTicket;
+import io.meshfl.core.catalog.RetrainTickets;
 import io.meshfl.core.trust.Signer;
 import io.meshfl.core.trust.Submitter;
 import io.meshfl.core.trust.TicketVerifier;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -206,6 +210,13 @@ public final class JobRunner {
         this.verifier = v;
     }
 
+    /** How long the standing tickets signed here for jobs with a {@code retrain:} section are valid. */
+    private volatile Duration standingValidity = Duration.ofDays(90);
+
+    void standingValidity(Duration d) {
+        this.standingValidity = d;
+    }
+
     /** Who signs the jobs submitted in this process ({@link #run(JobSpec, String, JobObserver)}). */
     void submitter(Submitter s) {
         this.localSubmitter = s;
@@ -242,11 +253,23 @@ public final class JobRunner {
         return run(asked, specYaml, false, observer);
     }
 
-    /** As {@link #run(JobSpec, String, JobObserver)}; {@code acceptWarnings} accepts the warnings of the plan. */
+    /**
+     * As {@link #run(JobSpec, String, JobObserver)}; {@code acceptWarnings} accepts the warnings of the
+     * plan. A job with a {@code retrain:} section is armed by a standing ticket the local submitter
+     * signs as well, valid for {@link #standingValidity}.
+     */
     public ObjectNode run(JobSpec asked, String specYaml, boolean acceptWarnings, JobObserver observer) {
         Submitter s = localSubmitter;
+        Duration validity = standingValidity;
         return run(asked, specYaml, plan -> s.sign(Tickets.draft(s.identity(), JobTicket.TRAIN, asked.name(), plan.strategy(), specYaml,
-                Tickets.products(plan), null)), null, acceptWarnings, observer);
+                Tickets.products(plan), null)), asked.retrain() == null ? null : plan -> s.sign(StandingTicket.draft(s.identity(), asked.name(),
+                plan.strategy(), specYaml, Tickets.products(plan), validity)), null, acceptWarnings, observer);
+    }
+
+    /** As {@link #run(JobSpec, String, Function, Function, String, boolean, JobObserver)}, with retraining not armed by a standing ticket. */
+    public ObjectNode run(JobSpec asked, String specYaml, Function<Plan, SignedTicket> ticketFor, String caller, boolean acceptWarnings,
+                          JobObserver observer) {
+        return run(asked, specYaml, ticketFor, null, caller, acceptWarnings, observer);
     }
 
     /**
@@ -254,15 +277,19 @@ public final class JobRunner {
      * and returns the ticket: signed here, or received with the job). {@code caller} is the identity
      * of the connection that submitted it (null in-process). The ticket is checked here and again by
      * every node; the run is recorded under its nonce, which runs once. A plan with warnings runs
-     * only when {@code acceptWarnings} says its submitter accepts them.
+     * only when {@code acceptWarnings} says its submitter accepts them. {@code standingFor} (null, or
+     * returning null: none) gives the submitter's standing retraining ticket for the plan, checked
+     * like the ticket and kept with the job, so that a coordinator without the submitter's key can
+     * retrain its model ({@link #runChallenger}).
      */
-    public ObjectNode run(JobSpec asked, String specYaml, Function<Plan, SignedTicket> ticketFor, String caller, boolean acceptWarnings,
-                          JobObserver observer) {
+    public ObjectNode run(JobSpec asked, String specYaml, Function<Plan, SignedTicket> ticketFor, Function<Plan, SignedTicket> standingFor,
+                          String caller, boolean acceptWarnings, JobObserver observer) {
         var jobRecord = catalog.createJob(asked.name(), specYaml);
         JobSpec job;
         Plan plan;
         TicketVerifier.Verified ticket;
         SignedTicket signed;
+        SignedTicket standing = null;
         try {
             job = asked;
             plan = plan(job);
@@ -271,15 +298,63 @@ public final class JobRunner {
             List<JobTicket.ProductVersion> products = Tickets.products(plan);
             ticket = Tickets.admit(verifier, signed, caller, JobTicket.TRAIN, specYaml, plan.strategy(), products, null);
             Tickets.checkGrants(catalog, this::contract, products, ticket.submitter(), JobTicket.TRAIN, plan.strategy());
+            standing = standingFor == null ? null : standingFor.apply(plan);
+            if (standing != null) {
+                if (job.retrain() == null) {
+                    throw new MeshflException(ErrorCode.POLICY_VIOLATION, "a standing retraining ticket came with job " + job.name()
+                            + ", which has no retrain: section");
+                }
+                Tickets.admitStanding(verifier, standing, ticket.submitter(), specYaml, plan.strategy(), products);
+            }
             // who may run it is decided first; whether its submitter accepts what the plan warns of, after
             plan.requireAccepted(acceptWarnings, job.sourceFile());
         } catch (RuntimeException e) {
             catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
             throw e;
         }
+        if (standing != null) {
+            var armed = new RetrainTickets(catalog).arm(jobRecord.id(), standing);
+            observer.log("retraining armed by the standing ticket of " + armed.submitter() + " until " + armed.validUntil());
+        }
+        return start(jobRecord, job, plan, ticket.submitter(), ticket.authenticated(), ticket.ticket().nonce(), ticket.fingerprint(), signed.encode(),
+                observer);
+    }
+
+    /**
+     * Runs a challenger of the model of job {@code armed.jobId()} under its owner's standing ticket,
+     * which this coordinator can present but not make: the nodes take the run only over versions of
+     * their products that no run under that ticket used before. The challenger's job stays armed by it.
+     */
+    ObjectNode runChallenger(JobSpec job, String specYaml, RetrainTickets.Armed armed, JobObserver observer) {
+        var jobRecord = catalog.createJob(job.name(), specYaml);
+        Plan plan;
+        TicketVerifier.VerifiedStanding v;
+        List<JobTicket.ProductVersion> products;
+        String nonce;
+        try {
+            plan = plan(job);
+            observer.plan(plan.explain());
+            products = Tickets.products(plan);
+            v = Tickets.admitChallenger(verifier, armed.signed(), specYaml, plan.strategy(), products);
+            Tickets.checkGrants(catalog, this::contract, products, v.submitter(), JobTicket.TRAIN, plan.strategy());
+            plan.requireAccepted(false, job.sourceFile());
+            nonce = Tickets.challengerNonce(catalog, v, products);
+        } catch (RuntimeException e) {
+            catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
+            throw e;
+        }
+        new RetrainTickets(catalog).arm(jobRecord.id(), armed.signed());
+        byte[] presented = new StandingRun(armed.signed(), products).encode();
+        observer.log("challenger under the standing retraining ticket of " + v.submitter() + " (valid until " + v.ticket().validUntil() + ")");
+        return start(jobRecord, job, plan, v.submitter(), v.authenticated(), nonce, StandingRun.fingerprint(presented), presented, observer);
+    }
+
+    /** Registers an admitted run and executes it; {@code ticket} is what opens it on each node. */
+    private ObjectNode start(JobRecord jobRecord, JobSpec job, Plan plan, String submitter, boolean authenticated, String nonce, String fingerprint,
+                             byte[] ticket, JobObserver observer) {
         catalog.updateJobStatus(jobRecord.id(), JobRecord.PLANNED);
-        if (!ticket.authenticated()) {
-            observer.log("submitter " + ticket.submitter() + " is taken at its word: this mesh runs without certificates (--insecure)");
+        if (!authenticated) {
+            observer.log("submitter " + submitter + " is taken at its word: this mesh runs without certificates (--insecure)");
         }
         for (String d : plan.domains()) {
             if (registry.channel(d).filter(x -> registry.alive(d)).isEmpty()) {
@@ -290,10 +365,9 @@ public final class JobRunner {
         String planJson = RunReport.JSON.valueToTree(plan).toString();
         String configJson = RunReport.JSON.valueToTree(job).toString();
         RunRecord run = catalog.startRun(jobRecord.id(), plan.strategy(), planJson, configJson, job.seed(),
-                plan.participants().stream().map(Plan.Participant::productId).toList(),
-                new Catalog.Ticket(ticket.submitter(), ticket.ticket().nonce(), ticket.fingerprint()));
-        LiveRuns.LiveRun live = liveRuns.start(run.id(), jobRecord.id(), ticket.submitter());
-        return execute(new Execution(job, plan, run, ticket.submitter(), ticket.fingerprint(), signed, null, List.of(), 0), live, observer);
+                plan.participants().stream().map(Plan.Participant::productId).toList(), new Catalog.Ticket(submitter, nonce, fingerprint));
+        LiveRuns.LiveRun live = liveRuns.start(run.id(), jobRecord.id(), submitter);
+        return execute(new Execution(job, plan, run, submitter, fingerprint, ticket, null, List.of(), 0), live, observer);
     }
 
     /**
@@ -301,7 +375,7 @@ public final class JobRunner {
      * one (attempt 1, 2, ...) the checkpoint and the rounds it goes on from, its nodes holding its
      * authorization still.
      */
-    record Execution(JobSpec job, Plan plan, RunRecord run, String submitter, String ticketSha256, SignedTicket signed, RunCheckpoint from,
+    record Execution(JobSpec job, Plan plan, RunRecord run, String submitter, String ticketSha256, byte[] ticket, RunCheckpoint from,
                      List<RoundSummary> before, int attempt) {
     }
 

@@ -6,6 +6,7 @@ import io.meshfl.core.catalog.Catalog;
 import io.meshfl.core.catalog.ModelCards;
 import io.meshfl.core.catalog.ModelRegistry;
 import io.meshfl.core.catalog.ProductRecord;
+import io.meshfl.core.catalog.RetrainTickets;
 import io.meshfl.core.catalog.Retrainings;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.plan.JobLoader;
@@ -37,7 +38,9 @@ import java.util.function.Function;
  * learned from or when its cron schedule comes (UTC). The challenger runs the champion's stored job
  * spec through the same admission as any job ({@link JobRunner#run}: the ticket checked by the
  * coordinator and by every node, every product's grants), under a fresh ticket of the champion's
- * owner, who signed that spec and its {@code retrain:} section. It is registered as the next
+ * owner, who signed that spec and its {@code retrain:} section, when this coordinator holds the
+ * owner's key; else under the standing retraining ticket the owner signed with the job, which the
+ * nodes take once per new version of their products until it ends. It is registered as the next
  * candidate version; it replaces the champion only if it beats it on the held-out metric by the
  * margin, and only with the champion's approvals carried over when the products and their grants
  * did not change. The champion stays in production until then. Every decision, both metric values
@@ -91,7 +94,7 @@ public final class Retraining implements AutoCloseable {
     }
 
     /** A champion with a retraining policy. */
-    private record Champion(ModelRegistry.Entry entry, JobSpec job, String specYaml, RetrainPolicy policy) {
+    private record Champion(ModelRegistry.Entry entry, String jobId, JobSpec job, String specYaml, RetrainPolicy policy) {
     }
 
     /**
@@ -138,7 +141,7 @@ public final class Retraining implements AutoCloseable {
                 String jobId = RunReport.JSON.readTree(catalog.model(e.modelId()).orElseThrow().provenanceJson()).path("job_id").asText();
                 String yaml = catalog.job(jobId).orElseThrow().specYaml();
                 JobSpec job = JobLoader.parse(yaml, "catalog:job " + jobId);
-                if (job.retrain() != null) out.add(new Champion(e, job, yaml, job.retrain()));
+                if (job.retrain() != null) out.add(new Champion(e, jobId, job, yaml, job.retrain()));
             } catch (RuntimeException | java.io.IOException ex) {
                 log.accept("retraining: the job of model " + ModelRegistry.describe(e) + " cannot be read, so it is not retrained: " + ex.getMessage());
             }
@@ -172,15 +175,23 @@ public final class Retraining implements AutoCloseable {
         Retrainings.Retraining r = store.start(champion.name(), champion.modelId(), cause, p.metric(), p.margin());
         Double champValue = heldOut(champion.modelId(), p.metric());
         Optional<Submitter> signer = runner.submitterFor(champion.owner());
-        if (signer.isEmpty()) {
+        Optional<RetrainTickets.Armed> armed = signer.isPresent() ? Optional.empty()
+                : new RetrainTickets(catalog).of(c.jobId()).filter(a -> a.submitter().equals(champion.owner()));
+        if (signer.isEmpty() && armed.isEmpty()) {
             return fail(r, champion, null, null, champValue, "its owner " + champion.owner() + " signs the challenger's job ticket for the new "
-                    + "product versions, and this coordinator holds no key of " + champion.owner() + " (it signs for " + runner.localIdentity() + ")");
+                    + "product versions, and this coordinator holds no key of " + champion.owner() + " (it signs for " + runner.localIdentity()
+                    + ") nor a standing retraining ticket of it; to arm retraining, " + champion.owner() + " submits the job again from its own "
+                    + "client ('meshfl run --coordinator ...', which signs one, valid for --retrain-valid-days)");
         }
-        Submitter s = signer.get();
         ObjectNode report;
         try {
-            report = runner.run(c.job(), c.specYaml(), plan -> s.sign(Tickets.draft(s.identity(), JobTicket.TRAIN,
-                    c.job().name(), plan.strategy(), c.specYaml(), Tickets.products(plan), null)), null, false, observers.apply(champion.name()));
+            if (signer.isPresent()) {
+                Submitter s = signer.get();
+                report = runner.run(c.job(), c.specYaml(), plan -> s.sign(Tickets.draft(s.identity(), JobTicket.TRAIN,
+                        c.job().name(), plan.strategy(), c.specYaml(), Tickets.products(plan), null)), null, false, observers.apply(champion.name()));
+            } else {
+                report = runner.runChallenger(c.job(), c.specYaml(), armed.get(), observers.apply(champion.name()));
+            }
         } catch (RuntimeException e) {
             return fail(r, champion, null, null, champValue, "the challenger's run did not succeed: " + e.getMessage());
         }

@@ -109,7 +109,7 @@ final class RunExecution {
         }
         // a fresh run is opened on each node by the ticket its first request there carries; a resumed one is open already
         if (x.from() == null) {
-            channels = TicketChannel.wrapAll(channels, x.signed().encode(), catalog.job(jobId).map(io.meshfl.core.catalog.JobRecord::specYaml)
+            channels = TicketChannel.wrapAll(channels, x.ticket(), catalog.job(jobId).map(io.meshfl.core.catalog.JobRecord::specYaml)
                     .orElseThrow(() -> new MeshflException(ErrorCode.INTERNAL, "job " + jobId + " of run " + run.id() + " is not in the catalog")));
         }
         long[] start = JobRunner.traffic(channels);

@@ -10,6 +10,7 @@ import io.meshfl.core.trust.Access;
 import io.meshfl.core.trust.HashChain;
 import io.meshfl.core.trust.JobTicket;
 import io.meshfl.core.trust.SignedTicket;
+import io.meshfl.core.trust.StandingTicket;
 import io.meshfl.core.trust.TicketVerifier;
 
 import java.util.ArrayList;
@@ -81,6 +82,69 @@ public final class Tickets {
                     + " (a contract version changed?); plan and sign again");
         }
         if (modelId != null && !modelId.equals(t.modelId())) refuse("the job ticket was signed for model " + t.modelId() + ", not " + modelId);
+        return v;
+    }
+
+    /**
+     * The owner's standing retraining ticket that comes with its job, checked as the job's own ticket
+     * is: verified now, of the job's submitter, for exactly this spec, strategy and product versions
+     * (which its first run uses up), or a POLICY_VIOLATION naming what does not match.
+     */
+    static TicketVerifier.VerifiedStanding admitStanding(TicketVerifier verifier, SignedTicket signed, String submitter, String spec,
+                                                         String strategy, List<JobTicket.ProductVersion> products) {
+        TicketVerifier.VerifiedStanding v = standingFor(verifier, signed, spec, strategy, products);
+        if (!v.submitter().equals(submitter)) refuse("the standing retraining ticket is of " + v.submitter() + ", the job of " + submitter);
+        if (!new java.util.HashSet<>(v.ticket().products()).equals(new java.util.HashSet<>(products))) {
+            refuse("the standing retraining ticket was signed for products " + describe(v.ticket().products()) + " but the plan reads "
+                    + describe(products) + "; plan and sign again");
+        }
+        return v;
+    }
+
+    /**
+     * The owner's standing ticket for a challenger's run over {@code products}: verified now, for
+     * exactly this spec, strategy and products, each at a version other than the one it was signed
+     * over (the nodes check, each for its own products, that no earlier challenger used it either).
+     */
+    static TicketVerifier.VerifiedStanding admitChallenger(TicketVerifier verifier, SignedTicket signed, String spec, String strategy,
+                                                           List<JobTicket.ProductVersion> products) {
+        TicketVerifier.VerifiedStanding v = standingFor(verifier, signed, spec, strategy, products);
+        List<String> used = new ArrayList<>();
+        for (JobTicket.ProductVersion p : products) if (p.version().equals(v.ticket().versionOf(p.id()))) used.add(p.id() + "@" + p.version());
+        if (!used.isEmpty()) {
+            refuse("the standing retraining ticket of " + v.submitter() + " was signed over " + used + ", so those versions count as used: a "
+                    + "challenger under it reads only versions published after it, of every product (each node refuses its own otherwise)");
+        }
+        return v;
+    }
+
+    /**
+     * The nonce a challenger's run is recorded under: the standing ticket's with the versions it reads,
+     * so the catalog too holds one run per set of versions (each node keeps its own count); refused
+     * when a run under it read these versions already.
+     */
+    static String challengerNonce(Catalog catalog, TicketVerifier.VerifiedStanding v, List<JobTicket.ProductVersion> products) {
+        List<String> read = products.stream().map(p -> p.id() + "@" + p.version()).toList();
+        String nonce = v.ticket().nonce() + "-" + HashChain.sha256Hex(read.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .substring(0, 16);
+        catalog.runs().stream().filter(r -> nonce.equals(r.nonce())).findFirst().ifPresent(r -> refuse("the standing retraining ticket of "
+                + v.submitter() + " already ran a challenger over " + read + " as run " + r.id() + "; it allows one run per new version"));
+        return nonce;
+    }
+
+    private static TicketVerifier.VerifiedStanding standingFor(TicketVerifier verifier, SignedTicket signed, String spec, String strategy,
+                                                               List<JobTicket.ProductVersion> products) {
+        TicketVerifier.VerifiedStanding v = verifier.verifyStanding(signed, java.time.Instant.now());
+        StandingTicket t = v.ticket();
+        if (!t.specSha256().equals(HashChain.sha256Hex(spec))) {
+            refuse("the standing retraining ticket of " + v.submitter() + " was signed for another job spec (sha256 " + t.specSha256() + ")");
+        }
+        if (!t.strategy().equals(strategy)) {
+            refuse("the standing retraining ticket was signed for strategy " + t.strategy() + " but the plan now chooses " + strategy);
+        }
+        java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+        products.forEach(p -> ids.add(p.id()));
+        if (!ids.equals(t.ids())) refuse("the standing retraining ticket was signed for products " + t.ids() + " but the plan reads " + ids);
         return v;
     }
 

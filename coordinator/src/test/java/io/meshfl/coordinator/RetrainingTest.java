@@ -3,7 +3,19 @@ package io.meshfl.coordinator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfl.core.catalog.ModelCards;
 import io.meshfl.core.catalog.ModelRegistry;
+import io.meshfl.core.catalog.RetrainTickets;
 import io.meshfl.core.catalog.Retrainings;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.trust.JobTicket;
+import io.meshfl.core.trust.MeshIdentity;
+import io.meshfl.core.trust.SignedTicket;
+import io.meshfl.core.trust.Signer;
+import io.meshfl.core.trust.StandingTicket;
+import io.meshfl.core.trust.Submitter;
+import io.meshfl.wire.tls.CertificateAuthority;
+import java.time.Duration;
 import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.plan.JobLoader;
@@ -22,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -223,9 +236,69 @@ class RetrainingTest {
             mesh.republish(version2(null));
             Retrainings.Retraining r = decided(mesh, 1).get(0);
             assertEquals(Retrainings.Decision.FAILED, r.decision(), r.reason());
-            assertTrue(r.reason().contains("holds no key of client:operator (it signs for client:platform)"), r.reason());
+            assertTrue(r.reason().contains("holds no key of client:operator (it signs for client:platform) nor a standing retraining ticket"),
+                    r.reason());
+            assertTrue(r.reason().contains("submits the job again from its own client ('meshfl run --coordinator"), r.reason());
             assertEquals(1, mesh.catalog.runs().size(), "no challenger run was started");
             assertEquals(ModelRegistry.Stage.PRODUCTION, registry.require(champion).stage());
         }
+    }
+
+    @Test
+    void aChallengerOfAnOwnerWhoseKeyTheCoordinatorLacksTrainsUnderTheOwnersStandingTicketOncePerNewVersion() throws Exception {
+        List<DataContract> contracts = products();
+        Path certs = dir.resolve("certs");
+        CertificateAuthority ca = CertificateAuthority.create(certs, CertificateAuthority.KeyType.EC, "t", 10);
+        ca.issue(MeshIdentity.Role.CLIENT, "operator", 5);
+        Submitter owner = Submitter.of(Signer.load(certs.resolve("client-operator.pem"), certs.resolve("client-operator-key.pem")));
+        try (TestMesh mesh = new TestMesh(contracts, 200).trusted(ca, certs)) {
+            // the owner submits from its own client: the coordinator signs as someone else and holds no key of the owner
+            mesh.coordinator.submitter(Submitter.unsigned("client:platform"));
+            String yaml = TestMesh.job(1, 3, 1, "retrain: {on: product-version, metric: auc, margin: 0.005}");
+            JsonNode report = submitFromOutside(mesh, yaml, owner, Duration.ofDays(30));
+            String champion = report.path("model_id").asText();
+            ModelRegistry registry = new ModelRegistry(mesh.catalog);
+            for (ModelRegistry.Input i : registry.inputs(champion)) registry.approve(champion, i, "domain:" + i.domain(), "ab".repeat(32), "c2ln");
+            registry.promote(champion, "client:operator", () -> ModelCards.outputContract(mesh.catalog, champion));
+            JsonNode armed = ModelCards.card(mesh.catalog, champion).path("retraining").path("armed");
+            assertEquals("standing ticket of client:operator", armed.path("by").asText(), armed.toString());
+            assertFalse(armed.path("expired").asBoolean(), armed.toString());
+
+            mesh.republish(version2(null));
+            Retrainings.Retraining r = decided(mesh, 1).get(0);
+            assertEquals(Retrainings.Decision.PROMOTED, r.decision(), r.reason());
+            assertTrue(r.challengerValue() >= r.championValue() + 0.005, r.toString());
+            assertEquals("client:operator", mesh.catalog.run(r.runId()).orElseThrow().submitter(), "the challenger ran in its owner's name");
+            assertEquals(ModelRegistry.Stage.PRODUCTION, registry.require(r.challengerId()).stage());
+            assertEquals(armed.path("ticket").asText(), ModelCards.card(mesh.catalog, r.challengerId()).path("retraining").path("armed")
+                    .path("ticket").asText(), "the challenger's job stays armed by the same standing ticket");
+
+            // the same version once more under that ticket is refused
+            String jobId = mesh.catalog.run(r.runId()).orElseThrow().jobId();
+            RetrainTickets.Armed standing = new RetrainTickets(mesh.catalog).of(jobId).orElseThrow();
+            MeshflException again = assertThrows(MeshflException.class, () -> mesh.coordinator.runner().runChallenger(JobLoader.parse(yaml,
+                    "job.yaml"), yaml, standing, JobObserver.QUIET));
+            assertEquals(ErrorCode.POLICY_VIOLATION, again.code(), again.getMessage());
+            assertTrue(again.getMessage().contains("already ran a challenger over [d0.loans@2.0.0]"), again.getMessage());
+        }
+    }
+
+    /** Submits {@code yaml} over the coordinator's gRPC service as {@code meshfl run --coordinator} does: plan, sign both tickets, run. */
+    private static JsonNode submitFromOutside(TestMesh mesh, String yaml, Submitter owner, Duration validity) throws Exception {
+        var stub = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(mesh.dialCoordinator());
+        io.meshfl.proto.JobRequest request = io.meshfl.proto.JobRequest.newBuilder().setJobYaml(yaml).setBaseDir("job.yaml").build();
+        io.meshfl.proto.PlanReply plan = stub.planJob(request);
+        List<JobTicket.ProductVersion> products = plan.getProductsList().stream().map(p -> new JobTicket.ProductVersion(p.getId(), p.getVersion()))
+                .toList();
+        SignedTicket ticket = owner.sign(Tickets.draft(owner.identity(), JobTicket.TRAIN, plan.getJobName(), plan.getStrategy(), yaml, products, null));
+        SignedTicket standing = owner.sign(StandingTicket.draft(owner.identity(), plan.getJobName(), plan.getStrategy(), yaml, products, validity));
+        var events = stub.submitJob(request.toBuilder().setSignedTicket(com.google.protobuf.ByteString.copyFrom(ticket.encode()))
+                .setStandingTicket(com.google.protobuf.ByteString.copyFrom(standing.encode())).build());
+        while (events.hasNext()) {
+            io.meshfl.proto.JobEvent e = events.next();
+            if (e.hasError()) throw new AssertionError(e.getError());
+            if (e.hasReportJson()) return io.meshfl.core.report.RunReport.JSON.readTree(e.getReportJson());
+        }
+        throw new AssertionError("no report");
     }
 }

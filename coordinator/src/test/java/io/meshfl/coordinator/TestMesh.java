@@ -24,6 +24,9 @@ final class TestMesh implements AutoCloseable {
     final Catalog catalog;
     private final List<ManagedChannel> channels = new ArrayList<>();
     private String coordName;
+    /** The mesh CA's certificates folder once {@link #trusted} was called; null on a plaintext mesh. */
+    private Path certs;
+    private io.meshfl.wire.tls.CertificateAuthority ca;
 
     /** Writes {@code domains} products d0.loans, d1.loans, ... of {@code rows} rows each under {@code dir}. */
     static List<DataContract> writeProducts(Path dir, int domains, int rows, int features, long seed) throws IOException {
@@ -101,6 +104,37 @@ final class TestMesh implements AutoCloseable {
         }
     }
 
+    /** A channel to the coordinator's gRPC service, as a client outside its process dials it. */
+    ManagedChannel dialCoordinator() {
+        ManagedChannel ch = InProcessChannelBuilder.forName(coordName).build();
+        channels.add(ch);
+        return ch;
+    }
+
+    /**
+     * Has the coordinator and every node, also those started later, check tickets against the mesh
+     * CA of {@code ca} (certificates under {@code certs}), each node signing as its domain: a
+     * certificate per domain is issued here.
+     */
+    TestMesh trusted(io.meshfl.wire.tls.CertificateAuthority ca, Path certs) {
+        this.ca = ca;
+        this.certs = certs;
+        coordinator.trust(io.meshfl.core.trust.TicketVerifier.of(ca.certificate(), revocations()), null);
+        for (DomainNode n : nodes) trust(n);
+        return this;
+    }
+
+    private io.meshfl.core.trust.Revocations revocations() {
+        return new io.meshfl.core.trust.Revocations(certs.resolve(io.meshfl.wire.tls.CertificateAuthority.CRL), ca.certificate());
+    }
+
+    private DomainNode trust(DomainNode n) {
+        if (ca == null) return n;
+        if (!Files.exists(certs.resolve(n.domain() + ".pem"))) ca.issue(io.meshfl.core.trust.MeshIdentity.Role.DOMAIN, n.domain(), 5);
+        return n.trust(ca.certificate(), revocations(), io.meshfl.core.trust.Signer.load(certs.resolve(n.domain() + ".pem"),
+                certs.resolve(n.domain() + "-key.pem")));
+    }
+
     /**
      * The domain publishes a new version of its product: its node stops, and a node serving
      * {@code c} starts and registers with the coordinator, as a redeployed node would.
@@ -110,7 +144,7 @@ final class TestMesh implements AutoCloseable {
         old.close();
         nodes.remove(old);
         String name = InProcessServerBuilder.generateName();
-        DomainNode n = new DomainNode(c.domain(), List.of(c), s -> { }).start(InProcessServerBuilder.forName(name), name);
+        DomainNode n = trust(new DomainNode(c.domain(), List.of(c), s -> { })).start(InProcessServerBuilder.forName(name), name);
         ManagedChannel ch = InProcessChannelBuilder.forName(coordName).build();
         channels.add(ch);
         n.joinCoordinator(ch);

@@ -13,6 +13,8 @@ import io.meshfl.core.trust.Access;
 import io.meshfl.core.trust.JobTicket;
 import io.meshfl.core.trust.Journal;
 import io.meshfl.core.trust.SignedTicket;
+import io.meshfl.core.trust.StandingRun;
+import io.meshfl.core.trust.StandingTicket;
 import io.meshfl.core.trust.TicketVerifier;
 
 import java.time.Instant;
@@ -34,6 +36,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * must belong to an authorized run, stay within the ticket's strategy and purpose, and touch only
  * the products the ticket names. Authorizations and ends are written durably to a journal
  * ({@code runs.jsonl}), so a nonce is refused again after a restart.
+ *
+ * <p>A challenger's run may instead come under its owner's standing retraining ticket
+ * ({@link StandingRun}): then each of this node's products must be at a version it serves that was
+ * not named when the owner signed and no earlier run under that ticket trained on here. The used
+ * (ticket, product, version) triples are journaled with the authorization, so they outlive restarts.
  */
 final class RunAuthorizations {
 
@@ -47,6 +54,8 @@ final class RunAuthorizations {
     private final Journal journal;
     private final Set<String> usedNonces = ConcurrentHashMap.newKeySet();
     private final Set<String> usedRuns = ConcurrentHashMap.newKeySet();
+    /** (standing nonce, product, version) that a run under a standing ticket trained on here. */
+    private final Set<String> usedStanding = ConcurrentHashMap.newKeySet();
     private final Map<String, Active> active = new ConcurrentHashMap<>();
     private volatile TicketVerifier verifier = TicketVerifier.unauthenticated();
 
@@ -60,6 +69,7 @@ final class RunAuthorizations {
                 case "authorize" -> {
                     usedNonces.add(e.path("nonce").asText());
                     usedRuns.add(run);
+                    if (e.hasNonNull("standing")) e.path("versions").forEach(v -> usedStanding.add(e.path("standing").asText() + "|" + v.asText()));
                     Set<String> own = new LinkedHashSet<>();
                     e.path("products").forEach(p -> own.add(p.asText()));
                     active.put(run, new Active(run, e.path("job").asText(), e.path("submitter").asText(), e.path("authenticated").asBoolean(),
@@ -89,7 +99,8 @@ final class RunAuthorizations {
     synchronized Active open(Message req) {
         Active a = active.get(req.runId());
         if (a == null) return authorize(req);
-        String presented = SignedTicket.decode(req.blob(SessionSteps.TICKET)).fingerprint();
+        byte[] blob = req.blob(SessionSteps.TICKET);
+        String presented = StandingRun.presents(blob) ? StandingRun.fingerprint(blob) : SignedTicket.decode(blob).fingerprint();
         if (!presented.equals(a.ticket())) {
             throw refuse("run " + req.runId() + " is open on this node under another job ticket; refused " + req.protocol() + "/" + req.step());
         }
@@ -99,6 +110,7 @@ final class RunAuthorizations {
     /** Checks the ticket of {@code req} and records the run as authorized, or throws POLICY_VIOLATION saying why. */
     synchronized Active authorize(Message req) {
         if (req.runId().isEmpty()) throw refuse("an authorization without a run id");
+        if (StandingRun.presents(req.blob(SessionSteps.TICKET))) return authorizeStanding(req);
         SignedTicket signed = SignedTicket.decode(req.blob(SessionSteps.TICKET));
         TicketVerifier.Verified v = verifier.verify(signed, Instant.now());
         JobTicket t = v.ticket();
@@ -127,7 +139,7 @@ final class RunAuthorizations {
             own.add(pv.id());
         }
         if (own.isEmpty()) throw refuse("the job ticket of " + v.submitter() + " names none of this node's products " + products.keySet());
-        String spec = signedSpec(req, t, v);
+        String spec = signedSpec(req, t.specSha256(), t.purpose(), v.submitter(), v.authenticated());
         ArrayNode ps = JsonNodeFactory.instance.arrayNode();
         own.forEach(ps::add);
         ObjectNode entry = JsonNodeFactory.instance.objectNode().put("kind", "authorize").put("run", req.runId()).put("job", req.jobId())
@@ -146,22 +158,92 @@ final class RunAuthorizations {
     }
 
     /**
+     * Authorizes a challenger's run under its owner's standing retraining ticket: the ticket verified
+     * now (signature, certificate, valid until), the run's products exactly the signed ones, each of
+     * this node's at the version it serves, a version neither named at signing nor trained on under
+     * this ticket here before, its contract granting the owner training, the spec the signed one and
+     * the run id new. The versions used go to the journal, forced, before the run is served.
+     */
+    private Active authorizeStanding(Message req) {
+        byte[] blob = req.blob(SessionSteps.TICKET);
+        StandingRun run = StandingRun.decode(blob);
+        TicketVerifier.VerifiedStanding v = verifier.verifyStanding(run.standing(), Instant.now());
+        StandingTicket s = v.ticket();
+        String owner = "the standing retraining ticket of " + v.submitter();
+        if (usedRuns.contains(req.runId())) throw refuse("run id " + req.runId() + " was already used on this node; a run id is never reused");
+        Set<String> presented = new LinkedHashSet<>();
+        run.products().forEach(p -> presented.add(p.id()));
+        if (!presented.equals(s.ids()) || presented.size() != run.products().size()) {
+            throw refuse(owner + " was signed for products " + s.ids() + "; run " + req.runId() + " reads " + presented + ": a challenger reads "
+                    + "exactly the products its owner signed");
+        }
+        Set<String> own = new LinkedHashSet<>();
+        List<String> versions = new ArrayList<>();
+        for (JobTicket.ProductVersion pv : run.products()) {
+            DataContract c = products.get(pv.id());
+            if (c == null) {
+                if (pv.id().startsWith(domain + ".")) throw refuse(owner + " names product " + pv.id() + " of domain " + domain + ", which this node does not serve");
+                continue;
+            }
+            if (!c.version().equals(pv.version())) {
+                throw refuse("run " + req.runId() + " under " + owner + " reads product " + pv.id() + " version " + pv.version() + "; this node serves version "
+                        + c.version());
+            }
+            if (c.version().equals(s.versionOf(pv.id()))) {
+                throw refuse(owner + " was signed over product " + pv.id() + " version " + c.version() + ", so that version counts as used: "
+                        + "a standing ticket trains again only on a version published after it");
+            }
+            if (usedStanding.contains(s.nonce() + "|" + pv.id() + "@" + c.version())) {
+                throw refuse(owner + " (nonce " + s.nonce() + ") already trained on product " + pv.id() + " version " + c.version() + " on this node: "
+                        + "it allows one run per new version (replayed as run " + req.runId() + ")");
+            }
+            String why = Access.refusal(c, v.submitter(), JobTicket.TRAIN, s.strategy());
+            if (why != null) throw refuse(why);
+            own.add(pv.id());
+            versions.add(pv.id() + "@" + c.version());
+        }
+        if (own.isEmpty()) throw refuse(owner + " names none of this node's products " + products.keySet());
+        String spec = signedSpec(req, s.specSha256(), JobTicket.TRAIN, v.submitter(), v.authenticated());
+        String fingerprint = StandingRun.fingerprint(blob);
+        ArrayNode ps = JsonNodeFactory.instance.arrayNode();
+        own.forEach(ps::add);
+        ArrayNode vs = JsonNodeFactory.instance.arrayNode();
+        versions.forEach(vs::add);
+        ObjectNode entry = JsonNodeFactory.instance.objectNode().put("kind", "authorize").put("run", req.runId()).put("job", req.jobId())
+                .put("nonce", fingerprint).put("standing", s.nonce()).put("submitter", v.submitter()).put("authenticated", v.authenticated())
+                .put("purpose", JobTicket.TRAIN).put("strategy", s.strategy()).put("ticket", fingerprint).put("standing_ticket", v.fingerprint())
+                .put("valid_until", s.validUntil().toString());
+        entry.set("products", ps);
+        entry.set("versions", vs);
+        if (spec != null) entry.put("spec", spec);
+        // forced before the run is served: a restart cannot forget which versions were trained on
+        journal.append(entry, true);
+        usedNonces.add(fingerprint);
+        usedRuns.add(req.runId());
+        versions.forEach(x -> usedStanding.add(s.nonce() + "|" + x));
+        Active a = new Active(req.runId(), req.jobId(), v.submitter(), v.authenticated(), JobTicket.TRAIN, s.strategy(), own, fingerprint, fingerprint,
+                spec);
+        active.put(req.runId(), a);
+        return a;
+    }
+
+    /**
      * The job spec a training run's ticket was signed for, sent beside the ticket: the node checks the
      * settings of the run's requests against it ({@link SignedSettings}). It must hash to the ticket's
      * spec SHA-256; in a mesh with a CA a training ticket without it is refused, since a coordinator
      * could otherwise choose settings no submitter signed.
      */
-    private String signedSpec(Message req, JobTicket t, TicketVerifier.Verified v) {
+    private String signedSpec(Message req, String specSha256, String purpose, String submitter, boolean authenticated) {
         byte[] spec = req.blobs().get(SessionSteps.SPEC);
         if (spec == null) {
-            if (v.authenticated() && t.purpose().equals(JobTicket.TRAIN)) {
-                throw refuse("the job ticket of " + v.submitter() + " came without the job spec it was signed for; this node checks a training "
+            if (authenticated && purpose.equals(JobTicket.TRAIN)) {
+                throw refuse("the job ticket of " + submitter + " came without the job spec it was signed for; this node checks a training "
                         + "run's settings against the spec its submitter signed");
             }
             return null;
         }
-        if (!io.meshfl.core.trust.HashChain.sha256Hex(spec).equals(t.specSha256())) {
-            throw refuse("the job spec sent with the ticket of " + v.submitter() + " is not the one it was signed for (sha256 " + t.specSha256() + ")");
+        if (!io.meshfl.core.trust.HashChain.sha256Hex(spec).equals(specSha256)) {
+            throw refuse("the job spec sent with the ticket of " + submitter + " is not the one it was signed for (sha256 " + specSha256 + ")");
         }
         return new String(spec, java.nio.charset.StandardCharsets.UTF_8);
     }

@@ -169,6 +169,11 @@ public final class ModelCards {
             }
         }).orElse(null);
         out.set("policy", policy == null ? JSON.nullNode() : policy);
+        // whether a coordinator without the owner's key may retrain it: only under the owner's standing ticket, until it ends
+        var armed = jobId == null || policy == null ? java.util.Optional.<RetrainTickets.Armed>empty() : new RetrainTickets(catalog).of(jobId);
+        out.set("armed", armed.<JsonNode>map(a -> JSON.createObjectNode().put("by", "standing ticket of " + a.submitter())
+                .put("valid_until", a.validUntil().toString()).put("expired", java.time.Instant.now().isAfter(a.validUntil()))
+                .put("ticket", a.fingerprint())).orElse(JSON.nullNode()));
         ArrayNode decisions = out.putArray("decisions");
         for (Retrainings.Retraining r : new Retrainings(catalog).of(modelId)) {
             ObjectNode d = decisions.addObject().put("role", r.championId().equals(modelId) ? "champion" : "challenger").put("champion", r.championId())

@@ -21,11 +21,19 @@ public record SignedTicket(byte[] ticket, byte[] certificate, byte[] signature) 
     }
 
     public static SignedTicket sign(JobTicket t, Signer signer) {
-        if (!t.submitter().equals(signer.identity().label())) {
-            throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "a ticket for submitter " + t.submitter() + " cannot be signed by "
+        return sign(t.submitter(), t.encode(), signer);
+    }
+
+    /** An owner's standing retraining ticket, in the same envelope and under the same rule: only its submitter signs it. */
+    public static SignedTicket sign(StandingTicket t, Signer signer) {
+        return sign(t.submitter(), t.encode(), signer);
+    }
+
+    private static SignedTicket sign(String submitter, byte[] bytes, Signer signer) {
+        if (!submitter.equals(signer.identity().label())) {
+            throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "a ticket for submitter " + submitter + " cannot be signed by "
                     + signer.identity().describe());
         }
-        byte[] bytes = t.encode();
         try {
             return new SignedTicket(bytes, signer.certificate().getEncoded(), signer.sign(bytes));
         } catch (CertificateEncodingException e) {
@@ -37,6 +45,10 @@ public record SignedTicket(byte[] ticket, byte[] certificate, byte[] signature) 
         return new SignedTicket(t.encode(), null, null);
     }
 
+    public static SignedTicket unsigned(StandingTicket t) {
+        return new SignedTicket(t.encode(), null, null);
+    }
+
     public boolean signed() {
         return signature.length > 0;
     }
@@ -44,6 +56,11 @@ public record SignedTicket(byte[] ticket, byte[] certificate, byte[] signature) 
     /** The ticket inside (not verified). */
     public JobTicket content() {
         return JobTicket.decode(ticket);
+    }
+
+    /** The standing retraining ticket inside (not verified); a job ticket is refused as malformed. */
+    public StandingTicket standing() {
+        return StandingTicket.decode(ticket);
     }
 
     /** SHA-256 of the signed bytes: how logs and the catalog name this exact ticket. */

@@ -11,6 +11,9 @@ public interface Submitter {
 
     SignedTicket sign(JobTicket ticket);
 
+    /** Signs the standing ticket that arms a job's retraining (unsigned on a plaintext trial mesh, as its job tickets are). */
+    SignedTicket sign(StandingTicket ticket);
+
     static Submitter of(Signer signer) {
         return new Submitter() {
             @Override
@@ -20,6 +23,11 @@ public interface Submitter {
 
             @Override
             public SignedTicket sign(JobTicket ticket) {
+                return SignedTicket.sign(ticket, signer);
+            }
+
+            @Override
+            public SignedTicket sign(StandingTicket ticket) {
                 return SignedTicket.sign(ticket, signer);
             }
         };
@@ -37,6 +45,11 @@ public interface Submitter {
 
             @Override
             public SignedTicket sign(JobTicket ticket) {
+                return SignedTicket.unsigned(ticket);
+            }
+
+            @Override
+            public SignedTicket sign(StandingTicket ticket) {
                 return SignedTicket.unsigned(ticket);
             }
         };

@@ -66,27 +66,64 @@ public final class TicketVerifier {
         if (t.version() != JobTicket.VERSION) refuse("job ticket version " + t.version() + " is not understood (expected " + JobTicket.VERSION + ")");
         if (ca == null) return new Verified(t, t.submitter(), false, signed.fingerprint());
         if (!signed.signed()) refuse("job of " + t.submitter() + " is not signed; this mesh needs jobs signed with the submitter's certificate");
-        MeshIdentity id;
-        X509Certificate cert;
-        try {
-            cert = MeshCertificates.decode(signed.certificate());
-            id = MeshCertificates.verify(cert, ca, now);
-        } catch (CertificateException e) {
-            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "job ticket refused: " + e.getMessage());
-        }
-        if (revoked.test(id.serial())) refuse("job ticket refused: the certificate of " + id.describe() + " is revoked by the mesh CA");
-        if (!id.label().equals(t.submitter())) {
-            refuse("job ticket names submitter " + t.submitter() + " but is signed by " + id.describe());
-        }
-        if (!Signer.verify(cert, signed.ticket(), signed.signature())) {
-            refuse("the signature of " + id.describe() + " does not match the job ticket: it was altered or signed for another job");
-        }
+        MeshIdentity id = signer(signed, t.submitter(), "job ticket", now);
         Instant issued = t.issuedAt();
         if (issued.isAfter(now.plus(CLOCK_SKEW))) refuse("job ticket of " + t.submitter() + " is issued in the future (" + issued + ", now " + now + ")");
         if (issued.isBefore(now.minus(maxAge))) {
             refuse("job ticket of " + t.submitter() + " was issued " + issued + ", longer ago than " + maxAge.toHours() + " h; sign the job again");
         }
         return new Verified(t, id.label(), true, signed.fingerprint());
+    }
+
+    /** A standing retraining ticket whose signature held (or, without a CA, was taken on trust). */
+    public record VerifiedStanding(StandingTicket ticket, String submitter, boolean authenticated, String fingerprint) {
+    }
+
+    /**
+     * The verified standing retraining ticket: signed as a job ticket must be (mesh CA, certificate
+     * valid and unrevoked now, of the very submitter it names), not issued in the future and not past
+     * the end its owner chose; or a POLICY_VIOLATION saying why. Its age is not limited otherwise.
+     */
+    public VerifiedStanding verifyStanding(SignedTicket signed, Instant now) {
+        StandingTicket t = signed.standing();
+        if (t.version() != StandingTicket.VERSION) {
+            refuse("standing retraining ticket version " + t.version() + " is not understood (expected " + StandingTicket.VERSION + ")");
+        }
+        String fingerprint = signed.fingerprint();
+        if (ca != null) {
+            if (!signed.signed()) refuse("the standing retraining ticket of " + t.submitter() + " is not signed; this mesh needs it signed with the "
+                    + "owner's certificate");
+            signer(signed, t.submitter(), "standing retraining ticket", now);
+            if (t.issuedAt().isAfter(now.plus(CLOCK_SKEW))) {
+                refuse("the standing retraining ticket of " + t.submitter() + " is issued in the future (" + t.issuedAt() + ", now " + now + ")");
+            }
+        }
+        if (now.isAfter(t.validUntil())) {
+            refuse("the standing retraining ticket of " + t.submitter() + " was valid until " + t.validUntil() + "; its owner arms retraining "
+                    + "again by submitting the job");
+        }
+        return new VerifiedStanding(t, t.submitter(), ca != null, fingerprint);
+    }
+
+    /**
+     * The identity that signed {@code signed}: a certificate of the mesh CA, valid and unrevoked at
+     * {@code now}, naming {@code submitter}, whose key signed exactly the ticket's bytes.
+     */
+    private MeshIdentity signer(SignedTicket signed, String submitter, String what, Instant now) {
+        MeshIdentity id;
+        X509Certificate cert;
+        try {
+            cert = MeshCertificates.decode(signed.certificate());
+            id = MeshCertificates.verify(cert, ca, now);
+        } catch (CertificateException e) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, what + " refused: " + e.getMessage());
+        }
+        if (revoked.test(id.serial())) refuse(what + " refused: the certificate of " + id.describe() + " is revoked by the mesh CA");
+        if (!id.label().equals(submitter)) refuse(what + " names submitter " + submitter + " but is signed by " + id.describe());
+        if (!Signer.verify(cert, signed.ticket(), signed.signature())) {
+            refuse("the signature of " + id.describe() + " does not match the " + what + ": it was altered or signed for another job");
+        }
+        return id;
     }
 
     private static void refuse(String why) {
