@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
         description = "Score rows whose features are spread over domains; only partial scores move, the result lands with the requester.")
 final class PredictCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Model id (see 'meshfl catalog models').")
+    @Option(names = "--model", required = true, paramLabel = "MODEL|NAME[@VERSION]", description = "A model id (see 'meshfl catalog models'), or a "
+            + "registered name or its output port model.NAME (its production version), with @VERSION for another version.")
     String model;
 
     @Option(names = "--products", required = true, split = ",", description = "Scoring products, one per domain of the model.")
@@ -71,6 +72,7 @@ final class PredictCommand implements Callable<Integer> {
         var all = ContractLoader.loadDirectory(contracts);
         try (Catalog cat = catalog.open();
              EmbeddedMesh mesh = new EmbeddedMesh(cat, all, s -> { }, (state != null ? state.resolve("nodes") : catalog.nodeState()))) {
+            model = ModelRefs.resolve(model, ModelRefs.of(cat), "the operator");
             ObjectNode r = mesh.coordinator().predict(model, products, requester, options(), JobObserver.logging(line -> System.out.println("  " + line)));
             System.out.println(RunReport.JSON.writeValueAsString(r));
             if (report != null) java.nio.file.Files.writeString(report, RunReport.JSON.writeValueAsString(r));
@@ -87,6 +89,12 @@ final class PredictCommand implements Callable<Integer> {
         var submitter = tls.submitter();
         try {
             var stub = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(ch);
+            if (!ModelRefs.isId(model)) {
+                String[] json = new String[1];
+                TlsOptions.explainRefusal(coordinator, tls.usingTls(), () -> json[0] = stub.models(io.meshfl.proto.ModelsRequest.newBuilder()
+                        .setAction("list").build()).getJson());
+                model = ModelRefs.resolve(model, RunReport.JSON.readTree(json[0]).path("models"), submitter.identity());
+            }
             var request = io.meshfl.proto.PredictRequest.newBuilder().setModelId(model).addAllProducts(products)
                     .setRequester(requester == null ? "" : requester).setMissing(missing == null ? "" : missing)
                     .setOutputProduct(output == null ? "" : output).setOutputFormat(format == null ? "" : format)

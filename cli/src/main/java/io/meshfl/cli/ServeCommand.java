@@ -32,7 +32,7 @@ import java.util.concurrent.CountDownLatch;
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "MODEL|NAME[@VERSION]",
-            description = "A model id, or a registered name (its production version) with @VERSION for another version.")
+            description = "A model id, or a registered name or its output port model.NAME (its production version), with @VERSION for another version.")
     String model;
 
     @Option(names = "--products", required = true, split = ",", description = "One product per domain of the model, the requester's first.")
@@ -150,21 +150,12 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** The model id {@code --model} names: an id as it is, a name as its production version, NAME@V as that version. */
+    /** The model id {@code --model} names (see {@link ModelRefs}). */
     private String resolve(CoordinatorServiceGrpc.CoordinatorServiceBlockingStub stub) throws Exception {
-        if (model.startsWith("model-")) return model;
-        String name = model.contains("@") ? model.substring(0, model.indexOf('@')) : model;
-        String version = model.contains("@") ? model.substring(model.indexOf('@') + 1) : null;
+        if (ModelRefs.isId(model)) return model;
         String[] json = new String[1];
         TlsOptions.explainRefusal(coordinator, true, () -> json[0] = stub.models(io.meshfl.proto.ModelsRequest.newBuilder().setAction("list").build())
                 .getJson());
-        for (JsonNode m : RunReport.JSON.readTree(json[0]).path("models")) {
-            if (!m.path("name").asText().equals(name)) continue;
-            if (version == null ? m.path("stage").asText().equals("production") : m.path("version").asText().equals(version)) {
-                return m.path("model_id").asText();
-            }
-        }
-        throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "--model: no " + (version == null ? "production version" : "version " + version)
-                + " of a model named '" + name + "' that " + tls.tlsIdentity + " may see; see 'meshfl models list'");
+        return ModelRefs.resolve(model, RunReport.JSON.readTree(json[0]).path("models"), tls.tlsIdentity);
     }
 }

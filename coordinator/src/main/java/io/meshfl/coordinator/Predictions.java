@@ -108,6 +108,9 @@ final class Predictions {
             signed = ticketFor.apply(strategy, pp.products());
             ticket = Tickets.admit(runner.verifier(), signed, caller, JobTicket.PREDICT, spec, strategy, pp.products(), modelId);
             Tickets.checkGrants(runner.catalog(), runner::contract, pp.products(), ticket.submitter(), JobTicket.PREDICT, strategy);
+            // a published model's predictions are for the consumers its output port names, the fallback's too
+            io.meshfl.core.catalog.OutputPorts.check(runner.catalog(), modelId, ticket.submitter());
+            if (options.fallback() != null) io.meshfl.core.catalog.OutputPorts.check(runner.catalog(), options.fallback(), ticket.submitter());
         } catch (RuntimeException e) {
             runner.catalog().updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
             throw e;

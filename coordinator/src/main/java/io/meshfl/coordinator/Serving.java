@@ -88,6 +88,7 @@ final class Serving {
         try {
             ticket = Tickets.admit(runner.verifier(), signed, caller, JobTicket.PREDICT, spec, strategy, pp.products(), modelId);
             Tickets.checkGrants(runner.catalog(), runner::contract, pp.products(), ticket.submitter(), JobTicket.PREDICT, strategy);
+            io.meshfl.core.catalog.OutputPorts.check(runner.catalog(), modelId, ticket.submitter());
         } catch (RuntimeException e) {
             runner.catalog().updateJobStatus(job.id(), JobRecord.REFUSED);
             throw e;

@@ -129,7 +129,9 @@ public final class ModelCards {
         who.add(e.owner());
         inputs.forEach(i -> who.add("domain:" + i.domain()));
         for (String w : who) consumers.addObject().put("identity", w).putArray("may").add("predict");
-        meshfl.put("serviceLevel", "batch scoring with meshfl predict; predictions land with the requester");
+        meshfl.put("port", OutputPorts.PREFIX + e.name());
+        meshfl.put("serviceLevel", "batch scoring with meshfl predict (every row of the requester's product, predictions land with the requester)"
+                + (SERVED.contains(prov.path("strategy").asText()) ? "; online scoring with meshfl serve (POST /score over HTTPS, no alignment per call)" : ""));
         try {
             return YAML.writeValueAsString(c);
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
@@ -137,7 +139,9 @@ public final class ModelCards {
         }
     }
 
-    /** The domains holding a part of the model, in its provenance's order. */
+    /** The strategies whose models meshfl serve scores online. */
+    private static final java.util.Set<String> SERVED = java.util.Set.of("vertical", "secureboost", "split", "horizontal");
+
     /** Whether every party of the model is a single product (a group's members score only the rows every party holds). */
     private static boolean ungrouped(JsonNode prov) {
         for (JsonNode p : prov.path("parts")) if (p.hasNonNull("group")) return false;
