@@ -96,6 +96,11 @@ final class CatalogCommand {
                 System.out.printf("%-36s %-20s %-10s %-14s %s%n", "PRODUCT", "DOMAIN", "VERSION", "CONTRACT", "REGISTERED");
                 c.products().forEach(p -> System.out.printf("%-36s %-20s %-10s %-14s %s%n", p.id(), p.domain(), p.version(),
                         p.contractSha256().substring(0, 12), p.registeredAt()));
+                // the output ports of models in production: products others request with meshfl predict / serve --model model.NAME
+                for (var p : io.meshfl.core.catalog.OutputPorts.inProduction(c)) {
+                    System.out.printf("%-36s %-20s %-10s %-14s %s%n", p.id(), "(model of " + p.owner() + ")", p.version(),
+                            p.contractSha256().substring(0, 12), p.publishedAt());
+                }
             }
         }
     }

@@ -62,6 +62,11 @@ class OutputPortTest {
             assertTrue(port.contains("port: \"model.every-row\""), port);
             assertTrue(port.contains("meshfl serve"), "the service level names online serving: " + port);
             assertEquals(Set.of("client:operator", "domain:bank", "domain:shop", "domain:telco"), OutputPorts.consumers(port));
+            List<OutputPorts.Port> listed = OutputPorts.inProduction(mesh.catalog);
+            assertEquals(1, listed.size());
+            assertEquals("model.every-row", listed.get(0).id());
+            assertEquals(model, listed.get(0).modelId());
+            assertEquals("1.0.0", listed.get(0).version());
 
             MeshflException batch = assertThrows(MeshflException.class, () -> asAnalyst(mesh, model, products));
             assertEquals(ErrorCode.POLICY_VIOLATION, batch.code());

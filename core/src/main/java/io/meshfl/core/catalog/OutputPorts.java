@@ -58,6 +58,21 @@ public final class OutputPorts {
         });
     }
 
+    /** A published output port: its product id, owner, version (the model's, as a contract version) and contract hash. */
+    public record Port(String id, String modelId, String owner, String version, String contractSha256, java.time.Instant publishedAt) {
+    }
+
+    /** The output ports of the model versions in production, as the catalog lists them beside its data products. */
+    public static java.util.List<Port> inProduction(Catalog catalog) {
+        java.util.List<Port> out = new java.util.ArrayList<>();
+        for (ModelRegistry.Entry e : new ModelRegistry(catalog).list()) {
+            if (e.stage() != ModelRegistry.Stage.PRODUCTION || e.outputContract() == null) continue;
+            out.add(new Port(PREFIX + e.name(), e.modelId(), e.owner(), e.version() + ".0.0", io.meshfl.core.trust.HashChain.sha256Hex(
+                    e.outputContract().getBytes(java.nio.charset.StandardCharsets.UTF_8)), e.updatedAt()));
+        }
+        return out;
+    }
+
     /** The registered name an output port id names ({@code model.NAME} -> {@code NAME}), or {@code ref} itself. */
     public static String name(String ref) {
         return ref.startsWith(PREFIX) ? ref.substring(PREFIX.length()) : ref;
