@@ -77,7 +77,7 @@ public final class Coordinator implements AutoCloseable {
         this.log = log;
         this.registry = new NodeRegistry(dial, catalog, 3L * heartbeatMillis, log);
         this.runner = new JobRunner(catalog, registry);
-        this.serving = new Serving(runner);
+        this.serving = new Serving(runner, log);
         // no run stays RUNNING without a live coordinator: those of a coordinator that stopped resume here, or end INTERRUPTED now
         resumeOrphans();
         int stale = catalog.removeEphemeralNodes();

@@ -35,9 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Serving {
 
     /** One open session: its run, its parties' channels and sealing keys, what it serves and who opened it. */
-    private record Session(String id, String requester, ServedModels model, Map<String, NodeChannel> channels, PartyCalls calls,
+    private record Session(String id, String requester, String modelId, ServedModels model, Map<String, NodeChannel> channels, PartyCalls calls,
                            RunSession run, AtomicLong answered, AtomicLong keys, java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord> audit,
-                           Map<String, byte[]> sealKeys) {
+                           Map<String, byte[]> sealKeys, Map<String, Double> drift) {
         List<String> parties() {
             return model.parties();
         }
@@ -45,10 +45,13 @@ final class Serving {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private final JobRunner runner;
+    /** The coordinator's log: a session's drift alerts and the domains that keep no drift reference go there. */
+    private final java.util.function.Consumer<String> log;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
-    Serving(JobRunner runner) {
+    Serving(JobRunner runner, java.util.function.Consumer<String> log) {
         this.runner = runner;
+        this.log = log;
     }
 
     /** The signed spec of a serving session. */
@@ -103,8 +106,8 @@ final class Serving {
         }
         channels = TicketChannel.wrapAll(channels, signed.encode());
         PartyCalls calls = new PartyCalls(channels, TIMEOUT, "a serving session needs every party of the model");
-        Session s = new Session(run.id(), ticket.submitter(), served, channels, calls, new RunSession(channels, run.id(), run.id()),
-                new AtomicLong(), new AtomicLong(), audit, new LinkedHashMap<>());
+        Session s = new Session(run.id(), ticket.submitter(), modelId, served, channels, calls, new RunSession(channels, run.id(), run.id()),
+                new AtomicLong(), new AtomicLong(), audit, new LinkedHashMap<>(), new LinkedHashMap<>());
         // the parties keep their parts under the key the training run gave them
         List<Message> prepared;
         try {
@@ -119,6 +122,8 @@ final class Serving {
         for (int i = 0; i < parties.size(); i++) {
             byte[] pk = prepared.get(i).blob("seal_pk");
             s.sealKeys().put(parties.get(i), pk);
+            // each party measured its rows' drift against its training profile when it indexed them
+            s.drift().putAll(io.meshfl.core.monitoring.DriftRecords.of(prepared.get(i).metrics()));
             b.putBlobs(parties.get(i), com.google.protobuf.ByteString.copyFrom(pk));
             String d = parties.get(i);
             if (served.top() == null && (served.finisher() == null ? i == 0 : d.equals(served.finisher()))) {
@@ -215,7 +220,13 @@ final class Serving {
     /** Ends a session's run: its counts in the catalog, the parties told, its audit flushed. */
     private void end(Session s, String status, String error) {
         s.calls().close();
-        Map<String, Double> m = Map.of("calls", (double) s.answered().get(), "keys_scored", (double) s.keys().get());
+        Map<String, Double> m = new LinkedHashMap<>(Map.of("calls", (double) s.answered().get(), "keys_scored", (double) s.keys().get()));
+        if (error == null) {
+            // the parties' feature drift over the rows they indexed, stored and alerted as a scoring batch's
+            java.util.function.Consumer<String> said = line -> log.accept("serving session " + s.id() + ": " + line);
+            m.putAll(io.meshfl.core.monitoring.DriftRecords.merge(Map.of(), s.drift(), said));
+            m.putAll(DriftAlerts.record(s.modelId(), m, runner.driftAlert(), said));
+        }
         if (error == null) runner.catalog().finishRun(s.id(), RunReport.JSON.valueToTree(m).toString(), 0, 0);
         else runner.catalog().failRun(s.id(), error, 0, 0);
         AuditingChannel.flush(runner.catalog(), s.audit());

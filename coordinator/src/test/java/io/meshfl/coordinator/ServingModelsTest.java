@@ -106,6 +106,16 @@ class ServingModelsTest {
             assertEquals(RunRecord.SUCCEEDED, run.status());
             assertEquals(runStrategy, run.strategy());
             assertTrue(run.metricsJson().contains("\"keys_scored\":501.0"), run.metricsJson());
+            // each party measured its rows' drift when it indexed them: the same rows batch scoring measured, the same index
+            JsonNode sessionMetrics = io.meshfl.core.report.RunReport.JSON.readTree(run.metricsJson());
+            int measured = 0;
+            for (var f = predicted.path("metrics").fieldNames(); f.hasNext(); ) {
+                String k = f.next();
+                if (!k.startsWith("drift_psi:") || k.equals("drift_psi:score")) continue;
+                assertEquals(predicted.path("metrics").path(k).asDouble(), sessionMetrics.path(k).asDouble(), 1e-12, k);
+                measured++;
+            }
+            assertEquals(5, measured, "every column of every party: " + sessionMetrics);
 
             try (ServingClient strict = ServingClient.open(link, model, products, mesh.coordinator.servingTicket(model, products), Missing.REFUSE,
                     ServingClient.Keys.NONE)) {

@@ -3,6 +3,7 @@ package io.meshfl.core.serving;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.data.Dataset;
+import io.meshfl.core.monitoring.DriftRecords;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.boost.BoostServing;
@@ -38,7 +39,8 @@ public final class BoostServeNode extends ServeProtocol {
         if (BoostServing.isGuest(part, modelId)) {
             BoostServing.Guest g = BoostServing.guest(part, modelId);
             Dataset all = ctx.load(req.cfg("product"), g.features(), null);
-            return new Served(all.keys(), 0, new byte[0], new byte[0], Served.Route.NONE, new GuestRows(g, all, all.columnMeans()));
+            return new Served(all.keys(), 0, new byte[0], new byte[0], Served.Route.NONE, new GuestRows(g, all, all.columnMeans()))
+                    .withDrift(DriftRecords.features(ctx, modelId, all));
         }
         BoostServing.Host h = BoostServing.host(part, modelId);
         Dataset all = ctx.load(req.cfg("product"), h.features(), null);
@@ -47,7 +49,7 @@ public final class BoostServeNode extends ServeProtocol {
         for (int i = 0; i < all.rows(); i++) h.bits(all.x(), i, all.cols(), rows, i * w);
         byte[] mean = new byte[w];
         h.bits(all.columnMeans(), 0, all.cols(), mean, 0);
-        return new Served(all.keys(), w, rows, mean, Served.Route.FINISHER, null);
+        return new Served(all.keys(), w, rows, mean, Served.Route.FINISHER, null).withDrift(DriftRecords.features(ctx, modelId, all));
     }
 
     @Override

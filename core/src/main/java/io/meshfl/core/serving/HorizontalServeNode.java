@@ -43,6 +43,7 @@ public final class HorizontalServeNode extends ServeProtocol {
         }
         Dataset all = ctx.load(req.cfg("product"), features, null);
         if (req.tensors().containsKey("mean")) all = new Standardizer(req.tensor("mean"), req.tensor("std")).apply(all);
+        // no drift is measured: a horizontal model keeps no profile of its training rows on the nodes (docs/serving.md)
         double[] pred = new double[all.rows() * model.outputs()];
         model.predict(params, all, pred);
         return Served.ofDoubles(all.keys(), pred, new double[model.outputs()], Served.Route.FINAL, null);

@@ -1,6 +1,7 @@
 package io.meshfl.core.serving;
 
 import io.meshfl.core.data.Dataset;
+import io.meshfl.core.monitoring.DriftRecords;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.vertical.ModelPart;
@@ -23,6 +24,7 @@ public final class ServeNode extends ServeProtocol {
         String modelId = req.cfg("model_id");
         ModelPart part = ModelPart.parse(ctx.modelPart(modelId), modelId);
         Dataset all = ctx.load(req.cfg("product"), part.features(), null);
-        return Served.ofDoubles(all.keys(), part.partial(all.x(), all.rows()), part.partial(part.mean(), 1), Served.Route.REQUESTER, null);
+        return Served.ofDoubles(all.keys(), part.partial(all.x(), all.rows()), part.partial(part.mean(), 1), Served.Route.REQUESTER, null)
+                .withDrift(DriftRecords.features(ctx, modelId, all));
     }
 }

@@ -110,8 +110,11 @@ public abstract class ServeProtocol implements NodeProtocol {
         s.served = prepare(req, ctx);
         if (s.served.keys() == null) throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + req.cfg("product", "") + " declares no entity key");
         ctx.jobState(req.jobId()).put(STATE, s);
-        return req.reply(ctx.nodeId(), Map.of("rows", (double) s.served.keys().length, "width", (double) s.served.width(),
-                        "outputs", (double) outputs(s.served)), Map.of(),
+        Map<String, Double> metrics = new LinkedHashMap<>(s.served.drift());
+        metrics.put("rows", (double) s.served.keys().length);
+        metrics.put("width", (double) s.served.width());
+        metrics.put("outputs", (double) outputs(s.served));
+        return req.reply(ctx.nodeId(), metrics, Map.of(),
                 Map.of("seal_pk", s.seal.publicKey()));
     }
 

@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
  * block of its row at its means, and where its answer to a lookup goes. The node indexes the rows
  * by their blinded keys; values never leave except as these blocks, sealed as {@link Route} says.
  */
-public record Served(String[] keys, int width, byte[] rows, byte[] mean, Route route, Object extra) {
+public record Served(String[] keys, int width, byte[] rows, byte[] mean, Route route, Object extra, java.util.Map<String, Double> drift) {
 
     /** Where a party's answer to a lookup goes. */
     public enum Route {
@@ -23,6 +23,16 @@ public record Served(String[] keys, int width, byte[] rows, byte[] mean, Route r
         FINAL,
         /** Not asked to look up: it finishes what the others sent (a boosted model's guest). */
         NONE
+    }
+
+    /** Without drift measures. */
+    public Served(String[] keys, int width, byte[] rows, byte[] mean, Route route, Object extra) {
+        this(keys, width, rows, mean, route, extra, java.util.Map.of());
+    }
+
+    /** This, with the drift of the party's rows against the profile kept with its part ({@code DriftRecords.features}). */
+    public Served withDrift(java.util.Map<String, Double> measured) {
+        return new Served(keys, width, rows, mean, route, extra, java.util.Map.copyOf(measured));
     }
 
     public Served {

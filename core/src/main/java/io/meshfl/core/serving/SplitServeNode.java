@@ -20,6 +20,6 @@ public final class SplitServeNode extends ServeProtocol {
     @Override
     protected Served prepare(Message req, NodeContext ctx) {
         SplitServing.Cuts c = SplitServing.bottoms(ctx, req.cfg("model_id"), req.cfg("product"));
-        return Served.ofDoubles(c.keys(), c.rows(), c.mean(), Served.Route.COORDINATOR, null);
+        return Served.ofDoubles(c.keys(), c.rows(), c.mean(), Served.Route.COORDINATOR, null).withDrift(c.drift());
     }
 }

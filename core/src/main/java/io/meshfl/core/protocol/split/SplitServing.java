@@ -23,8 +23,8 @@ public final class SplitServing {
     private SplitServing() {
     }
 
-    /** A party's cut activations: {@code width} a row, then its row at its means. */
-    public record Cuts(String[] keys, int width, double[] rows, double[] mean) {
+    /** A party's cut activations: {@code width} a row, then its row at its means; the drift of its raw rows against its training profile. */
+    public record Cuts(String[] keys, int width, double[] rows, double[] mean, java.util.Map<String, Double> drift) {
     }
 
     /** The cut activations of every row of {@code product} through this node's bottom of {@code modelId}. */
@@ -46,7 +46,8 @@ public final class SplitServing {
             int to = Math.min(n + 1, from + SplitRunner.EVAL_CHUNK);
             System.arraycopy(bottom.predict(from, to), 0, act, from * cut, (to - from) * cut);
         }
-        return new Cuts(all.keys(), cut, Arrays.copyOf(act, n * cut), Arrays.copyOfRange(act, n * cut, (n + 1) * cut));
+        return new Cuts(all.keys(), cut, Arrays.copyOf(act, n * cut), Arrays.copyOfRange(act, n * cut, (n + 1) * cut),
+                io.meshfl.core.monitoring.DriftRecords.features(ctx, modelId, all));
     }
 
     /** The network on top of {@code parties} cut layers of the model's settings and head, for prediction. */
