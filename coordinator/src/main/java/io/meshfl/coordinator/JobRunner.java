@@ -322,8 +322,9 @@ public final class JobRunner {
 
     /**
      * Runs a challenger of the model of job {@code armed.jobId()} under its owner's standing ticket,
-     * which this coordinator can present but not make: the nodes take the run only over versions of
-     * their products that no run under that ticket used before. The challenger's job stays armed by it.
+     * which this coordinator can present but not make: each node takes the run only when some product
+     * is at a version no run under that ticket used there before, its own or another domain's by that
+     * domain's attestation, collected here. The challenger's job stays armed by it.
      */
     ObjectNode runChallenger(JobSpec job, String specYaml, RetrainTickets.Armed armed, JobObserver observer) {
         var jobRecord = catalog.createJob(job.name(), specYaml);
@@ -343,8 +344,16 @@ public final class JobRunner {
             catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
             throw e;
         }
+        List<io.meshfl.core.trust.VersionAttestation> attested;
+        try {
+            attested = Attestations.collect(registry, catalog, verifier, jobRecord.id(), v.ticket(), products);
+        } catch (RuntimeException e) {
+            catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
+            throw e;
+        }
         new RetrainTickets(catalog).arm(jobRecord.id(), armed.signed());
-        byte[] presented = new StandingRun(armed.signed(), products).encode();
+        // the new versions' attestations ride with the signed ticket: each node whose products did not change counts them
+        byte[] presented = new StandingRun(armed.signed(), products, attested).encode();
         observer.log("challenger under the standing retraining ticket of " + v.submitter() + " (valid until " + v.ticket().validUntil() + ")");
         return start(jobRecord, job, plan, v.submitter(), v.authenticated(), nonce, StandingRun.fingerprint(presented), presented, observer);
     }

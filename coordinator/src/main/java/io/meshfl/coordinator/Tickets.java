@@ -103,17 +103,16 @@ public final class Tickets {
 
     /**
      * The owner's standing ticket for a challenger's run over {@code products}: verified now, for
-     * exactly this spec, strategy and products, each at a version other than the one it was signed
-     * over (the nodes check, each for its own products, that no earlier challenger used it either).
+     * exactly this spec, strategy and products, some of them at a version other than the one it was
+     * signed over (each node checks that no earlier challenger used it there, for another domain's
+     * product on that domain's attestation).
      */
     static TicketVerifier.VerifiedStanding admitChallenger(TicketVerifier verifier, SignedTicket signed, String spec, String strategy,
                                                            List<JobTicket.ProductVersion> products) {
         TicketVerifier.VerifiedStanding v = standingFor(verifier, signed, spec, strategy, products);
-        List<String> used = new ArrayList<>();
-        for (JobTicket.ProductVersion p : products) if (p.version().equals(v.ticket().versionOf(p.id()))) used.add(p.id() + "@" + p.version());
-        if (!used.isEmpty()) {
-            refuse("the standing retraining ticket of " + v.submitter() + " was signed over " + used + ", so those versions count as used: a "
-                    + "challenger under it reads only versions published after it, of every product (each node refuses its own otherwise)");
+        if (products.stream().allMatch(p -> p.version().equals(v.ticket().versionOf(p.id())))) {
+            refuse("the standing retraining ticket of " + v.submitter() + " was signed over " + describe(products) + ", so those versions count "
+                    + "as used: a challenger under it reads a version published after it of some product");
         }
         return v;
     }

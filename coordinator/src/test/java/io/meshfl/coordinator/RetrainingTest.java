@@ -283,6 +283,38 @@ class RetrainingTest {
         }
     }
 
+    @Test
+    void aChallengerOfATwoDomainJobWhereOnlyOneDomainsProductChangedTrainsUnderTheStandingTicketOnThatDomainsAttestation() throws Exception {
+        List<DataContract> contracts = products();
+        Path certs = dir.resolve("certs");
+        CertificateAuthority ca = CertificateAuthority.create(certs, CertificateAuthority.KeyType.EC, "t", 10);
+        ca.issue(MeshIdentity.Role.CLIENT, "operator", 5);
+        Submitter owner = Submitter.of(Signer.load(certs.resolve("client-operator.pem"), certs.resolve("client-operator-key.pem")));
+        try (TestMesh mesh = new TestMesh(contracts, 200).trusted(ca, certs)) {
+            mesh.coordinator.submitter(Submitter.unsigned("client:platform"));
+            String yaml = TestMesh.job(2, 3, 2, "retrain: {on: product-version, metric: auc, margin: 0.005}");
+            String champion = submitFromOutside(mesh, yaml, owner, Duration.ofDays(30)).path("model_id").asText();
+            ModelRegistry registry = new ModelRegistry(mesh.catalog);
+            for (ModelRegistry.Input i : registry.inputs(champion)) registry.approve(champion, i, "domain:" + i.domain(), "ab".repeat(32), "c2ln");
+            registry.promote(champion, "client:operator", () -> ModelCards.outputContract(mesh.catalog, champion));
+
+            // only d0 publishes a new version; d1's node, still at 1.0.0, takes the run on d0's signed word
+            mesh.republish(version2(null));
+            Retrainings.Retraining r = decided(mesh, 1).get(0);
+            assertEquals(Retrainings.Decision.PROMOTED, r.decision(), r.reason());
+            assertTrue(r.cause().contains("d0.loans 1.0.0 -> 2.0.0"), r.cause());
+            assertEquals("client:operator", mesh.catalog.run(r.runId()).orElseThrow().submitter(), "the challenger ran in its owner's name");
+            assertEquals(ModelRegistry.Stage.PRODUCTION, registry.require(r.challengerId()).stage());
+
+            String jobId = mesh.catalog.run(r.runId()).orElseThrow().jobId();
+            RetrainTickets.Armed standing = new RetrainTickets(mesh.catalog).of(jobId).orElseThrow();
+            MeshflException again = assertThrows(MeshflException.class, () -> mesh.coordinator.runner().runChallenger(JobLoader.parse(yaml,
+                    "job.yaml"), yaml, standing, JobObserver.QUIET));
+            assertEquals(ErrorCode.POLICY_VIOLATION, again.code(), again.getMessage());
+            assertTrue(again.getMessage().contains("already ran a challenger over [d0.loans@2.0.0, d1.loans@1.0.0]"), again.getMessage());
+        }
+    }
+
     /** Submits {@code yaml} over the coordinator's gRPC service as {@code meshfl run --coordinator} does: plan, sign both tickets, run. */
     private static JsonNode submitFromOutside(TestMesh mesh, String yaml, Submitter owner, Duration validity) throws Exception {
         var stub = io.meshfl.proto.CoordinatorServiceGrpc.newBlockingStub(mesh.dialCoordinator());

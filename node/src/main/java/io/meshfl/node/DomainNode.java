@@ -272,6 +272,9 @@ public final class DomainNode implements AutoCloseable {
                 case SessionSteps.END -> {
                     return end(req);
                 }
+                case SessionSteps.ATTEST -> {
+                    return ServedVersions.attest(req, nodeId, domain, products, peerKeys.signer());
+                }
                 case SessionSteps.RESUME -> {
                     RunAuthorizations.Active a = runs.resume(req);
                     log.accept("run " + a.runId() + " resumes after round " + req.cfg("from_round", "?") + " under a restarted coordinator");

@@ -38,8 +38,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code runs.jsonl}), so a nonce is refused again after a restart.
  *
  * <p>A challenger's run may instead come under its owner's standing retraining ticket
- * ({@link StandingRun}): then each of this node's products must be at a version it serves that was
- * not named when the owner signed and no earlier run under that ticket trained on here. The used
+ * ({@link StandingRun}): then each of this node's products must be at the version it serves, and
+ * some product of the run at a version new on this node under that ticket (neither named when the
+ * owner signed nor counted here by an earlier run under it): one of this node's own, or another
+ * domain's proven by that domain's signed {@link io.meshfl.core.trust.VersionAttestation}. The new
  * (ticket, product, version) triples are journaled with the authorization, so they outlive restarts.
  */
 final class RunAuthorizations {
@@ -160,9 +162,10 @@ final class RunAuthorizations {
     /**
      * Authorizes a challenger's run under its owner's standing retraining ticket: the ticket verified
      * now (signature, certificate, valid until), the run's products exactly the signed ones, each of
-     * this node's at the version it serves, a version neither named at signing nor trained on under
-     * this ticket here before, its contract granting the owner training, the spec the signed one and
-     * the run id new. The versions used go to the journal, forced, before the run is served.
+     * this node's at the version it serves with its contract granting the owner training, at least
+     * one product (its own, or another domain's by attestation) at a version neither named at
+     * signing nor counted under this ticket here before, the spec the signed one and the run id new.
+     * The new versions go to the journal, forced, before the run is served.
      */
     private Active authorizeStanding(Message req) {
         byte[] blob = req.blob(SessionSteps.TICKET);
@@ -179,6 +182,7 @@ final class RunAuthorizations {
         }
         Set<String> own = new LinkedHashSet<>();
         List<String> versions = new ArrayList<>();
+        List<String> notNew = new ArrayList<>();
         for (JobTicket.ProductVersion pv : run.products()) {
             DataContract c = products.get(pv.id());
             if (c == null) {
@@ -189,20 +193,26 @@ final class RunAuthorizations {
                 throw refuse("run " + req.runId() + " under " + owner + " reads product " + pv.id() + " version " + pv.version() + "; this node serves version "
                         + c.version());
             }
-            if (c.version().equals(s.versionOf(pv.id()))) {
-                throw refuse(owner + " was signed over product " + pv.id() + " version " + c.version() + ", so that version counts as used: "
-                        + "a standing ticket trains again only on a version published after it");
-            }
-            if (usedStanding.contains(s.nonce() + "|" + pv.id() + "@" + c.version())) {
-                throw refuse(owner + " (nonce " + s.nonce() + ") already trained on product " + pv.id() + " version " + c.version() + " on this node: "
-                        + "it allows one run per new version (replayed as run " + req.runId() + ")");
-            }
             String why = Access.refusal(c, v.submitter(), JobTicket.TRAIN, s.strategy());
             if (why != null) throw refuse(why);
             own.add(pv.id());
-            versions.add(pv.id() + "@" + c.version());
+            if (c.version().equals(s.versionOf(pv.id()))) {
+                notNew.add(owner + " was signed over product " + pv.id() + " version " + c.version() + ", so that version counts as used");
+            } else if (usedStanding.contains(s.nonce() + "|" + pv.id() + "@" + c.version())) {
+                notNew.add(owner + " (nonce " + s.nonce() + ") already trained on product " + pv.id() + " version " + c.version() + " on this node");
+            } else {
+                versions.add(pv.id() + "@" + c.version());
+            }
         }
         if (own.isEmpty()) throw refuse(owner + " names none of this node's products " + products.keySet());
+        // another domain's new version counts here only on that domain's signed word, never on the coordinator's
+        List<String> attested = AttestedVersions.newHere(run, s, domain, verifier, x -> usedStanding.contains(s.nonce() + "|" + x), Instant.now());
+        if (versions.isEmpty() && attested.isEmpty()) {
+            throw refuse(String.join("; ", notNew) + "; and run " + req.runId() + " relays " + (run.attestations().isEmpty()
+                    ? "no attestation of another product's new version" : "no attestation of a version new on this node")
+                    + ": a standing ticket trains again once per version published after it of some product of the run, on each node");
+        }
+        versions.addAll(attested);
         String spec = signedSpec(req, s.specSha256(), JobTicket.TRAIN, v.submitter(), v.authenticated());
         String fingerprint = StandingRun.fingerprint(blob);
         ArrayNode ps = JsonNodeFactory.instance.arrayNode();
@@ -215,6 +225,11 @@ final class RunAuthorizations {
                 .put("valid_until", s.validUntil().toString());
         entry.set("products", ps);
         entry.set("versions", vs);
+        if (!attested.isEmpty()) {
+            ArrayNode as = JsonNodeFactory.instance.arrayNode();
+            attested.forEach(as::add);
+            entry.set("attested", as);
+        }
         if (spec != null) entry.put("spec", spec);
         // forced before the run is served: a restart cannot forget which versions were trained on
         journal.append(entry, true);

@@ -106,6 +106,15 @@ public final class TicketVerifier {
     }
 
     /**
+     * A domain's attestation of a product version it serves, checked for standing ticket
+     * {@code nonce} against this verifier's CA and revocations ({@link VersionAttestation#verify};
+     * without a CA taken at its word, as tickets are).
+     */
+    public VersionAttestation.Statement verify(VersionAttestation attestation, String nonce, Instant now) {
+        return attestation.verify(nonce, ca, revoked, now);
+    }
+
+    /**
      * The identity that signed {@code signed}: a certificate of the mesh CA, valid and unrevoked at
      * {@code now}, naming {@code submitter}, whose key signed exactly the ticket's bytes.
      */

@@ -16,6 +16,16 @@ public final class SessionSteps {
     public static final String AUTHORIZE = "authorize";
     public static final String END = "end";
     public static final String RESUME = "resume";
+    /**
+     * Asks a node for its signed word ({@link io.meshfl.core.trust.VersionAttestation}) that it
+     * serves its products at their versions now, for the standing ticket of config {@link #STANDING}
+     * (its nonce); answered with a blob {@code attestation:PRODUCT} per product of its own.
+     */
+    public static final String ATTEST = "attest";
+    /** The config naming the standing ticket's nonce an attestation is bound to. */
+    public static final String STANDING = "standing";
+    /** The prefix of the reply blobs of {@link #ATTEST}, followed by the product id. */
+    public static final String ATTESTATION = "attestation:";
     /** The blob that carries the signed job ticket. */
     public static final String TICKET = "ticket";
     /** The job spec (its YAML, UTF-8) a training ticket was signed for, carried beside the ticket. */
