@@ -2,14 +2,12 @@ package io.meshfl.node;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
-import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.session.SessionSteps;
 import io.meshfl.core.trust.HashChain;
 import io.meshfl.core.trust.JobTicket;
 import io.meshfl.core.trust.MeshIdentity;
-import io.meshfl.core.trust.Revocations;
 import io.meshfl.core.trust.SignedTicket;
 import io.meshfl.core.trust.Signer;
 import io.meshfl.core.trust.StandingRun;
@@ -61,33 +59,11 @@ class AttestedVersionTest {
 
     /** Product {@code domain.name} at {@code version}, granting the operator training. */
     private DataContract contract(String domain, String name, String version) throws Exception {
-        Path file = dir.resolve(domain + "-" + version + ".yaml");
-        Files.writeString(file, """
-                apiVersion: v3.0.2
-                kind: DataContract
-                id: %s.%s
-                version: %s
-                domain: %s
-                dataProduct: %s
-                servers:
-                  - {server: local, type: csv, path: p.csv}
-                schema:
-                  - name: %s
-                    properties:
-                      - {name: id, logicalType: string, primaryKey: true}
-                      - {name: a, logicalType: number}
-                      - {name: y, logicalType: integer}
-                meshfl:
-                  entityKey: id
-                  label: y
-                  consumers: [{identity: 'client:operator', may: [train], protocols: [horizontal]}]
-                """.formatted(domain, name, version, domain, name, name));
-        return ContractLoader.load(file);
+        return TrustedNodes.product(dir, domain, name, version, "client:operator");
     }
 
     private DomainNode node(DataContract c, String state) {
-        return new DomainNode(c.domain(), List.of(c), s -> { }).stateDir(dir.resolve(state)).trust(ca.certificate(),
-                new Revocations(dir.resolve("certs").resolve(CertificateAuthority.CRL), ca.certificate()), TrustedNodes.signer(dir, c.domain()));
+        return TrustedNodes.node(dir, ca, c, state);
     }
 
     /** The payments node, still at the version the owner signed. */

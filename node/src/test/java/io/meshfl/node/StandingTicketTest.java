@@ -2,14 +2,12 @@ package io.meshfl.node;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
-import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.session.SessionSteps;
 import io.meshfl.core.trust.HashChain;
 import io.meshfl.core.trust.JobTicket;
 import io.meshfl.core.trust.MeshIdentity;
-import io.meshfl.core.trust.Revocations;
 import io.meshfl.core.trust.SignedTicket;
 import io.meshfl.core.trust.Signer;
 import io.meshfl.core.trust.StandingRun;
@@ -61,34 +59,12 @@ class StandingTicketTest {
 
     /** Product payments.history at {@code version}, granting {@code consumer} training. */
     private DataContract contract(String version, String consumer) throws Exception {
-        Path file = dir.resolve("p-" + version + "-" + consumer.replace(':', '-') + ".yaml");
-        Files.writeString(file, """
-                apiVersion: v3.0.2
-                kind: DataContract
-                id: payments.history
-                version: %s
-                domain: payments
-                dataProduct: history
-                servers:
-                  - {server: local, type: csv, path: p.csv}
-                schema:
-                  - name: history
-                    properties:
-                      - {name: id, logicalType: string, primaryKey: true}
-                      - {name: a, logicalType: number}
-                      - {name: y, logicalType: integer}
-                meshfl:
-                  entityKey: id
-                  label: y
-                  consumers: [{identity: '%s', may: [train], protocols: [horizontal]}]
-                """.formatted(version, consumer));
-        return ContractLoader.load(file);
+        return TrustedNodes.product(dir, "payments", "history", version, consumer);
     }
 
     /** A node with its run registry under {@code state}, checking against the mesh CA and its revocation list as they are now. */
     private DomainNode node(DataContract c, String state) {
-        return new DomainNode("payments", List.of(c), s -> { }).stateDir(dir.resolve(state)).trust(ca.certificate(),
-                new Revocations(dir.resolve("certs").resolve(CertificateAuthority.CRL), ca.certificate()), TrustedNodes.signer(dir, "payments"));
+        return TrustedNodes.node(dir, ca, c, state);
     }
 
     /** The operator's standing ticket over payments.history 1.0.0 and shop.orders 1.0.0, issued {@code issuedAgo} ago, valid for {@code validity}. */

@@ -30,6 +30,41 @@ final class TrustedNodes {
         return Signer.load(certs.resolve(stem + ".pem"), certs.resolve(stem + "-key.pem"));
     }
 
+    /**
+     * Product {@code domain.name} at {@code version} over {@code dir/p.csv} (id, a, y), granting
+     * {@code consumer} horizontal training; written to its own file under {@code dir}.
+     */
+    static io.meshfl.core.contract.DataContract product(Path dir, String domain, String name, String version, String consumer) throws Exception {
+        Path file = dir.resolve(domain + "." + name + "-" + version + "-" + consumer.replace(':', '-') + ".yaml");
+        java.nio.file.Files.writeString(file, """
+                apiVersion: v3.0.2
+                kind: DataContract
+                id: %1$s.%2$s
+                version: %3$s
+                domain: %1$s
+                dataProduct: %2$s
+                servers:
+                  - {server: local, type: csv, path: p.csv}
+                schema:
+                  - name: %2$s
+                    properties:
+                      - {name: id, logicalType: string, primaryKey: true}
+                      - {name: a, logicalType: number}
+                      - {name: y, logicalType: integer}
+                meshfl:
+                  entityKey: id
+                  label: y
+                  consumers: [{identity: '%4$s', may: [train], protocols: [horizontal]}]
+                """.formatted(domain, name, version, consumer));
+        return io.meshfl.core.contract.ContractLoader.load(file);
+    }
+
+    /** A node of {@code c}'s domain serving it, its run registry under {@code dir/state}, checking against the CA and revocation list as they are now. */
+    static DomainNode node(Path dir, CertificateAuthority ca, io.meshfl.core.contract.DataContract c, String state) {
+        return new DomainNode(c.domain(), java.util.List.of(c), s -> { }).stateDir(dir.resolve(state)).trust(ca.certificate(),
+                new io.meshfl.core.trust.Revocations(dir.resolve("certs").resolve(CertificateAuthority.CRL), ca.certificate()), signer(dir, c.domain()));
+    }
+
     /** How {@code node} refuses {@code req}: the error of its failed reply or the one it threw (a served request fails the test). */
     static MeshflException refusal(DomainNode node, Message req) {
         try {
