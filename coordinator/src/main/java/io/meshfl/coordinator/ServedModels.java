@@ -23,8 +23,12 @@ import java.util.Map;
 record ServedModels(String protocol, ServingRequester.Kind kind, List<String> parties, List<String> lookups, String finisher,
                     Map<String, Map<String, String>> prepare, Map<String, double[]> tensors, Top top) {
 
-    /** A split network's top, run by the coordinator over the parties' cut layers in training order. */
-    record Top(Network net, double[] params, Head head, int cut) {
+    /**
+     * A split network's top over the parties' cut layers in training order: run by the coordinator
+     * ({@code net}), or, for a network external trainers trained, by the trainer of {@code holder}
+     * (the training label holder), which keeps it.
+     */
+    record Top(Network net, double[] params, Head head, int cut, String holder) {
     }
 
     /**
@@ -54,16 +58,21 @@ record ServedModels(String protocol, ServingRequester.Kind kind, List<String> pa
                         prepare(parties, productOf, Map.of("model_id", partsKey)), Map.of(), null);
             }
             case "split" -> {
-                if ("EXTERNAL".equals(prov.path("model").path("type").asText())) {
-                    throw new MeshflException(ErrorCode.PLAN_REFUSED, "split model " + modelId + " was trained by external trainers; online serving is "
-                            + "for MeshFL's own split networks (meshfl predict scores it through the trainers)");
-                }
                 List<String> parties = parties(modelId, prov, productOf);
                 var settings = Predictions.splitSettings(prov, modelId);
                 Head head = Predictions.head(prov);
-                Network net = SplitServing.top(parties.size(), settings, head, params, modelId);
+                Top top;
+                if ("EXTERNAL".equals(prov.path("model").path("type").asText())) {
+                    // the top runs in the training label holder's trainer, from the part its node kept
+                    String holder = null;
+                    for (JsonNode part : prov.path("parts")) if ("guest".equals(part.path("role").asText())) holder = part.path("domain").asText();
+                    if (holder == null) throw new MeshflException(ErrorCode.CATALOG_FAILURE, "split model " + modelId + " names no label holder");
+                    top = new Top(null, new double[0], head, settings.cutWidth(), holder);
+                } else {
+                    top = new Top(SplitServing.top(parties.size(), settings, head, params, modelId), params, head, settings.cutWidth(), null);
+                }
                 yield new ServedModels(ServeSteps.SPLIT, ServingRequester.Kind.TOP, parties, parties, null,
-                        prepare(parties, productOf, Map.of("model_id", partsKey)), Map.of(), new Top(net, params, head, settings.cutWidth()));
+                        prepare(parties, productOf, Map.of("model_id", partsKey)), Map.of(), top);
             }
             case "horizontal" -> horizontal(modelId, prov, productOf, params);
             default -> throw new MeshflException(ErrorCode.PLAN_REFUSED, "model " + modelId + " was trained " + strategy + "; online serving is for "

@@ -183,7 +183,16 @@ final class Serving {
                     b.putBlobs(m.lookups().get(i), bytes(answers.get(i).blob("flags")));
                 }
                 ServedModels.Top top = m.top();
-                double[] pred = io.meshfl.core.protocol.split.SplitServing.predict(top.net(), top.params(), top.head(), cuts, top.cut(), n);
+                double[] pred;
+                if (top.net() != null) {
+                    pred = io.meshfl.core.protocol.split.SplitServing.predict(top.net(), top.params(), top.head(), cuts, top.cut(), n);
+                } else {
+                    double[] x = io.meshfl.core.protocol.split.SplitServing.sideBySide(cuts, top.cut(), n);
+                    double[] z = s.calls().call(top.holder(), request(s, ServeSteps.FINISH, top.holder(), Map.of("call", c.getCall(), "rows",
+                            Integer.toString(n))).withTensors(Map.of(ServeSteps.CUTS, x))).tensor(ServeSteps.LOGITS);
+                    io.meshfl.core.protocol.split.SplitServing.checkLogits(top.holder(), z, n, top.head().outputs());
+                    pred = top.head().predict(z);
+                }
                 b.putBlobs(io.meshfl.core.serving.ServingRequester.PREDICTIONS_BLOB, bytes(io.meshfl.core.serving.Served.doubles(pred)));
             }
         }

@@ -69,7 +69,8 @@ public final class WireProtection {
                     case "horizontal-serve" -> "predictions sealed for the requester";
                     default -> "partial scores sealed for the requester";
                 };
-                case "finish" -> request ? "blinded entity keys and relayed sealed split bits" : "predictions sealed for the requester";
+                case "finish" -> protocol.equals("split-serve") ? (request ? "cut-layer activations of the parties" : "logits of the top")
+                        : request ? "blinded entity keys and relayed sealed split bits" : "predictions sealed for the requester";
                 case "key" -> request ? "session key sealed for this party" : "acknowledgement";
                 case "peers" -> request ? "other parties' public keys" : "acknowledgement";
                 case "prepare" -> request ? (protocol.equals("horizontal-serve") ? "global model" : "instructions") : "public key";

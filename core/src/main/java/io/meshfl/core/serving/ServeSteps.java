@@ -26,6 +26,10 @@ public final class ServeSteps {
     public static final String CLOSE = "close";
     /** The cut activations a split network's party answers the coordinator. */
     public static final String ACT = "act";
+    /** The parties' cut layers side by side, handed to the label holder whose external trainer runs the top. */
+    public static final String CUTS = "cuts";
+    /** The top's outputs the label holder's trainer answers. */
+    public static final String LOGITS = "logits";
 
     private ServeSteps() {
     }

@@ -2,6 +2,7 @@ package io.meshfl.core.protocol.split;
 
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.model.ModelSpec;
+import io.meshfl.core.protocol.Message;
 import io.meshfl.core.model.TensorSpec;
 import io.meshfl.core.model.nn.Activation;
 import io.meshfl.core.model.nn.Network;
@@ -132,6 +133,49 @@ class ExternalSplitTest {
         assertEquals(all.keySet(), allExt.keySet());
         for (String k : all.keySet()) assertEquals(all.get(k), allExt.get(k), 1e-12, k);
         for (String k : a.keySet()) assertEquals(a.get(k), all.get(k), 1e-12, "a row every party knows scores as before: " + k);
+
+        // online serving, as the coordinator's session runs it: every party's trainer forwards every row of its product once, the
+        // label holder's runs the top over each call's cut layers; each of shop's keys as scoring every row gave it
+        Map<String, Double> served = serve(ext, parties, allExt.keySet().toArray(new String[0]));
+        for (String k : allExt.keySet()) {
+            assertEquals(allExt.get(k), served.get(k), Math.abs(allExt.get(k)) * 6e-6, "served " + k + " (the file keeps 6 significant digits)");
+        }
+    }
+
+    /** A serving session of model "ext" over the parties' products driven step by step: the predictions of {@code keys}. */
+    private static Map<String, Double> serve(SplitWorld w, List<String> parties, String[] keys) {
+        String session = "serve-ext";
+        io.meshfl.core.serving.ServingRequester r = new io.meshfl.core.serving.ServingRequester(io.meshfl.core.serving.ServingRequester.Kind.TOP,
+                ModelSpec.Type.EXTERNAL, 1, Missing.IMPUTE_MEAN, null);
+        java.util.function.BiFunction<String, Message, Message> call = (d, m) -> w.channels.get(d).call(m, Duration.ofSeconds(30)).orThrow();
+        java.util.function.BiFunction<String, String, Message> step = (d, name) -> Message.request(session, session,
+                io.meshfl.core.serving.ServeSteps.SPLIT, name, 0, d);
+        Map<String, byte[]> pks = new java.util.LinkedHashMap<>();
+        for (String d : parties) {
+            pks.put(d, call.apply(d, step.apply(d, io.meshfl.core.serving.ServeSteps.PREPARE).withConfig(Map.of("model_id", "ext", "product",
+                    d + ".p"))).blob("seal_pk"));
+        }
+        r.sealedKeys(session, pks).forEach((d, k) -> call.apply(d, step.apply(d, io.meshfl.core.serving.ServeSteps.KEY)
+                .withConfig(Map.of("requester", "shop")).withBlobs(Map.of("peer:shop", r.publicKey(), "key", k))));
+        byte[] blinded = r.blind(keys);
+        List<double[]> cuts = new ArrayList<>();
+        Map<String, byte[]> answer = new java.util.HashMap<>();
+        for (String d : parties) {
+            Message m = call.apply(d, step.apply(d, io.meshfl.core.serving.ServeSteps.LOOKUP).withConfig(Map.of("call", "c1"))
+                    .withBlobs(Map.of("keys", blinded)));
+            cuts.add(m.tensor(io.meshfl.core.serving.ServeSteps.ACT));
+            answer.put(d, m.blob("flags"));
+        }
+        double[] z = call.apply("bank", step.apply("bank", io.meshfl.core.serving.ServeSteps.FINISH).withConfig(Map.of("call", "c1", "rows",
+                Integer.toString(keys.length))).withTensors(Map.of(io.meshfl.core.serving.ServeSteps.CUTS, SplitServing.sideBySide(cuts, 3,
+                keys.length)))).tensor(io.meshfl.core.serving.ServeSteps.LOGITS);
+        answer.put(io.meshfl.core.serving.ServingRequester.PREDICTIONS_BLOB, io.meshfl.core.serving.Served.doubles(
+                io.meshfl.core.model.nn.Head.BINARY.predict(z)));
+        double[] p = r.combine("c1", keys.length, answer).predictions();
+        Map<String, Double> out = new java.util.HashMap<>();
+        for (int i = 0; i < keys.length; i++) out.put(keys[i], p[i]);
+        for (String d : parties) call.apply(d, step.apply(d, io.meshfl.core.serving.ServeSteps.CLOSE));
+        return out;
     }
 
     /** A predictions file with tag and coverage columns: its scores by entity. */

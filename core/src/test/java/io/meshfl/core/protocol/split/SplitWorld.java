@@ -53,7 +53,9 @@ final class SplitWorld {
         DataNode(String domain, Path out) {
             super(domain);
             this.out = out;
-            for (NodeProtocol p : List.of(new PsiNode(), new SplitNode(), new SplitInferNode())) protocols.put(p.name(), p);
+            for (NodeProtocol p : List.of(new PsiNode(), new SplitNode(), new SplitInferNode(), new io.meshfl.core.serving.SplitServeNode())) {
+                protocols.put(p.name(), p);
+            }
         }
 
         @Override
