@@ -54,11 +54,13 @@ public final class AggregationReport {
         row(md, ms, gb, "FedAvg", "core `Aggregation.weightedMean`", "fedAvg", "fedAvgFloor");
         row(md, ms, gb, "FedAvg", "floor: plain weighted-sum loop", "fedAvgFloor", "fedAvgFloor");
         row(md, ms, gb, "FedAvg", "reference: same loop blocked by 2048 coordinates", "fedAvgBlocked", "fedAvgFloor");
-        row(md, ms, gb, "FedMedian", "core `Aggregation.median`", "median", "medianFloor");
-        row(md, ms, gb, "FedMedian", "floor: gather + `Arrays.sort` 100 values per coordinate", "medianFloor", "medianFloor");
-        row(md, ms, gb, "FedMedian", "reference: gather + selection (no full sort)", "medianSelect", "medianFloor");
-        row(md, ms, gb, "trimmed mean (beta 0.1)", "core `Aggregation.trimmedMean`", "trimmedMean", "trimmedMeanFloor");
-        row(md, ms, gb, "trimmed mean (beta 0.1)", "floor: gather + sort + sum of the middle 80", "trimmedMeanFloor", "trimmedMeanFloor");
+        row(md, ms, gb, "FedMedian", "core `Aggregation.median` (selection per coordinate)", "median", "medianSelect");
+        row(md, ms, gb, "FedMedian", "floor: gather + selection of the middle, in the benchmark", "medianSelect", "medianSelect");
+        row(md, ms, gb, "FedMedian", "previous version: gather + `Arrays.sort` 100 values per coordinate", "medianFloor", "medianSelect");
+        row(md, ms, gb, "trimmed mean (beta 0.1)", "core `Aggregation.trimmedMean` (two selections per coordinate)", "trimmedMean", "trimmedMeanSelect");
+        row(md, ms, gb, "trimmed mean (beta 0.1)", "floor: gather + two selections + sum of the middle 80, in the benchmark", "trimmedMeanSelect",
+                "trimmedMeanSelect");
+        row(md, ms, gb, "trimmed mean (beta 0.1)", "previous version: gather + sort + sum of the middle 80", "trimmedMeanFloor", "trimmedMeanSelect");
         int f = AggregationBenchmark.KRUM_F;
         String krum = "Krum (f = " + f + ")";
         row(md, ms, gb, krum, "core `Aggregation.krum` (distances in blocks of 1024 coordinates, 4 running sums)", "krum", "krumFloor");

@@ -30,7 +30,10 @@ public final class Aggregation {
 
     /**
      * Coordinate-wise mean after dropping the {@code beta} fraction of lowest and highest values
-     * per coordinate. {@code beta < 0} means the median.
+     * per coordinate. {@code beta < 0} means the median. Each coordinate's order statistics are
+     * found by selection (expected linear time) rather than a full sort: the median is exactly the
+     * sorted one's; the trimmed mean sums the same middle values in another order (the updates are
+     * finite: the runner refuses any other before aggregating).
      */
     public static double[] trimmedMean(List<FitResult> results, double beta) {
         int k = results.size();
@@ -41,18 +44,70 @@ public final class Aggregation {
         if (cut >= 0 && 2 * cut >= k) {
             throw new IllegalArgumentException("trimmed mean with beta=" + beta + " drops all " + k + " results");
         }
+        double[][] params = new double[k][];
+        for (int j = 0; j < k; j++) params[j] = results.get(j).params();
+        int m = k / 2;
         for (int i = 0; i < n; i++) {
-            for (int j = 0; j < k; j++) col[j] = results.get(j).params()[i];
-            Arrays.sort(col);
+            for (int j = 0; j < k; j++) col[j] = params[j][i];
             if (cut < 0) {
-                out[i] = (k % 2 == 1) ? col[k / 2] : 0.5 * (col[k / 2 - 1] + col[k / 2]);
+                select(col, 0, k - 1, m);
+                if (k % 2 == 1) {
+                    out[i] = col[m];
+                } else {
+                    // the largest of the lower half, which selection left below the m-th
+                    double lower = col[0];
+                    for (int j = 1; j < m; j++) lower = Math.max(lower, col[j]);
+                    out[i] = 0.5 * (lower + col[m]);
+                }
             } else {
+                if (cut > 0) {
+                    select(col, 0, k - 1, cut);
+                    select(col, cut, k - 1, k - cut - 1);
+                }
                 double s = 0;
                 for (int j = cut; j < k - cut; j++) s += col[j];
                 out[i] = s / (k - 2 * cut);
             }
         }
         return out;
+    }
+
+    /**
+     * Hoare selection in {@code a[lo..hi]}: afterwards {@code a[m]} is the value a sort would put
+     * there, nothing in {@code a[lo..m-1]} is larger and nothing in {@code a[m+1..hi]} smaller.
+     */
+    static void select(double[] a, int lo, int hi, int m) {
+        while (hi > lo) {
+            int mid = (lo + hi) >>> 1;
+            if (a[mid] < a[lo]) swap(a, lo, mid);
+            if (a[hi] < a[lo]) swap(a, lo, hi);
+            if (a[hi] < a[mid]) swap(a, mid, hi);
+            double pivot = a[mid];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) i++;
+                while (a[j] > pivot) j--;
+                if (i <= j) {
+                    swap(a, i, j);
+                    i++;
+                    j--;
+                }
+            }
+            if (m <= j) {
+                hi = j;
+            } else if (m >= i) {
+                lo = i;
+            } else {
+                return;
+            }
+        }
+    }
+
+    private static void swap(double[] a, int i, int j) {
+        double t = a[i];
+        a[i] = a[j];
+        a[j] = t;
     }
 
     /** Coordinates per block of {@link #pairwiseSquaredDistances}: 100 updates x 1024 doubles (800 KB) stay in cache while every pair uses them. */
