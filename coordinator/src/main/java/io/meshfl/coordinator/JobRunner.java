@@ -25,7 +25,6 @@ import io.meshfl.core.catalog.ChainSeals;
 import io.meshfl.core.catalog.JobRecord;
 import io.meshfl.core.trust.JobTicket;
 import io.meshfl.core.trust.SignedTicket;
-import io.meshfl.core.trust.StandingRun;
 import io.meshfl.core.trust.StandingTicket;
 import io.meshfl.core.catalog.RetrainTickets;
 import io.meshfl.core.trust.Signer;
@@ -280,7 +279,7 @@ public final class JobRunner {
      * only when {@code acceptWarnings} says its submitter accepts them. {@code standingFor} (null, or
      * returning null: none) gives the submitter's standing retraining ticket for the plan, checked
      * like the ticket and kept with the job, so that a coordinator without the submitter's key can
-     * retrain its model ({@link #runChallenger}).
+     * retrain its model ({@link Challengers#run}).
      */
     public ObjectNode run(JobSpec asked, String specYaml, Function<Plan, SignedTicket> ticketFor, Function<Plan, SignedTicket> standingFor,
                           String caller, boolean acceptWarnings, JobObserver observer) {
@@ -320,46 +319,8 @@ public final class JobRunner {
                 observer);
     }
 
-    /**
-     * Runs a challenger of the model of job {@code armed.jobId()} under its owner's standing ticket,
-     * which this coordinator can present but not make: each node takes the run only when some product
-     * is at a version no run under that ticket used there before, its own or another domain's by that
-     * domain's attestation, collected here. The challenger's job stays armed by it.
-     */
-    ObjectNode runChallenger(JobSpec job, String specYaml, RetrainTickets.Armed armed, JobObserver observer) {
-        var jobRecord = catalog.createJob(job.name(), specYaml);
-        Plan plan;
-        TicketVerifier.VerifiedStanding v;
-        List<JobTicket.ProductVersion> products;
-        String nonce;
-        try {
-            plan = plan(job);
-            observer.plan(plan.explain());
-            products = Tickets.products(plan);
-            v = Tickets.admitChallenger(verifier, armed.signed(), specYaml, plan.strategy(), products);
-            Tickets.checkGrants(catalog, this::contract, products, v.submitter(), JobTicket.TRAIN, plan.strategy());
-            plan.requireAccepted(false, job.sourceFile());
-            nonce = Tickets.challengerNonce(catalog, v, products);
-        } catch (RuntimeException e) {
-            catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
-            throw e;
-        }
-        List<io.meshfl.core.trust.VersionAttestation> attested;
-        try {
-            attested = Attestations.collect(registry, catalog, verifier, jobRecord.id(), v.ticket(), products);
-        } catch (RuntimeException e) {
-            catalog.updateJobStatus(jobRecord.id(), JobRecord.REFUSED);
-            throw e;
-        }
-        new RetrainTickets(catalog).arm(jobRecord.id(), armed.signed());
-        // the new versions' attestations ride with the signed ticket: each node whose products did not change counts them
-        byte[] presented = new StandingRun(armed.signed(), products, attested).encode();
-        observer.log("challenger under the standing retraining ticket of " + v.submitter() + " (valid until " + v.ticket().validUntil() + ")");
-        return start(jobRecord, job, plan, v.submitter(), v.authenticated(), nonce, StandingRun.fingerprint(presented), presented, observer);
-    }
-
     /** Registers an admitted run and executes it; {@code ticket} is what opens it on each node. */
-    private ObjectNode start(JobRecord jobRecord, JobSpec job, Plan plan, String submitter, boolean authenticated, String nonce, String fingerprint,
+    ObjectNode start(JobRecord jobRecord, JobSpec job, Plan plan, String submitter, boolean authenticated, String nonce, String fingerprint,
                              byte[] ticket, JobObserver observer) {
         catalog.updateJobStatus(jobRecord.id(), JobRecord.PLANNED);
         if (!authenticated) {

@@ -190,7 +190,7 @@ public final class Retraining implements AutoCloseable {
                 report = runner.run(c.job(), c.specYaml(), plan -> s.sign(Tickets.draft(s.identity(), JobTicket.TRAIN,
                         c.job().name(), plan.strategy(), c.specYaml(), Tickets.products(plan), null)), null, false, observers.apply(champion.name()));
             } else {
-                report = runner.runChallenger(c.job(), c.specYaml(), armed.get(), observers.apply(champion.name()));
+                report = Challengers.run(runner, c.job(), c.specYaml(), armed.get(), observers.apply(champion.name()));
             }
         } catch (RuntimeException e) {
             return fail(r, champion, null, null, champValue, "the challenger's run did not succeed: " + e.getMessage());

@@ -276,7 +276,7 @@ class RetrainingTest {
             // the same version once more under that ticket is refused
             String jobId = mesh.catalog.run(r.runId()).orElseThrow().jobId();
             RetrainTickets.Armed standing = new RetrainTickets(mesh.catalog).of(jobId).orElseThrow();
-            MeshflException again = assertThrows(MeshflException.class, () -> mesh.coordinator.runner().runChallenger(JobLoader.parse(yaml,
+            MeshflException again = assertThrows(MeshflException.class, () -> Challengers.run(mesh.coordinator.runner(), JobLoader.parse(yaml,
                     "job.yaml"), yaml, standing, JobObserver.QUIET));
             assertEquals(ErrorCode.POLICY_VIOLATION, again.code(), again.getMessage());
             assertTrue(again.getMessage().contains("already ran a challenger over [d0.loans@2.0.0]"), again.getMessage());
@@ -308,7 +308,7 @@ class RetrainingTest {
 
             String jobId = mesh.catalog.run(r.runId()).orElseThrow().jobId();
             RetrainTickets.Armed standing = new RetrainTickets(mesh.catalog).of(jobId).orElseThrow();
-            MeshflException again = assertThrows(MeshflException.class, () -> mesh.coordinator.runner().runChallenger(JobLoader.parse(yaml,
+            MeshflException again = assertThrows(MeshflException.class, () -> Challengers.run(mesh.coordinator.runner(), JobLoader.parse(yaml,
                     "job.yaml"), yaml, standing, JobObserver.QUIET));
             assertEquals(ErrorCode.POLICY_VIOLATION, again.code(), again.getMessage());
             assertTrue(again.getMessage().contains("already ran a challenger over [d0.loans@2.0.0, d1.loans@1.0.0]"), again.getMessage());
