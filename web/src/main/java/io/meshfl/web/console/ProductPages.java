@@ -49,8 +49,27 @@ final class ProductPages {
                     c == null ? "<span class=\"bad\">contract does not load</span>" : Html.esc(c.policy().label() == null ? "—" : c.policy().label()),
                     c == null ? "—" : Html.esc(grants(c).size())));
         }
-        return Html.page("Products", q.caller(), Html.table("products-table", List.of("Product", "Domain", "Version", "Rows", "Label", "Grants"), rows),
-                List.of());
+        String body = Html.table("products-table", List.of("Product", "Domain", "Version", "Rows", "Label", "Grants"), rows) + ports(q.caller());
+        return Html.page("Products", q.caller(), body, List.of());
+    }
+
+    /**
+     * The output ports of the models in production that the caller may consume (its identity among
+     * the port's consumers, the model's owner, or the operator): products requested with
+     * {@code --model model.NAME}; empty when there is none.
+     */
+    private String ports(io.meshfl.web.Caller caller) {
+        List<List<String>> rows = new ArrayList<>();
+        var registry = new io.meshfl.core.catalog.ModelRegistry(backend.catalog());
+        for (var p : io.meshfl.core.catalog.OutputPorts.inProduction(backend.catalog())) {
+            var e = registry.require(p.modelId());
+            java.util.Set<String> consumers = io.meshfl.core.catalog.OutputPorts.consumers(e.outputContract());
+            if (!caller.operator() && !consumers.contains(caller.label()) && !caller.label().equals(p.owner())) continue;
+            rows.add(List.of(Html.esc(p.id()), Html.a("/console/models/" + Html.seg(p.modelId()), p.modelId()), Html.esc(p.owner()),
+                    Html.esc(p.version()), Html.esc(String.join(", ", consumers))));
+        }
+        if (rows.isEmpty()) return "";
+        return "<h2>Model output ports</h2>" + Html.table("ports-table", List.of("Port", "Model", "Owner", "Version", "Consumers"), rows);
     }
 
     private static String rows(int rows) {

@@ -292,6 +292,16 @@ class RunPagesTest {
         String approvals = element(html, "table", "model-approvals");
         assertTrue(approvals.contains("lending.accounts@1.0.0") && approvals.contains("domain:lending") && approvals.contains("abababab"), approvals);
         assertFalse(html.contains("model-output-contract"), "no output contract before promotion");
+        assertFalse(page("/console/products", client("alice"), Map.of()).contains("ports-table"), "no port before promotion");
+
+        // promoted: its output port is a product among the products, for the identities it names
+        registry.approve(model, registry.inputs(model).get(1), "domain:shop", "ab".repeat(32), "c2ln");
+        registry.promote(model, "client:alice", () -> io.meshfl.core.catalog.ModelCards.outputContract(catalog, model));
+        String ports = element(page("/console/products", client("alice"), Map.of()), "table", "ports-table");
+        assertTrue(ports.contains("model." + Html.esc(JOB_NAME)) && ports.contains("href=\"/console/models/" + Html.seg(model) + "\"")
+                && ports.contains("domain:lending"), ports);
+        assertTrue(page("/console/products", domain("shop"), Map.of()).contains("ports-table"), "an input's owner consumes the port");
+        assertFalse(page("/console/products", client("mallory"), Map.of()).contains("ports-table"), "an identity the port does not name sees none");
     }
 
     @Test
