@@ -58,6 +58,8 @@ public final class TrainerOverheadBenchmark {
     static final int ROWS = 24_000;
     static final int FEATURES = 23;
     static final double BAR = 1.15;
+    /** The transport floor's path: the same bytes over a plain Unix socket, no gRPC ({@link RawSocketEcho}). */
+    static final String FLOOR = "floor: the same 8 MB each way over a plain Unix socket (no gRPC, no protobuf)";
     static final List<TensorSpec> PARAMETERS = List.of(new TensorSpec("w", List.of(1000, 999)), new TensorSpec("b", List.of(1000)));
     static final Path PYTHON = Path.of("/usr/bin/python3");
 
@@ -144,7 +146,9 @@ public final class TrainerOverheadBenchmark {
             return new FitMod.LocalUpdate(p, Map.of("loss", 0.0));
         }).params());
         int[] round = {0};
-        try (Trainers trainers = new Trainers("bench-node", "bench", commands, () -> state, log::add)) {
+        try (Trainers trainers = new Trainers("bench-node", "bench", commands, () -> state, log::add);
+             RawSocketEcho raw = new RawSocketEcho(state, n)) {
+            paths.put(FLOOR, raw::round);
             Host host = new Host(trainers);
             for (String name : commands.keySet()) {
                 if (name.equals("mlp-java")) continue;
@@ -308,7 +312,8 @@ public final class TrainerOverheadBenchmark {
             double med = Stats.median(e.getValue());
             double ratio = med / base;
             md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %s |%n", e.getKey(), med, Stats.percentile(e.getValue(), 95),
-                    Stats.min(e.getValue()), Stats.max(e.getValue()), ratio, e.getKey().equals("in-JVM") ? "-" : ratio <= BAR ? "met" : "not met"));
+                    Stats.min(e.getValue()), Stats.max(e.getValue()), ratio, e.getKey().equals("in-JVM") || e.getKey().equals(FLOOR) ? "-"
+                            : ratio <= BAR ? "met" : "not met"));
         }
         if (python != null) md.append("| Python trainer | not run: ").append(python).append(" | | | | | |\n");
         md.append(String.format(Locale.ROOT, "%nBytes between node and trainer (serialized protobuf messages, as the Java trainer received and sent "
@@ -323,7 +328,9 @@ public final class TrainerOverheadBenchmark {
                 + "split into the declared tensors, the FitRequest built, serialized and sent by the node's gRPC trainer client over the "
                 + "Unix socket, parsed by the trainer, the same plus 1e-9 there, the FitReply built and sent back, parsed, checked "
                 + "(names, shapes, sizes, every value finite) and flattened. Neither includes the coordinator's link to the node, "
-                + "which is the same for both.\n\n");
+                + "which is the same for both. The floor: the vector as little-endian bytes through a plain Unix-domain socket to a "
+                + "thread of this JVM that adds 1e-9 and sends it back, what a trainer in another process pays at least; against it the "
+                + "gRPC path's cost is the framing and pacing of 8 MB messages, not the copies.\n\n");
         return md.toString();
     }
 
