@@ -85,8 +85,11 @@ def _reply_matrix(a):
     return pb.Matrix(rows=a.shape[0], columns=a.shape[1], data=_bytes(a))
 
 
-def _tensors(tensors, declared, what, finite=False):
-    """Named tensors of a request as float64 arrays in the declared order; refuses any other layout."""
+def _tensors(tensors, declared, what, finite=False, data=None):
+    """Named tensors of a request as float64 arrays in the declared order; refuses any other layout.
+
+    ``data``: the values of all tensors back to back (a call's bulk input file), their own data empty.
+    """
     if len(tensors) != len(declared):
         raise TrainerError(f"{what} has {len(tensors)} tensors, the trainer declares {len(declared)}", "INVALID_ARGUMENT")
     out = []
@@ -95,15 +98,25 @@ def _tensors(tensors, declared, what, finite=False):
         if t.name != d.name or shape != d.shape:
             raise TrainerError(f"{what} has tensor {t.name!r} {list(shape)} where the trainer declares {d.name!r} {list(d.shape)}",
                                "INVALID_ARGUMENT")
-        values = _floats(t.data, int(np.prod(shape, dtype=np.int64)), f"{what}: tensor {t.name!r} {list(shape)}").reshape(shape)
+        count = int(np.prod(shape, dtype=np.int64))
+        if data is None:
+            raw = t.data
+        else:
+            raw, data = data[:8 * count], data[8 * count:]
+        values = _floats(raw, count, f"{what}: tensor {t.name!r} {list(shape)}").reshape(shape)
         if finite and not np.all(np.isfinite(values)):
             raise TrainerError(f"{what}: tensor {t.name!r} holds non-finite values", "INVALID_ARGUMENT")
         out.append(values)
+    if data is not None and len(data):
+        raise TrainerError(f"{what}'s bulk file holds {len(data)} bytes beyond the declared tensors", "INVALID_ARGUMENT")
     return out
 
 
-def _messages(arrays, declared, what, finite=False):
-    """Arrays a trainer returned as named tensors, after checking them against the declaration."""
+def _messages(arrays, declared, what, finite=False, inline=True):
+    """Arrays a trainer returned as named tensors, after checking them against the declaration.
+
+    With ``inline`` false: (tensor without data, array) pairs, the values to be written beside the call.
+    """
     arrays = list(arrays)
     if len(arrays) != len(declared):
         raise TrainerError(f"{what} returned {len(arrays)} tensors, the trainer declares {len(declared)}", "INTERNAL")
@@ -114,7 +127,7 @@ def _messages(arrays, declared, what, finite=False):
             raise TrainerError(f"{what} returned {list(a.shape)} for {d.name!r}, declared {list(d.shape)}", "INTERNAL")
         if finite and not np.all(np.isfinite(a)):
             raise TrainerError(f"{what} returned non-finite values for {d.name!r}", "INTERNAL")
-        out.append(pb.Tensor(name=d.name, shape=d.shape, data=_bytes(a)))
+        out.append(pb.Tensor(name=d.name, shape=d.shape, data=_bytes(a)) if inline else (pb.Tensor(name=d.name, shape=d.shape), a))
     return out
 
 
@@ -161,7 +174,7 @@ class _Job:
 class _Service:
     """The calls, each turning messages into the trainer's numpy arguments and back."""
 
-    def __init__(self, trainer):
+    def __init__(self, trainer, folder=None):
         if not isinstance(trainer, (Trainer, SplitTrainer)):
             raise TypeError(f"a {type(trainer).__name__} is neither a meshfl_trainer.Trainer nor a meshfl_trainer.SplitTrainer")
         self.trainer = trainer
@@ -169,6 +182,8 @@ class _Service:
         self.declared = trainer.declared() if isinstance(trainer, Trainer) else []
         self._jobs = {}
         self._lock = threading.Lock()
+        #: The folder of the socket, where the node puts parameter values beside Fit and Predict (None: inline only).
+        self.folder = folder
 
     def refusal(self, operation):
         """Why the trainer does not serve ``operation`` (UNIMPLEMENTED), or None."""
@@ -214,7 +229,25 @@ class _Service:
 
     def Describe(self, request):
         return pb.DescribeReply(name=self.name, version=str(self.trainer.version),
-                                parameters=[pb.Tensor(name=d.name, shape=d.shape) for d in self.declared])
+                                parameters=[pb.Tensor(name=d.name, shape=d.shape) for d in self.declared],
+                                bulk=self.folder is not None)
+
+    def _bulk_file(self, name, what):
+        """The path of a file the node named beside a call: a plain name in the socket's folder."""
+        if self.folder is None:
+            raise TrainerError(f"{what} carries its values in a file, but this trainer did not declare bulk", "INVALID_ARGUMENT")
+        if not name or name in (".", "..") or os.path.basename(name) != name:
+            raise TrainerError(f"{what} names the file {name!r}, not a plain name in the trainer's folder", "INVALID_ARGUMENT")
+        return os.path.join(self.folder, name)
+
+    def _parameters(self, request, what):
+        """A request's parameters as float64 arrays in the declared order, from the message or its bulk input file."""
+        if not request.HasField("bulk"):
+            return _tensors(request.parameters, self.declared, what)
+        path = self._bulk_file(request.bulk.input, what)
+        with open(path, "rb") as f:
+            data = f.read()
+        return _tensors(request.parameters, self.declared, what, data=memoryview(data))
 
     def Load(self, request):
         f = request.features
@@ -235,18 +268,28 @@ class _Service:
         return pb.LoadReply(rows=rows)
 
     def Fit(self, request):
-        params = _tensors(request.parameters, self.declared, "Fit")
+        params = self._parameters(request, "Fit")
         config = {"round": request.round, "epochs": request.epochs, "batch_size": request.batch_size,
                   "learning_rate": request.learning_rate, "optimizer": request.optimizer, "seed": request.seed,
                   "l2": request.l2, "proximal_mu": request.proximal_mu, "momentum": request.momentum}
         arrays, examples, metrics = self.trainer.fit(request.job_id, params, config)
-        reply = pb.FitReply(parameters=_messages(arrays, self.declared, "Fit"), examples=int(examples))
+        if request.HasField("bulk"):
+            path = self._bulk_file(request.bulk.output, "Fit")
+            values = _messages(arrays, self.declared, "Fit", inline=False)
+            # in place: the node reads the file it created through its own handle
+            with open(path, "r+b") as f:
+                f.truncate(0)
+                for _, a in values:
+                    np.ascontiguousarray(a, dtype="<f8").tofile(f)
+            reply = pb.FitReply(parameters=[t for t, _ in values], examples=int(examples), bulk=True)
+        else:
+            reply = pb.FitReply(parameters=_messages(arrays, self.declared, "Fit"), examples=int(examples))
         for k, v in (metrics or {}).items():
             reply.metrics[str(k)] = float(v)
         return reply
 
     def Predict(self, request):
-        params = _tensors(request.parameters, self.declared, "Predict")
+        params = self._parameters(request, "Predict")
         scores = np.asarray(self.trainer.predict(request.job_id, request.part, params), dtype=np.float64)
         if scores.ndim == 1:
             scores = scores.reshape(-1, 1)
@@ -420,7 +463,7 @@ def start(trainer, socket_path, token, workers=4):
     socket_path = os.path.abspath(socket_path)
     if os.path.exists(socket_path) and stat.S_ISSOCK(os.stat(socket_path).st_mode):
         os.unlink(socket_path)  # a socket left by a trainer that died
-    service = _Service(trainer)
+    service = _Service(trainer, folder=os.path.dirname(socket_path))
     handlers = {}
     for operation, (request, reply) in METHODS.items():
         handlers[operation] = grpc.unary_unary_rpc_method_handler(

@@ -378,6 +378,45 @@ class ByteTensorTest(unittest.TestCase):
         self.assertIn("'w'", e.exception.details())
         self.assertNotIn("31415", e.exception.details())
 
+    def test_parameters_beside_the_call_round_trip_bit_for_bit_through_the_nodes_files(self):
+        self.assertTrue(self.server.call("Describe", pb.DescribeRequest(trainer="echo")).bulk, "the SDK declares bulk")
+        self.server.call("Load", pb.LoadRequest(job_id="j", part="train", features=block(np.ones((2, 8)))))
+        values = np.array(self.SPECIAL, dtype=np.float64)
+        files = pb.Bulk(input="parameters.in", output="parameters.out")
+        with open(os.path.join(self.server.dir, files.input), "wb") as f:
+            f.write(f64(self.SPECIAL))
+        out = os.path.join(self.server.dir, files.output)
+        open(out, "wb").close()
+        inode = os.stat(out).st_ino
+        reply = self.server.call("Fit", pb.FitRequest(job_id="j", parameters=[pb.Tensor(name="w", shape=[2, 4])], bulk=files))
+        self.assertTrue(reply.bulk)
+        self.assertEqual([("w", [2, 4], b"")], [(t.name, list(t.shape), t.data) for t in reply.parameters], "names and shapes only")
+        with open(out, "rb") as f:
+            self.assertEqual(values.astype("<f8").tobytes(), f.read(), "the answer in the node's output file")
+        self.assertEqual(inode, os.stat(out).st_ino, "written in place, not replaced: the node reads through its own handle")
+        scores = self.server.call("Predict", pb.PredictRequest(job_id="j", part="train", parameters=[pb.Tensor(name="w", shape=[2, 4])],
+                                                               bulk=files))
+        self.assertEqual(f64(np.ones((2, 8))), scores.scores)
+        for name in (files.input, files.output):  # as the node does when the trainer stops
+            os.unlink(os.path.join(self.server.dir, name))
+
+    def test_files_beside_the_call_outside_the_folder_or_of_the_wrong_length_are_refused(self):
+        for name in ("../parameters.in", "/etc/passwd", "..", ""):
+            with self.assertRaises(grpc.RpcError) as e:
+                self.server.call("Fit", pb.FitRequest(job_id="j", parameters=[pb.Tensor(name="w", shape=[2, 4])],
+                                                      bulk=pb.Bulk(input=name, output="parameters.out")))
+            self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, e.exception.code(), name)
+            self.assertIn("not a plain name in the trainer's folder", e.exception.details())
+        with open(os.path.join(self.server.dir, "parameters.in"), "wb") as f:
+            f.write(f64([31415.9] * 9))
+        with self.assertRaises(grpc.RpcError) as e:
+            self.server.call("Fit", pb.FitRequest(job_id="j", parameters=[pb.Tensor(name="w", shape=[2, 4])],
+                                                  bulk=pb.Bulk(input="parameters.in", output="parameters.out")))
+        self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, e.exception.code())
+        self.assertIn("8 bytes beyond the declared tensors", e.exception.details())
+        self.assertNotIn("31415", e.exception.details())
+        os.unlink(os.path.join(self.server.dir, "parameters.in"))
+
 
 CUT = 3
 

@@ -42,11 +42,12 @@ import java.util.regex.Pattern;
  *       external model: the vector split into the declared tensors, {@code Fit} through the node's gRPC
  *       trainer client over the launch's Unix socket to a real trainer process (started by the node's
  *       {@link Trainers} as a node starts it), which answers the parameters it got each plus 1e-9; the
- *       answer checked (names, shapes, sizes, every value finite) and flattened. Twice: a Java trainer
- *       ({@link EchoTrainer}) and MeshFL's Python SDK with a trivial {@code Trainer} subclass
- *       ({@code bench/src/main/python/echo_trainer.py}).</li>
+ *       answer checked (names, shapes, sizes, every value finite) and flattened. Three times: a Java
+ *       trainer ({@link EchoTrainer}) with the parameters inside the gRPC messages (the previous
+ *       version), the same with the parameters in files beside the call, and MeshFL's Python SDK with
+ *       a trivial {@code Trainer} subclass ({@code bench/src/main/python/echo_trainer.py}), beside the call.</li>
  * </ul>
- * The three alternate round by round in one JVM; each round's input is the path's previous output,
+ * The paths alternate round by round in one JVM; each round's input is the path's previous output,
  * so no answer can be cached. The rows (24,000 x 23, the size of default-credit) are loaded once,
  * during warm-up, as a job does; their Load bytes and each round's Fit bytes are the serialized
  * messages the Java trainer received and sent.
@@ -62,6 +63,11 @@ public final class TrainerOverheadBenchmark {
     static final String FLOOR = "floor: the same 8 MB each way over a plain Unix socket (no gRPC, no protobuf)";
     static final List<TensorSpec> PARAMETERS = List.of(new TensorSpec("w", List.of(1000, 999)), new TensorSpec("b", List.of(1000)));
     static final Path PYTHON = Path.of("/usr/bin/python3");
+    /** Each echo trainer's row. */
+    static final Map<String, String> LABELS = Map.of(
+            "echo-java-inline", "Java trainer, parameters inside the gRPC messages (previous version)",
+            "echo-java", "Java trainer, parameters in files beside the call",
+            "echo-python", "Python trainer, parameters in files beside the call");
 
     private TrainerOverheadBenchmark() {
     }
@@ -129,9 +135,14 @@ public final class TrainerOverheadBenchmark {
         String python = pythonMissing(repo);
         Map<String, List<String>> commands = new LinkedHashMap<>();
         String javaCmd = ProcessHandle.current().info().command().orElse("java");
+        commands.put("echo-java-inline", List.of(javaCmd, "-Xmx1g", "-cp", System.getProperty("java.class.path"), EchoTrainer.class.getName(),
+                "inline"));
         commands.put("echo-java", List.of(javaCmd, "-Xmx1g", "-cp", System.getProperty("java.class.path"), EchoTrainer.class.getName()));
         commands.put("mlp-java", List.of(javaCmd, "-Xmx1g", "-cp", System.getProperty("java.class.path"), EchoTrainer.class.getName(), "mlp",
                 MLP_HIDDEN.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")), Integer.toString(FEATURES)));
+        commands.put("mlp-java-inline", List.of(javaCmd, "-Xmx1g", "-cp", System.getProperty("java.class.path"), EchoTrainer.class.getName(),
+                "mlp", MLP_HIDDEN.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")), Integer.toString(FEATURES),
+                "inline"));
         if (python == null) {
             commands.put("echo-python", List.of("/usr/bin/env", "PYTHONPATH=" + repo.resolve("clients/python"), PYTHON.toString(),
                     "-m", "meshfl_trainer", "--path", repo.resolve("bench/src/main/python").toString(), "echo_trainer:make"));
@@ -151,10 +162,10 @@ public final class TrainerOverheadBenchmark {
             paths.put(FLOOR, raw::round);
             Host host = new Host(trainers);
             for (String name : commands.keySet()) {
-                if (name.equals("mlp-java")) continue;
+                if (name.startsWith("mlp-java")) continue;
                 ExternalModel model = new ExternalModel(ModelSpec.external(name, PARAMETERS, ModelSpec.Task.BINARY, 2), FEATURES);
                 ExternalTraining t = ExternalTraining.open(host, model, "bench-job", "y", Duration.ofSeconds(300));
-                paths.put(name.equals("echo-java") ? "Java trainer" : "Python trainer", global -> FitMod.chain(mods, global, config, () -> {
+                paths.put(LABELS.get(name), global -> FitMod.chain(mods, global, config, () -> {
                     LocalResult r = t.fit(global, train, cfg, round[0]);
                     return new FitMod.LocalUpdate(r.params(), Double.isNaN(r.meanLoss()) ? Map.of() : Map.of("loss", r.meanLoss()));
                 }).params());
@@ -181,9 +192,11 @@ public final class TrainerOverheadBenchmark {
                 }
             }
             System.out.println("trainer log lines: " + log);
-            long[] fit = sizes(log, "fit");
-            long[] load = sizes(log, "load");
-            String md = report(times, fit, load, python, n) + realistic(trainers, host, javaCmd, mods, config, rng)
+            long[] fitInline = sizes(log, "echo-java-inline", "fit");
+            long[] fit = sizes(log, "echo-java", "fit");
+            long[] files = sizes(log, "echo-java", "fit-files");
+            long[] load = sizes(log, "echo-java", "load");
+            String md = report(times, fitInline, fit, files, load, python, n) + realistic(trainers, host, javaCmd, mods, config, rng)
                     + "Machine: " + machine() + " Load average at the end: " + loadAverage() + ".\n\n" + Docs.stamp() + "\n";
             System.out.println(md);
             Docs.replaceBlock(doc, "trainer", md);
@@ -228,13 +241,17 @@ public final class TrainerOverheadBenchmark {
             LocalResult r = io.meshfl.core.model.LocalTrainer.train(mlp, global, rows, cfg);
             return new FitMod.LocalUpdate(r.params(), Map.of("loss", r.meanLoss()));
         }).params());
-        ExternalModel model = new ExternalModel(ModelSpec.external("mlp-java", declared, ModelSpec.Task.BINARY, 2), FEATURES);
-        ExternalTraining t = ExternalTraining.open(host, model, "bench-mlp-job", "y", Duration.ofSeconds(600));
         int[] round = {0};
-        paths.put("Java trainer: the same LocalTrainer.train behind the sidecar", global -> FitMod.chain(mods, global, config, () -> {
-            LocalResult r = t.fit(global, rows, cfg, round[0]);
-            return new FitMod.LocalUpdate(r.params(), Map.of("loss", r.meanLoss()));
-        }).params());
+        for (String trainer : List.of("mlp-java-inline", "mlp-java")) {
+            ExternalModel model = new ExternalModel(ModelSpec.external(trainer, declared, ModelSpec.Task.BINARY, 2), FEATURES);
+            ExternalTraining t = ExternalTraining.open(host, model, "bench-" + trainer + "-job", "y", Duration.ofSeconds(600));
+            paths.put(trainer.endsWith("inline") ? "Java trainer: the same LocalTrainer.train behind the sidecar, parameters inside the messages "
+                    + "(previous version)" : "Java trainer: the same LocalTrainer.train behind the sidecar, parameters in files beside the call",
+                    global -> FitMod.chain(mods, global, config, () -> {
+                        LocalResult r = t.fit(global, rows, cfg, round[0]);
+                        return new FitMod.LocalUpdate(r.params(), Map.of("loss", r.meanLoss()));
+                    }).params());
+        }
         Map<String, List<Double>> times = new LinkedHashMap<>();
         Map<String, double[]> current = new LinkedHashMap<>();
         for (String p : paths.keySet()) {
@@ -253,15 +270,17 @@ public final class TrainerOverheadBenchmark {
         }
         // the same arithmetic from the same start: both paths must hold the same model after the same rounds
         double diff = 0;
-        double[] a = current.get(order.get(0)), b = current.get(order.get(1));
-        for (int i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
-        if (diff > 1e-9) throw new IllegalStateException("the two paths trained different models: max difference " + diff);
-        trainers.endJob("bench-mlp-job");
+        double[] a = current.get("in-JVM: LocalTrainer.train");
+        for (double[] b : current.values()) for (int i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+        if (diff > 1e-9) throw new IllegalStateException("the paths trained different models: max difference " + diff);
+        trainers.endJob("bench-mlp-java-job");
+        trainers.endJob("bench-mlp-java-inline-job");
         double base = Stats.median(times.get("in-JVM: LocalTrainer.train"));
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "A round that trains: MeshFL's own MLP 23 -> 1000 -> 976 -> 1 "
                 + "(%,d parameters) trained for one local epoch (batches of 64, SGD) over a node's %,d rows, by `LocalTrainer.train` in the "
-                + "node's JVM and by the same `LocalTrainer.train` in a Java trainer process behind the sidecar, so the arithmetic is the "
-                + "same on both sides (after the %d rounds both hold the same parameters, largest difference %.1e). %d warm-up rounds, then "
+                + "node's JVM and by the same `LocalTrainer.train` in a Java trainer process behind the sidecar (the parameters inside the "
+                + "gRPC messages as before, or in files beside the call), so the arithmetic is the same on every path (after the %d rounds "
+                + "all paths hold the same parameters, largest difference %.1e). %d warm-up rounds, then "
                 + "%d measured rounds of each, alternating. Load average: %s.%n%n| path | median round ms | min ms | max ms | ratio (medians) "
                 + "| bar 1.15x |%n|---|---:|---:|---:|---:|---|%n", mlp.numParams(), MLP_ROWS, MLP_WARMUP + MLP_ROUNDS, diff, MLP_WARMUP,
                 MLP_ROUNDS, loadAverage()));
@@ -274,20 +293,20 @@ public final class TrainerOverheadBenchmark {
         return md.append('\n').toString();
     }
 
-    /** The last "sizes KIND REQUEST REPLY" line the Java trainer printed to its log. */
-    private static long[] sizes(List<String> log, String kind) throws Exception {
+    /** The last "sizes KIND REQUEST REPLY" line the Java trainer {@code trainer} printed to its log. */
+    private static long[] sizes(List<String> log, String trainer, String kind) throws Exception {
         Path folder = null;
         for (String l : log) {
-            Matcher m = Pattern.compile("the trainer echo-java .* its folder (\\S+)").matcher(l);
+            Matcher m = Pattern.compile("the trainer " + Pattern.quote(trainer) + " .* its folder (\\S+)").matcher(l);
             if (m.find()) folder = Path.of(m.group(1));
         }
-        if (folder == null) throw new IllegalStateException("the Java trainer's folder was not logged: " + log);
+        if (folder == null) throw new IllegalStateException("the trainer " + trainer + "'s folder was not logged: " + log);
         long[] last = null;
         for (String l : Files.readAllLines(folder.resolve("trainer.log"))) {
             String[] f = l.trim().split(" ");
             if (f.length == 4 && f[0].equals("sizes") && f[1].equals(kind)) last = new long[]{Long.parseLong(f[2]), Long.parseLong(f[3])};
         }
-        if (last == null) throw new IllegalStateException("the Java trainer logged no " + kind + " sizes");
+        if (last == null) throw new IllegalStateException("the trainer " + trainer + " logged no " + kind + " sizes");
         return last;
     }
 
@@ -300,7 +319,7 @@ public final class TrainerOverheadBenchmark {
         return null;
     }
 
-    private static String report(Map<String, List<Double>> times, long[] fit, long[] load, String python, int n) {
+    private static String report(Map<String, List<Double>> times, long[] fitInline, long[] fit, long[] files, long[] load, String python, int n) {
         StringBuilder md = new StringBuilder();
         double base = Stats.median(times.get("in-JVM"));
         md.append(String.format(Locale.ROOT, "The node side of one horizontal round of a model declared with %,d parameters (`w [1000, 999]`, `b [1000]`, "
@@ -316,21 +335,25 @@ public final class TrainerOverheadBenchmark {
                             : ratio <= BAR ? "met" : "not met"));
         }
         if (python != null) md.append("| Python trainer | not run: ").append(python).append(" | | | | | |\n");
-        md.append(String.format(Locale.ROOT, "%nBytes between node and trainer (serialized protobuf messages, as the Java trainer received and sent "
-                + "them; the Python trainer gets and answers the same messages; gRPC adds 5 bytes a message and HTTP/2 frame headers):%n%n"
-                + "| message | node -> trainer | trainer -> node |%n|---|---:|---:|%n"
-                + "| Fit, every round (FitRequest / FitReply) | %,d | %,d |%n"
+        md.append(String.format(Locale.ROOT, "%nBytes between node and trainer (serialized protobuf messages as the Java trainers received and sent "
+                + "them, and the files beside the call; the Python trainer gets and answers the same; gRPC adds 5 bytes a message and HTTP/2 "
+                + "frame headers):%n%n| exchange | node -> trainer | trainer -> node |%n|---|---:|---:|%n"
+                + "| Fit, every round, parameters inside the messages (FitRequest / FitReply) | %,d | %,d |%n"
+                + "| Fit, every round, parameters beside the call: the messages | %,d | %,d |%n"
+                + "| Fit, every round, parameters beside the call: the files | %,d | %,d |%n"
                 + "| Load, once per job and part (24,000 rows x 23 features and the label) | %,d | %,d |%n%n"
-                + "Raw parameter bytes: %,d each way (%,d x 8).%n%n", fit[0], fit[1], load[0], load[1], n * 8L, n));
+                + "Raw parameter bytes: %,d each way (%,d x 8).%n%n", fitInline[0], fitInline[1], fit[0], fit[1], files[0], files[1],
+                load[0], load[1], n * 8L, n));
         md.append("What each path includes. in-JVM: `FitMod.chain` over the round's protections (none for a plain job) around a local step "
                 + "that allocates the new vector and writes each value plus 1e-9, and the loss metric: what `HorizontalNode` runs with "
                 + "`LocalTrainer.train` in the local step. Java and Python trainer: the same chain around `ExternalTraining.fit`: "
-                + "split into the declared tensors, the FitRequest built, serialized and sent by the node's gRPC trainer client over the "
-                + "Unix socket, parsed by the trainer, the same plus 1e-9 there, the FitReply built and sent back, parsed, checked "
-                + "(names, shapes, sizes, every value finite) and flattened. Neither includes the coordinator's link to the node, "
-                + "which is the same for both. The floor: the vector as little-endian bytes through a plain Unix-domain socket to a "
-                + "thread of this JVM that adds 1e-9 and sends it back, what a trainer in another process pays at least; against it the "
-                + "gRPC path's cost is the framing and pacing of 8 MB messages, not the copies.\n\n");
+                + "split into the declared tensors, the FitRequest built and sent by the node's gRPC trainer client over the Unix socket, "
+                + "with the values inside it (previous version) or written by the node into its file in the trainer's folder "
+                + "(`BulkFiles`), read by the trainer, the same plus 1e-9 there, written back inline or into the output file the node "
+                + "holds open, read, checked (names, shapes, sizes, every value finite) and flattened. Neither includes the "
+                + "coordinator's link to the node, which is the same for both. The floor: the vector as little-endian bytes through a "
+                + "plain Unix-domain socket to a thread of this JVM that adds 1e-9 and sends it back, what a trainer in another process "
+                + "pays at least for moving the bytes.\n\n");
         return md.toString();
     }
 

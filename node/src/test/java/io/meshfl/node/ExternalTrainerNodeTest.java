@@ -171,6 +171,44 @@ class ExternalTrainerNodeTest {
     }
 
     @Test
+    void aTrainerTakingTheParametersInFilesBesideTheCallReachesTheSameModelAndTheFilesGoWithTheJob() throws Exception {
+        DomainNode bulkNode = node("bulk", "ext");
+        Message[] ext = train(bulkNode, true, "60");
+        seq = 0;
+        Message[] own = train(node("honest", "own"), false, "60");
+        assertArrayEquals(own[0].tensor("params"), ext[0].tensor("params"), 1e-9);
+        assertEquals(own[0].metrics().get("loss"), ext[0].metrics().get("loss"), 1e-9);
+        assertArrayEquals(own[1].tensor("sums"), ext[1].tensor("sums"), 1e-9);
+        // the parameters lay beside the calls in the trainer's folder, owner only, while the job ran, and are gone after it
+        Path in;
+        try (Stream<Path> s = Files.walk(dir.resolve("ext").resolve("trainers"))) {
+            in = s.filter(p -> p.getFileName().toString().equals("parameters.in")).findFirst().orElseThrow();
+        }
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(in)));
+        assertEquals(8L * start().length, Files.size(in));
+        assertFalse(bulkNode.handle(Message.request("job", "run", "horizontal", "finish", 0, "lending").withSequence(++seq)).failed());
+        assertFalse(Files.exists(in));
+        assertFalse(Files.exists(in.resolveSibling("parameters.out")));
+    }
+
+    @Test
+    void aTrainerPuttingALinkWhereTheNodesOutputFileWasIsANodeFailureAndTheLinkedFileIsNotRead() throws Exception {
+        DomainNode node = node("bulk-link", "s");
+        assertFalse(node.handle(prepare(true, "60")).failed());
+        assertFalse(node.handle(scale()).failed());
+        Message reply = node.handle(fit(1, start()));
+        assertEquals(ErrorCode.NODE_FAILURE, reply.error().code());
+        // the node read its own (empty) file through its handle, not the one the link points at, which holds a whole answer
+        assertTrue(reply.error().message().matches("the trainer fake of node lending-\\w+ Fit's parameter file holds 0 bytes where the "
+                + "tensors it answered take " + 8 * start().length), reply.error().message());
+        Path linked;
+        try (Stream<Path> s = Files.walk(dir.resolve("s").resolve("trainers"))) {
+            linked = s.filter(p -> p.getFileName().toString().equals("elsewhere.bin")).findFirst().orElseThrow();
+        }
+        assertEquals(8L * start().length, Files.size(linked));
+    }
+
+    @Test
     void aTrainerReturningAWronglyShapedTensorIsRefusedNamingItAndAudited() throws Exception {
         DomainNode node = node("wrong-shape", "s");
         Message reply = refusedFit(node);

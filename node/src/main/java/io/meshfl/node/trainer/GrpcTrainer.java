@@ -66,6 +66,8 @@ final class GrpcTrainer implements ExternalTrainer {
     private final java.util.function.Consumer<String> log;
     private volatile Duration timeout;
     private Description description;
+    /** The trainer's files for parameter values beside Fit and Predict, when it declares bulk; null otherwise. */
+    private BulkFiles bulk;
 
     private GrpcTrainer(String name, TrainerProcess process, Duration timeout, java.util.function.Consumer<String> log) {
         this.name = name;
@@ -109,6 +111,7 @@ final class GrpcTrainer implements ExternalTrainer {
                     DescribeReply r = stub.withDeadlineAfter(Math.min(2000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
                             TimeUnit.MILLISECONDS).describe(DescribeRequest.newBuilder().setTrainer(name).build());
                     description = new Description(r.getName(), r.getVersion(), tensors(r.getParametersList()));
+                    bulk = r.getBulk() ? BulkFiles.create(process.folder(), process.label()) : null;
                     return;
                 } catch (StatusRuntimeException e) {
                     Status.Code c = e.getStatus().getCode();
@@ -159,17 +162,42 @@ final class GrpcTrainer implements ExternalTrainer {
         FitRequest.Builder b = FitRequest.newBuilder().setJobId(f.jobId()).setRound(f.round()).setEpochs(f.epochs())
                 .setBatchSize(f.batchSize()).setLearningRate(f.learningRate()).setOptimizer(f.optimizer()).setMomentum(f.momentum())
                 .setSeed(f.seed()).setL2(f.l2()).setProximalMu(f.proximalMu());
-        for (ExternalTrainer.Tensor t : f.parameters()) b.addParameters(tensor(t));
-        FitReply r = call("Fit", () -> stub().fit(b.build()));
-        return new Fitted(tensors(r.getParametersList()), r.getExamples(), r.getMetricsMap());
+        if (bulk == null) {
+            for (ExternalTrainer.Tensor t : f.parameters()) b.addParameters(tensor(t));
+            FitReply r = call("Fit", () -> stub().fit(b.build()));
+            if (r.getBulk()) throw failure(process.label() + " answered Fit beside the call, which it did not declare", null);
+            return new Fitted(tensors(r.getParametersList()), r.getExamples(), r.getMetricsMap());
+        }
+        synchronized (bulk) {
+            bulk.write(f.parameters(), "Fit");
+            for (ExternalTrainer.Tensor t : f.parameters()) b.addParameters(shapeOnly(t));
+            FitReply r = call("Fit", () -> stub().fit(b.setBulk(bulk.message()).build()));
+            List<ExternalTrainer.Tensor> params = r.getBulk() ? bulk.read(r.getParametersList(), "Fit") : tensors(r.getParametersList());
+            return new Fitted(params, r.getExamples(), r.getMetricsMap());
+        }
+    }
+
+    /** A tensor's name and shape, its values travelling in the call's bulk file. */
+    private static io.meshfl.proto.trainer.Tensor shapeOnly(ExternalTrainer.Tensor t) {
+        io.meshfl.proto.trainer.Tensor.Builder b = io.meshfl.proto.trainer.Tensor.newBuilder().setName(t.name());
+        for (long d : t.shape()) b.addShape(d);
+        return b.build();
     }
 
     @Override
     public Scores predict(String jobId, String part, List<ExternalTrainer.Tensor> parameters) {
         PredictRequest.Builder b = PredictRequest.newBuilder().setJobId(jobId).setPart(part);
-        for (ExternalTrainer.Tensor t : parameters) b.addParameters(tensor(t));
-        PredictReply r = call("Predict", () -> stub().predict(b.build()));
-        return new Scores(r.getOutputs(), doubles(r.getScores(), "Predict's scores"));
+        if (bulk == null) {
+            for (ExternalTrainer.Tensor t : parameters) b.addParameters(tensor(t));
+            PredictReply r = call("Predict", () -> stub().predict(b.build()));
+            return new Scores(r.getOutputs(), doubles(r.getScores(), "Predict's scores"));
+        }
+        synchronized (bulk) {
+            bulk.write(parameters, "Predict");
+            for (ExternalTrainer.Tensor t : parameters) b.addParameters(shapeOnly(t));
+            PredictReply r = call("Predict", () -> stub().predict(b.setBulk(bulk.message()).build()));
+            return new Scores(r.getOutputs(), doubles(r.getScores(), "Predict's scores"));
+        }
     }
 
     @Override
@@ -237,6 +265,7 @@ final class GrpcTrainer implements ExternalTrainer {
     public void close() {
         channel.shutdownNow();
         process.stop();
+        if (bulk != null) bulk.close();
     }
 
     private TrainerServiceGrpc.TrainerServiceBlockingStub stub() {

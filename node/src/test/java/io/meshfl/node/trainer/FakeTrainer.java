@@ -43,7 +43,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * socket of MESHFL_TRAINER_SOCKET, refuses calls without MESHFL_TRAINER_TOKEN, and fits MeshFL's own
  * MLP ({@code inputs -> hidden -> 1}) with MeshFL's own local trainer, declared as
  * fc1.weight, fc1.bias, fc2.weight, fc2.bias. Its first argument makes it misbehave: honest,
- * wrong-shape, extra, nan, hang, exit, declare-wrong, lose-rows, bad-scores.
+ * wrong-shape, extra, nan, hang, exit, declare-wrong, lose-rows, bad-scores; bulk (honest, the
+ * parameters in the node's files beside the call) and bulk-link (writes its answer into another file
+ * and puts a link to it where the node's output file was).
  */
 public final class FakeTrainer extends TrainerServiceGrpc.TrainerServiceImplBase {
 
@@ -51,11 +53,17 @@ public final class FakeTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
     private final int inputs;
     private final int hidden;
     private final Map<String, Dataset> parts = new ConcurrentHashMap<>();
+    /** The socket's folder, where the node's parameter files are (bulk modes). */
+    private java.nio.file.Path folder;
 
     FakeTrainer(String mode, int inputs, int hidden) {
         this.mode = mode;
         this.inputs = inputs;
         this.hidden = hidden;
+    }
+
+    private boolean bulk() {
+        return mode.startsWith("bulk");
     }
 
     public static void main(String[] args) throws Exception {
@@ -66,6 +74,7 @@ public final class FakeTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
             System.exit(2);
         }
         FakeTrainer fake = new FakeTrainer(args[0], Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+        fake.folder = java.nio.file.Path.of(socket).getParent();
         Server server = serve(fake, socket, token);
         System.out.println("fake trainer " + args[0] + " listening");
         server.awaitTermination();
@@ -118,9 +127,36 @@ public final class FakeTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
         return v.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
+    /** The values of a file the node named, little-endian float64. */
+    private double[] read(String name) {
+        try {
+            byte[] raw = java.nio.file.Files.readAllBytes(folder.resolve(name));
+            double[] v = new double[raw.length / 8];
+            java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(v);
+            return v;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Writes the answer into the node's output file in place; bulk-link writes it elsewhere and links the name to it. */
+    private void answerInFile(String name, double[] values) throws java.io.IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asDoubleBuffer().put(values);
+        java.nio.file.Path target = folder.resolve(name);
+        if (mode.equals("bulk-link")) {
+            java.nio.file.Path elsewhere = folder.resolve("elsewhere.bin");
+            java.nio.file.Files.write(elsewhere, b.array());
+            java.nio.file.Files.delete(target);
+            java.nio.file.Files.createSymbolicLink(target, elsewhere);
+            return;
+        }
+        java.nio.file.Files.write(target, b.array(), java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
     @Override
     public void describe(DescribeRequest r, StreamObserver<DescribeReply> out) {
-        out.onNext(DescribeReply.newBuilder().setName("fake-" + r.getTrainer()).setVersion("1").addAllParameters(layout(null)).build());
+        out.onNext(DescribeReply.newBuilder().setName("fake-" + r.getTrainer()).setVersion("1").addAllParameters(layout(null)).setBulk(bulk()).build());
         out.onCompleted();
     }
 
@@ -149,7 +185,19 @@ public final class FakeTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
         Dataset train = parts.get("train");
         LocalConfig cfg = new LocalConfig(r.getEpochs(), r.getBatchSize(), new OptimizerSpec(r.getOptimizer(), r.getLearningRate(),
                 r.getMomentum()), r.getProximalMu(), r.getL2(), r.getSeed());
-        LocalResult res = LocalTrainer.train(mlp(), flat(r.getParametersList()), train, cfg);
+        LocalResult res = LocalTrainer.train(mlp(), r.hasBulk() ? read(r.getBulk().getInput()) : flat(r.getParametersList()), train, cfg);
+        if (r.hasBulk()) {
+            try {
+                answerInFile(r.getBulk().getOutput(), res.params());
+            } catch (java.io.IOException e) {
+                out.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+                return;
+            }
+            List<Tensor> shapes = new ArrayList<>(layout(null));
+            out.onNext(FitReply.newBuilder().addAllParameters(shapes).setBulk(true).setExamples(train.rows()).putMetrics("loss", res.meanLoss()).build());
+            out.onCompleted();
+            return;
+        }
         List<Tensor> params = new ArrayList<>(layout(res.params()));
         switch (mode) {
             case "wrong-shape" -> params.set(0, params.get(0).toBuilder().clearShape().addShape(inputs).addShape(hidden).build());
@@ -165,7 +213,7 @@ public final class FakeTrainer extends TrainerServiceGrpc.TrainerServiceImplBase
     public void predict(PredictRequest r, StreamObserver<PredictReply> out) {
         Dataset d = parts.get(r.getPart());
         double[] pred = new double[d.rows()];
-        mlp().predict(flat(r.getParametersList()), d, pred);
+        mlp().predict(r.hasBulk() ? read(r.getBulk().getInput()) : flat(r.getParametersList()), d, pred);
         if (mode.equals("bad-scores")) pred[0] = 1.5;
         PredictReply.Builder b = PredictReply.newBuilder().setOutputs(1).setScores(GrpcTrainer.bytes(pred));
         out.onNext(b.build());
