@@ -29,6 +29,8 @@ for t in "${targets[@]}"; do
     serving)     java -Xmx3g -cp "$CP" io.meshfl.bench.ServingBench "$DOC" ;;
     tls)         java -Xmx1g -cp "$CP" io.meshfl.bench.TlsBench "$DOC" ;;
     psi)         java -Xmx4g -cp "$CP" io.meshfl.bench.PsiLoopbackBench ${PSI_ARGS:-} ;;
+    psi-engines) # PSI 1M x 1M (PSI_ARGS=n) on BouncyCastle's and libsodium's X25519, each beside its floor; needs libsodium23
+                 java -Xmx2g -cp "$CP" io.meshfl.bench.PsiEnginesBench "$DOC" ${PSI_ARGS:-1000000} ;;
     vertical)    java -Xmx8g -cp "$CP" io.meshfl.bench.VerticalBench ${VERTICAL_ARGS:-} ;;
     split)       java -Xmx2g -cp "$CP" io.meshfl.bench.SplitBench "$DOC" ;;
     boost)       java -Xmx8g -cp "$CP" io.meshfl.bench.BoostBench ${BOOST_ARGS:-} ;;
@@ -46,6 +48,6 @@ for t in "${targets[@]}"; do
     trust)       # the modules just built come first: the classpath file names installed jars, which may be older
                  java -Xmx2g -cp "cli/target/classes:coordinator/target/classes:node/target/classes:proto/target/classes:core/target/classes:$CP" \
                    io.meshfl.bench.TrustBench "$DOC" ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale api serving tls split factorized fedjoin dp secagg durability trainer faults trust psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale api serving tls split factorized fedjoin dp secagg durability trainer faults trust psi-engines psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
   esac
 done

@@ -27,9 +27,22 @@ public final class PsiLoopbackBench {
         Path dir = Files.createTempDirectory("meshfl-psibench");
         write(dir, "left", 0, n);
         write(dir, "right", n / 2, n);
-        try (Catalog cat = Catalog.inMemory("psibench"); EmbeddedMesh mesh = new EmbeddedMesh(cat, ContractLoader.loadDirectory(dir), s -> { })) {
+        List<io.meshfl.core.contract.DataContract> contracts = ContractLoader.loadDirectory(dir);
+        try (Catalog cat = Catalog.inMemory("psibench"); EmbeddedMesh mesh = new EmbeddedMesh(cat, contracts, s -> { })) {
             Map<String, NodeChannel> ch = Map.of("left", mesh.coordinator().registry().channel("left").orElseThrow(),
                     "right", mesh.coordinator().registry().channel("right").orElseThrow());
+            // the run opened on both nodes as the coordinator opens one: a job ticket signed by the mesh's operator (a scoring run aligns as a training run does, without a job spec to check)
+            io.meshfl.core.trust.JobTicket ticket = new io.meshfl.core.trust.JobTicket(io.meshfl.core.trust.JobTicket.VERSION, "client:operator",
+                    io.meshfl.core.trust.JobTicket.PREDICT, "psi-bench", "vertical", "0".repeat(64), io.meshfl.core.trust.JobTicket.freshNonce(),
+                    contracts.stream().map(c -> new io.meshfl.core.trust.JobTicket.ProductVersion(c.id(), c.version())).toList(), null,
+                    System.currentTimeMillis());
+            for (NodeChannel c : ch.values()) {
+                c.call(io.meshfl.core.protocol.Message.request("psi-bench", "psi-bench", io.meshfl.core.protocol.session.SessionSteps.PROTOCOL,
+                        io.meshfl.core.protocol.session.SessionSteps.AUTHORIZE, 0, "node").withBlobs(Map.of("ticket",
+                        io.meshfl.core.trust.SignedTicket.sign(ticket, io.meshfl.core.trust.Signer.load(
+                                mesh.certs().resolve("client-" + EmbeddedMesh.OPERATOR + ".pem"),
+                                mesh.certs().resolve("client-" + EmbeddedMesh.OPERATOR + "-key.pem"))).encode())), Duration.ofMinutes(1)).orThrow();
+            }
             long t0 = System.nanoTime();
             PsiRunner.Result r = new PsiRunner(ch, Duration.ofMinutes(30), System.out::println, 1 << 16).run("psi-bench", "psi-bench",
                     List.of(new PsiRunner.Party("left", "left.keys"), new PsiRunner.Party("right", "right.keys")), false);

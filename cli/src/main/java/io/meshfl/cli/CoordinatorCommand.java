@@ -100,6 +100,8 @@ final class CoordinatorCommand implements Callable<Integer> {
             });
             System.out.println("coordinator listening on " + host + ":" + c.port() + (mtls == null ? " (plaintext)" : " (mutual TLS)")
                     + ", catalog " + catalog.describe());
+            // the arbiter of vertical training decrypts: on GMP, or the fallback and why
+            System.out.println("crypto: " + io.meshfl.core.crypto.bigint.ModPow.choice());
             io.meshfl.web.ApiServer api = http == null ? null : io.meshfl.web.ApiServer.start(new InetSocketAddress(host, http), mtls,
                     new io.meshfl.web.Backend(cat, c.runner()::plan, mtls.ca(), new io.meshfl.web.RunnerJobs(c.runner(), System.out::println)),
                     System.out::println);

@@ -77,6 +77,9 @@ final class NodeCommand implements Callable<Integer> {
         List<DataContract> own = new java.util.ArrayList<>(ContractLoader.loadDirectory(contracts).stream().filter(c -> c.domain().equals(domain)).toList());
         own.addAll(published(stateDir, domain));
         InetSocketAddress at = new InetSocketAddress(host, port);
+        // the native engines this node computes with (PSI blinding, Paillier decryption), or the fallbacks and why; a setting that cannot be met stops here
+        String psi = io.meshfl.core.crypto.curve.X25519Engine.choice();
+        String paillier = io.meshfl.core.crypto.bigint.ModPow.choice();
         DomainNode n = new DomainNode(domain, own, System.out::println);
         if (mtls != null) n.trust(mtls.ca(), mtls.revocations(), mtls.signer());
         n.trainers(io.meshfl.node.trainer.Trainers.parse(trainers));
@@ -95,6 +98,7 @@ final class NodeCommand implements Callable<Integer> {
             node.joinCoordinators(channels, coordinators, null, target -> TlsOptions.mismatch(target, mtls != null));
             System.out.println("node " + node.nodeId() + " of " + domain + " serving " + own.size() + " product(s) on "
                     + node.address() + ", registered with " + String.join(",", coordinators) + (mtls == null ? " (plaintext)" : " (mutual TLS)"));
+            System.out.println("crypto: " + psi + "; " + paillier);
             System.out.flush();
             node.awaitTermination();
         }

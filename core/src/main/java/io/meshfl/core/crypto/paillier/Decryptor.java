@@ -14,9 +14,17 @@ import java.util.stream.IntStream;
  */
 public final class Decryptor {
     private final PaillierPrivateKey sk;
+    private final io.meshfl.core.crypto.bigint.ModPow pow;
 
+    /** A decryptor on this JVM's exponentiation engine (GMP where installed). */
     public Decryptor(PaillierPrivateKey sk) {
+        this(sk, io.meshfl.core.crypto.bigint.ModPow.get());
+    }
+
+    /** A decryptor on a given engine (the engines give the same plaintexts; tests and benchmarks compare them). */
+    public Decryptor(PaillierPrivateKey sk, io.meshfl.core.crypto.bigint.ModPow pow) {
         this.sk = sk;
+        this.pow = pow;
     }
 
     public PaillierPublicKey publicKey() {
@@ -34,8 +42,8 @@ public final class Decryptor {
         if (cp.mod(sk.p).signum() == 0 || cq.mod(sk.q).signum() == 0) {
             throw new MeshflException(CRYPTO_FAILURE, "ciphertext is not a unit mod n^2: tampered or foreign ciphertext");
         }
-        BigInteger mp = PaillierPrivateKey.l(cp.modPow(sk.pMinusOne, sk.pSquared), sk.p).multiply(sk.hp).mod(sk.p);
-        BigInteger mq = PaillierPrivateKey.l(cq.modPow(sk.qMinusOne, sk.qSquared), sk.q).multiply(sk.hq).mod(sk.q);
+        BigInteger mp = PaillierPrivateKey.l(pow.modPow(cp, sk.pMinusOne, sk.pSquared), sk.p).multiply(sk.hp).mod(sk.p);
+        BigInteger mq = PaillierPrivateKey.l(pow.modPow(cq, sk.qMinusOne, sk.qSquared), sk.q).multiply(sk.hq).mod(sk.q);
         // Garner: m = mq + q * ((mp - mq) * q^-1 mod p)
         return mp.subtract(mq).multiply(sk.qInverseModP).mod(sk.p).multiply(sk.q).add(mq);
     }

@@ -2,7 +2,7 @@ package io.meshfl.core.crypto.psi;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
-import org.bouncycastle.math.ec.rfc7748.X25519;
+import io.meshfl.core.crypto.curve.X25519Engine;
 
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -32,11 +32,17 @@ public final class Blinder {
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
 
     private final PsiKey key;
+    private final X25519Engine x25519;
     private final int threads;
     private final ThreadPoolExecutor helpers;
 
-    /** A blinder with {@code key} that uses up to {@code threads} threads per call. */
+    /** A blinder with {@code key} that uses up to {@code threads} threads per call, on this JVM's X25519 engine. */
     public Blinder(PsiKey key, int threads) {
+        this(key, threads, X25519Engine.get());
+    }
+
+    /** A blinder on a given X25519 engine (the engines give the same bytes; tests and benchmarks compare them). */
+    public Blinder(PsiKey key, int threads, X25519Engine x25519) {
         if (key == null) {
             throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "blinder needs a PSI key, got null");
         }
@@ -44,6 +50,7 @@ public final class Blinder {
             throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "blinder needs at least 1 thread, got " + threads);
         }
         this.key = key;
+        this.x25519 = x25519;
         this.threads = threads;
         if (threads == 1) {
             helpers = null;
@@ -94,7 +101,7 @@ public final class Blinder {
                 }
                 int len = w.utf8(k, from + i);
                 h2c.hash(w.h2c, w.utf8, 0, len, w.point, 0);
-                X25519.scalarMult(scalar, 0, w.point, 0, out, i * 32);
+                x25519.scalarMult(scalar, 0, w.point, 0, out, i * 32);
                 if (isZero(out, i * 32)) {
                     lowOrder.accumulateAndGet(from + i, Math::min);
                 }
@@ -129,7 +136,7 @@ public final class Blinder {
         AtomicInteger invalid = new AtomicInteger(Integer.MAX_VALUE);
         run(n, (w, lo, hi) -> {
             for (int i = lo; i < hi; i++) {
-                X25519.scalarMult(scalar, 0, packedPoints, i * 32, out, i * 32);
+                x25519.scalarMult(scalar, 0, packedPoints, i * 32, out, i * 32);
                 if (isZero(out, i * 32)) {
                     invalid.accumulateAndGet(i, Math::min);
                 }

@@ -116,7 +116,7 @@ public final class SealedBox {
         }
         byte[] shared = new byte[KEY_BYTES];
         // false when the result is all zeros: a small-order peer key (RFC 7748 section 6.1)
-        if (!X25519.calculateAgreement(privateKey, 0, raw, 0, shared, 0)) {
+        if (!io.meshfl.core.crypto.curve.X25519Engine.get().agree(privateKey, 0, raw, 0, shared, 0)) {
             throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "peer public key is a small-order X25519 point");
         }
         if (agreed.size() < MAX_PEERS) {

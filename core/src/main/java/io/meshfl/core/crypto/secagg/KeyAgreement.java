@@ -64,7 +64,7 @@ public final class KeyAgreement {
         checkLength(theirPublic, "public");
         byte[] shared = new byte[KEY_BYTES];
         // false when the result is all zeros: the peer sent a small-order point (RFC 7748 section 6.1)
-        if (!X25519.calculateAgreement(myPrivate, 0, theirPublic, 0, shared, 0)) {
+        if (!io.meshfl.core.crypto.curve.X25519Engine.get().agree(myPrivate, 0, theirPublic, 0, shared, 0)) {
             throw new MeshflException(ErrorCode.CRYPTO_FAILURE,
                     "X25519 refused the peer key for '" + context + "': a small-order point gives an all-zero secret");
         }

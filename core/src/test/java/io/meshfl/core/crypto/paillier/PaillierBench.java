@@ -40,7 +40,11 @@ public final class PaillierBench {
         t0 = System.nanoTime();
         Encryptor enc = new Encryptor(pk, rnd, Encryptor.Options.withoutBackgroundThread());
         double setupMs = (System.nanoTime() - t0) / 1e6;
-        Decryptor dec = new Decryptor(kp.priv());
+        Decryptor dec = new Decryptor(kp.priv(), io.meshfl.core.crypto.bigint.ModPow.Java.INSTANCE);
+        // GMP where installed (a row says so where it is not)
+        io.meshfl.core.crypto.bigint.ModPow.Choice native_ = io.meshfl.core.crypto.bigint.ModPow.choose("auto");
+        boolean gmp = native_.engine() != io.meshfl.core.crypto.bigint.ModPow.Java.INSTANCE;
+        Decryptor decGmp = new Decryptor(kp.priv(), native_.engine());
         Homomorphic he = new Homomorphic(pk);
         BigInteger lambda = kp.priv().pMinusOne.multiply(kp.priv().qMinusOne);
 
@@ -68,7 +72,7 @@ public final class PaillierBench {
         }
 
         List<double[]> samples = new ArrayList<>();
-        String[] names = {"floor", "encWarm", "encFull", "decCrt", "decPlain", "pippenger", "pippengerSigned", "naive"};
+        String[] names = {"floor", "encWarm", "encFull", "decCrt", "decPlain", "pippenger", "pippengerSigned", "naive", "decGmp", "floorGmp"};
         for (int r = 0; r < rounds; r++) {
             double[] s = new double[names.length];
             for (int i = 0; i < floorOps; i++) rs[i] = new BigInteger(2048, rnd);
@@ -76,6 +80,13 @@ public final class PaillierBench {
             s[1] = perOp(warmOps, i -> sink[0] = enc.encryptWith(ms[i], randomness[i]));
             s[2] = perOp(fullOps, i -> sink[0] = enc.encrypt(ms[i]));
             s[3] = perOp(decOps, i -> sink[0] = dec.decrypt(cts[i]));
+            s[8] = perOp(decOps, i -> sink[0] = decGmp.decrypt(cts[i]));
+            s[9] = perOp(floorOps, i -> sink[0] = native_.engine().modPow(rs[i], n, n2));
+            for (int i = 0; i < decOps; i++) {
+                if (!dec.decrypt(cts[i]).equals(decGmp.decrypt(cts[i])) || !dec.decrypt(cts[i]).equals(ms[i])) {
+                    throw new AssertionError("the decryptions disagree");
+                }
+            }
             s[4] = perOp(decOps / 4, i -> sink[0] = cts[i].modPow(lambda, n2));
             BigInteger[] results = new BigInteger[2];
             s[5] = perOp(1, i -> results[0] = he.sumProducts(bases, ks));
@@ -106,7 +117,13 @@ public final class PaillierBench {
         row("floor: r^n mod n^2, random 2048-bit r", med[0], med[0]);
         row("encrypt (a): randomness from the pool (encode + one multiply)", med[1], med[0]);
         row("encrypt (b): full cost, hs^a from the fixed-base table + encode", med[2], med[0]);
-        row("decrypt with CRT", med[3], med[0]);
+        row("decrypt with CRT, BigInteger.modPow (previous version)", med[3], med[0]);
+        if (gmp) {
+            row("decrypt with CRT, " + native_.engine().name(), med[8], med[0]);
+            row("for reference: the floor's r^n mod n^2 on " + native_.engine().name(), med[9], med[0]);
+        } else {
+            System.out.println("| decrypt with CRT on GMP | not run: " + native_.why() + " | | |");
+        }
         row("decrypt without CRT (c^lambda mod n^2), for reference", med[4], med[0]);
         System.out.println();
         System.out.println("| sum of 10,000 c_i^k_i mod n^2, 32-bit k_i | time | speed-up |");
