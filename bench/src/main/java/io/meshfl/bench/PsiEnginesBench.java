@@ -41,7 +41,7 @@ public final class PsiEnginesBench {
         String startLoad = loadAverage();
         Map<String, X25519Engine> engines = new LinkedHashMap<>();
         engines.put("bouncycastle", BouncyCastleX25519.INSTANCE);
-        X25519Engine.Choice sodium = X25519Engine.choose("sodium"); // fails here, naming why, where libsodium is absent
+        var sodium = X25519Engine.choose("sodium"); // fails here, naming why, where libsodium is absent
         engines.put("sodium", sodium.engine());
 
         // the points every engine re-blinds: valid blinded keys

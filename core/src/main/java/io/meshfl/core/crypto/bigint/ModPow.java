@@ -1,7 +1,8 @@
 package io.meshfl.core.crypto.bigint;
 
+import io.meshfl.core.crypto.NativeChoice;
+
 import java.math.BigInteger;
-import java.util.Locale;
 
 /**
  * Modular exponentiation of the secret-key side of Paillier (decryption): GMP's
@@ -40,49 +41,23 @@ public sealed interface ModPow permits ModPow.Java, GmpModPow {
 
     /** The engine of this JVM. */
     static ModPow get() {
-        return Chosen.get().engine();
+        return CHOSEN.get().engine();
     }
 
     /** One line: the engine and, when it is the fallback, why. */
     static String choice() {
-        return Chosen.get().why();
+        return CHOSEN.get().why();
     }
 
     /** The engine a setting asks for: auto, gmp or java, and why. */
-    static Choice choose(String setting) {
-        String s = setting == null || setting.isBlank() ? "auto" : setting.trim().toLowerCase(Locale.ROOT);
-        switch (s) {
-            case "java":
-                return new Choice(Java.INSTANCE, "Paillier decryption by " + Java.INSTANCE.name() + " (meshfl.bigint=java)");
-            case "gmp": {
-                GmpModPow gmp = GmpModPow.load();
-                if (gmp == null) throw new IllegalStateException("meshfl.bigint=gmp, but GMP cannot be used: " + GmpModPow.failure());
-                return new Choice(gmp, "Paillier decryption by " + gmp.name());
-            }
-            case "auto": {
-                GmpModPow gmp = GmpModPow.load();
-                return gmp != null ? new Choice(gmp, "Paillier decryption by " + gmp.name())
-                        : new Choice(Java.INSTANCE, "Paillier decryption by " + Java.INSTANCE.name() + ", not GMP: " + GmpModPow.failure());
-            }
-            default:
-                throw new IllegalArgumentException("meshfl.bigint is '" + setting + "': choose auto, gmp or java");
-        }
+    static NativeChoice.Choice<ModPow> choose(String setting) {
+        return OPTIONS.choose(setting);
     }
 
-    /** An engine and the line saying why it was chosen. */
-    record Choice(ModPow engine, String why) {
-    }
+    /** GMP, or BigInteger; the setting meshfl.bigint. */
+    NativeChoice.Options<ModPow> OPTIONS = new NativeChoice.Options<>("meshfl.bigint", "Paillier decryption", "GMP", "gmp", "java",
+            () -> Java.INSTANCE, GmpModPow::load, GmpModPow::failure, ModPow::name);
 
-    /** The choice of this JVM, made on first use (a setting that cannot be met is an error at every use). */
-    final class Chosen {
-        private static Choice choice;
-
-        static synchronized Choice get() {
-            if (choice == null) choice = choose(System.getProperty("meshfl.bigint", System.getenv("MESHFL_BIGINT")));
-            return choice;
-        }
-
-        private Chosen() {
-        }
-    }
+    /** This JVM's choice, from -Dmeshfl.bigint or MESHFL_BIGINT. */
+    NativeChoice.Once<ModPow> CHOSEN = new NativeChoice.Once<>(OPTIONS, "MESHFL_BIGINT");
 }

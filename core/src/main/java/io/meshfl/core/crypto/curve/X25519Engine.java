@@ -1,7 +1,8 @@
 package io.meshfl.core.crypto.curve;
 
+import io.meshfl.core.crypto.NativeChoice;
+
 import java.util.HexFormat;
-import java.util.Locale;
 
 /**
  * X25519 scalar multiplication (RFC 7748: the scalar clamped, the u-coordinate's top bit masked),
@@ -33,41 +34,25 @@ public sealed interface X25519Engine permits BouncyCastleX25519, SodiumX25519 {
 
     /** The engine of this JVM. */
     static X25519Engine get() {
-        return Chosen.get().engine();
+        return CHOSEN.get().engine();
     }
 
     /** One line: the engine and, when it is the fallback, why. */
     static String choice() {
-        return Chosen.get().why();
+        return CHOSEN.get().why();
     }
 
     /** The engine a setting asks for: auto, sodium or bouncycastle; the reason comes with it. */
-    static Choice choose(String setting) {
-        String s = setting == null || setting.isBlank() ? "auto" : setting.trim().toLowerCase(Locale.ROOT);
-        switch (s) {
-            case "bouncycastle":
-                return new Choice(BouncyCastleX25519.INSTANCE, "X25519 by " + BouncyCastleX25519.INSTANCE.name() + " (meshfl.x25519=bouncycastle)");
-            case "sodium": {
-                SodiumX25519 native_ = SodiumX25519.load();
-                if (native_ == null) {
-                    throw new IllegalStateException("meshfl.x25519=sodium, but libsodium cannot be used: " + SodiumX25519.failure());
-                }
-                return new Choice(native_, "X25519 by " + native_.name());
-            }
-            case "auto": {
-                SodiumX25519 native_ = SodiumX25519.load();
-                return native_ != null ? new Choice(native_, "X25519 by " + native_.name())
-                        : new Choice(BouncyCastleX25519.INSTANCE, "X25519 by " + BouncyCastleX25519.INSTANCE.name()
-                        + ", not libsodium: " + SodiumX25519.failure());
-            }
-            default:
-                throw new IllegalArgumentException("meshfl.x25519 is '" + setting + "': choose auto, sodium or bouncycastle");
-        }
+    static NativeChoice.Choice<X25519Engine> choose(String setting) {
+        return OPTIONS.choose(setting);
     }
 
-    /** An engine and the line saying why it was chosen. */
-    record Choice(X25519Engine engine, String why) {
-    }
+    /** libsodium, or BouncyCastle; the setting meshfl.x25519. */
+    NativeChoice.Options<X25519Engine> OPTIONS = new NativeChoice.Options<>("meshfl.x25519", "X25519", "libsodium", "sodium",
+            "bouncycastle", () -> BouncyCastleX25519.INSTANCE, SodiumX25519::load, SodiumX25519::failure, X25519Engine::name);
+
+    /** This JVM's choice, from -Dmeshfl.x25519 or MESHFL_X25519. */
+    NativeChoice.Once<X25519Engine> CHOSEN = new NativeChoice.Once<>(OPTIONS, "MESHFL_X25519");
 
     /** RFC 7748 section 5.2's second test vector: a native engine must give exactly this. */
     static boolean passesTestVector(X25519Engine e) {
@@ -78,18 +63,5 @@ public sealed interface X25519Engine permits BouncyCastleX25519, SodiumX25519 {
         byte[] out = new byte[32];
         e.scalarMult(k, 0, u, 0, out, 0);
         return java.util.Arrays.equals(out, want);
-    }
-
-    /** The choice of this JVM, made on first use (a setting that cannot be met is an error at every use, not cached). */
-    final class Chosen {
-        private static Choice choice;
-
-        static synchronized Choice get() {
-            if (choice == null) choice = choose(System.getProperty("meshfl.x25519", System.getenv("MESHFL_X25519")));
-            return choice;
-        }
-
-        private Chosen() {
-        }
     }
 }

@@ -3,7 +3,6 @@ package io.meshfl.core.crypto.bigint;
 import io.meshfl.core.crypto.paillier.Decryptor;
 import io.meshfl.core.crypto.paillier.Encryptor;
 import io.meshfl.core.crypto.paillier.PaillierKeyPair;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;
@@ -17,17 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ModPowTest {
 
-    /**
-     * GMP where installed; the comparisons are skipped where it is not, except under
-     * {@code MESHFL_REQUIRE_NATIVE=1} (.ci/run installs libgmp10 and sets that), where its absence fails them.
-     */
     static GmpModPow gmp() {
-        GmpModPow g = GmpModPow.load();
-        if (g == null && "1".equals(System.getenv("MESHFL_REQUIRE_NATIVE"))) {
-            throw new AssertionError("MESHFL_REQUIRE_NATIVE=1 but GMP cannot be used: " + GmpModPow.failure());
-        }
-        Assumptions.assumeTrue(g != null, () -> "GMP is not installed here: " + GmpModPow.failure());
-        return g;
+        return io.meshfl.core.crypto.NativeLibraries.required(GmpModPow.load(), "GMP", GmpModPow::failure);
     }
 
     @Test
@@ -72,7 +62,7 @@ class ModPowTest {
     @Test
     void theSettingChoosesTheEngineAndAnUnknownOneIsRefusedNamingIt() {
         assertSame(ModPow.Java.INSTANCE, ModPow.choose("java").engine());
-        ModPow.Choice auto = ModPow.choose(null);
+        var auto = ModPow.choose(null);
         assertTrue(auto.why().startsWith("Paillier decryption by "), auto.why());
         if (auto.engine() == ModPow.Java.INSTANCE) assertTrue(auto.why().contains("not GMP: "), auto.why());
         var e = assertThrows(IllegalArgumentException.class, () -> ModPow.choose("openssl"));

@@ -2,7 +2,6 @@ package io.meshfl.core.crypto.curve;
 
 import io.meshfl.core.crypto.psi.Blinder;
 import io.meshfl.core.crypto.psi.PsiKey;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.security.SecureRandom;
@@ -19,17 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class X25519EngineTest {
 
-    /**
-     * libsodium where installed; the tests that compare it are skipped where it is not, except under
-     * {@code MESHFL_REQUIRE_NATIVE=1} (.ci/run installs it and sets that), where its absence fails them.
-     */
     private static SodiumX25519 sodium() {
-        SodiumX25519 s = SodiumX25519.load();
-        if (s == null && "1".equals(System.getenv("MESHFL_REQUIRE_NATIVE"))) {
-            throw new AssertionError("MESHFL_REQUIRE_NATIVE=1 but libsodium cannot be used: " + SodiumX25519.failure());
-        }
-        Assumptions.assumeTrue(s != null, () -> "libsodium is not installed here: " + SodiumX25519.failure());
-        return s;
+        return io.meshfl.core.crypto.NativeLibraries.required(SodiumX25519.load(), "libsodium", SodiumX25519::failure);
     }
 
     @Test
@@ -49,15 +39,10 @@ class X25519EngineTest {
             points.add(u);
         }
         HexFormat hex = HexFormat.of();
-        // small-order points and non-canonical encodings (u >= 2^255 - 19), as RFC 7748 and libsodium's blocklist list them
-        for (String s : List.of("0000000000000000000000000000000000000000000000000000000000000000",
-                "0100000000000000000000000000000000000000000000000000000000000000",
-                "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-                "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-                "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-                "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-                "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-                "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff")) {
+        // small-order points and non-canonical encodings (u >= 2^255 - 19), and the all-ones encoding
+        List<String> special = new ArrayList<>(SmallOrderPoints.HEX);
+        special.add("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+        for (String s : special) {
             points.add(hex.parseHex(s));
         }
         byte[] k = new byte[32];
@@ -105,14 +90,14 @@ class X25519EngineTest {
         assertTrue(org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(a, 0, pubB, 0, want, 0));
         assertTrue(native_.agree(a, 0, pubB, 0, got, 0));
         assertArrayEquals(want, got);
-        byte[] smallOrder = HexFormat.of().parseHex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800");
+        byte[] smallOrder = HexFormat.of().parseHex(SmallOrderPoints.HEX.get(2));
         assertTrue(!native_.agree(a, 0, smallOrder, 0, got, 0) && !BouncyCastleX25519.INSTANCE.agree(a, 0, smallOrder, 0, want, 0));
     }
 
     @Test
     void theSettingChoosesTheEngineAndAnUnknownOneIsRefusedNamingIt() {
         assertSame(BouncyCastleX25519.INSTANCE, X25519Engine.choose("bouncycastle").engine());
-        X25519Engine.Choice auto = X25519Engine.choose(null);
+        var auto = X25519Engine.choose(null);
         assertTrue(auto.why().startsWith("X25519 by "), auto.why());
         if (auto.engine() == BouncyCastleX25519.INSTANCE) assertTrue(auto.why().contains("not libsodium: "), auto.why());
         var e = assertThrows(IllegalArgumentException.class, () -> X25519Engine.choose("openssl"));

@@ -42,7 +42,7 @@ public final class PaillierBench {
         double setupMs = (System.nanoTime() - t0) / 1e6;
         Decryptor dec = new Decryptor(kp.priv(), io.meshfl.core.crypto.bigint.ModPow.Java.INSTANCE);
         // GMP where installed (a row says so where it is not)
-        io.meshfl.core.crypto.bigint.ModPow.Choice native_ = io.meshfl.core.crypto.bigint.ModPow.choose("auto");
+        var native_ = io.meshfl.core.crypto.bigint.ModPow.choose("auto");
         boolean gmp = native_.engine() != io.meshfl.core.crypto.bigint.ModPow.Java.INSTANCE;
         Decryptor decGmp = new Decryptor(kp.priv(), native_.engine());
         Homomorphic he = new Homomorphic(pk);

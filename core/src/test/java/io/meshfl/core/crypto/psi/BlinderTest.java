@@ -20,16 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BlinderTest {
     private static final SecureRandom RND = new SecureRandom();
 
-    /** Small-order u-coordinates, little-endian: 0, 1, the two order-8 points, p-1, p, p+1. */
-    private static final String[] LOW_ORDER = {
-            "0000000000000000000000000000000000000000000000000000000000000000",
-            "0100000000000000000000000000000000000000000000000000000000000000",
-            "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-            "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-            "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-            "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-            "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    };
+    private static final String[] LOW_ORDER = io.meshfl.core.crypto.curve.SmallOrderPoints.HEX.toArray(new String[0]);
 
     @Test
     void blindingIsDeterministicPerKeyAndDiffersBetweenKeys() {
