@@ -79,7 +79,7 @@ public final class PsiEnginesBench {
         for (String engine : engines.keySet()) {
             double floor = 4.0 * n / rate.get(engine);
             double secs = psi.get(engine)[0];
-            String name = engine.equals("sodium") ? engines.get(engine).name() : engines.get(engine).name() + " (previous version)";
+            String name = engine.equals("sodium") ? engines.get(engine).name() : engines.get(engine).name() + " (the previous version's engine)";
             md.append(String.format(Locale.ROOT, "| %s | %,.0f | %.1f | **%.1f** | %.2f | %.2f | %s | %.0f |%n", name, rate.get(engine), floor, secs,
                     secs / floor, secs / sodiumFloor, n != 1_000_000 ? "- (set for 1M x 1M)" : secs <= TARGET_SECONDS ? "met" : "not met",
                     psi.get(engine)[1]));

@@ -94,16 +94,23 @@ public final class Blinder {
         HashToCurve h2c = HashToCurve.meshfl();
         AtomicInteger lowOrder = new AtomicInteger(Integer.MAX_VALUE);
         run(n, (w, lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                String k = keys[from + i];
-                if (k == null) {
-                    throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "key at index " + (from + i) + " is null");
+            // keys hashed to the curve a batch at a time, so that one inversion serves the whole batch
+            for (int b = lo; b < hi; b += HashToCurve.BATCH) {
+                int e = Math.min(hi, b + HashToCurve.BATCH);
+                for (int i = b; i < e; i++) {
+                    String k = keys[from + i];
+                    if (k == null) {
+                        throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "key at index " + (from + i) + " is null");
+                    }
+                    int len = w.utf8(k, from + i);
+                    h2c.prepare(w.h2c, w.utf8, 0, len, i - b);
                 }
-                int len = w.utf8(k, from + i);
-                h2c.hash(w.h2c, w.utf8, 0, len, w.point, 0);
-                x25519.scalarMult(scalar, 0, w.point, 0, out, i * 32);
-                if (isZero(out, i * 32)) {
-                    lowOrder.accumulateAndGet(from + i, Math::min);
+                HashToCurve.finishBatch(w.h2c, e - b, w.points, 0);
+                for (int i = b; i < e; i++) {
+                    x25519.scalarMult(scalar, 0, w.points, (i - b) * 32, out, i * 32);
+                    if (isZero(out, i * 32)) {
+                        lowOrder.accumulateAndGet(from + i, Math::min);
+                    }
                 }
             }
         });
@@ -235,7 +242,7 @@ public final class Blinder {
     /** Per-thread buffers of one call. */
     private static final class Work {
         final HashToCurve.Scratch h2c = new HashToCurve.Scratch();
-        final byte[] point = new byte[32];
+        final byte[] points = new byte[HashToCurve.BATCH * 32];
         byte[] utf8 = new byte[64];
 
         /** Encodes {@code s} as UTF-8 into {@link #utf8}; unpaired surrogates are refused, not replaced, so distinct keys never share bytes. */

@@ -37,6 +37,8 @@ public final class HashToCurve {
     private static final SHA512Digest ZPAD_STATE = zpadState();
     private static final HashToCurve MESHFL = new HashToCurve(DST.getBytes(StandardCharsets.US_ASCII));
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Keys per batch of {@link #prepare} / {@link #finishBatch}: a scratch holds this many fractions. */
+    static final int BATCH = 64;
 
     private final byte[] dstPrime;
 
@@ -76,6 +78,43 @@ public final class HashToCurve {
         map(s, s.r, out, outOff);
     }
 
+    /**
+     * The first half of {@link #hash} for slot {@code slot} of a batch: the key's point as a
+     * fraction {@code xn / xd} kept in the scratch; {@link #finishBatch} then writes the slots'
+     * points with one inversion for all of them.
+     */
+    void prepare(Scratch s, byte[] msg, int off, int len, int slot) {
+        hashToField(s, msg, off, len, s.r);
+        fraction(s, s.r);
+        X25519Field.copy(s.xn, 0, s.batchXn[slot], 0);
+        X25519Field.copy(s.xd, 0, s.batchXd[slot], 0);
+    }
+
+    /**
+     * Writes the points of slots {@code [0, count)} to {@code out[outOff + 32i ..)}: the same bytes as
+     * {@link #hash} key by key, with the denominators inverted together (Montgomery's trick: their
+     * running products, one constant-time inversion, then a product back per slot; no denominator
+     * is zero, so none can spoil the batch).
+     */
+    static void finishBatch(Scratch s, int count, byte[] out, int outOff) {
+        int[][] xn = s.batchXn, xd = s.batchXd, prefix = s.batchPrefix;
+        int[] inv = s.t0, one = s.e0;
+        X25519Field.copy(xd[0], 0, prefix[0], 0);
+        for (int i = 1; i < count; i++) X25519Field.mul(prefix[i - 1], xd[i], prefix[i]);
+        X25519Field.inv(prefix[count - 1], inv);
+        for (int i = count - 1; i >= 0; i--) {
+            if (i > 0) {
+                X25519Field.mul(inv, prefix[i - 1], one);       // 1 / xd[i]
+                X25519Field.mul(inv, xd[i], inv);               // 1 / (xd[0] ... xd[i-1])
+            } else {
+                X25519Field.copy(inv, 0, one, 0);
+            }
+            X25519Field.mul(xn[i], one, one);
+            X25519Field.normalize(one);
+            X25519Field.encode(one, out, outOff + 32 * i);
+        }
+    }
+
     /** RFC 9380 hash_to_field with count 1: expand_message_xmd to 48 bytes, read big-endian, reduce mod p. */
     void hashToField(Scratch s, byte[] msg, int off, int len, int[] r) {
         SHA512Digest d = s.digest;
@@ -113,6 +152,16 @@ public final class HashToCurve {
      * {@code x1 = -A / (1 + 2r^2)}; if {@code g(x1)} is not a square, {@code x2 = 2r^2 * x1}.
      */
     static void map(Scratch s, int[] r, byte[] out, int outOff) {
+        fraction(s, r);
+        int[] t = s.t0, xn = s.xn;
+        X25519Field.inv(s.xd, t);
+        X25519Field.mul(xn, t, xn);
+        X25519Field.normalize(xn);
+        X25519Field.encode(xn, out, outOff);
+    }
+
+    /** The Elligator 2 point of {@code r} as the fraction {@code s.xn / s.xd}, before the inversion. */
+    private static void fraction(Scratch s, int[] r) {
         int[] tv1 = s.tv1, xd = s.xd, gx1 = s.gx1, t = s.t0, xn = s.xn, x2n = s.x2n;
         X25519Field.sqr(r, tv1);
         X25519Field.mul(tv1, 2, tv1);               // 2r^2
@@ -135,10 +184,6 @@ public final class HashToCurve {
         X25519Field.mul(tv1, A, x2n);
         X25519Field.negate(x2n, x2n);               // x2n = x1n * 2r^2
         X25519Field.cmov(~square, x2n, 0, xn, 0);
-        X25519Field.inv(xd, t);
-        X25519Field.mul(xn, t, xn);
-        X25519Field.normalize(xn);
-        X25519Field.encode(xn, out, outOff);
     }
 
     /** -1 when {@code z} is a square (zero included), else 0: Euler's criterion {@code z^((p-1)/2)}. */
@@ -197,5 +242,14 @@ public final class HashToCurve {
         final int[] e2 = X25519Field.create();
         final int[] e3 = X25519Field.create();
         final int[] e4 = X25519Field.create();
+        final int[][] batchXn = field(BATCH);
+        final int[][] batchXd = field(BATCH);
+        final int[][] batchPrefix = field(BATCH);
+
+        private static int[][] field(int n) {
+            int[][] a = new int[n][];
+            for (int i = 0; i < n; i++) a[i] = X25519Field.create();
+            return a;
+        }
     }
 }

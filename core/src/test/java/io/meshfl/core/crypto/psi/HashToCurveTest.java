@@ -40,6 +40,28 @@ class HashToCurveTest {
     };
 
     @Test
+    void aBatchWithOneInversionGivesEveryKeysPointAsHashingItAloneDoes() {
+        HashToCurve h = new HashToCurve("QUUX-V01-CS02-with-curve25519_XMD:SHA-512_ELL2_NU_".getBytes(StandardCharsets.US_ASCII));
+        HashToCurve.Scratch s = new HashToCurve.Scratch();
+        Random rng = new Random(4);
+        for (int count : new int[]{1, 2, 7, HashToCurve.BATCH}) {
+            byte[][] msgs = new byte[count][];
+            for (int i = 0; i < count; i++) {
+                msgs[i] = i < RFC_VECTORS.length ? RFC_VECTORS[i][0].getBytes(StandardCharsets.US_ASCII) : new byte[rng.nextInt(40)];
+                if (i >= RFC_VECTORS.length) rng.nextBytes(msgs[i]);
+                h.prepare(s, msgs[i], 0, msgs[i].length, i);
+            }
+            byte[] batch = new byte[32 * count];
+            HashToCurve.finishBatch(s, count, batch, 0);
+            for (int i = 0; i < count; i++) {
+                byte[] alone = new byte[32];
+                h.hash(new HashToCurve.Scratch(), msgs[i], 0, msgs[i].length, alone, 0);
+                assertArrayEquals(alone, java.util.Arrays.copyOfRange(batch, 32 * i, 32 * i + 32), "key " + i + " of " + count);
+            }
+        }
+    }
+
+    @Test
     void matchesRfc9380TestVectors() {
         HashToCurve h = new HashToCurve("QUUX-V01-CS02-with-curve25519_XMD:SHA-512_ELL2_NU_".getBytes(StandardCharsets.US_ASCII));
         HashToCurve.Scratch s = new HashToCurve.Scratch();
