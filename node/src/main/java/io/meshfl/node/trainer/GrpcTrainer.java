@@ -170,18 +170,18 @@ final class GrpcTrainer implements ExternalTrainer {
         }
         synchronized (bulk) {
             bulk.write(f.parameters(), "Fit");
-            for (ExternalTrainer.Tensor t : f.parameters()) b.addParameters(shapeOnly(t));
+            for (ExternalTrainer.Tensor t : f.parameters()) b.addParameters(shape(t));
             FitReply r = call("Fit", () -> stub().fit(b.setBulk(bulk.message()).build()));
             List<ExternalTrainer.Tensor> params = r.getBulk() ? bulk.read(r.getParametersList(), "Fit") : tensors(r.getParametersList());
             return new Fitted(params, r.getExamples(), r.getMetricsMap());
         }
     }
 
-    /** A tensor's name and shape, its values travelling in the call's bulk file. */
-    private static io.meshfl.proto.trainer.Tensor shapeOnly(ExternalTrainer.Tensor t) {
+    /** A tensor's name and shape, without its values (which travel in the call's bulk file, or are set by {@link #tensor}). */
+    private static io.meshfl.proto.trainer.Tensor.Builder shape(ExternalTrainer.Tensor t) {
         io.meshfl.proto.trainer.Tensor.Builder b = io.meshfl.proto.trainer.Tensor.newBuilder().setName(t.name());
         for (long d : t.shape()) b.addShape(d);
-        return b.build();
+        return b;
     }
 
     @Override
@@ -194,7 +194,7 @@ final class GrpcTrainer implements ExternalTrainer {
         }
         synchronized (bulk) {
             bulk.write(parameters, "Predict");
-            for (ExternalTrainer.Tensor t : parameters) b.addParameters(shapeOnly(t));
+            for (ExternalTrainer.Tensor t : parameters) b.addParameters(shape(t));
             PredictReply r = call("Predict", () -> stub().predict(b.setBulk(bulk.message()).build()));
             return new Scores(r.getOutputs(), doubles(r.getScores(), "Predict's scores"));
         }
@@ -316,9 +316,7 @@ final class GrpcTrainer implements ExternalTrainer {
     }
 
     static io.meshfl.proto.trainer.Tensor tensor(ExternalTrainer.Tensor t) {
-        io.meshfl.proto.trainer.Tensor.Builder b = io.meshfl.proto.trainer.Tensor.newBuilder().setName(t.name());
-        for (long d : t.shape()) b.addShape(d);
-        return b.setData(bytes(t.values())).build();
+        return shape(t).setData(bytes(t.values())).build();
     }
 
     static List<ExternalTrainer.Tensor> tensors(List<io.meshfl.proto.trainer.Tensor> wire) {

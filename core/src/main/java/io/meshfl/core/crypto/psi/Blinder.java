@@ -107,8 +107,7 @@ public final class Blinder {
                 }
                 HashToCurve.finishBatch(w.h2c, e - b, w.points, 0);
                 for (int i = b; i < e; i++) {
-                    x25519.scalarMult(scalar, 0, w.points, (i - b) * 32, out, i * 32);
-                    if (isZero(out, i * 32)) {
+                    if (!x25519.agree(scalar, 0, w.points, (i - b) * 32, out, i * 32)) {
                         lowOrder.accumulateAndGet(from + i, Math::min);
                     }
                 }
@@ -143,8 +142,7 @@ public final class Blinder {
         AtomicInteger invalid = new AtomicInteger(Integer.MAX_VALUE);
         run(n, (w, lo, hi) -> {
             for (int i = lo; i < hi; i++) {
-                x25519.scalarMult(scalar, 0, packedPoints, i * 32, out, i * 32);
-                if (isZero(out, i * 32)) {
+                if (!x25519.agree(scalar, 0, packedPoints, i * 32, out, i * 32)) {
                     invalid.accumulateAndGet(i, Math::min);
                 }
             }
@@ -162,14 +160,6 @@ public final class Blinder {
                     n + " keys in one call exceed " + MAX_POINTS + "; blind them in batches");
         }
         return n;
-    }
-
-    private static boolean isZero(byte[] b, int off) {
-        int acc = 0;
-        for (int i = 0; i < 32; i++) {
-            acc |= b[off + i];
-        }
-        return acc == 0;
     }
 
     private interface RangeTask {
