@@ -373,6 +373,7 @@ public final class DomainNode implements AutoCloseable {
     private long rows(DataContract c) {
         return rowCounts.computeIfAbsent(c.id(), k -> {
             try {
+                if (c.server().type() == io.meshfl.core.contract.Server.Type.KAFKA) return -1L; // a stream has no row count
                 if (c.server().type() == io.meshfl.core.contract.Server.Type.JDBC) return io.meshfl.core.data.ProductReader.count(c);
                 // a product kept in several files says how many rows each holds, in the node's own log
                 List<Long> perFile = io.meshfl.core.data.ProductReader.rowsPerFile(c);

@@ -202,7 +202,9 @@ public final class ContractLoader {
             FlPolicy policy = resolvePolicy(draft, properties);
             ctx.failIfAny();
 
-            if (requireData && server.type() != Server.Type.JDBC && !server.files().unmatched().isEmpty()) {
+            if (server.type() == Server.Type.KAFKA) server = withStreamKey(server, properties);
+            ctx.failIfAny();
+            if (requireData && server.isFiles() && !server.files().unmatched().isEmpty()) {
                 MapNode s0 = (MapNode) ((ListNode) top.get("servers")).items().get(0);
                 Node at = s0.get("path") != null ? s0.get("path") : s0.get("paths");
                 List<Path> missing = server.files().unmatched();
@@ -333,11 +335,58 @@ public final class ContractLoader {
                     }
                     return ok ? new Server(Server.Type.JDBC, null, url, table, user, password) : null;
                 }
+                case "kafka":
+                    return kafkaServer(s, path);
                 default:
                     ctx.error(s.get("type"), path + ".type", "unsupported server type '" + type
-                            + "' (expected csv, parquet or jdbc" + NameHints.hint(t, List.of("csv", "parquet", "jdbc")) + ")");
+                            + "' (expected csv, parquet, jdbc or kafka" + NameHints.hint(t, List.of("csv", "parquet", "jdbc", "kafka")) + ")");
                     return null;
             }
+        }
+
+        /** A Kafka topic of events; the key field may be left to the schema's primary key ({@link #withStreamKey}). */
+        Server kafkaServer(MapNode s, String path) {
+            String bootstrap = text(s, path, "bootstrap", true);
+            String topic = text(s, path, "topic", true);
+            String format = text(s, path, "format", false);
+            String key = text(s, path, "key", false);
+            String eventTime = text(s, path, "eventTime", true);
+            String delay = text(s, path, "watermarkDelay", true);
+            Server.Format f = Server.Format.JSON;
+            if (format != null && !format.strip().equalsIgnoreCase("json")) {
+                ctx.error(s.get("format"), path + ".format", "unsupported stream format '" + format + "' (expected json)");
+                f = null;
+            }
+            java.time.Duration d = delay == null ? null : Durations.parse(delay);
+            if (delay != null && (d == null || d.isNegative())) {
+                ctx.error(s.get("watermarkDelay"), path + ".watermarkDelay", "expected a duration such as 60s, 5m or PT1M, found '" + delay + "'");
+            }
+            if (bootstrap == null || topic == null || eventTime == null || d == null || f == null || d.isNegative()) return null;
+            return Server.kafka(new Server.Stream(bootstrap.strip(), topic.strip(), f, key == null ? "" : key.strip(), eventTime.strip(), d));
+        }
+
+        /** The stream's key and event-time fields checked against the schema; a missing key becomes the primary key. */
+        Server withStreamKey(Server server, List<Property> properties) {
+            Server.Stream st = server.stream();
+            MapNode s0 = (MapNode) ((ListNode) top.get("servers")).items().get(0);
+            Set<String> names = new LinkedHashSet<>();
+            for (Property p : properties) names.add(p.name());
+            String key = st.keyField();
+            if (key.isEmpty()) {
+                List<String> pk = properties.stream().filter(Property::primaryKey).map(Property::name).toList();
+                if (pk.size() != 1) {
+                    ctx.error(s0, "servers[0].key", "name the event id field of the stream (key: ...) or mark exactly one schema column primaryKey");
+                    return server;
+                }
+                key = pk.get(0);
+            } else if (!names.contains(key)) {
+                ctx.error(s0.get("key"), "servers[0].key", "'" + key + "' is not a column of the schema" + NameHints.hint(key, List.copyOf(names)));
+            }
+            if (!names.contains(st.eventTimeField())) {
+                ctx.error(s0.get("eventTime"), "servers[0].eventTime", "'" + st.eventTimeField() + "' is not a column of the schema"
+                        + NameHints.hint(st.eventTimeField(), List.copyOf(names)));
+            }
+            return Server.kafka(new Server.Stream(st.bootstrap(), st.topic(), st.format(), key, st.eventTimeField(), st.watermarkDelay()));
         }
 
         /** A data path resolved against the contract's folder, or null after an error naming the field. */

@@ -11,17 +11,57 @@ import java.util.Objects;
 
 /**
  * Where a product's rows live: CSV or Parquet files ({@code paths}, absolute; one file, several
- * files, or glob patterns such as {@code regions/part-*.csv}, read as one product) or a table behind
- * a JDBC URL ({@code url}, {@code table}, optional {@code user} and {@code password}).
+ * files, or glob patterns such as {@code regions/part-*.csv}, read as one product), a table behind
+ * a JDBC URL ({@code url}, {@code table}, optional {@code user} and {@code password}), or a Kafka
+ * topic of events ({@code stream}): a streaming product, joined and trained on as it arrives rather
+ * than read as a table.
  */
-public record Server(Type type, List<Path> paths, String url, String table, String user, String password) {
+public record Server(Type type, List<Path> paths, String url, String table, String user, String password, Stream stream) {
 
     /** The storage kinds MeshFL reads. */
-    public enum Type { CSV, PARQUET, JDBC }
+    public enum Type { CSV, PARQUET, JDBC, KAFKA }
+
+    /** The value formats of a streaming product's events. */
+    public enum Format { JSON }
+
+    /**
+     * A Kafka topic of events: where the brokers are, the topic, how a value is written, which field
+     * holds the event's id (the join key) and which its event time (epoch milliseconds or an ISO-8601
+     * instant), and the watermark delay: how far behind the newest event time seen on its partition an
+     * event may still arrive; an event later than that is dropped and counted as late.
+     */
+    public record Stream(String bootstrap, String topic, Format format, String keyField, String eventTimeField,
+                         java.time.Duration watermarkDelay) {
+        public Stream {
+            Objects.requireNonNull(bootstrap, "bootstrap");
+            Objects.requireNonNull(topic, "topic");
+            Objects.requireNonNull(format, "format");
+            Objects.requireNonNull(keyField, "keyField");
+            Objects.requireNonNull(eventTimeField, "eventTimeField");
+            Objects.requireNonNull(watermarkDelay, "watermarkDelay");
+            if (watermarkDelay.isNegative()) throw new IllegalArgumentException("watermarkDelay must not be negative");
+        }
+    }
+
+    public Server(Type type, List<Path> paths, String url, String table, String user, String password) {
+        this(type, paths, url, table, user, password, null);
+    }
+
+    /** A server of a Kafka topic. */
+    public static Server kafka(Stream stream) {
+        return new Server(Type.KAFKA, null, null, null, null, null, stream);
+    }
 
     public Server {
         Objects.requireNonNull(type, "type");
-        if (type == Type.JDBC) {
+        if (type == Type.KAFKA) {
+            Objects.requireNonNull(stream, "stream");
+        } else if (stream != null) {
+            throw new IllegalArgumentException("only a kafka server has a stream");
+        }
+        if (type == Type.KAFKA) {
+            // checked above
+        } else if (type == Type.JDBC) {
             Objects.requireNonNull(url, "url");
             Objects.requireNonNull(table, "table");
         } else {
@@ -34,6 +74,11 @@ public record Server(Type type, List<Path> paths, String url, String table, Stri
     /** A server of one file. */
     public static Server file(Type type, Path path) {
         return new Server(type, List.of(path), null, null, null, null);
+    }
+
+    /** True for CSV and Parquet servers, whose rows are files on the node's disk. */
+    public boolean isFiles() {
+        return type == Type.CSV || type == Type.PARQUET;
     }
 
     /** The first of the paths (the only one of a single-file server); null for a JDBC server. */
@@ -49,6 +94,7 @@ public record Server(Type type, List<Path> paths, String url, String table, Stri
     public Files files() {
         List<Path> found = new ArrayList<>();
         List<Path> unmatched = new ArrayList<>();
+        if (!isFiles()) return new Files(found, unmatched);
         for (Path p : paths) {
             List<Path> mine = new ArrayList<>();
             String name = p.getFileName() == null ? "" : p.getFileName().toString();
@@ -71,6 +117,7 @@ public record Server(Type type, List<Path> paths, String url, String table, Stri
 
     /** A short description for messages; never shows the password. */
     public String describe() {
+        if (type == Type.KAFKA) return "topic " + stream.topic() + " at " + stream.bootstrap();
         if (type != Type.JDBC) return paths.size() == 1 ? paths.get(0).toString() : paths.size() + " paths: " + paths;
         int cut = url.length();
         // URL parameters may carry credentials.

@@ -176,7 +176,7 @@ public final class ProductReader {
      */
     public static String unreadable(DataContract c) {
         var server = c.server();
-        if (server.type() == io.meshfl.core.contract.Server.Type.JDBC) return null;
+        if (!server.isFiles()) return null;
         var found = server.files();
         if (!found.unmatched().isEmpty()) return "its data file is missing";
         for (java.nio.file.Path p : found.files()) if (!java.nio.file.Files.isReadable(p)) return "its data file is not readable";

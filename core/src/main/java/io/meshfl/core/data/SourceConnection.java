@@ -53,6 +53,11 @@ final class SourceConnection implements AutoCloseable {
     static SourceConnection open(DataContract c) {
         Server s = c.server();
         SourceConnection src;
+        if (s.type() == Server.Type.KAFKA) {
+            // a stream has no end to read to: it is joined window by window into a joined-data product, which is read instead
+            throw ReadErrors.product(ErrorCode.DATA_STREAM, c, "it is a streaming product (a Kafka topic); train on the joined-data "
+                    + "product its stream join writes (meshfl stream join), not on the stream itself", null);
+        }
         try {
             if (s.type() == Server.Type.JDBC) {
                 Connection conn = s.user() == null
@@ -201,7 +206,7 @@ final class SourceConnection implements AutoCloseable {
     }
 
     boolean inDuckDb() {
-        return server.type() != Server.Type.JDBC;
+        return server.isFiles();
     }
 
     /**
@@ -303,6 +308,7 @@ final class SourceConnection implements AutoCloseable {
             case CSV -> "CSV file";
             case PARQUET -> "Parquet file";
             case JDBC -> "JDBC table";
+            case KAFKA -> "Kafka topic";
         };
     }
 
@@ -325,6 +331,7 @@ final class SourceConnection implements AutoCloseable {
         return switch (server.type()) {
             case CSV -> "line " + CsvLines.lineOfDataRow(files.get(0), row, csvQuote);
             case PARQUET, JDBC -> "row " + (row + 1);
+            case KAFKA -> "event " + (row + 1);
         };
     }
 

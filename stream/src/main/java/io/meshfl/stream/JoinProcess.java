@@ -1,0 +1,115 @@
+package io.meshfl.stream;
+
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.contract.Durations;
+import io.meshfl.stream.blocks.BlockWriter;
+import io.meshfl.stream.blocks.Manifest;
+import io.meshfl.stream.join.JoinKey;
+import io.meshfl.stream.join.JoinSpec;
+import io.meshfl.stream.join.StreamParty;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.function.Consumer;
+
+/**
+ * Runs one party of a stream join, for ever or, for a bounded join (a backfill, a test), until its
+ * input ends: the leader, once it has processed all its topic holds for {@code idle}, marks the end
+ * on the leader-ids topic; the follower, once it has the leader's marks and has joined and written
+ * everything up to them. Progress goes to {@code log} every few seconds.
+ */
+public final class JoinProcess {
+
+    /** What one party needs: the job, its side, its contract, its secret and the other's public key, its folders. */
+    public record Options(JoinSpec spec, JoinSpec.Side side, DataContract contract, byte[] secret, byte[] peerPublic,
+                          Path state, Path blocks, Duration idle) {
+    }
+
+    private JoinProcess() {
+    }
+
+    /** Runs one party; returns the follower's manifest (null for the leader) at the end of a bounded join, or never without {@code idle}. */
+    public static Manifest run(Options o, Consumer<String> log) throws InterruptedException {
+        JoinKey key = JoinKey.agree(o.secret(), o.peerPublic(), o.spec().job());
+        try (StreamParty party = StreamParty.start(o.spec(), o.side(), o.contract(), key, o.state(), log)) {
+            if (!party.awaitRunning(Duration.ofMinutes(2))) throw new IllegalStateException("the stream application did not start in 2 minutes");
+            if (o.side() == JoinSpec.Side.LEADER) {
+                long caughtUpSince = -1;
+                long lastLog = 0;
+                long lastCheck = 0;
+                while (true) {
+                    party.failIfFailed();
+                    long now = System.nanoTime();
+                    if (now - lastLog > 5_000_000_000L) {
+                        log.accept("leader: " + party.lag() + " events behind its topic, " + party.malformed() + " malformed");
+                        lastLog = now;
+                    }
+                    if (o.idle() != null && now - lastCheck > 1_000_000_000L) {
+                        lastCheck = now;
+                        if (!party.caughtUp()) caughtUpSince = -1;
+                        else if (caughtUpSince < 0) caughtUpSince = now;
+                        else if (now - caughtUpSince > o.idle().toNanos()) {
+                            party.markEnd();
+                            log.accept("leader: its input is exhausted; end marked");
+                            return null;
+                        }
+                    }
+                    Thread.sleep(200);
+                }
+            }
+            try (BlockWriter w = new BlockWriter(o.spec(), o.contract().server().stream().bootstrap(), o.blocks(),
+                    new io.meshfl.stream.event.EventCodec(o.contract()).columns(), party.joinTasks(), party::counts)) {
+                long doneSince = -1;
+                long lastLog = 0;
+                long lastCheck = 0;
+                long read = 0;
+                while (true) {
+                    party.failIfFailed();
+                    int n = w.poll(Duration.ofMillis(200));
+                    read += n;
+                    long now = System.nanoTime();
+                    if (now - lastLog > 5_000_000_000L) {
+                        log.accept("follower: " + party.lag() + " events behind, " + read + " records read (matches and join progress), " + w.manifest().blocks().size()
+                                + " blocks written (" + w.manifest().rows() + " rows), " + w.pending() + " waiting for their block to close, "
+                                + party.droppedByJoin() + " dropped by the join");
+                        lastLog = now;
+                    }
+                    if (n > 0) doneSince = -1;
+                    if (o.idle() != null && n == 0 && now - lastCheck > 1_000_000_000L) {
+                        lastCheck = now;
+                        // a bounded join ends once the leader has marked its end and everything up to the marks is joined and read
+                        if (!party.leaderEnded() || !party.caughtUp()) doneSince = -1;
+                        else if (doneSince < 0) doneSince = now;
+                        else if (now - doneSince > o.idle().toNanos()) {
+                            w.flush(party.lastCountedBlock());
+                            log.accept("follower: done; " + w.manifest().blocks().size() + " blocks, " + w.manifest().rows() + " rows, "
+                                    + party.droppedByJoin() + " dropped by the join, " + w.manifest().lateMatches() + " matches after their block");
+                            return w.manifest();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code JoinProcess leader|follower CONTRACT JOB SECRET_FILE PEER_PUBLIC_FILE STATE BLOCKS WITHIN SPAN IDLE}: one party in
+     * its own process, as the tests run it (and kill it). The key files hold hex; the secret's file should be readable by its
+     * owner only (keys never go on a command line, where other users of the host could read them).
+     */
+    public static void main(String[] args) throws Exception {
+        DataContract c = ContractLoader.load(Path.of(args[1]), false);
+        JoinSpec spec = new JoinSpec(args[2], Durations.parse(args[7]), Durations.parse(args[8]), Duration.ofMinutes(10));
+        HexFormat hex = HexFormat.of();
+        Options o = new Options(spec, JoinSpec.Side.valueOf(args[0].toUpperCase(java.util.Locale.ROOT)), c,
+                hex.parseHex(Files.readString(Path.of(args[3])).strip()), hex.parseHex(Files.readString(Path.of(args[4])).strip()),
+                Path.of(args[5]), Path.of(args[6]), Durations.parse(args[9]));
+        Files.createDirectories(o.state());
+        run(o, line -> System.out.println(line));
+        System.out.println("done");
+        System.exit(0);
+    }
+}

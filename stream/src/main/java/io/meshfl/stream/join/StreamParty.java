@@ -1,0 +1,365 @@
+package io.meshfl.stream.join;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.contract.Server;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.BuiltInDslStoreSuppliers;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * One party of a stream join running on its own Kafka cluster: its Kafka Streams application
+ * (exactly-once, state restored from changelog topics after a restart), the topics it writes,
+ * and what it can say about itself while it runs: its counts per block, events the join dropped,
+ * how far behind its inputs it is.
+ */
+public final class StreamParty implements AutoCloseable {
+
+    private final JoinSpec spec;
+    private final JoinSpec.Side side;
+    private final KafkaStreams streams;
+    private final String sourceTopic;
+    private final String bootstrap;
+    private final AtomicLong malformed;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    private final int idPartitions;
+
+    private StreamParty(JoinSpec spec, JoinSpec.Side side, KafkaStreams streams, String sourceTopic, String bootstrap, int idPartitions,
+                        AtomicLong malformed) {
+        this.idPartitions = idPartitions;
+        this.spec = spec;
+        this.side = side;
+        this.streams = streams;
+        this.sourceTopic = sourceTopic;
+        this.bootstrap = bootstrap;
+        this.malformed = malformed;
+    }
+
+    /**
+     * Starts one side. The contract must be a Kafka product whose id field may be hashed (not
+     * classified pii); the state folder holds Kafka Streams' local state.
+     */
+    public static StreamParty start(JoinSpec spec, JoinSpec.Side side, DataContract contract, JoinKey key, Path stateDir,
+                                    Consumer<String> log) {
+        KafkaLogs.quiet();
+        Server.Stream st = contract.server().stream();
+        if (st == null) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, "product " + contract.id() + " is not a stream (its server is not of type kafka)");
+        }
+        if (contract.isPii(st.keyField())) {
+            throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + contract.id() + ": its event id '" + st.keyField()
+                    + "' is classified pii; a keyed hash would let the other party test guessed ids, and the blinded (ECDH) join "
+                    + "for pii ids is not available for streams yet, so the join is refused");
+        }
+        int idPartitions;
+        int ownPartitions;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, st.bootstrap()))) {
+            int partitions = admin.describeTopics(List.of(st.topic())).allTopicNames().get().get(st.topic()).partitions().size();
+            ownPartitions = partitions;
+            if (side == JoinSpec.Side.LEADER) {
+                create(admin, spec.leaderIdsTopic(), partitions);
+                idPartitions = partitions;
+            } else {
+                create(admin, spec.matchesTopic(), 1);
+                idPartitions = awaitTopic(admin, spec.leaderIdsTopic(), Duration.ofMinutes(2), log);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "interrupted while preparing the join's topics");
+        } catch (ExecutionException e) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the topics of the join (" + st.topic()
+                    + (side == JoinSpec.Side.FOLLOWER ? ", " + spec.leaderIdsTopic() : "") + ") cannot be described at "
+                    + st.bootstrap() + ": " + e.getCause().getMessage());
+        }
+        AtomicLong bad = new AtomicLong();
+        Consumer<String> problems = p -> {
+            // the first problems are logged (field names and positions only, never values); all are counted per block
+            if (bad.incrementAndGet() <= 10) log.accept("malformed event dropped: " + p);
+        };
+        Topology t = side == JoinSpec.Side.LEADER ? Topologies.leader(spec, contract, key, problems)
+                : Topologies.follower(spec, contract, key, idPartitions, ownPartitions, problems);
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, spec.applicationId(side));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, st.bootstrap());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        // the window's state is held in memory and restored from its changelog topic after a restart
+        p.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
+        // wait for both inputs of the join before processing either, so events are joined in event-time order
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 2000L);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200L);
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 32L * 1024 * 1024);
+        p.put(StreamsConfig.consumerPrefix("max.poll.records"), 5000);
+        // a party killed and restarted gets its partitions back after this, not after the default 45 s
+        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10000);
+        p.put(StreamsConfig.producerPrefix("linger.ms"), 20);
+        p.put(StreamsConfig.producerPrefix("batch.size"), 262144);
+        KafkaStreams streams = new KafkaStreams(t, p);
+        StreamParty party = new StreamParty(spec, side, streams, st.topic(), st.bootstrap(), idPartitions, bad);
+        streams.setUncaughtExceptionHandler(e -> {
+            party.failure.set(e);
+            log.accept("the " + side.name().toLowerCase(java.util.Locale.ROOT) + "'s stream application failed: " + e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.start();
+        return party;
+    }
+
+    /** The partitions of a topic another party creates, waiting for it to appear. */
+    private static int awaitTopic(Admin admin, String topic, Duration timeout, Consumer<String> log) throws InterruptedException, ExecutionException {
+        long end = System.nanoTime() + timeout.toNanos();
+        boolean said = false;
+        while (true) {
+            try {
+                return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || System.nanoTime() > end) throw e;
+                if (!said) log.accept("waiting for the leader's ids (topic " + topic + ")");
+                said = true;
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    private static void create(Admin admin, String topic, int partitions) throws InterruptedException, ExecutionException {
+        try {
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) throw e;
+        }
+    }
+
+    /**
+     * Whether this side has processed everything its inputs hold now: for every partition of its
+     * source topics and internal topics, its committed position has reached the last stable offset
+     * (committed records only, as exactly-once reads them).
+     */
+    public boolean caughtUp() {
+        try {
+            Admin admin = admin();
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(spec.applicationId(side))
+                    .partitionsToOffsetAndMetadata().get();
+            java.util.Set<TopicPartition> inputs = new java.util.HashSet<>(committed.keySet());
+            List<String> sources = side == JoinSpec.Side.LEADER ? List.of(sourceTopic) : List.of(sourceTopic, spec.leaderIdsTopic());
+            admin.describeTopics(sources).allTopicNames().get().forEach((name, d) ->
+                    d.partitions().forEach(pi -> inputs.add(new TopicPartition(name, pi.partition()))));
+            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            for (TopicPartition tp : inputs) latest.put(tp, OffsetSpec.latest());
+            var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+            for (TopicPartition tp : inputs) {
+                OffsetAndMetadata c = committed.get(tp);
+                if ((c == null ? 0 : c.offset()) < ends.get(tp).offset()) return false;
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return false;
+        }
+    }
+
+    /** Whether the leader has marked the end of its input on every partition of the leader-ids topic (the follower only). */
+    public boolean leaderEnded() {
+        if (side != JoinSpec.Side.FOLLOWER) throw new IllegalStateException("only the follower receives the leader's end marks");
+        List<ReadOnlyKeyValueStore<String, Long>> clocks = joinClocks();
+        if (clocks.size() < idPartitions) return false;
+        for (ReadOnlyKeyValueStore<String, Long> clock : clocks) if (clock.get(IntervalJoin.ENDED) == null) return false;
+        return true;
+    }
+
+    /** The join's clock store of each partition of the leader-ids topic this instance holds; fewer while it is (re)assigned. */
+    private List<ReadOnlyKeyValueStore<String, Long>> joinClocks() {
+        List<ReadOnlyKeyValueStore<String, Long>> out = new java.util.ArrayList<>();
+        for (int p = 0; p < idPartitions; p++) {
+            try {
+                out.add(streams.store(StoreQueryParameters.fromNameAndType(IntervalJoin.CLOCK,
+                        QueryableStoreTypes.<String, Long>keyValueStore()).withPartition(p)));
+            } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+                // this partition's task is not running here now
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The leader's last word for a bounded join: closes its application (committing what it sent)
+     * and writes an end mark to every partition of the leader-ids topic.
+     */
+    public void markEnd() {
+        if (side != JoinSpec.Side.LEADER) throw new IllegalStateException("only the leader marks the end of its input");
+        streams.close(Duration.ofSeconds(30));
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            int partitions = producer.partitionsFor(spec.leaderIdsTopic()).size();
+            for (int i = 0; i < partitions; i++) producer.send(new ProducerRecord<>(spec.leaderIdsTopic(), i, new byte[0], null));
+            producer.flush();
+        }
+    }
+
+    private Admin admin;
+
+    private synchronized Admin admin() {
+        if (admin == null) admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+        return admin;
+    }
+
+    /** How many tasks the follower's join runs (one per partition of the leader-ids topic): the block writer hears from each. */
+    public int joinTasks() {
+        return idPartitions;
+    }
+
+    /** Waits until the application runs (or fails); false on time-out. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            failIfFailed();
+            if (streams.state() == KafkaStreams.State.RUNNING) return true;
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** This side's counts for one block, summed over its partitions. */
+    public WindowCounts counts(long block) {
+        WindowCounts sum = WindowCounts.ZERO;
+        for (ReadOnlyKeyValueStore<Long, WindowCounts> store : countStores()) {
+            WindowCounts c = store.get(block);
+            if (c != null) sum = sum.plus(c);
+        }
+        return sum;
+    }
+
+    /** The last block of event time in which this side has seen an event (taken, late or malformed); Long.MIN_VALUE before any. */
+    public long lastCountedBlock() {
+        long last = Long.MIN_VALUE;
+        for (ReadOnlyKeyValueStore<Long, WindowCounts> store : countStores()) {
+            try (var it = store.all()) {
+                while (it.hasNext()) last = Math.max(last, it.next().key);
+            }
+        }
+        return last;
+    }
+
+    /** The count store of each source partition this instance processes, retried while Kafka Streams is (re)assigning them. */
+    private List<ReadOnlyKeyValueStore<Long, WindowCounts>> countStores() {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                List<ReadOnlyKeyValueStore<Long, WindowCounts>> out = new java.util.ArrayList<>();
+                for (var md : streams.metadataForLocalThreads()) {
+                    for (var task : md.activeTasks()) {
+                        for (var tp : task.topicPartitions()) {
+                            if (!tp.topic().equals(sourceTopic)) continue;
+                            out.add(streams.store(StoreQueryParameters
+                                    .fromNameAndType(SideProcessor.COUNTS, QueryableStoreTypes.<Long, WindowCounts>keyValueStore())
+                                    .withPartition(tp.partition())));
+                        }
+                    }
+                }
+                return out;
+            } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+                if (attempt >= 100) throw e;
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Events whose window reached into state the join had already expired (one side far behind the
+     * other), plus records Kafka Streams itself dropped: expected 0, reported whatever it is.
+     */
+    public long droppedByJoin() {
+        double sum = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+            if (e.getKey().name().equals("dropped-records-total") && e.getValue().metricValue() instanceof Double d) sum += d;
+        }
+        long joined = 0;
+        if (side == JoinSpec.Side.FOLLOWER) {
+            for (ReadOnlyKeyValueStore<String, Long> clock : joinClocks()) {
+                Long d = clock.get(IntervalJoin.DROPPED);
+                if (d != null) joined += d;
+            }
+        }
+        return (long) sum + joined;
+    }
+
+    /** The largest number of records this side's consumers are behind their inputs (committed records only). */
+    public long lag() {
+        double max = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+            if (e.getKey().name().equals("records-lag") && e.getValue().metricValue() instanceof Double d && !d.isNaN()) {
+                max = Math.max(max, d);
+            }
+        }
+        return (long) max;
+    }
+
+    /** Values that could not be read against the contract. */
+    public long malformed() {
+        return malformed.get();
+    }
+
+    public void failIfFailed() {
+        Throwable t = failure.get();
+        if (t != null) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the " + side.name().toLowerCase(java.util.Locale.ROOT)
+                    + "'s stream application failed: " + t.getMessage(), t);
+        }
+        if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.PENDING_ERROR) {
+            throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the " + side.name().toLowerCase(java.util.Locale.ROOT)
+                    + "'s stream application stopped in state " + streams.state());
+        }
+    }
+
+    public JoinSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        synchronized (this) {
+            if (admin != null) admin.close(Duration.ofSeconds(5));
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package io.meshfl.stream;
+
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.stream.blocks.BlockWriter;
+import io.meshfl.stream.blocks.LeaderBlocks;
+import io.meshfl.stream.blocks.Manifest;
+import io.meshfl.stream.gen.AdsStream;
+import io.meshfl.stream.join.JoinKey;
+import io.meshfl.stream.join.JoinSpec;
+import io.meshfl.stream.join.WindowCounts;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The stream join against a real Kafka broker, checked against the generator's known answer. */
+class StreamJoinTest {
+
+    static final int IMPRESSIONS = 60_000;
+    static KafkaBroker broker;
+    static AdsStream.Truth truth;
+    static Path contracts;
+
+    @BeforeAll
+    static void playTheStreams() throws Exception {
+        broker = KafkaBroker.start();
+        broker.createTopics(Map.of("ads.impressions", 2, "ads.conversions", 2));
+        contracts = Files.createTempDirectory("meshfl-stream-contracts");
+        for (String f : List.of("platform.impressions.yaml", "advertiser.conversions.yaml")) {
+            String yaml = Files.readString(Path.of("..", "examples", "ads-stream", f)).replace("127.0.0.1:9092", broker.bootstrap());
+            Files.writeString(contracts.resolve(f), yaml);
+        }
+        // 10 a second: 100 minutes of impressions, so blocks close while the stream is still being joined
+        truth = AdsStream.play(AdsStream.withRate(AdsStream.Settings.of(IMPRESSIONS, 11), 10), broker.bootstrap(), "ads.impressions", "ads.conversions", s -> { });
+        assertTrue(truth.late() > 0, "the generator made some conversions too late");
+        assertTrue(truth.outside() > 0, "the generator made some conversions fall outside the window");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (broker != null) broker.close();
+    }
+
+    static DataContract contract(String name) {
+        return ContractLoader.load(contracts.resolve(name + ".yaml"), false);
+    }
+
+    /** Both parties in this JVM (each its own Kafka Streams application on the broker) until both are idle. */
+    static Manifest runInJvm(JoinSpec spec, Path dir) throws Exception {
+        SecureRandom rnd = new SecureRandom();
+        byte[] leaderSecret = JoinKey.newSecret(rnd);
+        byte[] followerSecret = JoinKey.newSecret(rnd);
+        DataContract imps = contract("platform.impressions");
+        DataContract convs = contract("advertiser.conversions");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        Future<Manifest> leader = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(spec, JoinSpec.Side.LEADER, imps, leaderSecret,
+                JoinKey.publicOf(followerSecret), dir.resolve("leader-state"), null, Duration.ofSeconds(5)), s -> System.out.println(java.time.LocalTime.now() + " " + s)));
+        Manifest m = JoinProcess.run(new JoinProcess.Options(spec, JoinSpec.Side.FOLLOWER, convs, followerSecret,
+                JoinKey.publicOf(leaderSecret), dir.resolve("follower-state"), dir.resolve("follower-blocks"), Duration.ofSeconds(5)), s -> System.out.println(java.time.LocalTime.now() + " " + s));
+        leader.get(5, TimeUnit.MINUTES);
+        pool.shutdown();
+        return m;
+    }
+
+    static JoinSpec spec(String job) {
+        return new JoinSpec(job, Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofMinutes(10));
+    }
+
+    @Test
+    void theJoinFindsTheGeneratorsMatchesDropsTheLateOnesAndBothSidesWriteAlignedBlocks(@TempDir Path dir) throws Exception {
+        JoinSpec spec = spec("ads-a");
+        Manifest m = runInJvm(spec, dir);
+        DataContract imps = contract("platform.impressions");
+
+        List<String> ids = new ArrayList<>();
+        for (Manifest.Block b : m.blocks()) {
+            List<String> lines = Files.readAllLines(dir.resolve("follower-blocks").resolve(b.file()));
+            assertEquals(b.rows() + 1, lines.size(), "block " + b.index() + " holds the rows its manifest says");
+            for (String line : lines.subList(1, lines.size())) ids.add(line.substring(0, line.indexOf(',')));
+        }
+        Set<String> found = new HashSet<>(ids);
+        assertEquals(ids.size(), found.size(), "no example is written twice");
+        long truePositives = found.stream().filter(truth.matched()::contains).count();
+        double recall = truePositives / (double) truth.matched().size();
+        double precision = truePositives / (double) found.size();
+        assertTrue(recall >= 0.999, "recall " + recall + " (" + found.size() + " written, " + truth.matched().size()
+                + " expected, " + m.lateMatches() + " matches after their block)");
+        assertTrue(precision >= 0.999, "precision " + precision);
+        long late = m.blocks().stream().mapToLong(Manifest.Block::late).sum();
+        assertEquals(truth.late(), late, "every deliberately late conversion is counted as dropped, and nothing else");
+        assertEquals(0, m.lateMatches(), "no match arrived after its block was written");
+
+        // the leader writes its half from the positions alone, row for row the same examples
+        try (LeaderBlocks lb = new LeaderBlocks(spec, imps, dir.resolve("leader-blocks"))) {
+            for (Manifest.Block b : m.blocks()) {
+                lb.write(b.index(), BlockWriter.leaderRefs(dir.resolve("follower-blocks"), b.index()), WindowCounts.ZERO);
+                List<String> f = Files.readAllLines(dir.resolve("follower-blocks").resolve(b.file()));
+                List<String> l = Files.readAllLines(dir.resolve("leader-blocks").resolve(b.file()));
+                assertEquals(f.size(), l.size());
+                for (int i = 1; i < f.size(); i++) {
+                    assertEquals(f.get(i).substring(0, f.get(i).indexOf(',')), l.get(i).substring(0, l.get(i).indexOf(',')),
+                            "row " + i + " of block " + b.index() + " is the same example on both sides");
+                }
+            }
+            assertEquals(m.rows(), lb.manifest().rows());
+        }
+        System.out.printf("stream join: %d impressions, %d conversions, %d expected matches, %d written, recall %.5f, precision %.5f, %d late%n",
+                truth.impressions(), truth.conversions(), truth.matched().size(), found.size(), recall, precision, late);
+    }
+
+    @Test
+    void killingEitherPartyMidStreamAndRestartingItWritesTheSameBlocksAsAnUndisturbedRun(@TempDir Path dir) throws Exception {
+        Manifest reference = runInJvm(spec("ads-ref"), dir.resolve("ref"));
+        assertTrue(reference.blocks().size() >= 4, "enough blocks to kill the follower between two of them");
+
+        String job = "ads-kill";
+        SecureRandom rnd = new SecureRandom();
+        Path keys = Files.createDirectories(dir.resolve("keys"));
+        byte[] ls = JoinKey.newSecret(rnd);
+        byte[] fs = JoinKey.newSecret(rnd);
+        Path lsf = secretFile(keys.resolve("leader.key"), hex(ls));
+        Path fsf = secretFile(keys.resolve("follower.key"), hex(fs));
+        Path lpf = Files.writeString(keys.resolve("leader.pub"), hex(JoinKey.publicOf(ls)));
+        Path fpf = Files.writeString(keys.resolve("follower.pub"), hex(JoinKey.publicOf(fs)));
+        Path blocks = dir.resolve("kill-blocks");
+
+        // the leader, killed once a fifth of its hashed ids are out (some of them not yet committed), then restarted
+        Process leader = party("leader", "platform.impressions", job, lsf, fpf, dir.resolve("leader-state"), dir.resolve("none"), dir.resolve("leader-1.log"));
+        long expected = truth.impressions();
+        waitFor(() -> endOffsets("meshfl." + job + ".leader-ids") > expected / 5, leader, Duration.ofMinutes(3), "the leader to send a fifth of its ids");
+        long atKill = endOffsets("meshfl." + job + ".leader-ids");
+        leader.destroyForcibly().waitFor();
+        assertTrue(atKill < expected, "the leader was killed mid-stream (" + atKill + " of " + expected + ")");
+        leader = party("leader", "platform.impressions", job, lsf, fpf, dir.resolve("leader-state"), dir.resolve("none"), dir.resolve("leader-2.log"));
+
+        // the follower, killed after it has written its first blocks but before the last, then restarted
+        Process follower = party("follower", "advertiser.conversions", job, fsf, lpf, dir.resolve("follower-state"), blocks, dir.resolve("follower-1.log"));
+        int total = reference.blocks().size();
+        waitFor(() -> {
+            Manifest m = Manifest.read(blocks);
+            return m != null && m.blocks().size() >= 2;
+        }, follower, Duration.ofMinutes(4), "the follower to write two blocks");
+        follower.destroyForcibly().waitFor();
+        int written = Manifest.read(blocks).blocks().size();
+        assertTrue(written < total, "the follower was killed mid-stream (" + written + " of " + total + " blocks)");
+        follower = party("follower", "advertiser.conversions", job, fsf, lpf, dir.resolve("follower-state"), blocks, dir.resolve("follower-2.log"));
+
+        assertTrue(follower.waitFor(6, TimeUnit.MINUTES), "the restarted follower finishes");
+        assertEquals(0, follower.exitValue(), Files.readString(dir.resolve("follower-2.log")));
+        assertTrue(leader.waitFor(2, TimeUnit.MINUTES), "the restarted leader finishes");
+        Manifest again = Manifest.read(blocks);
+        assertEquals(summary(reference), summary(again), "the same blocks, rows, digests and counts as the undisturbed run");
+        assertEquals(0, again.lateMatches());
+    }
+
+    /** A block as compared between runs: everything but where reading resumes. */
+    static List<String> summary(Manifest m) {
+        return m.blocks().stream().map(b -> b.index() + " " + b.rows() + " " + b.sha256() + " " + b.in() + " " + b.late() + " " + b.malformed()).toList();
+    }
+
+    static Process party(String side, String contract, String job, Path secret, Path peer, Path state, Path blocks, Path log) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), JoinProcess.class.getName(), side,
+                contracts.resolve(contract + ".yaml").toString(), job, secret.toString(), peer.toString(), state.toString(), blocks.toString(),
+                "30m", "5m", "5s").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    static Path secretFile(Path p, String text) throws Exception {
+        Files.createFile(p, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        return Files.writeString(p, text);
+    }
+
+    static long endOffsets(String topic) {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", broker.bootstrap()))) {
+            var parts = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> q = new java.util.HashMap<>();
+            for (var p : parts) q.put(new org.apache.kafka.common.TopicPartition(topic, p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            return admin.listOffsets(q).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier done, Process p, Duration timeout, String what) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            if (!p.isAlive()) throw new AssertionError("the party exited (" + p.exitValue() + ") before " + what);
+            if (System.nanoTime() > end) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+}
