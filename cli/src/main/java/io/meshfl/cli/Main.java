@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "meshfl", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Federated learning across the domains of a data mesh.",
         subcommands = {DemoCommand.class, RunCommand.class, PlanCommand.class, CoordinatorCommand.class, NodeCommand.class, CertsCommand.class,
-                CatalogCommand.class, RunsCommand.class, IntegrateCommand.class, CalibrateCommand.class, PredictCommand.class, ServeCommand.class, ModelsCommand.class, SimulateCommand.class, AuditCommand.class, ValidateCommand.class,
+                CatalogCommand.class, RunsCommand.class, IntegrateCommand.class, CalibrateCommand.class, PredictCommand.class, ServeCommand.class, ModelsCommand.class, SimulateCommand.class, AuditCommand.class, ValidateCommand.class, StreamCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -42,13 +42,19 @@ public final class ContractFields {
                 "slaDefaultElement", "authoritativeDefinitions", "contractCreatedTs");
         f("servers", "objects", true, "Where the data lives; MeshFL reads the first entry.");
         f("servers.server", "string", false, "The server's name.");
-        f("servers.type", "string", true, "The source: csv or parquet files, a local folder of either (with format), or a JDBC table.",
-                "csv", "parquet", "local", "jdbc");
-        f("servers.format", "string", false, "With type local: the files' format.", "csv", "parquet");
+        f("servers.type", "string", true, "The source: csv or parquet files, a local folder of either (with format), a JDBC table, "
+                + "or a Kafka topic of events (a streaming product, docs/streams.md).", "csv", "parquet", "local", "jdbc", "kafka");
+        f("servers.format", "string", false, "With type local: the files' format; with type kafka: the events' value format.", "csv", "parquet", "json");
         f("servers.path", "string", false, "A file, or a glob of files with the same columns (data/part-*.csv), relative to the contract.");
         f("servers.paths", "list", false, "Several files with the same columns (each checked, rows counted per file).");
         f("servers.url", "string", false, "With type jdbc: the JDBC URL.");
         f("servers.table", "string", false, "With type jdbc: the table.");
+        f("servers.bootstrap", "string", false, "With type kafka: the cluster's bootstrap servers (host:port, comma-separated).");
+        f("servers.topic", "string", false, "With type kafka: the topic of events.");
+        f("servers.key", "string", false, "With type kafka: the column holding each event's id, the join key (default: the schema's primaryKey).");
+        f("servers.eventTime", "string", false, "With type kafka: the column holding each event's time (epoch milliseconds or an ISO-8601 instant).");
+        f("servers.watermarkDelay", "string", false, "With type kafka: how far behind its partition's newest event time an event may "
+                + "arrive (60s, 5m, PT1M); later ones are dropped and counted as late.");
         f("servers.description", "string", false, "Free text.");
         f("schema", "objects", true, "The product's table (MeshFL reads the first entry).");
         f("schema.name", "string", true, "The table's name.");

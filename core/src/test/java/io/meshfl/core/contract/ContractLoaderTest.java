@@ -338,7 +338,8 @@ class ContractLoaderTest {
 
     @Test
     void unsupportedServerTypeIsRejected() {
-        assertMentions(rejected(with(CONTRACT, "type: csv", "type: kafka")), "servers[0].type:", "unsupported server type 'kafka'");
+        assertMentions(rejected(with(CONTRACT, "type: csv", "type: s3")), "servers[0].type:", "unsupported server type 's3'",
+                "csv, parquet, jdbc or kafka");
     }
 
     @Test

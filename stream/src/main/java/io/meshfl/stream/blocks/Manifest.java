@@ -39,9 +39,8 @@ public record Manifest(String job, String side, List<String> columns, long spanM
 
     /**
      * One block: the examples whose leader event happened in [start, end) (epoch ms), in the agreed
-     * order; this side's events taken in, dropped as late and as malformed in that span; and the
-     * matches that arrived after the block had been written (counted, not added, so the block stays
-     * as published).
+     * order; this side's events taken in, dropped as late and as malformed in that span (-1 each
+     * where they were not at hand when the block was written).
      */
     public record Block(long index, long start, long end, long rows, String file, String sha256,
                         long in, long late, long malformed) {

@@ -55,8 +55,31 @@ public final class AdsStream {
     private AdsStream() {
     }
 
-    /** Plays both streams into Kafka (impressions, then conversions, each in arrival order) and returns the truth. */
+    /**
+     * Plays both streams into Kafka (impressions, then conversions, each in arrival order; topics
+     * created with the settings' partitions where they do not exist) and returns the truth.
+     */
     public static Truth play(Settings s, String bootstrap, String impressionsTopic, String conversionsTopic, Consumer<String> progress) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            java.util.Set<String> have = admin.listTopics().names().get();
+            List<org.apache.kafka.clients.admin.NewTopic> missing = new ArrayList<>();
+            for (String t : List.of(impressionsTopic, conversionsTopic)) {
+                if (!have.contains(t)) missing.add(new org.apache.kafka.clients.admin.NewTopic(t, java.util.Optional.of(s.partitions()), java.util.Optional.empty()));
+            }
+            if (!missing.isEmpty()) admin.createTopics(missing).all().get();
+            for (var d : admin.describeTopics(List.of(impressionsTopic, conversionsTopic)).allTopicNames().get().values()) {
+                if (d.partitions().size() != s.partitions()) {
+                    throw new IllegalArgumentException("topic " + d.name() + " has " + d.partitions().size() + " partitions, the generator writes "
+                            + s.partitions() + "; use another topic or --partitions " + d.partitions().size());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating the topics", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("the topics cannot be created at " + bootstrap + ": " + e.getCause().getMessage(), e);
+        }
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
 public record WindowCounts(long in, long late, long malformed) {
 
     public static final WindowCounts ZERO = new WindowCounts(0, 0, 0);
+    /** Counts that were not at hand where a block was written (-1 each), rather than zeros that would read as none. */
+    public static final WindowCounts UNKNOWN = new WindowCounts(-1, -1, -1);
 
     public WindowCounts plus(WindowCounts o) {
         return new WindowCounts(in + o.in, late + o.late, malformed + o.malformed);

@@ -1,0 +1,214 @@
+package io.meshfl.cli;
+
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.contract.Durations;
+import io.meshfl.stream.JoinProcess;
+import io.meshfl.stream.blocks.BlockWriter;
+import io.meshfl.stream.blocks.LeaderBlocks;
+import io.meshfl.stream.blocks.Manifest;
+import io.meshfl.stream.gen.AdsStream;
+import io.meshfl.stream.join.JoinKey;
+import io.meshfl.stream.join.JoinSpec;
+import io.meshfl.stream.join.WindowCounts;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * {@code meshfl stream}: streaming data products. {@code keys} makes a party's key pair for one
+ * join, {@code generate} plays the advertising example into Kafka, {@code join} runs one party of a
+ * private windowed join, {@code leader-blocks} writes the leader's half of the joined blocks.
+ */
+@Command(name = "stream", mixinStandardHelpOptions = true,
+        description = "Streaming products: join two domains' Kafka streams privately into joined-data blocks.",
+        subcommands = {StreamCommand.Keys.class, StreamCommand.Generate.class, StreamCommand.Join.class, StreamCommand.LeaderHalf.class})
+final class StreamCommand {
+
+    /** Durations written as 30m, 60s, PT1M. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            Duration d = Durations.parse(value);
+            if (d == null) throw new IllegalArgumentException("expected a duration such as 30m, 60s or PT1M, found '" + value + "'");
+            return d;
+        }
+    }
+
+    private static void say(String line) {
+        System.out.println(LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + " " + line);
+    }
+
+    @Command(name = "keys", mixinStandardHelpOptions = true,
+            description = "Make this party's X25519 key pair for one stream join: NAME.key (hex, readable by its owner only) and NAME.pub.")
+    static final class Keys implements Runnable {
+        @Option(names = "--out", required = true, description = "Folder for the key files.")
+        Path out;
+
+        @Option(names = "--name", required = true, description = "File name stem, such as the domain.")
+        String name;
+
+        @Override
+        public void run() {
+            byte[] secret = JoinKey.newSecret(new SecureRandom());
+            try {
+                Files.createDirectories(out);
+                Path key = out.resolve(name + ".key");
+                Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(key, HexFormat.of().formatHex(secret) + "\n");
+                Files.writeString(out.resolve(name + ".pub"), HexFormat.of().formatHex(JoinKey.publicOf(secret)) + "\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException("the key files cannot be written in " + out + ": " + e.getMessage(), e);
+            }
+            System.out.println("wrote " + out.resolve(name + ".key") + " (secret, 0600) and " + out.resolve(name + ".pub") + " (give it to the other party)");
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Play the advertising example into Kafka: impressions (platform) and conversions (advertiser), with a known answer.")
+    static final class Generate implements Runnable {
+        @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, such as 127.0.0.1:9092.")
+        String bootstrap;
+
+        @Option(names = "--impressions", defaultValue = "1000000", description = "Impressions to generate (default ${DEFAULT-VALUE}).")
+        long impressions;
+
+        @Option(names = "--rate", defaultValue = "50", description = "Impressions per second of event time (default ${DEFAULT-VALUE}).")
+        int rate;
+
+        @Option(names = "--partitions", defaultValue = "2", description = "Partitions of each topic (default ${DEFAULT-VALUE}).")
+        int partitions;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Generator seed (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--truth", description = "Write the impression ids the join should find here, one per line.")
+        Path truthFile;
+
+        @Override
+        public void run() {
+            AdsStream.Settings base = AdsStream.Settings.of(impressions, seed);
+            AdsStream.Settings s = new AdsStream.Settings(impressions, seed, base.startMillis(), rate, partitions, base.within(),
+                    base.watermarkDelay(), base.lateShare(), base.outsideShare());
+            AdsStream.Truth t = AdsStream.play(s, bootstrap, "ads.impressions", "ads.conversions", StreamCommand::say);
+            say(String.format(Locale.ROOT, "%,d impressions, %,d conversions: %,d should join (within %s, on time), %,d arrive too late, "
+                    + "%,d fall outside the window", t.impressions(), t.conversions(), t.matched().size(), s.within(), t.late(), t.outside()));
+            if (truthFile != null) {
+                try {
+                    Files.write(truthFile, t.matched().stream().sorted().toList());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("the truth file cannot be written: " + e.getMessage(), e);
+                }
+                say("the ids that should join: " + truthFile);
+            }
+        }
+    }
+
+    @Command(name = "join", mixinStandardHelpOptions = true,
+            description = "Run one party of a private windowed stream join on its own Kafka cluster.")
+    static final class Join implements Runnable {
+        @Option(names = "--side", required = true, description = "leader (its events define the examples) or follower (runs the join, writes blocks).")
+        String side;
+
+        @Option(names = "--contract", required = true, description = "This party's streaming product contract (a kafka server).")
+        Path contract;
+
+        @Option(names = "--job", required = true, description = "The join's name, the same on both sides; it names the topics.")
+        String job;
+
+        @Option(names = "--key", required = true, description = "This party's secret key file (meshfl stream keys).")
+        Path key;
+
+        @Option(names = "--peer-public", required = true, description = "The other party's public key file.")
+        Path peerPublic;
+
+        @Option(names = "--state", required = true, description = "Folder for Kafka Streams' local state.")
+        Path state;
+
+        @Option(names = "--blocks", description = "The follower's joined-data product folder (blocks and manifest).")
+        Path blocks;
+
+        @Option(names = "--within", defaultValue = "30m", converter = DurationConverter.class,
+                description = "A follower event joins a leader event from 0 to this after it (default ${DEFAULT-VALUE}).")
+        Duration within;
+
+        @Option(names = "--block-span", defaultValue = "5m", converter = DurationConverter.class,
+                description = "Event time one block covers (default ${DEFAULT-VALUE}).")
+        Duration span;
+
+        @Option(names = "--skew", defaultValue = "10m", converter = DurationConverter.class,
+                description = "Disorder allowed at the joiner, at least each stream's watermark delay (default ${DEFAULT-VALUE}).")
+        Duration skew;
+
+        @Option(names = "--until-end", converter = DurationConverter.class,
+                description = "Stop when the input has ended: the leader after its topic has been fully read for this long (then it marks the end), "
+                        + "the follower after the leader's end and all matches are written. Without it the party runs until stopped.")
+        Duration untilEnd;
+
+        @Override
+        public void run() {
+            JoinSpec.Side s = switch (side.strip().toLowerCase(Locale.ROOT)) {
+                case "leader" -> JoinSpec.Side.LEADER;
+                case "follower" -> JoinSpec.Side.FOLLOWER;
+                default -> throw new IllegalArgumentException("--side: expected leader or follower, found '" + side + "'");
+            };
+            if (s == JoinSpec.Side.FOLLOWER && blocks == null) throw new IllegalArgumentException("--blocks: the follower writes the joined blocks there");
+            DataContract c = ContractLoader.load(contract, false);
+            HexFormat hex = HexFormat.of();
+            try {
+                Files.createDirectories(state);
+                JoinProcess.Options o = new JoinProcess.Options(new JoinSpec(job, within, span, skew), s, c,
+                        hex.parseHex(Files.readString(key).strip()), hex.parseHex(Files.readString(peerPublic).strip()), state, blocks, untilEnd);
+                say(s.name().toLowerCase(Locale.ROOT) + " of stream join '" + job + "' on " + c.server().describe());
+                Manifest m = JoinProcess.run(o, StreamCommand::say);
+                if (m != null) say("blocks and manifest in " + blocks);
+            } catch (IOException e) {
+                throw new UncheckedIOException("a key file cannot be read: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Command(name = "leader-blocks", mixinStandardHelpOptions = true,
+            description = "Write the leader's half of the joined blocks from the positions the follower's blocks list, in their order.")
+    static final class LeaderHalf implements Runnable {
+        @Option(names = "--contract", required = true, description = "The leader's streaming product contract.")
+        Path contract;
+
+        @Option(names = "--job", required = true, description = "The join's name.")
+        String job;
+
+        @Option(names = "--positions", required = true, description = "The follower's block folder (its block-N.refs files hold the leader positions).")
+        Path positions;
+
+        @Option(names = "--out", required = true, description = "The leader's joined-data product folder.")
+        Path out;
+
+        @Option(names = "--block-span", defaultValue = "5m", converter = DurationConverter.class, description = "As in the join (default ${DEFAULT-VALUE}).")
+        Duration span;
+
+        @Override
+        public void run() {
+            Manifest follower = Manifest.read(positions);
+            if (follower == null) throw new IllegalArgumentException("--positions: no manifest in " + positions);
+            DataContract c = ContractLoader.load(contract, false);
+            try (LeaderBlocks lb = new LeaderBlocks(new JoinSpec(job, Duration.ZERO, span, Duration.ZERO), c, out)) {
+                for (Manifest.Block b : follower.blocks()) lb.write(b.index(), BlockWriter.leaderRefs(positions, b.index()), WindowCounts.UNKNOWN);
+                say(lb.manifest().blocks().size() + " blocks, " + lb.manifest().rows() + " rows in " + out);
+            }
+        }
+    }
+}
