@@ -200,13 +200,21 @@ final class StreamCommand {
         @Option(names = "--block-span", defaultValue = "5m", converter = DurationConverter.class, description = "As in the join (default ${DEFAULT-VALUE}).")
         Duration span;
 
+        @Option(names = "--state", description = "The leader's state folder of the join: its counts per block (counts.json) go into the manifest.")
+        Path state;
+
         @Override
         public void run() {
             Manifest follower = Manifest.read(positions);
             if (follower == null) throw new IllegalArgumentException("--positions: no manifest in " + positions);
             DataContract c = ContractLoader.load(contract, false);
+            java.util.SortedMap<Long, WindowCounts> counts = new java.util.TreeMap<>();
+            if (state != null) counts = io.meshfl.stream.blocks.CountsFile.read(state.resolve(io.meshfl.stream.blocks.CountsFile.FILE));
+            else say("no --state: the leader's counts per block are written as unknown (-1)");
             try (LeaderBlocks lb = new LeaderBlocks(new JoinSpec(job, Duration.ZERO, span, Duration.ZERO), c, out)) {
-                for (Manifest.Block b : follower.blocks()) lb.write(b.index(), BlockWriter.leaderRefs(positions, b.index()), WindowCounts.UNKNOWN);
+                for (Manifest.Block b : follower.blocks()) {
+                    lb.write(b.index(), BlockWriter.leaderRefs(positions, b.index()), state == null ? WindowCounts.UNKNOWN : counts.getOrDefault(b.index(), WindowCounts.ZERO));
+                }
                 say(lb.manifest().blocks().size() + " blocks, " + lb.manifest().rows() + " rows in " + out);
             }
         }

@@ -4,6 +4,7 @@ import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.contract.Durations;
 import io.meshfl.stream.blocks.BlockWriter;
+import io.meshfl.stream.blocks.CountsFile;
 import io.meshfl.stream.blocks.Manifest;
 import io.meshfl.stream.join.JoinKey;
 import io.meshfl.stream.join.JoinSpec;
@@ -19,7 +20,8 @@ import java.util.function.Consumer;
  * Runs one party of a stream join, for ever or, for a bounded join (a backfill, a test), until its
  * input ends: the leader, once it has processed all its topic holds for {@code idle}, marks the end
  * on the leader-ids topic; the follower, once it has the leader's marks and has joined and written
- * everything up to them. Progress goes to {@code log} every few seconds.
+ * everything up to them. Progress goes to {@code log} every few seconds, and the leader keeps its
+ * counts per block in its state folder ({@link CountsFile}) for writing its half of the blocks.
  */
 public final class JoinProcess {
 
@@ -34,6 +36,11 @@ public final class JoinProcess {
     /** Runs one party; returns the follower's manifest (null for the leader) at the end of a bounded join, or never without {@code idle}. */
     public static Manifest run(Options o, Consumer<String> log) throws InterruptedException {
         JoinKey key = JoinKey.agree(o.secret(), o.peerPublic(), o.spec().job());
+        try {
+            Files.createDirectories(o.state());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("the state folder cannot be created: " + e.getMessage(), e);
+        }
         try (StreamParty party = StreamParty.start(o.spec(), o.side(), o.contract(), key, o.state(), log)) {
             if (!party.awaitRunning(Duration.ofMinutes(2))) throw new IllegalStateException("the stream application did not start in 2 minutes");
             if (o.side() == JoinSpec.Side.LEADER) {
@@ -45,6 +52,12 @@ public final class JoinProcess {
                     long now = System.nanoTime();
                     if (now - lastLog > 5_000_000_000L) {
                         log.accept("leader: " + party.lag() + " events behind its topic, " + party.malformed() + " malformed");
+                        try {
+                            CountsFile.write(o.state(), party.allCounts());
+                        } catch (RuntimeException e) {
+                            // a rebalance or restoration: the next snapshot takes it; the last one is written before the end mark
+                            log.accept("leader: counts per block not saved this time (" + e.getMessage() + ")");
+                        }
                         lastLog = now;
                     }
                     if (o.idle() != null && now - lastCheck > 1_000_000_000L) {
@@ -52,6 +65,7 @@ public final class JoinProcess {
                         if (!party.caughtUp()) caughtUpSince = -1;
                         else if (caughtUpSince < 0) caughtUpSince = now;
                         else if (now - caughtUpSince > o.idle().toNanos()) {
+                            CountsFile.write(o.state(), party.allCounts());
                             party.markEnd();
                             log.accept("leader: its input is exhausted; end marked");
                             return null;

@@ -71,14 +71,28 @@ class StreamJoinTest {
         byte[] followerSecret = JoinKey.newSecret(rnd);
         DataContract imps = contract("platform.impressions");
         DataContract convs = contract("advertiser.conversions");
-        ExecutorService pool = Executors.newSingleThreadExecutor();
-        Future<Manifest> leader = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(spec, JoinSpec.Side.LEADER, imps, leaderSecret,
-                JoinKey.publicOf(followerSecret), dir.resolve("leader-state"), null, Duration.ofSeconds(5)), s -> System.out.println(java.time.LocalTime.now() + " " + s)));
-        Manifest m = JoinProcess.run(new JoinProcess.Options(spec, JoinSpec.Side.FOLLOWER, convs, followerSecret,
-                JoinKey.publicOf(leaderSecret), dir.resolve("follower-state"), dir.resolve("follower-blocks"), Duration.ofSeconds(5)), s -> System.out.println(java.time.LocalTime.now() + " " + s));
-        leader.get(5, TimeUnit.MINUTES);
-        pool.shutdown();
-        return m;
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Manifest> leader = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(spec, JoinSpec.Side.LEADER, imps, leaderSecret,
+                    JoinKey.publicOf(followerSecret), dir.resolve("leader-state"), null, Duration.ofSeconds(5)), StreamJoinTest::log));
+            Future<Manifest> follower = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(spec, JoinSpec.Side.FOLLOWER, convs, followerSecret,
+                    JoinKey.publicOf(leaderSecret), dir.resolve("follower-state"), dir.resolve("follower-blocks"), Duration.ofSeconds(5)), StreamJoinTest::log));
+            long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(6);
+            // a party that fails fails the test at once; neither may run past the deadline
+            while (!follower.isDone()) {
+                if (leader.isDone()) leader.get();
+                if (System.nanoTime() > end) throw new AssertionError("the join did not end in 6 minutes");
+                Thread.sleep(200);
+            }
+            leader.get(2, TimeUnit.MINUTES);
+            return follower.get();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static void log(String line) {
+        System.out.println(java.time.LocalTime.now() + " " + line);
     }
 
     static JoinSpec spec(String job) {
@@ -110,9 +124,11 @@ class StreamJoinTest {
         assertEquals(0, m.lateMatches(), "no match arrived after its block was written");
 
         // the leader writes its half from the positions alone, row for row the same examples
+        var leaderCounts = io.meshfl.stream.blocks.CountsFile.read(dir.resolve("leader-state").resolve(io.meshfl.stream.blocks.CountsFile.FILE));
+        assertEquals(truth.impressions(), leaderCounts.values().stream().mapToLong(WindowCounts::in).sum(), "the leader took every impression");
         try (LeaderBlocks lb = new LeaderBlocks(spec, imps, dir.resolve("leader-blocks"))) {
             for (Manifest.Block b : m.blocks()) {
-                lb.write(b.index(), BlockWriter.leaderRefs(dir.resolve("follower-blocks"), b.index()), WindowCounts.UNKNOWN);
+                lb.write(b.index(), BlockWriter.leaderRefs(dir.resolve("follower-blocks"), b.index()), leaderCounts.getOrDefault(b.index(), WindowCounts.ZERO));
                 List<String> f = Files.readAllLines(dir.resolve("follower-blocks").resolve(b.file()));
                 List<String> l = Files.readAllLines(dir.resolve("leader-blocks").resolve(b.file()));
                 assertEquals(f.size(), l.size());
@@ -122,6 +138,8 @@ class StreamJoinTest {
                 }
             }
             assertEquals(m.rows(), lb.manifest().rows());
+            assertEquals(truth.impressions(), lb.manifest().blocks().stream().mapToLong(Manifest.Block::in).sum(),
+                    "the leader's manifest counts every impression in the blocks' spans");
         }
         System.out.printf("stream join: %d impressions, %d conversions, %d expected matches, %d written, recall %.5f, precision %.5f, %d late%n",
                 truth.impressions(), truth.conversions(), truth.matched().size(), found.size(), recall, precision, late);

@@ -60,6 +60,7 @@ public final class AdsStream {
      * created with the settings' partitions where they do not exist) and returns the truth.
      */
     public static Truth play(Settings s, String bootstrap, String impressionsTopic, String conversionsTopic, Consumer<String> progress) {
+        io.meshfl.stream.KafkaLogs.quiet();
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 java.util.Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             java.util.Set<String> have = admin.listTopics().names().get();

@@ -4,6 +4,7 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.contract.Server;
+import io.meshfl.stream.KafkaLogs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -275,6 +276,20 @@ public final class StreamParty implements AutoCloseable {
             }
         }
         return last;
+    }
+
+    /** This side's counts for every block it has seen, summed over its partitions. */
+    public java.util.SortedMap<Long, WindowCounts> allCounts() {
+        java.util.TreeMap<Long, WindowCounts> all = new java.util.TreeMap<>();
+        for (ReadOnlyKeyValueStore<Long, WindowCounts> store : countStores()) {
+            try (var it = store.all()) {
+                while (it.hasNext()) {
+                    var kv = it.next();
+                    all.merge(kv.key, kv.value, WindowCounts::plus);
+                }
+            }
+        }
+        return all;
     }
 
     /** The count store of each source partition this instance processes, retried while Kafka Streams is (re)assigning them. */

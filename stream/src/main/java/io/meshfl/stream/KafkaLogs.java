@@ -1,4 +1,4 @@
-package io.meshfl.stream.join;
+package io.meshfl.stream;
 
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -9,7 +9,7 @@ import java.util.logging.Logger;
  * failure still surfaces: Kafka Streams hands it to the party's exception handler, which stops the
  * party with it.
  */
-final class KafkaLogs {
+public final class KafkaLogs {
 
     /** Held so the level set on it is not collected with the logger. */
     private static final Logger KAFKA = Logger.getLogger("org.apache.kafka");
@@ -17,7 +17,8 @@ final class KafkaLogs {
     private KafkaLogs() {
     }
 
-    static void quiet() {
+    /** Sets Kafka's loggers to errors only. */
+    public static void quiet() {
         KAFKA.setLevel(Level.SEVERE);
     }
 }

@@ -1,0 +1,74 @@
+package io.meshfl.cli;
+
+import io.meshfl.stream.KafkaBroker;
+import io.meshfl.stream.blocks.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * From two Kafka streams to a model, through the command line: the advertising example played into a
+ * real broker, both parties' keys, the private windowed join (leader and follower), the leader's half
+ * of the blocks, then a vertical logistic regression over the two joined-data products.
+ */
+class StreamTrainingTest {
+
+    @Test
+    void theJoinedBlocksOfTwoStreamsTrainAVerticalModel(@TempDir Path dir) throws Exception {
+        try (KafkaBroker broker = KafkaBroker.start()) {
+            Path contracts = Files.createDirectories(dir.resolve("contracts"));
+            Path examples = Path.of("..", "examples", "ads-stream");
+            for (String f : List.of("platform.impressions.yaml", "advertiser.conversions.yaml")) {
+                Files.writeString(contracts.resolve(f), Files.readString(examples.resolve(f)).replace("127.0.0.1:9092", broker.bootstrap()));
+            }
+            Path joined = Files.createDirectories(dir.resolve("joined"));
+            for (String f : List.of("platform.ads-joined.yaml", "advertiser.ads-joined.yaml", "job.yaml")) {
+                Files.copy(examples.resolve("joined").resolve(f), joined.resolve(f));
+            }
+            Path data = dir.resolve("data");
+            assertEquals(0, Main.execute("stream", "generate", "--bootstrap", broker.bootstrap(), "--impressions", "30000", "--rate", "10"));
+            assertEquals(0, Main.execute("stream", "keys", "--out", dir.resolve("keys").toString(), "--name", "platform"));
+            assertEquals(0, Main.execute("stream", "keys", "--out", dir.resolve("keys").toString(), "--name", "advertiser"));
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            Future<Integer> leader = pool.submit(() -> Main.execute("stream", "join", "--side", "leader",
+                    "--contract", contracts.resolve("platform.impressions.yaml").toString(), "--job", "ads",
+                    "--key", dir.resolve("keys/platform.key").toString(), "--peer-public", dir.resolve("keys/advertiser.pub").toString(),
+                    "--state", dir.resolve("state/platform").toString(), "--until-end", "3s"));
+            assertEquals(0, Main.execute("stream", "join", "--side", "follower",
+                    "--contract", contracts.resolve("advertiser.conversions.yaml").toString(), "--job", "ads",
+                    "--key", dir.resolve("keys/advertiser.key").toString(), "--peer-public", dir.resolve("keys/platform.pub").toString(),
+                    "--state", dir.resolve("state/advertiser").toString(), "--blocks", data.resolve("advertiser").toString(), "--until-end", "3s"));
+            assertEquals(0, leader.get(3, TimeUnit.MINUTES));
+            pool.shutdown();
+            assertEquals(0, Main.execute("stream", "leader-blocks", "--contract", contracts.resolve("platform.impressions.yaml").toString(),
+                    "--job", "ads", "--positions", data.resolve("advertiser").toString(), "--out", data.resolve("platform").toString(),
+                    "--state", dir.resolve("state/platform").toString()));
+            Manifest follower = Manifest.read(data.resolve("advertiser"));
+            Manifest leaderHalf = Manifest.read(data.resolve("platform"));
+            assertEquals(follower.rows(), leaderHalf.rows());
+            assertTrue(follower.rows() > 10_000, follower.rows() + " joined examples");
+            assertEquals(30_000, leaderHalf.blocks().stream().mapToLong(Manifest.Block::in).sum(), "every impression counted on the leader's side");
+
+            Path cat = dir.resolve("catalog");
+            assertEquals(0, Main.execute("run", "--job", joined.resolve("job.yaml").toString(), "--contracts", joined.toString(),
+                    "--catalog", cat.toString(), "--report", dir.resolve("r.json").toString()));
+            var report = io.meshfl.core.report.RunReport.JSON.readTree(dir.resolve("r.json").toFile());
+            assertEquals("vertical", report.path("plan").path("strategy").asText());
+            assertEquals((double) follower.rows(), report.path("metrics").path("psi_intersection").asDouble(), "the two halves hold the same examples");
+            double auc = report.path("metrics").path("auc").asDouble();
+            assertTrue(auc > 0.8, "AUC " + auc + " in " + report.path("metrics"));
+            System.out.printf("stream to model: %d joined examples, vertical logistic AUC %.4f%n", follower.rows(), auc);
+        }
+    }
+
+}
