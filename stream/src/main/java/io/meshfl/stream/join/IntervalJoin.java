@@ -85,8 +85,8 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
         byte[] hash = r.key().get();
         if (v[0] == LEADER) {
             Values.LeaderId id = Values.LeaderId.decode(body);
-            // follower events at or after L that were let go could have matched
-            if (id.time() + withinMs >= get(FOLLOWER_GONE) && id.time() <= get(FOLLOWER_GONE)) add(DROPPED);
+            // a follower event at or after L that was already let go could have matched
+            if (id.time() <= get(FOLLOWER_GONE)) add(DROPPED);
             try (KeyValueIterator<Bytes, byte[]> it = followerEvents.range(key(hash, id.time(), 0), key(hash, id.time() + withinMs, -1))) {
                 while (it.hasNext()) emit(id, Values.FollowerEvent.decode(it.next().value));
             }

@@ -80,6 +80,10 @@ public final class StreamParty implements AutoCloseable {
         if (st == null) {
             throw new MeshflException(ErrorCode.JOB_INVALID, "product " + contract.id() + " is not a stream (its server is not of type kafka)");
         }
+        if (spec.skew().compareTo(st.watermarkDelay()) < 0) {
+            throw new MeshflException(ErrorCode.JOB_INVALID, "skew: the join's allowed disorder (" + spec.skew() + ") is shorter than product "
+                    + contract.id() + "'s watermark delay (" + st.watermarkDelay() + "); events the stream still takes could miss the join");
+        }
         if (contract.isPii(st.keyField())) {
             throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + contract.id() + ": its event id '" + st.keyField()
                     + "' is classified pii; a keyed hash would let the other party test guessed ids, and the blinded (ECDH) join "
@@ -175,7 +179,9 @@ public final class StreamParty implements AutoCloseable {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(spec.applicationId(side))
                     .partitionsToOffsetAndMetadata().get();
             java.util.Set<TopicPartition> inputs = new java.util.HashSet<>(committed.keySet());
-            List<String> sources = side == JoinSpec.Side.LEADER ? List.of(sourceTopic) : List.of(sourceTopic, spec.leaderIdsTopic());
+            // the follower's repartition topic too: its join tasks may not have committed a position there yet
+            List<String> sources = side == JoinSpec.Side.LEADER ? List.of(sourceTopic)
+                    : List.of(sourceTopic, spec.leaderIdsTopic(), spec.applicationId(side) + "-" + Topologies.FOLLOWER_IDS + "-repartition");
             admin.describeTopics(sources).allTopicNames().get().forEach((name, d) ->
                     d.partitions().forEach(pi -> inputs.add(new TopicPartition(name, pi.partition()))));
             Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();

@@ -28,6 +28,9 @@ import java.util.function.Consumer;
  */
 public final class Topologies {
 
+    /** The name of the follower's repartition step (its topic is {@code <application id>-follower-ids-repartition}). */
+    static final String FOLLOWER_IDS = "follower-ids";
+
     private Topologies() {
     }
 
@@ -48,7 +51,7 @@ public final class Topologies {
                                     Consumer<String> problems) {
         StreamsBuilder b = new StreamsBuilder();
         KStream<Bytes, byte[]> mine = side(b, spec, JoinSpec.Side.FOLLOWER, contract, key, problems)
-                .repartition(Repartitioned.with(Serdes.Bytes(), Serdes.ByteArray()).withName("follower-ids").withNumberOfPartitions(partitions))
+                .repartition(Repartitioned.with(Serdes.Bytes(), Serdes.ByteArray()).withName(FOLLOWER_IDS).withNumberOfPartitions(partitions))
                 .mapValues(v -> IntervalJoin.tag(IntervalJoin.FOLLOWER, v), Named.as("tag-follower"));
         KStream<Bytes, byte[]> leader = b.stream(spec.leaderIdsTopic(), Consumed.with(Serdes.Bytes(), Serdes.ByteArray()).withName("leader-ids"))
                 // an empty key is the leader's mark that its input ended

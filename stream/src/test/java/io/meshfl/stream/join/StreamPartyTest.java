@@ -1,0 +1,55 @@
+package io.meshfl.stream.join;
+
+import io.meshfl.core.ErrorCode;
+import io.meshfl.core.MeshflException;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a party refuses before it touches a broker. */
+class StreamPartyTest {
+
+    static final Path EXAMPLE = Path.of("..", "examples", "ads-stream", "platform.impressions.yaml");
+
+    static JoinKey key() {
+        SecureRandom r = new SecureRandom();
+        return JoinKey.agree(JoinKey.newSecret(r), JoinKey.publicOf(JoinKey.newSecret(r)), "j");
+    }
+
+    @Test
+    void aPiiIdIsNotJoinedUnderAKeyedHash(@TempDir Path dir) throws Exception {
+        String yaml = Files.readString(EXAMPLE).replace("{name: impression_id, logicalType: string, primaryKey: true}",
+                "{name: impression_id, logicalType: string, primaryKey: true, classification: pii}");
+        DataContract c = ContractLoader.parse(yaml, EXAMPLE, false);
+        JoinSpec spec = new JoinSpec("j", Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofMinutes(10));
+        MeshflException e = assertThrows(MeshflException.class, () -> StreamParty.start(spec, JoinSpec.Side.LEADER, c, key(), dir, s -> { }));
+        assertEquals(ErrorCode.POLICY_VIOLATION, e.code());
+        assertTrue(e.getMessage().contains("pii"), e.getMessage());
+    }
+
+    @Test
+    void aSkewShorterThanTheStreamsWatermarkDelayIsRefused(@TempDir Path dir) {
+        DataContract c = ContractLoader.load(EXAMPLE, false);
+        JoinSpec spec = new JoinSpec("j", Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofSeconds(30));
+        MeshflException e = assertThrows(MeshflException.class, () -> StreamParty.start(spec, JoinSpec.Side.FOLLOWER, c, key(), dir, s -> { }));
+        assertEquals(ErrorCode.JOB_INVALID, e.code());
+        assertTrue(e.getMessage().startsWith("skew") || e.getMessage().contains("skew:"), e.getMessage());
+    }
+
+    @Test
+    void aJobNameThatIsNotPlainIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new JoinSpec("../x", Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofMinutes(10)));
+        assertTrue(e.getMessage().contains("job"), e.getMessage());
+    }
+}
