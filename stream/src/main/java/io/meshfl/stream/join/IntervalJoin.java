@@ -70,6 +70,23 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
         this.followerEvents = context.getStateStore(FOLLOWER_EVENTS);
         this.expiry = context.getStateStore(EXPIRY);
         this.clock = context.getStateStore(CLOCK);
+        // the expiry index is not changelogged (half the join's state writes): after a restart it is rebuilt from the two
+        // stores it indexes, which are
+        rebuildExpiry(leaderIds, LEADER);
+        rebuildExpiry(followerEvents, FOLLOWER);
+    }
+
+    private void rebuildExpiry(KeyValueStore<Bytes, byte[]> store, byte side) {
+        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                ByteBuffer k = ByteBuffer.wrap(it.next().key.get());
+                byte[] hash = new byte[JoinKey.HASH_BYTES];
+                k.get(hash);
+                long time = k.getLong();
+                long ref = k.getLong();
+                expiry.put(expiryKey(side, time, hash, ref), new byte[0]);
+            }
+        }
     }
 
     @Override

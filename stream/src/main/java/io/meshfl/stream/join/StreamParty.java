@@ -126,7 +126,7 @@ public final class StreamParty implements AutoCloseable {
         // the join keeps each side's state until the other side's watermark has passed it, so it may take records in any
         // order: a task never waits for its other input
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 500L);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000L);
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 32L * 1024 * 1024);
         p.put(StreamsConfig.consumerPrefix("max.poll.records"), 5000);
         // a party killed and restarted gets its partitions back after this, not after the default 45 s
