@@ -64,7 +64,7 @@ final class StreamCommand {
         public void run() {
             byte[] secret = JoinKey.newSecret(new SecureRandom());
             try {
-                Files.createDirectories(out);
+                io.meshfl.core.trust.PrivateFiles.directory(out, "the key folder");
                 Path key = out.resolve(name + ".key");
                 Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(key, HexFormat.of().formatHex(secret) + "\n");
@@ -166,11 +166,9 @@ final class StreamCommand {
             };
             if (s == JoinSpec.Side.FOLLOWER && blocks == null) throw new IllegalArgumentException("--blocks: the follower writes the joined blocks there");
             DataContract c = ContractLoader.load(contract, false);
-            HexFormat hex = HexFormat.of();
             try {
-                Files.createDirectories(state);
                 JoinProcess.Options o = new JoinProcess.Options(new JoinSpec(job, within, span, skew), s, c,
-                        hex.parseHex(Files.readString(key).strip()), hex.parseHex(Files.readString(peerPublic).strip()), state, blocks, untilEnd);
+                        JoinProcess.readKey(key, true), JoinProcess.readKey(peerPublic, false), state, blocks, untilEnd);
                 say(s.name().toLowerCase(Locale.ROOT) + " of stream join '" + job + "' on " + c.server().describe());
                 Manifest m = JoinProcess.run(o, StreamCommand::say);
                 if (m != null) say("blocks and manifest in " + blocks);

@@ -36,11 +36,7 @@ public final class JoinProcess {
     /** Runs one party; returns the follower's manifest (null for the leader) at the end of a bounded join, or never without {@code idle}. */
     public static Manifest run(Options o, Consumer<String> log) throws InterruptedException {
         JoinKey key = JoinKey.agree(o.secret(), o.peerPublic(), o.spec().job());
-        try {
-            Files.createDirectories(o.state());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("the state folder cannot be created: " + e.getMessage(), e);
-        }
+        io.meshfl.core.trust.PrivateFiles.directory(o.state(), "the stream join's state folder");
         try (StreamParty party = StreamParty.start(o.spec(), o.side(), o.contract(), key, o.state(), log)) {
             if (!party.awaitRunning(Duration.ofMinutes(2))) throw new IllegalStateException("the stream application did not start in 2 minutes");
             if (o.side() == JoinSpec.Side.LEADER) {
@@ -110,6 +106,19 @@ public final class JoinProcess {
     }
 
     /**
+     * A key file as {@code meshfl stream keys} writes it (hex). A secret key that other accounts on
+     * the host may read is refused, naming the file, as the nodes' TLS keys are.
+     */
+    public static byte[] readKey(Path file, boolean secret) throws java.io.IOException {
+        if (secret) io.meshfl.core.trust.PrivateFiles.requirePrivateFile(file, "the stream join's secret key");
+        try {
+            return HexFormat.of().parseHex(Files.readString(file).strip());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the key file " + file + " does not hold a hex key (meshfl stream keys writes one)", e);
+        }
+    }
+
+    /**
      * {@code JoinProcess leader|follower CONTRACT JOB SECRET_FILE PEER_PUBLIC_FILE STATE BLOCKS WITHIN SPAN IDLE}: one party in
      * its own process, as the tests run it (and kill it). The key files hold hex; the secret's file should be readable by its
      * owner only (keys never go on a command line, where other users of the host could read them).
@@ -117,11 +126,8 @@ public final class JoinProcess {
     public static void main(String[] args) throws Exception {
         DataContract c = ContractLoader.load(Path.of(args[1]), false);
         JoinSpec spec = new JoinSpec(args[2], Durations.parse(args[7]), Durations.parse(args[8]), Duration.ofMinutes(10));
-        HexFormat hex = HexFormat.of();
         Options o = new Options(spec, JoinSpec.Side.valueOf(args[0].toUpperCase(java.util.Locale.ROOT)), c,
-                hex.parseHex(Files.readString(Path.of(args[3])).strip()), hex.parseHex(Files.readString(Path.of(args[4])).strip()),
-                Path.of(args[5]), Path.of(args[6]), Durations.parse(args[9]));
-        Files.createDirectories(o.state());
+                readKey(Path.of(args[3]), true), readKey(Path.of(args[4]), false), Path.of(args[5]), Path.of(args[6]), Durations.parse(args[9]));
         run(o, line -> System.out.println(line));
         System.out.println("done");
         System.exit(0);

@@ -48,6 +48,16 @@ final class BlockFiles {
         }
     }
 
+    /** Replaces {@code file} with {@code bytes}: written beside it, forced to disk, renamed over it. */
+    static void replace(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
     /** Deletes block files (and temporaries) that the manifest does not list: a crash came between them and the manifest. */
     static void clearUnlisted(Path folder, Set<String> listed) {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder, "block-*")) {

@@ -64,11 +64,8 @@ public final class BlockWriter implements AutoCloseable {
         this.taskWatermark = new long[joinTasks];
         java.util.Arrays.fill(taskWatermark, Long.MIN_VALUE);
         this.counts = counts;
-        try {
-            Files.createDirectories(folder);
-        } catch (IOException e) {
-            throw new UncheckedIOException("the block folder cannot be created: " + e.getMessage(), e);
-        }
+        // the blocks are the domain's own rows: an owner-only folder, as a node's state
+        io.meshfl.core.trust.PrivateFiles.directory(folder, "the joined-data block folder");
         Manifest m = Manifest.read(folder);
         if (m == null) {
             m = new Manifest(spec.job(), "follower", columns, spec.blockSpan().toMillis(), List.of(), Map.of(), Map.of(), 0);
@@ -197,10 +194,7 @@ public final class BlockWriter implements AutoCloseable {
             refs.putLong(m.leaderRef());
         }
         try {
-            Path tmp = folder.resolve(refsFile(index) + ".tmp");
-            Files.write(tmp, java.util.Arrays.copyOf(refs.array(), refs.position()));
-            Files.move(tmp, folder.resolve(refsFile(index)), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            BlockFiles.replace(folder.resolve(refsFile(index)), java.util.Arrays.copyOf(refs.array(), refs.position()));
         } catch (IOException e) {
             throw new UncheckedIOException("the positions of block " + index + " cannot be written: " + e.getMessage(), e);
         }

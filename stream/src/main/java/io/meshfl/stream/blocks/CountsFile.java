@@ -6,9 +6,7 @@ import io.meshfl.stream.join.WindowCounts;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -30,10 +28,8 @@ public final class CountsFile {
     public static void write(Path folder, SortedMap<Long, WindowCounts> counts) {
         Map<String, long[]> out = new TreeMap<>();
         counts.forEach((b, c) -> out.put(Long.toString(b), new long[]{c.in(), c.late(), c.malformed()}));
-        Path tmp = folder.resolve(FILE + ".tmp");
         try {
-            Files.write(tmp, JSON.writeValueAsBytes(out));
-            Files.move(tmp, folder.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            BlockFiles.replace(folder.resolve(FILE), JSON.writeValueAsBytes(out));
         } catch (IOException e) {
             throw new UncheckedIOException("the counts file cannot be written: " + e.getMessage(), e);
         }

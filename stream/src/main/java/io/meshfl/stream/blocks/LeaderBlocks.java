@@ -46,11 +46,8 @@ public final class LeaderBlocks implements AutoCloseable {
         this.folder = folder;
         this.codec = new EventCodec(contract);
         this.topic = contract.server().stream().topic();
-        try {
-            Files.createDirectories(folder);
-        } catch (IOException e) {
-            throw new UncheckedIOException("the block folder cannot be created: " + e.getMessage(), e);
-        }
+        // the blocks are the domain's own rows: an owner-only folder, as a node's state
+        io.meshfl.core.trust.PrivateFiles.directory(folder, "the joined-data block folder");
         Manifest m = Manifest.read(folder);
         this.manifest = m != null ? m : new Manifest(spec.job(), "leader", codec.columns(), spec.blockSpan().toMillis(), List.of(), Map.of(), Map.of(), 0);
         Set<String> listed = new HashSet<>();

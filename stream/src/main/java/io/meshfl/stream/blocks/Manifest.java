@@ -5,11 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,13 +71,8 @@ public record Manifest(String job, String side, List<String> columns, long spanM
 
     /** Writes the manifest beside a temporary copy, forces it to disk and renames it over the old one. */
     public void write(Path folder) {
-        Path tmp = folder.resolve(FILE + ".tmp");
         try {
-            Files.write(tmp, JSON.writeValueAsBytes(this));
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, folder.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            BlockFiles.replace(folder.resolve(FILE), JSON.writeValueAsBytes(this));
         } catch (IOException e) {
             throw new UncheckedIOException("the manifest cannot be written: " + e.getMessage(), e);
         }

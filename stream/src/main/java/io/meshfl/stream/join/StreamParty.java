@@ -275,13 +275,8 @@ public final class StreamParty implements AutoCloseable {
 
     /** The last block of event time in which this side has seen an event (taken, late or malformed); Long.MIN_VALUE before any. */
     public long lastCountedBlock() {
-        long last = Long.MIN_VALUE;
-        for (ReadOnlyKeyValueStore<Long, WindowCounts> store : countStores()) {
-            try (var it = store.all()) {
-                while (it.hasNext()) last = Math.max(last, it.next().key);
-            }
-        }
-        return last;
+        java.util.SortedMap<Long, WindowCounts> all = allCounts();
+        return all.isEmpty() ? Long.MIN_VALUE : all.lastKey();
     }
 
     /** This side's counts for every block it has seen, summed over its partitions. */

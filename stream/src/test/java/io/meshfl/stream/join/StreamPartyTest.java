@@ -47,6 +47,32 @@ class StreamPartyTest {
     }
 
     @Test
+    void aSecretKeyFileOtherAccountsMayReadIsRefusedNamingIt(@TempDir Path dir) throws Exception {
+        byte[] secret = JoinKey.newSecret(new SecureRandom());
+        Path key = Files.writeString(dir.resolve("platform.key"), java.util.HexFormat.of().formatHex(secret));
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        MeshflException e = assertThrows(MeshflException.class, () -> io.meshfl.stream.JoinProcess.readKey(key, true));
+        assertTrue(e.getMessage().contains("secret key") && e.getMessage().contains("platform.key"), e.getMessage());
+        // the peer's public key may be readable; the owner-only secret is read
+        assertEquals(32, io.meshfl.stream.JoinProcess.readKey(key, false).length);
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertTrue(java.util.Arrays.equals(secret, io.meshfl.stream.JoinProcess.readKey(key, true)));
+    }
+
+    @Test
+    void theJoinsStateFolderIsOwnerOnly(@TempDir Path dir) throws Exception {
+        Path open = Files.createDirectory(dir.resolve("state"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        DataContract c = ContractLoader.load(EXAMPLE, false);
+        JoinSpec spec = new JoinSpec("j", Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofMinutes(10));
+        SecureRandom r = new SecureRandom();
+        byte[] mine = JoinKey.newSecret(r);
+        MeshflException e = assertThrows(MeshflException.class, () -> io.meshfl.stream.JoinProcess.run(new io.meshfl.stream.JoinProcess.Options(
+                spec, JoinSpec.Side.LEADER, c, mine, JoinKey.publicOf(JoinKey.newSecret(r)), open, null, Duration.ofSeconds(1)), s -> { }));
+        assertTrue(e.getMessage().contains("state folder"), e.getMessage());
+    }
+
+    @Test
     void aJobNameThatIsNotPlainIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new JoinSpec("../x", Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofMinutes(10)));
