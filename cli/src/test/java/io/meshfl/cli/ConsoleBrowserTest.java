@@ -221,11 +221,21 @@ class ConsoleBrowserTest {
     /** The text of the first element {@code css} selects now, or "" (also while the page is being replaced). */
     private String text(String css) {
         try {
-            List<WebElement> e = browser.findElements(By.cssSelector(css));
-            return e.isEmpty() ? "" : e.get(0).getText();
-        } catch (org.openqa.selenium.StaleElementReferenceException replaced) {
-            return "";
+            // one script reads the element and its text in the same document: no element handle can outlive a replaced page
+            Object t = ((JavascriptExecutor) browser).executeScript(
+                    "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", css);
+            return t == null ? "" : t.toString().strip();
+        } catch (org.openqa.selenium.WebDriverException e) {
+            if (replaced(e)) return "";
+            throw e;
         }
+    }
+
+    /** Chromium's ways of saying the document went away between two calls (a navigation or a swap). */
+    private static boolean replaced(org.openqa.selenium.WebDriverException e) {
+        if (e instanceof org.openqa.selenium.StaleElementReferenceException) return true;
+        String m = String.valueOf(e.getMessage());
+        return m.contains("does not belong to the document") || m.contains("execution context") || m.contains("navigat");
     }
 
     private void setValue(String id, String value) {
