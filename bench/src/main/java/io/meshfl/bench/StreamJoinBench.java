@@ -73,7 +73,12 @@ public final class StreamJoinBench {
             byte[] ls = JoinKey.newSecret(rnd);
             byte[] fs = JoinKey.newSecret(rnd);
             Duration endWait = Duration.ofSeconds(2);
-            ExecutorService pool = Executors.newSingleThreadExecutor();
+            // a daemon thread: when the follower fails, the bench ends with its error instead of waiting on the leader
+            ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "leader");
+                t.setDaemon(true);
+                return t;
+            });
             long j0 = System.nanoTime();
             Future<Manifest> leader = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(spec, JoinSpec.Side.LEADER, imps, ls,
                     JoinKey.publicOf(fs), dir.resolve("leader-state"), null, endWait), s -> System.out.println("  " + s)));

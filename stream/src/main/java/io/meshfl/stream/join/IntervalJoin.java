@@ -10,7 +10,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
  * The follower's windowed join of the leader's hashed ids with its own events, on Kafka Streams
@@ -30,7 +34,6 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
 
     static final String LEADER_IDS = "join-leader-ids";
     static final String FOLLOWER_EVENTS = "join-follower-events";
-    static final String EXPIRY = "join-expiry";
     static final String CLOCK = "join-clock";
 
     static final byte LEADER = 0;
@@ -47,18 +50,26 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
     private final JoinSpec spec;
     private final long withinMs;
     private final long skewMs;
-    private final int leaderPartitions;
-    private final int followerPartitions;
+    /** The clock's keys for each source partition's newest event time ("L0", "L1", ...; "F0", ...). */
+    private final String[] leaderTimes;
+    private final String[] followerTimes;
     private ProcessorContext<Long, byte[]> context;
     private KeyValueStore<Bytes, byte[]> leaderIds;
     private KeyValueStore<Bytes, byte[]> followerEvents;
-    private KeyValueStore<Bytes, byte[]> expiry;
     private KeyValueStore<String, Long> clock;
+    /** Per side, what is stored by event time (derived from the two stores, so rebuilt rather than changelogged). */
+    private final Map<Byte, NavigableMap<Long, List<Expiring>>> expiry = new HashMap<>();
+    /** The clock store's values as last written (the store is what survives; this spares a lookup per value per event). */
+    private final Map<String, Long> clockSeen = new HashMap<>();
+
+    /** A stored entry, found again by its hash and position. */
+    private record Expiring(byte[] hash, long ref) {
+    }
 
     IntervalJoin(JoinSpec spec, int leaderPartitions, int followerPartitions) {
         this.spec = spec;
-        this.leaderPartitions = leaderPartitions;
-        this.followerPartitions = followerPartitions;
+        this.leaderTimes = times("L", leaderPartitions);
+        this.followerTimes = times("F", followerPartitions);
         this.withinMs = spec.within().toMillis();
         this.skewMs = spec.skew().toMillis();
     }
@@ -68,10 +79,16 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
         this.context = context;
         this.leaderIds = context.getStateStore(LEADER_IDS);
         this.followerEvents = context.getStateStore(FOLLOWER_EVENTS);
-        this.expiry = context.getStateStore(EXPIRY);
         this.clock = context.getStateStore(CLOCK);
-        // the expiry index is not changelogged (half the join's state writes): after a restart it is rebuilt from the two
-        // stores it indexes, which are
+        // init runs again after a task's state is wiped and restored (exactly-once after a crash): derived state starts over
+        clockSeen.clear();
+        try (KeyValueIterator<String, Long> it = clock.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, Long> kv = it.next();
+                clockSeen.put(kv.key, kv.value);
+            }
+        }
+        expiry.clear();
         rebuildExpiry(leaderIds, LEADER);
         rebuildExpiry(followerEvents, FOLLOWER);
     }
@@ -79,21 +96,21 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
     private void rebuildExpiry(KeyValueStore<Bytes, byte[]> store, byte side) {
         try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
             while (it.hasNext()) {
-                ByteBuffer k = ByteBuffer.wrap(it.next().key.get());
-                byte[] hash = new byte[JoinKey.HASH_BYTES];
-                k.get(hash);
-                long time = k.getLong();
-                long ref = k.getLong();
-                expiry.put(expiryKey(side, time, hash, ref), new byte[0]);
+                KeyValue<Bytes, byte[]> kv = it.next();
+                for (byte[] e : Bucket.entries(kv.value)) index(side, kv.key.get(), Bucket.timeOf(e), Bucket.refOf(e));
             }
         }
+    }
+
+    private void index(byte side, byte[] hash, long time, long ref) {
+        expiry.computeIfAbsent(side, k -> new TreeMap<>()).computeIfAbsent(time, k -> new ArrayList<>(1)).add(new Expiring(hash, ref));
     }
 
     @Override
     public void process(Record<Bytes, byte[]> r) {
         byte[] v = r.value();
         if (v[0] == END) {
-            clock.put(ENDED, 1L);
+            put(ENDED, 1L);
             report();
             return;
         }
@@ -104,28 +121,30 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
             Values.LeaderId id = Values.LeaderId.decode(body);
             // a follower event at or after L that was already let go could have matched
             if (id.time() <= get(FOLLOWER_GONE)) add(DROPPED);
-            try (KeyValueIterator<Bytes, byte[]> it = followerEvents.range(key(hash, id.time(), 0), key(hash, id.time() + withinMs, -1))) {
-                while (it.hasNext()) emit(id, Values.FollowerEvent.decode(it.next().value));
+            for (byte[] f : Bucket.entries(followerEvents.get(r.key()))) {
+                long t = Bucket.timeOf(f);
+                if (t >= id.time() && t <= id.time() + withinMs) emit(id, Values.FollowerEvent.decode(f));
             }
             store(leaderIds, LEADER, hash, id.time(), id.ref(), body);
-            advance("L" + Values.partitionOf(id.ref()), id.time());
+            advance(timeKey(leaderTimes, id.ref(), "leader"), id.time());
         } else {
             Values.FollowerEvent e = Values.FollowerEvent.decode(body);
             if (e.time() - withinMs <= get(LEADER_GONE)) add(DROPPED);
-            try (KeyValueIterator<Bytes, byte[]> it = leaderIds.range(key(hash, e.time() - withinMs, 0), key(hash, e.time(), -1))) {
-                while (it.hasNext()) emit(Values.LeaderId.decode(it.next().value), e);
+            for (byte[] l : Bucket.entries(leaderIds.get(r.key()))) {
+                long t = Bucket.timeOf(l);
+                if (t >= e.time() - withinMs && t <= e.time()) emit(Values.LeaderId.decode(l), e);
             }
             store(followerEvents, FOLLOWER, hash, e.time(), e.ref(), body);
-            advance("F" + Values.partitionOf(e.ref()), e.time());
+            advance(timeKey(followerTimes, e.ref(), "follower"), e.time());
         }
         expire();
         report();
     }
 
     /** A side's watermark: the oldest newest-time over its source partitions (none until each has sent). */
-    private long watermark(String side, int partitions) {
+    private long watermark(String[] times) {
         long min = Long.MAX_VALUE;
-        for (int p = 0; p < partitions; p++) min = Math.min(min, get(side + p));
+        for (String t : times) min = Math.min(min, get(t));
         return min;
     }
 
@@ -135,12 +154,12 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
      * within - skew} can come from this task any more.
      */
     private void report() {
-        long wm = Math.min(watermark("L", leaderPartitions), watermark("F", followerPartitions));
-        if (get(ENDED) == 1) wm = Math.max(wm, watermark("F", followerPartitions));
+        long wm = Math.min(watermark(leaderTimes), watermark(followerTimes));
+        if (get(ENDED) == 1) wm = Math.max(wm, watermark(followerTimes));
         if (wm <= NONE) return;
         long block = spec.blockOf(wm);
         if (block <= get(REPORTED)) return;
-        clock.put(REPORTED, block);
+        put(REPORTED, block);
         int task = context.taskId().partition();
         context.forward(new Record<>(-1L - task, ByteBuffer.allocate(8).putLong(wm).array(), wm));
     }
@@ -151,37 +170,34 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
      * disorder.
      */
     private void expire() {
-        long leaderBefore = watermark("F", followerPartitions) - skewMs - withinMs;
-        long followerBefore = get(ENDED) == 1 ? Long.MAX_VALUE / 2 : watermark("L", leaderPartitions) - skewMs;
+        long leaderBefore = watermark(followerTimes) - skewMs - withinMs;
+        long followerBefore = get(ENDED) == 1 ? Long.MAX_VALUE / 2 : watermark(leaderTimes) - skewMs;
         expire(LEADER, leaderBefore);
         expire(FOLLOWER, followerBefore);
     }
 
     private void expire(byte side, long before) {
         if (before <= 0) return;
-        List<Bytes> done = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = expiry.range(expiryKey(side, 0, new byte[0], 0), expiryKey(side, before, new byte[0], 0))) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, byte[]> kv = it.next();
-                ByteBuffer k = ByteBuffer.wrap(kv.key.get());
-                k.get();
-                long time = k.getLong();
-                if (time >= before) break;
-                byte[] hash = new byte[JoinKey.HASH_BYTES];
-                k.get(hash);
-                long ref = k.getLong();
-                (side == LEADER ? leaderIds : followerEvents).delete(key(hash, time, ref));
-                String gone = side == LEADER ? LEADER_GONE : FOLLOWER_GONE;
-                if (time > get(gone)) clock.put(gone, time);
-                done.add(kv.key);
+        NavigableMap<Long, List<Expiring>> index = expiry.get(side);
+        if (index == null) return;
+        KeyValueStore<Bytes, byte[]> store = side == LEADER ? leaderIds : followerEvents;
+        String gone = side == LEADER ? LEADER_GONE : FOLLOWER_GONE;
+        while (!index.isEmpty() && index.firstKey() < before) {
+            Map.Entry<Long, List<Expiring>> oldest = index.pollFirstEntry();
+            for (Expiring x : oldest.getValue()) {
+                Bytes k = Bytes.wrap(x.hash());
+                byte[] left = Bucket.remove(store.get(k), x.ref());
+                if (left == null) store.delete(k);
+                else store.put(k, left);
             }
+            if (oldest.getKey() > get(gone)) put(gone, oldest.getKey());
         }
-        for (Bytes k : done) expiry.delete(k);
     }
 
     private void store(KeyValueStore<Bytes, byte[]> s, byte side, byte[] hash, long time, long ref, byte[] body) {
-        s.put(key(hash, time, ref), body);
-        expiry.put(expiryKey(side, time, hash, ref), new byte[0]);
+        Bytes k = Bytes.wrap(hash);
+        s.put(k, Bucket.add(s.get(k), body));
+        index(side, hash, time, ref);
     }
 
     private void emit(Values.LeaderId id, Values.FollowerEvent e) {
@@ -190,26 +206,35 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
     }
 
     private long get(String k) {
-        Long v = clock.get(k);
+        Long v = clockSeen.get(k);
         return v != null ? v : k.equals(DROPPED) || k.equals(ENDED) ? 0 : k.equals(REPORTED) ? Long.MIN_VALUE : NONE;
     }
 
     private void advance(String k, long time) {
-        if (time > get(k)) clock.put(k, time);
+        if (time > get(k)) put(k, time);
     }
 
     private void add(String k) {
-        clock.put(k, get(k) + 1);
+        put(k, get(k) + 1);
     }
 
-    /** A stored entry: hash, then time and position big-endian, so one hash's entries lie in time order. */
-    private static Bytes key(byte[] hash, long time, long ref) {
-        return Bytes.wrap(ByteBuffer.allocate(hash.length + 16).put(hash).putLong(Math.max(0, time)).putLong(ref).array());
+    private void put(String k, long v) {
+        clock.put(k, v);
+        clockSeen.put(k, v);
     }
 
-    /** The expiry index: side, then time, so each side's oldest entries come first. */
-    private static Bytes expiryKey(byte side, long time, byte[] hash, long ref) {
-        return Bytes.wrap(ByteBuffer.allocate(1 + 8 + hash.length + 8).put(side).putLong(Math.max(0, time)).put(hash).putLong(ref).array());
+    private static String timeKey(String[] times, long ref, String side) {
+        int p = Values.partitionOf(ref);
+        if (p >= times.length) {
+            throw new IllegalStateException("a " + side + " record names source partition " + p + ", but the join was set up for " + times.length);
+        }
+        return times[p];
+    }
+
+    private static String[] times(String side, int partitions) {
+        String[] out = new String[partitions];
+        for (int p = 0; p < partitions; p++) out[p] = side + p;
+        return out;
     }
 
     /** The tagged value the join's merged input carries. */

@@ -57,14 +57,12 @@ public final class Topologies {
                 // an empty key is the leader's mark that its input ended
                 .mapValues((k, v) -> IntervalJoin.tag(k.get().length == 0 ? IntervalJoin.END : IntervalJoin.LEADER, v), Named.as("tag-leader"));
         for (String store : new String[]{IntervalJoin.LEADER_IDS, IntervalJoin.FOLLOWER_EVENTS}) {
-            b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()));
+            b.addStateStore(Stores.keyValueStoreBuilder(HashStore.supplier(store), Serdes.Bytes(), Serdes.ByteArray()));
         }
-        b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(IntervalJoin.EXPIRY), Serdes.Bytes(), Serdes.ByteArray())
-                .withLoggingDisabled());
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(IntervalJoin.CLOCK), Serdes.String(), Serdes.Long()).withCachingEnabled());
         leader.merge(mine, Named.as("join-input"))
                 .process(() -> new IntervalJoin(spec, partitions, ownPartitions), Named.as("join"), IntervalJoin.LEADER_IDS, IntervalJoin.FOLLOWER_EVENTS,
-                        IntervalJoin.EXPIRY, IntervalJoin.CLOCK)
+                        IntervalJoin.CLOCK)
                 .to(spec.matchesTopic(), Produced.with(Serdes.Long(), Serdes.ByteArray()));
         return b.build();
     }
