@@ -82,9 +82,10 @@ public final class JoinProcess {
                     read += n;
                     long now = System.nanoTime();
                     if (now - lastLog > 5_000_000_000L) {
+                        w.recordRefused(party.refused());
                         log.accept("follower: " + party.lag() + " events behind, " + read + " records read (matches and join progress), " + w.manifest().blocks().size()
                                 + " blocks written (" + w.manifest().rows() + " rows), " + w.pending() + " waiting for their block to close, "
-                                + party.droppedByJoin() + " dropped by the join");
+                                + party.droppedByJoin() + " dropped by the join" + refused(party));
                         lastLog = now;
                     }
                     if (n > 0) doneSince = -1;
@@ -95,14 +96,23 @@ public final class JoinProcess {
                         else if (doneSince < 0) doneSince = now;
                         else if (now - doneSince > o.idle().toNanos()) {
                             w.flush(party.lastCountedBlock());
+                            w.recordRefused(party.refused());
                             log.accept("follower: done; " + w.manifest().blocks().size() + " blocks, " + w.manifest().rows() + " rows, "
-                                    + party.droppedByJoin() + " dropped by the join, " + w.manifest().lateMatches() + " matches after their block");
+                                    + party.droppedByJoin() + " dropped by the join, " + w.manifest().lateMatches() + " matches after their block"
+                                    + refused(party));
                             return w.manifest();
                         }
                     }
                 }
             }
         }
+    }
+
+    /** Said whenever records on the leader-ids topic were refused: someone other than the leader writes to it. */
+    private static String refused(StreamParty party) {
+        long n = party.refused();
+        return n == 0 ? "" : "; " + n + " records on the leader-ids topic refused: their seal does not open under the job's key, "
+                + "so someone other than the leader wrote them (ids, times or end marks), and they were not joined";
     }
 
     /**

@@ -67,8 +67,10 @@ class StreamJoinTest {
     /** Both parties in this JVM (each its own Kafka Streams application on the broker) until both are idle. */
     static Manifest runInJvm(JoinSpec spec, Path dir) throws Exception {
         SecureRandom rnd = new SecureRandom();
-        byte[] leaderSecret = JoinKey.newSecret(rnd);
-        byte[] followerSecret = JoinKey.newSecret(rnd);
+        return runInJvm(spec, dir, JoinKey.newSecret(rnd), JoinKey.newSecret(rnd));
+    }
+
+    static Manifest runInJvm(JoinSpec spec, Path dir, byte[] leaderSecret, byte[] followerSecret) throws Exception {
         DataContract imps = contract("platform.impressions");
         DataContract convs = contract("advertiser.conversions");
         ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -143,6 +145,84 @@ class StreamJoinTest {
         }
         System.out.printf("stream join: %d impressions, %d conversions, %d expected matches, %d written, recall %.5f, precision %.5f, %d late%n",
                 truth.impressions(), truth.conversions(), truth.matched().size(), found.size(), recall, precision, late);
+    }
+
+    /**
+     * Someone with write access to the follower's cluster and the follower's public key (public),
+     * but not the job's key, writes to the leader-ids topic before the leader starts: end marks for
+     * both partitions (unsealed, and sealed under a key of its own agreement with the follower), and
+     * ids with the genuine hashes of conversions that should not join, timed so that they would
+     * (the worst case: it knows the ids and the hash), unsealed and sealed under its own key, and a
+     * record without a key. Without the seal the early end marks would end the join before the
+     * leader's ids arrive, and the forged ids would join as examples.
+     */
+    @Test
+    void recordsTheLeaderDidNotSealAreRefusedAndAnEarlyEndMarkDoesNotEndTheJoin(@TempDir Path dir) throws Exception {
+        JoinSpec spec = spec("ads-forged");
+        SecureRandom rnd = new SecureRandom();
+        byte[] leaderSecret = JoinKey.newSecret(rnd);
+        byte[] followerSecret = JoinKey.newSecret(rnd);
+        JoinKey.Hasher genuineHash = JoinKey.agree(followerSecret, JoinKey.publicOf(leaderSecret), spec.job()).hasher();
+        JoinKey.Sealer attackers = JoinKey.agree(JoinKey.newSecret(rnd), JoinKey.publicOf(followerSecret), spec.job()).sealer();
+
+        // conversions that should not join (late or outside the window), read from the advertiser's topic
+        io.meshfl.stream.event.EventCodec codec = new io.meshfl.stream.event.EventCodec(contract("advertiser.conversions"));
+        List<io.meshfl.stream.event.Event> targets = new ArrayList<>();
+        try (var c = consumer()) {
+            var parts = c.partitionsFor("ads.conversions").stream()
+                    .map(pi -> new org.apache.kafka.common.TopicPartition("ads.conversions", pi.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            while (targets.size() < 50) {
+                for (var r : c.poll(Duration.ofMillis(500))) {
+                    var parsed = codec.parse(r.value());
+                    if (parsed.ok() && !truth.matched().contains(parsed.event().key()) && targets.size() < 50) targets.add(parsed.event());
+                }
+            }
+        }
+        broker.createTopics(Map.of(spec.leaderIdsTopic(), 2));
+        int forged = 0;
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(Map.of(
+                "bootstrap.servers", broker.bootstrap(), "acks", "all"),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (int p = 0; p < 2; p++) {
+                byte[] junk = new byte[JoinKey.SEAL_BYTES];
+                rnd.nextBytes(junk);
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(spec.leaderIdsTopic(), p, new byte[0], junk));
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(spec.leaderIdsTopic(), p, new byte[0], attackers.endMark(p)));
+                forged += 2;
+            }
+            for (int i = 0; i < targets.size(); i++) {
+                io.meshfl.stream.event.Event e = targets.get(i);
+                byte[] hash = genuineHash.hash(e.key());
+                byte[] id = new io.meshfl.stream.join.Values.LeaderId(io.meshfl.stream.join.Values.ref(0, 900_000_000L + i), e.time() - 60_000).encode();
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(spec.leaderIdsTopic(), hash, id));
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(spec.leaderIdsTopic(), hash, attackers.seal(hash, id)));
+                forged += 2;
+            }
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(spec.leaderIdsTopic(), 0, null, new byte[32]));
+            forged++;
+            producer.flush();
+        }
+
+        Manifest m = runInJvm(spec, dir, leaderSecret, followerSecret);
+        Set<String> found = new HashSet<>();
+        for (Manifest.Block b : m.blocks()) {
+            List<String> lines = Files.readAllLines(dir.resolve("follower-blocks").resolve(b.file()));
+            for (String line : lines.subList(1, lines.size())) found.add(line.substring(0, line.indexOf(',')));
+        }
+        for (io.meshfl.stream.event.Event e : targets) assertTrue(!found.contains(e.key()), "a forged id joined conversion " + e.key());
+        long truePositives = found.stream().filter(truth.matched()::contains).count();
+        assertTrue(truePositives >= 0.999 * truth.matched().size(), "the forged end marks ended the join early: recall "
+                + truePositives / (double) truth.matched().size());
+        assertEquals(found.size(), truePositives, "every joined example is a true one");
+        assertEquals(forged, m.refused(), "every forged record is refused and counted in the manifest");
+        assertEquals(forged, Manifest.read(dir.resolve("follower-blocks")).refused(), "the count is on disk too");
+    }
+
+    static org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer() {
+        return new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrap(), "enable.auto.commit", "false"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());
     }
 
     @Test

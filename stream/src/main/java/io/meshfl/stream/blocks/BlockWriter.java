@@ -68,7 +68,7 @@ public final class BlockWriter implements AutoCloseable {
         io.meshfl.core.trust.PrivateFiles.directory(folder, "the joined-data block folder");
         Manifest m = Manifest.read(folder);
         if (m == null) {
-            m = new Manifest(spec.job(), "follower", columns, spec.blockSpan().toMillis(), List.of(), Map.of(), Map.of(), 0);
+            m = new Manifest(spec.job(), "follower", columns, spec.blockSpan().toMillis(), List.of(), Map.of(), Map.of(), 0, 0);
         } else if (!m.job().equals(spec.job()) || !m.columns().equals(columns) || m.spanMillis() != spec.blockSpan().toMillis()) {
             throw new IllegalStateException("the block folder holds job '" + m.job() + "' with other columns or block span; use a new folder");
         }
@@ -144,6 +144,13 @@ public final class BlockWriter implements AutoCloseable {
         writeThrough(last);
     }
 
+    /** Records how many leader-ids records the join refused so far (see {@link Manifest#refused()}). */
+    public void recordRefused(long n) {
+        if (n == manifest.refused()) return;
+        manifest = manifest.withRefused(n);
+        manifest.write(folder);
+    }
+
     /** The manifest as last written. */
     public Manifest manifest() {
         return manifest;
@@ -202,7 +209,7 @@ public final class BlockWriter implements AutoCloseable {
         long span = spec.blockSpan().toMillis();
         WindowCounts c = counts.apply(index);
         Manifest.Block block = new Manifest.Block(index, index * span, (index + 1) * span, rows.size(), BlockFiles.name(index), sha,
-                c.in(), c.late(), c.malformed());
+                c.in(), c.late(), c.malformed(), System.currentTimeMillis());
         // resume at the first record of a block still open, or where reading has got to
         Map<Integer, Long> resume = new HashMap<>(position);
         for (Map<Integer, Long> first : firstOffsets.values()) first.forEach((p, o) -> resume.merge(p, o, Math::min));

@@ -49,7 +49,7 @@ public final class LeaderBlocks implements AutoCloseable {
         // the blocks are the domain's own rows: an owner-only folder, as a node's state
         io.meshfl.core.trust.PrivateFiles.directory(folder, "the joined-data block folder");
         Manifest m = Manifest.read(folder);
-        this.manifest = m != null ? m : new Manifest(spec.job(), "leader", codec.columns(), spec.blockSpan().toMillis(), List.of(), Map.of(), Map.of(), 0);
+        this.manifest = m != null ? m : new Manifest(spec.job(), "leader", codec.columns(), spec.blockSpan().toMillis(), List.of(), Map.of(), Map.of(), 0, 0);
         Set<String> listed = new HashSet<>();
         for (Manifest.Block b : manifest.blocks()) listed.add(b.file());
         BlockFiles.clearUnlisted(folder, listed);
@@ -123,7 +123,7 @@ public final class LeaderBlocks implements AutoCloseable {
         String sha = BlockFiles.write(folder, index, manifest.columns(), rows);
         long s = spec.blockSpan().toMillis();
         manifest = manifest.with(new Manifest.Block(index, index * s, (index + 1) * s, rows.size(), BlockFiles.name(index), sha,
-                counts.in(), counts.late(), counts.malformed()), Map.of(), Map.of(), 0);
+                counts.in(), counts.late(), counts.malformed(), System.currentTimeMillis()), Map.of(), Map.of(), 0);
         manifest.write(folder);
     }
 

@@ -20,10 +20,12 @@ import java.util.TreeMap;
  * describes exactly the files it lists. {@code offsets} is where reading resumes (the first record of
  * a block not yet written); {@code readTo} is how far reading had got, so that a record read again
  * after a restart for a block already written is known to be in it, while one first read after its
- * block was written is counted in {@code lateMatches}.
+ * block was written is counted in {@code lateMatches}. {@code refused} counts the records on the
+ * leader-ids topic whose seal did not open under the job's key (written by someone other than the
+ * leader), none of which was joined.
  */
 public record Manifest(String job, String side, List<String> columns, long spanMillis, List<Block> blocks,
-                       Map<Integer, Long> offsets, Map<Integer, Long> readTo, long lateMatches) {
+                       Map<Integer, Long> offsets, Map<Integer, Long> readTo, long lateMatches, long refused) {
 
     public static final String FILE = "manifest.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -37,10 +39,11 @@ public record Manifest(String job, String side, List<String> columns, long spanM
     /**
      * One block: the examples whose leader event happened in [start, end) (epoch ms), in the agreed
      * order; this side's events taken in, dropped as late and as malformed in that span (-1 each
-     * where they were not at hand when the block was written).
+     * where they were not at hand when the block was written), and when it was written (epoch ms,
+     * wall clock; 0 in manifests written before this was kept): how far behind its stream.
      */
     public record Block(long index, long start, long end, long rows, String file, String sha256,
-                        long in, long late, long malformed) {
+                        long in, long late, long malformed, long writtenAt) {
     }
 
     /** The last block written, or -1 when none is. */
@@ -55,7 +58,11 @@ public record Manifest(String job, String side, List<String> columns, long spanM
     public Manifest with(Block b, Map<Integer, Long> resumeAt, Map<Integer, Long> readTo, long lateMatches) {
         List<Block> more = new ArrayList<>(blocks);
         more.add(b);
-        return new Manifest(job, side, columns, spanMillis, more, resumeAt, readTo, lateMatches);
+        return new Manifest(job, side, columns, spanMillis, more, resumeAt, readTo, lateMatches, refused);
+    }
+
+    public Manifest withRefused(long n) {
+        return new Manifest(job, side, columns, spanMillis, blocks, offsets, readTo, lateMatches, n);
     }
 
     /** The manifest in {@code folder}, or null when there is none yet. */

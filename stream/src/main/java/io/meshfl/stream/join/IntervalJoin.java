@@ -42,12 +42,15 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
 
     static final String ENDED = "leader-ended";
     static final String DROPPED = "dropped";
+    static final String REFUSED = "refused";
     private static final String REPORTED = "reported-block";
     private static final String LEADER_GONE = "leader-expired-through";
     private static final String FOLLOWER_GONE = "follower-expired-through";
     private static final long NONE = Long.MIN_VALUE / 4;
 
     private final JoinSpec spec;
+    private final JoinKey key;
+    private JoinKey.Sealer sealer;
     private final long withinMs;
     private final long skewMs;
     /** The clock's keys for each source partition's newest event time ("L0", "L1", ...; "F0", ...). */
@@ -66,8 +69,9 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
     private record Expiring(byte[] hash, long ref) {
     }
 
-    IntervalJoin(JoinSpec spec, int leaderPartitions, int followerPartitions) {
+    IntervalJoin(JoinSpec spec, JoinKey key, int leaderPartitions, int followerPartitions) {
         this.spec = spec;
+        this.key = key;
         this.leaderTimes = times("L", leaderPartitions);
         this.followerTimes = times("F", followerPartitions);
         this.withinMs = spec.within().toMillis();
@@ -80,6 +84,7 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
         this.leaderIds = context.getStateStore(LEADER_IDS);
         this.followerEvents = context.getStateStore(FOLLOWER_EVENTS);
         this.clock = context.getStateStore(CLOCK);
+        this.sealer = key.sealer();
         // init runs again after a task's state is wiped and restored (exactly-once after a crash): derived state starts over
         clockSeen.clear();
         try (KeyValueIterator<String, Long> it = clock.all()) {
@@ -109,13 +114,26 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
     @Override
     public void process(Record<Bytes, byte[]> r) {
         byte[] v = r.value();
+        byte[] body = new byte[v.length - 1];
+        System.arraycopy(v, 1, body, 0, body.length);
         if (v[0] == END) {
+            // only the leader's sealed mark for this very partition ends it
+            if (!sealer.isEndMark(body, context.recordMetadata().orElseThrow().partition())) {
+                add(REFUSED);
+                return;
+            }
             put(ENDED, 1L);
             report();
             return;
         }
-        byte[] body = new byte[v.length - 1];
-        System.arraycopy(v, 1, body, 0, body.length);
+        if (v[0] == LEADER) {
+            byte[] opened = r.key() == null || r.key().get().length != JoinKey.HASH_BYTES ? null : sealer.open(r.key().get(), body);
+            if (opened == null || opened.length != 16) {
+                add(REFUSED);
+                return;
+            }
+            body = opened;
+        }
         byte[] hash = r.key().get();
         if (v[0] == LEADER) {
             Values.LeaderId id = Values.LeaderId.decode(body);
@@ -207,7 +225,7 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
 
     private long get(String k) {
         Long v = clockSeen.get(k);
-        return v != null ? v : k.equals(DROPPED) || k.equals(ENDED) ? 0 : k.equals(REPORTED) ? Long.MIN_VALUE : NONE;
+        return v != null ? v : k.equals(DROPPED) || k.equals(ENDED) || k.equals(REFUSED) ? 0 : k.equals(REPORTED) ? Long.MIN_VALUE : NONE;
     }
 
     private void advance(String k, long time) {

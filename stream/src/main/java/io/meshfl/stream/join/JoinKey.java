@@ -22,7 +22,10 @@ import java.util.Arrays;
  * Both parties derive the same key from their own secret and the other's public key; whoever
  * relays the public keys (the coordinator) learns nothing it could hash with. A party holds the
  * key, so it could hash a guessed id: ids the contract classifies as pii are therefore not hashed
- * this way but blinded as in PSI.
+ * this way but blinded as in PSI. The same derivation gives a second key, under which the leader
+ * seals every record it writes to the leader-ids topic and every end mark ({@link Sealer}): the
+ * follower drops what does not open, so a process that can write to that topic but does not hold
+ * the job's key can neither add ids, change a time, nor end the join early.
  */
 public final class JoinKey {
 
@@ -31,10 +34,15 @@ public final class JoinKey {
     public static final int HASH_BYTES = 16;
     private static final byte[] SALT = "meshfl-stream-join-v1".getBytes(StandardCharsets.UTF_8);
 
-    private final byte[] key;
+    /** The length of a seal on a leader-ids record. */
+    public static final int SEAL_BYTES = 16;
 
-    private JoinKey(byte[] key) {
+    private final byte[] key;
+    private final byte[] sealKey;
+
+    private JoinKey(byte[] key, byte[] sealKey) {
         this.key = key;
+        this.sealKey = sealKey;
     }
 
     /** A fresh X25519 secret key for one job. */
@@ -72,20 +80,79 @@ public final class JoinKey {
         System.arraycopy(hi, 0, info, jobBytes.length + KEY_BYTES, KEY_BYTES);
         HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
         hkdf.init(new HKDFParameters(shared, SALT, info));
-        byte[] key = new byte[KEY_BYTES];
-        hkdf.generateBytes(key, 0, KEY_BYTES);
+        // HKDF's first 32 bytes are the hash key whatever the length asked; the next 32 the seal key
+        byte[] okm = new byte[2 * KEY_BYTES];
+        hkdf.generateBytes(okm, 0, okm.length);
         Arrays.fill(shared, (byte) 0);
-        return new JoinKey(key);
+        return new JoinKey(Arrays.copyOf(okm, KEY_BYTES), Arrays.copyOfRange(okm, KEY_BYTES, 2 * KEY_BYTES));
     }
 
     /** A hasher for one thread (a {@link Mac} is not thread-safe). */
     public Hasher hasher() {
+        return new Hasher(mac(key));
+    }
+
+    /** A sealer for one thread. */
+    public Sealer sealer() {
+        return new Sealer(mac(sealKey));
+    }
+
+    private static Mac mac(byte[] k) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return new Hasher(mac);
+            mac.init(new SecretKeySpec(k, "HmacSHA256"));
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "HMAC-SHA256 is not available: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Seals the leader's records: HMAC-SHA256 (16 bytes) over the record's kind, its key and its
+     * value, appended to the value. An end mark is sealed over its partition, so a mark cannot be
+     * moved to another partition either.
+     */
+    public static final class Sealer {
+        private static final byte ID = 1;
+        private static final byte END = 2;
+        private final Mac mac;
+
+        private Sealer(Mac mac) {
+            this.mac = mac;
+        }
+
+        /** {@code value} with its seal appended. */
+        public byte[] seal(byte[] key, byte[] value) {
+            byte[] out = Arrays.copyOf(value, value.length + SEAL_BYTES);
+            System.arraycopy(tag(ID, key, value, 0, value.length), 0, out, value.length, SEAL_BYTES);
+            return out;
+        }
+
+        /** The value without its seal, or null when the seal does not verify (or there is none). */
+        public byte[] open(byte[] key, byte[] sealed) {
+            if (key == null || sealed == null || sealed.length < SEAL_BYTES) return null;
+            int n = sealed.length - SEAL_BYTES;
+            byte[] expected = tag(ID, key, sealed, 0, n);
+            if (!java.security.MessageDigest.isEqual(expected, Arrays.copyOfRange(sealed, n, sealed.length))) return null;
+            return Arrays.copyOf(sealed, n);
+        }
+
+        /** The value of the end mark for one partition of the leader-ids topic. */
+        public byte[] endMark(int partition) {
+            return tag(END, new byte[0], java.nio.ByteBuffer.allocate(4).putInt(partition).array(), 0, 4);
+        }
+
+        /** Whether {@code value} is the leader's end mark for {@code partition}. */
+        public boolean isEndMark(byte[] value, int partition) {
+            return value != null && java.security.MessageDigest.isEqual(endMark(partition), value);
+        }
+
+        private byte[] tag(byte kind, byte[] key, byte[] value, int from, int length) {
+            mac.update(kind);
+            mac.update(java.nio.ByteBuffer.allocate(4).putInt(key.length).array());
+            mac.update(key);
+            mac.update(value, from, length);
+            return Arrays.copyOf(mac.doFinal(), SEAL_BYTES);
         }
     }
 

@@ -57,10 +57,12 @@ public final class StreamParty implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     private final int idPartitions;
+    private final JoinKey key;
 
     private StreamParty(JoinSpec spec, JoinSpec.Side side, KafkaStreams streams, String sourceTopic, String bootstrap, int idPartitions,
-                        AtomicLong malformed) {
+                        AtomicLong malformed, JoinKey key) {
         this.idPartitions = idPartitions;
+        this.key = key;
         this.spec = spec;
         this.side = side;
         this.streams = streams;
@@ -134,7 +136,7 @@ public final class StreamParty implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix("linger.ms"), 20);
         p.put(StreamsConfig.producerPrefix("batch.size"), 262144);
         KafkaStreams streams = new KafkaStreams(t, p);
-        StreamParty party = new StreamParty(spec, side, streams, st.topic(), st.bootstrap(), idPartitions, bad);
+        StreamParty party = new StreamParty(spec, side, streams, st.topic(), st.bootstrap(), idPartitions, bad, key);
         streams.setUncaughtExceptionHandler(e -> {
             party.failure.set(e);
             log.accept("the " + side.name().toLowerCase(java.util.Locale.ROOT) + "'s stream application failed: " + e);
@@ -235,7 +237,8 @@ public final class StreamParty implements AutoCloseable {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             int partitions = producer.partitionsFor(spec.leaderIdsTopic()).size();
-            for (int i = 0; i < partitions; i++) producer.send(new ProducerRecord<>(spec.leaderIdsTopic(), i, new byte[0], null));
+            JoinKey.Sealer sealer = key.sealer();
+            for (int i = 0; i < partitions; i++) producer.send(new ProducerRecord<>(spec.leaderIdsTopic(), i, new byte[0], sealer.endMark(i)));
             producer.flush();
         }
     }
@@ -338,6 +341,21 @@ public final class StreamParty implements AutoCloseable {
             }
         }
         return (long) sum + joined;
+    }
+
+    /**
+     * Records on the leader-ids topic whose seal did not open under the job's key (ids, times or end
+     * marks written by someone other than the leader, or changed on the way), dropped by the join.
+     */
+    public long refused() {
+        long n = 0;
+        if (side == JoinSpec.Side.FOLLOWER) {
+            for (ReadOnlyKeyValueStore<String, Long> clock : joinClocks()) {
+                Long d = clock.get(IntervalJoin.REFUSED);
+                if (d != null) n += d;
+            }
+        }
+        return n;
     }
 
     /** The largest number of records this side's consumers are behind their inputs (committed records only). */

@@ -38,6 +38,7 @@ public final class Topologies {
     public static Topology leader(JoinSpec spec, DataContract contract, JoinKey key, Consumer<String> problems) {
         StreamsBuilder b = new StreamsBuilder();
         side(b, spec, JoinSpec.Side.LEADER, contract, key, problems)
+                .processValues(() -> new Seal(key), Named.as("leader-seal"))
                 .to(spec.leaderIdsTopic(), Produced.with(Serdes.Bytes(), Serdes.ByteArray()));
         return b.build();
     }
@@ -55,13 +56,13 @@ public final class Topologies {
                 .mapValues(v -> IntervalJoin.tag(IntervalJoin.FOLLOWER, v), Named.as("tag-follower"));
         KStream<Bytes, byte[]> leader = b.stream(spec.leaderIdsTopic(), Consumed.with(Serdes.Bytes(), Serdes.ByteArray()).withName("leader-ids"))
                 // an empty key is the leader's mark that its input ended
-                .mapValues((k, v) -> IntervalJoin.tag(k.get().length == 0 ? IntervalJoin.END : IntervalJoin.LEADER, v), Named.as("tag-leader"));
+                .mapValues((k, v) -> IntervalJoin.tag(k == null || k.get().length == 0 ? IntervalJoin.END : IntervalJoin.LEADER, v), Named.as("tag-leader"));
         for (String store : new String[]{IntervalJoin.LEADER_IDS, IntervalJoin.FOLLOWER_EVENTS}) {
             b.addStateStore(Stores.keyValueStoreBuilder(HashStore.supplier(store), Serdes.Bytes(), Serdes.ByteArray()));
         }
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(IntervalJoin.CLOCK), Serdes.String(), Serdes.Long()).withCachingEnabled());
         leader.merge(mine, Named.as("join-input"))
-                .process(() -> new IntervalJoin(spec, partitions, ownPartitions), Named.as("join"), IntervalJoin.LEADER_IDS, IntervalJoin.FOLLOWER_EVENTS,
+                .process(() -> new IntervalJoin(spec, key, partitions, ownPartitions), Named.as("join"), IntervalJoin.LEADER_IDS, IntervalJoin.FOLLOWER_EVENTS,
                         IntervalJoin.CLOCK)
                 .to(spec.matchesTopic(), Produced.with(Serdes.Long(), Serdes.ByteArray()));
         return b.build();
@@ -80,6 +81,28 @@ public final class Topologies {
                         .withTimestampExtractor(new EventTime(codec)).withName(name + "-events"))
                 .process(() -> new SideProcessor(spec, side, codec, key, delay, problems),
                         Named.as(name + "-hash"), SideProcessor.CLOCK, SideProcessor.COUNTS);
+    }
+
+    /** Seals each leader id under the job's seal key (one sealer per task: a {@link javax.crypto.Mac} is not thread-safe). */
+    static final class Seal implements org.apache.kafka.streams.processor.api.FixedKeyProcessor<Bytes, byte[], byte[]> {
+        private final JoinKey key;
+        private org.apache.kafka.streams.processor.api.FixedKeyProcessorContext<Bytes, byte[]> context;
+        private JoinKey.Sealer sealer;
+
+        Seal(JoinKey key) {
+            this.key = key;
+        }
+
+        @Override
+        public void init(org.apache.kafka.streams.processor.api.FixedKeyProcessorContext<Bytes, byte[]> context) {
+            this.context = context;
+            this.sealer = key.sealer();
+        }
+
+        @Override
+        public void process(org.apache.kafka.streams.processor.api.FixedKeyRecord<Bytes, byte[]> r) {
+            context.forward(r.withValue(sealer.seal(r.key().get(), r.value())));
+        }
     }
 
     /**
