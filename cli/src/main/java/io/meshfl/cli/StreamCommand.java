@@ -34,7 +34,8 @@ import java.util.Locale;
  */
 @Command(name = "stream", mixinStandardHelpOptions = true,
         description = "Streaming products: join two domains' Kafka streams privately into joined-data blocks.",
-        subcommands = {StreamCommand.Keys.class, StreamCommand.Generate.class, StreamCommand.Join.class, StreamCommand.LeaderHalf.class})
+        subcommands = {StreamCommand.Keys.class, StreamCommand.Generate.class, StreamCommand.Join.class, StreamCommand.LeaderHalf.class,
+                StreamCommand.Report.class})
 final class StreamCommand {
 
     /** Durations written as 30m, 60s, PT1M. */
@@ -214,6 +215,47 @@ final class StreamCommand {
                     lb.write(b.index(), BlockWriter.leaderRefs(positions, b.index()), state == null ? WindowCounts.UNKNOWN : counts.getOrDefault(b.index(), WindowCounts.ZERO));
                 }
                 say(lb.manifest().blocks().size() + " blocks, " + lb.manifest().rows() + " rows in " + out);
+            }
+        }
+    }
+
+    @Command(name = "report", mixinStandardHelpOptions = true,
+            description = "What a stream join did per window, from the block manifests: each side's events in, late and malformed, the examples "
+                    + "joined, when each block was written; totals with the records refused on the leader-ids topic. JSON and a page with a chart.")
+    static final class Report implements Runnable {
+        @Option(names = "--blocks", required = true, description = "The follower's block folder (its manifest.json).")
+        Path blocks;
+
+        @Option(names = "--leader-blocks", description = "The leader's block folder, for its counts per window beside the follower's.")
+        Path leaderBlocks;
+
+        @Option(names = "--out", required = true, description = "The report's JSON file; the page is written beside it (.html).")
+        Path out;
+
+        @Override
+        public void run() {
+            Manifest follower = Manifest.read(blocks);
+            if (follower == null) throw new IllegalArgumentException("--blocks: no " + Manifest.FILE + " in " + blocks);
+            Manifest leader = null;
+            if (leaderBlocks != null) {
+                leader = Manifest.read(leaderBlocks);
+                if (leader == null) throw new IllegalArgumentException("--leader-blocks: no " + Manifest.FILE + " in " + leaderBlocks);
+            }
+            var r = io.meshfl.stream.report.JoinReport.of(follower, leader);
+            try {
+                Path abs = out.toAbsolutePath();
+                if (abs.getParent() != null) java.nio.file.Files.createDirectories(abs.getParent());
+                java.nio.file.Files.writeString(abs, io.meshfl.stream.report.JoinReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
+                String name = abs.getFileName().toString();
+                Path html = abs.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".html");
+                java.nio.file.Files.writeString(html, io.meshfl.stream.report.JoinReport.html(r));
+                var t = r.path("totals");
+                say(t.path("windows").asLong() + " windows, " + t.path("joined").asLong() + " joined examples, " + t.path("follower_late").asLong()
+                        + " late on the follower's side" + (t.has("leader_late") ? ", " + t.path("leader_late").asLong() + " on the leader's" : "")
+                        + ", " + t.path("leader_records_refused").asLong() + " leader-ids records refused; report in " + abs + " and " + html);
+                for (var p : r.path("problems")) say("problem: " + p.asText());
+            } catch (IOException e) {
+                throw new UncheckedIOException("the report cannot be written: " + e.getMessage(), e);
             }
         }
     }

@@ -59,6 +59,17 @@ class StreamTrainingTest {
             assertTrue(follower.rows() > 10_000, follower.rows() + " joined examples");
             assertEquals(30_000, leaderHalf.blocks().stream().mapToLong(Manifest.Block::in).sum(), "every impression counted on the leader's side");
 
+            // the join's report: per window both sides' counts and the joined examples, the totals adding up to the manifests
+            assertEquals(0, Main.execute("stream", "report", "--blocks", data.resolve("advertiser").toString(),
+                    "--leader-blocks", data.resolve("platform").toString(), "--out", dir.resolve("join.json").toString()));
+            var join = io.meshfl.stream.report.JoinReport.JSON.readTree(dir.resolve("join.json").toFile());
+            assertEquals(follower.rows(), join.path("totals").path("joined").asLong());
+            assertEquals(30_000, join.path("totals").path("leader_in").asLong());
+            assertEquals(follower.blocks().size(), join.path("windows").size());
+            assertEquals(0, join.path("problems").size(), join.path("problems").toString());
+            assertTrue(join.path("windows").get(0).has("written_after_window_s"));
+            assertTrue(Files.readString(dir.resolve("join.html")).contains("<svg"), "the page draws the windows");
+
             Path cat = dir.resolve("catalog");
             assertEquals(0, Main.execute("run", "--job", joined.resolve("job.yaml").toString(), "--contracts", joined.toString(),
                     "--catalog", cat.toString(), "--report", dir.resolve("r.json").toString()));
