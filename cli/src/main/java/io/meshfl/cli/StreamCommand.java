@@ -35,7 +35,7 @@ import java.util.Locale;
 @Command(name = "stream", mixinStandardHelpOptions = true,
         description = "Streaming products: join two domains' Kafka streams privately into joined-data blocks.",
         subcommands = {StreamCommand.Keys.class, StreamCommand.Generate.class, StreamCommand.Join.class, StreamCommand.LeaderHalf.class,
-                StreamCommand.Report.class})
+                StreamCommand.Report.class, StreamTrain.class})
 final class StreamCommand {
 
     /** Durations written as 30m, 60s, PT1M. */

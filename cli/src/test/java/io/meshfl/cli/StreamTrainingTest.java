@@ -79,6 +79,28 @@ class StreamTrainingTest {
             double auc = report.path("metrics").path("auc").asDouble();
             assertTrue(auc > 0.8, "AUC " + auc + " in " + report.path("metrics"));
             System.out.printf("stream to model: %d joined examples, vertical logistic AUC %.4f%n", follower.rows(), auc);
+
+            // window by window: each run trains on the earlier windows and is scored on its own, which it has not seen
+            assertEquals(0, Main.execute("stream", "train", "--job", joined.resolve("job.yaml").toString(), "--contracts", joined.toString(),
+                    "--catalog", cat.toString(), "--out", dir.resolve("windows").toString(),
+                    "--first", String.valueOf(follower.blocks().stream().filter(b -> b.rows() > 0).count() - 4),
+                    "--every", "2"));
+            var preq = io.meshfl.core.report.RunReport.JSON.readTree(dir.resolve("windows").resolve("prequential.json").toFile());
+            assertEquals(2, preq.path("windows").size(), preq.toString());
+            java.util.Set<String> runs = new java.util.HashSet<>();
+            long trainedBefore = 0;
+            for (var w : preq.path("windows")) {
+                long block = w.path("window").asLong();
+                long rowsThere = follower.blocks().stream().filter(b -> b.index() == block).findFirst().orElseThrow().rows();
+                assertEquals(rowsThere, w.path("eval_rows").asLong(), "scored on exactly the window's examples: " + w);
+                long earlier = follower.blocks().stream().filter(b -> b.index() < block).mapToLong(Manifest.Block::rows).sum();
+                assertEquals(earlier, w.path("train_rows").asLong(), "trained on exactly the earlier windows' examples: " + w);
+                assertTrue(w.path("train_rows").asLong() > trainedBefore, "each window trains on more");
+                trainedBefore = w.path("train_rows").asLong();
+                assertTrue(w.path("auc").asDouble() > 0.8, "prequential AUC " + w);
+                assertTrue(runs.add(w.path("run_id").asText()) && !w.path("model_id").asText().isEmpty(), "a run and a model of its own: " + w);
+            }
+            System.out.printf("prequential: %s%n", preq.path("windows"));
         }
     }
 

@@ -1,0 +1,212 @@
+package io.meshfl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.meshfl.core.contract.ContractLoader;
+import io.meshfl.core.contract.DataContract;
+import io.meshfl.core.plan.JobLoader;
+import io.meshfl.core.plan.JobSpec;
+import io.meshfl.core.report.RunReport;
+import io.meshfl.stream.blocks.Manifest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Training that follows a stream join, window by window (prequential): for each window of joined
+ * blocks, a run of the job trains on every earlier window and is scored on this one, which it has
+ * not seen; each run is a run of its own in the catalog with its model. The label holder's product
+ * is split into a training view (the blocks before the window) and an evaluation product (the
+ * window's block, aligned apart by a second private set intersection); the other products are
+ * their blocks up to the window. Views are hard links to the blocks, in folders of their own.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a job over joined-data products window by window: each window's run trains on the earlier windows and is "
+                + "scored on that window (prequential), with its own run and model in the catalog.")
+final class StreamTrain implements Runnable {
+
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    @Option(names = "--job", required = true, description = "The job over the joined-data products (as examples/ads-stream/joined/job.yaml).")
+    Path job;
+
+    @Option(names = "--contracts", description = "The folder of the joined-data products' contracts. Default: the job file's folder.")
+    Path contracts;
+
+    @Option(names = "--catalog", required = true, description = "The catalog that keeps each window's run and model.")
+    Path catalog;
+
+    @Option(names = "--out", required = true, description = "Folder for the windows' views, jobs and reports, and prequential.json.")
+    Path out;
+
+    @Option(names = "--first", defaultValue = "3", description = "Windows the first run trains on (default ${DEFAULT-VALUE}).")
+    int first;
+
+    @Option(names = "--every", defaultValue = "1", description = "Run every this many windows (default ${DEFAULT-VALUE}).")
+    int every;
+
+    @Override
+    public void run() {
+        if (first < 1) throw new IllegalArgumentException("--first: at least one window to train on, found " + first);
+        if (every < 1) throw new IllegalArgumentException("--every: at least 1, found " + every);
+        Path folder = contracts != null ? contracts : job.toAbsolutePath().getParent();
+        JobSpec spec = JobLoader.load(job);
+        Map<String, Path> contractFiles = new TreeMap<>();
+        Map<String, DataContract> byId = new TreeMap<>();
+        try (var files = Files.list(folder)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml") && !p.equals(job.toAbsolutePath()) && !p.equals(job)).toList()) {
+                JsonNode doc = YAML.readTree(f.toFile());
+                if (!"DataContract".equals(doc.path("kind").asText())) continue;
+                DataContract c = ContractLoader.load(f, false);
+                contractFiles.put(c.id(), f);
+                byId.put(c.id(), c);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("the contracts in " + folder + " cannot be read: " + e.getMessage(), e);
+        }
+        String labelHolder = null;
+        Map<String, Path> blockFolders = new TreeMap<>();
+        for (String product : spec.products()) {
+            DataContract c = byId.get(product);
+            if (c == null) throw new IllegalArgumentException("--contracts: no contract of product " + product + " in " + folder);
+            if (c.property(spec.label()).isPresent()) labelHolder = product;
+            Path glob = c.server().path();
+            Path dir = glob == null ? null : glob.getParent();
+            if (dir == null || Manifest.read(dir) == null) {
+                throw new IllegalArgumentException("product " + product + " is not a joined-data product: no " + Manifest.FILE + " beside its blocks");
+            }
+            blockFolders.put(product, dir);
+        }
+        if (labelHolder == null) throw new IllegalArgumentException("job " + spec.name() + ": no product holds the label '" + spec.label() + "'");
+        // windows written by every side
+        TreeSet<Long> windows = null;
+        for (Path dir : blockFolders.values()) {
+            TreeSet<Long> these = new TreeSet<>();
+            Manifest.read(dir).blocks().forEach(b -> these.add(b.index()));
+            if (windows == null) windows = these;
+            else windows.retainAll(these);
+        }
+        // a window without examples has nothing to score or learn from: said, and left out
+        List<Long> empty = new ArrayList<>();
+        for (Manifest.Block b : Manifest.read(blockFolders.get(labelHolder)).blocks()) {
+            if (b.rows() == 0 && windows.remove(b.index())) empty.add(b.index());
+        }
+        if (!empty.isEmpty()) say(empty.size() + " windows hold no joined example and are left out: " + empty);
+        List<Long> ordered = new ArrayList<>(windows);
+        if (ordered.size() <= first) {
+            throw new IllegalArgumentException("--first " + first + ": only " + ordered.size() + " windows with examples are written by every side; nothing is left to score");
+        }
+        ObjectNode result = RunReport.JSON.createObjectNode();
+        result.put("job", spec.name());
+        result.put("label_holder", labelHolder);
+        empty.forEach(result.putArray("windows_without_examples")::add);
+        ArrayNode rows = result.putArray("windows");
+        double sum = 0;
+        int n = 0;
+        for (int i = first; i < ordered.size(); i += every) {
+            long w = ordered.get(i);
+            Path dir = out.resolve("window-" + w).toAbsolutePath();
+            ObjectNode r = window(spec, contractFiles, byId, blockFolders, labelHolder, ordered.subList(0, i), w, dir);
+            rows.add(r);
+            if (r.has("auc")) {
+                sum += r.path("auc").asDouble();
+                n++;
+            }
+            say(String.format(Locale.ROOT, "window %d: trained on %d windows (%d rows), scored on %d rows of this one: AUC %.4f (run %s)",
+                    w, i, r.path("train_rows").asLong(), r.path("eval_rows").asLong(), r.path("auc").asDouble(Double.NaN), r.path("run_id").asText()));
+        }
+        if (n > 0) result.put("mean_prequential_auc", sum / n);
+        try {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("prequential.json"), RunReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+        } catch (IOException e) {
+            throw new UncheckedIOException("prequential.json cannot be written: " + e.getMessage(), e);
+        }
+        say(String.format(Locale.ROOT, "%d windows scored, mean prequential AUC %.4f; %s", n, n > 0 ? sum / n : Double.NaN,
+                out.resolve("prequential.json")));
+    }
+
+    /** One window's run: the views, the contracts and the job written under {@code dir}, then run against the catalog. */
+    private ObjectNode window(JobSpec spec, Map<String, Path> contractFiles, Map<String, DataContract> byId, Map<String, Path> blockFolders,
+                              String labelHolder, List<Long> before, long w, Path dir) {
+        String evalId = labelHolder + "-next";
+        try {
+            Path cdir = Files.createDirectories(dir.resolve("contracts"));
+            for (String product : spec.products()) {
+                List<Long> blocks = new ArrayList<>(before);
+                if (!product.equals(labelHolder)) blocks.add(w);
+                contract(contractFiles.get(product), cdir.resolve(product + ".yaml"), link(blockFolders.get(product), blocks, dir.resolve("data").resolve(product)), null, w);
+            }
+            contract(contractFiles.get(labelHolder), cdir.resolve(evalId + ".yaml"),
+                    link(blockFolders.get(labelHolder), List.of(w), dir.resolve("data").resolve(evalId)), evalId, w);
+            ObjectNode j = (ObjectNode) YAML.readTree(job.toFile());
+            j.put("name", spec.name() + "-w" + w);
+            ObjectNode eval = j.putObject("evaluation");
+            eval.putArray("products").add(evalId);
+            Path jobFile = dir.resolve("job.yaml");
+            YAML.writeValue(jobFile.toFile(), j);
+            Path report = dir.resolve("report.json");
+            int code = Main.execute("run", "--job", jobFile.toString(), "--contracts", cdir.toString(), "--catalog", catalog.toString(),
+                    "--report", report.toString());
+            if (code != 0) throw new IllegalStateException("window " + w + ": the run failed (exit " + code + "); its job is " + jobFile);
+            JsonNode rep = RunReport.JSON.readTree(report.toFile());
+            ObjectNode r = RunReport.JSON.createObjectNode();
+            r.put("window", w);
+            r.put("trained_on_windows", before.size());
+            r.put("run_id", rep.path("run_id").asText());
+            r.put("model_id", rep.path("model_id").asText());
+            r.put("train_rows", rep.path("metrics").path("psi_intersection").asLong());
+            r.put("eval_rows", rep.path("metrics").path("eval_rows").asLong());
+            if (rep.path("metrics").has("auc")) r.put("auc", rep.path("metrics").path("auc").asDouble());
+            r.put("report", report.toString());
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException("window " + w + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Hard links to the given blocks (those a side wrote, by its manifest) in a folder of their own; the glob the view's contract reads. */
+    private static Path link(Path from, List<Long> blocks, Path to) throws IOException {
+        Files.createDirectories(to);
+        for (Manifest.Block b : Manifest.read(from).blocks()) {
+            if (!blocks.contains(b.index())) continue;
+            Path dst = to.resolve(b.file());
+            if (!Files.exists(dst)) Files.createLink(dst, from.resolve(b.file()));
+        }
+        return to.resolve("block-*.csv");
+    }
+
+    /**
+     * A copy of a contract that reads {@code glob}, under another id when {@code id} is given, as a
+     * version of its own (the product as of this window: the catalog keeps one contract per version).
+     */
+    private static void contract(Path from, Path to, Path glob, String id, long window) throws IOException {
+        ObjectNode c = (ObjectNode) YAML.readTree(from.toFile());
+        c.put("version", c.path("version").asText() + "+window." + window);
+        if (id != null) {
+            c.put("id", id);
+            c.put("dataProduct", id.substring(id.indexOf('.') + 1));
+        }
+        for (JsonNode s : c.path("servers")) ((ObjectNode) s).put("path", glob.toString());
+        YAML.writeValue(to.toFile(), c);
+    }
+
+    private static void say(String line) {
+        System.out.println(LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + " " + line);
+    }
+}
