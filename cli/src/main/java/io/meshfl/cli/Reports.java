@@ -21,12 +21,21 @@ final class Reports {
 
     static Path write(JsonNode report, Path json) {
         try {
+            return write(json, RunReport.JSON.writeValueAsString(report), HtmlReport.render(report));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write report " + json, e);
+        }
+    }
+
+    /** Writes {@code jsonText} to {@code json} and {@code page} beside it ({@code x.json} and {@code x.html}); returns the page's path. */
+    static Path write(Path json, String jsonText, String page) {
+        try {
             Path abs = json.toAbsolutePath();
             if (abs.getParent() != null) Files.createDirectories(abs.getParent());
-            Files.writeString(abs, RunReport.JSON.writeValueAsString(report));
+            Files.writeString(abs, jsonText);
             String name = abs.getFileName().toString();
             Path html = abs.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".html");
-            Files.writeString(html, HtmlReport.render(report));
+            Files.writeString(html, page);
             return html;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write report " + json, e);

@@ -243,16 +243,12 @@ final class StreamCommand {
             }
             var r = io.meshfl.stream.report.JoinReport.of(follower, leader);
             try {
-                Path abs = out.toAbsolutePath();
-                if (abs.getParent() != null) java.nio.file.Files.createDirectories(abs.getParent());
-                java.nio.file.Files.writeString(abs, io.meshfl.stream.report.JoinReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
-                String name = abs.getFileName().toString();
-                Path html = abs.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".html");
-                java.nio.file.Files.writeString(html, io.meshfl.stream.report.JoinReport.html(r));
+                Path html = Reports.write(out, io.meshfl.stream.report.JoinReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r),
+                        io.meshfl.stream.report.JoinReport.html(r));
                 var t = r.path("totals");
                 say(t.path("windows").asLong() + " windows, " + t.path("joined").asLong() + " joined examples, " + t.path("follower_late").asLong()
                         + " late on the follower's side" + (t.has("leader_late") ? ", " + t.path("leader_late").asLong() + " on the leader's" : "")
-                        + ", " + t.path("leader_records_refused").asLong() + " leader-ids records refused; report in " + abs + " and " + html);
+                        + ", " + t.path("leader_records_refused").asLong() + " leader-ids records refused; report in " + out.toAbsolutePath() + " and " + html);
                 for (var p : r.path("problems")) say("problem: " + p.asText());
             } catch (IOException e) {
                 throw new UncheckedIOException("the report cannot be written: " + e.getMessage(), e);

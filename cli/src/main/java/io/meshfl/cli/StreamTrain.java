@@ -33,7 +33,9 @@ import java.util.TreeSet;
  * not seen; each run is a run of its own in the catalog with its model. The label holder's product
  * is split into a training view (the blocks before the window) and an evaluation product (the
  * window's block, aligned apart by a second private set intersection); the other products are
- * their blocks up to the window. Views are hard links to the blocks, in folders of their own.
+ * their blocks up to the window. Views are hard links to the blocks, in folders beside them, each a
+ * version of its product of its own ({@code 1.0.0+before.N}, {@code +through.N}); the window's block is a product of its own,
+ * {@code <label holder's id>-window-N}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a job over joined-data products window by window: each window's run trains on the earlier windows and is "
@@ -144,18 +146,27 @@ final class StreamTrain implements Runnable {
     /** One window's run: the views, the contracts and the job written under {@code dir}, then run against the catalog. */
     private ObjectNode window(JobSpec spec, Map<String, Path> contractFiles, Map<String, DataContract> byId, Map<String, Path> blockFolders,
                               String labelHolder, List<Long> before, long w, Path dir) {
-        String evalId = labelHolder + "-next";
+        // the window's own product (named by it, so no pin is needed: evaluation products are taken at their newest version)
+        String evalId = labelHolder + "-window-" + w;
         try {
             Path cdir = Files.createDirectories(dir.resolve("contracts"));
             for (String product : spec.products()) {
                 List<Long> blocks = new ArrayList<>(before);
-                if (!product.equals(labelHolder)) blocks.add(w);
-                contract(contractFiles.get(product), cdir.resolve(product + ".yaml"), link(blockFolders.get(product), blocks, dir.resolve("data").resolve(product)), null, w);
+                boolean holder = product.equals(labelHolder);
+                if (!holder) blocks.add(w);
+                String view = (holder ? "before." : "through.") + w;
+                contract(contractFiles.get(product), cdir.resolve(product + ".yaml"), link(blockFolders.get(product), blocks, view), null, view);
             }
-            contract(contractFiles.get(labelHolder), cdir.resolve(evalId + ".yaml"),
-                    link(blockFolders.get(labelHolder), List.of(w), dir.resolve("data").resolve(evalId)), evalId, w);
+            contract(contractFiles.get(labelHolder), cdir.resolve(evalId + ".yaml"), link(blockFolders.get(labelHolder), List.of(w), "window." + w),
+                    evalId, null);
             ObjectNode j = (ObjectNode) YAML.readTree(job.toFile());
             j.put("name", spec.name() + "-w" + w);
+            // each product pinned at its view's version: the catalog's newest version may be another window's
+            var products = j.putArray("products");
+            for (String product : spec.products()) {
+                String view = (product.equals(labelHolder) ? "before." : "through.") + w;
+                products.add(product + "@" + byId.get(product).version() + "+" + view);
+            }
             ObjectNode eval = j.putObject("evaluation");
             eval.putArray("products").add(evalId);
             Path jobFile = dir.resolve("job.yaml");
@@ -171,7 +182,9 @@ final class StreamTrain implements Runnable {
             r.put("run_id", rep.path("run_id").asText());
             r.put("model_id", rep.path("model_id").asText());
             r.put("train_rows", rep.path("metrics").path("psi_intersection").asLong());
-            r.put("eval_rows", rep.path("metrics").path("eval_rows").asLong());
+            // vertical linear runs say eval_rows, split networks holdout_rows; the diagnostics name the rows either way
+            JsonNode scored = rep.path("metrics").has("eval_rows") ? rep.path("metrics").path("eval_rows") : rep.path("metrics").path("holdout_rows");
+            r.put("eval_rows", scored.isMissingNode() ? rep.path("diagnostics").path("rows").asLong() : scored.asLong());
             if (rep.path("metrics").has("auc")) r.put("auc", rep.path("metrics").path("auc").asDouble());
             r.put("report", report.toString());
             return r;
@@ -180,24 +193,30 @@ final class StreamTrain implements Runnable {
         }
     }
 
-    /** Hard links to the given blocks (those a side wrote, by its manifest) in a folder of their own; the glob the view's contract reads. */
-    private static Path link(Path from, List<Long> blocks, Path to) throws IOException {
+    /**
+     * Hard links to the given blocks (those a side wrote, by its manifest) in the view's folder beside
+     * the block folder ({@code <blocks>.views/<view>}), so a view, like its version, is the same for
+     * every job that asks for it; the glob the view's contract reads.
+     */
+    private static Path link(Path from, List<Long> blocks, String view) throws IOException {
+        Path to = from.resolveSibling(from.getFileName() + ".views").resolve(view);
         Files.createDirectories(to);
         for (Manifest.Block b : Manifest.read(from).blocks()) {
             if (!blocks.contains(b.index())) continue;
             Path dst = to.resolve(b.file());
             if (!Files.exists(dst)) Files.createLink(dst, from.resolve(b.file()));
         }
-        return to.resolve("block-*.csv");
+        return to.toAbsolutePath().normalize().resolve("block-*.csv");
     }
 
     /**
-     * A copy of a contract that reads {@code glob}, under another id when {@code id} is given, as a
-     * version of its own (the product as of this window: the catalog keeps one contract per version).
+     * A copy of a contract that reads {@code glob}, under another id when {@code id} is given, and as
+     * a version of its own when {@code view} is given (the product as of this window: the catalog
+     * keeps one contract per version).
      */
-    private static void contract(Path from, Path to, Path glob, String id, long window) throws IOException {
+    private static void contract(Path from, Path to, Path glob, String id, String view) throws IOException {
         ObjectNode c = (ObjectNode) YAML.readTree(from.toFile());
-        c.put("version", c.path("version").asText() + "+window." + window);
+        if (view != null) c.put("version", c.path("version").asText() + "+" + view);
         if (id != null) {
             c.put("id", id);
             c.put("dataProduct", id.substring(id.indexOf('.') + 1));
