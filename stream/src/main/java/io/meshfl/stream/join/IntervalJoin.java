@@ -61,7 +61,8 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
     private KeyValueStore<Bytes, byte[]> followerEvents;
     private KeyValueStore<String, Long> clock;
     /** Per side, what is stored by event time (derived from the two stores, so rebuilt rather than changelogged). */
-    private final Map<Byte, NavigableMap<Long, List<Expiring>>> expiry = new HashMap<>();
+    private final NavigableMap<Long, List<Expiring>> leaderExpiry = new TreeMap<>();
+    private final NavigableMap<Long, List<Expiring>> followerExpiry = new TreeMap<>();
     /** The clock store's values as last written (the store is what survives; this spares a lookup per value per event). */
     private final Map<String, Long> clockSeen = new HashMap<>();
 
@@ -93,7 +94,8 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
                 clockSeen.put(kv.key, kv.value);
             }
         }
-        expiry.clear();
+        leaderExpiry.clear();
+        followerExpiry.clear();
         rebuildExpiry(leaderIds, LEADER);
         rebuildExpiry(followerEvents, FOLLOWER);
     }
@@ -108,7 +110,7 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
     }
 
     private void index(byte side, byte[] hash, long time, long ref) {
-        expiry.computeIfAbsent(side, k -> new TreeMap<>()).computeIfAbsent(time, k -> new ArrayList<>(1)).add(new Expiring(hash, ref));
+        (side == LEADER ? leaderExpiry : followerExpiry).computeIfAbsent(time, k -> new ArrayList<>(1)).add(new Expiring(hash, ref));
     }
 
     @Override
@@ -128,22 +130,19 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
         }
         if (v[0] == LEADER) {
             byte[] opened = r.key() == null || r.key().get().length != JoinKey.HASH_BYTES ? null : sealer.open(r.key().get(), body);
-            if (opened == null || opened.length != 16) {
+            if (opened == null || opened.length != Values.LeaderId.BYTES) {
                 add(REFUSED);
                 return;
             }
-            body = opened;
-        }
-        byte[] hash = r.key().get();
-        if (v[0] == LEADER) {
-            Values.LeaderId id = Values.LeaderId.decode(body);
+            byte[] hash = r.key().get();
+            Values.LeaderId id = Values.LeaderId.decode(opened);
             // a follower event at or after L that was already let go could have matched
             if (id.time() <= get(FOLLOWER_GONE)) add(DROPPED);
             for (byte[] f : Bucket.entries(followerEvents.get(r.key()))) {
                 long t = Bucket.timeOf(f);
                 if (t >= id.time() && t <= id.time() + withinMs) emit(id, Values.FollowerEvent.decode(f));
             }
-            store(leaderIds, LEADER, hash, id.time(), id.ref(), body);
+            store(leaderIds, LEADER, hash, id.time(), id.ref(), opened);
             advance(timeKey(leaderTimes, id.ref(), "leader"), id.time());
         } else {
             Values.FollowerEvent e = Values.FollowerEvent.decode(body);
@@ -152,7 +151,7 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
                 long t = Bucket.timeOf(l);
                 if (t >= e.time() - withinMs && t <= e.time()) emit(Values.LeaderId.decode(l), e);
             }
-            store(followerEvents, FOLLOWER, hash, e.time(), e.ref(), body);
+            store(followerEvents, FOLLOWER, r.key().get(), e.time(), e.ref(), body);
             advance(timeKey(followerTimes, e.ref(), "follower"), e.time());
         }
         expire();
@@ -196,8 +195,7 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
 
     private void expire(byte side, long before) {
         if (before <= 0) return;
-        NavigableMap<Long, List<Expiring>> index = expiry.get(side);
-        if (index == null) return;
+        NavigableMap<Long, List<Expiring>> index = side == LEADER ? leaderExpiry : followerExpiry;
         KeyValueStore<Bytes, byte[]> store = side == LEADER ? leaderIds : followerEvents;
         String gone = side == LEADER ? LEADER_GONE : FOLLOWER_GONE;
         while (!index.isEmpty() && index.firstKey() < before) {

@@ -28,8 +28,11 @@ public final class Values {
 
     /** What the leader sends for one event: where it is in the leader's topic and when it happened. */
     public record LeaderId(long ref, long time) {
+        /** The length of an encoded leader id. */
+        public static final int BYTES = 16;
+
         public byte[] encode() {
-            return ByteBuffer.allocate(16).putLong(ref).putLong(time).array();
+            return ByteBuffer.allocate(BYTES).putLong(ref).putLong(time).array();
         }
 
         public static LeaderId decode(byte[] b) {
