@@ -153,6 +153,12 @@ final class StreamCommand {
                 description = "Disorder allowed at the joiner, at least each stream's watermark delay (default ${DEFAULT-VALUE}).")
         Duration skew;
 
+        @Option(names = "--ids", defaultValue = "hashed",
+                description = "How ids are compared, the same on both sides: hashed (a keyed hash, for ids that identify nobody) or blinded "
+                        + "(blinded by both parties as in PSI, the follower's per block of event time; required for ids the contract "
+                        + "classifies pii). Default ${DEFAULT-VALUE}.")
+        String ids;
+
         @Option(names = "--until-end", converter = DurationConverter.class,
                 description = "Stop when the input has ended: the leader after its topic has been fully read for this long (then it marks the end), "
                         + "the follower after the leader's end and all matches are written. Without it the party runs until stopped.")
@@ -166,11 +172,17 @@ final class StreamCommand {
                 default -> throw new IllegalArgumentException("--side: expected leader or follower, found '" + side + "'");
             };
             if (s == JoinSpec.Side.FOLLOWER && blocks == null) throw new IllegalArgumentException("--blocks: the follower writes the joined blocks there");
+            JoinSpec.Ids how = switch (ids.strip().toLowerCase(Locale.ROOT)) {
+                case "hashed" -> JoinSpec.Ids.HASHED;
+                case "blinded" -> JoinSpec.Ids.BLINDED;
+                default -> throw new IllegalArgumentException("--ids: expected hashed or blinded, found '" + ids + "'");
+            };
             DataContract c = ContractLoader.load(contract, false);
             try {
-                JoinProcess.Options o = new JoinProcess.Options(new JoinSpec(job, within, span, skew), s, c,
+                JoinProcess.Options o = new JoinProcess.Options(new JoinSpec(job, within, span, skew, how), s, c,
                         JoinProcess.readKey(key, true), JoinProcess.readKey(peerPublic, false), state, blocks, untilEnd);
-                say(s.name().toLowerCase(Locale.ROOT) + " of stream join '" + job + "' on " + c.server().describe());
+                say(s.name().toLowerCase(Locale.ROOT) + " of stream join '" + job + "' (" + how.name().toLowerCase(Locale.ROOT) + " ids) on "
+                        + c.server().describe());
                 Manifest m = JoinProcess.run(o, StreamCommand::say);
                 if (m != null) say("blocks and manifest in " + blocks);
             } catch (IOException e) {

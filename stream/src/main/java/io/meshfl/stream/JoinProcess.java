@@ -6,7 +6,10 @@ import io.meshfl.core.contract.Durations;
 import io.meshfl.stream.blocks.BlockWriter;
 import io.meshfl.stream.blocks.CountsFile;
 import io.meshfl.stream.blocks.Manifest;
+import io.meshfl.core.crypto.psi.PsiKey;
+import io.meshfl.stream.join.IdBlinding;
 import io.meshfl.stream.join.JoinKey;
+import io.meshfl.stream.join.Reblinder;
 import io.meshfl.stream.join.JoinSpec;
 import io.meshfl.stream.join.StreamParty;
 
@@ -35,73 +38,109 @@ public final class JoinProcess {
 
     /** Runs one party; returns the follower's manifest (null for the leader) at the end of a bounded join, or never without {@code idle}. */
     public static Manifest run(Options o, Consumer<String> log) throws InterruptedException {
-        JoinKey key = JoinKey.agree(o.secret(), o.peerPublic(), o.spec().job());
+        JoinKey key = JoinKey.agree(o.secret(), o.peerPublic(), o.spec());
+        boolean blinded = o.spec().ids() == JoinSpec.Ids.BLINDED;
+        PsiKey blindingKey = blinded ? IdBlinding.key(o.secret(), o.spec().job()) : null;
         io.meshfl.core.trust.PrivateFiles.directory(o.state(), "the stream join's state folder");
-        try (StreamParty party = StreamParty.start(o.spec(), o.side(), o.contract(), key, o.state(), log)) {
+        try (StreamParty party = StreamParty.start(o.spec(), o.side(), o.contract(), key, blindingKey, o.state(), log)) {
             if (!party.awaitRunning(Duration.ofMinutes(2))) throw new IllegalStateException("the stream application did not start in 2 minutes");
             if (o.side() == JoinSpec.Side.LEADER) {
-                long caughtUpSince = -1;
-                long lastLog = 0;
-                long lastCheck = 0;
-                while (true) {
-                    party.failIfFailed();
-                    long now = System.nanoTime();
-                    if (now - lastLog > 5_000_000_000L) {
-                        log.accept("leader: " + party.lag() + " events behind its topic, " + party.malformed() + " malformed");
-                        try {
-                            CountsFile.write(o.state(), party.allCounts());
-                        } catch (RuntimeException e) {
-                            // a rebalance or restoration: the next snapshot takes it; the last one is written before the end mark
-                            log.accept("leader: counts per block not saved this time (" + e.getMessage() + ")");
-                        }
-                        lastLog = now;
-                    }
-                    if (o.idle() != null && now - lastCheck > 1_000_000_000L) {
-                        lastCheck = now;
-                        if (!party.caughtUp()) caughtUpSince = -1;
-                        else if (caughtUpSince < 0) caughtUpSince = now;
-                        else if (now - caughtUpSince > o.idle().toNanos()) {
-                            CountsFile.write(o.state(), party.allCounts());
-                            party.markEnd();
-                            log.accept("leader: its input is exhausted; end marked");
-                            return null;
-                        }
-                    }
-                    Thread.sleep(200);
+                try (Reblinder reblinder = blinded ? Reblinder.start(o.spec(), o.contract().server().stream().bootstrap(), key, blindingKey,
+                        o.state(), log) : null) {
+                    return lead(o, party, reblinder, log);
                 }
             }
-            try (BlockWriter w = new BlockWriter(o.spec(), o.contract().server().stream().bootstrap(), o.blocks(),
-                    new io.meshfl.stream.event.EventCodec(o.contract()).columns(), party.joinTasks(), party::counts)) {
-                long doneSince = -1;
-                long lastLog = 0;
-                long lastCheck = 0;
-                long read = 0;
-                while (true) {
-                    party.failIfFailed();
-                    int n = w.poll(Duration.ofMillis(200));
-                    read += n;
-                    long now = System.nanoTime();
-                    if (now - lastLog > 5_000_000_000L) {
+            return follow(o, party, log);
+        }
+    }
+
+    private static Manifest lead(Options o, StreamParty party, Reblinder reblinder, Consumer<String> log) throws InterruptedException {
+        long caughtUpSince = -1;
+        long lastLog = 0;
+        long lastCheck = 0;
+        boolean ended = false;
+        while (true) {
+            if (!ended) party.failIfFailed();
+            if (reblinder != null) reblinder.failIfFailed();
+            long now = System.nanoTime();
+            if (ended) {
+                // a blinded join's leader answers the follower's batches until the follower has sent its last
+                if (reblinder.followerDone()) {
+                    log.accept("leader: the follower marked its end; " + reblinder.points() + " of its ids blinded" + refusedBatches(reblinder));
+                    return null;
+                }
+                Thread.sleep(200);
+                continue;
+            }
+            if (now - lastLog > 5_000_000_000L) {
+                log.accept("leader: " + party.lag() + " events behind its topic, " + party.malformed() + " malformed"
+                        + (reblinder == null ? "" : ", " + reblinder.points() + " of the follower's ids blinded" + refusedBatches(reblinder)));
+                try {
+                    CountsFile.write(o.state(), party.allCounts());
+                } catch (RuntimeException e) {
+                    // a rebalance or restoration: the next snapshot takes it; the last one is written before the end mark
+                    log.accept("leader: counts per block not saved this time (" + e.getMessage() + ")");
+                }
+                lastLog = now;
+            }
+            if (o.idle() != null && now - lastCheck > 1_000_000_000L) {
+                lastCheck = now;
+                if (!party.caughtUp()) caughtUpSince = -1;
+                else if (caughtUpSince < 0) caughtUpSince = now;
+                else if (now - caughtUpSince > o.idle().toNanos()) {
+                    CountsFile.write(o.state(), party.allCounts());
+                    party.markEnd();
+                    log.accept("leader: its input is exhausted; end marked");
+                    if (reblinder == null) return null;
+                    ended = true;
+                }
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Said whenever batches on the follower-blinded topic were refused: someone other than the follower asked for blinding. */
+    private static String refusedBatches(Reblinder r) {
+        long n = r.refused();
+        return n == 0 ? "" : "; " + n + " records on the follower-blinded topic refused: their seal does not open under the job's key, "
+                + "so someone other than the follower asked for ids to be blinded, and they were not answered";
+    }
+
+    private static Manifest follow(Options o, StreamParty party, Consumer<String> log) throws InterruptedException {
+        try (BlockWriter w = new BlockWriter(o.spec(), o.contract().server().stream().bootstrap(), o.blocks(),
+                new io.meshfl.stream.event.EventCodec(o.contract()).columns(), party.joinTasks(), party::counts)) {
+            long doneSince = -1;
+            long lastLog = 0;
+            long lastCheck = 0;
+            long read = 0;
+            while (true) {
+                party.failIfFailed();
+                int n = w.poll(Duration.ofMillis(200));
+                read += n;
+                long now = System.nanoTime();
+                if (now - lastLog > 5_000_000_000L) {
+                    w.recordRefused(party.refused());
+                    log.accept("follower: " + party.lag() + " events behind, " + read + " records read (matches and join progress), " + w.manifest().blocks().size()
+                            + " blocks written (" + w.manifest().rows() + " rows), " + w.pending() + " waiting for their block to close, "
+                            + party.droppedByJoin() + " dropped by the join"
+                            + (o.spec().ids() == JoinSpec.Ids.BLINDED ? ", " + party.waitingForBlinding() + " events waiting for their batch to come back blinded" : "")
+                            + refused(party));
+                    lastLog = now;
+                }
+                if (n > 0) doneSince = -1;
+                if (o.idle() != null && n == 0 && now - lastCheck > 1_000_000_000L) {
+                    lastCheck = now;
+                    // a bounded join ends once the leader has marked its end and everything up to the marks is joined and read
+                    if (!party.leaderEnded() || !party.caughtUp() || party.waitingForBlinding() > 0) doneSince = -1;
+                    else if (doneSince < 0) doneSince = now;
+                    else if (now - doneSince > o.idle().toNanos()) {
+                        w.flush(party.lastCountedBlock());
                         w.recordRefused(party.refused());
-                        log.accept("follower: " + party.lag() + " events behind, " + read + " records read (matches and join progress), " + w.manifest().blocks().size()
-                                + " blocks written (" + w.manifest().rows() + " rows), " + w.pending() + " waiting for their block to close, "
-                                + party.droppedByJoin() + " dropped by the join" + refused(party));
-                        lastLog = now;
-                    }
-                    if (n > 0) doneSince = -1;
-                    if (o.idle() != null && n == 0 && now - lastCheck > 1_000_000_000L) {
-                        lastCheck = now;
-                        // a bounded join ends once the leader has marked its end and everything up to the marks is joined and read
-                        if (!party.leaderEnded() || !party.caughtUp()) doneSince = -1;
-                        else if (doneSince < 0) doneSince = now;
-                        else if (now - doneSince > o.idle().toNanos()) {
-                            w.flush(party.lastCountedBlock());
-                            w.recordRefused(party.refused());
-                            log.accept("follower: done; " + w.manifest().blocks().size() + " blocks, " + w.manifest().rows() + " rows, "
-                                    + party.droppedByJoin() + " dropped by the join, " + w.manifest().lateMatches() + " matches after their block"
-                                    + refused(party));
-                            return w.manifest();
-                        }
+                        if (o.spec().ids() == JoinSpec.Ids.BLINDED) party.markFollowerEnd();
+                        log.accept("follower: done; " + w.manifest().blocks().size() + " blocks, " + w.manifest().rows() + " rows, "
+                                + party.droppedByJoin() + " dropped by the join, " + w.manifest().lateMatches() + " matches after their block"
+                                + refused(party));
+                        return w.manifest();
                     }
                 }
             }
@@ -129,13 +168,14 @@ public final class JoinProcess {
     }
 
     /**
-     * {@code JoinProcess leader|follower CONTRACT JOB SECRET_FILE PEER_PUBLIC_FILE STATE BLOCKS WITHIN SPAN IDLE}: one party in
+     * {@code JoinProcess leader|follower CONTRACT JOB SECRET_FILE PEER_PUBLIC_FILE STATE BLOCKS WITHIN SPAN IDLE [IDS]}: one party in
      * its own process, as the tests run it (and kill it). The key files hold hex; the secret's file should be readable by its
      * owner only (keys never go on a command line, where other users of the host could read them).
      */
     public static void main(String[] args) throws Exception {
         DataContract c = ContractLoader.load(Path.of(args[1]), false);
-        JoinSpec spec = new JoinSpec(args[2], Durations.parse(args[7]), Durations.parse(args[8]), Duration.ofMinutes(10));
+        JoinSpec spec = new JoinSpec(args[2], Durations.parse(args[7]), Durations.parse(args[8]), Duration.ofMinutes(10),
+                args.length > 10 ? JoinSpec.Ids.valueOf(args[10]) : JoinSpec.Ids.HASHED);
         Options o = new Options(spec, JoinSpec.Side.valueOf(args[0].toUpperCase(java.util.Locale.ROOT)), c,
                 readKey(Path.of(args[3]), true), readKey(Path.of(args[4]), false), Path.of(args[5]), Path.of(args[6]), Durations.parse(args[9]));
         run(o, line -> System.out.println(line));

@@ -48,6 +48,10 @@ class StreamJoinTest {
         for (String f : List.of("platform.impressions.yaml", "advertiser.conversions.yaml")) {
             String yaml = Files.readString(Path.of("..", "examples", "ads-stream", f)).replace("127.0.0.1:9092", broker.bootstrap());
             Files.writeString(contracts.resolve(f), yaml);
+            // the same products with their id classified as personal data, which only the blinded join may compare
+            String pii = yaml.replaceFirst("\\{name: impression_id, logicalType: string, (required|primaryKey): true", "$0, classification: pii");
+            if (pii.equals(yaml)) throw new IllegalStateException(f + ": the id's property is not where the test expects it");
+            Files.writeString(contracts.resolve(f.replace(".yaml", "-pii.yaml")), pii);
         }
         // 10 a second: 100 minutes of impressions, so blocks close while the stream is still being joined
         truth = AdsStream.play(AdsStream.withRate(AdsStream.Settings.of(IMPRESSIONS, 11), 10), broker.bootstrap(), "ads.impressions", "ads.conversions", s -> { });
@@ -71,8 +75,9 @@ class StreamJoinTest {
     }
 
     static Manifest runInJvm(JoinSpec spec, Path dir, byte[] leaderSecret, byte[] followerSecret) throws Exception {
-        DataContract imps = contract("platform.impressions");
-        DataContract convs = contract("advertiser.conversions");
+        String pii = spec.ids() == JoinSpec.Ids.BLINDED ? "-pii" : "";
+        DataContract imps = contract("platform.impressions" + pii);
+        DataContract convs = contract("advertiser.conversions" + pii);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             Future<Manifest> leader = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(spec, JoinSpec.Side.LEADER, imps, leaderSecret,
@@ -220,6 +225,87 @@ class StreamJoinTest {
         assertEquals(forged, Manifest.read(dir.resolve("follower-blocks")).refused(), "the count is on disk too");
     }
 
+    /**
+     * Ids the contracts classify as pii, joined blinded: the same blocks as the hashed join of the same streams (rows,
+     * order, digests, counts), no id in any form on the topics between the parties, and no answer to batches that someone
+     * without the job's key writes to the leader (who could otherwise blind guessed ids of its own there and compare them
+     * with the leader's points, readable on the leader-ids topic).
+     */
+    @Test
+    void piiIdsJoinedBlindedGiveTheSameBlocksAsHashedIdsAndTheLeaderAnswersOnlyTheFollower(@TempDir Path dir) throws Exception {
+        Manifest hashed = runInJvm(spec("ads-hashed"), dir.resolve("hashed"));
+        JoinSpec spec = new JoinSpec("ads-blinded", Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofMinutes(10), JoinSpec.Ids.BLINDED);
+        SecureRandom rnd = new SecureRandom();
+        byte[] leaderSecret = JoinKey.newSecret(rnd);
+        byte[] followerSecret = JoinKey.newSecret(rnd);
+        // the attacker: its own scalar, its own agreement with the leader's public key, write access to the topics
+        io.meshfl.core.crypto.psi.Blinder attackerBlinder = new io.meshfl.core.crypto.psi.Blinder(io.meshfl.core.crypto.psi.PsiKey.random(rnd), 1);
+        JoinKey.Sealer attackers = JoinKey.agree(JoinKey.newSecret(rnd), JoinKey.publicOf(leaderSecret), spec).sealer();
+        JoinKey.Sealer hashedJobsKey = JoinKey.agree(followerSecret, JoinKey.publicOf(leaderSecret), spec.job()).sealer();
+        broker.createTopics(Map.of(spec.reblindedTopic(), 2, spec.followerBlindedTopic(), 2));
+        long forgedBlock = 999_999;
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(Map.of(
+                "bootstrap.servers", broker.bootstrap(), "acks", "all"),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            List<String> guesses = new ArrayList<>(truth.matched()).subList(0, 20);
+            byte[] points = attackerBlinder.blindKeys(guesses);
+            for (int p = 0; p < 2; p++) {
+                byte[] k = new io.meshfl.stream.join.IdBlinding.BatchId(p, forgedBlock, 0).encode();
+                byte[] k2 = new io.meshfl.stream.join.IdBlinding.BatchId(p, forgedBlock, 1).encode();
+                byte[] k3 = new io.meshfl.stream.join.IdBlinding.BatchId(p, forgedBlock, 2).encode();
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(spec.followerBlindedTopic(), p, k, points));
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(spec.followerBlindedTopic(), p, k2,
+                        attackers.seal(JoinKey.Sealer.BATCH, k2, points)));
+                // sealed under the follower's key of another way of comparing ids (a hashed join of the same job): does not open either
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(spec.followerBlindedTopic(), p, k3,
+                        hashedJobsKey.seal(JoinKey.Sealer.BATCH, k3, points)));
+                // an early end mark would stop the leader answering
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(spec.followerBlindedTopic(), p, new byte[0],
+                        attackers.followerEndMark(p)));
+            }
+            producer.flush();
+        }
+
+        Manifest blinded = runInJvm(spec, dir.resolve("blinded"), leaderSecret, followerSecret);
+        assertEquals(summary(hashed), summary(blinded), "the same blocks, rows, digests and counts as the hashed join");
+        assertEquals(0, blinded.lateMatches());
+        assertTrue(blinded.rows() >= 0.999 * truth.matched().size(), blinded.rows() + " rows of " + truth.matched().size());
+
+        int batches = 0;
+        java.util.regex.Pattern anId = java.util.regex.Pattern.compile("[0-9a-f]{16}");
+        for (String topic : List.of(spec.leaderIdsTopic(), spec.followerBlindedTopic(), spec.reblindedTopic())) {
+            for (var r : readAll(topic)) {
+                for (byte[] b : new byte[][]{r.key(), r.value()}) {
+                    if (b == null) continue;
+                    assertTrue(!anId.matcher(new String(b, java.nio.charset.StandardCharsets.ISO_8859_1)).find(), "an id in the clear on " + topic);
+                }
+                if (topic.equals(spec.reblindedTopic())) {
+                    var id = io.meshfl.stream.join.IdBlinding.BatchId.decode(r.key());
+                    assertTrue(id != null && id.block() != forgedBlock, "the leader answered a batch the follower did not send");
+                    batches++;
+                }
+            }
+        }
+        assertTrue(batches >= 2, "the follower's own batches were answered (" + batches + ")");
+    }
+
+    /** Every committed record of a topic. */
+    static List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(Map.of("bootstrap.servers", broker.bootstrap(),
+                "enable.auto.commit", "false", "isolation.level", "read_committed"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var parts = c.partitionsFor(topic).stream().map(pi -> new org.apache.kafka.common.TopicPartition(topic, pi.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<org.apache.kafka.common.TopicPartition, Long> ends = c.endOffsets(parts);
+            while (parts.stream().anyMatch(tp -> c.position(tp) < ends.get(tp))) {
+                for (var r : c.poll(Duration.ofMillis(500))) out.add(r);
+            }
+        }
+        return out;
+    }
+
     static org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer() {
         return new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrap(), "enable.auto.commit", "false"),
                 new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());
@@ -227,10 +313,23 @@ class StreamJoinTest {
 
     @Test
     void killingEitherPartyMidStreamAndRestartingItWritesTheSameBlocksAsAnUndisturbedRun(@TempDir Path dir) throws Exception {
-        Manifest reference = runInJvm(spec("ads-ref"), dir.resolve("ref"));
+        killAndRestart(dir, JoinSpec.Ids.HASHED);
+    }
+
+    /** The same with blinded ids: the follower's held events and sent batches, and the leader's answers, survive a kill -9. */
+    @Test
+    void killingEitherPartyOfABlindedJoinAndRestartingItWritesTheSameBlocksAsAnUndisturbedRun(@TempDir Path dir) throws Exception {
+        killAndRestart(dir, JoinSpec.Ids.BLINDED);
+    }
+
+    static void killAndRestart(Path dir, JoinSpec.Ids ids) throws Exception {
+        String tag = ids.name().toLowerCase(java.util.Locale.ROOT);
+        Manifest reference = runInJvm(new JoinSpec("ads-ref-" + tag, Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofMinutes(10), ids),
+                dir.resolve("ref"));
         assertTrue(reference.blocks().size() >= 4, "enough blocks to kill the follower between two of them");
 
-        String job = "ads-kill";
+        String job = "ads-kill-" + tag;
+        String pii = ids == JoinSpec.Ids.BLINDED ? "-pii" : "";
         SecureRandom rnd = new SecureRandom();
         Path keys = Files.createDirectories(dir.resolve("keys"));
         byte[] ls = JoinKey.newSecret(rnd);
@@ -242,16 +341,16 @@ class StreamJoinTest {
         Path blocks = dir.resolve("kill-blocks");
 
         // the leader, killed once a fifth of its hashed ids are out (some of them not yet committed), then restarted
-        Process leader = party("leader", "platform.impressions", job, lsf, fpf, dir.resolve("leader-state"), dir.resolve("none"), dir.resolve("leader-1.log"));
+        Process leader = party("leader", "platform.impressions" + pii, job, lsf, fpf, dir.resolve("leader-state"), dir.resolve("none"), dir.resolve("leader-1.log"), ids);
         long expected = truth.impressions();
         waitFor(() -> endOffsets("meshfl." + job + ".leader-ids") > expected / 5, leader, Duration.ofMinutes(3), "the leader to send a fifth of its ids");
         long atKill = endOffsets("meshfl." + job + ".leader-ids");
         leader.destroyForcibly().waitFor();
         assertTrue(atKill < expected, "the leader was killed mid-stream (" + atKill + " of " + expected + ")");
-        leader = party("leader", "platform.impressions", job, lsf, fpf, dir.resolve("leader-state"), dir.resolve("none"), dir.resolve("leader-2.log"));
+        leader = party("leader", "platform.impressions" + pii, job, lsf, fpf, dir.resolve("leader-state"), dir.resolve("none"), dir.resolve("leader-2.log"), ids);
 
         // the follower, killed after it has written its first blocks but before the last, then restarted
-        Process follower = party("follower", "advertiser.conversions", job, fsf, lpf, dir.resolve("follower-state"), blocks, dir.resolve("follower-1.log"));
+        Process follower = party("follower", "advertiser.conversions" + pii, job, fsf, lpf, dir.resolve("follower-state"), blocks, dir.resolve("follower-1.log"), ids);
         int total = reference.blocks().size();
         waitFor(() -> {
             Manifest m = Manifest.read(blocks);
@@ -260,11 +359,12 @@ class StreamJoinTest {
         follower.destroyForcibly().waitFor();
         int written = Manifest.read(blocks).blocks().size();
         assertTrue(written < total, "the follower was killed mid-stream (" + written + " of " + total + " blocks)");
-        follower = party("follower", "advertiser.conversions", job, fsf, lpf, dir.resolve("follower-state"), blocks, dir.resolve("follower-2.log"));
+        follower = party("follower", "advertiser.conversions" + pii, job, fsf, lpf, dir.resolve("follower-state"), blocks, dir.resolve("follower-2.log"), ids);
 
         assertTrue(follower.waitFor(6, TimeUnit.MINUTES), "the restarted follower finishes");
         assertEquals(0, follower.exitValue(), Files.readString(dir.resolve("follower-2.log")));
         assertTrue(leader.waitFor(2, TimeUnit.MINUTES), "the restarted leader finishes");
+        assertEquals(0, leader.exitValue(), Files.readString(dir.resolve("leader-2.log")));
         Manifest again = Manifest.read(blocks);
         assertEquals(summary(reference), summary(again), "the same blocks, rows, digests and counts as the undisturbed run");
         assertEquals(0, again.lateMatches());
@@ -275,11 +375,12 @@ class StreamJoinTest {
         return m.blocks().stream().map(b -> b.index() + " " + b.rows() + " " + b.sha256() + " " + b.in() + " " + b.late() + " " + b.malformed()).toList();
     }
 
-    static Process party(String side, String contract, String job, Path secret, Path peer, Path state, Path blocks, Path log) throws Exception {
+    static Process party(String side, String contract, String job, Path secret, Path peer, Path state, Path blocks, Path log, JoinSpec.Ids ids)
+            throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), JoinProcess.class.getName(), side,
                 contracts.resolve(contract + ".yaml").toString(), job, secret.toString(), peer.toString(), state.toString(), blocks.toString(),
-                "30m", "5m", "5s").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "30m", "5m", "5s", ids.name()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     static Path secretFile(Path p, String text) throws Exception {

@@ -42,19 +42,26 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
 
     static final String ENDED = "leader-ended";
     static final String DROPPED = "dropped";
-    static final String REFUSED = "refused";
+    private static final String ENDED_PREFIX = "ended-";
     private static final String REPORTED = "reported-block";
     private static final String LEADER_GONE = "leader-expired-through";
     private static final String FOLLOWER_GONE = "follower-expired-through";
     private static final long NONE = Long.MIN_VALUE / 4;
 
     private final JoinSpec spec;
-    private final JoinKey key;
-    private JoinKey.Sealer sealer;
+    /** How many partitions of the leader-ids topic end in this task: its own (hashed ids), or all (blinded ids, re-keyed by the follower). */
+    private final int endsExpected;
+    private final int leaderIdPartitions;
     private final long withinMs;
     private final long skewMs;
     /** The clock's keys for each source partition's newest event time ("L0", "L1", ...; "F0", ...). */
-    private final String[] leaderTimes;
+    /**
+     * The clock's keys for the newest event time of each leader source partition as seen through each leader-ids
+     * partition that feeds this task ("L0.1": leader-ids partition 0, source partition 1): a leader-ids partition
+     * carries every source partition's ids, and several of them feed one task in a blinded join, each at its own pace.
+     */
+    private String[][] leaderTimes;
+    private final int leaderPartitions;
     private final String[] followerTimes;
     private ProcessorContext<Long, byte[]> context;
     private KeyValueStore<Bytes, byte[]> leaderIds;
@@ -70,10 +77,11 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
     private record Expiring(byte[] hash, long ref) {
     }
 
-    IntervalJoin(JoinSpec spec, JoinKey key, int leaderPartitions, int followerPartitions) {
+    IntervalJoin(JoinSpec spec, int leaderPartitions, int followerPartitions) {
         this.spec = spec;
-        this.key = key;
-        this.leaderTimes = times("L", leaderPartitions);
+        this.leaderIdPartitions = leaderPartitions;
+        this.endsExpected = spec.ids() == JoinSpec.Ids.HASHED ? 1 : leaderPartitions;
+        this.leaderPartitions = leaderPartitions;
         this.followerTimes = times("F", followerPartitions);
         this.withinMs = spec.within().toMillis();
         this.skewMs = spec.skew().toMillis();
@@ -85,7 +93,9 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
         this.leaderIds = context.getStateStore(LEADER_IDS);
         this.followerEvents = context.getStateStore(FOLLOWER_EVENTS);
         this.clock = context.getStateStore(CLOCK);
-        this.sealer = key.sealer();
+        int task = context.taskId().partition();
+        this.leaderTimes = new String[endsExpected == 1 ? 1 : leaderIdPartitions][];
+        for (int j = 0; j < leaderTimes.length; j++) leaderTimes[j] = times("L" + (endsExpected == 1 ? task : j) + ".", leaderPartitions);
         // init runs again after a task's state is wiped and restored (exactly-once after a crash): derived state starts over
         clockSeen.clear();
         try (KeyValueIterator<String, Long> it = clock.all()) {
@@ -119,31 +129,28 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
         byte[] body = new byte[v.length - 1];
         System.arraycopy(v, 1, body, 0, body.length);
         if (v[0] == END) {
-            // only the leader's sealed mark for this very partition ends it
-            if (!sealer.isEndMark(body, context.recordMetadata().orElseThrow().partition())) {
-                add(REFUSED);
-                return;
-            }
-            put(ENDED, 1L);
+            // an end mark the previous step verified, naming the leader-ids partition it ends
+            put(ENDED_PREFIX + ByteBuffer.wrap(body).getInt(), 1L);
+            int ended = 0;
+            for (int p = 0; p < leaderIdPartitions; p++) if (get(ENDED_PREFIX + p) == 1) ended++;
+            if (ended >= endsExpected) put(ENDED, 1L);
             report();
             return;
         }
         if (v[0] == LEADER) {
-            byte[] opened = r.key() == null || r.key().get().length != JoinKey.HASH_BYTES ? null : sealer.open(r.key().get(), body);
-            if (opened == null || opened.length != Values.LeaderId.BYTES) {
-                add(REFUSED);
-                return;
-            }
             byte[] hash = r.key().get();
-            Values.LeaderId id = Values.LeaderId.decode(opened);
+            // the leader-ids partition it came through, then the id
+            int through = ByteBuffer.wrap(body).getInt();
+            body = java.util.Arrays.copyOfRange(body, 4, body.length);
+            Values.LeaderId id = Values.LeaderId.decode(body);
             // a follower event at or after L that was already let go could have matched
             if (id.time() <= get(FOLLOWER_GONE)) add(DROPPED);
             for (byte[] f : Bucket.entries(followerEvents.get(r.key()))) {
                 long t = Bucket.timeOf(f);
                 if (t >= id.time() && t <= id.time() + withinMs) emit(id, Values.FollowerEvent.decode(f));
             }
-            store(leaderIds, LEADER, hash, id.time(), id.ref(), opened);
-            advance(timeKey(leaderTimes, id.ref(), "leader"), id.time());
+            store(leaderIds, LEADER, hash, id.time(), id.ref(), body);
+            advance(timeKey(leaderTimes[endsExpected == 1 ? 0 : through], id.ref(), "leader"), id.time());
         } else {
             Values.FollowerEvent e = Values.FollowerEvent.decode(body);
             if (e.time() - withinMs <= get(LEADER_GONE)) add(DROPPED);
@@ -156,6 +163,12 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
         }
         expire();
         report();
+    }
+
+    private long leaderWatermark() {
+        long min = Long.MAX_VALUE;
+        for (String[] t : leaderTimes) min = Math.min(min, watermark(t));
+        return min;
     }
 
     /** A side's watermark: the oldest newest-time over its source partitions (none until each has sent). */
@@ -171,7 +184,7 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
      * within - skew} can come from this task any more.
      */
     private void report() {
-        long wm = Math.min(watermark(leaderTimes), watermark(followerTimes));
+        long wm = Math.min(leaderWatermark(), watermark(followerTimes));
         if (get(ENDED) == 1) wm = Math.max(wm, watermark(followerTimes));
         if (wm <= NONE) return;
         long block = spec.blockOf(wm);
@@ -188,7 +201,7 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
      */
     private void expire() {
         long leaderBefore = watermark(followerTimes) - skewMs - withinMs;
-        long followerBefore = get(ENDED) == 1 ? Long.MAX_VALUE / 2 : watermark(leaderTimes) - skewMs;
+        long followerBefore = get(ENDED) == 1 ? Long.MAX_VALUE / 2 : leaderWatermark() - skewMs;
         expire(LEADER, leaderBefore);
         expire(FOLLOWER, followerBefore);
     }
@@ -223,7 +236,7 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
 
     private long get(String k) {
         Long v = clockSeen.get(k);
-        return v != null ? v : k.equals(DROPPED) || k.equals(ENDED) || k.equals(REFUSED) ? 0 : k.equals(REPORTED) ? Long.MIN_VALUE : NONE;
+        return v != null ? v : k.equals(DROPPED) || k.startsWith("ended") || k.equals(ENDED) ? 0 : k.equals(REPORTED) ? Long.MIN_VALUE : NONE;
     }
 
     private void advance(String k, long time) {

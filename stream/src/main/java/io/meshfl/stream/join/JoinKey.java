@@ -60,6 +60,14 @@ public final class JoinKey {
         return pub;
     }
 
+    /**
+     * The key of one join as both parties derive it: the way ids are compared is bound into it, so two
+     * parties that disagree on it open none of each other's records (and say so) rather than join nothing silently.
+     */
+    public static JoinKey agree(byte[] mySecret, byte[] theirPublic, JoinSpec spec) {
+        return agree(mySecret, theirPublic, spec.ids() == JoinSpec.Ids.HASHED ? spec.job() : spec.job() + "\u0000blinded");
+    }
+
     /** The job's key as both parties derive it; refuses a small-order peer key (an all-zero secret). */
     public static JoinKey agree(byte[] mySecret, byte[] theirPublic, String job) {
         check(mySecret, "secret");
@@ -115,6 +123,11 @@ public final class JoinKey {
     public static final class Sealer {
         private static final byte ID = 1;
         private static final byte END = 2;
+        /** A batch of the follower's blinded ids, for the leader to blind again (blinded joins). */
+        public static final byte BATCH = 3;
+        /** A batch blinded by both, back to the follower (blinded joins). */
+        public static final byte REBLINDED = 4;
+        private static final byte FOLLOWER_END = 5;
         private final Mac mac;
 
         private Sealer(Mac mac) {
@@ -123,16 +136,26 @@ public final class JoinKey {
 
         /** {@code value} with its seal appended. */
         public byte[] seal(byte[] key, byte[] value) {
-            byte[] out = Arrays.copyOf(value, value.length + SEAL_BYTES);
-            System.arraycopy(tag(ID, key, value, 0, value.length), 0, out, value.length, SEAL_BYTES);
-            return out;
+            return seal(ID, key, value);
         }
 
         /** The value without its seal, or null when the seal does not verify (or there is none). */
         public byte[] open(byte[] key, byte[] sealed) {
+            return open(ID, key, sealed);
+        }
+
+        /** {@code value} sealed as a record of one kind ({@link #BATCH}, {@link #REBLINDED}): a seal of one kind never opens as another. */
+        public byte[] seal(byte kind, byte[] key, byte[] value) {
+            byte[] out = Arrays.copyOf(value, value.length + SEAL_BYTES);
+            System.arraycopy(tag(kind, key, value, 0, value.length), 0, out, value.length, SEAL_BYTES);
+            return out;
+        }
+
+        /** The value of a record of one kind without its seal, or null when the seal does not verify. */
+        public byte[] open(byte kind, byte[] key, byte[] sealed) {
             if (key == null || sealed == null || sealed.length < SEAL_BYTES) return null;
             int n = sealed.length - SEAL_BYTES;
-            byte[] expected = tag(ID, key, sealed, 0, n);
+            byte[] expected = tag(kind, key, sealed, 0, n);
             if (!java.security.MessageDigest.isEqual(expected, Arrays.copyOfRange(sealed, n, sealed.length))) return null;
             return Arrays.copyOf(sealed, n);
         }
@@ -145,6 +168,16 @@ public final class JoinKey {
         /** Whether {@code value} is the leader's end mark for {@code partition}. */
         public boolean isEndMark(byte[] value, int partition) {
             return value != null && java.security.MessageDigest.isEqual(endMark(partition), value);
+        }
+
+        /** The follower's mark that it sent its last batch on one partition of the follower-blinded topic. */
+        public byte[] followerEndMark(int partition) {
+            return tag(FOLLOWER_END, new byte[0], java.nio.ByteBuffer.allocate(4).putInt(partition).array(), 0, 4);
+        }
+
+        /** Whether {@code value} is the follower's end mark for {@code partition}. */
+        public boolean isFollowerEndMark(byte[] value, int partition) {
+            return value != null && java.security.MessageDigest.isEqual(followerEndMark(partition), value);
         }
 
         private byte[] tag(byte kind, byte[] key, byte[] value, int from, int length) {

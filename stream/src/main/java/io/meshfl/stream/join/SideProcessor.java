@@ -14,7 +14,8 @@ import java.util.function.Consumer;
 /**
  * One side's first step: reads each event against the contract, drops (and counts) the ones that
  * arrive behind their partition's watermark (the newest event time seen there minus the stream's
- * watermark delay), counts the rest per block, and forwards them under their hashed id. The
+ * watermark delay), counts the rest per block, and forwards them under their id's join key (a keyed
+ * hash, a blinded point, or for the follower of a blinded join its id, blinded later in batches). The
  * watermark and the counts live in state stores, so under exactly-once processing a restarted
  * party makes the same decisions for the same records.
  */
@@ -26,19 +27,25 @@ final class SideProcessor implements Processor<byte[], byte[], Bytes, byte[]> {
     private final JoinSpec spec;
     private final JoinSpec.Side side;
     private final EventCodec codec;
-    private final JoinKey key;
+    private final java.util.function.Supplier<IdKey> keys;
     private final long delayMs;
     private final Consumer<String> problems;
     private ProcessorContext<Bytes, byte[]> context;
     private KeyValueStore<Integer, Long> clock;
     private KeyValueStore<Long, WindowCounts> counts;
-    private JoinKey.Hasher hasher;
+    private IdKey idKey;
 
-    SideProcessor(JoinSpec spec, JoinSpec.Side side, EventCodec codec, JoinKey key, long delayMs, Consumer<String> problems) {
+    /** What an event is forwarded under, made once per task (hashers and blinders are not thread-safe). */
+    interface IdKey {
+        byte[] of(String id);
+    }
+
+    SideProcessor(JoinSpec spec, JoinSpec.Side side, EventCodec codec, java.util.function.Supplier<IdKey> keys, long delayMs,
+                  Consumer<String> problems) {
         this.spec = spec;
         this.side = side;
         this.codec = codec;
-        this.key = key;
+        this.keys = keys;
         this.delayMs = delayMs;
         this.problems = problems;
     }
@@ -48,7 +55,7 @@ final class SideProcessor implements Processor<byte[], byte[], Bytes, byte[]> {
         this.context = context;
         this.clock = context.getStateStore(CLOCK);
         this.counts = context.getStateStore(COUNTS);
-        this.hasher = key.hasher();
+        this.idKey = keys.get();
     }
 
     @Override
@@ -73,7 +80,7 @@ final class SideProcessor implements Processor<byte[], byte[], Bytes, byte[]> {
         byte[] value = side == JoinSpec.Side.LEADER
                 ? new Values.LeaderId(ref, e.time()).encode()
                 : new Values.FollowerEvent(ref, e.time(), e.cells()).encode();
-        context.forward(new Record<>(Bytes.wrap(hasher.hash(e.key())), value, e.time()));
+        context.forward(new Record<>(Bytes.wrap(idKey.of(e.key())), value, e.time()));
     }
 
     private void count(long block, WindowCounts add) {

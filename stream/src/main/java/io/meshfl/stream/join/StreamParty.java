@@ -4,28 +4,16 @@ import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.contract.Server;
+import io.meshfl.core.crypto.psi.PsiKey;
 import io.meshfl.stream.KafkaLogs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
-import org.apache.kafka.streams.state.BuiltInDslStoreSuppliers;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
@@ -33,8 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -59,9 +45,12 @@ public final class StreamParty implements AutoCloseable {
     private final int idPartitions;
     private final JoinKey key;
 
+    private final int ownPartitions;
+
     private StreamParty(JoinSpec spec, JoinSpec.Side side, KafkaStreams streams, String sourceTopic, String bootstrap, int idPartitions,
-                        AtomicLong malformed, JoinKey key) {
+                        int ownPartitions, AtomicLong malformed, JoinKey key) {
         this.idPartitions = idPartitions;
+        this.ownPartitions = ownPartitions;
         this.key = key;
         this.spec = spec;
         this.side = side;
@@ -77,6 +66,12 @@ public final class StreamParty implements AutoCloseable {
      */
     public static StreamParty start(JoinSpec spec, JoinSpec.Side side, DataContract contract, JoinKey key, Path stateDir,
                                     Consumer<String> log) {
+        return start(spec, side, contract, key, null, stateDir, log);
+    }
+
+    /** Starts one side; {@code blindingKey} is this party's scalar in a blinded join (null in a hashed one). */
+    public static StreamParty start(JoinSpec spec, JoinSpec.Side side, DataContract contract, JoinKey key, PsiKey blindingKey, Path stateDir,
+                                    Consumer<String> log) {
         KafkaLogs.quiet();
         Server.Stream st = contract.server().stream();
         if (st == null) {
@@ -86,22 +81,29 @@ public final class StreamParty implements AutoCloseable {
             throw new MeshflException(ErrorCode.JOB_INVALID, "skew: the join's allowed disorder (" + spec.skew() + ") is shorter than product "
                     + contract.id() + "'s watermark delay (" + st.watermarkDelay() + "); events the stream still takes could miss the join");
         }
-        if (contract.isPii(st.keyField())) {
+        boolean blinded = spec.ids() == JoinSpec.Ids.BLINDED;
+        if (contract.isPii(st.keyField()) && !blinded) {
             throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + contract.id() + ": its event id '" + st.keyField()
-                    + "' is classified pii; a keyed hash would let the other party test guessed ids, and the blinded (ECDH) join "
-                    + "for pii ids is not available for streams yet, so the join is refused");
+                    + "' is classified pii; a keyed hash would let the other party test guessed ids, so the join is refused: "
+                    + "join it with blinded ids (--ids blinded, on both sides)");
         }
+        if (blinded && blindingKey == null) throw new IllegalArgumentException("a blinded join needs this party's blinding key");
         int idPartitions;
         int ownPartitions;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, st.bootstrap()))) {
             int partitions = admin.describeTopics(List.of(st.topic())).allTopicNames().get().get(st.topic()).partitions().size();
             ownPartitions = partitions;
             if (side == JoinSpec.Side.LEADER) {
-                create(admin, spec.leaderIdsTopic(), partitions);
+                JoinApps.create(admin, spec.leaderIdsTopic(), partitions);
                 idPartitions = partitions;
             } else {
-                create(admin, spec.matchesTopic(), 1);
-                idPartitions = awaitTopic(admin, spec.leaderIdsTopic(), Duration.ofMinutes(2), log);
+                JoinApps.create(admin, spec.matchesTopic(), 1);
+                if (blinded) {
+                    // the way back first: the leader starts blinding the follower's batches once the way there exists
+                    JoinApps.create(admin, spec.reblindedTopic(), partitions);
+                    JoinApps.create(admin, spec.followerBlindedTopic(), partitions);
+                }
+                idPartitions = JoinApps.awaitTopic(admin, spec.leaderIdsTopic(), Duration.ofMinutes(2), log);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -116,27 +118,10 @@ public final class StreamParty implements AutoCloseable {
             // the first problems are logged (field names and positions only, never values); all are counted per block
             if (bad.incrementAndGet() <= 10) log.accept("malformed event dropped: " + p);
         };
-        Topology t = side == JoinSpec.Side.LEADER ? Topologies.leader(spec, contract, key, problems)
-                : Topologies.follower(spec, contract, key, idPartitions, ownPartitions, problems);
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, spec.applicationId(side));
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, st.bootstrap());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        // the window's state is held in memory and restored from its changelog topic after a restart
-        p.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
-        // the join keeps each side's state until the other side's watermark has passed it, so it may take records in any
-        // order: a task never waits for its other input
-        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000L);
-        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 32L * 1024 * 1024);
-        p.put(StreamsConfig.consumerPrefix("max.poll.records"), 5000);
-        // a party killed and restarted gets its partitions back after this, not after the default 45 s
-        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10000);
-        p.put(StreamsConfig.producerPrefix("linger.ms"), 20);
-        p.put(StreamsConfig.producerPrefix("batch.size"), 262144);
-        KafkaStreams streams = new KafkaStreams(t, p);
-        StreamParty party = new StreamParty(spec, side, streams, st.topic(), st.bootstrap(), idPartitions, bad, key);
+        Topology t = side == JoinSpec.Side.LEADER ? Topologies.leader(spec, contract, key, blindingKey, problems)
+                : Topologies.follower(spec, contract, key, blindingKey, idPartitions, ownPartitions, problems);
+        KafkaStreams streams = new KafkaStreams(t, JoinApps.properties(spec.applicationId(side), st.bootstrap(), stateDir));
+        StreamParty party = new StreamParty(spec, side, streams, st.topic(), st.bootstrap(), idPartitions, ownPartitions, bad, key);
         streams.setUncaughtExceptionHandler(e -> {
             party.failure.set(e);
             log.accept("the " + side.name().toLowerCase(java.util.Locale.ROOT) + "'s stream application failed: " + e);
@@ -146,60 +131,23 @@ public final class StreamParty implements AutoCloseable {
         return party;
     }
 
-    /** The partitions of a topic another party creates, waiting for it to appear. */
-    private static int awaitTopic(Admin admin, String topic, Duration timeout, Consumer<String> log) throws InterruptedException, ExecutionException {
-        long end = System.nanoTime() + timeout.toNanos();
-        boolean said = false;
-        while (true) {
-            try {
-                return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || System.nanoTime() > end) throw e;
-                if (!said) log.accept("waiting for the leader's ids (topic " + topic + ")");
-                said = true;
-                Thread.sleep(500);
-            }
-        }
-    }
-
-    private static void create(Admin admin, String topic, int partitions) throws InterruptedException, ExecutionException {
-        try {
-            admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get();
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) throw e;
-        }
-    }
-
     /**
      * Whether this side has processed everything its inputs hold now: for every partition of its
      * source topics and internal topics, its committed position has reached the last stable offset
      * (committed records only, as exactly-once reads them).
      */
     public boolean caughtUp() {
-        try {
-            Admin admin = admin();
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(spec.applicationId(side))
-                    .partitionsToOffsetAndMetadata().get();
-            java.util.Set<TopicPartition> inputs = new java.util.HashSet<>(committed.keySet());
-            // the follower's repartition topic too: its join tasks may not have committed a position there yet
-            List<String> sources = side == JoinSpec.Side.LEADER ? List.of(sourceTopic)
-                    : List.of(sourceTopic, spec.leaderIdsTopic(), spec.applicationId(side) + "-" + Topologies.FOLLOWER_IDS + "-repartition");
-            admin.describeTopics(sources).allTopicNames().get().forEach((name, d) ->
-                    d.partitions().forEach(pi -> inputs.add(new TopicPartition(name, pi.partition()))));
-            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
-            for (TopicPartition tp : inputs) latest.put(tp, OffsetSpec.latest());
-            var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
-            for (TopicPartition tp : inputs) {
-                OffsetAndMetadata c = committed.get(tp);
-                if ((c == null ? 0 : c.offset()) < ends.get(tp).offset()) return false;
+        List<String> sources = new java.util.ArrayList<>(List.of(sourceTopic));
+        if (side == JoinSpec.Side.FOLLOWER) {
+            // the follower's repartition topics too: its join tasks may not have committed a position there yet
+            sources.add(spec.leaderIdsTopic());
+            sources.add(spec.applicationId(side) + "-" + Topologies.FOLLOWER_IDS + "-repartition");
+            if (spec.ids() == JoinSpec.Ids.BLINDED) {
+                sources.add(spec.reblindedTopic());
+                sources.add(spec.applicationId(side) + "-" + Topologies.LEADER_IDS + "-repartition");
             }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (ExecutionException e) {
-            return false;
         }
+        return JoinApps.caughtUp(admin(), spec.applicationId(side), sources);
     }
 
     /** Whether the leader has marked the end of its input on every partition of the leader-ids topic (the follower only). */
@@ -232,15 +180,7 @@ public final class StreamParty implements AutoCloseable {
     public void markEnd() {
         if (side != JoinSpec.Side.LEADER) throw new IllegalStateException("only the leader marks the end of its input");
         streams.close(Duration.ofSeconds(30));
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            int partitions = producer.partitionsFor(spec.leaderIdsTopic()).size();
-            JoinKey.Sealer sealer = key.sealer();
-            for (int i = 0; i < partitions; i++) producer.send(new ProducerRecord<>(spec.leaderIdsTopic(), i, new byte[0], sealer.endMark(i)));
-            producer.flush();
-        }
+        JoinApps.writeMarks(bootstrap, spec.leaderIdsTopic(), key.sealer()::endMark);
     }
 
     private Admin admin;
@@ -348,11 +288,46 @@ public final class StreamParty implements AutoCloseable {
      * marks written by someone other than the leader, or changed on the way), dropped by the join.
      */
     public long refused() {
+        if (side != JoinSpec.Side.FOLLOWER) return 0;
+        long n = sum(OpenLeaderIds.COUNTS, OpenLeaderIds.REFUSED, idPartitions);
+        if (spec.ids() == JoinSpec.Ids.BLINDED) n += sum(Unblind.COUNTS, Unblind.REFUSED, ownPartitions);
+        return n;
+    }
+
+    /** Events of a blinded join's follower still waiting for their batch to come back blinded by both (0 in a hashed join). */
+    public long waitingForBlinding() {
+        if (side != JoinSpec.Side.FOLLOWER || spec.ids() != JoinSpec.Ids.BLINDED) return 0;
         long n = 0;
-        if (side == JoinSpec.Side.FOLLOWER) {
-            for (ReadOnlyKeyValueStore<String, Long> clock : joinClocks()) {
-                Long d = clock.get(IntervalJoin.REFUSED);
+        for (int p = 0; p < ownPartitions; p++) {
+            try {
+                n += streams.store(StoreQueryParameters.fromNameAndType(BlindBatches.PENDING,
+                        QueryableStoreTypes.<Object, Object>keyValueStore()).withPartition(p)).approximateNumEntries();
+            } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+                return Long.MAX_VALUE;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The follower's last word in a blinded join: a sealed mark on every partition of the follower-blinded topic, after
+     * which the leader's reblinder may stop.
+     */
+    public void markFollowerEnd() {
+        if (side != JoinSpec.Side.FOLLOWER || spec.ids() != JoinSpec.Ids.BLINDED) throw new IllegalStateException("only a blinded join's follower marks its end");
+        JoinApps.writeMarks(bootstrap, spec.followerBlindedTopic(), key.sealer()::followerEndMark);
+    }
+
+    /** A count summed over the stores of the given name, one per partition this instance runs; stores not here are skipped. */
+    private long sum(String store, String key, int partitions) {
+        long n = 0;
+        for (int p = 0; p < partitions; p++) {
+            try {
+                Long d = streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, Long>keyValueStore())
+                        .withPartition(p)).get(key);
                 if (d != null) n += d;
+            } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+                // this partition's task is not running here now
             }
         }
         return n;

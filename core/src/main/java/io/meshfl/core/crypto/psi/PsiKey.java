@@ -31,6 +31,21 @@ public final class PsiKey implements Destroyable {
         return new PsiKey(k);
     }
 
+    /**
+     * A key from 32 bytes of secret key material (clamped as X25519 clamps), for a party that must
+     * blind the same way after a restart: a stream join derives it from its job secret.
+     */
+    public static PsiKey fromSecretBytes(byte[] material) {
+        if (material == null || material.length != X25519.SCALAR_SIZE) {
+            throw new MeshflException(ErrorCode.CRYPTO_FAILURE, "PSI key material has " + X25519.SCALAR_SIZE + " bytes");
+        }
+        byte[] k = material.clone();
+        k[0] &= (byte) 248;
+        k[31] &= (byte) 127;
+        k[31] |= (byte) 64;
+        return new PsiKey(k);
+    }
+
     /** The clamped scalar, read by the blinder only; fails once the key is destroyed. */
     byte[] scalar() {
         if (destroyed) {
