@@ -98,12 +98,22 @@ final class StreamCommand {
         @Option(names = "--truth", description = "Write the impression ids the join should find here, one per line.")
         Path truthFile;
 
+        @Option(names = "--impressions-contract", description = "Write the impressions as this contract says (its topic, and Avro records when its "
+                + "format is avro); default JSON to ads.impressions.")
+        Path impressionsContract;
+
+        @Option(names = "--conversions-contract", description = "Likewise for the conversions; default JSON to ads.conversions.")
+        Path conversionsContract;
+
         @Override
         public void run() {
             AdsStream.Settings base = AdsStream.Settings.of(impressions, seed);
             AdsStream.Settings s = new AdsStream.Settings(impressions, seed, base.startMillis(), rate, partitions, base.within(),
                     base.watermarkDelay(), base.lateShare(), base.outsideShare());
-            AdsStream.Truth t = AdsStream.play(s, bootstrap, "ads.impressions", "ads.conversions", StreamCommand::say);
+            DataContract imps = impressionsContract == null ? null : ContractLoader.load(impressionsContract, false);
+            DataContract convs = conversionsContract == null ? null : ContractLoader.load(conversionsContract, false);
+            AdsStream.Truth t = AdsStream.play(s, bootstrap, topic(imps, "ads.impressions"), topic(convs, "ads.conversions"),
+                    values(imps), values(convs), StreamCommand::say);
             say(String.format(Locale.ROOT, "%,d impressions, %,d conversions: %,d should join (within %s, on time), %,d arrive too late, "
                     + "%,d fall outside the window", t.impressions(), t.conversions(), t.matched().size(), s.within(), t.late(), t.outside()));
             if (truthFile != null) {
@@ -115,6 +125,18 @@ final class StreamCommand {
                 say("the ids that should join: " + truthFile);
             }
         }
+    }
+
+    /** The topic a contract names (it must be a stream), or the default. */
+    static String topic(DataContract c, String otherwise) {
+        if (c == null) return otherwise;
+        if (c.server().stream() == null) throw new IllegalArgumentException("product " + c.id() + " is not a stream (its server is not of type kafka)");
+        return c.server().stream().topic();
+    }
+
+    /** How a contract's events are written: Avro records of its schema, or the generator's JSON. */
+    static java.util.function.UnaryOperator<byte[]> values(DataContract c) {
+        return c != null && c.server().stream().format() == io.meshfl.core.contract.Server.Format.AVRO ? AdsStream.avro(c) : v -> v;
     }
 
     @Command(name = "join", mixinStandardHelpOptions = true,

@@ -187,6 +187,33 @@ final class StreamTrain implements Runnable {
             r.put("eval_rows", scored.isMissingNode() ? rep.path("diagnostics").path("rows").asLong() : scored.asLong());
             if (rep.path("metrics").has("auc")) r.put("auc", rep.path("metrics").path("auc").asDouble());
             r.put("report", report.toString());
+            // what the join did for the window scored and for the windows trained on, per product, from the manifests
+            ObjectNode scoredJoin = r.putObject("join_of_window");
+            ObjectNode trainedJoin = r.putObject("join_of_trained_windows");
+            for (String product : spec.products()) {
+                Manifest m = Manifest.read(blockFolders.get(product));
+                long[] sums = new long[4];
+                for (Manifest.Block b : m.blocks()) {
+                    if (b.index() == w) {
+                        ObjectNode o = scoredJoin.putObject(product);
+                        o.put("examples", b.rows());
+                        o.put("events_in", b.in());
+                        o.put("late", b.late());
+                        o.put("malformed", b.malformed());
+                        if (b.writtenAt() > 0) o.put("written_after_window_s", (b.writtenAt() - b.end()) / 1000.0);
+                    } else if (before.contains(b.index())) {
+                        sums[0] += b.rows();
+                        sums[1] += Math.max(0, b.in());
+                        sums[2] += Math.max(0, b.late());
+                        sums[3] += Math.max(0, b.malformed());
+                    }
+                }
+                ObjectNode o = trainedJoin.putObject(product);
+                o.put("examples", sums[0]);
+                o.put("events_in", sums[1]);
+                o.put("late", sums[2]);
+                o.put("malformed", sums[3]);
+            }
             return r;
         } catch (IOException e) {
             throw new UncheckedIOException("window " + w + ": " + e.getMessage(), e);

@@ -95,6 +95,15 @@ class StreamTrainingTest {
                 assertEquals(rowsThere, w.path("eval_rows").asLong(), "scored on exactly the window's examples: " + w);
                 long earlier = follower.blocks().stream().filter(b -> b.index() < block).mapToLong(Manifest.Block::rows).sum();
                 assertEquals(earlier, w.path("train_rows").asLong(), "trained on exactly the earlier windows' examples: " + w);
+                // the join's counts beside each run: the window's own, and the windows it trained on
+                var own = follower.blocks().stream().filter(b -> b.index() == block).findFirst().orElseThrow();
+                var joinOfWindow = w.path("join_of_window");
+                assertEquals(2, joinOfWindow.size(), "both products' counts: " + joinOfWindow);
+                for (var side : joinOfWindow) assertEquals(rowsThere, side.path("examples").asLong(), "each side's examples of the window: " + side);
+                assertTrue(java.util.stream.StreamSupport.stream(joinOfWindow.spliterator(), false)
+                        .anyMatch(side -> side.path("events_in").asLong() == own.in() && side.path("late").asLong() == own.late()),
+                        "the follower's events taken and late in the window: " + joinOfWindow);
+                for (var side : w.path("join_of_trained_windows")) assertEquals(earlier, side.path("examples").asLong(), "trained windows' examples: " + side);
                 assertTrue(w.path("train_rows").asLong() > trainedBefore, "each window trains on more");
                 trainedBefore = w.path("train_rows").asLong();
                 assertTrue(w.path("auc").asDouble() > 0.8, "prequential AUC " + w);

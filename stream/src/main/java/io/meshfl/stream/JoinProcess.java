@@ -113,11 +113,17 @@ public final class JoinProcess {
             long lastLog = 0;
             long lastCheck = 0;
             long read = 0;
+            long lastSourceCheck = 0;
             while (true) {
                 party.failIfFailed();
                 int n = w.poll(Duration.ofMillis(200));
                 read += n;
                 long now = System.nanoTime();
+                if (o.spec().ids() == JoinSpec.Ids.BLINDED && now - lastSourceCheck > 1_000_000_000L) {
+                    // the blocks of a partition that has gone quiet are sent only once it is read to its end
+                    party.checkSources();
+                    lastSourceCheck = now;
+                }
                 if (now - lastLog > 5_000_000_000L) {
                     w.recordRefused(party.refused());
                     log.accept("follower: " + party.lag() + " events behind, " + read + " records read (matches and join progress), " + w.manifest().blocks().size()

@@ -76,8 +76,10 @@ class StreamJoinTest {
 
     static Manifest runInJvm(JoinSpec spec, Path dir, byte[] leaderSecret, byte[] followerSecret) throws Exception {
         String pii = spec.ids() == JoinSpec.Ids.BLINDED ? "-pii" : "";
-        DataContract imps = contract("platform.impressions" + pii);
-        DataContract convs = contract("advertiser.conversions" + pii);
+        return runInJvm(spec, dir, leaderSecret, followerSecret, contract("platform.impressions" + pii), contract("advertiser.conversions" + pii));
+    }
+
+    static Manifest runInJvm(JoinSpec spec, Path dir, byte[] leaderSecret, byte[] followerSecret, DataContract imps, DataContract convs) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             Future<Manifest> leader = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(spec, JoinSpec.Side.LEADER, imps, leaderSecret,
@@ -287,6 +289,34 @@ class StreamJoinTest {
             }
         }
         assertTrue(batches >= 2, "the follower's own batches were answered (" + batches + ")");
+    }
+
+    /** Streams whose events are Avro records (single-object encoding, the contracts' schemas) join as JSON ones do. */
+    @Test
+    void avroEventsJoinAsJsonEventsDo(@TempDir Path dir) throws Exception {
+        List<DataContract> avro = new ArrayList<>();
+        for (String f : List.of("platform.impressions", "advertiser.conversions")) {
+            String yaml = Files.readString(contracts.resolve(f + ".yaml"));
+            String topic = f.startsWith("platform") ? "ads.impressions" : "ads.conversions";
+            String edited = yaml.replace("    topic: " + topic + "\n", "    topic: " + topic + ".avro\n    format: avro\n");
+            if (edited.equals(yaml)) throw new IllegalStateException(f + ": the topic is not where the test expects it");
+            Files.writeString(dir.resolve(f + ".yaml"), edited);
+            avro.add(ContractLoader.load(dir.resolve(f + ".yaml"), false));
+        }
+        AdsStream.Truth t = AdsStream.play(AdsStream.withRate(AdsStream.Settings.of(10_000, 13), 10), broker.bootstrap(),
+                "ads.impressions.avro", "ads.conversions.avro", AdsStream.avro(avro.get(0)), AdsStream.avro(avro.get(1)), s -> { });
+        SecureRandom rnd = new SecureRandom();
+        Manifest m = runInJvm(spec("ads-avro"), dir.resolve("run"), JoinKey.newSecret(rnd), JoinKey.newSecret(rnd), avro.get(0), avro.get(1));
+        Set<String> found = new HashSet<>();
+        for (Manifest.Block b : m.blocks()) {
+            List<String> lines = Files.readAllLines(dir.resolve("run").resolve("follower-blocks").resolve(b.file()));
+            for (String line : lines.subList(1, lines.size())) found.add(line.substring(0, line.indexOf(',')));
+        }
+        long truePositives = found.stream().filter(t.matched()::contains).count();
+        assertTrue(truePositives >= 0.999 * t.matched().size(), "recall " + truePositives + " of " + t.matched().size());
+        assertEquals(found.size(), truePositives, "every joined example is a true one");
+        assertEquals(t.late(), m.blocks().stream().mapToLong(Manifest.Block::late).sum(), "the deliberately late conversions, counted");
+        assertEquals(0, m.blocks().stream().mapToLong(Manifest.Block::malformed).sum(), "every Avro event read");
     }
 
     /** Every committed record of a topic. */

@@ -44,7 +44,7 @@ public final class ContractFields {
         f("servers.server", "string", false, "The server's name.");
         f("servers.type", "string", true, "The source: csv or parquet files, a local folder of either (with format), a JDBC table, "
                 + "or a Kafka topic of events (a streaming product, docs/streams.md).", "csv", "parquet", "local", "jdbc", "kafka");
-        f("servers.format", "string", false, "With type local: the files' format; with type kafka: the events' value format.", "csv", "parquet", "json");
+        f("servers.format", "string", false, "With type local: the files' format; with type kafka: the events' value format.", "csv", "parquet", "json", "avro");
         f("servers.path", "string", false, "A file, or a glob of files with the same columns (data/part-*.csv), relative to the contract.");
         f("servers.paths", "list", false, "Several files with the same columns (each checked, rows counted per file).");
         f("servers.url", "string", false, "With type jdbc: the JDBC URL.");

@@ -353,9 +353,13 @@ public final class ContractLoader {
             String eventTime = text(s, path, "eventTime", true);
             String delay = text(s, path, "watermarkDelay", true);
             Server.Format f = Server.Format.JSON;
-            if (format != null && !format.strip().equalsIgnoreCase("json")) {
-                ctx.error(s.get("format"), path + ".format", "unsupported stream format '" + format + "' (expected json)");
-                f = null;
+            if (format != null) {
+                f = switch (format.strip().toLowerCase(java.util.Locale.ROOT)) {
+                    case "json" -> Server.Format.JSON;
+                    case "avro" -> Server.Format.AVRO;
+                    default -> null;
+                };
+                if (f == null) ctx.error(s.get("format"), path + ".format", "unsupported stream format '" + format + "' (expected json or avro)");
             }
             java.time.Duration d = delay == null ? null : Durations.parse(delay);
             if (delay != null && (d == null || d.isNegative())) {

@@ -21,8 +21,11 @@ public record Server(Type type, List<Path> paths, String url, String table, Stri
     /** The storage kinds MeshFL reads. */
     public enum Type { CSV, PARQUET, JDBC, KAFKA }
 
-    /** The value formats of a streaming product's events. */
-    public enum Format { JSON }
+    /**
+     * The value formats of a streaming product's events: a JSON object, or an Avro record in Avro's
+     * single-object encoding under the schema the contract's columns define.
+     */
+    public enum Format { JSON, AVRO }
 
     /**
      * A Kafka topic of events: where the brokers are, the topic, how a value is written, which field

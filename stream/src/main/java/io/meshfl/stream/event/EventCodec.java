@@ -15,9 +15,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a streaming product's JSON event values against its contract: the key field, the event-time
- * field (epoch milliseconds, or an ISO-8601 instant) and every schema column. An event that cannot be
- * read is not guessed at: {@link #parse} says which field is wrong, never the value.
+ * Reads a streaming product's event values against its contract, JSON objects or Avro records
+ * ({@link AvroValues}): the key field, the event-time field (epoch milliseconds, or an ISO-8601
+ * instant) and every schema column. An event that cannot be read is not guessed at: {@link #parse}
+ * says which field is wrong, never the value.
  */
 public final class EventCodec {
 
@@ -30,6 +31,8 @@ public final class EventCodec {
     private final int timeColumn;
     private final String keyField;
     private final String timeField;
+    /** The Avro reader of a product whose events are Avro records; null for JSON. */
+    private final AvroValues avro;
 
     public EventCodec(DataContract contract) {
         Server.Stream st = contract.server().stream();
@@ -45,6 +48,7 @@ public final class EventCodec {
         this.timeField = st.eventTimeField();
         this.keyColumn = index.get(keyField);
         this.timeColumn = index.get(timeField);
+        this.avro = st.format() == Server.Format.AVRO ? new AvroValues(contract) : null;
     }
 
     /** The schema's column names, the order of {@link Event#cells()}. */
@@ -63,6 +67,12 @@ public final class EventCodec {
     public Parsed parse(byte[] value) {
         if (value == null) return new Parsed(null, "the record has no value");
         String[] cells = new String[columns.size()];
+        if (avro != null) {
+            AvroValues.Read r = avro.read(value);
+            if (r.cells() == null) return new Parsed(null, r.problem());
+            for (int i = 0; i < cells.length; i++) cells[i] = AvroValues.text(r.cells()[i]);
+            return complete(cells);
+        }
         try (JsonParser p = JSON.createParser(value)) {
             if (p.nextToken() != JsonToken.START_OBJECT) return new Parsed(null, "the value is not a JSON object");
             JsonToken t;
@@ -82,6 +92,11 @@ public final class EventCodec {
         } catch (IOException e) {
             return new Parsed(null, "the value is not valid JSON");
         }
+        return complete(cells);
+    }
+
+    /** The event from its cells (null where absent): required ones present, the key not empty, the time readable. */
+    private Parsed complete(String[] cells) {
         for (int i = 0; i < cells.length; i++) {
             if (cells[i] == null) {
                 if (required[i]) return new Parsed(null, "required field '" + columns.get(i) + "' is missing");
@@ -100,6 +115,10 @@ public final class EventCodec {
      */
     public long timeOf(byte[] value) {
         if (value == null) return -1;
+        if (avro != null) {
+            AvroValues.Read r = avro.read(value);
+            return r.cells() == null ? -1 : time(AvroValues.text(r.cells()[timeColumn]));
+        }
         try (JsonParser p = JSON.createParser(value)) {
             if (p.nextToken() != JsonToken.START_OBJECT) return -1;
             while (p.nextToken() == JsonToken.FIELD_NAME) {

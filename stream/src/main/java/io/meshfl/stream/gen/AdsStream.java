@@ -60,6 +60,16 @@ public final class AdsStream {
      * created with the settings' partitions where they do not exist) and returns the truth.
      */
     public static Truth play(Settings s, String bootstrap, String impressionsTopic, String conversionsTopic, Consumer<String> progress) {
+        return play(s, bootstrap, impressionsTopic, conversionsTopic, v -> v, v -> v, progress);
+    }
+
+    /**
+     * The same with each event's value written by {@code impressionValue} and {@code conversionValue} from its JSON (for
+     * example {@link #avro}), the events and the truth unchanged.
+     */
+    public static Truth play(Settings s, String bootstrap, String impressionsTopic, String conversionsTopic,
+                             java.util.function.UnaryOperator<byte[]> impressionValue, java.util.function.UnaryOperator<byte[]> conversionValue,
+                             Consumer<String> progress) {
         io.meshfl.stream.KafkaLogs.quiet();
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 java.util.Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -90,17 +100,31 @@ public final class AdsStream {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         Generated g = generate(s);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            send(producer, impressionsTopic, g.impressions, progress, "impressions");
-            send(producer, conversionsTopic, g.conversions, progress, "conversions");
+            send(producer, impressionsTopic, g.impressions, impressionValue, progress, "impressions");
+            send(producer, conversionsTopic, g.conversions, conversionValue, progress, "conversions");
             producer.flush();
         }
         return g.truth;
     }
 
-    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, List<Arrival> events, Consumer<String> progress, String what) {
+    /** Writes a generated event's JSON as an Avro record of {@code contract}'s schema ({@link io.meshfl.stream.event.AvroValues}). */
+    public static java.util.function.UnaryOperator<byte[]> avro(io.meshfl.core.contract.DataContract contract) {
+        io.meshfl.stream.event.AvroValues.Encoder enc = io.meshfl.stream.event.AvroValues.encoder(contract);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        return v -> {
+            try {
+                return enc.encode(json.readValue(v, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() { }));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, List<Arrival> events, java.util.function.UnaryOperator<byte[]> value,
+                             Consumer<String> progress, String what) {
         long n = 0;
         for (Arrival a : events) {
-            producer.send(new ProducerRecord<>(topic, a.partition, a.time, null, a.json));
+            producer.send(new ProducerRecord<>(topic, a.partition, a.time, null, value.apply(a.json)));
             if (++n % 200_000 == 0) progress.accept(what + ": " + n + " of " + events.size() + " sent");
         }
         producer.flush();

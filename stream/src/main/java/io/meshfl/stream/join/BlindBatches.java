@@ -25,7 +25,8 @@ import java.util.TreeSet;
  * follower's scalar and sends them to the leader as one batch (chunks of
  * {@link IdBlinding#BATCH_POINTS}), sealed under the job's key, in the order the events are held.
  * A block closes when its partition's watermark has passed its end (no event of it can still be
- * taken) or, for a partition that went quiet, after {@link #IDLE} without events; an event that
+ * taken) or, for a partition that went quiet, after {@link #IDLE} without events once every record
+ * of the partition is processed (a partition merely waiting behind others is not quiet); an event that
  * arrives for a block already sent is counted as late. The events wait in a state store until
  * {@link Unblind} gets the batch back.
  */
@@ -42,6 +43,7 @@ final class BlindBatches implements Processor<Bytes, byte[], Bytes, byte[]> {
     private final PsiKey blindingKey;
     private final JoinKey key;
     private final long delayMs;
+    private final java.util.function.IntPredicate caughtUp;
     private ProcessorContext<Bytes, byte[]> context;
     private KeyValueStore<Bytes, byte[]> pending;
     private KeyValueStore<Bytes, byte[]> batches;
@@ -53,7 +55,9 @@ final class BlindBatches implements Processor<Bytes, byte[], Bytes, byte[]> {
     private final TreeSet<long[]> open = new TreeSet<>((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
     private final java.util.Map<Integer, Long> lastEventAt = new java.util.HashMap<>();
 
-    BlindBatches(JoinSpec spec, PsiKey blindingKey, JoinKey key, long delayMs) {
+    /** {@code caughtUp}: whether a source partition has nothing left to read (known outside the task, from the committed offsets). */
+    BlindBatches(JoinSpec spec, PsiKey blindingKey, JoinKey key, long delayMs, java.util.function.IntPredicate caughtUp) {
+        this.caughtUp = caughtUp;
         this.spec = spec;
         this.blindingKey = blindingKey;
         this.key = key;
@@ -130,7 +134,7 @@ final class BlindBatches implements Processor<Bytes, byte[], Bytes, byte[]> {
     private void closeIdle(long now) {
         for (long[] o : new ArrayList<>(open)) {
             Long last = lastEventAt.get((int) o[0]);
-            if (last == null || now - last >= IDLE.toMillis()) close((int) o[0], o[1]);
+            if ((last == null || now - last >= IDLE.toMillis()) && caughtUp.test((int) o[0])) close((int) o[0], o[1]);
         }
     }
 

@@ -114,4 +114,25 @@ final class JoinApps {
             producer.flush();
         }
     }
+
+    /** The partitions of {@code topic} whose every committed record the application has processed and committed. */
+    static java.util.Set<Integer> caughtUpPartitions(Admin admin, String applicationId, String topic) {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
+            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .forEach(pi -> latest.put(new TopicPartition(topic, pi.partition()), OffsetSpec.latest()));
+            var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+            for (TopicPartition tp : latest.keySet()) {
+                OffsetAndMetadata c = committed.get(tp);
+                if ((c == null ? 0 : c.offset()) >= ends.get(tp).offset()) out.add(tp.partition());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // none known to be caught up this time
+        }
+        return out;
+    }
 }

@@ -46,9 +46,12 @@ public final class StreamParty implements AutoCloseable {
     private final JoinKey key;
 
     private final int ownPartitions;
+    /** Source partitions with nothing left to read, as last checked ({@link #checkSources}); a blinded join's follower closes quiet blocks only on them. */
+    private final java.util.Set<Integer> caughtUpSources;
 
     private StreamParty(JoinSpec spec, JoinSpec.Side side, KafkaStreams streams, String sourceTopic, String bootstrap, int idPartitions,
-                        int ownPartitions, AtomicLong malformed, JoinKey key) {
+                        int ownPartitions, AtomicLong malformed, JoinKey key, java.util.Set<Integer> caughtUpSources) {
+        this.caughtUpSources = caughtUpSources;
         this.idPartitions = idPartitions;
         this.ownPartitions = ownPartitions;
         this.key = key;
@@ -118,10 +121,11 @@ public final class StreamParty implements AutoCloseable {
             // the first problems are logged (field names and positions only, never values); all are counted per block
             if (bad.incrementAndGet() <= 10) log.accept("malformed event dropped: " + p);
         };
+        java.util.Set<Integer> caughtUp = java.util.concurrent.ConcurrentHashMap.newKeySet();
         Topology t = side == JoinSpec.Side.LEADER ? Topologies.leader(spec, contract, key, blindingKey, problems)
-                : Topologies.follower(spec, contract, key, blindingKey, idPartitions, ownPartitions, problems);
+                : Topologies.follower(spec, contract, key, blindingKey, idPartitions, ownPartitions, caughtUp::contains, problems);
         KafkaStreams streams = new KafkaStreams(t, JoinApps.properties(spec.applicationId(side), st.bootstrap(), stateDir));
-        StreamParty party = new StreamParty(spec, side, streams, st.topic(), st.bootstrap(), idPartitions, ownPartitions, bad, key);
+        StreamParty party = new StreamParty(spec, side, streams, st.topic(), st.bootstrap(), idPartitions, ownPartitions, bad, key, caughtUp);
         streams.setUncaughtExceptionHandler(e -> {
             party.failure.set(e);
             log.accept("the " + side.name().toLowerCase(java.util.Locale.ROOT) + "'s stream application failed: " + e);
@@ -148,6 +152,13 @@ public final class StreamParty implements AutoCloseable {
             }
         }
         return JoinApps.caughtUp(admin(), spec.applicationId(side), sources);
+    }
+
+    /** Rechecks which of this side's source partitions have nothing left to read (committed offsets at the end). */
+    public void checkSources() {
+        java.util.Set<Integer> now = JoinApps.caughtUpPartitions(admin(), spec.applicationId(side), sourceTopic);
+        caughtUpSources.retainAll(now);
+        caughtUpSources.addAll(now);
     }
 
     /** Whether the leader has marked the end of its input on every partition of the leader-ids topic (the follower only). */

@@ -74,7 +74,7 @@ public final class Topologies {
      * repartitioned, the leader's end marks to every join task.
      */
     public static Topology follower(JoinSpec spec, DataContract contract, JoinKey key, PsiKey blindingKey, int partitions, int ownPartitions,
-                                    Consumer<String> problems) {
+                                    java.util.function.IntPredicate caughtUp, Consumer<String> problems) {
         StreamsBuilder b = new StreamsBuilder();
         boolean blinded = spec.ids() == JoinSpec.Ids.BLINDED;
         java.util.function.Supplier<SideProcessor.IdKey> ids = blinded
@@ -86,7 +86,7 @@ public final class Topologies {
             b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BlindBatches.BATCHES), Serdes.Bytes(), Serdes.ByteArray()));
             b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Unblind.COUNTS), Serdes.String(), Serdes.Long()));
             long delay = contract.server().stream().watermarkDelay().toMillis();
-            events.process(() -> new BlindBatches(spec, blindingKey, key, delay), Named.as("follower-batches"),
+            events.process(() -> new BlindBatches(spec, blindingKey, key, delay, caughtUp), Named.as("follower-batches"),
                             BlindBatches.PENDING, BlindBatches.BATCHES, SideProcessor.CLOCK, SideProcessor.COUNTS)
                     .to(spec.followerBlindedTopic(), Produced.with(Serdes.Bytes(), Serdes.ByteArray()).withStreamPartitioner(BY_BATCH));
             events = b.stream(spec.reblindedTopic(), Consumed.with(Serdes.Bytes(), Serdes.ByteArray()).withName("reblinded"))
