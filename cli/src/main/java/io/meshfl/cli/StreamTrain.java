@@ -161,6 +161,9 @@ final class StreamTrain implements Runnable {
                     evalId, null);
             ObjectNode j = (ObjectNode) YAML.readTree(job.toFile());
             j.put("name", spec.name() + "-w" + w);
+            // the join's counts go with the window's job, which the catalog keeps with its run
+            ObjectNode counts = joinCounts(spec, blockFolders, before, w);
+            j.put("description", describe(w, before.size(), counts));
             // each product pinned at its view's version: the catalog's newest version may be another window's
             var products = j.putArray("products");
             for (String product : spec.products()) {
@@ -187,37 +190,61 @@ final class StreamTrain implements Runnable {
             r.put("eval_rows", scored.isMissingNode() ? rep.path("diagnostics").path("rows").asLong() : scored.asLong());
             if (rep.path("metrics").has("auc")) r.put("auc", rep.path("metrics").path("auc").asDouble());
             r.put("report", report.toString());
-            // what the join did for the window scored and for the windows trained on, per product, from the manifests
-            ObjectNode scoredJoin = r.putObject("join_of_window");
-            ObjectNode trainedJoin = r.putObject("join_of_trained_windows");
-            for (String product : spec.products()) {
-                Manifest m = Manifest.read(blockFolders.get(product));
-                long[] sums = new long[4];
-                for (Manifest.Block b : m.blocks()) {
-                    if (b.index() == w) {
-                        ObjectNode o = scoredJoin.putObject(product);
-                        o.put("examples", b.rows());
-                        o.put("events_in", b.in());
-                        o.put("late", b.late());
-                        o.put("malformed", b.malformed());
-                        if (b.writtenAt() > 0) o.put("written_after_window_s", (b.writtenAt() - b.end()) / 1000.0);
-                    } else if (before.contains(b.index())) {
-                        sums[0] += b.rows();
-                        sums[1] += Math.max(0, b.in());
-                        sums[2] += Math.max(0, b.late());
-                        sums[3] += Math.max(0, b.malformed());
-                    }
-                }
-                ObjectNode o = trainedJoin.putObject(product);
-                o.put("examples", sums[0]);
-                o.put("events_in", sums[1]);
-                o.put("late", sums[2]);
-                o.put("malformed", sums[3]);
-            }
+            r.set("join_of_window", counts.path("join_of_window"));
+            r.set("join_of_trained_windows", counts.path("join_of_trained_windows"));
             return r;
         } catch (IOException e) {
             throw new UncheckedIOException("window " + w + ": " + e.getMessage(), e);
         }
+    }
+
+    /** What the join did, per product from its manifest: in the window scored, and summed over the windows trained on. */
+    private static ObjectNode joinCounts(JobSpec spec, Map<String, Path> blockFolders, List<Long> before, long w) {
+        ObjectNode out = RunReport.JSON.createObjectNode();
+        ObjectNode scoredJoin = out.putObject("join_of_window");
+        ObjectNode trainedJoin = out.putObject("join_of_trained_windows");
+        for (String product : spec.products()) {
+            Manifest m = Manifest.read(blockFolders.get(product));
+            long[] sums = new long[4];
+            for (Manifest.Block b : m.blocks()) {
+                if (b.index() == w) {
+                    ObjectNode o = scoredJoin.putObject(product);
+                    o.put("examples", b.rows());
+                    o.put("events_in", b.in());
+                    o.put("late", b.late());
+                    o.put("malformed", b.malformed());
+                    if (b.writtenAt() > 0) o.put("written_after_window_s", (b.writtenAt() - b.end()) / 1000.0);
+                } else if (before.contains(b.index())) {
+                    sums[0] += b.rows();
+                    sums[1] += Math.max(0, b.in());
+                    sums[2] += Math.max(0, b.late());
+                    sums[3] += Math.max(0, b.malformed());
+                }
+            }
+            ObjectNode o = trainedJoin.putObject(product);
+            o.put("examples", sums[0]);
+            o.put("events_in", sums[1]);
+            o.put("late", sums[2]);
+            o.put("malformed", sums[3]);
+        }
+        return out;
+    }
+
+    /** The counts as one line of text, the window job's description. */
+    private static String describe(long w, int trainedOn, ObjectNode counts) {
+        return "Prequential run of window " + w + ": scored on its joined examples (" + sides(counts.path("join_of_window"))
+                + "), trained on the " + trainedOn + " windows before it (" + sides(counts.path("join_of_trained_windows")) + ").";
+    }
+
+    private static String sides(JsonNode bySide) {
+        java.util.StringJoiner out = new java.util.StringJoiner("; ");
+        bySide.fields().forEachRemaining(e -> {
+            JsonNode c = e.getValue();
+            out.add(e.getKey() + ": " + c.path("examples").asLong() + " examples, " + c.path("events_in").asLong() + " events in, "
+                    + c.path("late").asLong() + " late, " + c.path("malformed").asLong() + " malformed"
+                    + (c.has("written_after_window_s") ? ", block written " + c.path("written_after_window_s").asDouble() + " s after the window" : ""));
+        });
+        return out.toString();
     }
 
     /**

@@ -109,6 +109,16 @@ class StreamTrainingTest {
                 assertTrue(w.path("auc").asDouble() > 0.8, "prequential AUC " + w);
                 assertTrue(runs.add(w.path("run_id").asText()) && !w.path("model_id").asText().isEmpty(), "a run and a model of its own: " + w);
             }
+            // and with the window's job in the catalog, beside its run
+            try (io.meshfl.core.catalog.Catalog c = io.meshfl.core.catalog.Catalog.open(cat)) {
+                for (var w : preq.path("windows")) {
+                    long block = w.path("window").asLong();
+                    long rowsThere = follower.blocks().stream().filter(b -> b.index() == block).findFirst().orElseThrow().rows();
+                    var jobs = c.jobs().stream().filter(j -> j.specYaml().contains("Prequential run of window " + block + ":")).toList();
+                    assertEquals(1, jobs.size(), "the window's job is in the catalog with the join's counts");
+                    assertTrue(jobs.get(0).specYaml().contains(rowsThere + " examples"), jobs.get(0).specYaml());
+                }
+            }
             System.out.printf("prequential: %s%n", preq.path("windows"));
         }
     }

@@ -61,8 +61,16 @@ class StreamServerTest {
         assertTrue(rejected(example().replace("    eventTime: ts\n", "")).getMessage().contains("servers[0].eventTime"));
         MeshflException e = rejected(example().replace("watermarkDelay: 60s", "watermarkDelay: a minute"));
         assertTrue(e.getMessage().contains("servers[0].watermarkDelay") && e.getMessage().contains("a minute"), e.getMessage());
-        e = rejected(example().replace("    topic: ads.impressions\n", "    topic: ads.impressions\n    format: avro\n"));
-        assertTrue(e.getMessage().contains("servers[0].format") && e.getMessage().contains("avro"), e.getMessage());
+        e = rejected(example().replace("    topic: ads.impressions\n", "    topic: ads.impressions\n    format: protobuf\n"));
+        assertTrue(e.getMessage().contains("servers[0].format") && e.getMessage().contains("protobuf")
+                && e.getMessage().contains("json or avro"), e.getMessage());
+    }
+
+    @Test
+    void avroIsAFormatOfItsOwn() throws Exception {
+        DataContract c = ContractLoader.parse(example().replace("    topic: ads.impressions\n", "    topic: ads.impressions\n    format: Avro\n"),
+                Path.of("impressions.yaml"), false);
+        assertEquals(Server.Format.AVRO, c.server().stream().format());
     }
 
     @Test
