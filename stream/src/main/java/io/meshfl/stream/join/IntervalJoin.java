@@ -49,19 +49,22 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
     private static final long NONE = Long.MIN_VALUE / 4;
 
     private final JoinSpec spec;
-    /** How many partitions of the leader-ids topic end in this task: its own (hashed ids), or all (blinded ids, re-keyed by the follower). */
-    private final int endsExpected;
+    /**
+     * Whether the leader's ids were re-keyed by the follower (blinded ids): then every partition of the leader-ids topic
+     * feeds every join task, and each must end; otherwise a task reads only its own.
+     */
+    private final boolean rekeyed;
+    /** Partitions of the leader-ids topic, as many as the leader's source topic has (the leader creates it so). */
     private final int leaderIdPartitions;
     private final long withinMs;
     private final long skewMs;
-    /** The clock's keys for each source partition's newest event time ("L0", "L1", ...; "F0", ...). */
     /**
      * The clock's keys for the newest event time of each leader source partition as seen through each leader-ids
      * partition that feeds this task ("L0.1": leader-ids partition 0, source partition 1): a leader-ids partition
      * carries every source partition's ids, and several of them feed one task in a blinded join, each at its own pace.
      */
     private String[][] leaderTimes;
-    private final int leaderPartitions;
+    /** The clock's keys for each follower source partition's newest event time ("F0", "F1", ...). */
     private final String[] followerTimes;
     private ProcessorContext<Long, byte[]> context;
     private KeyValueStore<Bytes, byte[]> leaderIds;
@@ -80,8 +83,7 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
     IntervalJoin(JoinSpec spec, int leaderPartitions, int followerPartitions) {
         this.spec = spec;
         this.leaderIdPartitions = leaderPartitions;
-        this.endsExpected = spec.ids() == JoinSpec.Ids.HASHED ? 1 : leaderPartitions;
-        this.leaderPartitions = leaderPartitions;
+        this.rekeyed = spec.ids() == JoinSpec.Ids.BLINDED;
         this.followerTimes = times("F", followerPartitions);
         this.withinMs = spec.within().toMillis();
         this.skewMs = spec.skew().toMillis();
@@ -94,8 +96,8 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
         this.followerEvents = context.getStateStore(FOLLOWER_EVENTS);
         this.clock = context.getStateStore(CLOCK);
         int task = context.taskId().partition();
-        this.leaderTimes = new String[endsExpected == 1 ? 1 : leaderIdPartitions][];
-        for (int j = 0; j < leaderTimes.length; j++) leaderTimes[j] = times("L" + (endsExpected == 1 ? task : j) + ".", leaderPartitions);
+        this.leaderTimes = new String[rekeyed ? leaderIdPartitions : 1][];
+        for (int j = 0; j < leaderTimes.length; j++) leaderTimes[j] = times("L" + (rekeyed ? j : task) + ".", leaderIdPartitions);
         // init runs again after a task's state is wiped and restored (exactly-once after a crash): derived state starts over
         clockSeen.clear();
         try (KeyValueIterator<String, Long> it = clock.all()) {
@@ -133,7 +135,7 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
             put(ENDED_PREFIX + ByteBuffer.wrap(body).getInt(), 1L);
             int ended = 0;
             for (int p = 0; p < leaderIdPartitions; p++) if (get(ENDED_PREFIX + p) == 1) ended++;
-            if (ended >= endsExpected) put(ENDED, 1L);
+            if (ended >= (rekeyed ? leaderIdPartitions : 1)) put(ENDED, 1L);
             report();
             return;
         }
@@ -150,7 +152,7 @@ final class IntervalJoin implements Processor<Bytes, byte[], Long, byte[]> {
                 if (t >= id.time() && t <= id.time() + withinMs) emit(id, Values.FollowerEvent.decode(f));
             }
             store(leaderIds, LEADER, hash, id.time(), id.ref(), body);
-            advance(timeKey(leaderTimes[endsExpected == 1 ? 0 : through], id.ref(), "leader"), id.time());
+            advance(timeKey(leaderTimes[rekeyed ? through : 0], id.ref(), "leader"), id.time());
         } else {
             Values.FollowerEvent e = Values.FollowerEvent.decode(body);
             if (e.time() - withinMs <= get(LEADER_GONE)) add(DROPPED);
