@@ -12,7 +12,6 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -112,9 +111,7 @@ final class BlindBatches implements Processor<Bytes, byte[], Bytes, byte[]> {
             counts.put(block, (c == null ? WindowCounts.ZERO : c).plus(new WindowCounts(-1, 1, 0)));
             return;
         }
-        byte[] id = r.key().get();
-        byte[] value = ByteBuffer.allocate(4 + id.length + r.value().length).putInt(id.length).put(id).put(r.value()).array();
-        pending.put(Bytes.wrap(IdBlinding.pendingKey(partition, block, batch.size())), value);
+        pending.put(Bytes.wrap(IdBlinding.pendingKey(partition, block, batch.size())), IdBlinding.Held.encode(r.key().get(), r.value()));
         batches.put(bk, new Batch(batch.size() + 1, false).encode());
         if (batch.size() == 0) open.add(new long[]{partition, block});
         lastEventAt.put(partition, System.currentTimeMillis());
@@ -151,12 +148,7 @@ final class BlindBatches implements Processor<Bytes, byte[], Bytes, byte[]> {
         if (held.size() != batch.size()) {
             throw new IllegalStateException("block " + block + " of partition " + partition + " holds " + held.size() + " events, its batch says " + batch.size());
         }
-        for (int i = 0; i < ids.length; i++) {
-            ByteBuffer v = ByteBuffer.wrap(held.get(i).value);
-            byte[] id = new byte[v.getInt()];
-            v.get(id);
-            ids[i] = new String(id, StandardCharsets.UTF_8);
-        }
+        for (int i = 0; i < ids.length; i++) ids[i] = IdBlinding.Held.id(held.get(i).value);
         long time = (block + 1) * spec.blockSpan().toMillis() - 1;
         for (int chunk = 0; chunk * IdBlinding.BATCH_POINTS < ids.length; chunk++) {
             int from = chunk * IdBlinding.BATCH_POINTS;

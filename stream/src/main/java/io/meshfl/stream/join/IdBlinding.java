@@ -83,6 +83,24 @@ public final class IdBlinding {
         }
     }
 
+    /** An event the follower holds until its batch comes back: its id's length, the id (UTF-8), the encoded event. */
+    static final class Held {
+        private Held() {
+        }
+
+        static byte[] encode(byte[] id, byte[] event) {
+            return ByteBuffer.allocate(4 + id.length + event.length).putInt(id.length).put(id).put(event).array();
+        }
+
+        static String id(byte[] held) {
+            return new String(held, 4, ByteBuffer.wrap(held).getInt(), StandardCharsets.UTF_8);
+        }
+
+        static byte[] event(byte[] held) {
+            return Arrays.copyOfRange(held, 4 + ByteBuffer.wrap(held).getInt(), held.length);
+        }
+    }
+
     /** The key of a batch's entry in the follower's stores: partition and block (12 bytes), then an event's sequence number in it. */
     static byte[] pendingKey(int partition, long block, int seq) {
         return ByteBuffer.allocate(16).putInt(partition).putLong(block).putInt(seq).array();

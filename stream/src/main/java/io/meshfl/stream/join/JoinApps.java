@@ -135,4 +135,25 @@ final class JoinApps {
         }
         return out;
     }
+
+    /** Adds {@code n} to a count kept in a task's store. */
+    static void count(org.apache.kafka.streams.state.KeyValueStore<String, Long> store, String key, long n) {
+        Long c = store.get(key);
+        store.put(key, (c == null ? 0 : c) + n);
+    }
+
+    /** A count summed over a store's instances, one per partition this application runs here; partitions not running here are skipped. */
+    static long sum(org.apache.kafka.streams.KafkaStreams streams, String store, String key, int partitions) {
+        long n = 0;
+        for (int p = 0; p < partitions; p++) {
+            try {
+                Long d = streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(store,
+                        org.apache.kafka.streams.state.QueryableStoreTypes.<String, Long>keyValueStore()).withPartition(p)).get(key);
+                if (d != null) n += d;
+            } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+                // this partition's task is not running here now
+            }
+        }
+        return n;
+    }
 }

@@ -83,7 +83,6 @@ final class OpenLeaderIds implements Processor<Bytes, byte[], Bytes, byte[]> {
     }
 
     private void refuse() {
-        Long n = counts.get(REFUSED);
-        counts.put(REFUSED, (n == null ? 0 : n) + 1);
+        JoinApps.count(counts, REFUSED, 1);
     }
 }

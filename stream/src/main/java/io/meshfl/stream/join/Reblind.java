@@ -74,7 +74,6 @@ final class Reblind implements Processor<Bytes, byte[], Bytes, byte[]> {
     }
 
     private void add(String what, long n) {
-        Long c = counts.get(what);
-        counts.put(what, (c == null ? 0 : c) + n);
+        JoinApps.count(counts, what, n);
     }
 }

@@ -6,10 +6,7 @@ import io.meshfl.core.crypto.psi.PsiKey;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,18 +81,7 @@ public final class Reblinder implements AutoCloseable {
     }
 
     private long count(String key) {
-        long n = 0;
-        for (int p = 0; p < partitions; p++) {
-            try {
-                ReadOnlyKeyValueStore<String, Long> s = streams.store(StoreQueryParameters.fromNameAndType(Reblind.COUNTS,
-                        QueryableStoreTypes.<String, Long>keyValueStore()).withPartition(p));
-                Long v = s.get(key);
-                if (v != null) n += v;
-            } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
-                // not running here now
-            }
-        }
-        return n;
+        return JoinApps.sum(streams, Reblind.COUNTS, key, partitions);
     }
 
     public void failIfFailed() {

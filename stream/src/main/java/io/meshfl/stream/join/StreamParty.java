@@ -300,8 +300,8 @@ public final class StreamParty implements AutoCloseable {
      */
     public long refused() {
         if (side != JoinSpec.Side.FOLLOWER) return 0;
-        long n = sum(OpenLeaderIds.COUNTS, OpenLeaderIds.REFUSED, idPartitions);
-        if (spec.ids() == JoinSpec.Ids.BLINDED) n += sum(Unblind.COUNTS, Unblind.REFUSED, ownPartitions);
+        long n = JoinApps.sum(streams, OpenLeaderIds.COUNTS, OpenLeaderIds.REFUSED, idPartitions);
+        if (spec.ids() == JoinSpec.Ids.BLINDED) n += JoinApps.sum(streams, Unblind.COUNTS, Unblind.REFUSED, ownPartitions);
         return n;
     }
 
@@ -327,21 +327,6 @@ public final class StreamParty implements AutoCloseable {
     public void markFollowerEnd() {
         if (side != JoinSpec.Side.FOLLOWER || spec.ids() != JoinSpec.Ids.BLINDED) throw new IllegalStateException("only a blinded join's follower marks its end");
         JoinApps.writeMarks(bootstrap, spec.followerBlindedTopic(), key.sealer()::followerEndMark);
-    }
-
-    /** A count summed over the stores of the given name, one per partition this instance runs; stores not here are skipped. */
-    private long sum(String store, String key, int partitions) {
-        long n = 0;
-        for (int p = 0; p < partitions; p++) {
-            try {
-                Long d = streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, Long>keyValueStore())
-                        .withPartition(p)).get(key);
-                if (d != null) n += d;
-            } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
-                // this partition's task is not running here now
-            }
-        }
-        return n;
     }
 
     /** The largest number of records this side's consumers are behind their inputs (committed records only). */

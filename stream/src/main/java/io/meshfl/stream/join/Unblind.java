@@ -6,8 +6,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 /**
  * The follower's side of a blinded join, after the leader: takes each batch back blinded by both
@@ -18,7 +16,7 @@ import java.util.Arrays;
  */
 final class Unblind implements Processor<Bytes, byte[], Bytes, byte[]> {
 
-    /** Counts of this step ("refused", "replayed"), read by {@link StreamParty}. */
+    /** This step's count of refused batches ("refused"), read by {@link StreamParty}. */
     static final String COUNTS = "unblind-counts";
     static final String REFUSED = "refused";
 
@@ -49,31 +47,23 @@ final class Unblind implements Processor<Bytes, byte[], Bytes, byte[]> {
         byte[] points = id == null ? null : sealer.open(JoinKey.Sealer.REBLINDED, k, r.value());
         int partition = context.recordMetadata().orElseThrow().partition();
         if (points == null || id.partition() != partition) {
-            add(REFUSED);
+            JoinApps.count(counts, REFUSED, 1);
             return;
         }
         byte[] b = batches.get(Bytes.wrap(IdBlinding.batchKey(id.partition(), id.block())));
         BlindBatches.Batch batch = b == null ? null : BlindBatches.Batch.decode(b);
         int expected = batch == null ? -1 : Math.min(IdBlinding.BATCH_POINTS, batch.size() - id.firstSeq());
         if (batch == null || !batch.sent() || expected <= 0 || points.length != expected * 32) {
-            add(REFUSED);
+            JoinApps.count(counts, REFUSED, 1);
             return;
         }
         for (int i = 0; i < expected; i++) {
             Bytes pk = Bytes.wrap(IdBlinding.pendingKey(id.partition(), id.block(), id.firstSeq() + i));
             byte[] held = pending.get(pk);
             if (held == null) continue;
-            ByteBuffer v = ByteBuffer.wrap(held);
-            int idLength = v.getInt();
-            byte[] event = Arrays.copyOfRange(held, 4 + idLength, held.length);
-            long time = ByteBuffer.wrap(event, 8, 8).getLong();
-            context.forward(new Record<>(Bytes.wrap(IdBlinding.joinHash(points, i * 32)), event, time));
+            byte[] event = IdBlinding.Held.event(held);
+            context.forward(new Record<>(Bytes.wrap(IdBlinding.joinHash(points, i * 32)), event, Bucket.timeOf(event)));
             pending.delete(pk);
         }
-    }
-
-    private void add(String what) {
-        Long n = counts.get(what);
-        counts.put(what, (n == null ? 0 : n) + 1);
     }
 }
