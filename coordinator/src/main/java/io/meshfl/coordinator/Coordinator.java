@@ -45,8 +45,17 @@ public final class Coordinator implements AutoCloseable {
     /** The threads of the runs this coordinator resumed when it started. */
     private final java.util.List<Thread> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** Who tells the parties of the runs this coordinator ended INTERRUPTED, and writes the audit records of it. */
+    final Tellings tellings;
+
     /** How long a run left RUNNING waits for its nodes to register again with a restarted coordinator. */
     static final java.time.Duration RESUME_GRACE = java.time.Duration.ofSeconds(60);
+
+    /**
+     * How long a stopping coordinator waits for the parties of the runs it ended INTERRUPTED to be
+     * told, before its catalog is closed: their calls have a minute's deadline, too long to hold a stop.
+     */
+    static final java.time.Duration TELL_WAIT = java.time.Duration.ofSeconds(5);
 
     /**
      * @param dial            opens a channel to a node's advertised address (TCP or in-process), whatever its domain
@@ -78,6 +87,7 @@ public final class Coordinator implements AutoCloseable {
         this.registry = new NodeRegistry(dial, catalog, 3L * heartbeatMillis, log);
         this.runner = new JobRunner(catalog, registry);
         this.serving = new Serving(runner, log);
+        this.tellings = new Tellings(log);
         // no run stays RUNNING without a live coordinator: those of a coordinator that stopped resume here, or end INTERRUPTED now
         resumeOrphans();
         int stale = catalog.removeEphemeralNodes();
@@ -191,7 +201,7 @@ public final class Coordinator implements AutoCloseable {
      * after the catalog was away, since runs that could not commit then stopped).
      */
     public void resumeOrphans() {
-        resumed.addAll(new Resumptions(runner, log, RESUME_GRACE, takesUpRuns).start());
+        resumed.addAll(new Resumptions(runner, log, RESUME_GRACE, takesUpRuns, tellings).start());
     }
 
     /** Waits until the runs this coordinator resumed at start have ended (tests and orderly shutdown). */
@@ -299,6 +309,8 @@ public final class Coordinator implements AutoCloseable {
     @Override
     public void close() {
         if (!runner.awaitEnds(java.time.Duration.ofSeconds(10))) log.accept("stopping before every node heard how its last run ended");
+        // while the node channels are open and before whoever owns the catalog closes it
+        tellings.stop(TELL_WAIT);
         sweeper.shutdownNow();
         retraining.close();
         try {

@@ -41,16 +41,19 @@ final class Resumptions {
     private final Consumer<String> log;
     private final Duration grace;
     private final boolean takesUp;
+    private final Tellings tellings;
 
     /**
-     * @param grace how long a resumed run waits for all its nodes to register again before it goes
-     *              on with those that have (at least the job's minimum), or ends INTERRUPTED
+     * @param grace    how long a resumed run waits for all its nodes to register again before it goes
+     *                 on with those that have (at least the job's minimum), or ends INTERRUPTED
+     * @param tellings the coordinator's, which tell the parties of the runs ended INTERRUPTED here
      */
-    Resumptions(JobRunner runner, Consumer<String> log, Duration grace, boolean takesUp) {
+    Resumptions(JobRunner runner, Consumer<String> log, Duration grace, boolean takesUp, Tellings tellings) {
         this.runner = runner;
         this.log = log;
         this.grace = grace;
         this.takesUp = takesUp;
+        this.tellings = tellings;
     }
 
     /** Decides every orphaned run now; resumed ones go on in their own threads. Returns the threads (tests join them). */
@@ -194,28 +197,24 @@ final class Resumptions {
         if (domains.isEmpty()) return;
         // numbered past every message of the attempts before, as a resumed attempt's are
         long after = (long) (new RunCheckpoints(runner.catalog()).resumes(r.id()).size() + 1) << 32;
-        Thread t = new Thread(() -> {
-            long deadline = System.nanoTime() + grace.toNanos();
+        tellings.start(r.id(), runner.catalog(), audit -> {
+            boolean stopping;
             try {
-                while (System.nanoTime() < deadline && !domains.stream().allMatch(runner.registry()::alive)) Thread.sleep(200);
+                stopping = !tellings.await(grace, () -> domains.stream().allMatch(runner.registry()::alive));
             } catch (InterruptedException e) {
                 return;
             }
-            var audit = new java.util.concurrent.ConcurrentLinkedQueue<io.meshfl.core.catalog.AuditRecord>();
             Map<String, io.meshfl.core.protocol.NodeChannel> channels = new LinkedHashMap<>();
             for (String d : domains) {
                 if (runner.registry().alive(d)) {
                     channels.put(d, AuditingChannel.wrap(new RegistryChannel(runner.registry(), d), audit, runner.transport(), after));
                 } else {
-                    log.accept("node of " + d + " did not register again within " + grace.toSeconds() + " s; it has not heard that run " + r.id()
-                            + " ended INTERRUPTED");
+                    log.accept("node of " + d + " did not register again " + (stopping ? "before the coordinator stopped" : "within "
+                            + grace.toSeconds() + " s") + "; it has not heard that run " + r.id() + " ended INTERRUPTED");
                 }
             }
             new RunSession(channels, r.jobId(), r.id()).end(RunRecord.INTERRUPTED, seal, log);
-            AuditingChannel.flush(runner.catalog(), audit);
-        }, "meshfl-tell-" + r.id());
-        t.setDaemon(true);
-        t.start();
+        });
     }
 
     /** A resumed run has no submitter's stream: its rounds go to the coordinator's log (followers see them too). */

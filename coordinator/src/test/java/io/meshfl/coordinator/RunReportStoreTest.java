@@ -166,7 +166,7 @@ class RunReportStoreTest {
                     List.of("d0.loans", "d1.loans"), new Catalog.Ticket("client:operator", "left", "sha"));
             catalog.recordRound(run.id(), new io.meshfl.core.catalog.RoundRecord(1, 0.2, 10, 10, 2, 0, "{\"auc\": 0.61}"));
             // a coordinator that does not take runs up ends the one it finds left RUNNING
-            new Resumptions(mesh.coordinator.runner(), s -> { }, Duration.ofSeconds(1), false).start();
+            new Resumptions(mesh.coordinator.runner(), s -> { }, Duration.ofSeconds(1), false, mesh.coordinator.tellings).start();
             assertEquals(RunRecord.INTERRUPTED, catalog.run(run.id()).orElseThrow().status());
             JsonNode stored = catalog.runReport(run.id()).orElseThrow();
             assertEquals(RunRecord.INTERRUPTED, stored.path("status").asText());

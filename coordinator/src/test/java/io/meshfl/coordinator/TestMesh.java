@@ -77,21 +77,28 @@ final class TestMesh implements AutoCloseable {
     }
 
     TestMesh(List<DataContract> contracts, int heartbeatMillis) throws IOException {
-        this(contracts.stream().map(List::of).toList(), heartbeatMillis, true);
+        this(contracts.stream().map(List::of).toList(), heartbeatMillis, s -> { }, List.of());
+    }
+
+    /** As {@link #TestMesh(List, int)}, the coordinator logging to {@code log} and calling its nodes through {@code toNodes}. */
+    static TestMesh watched(List<DataContract> contracts, int heartbeatMillis, java.util.function.Consumer<String> log,
+                            io.grpc.ClientInterceptor toNodes) throws IOException {
+        return new TestMesh(contracts.stream().map(List::of).toList(), heartbeatMillis, log, List.of(toNodes));
     }
 
     /** A node per domain serving all of that domain's products. */
     static TestMesh byDomain(List<DataContract> contracts, int heartbeatMillis) throws IOException {
         java.util.Map<String, List<DataContract>> by = new java.util.LinkedHashMap<>();
         for (DataContract c : contracts) by.computeIfAbsent(c.domain(), d -> new ArrayList<>()).add(c);
-        return new TestMesh(new ArrayList<>(by.values()), heartbeatMillis, true);
+        return new TestMesh(new ArrayList<>(by.values()), heartbeatMillis, s -> { }, List.of());
     }
 
     /** A node per list of products, all of one domain. */
-    private TestMesh(List<List<DataContract>> perNode, int heartbeatMillis, boolean grouped) throws IOException {
+    private TestMesh(List<List<DataContract>> perNode, int heartbeatMillis, java.util.function.Consumer<String> log,
+                     List<io.grpc.ClientInterceptor> toNodes) throws IOException {
         catalog = Catalog.inMemory("mesh-" + System.nanoTime());
         coordName = InProcessServerBuilder.generateName();
-        coordinator = new Coordinator(catalog, addr -> InProcessChannelBuilder.forName(addr).build(), heartbeatMillis, s -> { })
+        coordinator = new Coordinator(catalog, addr -> InProcessChannelBuilder.forName(addr).intercept(toNodes).build(), heartbeatMillis, log)
                 .transport("in-process gRPC")
                 .start(InProcessServerBuilder.forName(coordName));
         for (List<DataContract> cs : perNode) {
