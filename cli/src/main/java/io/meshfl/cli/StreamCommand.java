@@ -4,6 +4,7 @@ import io.meshfl.core.contract.ContractLoader;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.contract.Durations;
 import io.meshfl.stream.JoinProcess;
+import io.meshfl.stream.ingest.PartsIngest;
 import io.meshfl.stream.blocks.BlockWriter;
 import io.meshfl.stream.blocks.LeaderBlocks;
 import io.meshfl.stream.blocks.Manifest;
@@ -29,12 +30,13 @@ import java.util.Locale;
 
 /**
  * {@code meshfl stream}: streaming data products. {@code keys} makes a party's key pair for one
- * join, {@code generate} plays the advertising example into Kafka, {@code join} runs one party of a
+ * join, {@code generate} plays the advertising example into Kafka, {@code ingest} moves a file stream's
+ * parts into its topic (a join does it itself), {@code join} runs one party of a
  * private windowed join, {@code leader-blocks} writes the leader's half of the joined blocks.
  */
 @Command(name = "stream", mixinStandardHelpOptions = true,
         description = "Streaming products: join two domains' Kafka streams privately into joined-data blocks.",
-        subcommands = {StreamCommand.Keys.class, StreamCommand.Generate.class, StreamCommand.Join.class, StreamCommand.LeaderHalf.class,
+        subcommands = {StreamCommand.Keys.class, StreamCommand.Generate.class, StreamCommand.Ingest.class, StreamCommand.Join.class, StreamCommand.LeaderHalf.class,
                 StreamCommand.Report.class, StreamTrain.class})
 final class StreamCommand {
 
@@ -215,6 +217,44 @@ final class StreamCommand {
         }
     }
 
+    @Command(name = "ingest", mixinStandardHelpOptions = true,
+            description = "Move a file stream's parts (servers[0].parts of its contract) into its topic, every row of every complete part once; "
+                    + "a join of the product does this itself.")
+    static final class Ingest implements Runnable {
+        @Option(names = "--contract", required = true, description = "The streaming product's contract (a kafka server with parts).")
+        Path contract;
+
+        @Option(names = "--until-idle", converter = DurationConverter.class,
+                description = "Stop once every part that has arrived is in the topic and none has arrived for this long. Without it the ingester runs until stopped.")
+        Duration untilIdle;
+
+        @Override
+        public void run() {
+            DataContract c = ContractLoader.load(contract, false);
+            say("parts of " + c.id() + " into " + c.server().describe());
+            try (PartsIngest in = PartsIngest.start(c, StreamCommand::say)) {
+                long idleSince = -1;
+                long lastLog = System.nanoTime();
+                while (true) {
+                    in.failIfFailed();
+                    long now = System.nanoTime();
+                    if (!in.idle()) idleSince = -1;
+                    else if (idleSince < 0) idleSince = now;
+                    else if (untilIdle != null && now - idleSince > untilIdle.toNanos()) break;
+                    if (now - lastLog > 10_000_000_000L) {
+                        say(in.sent() + " events in the topic" + (in.idle() ? ", waiting for parts" : ""));
+                        lastLog = now;
+                    }
+                    Thread.sleep(200);
+                }
+                say("done: " + in.progress().size() + " parts, " + in.sent() + " events in the topic"
+                        + (in.rejected() == 0 ? "" : ", " + in.rejected() + " rows not sent (they do not fit the contract)"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     @Command(name = "leader-blocks", mixinStandardHelpOptions = true,
             description = "Write the leader's half of the joined blocks from the positions the follower's blocks list, in their order.")
     static final class LeaderHalf implements Runnable {
@@ -236,20 +276,45 @@ final class StreamCommand {
         @Option(names = "--state", description = "The leader's state folder of the join: its counts per block (counts.json) go into the manifest.")
         Path state;
 
+        @Option(names = "--follow", converter = DurationConverter.class,
+                description = "Keep writing blocks as the follower's manifest lists new ones, and stop once it has listed none for this long.")
+        Duration follow;
+
         @Override
         public void run() {
-            Manifest follower = Manifest.read(positions);
-            if (follower == null) throw new IllegalArgumentException("--positions: no manifest in " + positions);
             DataContract c = ContractLoader.load(contract, false);
-            java.util.SortedMap<Long, WindowCounts> counts = new java.util.TreeMap<>();
-            if (state != null) counts = io.meshfl.stream.blocks.CountsFile.read(state.resolve(io.meshfl.stream.blocks.CountsFile.FILE));
-            else say("no --state: the leader's counts per block are written as unknown (-1)");
+            if (state == null) say("no --state: the leader's counts per block are written as unknown (-1)");
             try (LeaderBlocks lb = new LeaderBlocks(new JoinSpec(job, Duration.ZERO, span, Duration.ZERO), c, out)) {
-                for (Manifest.Block b : follower.blocks()) {
-                    lb.write(b.index(), BlockWriter.leaderRefs(positions, b.index()), state == null ? WindowCounts.UNKNOWN : counts.getOrDefault(b.index(), WindowCounts.ZERO));
+                long quietSince = System.nanoTime();
+                while (true) {
+                    Manifest follower = Manifest.read(positions);
+                    if (follower == null && follow == null) throw new IllegalArgumentException("--positions: no manifest in " + positions);
+                    int wrote = follower == null ? 0 : writeNew(lb, follower);
+                    if (wrote > 0) {
+                        say(wrote + " blocks written; " + lb.manifest().blocks().size() + " blocks, " + lb.manifest().rows() + " rows in " + out);
+                        quietSince = System.nanoTime();
+                    }
+                    if (follow == null || System.nanoTime() - quietSince > follow.toNanos()) break;
+                    Thread.sleep(500);
                 }
                 say(lb.manifest().blocks().size() + " blocks, " + lb.manifest().rows() + " rows in " + out);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+        }
+
+        /** Writes the follower's blocks this side has not written yet, with the leader's counts as its join last saved them. */
+        private int writeNew(LeaderBlocks lb, Manifest follower) {
+            long last = lb.manifest().blocks().isEmpty() ? Long.MIN_VALUE : lb.manifest().lastIndex();
+            java.util.SortedMap<Long, WindowCounts> counts = state == null ? null
+                    : io.meshfl.stream.blocks.CountsFile.read(state.resolve(io.meshfl.stream.blocks.CountsFile.FILE));
+            int n = 0;
+            for (Manifest.Block b : follower.blocks()) {
+                if (b.index() <= last) continue;
+                lb.write(b.index(), BlockWriter.leaderRefs(positions, b.index()), counts == null ? WindowCounts.UNKNOWN : counts.getOrDefault(b.index(), WindowCounts.ZERO));
+                n++;
+            }
+            return n;
         }
     }
 

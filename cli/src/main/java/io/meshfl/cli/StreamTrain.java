@@ -62,6 +62,11 @@ final class StreamTrain implements Runnable {
     @Option(names = "--every", defaultValue = "1", description = "Run every this many windows (default ${DEFAULT-VALUE}).")
     int every;
 
+    @Option(names = "--follow", converter = StreamCommand.DurationConverter.class,
+            description = "Keep going as the join writes new windows, running each as every side's block of it lands, and stop once "
+                    + "no new window has landed for this long. Without it only the windows written now are run.")
+    java.time.Duration follow;
+
     @Override
     public void run() {
         if (first < 1) throw new IllegalArgumentException("--first: at least one window to train on, found " + first);
@@ -89,58 +94,97 @@ final class StreamTrain implements Runnable {
             if (c.property(spec.label()).isPresent()) labelHolder = product;
             Path glob = c.server().path();
             Path dir = glob == null ? null : glob.getParent();
-            if (dir == null || Manifest.read(dir) == null) {
+            // a followed join may not have written its first block yet
+            if (dir == null || (follow == null && Manifest.read(dir) == null)) {
                 throw new IllegalArgumentException("product " + product + " is not a joined-data product: no " + Manifest.FILE + " beside its blocks");
             }
             blockFolders.put(product, dir);
         }
         if (labelHolder == null) throw new IllegalArgumentException("job " + spec.name() + ": no product holds the label '" + spec.label() + "'");
-        // windows written by every side
-        TreeSet<Long> windows = null;
-        for (Path dir : blockFolders.values()) {
-            TreeSet<Long> these = new TreeSet<>();
-            Manifest.read(dir).blocks().forEach(b -> these.add(b.index()));
-            if (windows == null) windows = these;
-            else windows.retainAll(these);
-        }
-        // a window without examples has nothing to score or learn from: said, and left out
-        List<Long> empty = new ArrayList<>();
-        for (Manifest.Block b : Manifest.read(blockFolders.get(labelHolder)).blocks()) {
-            if (b.rows() == 0 && windows.remove(b.index())) empty.add(b.index());
-        }
-        if (!empty.isEmpty()) say(empty.size() + " windows hold no joined example and are left out: " + empty);
-        List<Long> ordered = new ArrayList<>(windows);
-        if (ordered.size() <= first) {
-            throw new IllegalArgumentException("--first " + first + ": only " + ordered.size() + " windows with examples are written by every side; nothing is left to score");
-        }
         ObjectNode result = RunReport.JSON.createObjectNode();
         result.put("job", spec.name());
         result.put("label_holder", labelHolder);
-        empty.forEach(result.putArray("windows_without_examples")::add);
+        ArrayNode emptyWindows = result.putArray("windows_without_examples");
         ArrayNode rows = result.putArray("windows");
         double sum = 0;
         int n = 0;
-        for (int i = first; i < ordered.size(); i += every) {
-            long w = ordered.get(i);
-            Path dir = out.resolve("window-" + w).toAbsolutePath();
-            ObjectNode r = window(spec, contractFiles, byId, blockFolders, labelHolder, ordered.subList(0, i), w, dir);
-            rows.add(r);
-            if (r.has("auc")) {
-                sum += r.path("auc").asDouble();
-                n++;
+        int i = first;
+        long quietSince = System.nanoTime();
+        List<Long> said = new ArrayList<>();
+        while (true) {
+            List<Long> empty = new ArrayList<>();
+            List<Long> ordered = windows(blockFolders, labelHolder, empty);
+            empty.removeAll(said);
+            if (!empty.isEmpty()) say(empty.size() + " windows hold no joined example and are left out: " + empty);
+            empty.forEach(emptyWindows::add);
+            said.addAll(empty);
+            if (follow == null && ordered.size() <= first) {
+                throw new IllegalArgumentException("--first " + first + ": only " + ordered.size() + " windows with examples are written by every side; nothing is left to score");
             }
-            say(String.format(Locale.ROOT, "window %d: trained on %d windows (%d rows), scored on %d rows of this one: AUC %.4f (run %s)",
-                    w, i, r.path("train_rows").asLong(), r.path("eval_rows").asLong(), r.path("auc").asDouble(Double.NaN), r.path("run_id").asText()));
+            boolean ran = false;
+            for (; i < ordered.size(); i += every) {
+                long w = ordered.get(i);
+                Path dir = out.resolve("window-" + w).toAbsolutePath();
+                ObjectNode r = window(spec, contractFiles, byId, blockFolders, labelHolder, ordered.subList(0, i), w, dir);
+                rows.add(r);
+                if (r.has("auc")) {
+                    sum += r.path("auc").asDouble();
+                    n++;
+                }
+                say(String.format(Locale.ROOT, "window %d: trained on %d windows (%d rows), scored on %d rows of this one: AUC %.4f (run %s)",
+                        w, i, r.path("train_rows").asLong(), r.path("eval_rows").asLong(), r.path("auc").asDouble(Double.NaN), r.path("run_id").asText()));
+                if (n > 0) result.put("mean_prequential_auc", sum / n);
+                // written after every window: a followed stream's results are read while it goes on
+                writeResult(result);
+                ran = true;
+            }
+            if (ran) quietSince = System.nanoTime();
+            if (follow == null || System.nanoTime() - quietSince > follow.toNanos()) break;
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         if (n > 0) result.put("mean_prequential_auc", sum / n);
+        writeResult(result);
+        say(String.format(Locale.ROOT, "%d windows scored, mean prequential AUC %.4f; %s", n, n > 0 ? sum / n : Double.NaN,
+                out.resolve("prequential.json")));
+    }
+
+    private void writeResult(ObjectNode result) {
         try {
             Files.createDirectories(out);
-            Files.writeString(out.resolve("prequential.json"), RunReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            // replaced whole, so a reader of a followed stream's results never sees half of them
+            Path tmp = out.resolve(".prequential.json.tmp");
+            Files.write(tmp, RunReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(result));
+            Files.move(tmp, out.resolve("prequential.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("prequential.json cannot be written: " + e.getMessage(), e);
         }
-        say(String.format(Locale.ROOT, "%d windows scored, mean prequential AUC %.4f; %s", n, n > 0 ? sum / n : Double.NaN,
-                out.resolve("prequential.json")));
+    }
+
+    /**
+     * The windows with examples that every side has written, in order; the label holder's windows without examples go
+     * to {@code empty}. Sides write their blocks in window order, so a later call only adds windows at the end.
+     */
+    private static List<Long> windows(Map<String, Path> blockFolders, String labelHolder, List<Long> empty) {
+        TreeSet<Long> windows = null;
+        for (Path dir : blockFolders.values()) {
+            TreeSet<Long> these = new TreeSet<>();
+            Manifest m = Manifest.read(dir);
+            if (m != null) m.blocks().forEach(b -> these.add(b.index()));
+            if (windows == null) windows = these;
+            else windows.retainAll(these);
+        }
+        Manifest holder = Manifest.read(blockFolders.get(labelHolder));
+        if (holder != null) {
+            for (Manifest.Block b : holder.blocks()) {
+                if (b.rows() == 0 && windows.remove(b.index())) empty.add(b.index());
+            }
+        }
+        return new ArrayList<>(windows);
     }
 
     /** One window's run: the views, the contracts and the job written under {@code dir}, then run against the catalog. */

@@ -120,6 +120,44 @@ class StreamTrainingTest {
                 }
             }
             System.out.printf("prequential: %s%n", preq.path("windows"));
+
+            // the same, following the join as it writes: the follower's blocks land one a second, the leader's half is written as
+            // each lands, and each window is trained and scored once every side has it; the results equal the run over finished blocks
+            Path live = dir.resolve("live");
+            Path liveJoined = Files.createDirectories(live.resolve("joined"));
+            for (String f : List.of("platform.ads-joined.yaml", "advertiser.ads-joined.yaml", "job.yaml")) Files.copy(joined.resolve(f), liveJoined.resolve(f));
+            Path liveFollower = Files.createDirectories(live.resolve("data").resolve("advertiser"));
+            ExecutorService followers = Executors.newFixedThreadPool(2);
+            Future<Integer> leaderFollows = followers.submit(() -> Main.execute("stream", "leader-blocks", "--contract",
+                    contracts.resolve("platform.impressions.yaml").toString(), "--job", "ads", "--positions", liveFollower.toString(),
+                    "--out", live.resolve("data").resolve("platform").toString(), "--state", dir.resolve("state/platform").toString(), "--follow", "15s"));
+            Future<Integer> trainFollows = followers.submit(() -> Main.execute("stream", "train", "--job", liveJoined.resolve("job.yaml").toString(),
+                    "--contracts", liveJoined.toString(), "--catalog", dir.resolve("catalog-live").toString(), "--out", dir.resolve("windows-live").toString(),
+                    "--first", String.valueOf(follower.blocks().stream().filter(b -> b.rows() > 0).count() - 4), "--every", "2", "--follow", "20s"));
+            for (int k = 1; k <= follower.blocks().size(); k++) {
+                Manifest.Block b = follower.blocks().get(k - 1);
+                for (String f : List.of("block-" + b.index() + ".csv", "block-" + b.index() + ".refs")) {
+                    Files.copy(data.resolve("advertiser").resolve(f), liveFollower.resolve(f));
+                }
+                new Manifest(follower.job(), follower.side(), follower.columns(), follower.spanMillis(), follower.blocks().subList(0, k),
+                        java.util.Map.of(), java.util.Map.of(), 0, 0).write(liveFollower);
+                Thread.sleep(1000);
+            }
+            assertEquals(0, leaderFollows.get(3, TimeUnit.MINUTES));
+            assertEquals(0, trainFollows.get(5, TimeUnit.MINUTES));
+            followers.shutdown();
+            assertEquals(leaderHalf.blocks().stream().map(Manifest.Block::sha256).toList(),
+                    Manifest.read(live.resolve("data").resolve("platform")).blocks().stream().map(Manifest.Block::sha256).toList(),
+                    "the leader's half written as the blocks land is the one written after the join");
+            var followed = io.meshfl.core.report.RunReport.JSON.readTree(dir.resolve("windows-live").resolve("prequential.json").toFile());
+            assertEquals(preq.path("windows").size(), followed.path("windows").size(), followed.toString());
+            for (int k = 0; k < preq.path("windows").size(); k++) {
+                var a = preq.path("windows").get(k);
+                var b = followed.path("windows").get(k);
+                for (String f : List.of("window", "train_rows", "eval_rows")) assertEquals(a.path(f).asLong(), b.path(f).asLong(), f + " of " + b);
+                assertEquals(a.path("auc").asDouble(), b.path("auc").asDouble(), 1e-9, "the same window's AUC, followed or not: " + b);
+            }
+            System.out.printf("followed: %s%n", followed.path("windows"));
         }
     }
 

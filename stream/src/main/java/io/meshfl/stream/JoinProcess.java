@@ -6,6 +6,7 @@ import io.meshfl.core.contract.Durations;
 import io.meshfl.stream.blocks.BlockWriter;
 import io.meshfl.stream.blocks.CountsFile;
 import io.meshfl.stream.blocks.Manifest;
+import io.meshfl.stream.ingest.PartsIngest;
 import io.meshfl.core.crypto.psi.PsiKey;
 import io.meshfl.stream.join.IdBlinding;
 import io.meshfl.stream.join.JoinKey;
@@ -42,25 +43,40 @@ public final class JoinProcess {
         boolean blinded = o.spec().ids() == JoinSpec.Ids.BLINDED;
         PsiKey blindingKey = blinded ? IdBlinding.key(o.secret(), o.spec().job()) : null;
         io.meshfl.core.trust.PrivateFiles.directory(o.state(), "the stream join's state folder");
-        try (StreamParty party = StreamParty.start(o.spec(), o.side(), o.contract(), key, blindingKey, o.state(), log)) {
+        // a stream that arrives as files goes into its topic first, each part once, while the join reads the topic
+        try (PartsIngest parts = o.contract().server().stream().parts() == null ? null : PartsIngest.start(o.contract(), log);
+             StreamParty party = StreamParty.start(o.spec(), o.side(), o.contract(), key, blindingKey, o.state(), log)) {
             if (!party.awaitRunning(Duration.ofMinutes(2))) throw new IllegalStateException("the stream application did not start in 2 minutes");
             if (o.side() == JoinSpec.Side.LEADER) {
                 try (Reblinder reblinder = blinded ? Reblinder.start(o.spec(), o.contract().server().stream().bootstrap(), key, blindingKey,
                         o.state(), log) : null) {
-                    return lead(o, party, reblinder, log);
+                    return lead(o, party, parts, reblinder, log);
                 }
             }
-            return follow(o, party, log);
+            return follow(o, party, parts, log);
         }
     }
 
-    private static Manifest lead(Options o, StreamParty party, Reblinder reblinder, Consumer<String> log) throws InterruptedException {
+    /** True when the party's input is all in its topic: always for a topic others write; for parts, once every arrived part is in. */
+    private static boolean partsIn(PartsIngest parts) {
+        if (parts == null) return true;
+        parts.failIfFailed();
+        return parts.idle();
+    }
+
+    private static String partsLine(PartsIngest parts) {
+        return parts == null ? "" : " (" + parts.sent() + " events from its parts in the topic" + (parts.rejected() == 0 ? "" : ", "
+                + parts.rejected() + " rows not sent") + (parts.idle() ? "" : ", parts still going in") + ")";
+    }
+
+    private static Manifest lead(Options o, StreamParty party, PartsIngest parts, Reblinder reblinder, Consumer<String> log) throws InterruptedException {
         long caughtUpSince = -1;
         long lastLog = 0;
         long lastCheck = 0;
         boolean ended = false;
         while (true) {
             if (!ended) party.failIfFailed();
+            if (parts != null) parts.failIfFailed();
             if (reblinder != null) reblinder.failIfFailed();
             long now = System.nanoTime();
             if (ended) {
@@ -73,7 +89,7 @@ public final class JoinProcess {
                 continue;
             }
             if (now - lastLog > 5_000_000_000L) {
-                log.accept("leader: " + party.lag() + " events behind its topic, " + party.malformed() + " malformed"
+                log.accept("leader: " + party.lag() + " events behind its topic, " + party.malformed() + " malformed" + partsLine(parts)
                         + (reblinder == null ? "" : ", " + reblinder.points() + " of the follower's ids blinded" + refusedBatches(reblinder)));
                 try {
                     CountsFile.write(o.state(), party.allCounts());
@@ -85,7 +101,7 @@ public final class JoinProcess {
             }
             if (o.idle() != null && now - lastCheck > 1_000_000_000L) {
                 lastCheck = now;
-                if (!party.caughtUp()) caughtUpSince = -1;
+                if (!partsIn(parts) || !party.caughtUp()) caughtUpSince = -1;
                 else if (caughtUpSince < 0) caughtUpSince = now;
                 else if (now - caughtUpSince > o.idle().toNanos()) {
                     CountsFile.write(o.state(), party.allCounts());
@@ -106,7 +122,7 @@ public final class JoinProcess {
                 + "so someone other than the follower asked for ids to be blinded, and they were not answered";
     }
 
-    private static Manifest follow(Options o, StreamParty party, Consumer<String> log) throws InterruptedException {
+    private static Manifest follow(Options o, StreamParty party, PartsIngest parts, Consumer<String> log) throws InterruptedException {
         try (BlockWriter w = new BlockWriter(o.spec(), o.contract().server().stream().bootstrap(), o.blocks(),
                 new io.meshfl.stream.event.EventCodec(o.contract()).columns(), party.joinTasks(), party::counts)) {
             long doneSince = -1;
@@ -116,6 +132,7 @@ public final class JoinProcess {
             long lastSourceCheck = 0;
             while (true) {
                 party.failIfFailed();
+                if (parts != null) parts.failIfFailed();
                 int n = w.poll(Duration.ofMillis(200));
                 read += n;
                 long now = System.nanoTime();
@@ -126,7 +143,7 @@ public final class JoinProcess {
                 }
                 if (now - lastLog > 5_000_000_000L) {
                     w.recordRefused(party.refused());
-                    log.accept("follower: " + party.lag() + " events behind, " + read + " records read (matches and join progress), " + w.manifest().blocks().size()
+                    log.accept("follower: " + party.lag() + " events behind" + partsLine(parts) + ", " + read + " records read (matches and join progress), " + w.manifest().blocks().size()
                             + " blocks written (" + w.manifest().rows() + " rows), " + w.pending() + " waiting for their block to close, "
                             + party.droppedByJoin() + " dropped by the join"
                             + (o.spec().ids() == JoinSpec.Ids.BLINDED ? ", " + party.waitingForBlinding() + " events waiting for their batch to come back blinded" : "")
@@ -137,7 +154,7 @@ public final class JoinProcess {
                 if (o.idle() != null && n == 0 && now - lastCheck > 1_000_000_000L) {
                     lastCheck = now;
                     // a bounded join ends once the leader has marked its end and everything up to the marks is joined and read
-                    if (!party.leaderEnded() || !party.caughtUp() || party.waitingForBlinding() > 0) doneSince = -1;
+                    if (!partsIn(parts) || !party.leaderEnded() || !party.caughtUp() || party.waitingForBlinding() > 0) doneSince = -1;
                     else if (doneSince < 0) doneSince = now;
                     else if (now - doneSince > o.idle().toNanos()) {
                         w.flush(party.lastCountedBlock());

@@ -155,6 +155,34 @@ class StreamJoinTest {
     }
 
     /**
+     * A follower run with blinded ids against a leader run with hashed ids opens none of the leader's
+     * records; it stops with an error naming both ways, not a join that waits for records it will never open.
+     */
+    @Test
+    void partiesThatCompareIdsDifferentlyStopWithAnErrorNamingBothWays(@TempDir Path dir) throws Exception {
+        SecureRandom rnd = new SecureRandom();
+        byte[] leaderSecret = JoinKey.newSecret(rnd);
+        byte[] followerSecret = JoinKey.newSecret(rnd);
+        JoinSpec hashed = spec("ads-mismatch");
+        JoinSpec blinded = new JoinSpec(hashed.job(), hashed.within(), hashed.blockSpan(), hashed.skew(), JoinSpec.Ids.BLINDED);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Manifest> leader = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(hashed, JoinSpec.Side.LEADER, contract("platform.impressions"),
+                    leaderSecret, JoinKey.publicOf(followerSecret), dir.resolve("leader-state"), null, Duration.ofSeconds(5)), StreamJoinTest::log));
+            Future<Manifest> follower = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(blinded, JoinSpec.Side.FOLLOWER,
+                    contract("advertiser.conversions"), followerSecret, JoinKey.publicOf(leaderSecret), dir.resolve("follower-state"),
+                    dir.resolve("follower-blocks"), Duration.ofSeconds(5)), StreamJoinTest::log));
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> follower.get(4, TimeUnit.MINUTES));
+            assertTrue(e.getCause().getMessage().contains("the other party of this stream join compares ids by keyed hash (--ids hashed) and this one "
+                    + "blinded (--ids blinded)"), e.getCause().getMessage());
+            leader.get(2, TimeUnit.MINUTES);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
      * Someone with write access to the follower's cluster and the follower's public key (public),
      * but not the job's key, writes to the leader-ids topic before the leader starts: end marks for
      * both partitions (unsealed, and sealed under a key of its own agreement with the follower), and

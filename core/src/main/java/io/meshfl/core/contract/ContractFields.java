@@ -55,6 +55,8 @@ public final class ContractFields {
         f("servers.eventTime", "string", false, "With type kafka: the column holding each event's time (epoch milliseconds or an ISO-8601 instant).");
         f("servers.watermarkDelay", "string", false, "With type kafka: how far behind its partition's newest event time an event may "
                 + "arrive (60s, 5m, PT1M); later ones are dropped and counted as late.");
+        f("servers.parts", "string", false, "With type kafka: where the events arrive as files, a glob of CSV or Parquet parts relative to "
+                + "the contract (incoming/part-*.csv); each complete part is moved into the topic once (docs/streams.md).");
         f("servers.description", "string", false, "Free text.");
         f("schema", "objects", true, "The product's table (MeshFL reads the first entry).");
         f("schema.name", "string", true, "The table's name.");

@@ -286,6 +286,9 @@ public final class ContractLoader {
                     return null;
                 }
             }
+            if (!t.equals("kafka") && s.get("parts") != null) {
+                ctx.error(s.get("parts"), path + ".parts", "parts are events arriving as files into a stream's topic: they apply only to type kafka");
+            }
             switch (t) {
                 case "csv":
                 case "parquet": {
@@ -352,6 +355,15 @@ public final class ContractLoader {
             String key = text(s, path, "key", false);
             String eventTime = text(s, path, "eventTime", true);
             String delay = text(s, path, "watermarkDelay", true);
+            String parts = text(s, path, "parts", false);
+            Path partsPath = parts == null ? null : resolve(parts, s.get("parts"), path + ".parts");
+            if (partsPath != null && partsPath.getFileName() != null
+                    && partsPath.getFileName().toString().chars().noneMatch(ch -> "*?[{".indexOf(ch) >= 0)) {
+                // a folder alone would take every file in it, the half-written ones of a writer too
+                ctx.error(s.get("parts"), path + ".parts", "expected a glob of the parts' names in their folder, such as incoming/part-*.csv, found '"
+                        + parts + "'");
+                partsPath = null;
+            }
             Server.Format f = Server.Format.JSON;
             if (format != null) {
                 f = switch (format.strip().toLowerCase(java.util.Locale.ROOT)) {
@@ -366,7 +378,8 @@ public final class ContractLoader {
                 ctx.error(s.get("watermarkDelay"), path + ".watermarkDelay", "expected a duration such as 60s, 5m or PT1M, found '" + delay + "'");
             }
             if (bootstrap == null || topic == null || eventTime == null || d == null || f == null || d.isNegative()) return null;
-            return Server.kafka(new Server.Stream(bootstrap.strip(), topic.strip(), f, key == null ? "" : key.strip(), eventTime.strip(), d));
+            if (parts != null && partsPath == null) return null;
+            return Server.kafka(new Server.Stream(bootstrap.strip(), topic.strip(), f, key == null ? "" : key.strip(), eventTime.strip(), d, partsPath));
         }
 
         /** The stream's key and event-time fields checked against the schema; a missing key becomes the primary key. */
@@ -390,7 +403,7 @@ public final class ContractLoader {
                 ctx.error(s0.get("eventTime"), "servers[0].eventTime", "'" + st.eventTimeField() + "' is not a column of the schema"
                         + NameHints.hint(st.eventTimeField(), List.copyOf(names)));
             }
-            return Server.kafka(new Server.Stream(st.bootstrap(), st.topic(), st.format(), key, st.eventTimeField(), st.watermarkDelay()));
+            return Server.kafka(st.withKeyField(key));
         }
 
         /** A data path resolved against the contract's folder, or null after an error naming the field. */

@@ -31,10 +31,12 @@ public record Server(Type type, List<Path> paths, String url, String table, Stri
      * A Kafka topic of events: where the brokers are, the topic, how a value is written, which field
      * holds the event's id (the join key) and which its event time (epoch milliseconds or an ISO-8601
      * instant), and the watermark delay: how far behind the newest event time seen on its partition an
-     * event may still arrive; an event later than that is dropped and counted as late.
+     * event may still arrive; an event later than that is dropped and counted as late. {@code parts},
+     * when not null, is where the events arrive as files: a glob of CSV or Parquet parts (absolute)
+     * that MeshFL moves into the topic, each complete part once, before joining it (docs/streams.md).
      */
     public record Stream(String bootstrap, String topic, Format format, String keyField, String eventTimeField,
-                         java.time.Duration watermarkDelay) {
+                         java.time.Duration watermarkDelay, Path parts) {
         public Stream {
             Objects.requireNonNull(bootstrap, "bootstrap");
             Objects.requireNonNull(topic, "topic");
@@ -43,6 +45,16 @@ public record Server(Type type, List<Path> paths, String url, String table, Stri
             Objects.requireNonNull(eventTimeField, "eventTimeField");
             Objects.requireNonNull(watermarkDelay, "watermarkDelay");
             if (watermarkDelay.isNegative()) throw new IllegalArgumentException("watermarkDelay must not be negative");
+        }
+
+        /** A topic whose events are written to it by others (no parts). */
+        public Stream(String bootstrap, String topic, Format format, String keyField, String eventTimeField, java.time.Duration watermarkDelay) {
+            this(bootstrap, topic, format, keyField, eventTimeField, watermarkDelay, null);
+        }
+
+        /** The same stream with its event id field named. */
+        public Stream withKeyField(String key) {
+            return new Stream(bootstrap, topic, format, key, eventTimeField, watermarkDelay, parts);
         }
     }
 
@@ -120,7 +132,7 @@ public record Server(Type type, List<Path> paths, String url, String table, Stri
 
     /** A short description for messages; never shows the password. */
     public String describe() {
-        if (type == Type.KAFKA) return "topic " + stream.topic() + " at " + stream.bootstrap();
+        if (type == Type.KAFKA) return "topic " + stream.topic() + " at " + stream.bootstrap() + (stream.parts() == null ? "" : ", fed by parts " + stream.parts());
         if (type != Type.JDBC) return paths.size() == 1 ? paths.get(0).toString() : paths.size() + " paths: " + paths;
         int cut = url.length();
         // URL parameters may carry credentials.

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * their line numbers; row i is line i + 2 unless the file has blank lines (DuckDB skips them) or
  * line breaks inside quoted cells, so on the error path the file is scanned to find the exact line.
  */
-final class CsvLines {
+public final class CsvLines {
 
     private CsvLines() {
     }
@@ -20,7 +20,7 @@ final class CsvLines {
      * The 1-based line on which data row {@code row} (0-based, header excluded) starts, or
      * {@code row + 2} if the file cannot be scanned; {@code quote} 0 means the file has no quoting.
      */
-    static long lineOfDataRow(Path file, long row, char quote) {
+    public static long lineOfDataRow(Path file, long row, char quote) {
         long target = row + 1; // record 0 is the header
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             long line = 1;

@@ -74,6 +74,23 @@ class StreamServerTest {
     }
 
     @Test
+    void partsAreAGlobBesideTheContractAndOnlyAStreamHasThem() throws Exception {
+        DataContract c = ContractLoader.parse(example().replace("    eventTime: ts\n", "    eventTime: ts\n    parts: incoming/part-*.csv\n"),
+                Path.of("/data/ads/impressions.yaml"), false);
+        assertEquals(Path.of("/data/ads/incoming/part-*.csv"), c.server().stream().parts());
+        assertTrue(c.server().describe().endsWith("fed by parts /data/ads/incoming/part-*.csv"), c.server().describe());
+        assertNull(ContractLoader.load(EXAMPLE, false).server().stream().parts(), "a topic others write has no parts");
+
+        MeshflException e = rejected(example().replace("    eventTime: ts\n", "    eventTime: ts\n    parts: incoming\n"));
+        assertTrue(e.getMessage().contains("servers[0].parts") && e.getMessage().contains("glob"), e.getMessage());
+        String csv = "apiVersion: v3.0.2\nkind: DataContract\nid: d.p\nversion: 1.0.0\ndomain: d\nstatus: active\n"
+                + "servers:\n  - {type: csv, path: p.csv, parts: incoming/part-*.csv}\n"
+                + "schema:\n  - name: p\n    properties:\n      - {name: id, logicalType: string, primaryKey: true}\n";
+        e = rejected(csv);
+        assertTrue(e.getMessage().contains("servers[0].parts") && e.getMessage().contains("only to type kafka"), e.getMessage());
+    }
+
+    @Test
     void aStreamingProductIsNotReadAsATable() throws Exception {
         DataContract c = ContractLoader.load(EXAMPLE, false);
         MeshflException e = assertThrows(MeshflException.class, () -> ProductReader.read(c));

@@ -133,7 +133,8 @@ public final class EventCodec {
         return -1;
     }
 
-    static long time(String text) {
+    /** An event time as epoch milliseconds (from epoch milliseconds or an ISO-8601 instant), or -1 when it is neither. */
+    public static long time(String text) {
         if (text == null || text.isEmpty()) return -1;
         char c = text.charAt(0);
         if (c >= '0' && c <= '9') {

@@ -6,6 +6,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -70,16 +71,28 @@ public final class AdsStream {
     public static Truth play(Settings s, String bootstrap, String impressionsTopic, String conversionsTopic,
                              java.util.function.UnaryOperator<byte[]> impressionValue, java.util.function.UnaryOperator<byte[]> conversionValue,
                              Consumer<String> progress) {
+        createTopics(s, bootstrap, List.of(impressionsTopic, conversionsTopic));
+        Generated g = generate(s);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
+            send(producer, impressionsTopic, g.impressions, impressionValue, progress, "impressions");
+            send(producer, conversionsTopic, g.conversions, conversionValue, progress, "conversions");
+            producer.flush();
+        }
+        return g.truth;
+    }
+
+    /** Creates the topics with the settings' partitions where they do not exist; an existing one with other partitions is refused. */
+    private static void createTopics(Settings s, String bootstrap, List<String> topics) {
         io.meshfl.stream.KafkaLogs.quiet();
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 java.util.Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             java.util.Set<String> have = admin.listTopics().names().get();
             List<org.apache.kafka.clients.admin.NewTopic> missing = new ArrayList<>();
-            for (String t : List.of(impressionsTopic, conversionsTopic)) {
+            for (String t : topics) {
                 if (!have.contains(t)) missing.add(new org.apache.kafka.clients.admin.NewTopic(t, java.util.Optional.of(s.partitions()), java.util.Optional.empty()));
             }
             if (!missing.isEmpty()) admin.createTopics(missing).all().get();
-            for (var d : admin.describeTopics(List.of(impressionsTopic, conversionsTopic)).allTopicNames().get().values()) {
+            for (var d : admin.describeTopics(topics).allTopicNames().get().values()) {
                 if (d.partitions().size() != s.partitions()) {
                     throw new IllegalArgumentException("topic " + d.name() + " has " + d.partitions().size() + " partitions, the generator writes "
                             + s.partitions() + "; use another topic or --partitions " + d.partitions().size());
@@ -91,6 +104,9 @@ public final class AdsStream {
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException("the topics cannot be created at " + bootstrap + ": " + e.getCause().getMessage(), e);
         }
+    }
+
+    private static Properties producerProperties(String bootstrap) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -98,13 +114,7 @@ public final class AdsStream {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        Generated g = generate(s);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            send(producer, impressionsTopic, g.impressions, impressionValue, progress, "impressions");
-            send(producer, conversionsTopic, g.conversions, conversionValue, progress, "conversions");
-            producer.flush();
-        }
-        return g.truth;
+        return p;
     }
 
     /** Writes a generated event's JSON as an Avro record of {@code contract}'s schema ({@link io.meshfl.stream.event.AvroValues}). */
@@ -131,6 +141,60 @@ public final class AdsStream {
         progress.accept(what + ": " + events.size() + " sent to " + topic);
     }
 
+    /**
+     * The partition Kafka's producer gives a record keyed by {@code id}: the generator places its events there, so
+     * the same events keyed by their ids (as parts going into a topic are) fall on the same partitions in the same order.
+     */
+    static int partitionOf(String id, int partitions) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    /**
+     * Plays the impressions into Kafka and writes the conversions, in arrival order, as {@code parts} CSV files
+     * ({@code part-00001.csv}, ...) into {@code folder}, each written under a hidden name and renamed into place when
+     * complete, as a writer of a file stream does; returns the truth.
+     */
+    public static Truth play(Settings s, String bootstrap, String impressionsTopic, Path folder, int parts, Consumer<String> progress) {
+        createTopics(s, bootstrap, List.of(impressionsTopic));
+        Generated g = generate(s);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
+            send(producer, impressionsTopic, g.impressions, v -> v, progress, "impressions");
+        }
+        writeParts(g.conversions, folder, parts);
+        progress.accept("conversions: " + g.conversions.size() + " written as " + parts + " parts in " + folder);
+        return g.truth;
+    }
+
+    private static void writeParts(List<Arrival> events, Path folder, int parts) {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try {
+            java.nio.file.Files.createDirectories(folder);
+            int per = (events.size() + parts - 1) / parts;
+            for (int k = 0; k < parts; k++) {
+                String name = String.format(java.util.Locale.ROOT, "part-%05d.csv", k + 1);
+                Path tmp = folder.resolve("." + name + ".tmp");
+                try (java.io.BufferedWriter w = java.nio.file.Files.newBufferedWriter(tmp)) {
+                    List<String> header = null;
+                    for (Arrival a : events.subList(Math.min(events.size(), k * per), Math.min(events.size(), (k + 1) * per))) {
+                        java.util.LinkedHashMap<String, Object> row = json.readValue(a.json, new com.fasterxml.jackson.core.type.TypeReference<>() { });
+                        if (header == null) {
+                            header = List.copyOf(row.keySet());
+                            w.write(String.join(",", header));
+                            w.newLine();
+                        }
+                        StringBuilder line = new StringBuilder();
+                        for (String h : header) line.append(line.length() == 0 ? "" : ",").append(row.get(h));
+                        w.write(line.toString());
+                        w.newLine();
+                    }
+                }
+                java.nio.file.Files.move(tmp, folder.resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("the conversions' parts cannot be written in " + folder, e);
+        }
+    }
+
     /** Both streams in arrival order, and the truth. */
     record Generated(List<Arrival> impressions, List<Arrival> conversions, Truth truth) {
     }
@@ -154,7 +218,7 @@ public final class AdsStream {
             int age = 18 + r.nextInt(63);
             double quality = r.nextDouble();
             double ctr = r.nextDouble() * 0.2;
-            int partition = Math.floorMod(id.hashCode(), s.partitions());
+            int partition = partitionOf(id, s.partitions());
             imps.add(new Arrival(t, partition, json("{\"impression_id\":\"" + id + "\",\"ts\":" + t + ",\"slot\":" + slot + ",\"hour\":" + hour
                     + ",\"user_age\":" + age + ",\"ad_quality\":" + round(quality) + ",\"hist_ctr\":" + round(ctr) + "}"), t));
             double convert = 0.15 + 0.25 * quality + ctr;
@@ -187,7 +251,7 @@ public final class AdsStream {
         for (int k : order) {
             long[] m = convMeta.get(k);
             String id = convIds.get(k);
-            int partition = Math.floorMod(id.hashCode(), s.partitions());
+            int partition = partitionOf(id, s.partitions());
             convs.add(new Arrival(m[1], partition, convJson.get(k), m[0]));
             boolean isLate = newest[partition] != Long.MIN_VALUE && m[0] < newest[partition] - s.watermarkDelay().toMillis();
             if (!isLate) newest[partition] = Math.max(newest[partition], m[0]);

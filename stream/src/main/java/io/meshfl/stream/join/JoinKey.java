@@ -39,6 +39,9 @@ public final class JoinKey {
 
     private final byte[] key;
     private final byte[] sealKey;
+    /** The job's key had the ids been compared the other way, to tell a peer that runs so from a forger; null when unknown. */
+    private JoinKey otherWay;
+    private JoinSpec.Ids ids;
 
     private JoinKey(byte[] key, byte[] sealKey) {
         this.key = key;
@@ -65,7 +68,31 @@ public final class JoinKey {
      * parties that disagree on it open none of each other's records (and say so) rather than join nothing silently.
      */
     public static JoinKey agree(byte[] mySecret, byte[] theirPublic, JoinSpec spec) {
-        return agree(mySecret, theirPublic, spec.ids() == JoinSpec.Ids.HASHED ? spec.job() : spec.job() + "\u0000blinded");
+        JoinKey k = agree(mySecret, theirPublic, jobInfo(spec.job(), spec.ids()));
+        JoinSpec.Ids other = spec.ids() == JoinSpec.Ids.HASHED ? JoinSpec.Ids.BLINDED : JoinSpec.Ids.HASHED;
+        k.ids = spec.ids();
+        k.otherWay = agree(mySecret, theirPublic, jobInfo(spec.job(), other));
+        k.otherWay.ids = other;
+        return k;
+    }
+
+    private static String jobInfo(String job, JoinSpec.Ids ids) {
+        return ids == JoinSpec.Ids.HASHED ? job : job + "\u0000blinded";
+    }
+
+    /**
+     * Whether a record this key refused was sealed by the peer under the job's key for the other way of
+     * comparing ids: then the peer runs the other way (only it holds that key), which is said as an error
+     * naming both, rather than a join that waits for records it will never open.
+     */
+    public String otherWayProblem(java.util.function.Predicate<Sealer> opens) {
+        if (otherWay == null || !opens.test(otherWay.sealer())) return null;
+        return "the other party of this stream join compares ids " + name(otherWay.ids) + " and this one " + name(ids)
+                + ": its records open only under the key of that way; run both with the same --ids";
+    }
+
+    private static String name(JoinSpec.Ids ids) {
+        return ids == JoinSpec.Ids.HASHED ? "by keyed hash (--ids hashed)" : "blinded (--ids blinded)";
     }
 
     /** The job's key as both parties derive it; refuses a small-order peer key (an all-zero secret). */

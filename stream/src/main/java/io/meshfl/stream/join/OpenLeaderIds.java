@@ -54,7 +54,7 @@ final class OpenLeaderIds implements Processor<Bytes, byte[], Bytes, byte[]> {
         if (k == null || k.length == 0) {
             // an empty key is the leader's mark that its input ended; only its sealed mark for this very partition counts
             if (!sealer.isEndMark(r.value(), partition)) {
-                refuse();
+                refuse(other -> other.isEndMark(r.value(), partition));
                 return;
             }
             context.forward(r.withKey(Bytes.wrap(new byte[0]))
@@ -64,7 +64,7 @@ final class OpenLeaderIds implements Processor<Bytes, byte[], Bytes, byte[]> {
         int keyLength = blinder == null ? JoinKey.HASH_BYTES : 32;
         byte[] opened = k.length != keyLength ? null : sealer.open(k, r.value());
         if (opened == null || opened.length != Values.LeaderId.BYTES) {
-            refuse();
+            refuse(other -> other.open(k, r.value()) != null);
             return;
         }
         byte[] joinKey = k;
@@ -84,5 +84,12 @@ final class OpenLeaderIds implements Processor<Bytes, byte[], Bytes, byte[]> {
 
     private void refuse() {
         JoinApps.count(counts, REFUSED, 1);
+    }
+
+    /** Refuses a record, and stops the join when the leader sealed it for the other way of comparing ids. */
+    private void refuse(java.util.function.Predicate<JoinKey.Sealer> opensTheOtherWay) {
+        String mismatch = key.otherWayProblem(opensTheOtherWay);
+        if (mismatch != null) throw new IllegalStateException(mismatch);
+        refuse();
     }
 }

@@ -128,7 +128,7 @@ public final class StreamParty implements AutoCloseable {
         StreamParty party = new StreamParty(spec, side, streams, st.topic(), st.bootstrap(), idPartitions, ownPartitions, bad, key, caughtUp);
         streams.setUncaughtExceptionHandler(e -> {
             party.failure.set(e);
-            log.accept("the " + side.name().toLowerCase(java.util.Locale.ROOT) + "'s stream application failed: " + e);
+            log.accept("the " + side.name().toLowerCase(java.util.Locale.ROOT) + "'s stream application failed: " + reason(e));
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.start();
@@ -345,11 +345,18 @@ public final class StreamParty implements AutoCloseable {
         return malformed.get();
     }
 
+    /** What failed in a stream task: Kafka Streams wraps it with the task's position and a whole stack trace in the message. */
+    static String reason(Throwable t) {
+        Throwable c = t;
+        while (c instanceof org.apache.kafka.streams.errors.StreamsException && c.getCause() != null) c = c.getCause();
+        return c == t ? String.valueOf(t.getMessage()) : c.getMessage() + " (" + c.getClass().getSimpleName() + ")";
+    }
+
     public void failIfFailed() {
         Throwable t = failure.get();
         if (t != null) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the " + side.name().toLowerCase(java.util.Locale.ROOT)
-                    + "'s stream application failed: " + t.getMessage(), t);
+                    + "'s stream application failed: " + reason(t), t);
         }
         if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.PENDING_ERROR) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the " + side.name().toLowerCase(java.util.Locale.ROOT)
