@@ -199,10 +199,11 @@ final class StreamTrain implements Runnable {
                 boolean holder = product.equals(labelHolder);
                 if (!holder) blocks.add(w);
                 String view = (holder ? "before." : "through.") + w;
-                contract(contractFiles.get(product), cdir.resolve(product + ".yaml"), link(blockFolders.get(product), blocks, view), null, view);
+                contract(contractFiles.get(product), cdir.resolve(product + ".yaml"), link(blockFolders.get(product), blocks, view), null, view,
+                        joinOf(blockFolders.get(product), blocks));
             }
             contract(contractFiles.get(labelHolder), cdir.resolve(evalId + ".yaml"), link(blockFolders.get(labelHolder), List.of(w), "window." + w),
-                    evalId, null);
+                    evalId, null, joinOf(blockFolders.get(labelHolder), List.of(w)));
             ObjectNode j = (ObjectNode) YAML.readTree(job.toFile());
             j.put("name", spec.name() + "-w" + w);
             // the join's counts go with the window's job, which the catalog keeps with its run
@@ -248,28 +249,13 @@ final class StreamTrain implements Runnable {
         ObjectNode scoredJoin = out.putObject("join_of_window");
         ObjectNode trainedJoin = out.putObject("join_of_trained_windows");
         for (String product : spec.products()) {
-            Manifest m = Manifest.read(blockFolders.get(product));
-            long[] sums = new long[4];
-            for (Manifest.Block b : m.blocks()) {
-                if (b.index() == w) {
-                    ObjectNode o = scoredJoin.putObject(product);
-                    o.put("examples", b.rows());
-                    o.put("events_in", b.in());
-                    o.put("late", b.late());
-                    o.put("malformed", b.malformed());
-                    if (b.writtenAt() > 0) o.put("written_after_window_s", (b.writtenAt() - b.end()) / 1000.0);
-                } else if (before.contains(b.index())) {
-                    sums[0] += b.rows();
-                    sums[1] += Math.max(0, b.in());
-                    sums[2] += Math.max(0, b.late());
-                    sums[3] += Math.max(0, b.malformed());
-                }
+            ArrayNode own = (ArrayNode) joinOf(blockFolders.get(product), List.of(w)).get("blocks");
+            if (!own.isEmpty()) {
+                ObjectNode o = (ObjectNode) own.get(0);
+                o.remove("window");
+                scoredJoin.set(product, o);
             }
-            ObjectNode o = trainedJoin.putObject(product);
-            o.put("examples", sums[0]);
-            o.put("events_in", sums[1]);
-            o.put("late", sums[2]);
-            o.put("malformed", sums[3]);
+            trainedJoin.set(product, joinOf(blockFolders.get(product), before).get("total"));
         }
         return out;
     }
@@ -312,8 +298,49 @@ final class StreamTrain implements Runnable {
      * a version of its own when {@code view} is given (the product as of this window: the catalog
      * keeps one contract per version).
      */
-    private static void contract(Path from, Path to, Path glob, String id, String view) throws IOException {
+    /**
+     * What the join did for the blocks a view holds, from its product's manifest: per block and in total, the examples, the
+     * events taken in, dropped as late and as malformed, and how long after its window each block was written.
+     */
+    private static ObjectNode joinOf(Path blockFolder, List<Long> blocks) {
+        Manifest m = Manifest.read(blockFolder);
+        ObjectNode out = RunReport.JSON.createObjectNode();
+        out.put("job", m.job());
+        out.put("side", m.side());
+        ArrayNode list = out.putArray("blocks");
+        long[] sums = new long[4];
+        for (Manifest.Block b : m.blocks()) {
+            if (!blocks.contains(b.index())) continue;
+            ObjectNode o = list.addObject();
+            o.put("window", b.index());
+            o.put("examples", b.rows());
+            o.put("events_in", b.in());
+            o.put("late", b.late());
+            o.put("malformed", b.malformed());
+            if (b.writtenAt() > 0) o.put("written_after_window_s", (b.writtenAt() - b.end()) / 1000.0);
+            sums[0] += b.rows();
+            sums[1] += Math.max(0, b.in());
+            sums[2] += Math.max(0, b.late());
+            sums[3] += Math.max(0, b.malformed());
+        }
+        ObjectNode t = out.putObject("total");
+        t.put("examples", sums[0]);
+        t.put("events_in", sums[1]);
+        t.put("late", sums[2]);
+        t.put("malformed", sums[3]);
+        return out;
+    }
+
+    /**
+     * A view's contract: the product's, at the view's version, its path the view's blocks, and what the join did for them
+     * as an ODCS custom property ({@code meshfl.streamJoin}), which the catalog keeps with the version every run of it reads.
+     */
+    private static void contract(Path from, Path to, Path glob, String id, String view, ObjectNode join) throws IOException {
         ObjectNode c = (ObjectNode) YAML.readTree(from.toFile());
+        ArrayNode custom = c.has("customProperties") && c.get("customProperties").isArray() ? (ArrayNode) c.get("customProperties") : c.putArray("customProperties");
+        ObjectNode prop = custom.addObject();
+        prop.put("property", "meshfl.streamJoin");
+        prop.set("value", join);
         if (view != null) c.put("version", c.path("version").asText() + "+" + view);
         if (id != null) {
             c.put("id", id);

@@ -117,6 +117,24 @@ class StreamTrainingTest {
                     var jobs = c.jobs().stream().filter(j -> j.specYaml().contains("Prequential run of window " + block + ":")).toList();
                     assertEquals(1, jobs.size(), "the window's job is in the catalog with the join's counts");
                     assertTrue(jobs.get(0).specYaml().contains(rowsThere + " examples"), jobs.get(0).specYaml());
+                    // the run's product versions carry what the join did for their blocks, as fields the catalog keeps with them
+                    long earlier = follower.blocks().stream().filter(b -> b.index() < block).mapToLong(Manifest.Block::rows).sum();
+                    var versions = new java.util.ArrayList<>(c.runProducts(w.path("run_id").asText()));
+                    assertEquals(2, versions.size(), "both products' views, at the versions the window's job pins: " + versions);
+                    // the window's own product, which the run is scored on, is kept at its newest version
+                    versions.add(c.requireProduct(preq.path("label_holder").asText() + "-window-" + block));
+                    for (var v : versions) {
+                        var contract = StreamTrain.YAML.readTree(v.contractYaml());
+                        var counts = java.util.stream.StreamSupport.stream(contract.path("customProperties").spliterator(), false)
+                                .filter(p -> p.path("property").asText().equals("meshfl.streamJoin")).findFirst().orElseThrow().path("value");
+                        long total = counts.path("total").path("examples").asLong();
+                        if (v.id().endsWith("-window-" + block)) assertEquals(rowsThere, total, "the window's own product: " + counts);
+                        else if (v.version().endsWith("+before." + block)) assertEquals(earlier, total, "the label holder's training view: " + counts);
+                        else assertEquals("1.0.0+through." + block, v.version(), "the other side's view through the window");
+                        if (v.version().endsWith("+through." + block)) assertEquals(earlier + rowsThere, total, "the other side's view: " + counts);
+                        assertEquals(counts.path("blocks").size(), java.util.stream.StreamSupport.stream(counts.path("blocks").spliterator(), false)
+                                .filter(b -> b.has("events_in") && b.has("late") && b.has("written_after_window_s")).count(), "each block's counts: " + counts);
+                    }
                 }
             }
             System.out.printf("prequential: %s%n", preq.path("windows"));

@@ -334,8 +334,9 @@ public final class JobRunner {
         }
         String planJson = RunReport.JSON.valueToTree(plan).toString();
         String configJson = RunReport.JSON.valueToTree(job).toString();
-        RunRecord run = catalog.startRun(jobRecord.id(), plan.strategy(), planJson, configJson, job.seed(),
-                plan.participants().stream().map(Plan.Participant::productId).toList(), new Catalog.Ticket(submitter, nonce, fingerprint));
+        RunRecord run = catalog.startRunReading(jobRecord.id(), plan.strategy(), planJson, configJson, job.seed(),
+                plan.participants().stream().map(p -> new Catalog.Read(p.productId(), p.version())).toList(),
+                new Catalog.Ticket(submitter, nonce, fingerprint));
         LiveRuns.LiveRun live = liveRuns.start(run.id(), jobRecord.id(), submitter);
         return execute(new Execution(job, plan, run, submitter, fingerprint, ticket, null, List.of(), 0), live, observer);
     }

@@ -596,9 +596,27 @@ public final class Catalog implements AutoCloseable {
      */
     public RunRecord startRun(String jobId, String strategy, String planJson, String configJson, long seed, List<String> productIds,
                               Ticket ticket) {
+        List<Read> reads = new ArrayList<>();
+        for (String id : productIds == null ? List.<String>of() : productIds) reads.add(new Read(id, null));
+        return startRunReading(jobId, strategy, planJson, configJson, seed, reads, ticket);
+    }
+
+    /** A product version a run reads: {@code version} null for the product's latest. */
+    public record Read(String id, String version) {
+    }
+
+    /**
+     * As {@link #startRun(String, String, String, String, long, List, Ticket)}, keeping the exact version each product
+     * is read at (a job's pin, {@code id@1.0.0}): a run's provenance names what it read, not what is newest; a version
+     * the catalog does not hold is refused naming it.
+     */
+    public RunRecord startRunReading(String jobId, String strategy, String planJson, String configJson, long seed, List<Read> reads,
+                                     Ticket ticket) {
         requireText(jobId, "job id");
         requireText(strategy, "strategy of run for job " + jobId);
-        List<String> ids = new ArrayList<>(new LinkedHashSet<>(productIds == null ? List.of() : productIds));
+        Map<String, String> versions = new LinkedHashMap<>();
+        for (Read r : reads == null ? List.<Read>of() : reads) versions.putIfAbsent(r.id(), r.version());
+        List<String> ids = new ArrayList<>(versions.keySet());
         return tx("INSERT run for job " + jobId, true, c -> {
             if (job(c, jobId).isEmpty()) {
                 throw new MeshflException(ErrorCode.CATALOG_NOT_FOUND, "job " + jobId + " is not in the catalog; create it before starting a run");
@@ -611,7 +629,15 @@ public final class Catalog implements AutoCloseable {
                 }
             }
             List<ProductRecord> products = new ArrayList<>();
-            for (String id : ids) products.add(requireProduct(c, id));
+            for (String id : ids) {
+                String v = versions.get(id);
+                if (v == null) {
+                    products.add(requireProduct(c, id));
+                    continue;
+                }
+                products.add(product(c, id, v).orElseThrow(() -> new MeshflException(ErrorCode.UNKNOWN_PRODUCT,
+                        "version " + v + " of data product '" + id + "' is not in the catalog; register it before a run reads it")));
+            }
             Instant now = Instant.now();
             String runId = freshId(c, "runs", "run", now);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (id, job_id, strategy, plan_json, config_json, seed, "

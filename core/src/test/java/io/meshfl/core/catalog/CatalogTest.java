@@ -237,6 +237,21 @@ class CatalogTest {
     }
 
     @Test
+    void aRunThatReadsAPinnedOlderVersionKeepsThatVersionNotTheNewest() {
+        catalog.registerProduct("lending.loans", "lending", "1.0.0", LOANS_V1, -1);
+        catalog.registerProduct("lending.loans", "lending", "1.1.0", LOANS_V2, -1);
+        catalog.registerProduct("payments.tx", "payments", "2.0.0", "id: payments.tx\n", 100);
+        JobRecord job = catalog.createJob("fraud", "spec");
+        RunRecord run = catalog.startRunReading(job.id(), "S", null, null, 1,
+                List.of(new Catalog.Read("lending.loans", "1.0.0"), new Catalog.Read("payments.tx", null)), null);
+        assertEquals(List.of("lending.loans@1.0.0", "payments.tx@2.0.0"),
+                catalog.runProducts(run.id()).stream().map(p -> p.id() + "@" + p.version()).toList());
+        MeshflException e = assertThrows(MeshflException.class, () -> catalog.startRunReading(job.id(), "S", null, null, 1,
+                List.of(new Catalog.Read("lending.loans", "0.9.0")), null));
+        assertTrue(e.getMessage().contains("version 0.9.0 of data product 'lending.loans' is not in the catalog"), e.getMessage());
+    }
+
+    @Test
     void startRunRefusesUnknownJobAndUnknownProduct() {
         registerTwoProducts();
         assertEquals(ErrorCode.CATALOG_NOT_FOUND, assertThrows(MeshflException.class,
