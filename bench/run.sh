@@ -47,11 +47,13 @@ for t in "${targets[@]}"; do
                    io.meshfl.bench.TrainerOverheadBenchmark "$DOC" ;;
     stream)      # the stream join through a real Kafka broker beside its floor (STREAM_ARGS=n impressions, default 1,000,000)
                  java -Xmx6g -cp "$CP" io.meshfl.bench.StreamJoinBench "$DOC" ${STREAM_ARGS:-} ;;
+    ingest)      # a file stream's CSV parts into its topic exactly once, beside reading them and sending them plainly (INGEST_ARGS=n impressions, default 1,000,000)
+                 java -Xmx3g -cp "$CP" io.meshfl.bench.PartsIngestBench "$DOC" ${INGEST_ARGS:-} ;;
     stream-train) # training that follows the stream against batch training on the same joined examples (STREAM_TRAIN_ARGS=n impressions, default 60,000)
                  java -Xmx4g -cp "$CP" io.meshfl.bench.StreamTrainBench "$DOC" ${STREAM_TRAIN_ARGS:-} ;;
     trust)       # the modules just built come first: the classpath file names installed jars, which may be older
                  java -Xmx2g -cp "cli/target/classes:coordinator/target/classes:node/target/classes:proto/target/classes:core/target/classes:$CP" \
                    io.meshfl.bench.TrustBench "$DOC" ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale api serving tls split factorized fedjoin dp secagg durability trainer faults trust stream stream-train psi-engines psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale api serving tls split factorized fedjoin dp secagg durability trainer faults trust stream ingest stream-train psi-engines psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
   esac
 done

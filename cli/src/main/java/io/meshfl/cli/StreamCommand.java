@@ -36,7 +36,7 @@ import java.util.Locale;
  */
 @Command(name = "stream", mixinStandardHelpOptions = true,
         description = "Streaming products: join two domains' Kafka streams privately into joined-data blocks.",
-        subcommands = {StreamCommand.Keys.class, StreamCommand.Generate.class, StreamCommand.Ingest.class, StreamCommand.Join.class, StreamCommand.LeaderHalf.class,
+        subcommands = {StreamKeys.class, StreamCommand.Generate.class, StreamCommand.Ingest.class, StreamCommand.Join.class, StreamCommand.LeaderHalf.class,
                 StreamCommand.Report.class, StreamTrain.class})
 final class StreamCommand {
 
@@ -52,31 +52,6 @@ final class StreamCommand {
 
     private static void say(String line) {
         System.out.println(LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + " " + line);
-    }
-
-    @Command(name = "keys", mixinStandardHelpOptions = true,
-            description = "Make this party's X25519 key pair for one stream join: NAME.key (hex, readable by its owner only) and NAME.pub.")
-    static final class Keys implements Runnable {
-        @Option(names = "--out", required = true, description = "Folder for the key files.")
-        Path out;
-
-        @Option(names = "--name", required = true, description = "File name stem, such as the domain.")
-        String name;
-
-        @Override
-        public void run() {
-            byte[] secret = JoinKey.newSecret(new SecureRandom());
-            try {
-                io.meshfl.core.trust.PrivateFiles.directory(out, "the key folder");
-                Path key = out.resolve(name + ".key");
-                Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(key, HexFormat.of().formatHex(secret) + "\n");
-                Files.writeString(out.resolve(name + ".pub"), HexFormat.of().formatHex(JoinKey.publicOf(secret)) + "\n");
-            } catch (IOException e) {
-                throw new UncheckedIOException("the key files cannot be written in " + out + ": " + e.getMessage(), e);
-            }
-            System.out.println("wrote " + out.resolve(name + ".key") + " (secret, 0600) and " + out.resolve(name + ".pub") + " (give it to the other party)");
-        }
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -156,8 +131,15 @@ final class StreamCommand {
         @Option(names = "--key", required = true, description = "This party's secret key file (meshfl stream keys).")
         Path key;
 
-        @Option(names = "--peer-public", required = true, description = "The other party's public key file.")
+        @Option(names = "--peer-public", required = true, description = "The other party's public key file (signed by its node with --tls-dir).")
         Path peerPublic;
+
+        @Option(names = "--tls-dir", paramLabel = "DIR", description = "This domain node's certificate folder (meshfl certs): take the other "
+                + "party's key only signed by the node of --peer-domain for this join, under the mesh CA.")
+        Path tlsDir;
+
+        @Option(names = "--peer-domain", description = "With --tls-dir: the other party's domain.")
+        String peerDomain;
 
         @Option(names = "--state", required = true, description = "Folder for Kafka Streams' local state.")
         Path state;
@@ -190,11 +172,7 @@ final class StreamCommand {
 
         @Override
         public void run() {
-            JoinSpec.Side s = switch (side.strip().toLowerCase(Locale.ROOT)) {
-                case "leader" -> JoinSpec.Side.LEADER;
-                case "follower" -> JoinSpec.Side.FOLLOWER;
-                default -> throw new IllegalArgumentException("--side: expected leader or follower, found '" + side + "'");
-            };
+            JoinSpec.Side s = StreamKeys.side(side);
             if (s == JoinSpec.Side.FOLLOWER && blocks == null) throw new IllegalArgumentException("--blocks: the follower writes the joined blocks there");
             JoinSpec.Ids how = switch (ids.strip().toLowerCase(Locale.ROOT)) {
                 case "hashed" -> JoinSpec.Ids.HASHED;
@@ -204,7 +182,7 @@ final class StreamCommand {
             DataContract c = ContractLoader.load(contract, false);
             try {
                 JoinProcess.Options o = new JoinProcess.Options(new JoinSpec(job, within, span, skew, how), s, c,
-                        JoinProcess.readKey(key, true), JoinProcess.readKey(peerPublic, false), state, blocks, untilEnd);
+                        JoinProcess.readKey(key, true), StreamKeys.peerPublic(peerPublic, tlsDir, peerDomain, job, s, StreamCommand::say), state, blocks, untilEnd);
                 say(s.name().toLowerCase(Locale.ROOT) + " of stream join '" + job + "' (" + how.name().toLowerCase(Locale.ROOT) + " ids) on "
                         + c.server().describe());
                 Manifest m = JoinProcess.run(o, StreamCommand::say);
