@@ -57,6 +57,9 @@ final class StreamCommand {
     @Command(name = "generate", mixinStandardHelpOptions = true,
             description = "Play the advertising example into Kafka: impressions (platform) and conversions (advertiser), with a known answer.")
     static final class Generate implements Runnable {
+        @picocli.CommandLine.Mixin
+        KafkaOptions kafka = new KafkaOptions();
+
         @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, such as 127.0.0.1:9092.")
         String bootstrap;
 
@@ -84,6 +87,7 @@ final class StreamCommand {
 
         @Override
         public void run() {
+            kafka.apply();
             AdsStream.Settings base = AdsStream.Settings.of(impressions, seed);
             AdsStream.Settings s = new AdsStream.Settings(impressions, seed, base.startMillis(), rate, partitions, base.within(),
                     base.watermarkDelay(), base.lateShare(), base.outsideShare());
@@ -119,6 +123,9 @@ final class StreamCommand {
     @Command(name = "join", mixinStandardHelpOptions = true,
             description = "Run one party of a private windowed stream join on its own Kafka cluster.")
     static final class Join implements Runnable {
+        @picocli.CommandLine.Mixin
+        KafkaOptions kafka = new KafkaOptions();
+
         @Option(names = "--side", required = true, description = "leader (its events define the examples) or follower (runs the join, writes blocks).")
         String side;
 
@@ -172,6 +179,7 @@ final class StreamCommand {
 
         @Override
         public void run() {
+            kafka.apply();
             JoinSpec.Side s = StreamKeys.side(side);
             if (s == JoinSpec.Side.FOLLOWER && blocks == null) throw new IllegalArgumentException("--blocks: the follower writes the joined blocks there");
             JoinSpec.Ids how = switch (ids.strip().toLowerCase(Locale.ROOT)) {
@@ -199,6 +207,9 @@ final class StreamCommand {
             description = "Move a file stream's parts (servers[0].parts of its contract) into its topic, every row of every complete part once; "
                     + "a join of the product does this itself.")
     static final class Ingest implements Runnable {
+        @picocli.CommandLine.Mixin
+        KafkaOptions kafka = new KafkaOptions();
+
         @Option(names = "--contract", required = true, description = "The streaming product's contract (a kafka server with parts).")
         Path contract;
 
@@ -208,6 +219,7 @@ final class StreamCommand {
 
         @Override
         public void run() {
+            kafka.apply();
             DataContract c = ContractLoader.load(contract, false);
             say("parts of " + c.id() + " into " + c.server().describe());
             try (PartsIngest in = PartsIngest.start(c, StreamCommand::say)) {
@@ -236,6 +248,9 @@ final class StreamCommand {
     @Command(name = "leader-blocks", mixinStandardHelpOptions = true,
             description = "Write the leader's half of the joined blocks from the positions the follower's blocks list, in their order.")
     static final class LeaderHalf implements Runnable {
+        @picocli.CommandLine.Mixin
+        KafkaOptions kafka = new KafkaOptions();
+
         @Option(names = "--contract", required = true, description = "The leader's streaming product contract.")
         Path contract;
 
@@ -260,6 +275,7 @@ final class StreamCommand {
 
         @Override
         public void run() {
+            kafka.apply();
             DataContract c = ContractLoader.load(contract, false);
             if (state == null) say("no --state: the leader's counts per block are written as unknown (-1)");
             try (LeaderBlocks lb = new LeaderBlocks(new JoinSpec(job, Duration.ZERO, span, Duration.ZERO), c, out)) {

@@ -25,6 +25,7 @@ public final class KafkaBroker implements AutoCloseable {
     private final Path dir;
     private final Process process;
     private final String bootstrap;
+    private String saslBootstrap;
 
     private KafkaBroker(Path dir, Process process, String bootstrap) {
         this.dir = dir;
@@ -33,19 +34,36 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     public static KafkaBroker start() throws Exception {
+        return start(null);
+    }
+
+    /**
+     * A broker with a second listener that asks clients for SASL/PLAIN, knowing {@code users} (name to password);
+     * {@link #saslBootstrap} is its address.
+     */
+    public static KafkaBroker startWithSasl(Map<String, String> users) throws Exception {
+        return start(users);
+    }
+
+    private static KafkaBroker start(Map<String, String> saslUsers) throws Exception {
         Path dir = Files.createTempDirectory("meshfl-kafka");
         int port = freePort();
         int controller = freePort();
+        int sasl = saslUsers == null ? -1 : freePort();
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"broker\" password=\"broker\" user_broker=\"broker\"");
+        if (saslUsers != null) saslUsers.forEach((u, pw) -> jaas.append(" user_").append(u).append("=\"").append(pw).append('"'));
         Path props = dir.resolve("server.properties");
         Files.writeString(props, String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controller,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller + (sasl < 0 ? "" : ",SASL_PLAINTEXT://127.0.0.1:" + sasl),
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + (sasl < 0 ? "" : ",SASL_PLAINTEXT://127.0.0.1:" + sasl),
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+                sasl < 0 ? "" : "listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN",
+                sasl < 0 ? "" : "listener.name.sasl_plaintext.plain.sasl.jaas.config=" + jaas + ";",
                 "log.dirs=" + dir.resolve("log"),
                 "num.partitions=1",
                 "auto.create.topics.enable=false",
@@ -67,6 +85,7 @@ public final class KafkaBroker implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
         String bootstrap = "127.0.0.1:" + port;
         KafkaBroker b = new KafkaBroker(dir, broker, bootstrap);
+        if (sasl >= 0) b.saslBootstrap = "127.0.0.1:" + sasl;
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000))) {
@@ -91,6 +110,11 @@ public final class KafkaBroker implements AutoCloseable {
 
     public String bootstrap() {
         return bootstrap;
+    }
+
+    /** The listener that asks for SASL/PLAIN, or null. */
+    public String saslBootstrap() {
+        return saslBootstrap;
     }
 
     /** Creates topics with the given partition counts. */

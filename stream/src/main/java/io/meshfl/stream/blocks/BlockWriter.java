@@ -82,8 +82,7 @@ public final class BlockWriter implements AutoCloseable {
         }
         BlockFiles.clearUnlisted(folder, listed);
 
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties p = io.meshfl.stream.KafkaConnection.client(bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // a resume position the topic no longer holds is an error, never a silent jump

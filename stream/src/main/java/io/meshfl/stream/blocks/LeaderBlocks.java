@@ -53,8 +53,7 @@ public final class LeaderBlocks implements AutoCloseable {
         Set<String> listed = new HashSet<>();
         for (Manifest.Block b : manifest.blocks()) listed.add(b.file());
         BlockFiles.clearUnlisted(folder, listed);
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, contract.server().stream().bootstrap());
+        Properties p = io.meshfl.stream.KafkaConnection.client(contract.server().stream().bootstrap());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // a position that is gone is an error, never a silent jump to the topic's end
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");

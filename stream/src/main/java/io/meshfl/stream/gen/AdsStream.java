@@ -85,7 +85,7 @@ public final class AdsStream {
     private static void createTopics(Settings s, String bootstrap, List<String> topics) {
         io.meshfl.stream.KafkaLogs.quiet();
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                java.util.Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                io.meshfl.stream.KafkaConnection.client(bootstrap))) {
             java.util.Set<String> have = admin.listTopics().names().get();
             List<org.apache.kafka.clients.admin.NewTopic> missing = new ArrayList<>();
             for (String t : topics) {
@@ -107,8 +107,7 @@ public final class AdsStream {
     }
 
     private static Properties producerProperties(String bootstrap) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties p = io.meshfl.stream.KafkaConnection.client(bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "20");

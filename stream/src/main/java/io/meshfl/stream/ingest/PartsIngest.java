@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfl.core.contract.DataContract;
 import io.meshfl.core.contract.Property;
 import io.meshfl.core.contract.Server;
+import io.meshfl.stream.KafkaConnection;
 import io.meshfl.stream.KafkaLogs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -115,8 +116,7 @@ public final class PartsIngest implements AutoCloseable {
     }
 
     private Properties producerProperties() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stream.bootstrap());
+        Properties p = KafkaConnection.client(stream.bootstrap());
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "meshfl-parts-" + stream.topic());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -127,7 +127,7 @@ public final class PartsIngest implements AutoCloseable {
     }
 
     private void createTopics() {
-        try (Admin admin = Admin.create(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stream.bootstrap()))) {
+        try (Admin admin = Admin.create(KafkaConnection.client(stream.bootstrap()))) {
             var have = admin.listTopics().names().get();
             List<NewTopic> missing = new java.util.ArrayList<>();
             if (!have.contains(stream.topic())) {
@@ -150,8 +150,7 @@ public final class PartsIngest implements AutoCloseable {
     }
 
     private void readProgress() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stream.bootstrap());
+        Properties p = KafkaConnection.client(stream.bootstrap());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         TopicPartition tp = new TopicPartition(progressTopic(stream.topic()), 0);

@@ -35,9 +35,9 @@ final class JoinApps {
 
     /** The settings of every Kafka Streams application of a join: exactly once, state in memory, restored from changelogs. */
     static Properties properties(String applicationId, String bootstrap, Path stateDir) {
-        Properties p = new Properties();
+        // the connection settings apply to every client of the application (Kafka Streams passes them on)
+        Properties p = io.meshfl.stream.KafkaConnection.client(bootstrap);
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         // the window's state is held in memory and restored from its changelog topic after a restart
@@ -105,8 +105,7 @@ final class JoinApps {
 
     /** One sealed mark on every partition of {@code topic}. */
     static void writeMarks(String bootstrap, String topic, java.util.function.IntFunction<byte[]> mark) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties p = io.meshfl.stream.KafkaConnection.client(bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             int partitions = producer.partitionsFor(topic).size();

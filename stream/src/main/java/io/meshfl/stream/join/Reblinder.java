@@ -39,7 +39,7 @@ public final class Reblinder implements AutoCloseable {
 
     /** Starts it once the follower has created its topics (waiting up to two minutes for them). */
     public static Reblinder start(JoinSpec spec, String bootstrap, JoinKey key, PsiKey blindingKey, Path stateDir, Consumer<String> log) {
-        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+        Admin admin = Admin.create(io.meshfl.stream.KafkaConnection.client(bootstrap));
         int partitions;
         try {
             partitions = JoinApps.awaitTopic(admin, spec.followerBlindedTopic(), Duration.ofMinutes(2), log);

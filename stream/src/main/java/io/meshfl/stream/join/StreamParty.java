@@ -93,7 +93,7 @@ public final class StreamParty implements AutoCloseable {
         if (blinded && blindingKey == null) throw new IllegalArgumentException("a blinded join needs this party's blinding key");
         int idPartitions;
         int ownPartitions;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, st.bootstrap()))) {
+        try (Admin admin = Admin.create(io.meshfl.stream.KafkaConnection.client(st.bootstrap()))) {
             int partitions = admin.describeTopics(List.of(st.topic())).allTopicNames().get().get(st.topic()).partitions().size();
             ownPartitions = partitions;
             if (side == JoinSpec.Side.LEADER) {
@@ -197,7 +197,7 @@ public final class StreamParty implements AutoCloseable {
     private Admin admin;
 
     private synchronized Admin admin() {
-        if (admin == null) admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+        if (admin == null) admin = Admin.create(io.meshfl.stream.KafkaConnection.client(bootstrap));
         return admin;
     }
 
