@@ -27,6 +27,8 @@ import java.util.Map;
 final class EventValues {
 
     private static final JsonFactory JSON = new JsonFactory();
+    /** What JSON takes as a number; Java also reads "+1", "05", ".5" and "1d", which are written again from their value. */
+    private static final java.util.regex.Pattern JSON_NUMBER = java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
 
     /** A row as an event (its id, its time, its value), or why it is not one. */
     record Written(String id, long time, byte[] value, String problem) {
@@ -68,7 +70,7 @@ final class EventValues {
         }
         long t = EventCodec.time(cells[time]);
         if (t < 0) return problem("event-time column '" + columns.get(time).name() + "' is not epoch milliseconds or an ISO-8601 instant");
-        return new Written(cells[key], t, avro != null ? avro(typed) : json(typed), null);
+        return new Written(cells[key], t, avro != null ? avro(typed) : json(typed, cells), null);
     }
 
     private static Written problem(String why) {
@@ -120,7 +122,8 @@ final class EventValues {
         return avro.encode(values);
     }
 
-    private byte[] json(Object[] typed) {
+    /** A JSON object; a number is written as its cell's own text, which {@link #typed} checked is one (no second formatting). */
+    private byte[] json(Object[] typed, String[] cells) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -128,10 +131,18 @@ final class EventValues {
                 Object v = typed[i];
                 if (v == null) continue;
                 String name = columns.get(i).name();
-                if (v instanceof Long l) g.writeNumberField(name, l);
-                else if (v instanceof Double d) g.writeNumberField(name, d);
-                else if (v instanceof Boolean b) g.writeBooleanField(name, b);
-                else g.writeStringField(name, (String) v);
+                if (v instanceof Long || v instanceof Double) {
+                    g.writeFieldName(name);
+                    // a timestamp's text may be an ISO instant: its milliseconds then, as Avro carries them
+                    String text = cells[i].strip();
+                    if (columns.get(i).logicalType() != LogicalType.TIMESTAMP && JSON_NUMBER.matcher(text).matches()) g.writeNumber(text);
+                    else if (v instanceof Long l) g.writeNumber(l);
+                    else g.writeNumber((Double) v);
+                } else if (v instanceof Boolean b) {
+                    g.writeBooleanField(name, b);
+                } else {
+                    g.writeStringField(name, (String) v);
+                }
             }
             g.writeEndObject();
         } catch (IOException e) {

@@ -46,8 +46,11 @@ import java.util.function.Consumer;
  */
 public final class PartsIngest implements AutoCloseable {
 
-    /** Rows per transaction: large enough to amortise a commit, small enough that a restart repeats little. */
-    public static final int CHUNK_ROWS = 20_000;
+    /**
+     * Rows per transaction: a commit waits for every send of its chunk and writes the transaction's markers (about
+     * 0.1 s here, docs/benchmarks.md), so chunks are large; a restart repeats at most one, about a second of sending.
+     */
+    public static final int CHUNK_ROWS = 100_000;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration SCAN_EVERY = Duration.ofMillis(500);
 
