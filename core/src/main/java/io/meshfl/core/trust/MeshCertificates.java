@@ -49,4 +49,29 @@ public final class MeshCertificates {
     public static X509Certificate decode(byte[] der) throws CertificateException {
         return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
     }
+
+    /**
+     * The signer of {@code data}, when {@code certificate} is one the mesh CA vouches for at {@code now}, of domain
+     * {@code domain}, not revoked, and {@code signature} is its signature over exactly {@code data}; otherwise a
+     * POLICY_VIOLATION saying which, about {@code what} (a signed statement's own description).
+     */
+    public static MeshIdentity requireDomainSignature(byte[] certificate, byte[] data, byte[] signature, String domain, X509Certificate ca,
+                                                      java.util.function.Predicate<java.math.BigInteger> revoked, Instant now, String what) {
+        X509Certificate cert;
+        MeshIdentity id;
+        try {
+            cert = decode(certificate);
+            id = verify(cert, ca, now);
+        } catch (CertificateException e) {
+            throw refuse(what + " is signed with a certificate the mesh CA does not vouch for: " + e.getMessage());
+        }
+        if (!id.isDomain(domain)) throw refuse(what + " is signed by " + id.label() + ", not by domain:" + domain);
+        if (revoked.test(id.serial())) throw refuse(what + " is signed with a revoked certificate (" + id.describe() + ")");
+        if (!Signer.verify(cert, data, signature)) throw refuse("the signature of " + id.describe() + " does not match " + what + ": it was altered");
+        return id;
+    }
+
+    private static io.meshfl.core.MeshflException refuse(String why) {
+        return new io.meshfl.core.MeshflException(io.meshfl.core.ErrorCode.POLICY_VIOLATION, why);
+    }
 }

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.security.cert.CertificateEncodingException;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -101,17 +100,7 @@ public record VersionAttestation(byte[] statement, byte[] certificate, byte[] si
         }
         if (ca == null) return s;
         if (signature.length == 0) throw refuse(what + " is not signed; this mesh takes a product's version only from its domain's signature");
-        X509Certificate cert;
-        MeshIdentity id;
-        try {
-            cert = MeshCertificates.decode(certificate);
-            id = MeshCertificates.verify(cert, ca, now);
-        } catch (CertificateException e) {
-            throw refuse(what + " is signed with a certificate the mesh CA does not vouch for: " + e.getMessage());
-        }
-        if (!id.isDomain(s.domain())) throw refuse(what + " is signed by " + id.label() + ", not by domain:" + s.domain());
-        if (revoked.test(id.serial())) throw refuse(what + " is signed with a revoked certificate (" + id.describe() + ")");
-        if (!Signer.verify(cert, statement, signature)) throw refuse("the signature of " + id.describe() + " does not match " + what + ": it was altered");
+        MeshCertificates.requireDomainSignature(certificate, statement, signature, s.domain(), ca, revoked, now, what);
         return s;
     }
 

@@ -11,7 +11,6 @@ import io.meshfl.core.trust.Signer;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.cert.CertificateEncodingException;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Base64;
@@ -96,17 +95,7 @@ public record SignedJoinKey(byte[] statement, byte[] certificate, byte[] signatu
             throw refuse(what + " is not the " + side.name().toLowerCase(Locale.ROOT) + "'s key this party needs");
         }
         if (!s.domain().equals(domain)) throw refuse(what + " is not domain " + domain + "'s, which this party expects");
-        X509Certificate cert;
-        MeshIdentity id;
-        try {
-            cert = MeshCertificates.decode(certificate);
-            id = MeshCertificates.verify(cert, ca, now);
-        } catch (CertificateException e) {
-            throw refuse(what + " is signed with a certificate the mesh CA does not vouch for: " + e.getMessage());
-        }
-        if (!id.isDomain(s.domain())) throw refuse(what + " is signed by " + id.label() + ", not by domain:" + s.domain());
-        if (revoked.test(id.serial())) throw refuse(what + " is signed with a revoked certificate (" + id.describe() + ")");
-        if (!Signer.verify(cert, statement, signature)) throw refuse("the signature of " + id.describe() + " does not match " + what + ": it was altered");
+        MeshCertificates.requireDomainSignature(certificate, statement, signature, s.domain(), ca, revoked, now, what);
         try {
             byte[] key = HexFormat.of().parseHex(s.publicKey());
             if (key.length != JoinKey.KEY_BYTES) throw refuse(what + " holds no X25519 public key");

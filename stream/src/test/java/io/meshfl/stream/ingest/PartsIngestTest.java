@@ -100,6 +100,19 @@ class PartsIngestTest {
         return out;
     }
 
+    /** What stopped the ingester, once it has stopped (within 30 s). */
+    static IllegalStateException stopped(PartsIngest ingest, String what) throws Exception {
+        await(() -> {
+            try {
+                ingest.failIfFailed();
+                return false;
+            } catch (IllegalStateException e) {
+                return true;
+            }
+        }, Duration.ofSeconds(30), what);
+        return assertThrows(IllegalStateException.class, ingest::failIfFailed);
+    }
+
     static void await(BooleanSupplier done, Duration within, String what) throws Exception {
         long end = System.nanoTime() + within.toNanos();
         while (!done.getAsBoolean()) {
@@ -165,15 +178,7 @@ class PartsIngestTest {
             await(ingest::idle, Duration.ofSeconds(60), "the part to go in");
             assertEquals(200, ingest.sent());
             Files.writeString(in.resolve("part-00001.csv"), csv(200, 210, -1), java.nio.file.StandardOpenOption.APPEND);
-            await(() -> {
-                try {
-                    ingest.failIfFailed();
-                    return false;
-                } catch (IllegalStateException e) {
-                    return true;
-                }
-            }, Duration.ofSeconds(30), "the ingester to notice the change");
-            IllegalStateException e = assertThrows(IllegalStateException.class, ingest::failIfFailed);
+            IllegalStateException e = stopped(ingest, "the ingester to notice the change");
             assertTrue(e.getMessage().contains("part part-00001.csv changed after its rows began to go into the topic"), e.getMessage());
         }
         committed("files.b", 200);
@@ -184,15 +189,7 @@ class PartsIngestTest {
         DataContract c = contract(dir, "files.c", "json");
         arrive(dir.resolve("incoming"), "part-00001.json", "{}");
         try (PartsIngest ingest = PartsIngest.start(c, 1000, s -> { })) {
-            await(() -> {
-                try {
-                    ingest.failIfFailed();
-                    return false;
-                } catch (IllegalStateException e) {
-                    return true;
-                }
-            }, Duration.ofSeconds(30), "the ingester to refuse the part");
-            IllegalStateException e = assertThrows(IllegalStateException.class, ingest::failIfFailed);
+            IllegalStateException e = stopped(ingest, "the ingester to refuse the part");
             assertTrue(e.getMessage().contains("part part-00001.json is neither .csv nor .parquet"), e.getMessage());
         }
     }
@@ -204,15 +201,7 @@ class PartsIngestTest {
         arrive(in, "part-00001.csv", csv(0, 10, -1));
         java.util.function.Function<String, String> refusal = perms -> {
             try (PartsIngest ingest = PartsIngest.start(c, 1000, s -> { })) {
-                await(() -> {
-                    try {
-                        ingest.failIfFailed();
-                        return false;
-                    } catch (IllegalStateException e) {
-                        return true;
-                    }
-                }, Duration.ofSeconds(30), "the ingester to refuse " + perms);
-                return assertThrows(IllegalStateException.class, ingest::failIfFailed).getMessage();
+                return stopped(ingest, "the ingester to refuse " + perms).getMessage();
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
