@@ -46,14 +46,20 @@ public final class JoinProcess {
         // a stream that arrives as files goes into its topic first, each part once, while the join reads the topic
         try (PartsIngest parts = o.contract().server().stream().parts() == null ? null : PartsIngest.start(o.contract(), log);
              StreamParty party = StreamParty.start(o.spec(), o.side(), o.contract(), key, blindingKey, o.state(), log)) {
-            if (!party.awaitRunning(Duration.ofMinutes(2))) throw new IllegalStateException("the stream application did not start in 2 minutes");
-            if (o.side() == JoinSpec.Side.LEADER) {
-                try (Reblinder reblinder = blinded ? Reblinder.start(o.spec(), o.contract().server().stream().bootstrap(), key, blindingKey,
-                        o.state(), log) : null) {
-                    return lead(o, party, parts, reblinder, log);
+            try {
+                if (!party.awaitRunning(Duration.ofMinutes(2))) throw new IllegalStateException("the stream application did not start in 2 minutes");
+                if (o.side() == JoinSpec.Side.LEADER) {
+                    try (Reblinder reblinder = blinded ? Reblinder.start(o.spec(), o.contract().server().stream().bootstrap(), key, blindingKey,
+                            o.state(), log) : null) {
+                        return lead(o, party, parts, reblinder, log);
+                    }
                 }
+                return follow(o, party, parts, log);
+            } catch (RuntimeException e) {
+                // a failed stream task makes later calls on the application fail too ("not running"): what failed first is said
+                party.failIfFailed();
+                throw e;
             }
-            return follow(o, party, parts, log);
         }
     }
 

@@ -180,6 +180,24 @@ class StreamJoinTest {
         } finally {
             pool.shutdownNow();
         }
+        // the other way round: a hashed follower opens none of a blinded leader's points either, and says why
+        JoinSpec hashed2 = spec("ads-mismatch-2");
+        JoinSpec blinded2 = new JoinSpec(hashed2.job(), hashed2.within(), hashed2.blockSpan(), hashed2.skew(), JoinSpec.Ids.BLINDED);
+        ExecutorService pool2 = Executors.newFixedThreadPool(2);
+        try {
+            pool2.submit(() -> JoinProcess.run(new JoinProcess.Options(blinded2, JoinSpec.Side.LEADER, contract("platform.impressions"),
+                    leaderSecret, JoinKey.publicOf(followerSecret), dir.resolve("leader-state-2"), null, Duration.ofSeconds(5)), StreamJoinTest::log));
+            Future<Manifest> follower = pool2.submit(() -> JoinProcess.run(new JoinProcess.Options(hashed2, JoinSpec.Side.FOLLOWER,
+                    contract("advertiser.conversions"), followerSecret, JoinKey.publicOf(leaderSecret), dir.resolve("follower-state-2"),
+                    dir.resolve("follower-blocks-2"), Duration.ofSeconds(5)), StreamJoinTest::log));
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> follower.get(4, TimeUnit.MINUTES));
+            assertTrue(e.getCause().getMessage().contains("the other party of this stream join compares ids blinded (--ids blinded) and this one "
+                    + "by keyed hash (--ids hashed)"), e.getCause().getMessage());
+        } finally {
+            // the blinded leader would wait 2 minutes for the follower's topics of blinded ids, then stop saying so
+            pool2.shutdownNow();
+        }
     }
 
     /**

@@ -56,7 +56,7 @@ final class JoinApps {
     }
 
     /** The partitions of a topic another party creates, waiting for it to appear. */
-    static int awaitTopic(Admin admin, String topic, Duration timeout, Consumer<String> log) throws InterruptedException, ExecutionException {
+    static int awaitTopic(Admin admin, String topic, String what, Duration timeout, Consumer<String> log) throws InterruptedException, ExecutionException {
         long end = System.nanoTime() + timeout.toNanos();
         boolean said = false;
         while (true) {
@@ -64,7 +64,7 @@ final class JoinApps {
                 return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || System.nanoTime() > end) throw e;
-                if (!said) log.accept("waiting for the leader's ids (topic " + topic + ")");
+                if (!said) log.accept("waiting for " + what + " (topic " + topic + ")");
                 said = true;
                 Thread.sleep(500);
             }

@@ -42,14 +42,19 @@ public final class Reblinder implements AutoCloseable {
         Admin admin = Admin.create(io.meshfl.stream.KafkaConnection.client(bootstrap));
         int partitions;
         try {
-            partitions = JoinApps.awaitTopic(admin, spec.followerBlindedTopic(), Duration.ofMinutes(2), log);
-            JoinApps.awaitTopic(admin, spec.reblindedTopic(), Duration.ofMinutes(2), log);
+            partitions = JoinApps.awaitTopic(admin, spec.followerBlindedTopic(), "the follower's blinded ids", Duration.ofMinutes(2), log);
+            JoinApps.awaitTopic(admin, spec.reblindedTopic(), "the follower's topic of answers", Duration.ofMinutes(2), log);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             admin.close();
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "interrupted while waiting for the follower's topics");
         } catch (ExecutionException e) {
             admin.close();
+            if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+                // a follower that compares ids by keyed hash never makes them
+                throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the follower of blinded join " + spec.job() + " has not made its topics in 2 "
+                        + "minutes: it is not running, or it compares ids by keyed hash (--ids hashed); run both with --ids blinded");
+            }
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "the follower's topics of blinded join " + spec.job()
                     + " cannot be described at " + bootstrap + ": " + e.getCause().getMessage());
         }

@@ -106,7 +106,7 @@ public final class StreamParty implements AutoCloseable {
                     JoinApps.create(admin, spec.reblindedTopic(), partitions);
                     JoinApps.create(admin, spec.followerBlindedTopic(), partitions);
                 }
-                idPartitions = JoinApps.awaitTopic(admin, spec.leaderIdsTopic(), Duration.ofMinutes(2), log);
+                idPartitions = JoinApps.awaitTopic(admin, spec.leaderIdsTopic(), "the leader's ids", Duration.ofMinutes(2), log);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
