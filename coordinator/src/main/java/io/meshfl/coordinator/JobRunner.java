@@ -128,7 +128,11 @@ public final class JobRunner {
      */
     Map<String, Planner.ProductView> productViews(JobSpec job, List<String> notes) {
         Map<String, Planner.ProductView> out = productViews();
-        for (String id : job.products()) {
+        List<String> read = new java.util.ArrayList<>(job.products());
+        // evaluation products are read at a version too: pinned, or what their live node serves
+        read.addAll(job.evaluation().products());
+        for (String id : read) {
+            String field = job.products().contains(id) ? "products" : "evaluation.products";
             Planner.ProductView newest = out.get(id);
             if (newest == null) continue; // the planner names unknown products
             String domain = newest.contract().domain();
@@ -136,7 +140,7 @@ public final class JobRunner {
             String pin = job.pins().get(id);
             String want = pin != null ? pin : live;
             if (pin != null && live != null && !live.equals(pin)) {
-                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": products: " + id + "@" + pin + " is pinned, but the "
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": " + field + ": " + id + "@" + pin + " is pinned, but the "
                         + "live node of domain '" + domain + "' serves version " + live + "; pin " + live + " or have the node serve " + pin);
             }
             if (want == null || want.equals(newest.contract().version())) {
@@ -144,7 +148,7 @@ public final class JobRunner {
                 continue;
             }
             ProductRecord r = catalog.product(id, want).orElseThrow(() -> new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile()
-                    + ": products: " + id + "@" + want + (pin != null ? " is pinned" : " is what its node serves") + ", but the catalog has "
+                    + ": " + field + ": " + id + "@" + want + (pin != null ? " is pinned" : " is what its node serves") + ", but the catalog has "
                     + "versions " + catalog.productVersions(id).stream().map(ProductRecord::version).toList()));
             out.put(id, new Planner.ProductView(contract(r), r.rows()));
             notes.add(id + " v" + want + (pin != null ? " (pinned" : " (served by its node") + "; the catalog's newest is v"

@@ -81,7 +81,8 @@ public final class JobFields {
         f("evaluation.holdout", "number", "0.2", "Share of rows held out from training and scored, every node or party deriving the same seeded split; "
                 + "horizontal nodes use it when no evaluation products are named, vertical jobs only when the file sets it.");
         f("evaluation.products", "list", "[]", "Products that only score the model: horizontal, on their nodes; vertical jobs (linear, split network, "
-                + "boosted trees), aligned by a second private set intersection (the label holder's must be among them).");
+                + "boosted trees), aligned by a second private set intersection (the label holder's must be among them); `id@version` pins a "
+                + "contract version, as in products.");
         f("evaluation.outOfTime", "mapping", null, "Vertical jobs (linear, split network, boosted trees): the label holder's rows later than a cut score the "
                 + "model, the earlier ones train.");
         f("evaluation.outOfTime.column", "string", null, "A date, timestamp or number column of the label holder's product. Required.");

@@ -72,21 +72,8 @@ public final class JobLoader {
         Fields f = new Fields(source);
         f.known(root, "", TOP);
         String name = f.text(root, "name", true, null);
-        List<String> products = new ArrayList<>();
         java.util.Map<String, String> pins = new java.util.LinkedHashMap<>();
-        for (String entry : f.list(root, "products", true)) {
-            int at = entry.indexOf('@');
-            String id = at < 0 ? entry : entry.substring(0, at);
-            if (at >= 0) {
-                String version = entry.substring(at + 1);
-                if (id.isBlank() || version.isBlank() || version.contains("@")) {
-                    throw f.error("products", "'" + entry + "' must be a product id, optionally pinned to a version as id@version");
-                }
-                pins.put(id, version);
-            }
-            if (products.contains(id)) throw f.error("products", "product '" + id + "' is listed twice");
-            products.add(id);
-        }
+        List<String> products = pinned(f, "products", f.list(root, "products", true), pins);
         if (products.isEmpty()) throw f.error("products", "must name at least one data product");
         java.util.Map<String, List<String>> groups = groups(f, root, products);
         String label = f.text(root, "label", true, null);
@@ -167,7 +154,8 @@ public final class JobLoader {
                     f.text(o, "evaluation.outOfTime.after", "after", true, null));
             if (e.has("products")) throw f.error("evaluation.outOfTime", "give evaluation.products or evaluation.outOfTime, not both");
         }
-        var eval = new JobSpec.EvaluationSpec(f.list(e, "evaluation.products", "products", false), holdout, selection(f, root, model), outOfTime);
+        List<String> evalProducts = pinned(f, "evaluation.products", f.list(e, "evaluation.products", "products", false), pins);
+        var eval = new JobSpec.EvaluationSpec(evalProducts, holdout, selection(f, root, model), outOfTime);
 
         double timeout = f.number(root, "roundTimeoutSeconds", "roundTimeoutSeconds", 120.0);
         if (!(timeout > 0)) throw f.error("roundTimeoutSeconds", "must be > 0, got " + timeout);
@@ -214,6 +202,25 @@ public final class JobLoader {
         return new JobSpec(name, products, label, features, model, strategy, agg, local, rounds, eval, timeout, seed,
                 scaling.equals("standard"), source, vertical, split, boost, integration, joined, privacy,
                 secureAggregation(f, root, source), given(root), pins, groups, RetrainPolicy.read(root, source, model, eval, pins));
+    }
+
+    /** Product ids of a list whose entries may be pinned as {@code id@version}; the pins go to {@code pins}. */
+    private static List<String> pinned(Fields f, String field, List<String> entries, java.util.Map<String, String> pins) {
+        List<String> ids = new ArrayList<>();
+        for (String entry : entries) {
+            int at = entry.indexOf('@');
+            String id = at < 0 ? entry : entry.substring(0, at);
+            if (at >= 0) {
+                String version = entry.substring(at + 1);
+                if (id.isBlank() || version.isBlank() || version.contains("@")) {
+                    throw f.error(field, "'" + entry + "' must be a product id, optionally pinned to a version as id@version");
+                }
+                pins.put(id, version);
+            }
+            if (ids.contains(id)) throw f.error(field, "product '" + id + "' is listed twice");
+            ids.add(id);
+        }
+        return ids;
     }
 
     /** {@code groups:} parties of two or more of the job's products each; a product is in one group at most. */

@@ -453,8 +453,8 @@ public final class Planner {
         }
         String pin = job.pins().get(id);
         if (pin != null && !pin.equals(v.contract().version())) {
-            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": products: " + id + "@" + pin + " is pinned, but the "
-                    + "contract at hand is version " + v.contract().version());
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, job.sourceFile() + ": " + (job.products().contains(id) ? "products" : "evaluation.products")
+                    + ": " + id + "@" + pin + " is pinned, but the contract at hand is version " + v.contract().version());
         }
         return v;
     }

@@ -50,6 +50,28 @@ class PlannerTest {
     }
 
     @Test
+    void anEvaluationProductMayBePinnedAndIsHeldToItLikeATrainingOne() {
+        Map<String, Planner.ProductView> m = new java.util.LinkedHashMap<>(catalog());
+        m.put("bank.accounts-test", new Planner.ProductView(contract("bank.accounts-test", "bank", "y", "a0", "a1"), 100));
+        String version = m.get("bank.accounts-test").contract().version();
+        JobSpec pinned = JobLoader.parse("name: j\nproducts: [bank.accounts, shop.orders]\nlabel: y\nmodel: {type: logistic}\n"
+                + "evaluation: {products: [bank.accounts-test@" + version + "]}\n", "j.yaml");
+        assertEquals(List.of("bank.accounts-test"), pinned.evaluation().products());
+        assertEquals(Map.of("bank.accounts-test", version), pinned.pins());
+        assertEquals(version, Planner.plan(pinned, m).evaluation().get(0).version());
+        JobSpec other = JobLoader.parse("name: j\nproducts: [bank.accounts, shop.orders]\nlabel: y\nmodel: {type: logistic}\n"
+                + "evaluation: {products: [bank.accounts-test@9.9.9]}\n", "j.yaml");
+        var e = assertThrows(MeshflException.class, () -> Planner.plan(other, m));
+        assertTrue(e.getMessage().contains("evaluation.products: bank.accounts-test@9.9.9 is pinned, but the contract at hand is version " + version),
+                e.getMessage());
+        for (String bad : List.of("[x@]", "['@1.0.0']", "[x, x@1.0.0]")) {
+            var refused = assertThrows(MeshflException.class, () -> JobLoader.parse("name: j\nproducts: [bank.accounts, shop.orders]\nlabel: y\n"
+                    + "model: {type: logistic}\nevaluation: {products: " + bad + "}\n", "j.yaml"), bad);
+            assertTrue(refused.getMessage().contains("evaluation.products"), refused.getMessage());
+        }
+    }
+
+    @Test
     void verticalLayoutWithSplitNetworkPlansSplitLearning() {
         Plan p = Planner.plan(job("model: {type: splitnn}\nsplit: {bottomHidden: [4], cutWidth: 2, topHidden: [3]}\n"), catalog());
         assertEquals("split", p.strategy());
