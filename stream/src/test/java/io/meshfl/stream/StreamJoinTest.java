@@ -160,43 +160,32 @@ class StreamJoinTest {
      */
     @Test
     void partiesThatCompareIdsDifferentlyStopWithAnErrorNamingBothWays(@TempDir Path dir) throws Exception {
+        String m = followerOfAnotherWay("ads-mismatch", JoinSpec.Ids.HASHED, JoinSpec.Ids.BLINDED, dir.resolve("a"));
+        assertTrue(m.contains("the other party of this stream join compares ids by keyed hash (--ids hashed) and this one blinded (--ids blinded)"), m);
+        // the other way round: a hashed follower opens none of a blinded leader's points either, and says why
+        m = followerOfAnotherWay("ads-mismatch-2", JoinSpec.Ids.BLINDED, JoinSpec.Ids.HASHED, dir.resolve("b"));
+        assertTrue(m.contains("the other party of this stream join compares ids blinded (--ids blinded) and this one by keyed hash (--ids hashed)"), m);
+    }
+
+    /** What stops a follower comparing ids {@code followerIds} against a leader comparing them {@code leaderIds}. */
+    static String followerOfAnotherWay(String job, JoinSpec.Ids leaderIds, JoinSpec.Ids followerIds, Path dir) throws Exception {
         SecureRandom rnd = new SecureRandom();
         byte[] leaderSecret = JoinKey.newSecret(rnd);
         byte[] followerSecret = JoinKey.newSecret(rnd);
-        JoinSpec hashed = spec("ads-mismatch");
-        JoinSpec blinded = new JoinSpec(hashed.job(), hashed.within(), hashed.blockSpan(), hashed.skew(), JoinSpec.Ids.BLINDED);
+        JoinSpec base = spec(job);
+        java.util.function.Function<JoinSpec.Ids, JoinSpec> way = ids -> new JoinSpec(base.job(), base.within(), base.blockSpan(), base.skew(), ids);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Future<Manifest> leader = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(hashed, JoinSpec.Side.LEADER, contract("platform.impressions"),
+            pool.submit(() -> JoinProcess.run(new JoinProcess.Options(way.apply(leaderIds), JoinSpec.Side.LEADER, contract("platform.impressions"),
                     leaderSecret, JoinKey.publicOf(followerSecret), dir.resolve("leader-state"), null, Duration.ofSeconds(5)), StreamJoinTest::log));
-            Future<Manifest> follower = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(blinded, JoinSpec.Side.FOLLOWER,
+            Future<Manifest> follower = pool.submit(() -> JoinProcess.run(new JoinProcess.Options(way.apply(followerIds), JoinSpec.Side.FOLLOWER,
                     contract("advertiser.conversions"), followerSecret, JoinKey.publicOf(leaderSecret), dir.resolve("follower-state"),
                     dir.resolve("follower-blocks"), Duration.ofSeconds(5)), StreamJoinTest::log));
-            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
-                    () -> follower.get(4, TimeUnit.MINUTES));
-            assertTrue(e.getCause().getMessage().contains("the other party of this stream join compares ids by keyed hash (--ids hashed) and this one "
-                    + "blinded (--ids blinded)"), e.getCause().getMessage());
-            leader.get(2, TimeUnit.MINUTES);
+            return org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> follower.get(4, TimeUnit.MINUTES)).getCause().getMessage();
         } finally {
+            // a hashed leader ends by itself; a blinded one would wait 2 minutes for the follower's topics of blinded ids, then say so
             pool.shutdownNow();
-        }
-        // the other way round: a hashed follower opens none of a blinded leader's points either, and says why
-        JoinSpec hashed2 = spec("ads-mismatch-2");
-        JoinSpec blinded2 = new JoinSpec(hashed2.job(), hashed2.within(), hashed2.blockSpan(), hashed2.skew(), JoinSpec.Ids.BLINDED);
-        ExecutorService pool2 = Executors.newFixedThreadPool(2);
-        try {
-            pool2.submit(() -> JoinProcess.run(new JoinProcess.Options(blinded2, JoinSpec.Side.LEADER, contract("platform.impressions"),
-                    leaderSecret, JoinKey.publicOf(followerSecret), dir.resolve("leader-state-2"), null, Duration.ofSeconds(5)), StreamJoinTest::log));
-            Future<Manifest> follower = pool2.submit(() -> JoinProcess.run(new JoinProcess.Options(hashed2, JoinSpec.Side.FOLLOWER,
-                    contract("advertiser.conversions"), followerSecret, JoinKey.publicOf(leaderSecret), dir.resolve("follower-state-2"),
-                    dir.resolve("follower-blocks-2"), Duration.ofSeconds(5)), StreamJoinTest::log));
-            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
-                    () -> follower.get(4, TimeUnit.MINUTES));
-            assertTrue(e.getCause().getMessage().contains("the other party of this stream join compares ids blinded (--ids blinded) and this one "
-                    + "by keyed hash (--ids hashed)"), e.getCause().getMessage());
-        } finally {
-            // the blinded leader would wait 2 minutes for the follower's topics of blinded ids, then stop saying so
-            pool2.shutdownNow();
         }
     }
 
