@@ -82,7 +82,7 @@ final class SourceConnection implements AutoCloseable {
                 if (s.type() == Server.Type.CSV) {
                     String plain = "read_csv(" + lit + ", header=true, all_varchar=true" + (files.size() > 1 ? ", union_by_name=true)" : ")");
                     // one file: DuckDB's sniffed, fully specified call; several: matched by column name, each checked below
-                    String[] sniffed = files.size() > 1 ? null : sniff(conn, plain.replace("read_csv(", "sniff_csv("));
+                    String[] sniffed = files.size() > 1 ? null : CsvDialect.sniff(conn, plain.replace("read_csv(", "sniff_csv("));
                     from = sniffed == null ? plain : sniffed[0];
                     if (sniffed != null) csvQuote = sniffed[1].length() == 1 ? sniffed[1].charAt(0) : 0;
                 } else {
@@ -102,24 +102,6 @@ final class SourceConnection implements AutoCloseable {
             throw e;
         }
         return src;
-    }
-
-    /**
-     * Sniffs the CSV dialect once and returns DuckDB's own fully specified read_csv call and
-     * the quote character; every later query then skips the costly per-query sniffing.
-     * Returns null if sniffing fails, in which case the auto-detecting call is used as is.
-     */
-    private static String[] sniff(Connection conn, String sniffCall) {
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT Prompt, Quote FROM " + sniffCall)) {
-            if (!rs.next()) return null;
-            String prompt = rs.getString(1).strip();
-            if (prompt.endsWith(";")) prompt = prompt.substring(0, prompt.length() - 1).strip();
-            if (!prompt.regionMatches(true, 0, "FROM ", 0, 5)) return null;
-            String quote = rs.getString(2);
-            return new String[]{prompt.substring(5).strip(), quote == null ? "" : quote};
-        } catch (SQLException e) {
-            return null;
-        }
     }
 
     /** A DuckDB literal of one file path, or of a list of them. */

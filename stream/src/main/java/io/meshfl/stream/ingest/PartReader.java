@@ -1,9 +1,9 @@
 package io.meshfl.stream.ingest;
 
+import io.meshfl.core.data.CsvDialect;
 import io.meshfl.core.data.CsvLines;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * Reads one part's rows in file order as text cells of the contract's columns, through DuckDB
@@ -20,7 +19,7 @@ import java.util.Properties;
  * epoch milliseconds). A column of the contract that the part lacks is null in every row; a
  * column of the part that the contract does not name is reported by {@link #unread}.
  */
-final class PartReader implements AutoCloseable {
+final class PartReader {
 
     /** What is done with each row: its 0-based index in the part and its cells (null where absent). */
     interface RowSink {
@@ -29,20 +28,23 @@ final class PartReader implements AutoCloseable {
 
     private final Parts.Part part;
     private final Connection conn;
+    /** The CSV part's quote character (0: none), for telling a row's line. */
+    private char quote = '"';
     private final String from;
     private final List<String> select = new ArrayList<>();
     private final List<String> missing = new ArrayList<>();
     private final List<String> unread = new ArrayList<>();
 
-    PartReader(Parts.Part part, List<String> columns) {
+    /** Reads {@code part} through {@code conn}, the ingester's one DuckDB connection (results streamed, not held). */
+    PartReader(Connection conn, Parts.Part part, List<String> columns) {
         this.part = part;
+        this.conn = conn;
         String lit = "'" + part.file().toAbsolutePath().toString().replace("'", "''") + "'";
-        this.from = part.kind() == Parts.Kind.CSV ? "read_csv(" + lit + ", header=true, all_varchar=true)" : "read_parquet(" + lit + ")";
+        String auto = "read_csv(" + lit + ", header=true, all_varchar=true)";
+        String[] sniffed = part.kind() == Parts.Kind.CSV ? CsvDialect.sniff(conn, auto.replace("read_csv(", "sniff_csv(")) : null;
+        this.from = part.kind() == Parts.Kind.PARQUET ? "read_parquet(" + lit + ")" : sniffed != null ? sniffed[0] : auto;
+        if (sniffed != null) this.quote = sniffed[1].length() == 1 ? sniffed[1].charAt(0) : 0;
         try {
-            Properties props = new Properties();
-            // rows stream from the file; a large part is never held in memory
-            props.setProperty("jdbc_stream_results", "true");
-            this.conn = DriverManager.getConnection("jdbc:duckdb:", props);
             Map<String, String> types = new LinkedHashMap<>();
             try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM " + from)) {
                 while (rs.next()) types.put(rs.getString(1), rs.getString(2));
@@ -98,7 +100,7 @@ final class PartReader implements AutoCloseable {
 
     /** Where a row is, for the domain's own log: a CSV part's line, a Parquet part's row. */
     String where(long row) {
-        return part.kind() == Parts.Kind.CSV ? "line " + CsvLines.lineOfDataRow(part.file(), row, '"') : "row " + (row + 1);
+        return part.kind() == Parts.Kind.CSV ? "line " + CsvLines.lineOfDataRow(part.file(), row, quote) : "row " + (row + 1);
     }
 
     private static String firstLine(String m) {
@@ -107,12 +109,4 @@ final class PartReader implements AutoCloseable {
         return nl < 0 ? m : m.substring(0, nl);
     }
 
-    @Override
-    public void close() {
-        try {
-            conn.close();
-        } catch (SQLException e) {
-            // nothing was written through this connection
-        }
-    }
 }

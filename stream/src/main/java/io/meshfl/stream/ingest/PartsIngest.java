@@ -72,6 +72,8 @@ public final class PartsIngest implements AutoCloseable {
     private volatile boolean idle;
     private volatile boolean stop;
     private KafkaProducer<byte[], byte[]> producer;
+    /** The ingest thread's DuckDB connection, for every part it reads. */
+    private java.sql.Connection duck;
     private Thread thread;
     private long problemsLogged;
 
@@ -108,9 +110,14 @@ public final class PartsIngest implements AutoCloseable {
             // fences an earlier ingester of the topic and aborts what it had not committed
             in.producer.initTransactions();
             in.readProgress();
-        } catch (RuntimeException e) {
+            Properties duckProps = new Properties();
+            // rows stream from a part; a large one is never held in memory
+            duckProps.setProperty("jdbc_stream_results", "true");
+            in.duck = java.sql.DriverManager.getConnection("jdbc:duckdb:", duckProps);
+        } catch (RuntimeException | java.sql.SQLException e) {
             in.producer.close(Duration.ZERO);
-            throw e;
+            if (e instanceof RuntimeException r) throw r;
+            throw new IllegalStateException("DuckDB cannot be opened to read the parts: " + e.getMessage(), e);
         }
         in.thread = new Thread(in::loop, "meshfl-parts-" + in.stream.topic());
         in.thread.setDaemon(true);
@@ -214,54 +221,53 @@ public final class PartsIngest implements AutoCloseable {
         long[] partSent = {was == null ? 0 : was.sent()};
         long[] partRejected = {was == null ? 0 : was.rejected()};
         EventValues values = new EventValues(contract);
-        try (PartReader reader = new PartReader(part, columns)) {
-            List<String> requiredMissing = reader.missing().stream().filter(c -> contract.properties().stream()
-                    .anyMatch(p -> p.name().equals(c) && (p.required() || p.primaryKey()))).toList();
-            if (!requiredMissing.isEmpty()) {
-                throw new IllegalArgumentException("part " + part.name() + " has no column " + String.join(", ", requiredMissing)
-                        + ", which the contract requires; none of its rows can be an event");
-            }
-            if (was == null) {
-                if (!reader.missing().isEmpty()) log.accept("parts: " + part.name() + " has no column " + reader.missing() + ": empty in its events");
-                if (!reader.unread().isEmpty()) log.accept("parts: " + part.name() + "'s columns " + reader.unread() + " are not in the contract: not read");
-            }
-            long[] inChunk = {0};
-            producer.beginTransaction();
-            long[] row = {done};
-            try {
-                reader.read(done, (r, cells) -> {
-                    EventValues.Written w = values.write(cells);
-                    if (w.ok()) {
-                        // the record's time is when it went in, so the topic's retention counts from then; the join reads the event's own time
-                        producer.send(new ProducerRecord<>(stream.topic(), w.id().getBytes(StandardCharsets.UTF_8), w.value()));
-                        partSent[0]++;
-                    } else {
-                        partRejected[0]++;
-                        rejected.incrementAndGet();
-                        if (problemsLogged++ < 10) log.accept("parts: " + part.name() + " " + reader.where(r) + ": " + w.problem() + "; row not sent");
-                    }
-                    row[0] = r + 1;
-                    if (++inChunk[0] == chunkRows) {
-                        commit(part.name(), new Progress(sha, size, row[0], partSent[0], partRejected[0], false));
-                        if (stop) throw new Stopped();
-                        producer.beginTransaction();
-                        inChunk[0] = 0;
-                    }
-                });
-                // read to its end: a part that changed while it was read would mix old rows and new
-                if (!Parts.sha256(part.file()).equals(sha)) throw changed(part);
-            } catch (Stopped e) {
-                return true;
-            } catch (Exception e) {
-                abort();
-                throw e;
-            }
-            Progress end = new Progress(sha, size, row[0], partSent[0], partRejected[0], true);
-            commit(part.name(), end);
-            checked.put(part.name(), stamp(part));
-            log.accept("parts: " + part.name() + " in " + stream.topic() + ": " + end.sent() + " events"
-                    + (end.rejected() == 0 ? "" : ", " + end.rejected() + " rows not sent (they do not fit the contract)"));
+        PartReader reader = new PartReader(duck, part, columns);
+        List<String> requiredMissing = reader.missing().stream().filter(c -> contract.properties().stream()
+                .anyMatch(p -> p.name().equals(c) && (p.required() || p.primaryKey()))).toList();
+        if (!requiredMissing.isEmpty()) {
+            throw new IllegalArgumentException("part " + part.name() + " has no column " + String.join(", ", requiredMissing)
+                    + ", which the contract requires; none of its rows can be an event");
         }
+        if (was == null) {
+            if (!reader.missing().isEmpty()) log.accept("parts: " + part.name() + " has no column " + reader.missing() + ": empty in its events");
+            if (!reader.unread().isEmpty()) log.accept("parts: " + part.name() + "'s columns " + reader.unread() + " are not in the contract: not read");
+        }
+        long[] inChunk = {0};
+        producer.beginTransaction();
+        long[] row = {done};
+        try {
+            reader.read(done, (r, cells) -> {
+                EventValues.Written w = values.write(cells);
+                if (w.ok()) {
+                    // the record's time is when it went in, so the topic's retention counts from then; the join reads the event's own time
+                    producer.send(new ProducerRecord<>(stream.topic(), w.id().getBytes(StandardCharsets.UTF_8), w.value()));
+                    partSent[0]++;
+                } else {
+                    partRejected[0]++;
+                    rejected.incrementAndGet();
+                    if (problemsLogged++ < 10) log.accept("parts: " + part.name() + " " + reader.where(r) + ": " + w.problem() + "; row not sent");
+                }
+                row[0] = r + 1;
+                if (++inChunk[0] == chunkRows) {
+                    commit(part.name(), new Progress(sha, size, row[0], partSent[0], partRejected[0], false));
+                    if (stop) throw new Stopped();
+                    producer.beginTransaction();
+                    inChunk[0] = 0;
+                }
+            });
+            // read to its end: a part that changed while it was read would mix old rows and new
+            if (!Parts.sha256(part.file()).equals(sha)) throw changed(part);
+        } catch (Stopped e) {
+            return true;
+        } catch (Exception e) {
+            abort();
+            throw e;
+        }
+        Progress end = new Progress(sha, size, row[0], partSent[0], partRejected[0], true);
+        commit(part.name(), end);
+        checked.put(part.name(), stamp(part));
+        log.accept("parts: " + part.name() + " in " + stream.topic() + ": " + end.sent() + " events"
+                + (end.rejected() == 0 ? "" : ", " + end.rejected() + " rows not sent (they do not fit the contract)"));
         return true;
     }
 
@@ -335,6 +341,11 @@ public final class PartsIngest implements AutoCloseable {
         stop = true;
         if (thread != null) thread.join(Duration.ofMinutes(1).toMillis());
         producer.close(Duration.ofSeconds(10));
+        try {
+            duck.close();
+        } catch (java.sql.SQLException e) {
+            // nothing was written through it
+        }
     }
 
     /** {@code PartsIngest CONTRACT [CHUNK_ROWS]}: moves a contract's parts into its topic until the process is stopped, as the tests run it (and kill it). */
