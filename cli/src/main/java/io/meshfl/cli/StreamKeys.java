@@ -96,6 +96,8 @@ final class StreamKeys implements Runnable {
         byte[] bytes = Files.readAllBytes(file);
         boolean signed = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).stripLeading().startsWith("{");
         if (tlsDir == null) {
+            if (peerDomain != null) throw new IllegalArgumentException("--peer-domain names the domain whose node must have signed the other party's "
+                    + "key; give --tls-dir (this node's certificate folder) to check it");
             if (signed) throw new IllegalArgumentException("--peer-public " + file + " is a signed key: give --tls-dir (this node's certificate folder) "
                     + "and --peer-domain to check it");
             log.accept("the other party's public key is taken as given from " + file + ": not signed by its node (give --tls-dir and --peer-domain "

@@ -59,6 +59,9 @@ class StreamKeysTest {
         m = assertThrows(IllegalArgumentException.class, () -> StreamKeys.peerPublic(keys.resolve("platform.pub"), certs, "platform", "ads",
                 JoinSpec.Side.FOLLOWER, s -> { })).getMessage();
         assertTrue(m.contains("is not signed by the other party's node"), m);
+        m = assertThrows(IllegalArgumentException.class, () -> StreamKeys.peerPublic(keys.resolve("platform.pub"), null, "platform", "ads",
+                JoinSpec.Side.FOLLOWER, s -> { })).getMessage();
+        assertTrue(m.contains("--peer-domain names the domain") && m.contains("give --tls-dir"), m);
         said.clear();
         StreamKeys.peerPublic(keys.resolve("platform.pub"), null, null, "ads", JoinSpec.Side.FOLLOWER, said::add);
         assertTrue(said.get(0).contains("taken as given"), said.toString());
