@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * about 3,000) joined through a real Kafka broker, then for the vertical logistic regression and
  * the split network each: one batch run with a random fifth held out, and {@code meshfl stream
  * train} scoring every second window from the middle on with a model trained on all earlier
- * windows (prequential). All through the command line. Usage: {@code StreamTrainBench DOC [n]}.
+ * windows (prequential), and {@code --continual}, each run starting from the model before and
+ * trained on the windows since it. All through the command line. Usage: {@code StreamTrainBench DOC [n]}.
  */
 public final class StreamTrainBench {
 
@@ -68,10 +69,11 @@ public final class StreamTrainBench {
 
             StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Generated advertising streams: %,d impressions at 10 a second, joined "
                     + "through one Kafka broker into %,d examples in %d windows of 5 minutes. Batch: one run over all the examples, a random fifth "
-                    + "held out. Prequential: `meshfl stream train --first %d --every 2`, each run trained on every earlier window and scored on its "
-                    + "own. One run of each.%n%n", n, m.rows(), windows, windows / 2));
-            md.append("| model | batch AUC (held-out fifth) | prequential AUC, mean over windows | windows scored | prequential - batch | seconds (batch / all prequential runs) |\n"
-                    + "|---|---:|---:|---:|---:|---:|\n");
+                    + "held out. Prequential: `meshfl stream train --first %d --every 2`, each run scored on its own window; retrained: each run "
+                    + "trained afresh on every earlier window; continual (`--continual`): each run after the first starts from the model before "
+                    + "(`warmStart`) and trains on the windows since it only. One run of each.%n%n", n, m.rows(), windows, windows / 2));
+            md.append("| model | prequential runs | batch AUC (held-out fifth) | prequential AUC, mean over windows | windows scored | prequential - batch | seconds (batch / all prequential runs) |\n"
+                    + "|---|---|---:|---:|---:|---:|---:|\n");
             Path cat = dir.resolve("catalog");
             for (String job : List.of("job.yaml", "job-splitnn.yaml")) {
                 long t0 = System.nanoTime();
@@ -80,16 +82,20 @@ public final class StreamTrainBench {
                         "--report", report.toString()));
                 double batchSeconds = (System.nanoTime() - t0) / 1e9;
                 double batch = RunReport.JSON.readTree(report.toFile()).path("metrics").path("auc").asDouble();
-                Path out = dir.resolve("windows-" + job);
-                long t1 = System.nanoTime();
-                check(Main.execute("stream", "train", "--job", joined.resolve(job).toString(), "--contracts", joined.toString(),
-                        "--catalog", cat.toString(), "--out", out.toString(), "--first", String.valueOf(windows / 2), "--every", "2"));
-                double preqSeconds = (System.nanoTime() - t1) / 1e9;
-                JsonNode preq = RunReport.JSON.readTree(out.resolve("prequential.json").toFile());
-                double mean = preq.path("mean_prequential_auc").asDouble();
-                md.append(String.format(Locale.ROOT, "| %s (`%s`) | %.4f | %.4f | %d | %+.4f | %.1f / %.1f |%n",
-                        job.equals("job.yaml") ? "vertical logistic regression" : "split network", job, batch, mean, preq.path("windows").size(),
-                        mean - batch, batchSeconds, preqSeconds));
+                for (boolean continual : new boolean[]{false, true}) {
+                    Path out = dir.resolve("windows-" + job + (continual ? "-continual" : ""));
+                    long t1 = System.nanoTime();
+                    List<String> cmd = new java.util.ArrayList<>(List.of("stream", "train", "--job", joined.resolve(job).toString(), "--contracts",
+                            joined.toString(), "--catalog", cat.toString(), "--out", out.toString(), "--first", String.valueOf(windows / 2), "--every", "2"));
+                    if (continual) cmd.add("--continual");
+                    check(Main.execute(cmd.toArray(String[]::new)));
+                    double preqSeconds = (System.nanoTime() - t1) / 1e9;
+                    JsonNode preq = RunReport.JSON.readTree(out.resolve("prequential.json").toFile());
+                    double mean = preq.path("mean_prequential_auc").asDouble();
+                    md.append(String.format(Locale.ROOT, "| %s (`%s`) | %s | %.4f | %.4f | %d | %+.4f | %.1f / %.1f |%n",
+                            job.equals("job.yaml") ? "vertical logistic regression" : "split network", job, continual ? "continual" : "retrained",
+                            batch, mean, preq.path("windows").size(), mean - batch, batchSeconds, preqSeconds));
+                }
             }
             md.append("\nBar for the split network: prequential AUC within 0.01 of batch.\n\n").append(Docs.stamp()).append("\n");
             System.out.print(md);

@@ -35,7 +35,9 @@ import java.util.TreeSet;
  * window's block, aligned apart by a second private set intersection); the other products are
  * their blocks up to the window. Views are hard links to the blocks, in folders beside them, each a
  * version of its product of its own ({@code 1.0.0+before.N}, {@code +through.N}); the window's block is a product of its own,
- * {@code <label holder's id>-window-N}.
+ * {@code <label holder's id>-window-N}. With {@code --continual} each run after the first starts from the model of the
+ * run before ({@code warmStart}) and trains on the windows since that run only ({@code +from.M.before.N}), so a window is
+ * learned once and the model follows the stream.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a job over joined-data products window by window: each window's run trains on the earlier windows and is "
@@ -66,6 +68,10 @@ final class StreamTrain implements Runnable {
             description = "Keep going as the join writes new windows, running each as every side's block of it lands, and stop once "
                     + "no new window has landed for this long. Without it only the windows written now are run.")
     java.time.Duration follow;
+
+    @Option(names = "--continual", description = "Each run after the first starts from the model of the run before (warmStart) and "
+            + "trains on the windows since that run only, instead of on every earlier window from fresh weights.")
+    boolean continual;
 
     @Override
     public void run() {
@@ -104,6 +110,7 @@ final class StreamTrain implements Runnable {
         ObjectNode result = RunReport.JSON.createObjectNode();
         result.put("job", spec.name());
         result.put("label_holder", labelHolder);
+        result.put("mode", continual ? "continual" : "retrain");
         ArrayNode emptyWindows = result.putArray("windows_without_examples");
         ArrayNode rows = result.putArray("windows");
         double sum = 0;
@@ -111,6 +118,9 @@ final class StreamTrain implements Runnable {
         int i = first;
         long quietSince = System.nanoTime();
         List<Long> said = new ArrayList<>();
+        // continual: the windows before this index are in the last model, which the next run starts from
+        int trainedTo = 0;
+        String lastModel = null;
         while (true) {
             List<Long> empty = new ArrayList<>();
             List<Long> ordered = windows(blockFolders, labelHolder, empty);
@@ -125,14 +135,20 @@ final class StreamTrain implements Runnable {
             for (; i < ordered.size(); i += every) {
                 long w = ordered.get(i);
                 Path dir = out.resolve("window-" + w).toAbsolutePath();
-                ObjectNode r = window(spec, contractFiles, byId, blockFolders, labelHolder, ordered.subList(0, i), w, dir);
+                List<Long> trainOn = continual ? ordered.subList(trainedTo, i) : ordered.subList(0, i);
+                ObjectNode r = window(spec, contractFiles, byId, blockFolders, labelHolder, trainOn, w, dir, continual ? lastModel : null);
+                r.put("windows_in_model", i);
+                if (continual) {
+                    trainedTo = i;
+                    lastModel = r.path("model_id").asText();
+                }
                 rows.add(r);
                 if (r.has("auc")) {
                     sum += r.path("auc").asDouble();
                     n++;
                 }
-                say(String.format(Locale.ROOT, "window %d: trained on %d windows (%d rows), scored on %d rows of this one: AUC %.4f (run %s)",
-                        w, i, r.path("train_rows").asLong(), r.path("eval_rows").asLong(), r.path("auc").asDouble(Double.NaN), r.path("run_id").asText()));
+                say(String.format(Locale.ROOT, "window %d: trained on %d windows (%d rows)%s, scored on %d rows of this one: AUC %.4f (run %s)",
+                        w, trainOn.size(), r.path("train_rows").asLong(), r.has("warm_start") ? " from model " + r.path("warm_start").asText() : "", r.path("eval_rows").asLong(), r.path("auc").asDouble(Double.NaN), r.path("run_id").asText()));
                 if (n > 0) result.put("mean_prequential_auc", sum / n);
                 // written after every window: a followed stream's results are read while it goes on
                 writeResult(result);
@@ -189,16 +205,18 @@ final class StreamTrain implements Runnable {
 
     /** One window's run: the views, the contracts and the job written under {@code dir}, then run against the catalog. */
     private ObjectNode window(JobSpec spec, Map<String, Path> contractFiles, Map<String, DataContract> byId, Map<String, Path> blockFolders,
-                              String labelHolder, List<Long> before, long w, Path dir) {
+                              String labelHolder, List<Long> before, long w, Path dir, String warmFrom) {
         // the window's own product (named by it, so no pin is needed: evaluation products are taken at their newest version)
         String evalId = labelHolder + "-window-" + w;
         try {
             Path cdir = Files.createDirectories(dir.resolve("contracts"));
+            // a continual run's views begin at the first window since the last run's model
+            String since = warmFrom == null || before.isEmpty() ? "" : "from." + before.get(0) + ".";
             for (String product : spec.products()) {
                 List<Long> blocks = new ArrayList<>(before);
                 boolean holder = product.equals(labelHolder);
                 if (!holder) blocks.add(w);
-                String view = (holder ? "before." : "through.") + w;
+                String view = since + (holder ? "before." : "through.") + w;
                 contract(contractFiles.get(product), cdir.resolve(product + ".yaml"), link(blockFolders.get(product), blocks, view), null, view,
                         joinOf(blockFolders.get(product), blocks));
             }
@@ -206,13 +224,15 @@ final class StreamTrain implements Runnable {
                     evalId, null, joinOf(blockFolders.get(labelHolder), List.of(w)));
             ObjectNode j = (ObjectNode) YAML.readTree(job.toFile());
             j.put("name", spec.name() + "-w" + w);
+            if (warmFrom != null) j.put("warmStart", warmFrom);
             // the join's counts go with the window's job, which the catalog keeps with its run
             ObjectNode counts = joinCounts(spec, blockFolders, before, w);
-            j.put("description", describe(w, before.size(), counts));
+            j.put("description", describe(w, before, counts) + (warmFrom == null ? "" : " Starts from model " + warmFrom
+                    + ", trained on the windows before those."));
             // each product pinned at its view's version: the catalog's newest version may be another window's
             var products = j.putArray("products");
             for (String product : spec.products()) {
-                String view = (product.equals(labelHolder) ? "before." : "through.") + w;
+                String view = since + (product.equals(labelHolder) ? "before." : "through.") + w;
                 products.add(product + "@" + byId.get(product).version() + "+" + view);
             }
             ObjectNode eval = j.putObject("evaluation");
@@ -227,6 +247,7 @@ final class StreamTrain implements Runnable {
             ObjectNode r = RunReport.JSON.createObjectNode();
             r.put("window", w);
             r.put("trained_on_windows", before.size());
+            if (warmFrom != null) r.put("warm_start", warmFrom);
             r.put("run_id", rep.path("run_id").asText());
             r.put("model_id", rep.path("model_id").asText());
             r.put("train_rows", rep.path("metrics").path("psi_intersection").asLong());
@@ -261,9 +282,9 @@ final class StreamTrain implements Runnable {
     }
 
     /** The counts as one line of text, the window job's description. */
-    private static String describe(long w, int trainedOn, ObjectNode counts) {
+    private static String describe(long w, List<Long> trainedOn, ObjectNode counts) {
         return "Prequential run of window " + w + ": scored on its joined examples (" + sides(counts.path("join_of_window"))
-                + "), trained on the " + trainedOn + " windows before it (" + sides(counts.path("join_of_trained_windows")) + ").";
+                + "), trained on windows " + trainedOn + " (" + sides(counts.path("join_of_trained_windows")) + ").";
     }
 
     private static String sides(JsonNode bySide) {

@@ -139,6 +139,33 @@ class StreamTrainingTest {
             }
             System.out.printf("prequential: %s%n", preq.path("windows"));
 
+            // continual: the second run starts from the first one's model and trains on the windows since it only
+            int first = (int) follower.blocks().stream().filter(b -> b.rows() > 0).count() - 4;
+            assertEquals(0, Main.execute("stream", "train", "--job", joined.resolve("job.yaml").toString(), "--contracts", joined.toString(),
+                    "--catalog", cat.toString(), "--out", dir.resolve("windows-continual").toString(), "--first", String.valueOf(first),
+                    "--every", "2", "--continual"));
+            var cont = io.meshfl.core.report.RunReport.JSON.readTree(dir.resolve("windows-continual").resolve("prequential.json").toFile());
+            assertEquals("continual", cont.path("mode").asText());
+            assertEquals(2, cont.path("windows").size(), cont.toString());
+            var c0 = cont.path("windows").get(0);
+            var c1 = cont.path("windows").get(1);
+            List<Manifest.Block> withRows = follower.blocks().stream().filter(b -> b.rows() > 0).toList();
+            assertTrue(!c0.has("warm_start"), "the first run starts afresh: " + c0);
+            assertEquals(preq.path("windows").get(0).path("train_rows").asLong(), c0.path("train_rows").asLong());
+            assertEquals(c0.path("model_id").asText(), c1.path("warm_start").asText(), "the second starts from the first's model: " + c1);
+            assertEquals(withRows.get(first).rows() + withRows.get(first + 1).rows(), c1.path("train_rows").asLong(),
+                    "trained on the two windows since the first run only: " + c1);
+            assertEquals(first + 2, c1.path("windows_in_model").asInt());
+            assertTrue(c1.path("auc").asDouble() > 0.8, "continual prequential AUC " + c1);
+            try (io.meshfl.core.catalog.Catalog c = io.meshfl.core.catalog.Catalog.open(cat)) {
+                var prov = StreamTrain.YAML.readTree(c.model(c1.path("model_id").asText()).orElseThrow().provenanceJson());
+                assertEquals(c0.path("model_id").asText(), prov.path("warm_start").path("model_id").asText(), "the model's lineage: " + prov);
+                var versions = c.runProducts(c1.path("run_id").asText());
+                assertTrue(versions.stream().anyMatch(v -> v.version().endsWith("+from." + withRows.get(first).index() + ".before."
+                        + withRows.get(first + 2).index())), "the label holder's view of the windows since: " + versions);
+            }
+            System.out.printf("continual: %s%n", cont.path("windows"));
+
             // the same, following the join as it writes: the follower's blocks land one a second, the leader's half is written as
             // each lands, and each window is trained and scored once every side has it; the results equal the run over finished blocks
             Path live = dir.resolve("live");

@@ -194,6 +194,7 @@ public final class JobRunner {
                 fitted.map(f -> "this machine (" + f.source() + ", " + f.samples() + " samples, " + f.fittedAt() + ")")
                         .orElse("the reference machine (run 'meshfl calibrate' to measure this one)"));
         if (!versions.isEmpty()) plan = plan.withReason("product versions: " + String.join(", ", versions));
+        plan = WarmStarts.check(catalog, job, plan);
         List<String> joins = joining(job);
         return joins.isEmpty() ? plan : plan.withReason("registered integration(s) " + joins + " join these products; the job names "
                 + "none, so it trains as planned here; name one in 'integration' to train over its join");

@@ -173,9 +173,11 @@ final class RunExecution {
             String runJobId = jobId;
             PartyResume.Recovery recovery = (lost, fromRound) -> awaitParties(plan.domains(), live, obs, run.id(), lost, fromRound);
             io.meshfl.core.data.Standardizer[] scaling = new io.meshfl.core.data.Standardizer[1];
+            // held to the catalog again: the model it names may have gone since the plan was made
+            io.meshfl.core.protocol.WarmStart warm = WarmStarts.resolve(catalog, job, plan);
             RunOutcome out = switch (plan.strategy()) {
-                case "vertical" -> onParties(new VerticalRunner(job, plan, channels, ro), x, recovery).run(runJobId, run.id());
-                case "split" -> onParties(new SplitRunner(job, plan, channels, ro), x, recovery).run(runJobId, run.id());
+                case "vertical" -> onParties(new VerticalRunner(job, plan, channels, ro).warmStart(warm), x, recovery).run(runJobId, run.id());
+                case "split" -> onParties(new SplitRunner(job, plan, channels, ro).warmStart(warm), x, recovery).run(runJobId, run.id());
                 case "secureboost" -> onParties(new BoostRunner(job, plan, channels, ro), x, recovery).run(runJobId, run.id());
                 case "materialized", "factorized" -> new JoinedRunner(job, plan, integration(job.integration(), productViews()), channels, ro)
                         .run(runJobId, run.id());
@@ -199,6 +201,8 @@ final class RunExecution {
                         .set("std", RunReport.JSON.valueToTree(scaling[0].std()));
             }
             prov.put("submitter", x.submitter()).put("ticket_sha256", x.ticketSha256());
+            // what the model went on from: its lineage runs back through the models it started from
+            if (warm != null) prov.putObject("warm_start").put("model_id", warm.modelId()).put("run_id", warm.partsKey());
             if (plan.strategy().equals("federated-factorized")) {
                 // scoring new base rows aligns them with the joined products the same way
                 var arr = prov.putArray("links");

@@ -65,6 +65,18 @@ public final class Applicability {
                     : "applies to vertical linear jobs (logistic, softmax, linear, poisson), split networks and boosted trees: a party made "
                     + "of several nodes trains no other way yet; this job plans as " + layout;
         }
+        if (field.equals("warmStart")) {
+            if (joinedRun || !(strategy.equals("vertical") || strategy.equals("split"))) {
+                return "applies to vertical linear models and split networks, which start from the parts their parties kept; this job plans as " + layout;
+            }
+            if (!job.groups().isEmpty()) return "does not apply to a job with parties made of several products (groups); they start afresh";
+            if (job.model().type() == ModelSpec.Type.SOFTMAX) {
+                return "does not apply to multinomial logistic regression, whose guest expands the softmax about the scores of the "
+                        + "epoch before; it starts afresh";
+            }
+            if (job.model().type() == ModelSpec.Type.EXTERNAL) return "does not apply to an external model, whose trainer keeps its own state";
+            return null;
+        }
         if (section.equals("selection")) {
             if (strategy.equals("horizontal")) return null;
             if (!(strategy.equals("vertical") || strategy.equals("secureboost") || strategy.equals("split")) || joinedRun) {

@@ -201,7 +201,15 @@ public final class JobLoader {
         }
         return new JobSpec(name, products, label, features, model, strategy, agg, local, rounds, eval, timeout, seed,
                 scaling.equals("standard"), source, vertical, split, boost, integration, joined, privacy,
-                secureAggregation(f, root, source), given(root), pins, groups, RetrainPolicy.read(root, source, model, eval, pins));
+                secureAggregation(f, root, source), given(root), pins, groups, RetrainPolicy.read(root, source, model, eval, pins),
+                warmStart(f, root));
+    }
+
+    /** {@code warmStart}: the id of a model in the catalog, or null; whether it fits the job is the coordinator's to check. */
+    private static String warmStart(Fields f, JsonNode root) {
+        String id = f.text(root, "warmStart", false, null);
+        if (id != null && (id.isBlank() || !id.equals(id.strip()))) throw f.error("warmStart", "must be a model id as the catalog lists it, got '" + id + "'");
+        return id;
     }
 
     /** Product ids of a list whose entries may be pinned as {@code id@version}; the pins go to {@code pins}. */

@@ -28,6 +28,8 @@ import java.util.List;
  * @param groups   vertical parties made of several products with the same columns, each held by its own node (regions of
  *                 one domain, banks holding the same columns for other customers): a name to its products, in file order
  * @param retrain  when the job's model is trained again as a challenger of the version in production, or null: never
+ * @param warmStart the id of a model in the catalog the run starts from instead of fresh weights (vertical linear models and
+ *                 split networks), or null: a fresh start
  */
 public record JobSpec(String name, List<String> products, String label, List<String> features,
                       ModelSpec model, String strategy, AggregatorSpec aggregator, LocalSettings local,
@@ -35,7 +37,8 @@ public record JobSpec(String name, List<String> products, String label, List<Str
                       boolean standardize, String sourceFile, VerticalSettings vertical, SplitSettings split,
                       BoostSettings boost, String integration, JoinedSettings joined, PrivacySettings privacy,
                       SecureAggregationSpec secureAggregation, java.util.Set<String> given,
-                      java.util.Map<String, String> pins, java.util.Map<String, List<String>> groups, RetrainPolicy retrain) {
+                      java.util.Map<String, String> pins, java.util.Map<String, List<String>> groups, RetrainPolicy retrain,
+                      String warmStart) {
 
     public JobSpec {
         products = List.copyOf(products);
@@ -56,7 +59,7 @@ public record JobSpec(String name, List<String> products, String label, List<Str
                    SecureAggregationSpec secureAggregation, java.util.Set<String> given,
                    java.util.Map<String, String> pins) {
         this(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation, roundTimeoutSeconds, seed,
-                standardize, sourceFile, vertical, split, boost, integration, joined, privacy, secureAggregation, given, pins, java.util.Map.of(), null);
+                standardize, sourceFile, vertical, split, boost, integration, joined, privacy, secureAggregation, given, pins, java.util.Map.of(), null, null);
     }
 
     /** The group a product belongs to, or null when it is a party of its own. */
@@ -68,13 +71,13 @@ public record JobSpec(String name, List<String> products, String label, List<Str
     /** This job trained over the join of mesh integration {@code id}. */
     public JobSpec withIntegration(String id) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy, secureAggregation, given, pins, groups, retrain);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, split, boost, id, joined, privacy, secureAggregation, given, pins, groups, retrain, warmStart);
     }
 
     /** This job with other split-network settings. */
     public JobSpec withSplit(SplitSettings s) {
         return new JobSpec(name, products, label, features, model, strategy, aggregator, local, rounds, evaluation,
-                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy, secureAggregation, given, pins, groups, retrain);
+                roundTimeoutSeconds, seed, standardize, sourceFile, vertical, s, boost, integration, joined, privacy, secureAggregation, given, pins, groups, retrain, warmStart);
     }
 
     /**

@@ -57,6 +57,26 @@ class ApplicabilityTest {
     }
 
     @Test
+    void aWarmStartIsTakenByVerticalLinearAndSplitJobsAndRefusedWhereNoPartCarriesOn() {
+        assertEquals("vertical", planned("[bank.accounts, shop.orders]", "model: {type: logistic}\nwarmStart: m-1\n").strategy());
+        assertEquals("split", planned("[bank.accounts, shop.orders]", "model: {type: splitnn}\nwarmStart: m-1\n").strategy());
+        MeshflException h = refused("[bank.accounts, north.accounts]", "model: {type: logistic}\nwarmStart: m-1\n");
+        assertTrue(h.getMessage().contains("field 'warmStart' applies to vertical linear models and split networks, which start from the parts "
+                + "their parties kept; this job plans as horizontal training"), h.getMessage());
+        MeshflException softmax = refused("[bank.accounts, shop.orders]", "model: {type: softmax, classes: 3}\nwarmStart: m-1\n");
+        assertTrue(softmax.getMessage().contains("field 'warmStart' does not apply to multinomial logistic regression"), softmax.getMessage());
+        Map<String, Planner.ProductView> withMall = catalog();
+        withMall.put("mall.orders", new Planner.ProductView(Contracts.of("mall.orders", "mall", null, false, "b0", "b1", "b2"), 700));
+        JobSpec grouped = JobLoader.parse("name: j\nproducts: [bank.accounts, shop.orders, mall.orders]\nlabel: y\nmodel: {type: logistic}\n"
+                + "groups: {orders: [shop.orders, mall.orders]}\nwarmStart: m-1\n", "j.yaml");
+        MeshflException groups = assertThrows(MeshflException.class, () -> Planner.plan(grouped, withMall));
+        assertTrue(groups.getMessage().contains("field 'warmStart' does not apply to a job with parties made of several products"), groups.getMessage());
+        MeshflException blank = assertThrows(MeshflException.class, () -> JobLoader.parse("name: j\nproducts: [a.b]\nlabel: y\n"
+                + "model: {type: logistic}\nwarmStart: ' m-1'\n", "j.yaml"));
+        assertTrue(blank.getMessage().contains("warmStart") && blank.getMessage().contains("model id"), blank.getMessage());
+    }
+
+    @Test
     void settingsOfAnotherModelOrAggregatorAreRefused() {
         String both = "[bank.accounts, north.accounts]";
         assertTrue(refused("[bank.accounts, shop.orders]", "model: {type: gbdt, classes: 4}\n").getMessage()

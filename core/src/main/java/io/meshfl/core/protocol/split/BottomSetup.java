@@ -9,6 +9,7 @@ import io.meshfl.core.model.nn.Network;
 import io.meshfl.core.protocol.Message;
 import io.meshfl.core.protocol.NodeContext;
 import io.meshfl.core.protocol.RunCheckpoint;
+import io.meshfl.core.protocol.WarmStart;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +28,7 @@ final class BottomSetup {
 
     /** The rest of a party's set-up once its encoding is known: its bottom network, optimizer and state; a member's {@code seat}. */
     static Message build(Message req, NodeContext ctx, Dataset rows, ColumnEncoding enc, int[] aligned, int train, RunCheckpoint resumed,
-                         SplitGroup.Seat seat) {
+                         SplitGroup.Seat seat, SplitPart warm) {
         String product = req.cfg("product");
         List<String> features = SplitNode.csv(req.cfg("features", ""));
         String label = req.cfg("label", "");
@@ -47,6 +48,13 @@ final class BottomSetup {
                 Integer.parseInt(shape.get("cut_width")), SplitArchitecture.activation(shape.get("activation")));
         double[] params = new double[net.numParams()];
         net.init(params, new Random(Long.parseLong(req.cfg("bottom_seed"))));
+        if (warm != null) {
+            WarmStart.same(req, ctx, "the bottom network", List.of(warm.bottomHidden(), warm.cutWidth(), warm.activation(), warm.embeddingDim()),
+                    List.of(SplitNode.parseInts(shape.get("bottom_hidden")), Integer.parseInt(shape.get("cut_width")), shape.get("activation"),
+                            Integer.parseInt(shape.get("embedding_dim"))));
+            WarmStart.same(req, ctx, "parameters", warm.params().length, params.length);
+            System.arraycopy(warm.params(), 0, params, 0, params.length);
+        }
         Bottom bottom = new Bottom(ctx.domain(), enc.apply(rows), net, params, Double.parseDouble(req.cfg("noise", "0")));
         OptimizerSpec opt = req.cfg("optimizer").equals("adam") ? OptimizerSpec.adam(Double.parseDouble(req.cfg("lr")))
                 : OptimizerSpec.sgd(Double.parseDouble(req.cfg("lr")), 0.0);
@@ -74,6 +82,24 @@ final class BottomSetup {
         m.put("constant_columns", (double) enc.constantColumns());
         m.put("params", (double) params.length);
         return req.reply(ctx.nodeId(), m, Map.of());
+    }
+
+    /**
+     * The part of the split model a setup warm-starts from that this party keeps, checked against this run: a bottom network
+     * of MeshFL's own over the same columns with the same categorical ones; null when the run starts afresh.
+     */
+    static SplitPart warmPart(Message req, NodeContext ctx, List<String> features) {
+        byte[] bytes = WarmStart.part(req, ctx);
+        if (bytes == null) return null;
+        if (req.cfg("model_type", "").equals(io.meshfl.core.model.ModelSpec.Type.EXTERNAL.name())) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "warmStart: an external split network starts from its trainer's own state; "
+                    + "MeshFL keeps no part of it to start from");
+        }
+        SplitPart part = SplitPart.parse(bytes, WarmStart.model(req));
+        WarmStart.same(req, ctx, "the columns", part.encoding().features(), features);
+        List<String> categorical = features.stream().filter(SplitNode.csv(req.cfg("categorical", ""))::contains).toList();
+        WarmStart.same(req, ctx, "the categorical columns", part.encoding().categorical(), categorical);
+        return part;
     }
 
     /**

@@ -135,7 +135,7 @@ final class SplitGroup {
         ColumnEncoding enc = new ColumnEncoding(features, cats, mean, std, vocab);
         ctx.jobState(req.jobId()).remove(PENDING);
         // the party's network is built as in a party's own set-up; the answer goes to this step
-        Message built = BottomSetup.build(p.setup(), ctx, p.rows(), enc, p.aligned(), p.train(), p.resumed(), seat);
+        Message built = BottomSetup.build(p.setup(), ctx, p.rows(), enc, p.aligned(), p.train(), p.resumed(), seat, null);
         return req.reply(ctx.nodeId(), built.metrics(), Map.of());
     }
 

@@ -263,6 +263,10 @@ public final class SplitNode implements NodeProtocol {
         job.put(DriftRecords.JOB_PROFILES, DriftRecords.profiles(group == null ? held.training(rows)
                 : all.select(java.util.Arrays.stream(aligned, 0, train).filter(i -> i >= 0).toArray())));
         if (group != null) {
+            if (req.cfg(io.meshfl.core.protocol.WarmStart.FROM, null) != null) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, "warmStart: " + ctx.domain() + " takes part as a member of group " + group
+                        + "; a party made of several products starts afresh");
+            }
             // its encoding and network wait for the other members' column statistics (group-share, group-join)
             SplitGroup.Pending pending = new SplitGroup.Pending(req, rows, aligned, train, resumed, new SplitGroup.Seat(
                     new io.meshfl.core.protocol.group.GroupMember(group, csv(req.cfg("group_members")), ctx.domain()),
@@ -271,9 +275,11 @@ public final class SplitNode implements NodeProtocol {
             return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "columns", (double) features.size()), Map.of(),
                     Map.of("seal_pk", pending.seat().seal.publicKey()));
         }
-        // the encoding (scaling, categories) is learned from the training rows alone
-        ColumnEncoding enc = ColumnEncoding.fit(held.training(rows), csv(req.cfg("categorical", "")));
-        return BottomSetup.build(req, ctx, rows, enc, aligned, train, resumed, null);
+        // the encoding (scaling, categories) is learned from the training rows alone; a warm start keeps its part's, which its
+        // network's inputs mean
+        SplitPart warm = resumed == null ? BottomSetup.warmPart(req, ctx, features) : null;
+        ColumnEncoding enc = warm != null ? warm.encoding() : ColumnEncoding.fit(held.training(rows), csv(req.cfg("categorical", "")));
+        return BottomSetup.build(req, ctx, rows, enc, aligned, train, resumed, null, warm);
     }
 
     /**

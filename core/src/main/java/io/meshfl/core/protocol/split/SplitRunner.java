@@ -92,6 +92,14 @@ public final class SplitRunner implements PartyStateRunner {
         return this;
     }
 
+    /** A model every party starts its bottom from, and the top here, instead of fresh weights (see {@link io.meshfl.core.protocol.WarmStart}). */
+    public SplitRunner warmStart(io.meshfl.core.protocol.WarmStart w) {
+        this.warm = w;
+        return this;
+    }
+
+    private io.meshfl.core.protocol.WarmStart warm;
+
     /** Lets the run go on from its last committed epoch after losing a party, when {@code r} has every party back. */
     @Override
     public SplitRunner recovery(PartyResume.Recovery r) {
@@ -138,9 +146,11 @@ public final class SplitRunner implements PartyStateRunner {
             // its rows of them after its training rows, where they are scored as held-out rows and never train
             evaluated = evaluation.align(psi, jobId, runId, byDomain, SplitSteps.PROTOCOL, timeout, observer::log, SplitRunner::psiParty);
             int rows = n + Math.max(0, evaluated);
-            new SplitSetup(job, plan, head, parties, evaluation, holdout(), observer).run(calls, jobId, runId, rows, from);
+            io.meshfl.core.protocol.WarmStart w = from == null ? warm : null;
+            new SplitSetup(job, plan, head, parties, evaluation, holdout(), observer, w).run(calls, jobId, runId, rows, from);
             Training tr = new Training(calls, jobId, runId, parts.stream().map(Plan.Participant::domain).toList(), rows);
             if (from != null) tr.restore(from);
+            else if (w != null) tr.warm(w);
             if (!owner) {
                 tr.labels = calls.call(holder.domain(), request(jobId, runId, SplitSteps.LABELS, holder.domain(), Map.of()))
                         .tensor(SplitSteps.LABEL_TENSOR);
@@ -267,6 +277,16 @@ public final class SplitRunner implements PartyStateRunner {
             if (top != null) top.init(topParams, new Random(SplitReference.topSeed(job.seed())));
             widths = new int[parties.size()];
             Arrays.fill(widths, s.cutWidth());
+        }
+
+        /** The top network as the model a warm start names holds it; its optimizer starts afresh. */
+        void warm(io.meshfl.core.protocol.WarmStart w) {
+            if (w.coordinatorParams().length != topParams.length) {
+                throw new MeshflException(ErrorCode.PLAN_REFUSED, "warmStart: model " + w.modelId() + " holds a top network of "
+                        + w.coordinatorParams().length + " parameters; this job's has " + topParams.length);
+            }
+            System.arraycopy(w.coordinatorParams(), 0, topParams, 0, topParams.length);
+            observer.log("split: warm start from model " + w.modelId() + ": every party's bottom network and the top network as it left them");
         }
 
         /** The top network, its optimizer and its step count as the checkpoint holds them. */

@@ -24,7 +24,7 @@ import java.util.Map;
  * is checked and logged.
  */
 record SplitSetup(JobSpec job, Plan plan, Head head, SplitParties parties, EvaluationAlignment evaluation, double holdout,
-                  RunObserver observer) {
+                  RunObserver observer, io.meshfl.core.protocol.WarmStart warm) {
 
     void run(PartyCalls calls, String jobId, String runId, int n, RunCheckpoint from) {
         JobSpec.SplitSettings s = job.split();
@@ -76,6 +76,8 @@ record SplitSetup(JobSpec job, Plan plan, Head head, SplitParties parties, Evalu
             if (from != null) {
                 cfg.put("resume_round", Integer.toString(from.round()));
                 cfg.put("resume_part", from.part(d));
+            } else if (warm != null) {
+                warm.configure(cfg);
             }
             return SplitRunner.request(jobId, runId, SplitSteps.SETUP, d, cfg);
         });

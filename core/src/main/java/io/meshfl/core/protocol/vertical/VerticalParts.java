@@ -73,6 +73,37 @@ final class VerticalParts {
         }
     }
 
+    /**
+     * The part of the model a setup warm-starts from that this party keeps, checked against this run: the same role, model
+     * family, classes and columns in the same order; null when the run starts afresh.
+     */
+    static ModelPart warmPart(Message req, NodeContext ctx, boolean guest, io.meshfl.core.model.ModelSpec.Type type, int classes,
+                              java.util.List<String> features, String group) {
+        byte[] bytes = io.meshfl.core.protocol.WarmStart.part(req, ctx);
+        if (bytes == null) return null;
+        if (group != null) {
+            throw new MeshflException(ErrorCode.PLAN_REFUSED, "warmStart: " + ctx.domain() + " takes part as a member of group " + group
+                    + "; a party made of several products starts afresh");
+        }
+        ModelPart part = ModelPart.parse(bytes, io.meshfl.core.protocol.WarmStart.model(req));
+        io.meshfl.core.protocol.WarmStart.same(req, ctx, "the role", part.role(), guest ? "guest" : "host");
+        io.meshfl.core.protocol.WarmStart.same(req, ctx, "the model type", part.model(), type.name());
+        io.meshfl.core.protocol.WarmStart.same(req, ctx, "outputs", part.outputs(), classes);
+        io.meshfl.core.protocol.WarmStart.same(req, ctx, "the columns", part.features(), features);
+        return part;
+    }
+
+    /** Starts a freshly set-up party from the weights and bias(es) of a kept model part (see {@link #warmPart}). */
+    static void warm(Party p, ModelPart part) {
+        if (part.weights().length != p.w.length) {
+            throw new MeshflException(ErrorCode.NODE_FAILURE, "warmStart: the kept part of " + p.domain + " has " + part.weights().length
+                    + " weights; its columns and classes need " + p.w.length);
+        }
+        System.arraycopy(part.weights(), 0, p.w, 0, p.w.length);
+        if (p.outputs > 1) System.arraycopy(part.biases(), 0, p.bias, 0, p.bias.length);
+        else p.bias[0] = part.bias();
+    }
+
     /** The name of this protocol's parts in a party's run folder. */
     static final String PART = "vertical";
 

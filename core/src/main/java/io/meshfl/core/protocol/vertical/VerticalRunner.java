@@ -96,6 +96,15 @@ public final class VerticalRunner implements PartyStateRunner {
         return this;
     }
 
+    /** A model every party starts from instead of fresh weights (see {@link io.meshfl.core.protocol.WarmStart}). */
+    public VerticalRunner warmStart(io.meshfl.core.protocol.WarmStart w) {
+        if (!links.isEmpty() && w != null) throw new MeshflException(ErrorCode.PLAN_REFUSED, "warmStart: a vertical run over a join starts afresh");
+        this.warm = w;
+        return this;
+    }
+
+    private io.meshfl.core.protocol.WarmStart warm;
+
     /** Lets the run go on from its last committed epoch after losing a party, when {@code r} has every party back. */
     @Override
     public VerticalRunner recovery(PartyResume.Recovery r) {
@@ -151,6 +160,9 @@ public final class VerticalRunner implements PartyStateRunner {
             Decryptor dec = new Decryptor(keys.priv());
             byte[] pk = keys.pub().toBytes();
 
+            if (from == null && warm != null) {
+                observer.log("vertical: warm start from model " + warm.modelId() + ": every party starts from the weights and scaling of its part");
+            }
             Map<String, byte[]> sealKeys = new LinkedHashMap<>();
             Map<String, Message> setups = calls.each(plan.participants(), p -> {
                 Map<String, String> cfg = new LinkedHashMap<>();
@@ -170,6 +182,8 @@ public final class VerticalRunner implements PartyStateRunner {
                 if (from != null) {
                     cfg.put("resume_round", Integer.toString(from.round()));
                     cfg.put("resume_part", from.part(p.domain()));
+                } else if (warm != null) {
+                    warm.configure(cfg);
                 }
                 if (!links.isEmpty()) {
                     cfg.put("full_batch", "true");

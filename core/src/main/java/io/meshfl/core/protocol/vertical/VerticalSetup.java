@@ -62,12 +62,14 @@ final class VerticalSetup {
         // the scaling is learned from the training rows alone, as a model validated on held-out rows must be; a group member's
         // is its own until the members merge their sums (group-join)
         ColumnStats stats = group == null ? ColumnStats.of(held.training(rows)) : PartyGroup.stats(rows, aligned, train);
-        Standardizer z = Standardizer.from(stats);
+        ModelSpec.Type type = ModelSpec.Type.valueOf(req.cfg("model_type"));
+        int classes = type == ModelSpec.Type.SOFTMAX ? Integer.parseInt(req.cfg("classes")) : 1;
+        // a warm start keeps the kept part's scaling, so its weights go on meaning what they meant; a resumed run has its own
+        ModelPart warm = resumed == null ? VerticalParts.warmPart(req, ctx, guest, type, classes, features, group) : null;
+        Standardizer z = warm != null ? new Standardizer(warm.mean(), warm.std()) : Standardizer.from(stats);
         PartyGroup g = group == null ? null : new PartyGroup(group, VerticalNode.split(req.cfg("group_members")), ctx.domain(), aligned, rows, stats);
         Dataset scaled = g == null ? z.apply(rows) : PartyGroup.scaled(z, rows, g.present);
         PaillierPublicKey pk = PaillierPublicKey.fromBytes(req.blob("pk"));
-        ModelSpec.Type type = ModelSpec.Type.valueOf(req.cfg("model_type"));
-        int classes = type == ModelSpec.Type.SOFTMAX ? Integer.parseInt(req.cfg("classes")) : 1;
         if (type == ModelSpec.Type.SOFTMAX && (classes < 2 || req.cfg("joins", null) != null || req.cfg("slot", "").length() > 0)) {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "multinomial logistic regression runs on aligned entities with at least 2 classes, not over a join");
         }
@@ -104,6 +106,7 @@ final class VerticalSetup {
             p.evalOver = req.cfg("eval_over", "evaluation rows");
         }
         if (resumed != null) VerticalParts.restore(p, resumed);
+        else if (warm != null) VerticalParts.warm(p, warm);
         job.put(VerticalNode.STATE, p);
         return req.reply(ctx.nodeId(), Map.of("rows", (double) rows.rows(), "train_rows", (double) train, "features", (double) features.size()),
                 Map.of(), Map.of("seal_pk", p.seal.publicKey()));
