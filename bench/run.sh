@@ -54,6 +54,14 @@ for t in "${targets[@]}"; do
     trust)       # the modules just built come first: the classpath file names installed jars, which may be older
                  java -Xmx2g -cp "cli/target/classes:coordinator/target/classes:node/target/classes:proto/target/classes:core/target/classes:$CP" \
                    io.meshfl.bench.TrustBench "$DOC" ;;
-    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale api serving tls split factorized fedjoin dp secagg durability trainer faults trust stream ingest stream-train psi-engines psi vertical boost (the last three print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
+    spark-psi)   # entity alignment on the Spark engine against the node's own (SPARK_PSI_ARGS='n m runs', default 1,000,000 each, 2 runs);
+                 # prints only: its table goes to docs/benchmarks.md by hand, with the machine and date
+                 mvn -B -q ${MVN_FLAGS:-} -Pspark -DskipTests install -pl engines/spark -am
+                 mvn -B -q ${MVN_FLAGS:-} -Pspark -pl engines/spark dependency:build-classpath -Dmdep.includeScope=test \
+                   -Dmdep.outputFile=target/test-classpath.txt >/dev/null
+                 java -Xmx${SPARK_PSI_HEAP:-4g} $(grep -v '^\s*$' engines/spark/jvm-options | tr '\n' ' ') \
+                   -cp "engines/spark/target/test-classes:engines/spark/target/classes:$(cat engines/spark/target/test-classpath.txt)" \
+                   io.meshfl.engine.spark.SparkPsiBench ${SPARK_PSI_ARGS:-} ;;
+    *) echo "unknown benchmark '$t'; choose from: machine aggregation rounds wire scale api serving tls split factorized fedjoin dp secagg durability trainer faults trust stream ingest stream-train psi-engines spark-psi psi vertical boost (the last four print only; PSI_ARGS=n, VERTICAL_ARGS='rows hostFeatures batch', BOOST_ARGS='rows hostFeatures trees')" >&2; exit 2 ;;
   esac
 done

@@ -57,6 +57,14 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--state", description = "Folder for this node's model parts and predictions. Default: .meshfl/node-<domain>")
     Path state;
 
+    @Option(names = "--engine", defaultValue = io.meshfl.node.engine.NodeEngines.JVM, description = "Where this node's per-row work runs: "
+            + "jvm (this process, default) or spark (Apache Spark, local[2] unless --engine-conf spark.master=... names a cluster; "
+            + "started with ./meshfl-spark, docs/scale.md).")
+    String engine;
+
+    @Option(names = "--engine-conf", paramLabel = "KEY=VALUE", description = "A setting of the engine (repeatable), e.g. spark.master=yarn.")
+    java.util.Map<String, String> engineConf = new java.util.LinkedHashMap<>();
+
     @Mixin
     TlsOptions tls;
 
@@ -80,7 +88,8 @@ final class NodeCommand implements Callable<Integer> {
         // the native engines this node computes with (PSI blinding, Paillier decryption), or the fallbacks and why; a setting that cannot be met stops here
         String psi = io.meshfl.core.crypto.curve.X25519Engine.choice();
         String paillier = io.meshfl.core.crypto.bigint.ModPow.choice();
-        DomainNode n = new DomainNode(domain, own, System.out::println);
+        DomainNode n = new DomainNode(domain, own, System.out::println)
+                .engine(io.meshfl.node.engine.NodeEngines.open(engine, domain, own, engineConf, System.out::println));
         if (mtls != null) n.trust(mtls.ca(), mtls.revocations(), mtls.signer());
         n.trainers(io.meshfl.node.trainer.Trainers.parse(trainers));
         try (DomainNode node = n.stateDir(stateDir)

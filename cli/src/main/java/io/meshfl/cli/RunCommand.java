@@ -53,6 +53,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--contracts", description = "Folder of data product contracts for the embedded mesh. Default: the job file's folder.")
     Path contracts;
 
+    @Option(names = "--engine", defaultValue = io.meshfl.node.engine.NodeEngines.JVM, description = "Where the embedded nodes' per-row work "
+            + "runs: jvm (this process, default) or spark (Apache Spark, started with ./meshfl-spark; docs/scale.md).")
+    String engine;
+
+    @Option(names = "--engine-conf", paramLabel = "KEY=VALUE", description = "A setting of the engine (repeatable), e.g. spark.master=local[4].")
+    java.util.Map<String, String> engineConf = new java.util.LinkedHashMap<>();
+
     @picocli.CommandLine.Mixin
     CatalogOptions catalog;
 
@@ -105,6 +112,10 @@ final class RunCommand implements Callable<Integer> {
         String yaml = Files.readString(job);
         Path out = report != null ? report : Path.of("reports", spec.name() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+        if (coordinator != null && (!engine.equals(io.meshfl.node.engine.NodeEngines.JVM) || !engineConf.isEmpty())) {
+            throw new IllegalArgumentException("--engine and --engine-conf set the engine of an embedded mesh's nodes; a node of a running mesh "
+                    + "is started with its own (meshfl node --engine)");
+        }
         JsonNode result = coordinator == null ? runEmbedded(spec, yaml) : runRemote(spec, yaml);
         Reports.printSummary(result, System.out);
         for (JsonNode d : result.path("lineage")) {
@@ -128,7 +139,10 @@ final class RunCommand implements Callable<Integer> {
             // Mesh integration files beside the contracts join the catalog as well (a version already there is kept as is).
             for (Integration in : IntegrationLoader.loadDirectory(dir, all)) new IntegrationStore(cat).register(in.id(), in.version(), in.rawYaml());
         }
-        try (Catalog cat = catalog.open(); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { }, (state != null ? state.resolve("nodes") : catalog.nodeState()))) {
+        // one engine serves every node of the embedded mesh (one Spark driver per JVM), closed with the last of them
+        io.meshfl.node.engine.NodeEngine eng = io.meshfl.node.engine.NodeEngines.open(engine, "embedded", all, engineConf, System.out::println);
+        try (Catalog cat = catalog.open(); EmbeddedMesh mesh = new EmbeddedMesh(cat, all, verbose ? System.out::println : s -> { },
+                (state != null ? state.resolve("nodes") : catalog.nodeState()), null, (domain, node) -> node.engine(eng))) {
             System.out.println("embedded mesh: coordinator on 127.0.0.1:" + mesh.coordinator().port() + ", "
                     + mesh.nodes().size() + " domain node(s) " + mesh.nodes().stream().map(n -> n.domain() + "@" + n.address()).toList());
             mesh.coordinator().standingValidity(retrainValidity);

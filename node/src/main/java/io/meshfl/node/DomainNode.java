@@ -140,6 +140,20 @@ public final class DomainNode implements AutoCloseable {
     }
 
     /**
+     * Runs the protocols {@code engine} takes on it instead of in this JVM (before the node starts serving); the engine is
+     * closed with the node (an engine several nodes share closes once). Null keeps every protocol here.
+     */
+    public DomainNode engine(io.meshfl.node.engine.NodeEngine engine) {
+        if (engine == null) return this;
+        engine.protocols().forEach(this::wrapProtocol);
+        this.engine = engine;
+        log.accept("engine " + engine.name() + ": " + engine.describe());
+        return this;
+    }
+
+    private io.meshfl.node.engine.NodeEngine engine;
+
+    /**
      * Keeps this node's state under {@code dir} so it survives a restart: model parts, its privacy
      * ledger, its run registry and its audit (journals that only the owner may read). The folder
      * is created owner-only and refused when others may read it.
@@ -442,6 +456,7 @@ public final class DomainNode implements AutoCloseable {
     public void close() {
         if (link != null) link.stop();
         context.stopTrainers();
+        if (engine != null) engine.close();
         if (server != null) {
             server.shutdownNow();
             try {

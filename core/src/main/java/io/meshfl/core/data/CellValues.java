@@ -14,7 +14,7 @@ import java.util.Locale;
  * wrong with a cell without repeating it: an error about a cell may cross the domain boundary,
  * its value may not.
  */
-final class CellValues {
+public final class CellValues {
 
     private CellValues() {
     }
@@ -172,7 +172,7 @@ final class CellValues {
     }
 
     /** An entity key as text, with integral floating-point keys written without ".0". */
-    static String keyString(Object o) {
+    public static String keyString(Object o) {
         if (o instanceof String s) return s.strip();
         if (o instanceof Double v && v == Math.rint(v) && !Double.isInfinite(v) && Math.abs(v) < 1e15) {
             return Long.toString(v.longValue());

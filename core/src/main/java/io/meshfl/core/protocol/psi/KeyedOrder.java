@@ -12,12 +12,12 @@ import java.util.Arrays;
  * a member told where its entities fall learns only how many common entities lie between them,
  * which says nothing of their keys.
  */
-final class KeyedOrder {
+public final class KeyedOrder {
 
     private KeyedOrder() {
     }
 
-    static byte[][] hashes(long seed, String[] keys) {
+    public static byte[][] hashes(long seed, String[] keys) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(("meshfl-entity-order:" + seed).getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
@@ -29,7 +29,7 @@ final class KeyedOrder {
         }
     }
 
-    static int compare(byte[] a, byte[] b, String keyA, String keyB) {
+    public static int compare(byte[] a, byte[] b, String keyA, String keyB) {
         int c = Arrays.compareUnsigned(a, b);
         return c != 0 ? c : keyA.compareTo(keyB);
     }
