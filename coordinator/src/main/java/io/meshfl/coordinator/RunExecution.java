@@ -184,7 +184,7 @@ final class RunExecution {
                 case "federated-factorized" -> new VerticalRunner(job, plan, channels, ro, links(integration(job.integration(), productViews())))
                         .run(runJobId, run.id());
                 default -> {
-                    HorizontalRunner h = new HorizontalRunner(job, plan, channels, registry::alive, ro);
+                    HorizontalRunner h = new HorizontalRunner(job, plan, channels, registry::alive, ro).warmStart(warm);
                     if (x.from() != null) h.resume(x.from(), x.before());
                     RunOutcome o = h.run(runJobId, run.id());
                     scaling[0] = h.scaling();

@@ -18,7 +18,8 @@ import java.util.Locale;
 /**
  * A job's {@code warmStart} held to the catalog before anything runs: the model exists, was trained
  * by the plan's strategy and model type, on the same products held by the same domains in the same
- * roles with the same columns, and (a split network) with the same network shape. Each party checks
+ * roles with the same columns, and (a split network) with the same network shape; a horizontal
+ * model, which the coordinator holds whole, with the same shape over the same features and scaling. Each party checks
  * its own kept part again when it sets up; the checks here say what is wrong before any alignment.
  */
 final class WarmStarts {
@@ -39,7 +40,9 @@ final class WarmStarts {
             if (p.path("role").asText().equals("train")) from.add(p.path("id").asText() + "@" + p.path("version").asText());
         }
         return plan.withReason("warm start from model " + w.modelId() + " (run " + prov.path("run_id").asText() + ", trained on "
-                + String.join(", ", from) + "): every party starts from the part it kept");
+                + String.join(", ", from) + "): " + (plan.strategy().equals("horizontal")
+                ? "the run starts from its parameters" + (w.scaling() != null ? " and keeps its scaling" : "")
+                : "every party starts from the part it kept"));
     }
 
     /** What the run starts from, or null when the job starts afresh; a JOB_INVALID naming {@code warmStart} when it cannot. */
@@ -57,6 +60,7 @@ final class WarmStarts {
             throw refused(job, "model " + id + " is of type " + type.toLowerCase(Locale.ROOT) + "; this job trains "
                     + plan.model().type().name().toLowerCase(Locale.ROOT));
         }
+        if (strategy.equals("horizontal")) return horizontal(job, plan, model, prov);
         if (strategy.equals("split")) {
             JsonNode was = prov.path("split_settings");
             JsonNode now = RunReport.JSON.valueToTree(job.split());
@@ -92,7 +96,39 @@ final class WarmStarts {
         }
         String partsKey = prov.path("parts_key").asText(null);
         if (partsKey == null) throw refused(job, "model " + id + " names no parts its parties kept");
-        return new WarmStart(id, partsKey, strategy.equals("split") ? model.parameters() : new double[0]);
+        return new WarmStart(id, partsKey, strategy.equals("split") ? model.parameters() : new double[0], null);
+    }
+
+    /** The model fields that shape a horizontal model's parameters: a warm start needs them all equal. */
+    private static final List<String> MODEL_SHAPE = List.of("hidden", "classes", "objective");
+
+    /** A horizontal model is the coordinator's whole: the same model over the same features, scaled as the job scales. */
+    private static WarmStart horizontal(JobSpec job, Plan plan, ModelRecord model, JsonNode prov) {
+        String id = model.id();
+        JsonNode was = prov.path("model");
+        JsonNode now = RunReport.JSON.valueToTree(plan.model());
+        for (String k : MODEL_SHAPE) {
+            if (!was.path(k).equals(now.path(k))) throw refused(job, "model " + id + " has model." + k + " " + was.path(k) + "; this job's is " + now.path(k));
+        }
+        List<String> features = new ArrayList<>();
+        prov.path("features").forEach(f -> features.add(f.asText()));
+        if (!features.equals(plan.features())) {
+            throw refused(job, "model " + id + " learned from the features " + features + "; this job's are " + plan.features());
+        }
+        JsonNode scaling = prov.path("scaling");
+        if (job.standardize() && !scaling.isObject()) {
+            throw refused(job, "model " + id + " was trained on unscaled features; this job standardizes them (scaling: standard): "
+                    + "set scaling: none to go on from it");
+        }
+        if (!job.standardize() && scaling.isObject()) {
+            throw refused(job, "model " + id + " was trained on standardized features; this job uses them as they are (scaling: none)");
+        }
+        io.meshfl.core.data.Standardizer z = null;
+        if (scaling.isObject()) {
+            z = new io.meshfl.core.data.Standardizer(RunReport.JSON.convertValue(scaling.path("mean"), double[].class),
+                    RunReport.JSON.convertValue(scaling.path("std"), double[].class));
+        }
+        return new WarmStart(id, prov.path("run_id").asText(), model.parameters(), z);
     }
 
     private static JsonNode provenance(ModelRecord m) {

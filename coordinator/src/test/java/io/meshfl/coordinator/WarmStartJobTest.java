@@ -123,6 +123,32 @@ class WarmStartJobTest {
     }
 
     @Test
+    void aHorizontalModelTrainedTwoRoundsAndAWarmThirdIsTheModelOfThreeRounds() throws Exception {
+        // full batch (more than a node's rows), plain local gradient descent, every node every round: a round depends on the model alone
+        try (TestMesh mesh = new TestMesh(TestMesh.writeProducts(dir, 3, 200, 3, 4), 200)) {
+            java.util.function.BiFunction<Integer, String, String> job = (rounds, warm) -> TestMesh.job(3, rounds, 3, warm == null ? "" : "warmStart: " + warm)
+                    .replace("batchSize: 32", "batchSize: 1000");
+            ObjectNode three = run(mesh, job.apply(3, null), new HorizontalJobTest.Recorder());
+            ObjectNode two = run(mesh, job.apply(2, null), new HorizontalJobTest.Recorder());
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            ObjectNode warm = run(mesh, job.apply(1, two.path("model_id").asText()), rec);
+            assertTrue(rec.plan.contains("the run starts from its parameters and keeps its scaling"), rec.plan);
+            double[] expected = mesh.catalog.model(three.path("model_id").asText()).orElseThrow().parameters();
+            double[] actual = mesh.catalog.model(warm.path("model_id").asText()).orElseThrow().parameters();
+            assertEquals(expected.length, actual.length);
+            for (int i = 0; i < expected.length; i++) assertEquals(expected[i], actual[i], 1e-9, "parameter " + i);
+            double[] cold = mesh.catalog.model(run(mesh, job.apply(1, null), new HorizontalJobTest.Recorder()).path("model_id").asText())
+                    .orElseThrow().parameters();
+            assertTrue(Math.abs(cold[0] - expected[0]) > 1e-6, "one round from fresh weights is another model");
+            // a model trained on unscaled features does not go on under standardized ones
+            ObjectNode unscaled = run(mesh, job.apply(1, null).replace("seed: 5", "seed: 5\nscaling: none"), new HorizontalJobTest.Recorder());
+            MeshflException e = assertThrows(MeshflException.class, () -> run(mesh, job.apply(1, unscaled.path("model_id").asText()),
+                    new HorizontalJobTest.Recorder()));
+            assertTrue(e.getMessage().contains("was trained on unscaled features; this job standardizes them"), e.getMessage());
+        }
+    }
+
+    @Test
     void aModelThatDoesNotFitTheJobIsRefusedNamingWarmStartBeforeAnythingRuns() throws Exception {
         try (TestMesh mesh = new TestMesh(data(23), 200)) {
             ObjectNode v = run(mesh, vertical(1, null), new HorizontalJobTest.Recorder());
@@ -154,8 +180,8 @@ class WarmStartJobTest {
             String trees = vertical(1, model).replace("vertical: {epochs: 1, batchSize: 1000, lr: 0.5, keyBits: 1024, tol: 0}\n", "")
                     .replace("type: logistic", "type: gbdt");
             MeshflException t = assertThrows(MeshflException.class, () -> run(mesh, trees, new HorizontalJobTest.Recorder()));
-            assertTrue(t.getMessage().contains("field 'warmStart' applies to vertical linear models and split networks, which start from "
-                    + "the parts their parties kept; this job plans as secureboost"), t.getMessage());
+            assertTrue(t.getMessage().contains("field 'warmStart' applies to horizontal models, vertical linear models and split networks; "
+                    + "this job plans as secureboost"), t.getMessage());
 
             assertEquals(runs, mesh.catalog.runs().size(), "no refused job started a run");
         }

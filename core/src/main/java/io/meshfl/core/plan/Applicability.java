@@ -66,8 +66,8 @@ public final class Applicability {
                     + "of several nodes trains no other way yet; this job plans as " + layout;
         }
         if (field.equals("warmStart")) {
-            if (joinedRun || !(strategy.equals("vertical") || strategy.equals("split"))) {
-                return "applies to vertical linear models and split networks, which start from the parts their parties kept; this job plans as " + layout;
+            if (joinedRun || !(strategy.equals("vertical") || strategy.equals("split") || strategy.equals("horizontal"))) {
+                return "applies to horizontal models, vertical linear models and split networks; this job plans as " + layout;
             }
             if (!job.groups().isEmpty()) return "does not apply to a job with parties made of several products (groups); they start afresh";
             if (job.model().type() == ModelSpec.Type.SOFTMAX) {

@@ -155,10 +155,11 @@ public final class JobFields {
         f("joined.lr", "number", "0.5", "Learning rate.");
         f("joined.l2", "number", "0.0", "L2 penalty.");
         f("joined.momentum", "number", "0.9", "Nesterov momentum.");
-        f("warmStart", "string", null, "Vertical logistic, linear and Poisson models and split networks: the id of a model in the catalog to start "
-                + "from instead of fresh weights (continual training, e.g. window after window of a stream). It must have been trained "
-                + "by the same strategy and model type on the same products (any versions) with the same columns per party; every party "
-                + "starts from the part it kept, in that part's scaling and categories, with a fresh optimizer.");
+        f("warmStart", "string", null, "Horizontal models, vertical logistic, linear and Poisson models and split networks: the id of a model in "
+                + "the catalog to start from instead of fresh weights (continual training, e.g. window after window of a stream). It must "
+                + "have been trained by the same strategy and model on the same features (vertical and split: on the same products, any "
+                + "versions, with the same columns per party, every party starting from the part it kept); the run keeps the model's "
+                + "scaling (and a split network's categories) and starts a fresh optimizer.");
         f("retrain", "mapping", null, "Train the model again as a challenger of the version in production, on a new version of an input "
                 + "product and/or a schedule; it replaces the champion only if it beats it on a held-out metric by the margin (docs/registry.md).");
         f("retrain.on", "string", null, "`product-version`: retrain when a node registers a new version of any product the champion learned "

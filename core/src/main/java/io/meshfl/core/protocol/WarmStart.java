@@ -11,13 +11,17 @@ import java.util.Map;
  * stays spread as it was trained: every party starts from the part it kept itself, found by the
  * model's parts key, and the coordinator from what the catalog holds of it (a split network's top).
  * A party starts in its kept part's input space (its scaling and, for a split network, its
- * categories), so the weights mean what they meant; optimizer state starts afresh.
+ * categories), so the weights mean what they meant; optimizer state starts afresh. A horizontal
+ * model is the coordinator's whole: the run starts from its parameters and keeps its scaling.
  *
  * @param modelId           the model in the catalog
  * @param partsKey          the key under which every party keeps its part (the model's run id)
- * @param coordinatorParams the parameters the coordinator holds of the model (a split network's top), possibly empty
+ * @param coordinatorParams the parameters the coordinator holds of the model (a split network's top, a horizontal model
+ *                          whole), possibly empty
+ * @param scaling           a horizontal model's feature scaling, which the run keeps; null for a model trained unscaled and
+ *                          for models whose parties keep their own scaling
  */
-public record WarmStart(String modelId, String partsKey, double[] coordinatorParams) {
+public record WarmStart(String modelId, String partsKey, double[] coordinatorParams, io.meshfl.core.data.Standardizer scaling) {
 
     /** Setup keys: the parts key a party reads its part under, and the model's id for messages. */
     public static final String FROM = "warm_from";

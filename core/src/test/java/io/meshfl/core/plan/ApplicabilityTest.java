@@ -57,12 +57,13 @@ class ApplicabilityTest {
     }
 
     @Test
-    void aWarmStartIsTakenByVerticalLinearAndSplitJobsAndRefusedWhereNoPartCarriesOn() {
+    void aWarmStartIsTakenByHorizontalVerticalLinearAndSplitJobsAndRefusedElsewhere() {
         assertEquals("vertical", planned("[bank.accounts, shop.orders]", "model: {type: logistic}\nwarmStart: m-1\n").strategy());
         assertEquals("split", planned("[bank.accounts, shop.orders]", "model: {type: splitnn}\nwarmStart: m-1\n").strategy());
-        MeshflException h = refused("[bank.accounts, north.accounts]", "model: {type: logistic}\nwarmStart: m-1\n");
-        assertTrue(h.getMessage().contains("field 'warmStart' applies to vertical linear models and split networks, which start from the parts "
-                + "their parties kept; this job plans as horizontal training"), h.getMessage());
+        assertEquals("horizontal", planned("[bank.accounts, north.accounts]", "model: {type: logistic}\nwarmStart: m-1\n").strategy());
+        MeshflException trees = refused("[bank.accounts, shop.orders]", "model: {type: gbdt}\nwarmStart: m-1\n");
+        assertTrue(trees.getMessage().contains("field 'warmStart' applies to horizontal models, vertical linear models and split networks; "
+                + "this job plans as secureboost training"), trees.getMessage());
         MeshflException softmax = refused("[bank.accounts, shop.orders]", "model: {type: softmax, classes: 3}\nwarmStart: m-1\n");
         assertTrue(softmax.getMessage().contains("field 'warmStart' does not apply to multinomial logistic regression"), softmax.getMessage());
         Map<String, Planner.ProductView> withMall = catalog();

@@ -52,6 +52,14 @@ public final class HorizontalRunner {
     /** The run's standardization, sent again to a node that rejoins. */
     private volatile Standardizer scaling;
 
+    /** A model the run starts from instead of fresh weights (see {@link io.meshfl.core.protocol.WarmStart}); ignored by a resumed run. */
+    public HorizontalRunner warmStart(io.meshfl.core.protocol.WarmStart w) {
+        this.warm = w;
+        return this;
+    }
+
+    private io.meshfl.core.protocol.WarmStart warm;
+
     /** The feature scaling the run trained with (federated mean and deviation), or null when it did not standardize. */
     public Standardizer scaling() {
         return scaling;
@@ -112,6 +120,12 @@ public final class HorizontalRunner {
                 prepare(jobId, runId, pool, timeout);
                 global = new double[model.numParams()];
                 model.initialize(global, new Random(job.seed()));
+                if (warm != null) {
+                    String bad = checkUpdate(warm.coordinatorParams(), model.numParams());
+                    if (bad != null) throw new MeshflException(ErrorCode.PLAN_REFUSED, "warmStart: model " + warm.modelId() + ": " + bad);
+                    global = warm.coordinatorParams().clone();
+                    observer.log("warm start from model " + warm.modelId() + ": its parameters" + (warm.scaling() != null ? " and its scaling" : ""));
+                }
             } else {
                 prepareResumed(jobId, runId, from, pool, timeout);
                 global = from.tensor("params");
@@ -357,7 +371,8 @@ public final class HorizontalRunner {
             throw new MeshflException(f.code(), "preparing the job failed on the node of " + f.nodeId() + ": " + f.reason());
         }
         if (job.standardize()) {
-            Standardizer z = Standardizer.from(merged);
+            // a warm start keeps its model's scaling, so its weights go on meaning what they meant
+            Standardizer z = warm != null && warm.scaling() != null ? warm.scaling() : Standardizer.from(merged);
             scaling = z;
             Map<String, Future<Message>> scale = new LinkedHashMap<>();
             for (String domain : train.keySet()) {
