@@ -217,10 +217,12 @@ final class RunExecution {
             }
             String provenance = prov.toString();
             for (RoundRecord r : held) catalog.recordRound(run.id(), r);
-            var model = catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
+            // a count of common entities (vertical.cardinalityOnly) trains nothing: the run keeps its count, no model
+            boolean countOnly = plan.strategy().equals("vertical") && job.vertical().cardinalityOnly();
+            var model = countOnly ? null : catalog.saveModel(run.id(), plan.model().type().name().toLowerCase(), out.params(), provenance);
             // a candidate version of the job's model, owned by its submitter, until every owner of its inputs approves it
-            obs.log(runner.models().register(model.id(), job.name(), x.submitter()));
-            ObjectNode report = RunReport.build(jobId, run.id(), model.id(), job, plan, out);
+            if (model != null) obs.log(runner.models().register(model.id(), job.name(), x.submitter()));
+            ObjectNode report = RunReport.build(jobId, run.id(), model == null ? null : model.id(), job, plan, out);
             report.set("provenance", prov.deepCopy());
             // kept before the run is seen ended, so whoever sees it ended finds its report; kept again with its seal below
             EndReports.keep(catalog, run.id(), report, RunRecord.SUCCEEDED, null, obs::log);
@@ -233,7 +235,7 @@ final class RunExecution {
             runner.endsLater(session.endLater(RunRecord.SUCCEEDED, seal, obs::log).whenComplete((v, err) -> flushLate(audit, run.id(), obs)));
             report.put("seal", seal.hash());
             if (lineage.on()) {
-                deliveries.add(lineage.trainingCompleted(run, job.name(), plan, x.submitter(), model.id(), obs::log));
+                deliveries.add(lineage.trainingCompleted(run, job.name(), plan, x.submitter(), model == null ? null : model.id(), obs::log));
                 report.set("lineage", Lineage.toJson(deliveries));
             }
             EndReports.keep(catalog, run.id(), report, RunRecord.SUCCEEDED, null, obs::log);

@@ -55,7 +55,7 @@ final class RunLineage {
     /** A training run stored model {@code modelId}: the products it learned from in, that model version out. */
     Lineage.Delivery trainingCompleted(RunRecord run, String jobName, Plan plan, String submitter, String modelId, Consumer<String> runLog) {
         LineageRun r = LineageRun.of(LineageRun.Kind.TRAINING, run.id(), jobName, run.jobId(), plan.strategy(), submitter);
-        return lineage.get().emit("COMPLETE", jobName, () -> LineageEvents.complete(r, products(plan), List.of(model(modelId)), Instant.now()),
+        return lineage.get().emit("COMPLETE", jobName, () -> LineageEvents.complete(r, products(plan), modelId == null ? List.of() : List.of(model(modelId)), Instant.now()),
                 runLog);
     }
 

@@ -147,6 +147,22 @@ class VerticalJobTest {
     }
 
     @Test
+    void aCardinalityOnlyJobCountsTheCommonEntitiesAndTrainsNothing() throws Exception {
+        try (TestMesh mesh = new TestMesh(write(300, false, 1), 200)) {
+            String yaml = job("logistic", 6, 128).replace("tol: 0}", "tol: 0, cardinalityOnly: true}");
+            HorizontalJobTest.Recorder rec = new HorizontalJobTest.Recorder();
+            ObjectNode report = mesh.coordinator.runJob(JobLoader.parse(yaml, "job.yaml"), yaml, rec);
+            assertEquals(210.0, report.path("metrics").path("psi_intersection").asDouble(), "each party misses a different tenth");
+            assertTrue(report.path("model_id").isMissingNode(), "no model: " + report);
+            RunRecord run = mesh.catalog.run(report.path("run_id").asText()).orElseThrow();
+            assertEquals(RunRecord.SUCCEEDED, run.status());
+            assertEquals(0, mesh.catalog.rounds(run.id()).size(), "nothing trained");
+            assertEquals(0, mesh.catalog.modelsForRun(run.id()).size());
+            assertTrue(rec.logs.stream().anyMatch(l -> l.contains("vertical.cardinalityOnly: 210 entities common to")), rec.logs.toString());
+        }
+    }
+
+    @Test
     void verticalLinearRegressionFitsAcrossThreeDomains() throws Exception {
         try (TestMesh mesh = new TestMesh(write(300, true, 2), 200)) {
             String yaml = job("linear", 40, 270);

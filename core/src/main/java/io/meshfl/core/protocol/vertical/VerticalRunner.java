@@ -117,6 +117,19 @@ public final class VerticalRunner implements PartyStateRunner {
         return resume.run(() -> attempt(jobId, runId), () -> calls.payload(), observer);
     }
 
+    /**
+     * {@code vertical.cardinalityOnly}: the parties' keys are blinded and matched as for training, and only the number of
+     * common entities comes out: no party is told which of its rows they are, nothing is set up or trained, no model kept.
+     */
+    private RunOutcome countOnly(PsiRunner psiRunner, String jobId, String runId, long[] start, long t0) {
+        PsiRunner.Result counted = psiRunner.run(jobId, runId, evaluation.training(VerticalRunner::psiParty), true);
+        observer.log("vertical.cardinalityOnly: " + counted.intersection() + " entities common to " + counted.sizes()
+                + "; no party learns which, nothing is trained");
+        long[] bytes = calls.traffic();
+        return new RunOutcome(new double[0], Map.of("psi_intersection", (double) counted.intersection()), List.of(), bytes[0] - start[0],
+                bytes[1] - start[1], payload(), (System.nanoTime() - t0) / 1e9);
+    }
+
     private RunOutcome attempt(String jobId, String runId) {
         long t0 = resume.t0();
         calls = new PartyCalls(byDomain, timeout, "a vertical job cannot go on without every party's columns");
@@ -136,6 +149,7 @@ public final class VerticalRunner implements PartyStateRunner {
                 // the label holder checks its label against the model before any entity is aligned
                 io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), VerticalSteps.PROTOCOL, jobId, runId, guest.productId(),
                         plan.label(), plan.model().task(), plan.model().classes(), timeout);
+                if (vs.cardinalityOnly()) return countOnly(psiRunner, jobId, runId, start, t0);
                 // out of time, only the label holder's rows up to the cut align for training
                 aligned = psiRunner.run(jobId, runId, evaluation.training(VerticalRunner::psiParty), false).intersection();
             } else {

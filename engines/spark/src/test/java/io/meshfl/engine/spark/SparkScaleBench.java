@@ -1,0 +1,144 @@
+package io.meshfl.engine.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfl.cli.Main;
+import io.meshfl.core.report.RunReport;
+import io.meshfl.core.testing.CustomerContracts;
+
+import java.io.BufferedWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The Spark engine at a size one node's JVM does not hold: a bank product of {@code n} rows x 20
+ * columns (CSV) aligned against a shop product of {@code m} rows (half of them the bank's), in a mesh
+ * of separate processes over mutual TLS: the coordinator, the shop's node on its own engine, and
+ * the bank's node on Spark local[2] in a JVM of {@code heap} (1g by default), its garbage collector
+ * logging every collection. The job counts the common entities ({@code vertical.cardinalityOnly}):
+ * keys read, checked, shuffled, hashed and blinded on the executors, the shop's points blinded again.
+ * Prints the time, the count, and the bank node's heap as its collections saw it. Usage:
+ * {@code SparkScaleBench [n] [m] [heap]}; {@code bench/run.sh spark-scale}.
+ */
+public final class SparkScaleBench {
+
+    private SparkScaleBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long n = args.length > 0 ? Long.parseLong(args[0]) : 20_000_000L;
+        long m = args.length > 1 ? Long.parseLong(args[1]) : 2_000_000L;
+        String heap = args.length > 2 ? args[2] : "1g";
+        Path dir = Files.createTempDirectory("meshfl-spark-scale");
+        Path data = Files.createDirectories(dir.resolve("data"));
+        long t0 = System.nanoTime();
+        write(data, "bank", 0, n, 20, true);
+        write(data, "shop", n - m / 2, n - m / 2 + m, 2, false);
+        Files.writeString(data.resolve("job.yaml"), """
+                name: spark-scale
+                products: [bank.customers, shop.customers]
+                label: target
+                model: {type: logistic}
+                vertical: {cardinalityOnly: true, keyBits: 1024}
+                roundTimeoutSeconds: 3600
+                """);
+        System.out.printf(Locale.ROOT, "generated %,d + %,d rows in %.0f s (%s)%n", n, m, (System.nanoTime() - t0) / 1e9, data);
+        Path certs = dir.resolve("certs");
+        check(Main.execute("certs", "init", "--dir", certs.toString(), "--domains", "bank,shop", "--days", "1"));
+        List<Process> processes = new ArrayList<>();
+        try {
+            processes.add(start(dir, "coordinator", List.of("-Xmx3g"), "coordinator", "--port", "0", "--tls-dir", certs.toString(),
+                    "--catalog", dir.resolve("catalog").toString()));
+            String coordinator = "127.0.0.1:" + await(dir, "coordinator", Pattern.compile("coordinator listening on 127\\.0\\.0\\.1:(\\d+)"));
+            List<String> spark = new ArrayList<>(List.of("-Xmx" + heap, "-Xlog:gc:file=" + dir.resolve("bank-gc.log")));
+            for (String line : Files.readAllLines(Path.of("engines/spark/jvm-options"))) if (!line.isBlank()) spark.add(line.strip());
+            processes.add(start(dir, "bank", spark, "node", "--domain", "bank", "--contracts", data.toString(), "--coordinator", coordinator,
+                    "--tls-dir", certs.toString(), "--state", dir.resolve("state-bank").toString(), "--engine", "spark"));
+            processes.add(start(dir, "shop", List.of("-Xmx3g"), "node", "--domain", "shop", "--contracts", data.toString(), "--coordinator",
+                    coordinator, "--tls-dir", certs.toString(), "--state", dir.resolve("state-shop").toString()));
+            for (String d : List.of("bank", "shop")) await(dir, d, Pattern.compile("node (\\S+) of " + d + " serving"));
+            long t1 = System.nanoTime();
+            Path report = dir.resolve("report.json");
+            check(Main.execute("run", "--job", data.resolve("job.yaml").toString(), "--coordinator", coordinator, "--report", report.toString(),
+                    "--tls-dir", certs.toString()));
+            double seconds = (System.nanoTime() - t1) / 1e9;
+            JsonNode r = RunReport.JSON.readTree(report.toFile());
+            double[] gc = gcPeaks(Files.readAllLines(dir.resolve("bank-gc.log")));
+            System.out.printf(Locale.ROOT, "| bank rows x columns | shop rows | common (counted) | seconds | bank node heap (-Xmx) | heap before a collection, at most | heap after a collection, at most |%n");
+            System.out.printf(Locale.ROOT, "|---:|---:|---:|---:|---:|---:|---:|%n| %,d x 20 | %,d | %,.0f | %.0f | %s | %.0f MB | %.0f MB |%n",
+                    n, m, r.path("metrics").path("psi_intersection").asDouble(), seconds, heap, gc[0], gc[1]);
+            for (Process p : processes) if (!p.isAlive()) throw new IllegalStateException("a process of the mesh died; logs in " + dir);
+        } finally {
+            for (Process p : processes) p.destroyForcibly();
+            for (Process p : processes) p.waitFor(10, TimeUnit.SECONDS);
+        }
+        System.out.println("logs: " + dir);
+    }
+
+    /** The largest heap occupancy before and after a collection, in MB, from {@code -Xlog:gc} lines ("... 512M->120M(1024M) ..."). */
+    static double[] gcPeaks(List<String> lines) {
+        Pattern p = Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
+        double before = 0, after = 0;
+        for (String l : lines) {
+            Matcher x = p.matcher(l);
+            if (x.find()) {
+                before = Math.max(before, Double.parseDouble(x.group(1)));
+                after = Math.max(after, Double.parseDouble(x.group(2)));
+            }
+        }
+        return new double[]{before, after};
+    }
+
+    private static void write(Path data, String domain, long from, long to, int columns, boolean label) throws Exception {
+        Random r = new Random(domain.hashCode());
+        try (BufferedWriter w = Files.newBufferedWriter(data.resolve(domain + ".csv"), 1 << 20)) {
+            StringBuilder head = new StringBuilder("cid");
+            if (label) head.append(",target");
+            // the columns are named per domain so that the two products' features do not collide
+            for (int j = 0; j < columns; j++) head.append(',').append(domain.charAt(0)).append('f').append(j);
+            w.write(head.append('\n').toString());
+            StringBuilder row = new StringBuilder();
+            for (long i = from; i < to; i++) {
+                row.setLength(0);
+                row.append('C').append(i);
+                if (label) row.append(',').append(r.nextInt(2));
+                for (int j = 0; j < columns; j++) row.append(',').append(r.nextInt(10_000) / 100.0);
+                w.write(row.append('\n').toString());
+            }
+        }
+        StringBuilder props = new StringBuilder(CustomerContracts.PII_KEY);
+        if (label) props.append("      - {name: target, logicalType: integer}\n");
+        for (int j = 0; j < columns; j++) props.append("      - {name: ").append(domain, 0, 1).append("f").append(j).append(", logicalType: number}\n");
+        Files.writeString(data.resolve(domain + ".yaml"), CustomerContracts.yaml(domain, props.toString(),
+                "  consumers: [{identity: 'client:operator'}]\n" + (label ? "  label: target\n" : "")));
+    }
+
+    private static Process start(Path dir, String name, List<String> jvm, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.meshfl.cli.Main"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    }
+
+    private static String await(Path dir, String name, Pattern pattern) throws Exception {
+        long deadline = System.currentTimeMillis() + 300_000;
+        while (System.currentTimeMillis() < deadline) {
+            Path log = dir.resolve(name + ".log");
+            Matcher x = pattern.matcher(Files.exists(log) ? Files.readString(log) : "");
+            if (x.find()) return x.groupCount() > 0 ? x.group(1) : x.group();
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException(name + " did not print " + pattern + "; logs in " + dir);
+    }
+
+    private static void check(int code) {
+        if (code != 0) throw new IllegalStateException("a command failed (exit " + code + ")");
+    }
+}
