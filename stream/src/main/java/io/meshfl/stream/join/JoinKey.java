@@ -86,9 +86,19 @@ public final class JoinKey {
      * naming both, rather than a join that waits for records it will never open.
      */
     public String otherWayProblem(java.util.function.Predicate<Sealer> opens) {
-        if (otherWay == null || !opens.test(otherWay.sealer())) return null;
+        return otherWayProblem(otherWaySealer(), opens);
+    }
+
+    /** As {@link #otherWayProblem(java.util.function.Predicate)} with a sealer of the other way the caller keeps (from {@link #otherWaySealer}). */
+    public String otherWayProblem(Sealer otherWaySealer, java.util.function.Predicate<Sealer> opens) {
+        if (otherWaySealer == null || !opens.test(otherWaySealer)) return null;
         return "the other party of this stream join compares ids " + name(otherWay.ids) + " and this one " + name(ids)
                 + ": its records open only under the key of that way; run both with the same --ids";
+    }
+
+    /** A sealer under the job's key for the other way of comparing ids, or null when there is none; one per thread, as any sealer. */
+    public Sealer otherWaySealer() {
+        return otherWay == null ? null : otherWay.sealer();
     }
 
     private static String name(JoinSpec.Ids ids) {

@@ -30,6 +30,8 @@ final class OpenLeaderIds implements Processor<Bytes, byte[], Bytes, byte[]> {
     private ProcessorContext<Bytes, byte[]> context;
     private KeyValueStore<String, Long> counts;
     private JoinKey.Sealer sealer;
+    /** The other way's sealer once a record was refused (empty: there is no other way); null before. */
+    private java.util.Optional<JoinKey.Sealer> otherWay;
     private Blinder blinder;
 
     /** {@code blindingKey}: the follower's scalar in a blinded join, null in a hashed one. */
@@ -88,7 +90,9 @@ final class OpenLeaderIds implements Processor<Bytes, byte[], Bytes, byte[]> {
 
     /** Refuses a record, and stops the join when the leader sealed it for the other way of comparing ids. */
     private void refuse(java.util.function.Predicate<JoinKey.Sealer> opensTheOtherWay) {
-        String mismatch = key.otherWayProblem(opensTheOtherWay);
+        // one sealer of the other way for the processor's life: a flood of forged records costs one HMAC each, no new instance
+        if (otherWay == null) otherWay = java.util.Optional.ofNullable(key.otherWaySealer());
+        String mismatch = key.otherWayProblem(otherWay.orElse(null), opensTheOtherWay);
         if (mismatch != null) throw new IllegalStateException(mismatch);
         refuse();
     }
