@@ -97,7 +97,7 @@ public final class SparkScaleBench {
 
     private static void write(Path data, String domain, long from, long to, int columns, boolean label) throws Exception {
         Random r = new Random(domain.hashCode());
-        try (BufferedWriter w = Files.newBufferedWriter(data.resolve(domain + ".csv"), 1 << 20)) {
+        try (BufferedWriter w = new BufferedWriter(Files.newBufferedWriter(data.resolve(domain + ".csv")), 1 << 20)) {
             StringBuilder head = new StringBuilder("cid");
             if (label) head.append(",target");
             // the columns are named per domain so that the two products' features do not collide
