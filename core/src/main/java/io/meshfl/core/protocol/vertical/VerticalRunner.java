@@ -146,10 +146,11 @@ public final class VerticalRunner implements PartyStateRunner {
                 aligned = (int) from.number("psi_intersection", -1);
                 observer.log("resumed after epoch " + from.round() + " of " + vs.epochs() + ", the last one every party had persisted");
             } else if (links.isEmpty()) {
+                // a count of common entities reads no label
+                if (vs.cardinalityOnly()) return countOnly(psiRunner, jobId, runId, start, t0);
                 // the label holder checks its label against the model before any entity is aligned
                 io.meshfl.core.protocol.LabelCheck.ask(byDomain.get(guest.domain()), VerticalSteps.PROTOCOL, jobId, runId, guest.productId(),
                         plan.label(), plan.model().task(), plan.model().classes(), timeout);
-                if (vs.cardinalityOnly()) return countOnly(psiRunner, jobId, runId, start, t0);
                 // out of time, only the label holder's rows up to the cut align for training
                 aligned = psiRunner.run(jobId, runId, evaluation.training(VerticalRunner::psiParty), false).intersection();
             } else {
