@@ -28,9 +28,7 @@ class SplitAndBoostJobTest {
     private static final List<String> PRODUCTS = List.of("bank.customers", "shop.customers", "telco.customers");
 
     private List<io.meshfl.core.contract.DataContract> data(int customers, long seed) throws Exception {
-        VerticalJobTest v = new VerticalJobTest();
-        v.dir = dir;
-        return v.write(customers, false, seed);
+        return VerticalJobTest.binary(dir, customers, seed);
     }
 
     private static String splitJob(String labels, int epochs) {

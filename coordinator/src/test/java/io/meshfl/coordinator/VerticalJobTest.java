@@ -32,6 +32,13 @@ class VerticalJobTest {
      * Three domains over overlapping customer sets: "bank" holds the label and 2 columns, "shop" 2
      * columns, "telco" 1 column; each file lists its own customers in its own order.
      */
+    /** The three domains' binary products of {@code customers} customers in {@code dir}, for tests of other protocols over them. */
+    static List<DataContract> binary(Path dir, int customers, long seed) throws Exception {
+        VerticalJobTest v = new VerticalJobTest();
+        v.dir = dir;
+        return v.write(customers, false, seed);
+    }
+
     List<DataContract> write(int customers, boolean regression, long seed) throws Exception {
         return write(customers, regression ? "linear" : "binary", seed);
     }

@@ -29,9 +29,7 @@ class WarmStartJobTest {
     private static final List<String> PRODUCTS = List.of("bank.customers", "shop.customers", "telco.customers");
 
     private List<io.meshfl.core.contract.DataContract> data(long seed) throws Exception {
-        VerticalJobTest v = new VerticalJobTest();
-        v.dir = dir;
-        return v.write(300, false, seed);
+        return VerticalJobTest.binary(dir, 300, seed);
     }
 
     /** Full batch (more rows than the aligned 210), plain gradient descent, no early stop: an epoch depends on the weights alone. */
