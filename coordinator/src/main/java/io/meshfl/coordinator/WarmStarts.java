@@ -32,9 +32,10 @@ final class WarmStarts {
 
     /** The plan with a line naming the model it starts from; the plan itself when the job starts afresh. */
     static Plan check(Catalog catalog, JobSpec job, Plan plan) {
-        WarmStart w = resolve(catalog, job, plan);
-        if (w == null) return plan;
-        JsonNode prov = provenance(catalog.model(w.modelId()).orElseThrow());
+        if (job.warmStart() == null) return plan;
+        ModelRecord model = catalog.model(job.warmStart()).orElseThrow(() -> refused(job, "no model '" + job.warmStart() + "' in the catalog"));
+        WarmStart w = resolve(job, plan, model);
+        JsonNode prov = provenance(model);
         List<String> from = new ArrayList<>();
         for (JsonNode p : prov.path("products")) {
             if (p.path("role").asText().equals("train")) from.add(p.path("id").asText() + "@" + p.path("version").asText());
@@ -47,9 +48,12 @@ final class WarmStarts {
 
     /** What the run starts from, or null when the job starts afresh; a JOB_INVALID naming {@code warmStart} when it cannot. */
     static WarmStart resolve(Catalog catalog, JobSpec job, Plan plan) {
-        String id = job.warmStart();
-        if (id == null) return null;
-        ModelRecord model = catalog.model(id).orElseThrow(() -> refused(job, "no model '" + id + "' in the catalog"));
+        if (job.warmStart() == null) return null;
+        return resolve(job, plan, catalog.model(job.warmStart()).orElseThrow(() -> refused(job, "no model '" + job.warmStart() + "' in the catalog")));
+    }
+
+    private static WarmStart resolve(JobSpec job, Plan plan, ModelRecord model) {
+        String id = model.id();
         JsonNode prov = provenance(model);
         String strategy = prov.path("strategy").asText();
         if (!strategy.equals(plan.strategy())) {
