@@ -21,13 +21,27 @@ import java.util.function.UnaryOperator;
  * and hand the node only what the protocol sends on. In this version that is the entity-key
  * alignment (PSI): reading the keys, their checks, the secret shuffle, hashing to the curve and
  * blinding, the peer's points blinded again, and the aligned row order; the other protocols read
- * their rows in the node's JVM as before.
+ * their rows in the node's JVM as before. The driver's ports are authenticated and encrypted and what
+ * Spark writes to local disk is encrypted, in a directory of the node's own, unless the operator
+ * turns a protection off (which the node's log then says).
  */
 public final class SparkEngine implements NodeEngine {
 
     /** Keys per partition of the shuffled keys: a blind request of the default batch (65,536) spans a few, one per core. */
     static final String PARTITION_ROWS = "meshfl.psi.partitionRows";
 
+    /** Spark's protections the engine turns on unless the operator turns one off, which the node's log then says. */
+    static final List<String> PROTECTIONS = List.of("spark.authenticate", "spark.network.crypto.enabled", "spark.io.encryption.enabled");
+
+    private static final Map<String, String> WITHOUT = Map.of(
+            "spark.authenticate", "any process that reaches the driver's ports can call it and fetch its blocks",
+            "spark.network.crypto.enabled", "the driver's and executors' traffic (keys, points, secrets in tasks) crosses the network in the clear",
+            "spark.io.encryption.enabled", "keys and points Spark spills or shuffles to local disk are written in the clear");
+
+    private static final String SECRET = "spark.authenticate.secret";
+
+    private final List<String> unprotected;
+    private final java.nio.file.Path localDir;
     private final SparkSession spark;
     private final JavaSparkContext jsc;
     private final Map<String, DataContract> products = new LinkedHashMap<>();
@@ -42,9 +56,15 @@ public final class SparkEngine implements NodeEngine {
         conf.put("spark.master", "local[2]");
         // no web UI: a node opens no listener its protocol does not need; a cluster's operators turn it on where they want it
         conf.put("spark.ui.enabled", "false");
+        // executors load no classes from the driver (Spark 4's per-session artifacts): a node ships no code at run time, and
+        // its class server is not asked for every class name generated code tries
+        conf.put("spark.sql.artifact.isolation.enabled", "false");
         int rows = 16_384;
         for (var e : settings.entrySet()) {
-            if (e.getKey().equals(PARTITION_ROWS)) {
+            if (e.getKey().equals(SECRET)) {
+                throw new MeshflException(ErrorCode.JOB_INVALID, "--engine-conf " + SECRET + ": a secret on the command line is visible to "
+                        + "every process on the host; name a file readable only by the node instead (" + SECRET + ".file)");
+            } else if (e.getKey().equals(PARTITION_ROWS)) {
                 try {
                     rows = Integer.parseInt(e.getValue());
                 } catch (NumberFormatException bad) {
@@ -65,9 +85,35 @@ public final class SparkEngine implements NodeEngine {
             conf.putIfAbsent("spark.driver.bindAddress", "127.0.0.1");
             conf.putIfAbsent("spark.driver.host", "127.0.0.1");
         }
+        // another process on the host (or the domain's network) reaches the driver's RPC and block ports: it must hold the
+        // application's secret (made by Spark in local mode and on YARN and Kubernetes; a standalone cluster names it in a file),
+        // traffic is encrypted, and what Spark spills to local disk (keys, points) is encrypted under a key only this JVM holds
+        for (String on : PROTECTIONS) conf.putIfAbsent(on, "true");
+        if (!Boolean.parseBoolean(conf.get("spark.authenticate")) && !settings.containsKey("spark.network.crypto.enabled")) {
+            conf.put("spark.network.crypto.enabled", "false"); // Spark encrypts only what it authenticates
+        }
+        this.unprotected = PROTECTIONS.stream().filter(k -> !Boolean.parseBoolean(conf.get(k))).toList();
+        for (String k : unprotected) log.accept("engine spark: WITHOUT " + k + " (=false in --engine-conf, or implied by it): " + WITHOUT.get(k));
+        if (!conf.containsKey("spark.local.dir")) {
+            // Spark's own directories are made with the process's umask; these are the node's alone
+            try {
+                localDir = java.nio.file.Files.createTempDirectory("meshfl-spark-", java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            } catch (java.io.IOException e) {
+                throw new MeshflException(ErrorCode.INTERNAL, "engine spark: cannot make its local directory: " + e.getMessage());
+            }
+            conf.put("spark.local.dir", localDir.toString());
+        } else {
+            localDir = null;
+        }
         SparkSession.Builder b = SparkSession.builder().appName("meshfl-node-" + domain);
         conf.forEach(b::config);
-        this.spark = b.getOrCreate();
+        try {
+            this.spark = b.getOrCreate();
+        } catch (RuntimeException e) {
+            if (localDir != null) deleteTree(localDir);
+            throw e;
+        }
         this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         spark.sparkContext().setLogLevel("WARN");
     }
@@ -85,7 +131,8 @@ public final class SparkEngine implements NodeEngine {
     @Override
     public String describe() {
         return "Spark " + spark.version() + " on " + master + " (" + jsc.defaultParallelism() + " cores): entity-key alignment (psi) of CSV "
-                + "and Parquet products runs on its executors, " + partitionRows + " keys a partition; every other step in this JVM";
+                + "and Parquet products runs on its executors, " + partitionRows + " keys a partition; every other step in this JVM; "
+                + (unprotected.isEmpty() ? "authenticated, encrypted RPC and local disk" : "WITHOUT " + String.join(", ", unprotected));
     }
 
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -93,7 +140,18 @@ public final class SparkEngine implements NodeEngine {
     /** Stops the Spark driver; an engine the nodes of an embedded mesh share stops once. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) spark.stop();
+        if (closed.compareAndSet(false, true)) {
+            spark.stop();
+            if (localDir != null) deleteTree(localDir);
+        }
+    }
+
+    private static void deleteTree(java.nio.file.Path root) {
+        try (var paths = java.nio.file.Files.walk(root)) {
+            for (var p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.deleteIfExists(p);
+        } catch (java.io.IOException e) {
+            // Spark removes its own block directories at stop; what is left is encrypted, and the next start makes a new directory
+        }
     }
 
     SparkSession session() {
@@ -102,6 +160,16 @@ public final class SparkEngine implements NodeEngine {
 
     JavaSparkContext context() {
         return jsc;
+    }
+
+    /** The driver's RPC port (Spark's block manager listens beside it). */
+    int driverPort() {
+        return Integer.parseInt(spark.sparkContext().getConf().get("spark.driver.port"));
+    }
+
+    /** Where Spark keeps its blocks and shuffle files on this machine. */
+    String localDir() {
+        return spark.sparkContext().getConf().get("spark.local.dir");
     }
 
     int partitionRows() {
