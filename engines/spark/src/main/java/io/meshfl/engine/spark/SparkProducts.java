@@ -34,7 +34,7 @@ final class SparkProducts {
      * One column of the product as (row index, value as the node's reader renders a key: {@link CellValues#keyString}, null
      * when empty), in row order; never collected. A column the data lacks is an error naming the product and column.
      */
-    static JavaPairRDD<Long, String> column(SparkSession spark, DataContract c, String column) {
+    static JavaPairRDD<Long, String> column(SparkSession spark, DataContract c, String column, java.util.function.Consumer<String> log) {
         Server.Files found = c.server().files();
         if (!found.unmatched().isEmpty() || found.files().isEmpty()) {
             throw new MeshflException(ErrorCode.DATA_MISSING_FILE, "product " + c.id() + ": its data files (servers[0] of its contract) do not "
@@ -42,20 +42,36 @@ final class SparkProducts {
         }
         JavaPairRDD<Long, String> all = null;
         long offset = 0;
-        for (Path f : found.files()) {
-            Dataset<Row> d = c.server().type() == Server.Type.CSV
-                    ? spark.read().option("header", "true").option("inferSchema", "false").csv(f.toString())
-                    : spark.read().parquet(f.toString());
-            if (!Arrays.asList(d.columns()).contains(column)) {
-                throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + c.id() + ": a data file of its has no column '" + column
-                        + "' (file " + (found.files().indexOf(f) + 1) + " of " + found.files().size() + ")");
+        int n = found.files().size();
+        for (int k = 0; k < n; k++) {
+            Path f = found.files().get(k);
+            CsvAgreement csv = c.server().type() == Server.Type.CSV ? CsvAgreement.sniff(f, c.id(), k + 1, n) : null;
+            boolean whole = false;
+            JavaPairRDD<Long, String> rows;
+            long count;
+            while (true) {
+                Dataset<Row> d = csv != null ? csv.reader(spark, whole).csv(f.toString()) : spark.read().parquet(f.toString());
+                if (!Arrays.asList(d.columns()).contains(column)) {
+                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + c.id() + ": a data file of its has no column '" + column
+                            + "' (file " + (k + 1) + " of " + n + ")");
+                }
+                long base = offset;
+                // zipWithIndex numbers rows in partition order, which for one file is file order
+                rows = d.select(column).javaRDD()
+                        .map(r -> r.isNullAt(0) ? null : blankToNull(CellValues.keyString(r.get(0))))
+                        .zipWithIndex().mapToPair(t -> new Tuple2<>(t._2() + base, t._1()));
+                count = rows.count();
+                if (csv == null || count == csv.rows()) break;
+                if (whole) {
+                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + c.id() + ": file " + (k + 1) + " of " + n + " has " + csv.rows()
+                            + " rows to the node's reader and " + count + " to Spark, so a row number would not name the same row on both; "
+                            + "the node's own engine reads it");
+                }
+                log.accept("engine spark (" + c.id() + "): file " + (k + 1) + " of " + n + " has quoted values spanning lines (Spark, line by line, "
+                        + "finds " + count + " records, the node's reader " + csv.rows() + " rows): Spark reads it whole, in one task");
+                whole = true;
             }
-            long base = offset;
-            // zipWithIndex numbers rows in partition order, which for one file is file order
-            JavaPairRDD<Long, String> rows = d.select(column).javaRDD()
-                    .map(r -> r.isNullAt(0) ? null : blankToNull(CellValues.keyString(r.get(0))))
-                    .zipWithIndex().mapToPair(t -> new Tuple2<>(t._2() + base, t._1()));
-            offset += rows.count();
+            offset += count;
             all = all == null ? rows : all.union(rows);
         }
         return all;

@@ -106,7 +106,7 @@ final class SparkPsiNode implements NodeProtocol {
         }
         JavaPairRDD<Long, String> rows;
         try {
-            rows = SparkProducts.column(engine.session(), c, keyColumn).persist(StorageLevel.MEMORY_AND_DISK_SER());
+            rows = SparkProducts.column(engine.session(), c, keyColumn, engine::log).persist(StorageLevel.MEMORY_AND_DISK_SER());
         } catch (RuntimeException e) {
             throw SparkErrors.unwrap(e);
         }

@@ -106,6 +106,18 @@ class SparkPsiNodeTest {
         product("dup", "{server: local, type: csv, path: dup.csv}", List.of());
         Files.writeString(dir.resolve("blank.csv"), "cid,x\na,1\nb,1\nc,1\nd,1\ne,1\n ,1\ng,1\n");
         product("blank", "{server: local, type: csv, path: blank.csv}", List.of());
+        // another dialect (semicolons, quoted keys with doubled quotes) and quoted notes spanning lines, against a plain file
+        StringBuilder odd = new StringBuilder("cid;note;x\n"), plain = new StringBuilder("cid,x\n");
+        for (int i = 0; i < 1_200; i++) {
+            String key = i % 7 == 0 ? "Q\"" + i : "C" + (3_000 + i);
+            String written = i % 7 == 0 ? "\"" + key.replace("\"", "\"\"") + "\"" : key;
+            odd.append(written).append(';').append(i % 10 == 0 ? "\"first line\nsecond; line\"" : "plain").append(';').append(i % 17).append('\n');
+            if (i % 2 == 0) plain.append(written).append(',').append(i % 17).append('\n');
+        }
+        Files.writeString(dir.resolve("odd.csv"), odd);
+        product("odd", "{server: local, type: csv, path: odd.csv}", List.of());
+        Files.writeString(dir.resolve("plain.csv"), plain);
+        product("plain", "{server: local, type: csv, path: plain.csv}", List.of());
         // a few keys a partition, so that each blind request spans several partitions and several requests one partition
         engine = new SparkEngine("test", List.copyOf(CONTRACTS.values()), Map.of(SparkEngine.PARTITION_ROWS, "500"), LOG::add);
     }
@@ -143,6 +155,20 @@ class SparkPsiNodeTest {
             assertEquals(bankKeys.get(sparkBank.aligned()[i]), telcoKeys.get(sparkTelco.aligned()[i]), "aligned row " + i);
         }
         assertTrue(LOG.stream().anyMatch(l -> l.contains("bank.customers): 6000 keys checked and shuffled on Spark, 12 partitions")), LOG.toString());
+    }
+
+    @Test
+    void aFileOfAnotherDialectWithValuesSpanningLinesAlignsTheRowsTheNodesOwnReaderReads() {
+        Party odd = new Party("odd", false), plain = new Party("plain", false);
+        PsiRunner.Result own = align(Set.of(), odd, plain);
+        Party sparkOdd = new Party("odd", true), sparkPlain = new Party("plain", false);
+        PsiRunner.Result spark = align(Set.of(), sparkOdd, sparkPlain);
+        assertEquals(600, own.intersection(), "every other row of the odd file, quoted keys included");
+        assertEquals(own.intersection(), spark.intersection());
+        assertArrayEquals(odd.aligned(), sparkOdd.aligned(), "the same row numbers, though 120 rows span two lines");
+        assertArrayEquals(plain.aligned(), sparkPlain.aligned());
+        assertTrue(LOG.stream().anyMatch(l -> l.contains("(odd.customers): file 1 of 1 has quoted values spanning lines")
+                && l.contains("the node's reader 1200 rows): Spark reads it whole")), LOG.toString());
     }
 
     @Test
