@@ -30,8 +30,7 @@ public final class CipherSums {
         this.mont = new Montgomery(pk.nSquared());
         this.limbs = mont.limbs();
         this.size = ciphertexts.length;
-        this.cts = new int[Math.multiplyExact(size, limbs)];
-        IntStream.range(0, size).parallel().forEach(r -> mont.toMontgomery(ciphertexts[r], cts, r * limbs));
+        this.cts = mont.toMontgomeryAll(ciphertexts);
     }
 
     public int size() {

@@ -74,6 +74,13 @@ final class Montgomery {
         for (int j = 0; j < s; j++) dst[off + j] = (int) a[j];
     }
 
+    /** Every value in Montgomery form, value i at [i * limbs, (i + 1) * limbs) of one flat array, converted in parallel. */
+    int[] toMontgomeryAll(BigInteger[] values) {
+        int[] out = new int[Math.multiplyExact(values.length, s)];
+        java.util.stream.IntStream.range(0, values.length).parallel().forEach(i -> toMontgomery(values[i], out, i * s));
+        return out;
+    }
+
     /** a = a * b / R mod m, up to a multiple of m, for b the limbs of bs at bo; t is scratch of s + 1 longs. */
     void mul(long[] a, int[] bs, int bo, long[] t) {
         final int s = this.s;

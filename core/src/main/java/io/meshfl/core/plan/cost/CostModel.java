@@ -27,9 +27,9 @@ public record CostModel(double dense, double join, double index, double row, dou
 
     /**
      * Seconds per row and coefficient of one vertical epoch with 1024-bit keys on the reference
-     * machine: 161.3 s for 100,000 rows x (30 + 300) features (docs/benchmarks.md).
+     * machine: 120.8 s for 100,000 rows x (30 + 300) features, 2026-12-07 (docs/benchmarks.md).
      */
-    public static final double REFERENCE_ENCRYPTED = 161.3 / (100_000.0 * 331);
+    public static final double REFERENCE_ENCRYPTED = 120.8 / (100_000.0 * 331);
 
     /** Constants of the pooled strategies, with the reference machine's encrypted cost. */
     public CostModel(double dense, double join, double index, double row) {

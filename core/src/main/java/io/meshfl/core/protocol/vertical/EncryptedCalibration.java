@@ -2,7 +2,7 @@ package io.meshfl.core.protocol.vertical;
 
 import io.meshfl.core.crypto.paillier.Encryptor;
 import io.meshfl.core.crypto.paillier.FixedPoint;
-import io.meshfl.core.crypto.paillier.Homomorphic;
+import io.meshfl.core.crypto.paillier.CipherProducts;
 import io.meshfl.core.crypto.paillier.PaillierKeyPair;
 import io.meshfl.core.plan.cost.CostModel;
 
@@ -13,14 +13,18 @@ import java.util.Random;
 /**
  * Measures this machine's speed at the work that dominates encrypted vertical training, so the
  * planner prices federated strategies with the machine's own constant: encrypting one value per
- * row and summing ciphertext-times-plaintext products per column (what a party does per pass),
+ * row and summing ciphertext-times-plaintext products per column over the same ciphertexts (what a party does per
+ * pass, {@link CipherProducts}),
  * with a 1024-bit key. The result is scaled against the same kernel on the reference machine,
  * whose full vertical epoch gave {@link CostModel#REFERENCE_ENCRYPTED}.
  */
 public final class EncryptedCalibration {
 
-    /** The kernel on the reference machine (2-CPU AMD EPYC, Java 17, best of 5 runs on 2026-11-23), seconds per row and column, 2,000 rows x 8 columns. */
-    public static final double REFERENCE_KERNEL = 1.16e-5;
+    /**
+     * The kernel on the reference machine (2-CPU AMD EPYC, Java 17, best of 5 runs, three calls, 2026-12-07, the day of
+     * {@link CostModel#REFERENCE_ENCRYPTED}), seconds per row and column, 2,000 rows x 8 columns.
+     */
+    public static final double REFERENCE_KERNEL = 1.20e-5;
 
     private EncryptedCalibration() {
     }
@@ -30,7 +34,6 @@ public final class EncryptedCalibration {
         SecureRandom rnd = new SecureRandom();
         PaillierKeyPair keys = PaillierKeyPair.generate(1024, rnd);
         FixedPoint fp = new FixedPoint(keys.pub(), 24);
-        Homomorphic he = new Homomorphic(keys.pub());
         Random data = new Random(seed);
         BigInteger[] plain = new BigInteger[rows];
         long[][] x = new long[columns][rows];
@@ -44,7 +47,8 @@ public final class EncryptedCalibration {
                 long t0 = System.nanoTime();
                 BigInteger[] c = enc.encryptAll(plain);
                 BigInteger sink = BigInteger.ZERO;
-                for (int j = 0; j < columns; j++) sink = sink.xor(he.sumProducts(c, x[j]));
+                CipherProducts products = new CipherProducts(keys.pub(), c);
+                for (int j = 0; j < columns; j++) sink = sink.xor(products.sumProducts(x[j])); // one thread, as the reference
                 double s = (System.nanoTime() - t0) / 1e9;
                 if (sink.signum() < 0) throw new IllegalStateException();
                 if (r > 0) best = Math.min(best, s); // the first pass warms the JIT

@@ -1,6 +1,7 @@
 package io.meshfl.core.protocol.vertical;
 
 import io.meshfl.core.ErrorCode;
+import io.meshfl.core.crypto.paillier.CipherProducts;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.protocol.Message;
@@ -220,16 +221,21 @@ public final class VerticalNode implements NodeProtocol {
         BigInteger n = p.pk.n();
         BigInteger[] out = new BigInteger[cols * outputs];
         BigInteger[] masks = new BigInteger[cols * outputs];
-        IntStream.range(0, cols * outputs).parallel().forEach(q -> {
-            int j = q % cols;
-            long[] e = new long[rows.length];
-            for (int i = 0; i < rows.length; i++) {
-                e[i] = j < k ? p.fp.encodeLong(p.data.x()[rows[i] * k + j]) : p.fp.encodeLong(1.0);
-            }
-            BigInteger r = p.group == null ? new BigInteger(n.bitLength() + 64, p.random).mod(n) : p.group.mask(context, p.group.index, q, n);
-            masks[q] = p.group == null ? r : p.group.maskSum(context, q, n);
-            out[q] = p.he.addPlain(p.he.sumProducts(byOutput[q / cols], e), r);
+        // every column multiplies the same residuals: they are prepared once per output, then each column is one multi-exponentiation
+        long[][] e = new long[cols][rows.length];
+        IntStream.range(0, cols).parallel().forEach(j -> {
+            for (int i = 0; i < rows.length; i++) e[j][i] = j < k ? p.fp.encodeLong(p.data.x()[rows[i] * k + j]) : p.fp.encodeLong(1.0);
         });
+        for (int c = 0; c < outputs; c++) {
+            BigInteger[] sums = new CipherProducts(p.pk, byOutput[c]).sumProducts(e);
+            System.arraycopy(sums, 0, out, c * cols, cols);
+        }
+        BigInteger[] own = new BigInteger[cols * outputs];
+        for (int q = 0; q < cols * outputs; q++) {
+            own[q] = p.group == null ? new BigInteger(n.bitLength() + 64, p.random).mod(n) : p.group.mask(context, p.group.index, q, n);
+            masks[q] = p.group == null ? own[q] : p.group.maskSum(context, q, n);
+        }
+        IntStream.range(0, cols * outputs).parallel().forEach(q -> out[q] = p.he.addPlain(out[q], own[q]));
         p.masks = masks;
         return CipherCodec.pack(out, p.pk.nSquared());
     }
