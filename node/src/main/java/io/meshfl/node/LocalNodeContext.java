@@ -56,6 +56,16 @@ final class LocalNodeContext implements NodeContext {
 
     @Override
     public Dataset load(String productId, List<String> features, String label) {
+        return source.read(readable(productId, features, label), features, label);
+    }
+
+    @Override
+    public Dataset loadRows(String productId, List<String> features, String label, int[] rows) {
+        return source.readRows(readable(productId, features, label), features, label, rows);
+    }
+
+    /** The own product whose policy allows these features and this label. */
+    private DataContract readable(String productId, List<String> features, String label) {
         DataContract c = products.get(productId);
         if (c == null) {
             throw new MeshflException(ErrorCode.POLICY_VIOLATION, "node of domain '" + domain
@@ -71,7 +81,7 @@ final class LocalNodeContext implements NodeContext {
             throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + productId + " declares label '" + c.policy().label()
                     + "', not '" + label + "' (contract of product " + productId + " version " + c.version() + ", meshfl.label)");
         }
-        return source.read(c, features, label);
+        return c;
     }
 
     @Override

@@ -12,6 +12,22 @@ public interface ProductSource {
 
     Dataset read(DataContract contract, List<String> features, String label);
 
-    /** The location the contract declares (CSV, Parquet or JDBC), read through the embedded engine. */
-    ProductSource FILES = ProductReader::read;
+    /** Rows {@code rows} in that order (every row when null); a source that can leaves the entity keys out. */
+    default Dataset readRows(DataContract contract, List<String> features, String label, int[] rows) {
+        Dataset all = read(contract, features, label);
+        return rows == null ? all : all.select(rows);
+    }
+
+    /** The location the contract declares (CSV, Parquet or JDBC), read through the embedded engine, keeping only the rows asked for. */
+    ProductSource FILES = new ProductSource() {
+        @Override
+        public Dataset read(DataContract contract, List<String> features, String label) {
+            return ProductReader.read(contract, features, label);
+        }
+
+        @Override
+        public Dataset readRows(DataContract contract, List<String> features, String label, int[] rows) {
+            return ProductReader.readRows(contract, features, label, rows);
+        }
+    };
 }

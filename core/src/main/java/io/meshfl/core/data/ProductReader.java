@@ -42,6 +42,22 @@ public final class ProductReader {
      * Entity keys go into {@link Dataset#keys()} when the policy names an entity key.
      */
     public static Dataset read(DataContract c, List<String> featureColumns, String labelColumn) {
+        return read(c, featureColumns, labelColumn, null, false);
+    }
+
+    /**
+     * The given rows of the product, in the given order (a row may repeat), without entity keys: the
+     * rows an alignment chose, read in one pass that keeps only them, so a node holds its aligned rows
+     * and never the whole product. Every row is still read and checked as {@link #read} checks it, and
+     * mean imputation fills with the whole product's means; only a primary key's uniqueness is left to
+     * the alignment, which refuses duplicate keys itself. {@code rows} null: every row, still without keys.
+     */
+    public static Dataset readRows(DataContract c, List<String> featureColumns, String labelColumn, int[] rows) {
+        return read(c, featureColumns, labelColumn, rows == null ? new int[0] : rows.clone(), rows == null);
+    }
+
+    /** {@code only} null: every row with its key; else those rows (every row when {@code every}), no keys. */
+    private static Dataset read(DataContract c, List<String> featureColumns, String labelColumn, int[] only, boolean every) {
         List<String> features = featureColumns == null ? c.featureColumns() : List.copyOf(featureColumns);
         checkRequest(c, features, labelColumn);
         String keyCol = c.policy().entityKey();
@@ -67,14 +83,27 @@ public final class ProductReader {
                 counted = src.count();
             }
             if (counted == 0) throw ReadErrors.empty(src);
-            if (counted * Math.max(d, 1) > Integer.MAX_VALUE - 8) {
+            boolean kept = only != null && !every;
+            if ((kept ? only.length : counted) * (long) Math.max(d, 1) > Integer.MAX_VALUE - 8) {
                 throw ReadErrors.product(ErrorCode.DATA_BAD_VALUE, c, "it has " + counted + " rows x " + d
                         + " features, more than one node's dense array can hold", null);
             }
-            int cap = (int) counted;
+            // the requested rows sorted by file row, each with its place in the result: (file row << 32) | place
+            long[] wanted = kept ? new long[only.length] : null;
+            if (kept) {
+                for (int i = 0; i < only.length; i++) {
+                    if (only[i] < 0) throw new IllegalArgumentException("row " + only[i]);
+                    wanted[i] = ((long) only[i] << 32) | i;
+                }
+                Arrays.sort(wanted);
+            }
+            int next = 0;
+            int cap = kept ? only.length : (int) counted;
             double[] x = new double[cap * d];
             double[] y = labelColumn == null ? null : new double[cap];
-            String[] keys = keyCol == null ? null : new String[cap];
+            String[] keys = keyCol == null || only != null ? null : new String[cap];
+            double[] cells = kept ? new double[d] : null;
+            double label = 0;
             long[] missing = new long[d];
             double[] sum = new double[d];
             boolean[] required = new boolean[d];
@@ -89,7 +118,7 @@ public final class ProductReader {
             int row = 0;
             try (ResultSet rs = fast ? src.selectValues(cols, keyCol == null ? 0 : 1) : src.select(cols)) {
                 while (rs.next()) {
-                    if (row == cap) {
+                    if (!kept && row == cap) {
                         // The source grew after it was counted; keep reading rather than fail.
                         cap = Math.max(cap + 1, cap + (cap >> 1));
                         x = Arrays.copyOf(x, cap * d);
@@ -100,7 +129,7 @@ public final class ProductReader {
                         Object o = rs.getObject(1);
                         String k = o == null ? null : CellValues.keyString(o);
                         if (k == null || k.isBlank()) throw badValue(src, row, keyCol, "the entity key is empty");
-                        keys[row] = k;
+                        if (keys != null) keys[row] = k;
                     }
                     int off = row * d;
                     for (int j = 0; j < d; j++) {
@@ -126,7 +155,8 @@ public final class ProductReader {
                         } else {
                             sum[j] += v;
                         }
-                        x[off + j] = v;
+                        if (kept) cells[j] = v;
+                        else x[off + j] = v;
                     }
                     if (y != null) {
                         double v;
@@ -138,7 +168,13 @@ public final class ProductReader {
                         }
                         if (Double.isNaN(v)) throw badValue(src, row, labelColumn, "an empty or NaN label");
                         if (Double.isInfinite(v)) throw badValue(src, row, labelColumn, "an infinite label");
-                        y[row] = v;
+                        if (kept) label = v;
+                        else y[row] = v;
+                    }
+                    while (kept && next < wanted.length && (int) (wanted[next] >>> 32) == row) {
+                        int place = (int) wanted[next++];
+                        System.arraycopy(cells, 0, x, place * d, d);
+                        if (y != null) y[place] = label;
                     }
                     row++;
                 }
@@ -146,7 +182,11 @@ public final class ProductReader {
                 throw ReadErrors.engine(ErrorCode.DATA_BAD_VALUE, src, "read", e);
             }
             if (row == 0) throw ReadErrors.empty(src);
-            if (row != cap) {
+            if (kept && next < wanted.length) {
+                throw ReadErrors.product(ErrorCode.DATA_BAD_VALUE, c, "it has " + row + " rows, fewer than the aligned row "
+                        + ((wanted[wanted.length - 1] >>> 32) + 1) + " asks for: the product changed since its entity alignment", null);
+            }
+            if (!kept && row != cap) {
                 x = Arrays.copyOf(x, row * d);
                 if (y != null) y = Arrays.copyOf(y, row);
                 if (keys != null) keys = Arrays.copyOf(keys, row);
@@ -157,7 +197,7 @@ public final class ProductReader {
             if (keys != null && c.property(keyCol).orElseThrow().primaryKey()) {
                 KeyReader.checkUnique(src, keyCol, keys);
             }
-            return new Dataset(features, x, y, keys, row);
+            return new Dataset(features, x, y, keys, kept ? only.length : row);
         }
     }
 

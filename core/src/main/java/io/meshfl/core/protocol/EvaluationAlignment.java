@@ -110,8 +110,9 @@ public final class EvaluationAlignment {
     public static Dataset append(Message setup, NodeContext ctx, Dataset rows, List<String> features, String label) {
         int[] evalRows = evaluationRows(setup, ctx);
         if (evalRows == null) return rows;
-        Dataset all = ctx.load(setup.cfg("eval_product"), features, label);
-        return Dataset.concat(List.of(rows, setup.cfg("group", null) == null ? all.select(evalRows) : all.selectSparse(evalRows)));
+        String product = setup.cfg("eval_product");
+        return Dataset.concat(List.of(rows, setup.cfg("group", null) == null ? ctx.loadRows(product, features, label, evalRows)
+                : ctx.load(product, features, label).selectSparse(evalRows)));
     }
 
     /** {@code aligned} followed by the party's rows of the evaluation entities, when its setup names an evaluation product. */

@@ -44,7 +44,8 @@ public final class LabelCheck {
             throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, "unknown objective '" + req.cfg("objective") + "' in a label check");
         }
         // read as the set-up reads it, through the node's column and label rules
-        Dataset y = ctx.load(product, java.util.List.of(), label);
+        // every row's label, not its key: a product of tens of millions of rows is checked in a fraction of its size
+        Dataset y = ctx.loadRows(product, java.util.List.of(), label, null);
         if (y == null || y.y() == null) {
             throw new MeshflException(ErrorCode.DATA_NO_LABEL, "product " + product + " holds no label '" + label + "' on " + ctx.domain());
         }

@@ -23,6 +23,16 @@ public interface NodeContext {
      */
     Dataset load(String productId, List<String> features, String label);
 
+    /**
+     * Rows {@code rows} of an own product, in that order (every row when null), under the same policy as {@link #load},
+     * without entity keys where the node can leave them out: what an alignment chose, so a node holding a large product
+     * keeps only its aligned rows.
+     */
+    default Dataset loadRows(String productId, List<String> features, String label, int[] rows) {
+        Dataset all = load(productId, features, label);
+        return rows == null ? all : all.select(rows);
+    }
+
     /** Mutable state for one job, created on first use and dropped by {@link #endJob}. */
     Map<String, Object> jobState(String jobId);
 

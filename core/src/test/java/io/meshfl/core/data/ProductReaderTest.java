@@ -184,6 +184,37 @@ class ProductReaderTest {
     }
 
     @Test
+    void readingOnlyTheAlignedRowsGivesThoseRowsOfAFullReadInTheirOrder() {
+        String yaml = with(CONTRACT, "{strategy: none}", "{strategy: mean}");
+        String csv = CSV.replace("b,0,-1.0,2.5", "b,0,,2.5").replace("c,1,2.0,3.5", "c,1,2.0,nan");
+        DataContract c = contract(yaml, csv);
+        Dataset all = ProductReader.read(c);
+        int[] rows = {2, 0, 2, 1};
+        Dataset some = ProductReader.readRows(c, c.featureColumns(), "y", rows);
+        Dataset expected = all.select(rows);
+        assertEquals(4, some.rows());
+        // the missing cells of row 1 and 2 take the whole product's means (1.25, 2.0), not those of the rows read
+        assertArrayEquals(expected.x(), some.x(), 0.0);
+        assertArrayEquals(expected.y(), some.y(), 0.0);
+        assertNull(some.keys(), "the alignment holds the keys; the rows come without them");
+        Dataset labels = ProductReader.readRows(c, List.of(), "y", null);
+        assertArrayEquals(all.y(), labels.y(), 0.0);
+        assertNull(labels.keys());
+    }
+
+    @Test
+    void readingOnlySomeRowsStillChecksEveryRowAndRefusesRowsTheProductLacks() {
+        DataContract bad = contract(CONTRACT, CSV.replace("c,1,2.0,3.5", "c,1,oops,3.5"));
+        MeshflException e = assertThrows(MeshflException.class, () -> ProductReader.readRows(bad, bad.featureColumns(), "y", new int[] {0}));
+        assertEquals(ErrorCode.DATA_WRONG_TYPE, e.code(), "a bad cell in a row the alignment left out is still a bad cell");
+        assertMentions(e, "line 4", "column 'x0'");
+        DataContract c = contract(CONTRACT, CSV);
+        MeshflException beyond = assertThrows(MeshflException.class, () -> ProductReader.readRows(c, c.featureColumns(), "y", new int[] {1, 3}));
+        assertEquals(ErrorCode.DATA_BAD_VALUE, beyond.code());
+        assertMentions(beyond, "it has 3 rows, fewer than the aligned row 4 asks for");
+    }
+
+    @Test
     void constantImputationFillsTheGivenValue() {
         String yaml = with(CONTRACT, "{strategy: none}", "{strategy: constant, value: -9}");
         Dataset d = ProductReader.read(contract(yaml, CSV.replace("b,0,-1.0,2.5", "b,0,,2.5")));

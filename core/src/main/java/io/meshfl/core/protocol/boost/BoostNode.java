@@ -67,7 +67,7 @@ public final class BoostNode implements NodeProtocol {
         int maxBins = Integer.parseInt(req.cfg("bins"));
         if (isGuest) {
             String label = req.cfg("label");
-            Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, ctx.load(product, features, label).select(aligned),
+            Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, ctx.loadRows(product, features, label, aligned),
                     features, label);
             Objective objective = objective(req);
             io.meshfl.core.model.Labels.check(objective.task(), objective.classes(), rows.y(),
@@ -86,10 +86,11 @@ public final class BoostNode implements NodeProtocol {
                     Map.of("seal_pk", g.seal.publicKey(), "pk", g.keys.pub().toBytes()));
         }
         String group = req.cfg("group", null);
-        Dataset all = ctx.load(product, features, null);
-        // a group member holds the common order sparsely: zero rows where another member holds the entity
-        Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, group == null ? all.select(aligned) : all.selectSparse(aligned),
-                features, null);
+        // a group member holds the common order sparsely: zero rows where another member holds the entity; a party alone
+        // reads only its aligned rows
+        Dataset all = group == null ? null : ctx.load(product, features, null);
+        Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, group == null ? ctx.loadRows(product, features, null, aligned)
+                : all.selectSparse(aligned), features, null);
         BoostHost h = group == null ? new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train, maxBins)
                 : new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train,
                 new io.meshfl.core.protocol.group.GroupMember(group, split(req.cfg("group_members")), ctx.domain()),

@@ -255,10 +255,12 @@ public final class SplitNode implements NodeProtocol {
         }
         String label = req.cfg("label", "");
         String group = req.cfg("group", null);
-        Dataset all = ctx.load(product, features, label.isEmpty() ? null : label);
-        // a group member holds the common order sparsely: zero rows where another member holds the entity
-        Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, group == null ? all.select(aligned) : all.selectSparse(aligned),
-                features, label.isEmpty() ? null : label);
+        String y = label.isEmpty() ? null : label;
+        // a group member holds the common order sparsely: zero rows where another member holds the entity; a party alone
+        // reads only its aligned rows
+        Dataset all = group == null ? null : ctx.load(product, features, y);
+        Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, group == null ? ctx.loadRows(product, features, y, aligned)
+                : all.selectSparse(aligned), features, y);
         // the reference of drift: the raw training rows (evaluation rows come after them), a group member's own entities only
         job.put(DriftRecords.JOB_PROFILES, DriftRecords.profiles(group == null ? held.training(rows)
                 : all.select(java.util.Arrays.stream(aligned, 0, train).filter(i -> i >= 0).toArray())));

@@ -55,10 +55,11 @@ final class VerticalSetup {
         boolean guest = req.cfg("role").equals("guest");
         List<String> features = VerticalNode.split(req.cfg("features", ""));
         String label = guest ? req.cfg("label") : null;
-        Dataset all = ctx.load(product, features, label);
         String group = req.cfg("group", null);
-        // a group member holds the common order sparsely: zero rows where another member holds the entity
-        Dataset rows = group == null ? all.select(aligned) : all.selectSparse(aligned);
+        // a group member holds the common order sparsely: zero rows where another member holds the entity; a party alone
+        // reads only its aligned rows
+        Dataset all = group == null ? null : ctx.load(product, features, label);
+        Dataset rows = group == null ? ctx.loadRows(product, features, label, aligned) : all.selectSparse(aligned);
         // the scaling is learned from the training rows alone, as a model validated on held-out rows must be; a group member's
         // is its own until the members merge their sums (group-join)
         ColumnStats stats = group == null ? ColumnStats.of(held.training(rows)) : PartyGroup.stats(rows, aligned, train);
@@ -98,8 +99,8 @@ final class VerticalSetup {
             if (evalRows == null || !evalProduct.equals(job.get(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, VerticalNode.EVAL_SLOT)))) {
                 throw new MeshflException(ErrorCode.OUT_OF_ORDER, "vertical setup for evaluation product " + evalProduct + " arrived before its alignment");
             }
-            Dataset evAll = ctx.load(evalProduct, features, label);
-            Dataset ev = g == null ? evAll.select(evalRows) : evAll.selectSparse(evalRows);
+            Dataset ev = g == null ? ctx.loadRows(evalProduct, features, label, evalRows)
+                    : ctx.load(evalProduct, features, label).selectSparse(evalRows);
             if (guest) checkLabels(p, classes, ev, evalProduct, label);
             if (g != null) p.group = g.withEvaluation(evalRows, ev);
             p.evalData = g == null ? z.apply(ev) : PartyGroup.scaled(z, ev, p.group.evalPresent);

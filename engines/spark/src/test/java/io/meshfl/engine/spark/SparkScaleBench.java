@@ -35,6 +35,8 @@ public final class SparkScaleBench {
         long n = args.length > 0 ? Long.parseLong(args[0]) : 20_000_000L;
         long m = args.length > 1 ? Long.parseLong(args[1]) : 2_000_000L;
         String heap = args.length > 2 ? args[2] : "1g";
+        // count: the common entities only; epoch: aligned, then one epoch of vertical logistic regression over them
+        boolean epoch = args.length > 3 && args[3].equals("epoch");
         Path dir = Files.createTempDirectory("meshfl-spark-scale");
         Path data = Files.createDirectories(dir.resolve("data"));
         long t0 = System.nanoTime();
@@ -45,9 +47,10 @@ public final class SparkScaleBench {
                 products: [bank.customers, shop.customers]
                 label: target
                 model: {type: logistic}
-                vertical: {cardinalityOnly: true, keyBits: 1024}
+                vertical: %s
                 roundTimeoutSeconds: 3600
-                """);
+                seed: 1
+                """.formatted(epoch ? "{epochs: 1, batchSize: 8192, keyBits: 1024}" : "{cardinalityOnly: true, keyBits: 1024}"));
         System.out.printf(Locale.ROOT, "generated %,d + %,d rows in %.0f s (%s)%n", n, m, (System.nanoTime() - t0) / 1e9, data);
         Path certs = dir.resolve("certs");
         check(Main.execute("certs", "init", "--dir", certs.toString(), "--domains", "bank,shop", "--days", "1"));
@@ -70,9 +73,10 @@ public final class SparkScaleBench {
             double seconds = (System.nanoTime() - t1) / 1e9;
             JsonNode r = RunReport.JSON.readTree(report.toFile());
             double[] gc = gcPeaks(Files.readAllLines(dir.resolve("bank-gc.log")));
-            System.out.printf(Locale.ROOT, "| bank rows x columns | shop rows | common (counted) | seconds | bank node heap (-Xmx) | heap before a collection, at most | heap after a collection, at most |%n");
-            System.out.printf(Locale.ROOT, "|---:|---:|---:|---:|---:|---:|---:|%n| %,d x 20 | %,d | %,.0f | %.0f | %s | %.0f MB | %.0f MB |%n",
-                    n, m, r.path("metrics").path("psi_intersection").asDouble(), seconds, heap, gc[0], gc[1]);
+            System.out.printf(Locale.ROOT, "| job | bank rows x columns | shop rows | common | seconds | AUC | bank node heap (-Xmx) | heap before a collection, at most | heap after a collection, at most | full collections |%n");
+            System.out.printf(Locale.ROOT, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|%n| %s | %,d x 20 | %,d | %,.0f | %.0f | %s | %s | %.0f MB | %.0f MB | %d |%n",
+                    epoch ? "PSI + 1 vertical logistic epoch" : "count (cardinalityOnly)", n, m, r.path("metrics").path("psi_intersection").asDouble(),
+                    seconds, epoch ? String.format(Locale.ROOT, "%.4f", r.path("metrics").path("auc").asDouble()) : "-", heap, gc[0], gc[1], (long) gc[2]);
             for (Process p : processes) if (!p.isAlive()) throw new IllegalStateException("a process of the mesh died; logs in " + dir);
         } finally {
             for (Process p : processes) p.destroyForcibly();
@@ -81,18 +85,19 @@ public final class SparkScaleBench {
         System.out.println("logs: " + dir);
     }
 
-    /** The largest heap occupancy before and after a collection, in MB, from {@code -Xlog:gc} lines ("... 512M->120M(1024M) ..."). */
+    /** The largest heap occupancy before and after a collection, in MB, and the number of full collections, from {@code -Xlog:gc} lines. */
     static double[] gcPeaks(List<String> lines) {
         Pattern p = Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
-        double before = 0, after = 0;
+        double before = 0, after = 0, full = 0;
         for (String l : lines) {
             Matcher x = p.matcher(l);
             if (x.find()) {
                 before = Math.max(before, Double.parseDouble(x.group(1)));
                 after = Math.max(after, Double.parseDouble(x.group(2)));
             }
+            if (l.contains("Pause Full")) full++;
         }
-        return new double[]{before, after};
+        return new double[]{before, after, full};
     }
 
     private static void write(Path data, String domain, long from, long to, int columns, boolean label) throws Exception {
