@@ -87,15 +87,7 @@ public final class CipherProducts {
                 if (k == 0) continue;
                 int d = (int) ((Math.abs(k) >>> shift) & digitMask);
                 if (d == 0) continue;
-                int[] base = k < 0 ? inv : cts;
-                long[] b = buckets[d];
-                if (b == null) {
-                    b = new long[s];
-                    for (int j = 0, o = i * s; j < s; j++) b[j] = base[o + j];
-                    buckets[d] = b;
-                } else {
-                    mont.mul(b, base, i * s, scratch);
-                }
+                buckets[d] = mont.multiplyInto(buckets[d], k < 0 ? inv : cts, i * s, scratch);
             }
             // sum_d d * bucket[d] as a running suffix product multiplied into a total, skipping empties
             long[] running = null;

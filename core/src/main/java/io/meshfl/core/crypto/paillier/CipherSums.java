@@ -58,14 +58,7 @@ public final class CipherSums {
         long[] scratch = new long[s + 1];
         for (int r : rows) {
             int b = bucket[r] & 0xFF;
-            long[] a = acc[b];
-            if (a == null) {
-                a = new long[s];
-                for (int j = 0, o = r * s; j < s; j++) a[j] = cts[o + j];
-                acc[b] = a;
-            } else {
-                mont.mul(a, cts, r * s, scratch);
-            }
+            acc[b] = mont.multiplyInto(acc[b], cts, r * s, scratch);
         }
         BigInteger[] out = new BigInteger[buckets];
         for (int b = 0; b < buckets; b++) out[b] = acc[b] == null ? BigInteger.ONE : mont.fromMontgomery(acc[b], scratch);

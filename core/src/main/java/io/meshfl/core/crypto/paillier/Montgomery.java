@@ -81,6 +81,17 @@ final class Montgomery {
         return out;
     }
 
+    /** acc times value {@code off} of a flat array ({@link #mul}), or a copy of that value when acc is null; returns acc. */
+    long[] multiplyInto(long[] acc, int[] values, int off, long[] t) {
+        if (acc == null) {
+            long[] a = new long[s];
+            for (int j = 0; j < s; j++) a[j] = values[off + j];
+            return a;
+        }
+        mul(acc, values, off, t);
+        return acc;
+    }
+
     /** a = a * b / R mod m, up to a multiple of m, for b the limbs of bs at bo; t is scratch of s + 1 longs. */
     void mul(long[] a, int[] bs, int bo, long[] t) {
         final int s = this.s;
