@@ -24,7 +24,11 @@ class SparkEngineRunTest {
     Path dir;
 
     private JsonNode run(String name, String... engine) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", "--job", dir.resolve("job.yaml").toString(), "--catalog", dir.resolve("catalog-" + name).toString(),
+        return runJob("job.yaml", name, engine);
+    }
+
+    private JsonNode runJob(String job, String name, String... engine) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", "--job", dir.resolve(job).toString(), "--catalog", dir.resolve("catalog-" + name).toString(),
                 "--state", dir.resolve("state-" + name).toString(), "--report", dir.resolve(name + ".json").toString()));
         args.addAll(List.of(engine));
         assertEquals(0, Main.execute(args.toArray(String[]::new)), "meshfl run " + args);
@@ -43,5 +47,21 @@ class SparkEngineRunTest {
         // the same aligned rows in the same order: the same batches, the same fixed-point sums, the same model
         assertEquals(auc, spark.path("metrics").path("auc").asDouble(), 1e-12);
         assertEquals(own.path("metrics").path("loss").asDouble(), spark.path("metrics").path("loss").asDouble(), 1e-12);
+    }
+
+    @Test
+    void boostedTreesAndASplitNetworkTrainTheSameModelsWhenTheirNodesAlignOnSpark() throws Exception {
+        VerticalProducts.write(dir, 2_000);
+        for (String job : List.of("job-boost.yaml", "job-split.yaml")) {
+            JsonNode own = runJob(job, job + "-jvm");
+            JsonNode spark = runJob(job, job + "-spark", "--engine", "spark", "--engine-conf", SparkEngine.PARTITION_ROWS + "=300");
+            assertEquals(1_400.0, own.path("metrics").path("psi_intersection").asDouble(), job);
+            assertEquals(own.path("metrics").path("psi_intersection").asDouble(), spark.path("metrics").path("psi_intersection").asDouble(), job);
+            double auc = own.path("metrics").path("auc").asDouble();
+            assertTrue(auc > 0.7, job + " AUC " + auc);
+            // the same aligned rows in the same order: the same bins and exact sums, the same seeded network and batches
+            assertEquals(auc, spark.path("metrics").path("auc").asDouble(), 1e-12, job);
+            assertEquals(own.path("metrics").path("loss").asDouble(), spark.path("metrics").path("loss").asDouble(), 1e-12, job);
+        }
     }
 }

@@ -12,7 +12,8 @@ import java.util.Random;
 
 /**
  * Three domains' products of one set of customers (bank: the label and two columns, shop: two, telco: one; each missing
- * a different tenth, in its own order) and a vertical logistic job over them ({@code job.yaml}), in {@code dir}.
+ * a different tenth, in its own order) and jobs over them in {@code dir}: vertical logistic regression ({@code job.yaml}),
+ * SecureBoost ({@code job-boost.yaml}) and a split network whose label holder keeps its labels ({@code job-split.yaml}).
  */
 final class VerticalProducts {
 
@@ -60,6 +61,22 @@ final class VerticalProducts {
                 label: target
                 model: {type: logistic}
                 vertical: {epochs: 3, batchSize: 256, lr: 0.3, keyBits: 1024, tol: 0}
+                seed: 3
+                """);
+        Files.writeString(dir.resolve("job-boost.yaml"), """
+                name: spark-boost
+                products: [bank.customers, shop.customers, telco.customers]
+                label: target
+                model: {type: gbdt}
+                boost: {trees: 3, depth: 2, lr: 0.3, bins: 16, keyBits: 1024}
+                seed: 3
+                """);
+        Files.writeString(dir.resolve("job-split.yaml"), """
+                name: spark-split
+                products: [bank.customers, shop.customers, telco.customers]
+                label: target
+                model: {type: splitnn}
+                split: {bottomHidden: [8], cutWidth: 4, topHidden: [4], epochs: 3, batchSize: 128, lr: 0.01, optimizer: adam, labels: bank}
                 seed: 3
                 """);
     }
