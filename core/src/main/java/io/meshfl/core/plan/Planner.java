@@ -264,7 +264,13 @@ public final class Planner {
         JobSpec.OutOfTime outOfTime = outOfTime(job, strategy, guest);
         int hosts = parts.size() - 1;
         long rows = holders.get(0).rows();
-        long n = Math.max(1, rows);
+        // the entities that train are at most the smallest party's (a group's members together); the alignment reads every key
+        java.util.Map<String, Long> partyRows = new java.util.LinkedHashMap<>();
+        for (Plan.Participant p : parts) partyRows.merge(p.group() == null ? "product " + p.productId() : "group " + p.group(), p.rows(), Long::sum);
+        long common = rows;
+        for (long r : partyRows.values()) if (r >= 0) common = Math.min(common, r);
+        long n = Math.max(1, common);
+        double keys = io.meshfl.core.plan.cost.RunOverheads.keys(parts, n);
         VerticalCosts.Cost cost = switch (strategy) {
             case "split" -> VerticalCosts.split(job, guest, parts, n);
             case "secureboost" -> VerticalCosts.boost(job, parts, n, machine);
@@ -272,7 +278,7 @@ public final class Planner {
             // its scores for every aligned row (priced per party by the cost model)
             default -> VerticalCosts.linear(job, job.model().outputs() * (all.size() + 1), (int) Math.ceil(job.model().outputs()
                     * (1 + parts.stream().mapToDouble(p -> p.features().size() * (p.group() == null ? 1 : Math.min(1, (double) p.rows() / n)))
-                    .sum())), parts.size(), n, machine);
+                    .sum())), parts.size(), n, keys, machine);
         };
         List<Plan.Candidate> candidates = new ArrayList<>();
         candidates.add(new Plan.Candidate("centralized", false, policy != null ? policy : "materialized training is not offered for jobs yet", 0, 0));

@@ -46,11 +46,13 @@ final class VerticalCosts {
     static final double BOOST_SECONDS_PER_HOST_ROW = 0.54 / 30_000.0;
 
     /**
+     * @param n         the rows that train: at most the smallest party's
+     * @param keys      every party's rows together, which the alignment reads
      * @param numParams the model's coefficients
      * @param work      the coefficients the parties compute gradients of: more than {@code numParams} when a party is a
      *                  group, each of whose members computes its share of the party's gradient over every aligned row
      */
-    static Cost linear(JobSpec job, int numParams, int work, int parties, long n, io.meshfl.core.plan.cost.CostModel machine) {
+    static Cost linear(JobSpec job, int numParams, int work, int parties, long n, double keys, io.meshfl.core.plan.cost.CostModel machine) {
         int ctBytes = job.vertical().keyBits() / 4;
         // a multinomial model sends, encrypts and expands one score per class and row
         int outputs = job.model().outputs();
@@ -61,7 +63,7 @@ final class VerticalCosts {
         int keyBits = job.vertical().keyBits();
         double batches = Math.ceil((double) n / job.vertical().batchSize());
         double seconds = machine.encryptedSeconds(n, work, keyBits) + outputs * RunOverheads.verticalEpoch(n, parties, keyBits)
-                + RunOverheads.calls(4 * batches + 3) + RunOverheads.start(n, parties) / Math.max(1, job.vertical().epochs());
+                + RunOverheads.calls(4 * batches + 3) + RunOverheads.startOver(keys) / Math.max(1, job.vertical().epochs());
         return new Cost("arbiter-paillier", numParams, job.vertical().epochs(), bytes, seconds, "gradients cross as Paillier-"
                 + job.vertical().keyBits() + " ciphertexts, masked before the coordinator (arbiter) decrypts them; node-to-node "
                 + "payloads are sealed end to end");
@@ -116,7 +118,7 @@ final class VerticalCosts {
         int perCall = (s.labelOwnerComputesLoss() ? 2 : 1) + (seen.isEmpty() ? 0 : 1);
         double chunks = Math.ceil((double) n / 8192);
         double seconds = RunOverheads.calls(batches * perCall + chunks * perCall + 2)
-                + (double) n * params * SPLIT_SECONDS_PER_ROW_PARAMETER + RunOverheads.start(n, parts.size()) / Math.max(1, s.epochs());
+                + (double) n * params * SPLIT_SECONDS_PER_ROW_PARAMETER + RunOverheads.startOver(RunOverheads.keys(parts, n)) / Math.max(1, s.epochs());
         return new Cost(s.labelOwnerComputesLoss() ? "split-label-owner" : "split-label-sharing", params, s.epochs(), bytes, seconds,
                 external ? ExternalSplitPlanning.why(job, guest.domain()) + protection
                 : "each domain runs its bottom network on its own columns; only " + s.cutWidth() + " cut-layer values per row cross to "
@@ -157,7 +159,7 @@ final class VerticalCosts {
         int perRound = job.model().outputs();
         bytes *= perRound;
         // per tree also the calls: gradients, four a level (histograms, split, partition, assign) and the checkpoint
-        seconds = perRound * (seconds + RunOverheads.calls(2 + 4 * b.depth())) + RunOverheads.start(n, parts.size()) / Math.max(1, b.trees());
+        seconds = perRound * (seconds + RunOverheads.calls(2 + 4 * b.depth())) + RunOverheads.startOver(RunOverheads.keys(parts, n)) / Math.max(1, b.trees());
         return new Cost("secureboost-paillier", ((1 << (b.depth() + 1)) - 1) * perRound, b.trees(), bytes, seconds,
                 (perRound > 1 ? "one tree per class (" + perRound + ") each round; " : "") + "gradients and hessians "
                 + "cross as Paillier-" + b.keyBits() + " ciphertexts of the label holder's key; hosts return encrypted per-bin sums "

@@ -39,7 +39,19 @@ public final class RunOverheads {
 
     /** A run's start over {@code rows} rows on each of {@code parties} parties, and their entity alignment. */
     public static double start(long rows, int parties) {
-        return START_SECONDS + (START_SECONDS_PER_ROW + PSI_SECONDS_PER_ROW_PARTY) * rows * parties;
+        return startOver((double) rows * parties);
+    }
+
+    /** A run's start and entity alignment over {@code keys} rows in all, every party's together. */
+    public static double startOver(double keys) {
+        return START_SECONDS + (START_SECONDS_PER_ROW + PSI_SECONDS_PER_ROW_PARTY) * keys;
+    }
+
+    /** Every party's rows together (a party of unknown size counted as {@code otherwise}): what an alignment reads. */
+    public static double keys(java.util.List<io.meshfl.core.plan.Plan.Participant> parts, long otherwise) {
+        double keys = 0;
+        for (var p : parts) keys += p.rows() >= 0 ? p.rows() : otherwise;
+        return keys;
     }
 
     /** The seconds of {@code calls} protocol calls. */
