@@ -42,7 +42,7 @@ public final class ProductReader {
      * Entity keys go into {@link Dataset#keys()} when the policy names an entity key.
      */
     public static Dataset read(DataContract c, List<String> featureColumns, String labelColumn) {
-        return read(c, featureColumns, labelColumn, null, false);
+        return read(c, featureColumns, labelColumn, null, true);
     }
 
     /**
@@ -53,11 +53,11 @@ public final class ProductReader {
      * the alignment, which refuses duplicate keys itself. {@code rows} null: every row, still without keys.
      */
     public static Dataset readRows(DataContract c, List<String> featureColumns, String labelColumn, int[] rows) {
-        return read(c, featureColumns, labelColumn, rows == null ? new int[0] : rows.clone(), rows == null);
+        return read(c, featureColumns, labelColumn, rows == null ? null : rows.clone(), false);
     }
 
-    /** {@code only} null: every row with its key; else those rows (every row when {@code every}), no keys. */
-    private static Dataset read(DataContract c, List<String> featureColumns, String labelColumn, int[] only, boolean every) {
+    /** The rows {@code only} in that order (every row when null), with the entity keys when {@code withKeys}. */
+    private static Dataset read(DataContract c, List<String> featureColumns, String labelColumn, int[] only, boolean withKeys) {
         List<String> features = featureColumns == null ? c.featureColumns() : List.copyOf(featureColumns);
         checkRequest(c, features, labelColumn);
         String keyCol = c.policy().entityKey();
@@ -83,7 +83,7 @@ public final class ProductReader {
                 counted = src.count();
             }
             if (counted == 0) throw ReadErrors.empty(src);
-            boolean kept = only != null && !every;
+            boolean kept = only != null;
             if ((kept ? only.length : counted) * (long) Math.max(d, 1) > Integer.MAX_VALUE - 8) {
                 throw ReadErrors.product(ErrorCode.DATA_BAD_VALUE, c, "it has " + counted + " rows x " + d
                         + " features, more than one node's dense array can hold", null);
@@ -101,7 +101,7 @@ public final class ProductReader {
             int cap = kept ? only.length : (int) counted;
             double[] x = new double[cap * d];
             double[] y = labelColumn == null ? null : new double[cap];
-            String[] keys = keyCol == null || only != null ? null : new String[cap];
+            String[] keys = keyCol == null || !withKeys ? null : new String[cap];
             double[] cells = kept ? new double[d] : null;
             double label = 0;
             long[] missing = new long[d];

@@ -55,29 +55,15 @@ final class VerticalProducts {
             Files.writeString(dir.resolve(domains[d] + ".yaml"), CustomerContracts.yaml(domains[d], props.toString(),
                     "  consumers: [{identity: 'client:operator'}]\n" + (d == 0 ? "  label: target\n" : "")));
         }
-        Files.writeString(dir.resolve("job.yaml"), """
-                name: spark-vertical
-                products: [bank.customers, shop.customers, telco.customers]
-                label: target
-                model: {type: logistic}
-                vertical: {epochs: 3, batchSize: 256, lr: 0.3, keyBits: 1024, tol: 0}
-                seed: 3
-                """);
-        Files.writeString(dir.resolve("job-boost.yaml"), """
-                name: spark-boost
-                products: [bank.customers, shop.customers, telco.customers]
-                label: target
-                model: {type: gbdt}
-                boost: {trees: 3, depth: 2, lr: 0.3, bins: 16, keyBits: 1024}
-                seed: 3
-                """);
-        Files.writeString(dir.resolve("job-split.yaml"), """
-                name: spark-split
-                products: [bank.customers, shop.customers, telco.customers]
-                label: target
-                model: {type: splitnn}
-                split: {bottomHidden: [8], cutWidth: 4, topHidden: [4], epochs: 3, batchSize: 128, lr: 0.01, optimizer: adam, labels: bank}
-                seed: 3
-                """);
+        job(dir, "job.yaml", "spark-vertical", "model: {type: logistic}\nvertical: {epochs: 3, batchSize: 256, lr: 0.3, keyBits: 1024, tol: 0}");
+        job(dir, "job-boost.yaml", "spark-boost", "model: {type: gbdt}\nboost: {trees: 3, depth: 2, lr: 0.3, bins: 16, keyBits: 1024}");
+        job(dir, "job-split.yaml", "spark-split", "model: {type: splitnn}\nsplit: {bottomHidden: [8], cutWidth: 4, topHidden: [4], epochs: 3, "
+                + "batchSize: 128, lr: 0.01, optimizer: adam, labels: bank}");
+    }
+
+    /** A job over the three products, its model and settings given as YAML lines. */
+    private static void job(Path dir, String file, String name, String model) throws Exception {
+        Files.writeString(dir.resolve(file), "name: " + name + "\nproducts: [bank.customers, shop.customers, telco.customers]\nlabel: target\n"
+                + model + "\nseed: 3\n");
     }
 }
