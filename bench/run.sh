@@ -62,8 +62,8 @@ for t in "${targets[@]}"; do
                  java -Xmx${SPARK_PSI_HEAP:-4g} $(grep -v '^\s*$' engines/spark/jvm-options | tr '\n' ' ') \
                    -cp "engines/spark/target/test-classes:engines/spark/target/classes:$(cat engines/spark/target/test-classpath.txt)" \
                    io.meshfl.engine.spark.SparkPsiBench ${SPARK_PSI_ARGS:-} ;;
-    spark-scale) # the Spark node at a size its JVM does not hold: SPARK_SCALE_ARGS='n m heap job' (default 20,000,000 x 20 columns against
-                 # 2,000,000, the bank node's heap 1g, job count; epoch adds a vertical logistic epoch), a mesh of processes; prints only (about half an hour on two cores)
+    spark-scale) # the Spark node at a size its JVM does not hold: SPARK_SCALE_ARGS='n m heap job engines' (default 20,000,000 x 20 columns against
+                 # 2,000,000, the bank node's heap 1g, job count; epoch adds a vertical logistic epoch; engines both: own engine then Spark), a mesh of processes; prints only (about half an hour on two cores)
                  mvn -B -q ${MVN_FLAGS:-} -Pspark -DskipTests install -pl engines/spark -am
                  mvn -B -q ${MVN_FLAGS:-} -Pspark -pl engines/spark dependency:build-classpath -Dmdep.includeScope=test \
                    -Dmdep.outputFile=target/test-classpath.txt >/dev/null

@@ -146,6 +146,7 @@ public final class DomainNode implements AutoCloseable {
     public DomainNode engine(io.meshfl.node.engine.NodeEngine engine) {
         if (engine == null) return this;
         engine.protocols().forEach(this::wrapProtocol);
+        context.engineRows(engine.rows());
         this.engine = engine;
         log.accept("engine " + engine.name() + ": " + engine.describe());
         return this;
@@ -307,7 +308,7 @@ public final class DomainNode implements AutoCloseable {
     /**
      * The end of a run: the seal is kept in the node's run registry, and checked (its signature off
      * the run's path, on the node's own thread: a seal that does not verify is logged and noted in
-     * the registry); a run that did not succeed leaves nothing behind here.
+     * the registry); the run's working state is dropped, and a run that did not succeed leaves nothing behind here.
      */
     private Message end(Message req) {
         String outcome = req.cfg("outcome", "FAILED");
@@ -326,8 +327,10 @@ public final class DomainNode implements AutoCloseable {
             });
         }
         if (a == null) return req.failure(nodeId, ErrorCode.POLICY_VIOLATION, "run " + req.runId() + " is not active on this node");
+        // the run's working state goes either way (what it holds outside the heap, an engine's cached rows, with it); a run that
+        // did not succeed leaves no model part either
+        context.endJob(req.jobId());
         if (!RUN_SUCCEEDED.equals(outcome)) {
-            context.endJob(req.jobId());
             guard.endJob(req.jobId());
             context.dropModelPart(req.runId());
             log.accept("run " + req.runId() + " ended " + outcome + ": its state and model parts on this node are discarded");

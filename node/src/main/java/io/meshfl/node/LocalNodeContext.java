@@ -64,6 +64,21 @@ final class LocalNodeContext implements NodeContext {
         return source.readRows(readable(productId, features, label), features, label, rows);
     }
 
+    @Override
+    public io.meshfl.core.data.AlignedRows alignedRows(String productId, List<String> features, String label, int[] rows) {
+        DataContract c = readable(productId, features, label);
+        io.meshfl.core.data.AlignedRows.Source engine = engineRows;
+        io.meshfl.core.data.AlignedRows kept = engine == null ? null : engine.read(c, features, label, rows);
+        return kept != null ? kept : io.meshfl.core.data.AlignedRows.of(source.readRows(c, features, label, rows));
+    }
+
+    private volatile io.meshfl.core.data.AlignedRows.Source engineRows;
+
+    /** Where the node's engine keeps the rows it trains on; null keeps them in this JVM. */
+    void engineRows(io.meshfl.core.data.AlignedRows.Source rows) {
+        this.engineRows = rows;
+    }
+
     /** The own product whose policy allows these features and this label. */
     private DataContract readable(String productId, List<String> features, String label) {
         DataContract c = products.get(productId);
@@ -149,7 +164,19 @@ final class LocalNodeContext implements NodeContext {
 
     @Override
     public void endJob(String jobId) {
-        jobs.remove(jobId);
+        Map<String, Object> ended = jobs.remove(jobId);
+        // what a job holds outside the heap (an engine's cached rows) goes with it
+        if (ended != null) {
+            for (Object o : ended.values()) {
+                if (o instanceof AutoCloseable a) {
+                    try {
+                        a.close();
+                    } catch (Exception e) {
+                        // the job has ended; its state is dropped whether or not a part of it released cleanly
+                    }
+                }
+            }
+        }
         io.meshfl.node.trainer.Trainers t = trainers;
         if (t != null) t.endJob(jobId);
     }

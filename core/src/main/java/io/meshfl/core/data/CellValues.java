@@ -20,7 +20,7 @@ public final class CellValues {
     }
 
     /** The cell as a double: NaN when empty or NaN, booleans as 0/1; NumberFormatException when it is not of the type. */
-    static double toDouble(Object o, LogicalType type) {
+    public static double toDouble(Object o, LogicalType type) {
         if (o == null) return Double.NaN;
         switch (type) {
             case NUMBER:
@@ -134,7 +134,7 @@ public final class CellValues {
      * repeat the value: "a text value in a numeric column (not a number)", "a fractional number
      * (not an integer)", ...
      */
-    static String problem(Object o, LogicalType t) {
+    public static String problem(Object o, LogicalType t) {
         boolean text = o instanceof String;
         boolean numeric = o instanceof Number || (o instanceof String s && isNumber(s));
         return switch (t) {

@@ -18,22 +18,34 @@ public record ColumnStats(List<String> features, long[] count, double[] sum, dou
         }
     }
 
+    /** The stats of every row of {@code data}, its sums exact before one rounding (the same whatever the order of the rows). */
     public static ColumnStats of(Dataset data) {
         int d = data.cols();
-        long[] count = new long[d];
-        double[] sum = new double[d];
-        double[] sumSq = new double[d];
+        ExactSum[] sum = ExactSum.of(d);
+        ExactSum[] sumSq = ExactSum.of(d);
         double[] x = data.x();
         for (int i = 0; i < data.rows(); i++) {
             int off = i * d;
             for (int j = 0; j < d; j++) {
                 double v = x[off + j];
-                sum[j] += v;
-                sumSq[j] += v * v;
+                sum[j].add(v);
+                sumSq[j].add(v * v);
             }
         }
+        long[] count = new long[d];
         Arrays.fill(count, data.rows());
-        return new ColumnStats(data.features(), count, sum, sumSq);
+        return of(data.features(), count, sum, sumSq);
+    }
+
+    /** Stats from exact per-column sums (rounded here once). */
+    public static ColumnStats of(List<String> features, long[] count, ExactSum[] sum, ExactSum[] sumSq) {
+        double[] s = new double[sum.length];
+        double[] q = new double[sum.length];
+        for (int j = 0; j < s.length; j++) {
+            s[j] = sum[j].value();
+            q[j] = sumSq[j].value();
+        }
+        return new ColumnStats(features, count, s, q);
     }
 
     /** The stats of both parts together; the feature lists must match. */

@@ -105,7 +105,10 @@ public final class ProductReader {
             double[] cells = kept ? new double[d] : null;
             double label = 0;
             long[] missing = new long[d];
-            double[] sum = new double[d];
+            // exact sums, for mean imputation only: the product's means do not depend on the order rows are added in (another
+            // engine adds them by partition)
+            boolean means = imputation.strategy() == Imputation.Strategy.MEAN;
+            ExactSum[] sum = ExactSum.of(d);
             boolean[] required = new boolean[d];
             LogicalType[] types = new LogicalType[d];
             for (int j = 0; j < d; j++) {
@@ -153,7 +156,7 @@ public final class ProductReader {
                         } else if (Double.isInfinite(v)) {
                             throw badValue(src, row, features.get(j), "infinite value");
                         } else {
-                            sum[j] += v;
+                            if (means) sum[j].add(v);
                         }
                         if (kept) cells[j] = v;
                         else x[off + j] = v;
@@ -183,8 +186,7 @@ public final class ProductReader {
             }
             if (row == 0) throw ReadErrors.empty(src);
             if (kept && next < wanted.length) {
-                throw ReadErrors.product(ErrorCode.DATA_BAD_VALUE, c, "it has " + row + " rows, fewer than the aligned row "
-                        + ((wanted[wanted.length - 1] >>> 32) + 1) + " asks for: the product changed since its entity alignment", null);
+                throw CellErrors.fewerRows(c, row, wanted[wanted.length - 1] >>> 32);
             }
             if (!kept && row != cap) {
                 x = Arrays.copyOf(x, row * d);
@@ -304,7 +306,7 @@ public final class ProductReader {
         }
     }
 
-    private static void fillMeans(DataContract c, List<String> features, double[] x, int rows, long[] missing, double[] sum) {
+    private static void fillMeans(DataContract c, List<String> features, double[] x, int rows, long[] missing, ExactSum[] sum) {
         int d = features.size();
         for (int j = 0; j < d; j++) {
             if (missing[j] == 0) continue;
@@ -313,7 +315,7 @@ public final class ProductReader {
                 throw ReadErrors.product(ErrorCode.DATA_BAD_VALUE, c, "column '" + features.get(j)
                         + "': every cell is empty or NaN, so there is no mean to impute", null);
             }
-            double mean = sum[j] / present;
+            double mean = sum[j].value() / present;
             for (int i = j; i < x.length; i += d) {
                 if (Double.isNaN(x[i])) x[i] = mean;
             }

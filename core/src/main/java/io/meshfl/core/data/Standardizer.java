@@ -23,17 +23,23 @@ public record Standardizer(double[] mean, double[] std) {
         if (d != mean.length) {
             throw new IllegalArgumentException("standardizer has " + mean.length + " features, data has " + d);
         }
+        double[] out = apply(data.x(), data.rows());
+        return new Dataset(data.features(), out, data.y(), data.keys(), data.rows());
+    }
+
+    /** {@code rows} row-major rows of these features, scaled into a new array (the one loop every holder of rows runs). */
+    public double[] apply(double[] x, int rows) {
+        int d = mean.length;
         double[] scale = new double[d];
         for (int j = 0; j < d; j++) {
             double s = std[j];
             scale[j] = s == 0.0 || !Double.isFinite(s) ? 1.0 : 1.0 / s;
         }
-        double[] x = data.x();
-        double[] out = new double[x.length];
-        for (int i = 0; i < data.rows(); i++) {
+        double[] out = new double[rows * d];
+        for (int i = 0; i < rows; i++) {
             int off = i * d;
             for (int j = 0; j < d; j++) out[off + j] = (x[off + j] - mean[j]) * scale[j];
         }
-        return new Dataset(data.features(), out, data.y(), data.keys(), data.rows());
+        return out;
     }
 }

@@ -48,6 +48,16 @@ public final class DriftRecords {
         return out;
     }
 
+    /** The profile of each column over the first {@code first} of {@code rows} (raw values), one column at a time. */
+    public static Map<String, Drift.Profile> profiles(io.meshfl.core.data.AlignedRows rows, int first) {
+        Map<String, Drift.Profile> out = new LinkedHashMap<>();
+        for (int j = 0; j < rows.features().size(); j++) {
+            double[] col = rows.column(j, first);
+            if (java.util.Arrays.stream(col).anyMatch(x -> !Double.isNaN(x))) out.put(rows.features().get(j), Drift.profile(col));
+        }
+        return out;
+    }
+
     /** Keeps {@code profiles} (see {@link #profiles}) beside model part {@code modelId}, in the node only. */
     public static void saveProfiles(NodeContext ctx, String modelId, Map<String, Drift.Profile> profiles) {
         ctx.saveModelPart(modelId + PROFILE_KEY, write(profiles, modelId));

@@ -115,6 +115,21 @@ public final class EvaluationAlignment {
                 : ctx.load(product, features, label).selectSparse(evalRows)));
     }
 
+    /**
+     * {@code rows} followed by the party's rows of the evaluation entities, kept where the node's engine keeps them, when its
+     * setup names an evaluation product (a party that is not a group member); {@code rows} as they are otherwise.
+     */
+    public static io.meshfl.core.data.AlignedRows append(Message setup, NodeContext ctx, io.meshfl.core.data.AlignedRows rows,
+                                                         List<String> features, String label) {
+        int[] evalRows = evaluationRows(setup, ctx);
+        if (evalRows == null) return rows;
+        try (io.meshfl.core.data.AlignedRows ev = ctx.alignedRows(setup.cfg("eval_product"), features, label, evalRows)) {
+            return rows.concat(ev);
+        } finally {
+            rows.close();
+        }
+    }
+
     /** {@code aligned} followed by the party's rows of the evaluation entities, when its setup names an evaluation product. */
     public static int[] withEvaluationRows(Message setup, NodeContext ctx, int[] aligned) {
         int[] evalRows = evaluationRows(setup, ctx);

@@ -33,7 +33,15 @@ public interface NodeContext {
         return rows == null ? all : all.select(rows);
     }
 
-    /** Mutable state for one job, created on first use and dropped by {@link #endJob}. */
+    /**
+     * Rows {@code rows} of an own product, in that order, under the same policy as {@link #load}, kept where the node's
+     * engine keeps the rows it trains on (this JVM by default), which then runs their per-row arithmetic.
+     */
+    default io.meshfl.core.data.AlignedRows alignedRows(String productId, List<String> features, String label, int[] rows) {
+        return io.meshfl.core.data.AlignedRows.of(loadRows(productId, features, label, rows));
+    }
+
+    /** Mutable state for one job, created on first use and dropped by {@link #endJob}, which closes what in it is {@link AutoCloseable}. */
     Map<String, Object> jobState(String jobId);
 
     void endJob(String jobId);

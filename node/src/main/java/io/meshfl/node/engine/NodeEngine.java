@@ -22,6 +22,14 @@ public interface NodeEngine extends AutoCloseable {
      */
     Map<String, UnaryOperator<NodeProtocol>> protocols();
 
+    /**
+     * Where this engine keeps the rows a node trains on and runs their per-row arithmetic, or null when the node's JVM does;
+     * its source answers null for a product it does not read.
+     */
+    default io.meshfl.core.data.AlignedRows.Source rows() {
+        return null;
+    }
+
     /** One line for the node's log: what runs where. */
     String describe();
 

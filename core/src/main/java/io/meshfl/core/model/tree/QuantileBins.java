@@ -21,6 +21,13 @@ public record QuantileBins(double[][] thresholds) {
         return new QuantileBins(t);
     }
 
+    /** Bins of every column over the first {@code first} of {@code rows}, wherever they are kept: one column at a time. */
+    public static QuantileBins fit(io.meshfl.core.data.AlignedRows rows, int first, int bins) {
+        double[][] t = new double[rows.features().size()][];
+        for (int f = 0; f < t.length; f++) t[f] = thresholds(rows.column(f, first), bins);
+        return new QuantileBins(t);
+    }
+
     /** Distinct cut points of one column: the values at quantiles q/bins, never the maximum (it would split nothing off). */
     static double[] thresholds(double[] column, int bins) {
         if (column.length == 0) return new double[0];

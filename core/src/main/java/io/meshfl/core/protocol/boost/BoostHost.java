@@ -2,10 +2,11 @@ package io.meshfl.core.protocol.boost;
 
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
-import io.meshfl.core.crypto.paillier.CipherSums;
 import io.meshfl.core.crypto.paillier.Encryptor;
 import io.meshfl.core.crypto.paillier.PaillierPublicKey;
 import io.meshfl.core.crypto.seal.SealedBox;
+import io.meshfl.core.data.AlignedRows;
+import io.meshfl.core.data.BinnedRows;
 import io.meshfl.core.model.tree.QuantileBins;
 import io.meshfl.core.model.tree.QuantileSketch;
 import io.meshfl.core.protocol.group.GroupMember;
@@ -24,17 +25,17 @@ import java.util.Map;
  * those bins for the nodes it is asked about, and evaluates its own winning splits. It never sees
  * a gradient, a label, a leaf weight or another party's split.
  */
-final class BoostHost {
+final class BoostHost implements AutoCloseable {
 
     final String domain;
     final String guest;
     final List<String> features;
     final int n;
     QuantileBins bins;
-    byte[][] bin;
-    /** Own features with at least one cut point, and their bin columns: only these are summed. */
+    /** Its rows' bin numbers, where the node's engine keeps them. */
+    BinnedRows bin;
+    /** Own features with at least one cut point: only these are summed. */
     int[] splittable;
-    byte[][] splittableBins;
     int maxBins;
     final SealedBox seal = SealedBox.generate();
     final Map<String, byte[]> peers = new HashMap<>();
@@ -49,13 +50,17 @@ final class BoostHost {
     boolean[] present;
     private double[] x;
     private final int train;
-    private CipherSums sums;
+    private BinnedRows.Sums sums;
     private int sumsTree = -1;
 
-    /** A host over {@code n} aligned rows whose first {@code train} train: its quantile bins are learned from those alone. */
-    BoostHost(String domain, String guest, List<String> features, double[] x, int n, int train, int binLimit) {
-        this(domain, guest, features, n, train);
-        bin(QuantileBins.fit(x, train, features.size(), binLimit), x);
+    /**
+     * A host over {@code rows} (its aligned rows, wherever the node's engine keeps them) whose first {@code train} train: its
+     * quantile bins are learned from those alone.
+     */
+    BoostHost(String domain, String guest, List<String> features, AlignedRows rows, int train, int binLimit) {
+        this(domain, guest, features, rows.rows(), train);
+        QuantileBins b = QuantileBins.fit(rows, train, binLimit);
+        bin(b, rows.binned(b.thresholds()));
     }
 
     /**
@@ -89,23 +94,21 @@ final class BoostHost {
 
     /** Takes the party's bins (a member's, merged from every member's sketch) and bins its rows by them. */
     void bin(QuantileBins bins) {
-        bin(bins, x);
+        bin(bins, BinnedRows.of(bins.binIndex(x, n), n));
         x = null;
     }
 
-    private void bin(QuantileBins b, double[] rows) {
+    private void bin(QuantileBins b, BinnedRows binned) {
         this.bins = b;
-        this.bin = b.binIndex(rows, n);
+        this.bin = binned;
         int k = 0;
         for (int f = 0; f < features.size(); f++) if (b.bins(f) > 1) k++;
         splittable = new int[k];
-        splittableBins = new byte[k][];
         int m = 1;
         k = 0;
         for (int f = 0; f < features.size(); f++) {
             if (b.bins(f) > 1) {
-                splittable[k] = f;
-                splittableBins[k++] = bin[f];
+                splittable[k++] = f;
                 m = Math.max(m, b.bins(f));
             }
         }
@@ -135,7 +138,8 @@ final class BoostHost {
             if (ct.length != n) {
                 throw new MeshflException(ErrorCode.PROTOCOL_FAILURE, guest + " sent " + ct.length + " encrypted gradients for " + n + " rows");
             }
-            sums = new CipherSums(pk, ct);
+            if (sums != null) sums.close();
+            sums = bin.sums(pk, ct);
             sumsTree = t;
         }
         if (sums == null || sumsTree != t) {
@@ -143,11 +147,15 @@ final class BoostHost {
         }
         Wire.In in = new Wire.In(seal.open(guestKey(), BoostNode.context(req, "assign"), req.blob("from:" + guest)), "node assignment");
         int k = in.getInt();
-        List<BigInteger> flat = new ArrayList<>();
+        int[][] sets = new int[k][];
         for (int i = 0; i < k; i++) {
             in.getInt();
-            int[] rows = own(checkRows(in.getInts()));
-            BigInteger[][] s = sums.sums(rows, splittableBins, maxBins);
+            sets[i] = own(checkRows(in.getInts()));
+        }
+        // every node asked about in one pass over the rows
+        BigInteger[][][] all = sums.of(sets, splittable, maxBins);
+        List<BigInteger> flat = new ArrayList<>();
+        for (BigInteger[][] s : all) {
             for (int j = 0; j < splittable.length; j++) {
                 int nb = bins.bins(splittable[j]);
                 for (int b = 0; b < nb; b++) flat.add(s[j][b]);
@@ -175,8 +183,8 @@ final class BoostHost {
             }
             int record = records.size();
             records.add(new ModelParts.SplitRecord(features.get(f), bins.thresholds()[f][b]));
-            boolean[] left = new boolean[rows.length];
-            for (int r = 0; r < rows.length; r++) left[r] = (present == null || present[rows[r]]) && (bin[f][rows[r]] & 0xFF) <= b;
+            boolean[] left = bin.atMost(f, b, rows);
+            if (present != null) for (int r = 0; r < rows.length; r++) left[r] &= present[rows[r]];
             if (group != null) {
                 // a member answers for its own rows only, XOR-masked so that only the members' answers together say anything
                 boolean[] share = group.xorShares(BoostNode.context(req, "part-mask:" + node), rows.length);
@@ -224,8 +232,13 @@ final class BoostHost {
         return rows;
     }
 
-    void close() {
+    @Override
+    public void close() {
         if (enc != null) enc.close();
+        if (sums != null) sums.close();
+        if (bin != null) bin.close();
+        sums = null;
+        bin = null;
     }
 
     ModelParts.HostPart part() {

@@ -3,6 +3,7 @@ package io.meshfl.core.protocol.boost;
 import io.meshfl.core.ErrorCode;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.crypto.paillier.PaillierPublicKey;
+import io.meshfl.core.data.AlignedRows;
 import io.meshfl.core.data.Dataset;
 import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.monitoring.DriftRecords;
@@ -86,18 +87,28 @@ public final class BoostNode implements NodeProtocol {
                     Map.of("seal_pk", g.seal.publicKey(), "pk", g.keys.pub().toBytes()));
         }
         String group = req.cfg("group", null);
-        // a group member holds the common order sparsely: zero rows where another member holds the entity; a party alone
-        // reads only its aligned rows
-        Dataset all = group == null ? null : ctx.load(product, features, null);
-        Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, group == null ? ctx.loadRows(product, features, null, aligned)
-                : all.selectSparse(aligned), features, null);
-        BoostHost h = group == null ? new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train, maxBins)
-                : new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train,
-                new io.meshfl.core.protocol.group.GroupMember(group, split(req.cfg("group_members")), ctx.domain()),
-                io.meshfl.core.protocol.group.GroupMember.present(io.meshfl.core.protocol.EvaluationAlignment.withEvaluationRows(req, ctx, aligned)));
-        // the reference of drift: the raw training rows, a group member's own entities only
-        job.put(DriftRecords.JOB_PROFILES, DriftRecords.profiles(group == null ? held.training(rows)
-                : all.select(java.util.Arrays.stream(aligned, 0, train).filter(i -> i >= 0).toArray())));
+        BoostHost h;
+        if (group == null) {
+            // a party alone reads only its aligned rows (and its rows of the evaluation entities after them), kept where the
+            // node's engine keeps them; the drift reference is its raw training rows
+            AlignedRows rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, ctx.alignedRows(product, features, null, aligned),
+                    features, null);
+            try {
+                h = new BoostHost(ctx.domain(), req.cfg("guest"), features, rows, train, maxBins);
+                job.put(DriftRecords.JOB_PROFILES, DriftRecords.profiles(rows, train));
+            } finally {
+                rows.close(); // the host keeps their bin numbers
+            }
+        } else {
+            // a group member holds the common order sparsely: zero rows where another member holds the entity
+            Dataset all = ctx.load(product, features, null);
+            Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, all.selectSparse(aligned), features, null);
+            h = new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train,
+                    new io.meshfl.core.protocol.group.GroupMember(group, split(req.cfg("group_members")), ctx.domain()),
+                    io.meshfl.core.protocol.group.GroupMember.present(io.meshfl.core.protocol.EvaluationAlignment.withEvaluationRows(req, ctx, aligned)));
+            // the reference of drift: a group member's own entities only
+            job.put(DriftRecords.JOB_PROFILES, DriftRecords.profiles(all.select(java.util.Arrays.stream(aligned, 0, train).filter(i -> i >= 0).toArray())));
+        }
         h.aligned = aligned;
         if (resumed != null) BoostParts.restore(h, resumed);
         job.put(HOST, h);

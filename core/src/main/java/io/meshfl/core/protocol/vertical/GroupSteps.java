@@ -56,8 +56,8 @@ final class GroupSteps {
             g.seed = p.seal.open(p.peer(first), VerticalNode.context(req, "seed:" + p.domain), sealed);
         }
         Standardizer z = PartyGroup.scaling(all);
-        p.data = PartyGroup.scaled(z, g.raw, g.present);
-        if (g.rawEval != null) p.evalData = PartyGroup.scaled(z, g.rawEval, g.evalPresent);
+        p.data = io.meshfl.core.data.AlignedRows.of(PartyGroup.scaled(z, g.raw, g.present));
+        if (g.rawEval != null) p.evalData = io.meshfl.core.data.AlignedRows.of(PartyGroup.scaled(z, g.rawEval, g.evalPresent));
         p.mean = z.mean();
         p.std = z.std();
         long rows = 0;

@@ -7,7 +7,7 @@ import io.meshfl.core.crypto.paillier.FixedPoint;
 import io.meshfl.core.crypto.paillier.Homomorphic;
 import io.meshfl.core.crypto.paillier.PaillierPublicKey;
 import io.meshfl.core.crypto.seal.SealedBox;
-import io.meshfl.core.data.Dataset;
+import io.meshfl.core.data.AlignedRows;
 import io.meshfl.core.model.ModelSpec;
 
 import java.math.BigInteger;
@@ -18,13 +18,13 @@ import java.util.Map;
 import java.util.Random;
 
 /** One party's state in a vertical job: its aligned, standardized columns, its weights, its keys and masks. */
-final class Party {
+final class Party implements AutoCloseable {
 
     final String domain;
     final boolean guest;
     final ModelSpec.Type model;
     final List<String> features;
-    Dataset data;                // aligned rows, own columns, standardized
+    AlignedRows data;            // aligned rows, own columns, standardized (in this JVM or on the node's engine)
     int[] aligned;               // which of the product's rows, in the run's order (kept in the party's checkpoints)
     int trainRows;               // the first trainRows aligned rows train; the rest are held out for evaluation
     double[] keptW;              // the weights and biases of the selected epoch, when the job selects one
@@ -75,7 +75,7 @@ final class Party {
     int[] perm;
     final SecureRandom random = new SecureRandom();
 
-    Party(String domain, boolean guest, ModelSpec.Type model, int outputs, List<String> features, Dataset data, double[] mean, double[] std,
+    Party(String domain, boolean guest, ModelSpec.Type model, int outputs, List<String> features, AlignedRows data, double[] mean, double[] std,
           PaillierPublicKey pk, int fracBits, long seed) {
         this.domain = domain;
         this.guest = guest;
@@ -129,7 +129,7 @@ final class Party {
 
     /** Own partial scores x.w_c (+ bias on the guest) for the given rows, {@code outputs} per row, row-major. */
     double[] partial(int[] rows) {
-        return scores(data, rows);
+        return data.scores(rows, w, guest ? bias : null, outputs);
     }
 
     /**
@@ -137,33 +137,25 @@ final class Party {
      * its training product's rows of the evaluation entities), standardized as its training rows;
      * null when the job names no evaluation products.
      */
-    Dataset evalData;
+    AlignedRows evalData;
     /** What the evaluation rows are, as the diagnostics name them. */
     String evalOver;
 
     /** Own partial scores of every row of {@code d} (same columns, standardized), {@code outputs} per row. */
-    double[] partialOf(Dataset d) {
-        return scores(d, null);
+    double[] partialOf(AlignedRows d) {
+        return d.scores(null, w, guest ? bias : null, outputs);
     }
 
     double[] partialAll() {
-        return scores(data, null);
+        return partialOf(data);
     }
 
-    /** The scores of {@code rows} of {@code d} (every row, in order, when null), {@code outputs} per row. */
-    private double[] scores(Dataset d, int[] rows) {
-        int f = features.size();
-        int n = rows == null ? d.rows() : rows.length;
-        double[] u = new double[n * outputs];
-        for (int i = 0; i < n; i++) {
-            int off = (rows == null ? i : rows[i]) * f;
-            for (int c = 0; c < outputs; c++) {
-                double s = guest ? bias[c] : 0;
-                for (int j = 0; j < f; j++) s += d.x()[off + j] * w[c * f + j];
-                u[i * outputs + c] = s;
-            }
-        }
-        return u;
+    /** Releases the rows where the node's engine keeps them, and stops the encryptor's randomness. */
+    @Override
+    public void close() {
+        data.close();
+        if (evalData != null) evalData.close();
+        enc.close();
     }
 
     byte[] peer(String d) {

@@ -1,7 +1,6 @@
 package io.meshfl.core.protocol.vertical;
 
 import io.meshfl.core.ErrorCode;
-import io.meshfl.core.crypto.paillier.CipherProducts;
 import io.meshfl.core.MeshflException;
 import io.meshfl.core.model.ModelSpec;
 import io.meshfl.core.protocol.Message;
@@ -222,12 +221,8 @@ public final class VerticalNode implements NodeProtocol {
         BigInteger[] out = new BigInteger[cols * outputs];
         BigInteger[] masks = new BigInteger[cols * outputs];
         // every column multiplies the same residuals: they are prepared once per output, then each column is one multi-exponentiation
-        long[][] e = new long[cols][rows.length];
-        IntStream.range(0, cols).parallel().forEach(j -> {
-            for (int i = 0; i < rows.length; i++) e[j][i] = j < k ? p.fp.encodeLong(p.data.x()[rows[i] * k + j]) : p.fp.encodeLong(1.0);
-        });
         for (int c = 0; c < outputs; c++) {
-            BigInteger[] sums = new CipherProducts(p.pk, byOutput[c]).sumProducts(e);
+            BigInteger[] sums = p.data.cipherSums(rows, byOutput[c], p.pk, p.fracBits, p.guest);
             System.arraycopy(sums, 0, out, c * cols, cols);
         }
         BigInteger[] own = new BigInteger[cols * outputs];

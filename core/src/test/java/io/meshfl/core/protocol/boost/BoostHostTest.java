@@ -57,7 +57,7 @@ class BoostHostTest {
 
     @Test
     void aHostsSumsLeaveRerandomizedSoTheGuestCannotTraceThemToItsOwnCiphertexts() {
-        BoostHost h = host(new BoostHost("shop", "bank", List.of("c0"), X, ROWS, ROWS, 2));
+        BoostHost h = host(new BoostHost("shop", "bank", List.of("c0"), io.meshfl.core.data.AlignedRows.of(new io.meshfl.core.data.Dataset(List.of("c0"), X, null, null, ROWS)), ROWS, 2));
         BigInteger[] sums = histogram(h);
         BigInteger plainProduct = ct[0].multiply(ct[1]).multiply(ct[2]).multiply(ct[3]).mod(keys.pub().nSquared());
         Decryptor dec = new Decryptor(keys.priv());

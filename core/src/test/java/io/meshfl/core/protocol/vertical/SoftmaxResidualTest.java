@@ -82,7 +82,7 @@ class SoftmaxResidualTest {
         int rows = 12;
         PaillierKeyPair keys = PaillierKeyPair.generate(1024, new SecureRandom());
         Dataset data = new Dataset(List.of("g"), new double[rows], labels(r, rows), null, rows);
-        Party guest = new Party("bank", true, ModelSpec.Type.SOFTMAX, K, List.of("g"), data, new double[]{0}, new double[]{1},
+        Party guest = new Party("bank", true, ModelSpec.Type.SOFTMAX, K, List.of("g"), io.meshfl.core.data.AlignedRows.of(data), new double[]{0}, new double[]{1},
                 keys.pub(), 24, 9);
         guest.anchor = gaussians(r, rows * K, 1);
         int[] batch = {7, 2, 11, 0, 5};

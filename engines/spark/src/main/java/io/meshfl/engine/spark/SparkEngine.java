@@ -20,14 +20,16 @@ import java.util.function.UnaryOperator;
  * a cluster); the steps it distributes read the domain's rows on executors, partition by partition,
  * and hand the node only what the protocol sends on. In this version that is the entity-key
  * alignment (PSI): reading the keys, their checks, the secret shuffle, hashing to the curve and
- * blinding, the peer's points blinded again, and the aligned row order; the other protocols read
- * their rows in the node's JVM as before. The driver's ports are authenticated and encrypted and what
+ * blinding, the peer's points blinded again, and the aligned row order; a vertical linear model's
+ * aligned rows ({@link #rows()}): their reading and checks, scaling, scores and encrypted gradient
+ * sums; and a SecureBoost feature holder's: their bins and encrypted histograms. The other steps
+ * read their rows in the node's JVM as before. The driver's ports are authenticated and encrypted and what
  * Spark writes to local disk is encrypted, in a directory of the node's own, unless the operator
  * turns a protection off (which the node's log then says).
  */
 public final class SparkEngine implements NodeEngine {
 
-    /** Keys per partition of the shuffled keys: a blind request of the default batch (65,536) spans a few, one per core. */
+    /** Keys per partition of the shuffled keys (a blind request of the default batch, 65,536, spans a few, one per core) and aligned rows per block of a party's training rows. */
     static final String PARTITION_ROWS = "meshfl.psi.partitionRows";
 
     /** Spark's protections the engine turns on unless the operator turns one off, which the node's log then says. */
@@ -116,6 +118,16 @@ public final class SparkEngine implements NodeEngine {
         }
         this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         spark.sparkContext().setLogLevel("WARN");
+        // what the executors spend, for the node's log: a step's share of them is what scales with the domain's rows
+        spark.sparkContext().addSparkListener(new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                if (end.taskMetrics() == null) return;
+                tasks.increment();
+                runMillis.add(end.taskMetrics().executorRunTime());
+                cpuNanos.add(end.taskMetrics().executorCpuTime());
+            }
+        });
     }
 
     @Override
@@ -129,10 +141,33 @@ public final class SparkEngine implements NodeEngine {
     }
 
     @Override
+    public io.meshfl.core.data.AlignedRows.Source rows() {
+        return new SparkRowsReader(this);
+    }
+
+    @Override
     public String describe() {
         return "Spark " + spark.version() + " on " + master + " (" + jsc.defaultParallelism() + " cores): entity-key alignment (psi) of CSV "
-                + "and Parquet products runs on its executors, " + partitionRows + " keys a partition; every other step in this JVM; "
+                + "and Parquet products, " + partitionRows + " keys a partition, vertical linear models' rows (reading, checks, "
+                + "scaling, scores, encrypted gradient sums) and SecureBoost feature holders' (bins, encrypted histograms), " + partitionRows
+                + " aligned rows a block, run on its executors; every other step in this JVM; "
                 + (unprotected.isEmpty() ? "authenticated, encrypted RPC and local disk" : "WITHOUT " + String.join(", ", unprotected));
+    }
+
+    private final java.util.concurrent.atomic.LongAdder tasks = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder runMillis = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder cpuNanos = new java.util.concurrent.atomic.LongAdder();
+
+    /** The executors' work so far: tasks ended, their run time (ms) and CPU time (ns); a mark for {@link #executorsSince}. */
+    long[] executors() {
+        return new long[]{tasks.sum(), runMillis.sum(), cpuNanos.sum()};
+    }
+
+    /** The executors' work since {@code mark}, for the node's log (as Spark's listener has seen the tasks end). */
+    String executorsSince(long[] mark) {
+        long[] now = executors();
+        return String.format(java.util.Locale.ROOT, "executors: %d tasks, %.1f s run, %.1f s CPU", now[0] - mark[0], (now[1] - mark[1]) / 1e3,
+                (now[2] - mark[2]) / 1e9);
     }
 
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();

@@ -35,31 +35,40 @@ final class SparkProducts {
      * when empty), in row order; never collected. A column the data lacks is an error naming the product and column.
      */
     static JavaPairRDD<Long, String> column(SparkSession spark, DataContract c, String column, java.util.function.Consumer<String> log) {
+        return rows(spark, c, List.of(column), log).mapValues(r -> r.isNullAt(0) ? null : blankToNull(CellValues.keyString(r.get(0))));
+    }
+
+    /**
+     * The product's rows as (row index, the cells of {@code columns} in that order, as Spark reads them: text for CSV, the
+     * file's types for Parquet), in row order; never collected. Each file's row count must be the node's reader's.
+     */
+    static JavaPairRDD<Long, Row> rows(SparkSession spark, DataContract c, List<String> columns, java.util.function.Consumer<String> log) {
         Server.Files found = c.server().files();
         if (!found.unmatched().isEmpty() || found.files().isEmpty()) {
             throw new MeshflException(ErrorCode.DATA_MISSING_FILE, "product " + c.id() + ": its data files (servers[0] of its contract) do not "
                     + "all exist on the node of domain " + c.domain());
         }
-        JavaPairRDD<Long, String> all = null;
+        JavaPairRDD<Long, Row> all = null;
         long offset = 0;
         int n = found.files().size();
+        org.apache.spark.sql.Column[] cols = columns.stream().map(org.apache.spark.sql.functions::col).toArray(org.apache.spark.sql.Column[]::new);
         for (int k = 0; k < n; k++) {
             Path f = found.files().get(k);
             CsvAgreement csv = c.server().type() == Server.Type.CSV ? CsvAgreement.sniff(f, c.id(), k + 1, n) : null;
             boolean whole = false;
-            JavaPairRDD<Long, String> rows;
+            JavaPairRDD<Long, Row> rows;
             long count;
             while (true) {
                 Dataset<Row> d = csv != null ? csv.reader(spark, whole).csv(f.toString()) : spark.read().parquet(f.toString());
-                if (!Arrays.asList(d.columns()).contains(column)) {
-                    throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + c.id() + ": a data file of its has no column '" + column
-                            + "' (file " + (k + 1) + " of " + n + ")");
+                for (String column : columns) {
+                    if (!Arrays.asList(d.columns()).contains(column)) {
+                        throw new MeshflException(ErrorCode.DATA_BAD_VALUE, "product " + c.id() + ": a data file of its has no column '" + column
+                                + "' (file " + (k + 1) + " of " + n + ")");
+                    }
                 }
                 long base = offset;
                 // zipWithIndex numbers rows in partition order, which for one file is file order
-                rows = d.select(column).javaRDD()
-                        .map(r -> r.isNullAt(0) ? null : blankToNull(CellValues.keyString(r.get(0))))
-                        .zipWithIndex().mapToPair(t -> new Tuple2<>(t._2() + base, t._1()));
+                rows = d.select(cols).javaRDD().zipWithIndex().mapToPair(t -> new Tuple2<>(t._2() + base, t._1()));
                 count = rows.count();
                 if (csv == null || count == csv.rows()) break;
                 if (whole) {

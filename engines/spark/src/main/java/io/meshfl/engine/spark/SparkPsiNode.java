@@ -43,8 +43,11 @@ final class SparkPsiNode implements NodeProtocol {
         this.own = own;
     }
 
-    /** One alignment's keys, on the executors: (position, row, key) partitioned by position, and the node's secrets for it. */
-    private static final class State {
+    /**
+     * One alignment's keys, on the executors: (position, row, key) partitioned by position, and the node's secrets for it;
+     * released at its align step, or when its job ends without one (a count of the common entities).
+     */
+    private final class State implements AutoCloseable {
         String product;
         String slot;
         long count;
@@ -54,11 +57,24 @@ final class SparkPsiNode implements NodeProtocol {
         byte[] blindKey;
         /** Kept while the alignment lives: a partition Spark recomputes is shuffled by the same key into the same place. */
         byte[] shuffleKey;
+        /** The executors' work when the keys step began. */
+        long[] executorsAtKeys;
+
+        private boolean dropped;
 
         void drop() {
+            if (dropped) return;
+            dropped = true;
             if (placed != null) placed.unpersist(false);
             Arrays.fill(blindKey, (byte) 0);
             Arrays.fill(shuffleKey, (byte) 0);
+        }
+
+        @Override
+        public void close() {
+            if (dropped) return;
+            drop();
+            engine.log("psi (" + product + "): released at the end of its job; since its keys were read, the " + engine.executorsSince(executorsAtKeys));
         }
     }
 
@@ -104,6 +120,7 @@ final class SparkPsiNode implements NodeProtocol {
         if (keyColumn == null) {
             throw new MeshflException(ErrorCode.POLICY_VIOLATION, "product " + c.id() + " declares no entity key (meshfl.entityKey)");
         }
+        long[] mark = engine.executors();
         JavaPairRDD<Long, String> rows;
         try {
             rows = SparkProducts.column(engine.session(), c, keyColumn, engine::log).persist(StorageLevel.MEMORY_AND_DISK_SER());
@@ -126,6 +143,7 @@ final class SparkPsiNode implements NodeProtocol {
             }
             long n = rows.count();
             State s = new State();
+            s.executorsAtKeys = mark;
             s.product = c.id();
             s.slot = req.cfg("slot", "");
             s.count = n;
@@ -306,6 +324,8 @@ final class SparkPsiNode implements NodeProtocol {
             if (req.cfg("report_order", "false").equals("true")) blobs = Map.of("order", PackedInts.pack(position));
         }
         job.put(PsiSteps.slotted(PsiSteps.ALIGNED_PRODUCT, s.slot), s.product);
+        engine.log("psi " + req.jobId() + " (" + s.product + "): " + match.length + " rows aligned; since its keys were read, the "
+                + engine.executorsSince(s.executorsAtKeys));
         lookup.destroy();
         s.drop();
         job.remove(STATE);
