@@ -86,6 +86,27 @@ public record Dataset(List<String> features, double[] x, double[] y, String[] ke
         return new Dataset(features, nx, ny, null, idx.length);
     }
 
+    /**
+     * These rows spread over {@code idx.length} positions: row k at the position of {@code idx}'s k-th non-negative entry, a
+     * row of zeros where {@code idx} is -1. {@code all.select(own).spread(idx)}, {@code own} the non-negative entries of
+     * {@code idx} in order, is {@code all.selectSparse(idx)}.
+     */
+    public Dataset spread(int[] idx) {
+        int d = cols();
+        double[] nx = new double[idx.length * d];
+        double[] ny = y == null ? null : new double[idx.length];
+        int k = 0;
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0) continue;
+            if (k == rows) throw new IllegalArgumentException("spread: " + rows + " rows for more positions");
+            System.arraycopy(x, k * d, nx, i * d, d);
+            if (ny != null) ny[i] = y[k];
+            k++;
+        }
+        if (k != rows) throw new IllegalArgumentException("spread: " + rows + " rows for " + k + " positions");
+        return new Dataset(features, nx, ny, null, idx.length);
+    }
+
     /** The mean of every column over these rows (zeros when there are none). */
     public double[] columnMeans() {
         int d = cols();

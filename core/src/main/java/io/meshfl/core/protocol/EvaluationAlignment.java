@@ -112,7 +112,7 @@ public final class EvaluationAlignment {
         if (evalRows == null) return rows;
         String product = setup.cfg("eval_product");
         return Dataset.concat(List.of(rows, setup.cfg("group", null) == null ? ctx.loadRows(product, features, label, evalRows)
-                : ctx.load(product, features, label).selectSparse(evalRows)));
+                : ctx.loadSparse(product, features, label, evalRows)));
     }
 
     /**

@@ -65,6 +65,14 @@ public final class Holdout {
     }
 
     /**
+     * The positions among the first {@code train} of a group member's sparse common order that hold its own entities (where
+     * {@code aligned} is not -1): its training rows, as its drift reference takes them.
+     */
+    public static int[] ownTraining(int[] aligned, int train) {
+        return java.util.stream.IntStream.range(0, Math.min(train, aligned.length)).filter(i -> aligned[i] >= 0).toArray();
+    }
+
+    /**
      * The rows a setup request asks a party to work on: {@code aligned} put training-first by the
      * seeded split its config names, or as they are when the party resumes (its persisted order is
      * already split) or the job holds nothing out.

@@ -34,6 +34,16 @@ public interface NodeContext {
     }
 
     /**
+     * A group member's sparse view of the common order: row {@code rows[i]} of an own product at position i, a row of zeros
+     * where {@code rows[i]} is -1 (an entity another member holds); reads only the rows it names, under the same policy as
+     * {@link #load}.
+     */
+    default Dataset loadSparse(String productId, List<String> features, String label, int[] rows) {
+        int[] own = java.util.Arrays.stream(rows).filter(r -> r >= 0).toArray();
+        return loadRows(productId, features, label, own).spread(rows);
+    }
+
+    /**
      * Rows {@code rows} of an own product, in that order, under the same policy as {@link #load}, kept where the node's
      * engine keeps the rows it trains on (this JVM by default), which then runs their per-row arithmetic.
      */

@@ -100,14 +100,13 @@ public final class BoostNode implements NodeProtocol {
                 rows.close(); // the host keeps their bin numbers
             }
         } else {
-            // a group member holds the common order sparsely: zero rows where another member holds the entity
-            Dataset all = ctx.load(product, features, null);
-            Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, all.selectSparse(aligned), features, null);
+            // a group member holds the common order sparsely (zero rows where another member holds the entity), reading only its own
+            Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, ctx.loadSparse(product, features, null, aligned), features, null);
             h = new BoostHost(ctx.domain(), req.cfg("guest"), features, rows.x(), rows.rows(), train,
                     new io.meshfl.core.protocol.group.GroupMember(group, split(req.cfg("group_members")), ctx.domain()),
                     io.meshfl.core.protocol.group.GroupMember.present(io.meshfl.core.protocol.EvaluationAlignment.withEvaluationRows(req, ctx, aligned)));
             // the reference of drift: a group member's own entities only
-            job.put(DriftRecords.JOB_PROFILES, DriftRecords.profiles(all.select(java.util.Arrays.stream(aligned, 0, train).filter(i -> i >= 0).toArray())));
+            job.put(DriftRecords.JOB_PROFILES, DriftRecords.profiles(rows.select(io.meshfl.core.protocol.Holdout.ownTraining(aligned, train))));
         }
         h.aligned = aligned;
         if (resumed != null) BoostParts.restore(h, resumed);

@@ -256,14 +256,13 @@ public final class SplitNode implements NodeProtocol {
         String label = req.cfg("label", "");
         String group = req.cfg("group", null);
         String y = label.isEmpty() ? null : label;
-        // a group member holds the common order sparsely: zero rows where another member holds the entity; a party alone
-        // reads only its aligned rows
-        Dataset all = group == null ? null : ctx.load(product, features, y);
+        // a group member holds the common order sparsely (zero rows where another member holds the entity); each party reads
+        // only its aligned rows
         Dataset rows = io.meshfl.core.protocol.EvaluationAlignment.append(req, ctx, group == null ? ctx.loadRows(product, features, y, aligned)
-                : all.selectSparse(aligned), features, y);
+                : ctx.loadSparse(product, features, y, aligned), features, y);
         // the reference of drift: the raw training rows (evaluation rows come after them), a group member's own entities only
         job.put(DriftRecords.JOB_PROFILES, DriftRecords.profiles(group == null ? held.training(rows)
-                : all.select(java.util.Arrays.stream(aligned, 0, train).filter(i -> i >= 0).toArray())));
+                : rows.select(io.meshfl.core.protocol.Holdout.ownTraining(aligned, train))));
         if (group != null) {
             if (req.cfg(io.meshfl.core.protocol.WarmStart.FROM, null) != null) {
                 throw new MeshflException(ErrorCode.PLAN_REFUSED, "warmStart: " + ctx.domain() + " takes part as a member of group " + group

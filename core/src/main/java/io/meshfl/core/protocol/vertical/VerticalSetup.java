@@ -57,10 +57,9 @@ final class VerticalSetup {
         List<String> features = VerticalNode.split(req.cfg("features", ""));
         String label = guest ? req.cfg("label") : null;
         String group = req.cfg("group", null);
-        // a group member holds the common order sparsely: zero rows where another member holds the entity; a party alone
-        // reads only its aligned rows, kept where the node's engine keeps them
-        Dataset all = group == null ? null : ctx.load(product, features, label);
-        Dataset members = group == null ? null : all.selectSparse(aligned);
+        // a group member holds the common order sparsely (zero rows where another member holds the entity) and reads only its
+        // own of them; a party alone reads only its aligned rows, kept where the node's engine keeps them
+        Dataset members = group == null ? null : ctx.loadSparse(product, features, label, aligned);
         AlignedRows rows = group == null ? ctx.alignedRows(product, features, label, aligned) : AlignedRows.of(members);
         AlignedRows scaled = null;
         AlignedRows evalRows = null;
@@ -96,7 +95,7 @@ final class VerticalSetup {
             p.trainRows = train;
             // the reference of drift: this party's raw training rows (a group member's own entities only)
             p.profiles = group == null ? io.meshfl.core.monitoring.DriftRecords.profiles(rows, train)
-                    : io.meshfl.core.monitoring.DriftRecords.profiles(all.select(java.util.Arrays.stream(aligned, 0, train).filter(i -> i >= 0).toArray()));
+                    : io.meshfl.core.monitoring.DriftRecords.profiles(members.select(io.meshfl.core.protocol.Holdout.ownTraining(aligned, train)));
             String evalProduct = req.cfg("eval_product", null);
             if (evalProduct != null) {
                 // the evaluation entities, aligned apart: this party's rows of them, scaled as its training rows
@@ -110,7 +109,7 @@ final class VerticalSetup {
                         evalRows = ev.scaled(z);
                     }
                 } else {
-                    Dataset ev = ctx.load(evalProduct, features, label).selectSparse(evalAligned);
+                    Dataset ev = ctx.loadSparse(evalProduct, features, label, evalAligned);
                     if (guest) checkLabels(p, classes, ev.y(), evalProduct, label);
                     p.group = g.withEvaluation(evalAligned, ev);
                     evalRows = AlignedRows.of(PartyGroup.scaled(z, ev, p.group.evalPresent));
