@@ -45,20 +45,26 @@ final class SparkBins implements BinnedRows {
 
     @Override
     public boolean[] atMost(int column, int bin, int[] asked) {
-        long[] wanted = SparkRows.wanted(asked);
+        // a node's rows (up to every row) go to the executors once each, not inside every task
+        Broadcast<long[]> want = jsc.broadcast(SparkRows.wanted(asked));
         boolean[] out = new boolean[asked.length];
-        for (Tuple2<int[], boolean[]> t : SparkRows.run(() -> SparkRows.perCore(jsc, blocks).mapPartitions(it -> {
-            List<Tuple2<int[], boolean[]>> found = new ArrayList<>();
-            while (it.hasNext()) {
-                Block b = it.next();
-                SparkRows.Picked p = SparkRows.Picked.of(wanted, b.start(), b.n());
-                boolean[] left = new boolean[p.rows().length];
-                for (int i = 0; i < left.length; i++) left[i] = (b.bins()[column][p.rows()[i] - b.start()] & 0xFF) <= bin;
-                if (left.length > 0) found.add(new Tuple2<>(p.at(), left));
+        try {
+            for (Tuple2<int[], boolean[]> t : SparkRows.run(() -> SparkRows.perCore(jsc, blocks).mapPartitions(it -> {
+                long[] wanted = want.value();
+                List<Tuple2<int[], boolean[]>> found = new ArrayList<>();
+                while (it.hasNext()) {
+                    Block b = it.next();
+                    SparkRows.Picked p = SparkRows.Picked.of(wanted, b.start(), b.n());
+                    boolean[] left = new boolean[p.rows().length];
+                    for (int i = 0; i < left.length; i++) left[i] = (b.bins()[column][p.rows()[i] - b.start()] & 0xFF) <= bin;
+                    if (left.length > 0) found.add(new Tuple2<>(p.at(), left));
+                }
+                return found.iterator();
+            }).collect())) {
+                for (int i = 0; i < t._1().length; i++) out[t._1()[i]] = t._2()[i];
             }
-            return found.iterator();
-        }).collect())) {
-            for (int i = 0; i < t._1().length; i++) out[t._1()[i]] = t._2()[i];
+        } finally {
+            want.destroy();
         }
         return out;
     }
@@ -74,42 +80,50 @@ final class SparkBins implements BinnedRows {
 
             @Override
             public BigInteger[][][] of(int[][] sets, int[] columns, int count) {
-                long[][] wanted = new long[sets.length][];
-                for (int s = 0; s < sets.length; s++) wanted[s] = SparkRows.wanted(sets[s]);
-                List<Tuple2<Integer, BigInteger[][]>> parts = SparkRows.run(() -> SparkRows.perCore(jsc, blocks).mapPartitions(it -> {
-                    List<Block> mine = new ArrayList<>();
-                    it.forEachRemaining(mine::add);
-                    BigInteger[] all = cts.value();
-                    PaillierPublicKey pub = PaillierPublicKey.fromBytes(key);
-                    List<Tuple2<Integer, BigInteger[][]>> out = new ArrayList<>();
-                    for (int s = 0; s < wanted.length; s++) {
-                        // this task's rows of the node: their ciphertexts and bins, gathered, then summed in one place
-                        List<SparkRows.Picked> picked = new ArrayList<>();
-                        int m = 0;
-                        for (Block b : mine) {
-                            SparkRows.Picked p = SparkRows.Picked.of(wanted[s], b.start(), b.n());
-                            picked.add(p);
-                            m += p.rows().length;
-                        }
-                        if (m == 0) continue;
-                        BigInteger[] sub = new BigInteger[m];
-                        byte[][] by = new byte[columns.length][m];
-                        int k = 0;
-                        for (int q = 0; q < mine.size(); q++) {
-                            Block b = mine.get(q);
-                            SparkRows.Picked p = picked.get(q);
-                            for (int i = 0; i < p.rows().length; i++, k++) {
-                                int local = p.rows()[i] - b.start();
-                                sub[k] = all[p.rows()[i]];
-                                for (int j = 0; j < columns.length; j++) by[j][k] = b.bins()[columns[j]][local];
+                long[][] asked = new long[sets.length][];
+                for (int s = 0; s < sets.length; s++) asked[s] = SparkRows.wanted(sets[s]);
+                // the nodes' rows (a level's, up to every row) go to the executors once each, not inside every task
+                Broadcast<long[][]> want = jsc.broadcast(asked);
+                List<Tuple2<Integer, BigInteger[][]>> parts;
+                try {
+                    parts = SparkRows.run(() -> SparkRows.perCore(jsc, blocks).mapPartitions(it -> {
+                        long[][] wanted = want.value();
+                        List<Block> mine = new ArrayList<>();
+                        it.forEachRemaining(mine::add);
+                        BigInteger[] all = cts.value();
+                        PaillierPublicKey pub = PaillierPublicKey.fromBytes(key);
+                        List<Tuple2<Integer, BigInteger[][]>> out = new ArrayList<>();
+                        for (int s = 0; s < wanted.length; s++) {
+                            // this task's rows of the node: their ciphertexts and bins, gathered, then summed in one place
+                            List<SparkRows.Picked> picked = new ArrayList<>();
+                            int m = 0;
+                            for (Block b : mine) {
+                                SparkRows.Picked p = SparkRows.Picked.of(wanted[s], b.start(), b.n());
+                                picked.add(p);
+                                m += p.rows().length;
                             }
+                            if (m == 0) continue;
+                            BigInteger[] sub = new BigInteger[m];
+                            byte[][] by = new byte[columns.length][m];
+                            int k = 0;
+                            for (int q = 0; q < mine.size(); q++) {
+                                Block b = mine.get(q);
+                                SparkRows.Picked p = picked.get(q);
+                                for (int i = 0; i < p.rows().length; i++, k++) {
+                                    int local = p.rows()[i] - b.start();
+                                    sub[k] = all[p.rows()[i]];
+                                    for (int j = 0; j < columns.length; j++) by[j][k] = b.bins()[columns[j]][local];
+                                }
+                            }
+                            int[] every = new int[m];
+                            for (int i = 0; i < m; i++) every[i] = i;
+                            out.add(new Tuple2<>(s, new CipherSums(pub, sub).sums(every, by, count)));
                         }
-                        int[] every = new int[m];
-                        for (int i = 0; i < m; i++) every[i] = i;
-                        out.add(new Tuple2<>(s, new CipherSums(pub, sub).sums(every, by, count)));
-                    }
-                    return out.iterator();
-                }).collect());
+                        return out.iterator();
+                    }).collect());
+                } finally {
+                    want.destroy();
+                }
                 BigInteger[][][] out = new BigInteger[sets.length][columns.length][count];
                 for (BigInteger[][] o : out) for (BigInteger[] row : o) Arrays.fill(row, BigInteger.ONE);
                 for (Tuple2<Integer, BigInteger[][]> t : parts) {
