@@ -132,6 +132,8 @@ class SparkRowsTest {
                 assertArrayEquals(sOwn.scores(null, w, null, 2), sSpark.scores(null, w, null, 2));
             }
         }
+        // closed rows leave nothing cached on the executors
+        assertTrue(engine.context().getPersistentRDDs().isEmpty(), engine.context().getPersistentRDDs().toString());
     }
 
     @Test
