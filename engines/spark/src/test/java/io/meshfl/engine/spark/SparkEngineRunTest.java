@@ -80,6 +80,21 @@ class SparkEngineRunTest {
     }
 
     @Test
+    void withAQuarterHeldOutBothEnginesLearnTheSameScalingAndBinsAndScoreTheSameRows() throws Exception {
+        VerticalProducts.write(dir, 2_000);
+        for (String job : List.of("job-holdout.yaml", "job-boost-holdout.yaml")) {
+            JsonNode own = runJob(job, job + "-jvm");
+            JsonNode spark = runJob(job, job + "-spark", "--engine", "spark", "--engine-conf", SparkEngine.PARTITION_ROWS + "=300");
+            double auc = own.path("metrics").path("auc").asDouble();
+            assertTrue(auc > 0.7, job + " AUC " + auc);
+            assertTrue(own.path("metrics").has("train_auc"), job + ": scored apart on the held-out rows " + own.path("metrics"));
+            for (String m : List.of("auc", "train_auc", "loss")) {
+                assertEquals(own.path("metrics").path(m).asDouble(), spark.path("metrics").path(m).asDouble(), 1e-12, job + " " + m);
+            }
+        }
+    }
+
+    @Test
     void boostedTreesAndASplitNetworkTrainTheSameModelsWhenTheirNodesAlignOnSpark() throws Exception {
         VerticalProducts.write(dir, 2_000);
         for (String job : List.of("job-boost.yaml", "job-split.yaml")) {

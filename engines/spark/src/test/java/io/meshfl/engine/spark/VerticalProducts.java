@@ -13,7 +13,8 @@ import java.util.Random;
 /**
  * Three domains' products of one set of customers (bank: the label and two columns, shop: two, telco: one; each missing
  * a different tenth, in its own order) and jobs over them in {@code dir}: vertical logistic regression ({@code job.yaml}),
- * SecureBoost ({@code job-boost.yaml}) and a split network whose label holder keeps its labels ({@code job-split.yaml}).
+ * SecureBoost ({@code job-boost.yaml}), both with a quarter of the rows held out ({@code job-holdout.yaml},
+ * {@code job-boost-holdout.yaml}), and a split network whose label holder keeps its labels ({@code job-split.yaml}).
  */
 final class VerticalProducts {
 
@@ -57,6 +58,11 @@ final class VerticalProducts {
         }
         job(dir, "job.yaml", "spark-vertical", "model: {type: logistic}\nvertical: {epochs: 3, batchSize: 256, lr: 0.3, keyBits: 1024, tol: 0}");
         job(dir, "job-boost.yaml", "spark-boost", "model: {type: gbdt}\nboost: {trees: 3, depth: 2, lr: 0.3, bins: 16, keyBits: 1024}");
+        // a seeded quarter held out: the scaling and bins learned from the other rows, the model scored on the held-out ones
+        job(dir, "job-holdout.yaml", "spark-vertical-holdout", "model: {type: logistic}\nvertical: {epochs: 3, batchSize: 256, lr: 0.3, keyBits: 1024, "
+                + "tol: 0}\nevaluation: {holdout: 0.25}");
+        job(dir, "job-boost-holdout.yaml", "spark-boost-holdout", "model: {type: gbdt}\nboost: {trees: 3, depth: 2, lr: 0.3, bins: 16, keyBits: 1024}"
+                + "\nevaluation: {holdout: 0.25}");
         job(dir, "job-split.yaml", "spark-split", "model: {type: splitnn}\nsplit: {bottomHidden: [8], cutWidth: 4, topHidden: [4], epochs: 3, "
                 + "batchSize: 128, lr: 0.01, optimizer: adam, labels: bank}");
     }
