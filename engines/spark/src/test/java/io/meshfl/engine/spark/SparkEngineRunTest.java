@@ -95,6 +95,28 @@ class SparkEngineRunTest {
     }
 
     @Test
+    void anEvaluationProductIsScoredAlikeOnBothEngines() throws Exception {
+        VerticalProducts.write(dir, 2_000);
+        VerticalProducts.withRecent(dir, 1_600);
+        for (String job : List.of("job-eval.yaml", "job-boost-eval.yaml")) {
+            JsonNode own = runJob(job, job + "-jvm");
+            java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+            JsonNode spark = printing(printed, () -> runJob(job, job + "-spark", "--engine", "spark", "--engine-conf", SparkEngine.PARTITION_ROWS + "=300"));
+            // vertical names the evaluation rows eval_rows, SecureBoost holdout_rows
+            String counted = own.path("metrics").has("eval_rows") ? "eval_rows" : "holdout_rows";
+            double rows = own.path("metrics").path(counted).asDouble();
+            assertTrue(rows > 200, job + ": the recent customers all three hold " + own.path("metrics"));
+            // the evaluation rows were read onto the executors too: in vertical the bank's recent product; in SecureBoost, whose label
+            // holder reads in its JVM, a feature holder's rows of those customers
+            String evaluated = job.equals("job-eval.yaml") ? "bank.recent" : "shop.customers";
+            assertTrue(printed.toString().contains("rows of " + evaluated + ": " + (int) rows + " aligned rows of"), job + ": " + evaluated);
+            for (String m : List.of("auc", "train_auc", "loss", "log_loss", counted)) {
+                assertEquals(own.path("metrics").path(m).asDouble(), spark.path("metrics").path(m).asDouble(), 1e-12, job + " " + m);
+            }
+        }
+    }
+
+    @Test
     void boostedTreesAndASplitNetworkTrainTheSameModelsWhenTheirNodesAlignOnSpark() throws Exception {
         VerticalProducts.write(dir, 2_000);
         for (String job : List.of("job-boost.yaml", "job-split.yaml")) {

@@ -72,4 +72,23 @@ final class VerticalProducts {
         Files.writeString(dir.resolve(file), "name: " + name + "\nproducts: [bank.customers, shop.customers, telco.customers]\nlabel: target\n"
                 + model + "\nseed: 3\n");
     }
+
+    /**
+     * Moves the bank's customers from {@code from} on into a product of their own ({@code bank.recent}), which only evaluates,
+     * and writes jobs that train on the rest and evaluate on it: vertical ({@code job-eval.yaml}) and SecureBoost
+     * ({@code job-boost-eval.yaml}); the other parties score their own rows of those customers.
+     */
+    static void withRecent(Path dir, int from) throws Exception {
+        List<String> lines = Files.readAllLines(dir.resolve("bank.csv"));
+        List<String> old = new ArrayList<>(List.of(lines.get(0))), recent = new ArrayList<>(List.of(lines.get(0)));
+        for (String line : lines.subList(1, lines.size())) (Integer.parseInt(line.substring(1, line.indexOf(','))) >= from ? recent : old).add(line);
+        Files.write(dir.resolve("bank.csv"), old);
+        Files.write(dir.resolve("bank-recent.csv"), recent);
+        Files.writeString(dir.resolve("bank-recent.yaml"), Files.readString(dir.resolve("bank.yaml")).replace("id: bank.customers", "id: bank.recent")
+                .replace("dataProduct: customers", "dataProduct: recent").replace("path: bank.csv", "path: bank-recent.csv"));
+        job(dir, "job-eval.yaml", "spark-vertical-eval", "model: {type: logistic}\nvertical: {epochs: 3, batchSize: 256, lr: 0.3, keyBits: 1024, "
+                + "tol: 0}\nevaluation: {products: [bank.recent]}");
+        job(dir, "job-boost-eval.yaml", "spark-boost-eval", "model: {type: gbdt}\nboost: {trees: 3, depth: 2, lr: 0.3, bins: 16, keyBits: 1024}"
+                + "\nevaluation: {products: [bank.recent]}");
+    }
 }
