@@ -95,6 +95,19 @@ class SparkEngineRunTest {
     }
 
     @Test
+    void aHorizontalJobTrainsTheSameModelOnANodeWhoseEngineIsSpark() throws Exception {
+        // horizontal training reads its rows in the node's JVM on either engine (its local epochs are not on the executors)
+        VerticalProducts.horizontal(dir, 1_500);
+        JsonNode own = runJob("job-horizontal.yaml", "horizontal-jvm");
+        JsonNode spark = runJob("job-horizontal.yaml", "horizontal-spark", "--engine", "spark");
+        double auc = own.path("metrics").path("auc").asDouble();
+        assertTrue(auc > 0.7, "AUC " + auc);
+        for (String m : List.of("auc", "loss")) {
+            assertEquals(own.path("metrics").path(m).asDouble(), spark.path("metrics").path(m).asDouble(), 1e-12, m);
+        }
+    }
+
+    @Test
     void anEvaluationProductIsScoredAlikeOnBothEngines() throws Exception {
         VerticalProducts.write(dir, 2_000);
         VerticalProducts.withRecent(dir, 1_600);

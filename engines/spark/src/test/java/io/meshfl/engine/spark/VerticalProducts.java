@@ -91,4 +91,30 @@ final class VerticalProducts {
         job(dir, "job-boost-eval.yaml", "spark-boost-eval", "model: {type: gbdt}\nboost: {trees: 3, depth: 2, lr: 0.3, bins: 16, keyBits: 1024}"
                 + "\nevaluation: {products: [bank.recent]}");
     }
+
+    /**
+     * Two regions' products of the same columns (north and south, each its own customers, the label included) and a
+     * horizontal logistic job over them ({@code job-horizontal.yaml}): federated averaging of local epochs.
+     */
+    static void horizontal(Path dir, int customers) throws Exception {
+        Random r = new Random(12);
+        for (String region : List.of("north", "south")) {
+            StringBuilder csv = new StringBuilder("cid,target,a0,a1,a2\n");
+            for (int i = 0; i < customers; i++) {
+                double[] x = {r.nextGaussian(), r.nextGaussian(), r.nextGaussian()};
+                double z = 1.2 * x[0] - 0.8 * x[1] + 0.5 * x[2] + (region.equals("north") ? 0.3 : -0.3);
+                csv.append(region.charAt(0)).append(i).append(',').append(r.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1 : 0);
+                for (double v : x) csv.append(',').append(String.format(Locale.ROOT, "%.6f", v));
+                csv.append('\n');
+            }
+            Files.writeString(dir.resolve(region + ".csv"), csv);
+            Files.writeString(dir.resolve(region + ".yaml"), CustomerContracts.yaml(region, CustomerContracts.PII_KEY
+                            + "      - {name: target, logicalType: integer}\n      - {name: a0, logicalType: number}\n"
+                            + "      - {name: a1, logicalType: number}\n      - {name: a2, logicalType: number}\n",
+                    "  consumers: [{identity: 'client:operator'}]\n  label: target\n"));
+        }
+        Files.writeString(dir.resolve("job-horizontal.yaml"), "name: spark-horizontal\nproducts: [north.customers, south.customers]\nlabel: target\n"
+                + "model: {type: logistic}\naggregator: {name: fedavg, fraction: 1.0, minNodes: 2}\n"
+                + "local: {epochs: 1, batchSize: 64, optimizer: sgd, lr: 0.05}\nrounds: 5\nseed: 3\n");
+    }
 }
