@@ -11,7 +11,7 @@ import java.util.List;
  * holds one), wherever they are kept: in the node's JVM ({@link #of}) or on an engine's executors,
  * which then run the per-row arithmetic a protocol asks of them (sums, scores, ciphertext products)
  * and hand the node only results of the size the protocol sends on. Results are the same wherever
- * the rows are (exactly for ciphertext products; sums of doubles up to their order of addition).
+ * the rows are: the same doubles (column sums are exact, see {@link ExactSum}) and the same ciphertexts.
  */
 public interface AlignedRows extends AutoCloseable {
 

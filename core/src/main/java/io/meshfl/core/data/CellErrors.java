@@ -31,6 +31,11 @@ public final class CellErrors {
         return product(c, "it has " + rows + " rows, fewer than the aligned row " + (askedRow + 1) + " asks for: the product changed since its entity alignment");
     }
 
+    /** Column {@code column} of a product that imputes empty cells by their column's mean has no value at all. */
+    public static MeshflException noMean(DataContract c, String column) {
+        return product(c, "column '" + column + "': every cell is empty or NaN, so there is no mean to impute");
+    }
+
     /** A product without a data row. */
     public static MeshflException empty(DataContract c) {
         try (SourceConnection src = SourceConnection.open(c)) {

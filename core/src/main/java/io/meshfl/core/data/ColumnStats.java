@@ -20,32 +20,38 @@ public record ColumnStats(List<String> features, long[] count, double[] sum, dou
 
     /** The stats of every row of {@code data}, its sums exact before one rounding (the same whatever the order of the rows). */
     public static ColumnStats of(Dataset data) {
-        int d = data.cols();
-        ExactSum[] sum = ExactSum.of(d);
-        ExactSum[] sumSq = ExactSum.of(d);
-        double[] x = data.x();
-        for (int i = 0; i < data.rows(); i++) {
+        return of(data.features(), data.rows(), exactSums(data.x(), data.cols(), data.rows()));
+    }
+
+    /**
+     * The exact sums of the first {@code rows} rows of the row-major {@code x} ({@code d} columns): each column's sum, then
+     * each column's sum of squares (2d sums); sums of several parts of the rows add up with {@link ExactSum#addAll}.
+     */
+    public static ExactSum[] exactSums(double[] x, int d, int rows) {
+        ExactSum[] s = ExactSum.of(2 * d);
+        for (int i = 0; i < rows; i++) {
             int off = i * d;
             for (int j = 0; j < d; j++) {
                 double v = x[off + j];
-                sum[j].add(v);
-                sumSq[j].add(v * v);
+                s[j].add(v);
+                s[d + j].add(v * v);
             }
         }
-        long[] count = new long[d];
-        Arrays.fill(count, data.rows());
-        return of(data.features(), count, sum, sumSq);
+        return s;
     }
 
-    /** Stats from exact per-column sums (rounded here once). */
-    public static ColumnStats of(List<String> features, long[] count, ExactSum[] sum, ExactSum[] sumSq) {
-        double[] s = new double[sum.length];
-        double[] q = new double[sum.length];
-        for (int j = 0; j < s.length; j++) {
-            s[j] = sum[j].value();
-            q[j] = sumSq[j].value();
+    /** The stats of {@code count} rows from their {@link #exactSums}, rounded here once. */
+    public static ColumnStats of(List<String> features, long count, ExactSum[] sums) {
+        int d = features.size();
+        long[] c = new long[d];
+        double[] sum = new double[d];
+        double[] sumSq = new double[d];
+        Arrays.fill(c, count);
+        for (int j = 0; j < d; j++) {
+            sum[j] = sums[j].value();
+            sumSq[j] = sums[d + j].value();
         }
-        return new ColumnStats(features, count, s, q);
+        return new ColumnStats(features, c, sum, sumSq);
     }
 
     /** The stats of both parts together; the feature lists must match. */

@@ -62,6 +62,11 @@ public final class ExactSum implements Serializable {
         return hi;
     }
 
+    /** Adds each of {@code from} to the sum at the same place of {@code into} (exactly). */
+    public static void addAll(ExactSum[] into, ExactSum[] from) {
+        for (int j = 0; j < into.length; j++) into[j].add(from[j]);
+    }
+
     /** One exact sum per column. */
     public static ExactSum[] of(int columns) {
         ExactSum[] s = new ExactSum[columns];

@@ -34,7 +34,8 @@ public final class LocalRows implements AlignedRows {
 
     @Override
     public ColumnStats stats(int first) {
-        return ColumnStats.of(first >= data.rows() ? data : data.select(IntStream.range(0, first).toArray()));
+        int n = Math.min(first, data.rows());
+        return ColumnStats.of(data.features(), n, ColumnStats.exactSums(data.x(), data.cols(), n));
     }
 
     @Override
@@ -53,7 +54,7 @@ public final class LocalRows implements AlignedRows {
 
     @Override
     public double[] scores(int[] rows, double[] w, double[] bias, int outputs) {
-        return scores(data.x(), data.cols(), rows == null ? null : rows, rows == null ? data.rows() : rows.length, 0, w, bias, outputs);
+        return scores(data.x(), data.cols(), rows, rows == null ? data.rows() : rows.length, 0, w, bias, outputs);
     }
 
     /**

@@ -312,8 +312,7 @@ public final class ProductReader {
             if (missing[j] == 0) continue;
             long present = rows - missing[j];
             if (present == 0) {
-                throw ReadErrors.product(ErrorCode.DATA_BAD_VALUE, c, "column '" + features.get(j)
-                        + "': every cell is empty or NaN, so there is no mean to impute", null);
+                throw CellErrors.noMean(c, features.get(j));
             }
             double mean = sum[j].value() / present;
             for (int i = j; i < x.length; i += d) {

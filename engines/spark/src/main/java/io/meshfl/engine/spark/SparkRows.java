@@ -66,29 +66,11 @@ final class SparkRows implements AlignedRows {
     public ColumnStats stats(int first) {
         int d = features.size();
         // exact sums per block, merged here: the same sums as one pass over every row
-        List<io.meshfl.core.data.ExactSum[]> parts = run(() -> blocks.map(b -> {
-            io.meshfl.core.data.ExactSum[] s = io.meshfl.core.data.ExactSum.of(2 * d);
-            int n = Math.max(0, Math.min(b.n(), first - b.start()));
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < d; j++) {
-                    double v = b.x()[i * d + j];
-                    s[j].add(v);
-                    s[d + j].add(v * v);
-                }
-            }
-            return s;
-        }).collect());
-        io.meshfl.core.data.ExactSum[] sum = io.meshfl.core.data.ExactSum.of(d);
-        io.meshfl.core.data.ExactSum[] sumSq = io.meshfl.core.data.ExactSum.of(d);
-        for (io.meshfl.core.data.ExactSum[] s : parts) {
-            for (int j = 0; j < d; j++) {
-                sum[j].add(s[j]);
-                sumSq[j].add(s[d + j]);
-            }
-        }
-        long[] count = new long[d];
-        Arrays.fill(count, Math.min(first, rows));
-        return ColumnStats.of(features, count, sum, sumSq);
+        List<io.meshfl.core.data.ExactSum[]> parts = run(() -> blocks.map(b ->
+                ColumnStats.exactSums(b.x(), d, Math.max(0, Math.min(b.n(), first - b.start())))).collect());
+        io.meshfl.core.data.ExactSum[] sums = io.meshfl.core.data.ExactSum.of(2 * d);
+        for (io.meshfl.core.data.ExactSum[] s : parts) io.meshfl.core.data.ExactSum.addAll(sums, s);
+        return ColumnStats.of(features, Math.min(first, rows), sums);
     }
 
     @Override

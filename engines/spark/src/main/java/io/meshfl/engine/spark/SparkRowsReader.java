@@ -88,10 +88,8 @@ final class SparkRowsReader implements AlignedRows.Source {
         CellRules.Problem first = null;
         for (Scan s : scans) {
             total += s.rows;
-            for (int j = 0; j < d; j++) {
-                sum[j].add(s.sum[j]);
-                missing[j] += s.missing[j];
-            }
+            io.meshfl.core.data.ExactSum.addAll(sum, s.sum);
+            for (int j = 0; j < d; j++) missing[j] += s.missing[j];
             if (s.first != null && (first == null || s.first.row() < first.row())) first = s.first;
         }
         if (first != null) throw first.raise(c, rules.type(first.column()));
@@ -101,7 +99,7 @@ final class SparkRowsReader implements AlignedRows.Source {
             if (missing[j] == 0 || !rules.mean()) continue;
             long present = total - missing[j];
             if (present == 0) {
-                throw CellErrors.product(c, "column '" + features.get(j) + "': every cell is empty or NaN, so there is no mean to impute");
+                throw CellErrors.noMean(c, features.get(j));
             }
             means[j] = sum[j].value() / present;
         }
